@@ -1,0 +1,338 @@
+//! Running each subcommand through the desk, and turning errors into exit codes.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::desk::{Desk, DeskError, NewClient, NewOperator, SystemClock};
+use crate::domain::client::Client;
+use crate::domain::operator::Role;
+use crate::domain::validate;
+use crate::paths::Paths;
+use crate::policy::{examples, Policy};
+use crate::store::LockedStore;
+
+use super::output::{emit, fields, Format, Table};
+use super::secret::{acting_password, new_password, PASSWORD_ENV};
+use super::{AuditArgs, ClientCmd, Cli, Command, DemoArgs, ImportCmd, InitArgs, OperatorCmd, PolicyCmd};
+
+/// Runs the command line and returns the exit code: 0 done, 2 bad input, 3 refused by policy,
+/// 4 permission denied, 1 anything else. Errors are printed to standard error.
+pub fn run(cli: Cli) -> i32 {
+    let paths = Paths::resolve(cli.data_dir.as_deref());
+    let _log = crate::logging::init(&paths.logs);
+    match dispatch(&cli, &paths) {
+        Ok(()) => 0,
+        Err(e) => {
+            tracing::info!(code = e.exit_code(), "command failed");
+            eprintln!("error: {e}");
+            e.exit_code()
+        }
+    }
+}
+
+fn dispatch(cli: &Cli, paths: &Paths) -> Result<(), DeskError> {
+    let Some(command) = &cli.command else {
+        return Err(DeskError::Invalid(
+            "the desk screen is not part of this build yet; run `careerdesk --help` for the commands".into(),
+        ));
+    };
+    match command {
+        Command::Init(args) => init(cli.format, paths, args),
+        Command::Policy(cmd) => policy(cmd),
+        Command::Operator(cmd) => operator(cli, paths, cmd),
+        Command::Client(cmd) => client(cli, paths, cmd),
+        Command::Import(ImportCmd::Clients { file, skip_bad }) => {
+            let desk = sign_in(cli, paths)?;
+            let f = std::fs::File::open(file)
+                .map_err(|e| DeskError::Invalid(format!("cannot open {}: {e}", file.display())))?;
+            let report = desk.import_clients(f, &file.display().to_string(), *skip_bad)?;
+            emit(cli.format, &report, || {
+                let mut s = format!("imported {} client(s)\n", report.imported);
+                for r in &report.skipped {
+                    s.push_str(&format!("skipped {r}\n"));
+                }
+                s
+            });
+            Ok(())
+        }
+        Command::Demo(args) => demo(cli, paths, args),
+        Command::Audit(args) => audit(cli, paths, args),
+    }
+}
+
+fn load_policy(paths: &Paths) -> Result<Policy, DeskError> {
+    Ok(Policy::load(&paths.policy())?)
+}
+
+/// Signs in the operator named by `--as`, with the password from the environment or a prompt.
+fn sign_in(cli: &Cli, paths: &Paths) -> Result<Desk, DeskError> {
+    let login = cli.as_login.as_deref().ok_or_else(|| {
+        DeskError::Invalid("say who is acting with --as LOGIN (or set CAREERDESK_OPERATOR)".into())
+    })?;
+    let locked = LockedStore::open(&paths.store())?;
+    let policy = load_policy(paths)?;
+    let password = acting_password(login)?;
+    Desk::sign_in(&locked, policy, login, &password, Arc::new(SystemClock))
+}
+
+fn init(format: Format, paths: &Paths, args: &InitArgs) -> Result<(), DeskError> {
+    let (text, source) = read_policy_source(&args.policy)?;
+    let policy = Policy::parse(&text, &source)?;
+    if LockedStore::exists(&paths.store()) {
+        return Err(crate::store::StoreError::AlreadyInitialised { path: paths.store() }.into());
+    }
+    let password = match std::env::var(PASSWORD_ENV) {
+        Ok(p) => p,
+        Err(_) => new_password(&args.admin, false)?,
+    };
+    crate::desk::check_password(&password)?;
+    std::fs::create_dir_all(&paths.data)
+        .map_err(|e| DeskError::Invalid(format!("cannot create {}: {e}", paths.data.display())))?;
+    write_policy(&paths.policy(), &text)?;
+    let name = args.name.clone().unwrap_or_else(|| args.admin.clone());
+    let desk = Desk::init(&paths.store(), policy, &args.admin, &name, &password, Arc::new(SystemClock))?;
+    let op = desk.operator();
+    emit(
+        format,
+        &serde_json::json!({ "store": paths.store(), "policy": paths.policy(), "admin": op.login.as_str() }),
+        || {
+            format!(
+                "created a store at {}\npolicy: {} ({})\nadministrator: {}\n",
+                paths.store().display(),
+                paths.policy().display(),
+                desk.policy().institution.name,
+                op.login
+            )
+        },
+    );
+    Ok(())
+}
+
+/// A policy file's text, or a shipped example's when no such file exists.
+fn read_policy_source(arg: &str) -> Result<(String, String), DeskError> {
+    let path = Path::new(arg);
+    if path.exists() {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| DeskError::Invalid(format!("cannot read {}: {e}", path.display())))?;
+        return Ok((text, arg.to_string()));
+    }
+    match examples::example(arg) {
+        Some(ex) => Ok((ex.text.to_string(), format!("{} (shipped example)", ex.name))),
+        None => {
+            let names: Vec<&str> = examples::EXAMPLES.iter().map(|e| e.name).collect();
+            Err(DeskError::Invalid(format!(
+                "no policy file {arg}; give a path, or one of the shipped examples: {}",
+                names.join(", ")
+            )))
+        }
+    }
+}
+
+fn write_policy(path: &Path, text: &str) -> Result<(), DeskError> {
+    std::fs::write(path, text).map_err(|e| DeskError::Invalid(format!("cannot write {}: {e}", path.display())))
+}
+
+fn policy(cmd: &PolicyCmd) -> Result<(), DeskError> {
+    match cmd {
+        PolicyCmd::Check { file } => {
+            let p = Policy::load(file)?;
+            println!(
+                "{}: ok ({}, {} appointment types, {} locations)",
+                file.display(),
+                p.institution.name,
+                p.appointment_types.len(),
+                p.locations.len()
+            );
+            Ok(())
+        }
+        PolicyCmd::Examples => {
+            let mut t = Table::new(&["NAME", "SUMMARY"]);
+            for e in examples::EXAMPLES {
+                t.row(vec![e.name.into(), e.summary.into()]);
+            }
+            print!("{}", t.render());
+            Ok(())
+        }
+        PolicyCmd::Show { name } => {
+            let ex = examples::example(name)
+                .ok_or_else(|| DeskError::Invalid(format!("no shipped example called {name}; see `careerdesk policy examples`")))?;
+            print!("{}", ex.text);
+            Ok(())
+        }
+    }
+}
+
+fn operator(cli: &Cli, paths: &Paths, cmd: &OperatorCmd) -> Result<(), DeskError> {
+    let desk = sign_in(cli, paths)?;
+    match cmd {
+        OperatorCmd::Add {
+            login,
+            name,
+            roles,
+            trained,
+            password_stdin,
+        } => {
+            let roles = roles.iter().map(|r| r.parse::<Role>()).collect::<Result<Vec<_>, _>>()?;
+            let trained_on = trained.as_deref().map(|d| validate::date("trained", d)).transpose()?;
+            let password = new_password(login, *password_stdin)?;
+            let op = desk.add_operator(&NewOperator {
+                login: login.clone(),
+                name: name.clone(),
+                roles,
+                trained_on,
+                password,
+            })?;
+            emit(cli.format, &serde_json::json!({ "login": op.login.as_str(), "id": op.id.to_string() }), || {
+                format!("added operator {} ({})\n", op.login, op.roles_text())
+            });
+        }
+        OperatorCmd::Suspend { login, reason } => {
+            let op = desk.suspend_operator(login, reason)?;
+            emit(cli.format, &serde_json::json!({ "login": op.login.as_str(), "suspended": true }), || {
+                format!("suspended {}\n", op.login)
+            });
+        }
+        OperatorCmd::Passwd { login, password_stdin } => {
+            let login = login.clone().unwrap_or_else(|| desk.operator().login.to_string());
+            let password = new_password(&login, *password_stdin)?;
+            desk.set_password(&login, &password)?;
+            emit(cli.format, &serde_json::json!({ "login": login, "changed": true }), || {
+                format!("password changed for {login}\n")
+            });
+        }
+        OperatorCmd::List => {
+            let ops = desk.operators()?;
+            let rows: Vec<serde_json::Value> = ops
+                .iter()
+                .map(|o| {
+                    serde_json::json!({
+                        "login": o.login.as_str(), "name": o.name, "roles": o.roles_text(),
+                        "trained": o.trained_on, "suspended": o.suspension.as_ref().map(|s| &s.reason),
+                    })
+                })
+                .collect();
+            emit(cli.format, &rows, || {
+                let mut t = Table::new(&["LOGIN", "NAME", "ROLES", "TRAINED", "STATE"]);
+                for o in &ops {
+                    t.row(vec![
+                        o.login.to_string(),
+                        o.name.clone(),
+                        o.roles_text(),
+                        o.trained_on.map_or("not yet".into(), |d| d.to_string()),
+                        if o.suspension.is_some() { "suspended".into() } else { "active".into() },
+                    ]);
+                }
+                t.render()
+            });
+        }
+    }
+    Ok(())
+}
+
+fn client(cli: &Cli, paths: &Paths, cmd: &ClientCmd) -> Result<(), DeskError> {
+    let desk = sign_in(cli, paths)?;
+    match cmd {
+        ClientCmd::Add {
+            student_number,
+            name,
+            email,
+            phone,
+            programme,
+            school,
+            level,
+            status,
+            course_end,
+            contact,
+        } => {
+            let c = desk.add_client(&NewClient {
+                student_number: student_number.clone(),
+                name: name.clone(),
+                email: email.clone(),
+                phone: phone.clone(),
+                programme: programme.clone(),
+                school: school.clone(),
+                level: level.clone(),
+                status: status.clone(),
+                course_end: course_end.clone(),
+                contact: contact.clone(),
+            })?;
+            show_client(cli.format, &desk, &c);
+        }
+        ClientCmd::Show { student_number } => {
+            let c = desk.client_by_student_number(student_number)?;
+            show_client(cli.format, &desk, &c);
+        }
+        ClientCmd::Find { text, limit } => {
+            let hits = desk.find_clients(text, *limit)?;
+            let rows: Vec<serde_json::Value> = hits
+                .iter()
+                .map(|h| serde_json::json!({ "student_number": h.student_number, "name": h.name, "programme": h.programme }))
+                .collect();
+            emit(cli.format, &rows, || {
+                if hits.is_empty() {
+                    return format!("no client matches `{text}`\n");
+                }
+                let mut t = Table::new(&["STUDENT NUMBER", "NAME", "PROGRAMME"]);
+                for h in &hits {
+                    t.row(vec![h.student_number.clone(), h.name.clone(), h.programme.clone()]);
+                }
+                t.render()
+            });
+        }
+    }
+    Ok(())
+}
+
+fn show_client(format: Format, desk: &Desk, c: &Client) {
+    let v = desk.view_client(c);
+    emit(format, &v, || {
+        let hidden = || "(hidden for your role)".to_string();
+        fields(&[
+            ("Student number", v.student_number.clone()),
+            ("Name", v.name.clone()),
+            ("Programme", v.programme.clone()),
+            ("School", v.school.clone().unwrap_or_else(|| "-".into())),
+            ("Level", v.level.code().into()),
+            ("Status", v.status.code().into()),
+            ("Course end", v.course_end.map_or("-".into(), |d| d.to_string())),
+            ("E-mail", v.email.clone().unwrap_or_else(hidden)),
+            ("Phone", if v.email.is_some() { v.phone.clone().unwrap_or_else(|| "-".into()) } else { hidden() }),
+            ("Contact by", v.contact.clone()),
+            ("Flags", if v.flags.is_empty() { "none".into() } else { v.flags.join(", ") }),
+            ("Suspended", v.suspended.clone().unwrap_or_else(|| "no".into())),
+            ("Blocked until", v.blocked_until.map_or("not blocked".into(), |d| d.to_string())),
+        ])
+    });
+}
+
+fn demo(cli: &Cli, paths: &Paths, args: &DemoArgs) -> Result<(), DeskError> {
+    let desk = sign_in(cli, paths)?;
+    let summary = crate::demo::generate(&desk, args.clients, args.seed, true)?;
+    emit(cli.format, &summary, || summary.to_string());
+    Ok(())
+}
+
+fn audit(cli: &Cli, paths: &Paths, args: &AuditArgs) -> Result<(), DeskError> {
+    let desk = sign_in(cli, paths)?;
+    let entries = desk.audit_log()?;
+    let skip = entries.len().saturating_sub(args.last);
+    let mut rows = Vec::new();
+    let mut t = Table::new(&["WHEN", "WHO", "ACTION", "RECORD", "DETAIL"]);
+    for e in entries.into_iter().skip(skip) {
+        match e {
+            Ok(e) => {
+                t.row(vec![
+                    e.at.format("%Y-%m-%d %H:%M:%S").to_string(),
+                    e.login.clone().unwrap_or_else(|| "?".into()),
+                    e.action.code().into(),
+                    e.subject.map_or("-".into(), |s| s.to_string()),
+                    e.detail.clone(),
+                ]);
+                rows.push(e);
+            }
+            Err(err) => t.row(vec!["?".into(), "?".into(), "damaged".into(), "-".into(), err.to_string()]),
+        }
+    }
+    emit(cli.format, &rows, || t.render());
+    Ok(())
+}

@@ -1,0 +1,214 @@
+//! Client records through the desk: add, look up, show (DATA-01, DATA-12).
+
+use crate::domain::access::Permission;
+use crate::domain::audit::AuditAction;
+use crate::domain::client::{Client, ContactPreferences, Level, Status};
+use crate::domain::ids::ClientId;
+use crate::domain::validate::{self, Email, FieldError, Phone, StudentNumber};
+use crate::domain::{EntityKind, RecordRef};
+use crate::store::index::CLIENT_BY_STUDENT_NUMBER;
+use crate::store::{StoreError, WriteSet};
+
+use super::directory::{ClientDirectory, DirectoryEntry};
+use super::{now_ms, Desk, DeskError};
+
+/// Keeps a value, or records its error.
+fn keep<T>(errors: &mut Vec<FieldError>, r: Result<T, FieldError>) -> Option<T> {
+    r.map_err(|e| errors.push(e)).ok()
+}
+
+/// A client as typed by a person or read from a file: every field still text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewClient {
+    /// Student number.
+    pub student_number: String,
+    /// Full name.
+    pub name: String,
+    /// E-mail.
+    pub email: String,
+    /// Phone (optional).
+    pub phone: Option<String>,
+    /// Programme of study.
+    pub programme: String,
+    /// School (optional).
+    pub school: Option<String>,
+    /// `ug`, `pgt` or `pgr`.
+    pub level: String,
+    /// `student` or `graduate`.
+    pub status: String,
+    /// YYYY-MM-DD (optional).
+    pub course_end: Option<String>,
+    /// `email,phone,post` or `none` (optional; default: all).
+    pub contact: Option<String>,
+}
+
+impl NewClient {
+    /// Checks every field, reporting all that are wrong at once.
+    pub fn validate(&self, id: ClientId, now: chrono::DateTime<chrono::Utc>) -> Result<Client, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let student_number = keep(&mut errors, StudentNumber::parse(&self.student_number));
+        let name = keep(&mut errors, validate::person_name("name", &self.name));
+        let email = keep(&mut errors, Email::parse(&self.email));
+        let phone = match self.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+            Some(p) => keep(&mut errors, Phone::parse(p)).map(Some),
+            None => Some(None),
+        };
+        let programme = keep(&mut errors, validate::person_name("programme", &self.programme));
+        let school = self.school.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+        let level = keep(&mut errors, self.level.parse::<Level>().map_err(|m| FieldError::new("level", m)));
+        let status = keep(&mut errors, self.status.parse::<Status>().map_err(|m| FieldError::new("status", m)));
+        let course_end = match self.course_end.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+            Some(d) => keep(&mut errors, validate::date("course-end", d)).map(Some),
+            None => Some(None),
+        };
+        let contact = match self.contact.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+            Some(c) => keep(&mut errors, ContactPreferences::parse(c)),
+            None => Some(ContactPreferences::all()),
+        };
+        match (student_number, name, email, phone, programme, level, status, course_end, contact) {
+            (Some(student_number), Some(name), Some(email), Some(phone), Some(programme), Some(level), Some(status), Some(course_end), Some(contact))
+                if errors.is_empty() =>
+            {
+                Ok(Client {
+                    id,
+                    student_number,
+                    name,
+                    programme,
+                    school,
+                    level,
+                    status,
+                    course_end,
+                    email,
+                    phone,
+                    contact,
+                    flags: Vec::new(),
+                    activities: Vec::new(),
+                    suspension: None,
+                    block: None,
+                    created_at: now,
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+/// A client as the signed-in operator may see them: contact details only with the right.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ClientView {
+    /// Record id.
+    pub id: String,
+    /// Student number.
+    pub student_number: String,
+    /// Name.
+    pub name: String,
+    /// Programme.
+    pub programme: String,
+    /// School.
+    pub school: Option<String>,
+    /// Level.
+    pub level: Level,
+    /// Status.
+    pub status: Status,
+    /// Course end.
+    pub course_end: Option<chrono::NaiveDate>,
+    /// E-mail, if the operator may see contact details.
+    pub email: Option<String>,
+    /// Phone, if the operator may see contact details.
+    pub phone: Option<String>,
+    /// Contact preferences.
+    pub contact: String,
+    /// Flags, as codes.
+    pub flags: Vec<String>,
+    /// Suspension reason, if suspended.
+    pub suspended: Option<String>,
+    /// Block end date, if blocked today.
+    pub blocked_until: Option<chrono::NaiveDate>,
+}
+
+impl Desk {
+    /// Adds a client (DATA-01: e-mail and phone validated on entry).
+    pub fn add_client(&self, input: &NewClient) -> Result<Client, DeskError> {
+        self.require(Permission::EditClients)?;
+        let now = self.now();
+        let client = input.validate(ClientId::new_at(now_ms(now)), now).map_err(DeskError::Fields)?;
+        let mut ws = WriteSet::new();
+        ws.put(&self.store, None, &client);
+        ws.audit(self.audit(
+            AuditAction::Create,
+            Some(RecordRef { kind: EntityKind::Client, id: client.id.0 }),
+            "client added".into(),
+        ));
+        self.commit(ws)?;
+        self.directory_update(&client);
+        Ok(client)
+    }
+
+    /// Finds a client by student number.
+    pub fn client_by_student_number(&self, raw: &str) -> Result<Client, DeskError> {
+        self.require(Permission::ViewClients)?;
+        let sn = StudentNumber::parse(raw)?;
+        let key = self.store.index_hash("student-number", sn.as_str());
+        let not_found = || DeskError::Invalid(format!("no client has student number {sn}; try `client find` with part of their name"));
+        let raw_id = self.store.index_get(CLIENT_BY_STUDENT_NUMBER, &key)?.ok_or_else(not_found)?;
+        let id = ClientId::from_key(&raw_id).ok_or_else(|| StoreError::Corrupt {
+            tree: CLIENT_BY_STUDENT_NUMBER.into(),
+            key: "(hashed student number)".into(),
+            reason: "not a record id".into(),
+        })?;
+        self.store.get::<Client>(id.0)?.ok_or_else(not_found)
+    }
+
+    /// A client as the signed-in operator may see them.
+    pub fn view_client(&self, c: &Client) -> ClientView {
+        let contact = self.may(Permission::ViewContactDetails);
+        ClientView {
+            id: c.id.to_string(),
+            student_number: c.student_number.to_string(),
+            name: c.name.clone(),
+            programme: c.programme.clone(),
+            school: c.school.clone(),
+            level: c.level,
+            status: c.status,
+            course_end: c.course_end,
+            email: contact.then(|| c.email.to_string()),
+            phone: if contact { c.phone.as_ref().map(|p| p.to_string()) } else { None },
+            contact: c.contact.to_string(),
+            flags: c.flags.iter().map(|f| format!("{:?}", f.kind)).collect(),
+            suspended: c.suspension.as_ref().map(|s| s.reason.clone()),
+            blocked_until: c.block_on(self.today()).map(|b| b.expires),
+        }
+    }
+
+    /// Clients matching `query` by name, student number or e-mail, best first.
+    pub fn find_clients(&self, query: &str, limit: usize) -> Result<Vec<DirectoryEntry>, DeskError> {
+        self.require(Permission::ViewClients)?;
+        let mut guard = self.directory.lock().unwrap_or_else(|p| p.into_inner());
+        if guard.is_none() {
+            *guard = Some(self.build_directory()?);
+        }
+        Ok(guard
+            .as_ref()
+            .map(|d| d.find(query, limit).into_iter().cloned().collect())
+            .unwrap_or_default())
+    }
+
+    /// Builds the in-memory directory now (the TUI calls this right after sign-in). Damaged
+    /// client records are skipped and logged; the rest stay searchable.
+    pub fn build_directory(&self) -> Result<ClientDirectory, DeskError> {
+        let mut clients = Vec::with_capacity(self.store.count::<Client>()?);
+        for c in self.store.scan::<Client>()? {
+            match c {
+                Ok(c) => clients.push(c),
+                Err(e) => tracing::warn!("client directory: {e}"),
+            }
+        }
+        Ok(ClientDirectory::from_clients(&clients))
+    }
+
+    pub(super) fn directory_update(&self, c: &Client) {
+        if let Some(d) = self.directory.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
+            d.upsert(c);
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! The in-memory client directory: names, student numbers and e-mails for lookup. Built from
+//! the sealed store after unlock and never written to disk, so no readable name index exists
+//! at rest.
+
+use std::collections::HashMap;
+
+use crate::domain::client::Client;
+use crate::domain::ids::ClientId;
+
+/// One client as the lookup sees them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectoryEntry {
+    /// Record id.
+    pub id: ClientId,
+    /// Full name.
+    pub name: String,
+    /// Student number.
+    pub student_number: String,
+    /// E-mail.
+    pub email: String,
+    /// Programme.
+    pub programme: String,
+}
+
+/// Every client's searchable fields, in memory.
+#[derive(Debug, Default, Clone)]
+pub struct ClientDirectory {
+    entries: Vec<DirectoryEntry>,
+    /// Lower-cased `name \u{1f} student number \u{1f} email`, parallel to `entries`.
+    haystacks: Vec<String>,
+    by_id: HashMap<ClientId, usize>,
+}
+
+impl ClientDirectory {
+    /// Builds a directory from clients.
+    pub fn from_clients<'a>(clients: impl IntoIterator<Item = &'a Client>) -> Self {
+        let mut d = Self::default();
+        for c in clients {
+            d.upsert(c);
+        }
+        d
+    }
+
+    /// Adds or replaces a client's entry.
+    pub fn upsert(&mut self, c: &Client) {
+        let entry = DirectoryEntry {
+            id: c.id,
+            name: c.name.clone(),
+            student_number: c.student_number.to_string(),
+            email: c.email.to_string(),
+            programme: c.programme.clone(),
+        };
+        let hay = format!("{}\u{1f}{}\u{1f}{}", entry.name, entry.student_number, entry.email).to_lowercase();
+        match self.by_id.get(&c.id) {
+            Some(&i) => {
+                self.entries[i] = entry;
+                self.haystacks[i] = hay;
+            }
+            None => {
+                self.by_id.insert(c.id, self.entries.len());
+                self.entries.push(entry);
+                self.haystacks.push(hay);
+            }
+        }
+    }
+
+    /// How many clients.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether empty.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// All entries.
+    pub fn entries(&self) -> &[DirectoryEntry] {
+        &self.entries
+    }
+
+    /// Clients matching every word of `query` (case-insensitive, anywhere in name, student
+    /// number or e-mail), best first: exact student number, then name-prefix, then others by name.
+    pub fn find(&self, query: &str, limit: usize) -> Vec<&DirectoryEntry> {
+        let q = query.trim().to_lowercase();
+        if q.is_empty() {
+            return Vec::new();
+        }
+        let words: Vec<&str> = q.split_whitespace().collect();
+        let mut hits: Vec<(u8, &DirectoryEntry)> = self
+            .haystacks
+            .iter()
+            .zip(&self.entries)
+            .filter(|(h, _)| words.iter().all(|w| h.contains(w)))
+            .map(|(h, e)| {
+                let rank = if e.student_number.eq_ignore_ascii_case(&q) {
+                    0
+                } else if h.starts_with(words[0]) || h.contains(&format!(" {}", words[0])) {
+                    1
+                } else {
+                    2
+                };
+                (rank, e)
+            })
+            .collect();
+        hits.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.name.cmp(&b.1.name)));
+        hits.into_iter().take(limit).map(|(_, e)| e).collect()
+    }
+}

@@ -1,0 +1,55 @@
+//! Errors from the service layer, each with the exit code the CLI gives it.
+
+use crate::domain::validate::FieldError;
+use crate::policy::PolicyErrors;
+use crate::store::StoreError;
+
+use super::import::RowError;
+
+/// Why a request to the desk did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum DeskError {
+    /// The input was wrong: the message says which field and what to do.
+    #[error("{0}")]
+    Invalid(String),
+    /// Several fields were wrong.
+    #[error("{}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))]
+    Fields(Vec<FieldError>),
+    /// The policy refused it: the message names the rule.
+    #[error("refused by policy: {0}")]
+    Refused(String),
+    /// The operator may not do it.
+    #[error("permission denied: {0}")]
+    Denied(String),
+    /// The policy file is wrong.
+    #[error("{0}")]
+    Policy(#[from] PolicyErrors),
+    /// An import had bad rows and nothing was imported.
+    #[error("nothing was imported: {} bad row(s):\n{}\nFix these rows, or pass --skip-bad to import the good rows only", .0.len(), .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))]
+    BadRows(Vec<RowError>),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<FieldError> for DeskError {
+    fn from(e: FieldError) -> Self {
+        DeskError::Fields(vec![e])
+    }
+}
+
+impl DeskError {
+    /// The process exit code: 2 bad input, 3 refused by policy, 4 permission denied, 1 other.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            DeskError::Invalid(_) | DeskError::Fields(_) | DeskError::Policy(_) | DeskError::BadRows(_) => 2,
+            DeskError::Refused(_) => 3,
+            DeskError::Denied(_) => 4,
+            DeskError::Store(StoreError::BadCredentials) => 4,
+            DeskError::Store(
+                StoreError::Conflict(_) | StoreError::NotInitialised { .. } | StoreError::AlreadyInitialised { .. },
+            ) => 2,
+            DeskError::Store(_) => 1,
+        }
+    }
+}

@@ -1,0 +1,247 @@
+//! The service layer: the only way data changes. Every write checks the acting operator's
+//! permission (SEC-05) and the policy, then commits the record, its audit entry and its op-log
+//! entry together. The CLI and the TUI both call this; neither touches the store directly.
+
+mod clients;
+mod directory;
+mod error;
+mod import;
+mod operators;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::domain::access::{self, Permission};
+use crate::domain::audit::{AuditAction, AuditEntry};
+use crate::domain::ids::{AuditId, OperatorId};
+use crate::domain::operator::{Login, Operator, Role};
+use crate::domain::RecordRef;
+use crate::policy::Policy;
+use crate::store::crypto::KdfParams;
+use crate::store::index::OPERATOR_BY_LOGIN;
+use crate::store::{LockedStore, Store, StoreError, WriteSet};
+
+pub use clients::{ClientView, NewClient};
+pub use directory::{ClientDirectory, DirectoryEntry};
+pub use error::DeskError;
+pub use import::{ImportReport, RowError};
+pub use operators::{check_password, NewOperator, MIN_PASSWORD_CHARS};
+
+/// Where the time comes from; tests use [`FixedClock`].
+pub trait Clock: Send + Sync {
+    /// Now.
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The system clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock that stands still until moved (for tests).
+#[derive(Debug)]
+pub struct FixedClock(Mutex<DateTime<Utc>>);
+
+impl FixedClock {
+    /// A clock stopped at `at`.
+    pub fn new(at: DateTime<Utc>) -> Self {
+        Self(Mutex::new(at))
+    }
+
+    /// Moves the clock to `at`.
+    pub fn set(&self, at: DateTime<Utc>) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = at;
+    }
+}
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// A signed-in session: one operator acting on one store under one policy.
+pub struct Desk {
+    store: Store,
+    policy: Policy,
+    operator: Operator,
+    clock: Arc<dyn Clock>,
+    directory: Mutex<Option<ClientDirectory>>,
+}
+
+fn now_ms(at: DateTime<Utc>) -> u64 {
+    at.timestamp_millis().max(0) as u64
+}
+
+impl Desk {
+    /// Creates a new store with its first administrator (trained today) and signs them in.
+    pub fn init(
+        store_dir: &Path,
+        policy: Policy,
+        admin_login: &str,
+        admin_name: &str,
+        password: &str,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Desk, DeskError> {
+        let login = Login::parse(admin_login)?;
+        let name = crate::domain::validate::person_name("name", admin_name)?;
+        operators::check_password(password)?;
+        let now = clock.now();
+        let store = LockedStore::create(store_dir, login.as_str(), password, KdfParams::default())?;
+        let today = policy.local_date(now);
+        let admin = Operator {
+            id: OperatorId::new_at(now_ms(now)),
+            login,
+            name,
+            roles: vec![Role::Admin],
+            grants: Vec::new(),
+            trained_on: Some(today),
+            suspension: None,
+            created_at: now,
+        };
+        let mut ws = WriteSet::new();
+        ws.put(&store, None, &admin);
+        ws.audit(audit_entry(now, Some(&admin), AuditAction::Init, None, "store created".into()));
+        store.commit(admin.id, ws, now)?;
+        Ok(Desk {
+            store,
+            policy,
+            operator: admin,
+            clock,
+            directory: Mutex::new(None),
+        })
+    }
+
+    /// Unlocks the store with an operator's password and signs them in (SEC-01). Suspended
+    /// operators are refused (SEC-03). Every attempt is audited.
+    pub fn sign_in(
+        locked: &LockedStore,
+        policy: Policy,
+        login: &str,
+        password: &str,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Desk, DeskError> {
+        let now = clock.now();
+        let login_text = login.trim().to_ascii_lowercase();
+        let store = locked.unlock(&login_text, password, now).map_err(|e| match e {
+            StoreError::BadCredentials => DeskError::Denied(e.to_string()),
+            other => other.into(),
+        })?;
+        let operator = find_operator(&store, &login_text)?.ok_or_else(|| {
+            DeskError::Denied(format!("{login_text} has a key but no operator record; ask an administrator"))
+        })?;
+        let mut ws = WriteSet::new();
+        if let Some(s) = &operator.suspension {
+            ws.audit(audit_entry(now, Some(&operator), AuditAction::SignInRefused, None, "account suspended".into()));
+            store.commit(operator.id, ws, now)?;
+            return Err(DeskError::Denied(format!(
+                "{login_text}'s account is suspended ({}); ask an administrator",
+                s.reason
+            )));
+        }
+        ws.audit(audit_entry(now, Some(&operator), AuditAction::SignIn, None, String::new()));
+        store.commit(operator.id, ws, now)?;
+        Ok(Desk {
+            store,
+            policy,
+            operator,
+            clock,
+            directory: Mutex::new(None),
+        })
+    }
+
+    /// The signed-in operator.
+    pub fn operator(&self) -> &Operator {
+        &self.operator
+    }
+
+    /// The policy in force.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// The store (read access for reports and tests; writes go through `Desk` methods).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Now, by the desk's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Today in the institution's time zone.
+    pub fn today(&self) -> NaiveDate {
+        self.policy.local_date(self.now())
+    }
+
+    /// Checks the signed-in operator may do `p` today (SEC-03, SEC-05).
+    pub fn require(&self, p: Permission) -> Result<(), DeskError> {
+        access::check(&self.operator, p, self.today()).map_err(|d| DeskError::Denied(d.to_string()))
+    }
+
+    /// Whether the signed-in operator may do `p` (for showing or hiding, never instead of `require`).
+    pub fn may(&self, p: Permission) -> bool {
+        self.require(p).is_ok()
+    }
+
+    /// Whether `password` is the signed-in operator's (to unlock after an idle lock, SEC-01).
+    pub fn verify_password(&self, password: &str) -> Result<bool, DeskError> {
+        Ok(self.store.verify_password(self.operator.login.as_str(), password)?)
+    }
+
+    /// An audit entry by the signed-in operator, now.
+    fn audit(&self, action: AuditAction, subject: Option<RecordRef>, detail: String) -> AuditEntry {
+        audit_entry(self.now(), Some(&self.operator), action, subject, detail)
+    }
+
+    /// Commits a write set as the signed-in operator.
+    fn commit(&self, ws: WriteSet) -> Result<(), DeskError> {
+        self.store.commit(self.operator.id, ws, self.now())?;
+        Ok(())
+    }
+
+    /// The audit log, oldest first (supervisors and admins; SEC-04).
+    pub fn audit_log(&self) -> Result<Vec<Result<AuditEntry, StoreError>>, DeskError> {
+        self.require(Permission::SupervisorReports)?;
+        Ok(self.store.audit_entries()?.collect())
+    }
+}
+
+fn audit_entry(
+    at: DateTime<Utc>,
+    op: Option<&Operator>,
+    action: AuditAction,
+    subject: Option<RecordRef>,
+    detail: String,
+) -> AuditEntry {
+    AuditEntry {
+        id: AuditId::new_at(now_ms(at)),
+        at,
+        operator: op.map(|o| o.id),
+        login: op.map(|o| o.login.to_string()),
+        action,
+        subject,
+        detail,
+        reason: None,
+    }
+}
+
+fn find_operator(store: &Store, login: &str) -> Result<Option<Operator>, DeskError> {
+    let Some(raw) = store.index_get(OPERATOR_BY_LOGIN, login.as_bytes())? else {
+        return Ok(None);
+    };
+    let id = OperatorId::from_key(&raw).ok_or_else(|| StoreError::Corrupt {
+        tree: OPERATOR_BY_LOGIN.into(),
+        key: login.into(),
+        reason: "not a record id".into(),
+    })?;
+    Ok(store.get::<Operator>(id.0)?)
+}

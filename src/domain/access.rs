@@ -1,0 +1,236 @@
+//! Who may do what (SEC-03, SEC-04, SEC-05, SEC-06): the one place that decides permissions.
+
+use chrono::NaiveDate;
+
+use super::operator::{Grant, Operator, Role};
+
+/// An action that needs a right. Every write path in `desk` names one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Permission {
+    /// Look up clients and see their card (name, programme, status).
+    ViewClients,
+    /// See a client's e-mail and phone.
+    ViewContactDetails,
+    /// Create and edit client records.
+    EditClients,
+    /// Import clients from a file.
+    ImportClients,
+    /// Book, cancel and check in appointments.
+    Book,
+    /// Add and withdraw calendar slots.
+    ManageSlots,
+    /// Read the body of a note (SEC-04); every read is audited.
+    ReadNoteBodies,
+    /// Write notes and record outcomes.
+    WriteNotes,
+    /// Waive a no-show or late cancellation (APPT-03).
+    Waive,
+    /// Confirm or lift a booking block (APPT-04).
+    Block,
+    /// Create, edit and suspend operator accounts.
+    ManageOperators,
+    /// Employer profiles, contacts, engagement notes and events.
+    ManageEmployers,
+    /// Bulk e-mail to employer contacts (SEC-06).
+    BulkEmail,
+    /// Identifying reports and the audit log.
+    SupervisorReports,
+    /// Erase a client (DATA-05).
+    Erase,
+    /// Fill the store with generated demo data.
+    GenerateDemo,
+}
+
+impl Permission {
+    /// Whether the permission changes data: writes need completed training (SEC-05).
+    pub fn is_write(self) -> bool {
+        !matches!(
+            self,
+            Permission::ViewClients
+                | Permission::ViewContactDetails
+                | Permission::ReadNoteBodies
+                | Permission::SupervisorReports
+        )
+    }
+
+    /// A short phrase for messages, e.g. "edit clients".
+    pub fn describe(self) -> &'static str {
+        match self {
+            Permission::ViewClients => "look up clients",
+            Permission::ViewContactDetails => "see client contact details",
+            Permission::EditClients => "edit clients",
+            Permission::ImportClients => "import clients",
+            Permission::Book => "book appointments",
+            Permission::ManageSlots => "manage calendar slots",
+            Permission::ReadNoteBodies => "read note bodies",
+            Permission::WriteNotes => "write notes and record outcomes",
+            Permission::Waive => "waive no-shows",
+            Permission::Block => "block clients",
+            Permission::ManageOperators => "manage operator accounts",
+            Permission::ManageEmployers => "manage employers and events",
+            Permission::BulkEmail => "send bulk e-mail to employer contacts",
+            Permission::SupervisorReports => "run identifying reports and read the audit log",
+            Permission::Erase => "erase clients",
+            Permission::GenerateDemo => "generate demo data",
+        }
+    }
+}
+
+/// Whether a role carries a permission, training aside.
+fn role_allows(role: Role, p: Permission) -> bool {
+    use Permission as P;
+    match role {
+        Role::Admin => true,
+        Role::Supervisor => !matches!(p, P::ManageOperators | P::GenerateDemo | P::BulkEmail),
+        Role::Consultant => matches!(
+            p,
+            P::ViewClients
+                | P::ViewContactDetails
+                | P::EditClients
+                | P::Book
+                | P::ManageSlots
+                | P::ReadNoteBodies
+                | P::WriteNotes
+                | P::Waive
+        ),
+        Role::Desk => matches!(
+            p,
+            P::ViewClients | P::ViewContactDetails | P::EditClients | P::Book | P::ManageSlots
+        ),
+        Role::EmployerRelations => matches!(p, P::ViewClients | P::ManageEmployers),
+    }
+}
+
+/// Why an operator may not do something.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Denial {
+    /// The account is suspended (SEC-03).
+    #[error("{login}'s account is suspended ({reason}); ask an administrator")]
+    Suspended {
+        /// Who.
+        login: String,
+        /// Why.
+        reason: String,
+    },
+    /// No role of the operator carries the right (SEC-05).
+    #[error("{login} ({roles}) may not {action}; ask a supervisor or administrator")]
+    NoRole {
+        /// Who.
+        login: String,
+        /// Their roles.
+        roles: String,
+        /// What they tried.
+        action: &'static str,
+    },
+    /// The operator has not completed training, so may only read (SEC-05).
+    #[error("{login} may not {action} until training is recorded as completed; ask an administrator to set the training date")]
+    Untrained {
+        /// Who.
+        login: String,
+        /// What they tried.
+        action: &'static str,
+    },
+    /// Bulk e-mail needs its own grant (SEC-06).
+    #[error("{login} may not send bulk e-mail to employer contacts: it needs the bulk-email grant, given only to trained staff")]
+    NoGrant {
+        /// Who.
+        login: String,
+    },
+}
+
+/// Decides whether `op` may do `p` on `today`.
+pub fn check(op: &Operator, p: Permission, today: NaiveDate) -> Result<(), Denial> {
+    if let Some(s) = &op.suspension {
+        return Err(Denial::Suspended {
+            login: op.login.to_string(),
+            reason: s.reason.clone(),
+        });
+    }
+    if p == Permission::BulkEmail {
+        if !op.grants.contains(&Grant::BulkEmail) && !op.has_role(Role::Admin) {
+            return Err(Denial::NoGrant {
+                login: op.login.to_string(),
+            });
+        }
+    } else if !op.roles.iter().any(|r| role_allows(*r, p)) {
+        return Err(Denial::NoRole {
+            login: op.login.to_string(),
+            roles: op.roles_text(),
+            action: p.describe(),
+        });
+    }
+    if p.is_write() && !op.is_trained(today) {
+        return Err(Denial::Untrained {
+            login: op.login.to_string(),
+            action: p.describe(),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::client::Suspension;
+    use crate::domain::ids::OperatorId;
+    use crate::domain::operator::Login;
+    use chrono::{TimeZone, Utc};
+
+    fn op(roles: &[Role], trained: Option<&str>) -> Operator {
+        Operator {
+            id: OperatorId(1),
+            login: Login::parse("sam").unwrap(),
+            name: "Sam".into(),
+            roles: roles.to_vec(),
+            grants: vec![],
+            trained_on: trained.map(|d| d.parse().unwrap()),
+            suspension: None,
+            created_at: Utc.timestamp_opt(0, 0).unwrap(),
+        }
+    }
+
+    fn today() -> NaiveDate {
+        "2026-11-20".parse().unwrap()
+    }
+
+    #[test]
+    fn sec_04_desk_staff_never_read_note_bodies() {
+        let desk = op(&[Role::Desk], Some("2026-01-01"));
+        assert!(matches!(check(&desk, Permission::ReadNoteBodies, today()), Err(Denial::NoRole { .. })));
+        let consultant = op(&[Role::Consultant], Some("2026-01-01"));
+        assert!(check(&consultant, Permission::ReadNoteBodies, today()).is_ok());
+    }
+
+    #[test]
+    fn sec_05_writes_need_completed_training() {
+        let untrained = op(&[Role::Desk], None);
+        assert!(check(&untrained, Permission::ViewClients, today()).is_ok());
+        assert!(matches!(check(&untrained, Permission::EditClients, today()), Err(Denial::Untrained { .. })));
+        let future = op(&[Role::Desk], Some("2026-12-01"));
+        assert!(matches!(check(&future, Permission::Book, today()), Err(Denial::Untrained { .. })));
+        let trained = op(&[Role::Desk], Some("2026-11-20"));
+        assert!(check(&trained, Permission::Book, today()).is_ok());
+        assert!(matches!(check(&trained, Permission::ManageOperators, today()), Err(Denial::NoRole { .. })));
+    }
+
+    #[test]
+    fn sec_03_suspended_operator_may_do_nothing() {
+        let mut admin = op(&[Role::Admin], Some("2026-01-01"));
+        admin.suspension = Some(Suspension {
+            reason: "suspected breach".into(),
+            by: OperatorId(2),
+            at: Utc.timestamp_opt(0, 0).unwrap(),
+        });
+        assert!(matches!(check(&admin, Permission::ViewClients, today()), Err(Denial::Suspended { .. })));
+    }
+
+    #[test]
+    fn sec_06_bulk_email_needs_the_grant() {
+        let mut er = op(&[Role::EmployerRelations], Some("2026-01-01"));
+        assert!(matches!(check(&er, Permission::BulkEmail, today()), Err(Denial::NoGrant { .. })));
+        er.grants.push(Grant::BulkEmail);
+        assert!(check(&er, Permission::BulkEmail, today()).is_ok());
+        er.trained_on = None;
+        assert!(matches!(check(&er, Permission::BulkEmail, today()), Err(Denial::Untrained { .. })));
+    }
+}

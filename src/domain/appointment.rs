@@ -1,0 +1,170 @@
+//! Calendar slots and the appointments booked into them (APPT-01..APPT-10).
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::ids::{AppointmentId, ClientId, OperatorId, SlotId};
+
+/// A bookable period in a consultant's calendar.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Slot {
+    /// Record id.
+    pub id: SlotId,
+    /// The consultant (or desk operator, for drop-ins) who holds it.
+    pub consultant: OperatorId,
+    /// The appointment type id from the policy file.
+    pub appointment_type: String,
+    /// Start time.
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub start: DateTime<Utc>,
+    /// Length in minutes.
+    pub minutes: u16,
+    /// The location id from the policy file.
+    pub location: String,
+    /// The appointment holding the slot; `None` when free. Written in the same transaction as
+    /// the appointment so a slot is never held twice.
+    pub booking: Option<AppointmentId>,
+    /// Withdrawn slots stay for history but cannot be booked.
+    pub withdrawn: bool,
+}
+
+impl Slot {
+    /// End time.
+    pub fn end(&self) -> DateTime<Utc> {
+        self.start + Duration::minutes(i64::from(self.minutes))
+    }
+}
+
+/// How an appointment ended (APPT-02, APPT-10).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// The client came.
+    Attended,
+    /// Cancelled before the start time: consumes nothing.
+    Cancelled,
+    /// Cancelled after the start time: counts as one of the allocation.
+    LateCancel,
+    /// Did not come and did not cancel: counts as one of the allocation.
+    NoShow,
+    /// An online appointment ended for technical reasons: consumes nothing (APPT-10).
+    EndedTechnical,
+}
+
+impl Outcome {
+    /// Whether the outcome uses up one of the client's allocation (APPT-02).
+    pub fn consumes_allocation(self) -> bool {
+        matches!(self, Outcome::Attended | Outcome::LateCancel | Outcome::NoShow)
+    }
+
+    /// The code used on the command line.
+    pub fn code(self) -> &'static str {
+        match self {
+            Outcome::Attended => "attended",
+            Outcome::Cancelled => "cancelled",
+            Outcome::LateCancel => "late-cancel",
+            Outcome::NoShow => "no-show",
+            Outcome::EndedTechnical => "technical",
+        }
+    }
+}
+
+/// Where an appointment stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AppointmentState {
+    /// Booked and not yet settled. Once its end has passed it shows as "unresolved", never as a
+    /// no-show (APPT-02).
+    Booked,
+    /// The client has arrived.
+    CheckedIn {
+        /// When.
+        #[serde(with = "chrono::serde::ts_milliseconds")]
+        at: DateTime<Utc>,
+    },
+    /// Settled.
+    Settled {
+        /// How it ended.
+        outcome: Outcome,
+        /// Who recorded it.
+        by: OperatorId,
+        /// When.
+        #[serde(with = "chrono::serde::ts_milliseconds")]
+        at: DateTime<Utc>,
+    },
+}
+
+/// Permission to record an online appointment (APPT-08); none unless given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RecordingConsent {
+    /// Not asked, or refused: do not record.
+    #[default]
+    NotGiven,
+    /// The client agreed to recording.
+    Given,
+}
+
+/// A waiver that stops a no-show or late cancellation counting (APPT-03).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Waiver {
+    /// Why (required).
+    pub reason: String,
+    /// Who waived it.
+    pub by: OperatorId,
+    /// When.
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub at: DateTime<Utc>,
+}
+
+/// One client's booking of one slot (SEC-02: it belongs to that client alone).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Appointment {
+    /// Record id.
+    pub id: AppointmentId,
+    /// The slot booked.
+    pub slot: SlotId,
+    /// The client; never changes (SEC-02).
+    pub client: ClientId,
+    /// The consultant, copied from the slot.
+    pub consultant: OperatorId,
+    /// The appointment type id, copied from the slot.
+    pub appointment_type: String,
+    /// Start, copied from the slot.
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub start: DateTime<Utc>,
+    /// Length in minutes.
+    pub minutes: u16,
+    /// Location id, copied from the slot.
+    pub location: String,
+    /// When the booking was made (APPT-09: reminders only for bookings made > 24 h ahead).
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub booked_at: DateTime<Utc>,
+    /// Who made it.
+    pub booked_by: OperatorId,
+    /// Where it stands.
+    pub state: AppointmentState,
+    /// Recording consent for online appointments (APPT-08).
+    pub recording_consent: RecordingConsent,
+    /// A waiver, if one was granted (APPT-03).
+    pub waiver: Option<Waiver>,
+}
+
+impl Appointment {
+    /// End time.
+    pub fn end(&self) -> DateTime<Utc> {
+        self.start + Duration::minutes(i64::from(self.minutes))
+    }
+
+    /// The outcome, once settled.
+    pub fn outcome(&self) -> Option<Outcome> {
+        match self.state {
+            AppointmentState::Settled { outcome, .. } => Some(outcome),
+            _ => None,
+        }
+    }
+
+    /// Past its end with no outcome: shown as unresolved for a person to settle (APPT-02).
+    pub fn is_unresolved(&self, now: DateTime<Utc>) -> bool {
+        self.outcome().is_none() && self.end() <= now
+    }
+}

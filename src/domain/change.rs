@@ -1,0 +1,189 @@
+//! The change log's record types: hybrid logical clock timestamps and field-level operations.
+//!
+//! Every change made through the service layer is appended as an [`Op`]. Ops carry the changed
+//! fields one by one (JSON-encoded values keyed by field name) so that sync can merge two
+//! replicas' edits to different fields of one record, last-writer-wins per field by [`Hlc`].
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::ids::{DeviceId, OperatorId};
+use super::RecordRef;
+
+/// A hybrid logical clock timestamp: wall time in ms, a counter, and the device to break ties.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Hlc {
+    /// Physical part, milliseconds since the epoch.
+    pub wall_ms: u64,
+    /// Logical counter within one millisecond.
+    pub counter: u32,
+    /// The device that issued it.
+    pub device: DeviceId,
+}
+
+impl Hlc {
+    /// The next timestamp for a local event, given the last one issued and the wall clock.
+    pub fn tick(last: Option<Hlc>, now_ms: u64, device: DeviceId) -> Hlc {
+        match last {
+            Some(l) if l.wall_ms >= now_ms => Hlc {
+                wall_ms: l.wall_ms,
+                counter: l.counter.saturating_add(1),
+                device,
+            },
+            _ => Hlc {
+                wall_ms: now_ms,
+                counter: 0,
+                device,
+            },
+        }
+    }
+
+    /// The next timestamp after receiving `remote`; `None` when `remote` is further ahead of
+    /// the wall clock than `max_drift_ms` (such clocks are refused).
+    pub fn observe(last: Option<Hlc>, remote: Hlc, now_ms: u64, device: DeviceId, max_drift_ms: u64) -> Option<Hlc> {
+        if remote.wall_ms > now_ms.saturating_add(max_drift_ms) {
+            return None;
+        }
+        let last_wall = last.map_or(0, |l| l.wall_ms);
+        let wall = now_ms.max(last_wall).max(remote.wall_ms);
+        let counter = match (wall == last_wall, wall == remote.wall_ms) {
+            (true, true) => last.map_or(0, |l| l.counter).max(remote.counter).saturating_add(1),
+            (true, false) => last.map_or(0, |l| l.counter).saturating_add(1),
+            (false, true) => remote.counter.saturating_add(1),
+            (false, false) => 0,
+        };
+        Some(Hlc {
+            wall_ms: wall,
+            counter,
+            device,
+        })
+    }
+}
+
+/// What happened to one record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Change {
+    /// Created, with every field.
+    Create {
+        /// The record.
+        record: RecordRef,
+        /// Field name -> JSON value.
+        fields: BTreeMap<String, String>,
+    },
+    /// Changed: only the fields that differ.
+    Update {
+        /// The record.
+        record: RecordRef,
+        /// Field name -> new JSON value.
+        fields: BTreeMap<String, String>,
+    },
+    /// Removed.
+    Delete {
+        /// The record.
+        record: RecordRef,
+    },
+}
+
+impl Change {
+    /// The record the change is about.
+    pub fn record(&self) -> RecordRef {
+        match self {
+            Change::Create { record, .. } | Change::Update { record, .. } | Change::Delete { record } => *record,
+        }
+    }
+}
+
+/// One entry in the op log: the unit sync pushes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Op {
+    /// Device that made the change.
+    pub device: DeviceId,
+    /// Dense per-device sequence number, from 1.
+    pub seq: u64,
+    /// Timestamp for field-level last-writer-wins.
+    pub hlc: Hlc,
+    /// The operator who made it.
+    pub operator: OperatorId,
+    /// The changes, applied together.
+    pub changes: Vec<Change>,
+}
+
+/// A record's top-level fields as JSON text, for field-level diffs.
+pub fn fields_of<T: Serialize>(value: &T) -> BTreeMap<String, String> {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::Object(map)) => map.into_iter().map(|(k, v)| (k, v.to_string())).collect(),
+        Ok(other) => BTreeMap::from([(String::new(), other.to_string())]),
+        Err(e) => BTreeMap::from([(String::from("!error"), e.to_string())]),
+    }
+}
+
+/// The change between two versions of a record: `Create` with no old version, else the
+/// fields whose values differ (`None` when nothing changed).
+pub fn diff<T: Serialize>(record: RecordRef, old: Option<&T>, new: &T) -> Option<Change> {
+    let new_fields = fields_of(new);
+    match old {
+        None => Some(Change::Create {
+            record,
+            fields: new_fields,
+        }),
+        Some(old) => {
+            let old_fields = fields_of(old);
+            let fields: BTreeMap<String, String> = new_fields
+                .into_iter()
+                .filter(|(k, v)| old_fields.get(k) != Some(v))
+                .collect();
+            (!fields.is_empty()).then_some(Change::Update { record, fields })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::EntityKind;
+
+    const D1: DeviceId = DeviceId(1);
+    const D2: DeviceId = DeviceId(2);
+
+    #[test]
+    fn hlc_is_monotonic_when_the_wall_clock_goes_back() {
+        let a = Hlc::tick(None, 1_000, D1);
+        let b = Hlc::tick(Some(a), 900, D1);
+        assert!(b > a);
+        let c = Hlc::tick(Some(b), 2_000, D1);
+        assert!(c > b && c.counter == 0);
+    }
+
+    #[test]
+    fn hlc_observe_moves_past_remote_and_refuses_far_future() {
+        let local = Hlc::tick(None, 1_000, D1);
+        let remote = Hlc { wall_ms: 1_500, counter: 4, device: D2 };
+        let next = Hlc::observe(Some(local), remote, 1_200, D1, 60_000).unwrap();
+        assert!(next > remote && next > local);
+        let far = Hlc { wall_ms: 10_000_000, counter: 0, device: D2 };
+        assert!(Hlc::observe(Some(local), far, 1_200, D1, 60_000).is_none());
+    }
+
+    #[derive(Serialize)]
+    struct R {
+        a: u32,
+        b: String,
+    }
+
+    #[test]
+    fn diff_names_only_changed_fields() {
+        let rec = RecordRef { kind: EntityKind::Client, id: 7 };
+        let old = R { a: 1, b: "x".into() };
+        let new = R { a: 1, b: "y".into() };
+        match diff(rec, Some(&old), &new) {
+            Some(Change::Update { fields, .. }) => {
+                assert_eq!(fields.len(), 1);
+                assert_eq!(fields.get("b").map(String::as_str), Some("\"y\""));
+            }
+            other => panic!("expected an update, got {other:?}"),
+        }
+        assert!(diff(rec, Some(&old), &old).is_none());
+        assert!(matches!(diff(rec, None, &new), Some(Change::Create { fields, .. }) if fields.len() == 2));
+    }
+}

@@ -1,0 +1,81 @@
+//! Employability events and their bookings (EVT-01..EVT-03).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::ids::{ClientId, EmployerId, EventBookingId, EventId, OperatorId};
+
+/// A consultation that opened an event to another school (EVT-02).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AudienceConsultation {
+    /// The school the event was opened to.
+    pub school: String,
+    /// The operator consulted.
+    pub consulted: OperatorId,
+    /// When.
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub at: DateTime<Utc>,
+}
+
+/// An employability event on the combined calendar (EVT-01).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    /// Record id.
+    pub id: EventId,
+    /// Title.
+    pub title: String,
+    /// Organising operator.
+    pub organiser: OperatorId,
+    /// Employers taking part.
+    pub employers: Vec<EmployerId>,
+    /// Sector, used by the clash check.
+    pub sector: String,
+    /// Schools whose students may book (EVT-02).
+    pub audience_schools: Vec<String>,
+    /// Target programmes or degrees, used by the clash check.
+    pub target_programmes: Vec<String>,
+    /// Start.
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub start: DateTime<Utc>,
+    /// End.
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub end: DateTime<Utc>,
+    /// Where.
+    pub location: String,
+    /// Places.
+    pub capacity: u32,
+    /// Consultations that opened it to other schools.
+    pub consultations: Vec<AudienceConsultation>,
+}
+
+/// Where an event booking stands (EVT-03).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EventBookingState {
+    /// Has a place.
+    Booked,
+    /// On the waiting list, promoted in booking order when a place frees.
+    Waiting,
+    /// Came.
+    Attended,
+    /// Booked but did not come.
+    Absent,
+    /// Cancelled.
+    Cancelled,
+}
+
+/// A client's booking on an event; it cannot be passed to anyone else (SEC-02).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventBooking {
+    /// Record id.
+    pub id: EventBookingId,
+    /// Event.
+    pub event: EventId,
+    /// Client.
+    pub client: ClientId,
+    /// When booked (orders the waiting list).
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub booked_at: DateTime<Utc>,
+    /// State.
+    pub state: EventBookingState,
+}

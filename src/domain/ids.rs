@@ -1,0 +1,83 @@
+//! Typed record identifiers: ULIDs, time-ordered, stored as 16 big-endian bytes.
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! id_type {
+    ($(#[$doc:meta] $name:ident),* $(,)?) => {$(
+        #[$doc]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub u128);
+
+        impl $name {
+            /// A new identifier from a ULID made at `at_ms` (milliseconds since the epoch).
+            pub fn new_at(at_ms: u64) -> Self {
+                Self(ulid::Ulid::from_parts(at_ms, rand::random::<u128>()).0)
+            }
+
+            /// The identifier as the big-endian key bytes a store tree is ordered by.
+            pub fn key(self) -> [u8; 16] {
+                self.0.to_be_bytes()
+            }
+
+            /// Reads an identifier from 16 key bytes.
+            pub fn from_key(bytes: &[u8]) -> Option<Self> {
+                <[u8; 16]>::try_from(bytes).ok().map(|b| Self(u128::from_be_bytes(b)))
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{}", ulid::Ulid(self.0))
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                ulid::Ulid::from_string(s.trim())
+                    .map(|u| Self(u.0))
+                    .map_err(|_| format!("`{s}` is not a record id (26 characters, e.g. 01J...)"))
+            }
+        }
+    )*};
+}
+
+id_type!(
+    /// A client (student or graduate).
+    ClientId,
+    /// A staff operator account.
+    OperatorId,
+    /// A bookable slot in a consultant's calendar.
+    SlotId,
+    /// An appointment: one client's booking of one slot.
+    AppointmentId,
+    /// A note on a client or appointment.
+    NoteId,
+    /// An enquiry (email, phone, desk or chat).
+    EnquiryId,
+    /// An employer organisation.
+    EmployerId,
+    /// A person at an employer.
+    ContactId,
+    /// An engagement note on an employer.
+    EngagementId,
+    /// A vacancy an employer advertises.
+    VacancyId,
+    /// An employability event.
+    EventId,
+    /// A client's booking on an event.
+    EventBookingId,
+    /// A consent given or withdrawn by a client.
+    ConsentId,
+    /// A complaint.
+    ComplaintId,
+    /// Feedback on an appointment or event.
+    FeedbackId,
+    /// An uploaded file.
+    AttachmentId,
+    /// An entry in the audit log.
+    AuditId,
+    /// A device (terminal) holding a replica.
+    DeviceId,
+);

@@ -1,0 +1,94 @@
+//! The domain: pure types and rules. No IO, no clock: time is always passed in.
+
+pub mod access;
+pub mod appointment;
+pub mod audit;
+pub mod change;
+pub mod client;
+pub mod employer;
+pub mod enquiry;
+pub mod event;
+pub mod ids;
+pub mod note;
+pub mod operator;
+pub mod records;
+pub mod validate;
+
+use serde::{Deserialize, Serialize};
+
+/// Every kind of record the store holds; each has its own tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EntityKind {
+    /// [`client::Client`].
+    Client,
+    /// [`operator::Operator`].
+    Operator,
+    /// [`appointment::Slot`].
+    Slot,
+    /// [`appointment::Appointment`].
+    Appointment,
+    /// [`note::Note`].
+    Note,
+    /// [`enquiry::Enquiry`].
+    Enquiry,
+    /// [`employer::Employer`].
+    Employer,
+    /// [`employer::Contact`].
+    Contact,
+    /// [`employer::EngagementNote`].
+    Engagement,
+    /// [`employer::Vacancy`].
+    Vacancy,
+    /// [`event::Event`].
+    Event,
+    /// [`event::EventBooking`].
+    EventBooking,
+    /// [`records::Consent`].
+    Consent,
+    /// [`records::Complaint`].
+    Complaint,
+    /// [`records::Feedback`].
+    Feedback,
+    /// [`records::Attachment`].
+    Attachment,
+}
+
+impl EntityKind {
+    /// The name of the kind's store tree.
+    pub fn tree(self) -> &'static str {
+        match self {
+            EntityKind::Client => "clients",
+            EntityKind::Operator => "operators",
+            EntityKind::Slot => "slots",
+            EntityKind::Appointment => "appointments",
+            EntityKind::Note => "notes",
+            EntityKind::Enquiry => "enquiries",
+            EntityKind::Employer => "employers",
+            EntityKind::Contact => "contacts",
+            EntityKind::Engagement => "engagements",
+            EntityKind::Vacancy => "vacancies",
+            EntityKind::Event => "events",
+            EntityKind::EventBooking => "event_bookings",
+            EntityKind::Consent => "consents",
+            EntityKind::Complaint => "complaints",
+            EntityKind::Feedback => "feedback",
+            EntityKind::Attachment => "attachments",
+        }
+    }
+}
+
+/// A reference to one record: its kind and id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RecordRef {
+    /// Kind.
+    pub kind: EntityKind,
+    /// Id (the ULID as a number).
+    pub id: u128,
+}
+
+impl std::fmt::Display for RecordRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.kind.tree(), ulid::Ulid(self.id))
+    }
+}

@@ -1,0 +1,176 @@
+//! The one place that turns records into bytes: `[format byte][bincode 2.0.1 body]`.
+//!
+//! bincode is pinned (`=2.0.1`) because its development has ended; swapping it for another
+//! serde format means changing only this file. The format byte lets a record type read the
+//! layouts it had before (see [`Record::decode_format`]).
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::domain::appointment::{Appointment, Slot};
+use crate::domain::client::{Client, ClientV1};
+use crate::domain::employer::{Contact, Employer, EngagementNote, Vacancy};
+use crate::domain::enquiry::Enquiry;
+use crate::domain::event::{Event, EventBooking};
+use crate::domain::note::Note;
+use crate::domain::operator::Operator;
+use crate::domain::records::{Attachment, Complaint, Consent, Feedback};
+use crate::domain::EntityKind;
+
+/// Why bytes could not become a value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CodecError {
+    /// The value is empty.
+    #[error("the value is empty")]
+    Empty,
+    /// The format byte is one this version does not know.
+    #[error("format {0} is unknown to this version of careerdesk (a newer version wrote it?)")]
+    UnknownFormat(u8),
+    /// The body does not decode as the expected type.
+    #[error("the record does not decode: {0}")]
+    Decode(String),
+}
+
+fn config() -> bincode::config::Configuration {
+    bincode::config::standard()
+}
+
+/// Encodes a value's body (no format byte).
+pub fn encode_body<T: Serialize>(value: &T) -> Vec<u8> {
+    // Serialising plain data structs into a Vec cannot fail.
+    bincode::serde::encode_to_vec(value, config()).unwrap_or_default()
+}
+
+/// Decodes a body written by [`encode_body`], refusing trailing bytes.
+pub fn decode_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
+    let (v, read) = bincode::serde::decode_from_slice(bytes, config()).map_err(|e| CodecError::Decode(e.to_string()))?;
+    if read != bytes.len() {
+        return Err(CodecError::Decode(format!("{} trailing bytes", bytes.len() - read)));
+    }
+    Ok(v)
+}
+
+/// Encodes with a format byte.
+pub fn encode_versioned<T: Serialize>(format: u8, value: &T) -> Vec<u8> {
+    let mut out = vec![format];
+    out.extend(encode_body(value));
+    out
+}
+
+/// A record kind the store keeps in its own tree.
+pub trait Record: Serialize + DeserializeOwned + Sized + super::index::Indexed {
+    /// Which kind (and so which tree).
+    const KIND: EntityKind;
+    /// The layout version written today.
+    const FORMAT: u8 = 1;
+
+    /// The record's id.
+    fn id(&self) -> u128;
+
+    /// Reads a body written in `format`; types with older layouts override this to migrate.
+    fn decode_format(format: u8, body: &[u8]) -> Result<Self, CodecError> {
+        if format == Self::FORMAT {
+            decode_body(body)
+        } else {
+            Err(CodecError::UnknownFormat(format))
+        }
+    }
+
+    /// Encodes in today's layout.
+    fn encode(&self) -> Vec<u8> {
+        encode_versioned(Self::FORMAT, self)
+    }
+
+    /// Decodes any layout this version can read.
+    fn decode(bytes: &[u8]) -> Result<Self, CodecError> {
+        let (&format, body) = bytes.split_first().ok_or(CodecError::Empty)?;
+        Self::decode_format(format, body)
+    }
+}
+
+macro_rules! record {
+    ($t:ty, $kind:ident) => {
+        impl Record for $t {
+            const KIND: EntityKind = EntityKind::$kind;
+            fn id(&self) -> u128 {
+                self.id.0
+            }
+        }
+    };
+}
+
+impl Record for Client {
+    const KIND: EntityKind = EntityKind::Client;
+    /// Format 2 added school, contact preferences, flags, activities, suspension and block.
+    const FORMAT: u8 = 2;
+
+    fn id(&self) -> u128 {
+        self.id.0
+    }
+
+    fn decode_format(format: u8, body: &[u8]) -> Result<Self, CodecError> {
+        match format {
+            1 => decode_body::<ClientV1>(body).map(Client::from),
+            2 => decode_body(body),
+            other => Err(CodecError::UnknownFormat(other)),
+        }
+    }
+}
+
+record!(Operator, Operator);
+record!(Slot, Slot);
+record!(Appointment, Appointment);
+record!(Note, Note);
+record!(Enquiry, Enquiry);
+record!(Employer, Employer);
+record!(Contact, Contact);
+record!(EngagementNote, Engagement);
+record!(Vacancy, Vacancy);
+record!(Event, Event);
+record!(EventBooking, EventBooking);
+record!(Consent, Consent);
+record!(Complaint, Complaint);
+record!(Feedback, Feedback);
+record!(Attachment, Attachment);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::client::{ContactChannel, Level, Status};
+    use crate::domain::ids::ClientId;
+    use crate::domain::validate::{Email, StudentNumber};
+    use chrono::{TimeZone, Utc};
+
+    #[test]
+    fn client_written_in_format_1_reads_as_today_s_client() {
+        let v1 = ClientV1 {
+            id: ClientId(42),
+            student_number: StudentNumber::parse("10234567").unwrap(),
+            name: "Ada Example".into(),
+            programme: "BSc Physics".into(),
+            level: Level::Ug,
+            status: Status::Student,
+            course_end: Some("2027-06-30".parse().unwrap()),
+            email: Email::parse("ada@example.ac.uk").unwrap(),
+            phone: None,
+            created_at: Utc.with_ymd_and_hms(2025, 9, 1, 9, 0, 0).unwrap(),
+        };
+        let bytes = encode_versioned(1, &v1);
+        let c = Client::decode(&bytes).unwrap();
+        assert_eq!(c.name, "Ada Example");
+        assert_eq!(c.student_number.as_str(), "10234567");
+        assert_eq!(c.contact.0, vec![ContactChannel::Email]);
+        assert!(c.flags.is_empty() && c.school.is_none());
+        // Re-encoding writes today's format.
+        let again = c.encode();
+        assert_eq!(again[0], 2);
+        assert_eq!(Client::decode(&again).unwrap(), c);
+    }
+
+    #[test]
+    fn unknown_format_and_garbage_are_errors_not_panics() {
+        assert_eq!(Client::decode(&[]), Err(CodecError::Empty));
+        assert_eq!(Client::decode(&[9, 1, 2]), Err(CodecError::UnknownFormat(9)));
+        assert!(matches!(Client::decode(&[2, 0xff, 0xff, 0xff]), Err(CodecError::Decode(_))));
+    }
+}

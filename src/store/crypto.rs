@@ -1,0 +1,288 @@
+//! Sealing at rest (XChaCha20-Poly1305) and key slots (argon2id-wrapped data keys).
+//!
+//! Every stored value is an envelope: `[ENVELOPE_V1][key ref][nonce][ciphertext+tag]`. The key
+//! ref names which key sealed it: today always the institution data key; a client's records can
+//! later carry `KeyRef::Subject(client id)` (erasure by destroying that key) with no change to
+//! the envelope format. The tree name and record key are bound in as associated data, so a value
+//! moved to another key or tree fails to open.
+
+use argon2::{Algorithm, Argon2, Params, Version};
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+const ENVELOPE_V1: u8 = 1;
+const KEYREF_INSTITUTION: u8 = 0;
+const KEYREF_SUBJECT: u8 = 1;
+const NONCE_LEN: usize = 24;
+
+/// Which key sealed a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyRef {
+    /// The institution data key.
+    Institution,
+    /// A per-client key (reserved for crypto-erasure; not issued yet).
+    Subject(u128),
+}
+
+/// Why a value could not be opened.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SealError {
+    /// The envelope is shorter than its header or has an unknown version.
+    #[error("the sealed value is malformed ({0})")]
+    Malformed(&'static str),
+    /// Authentication failed: wrong key, or the bytes were changed.
+    #[error("the value failed to decrypt (wrong key or damaged bytes)")]
+    Decrypt,
+    /// The value names a key this store does not hold.
+    #[error("the value is sealed with a key this store does not hold")]
+    UnknownKey,
+}
+
+/// The institution data key: 32 random bytes, wiped from memory on drop.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct DataKey([u8; 32]);
+
+impl DataKey {
+    /// A fresh random key.
+    pub fn generate() -> Self {
+        let mut k = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut k);
+        Self(k)
+    }
+}
+
+/// The keys an unlocked store holds, and the index-hashing key derived from them.
+#[derive(Clone)]
+pub struct KeyRing {
+    institution: DataKey,
+    cipher: XChaCha20Poly1305,
+    index_key: [u8; 32],
+}
+
+impl KeyRing {
+    /// A key ring around the institution data key.
+    pub fn new(institution: DataKey) -> Self {
+        let cipher = XChaCha20Poly1305::new((&institution.0).into());
+        let index_key = blake3::derive_key("careerdesk 2026 index keys v1", &institution.0);
+        Self {
+            institution,
+            cipher,
+            index_key,
+        }
+    }
+
+    /// The institution data key (to wrap it in a new key slot).
+    pub(crate) fn institution(&self) -> &DataKey {
+        &self.institution
+    }
+
+    /// Seals `plain` for storage under `tree`/`key`.
+    pub fn seal(&self, tree: &str, key: &[u8], plain: &[u8]) -> Vec<u8> {
+        let mut nonce = [0u8; NONCE_LEN];
+        rand::thread_rng().fill_bytes(&mut nonce);
+        let header = [ENVELOPE_V1, KEYREF_INSTITUTION];
+        let aad = aad(tree, key, &header);
+        let ct = self
+            .cipher
+            .encrypt(XNonce::from_slice(&nonce), Payload { msg: plain, aad: &aad })
+            // Encryption only fails for messages over 256 GiB.
+            .unwrap_or_default();
+        let mut out = Vec::with_capacity(2 + NONCE_LEN + ct.len());
+        out.extend_from_slice(&header);
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&ct);
+        out
+    }
+
+    /// Opens a value sealed by [`KeyRing::seal`] for the same `tree`/`key`.
+    pub fn open(&self, tree: &str, key: &[u8], sealed: &[u8]) -> Result<Vec<u8>, SealError> {
+        let (&version, rest) = sealed.split_first().ok_or(SealError::Malformed("empty"))?;
+        if version != ENVELOPE_V1 {
+            return Err(SealError::Malformed("unknown envelope version"));
+        }
+        let (&kref, rest) = rest.split_first().ok_or(SealError::Malformed("no key ref"))?;
+        let (key_ref, header_len, rest) = match kref {
+            KEYREF_INSTITUTION => (KeyRef::Institution, 2, rest),
+            KEYREF_SUBJECT if rest.len() >= 16 => {
+                let id = u128::from_be_bytes(rest[..16].try_into().map_err(|_| SealError::Malformed("key ref"))?);
+                (KeyRef::Subject(id), 18, &rest[16..])
+            }
+            _ => return Err(SealError::Malformed("unknown key ref")),
+        };
+        if rest.len() < NONCE_LEN + 16 {
+            return Err(SealError::Malformed("too short"));
+        }
+        let cipher = match key_ref {
+            KeyRef::Institution => &self.cipher,
+            KeyRef::Subject(_) => return Err(SealError::UnknownKey),
+        };
+        let (nonce, ct) = rest.split_at(NONCE_LEN);
+        let aad = aad(tree, key, &sealed[..header_len]);
+        cipher
+            .decrypt(XNonce::from_slice(nonce), Payload { msg: ct, aad: &aad })
+            .map_err(|_| SealError::Decrypt)
+    }
+
+    /// A keyed hash for a secondary-index key, so index trees hold no readable personal data.
+    pub fn index_hash(&self, purpose: &str, value: &str) -> [u8; 16] {
+        let mut h = blake3::Hasher::new_keyed(&self.index_key);
+        h.update(purpose.as_bytes());
+        h.update(&[0]);
+        h.update(value.as_bytes());
+        let mut out = [0u8; 16];
+        out.copy_from_slice(&h.finalize().as_bytes()[..16]);
+        out
+    }
+}
+
+fn aad(tree: &str, key: &[u8], header: &[u8]) -> Vec<u8> {
+    let mut a = Vec::with_capacity(tree.len() + key.len() + header.len() + 2);
+    a.extend_from_slice(tree.as_bytes());
+    a.push(0);
+    a.extend_from_slice(key);
+    a.push(0);
+    a.extend_from_slice(header);
+    a
+}
+
+/// argon2id cost settings for a key slot (stored with it so they can be raised later).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KdfParams {
+    /// Memory in KiB.
+    pub m_kib: u32,
+    /// Iterations.
+    pub t: u32,
+    /// Lanes.
+    pub p: u32,
+}
+
+impl Default for KdfParams {
+    /// OWASP's recommended argon2id settings (19 MiB, 2 passes, 1 lane).
+    fn default() -> Self {
+        Self { m_kib: 19 * 1024, t: 2, p: 1 }
+    }
+}
+
+/// The data key wrapped under one operator's password (SEC-01: each operator their own).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeySlot {
+    /// The operator's login.
+    pub login: String,
+    /// argon2id salt.
+    pub salt: [u8; 16],
+    /// argon2id settings.
+    pub kdf: KdfParams,
+    /// Nonce for the wrap.
+    pub nonce: [u8; NONCE_LEN],
+    /// The sealed data key.
+    pub wrapped: Vec<u8>,
+}
+
+fn derive(password: &str, salt: &[u8; 16], kdf: KdfParams) -> Result<[u8; 32], SealError> {
+    let params = Params::new(kdf.m_kib, kdf.t, kdf.p, Some(32)).map_err(|_| SealError::Malformed("kdf params"))?;
+    let mut out = [0u8; 32];
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+        .hash_password_into(password.as_bytes(), salt, &mut out)
+        .map_err(|_| SealError::Malformed("kdf"))?;
+    Ok(out)
+}
+
+impl KeySlot {
+    /// Wraps `key` under `password` for `login`.
+    pub fn wrap(login: &str, password: &str, key: &DataKey, kdf: KdfParams) -> Result<Self, SealError> {
+        let mut salt = [0u8; 16];
+        let mut nonce = [0u8; NONCE_LEN];
+        rand::rngs::OsRng.fill_bytes(&mut salt);
+        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        let mut kek = derive(password, &salt, kdf)?;
+        let cipher = XChaCha20Poly1305::new((&kek).into());
+        kek.zeroize();
+        let wrapped = cipher
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: &key.0,
+                    aad: login.as_bytes(),
+                },
+            )
+            .map_err(|_| SealError::Decrypt)?;
+        Ok(Self {
+            login: login.to_string(),
+            salt,
+            kdf,
+            nonce,
+            wrapped,
+        })
+    }
+
+    /// Unwraps the data key; fails with [`SealError::Decrypt`] on a wrong password.
+    pub fn unwrap_key(&self, password: &str) -> Result<DataKey, SealError> {
+        let mut kek = derive(password, &self.salt, self.kdf)?;
+        let cipher = XChaCha20Poly1305::new((&kek).into());
+        kek.zeroize();
+        let mut plain = cipher
+            .decrypt(
+                XNonce::from_slice(&self.nonce),
+                Payload {
+                    msg: &self.wrapped,
+                    aad: self.login.as_bytes(),
+                },
+            )
+            .map_err(|_| SealError::Decrypt)?;
+        let mut k = [0u8; 32];
+        if plain.len() != 32 {
+            plain.zeroize();
+            return Err(SealError::Malformed("wrapped key length"));
+        }
+        k.copy_from_slice(&plain);
+        plain.zeroize();
+        Ok(DataKey(k))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sealed_values_open_only_under_their_tree_and_key() {
+        let ring = KeyRing::new(DataKey::generate());
+        let sealed = ring.seal("clients", b"k1", b"hello canary");
+        assert!(!sealed.windows(6).any(|w| w == b"canary"));
+        assert_eq!(ring.open("clients", b"k1", &sealed).unwrap(), b"hello canary");
+        assert_eq!(ring.open("clients", b"k2", &sealed), Err(SealError::Decrypt));
+        assert_eq!(ring.open("notes", b"k1", &sealed), Err(SealError::Decrypt));
+        let other = KeyRing::new(DataKey::generate());
+        assert_eq!(other.open("clients", b"k1", &sealed), Err(SealError::Decrypt));
+        let mut damaged = sealed.clone();
+        let last = damaged.len() - 1;
+        damaged[last] ^= 1;
+        assert_eq!(ring.open("clients", b"k1", &damaged), Err(SealError::Decrypt));
+        assert!(matches!(ring.open("clients", b"k1", &sealed[..10]), Err(SealError::Malformed(_))));
+    }
+
+    #[test]
+    fn subject_key_refs_parse_but_need_their_key() {
+        let ring = KeyRing::new(DataKey::generate());
+        let mut v = vec![ENVELOPE_V1, KEYREF_SUBJECT];
+        v.extend_from_slice(&7u128.to_be_bytes());
+        v.extend_from_slice(&[0u8; NONCE_LEN + 20]);
+        assert_eq!(ring.open("clients", b"k", &v), Err(SealError::UnknownKey));
+    }
+
+    #[test]
+    fn sec_01_key_slot_opens_only_with_the_operators_password() {
+        let key = DataKey::generate();
+        let kdf = KdfParams { m_kib: 64, t: 1, p: 1 };
+        let slot = KeySlot::wrap("sam", "correct horse", &key, kdf).unwrap();
+        let back = slot.unwrap_key("correct horse").unwrap();
+        assert_eq!(back.0, key.0);
+        assert_eq!(slot.unwrap_key("wrong").err(), Some(SealError::Decrypt));
+        let mut renamed = slot.clone();
+        renamed.login = "alex".into();
+        assert!(renamed.unwrap_key("correct horse").is_err());
+    }
+}

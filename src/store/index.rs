@@ -1,0 +1,146 @@
+//! Secondary indexes: the one place that says which index entries a record has. The store
+//! writes them in the same transaction as the record (see [`super::WriteSet::put`]).
+//!
+//! Index keys built from personal data (student numbers, tags) are keyed hashes, so the index
+//! trees on disk hold nothing readable. Keys built from ids and times are in the clear: they
+//! order the calendar and say nothing about who a client is.
+
+use crate::domain::appointment::{Appointment, Slot};
+use crate::domain::client::Client;
+use crate::domain::employer::{Contact, Employer, EngagementNote, Vacancy};
+use crate::domain::enquiry::Enquiry;
+use crate::domain::event::{Event, EventBooking};
+use crate::domain::note::Note;
+use crate::domain::operator::Operator;
+use crate::domain::records::{Attachment, Complaint, Consent, Feedback};
+
+use super::crypto::KeyRing;
+
+/// Client id by keyed hash of student number (unique).
+pub const CLIENT_BY_STUDENT_NUMBER: &str = "idx_client_student_number";
+/// Operator id by login (unique).
+pub const OPERATOR_BY_LOGIN: &str = "idx_operator_login";
+/// Slots by consultant, then start time: `consultant ++ start_ms ++ slot`.
+pub const SLOT_BY_CONSULTANT: &str = "idx_slot_consultant";
+/// Slots by start time: `start_ms ++ slot`.
+pub const SLOT_BY_TIME: &str = "idx_slot_time";
+/// Appointments by client, then start: `client ++ start_ms ++ appointment`.
+pub const APPOINTMENT_BY_CLIENT: &str = "idx_appointment_client";
+/// Notes by client: `client ++ note`.
+pub const NOTE_BY_CLIENT: &str = "idx_note_client";
+/// Employers by keyed hash of tag: `hash(tag) ++ employer`.
+pub const EMPLOYER_BY_TAG: &str = "idx_employer_tag";
+/// Contacts by employer: `employer ++ contact`.
+pub const CONTACT_BY_EMPLOYER: &str = "idx_contact_employer";
+
+/// One index entry a record owns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexEntry {
+    /// Index tree.
+    pub tree: &'static str,
+    /// Key.
+    pub key: Vec<u8>,
+    /// Value (the record id for unique indexes, empty otherwise).
+    pub value: Vec<u8>,
+    /// For unique indexes: the message when another record holds the key.
+    pub unique: Option<String>,
+}
+
+impl IndexEntry {
+    fn plain(tree: &'static str, parts: &[&[u8]]) -> Self {
+        Self {
+            tree,
+            key: parts.concat(),
+            value: Vec::new(),
+            unique: None,
+        }
+    }
+}
+
+/// Big-endian milliseconds, so keys sort by time (times before 1970 sort as 0).
+pub fn time_key(at: chrono::DateTime<chrono::Utc>) -> [u8; 8] {
+    (at.timestamp_millis().max(0) as u64).to_be_bytes()
+}
+
+/// A record kind's index entries.
+pub trait Indexed {
+    /// The entries this record should have.
+    fn index_entries(&self, _keys: &KeyRing) -> Vec<IndexEntry> {
+        Vec::new()
+    }
+}
+
+impl Indexed for Client {
+    fn index_entries(&self, keys: &KeyRing) -> Vec<IndexEntry> {
+        vec![IndexEntry {
+            tree: CLIENT_BY_STUDENT_NUMBER,
+            key: keys.index_hash("student-number", self.student_number.as_str()).to_vec(),
+            value: self.id.key().to_vec(),
+            unique: Some(format!(
+                "a client with student number {} already exists; use `client show {}`",
+                self.student_number, self.student_number
+            )),
+        }]
+    }
+}
+
+impl Indexed for Operator {
+    fn index_entries(&self, _keys: &KeyRing) -> Vec<IndexEntry> {
+        vec![IndexEntry {
+            tree: OPERATOR_BY_LOGIN,
+            key: self.login.as_str().as_bytes().to_vec(),
+            value: self.id.key().to_vec(),
+            unique: Some(format!("an operator with login {} already exists", self.login)),
+        }]
+    }
+}
+
+impl Indexed for Slot {
+    fn index_entries(&self, _keys: &KeyRing) -> Vec<IndexEntry> {
+        let t = time_key(self.start);
+        vec![
+            IndexEntry::plain(SLOT_BY_CONSULTANT, &[&self.consultant.key(), &t, &self.id.key()]),
+            IndexEntry::plain(SLOT_BY_TIME, &[&t, &self.id.key()]),
+        ]
+    }
+}
+
+impl Indexed for Appointment {
+    fn index_entries(&self, _keys: &KeyRing) -> Vec<IndexEntry> {
+        vec![IndexEntry::plain(
+            APPOINTMENT_BY_CLIENT,
+            &[&self.client.key(), &time_key(self.start), &self.id.key()],
+        )]
+    }
+}
+
+impl Indexed for Note {
+    fn index_entries(&self, _keys: &KeyRing) -> Vec<IndexEntry> {
+        vec![IndexEntry::plain(NOTE_BY_CLIENT, &[&self.client.key(), &self.id.key()])]
+    }
+}
+
+impl Indexed for Employer {
+    fn index_entries(&self, keys: &KeyRing) -> Vec<IndexEntry> {
+        self.tags
+            .iter()
+            .map(|t| IndexEntry::plain(EMPLOYER_BY_TAG, &[&keys.index_hash("tag", t), &self.id.key()]))
+            .collect()
+    }
+}
+
+impl Indexed for Contact {
+    fn index_entries(&self, _keys: &KeyRing) -> Vec<IndexEntry> {
+        vec![IndexEntry::plain(CONTACT_BY_EMPLOYER, &[&self.employer.key(), &self.id.key()])]
+    }
+}
+
+impl Indexed for Enquiry {}
+impl Indexed for EngagementNote {}
+impl Indexed for Vacancy {}
+impl Indexed for Event {}
+impl Indexed for EventBooking {}
+impl Indexed for Consent {}
+impl Indexed for Complaint {}
+impl Indexed for Feedback {}
+impl Indexed for Attachment {}

@@ -1,0 +1,432 @@
+//! The encrypted sled store: one tree per record kind, sealed values, key slots, the audit
+//! tree and the op log.
+//!
+//! A store on disk is first a [`LockedStore`]: nothing in it can be read until an operator's
+//! password unwraps the data key ([`LockedStore::unlock`]), which gives a [`Store`].
+
+pub mod codec;
+pub mod crypto;
+pub mod index;
+mod txn;
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+use sled::Tree;
+
+use crate::domain::audit::{AuditAction, AuditEntry};
+use crate::domain::change::{Hlc, Op};
+use crate::domain::ids::{AuditId, DeviceId};
+use codec::{CodecError, Record};
+use crypto::{DataKey, KdfParams, KeyRing, KeySlot, SealError};
+
+pub use txn::{BulkWriter, Committed, WriteSet};
+
+/// The store layout version this build writes.
+pub const STORE_FORMAT: u8 = 1;
+
+pub(crate) const META: &str = "meta";
+pub(crate) const KEY_SLOTS: &str = "key_slots";
+pub(crate) const AUDIT: &str = "audit";
+pub(crate) const OPLOG: &str = "oplog";
+/// Failed sign-ins, written before any key is known; moved into the sealed audit tree at the
+/// next successful unlock. Holds only the login typed and the time.
+const AUTH_PENDING: &str = "auth_pending";
+const OP_FORMAT: u8 = 1;
+const AUDIT_FORMAT: u8 = 1;
+
+/// What can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database could not be opened.
+    #[error("the store at {path} could not be opened: {reason}")]
+    Open {
+        /// Where.
+        path: PathBuf,
+        /// Why, and what to do.
+        reason: String,
+    },
+    /// There is no store yet.
+    #[error("there is no careerdesk store at {path}; create one with `careerdesk init --policy FILE --admin LOGIN`")]
+    NotInitialised {
+        /// Where.
+        path: PathBuf,
+    },
+    /// `init` on an existing store.
+    #[error("a careerdesk store already exists at {path}; use it, or choose another --data-dir")]
+    AlreadyInitialised {
+        /// Where.
+        path: PathBuf,
+    },
+    /// Wrong password or unknown login (deliberately not saying which).
+    #[error("sign-in refused: unknown login or wrong password")]
+    BadCredentials,
+    /// A stored value could not be opened or decoded.
+    #[error("damaged record in tree `{tree}` at key {key}: {reason}. Other records are unaffected; restore this one from a backup or another terminal")]
+    Corrupt {
+        /// Tree.
+        tree: String,
+        /// Key, as a record id or hex.
+        key: String,
+        /// What failed.
+        reason: String,
+    },
+    /// A uniqueness rule would be broken.
+    #[error("{0}")]
+    Conflict(String),
+    /// A lower-level storage failure.
+    #[error("storage error: {0}")]
+    Io(String),
+}
+
+impl From<sled::Error> for StoreError {
+    fn from(e: sled::Error) -> Self {
+        StoreError::Io(e.to_string())
+    }
+}
+
+/// Shows a key as a record id when it is one, else as hex.
+pub(crate) fn show_key(key: &[u8]) -> String {
+    match <[u8; 16]>::try_from(key) {
+        Ok(b) => ulid::Ulid(u128::from_be_bytes(b)).to_string(),
+        Err(_) => key.iter().map(|b| format!("{b:02x}")).collect(),
+    }
+}
+
+fn open_db(path: &Path) -> Result<sled::Db, StoreError> {
+    sled::Config::new()
+        .path(path)
+        // A small page cache keeps a 200k-client store within its memory budget.
+        .cache_capacity(64 * 1024 * 1024)
+        .flush_every_ms(Some(1000))
+        .open()
+        .map_err(|e| {
+            let text = e.to_string();
+            let reason = if text.contains("lock") {
+                "another careerdesk process is using it; close that one first".to_string()
+            } else {
+                text
+            };
+            StoreError::Open {
+                path: path.to_path_buf(),
+                reason,
+            }
+        })
+}
+
+/// A store on disk whose data key has not been unwrapped yet.
+pub struct LockedStore {
+    db: sled::Db,
+    path: PathBuf,
+}
+
+impl LockedStore {
+    /// Opens an existing store (directory `path`).
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        if !path.join("conf").exists() {
+            return Err(StoreError::NotInitialised { path: path.to_path_buf() });
+        }
+        let db = open_db(path)?;
+        let meta = db.open_tree(META)?;
+        if meta.get(b"format")?.is_none() {
+            return Err(StoreError::NotInitialised { path: path.to_path_buf() });
+        }
+        Ok(Self {
+            db,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Whether a store has been created at `path`.
+    pub fn exists(path: &Path) -> bool {
+        path.join("conf").exists()
+    }
+
+    /// Creates a new store with a fresh data key and the first operator's key slot.
+    pub fn create(path: &Path, login: &str, password: &str, kdf: KdfParams) -> Result<Store, StoreError> {
+        if Self::exists(path) {
+            return Err(StoreError::AlreadyInitialised { path: path.to_path_buf() });
+        }
+        std::fs::create_dir_all(path).map_err(|e| StoreError::Open {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+        let db = open_db(path)?;
+        let key = DataKey::generate();
+        let slot = KeySlot::wrap(login, password, &key, kdf).map_err(|e| StoreError::Io(e.to_string()))?;
+        let device = DeviceId::new_at(Utc::now().timestamp_millis().max(0) as u64);
+        let meta = db.open_tree(META)?;
+        db.open_tree(KEY_SLOTS)?
+            .insert(login.as_bytes(), codec::encode_versioned(1, &slot))?;
+        meta.insert(b"device_id", &device.key())?;
+        meta.insert(b"format", &[STORE_FORMAT])?;
+        db.flush()?;
+        Ok(Store::new(db, path.to_path_buf(), KeyRing::new(key), device, None))
+    }
+
+    /// Unwraps the data key with `login`'s password. A failure is recorded for the audit log.
+    pub fn unlock(&self, login: &str, password: &str, now: DateTime<Utc>) -> Result<Store, StoreError> {
+        let key = match self.unwrap(login, password) {
+            Ok(k) => k,
+            Err(e) => {
+                if matches!(e, StoreError::BadCredentials) {
+                    let pending = self.db.open_tree(AUTH_PENDING)?;
+                    let id = AuditId::new_at(now.timestamp_millis().max(0) as u64);
+                    pending.insert(id.key(), login.as_bytes())?;
+                    self.db.flush()?;
+                }
+                return Err(e);
+            }
+        };
+        let meta = self.db.open_tree(META)?;
+        let device = meta
+            .get(b"device_id")?
+            .and_then(|v| DeviceId::from_key(&v))
+            .ok_or_else(|| StoreError::Corrupt {
+                tree: META.into(),
+                key: "device_id".into(),
+                reason: "missing".into(),
+            })?;
+        let store = Store::new(self.db.clone(), self.path.clone(), KeyRing::new(key), device, None);
+        let last = store.last_op()?.map(|op| op.hlc);
+        *store.clock.lock().unwrap_or_else(|p| p.into_inner()) = last;
+        store.absorb_pending_sign_ins()?;
+        Ok(store)
+    }
+
+    fn unwrap(&self, login: &str, password: &str) -> Result<DataKey, StoreError> {
+        let slots = self.db.open_tree(KEY_SLOTS)?;
+        let Some(raw) = slots.get(login.as_bytes())? else {
+            return Err(StoreError::BadCredentials);
+        };
+        let slot: KeySlot = decode_plain(KEY_SLOTS, login.as_bytes(), &raw)?;
+        slot.unwrap_key(password).map_err(|e| match e {
+            SealError::Decrypt => StoreError::BadCredentials,
+            other => StoreError::Corrupt {
+                tree: KEY_SLOTS.into(),
+                key: login.into(),
+                reason: other.to_string(),
+            },
+        })
+    }
+}
+
+fn decode_plain<T: serde::de::DeserializeOwned>(tree: &str, key: &[u8], raw: &[u8]) -> Result<T, StoreError> {
+    let corrupt = |reason: String| StoreError::Corrupt {
+        tree: tree.into(),
+        key: String::from_utf8(key.to_vec()).unwrap_or_else(|_| show_key(key)),
+        reason,
+    };
+    let (&format, body) = raw.split_first().ok_or_else(|| corrupt("empty".into()))?;
+    if format != 1 {
+        return Err(corrupt(CodecError::UnknownFormat(format).to_string()));
+    }
+    codec::decode_body(body).map_err(|e| corrupt(e.to_string()))
+}
+
+/// An unlocked store: records can be read and changes committed.
+pub struct Store {
+    db: sled::Db,
+    path: PathBuf,
+    keys: KeyRing,
+    device: DeviceId,
+    clock: Mutex<Option<Hlc>>,
+}
+
+impl Store {
+    fn new(db: sled::Db, path: PathBuf, keys: KeyRing, device: DeviceId, clock: Option<Hlc>) -> Self {
+        Self {
+            db,
+            path,
+            keys,
+            device,
+            clock: Mutex::new(clock),
+        }
+    }
+
+    /// This replica's device id.
+    pub fn device(&self) -> DeviceId {
+        self.device
+    }
+
+    /// The store's directory.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub(crate) fn tree(&self, name: &str) -> Result<Tree, StoreError> {
+        Ok(self.db.open_tree(name)?)
+    }
+
+    pub(crate) fn keys(&self) -> &KeyRing {
+        &self.keys
+    }
+
+    /// A keyed hash for index keys built from personal data (e.g. student numbers).
+    pub fn index_hash(&self, purpose: &str, value: &str) -> [u8; 16] {
+        self.keys.index_hash(purpose, value)
+    }
+
+    /// Opens and decodes a sealed record value.
+    pub(crate) fn open_record<T: Record>(&self, key: &[u8], sealed: &[u8]) -> Result<T, StoreError> {
+        let tree = T::KIND.tree();
+        let corrupt = |reason: String| StoreError::Corrupt {
+            tree: tree.into(),
+            key: show_key(key),
+            reason,
+        };
+        let plain = self.keys.open(tree, key, sealed).map_err(|e| corrupt(e.to_string()))?;
+        T::decode(&plain).map_err(|e| corrupt(e.to_string()))
+    }
+
+    /// Seals a record for its tree.
+    pub(crate) fn seal_record<T: Record>(&self, record: &T) -> ([u8; 16], Vec<u8>) {
+        let key = record.id().to_be_bytes();
+        (key, self.keys.seal(T::KIND.tree(), &key, &record.encode()))
+    }
+
+    /// Reads one record.
+    pub fn get<T: Record>(&self, id: u128) -> Result<Option<T>, StoreError> {
+        let key = id.to_be_bytes();
+        match self.tree(T::KIND.tree())?.get(key)? {
+            Some(v) => self.open_record(&key, &v).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Every record of a kind, in id (creation time) order. A damaged record is an `Err` item;
+    /// the iteration goes on past it.
+    pub fn scan<T: Record>(&self) -> Result<impl Iterator<Item = Result<T, StoreError>> + '_, StoreError> {
+        let tree = self.tree(T::KIND.tree())?;
+        Ok(tree.iter().map(move |item| {
+            let (k, v) = item?;
+            self.open_record::<T>(&k, &v)
+        }))
+    }
+
+    /// How many records of a kind there are.
+    pub fn count<T: Record>(&self) -> Result<usize, StoreError> {
+        Ok(self.tree(T::KIND.tree())?.len())
+    }
+
+    /// Reads an index entry.
+    pub fn index_get(&self, tree: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.tree(tree)?.get(key)?.map(|v| v.to_vec()))
+    }
+
+    /// Index entries under a prefix, in key order.
+    pub fn index_prefix(&self, tree: &str, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+        self.tree(tree)?
+            .scan_prefix(prefix)
+            .map(|r| r.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(StoreError::from))
+            .collect()
+    }
+
+    /// Index entries in a key range, in key order.
+    pub fn index_range(&self, tree: &str, from: &[u8], to: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+        self.tree(tree)?
+            .range(from..to)
+            .map(|r| r.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(StoreError::from))
+            .collect()
+    }
+
+    /// Whether `password` opens `login`'s key slot (used to unlock after an idle lock).
+    pub fn verify_password(&self, login: &str, password: &str) -> Result<bool, StoreError> {
+        let slots = self.tree(KEY_SLOTS)?;
+        let Some(raw) = slots.get(login.as_bytes())? else {
+            return Ok(false);
+        };
+        let slot: KeySlot = decode_plain(KEY_SLOTS, login.as_bytes(), &raw)?;
+        Ok(slot.unwrap_key(password).is_ok())
+    }
+
+    /// A key slot wrapping this store's data key for `login` (for a new operator or a new password).
+    pub fn make_key_slot(&self, login: &str, password: &str) -> Result<KeySlot, StoreError> {
+        KeySlot::wrap(login, password, self.keys.institution(), KdfParams::default()).map_err(|e| StoreError::Io(e.to_string()))
+    }
+
+    /// The audit log, oldest first.
+    pub fn audit_entries(&self) -> Result<impl Iterator<Item = Result<AuditEntry, StoreError>> + '_, StoreError> {
+        let tree = self.tree(AUDIT)?;
+        Ok(tree.iter().map(move |item| {
+            let (k, v) = item?;
+            self.open_plain::<AuditEntry>(AUDIT, &k, &v)
+        }))
+    }
+
+    /// This device's op log after sequence number `after`.
+    pub fn ops_after(&self, after: u64) -> Result<impl Iterator<Item = Result<Op, StoreError>> + '_, StoreError> {
+        let tree = self.tree(OPLOG)?;
+        Ok(tree.range((after + 1).to_be_bytes()..).map(move |item| {
+            let (k, v) = item?;
+            self.open_plain::<Op>(OPLOG, &k, &v)
+        }))
+    }
+
+    /// The newest op, if any.
+    pub fn last_op(&self) -> Result<Option<Op>, StoreError> {
+        match self.tree(OPLOG)?.last()? {
+            Some((k, v)) => self.open_plain::<Op>(OPLOG, &k, &v).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn open_plain<T: serde::de::DeserializeOwned>(&self, tree: &str, key: &[u8], sealed: &[u8]) -> Result<T, StoreError> {
+        let corrupt = |reason: String| StoreError::Corrupt {
+            tree: tree.into(),
+            key: show_key(key),
+            reason,
+        };
+        let plain = self.keys.open(tree, key, sealed).map_err(|e| corrupt(e.to_string()))?;
+        decode_plain(tree, key, &plain).map_err(|e| match e {
+            StoreError::Corrupt { reason, .. } => corrupt(reason),
+            other => other,
+        })
+    }
+
+    pub(crate) fn seal_audit(&self, entry: &AuditEntry) -> ([u8; 16], Vec<u8>) {
+        let key = entry.id.key();
+        (key, self.keys.seal(AUDIT, &key, &codec::encode_versioned(AUDIT_FORMAT, entry)))
+    }
+
+    pub(crate) fn seal_op(&self, op: &Op) -> ([u8; 8], Vec<u8>) {
+        let key = op.seq.to_be_bytes();
+        (key, self.keys.seal(OPLOG, &key, &codec::encode_versioned(OP_FORMAT, op)))
+    }
+
+    /// Moves failed sign-ins recorded while locked into the sealed audit log.
+    fn absorb_pending_sign_ins(&self) -> Result<(), StoreError> {
+        let pending = self.tree(AUTH_PENDING)?;
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let audit = self.tree(AUDIT)?;
+        for item in pending.iter() {
+            let (k, login) = item?;
+            let Some(id) = AuditId::from_key(&k) else { continue };
+            let at_ms = (id.0 >> 80) as i64;
+            let entry = AuditEntry {
+                id,
+                at: DateTime::from_timestamp_millis(at_ms).unwrap_or_default(),
+                operator: None,
+                login: Some(String::from_utf8_lossy(&login).into_owned()),
+                action: AuditAction::SignInRefused,
+                subject: None,
+                detail: "wrong password or unknown login".into(),
+                reason: None,
+            };
+            let (key, sealed) = self.seal_audit(&entry);
+            audit.insert(key, sealed)?;
+            pending.remove(&k)?;
+        }
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// Writes everything to disk now.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush()?;
+        Ok(())
+    }
+}
