@@ -4,8 +4,7 @@ use std::path::Path;
 
 use careerdesk::domain::client::{Level, Status};
 use careerdesk::policy::{
-    example, AllocationPeriod, FairUse, MonthDay, Policy, PolicyError, PolicyErrors, Setting,
-    EXAMPLES,
+    example, AllocationPeriod, FairUse, MonthDay, Policy, PolicyError, PolicyErrors, Setting, EXAMPLES,
 };
 use chrono::NaiveDate;
 
@@ -46,15 +45,8 @@ fn every_shipped_example_parses_with_the_common_figures() {
     for e in EXAMPLES {
         let p = load_example(e.name);
         assert!(!p.institution.name.is_empty());
-        assert!(
-            !p.institution.name.contains("Manchester") && !p.institution.name.contains("Cambridge")
-        );
-        assert_eq!(
-            p.institution.time_zone,
-            chrono_tz::Europe::London,
-            "{}",
-            e.name
-        );
+        assert!(!p.institution.name.contains("Manchester") && !p.institution.name.contains("Cambridge"));
+        assert_eq!(p.institution.time_zone, chrono_tz::Europe::London, "{}", e.name);
         assert_eq!(p.institution.academic_year_end.to_string(), "07-31");
         // APPT-05: three contacts with a consultant in any four-week period.
         assert_eq!(
@@ -136,21 +128,12 @@ fn appt_01_standard_example_allocations_and_eligibility() {
     let guidance = p.appointment_type("guidance").unwrap();
     assert_eq!(guidance.allocation.count, 2);
     assert_eq!(guidance.allocation.period, AllocationPeriod::Term);
-    assert_eq!(
-        guidance.eligibility.levels,
-        [Level::Ug, Level::Pgt, Level::Pgr]
-    );
-    assert_eq!(
-        guidance.eligibility.statuses,
-        [Status::Student, Status::Graduate]
-    );
+    assert_eq!(guidance.eligibility.levels, [Level::Ug, Level::Pgt, Level::Pgr]);
+    assert_eq!(guidance.eligibility.statuses, [Status::Student, Status::Graduate]);
     let drop_in = p.appointment_type("drop-in").unwrap();
     assert_eq!(drop_in.allocation.period, AllocationPeriod::Days(7));
     let mock = p.appointment_type("mock-interview").unwrap();
-    assert_eq!(
-        mock.eligibility.activities[0].activity,
-        "interview-workshop"
-    );
+    assert_eq!(mock.eligibility.activities[0].activity, "interview-workshop");
     assert_eq!(mock.eligibility.activities[0].min, 1);
 }
 
@@ -173,10 +156,7 @@ fn bad_time_zone_is_reported_with_its_line_and_field() {
     assert!(e.message.contains("Europe/Lundon"), "{}", e.message);
     let shown = errors.to_string();
     assert!(
-        shown.starts_with(&format!(
-            "policy.toml:{}: institution.time_zone: ",
-            e.line.unwrap()
-        )),
+        shown.starts_with(&format!("policy.toml:{}: institution.time_zone: ", e.line.unwrap())),
         "{shown}"
     );
 }
@@ -196,10 +176,7 @@ fn syntax_error_reports_a_line() {
 fn unterminated_string_reports_a_line() {
     let text = STANDARD.replace("name = \"Drop-in\"", "name = \"Drop-in");
     let errors = errors_of(&text);
-    assert_eq!(
-        errors.0[0].line,
-        Some(line_containing(&text, "name = \"Drop-in"))
-    );
+    assert_eq!(errors.0[0].line, Some(line_containing(&text, "name = \"Drop-in")));
 }
 
 #[test]
@@ -226,10 +203,7 @@ fn wrong_type_and_missing_field_are_reported() {
     assert_eq!(e.field, "retention.years");
     assert_eq!(e.line, Some(line_containing(&text, "\"six\"")));
 
-    let text = STANDARD.replace(
-        "setting = \"open\"                   # APPT-07: drop-ins",
-        "# ",
-    );
+    let text = STANDARD.replace("setting = \"open\"                   # APPT-07: drop-ins", "# ");
     let errors = errors_of(&text);
     let e = the_error(&errors, "appointment_types[3].setting");
     assert!(e.message.contains("missing field"), "{}", e.message);
@@ -309,10 +283,7 @@ fn term_allocation_needs_terms() {
     let text = format!("{}{}", &STANDARD[..start], &STANDARD[end..]);
     let errors = errors_of(&text);
     assert_eq!(errors.0.len(), 2, "{errors}");
-    assert!(errors
-        .0
-        .iter()
-        .all(|e| e.field.ends_with("allocation.period")));
+    assert!(errors.0.iter().all(|e| e.field.ends_with("allocation.period")));
 }
 
 #[test]
@@ -338,11 +309,7 @@ fn load_of_a_missing_file_gives_a_clear_error() {
     assert_eq!(e.file, "/definitely/not/here/policy.toml");
     assert_eq!(e.line, None);
     assert_eq!(e.field, "");
-    assert!(
-        e.message.contains("cannot read the policy file"),
-        "{}",
-        e.message
-    );
+    assert!(e.message.contains("cannot read the policy file"), "{}", e.message);
     assert!(errors
         .to_string()
         .starts_with("/definitely/not/here/policy.toml: cannot read"));
@@ -373,11 +340,7 @@ period = "academic-year"
 fn errors(text: &str) -> Vec<(String, Option<usize>, String)> {
     match Policy::parse(text, "p.toml") {
         Ok(_) => Vec::new(),
-        Err(e) => {
-            e.0.into_iter()
-                .map(|e| (e.field, e.line, e.message))
-                .collect()
-        }
+        Err(e) => e.0.into_iter().map(|e| (e.field, e.line, e.message)).collect(),
     }
 }
 
@@ -516,14 +479,9 @@ fn terms_and_peaks_must_run_forwards_and_terms_must_not_overlap() {
 
 #[test]
 fn month_day_refuses_days_missing_from_some_years() {
-    assert_eq!(
-        "07-31".parse::<MonthDay>().unwrap(),
-        MonthDay::new(7, 31).unwrap()
-    );
+    assert_eq!("07-31".parse::<MonthDay>().unwrap(), MonthDay::new(7, 31).unwrap());
     assert_eq!(MonthDay::new(7, 31).unwrap().to_string(), "07-31");
-    for bad in [
-        "02-29", "04-31", "13-01", "00-10", "7-31", "07/31", "07-31x", "",
-    ] {
+    for bad in ["02-29", "04-31", "13-01", "00-10", "7-31", "07/31", "07-31x", ""] {
         assert!(bad.parse::<MonthDay>().is_err(), "{bad} accepted");
     }
 }

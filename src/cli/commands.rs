@@ -13,7 +13,7 @@ use crate::store::LockedStore;
 
 use super::output::{emit, fields, Format, Table};
 use super::secret::{acting_password, new_password, PASSWORD_ENV};
-use super::{AuditArgs, ClientCmd, Cli, Command, DemoArgs, ImportCmd, InitArgs, OperatorCmd, PolicyCmd};
+use super::{AuditArgs, Cli, ClientCmd, Command, DemoArgs, ImportCmd, InitArgs, OperatorCmd, PolicyCmd};
 
 /// Runs the command line and returns the exit code: 0 done, 2 bad input, 3 refused by policy,
 /// 4 permission denied, 1 anything else. Errors are printed to standard error.
@@ -66,9 +66,10 @@ fn load_policy(paths: &Paths) -> Result<Policy, DeskError> {
 
 /// Signs in the operator named by `--as`, with the password from the environment or a prompt.
 fn sign_in(cli: &Cli, paths: &Paths) -> Result<Desk, DeskError> {
-    let login = cli.as_login.as_deref().ok_or_else(|| {
-        DeskError::Invalid("say who is acting with --as LOGIN (or set CAREERDESK_OPERATOR)".into())
-    })?;
+    let login = cli
+        .as_login
+        .as_deref()
+        .ok_or_else(|| DeskError::Invalid("say who is acting with --as LOGIN (or set CAREERDESK_OPERATOR)".into()))?;
     let locked = LockedStore::open(&paths.store())?;
     let policy = load_policy(paths)?;
     let password = acting_password(login)?;
@@ -90,7 +91,14 @@ fn init(format: Format, paths: &Paths, args: &InitArgs) -> Result<(), DeskError>
         .map_err(|e| DeskError::Invalid(format!("cannot create {}: {e}", paths.data.display())))?;
     write_policy(&paths.policy(), &text)?;
     let name = args.name.clone().unwrap_or_else(|| args.admin.clone());
-    let desk = Desk::init(&paths.store(), policy, &args.admin, &name, &password, Arc::new(SystemClock))?;
+    let desk = Desk::init(
+        &paths.store(),
+        policy,
+        &args.admin,
+        &name,
+        &password,
+        Arc::new(SystemClock),
+    )?;
     let op = desk.operator();
     emit(
         format,
@@ -154,8 +162,11 @@ fn policy(cmd: &PolicyCmd) -> Result<(), DeskError> {
             Ok(())
         }
         PolicyCmd::Show { name } => {
-            let ex = examples::example(name)
-                .ok_or_else(|| DeskError::Invalid(format!("no shipped example called {name}; see `careerdesk policy examples`")))?;
+            let ex = examples::example(name).ok_or_else(|| {
+                DeskError::Invalid(format!(
+                    "no shipped example called {name}; see `careerdesk policy examples`"
+                ))
+            })?;
             print!("{}", ex.text);
             Ok(())
         }
@@ -182,23 +193,29 @@ fn operator(cli: &Cli, paths: &Paths, cmd: &OperatorCmd) -> Result<(), DeskError
                 trained_on,
                 password,
             })?;
-            emit(cli.format, &serde_json::json!({ "login": op.login.as_str(), "id": op.id.to_string() }), || {
-                format!("added operator {} ({})\n", op.login, op.roles_text())
-            });
+            emit(
+                cli.format,
+                &serde_json::json!({ "login": op.login.as_str(), "id": op.id.to_string() }),
+                || format!("added operator {} ({})\n", op.login, op.roles_text()),
+            );
         }
         OperatorCmd::Suspend { login, reason } => {
             let op = desk.suspend_operator(login, reason)?;
-            emit(cli.format, &serde_json::json!({ "login": op.login.as_str(), "suspended": true }), || {
-                format!("suspended {}\n", op.login)
-            });
+            emit(
+                cli.format,
+                &serde_json::json!({ "login": op.login.as_str(), "suspended": true }),
+                || format!("suspended {}\n", op.login),
+            );
         }
         OperatorCmd::Passwd { login, password_stdin } => {
             let login = login.clone().unwrap_or_else(|| desk.operator().login.to_string());
             let password = new_password(&login, *password_stdin)?;
             desk.set_password(&login, &password)?;
-            emit(cli.format, &serde_json::json!({ "login": login, "changed": true }), || {
-                format!("password changed for {login}\n")
-            });
+            emit(
+                cli.format,
+                &serde_json::json!({ "login": login, "changed": true }),
+                || format!("password changed for {login}\n"),
+            );
         }
         OperatorCmd::List => {
             let ops = desk.operators()?;
@@ -219,7 +236,11 @@ fn operator(cli: &Cli, paths: &Paths, cmd: &OperatorCmd) -> Result<(), DeskError
                         o.name.clone(),
                         o.roles_text(),
                         o.trained_on.map_or("not yet".into(), |d| d.to_string()),
-                        if o.suspension.is_some() { "suspended".into() } else { "active".into() },
+                        if o.suspension.is_some() {
+                            "suspended".into()
+                        } else {
+                            "active".into()
+                        },
                     ]);
                 }
                 t.render()
@@ -296,11 +317,28 @@ fn show_client(format: Format, desk: &Desk, c: &Client) {
             ("Status", v.status.code().into()),
             ("Course end", v.course_end.map_or("-".into(), |d| d.to_string())),
             ("E-mail", v.email.clone().unwrap_or_else(hidden)),
-            ("Phone", if v.email.is_some() { v.phone.clone().unwrap_or_else(|| "-".into()) } else { hidden() }),
+            (
+                "Phone",
+                if v.email.is_some() {
+                    v.phone.clone().unwrap_or_else(|| "-".into())
+                } else {
+                    hidden()
+                },
+            ),
             ("Contact by", v.contact.clone()),
-            ("Flags", if v.flags.is_empty() { "none".into() } else { v.flags.join(", ") }),
+            (
+                "Flags",
+                if v.flags.is_empty() {
+                    "none".into()
+                } else {
+                    v.flags.join(", ")
+                },
+            ),
             ("Suspended", v.suspended.clone().unwrap_or_else(|| "no".into())),
-            ("Blocked until", v.blocked_until.map_or("not blocked".into(), |d| d.to_string())),
+            (
+                "Blocked until",
+                v.blocked_until.map_or("not blocked".into(), |d| d.to_string()),
+            ),
         ])
     });
 }
@@ -330,7 +368,13 @@ fn audit(cli: &Cli, paths: &Paths, args: &AuditArgs) -> Result<(), DeskError> {
                 ]);
                 rows.push(e);
             }
-            Err(err) => t.row(vec!["?".into(), "?".into(), "damaged".into(), "-".into(), err.to_string()]),
+            Err(err) => t.row(vec![
+                "?".into(),
+                "?".into(),
+                "damaged".into(),
+                "-".into(),
+                err.to_string(),
+            ]),
         }
     }
     emit(cli.format, &rows, || t.render());

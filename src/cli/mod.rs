@@ -107,6 +107,8 @@ pub enum OperatorCmd {
 }
 
 /// `client ...`.
+// Parsed once per run: the size of `Add` does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum ClientCmd {
     /// Add a client.

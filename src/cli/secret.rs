@@ -38,9 +38,12 @@ pub fn new_password(login: &str, from_stdin: bool) -> Result<String, DeskError> 
     }
     let first = rpassword::prompt_password(format!("New password for {login}: "))
         .map_err(|e| DeskError::Invalid(format!("could not read the password: {e}")))?;
-    let second = rpassword::prompt_password("Again: ").map_err(|e| DeskError::Invalid(format!("could not read the password: {e}")))?;
+    let second = rpassword::prompt_password("Again: ")
+        .map_err(|e| DeskError::Invalid(format!("could not read the password: {e}")))?;
     if first != second {
-        return Err(DeskError::Invalid("the two passwords differ; nothing was changed".into()));
+        return Err(DeskError::Invalid(
+            "the two passwords differ; nothing was changed".into(),
+        ));
     }
     Ok(first)
 }

@@ -35,7 +35,16 @@ const HISTORY_DAYS: i64 = 730;
 /// Days ahead generated, every slot present, about half booked.
 const AHEAD_DAYS: i64 = 28;
 /// Local start times of the day's slots.
-const SLOT_TIMES: [(u32, u32); 8] = [(9, 0), (10, 0), (11, 0), (12, 0), (13, 30), (14, 30), (15, 30), (16, 30)];
+const SLOT_TIMES: [(u32, u32); 8] = [
+    (9, 0),
+    (10, 0),
+    (11, 0),
+    (12, 0),
+    (13, 30),
+    (14, 30),
+    (15, 30),
+    (16, 30),
+];
 
 /// What `demo` made.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
@@ -164,7 +173,10 @@ pub fn generate(desk: &Desk, clients: usize, seed: u64, show_progress: bool) -> 
 
     summary.seconds = (started.elapsed().as_secs_f64() * 10.0).round() / 10.0;
     let mut ws = WriteSet::new();
-    let mut entry = desk_audit(desk, format!("demo data generated: {} clients, seed {seed}", summary.clients));
+    let mut entry = desk_audit(
+        desk,
+        format!("demo data generated: {} clients, seed {seed}", summary.clients),
+    );
     entry.action = AuditAction::Demo;
     ws.audit(entry);
     desk.store().commit(desk.operator().id, ws, desk.now())?;
@@ -200,7 +212,11 @@ impl<'p> Calendar<'p> {
         let open: Vec<&Location> = locs.iter().filter(|l| !l.confidential && !l.online).collect();
         Self {
             types: policy.appointment_types.iter().collect(),
-            confidential: if confidential.is_empty() { locs.iter().collect() } else { confidential },
+            confidential: if confidential.is_empty() {
+                locs.iter().collect()
+            } else {
+                confidential
+            },
             open: if open.is_empty() { locs.iter().collect() } else { open },
             consultants: consultants.iter().map(|c| c.id).collect(),
             tz: policy.institution.time_zone,
@@ -209,7 +225,10 @@ impl<'p> Calendar<'p> {
 
     fn at(&self, day: NaiveDate, (h, m): (u32, u32)) -> Option<DateTime<Utc>> {
         let t = NaiveTime::from_hms_opt(h, m, 0)?;
-        self.tz.from_local_datetime(&day.and_time(t)).earliest().map(|d| d.with_timezone(&Utc))
+        self.tz
+            .from_local_datetime(&day.and_time(t))
+            .earliest()
+            .map(|d| d.with_timezone(&Utc))
     }
 }
 

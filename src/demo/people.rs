@@ -59,14 +59,21 @@ pub fn operators(desk: &Desk, g: &mut Gen, clients: usize, now: DateTime<Utc>) -
     }
     staff.all.extend(staff.consultants.iter().cloned());
     staff.all.extend(staff.employer_relations.iter().cloned());
-    for (login, role) in [("desk1", Role::Desk), ("desk2", Role::Desk), ("supervisor1", Role::Supervisor)] {
+    for (login, role) in [
+        ("desk1", Role::Desk),
+        ("desk2", Role::Desk),
+        ("supervisor1", Role::Supervisor),
+    ] {
         staff.all.push(operator(g, login.into(), vec![role], now)?);
     }
     let store = desk.store();
     let mut ws = WriteSet::new();
     for op in &staff.all {
         ws.put(store, None, op);
-        if matches!(op.login.as_str(), "consultant1" | "consultant2" | "desk1" | "supervisor1" | "er1") {
+        if matches!(
+            op.login.as_str(),
+            "consultant1" | "consultant2" | "desk1" | "supervisor1" | "er1"
+        ) {
             ws.key_slot(&store.make_key_slot(op.login.as_str(), DEMO_PASSWORD)?);
             staff.sign_in.push(op.clone());
         }
@@ -91,7 +98,11 @@ pub fn client(g: &mut Gen, i: usize, now: DateTime<Utc>, today: NaiveDate) -> Cl
         Level::Pgr => 4,
     };
     // Courses end on 30 June: graduates' in the past, students' from the next one on.
-    let next_june = if today.ordinal() > 181 { today.year() + 1 } else { today.year() };
+    let next_june = if today.ordinal() > 181 {
+        today.year() + 1
+    } else {
+        today.year()
+    };
     let end_year = if graduate {
         next_june - g.rng.gen_range(1..=4)
     } else {
@@ -111,7 +122,11 @@ pub fn client(g: &mut Gen, i: usize, now: DateTime<Utc>, today: NaiveDate) -> Cl
         .then(|| Phone::parse(&format!("07700 900{:03}", g.rng.gen_range(0..1000))).ok())
         .flatten();
     let contact = if graduate && g.rng.gen_bool(0.3) {
-        ContactPreferences(if g.rng.gen_bool(0.5) { vec![ContactChannel::Email] } else { Vec::new() })
+        ContactPreferences(if g.rng.gen_bool(0.5) {
+            vec![ContactChannel::Email]
+        } else {
+            Vec::new()
+        })
     } else {
         ContactPreferences::all()
     };
@@ -164,7 +179,9 @@ pub fn employers_and_events(
             g.word(|w| &w.employer_suffix)
         );
         let created = now - Duration::days(g.rng.gen_range(10..1200));
-        let mut tags: Vec<String> = (0..g.rng.gen_range(1..=3)).map(|_| g.word(|w| &w.tags).to_string()).collect();
+        let mut tags: Vec<String> = (0..g.rng.gen_range(1..=3))
+            .map(|_| g.word(|w| &w.tags).to_string())
+            .collect();
         tags.sort();
         tags.dedup();
         let ownership = match g.rng.gen_range(0..100) {
@@ -193,7 +210,12 @@ pub fn employers_and_events(
                 employer: e.id,
                 name: format!("{first} {last}"),
                 title: Some("Graduate recruitment".into()),
-                email: Email::parse(&format!("{}.{}@employer{i}.example.com", first.to_lowercase(), last.to_lowercase().replace('\'', ""))).ok(),
+                email: Email::parse(&format!(
+                    "{}.{}@employer{i}.example.com",
+                    first.to_lowercase(),
+                    last.to_lowercase().replace('\'', "")
+                ))
+                .ok(),
                 phone: None,
                 key_contact: key_account && c == 0,
                 guidance: if key_account && c == 0 {

@@ -11,7 +11,10 @@ pub struct Programme {
 }
 
 fn lines(text: &'static str) -> Vec<&'static str> {
-    text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect()
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect()
 }
 
 /// The word lists.
@@ -52,7 +55,9 @@ impl Words {
             .collect();
         let emp = lines(include_str!("../../assets/demo/employers.txt"));
         let list = |i: usize| -> Vec<&'static str> {
-            emp.get(i).map(|l| l.split(',').map(str::trim).collect()).unwrap_or_default()
+            emp.get(i)
+                .map(|l| l.split(',').map(str::trim).collect())
+                .unwrap_or_default()
         };
         Self {
             first: lines(include_str!("../../assets/demo/first-names.txt")),

@@ -54,9 +54,20 @@ impl NewClient {
             None => Some(None),
         };
         let programme = keep(&mut errors, validate::person_name("programme", &self.programme));
-        let school = self.school.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
-        let level = keep(&mut errors, self.level.parse::<Level>().map_err(|m| FieldError::new("level", m)));
-        let status = keep(&mut errors, self.status.parse::<Status>().map_err(|m| FieldError::new("status", m)));
+        let school = self
+            .school
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string);
+        let level = keep(
+            &mut errors,
+            self.level.parse::<Level>().map_err(|m| FieldError::new("level", m)),
+        );
+        let status = keep(
+            &mut errors,
+            self.status.parse::<Status>().map_err(|m| FieldError::new("status", m)),
+        );
         let course_end = match self.course_end.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
             Some(d) => keep(&mut errors, validate::date("course-end", d)).map(Some),
             None => Some(None),
@@ -65,29 +76,45 @@ impl NewClient {
             Some(c) => keep(&mut errors, ContactPreferences::parse(c)),
             None => Some(ContactPreferences::all()),
         };
-        match (student_number, name, email, phone, programme, level, status, course_end, contact) {
-            (Some(student_number), Some(name), Some(email), Some(phone), Some(programme), Some(level), Some(status), Some(course_end), Some(contact))
-                if errors.is_empty() =>
-            {
-                Ok(Client {
-                    id,
-                    student_number,
-                    name,
-                    programme,
-                    school,
-                    level,
-                    status,
-                    course_end,
-                    email,
-                    phone,
-                    contact,
-                    flags: Vec::new(),
-                    activities: Vec::new(),
-                    suspension: None,
-                    block: None,
-                    created_at: now,
-                })
-            }
+        match (
+            student_number,
+            name,
+            email,
+            phone,
+            programme,
+            level,
+            status,
+            course_end,
+            contact,
+        ) {
+            (
+                Some(student_number),
+                Some(name),
+                Some(email),
+                Some(phone),
+                Some(programme),
+                Some(level),
+                Some(status),
+                Some(course_end),
+                Some(contact),
+            ) if errors.is_empty() => Ok(Client {
+                id,
+                student_number,
+                name,
+                programme,
+                school,
+                level,
+                status,
+                course_end,
+                email,
+                phone,
+                contact,
+                flags: Vec::new(),
+                activities: Vec::new(),
+                suspension: None,
+                block: None,
+                created_at: now,
+            }),
             _ => Err(errors),
         }
     }
@@ -131,12 +158,17 @@ impl Desk {
     pub fn add_client(&self, input: &NewClient) -> Result<Client, DeskError> {
         self.require(Permission::EditClients)?;
         let now = self.now();
-        let client = input.validate(ClientId::new_at(now_ms(now)), now).map_err(DeskError::Fields)?;
+        let client = input
+            .validate(ClientId::new_at(now_ms(now)), now)
+            .map_err(DeskError::Fields)?;
         let mut ws = WriteSet::new();
         ws.put(&self.store, None, &client);
         ws.audit(self.audit(
             AuditAction::Create,
-            Some(RecordRef { kind: EntityKind::Client, id: client.id.0 }),
+            Some(RecordRef {
+                kind: EntityKind::Client,
+                id: client.id.0,
+            }),
             "client added".into(),
         ));
         self.commit(ws)?;
@@ -149,8 +181,15 @@ impl Desk {
         self.require(Permission::ViewClients)?;
         let sn = StudentNumber::parse(raw)?;
         let key = self.store.index_hash("student-number", sn.as_str());
-        let not_found = || DeskError::Invalid(format!("no client has student number {sn}; try `client find` with part of their name"));
-        let raw_id = self.store.index_get(CLIENT_BY_STUDENT_NUMBER, &key)?.ok_or_else(not_found)?;
+        let not_found = || {
+            DeskError::Invalid(format!(
+                "no client has student number {sn}; try `client find` with part of their name"
+            ))
+        };
+        let raw_id = self
+            .store
+            .index_get(CLIENT_BY_STUDENT_NUMBER, &key)?
+            .ok_or_else(not_found)?;
         let id = ClientId::from_key(&raw_id).ok_or_else(|| StoreError::Corrupt {
             tree: CLIENT_BY_STUDENT_NUMBER.into(),
             key: "(hashed student number)".into(),
@@ -172,7 +211,11 @@ impl Desk {
             status: c.status,
             course_end: c.course_end,
             email: contact.then(|| c.email.to_string()),
-            phone: if contact { c.phone.as_ref().map(|p| p.to_string()) } else { None },
+            phone: if contact {
+                c.phone.as_ref().map(|p| p.to_string())
+            } else {
+                None
+            },
             contact: c.contact.to_string(),
             flags: c.flags.iter().map(|f| format!("{:?}", f.kind)).collect(),
             suspended: c.suspension.as_ref().map(|s| s.reason.clone()),

@@ -59,13 +59,22 @@ pub const CSV_HEADER: &str = "student_number,name,email,phone,programme,school,l
 impl Desk {
     /// Imports clients from CSV. With bad rows, nothing is imported and every bad row is
     /// reported with its line and reason, unless `skip_bad` is set.
-    pub fn import_clients(&self, source: impl Read, source_name: &str, skip_bad: bool) -> Result<ImportReport, DeskError> {
+    pub fn import_clients(
+        &self,
+        source: impl Read,
+        source_name: &str,
+        skip_bad: bool,
+    ) -> Result<ImportReport, DeskError> {
         self.require(Permission::ImportClients)?;
         let now = self.now();
         let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(source);
         let headers = reader
             .headers()
-            .map_err(|e| DeskError::Invalid(format!("{source_name}: cannot read the header line: {e}. Expected: {CSV_HEADER}")))?
+            .map_err(|e| {
+                DeskError::Invalid(format!(
+                    "{source_name}: cannot read the header line: {e}. Expected: {CSV_HEADER}"
+                ))
+            })?
             .clone();
         let mut good: Vec<(u64, Client)> = Vec::new();
         let mut bad: Vec<RowError> = Vec::new();
@@ -75,7 +84,10 @@ impl Desk {
                 Ok(r) => r,
                 Err(e) => {
                     let line = e.position().map_or(0, |p| p.line());
-                    bad.push(RowError { line, reason: format!("not readable as CSV: {e}") });
+                    bad.push(RowError {
+                        line,
+                        reason: format!("not readable as CSV: {e}"),
+                    });
                     continue;
                 }
             };
@@ -83,7 +95,10 @@ impl Desk {
             let row: Row = match record.deserialize(Some(&headers)) {
                 Ok(r) => r,
                 Err(e) => {
-                    bad.push(RowError { line, reason: format!("{e}; expected columns: {CSV_HEADER}") });
+                    bad.push(RowError {
+                        line,
+                        reason: format!("{e}; expected columns: {CSV_HEADER}"),
+                    });
                     continue;
                 }
             };
@@ -136,7 +151,11 @@ impl Desk {
         ws.audit(self.audit(
             AuditAction::Import,
             None,
-            format!("{} client(s) imported from {source_name}; {} bad row(s) skipped", good.len(), bad.len()),
+            format!(
+                "{} client(s) imported from {source_name}; {} bad row(s) skipped",
+                good.len(),
+                bad.len()
+            ),
         ));
         self.commit(ws)?;
         for (_, c) in &good {

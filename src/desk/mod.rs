@@ -6,6 +6,7 @@ mod clients;
 mod directory;
 mod error;
 mod import;
+mod notes;
 mod operators;
 
 use std::path::Path;
@@ -26,7 +27,8 @@ use crate::store::{LockedStore, Store, StoreError, WriteSet};
 pub use clients::{ClientView, NewClient};
 pub use directory::{ClientDirectory, DirectoryEntry};
 pub use error::DeskError;
-pub use import::{ImportReport, RowError};
+pub use import::{ImportReport, RowError, CSV_HEADER};
+pub use notes::{NoteSummary, MAX_NOTE_CHARS};
 pub use operators::{check_password, NewOperator, MIN_PASSWORD_CHARS};
 
 /// Where the time comes from; tests use [`FixedClock`].
@@ -108,7 +110,13 @@ impl Desk {
         };
         let mut ws = WriteSet::new();
         ws.put(&store, None, &admin);
-        ws.audit(audit_entry(now, Some(&admin), AuditAction::Init, None, "store created".into()));
+        ws.audit(audit_entry(
+            now,
+            Some(&admin),
+            AuditAction::Init,
+            None,
+            "store created".into(),
+        ));
         store.commit(admin.id, ws, now)?;
         Ok(Desk {
             store,
@@ -135,18 +143,32 @@ impl Desk {
             other => other.into(),
         })?;
         let operator = find_operator(&store, &login_text)?.ok_or_else(|| {
-            DeskError::Denied(format!("{login_text} has a key but no operator record; ask an administrator"))
+            DeskError::Denied(format!(
+                "{login_text} has a key but no operator record; ask an administrator"
+            ))
         })?;
         let mut ws = WriteSet::new();
         if let Some(s) = &operator.suspension {
-            ws.audit(audit_entry(now, Some(&operator), AuditAction::SignInRefused, None, "account suspended".into()));
+            ws.audit(audit_entry(
+                now,
+                Some(&operator),
+                AuditAction::SignInRefused,
+                None,
+                "account suspended".into(),
+            ));
             store.commit(operator.id, ws, now)?;
             return Err(DeskError::Denied(format!(
                 "{login_text}'s account is suspended ({}); ask an administrator",
                 s.reason
             )));
         }
-        ws.audit(audit_entry(now, Some(&operator), AuditAction::SignIn, None, String::new()));
+        ws.audit(audit_entry(
+            now,
+            Some(&operator),
+            AuditAction::SignIn,
+            None,
+            String::new(),
+        ));
         store.commit(operator.id, ws, now)?;
         Ok(Desk {
             store,
@@ -155,6 +177,12 @@ impl Desk {
             clock,
             directory: Mutex::new(None),
         })
+    }
+
+    /// The store, locked again: for signing in another operator (after an idle lock, or a
+    /// change of operator at the desk) without reopening the database.
+    pub fn locked(&self) -> LockedStore {
+        self.store.locked()
     }
 
     /// The signed-in operator.

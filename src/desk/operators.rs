@@ -55,7 +55,9 @@ impl Desk {
         self.require(Permission::ManageOperators)?;
         let mut errors = Vec::new();
         let login = Login::parse(&input.login).map_err(|e| errors.push(e)).ok();
-        let name = validate::person_name("name", &input.name).map_err(|e| errors.push(e)).ok();
+        let name = validate::person_name("name", &input.name)
+            .map_err(|e| errors.push(e))
+            .ok();
         if input.roles.is_empty() {
             errors.push(FieldError::new("role", "give at least one role"));
         }
@@ -66,7 +68,9 @@ impl Desk {
             return Err(DeskError::Fields(errors));
         };
         if find_operator(&self.store, login.as_str())?.is_some() {
-            return Err(DeskError::Invalid(format!("an operator with login {login} already exists")));
+            return Err(DeskError::Invalid(format!(
+                "an operator with login {login} already exists"
+            )));
         }
         let now = self.now();
         let mut roles = input.roles.clone();
@@ -114,7 +118,11 @@ impl Desk {
         });
         let mut ws = WriteSet::new();
         ws.put(&self.store, Some(&old), &new);
-        let mut entry = self.audit(AuditAction::Update, operator_ref(&new), format!("operator {} suspended", new.login));
+        let mut entry = self.audit(
+            AuditAction::Update,
+            operator_ref(&new),
+            format!("operator {} suspended", new.login),
+        );
         entry.reason = Some(reason.to_string());
         ws.audit(entry);
         self.commit(ws)?;
@@ -131,7 +139,11 @@ impl Desk {
         let slot = self.store.make_key_slot(target.login.as_str(), password)?;
         let mut ws = WriteSet::new();
         ws.key_slot(&slot);
-        ws.audit(self.audit(AuditAction::Update, operator_ref(&target), format!("password changed for {}", target.login)));
+        ws.audit(self.audit(
+            AuditAction::Update,
+            operator_ref(&target),
+            format!("password changed for {}", target.login),
+        ));
         self.commit(ws)
     }
 

@@ -196,7 +196,10 @@ mod tests {
     #[test]
     fn sec_04_desk_staff_never_read_note_bodies() {
         let desk = op(&[Role::Desk], Some("2026-01-01"));
-        assert!(matches!(check(&desk, Permission::ReadNoteBodies, today()), Err(Denial::NoRole { .. })));
+        assert!(matches!(
+            check(&desk, Permission::ReadNoteBodies, today()),
+            Err(Denial::NoRole { .. })
+        ));
         let consultant = op(&[Role::Consultant], Some("2026-01-01"));
         assert!(check(&consultant, Permission::ReadNoteBodies, today()).is_ok());
     }
@@ -205,12 +208,21 @@ mod tests {
     fn sec_05_writes_need_completed_training() {
         let untrained = op(&[Role::Desk], None);
         assert!(check(&untrained, Permission::ViewClients, today()).is_ok());
-        assert!(matches!(check(&untrained, Permission::EditClients, today()), Err(Denial::Untrained { .. })));
+        assert!(matches!(
+            check(&untrained, Permission::EditClients, today()),
+            Err(Denial::Untrained { .. })
+        ));
         let future = op(&[Role::Desk], Some("2026-12-01"));
-        assert!(matches!(check(&future, Permission::Book, today()), Err(Denial::Untrained { .. })));
+        assert!(matches!(
+            check(&future, Permission::Book, today()),
+            Err(Denial::Untrained { .. })
+        ));
         let trained = op(&[Role::Desk], Some("2026-11-20"));
         assert!(check(&trained, Permission::Book, today()).is_ok());
-        assert!(matches!(check(&trained, Permission::ManageOperators, today()), Err(Denial::NoRole { .. })));
+        assert!(matches!(
+            check(&trained, Permission::ManageOperators, today()),
+            Err(Denial::NoRole { .. })
+        ));
     }
 
     #[test]
@@ -221,16 +233,25 @@ mod tests {
             by: OperatorId(2),
             at: Utc.timestamp_opt(0, 0).unwrap(),
         });
-        assert!(matches!(check(&admin, Permission::ViewClients, today()), Err(Denial::Suspended { .. })));
+        assert!(matches!(
+            check(&admin, Permission::ViewClients, today()),
+            Err(Denial::Suspended { .. })
+        ));
     }
 
     #[test]
     fn sec_06_bulk_email_needs_the_grant() {
         let mut er = op(&[Role::EmployerRelations], Some("2026-01-01"));
-        assert!(matches!(check(&er, Permission::BulkEmail, today()), Err(Denial::NoGrant { .. })));
+        assert!(matches!(
+            check(&er, Permission::BulkEmail, today()),
+            Err(Denial::NoGrant { .. })
+        ));
         er.grants.push(Grant::BulkEmail);
         assert!(check(&er, Permission::BulkEmail, today()).is_ok());
         er.trained_on = None;
-        assert!(matches!(check(&er, Permission::BulkEmail, today()), Err(Denial::Untrained { .. })));
+        assert!(matches!(
+            check(&er, Permission::BulkEmail, today()),
+            Err(Denial::Untrained { .. })
+        ));
     }
 }

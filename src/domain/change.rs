@@ -158,10 +158,18 @@ mod tests {
     #[test]
     fn hlc_observe_moves_past_remote_and_refuses_far_future() {
         let local = Hlc::tick(None, 1_000, D1);
-        let remote = Hlc { wall_ms: 1_500, counter: 4, device: D2 };
+        let remote = Hlc {
+            wall_ms: 1_500,
+            counter: 4,
+            device: D2,
+        };
         let next = Hlc::observe(Some(local), remote, 1_200, D1, 60_000).unwrap();
         assert!(next > remote && next > local);
-        let far = Hlc { wall_ms: 10_000_000, counter: 0, device: D2 };
+        let far = Hlc {
+            wall_ms: 10_000_000,
+            counter: 0,
+            device: D2,
+        };
         assert!(Hlc::observe(Some(local), far, 1_200, D1, 60_000).is_none());
     }
 
@@ -173,7 +181,10 @@ mod tests {
 
     #[test]
     fn diff_names_only_changed_fields() {
-        let rec = RecordRef { kind: EntityKind::Client, id: 7 };
+        let rec = RecordRef {
+            kind: EntityKind::Client,
+            id: 7,
+        };
         let old = R { a: 1, b: "x".into() };
         let new = R { a: 1, b: "y".into() };
         match diff(rec, Some(&old), &new) {

@@ -5,14 +5,41 @@ use serde::{Deserialize, Serialize};
 macro_rules! id_type {
     ($(#[$doc:meta] $name:ident),* $(,)?) => {$(
         #[$doc]
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(transparent)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub struct $name(pub u128);
+
+        // Binary formats (the store) get the 16-byte number; readable ones (JSON output, the
+        // op log's field values) get the ULID text.
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                if s.is_human_readable() {
+                    s.collect_str(&ulid::Ulid(self.0))
+                } else {
+                    s.serialize_u128(self.0)
+                }
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                if d.is_human_readable() {
+                    let text = String::deserialize(d)?;
+                    ulid::Ulid::from_string(&text).map(|u| Self(u.0)).map_err(serde::de::Error::custom)
+                } else {
+                    u128::deserialize(d).map(Self)
+                }
+            }
+        }
 
         impl $name {
             /// A new identifier from a ULID made at `at_ms` (milliseconds since the epoch).
             pub fn new_at(at_ms: u64) -> Self {
                 Self(ulid::Ulid::from_parts(at_ms, rand::random::<u128>()).0)
+            }
+
+            /// An identifier from a time and a sequence number, ordered by both (audit entries).
+            pub fn sequenced(at_ms: u64, seq: u64) -> Self {
+                Self((u128::from(at_ms) << 80) | u128::from(seq))
             }
 
             /// The identifier as the big-endian key bytes a store tree is ordered by.

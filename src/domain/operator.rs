@@ -76,11 +76,15 @@ impl Login {
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         let s = raw.trim().to_ascii_lowercase();
         let ok = (2..=32).contains(&s.len())
-            && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
         if !ok {
             return Err(FieldError::new(
                 "login",
-                format!("`{}` is not a login; use 2 to 32 letters, digits, dots, dashes or underscores", raw.trim()),
+                format!(
+                    "`{}` is not a login; use 2 to 32 letters, digits, dots, dashes or underscores",
+                    raw.trim()
+                ),
             ));
         }
         Ok(Self(s))

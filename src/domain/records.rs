@@ -3,7 +3,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::ids::{AppointmentId, AttachmentId, ClientId, ComplaintId, ConsentId, EmployerId, EventId, FeedbackId, OperatorId};
+use super::ids::{
+    AppointmentId, AttachmentId, ClientId, ComplaintId, ConsentId, EmployerId, EventId, FeedbackId, OperatorId,
+};
 
 /// Given or withdrawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -38,7 +38,10 @@ impl Email {
             )
         };
         if s.is_empty() {
-            return Err(FieldError::new("email", "is required; expected e.g. name@example.ac.uk"));
+            return Err(FieldError::new(
+                "email",
+                "is required; expected e.g. name@example.ac.uk",
+            ));
         }
         if s.len() > 254 {
             return Err(bad("longer than 254 characters"));
@@ -116,7 +119,9 @@ impl Phone {
             return Err(bad("start with 0 for a UK number or + for an international one"));
         };
         if !(8..=15).contains(&international.len()) || international.starts_with('0') {
-            return Err(bad("an international number has 8 to 15 digits after the country code's +"));
+            return Err(bad(
+                "an international number has 8 to 15 digits after the country code's +",
+            ));
         }
         if international.starts_with("44") && international.len() != 12 {
             return Err(bad("a UK number has 10 digits after +44"));
@@ -157,7 +162,10 @@ impl StudentNumber {
         if !(4..=16).contains(&s.chars().count()) || !s.chars().all(|c| c.is_ascii_alphanumeric()) {
             return Err(FieldError::new(
                 "student-number",
-                format!("`{}` is not a student number; expected 4 to 16 letters or digits, e.g. 10234567", raw.trim()),
+                format!(
+                    "`{}` is not a student number; expected 4 to 16 letters or digits, e.g. 10234567",
+                    raw.trim()
+                ),
             ));
         }
         Ok(Self(s.to_ascii_uppercase()))
@@ -182,15 +190,22 @@ pub fn person_name(field: &'static str, raw: &str) -> Result<String, FieldError>
         return Err(FieldError::new(field, "is required"));
     }
     if s.chars().count() > 200 || s.chars().any(|c| c.is_control()) {
-        return Err(FieldError::new(field, "must be at most 200 characters with no control characters"));
+        return Err(FieldError::new(
+            field,
+            "must be at most 200 characters with no control characters",
+        ));
     }
     Ok(s.to_string())
 }
 
 /// Parses a date typed as YYYY-MM-DD.
 pub fn date(field: &'static str, raw: &str) -> Result<chrono::NaiveDate, FieldError> {
-    chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
-        .map_err(|_| FieldError::new(field, format!("`{}` is not a date; expected YYYY-MM-DD, e.g. 2027-06-30", raw.trim())))
+    chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| {
+        FieldError::new(
+            field,
+            format!("`{}` is not a date; expected YYYY-MM-DD, e.g. 2027-06-30", raw.trim()),
+        )
+    })
 }
 
 #[cfg(test)]
@@ -199,8 +214,19 @@ mod tests {
 
     #[test]
     fn data_01_email_is_validated_on_entry() {
-        assert_eq!(Email::parse(" a.b@Example.AC.uk ").unwrap().as_str(), "a.b@example.ac.uk");
-        for bad in ["", "no-at-sign", "a@b", "a b@example.com", "@example.com", "a@-x.com", "a@@x.com"] {
+        assert_eq!(
+            Email::parse(" a.b@Example.AC.uk ").unwrap().as_str(),
+            "a.b@example.ac.uk"
+        );
+        for bad in [
+            "",
+            "no-at-sign",
+            "a@b",
+            "a b@example.com",
+            "@example.com",
+            "a@-x.com",
+            "a@@x.com",
+        ] {
             let e = Email::parse(bad).unwrap_err();
             assert_eq!(e.field, "email", "{bad}");
         }

@@ -41,11 +41,7 @@ fn steps(path: &str) -> Option<Vec<Step<'_>>> {
 /// The 1-based line containing byte `offset` of `text`.
 pub fn line_of_offset(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
-    text.as_bytes()[..end]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+    text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
 }
 
 #[derive(Clone, Copy)]
@@ -70,13 +66,9 @@ pub fn span_of(doc: &ImDocument<&str>, path: &str) -> Option<Range<usize>> {
             | (Node::Value(Value::InlineTable(t)), Step::Key(k)) => t
                 .get_key_value(k)
                 .map(|(key, item)| (key.span().or_else(|| item.span()), Node::Item(item))),
-            (Node::Item(Item::ArrayOfTables(a)), Step::Index(i)) => {
-                a.get(i).map(|t| (t.span(), Node::Table(t)))
-            }
+            (Node::Item(Item::ArrayOfTables(a)), Step::Index(i)) => a.get(i).map(|t| (t.span(), Node::Table(t))),
             (Node::Item(Item::Value(Value::Array(a))), Step::Index(i))
-            | (Node::Value(Value::Array(a)), Step::Index(i)) => {
-                a.get(i).map(|v| (v.span(), Node::Value(v)))
-            }
+            | (Node::Value(Value::Array(a)), Step::Index(i)) => a.get(i).map(|v| (v.span(), Node::Value(v))),
             _ => None,
         };
         match next {
@@ -228,18 +220,9 @@ inline = { a = 1, b = [3, 4] }
         let d = doc();
         assert_eq!(line_of(&d, "appointment_types[0].minutes"), Some(8));
         assert_eq!(line_of(&d, "appointment_types[1].id"), Some(11));
-        assert_eq!(
-            line_of(&d, "appointment_types[1].allocation.count"),
-            Some(13)
-        );
-        assert_eq!(
-            line_of(&d, "appointment_types[1].eligibility.levels[1]"),
-            Some(16)
-        );
-        assert_eq!(
-            line_of(&d, "appointment_types[1].eligibility.inline.b[1]"),
-            Some(17)
-        );
+        assert_eq!(line_of(&d, "appointment_types[1].allocation.count"), Some(13));
+        assert_eq!(line_of(&d, "appointment_types[1].eligibility.levels[1]"), Some(16));
+        assert_eq!(line_of(&d, "appointment_types[1].eligibility.inline.b[1]"), Some(17));
     }
 
     #[test]

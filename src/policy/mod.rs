@@ -323,8 +323,7 @@ impl FromStr for AllocationPeriod {
             "academic-year" => return Ok(AllocationPeriod::AcademicYear),
             _ => {}
         }
-        let bad =
-            || format!("`{s}` is not a period; use \"term\", \"academic-year\" or \"N days\"");
+        let bad = || format!("`{s}` is not a period; use \"term\", \"academic-year\" or \"N days\"");
         let mut words = t.split_whitespace();
         match (words.next(), words.next(), words.next()) {
             (Some(n), Some("days" | "day"), None) => match n.parse::<u32>() {
@@ -406,8 +405,7 @@ impl MonthDay {
 
     /// This day in `year`.
     pub fn in_year(self, year: i32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(year, self.month, self.day)
-            .expect("a MonthDay exists in every year")
+        NaiveDate::from_ymd_opt(year, self.month, self.day).expect("a MonthDay exists in every year")
     }
 }
 
@@ -415,16 +413,14 @@ impl FromStr for MonthDay {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let b = s.as_bytes();
-        let shape_ok =
-            b.len() == 5 && b[2] == b'-' && [0, 1, 3, 4].iter().all(|&i| b[i].is_ascii_digit());
+        let shape_ok = b.len() == 5 && b[2] == b'-' && [0, 1, 3, 4].iter().all(|&i| b[i].is_ascii_digit());
         if !shape_ok {
             return Err(format!("`{s}` is not a date in MM-DD form, e.g. \"07-31\""));
         }
         let month: u32 = s[0..2].parse().map_err(|_| format!("bad month in `{s}`"))?;
         let day: u32 = s[3..5].parse().map_err(|_| format!("bad day in `{s}`"))?;
-        MonthDay::new(month, day).ok_or_else(|| {
-            format!("`{s}` is not a day that exists every year (02-29 is not allowed)")
-        })
+        MonthDay::new(month, day)
+            .ok_or_else(|| format!("`{s}` is not a day that exists every year (02-29 is not allowed)"))
     }
 }
 
@@ -441,10 +437,8 @@ fn de_date<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
         toml::Value::String(s) => NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
             .map_err(|_| D::Error::custom(format!("`{s}` is not a date; write YYYY-MM-DD"))),
         toml::Value::Datetime(dt) => match (dt.date, dt.time) {
-            (Some(date), None) => {
-                NaiveDate::from_ymd_opt(date.year.into(), date.month.into(), date.day.into())
-                    .ok_or_else(|| D::Error::custom(format!("`{dt}` is not a valid date")))
-            }
+            (Some(date), None) => NaiveDate::from_ymd_opt(date.year.into(), date.month.into(), date.day.into())
+                .ok_or_else(|| D::Error::custom(format!("`{dt}` is not a valid date"))),
             _ => Err(D::Error::custom(format!(
                 "`{dt}` has a time; write a date only, YYYY-MM-DD"
             ))),
@@ -582,11 +576,7 @@ mod tests {
             (3, "2026-07-31", "2029-07-31"),
         ] {
             p.retention.years = years;
-            assert_eq!(
-                p.retention_until(d(course_end)),
-                d(until),
-                "{years} {course_end}"
-            );
+            assert_eq!(p.retention_until(d(course_end)), d(until), "{years} {course_end}");
         }
         p.institution.academic_year_end = MonthDay::new(9, 30).unwrap();
         p.retention.years = 5;

@@ -10,9 +10,8 @@ use toml_edit::ImDocument;
 
 use super::locate::{line_of, line_of_offset, path_at};
 use super::{
-    Allocation, AllocationPeriod, AppointmentType, AppointmentTypeId, Complaints, Eligibility,
-    FairUse, Institution, Location, MonthDay, NoShow, PeakPeriod, Policy, Reminders, Reports,
-    Retention, Security, Setting, Term,
+    Allocation, AllocationPeriod, AppointmentType, AppointmentTypeId, Complaints, Eligibility, FairUse, Institution,
+    Location, MonthDay, NoShow, PeakPeriod, Policy, Reminders, Reports, Retention, Security, Setting, Term,
 };
 
 /// One problem in a policy file.
@@ -188,10 +187,7 @@ fn field_on_line(text: &str, line: usize) -> String {
         .find(|l| l.starts_with('['))
         .map(|h| {
             let h = h.split('#').next().unwrap_or(h).trim();
-            h.trim_start_matches('[')
-                .trim_end_matches(']')
-                .trim()
-                .to_string()
+            h.trim_start_matches('[').trim_end_matches(']').trim().to_string()
         });
     match section {
         Some(s) if !s.is_empty() => format!("{s}.{key}"),
@@ -210,9 +206,7 @@ fn type_error(doc: &ImDocument<&str>, source: &str, e: &toml::de::Error) -> Poli
     let message = one_line(e.message());
     // An error about the top level (e.g. a missing section) has the root table's span: no line.
     let raw = doc.raw();
-    let span = e
-        .span()
-        .filter(|s| Some(s) != doc.as_table().span().as_ref());
+    let span = e.span().filter(|s| Some(s) != doc.as_table().span().as_ref());
     let line = span.clone().map(|s| line_of_offset(raw, s.start));
     let mut field = span.and_then(|s| path_at(doc, s.start)).unwrap_or_default();
     for prefix in ["missing field `", "unknown field `"] {
@@ -318,12 +312,7 @@ impl Checker<'_> {
         self.range("fair_use.max_contacts", f.max_contacts, 1, u32::MAX);
         self.range("fair_use.window_days", f.window_days, 1, u32::MAX);
         let n = raw.no_show;
-        self.range(
-            "no_show.concern_threshold",
-            n.concern_threshold,
-            1,
-            u32::MAX,
-        );
+        self.range("no_show.concern_threshold", n.concern_threshold, 1, u32::MAX);
         if n.block_threshold < n.concern_threshold {
             self.error(
                 "no_show.block_threshold",
@@ -339,12 +328,7 @@ impl Checker<'_> {
         self.range("reports.suppression_threshold", threshold, 2, u32::MAX);
         let m = raw.reminders;
         self.range("reminders.min_lead_hours", m.min_lead_hours, 1, u32::MAX);
-        self.range(
-            "reminders.send_hours_before",
-            m.send_hours_before,
-            1,
-            u32::MAX,
-        );
+        self.range("reminders.send_hours_before", m.send_hours_before, 1, u32::MAX);
         let idle = raw.security.idle_lock_minutes;
         self.range("security.idle_lock_minutes", idle, 1, 240);
         let alert = raw.complaints.alert_threshold;
@@ -352,8 +336,7 @@ impl Checker<'_> {
 
         self.terms(&raw.terms);
         self.locations(&raw.locations);
-        let appointment_types =
-            self.appointment_types(raw.appointment_types, !raw.terms.is_empty());
+        let appointment_types = self.appointment_types(raw.appointment_types, !raw.terms.is_empty());
         self.peak_periods(&raw.peak_periods);
 
         Policy {
@@ -384,13 +367,10 @@ impl Checker<'_> {
             );
             Tz::UTC
         });
-        let academic_year_end = raw
-            .academic_year_end
-            .parse::<MonthDay>()
-            .unwrap_or_else(|e| {
-                self.error("institution.academic_year_end", e);
-                MonthDay { month: 7, day: 31 }
-            });
+        let academic_year_end = raw.academic_year_end.parse::<MonthDay>().unwrap_or_else(|e| {
+            self.error("institution.academic_year_end", e);
+            MonthDay { month: 7, day: 31 }
+        });
         Institution {
             name: raw.name,
             time_zone,
@@ -428,11 +408,7 @@ impl Checker<'_> {
         }
     }
 
-    fn appointment_types(
-        &mut self,
-        raw: Vec<RawAppointmentType>,
-        have_terms: bool,
-    ) -> Vec<AppointmentType> {
+    fn appointment_types(&mut self, raw: Vec<RawAppointmentType>, have_terms: bool) -> Vec<AppointmentType> {
         if raw.is_empty() {
             self.error(
                 "appointment_types",
@@ -446,12 +422,7 @@ impl Checker<'_> {
             .collect()
     }
 
-    fn appointment_type(
-        &mut self,
-        i: usize,
-        t: RawAppointmentType,
-        have_terms: bool,
-    ) -> AppointmentType {
+    fn appointment_type(&mut self, i: usize, t: RawAppointmentType, have_terms: bool) -> AppointmentType {
         let at = |rest: &str| format!("appointment_types[{i}].{rest}");
         self.non_empty(&at("name"), &t.name);
         self.range(&at("minutes"), t.minutes, 5, 480);
@@ -478,16 +449,8 @@ impl Checker<'_> {
             self.non_empty(&at(&format!("eligibility.schools[{j}]")), s);
         }
         for (j, a) in e.activities.iter().enumerate() {
-            self.non_empty(
-                &at(&format!("eligibility.activities[{j}].activity")),
-                &a.activity,
-            );
-            self.range(
-                &at(&format!("eligibility.activities[{j}].min")),
-                a.min,
-                1,
-                u32::MAX,
-            );
+            self.non_empty(&at(&format!("eligibility.activities[{j}].activity")), &a.activity);
+            self.range(&at(&format!("eligibility.activities[{j}].min")), a.min, 1, u32::MAX);
         }
         AppointmentType {
             id: t.id,
@@ -512,18 +475,8 @@ impl Checker<'_> {
                     format!("{} is before the start {}", p.to, p.from),
                 );
             }
-            self.range(
-                &format!("peak_periods[{i}].max_contacts"),
-                p.max_contacts,
-                1,
-                u32::MAX,
-            );
-            self.range(
-                &format!("peak_periods[{i}].window_days"),
-                p.window_days,
-                1,
-                u32::MAX,
-            );
+            self.range(&format!("peak_periods[{i}].max_contacts"), p.max_contacts, 1, u32::MAX);
+            self.range(&format!("peak_periods[{i}].window_days"), p.window_days, 1, u32::MAX);
         }
     }
 }

@@ -43,7 +43,8 @@ pub fn encode_body<T: Serialize>(value: &T) -> Vec<u8> {
 
 /// Decodes a body written by [`encode_body`], refusing trailing bytes.
 pub fn decode_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
-    let (v, read) = bincode::serde::decode_from_slice(bytes, config()).map_err(|e| CodecError::Decode(e.to_string()))?;
+    let (v, read) =
+        bincode::serde::decode_from_slice(bytes, config()).map_err(|e| CodecError::Decode(e.to_string()))?;
     if read != bytes.len() {
         return Err(CodecError::Decode(format!("{} trailing bytes", bytes.len() - read)));
     }
@@ -171,6 +172,9 @@ mod tests {
     fn unknown_format_and_garbage_are_errors_not_panics() {
         assert_eq!(Client::decode(&[]), Err(CodecError::Empty));
         assert_eq!(Client::decode(&[9, 1, 2]), Err(CodecError::UnknownFormat(9)));
-        assert!(matches!(Client::decode(&[2, 0xff, 0xff, 0xff]), Err(CodecError::Decode(_))));
+        assert!(matches!(
+            Client::decode(&[2, 0xff, 0xff, 0xff]),
+            Err(CodecError::Decode(_))
+        ));
     }
 }

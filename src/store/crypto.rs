@@ -162,7 +162,11 @@ pub struct KdfParams {
 impl Default for KdfParams {
     /// OWASP's recommended argon2id settings (19 MiB, 2 passes, 1 lane).
     fn default() -> Self {
-        Self { m_kib: 19 * 1024, t: 2, p: 1 }
+        Self {
+            m_kib: 19 * 1024,
+            t: 2,
+            p: 1,
+        }
     }
 }
 
@@ -261,7 +265,10 @@ mod tests {
         let last = damaged.len() - 1;
         damaged[last] ^= 1;
         assert_eq!(ring.open("clients", b"k1", &damaged), Err(SealError::Decrypt));
-        assert!(matches!(ring.open("clients", b"k1", &sealed[..10]), Err(SealError::Malformed(_))));
+        assert!(matches!(
+            ring.open("clients", b"k1", &sealed[..10]),
+            Err(SealError::Malformed(_))
+        ));
     }
 
     #[test]

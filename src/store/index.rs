@@ -131,7 +131,10 @@ impl Indexed for Employer {
 
 impl Indexed for Contact {
     fn index_entries(&self, _keys: &KeyRing) -> Vec<IndexEntry> {
-        vec![IndexEntry::plain(CONTACT_BY_EMPLOYER, &[&self.employer.key(), &self.id.key()])]
+        vec![IndexEntry::plain(
+            CONTACT_BY_EMPLOYER,
+            &[&self.employer.key(), &self.id.key()],
+        )]
     }
 }
 

@@ -23,6 +23,9 @@ use crypto::{DataKey, KdfParams, KeyRing, KeySlot, SealError};
 
 pub use txn::{BulkWriter, Committed, WriteSet};
 
+/// Index entries as (key, value) pairs.
+pub type KeyValues = Vec<(Vec<u8>, Vec<u8>)>;
+
 /// The store layout version this build writes.
 pub const STORE_FORMAT: u8 = 1;
 
@@ -125,12 +128,16 @@ impl LockedStore {
     /// Opens an existing store (directory `path`).
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         if !path.join("conf").exists() {
-            return Err(StoreError::NotInitialised { path: path.to_path_buf() });
+            return Err(StoreError::NotInitialised {
+                path: path.to_path_buf(),
+            });
         }
         let db = open_db(path)?;
         let meta = db.open_tree(META)?;
         if meta.get(b"format")?.is_none() {
-            return Err(StoreError::NotInitialised { path: path.to_path_buf() });
+            return Err(StoreError::NotInitialised {
+                path: path.to_path_buf(),
+            });
         }
         Ok(Self {
             db,
@@ -146,7 +153,9 @@ impl LockedStore {
     /// Creates a new store with a fresh data key and the first operator's key slot.
     pub fn create(path: &Path, login: &str, password: &str, kdf: KdfParams) -> Result<Store, StoreError> {
         if Self::exists(path) {
-            return Err(StoreError::AlreadyInitialised { path: path.to_path_buf() });
+            return Err(StoreError::AlreadyInitialised {
+                path: path.to_path_buf(),
+            });
         }
         std::fs::create_dir_all(path).map_err(|e| StoreError::Open {
             path: path.to_path_buf(),
@@ -172,7 +181,7 @@ impl LockedStore {
             Err(e) => {
                 if matches!(e, StoreError::BadCredentials) {
                     let pending = self.db.open_tree(AUTH_PENDING)?;
-                    let id = AuditId::new_at(now.timestamp_millis().max(0) as u64);
+                    let id = AuditId::sequenced(now.timestamp_millis().max(0) as u64, self.db.generate_id()?);
                     pending.insert(id.key(), login.as_bytes())?;
                     self.db.flush()?;
                 }
@@ -242,6 +251,15 @@ impl Store {
             keys,
             device,
             clock: Mutex::new(clock),
+        }
+    }
+
+    /// A locked handle on the same database, to sign in another operator in this process
+    /// (sled allows one open per process).
+    pub fn locked(&self) -> LockedStore {
+        LockedStore {
+            db: self.db.clone(),
+            path: self.path.clone(),
         }
     }
 
@@ -316,7 +334,7 @@ impl Store {
     }
 
     /// Index entries under a prefix, in key order.
-    pub fn index_prefix(&self, tree: &str, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    pub fn index_prefix(&self, tree: &str, prefix: &[u8]) -> Result<KeyValues, StoreError> {
         self.tree(tree)?
             .scan_prefix(prefix)
             .map(|r| r.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(StoreError::from))
@@ -324,7 +342,7 @@ impl Store {
     }
 
     /// Index entries in a key range, in key order.
-    pub fn index_range(&self, tree: &str, from: &[u8], to: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    pub fn index_range(&self, tree: &str, from: &[u8], to: &[u8]) -> Result<KeyValues, StoreError> {
         self.tree(tree)?
             .range(from..to)
             .map(|r| r.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(StoreError::from))
@@ -343,7 +361,8 @@ impl Store {
 
     /// A key slot wrapping this store's data key for `login` (for a new operator or a new password).
     pub fn make_key_slot(&self, login: &str, password: &str) -> Result<KeySlot, StoreError> {
-        KeySlot::wrap(login, password, self.keys.institution(), KdfParams::default()).map_err(|e| StoreError::Io(e.to_string()))
+        KeySlot::wrap(login, password, self.keys.institution(), KdfParams::default())
+            .map_err(|e| StoreError::Io(e.to_string()))
     }
 
     /// The audit log, oldest first.
@@ -372,7 +391,12 @@ impl Store {
         }
     }
 
-    fn open_plain<T: serde::de::DeserializeOwned>(&self, tree: &str, key: &[u8], sealed: &[u8]) -> Result<T, StoreError> {
+    fn open_plain<T: serde::de::DeserializeOwned>(
+        &self,
+        tree: &str,
+        key: &[u8],
+        sealed: &[u8],
+    ) -> Result<T, StoreError> {
         let corrupt = |reason: String| StoreError::Corrupt {
             tree: tree.into(),
             key: show_key(key),
@@ -387,12 +411,19 @@ impl Store {
 
     pub(crate) fn seal_audit(&self, entry: &AuditEntry) -> ([u8; 16], Vec<u8>) {
         let key = entry.id.key();
-        (key, self.keys.seal(AUDIT, &key, &codec::encode_versioned(AUDIT_FORMAT, entry)))
+        (
+            key,
+            self.keys
+                .seal(AUDIT, &key, &codec::encode_versioned(AUDIT_FORMAT, entry)),
+        )
     }
 
     pub(crate) fn seal_op(&self, op: &Op) -> ([u8; 8], Vec<u8>) {
         let key = op.seq.to_be_bytes();
-        (key, self.keys.seal(OPLOG, &key, &codec::encode_versioned(OP_FORMAT, op)))
+        (
+            key,
+            self.keys.seal(OPLOG, &key, &codec::encode_versioned(OP_FORMAT, op)),
+        )
     }
 
     /// Moves failed sign-ins recorded while locked into the sealed audit log.

@@ -13,7 +13,7 @@ use super::crypto::KeySlot;
 use super::{Store, StoreError, AUDIT, KEY_SLOTS, META, OPLOG};
 use crate::domain::audit::AuditEntry;
 use crate::domain::change::{diff, Change, Hlc, Op};
-use crate::domain::ids::OperatorId;
+use crate::domain::ids::{AuditId, OperatorId};
 use crate::domain::RecordRef;
 
 enum Write {
@@ -146,7 +146,13 @@ impl Store {
         }
         let trees = names.iter().map(|n| self.tree(n)).collect::<Result<Vec<_>, _>>()?;
         let at = |name: &str| names.iter().position(|n| *n == name).unwrap_or(0);
-        let audits: Vec<([u8; 16], Vec<u8>)> = ws.audits.iter().map(|a| self.seal_audit(a)).collect();
+        // Audit keys come from the store's counter so entries made in one millisecond keep their order.
+        let mut audits: Vec<([u8; 16], Vec<u8>)> = Vec::with_capacity(ws.audits.len());
+        for a in &ws.audits {
+            let mut a = a.clone();
+            a.id = AuditId::sequenced(a.at.timestamp_millis().max(0) as u64, self.db.generate_id()?);
+            audits.push(self.seal_audit(&a));
+        }
 
         let mut clock = self.clock.lock().unwrap_or_else(|p| p.into_inner());
         let hlc = Hlc::tick(*clock, now.timestamp_millis().max(0) as u64, self.device);
@@ -154,7 +160,9 @@ impl Store {
             for g in &ws.guards {
                 if let Some(existing) = tx[at(&g.tree)].get(&g.key)? {
                     if existing.as_ref() != g.owner.as_slice() {
-                        return Err(ConflictableTransactionError::Abort(StoreError::Conflict(g.message.clone())));
+                        return Err(ConflictableTransactionError::Abort(StoreError::Conflict(
+                            g.message.clone(),
+                        )));
                     }
                 }
             }
