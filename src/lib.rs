@@ -9,6 +9,8 @@ pub mod demo;
 pub mod desk;
 pub mod domain;
 pub mod logging;
+pub mod notify;
 pub mod paths;
 pub mod policy;
+pub mod report;
 pub mod store;

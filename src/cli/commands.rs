@@ -11,6 +11,7 @@ use crate::paths::Paths;
 use crate::policy::{examples, Policy};
 use crate::store::LockedStore;
 
+use super::appointments;
 use super::output::{emit, fields, Format, Table};
 use super::secret::{acting_password, new_password, PASSWORD_ENV};
 use super::{AuditArgs, Cli, ClientCmd, Command, DemoArgs, ImportCmd, InitArgs, OperatorCmd, PolicyCmd};
@@ -57,6 +58,45 @@ fn dispatch(cli: &Cli, paths: &Paths) -> Result<(), DeskError> {
         }
         Command::Demo(args) => demo(cli, paths, args),
         Command::Audit(args) => audit(cli, paths, args),
+        Command::Slot(cmd) => appointments::slot(cli.format, &sign_in(cli, paths)?, cmd),
+        Command::Book(args) => appointments::book(cli.format, &sign_in(cli, paths)?, args),
+        Command::Cancel { .. } | Command::CheckIn { .. } | Command::Outcome { .. } | Command::Waive { .. } => {
+            appointments::settle(cli.format, &sign_in(cli, paths)?, command)
+        }
+        Command::Block { client, reason, until } => {
+            let desk = sign_in(cli, paths)?;
+            let c = desk.block_client(client, reason, until.as_deref())?;
+            let until = c.block.as_ref().map(|b| b.expires);
+            emit(
+                cli.format,
+                &serde_json::json!({ "client": c.student_number.as_str(), "blocked_until": until }),
+                || {
+                    format!(
+                        "{} may not book until {}\n",
+                        c.student_number,
+                        until.map(|d| d.to_string()).unwrap_or_default()
+                    )
+                },
+            );
+            Ok(())
+        }
+        Command::Unblock { client, reason } => {
+            let desk = sign_in(cli, paths)?;
+            let c = desk.unblock_client(client, reason)?;
+            emit(
+                cli.format,
+                &serde_json::json!({ "client": c.student_number.as_str(), "blocked": false }),
+                || format!("{} may book again\n", c.student_number),
+            );
+            Ok(())
+        }
+        Command::Transfer { booking, to } => sign_in(cli, paths)?.transfer(booking, to).map(|_| ()),
+        Command::Rebook { booking, limit } => appointments::rebook(cli.format, &sign_in(cli, paths)?, booking, *limit),
+        Command::Queue(cmd) => appointments::queue(cli.format, &sign_in(cli, paths)?, cmd),
+        Command::Outbox(cmd) => appointments::outbox(cli.format, &sign_in(cli, paths)?, paths, cmd),
+        Command::Report(cmd) => appointments::report(cli.format, &sign_in(cli, paths)?, cmd),
+        Command::Triage => appointments::triage(cli.format, &sign_in(cli, paths)?),
+        Command::Export(cmd) => appointments::export(&sign_in(cli, paths)?, cmd),
     }
 }
 

@@ -1,5 +1,6 @@
 //! The command line: clap definitions and dispatch to the desk. No subcommand opens the TUI.
 
+mod appointments;
 mod commands;
 mod output;
 mod secret;
@@ -50,6 +51,188 @@ pub enum Command {
     Policy(PolicyCmd),
     /// Show the audit log (supervisors and administrators).
     Audit(AuditArgs),
+    /// Calendar slots.
+    #[command(subcommand)]
+    Slot(SlotCmd),
+    /// Book a client into a free slot (prints the booking id).
+    Book(BookArgs),
+    /// Cancel a booking (after its start it counts as a late cancellation).
+    Cancel {
+        /// Booking id.
+        booking: String,
+    },
+    /// Mark a booked client as arrived.
+    CheckIn {
+        /// Booking id.
+        booking: String,
+    },
+    /// Record how an appointment ended.
+    Outcome {
+        /// Booking id.
+        booking: String,
+        /// attended, no-show, late-cancel or technical.
+        #[arg(value_parser = ["attended", "no-show", "late-cancel", "technical"])]
+        outcome: String,
+    },
+    /// Waive a no-show or late cancellation so it stops counting (reason required).
+    Waive {
+        /// Booking id.
+        booking: String,
+        /// Why (required, audited).
+        #[arg(long)]
+        reason: String,
+    },
+    /// Block a client from booking, or confirm a proposed block (supervisors).
+    Block {
+        /// Student number.
+        client: String,
+        /// Why (required, audited).
+        #[arg(long)]
+        reason: String,
+        /// First day the client may book again [default: the policy's block length].
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        until: Option<String>,
+    },
+    /// Lift a block or dismiss a proposed one (supervisors).
+    Unblock {
+        /// Student number.
+        client: String,
+        /// Why (required, audited).
+        #[arg(long)]
+        reason: String,
+    },
+    /// Move a booking to another client: always refused (SEC-02); cancel and book instead.
+    Transfer {
+        /// Booking id.
+        booking: String,
+        /// The other client's student number.
+        #[arg(long)]
+        to: String,
+    },
+    /// Free slots to offer after an online appointment failed (APPT-10).
+    Rebook {
+        /// The failed booking's id.
+        booking: String,
+        /// How many offers.
+        #[arg(long, default_value_t = 5)]
+        limit: usize,
+    },
+    /// The drop-in queue.
+    #[command(subcommand)]
+    Queue(QueueCmd),
+    /// Confirmation and reminder messages.
+    #[command(subcommand)]
+    Outbox(OutboxCmd),
+    /// Reports that identify nobody.
+    #[command(subcommand)]
+    Report(ReportCmd),
+    /// Supervisor triage: unresolved outcomes, no-show flags, proposed blocks, waivers.
+    Triage,
+    /// Export data.
+    #[command(subcommand)]
+    Export(ExportCmd),
+}
+
+/// `slot ...`.
+#[derive(Debug, Subcommand)]
+pub enum SlotCmd {
+    /// Add a bookable slot.
+    Add {
+        /// The consultant's login.
+        #[arg(long)]
+        consultant: String,
+        /// Appointment type id from the policy.
+        #[arg(long = "type")]
+        appointment_type: String,
+        /// Local start time.
+        #[arg(long, value_name = "YYYY-MM-DD HH:MM")]
+        at: String,
+        /// Length [default: the type's].
+        #[arg(long)]
+        minutes: Option<u16>,
+        /// Location id [default: one whose setting suits the type].
+        #[arg(long)]
+        location: Option<String>,
+    },
+    /// List slots on a day.
+    List {
+        /// Local date [default: today].
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: Option<String>,
+        /// Only this consultant's.
+        #[arg(long)]
+        consultant: Option<String>,
+    },
+}
+
+/// `book`.
+#[derive(Debug, Args)]
+pub struct BookArgs {
+    /// The client's student number.
+    #[arg(long)]
+    pub client: String,
+    /// Appointment type id.
+    #[arg(long = "type")]
+    pub appointment_type: String,
+    /// Local start time.
+    #[arg(long, value_name = "YYYY-MM-DD HH:MM")]
+    pub at: String,
+    /// A particular consultant.
+    #[arg(long)]
+    pub consultant: Option<String>,
+}
+
+/// `queue ...`.
+#[derive(Debug, Subcommand)]
+pub enum QueueCmd {
+    /// Check a client in: a student number or a card swipe.
+    Add {
+        /// Student number or card data.
+        card: String,
+    },
+    /// Call the next client.
+    Next,
+    /// Show the queue with estimated waits.
+    List,
+    /// Mark a client as seen.
+    Done {
+        /// Queue entry id or student number.
+        who: String,
+    },
+}
+
+/// `outbox ...`.
+#[derive(Debug, Subcommand)]
+pub enum OutboxCmd {
+    /// Messages waiting to be sent and messages that failed.
+    List,
+    /// Send what is due now (transport from notify.toml in the config dir; default: .eml files).
+    Flush,
+}
+
+/// `report ...`.
+#[derive(Debug, Subcommand)]
+pub enum ReportCmd {
+    /// No-shows by week, small numbers suppressed.
+    NoShows {
+        /// How many weeks back.
+        #[arg(long, default_value_t = 12)]
+        weeks: u32,
+    },
+}
+
+/// `export ...`.
+#[derive(Debug, Subcommand)]
+pub enum ExportCmd {
+    /// A consultant's booked appointments as an iCalendar file on standard output.
+    Ics {
+        /// The consultant's login.
+        #[arg(long)]
+        consultant: String,
+        /// Days ahead from today.
+        #[arg(long, default_value_t = 28)]
+        days: i64,
+    },
 }
 
 /// `init`.

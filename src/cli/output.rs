@@ -10,6 +10,8 @@ pub enum Format {
     Table,
     /// JSON for scripts.
     Json,
+    /// CSV with a header row, for spreadsheets.
+    Csv,
 }
 
 /// Rows of text under a header, printed with aligned columns.
@@ -68,7 +70,37 @@ pub fn emit<T: Serialize>(format: Format, value: &T, table: impl FnOnce() -> Str
             Err(e) => eprintln!("error: could not write JSON: {e}"),
         },
         Format::Table => print!("{}", table()),
+        Format::Csv => match serde_json::to_value(value) {
+            Ok(v) => print!("{}", to_csv(&v)),
+            Err(e) => eprintln!("error: could not write CSV: {e}"),
+        },
     }
+}
+
+/// A JSON array of objects (or one object) as CSV: the first object's keys are the header.
+fn to_csv(value: &serde_json::Value) -> String {
+    let rows: Vec<&serde_json::Map<String, serde_json::Value>> = match value {
+        serde_json::Value::Array(items) => items.iter().filter_map(|v| v.as_object()).collect(),
+        serde_json::Value::Object(o) => vec![o],
+        _ => Vec::new(),
+    };
+    let mut w = csv::Writer::from_writer(Vec::new());
+    if let Some(first) = rows.first() {
+        let header: Vec<&str> = first.keys().map(String::as_str).collect();
+        let _ = w.write_record(&header);
+        for r in &rows {
+            let cells: Vec<String> = header
+                .iter()
+                .map(|k| match r.get(*k) {
+                    Some(serde_json::Value::String(s)) => s.clone(),
+                    Some(serde_json::Value::Null) | None => String::new(),
+                    Some(other) => other.to_string(),
+                })
+                .collect();
+            let _ = w.write_record(&cells);
+        }
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
 /// Key: value lines for one record.

@@ -169,7 +169,9 @@ pub fn generate(desk: &Desk, clients: usize, seed: u64, show_progress: bool) -> 
     let cal = Calendar::new(policy, &staff.consultants);
     calendar(&mut g, &mut bulk, &cal, &client_ids, now, show_progress, &mut summary)?;
     people::employers_and_events(desk, &mut g, &mut bulk, clients, &staff, now, &mut summary)?;
-    bulk.finish()?;
+    let bar = progress(bulk.len() as u64, show_progress, "writing");
+    bulk.finish(&|done, _| bar.set_position(done as u64))?;
+    bar.finish_and_clear();
 
     summary.seconds = (started.elapsed().as_secs_f64() * 10.0).round() / 10.0;
     let mut ws = WriteSet::new();

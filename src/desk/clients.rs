@@ -176,6 +176,36 @@ impl Desk {
         Ok(client)
     }
 
+    /// Suspends a client pending investigation (SEC-03): they cannot be booked until lifted.
+    pub fn suspend_client(&self, student_number: &str, reason: &str) -> Result<Client, DeskError> {
+        self.require(Permission::Block)?;
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(FieldError::new("reason", "is required to suspend a client (SEC-03)").into());
+        }
+        let old = self.client_by_student_number(student_number)?;
+        let mut new = old.clone();
+        new.suspension = Some(crate::domain::client::Suspension {
+            reason: reason.to_string(),
+            by: self.operator.id,
+            at: self.now(),
+        });
+        let mut ws = WriteSet::new();
+        ws.put(&self.store, Some(&old), &new);
+        let mut entry = self.audit(
+            AuditAction::Update,
+            Some(RecordRef {
+                kind: EntityKind::Client,
+                id: new.id.0,
+            }),
+            "client suspended".into(),
+        );
+        entry.reason = Some(reason.to_string());
+        ws.audit(entry);
+        self.commit(ws)?;
+        Ok(new)
+    }
+
     /// Finds a client by student number.
     pub fn client_by_student_number(&self, raw: &str) -> Result<Client, DeskError> {
         self.require(Permission::ViewClients)?;
@@ -239,14 +269,27 @@ impl Desk {
     /// Builds the in-memory directory now (the TUI calls this right after sign-in). Damaged
     /// client records are skipped and logged; the rest stay searchable.
     pub fn build_directory(&self) -> Result<ClientDirectory, DeskError> {
-        let mut clients = Vec::with_capacity(self.store.count::<Client>()?);
-        for c in self.store.scan::<Client>()? {
-            match c {
-                Ok(c) => clients.push(c),
-                Err(e) => tracing::warn!("client directory: {e}"),
-            }
-        }
-        Ok(ClientDirectory::from_clients(&clients))
+        let started = std::time::Instant::now();
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).min(4);
+        let heads = self.store.scan_parallel(EntityKind::Client, threads, |plain| {
+            crate::store::codec::decode_client_head(plain).map(|h| DirectoryEntry {
+                id: h.id,
+                name: h.name,
+                student_number: h.student_number.to_string(),
+                email: h.email.to_string(),
+                programme: h.programme,
+            })
+        })?;
+        let entries = heads
+            .into_iter()
+            .filter_map(|r| r.map_err(|e| tracing::warn!("client directory: {e}")).ok());
+        let directory = ClientDirectory::from_entries(entries);
+        tracing::info!(
+            clients = directory.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "client directory built"
+        );
+        Ok(directory)
     }
 
     pub(super) fn directory_update(&self, c: &Client) {

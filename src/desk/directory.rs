@@ -41,23 +41,42 @@ impl ClientDirectory {
         d
     }
 
-    /// Adds or replaces a client's entry.
-    pub fn upsert(&mut self, c: &Client) {
-        let entry = DirectoryEntry {
+    /// Builds a directory from entries.
+    pub fn from_entries(entries: impl IntoIterator<Item = DirectoryEntry>) -> Self {
+        let mut d = Self::default();
+        for e in entries {
+            d.insert(e);
+        }
+        d
+    }
+
+    /// The entry for a client.
+    pub fn entry_of(c: &Client) -> DirectoryEntry {
+        DirectoryEntry {
             id: c.id,
             name: c.name.clone(),
             student_number: c.student_number.to_string(),
             email: c.email.to_string(),
             programme: c.programme.clone(),
-        };
+        }
+    }
+
+    /// Adds or replaces a client's entry.
+    pub fn upsert(&mut self, c: &Client) {
+        self.insert(Self::entry_of(c));
+    }
+
+    fn insert(&mut self, entry: DirectoryEntry) {
+        let c = &entry;
         let hay = format!("{}\u{1f}{}\u{1f}{}", entry.name, entry.student_number, entry.email).to_lowercase();
-        match self.by_id.get(&c.id) {
+        let id = c.id;
+        match self.by_id.get(&id) {
             Some(&i) => {
                 self.entries[i] = entry;
                 self.haystacks[i] = hay;
             }
             None => {
-                self.by_id.insert(c.id, self.entries.len());
+                self.by_id.insert(id, self.entries.len());
                 self.entries.push(entry);
                 self.haystacks.push(hay);
             }

@@ -2,12 +2,16 @@
 //! permission (SEC-05) and the policy, then commits the record, its audit entry and its op-log
 //! entry together. The CLI and the TUI both call this; neither touches the store directly.
 
+mod appointments;
 mod clients;
 mod directory;
 mod error;
 mod import;
 mod notes;
 mod operators;
+mod outbox;
+mod queue;
+mod triage;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -24,12 +28,16 @@ use crate::store::crypto::KdfParams;
 use crate::store::index::OPERATOR_BY_LOGIN;
 use crate::store::{LockedStore, Store, StoreError, WriteSet};
 
+pub use appointments::{NewBooking, NewSlot};
 pub use clients::{ClientView, NewClient};
 pub use directory::{ClientDirectory, DirectoryEntry};
 pub use error::DeskError;
 pub use import::{ImportReport, RowError, CSV_HEADER};
 pub use notes::{NoteSummary, MAX_NOTE_CHARS};
 pub use operators::{check_password, NewOperator, MIN_PASSWORD_CHARS};
+pub use outbox::{FlushReport, OutboxCounts};
+pub use queue::QueueLine;
+pub use triage::{FlaggedClient, NoShowWeek, UnresolvedLine, WaiverLine};
 
 /// Where the time comes from; tests use [`FixedClock`].
 pub trait Clock: Send + Sync {

@@ -103,6 +103,10 @@ id_type!(
     FeedbackId,
     /// An uploaded file.
     AttachmentId,
+    /// An entry in the drop-in queue.
+    QueueEntryId,
+    /// A message in the outbox.
+    MessageId,
     /// An entry in the audit log.
     AuditId,
     /// A device (terminal) holding a replica.

@@ -11,7 +11,10 @@ pub mod event;
 pub mod ids;
 pub mod note;
 pub mod operator;
+pub mod outbox;
+pub mod queue;
 pub mod records;
+pub mod rules;
 pub mod validate;
 
 use serde::{Deserialize, Serialize};
@@ -52,6 +55,10 @@ pub enum EntityKind {
     Feedback,
     /// [`records::Attachment`].
     Attachment,
+    /// [`queue::QueueEntry`].
+    QueueEntry,
+    /// [`outbox::OutboxEntry`].
+    Message,
 }
 
 impl EntityKind {
@@ -74,6 +81,8 @@ impl EntityKind {
             EntityKind::Complaint => "complaints",
             EntityKind::Feedback => "feedback",
             EntityKind::Attachment => "attachments",
+            EntityKind::QueueEntry => "queue",
+            EntityKind::Message => "outbox",
         }
     }
 }

@@ -208,6 +208,43 @@ pub fn date(field: &'static str, raw: &str) -> Result<chrono::NaiveDate, FieldEr
     })
 }
 
+/// Parses a local date and time typed as `YYYY-MM-DD HH:MM` in the institution's time zone.
+/// A time that does not exist (the hour skipped when clocks go forward) or happens twice (the
+/// hour repeated when they go back) is refused with the reason, rather than guessed.
+pub fn local_datetime(
+    field: &'static str,
+    raw: &str,
+    tz: chrono_tz::Tz,
+) -> Result<chrono::DateTime<chrono::Utc>, FieldError> {
+    use chrono::TimeZone;
+    let naive = chrono::NaiveDateTime::parse_from_str(raw.trim(), "%Y-%m-%d %H:%M").map_err(|_| {
+        FieldError::new(
+            field,
+            format!(
+                "`{}` is not a date and time; expected YYYY-MM-DD HH:MM, e.g. 2026-12-01 14:30",
+                raw.trim()
+            ),
+        )
+    })?;
+    match tz.from_local_datetime(&naive) {
+        chrono::LocalResult::Single(t) => Ok(t.with_timezone(&chrono::Utc)),
+        chrono::LocalResult::None => Err(FieldError::new(
+            field,
+            format!(
+                "{} does not exist in {tz}: the clocks go forward then; pick another time",
+                raw.trim()
+            ),
+        )),
+        chrono::LocalResult::Ambiguous(_, _) => Err(FieldError::new(
+            field,
+            format!(
+                "{} happens twice in {tz}: the clocks go back then; pick another time",
+                raw.trim()
+            ),
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -253,6 +290,22 @@ mod tests {
         assert_eq!(StudentNumber::parse(" ab 12345 ").unwrap().as_str(), "AB12345");
         assert!(StudentNumber::parse("12").is_err());
         assert!(StudentNumber::parse("12-34-56").is_err());
+    }
+
+    #[test]
+    fn local_times_around_the_clock_changes_are_refused_not_guessed() {
+        let tz = chrono_tz::Europe::London;
+        let t = local_datetime("at", "2026-10-25 00:30", tz).unwrap();
+        assert_eq!(t.to_rfc3339(), "2026-10-24T23:30:00+00:00");
+        assert!(local_datetime("at", "2026-03-29 01:30", tz)
+            .unwrap_err()
+            .message
+            .contains("forward"));
+        assert!(local_datetime("at", "2026-10-25 01:30", tz)
+            .unwrap_err()
+            .message
+            .contains("twice"));
+        assert_eq!(local_datetime("at", "tomorrow", tz).unwrap_err().field, "at");
     }
 
     #[test]

@@ -14,6 +14,8 @@ use crate::domain::enquiry::Enquiry;
 use crate::domain::event::{Event, EventBooking};
 use crate::domain::note::Note;
 use crate::domain::operator::Operator;
+use crate::domain::outbox::OutboxEntry;
+use crate::domain::queue::QueueEntry;
 use crate::domain::records::{Attachment, Complaint, Consent, Feedback};
 use crate::domain::EntityKind;
 
@@ -89,6 +91,51 @@ pub trait Record: Serialize + DeserializeOwned + Sized + super::index::Indexed {
     }
 }
 
+/// The leading fields of a client record: what the in-memory directory needs.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct ClientHead {
+    /// Record id.
+    pub id: crate::domain::ids::ClientId,
+    /// Student number.
+    pub student_number: crate::domain::validate::StudentNumber,
+    /// Name.
+    pub name: String,
+    /// Programme.
+    pub programme: String,
+    /// School.
+    pub school: Option<String>,
+    /// Level.
+    pub level: crate::domain::client::Level,
+    /// Status.
+    pub status: crate::domain::client::Status,
+    /// Course end.
+    pub course_end: Option<chrono::NaiveDate>,
+    /// E-mail.
+    pub email: crate::domain::validate::Email,
+}
+
+/// Reads a client's leading fields without decoding the rest of the record (faster start-up).
+pub fn decode_client_head(plain: &[u8]) -> Result<ClientHead, CodecError> {
+    let (&format, body) = plain.split_first().ok_or(CodecError::Empty)?;
+    if format == Client::FORMAT {
+        let (head, _) = bincode::serde::decode_from_slice::<ClientHead, _>(body, config())
+            .map_err(|e| CodecError::Decode(e.to_string()))?;
+        return Ok(head);
+    }
+    let c = Client::decode_format(format, body)?;
+    Ok(ClientHead {
+        id: c.id,
+        student_number: c.student_number,
+        name: c.name,
+        programme: c.programme,
+        school: c.school,
+        level: c.level,
+        status: c.status,
+        course_end: c.course_end,
+        email: c.email,
+    })
+}
+
 macro_rules! record {
     ($t:ty, $kind:ident) => {
         impl Record for $t {
@@ -133,6 +180,8 @@ record!(Consent, Consent);
 record!(Complaint, Complaint);
 record!(Feedback, Feedback);
 record!(Attachment, Attachment);
+record!(QueueEntry, QueueEntry);
+record!(OutboxEntry, Message);
 
 #[cfg(test)]
 mod tests {
@@ -166,6 +215,28 @@ mod tests {
         let again = c.encode();
         assert_eq!(again[0], 2);
         assert_eq!(Client::decode(&again).unwrap(), c);
+    }
+
+    #[test]
+    fn client_head_reads_the_leading_fields_of_every_format() {
+        let v1 = ClientV1 {
+            id: ClientId(7),
+            student_number: StudentNumber::parse("10234567").unwrap(),
+            name: "Ada Example".into(),
+            programme: "BSc Physics".into(),
+            level: Level::Ug,
+            status: Status::Student,
+            course_end: None,
+            email: Email::parse("ada@example.ac.uk").unwrap(),
+            phone: None,
+            created_at: Utc.with_ymd_and_hms(2025, 9, 1, 9, 0, 0).unwrap(),
+        };
+        let from_v1 = decode_client_head(&encode_versioned(1, &v1)).unwrap();
+        let current = Client::from(v1);
+        let from_v2 = decode_client_head(&current.encode()).unwrap();
+        assert_eq!(from_v1, from_v2);
+        assert_eq!(from_v2.name, "Ada Example");
+        assert_eq!(from_v2.email.as_str(), "ada@example.ac.uk");
     }
 
     #[test]

@@ -5,13 +5,15 @@
 //! trees on disk hold nothing readable. Keys built from ids and times are in the clear: they
 //! order the calendar and say nothing about who a client is.
 
-use crate::domain::appointment::{Appointment, Slot};
-use crate::domain::client::Client;
+use crate::domain::appointment::{Appointment, Outcome, Slot};
+use crate::domain::client::{Client, FlagKind};
 use crate::domain::employer::{Contact, Employer, EngagementNote, Vacancy};
 use crate::domain::enquiry::Enquiry;
 use crate::domain::event::{Event, EventBooking};
 use crate::domain::note::Note;
 use crate::domain::operator::Operator;
+use crate::domain::outbox::{Delivery, OutboxEntry};
+use crate::domain::queue::{QueueEntry, QueueState};
 use crate::domain::records::{Attachment, Complaint, Consent, Feedback};
 
 use super::crypto::KeyRing;
@@ -26,6 +28,22 @@ pub const SLOT_BY_CONSULTANT: &str = "idx_slot_consultant";
 pub const SLOT_BY_TIME: &str = "idx_slot_time";
 /// Appointments by client, then start: `client ++ start_ms ++ appointment`.
 pub const APPOINTMENT_BY_CLIENT: &str = "idx_appointment_client";
+/// The appointment holding a slot (unique while not cancelled): `slot -> appointment`.
+pub const SLOT_HELD: &str = "idx_slot_held";
+/// Appointments with no outcome yet, by end time: `end_ms ++ appointment` (unresolved once past).
+pub const APPOINTMENT_OPEN: &str = "idx_appointment_open";
+/// Appointments with a waiver, by waiver time: `waived_ms ++ appointment` (APPT-03 triage).
+pub const APPOINTMENT_WAIVED: &str = "idx_appointment_waived";
+/// Clients by flag: `flag code ++ client` (APPT-04 triage, DATA-06).
+pub const CLIENT_BY_FLAG: &str = "idx_client_flag";
+/// Outbox messages still to send, by next attempt: `next_ms ++ message`.
+pub const OUTBOX_DUE: &str = "idx_outbox_due";
+/// Outbox messages that failed for good: `message`.
+pub const OUTBOX_FAILED: &str = "idx_outbox_failed";
+/// Outbox messages by appointment: `appointment ++ message`.
+pub const OUTBOX_BY_APPOINTMENT: &str = "idx_outbox_appointment";
+/// Queue entries still waiting or called: `entry`.
+pub const QUEUE_OPEN: &str = "idx_queue_open";
 /// Notes by client: `client ++ note`.
 pub const NOTE_BY_CLIENT: &str = "idx_note_client";
 /// Employers by keyed hash of tag: `hash(tag) ++ employer`.
@@ -72,7 +90,12 @@ pub trait Indexed {
 
 impl Indexed for Client {
     fn index_entries(&self, keys: &KeyRing) -> Vec<IndexEntry> {
-        vec![IndexEntry {
+        let flags = self
+            .flags
+            .iter()
+            .map(|f| IndexEntry::plain(CLIENT_BY_FLAG, &[&[flag_code(f.kind)], &self.id.key()]));
+        let mut out: Vec<IndexEntry> = flags.collect();
+        out.push(IndexEntry {
             tree: CLIENT_BY_STUDENT_NUMBER,
             key: keys.index_hash("student-number", self.student_number.as_str()).to_vec(),
             value: self.id.key().to_vec(),
@@ -80,7 +103,17 @@ impl Indexed for Client {
                 "a client with student number {} already exists; use `client show {}`",
                 self.student_number, self.student_number
             )),
-        }]
+        });
+        out
+    }
+}
+
+/// The byte a flag kind is indexed under.
+pub fn flag_code(kind: FlagKind) -> u8 {
+    match kind {
+        FlagKind::WellbeingConcern => 1,
+        FlagKind::NoShowConcern => 2,
+        FlagKind::BlockProposed => 3,
     }
 }
 
@@ -107,10 +140,59 @@ impl Indexed for Slot {
 
 impl Indexed for Appointment {
     fn index_entries(&self, _keys: &KeyRing) -> Vec<IndexEntry> {
-        vec![IndexEntry::plain(
+        let mut out = vec![IndexEntry::plain(
             APPOINTMENT_BY_CLIENT,
             &[&self.client.key(), &time_key(self.start), &self.id.key()],
-        )]
+        )];
+        let outcome = self.outcome();
+        if outcome != Some(Outcome::Cancelled) {
+            // SEC-02 and no double booking: one live appointment per slot.
+            out.push(IndexEntry {
+                tree: SLOT_HELD,
+                key: self.slot.key().to_vec(),
+                value: self.id.key().to_vec(),
+                unique: Some("that slot has just been booked by someone else; pick another".into()),
+            });
+        }
+        if outcome.is_none() {
+            out.push(IndexEntry::plain(
+                APPOINTMENT_OPEN,
+                &[&time_key(self.end()), &self.id.key()],
+            ));
+        }
+        if let Some(w) = &self.waiver {
+            out.push(IndexEntry::plain(
+                APPOINTMENT_WAIVED,
+                &[&time_key(w.at), &self.id.key()],
+            ));
+        }
+        out
+    }
+}
+
+impl Indexed for OutboxEntry {
+    fn index_entries(&self, _keys: &KeyRing) -> Vec<IndexEntry> {
+        let mut out = Vec::new();
+        if let Some(a) = self.appointment {
+            out.push(IndexEntry::plain(OUTBOX_BY_APPOINTMENT, &[&a.key(), &self.id.key()]));
+        }
+        match &self.state {
+            Delivery::Pending { next_at, .. } => {
+                out.push(IndexEntry::plain(OUTBOX_DUE, &[&time_key(*next_at), &self.id.key()]))
+            }
+            Delivery::Failed { .. } => out.push(IndexEntry::plain(OUTBOX_FAILED, &[&self.id.key()])),
+            Delivery::Sent { .. } | Delivery::Withdrawn => {}
+        }
+        out
+    }
+}
+
+impl Indexed for QueueEntry {
+    fn index_entries(&self, _keys: &KeyRing) -> Vec<IndexEntry> {
+        match self.state {
+            QueueState::Waiting | QueueState::Called { .. } => vec![IndexEntry::plain(QUEUE_OPEN, &[&self.id.key()])],
+            QueueState::Done { .. } | QueueState::Left => Vec::new(),
+        }
     }
 }
 

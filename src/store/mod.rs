@@ -18,6 +18,7 @@ use sled::Tree;
 use crate::domain::audit::{AuditAction, AuditEntry};
 use crate::domain::change::{Hlc, Op};
 use crate::domain::ids::{AuditId, DeviceId};
+use crate::domain::EntityKind;
 use codec::{CodecError, Record};
 use crypto::{DataKey, KdfParams, KeyRing, KeySlot, SealError};
 
@@ -323,7 +324,68 @@ impl Store {
         }))
     }
 
-    /// How many records of a kind there are.
+    /// Every record of a kind, opened and read by `read` on up to `threads` threads, each
+    /// taking one part of the id range; results come back in id order. A damaged record is an
+    /// `Err` item and the scan goes on past it.
+    pub fn scan_parallel<R, F>(
+        &self,
+        kind: EntityKind,
+        threads: usize,
+        read: F,
+    ) -> Result<Vec<Result<R, StoreError>>, StoreError>
+    where
+        R: Send,
+        F: Fn(&[u8]) -> Result<R, CodecError> + Sync,
+    {
+        let name = kind.tree();
+        let tree = self.tree(name)?;
+        let bounds = |e: Option<(sled::IVec, sled::IVec)>| {
+            e.and_then(|(k, _)| <[u8; 16]>::try_from(k.as_ref()).ok())
+                .map(u128::from_be_bytes)
+        };
+        let (Some(first), Some(last)) = (bounds(tree.first()?), bounds(tree.last()?)) else {
+            return Ok(Vec::new());
+        };
+        let parts = threads.clamp(1, 16) as u128;
+        let step = ((last - first) / parts).max(1);
+        let cuts: Vec<u128> = (0..parts)
+            .map(|i| first.saturating_add(step.saturating_mul(i)))
+            .collect();
+        let read = &read;
+        let tree = &tree;
+        let results: Vec<Vec<Result<R, StoreError>>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = cuts
+                .iter()
+                .enumerate()
+                .map(|(i, lo)| {
+                    let lo = lo.to_be_bytes();
+                    let hi = cuts.get(i + 1).map(|h| h.to_be_bytes());
+                    scope.spawn(move || {
+                        let range = match hi {
+                            Some(hi) => tree.range(lo..hi),
+                            None => tree.range(lo..),
+                        };
+                        range
+                            .map(|item| {
+                                let (k, v) = item?;
+                                let corrupt = |reason: String| StoreError::Corrupt {
+                                    tree: name.into(),
+                                    key: show_key(&k),
+                                    reason,
+                                };
+                                let plain = self.keys.open(name, &k, &v).map_err(|e| corrupt(e.to_string()))?;
+                                read(&plain).map_err(|e| corrupt(e.to_string()))
+                            })
+                            .collect()
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
+        });
+        Ok(results.into_iter().flatten().collect())
+    }
+
+    /// How many records of a kind there are (counts by scanning: not for hot paths).
     pub fn count<T: Record>(&self) -> Result<usize, StoreError> {
         Ok(self.tree(T::KIND.tree())?.len())
     }

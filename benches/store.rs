@@ -1,0 +1,76 @@
+//! Store benchmarks on generated data. The store size is CAREERDESK_BENCH_CLIENTS (default
+//! 20000; the targets are stated for 200000, about a million appointments):
+//!
+//! ```sh
+//! CAREERDESK_BENCH_CLIENTS=200000 cargo bench --bench store
+//! ```
+
+use std::hint::black_box;
+use std::sync::Arc;
+
+use careerdesk::desk::{Desk, NewClient, SystemClock};
+use careerdesk::policy::{example, Policy};
+use careerdesk::store::LockedStore;
+use criterion::{criterion_group, criterion_main, Criterion};
+
+const PASSWORD: &str = "bench-password-1";
+
+fn policy() -> Policy {
+    Policy::parse(example("standard").map(|e| e.text).unwrap_or_default(), "standard").expect("standard policy")
+}
+
+fn client(i: u64) -> NewClient {
+    NewClient {
+        student_number: format!("9{i:08}"),
+        name: format!("Bench Client {i}"),
+        email: format!("bench{i}@student.example.ac.uk"),
+        phone: None,
+        programme: "BSc Physics".into(),
+        school: None,
+        level: "ug".into(),
+        status: "student".into(),
+        course_end: None,
+        contact: None,
+    }
+}
+
+fn benches(c: &mut Criterion) {
+    let n: usize = std::env::var("CAREERDESK_BENCH_CLIENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000);
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("store");
+    let desk = Desk::init(&dir, policy(), "admin", "Admin", PASSWORD, Arc::new(SystemClock)).expect("init");
+    let summary = careerdesk::demo::generate(&desk, n, 1, false).expect("demo data");
+    eprintln!("bench store: {summary}");
+
+    let mut i = 0u64;
+    c.bench_function(&format!("durable_client_write/{n}_clients"), |b| {
+        b.iter(|| {
+            i += 1;
+            black_box(desk.add_client(&client(i)).expect("write"))
+        })
+    });
+
+    let mut g = c.benchmark_group("directory");
+    g.bench_function(format!("find_3_letters/{n}_clients"), |b| {
+        b.iter(|| black_box(desk.find_clients("ais", 50).expect("find").len()))
+    });
+    g.finish();
+    drop(desk);
+
+    let mut g = c.benchmark_group("open");
+    g.sample_size(10);
+    g.bench_function(format!("open_unlock_build_directory/{n}_clients"), |b| {
+        b.iter(|| {
+            let locked = LockedStore::open(&dir).expect("open");
+            let desk = Desk::sign_in(&locked, policy(), "admin", PASSWORD, Arc::new(SystemClock)).expect("sign in");
+            black_box(desk.build_directory().expect("directory").len())
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(store, benches);
+criterion_main!(store);

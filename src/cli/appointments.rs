@@ -1,0 +1,412 @@
+//! The appointment commands: slots, booking, outcomes, waivers, blocks, the queue, the outbox,
+//! triage and reports.
+
+use chrono::{Duration, NaiveDate};
+
+use crate::desk::{Desk, DeskError, NewBooking, NewSlot};
+use crate::domain::appointment::{Appointment, Outcome, Slot};
+use crate::domain::outbox::Delivery;
+use crate::domain::validate;
+use crate::notify::NotifyConfig;
+use crate::paths::Paths;
+
+use super::output::{emit, Format, Table};
+use super::{ExportCmd, OutboxCmd, QueueCmd, ReportCmd, SlotCmd};
+
+fn booking_json(desk: &Desk, a: &Appointment) -> serde_json::Value {
+    serde_json::json!({
+        "booking": a.id.to_string(),
+        "type": a.appointment_type,
+        "start": desk.local_time(a.start).format("%Y-%m-%d %H:%M").to_string(),
+        "location": a.location,
+        "state": match a.outcome() { Some(o) => o.code(), None => "booked" },
+        "waived": a.waiver.is_some(),
+    })
+}
+
+fn print_booking(format: Format, desk: &Desk, a: &Appointment, verb: &str) {
+    let v = booking_json(desk, a);
+    emit(format, &v, || {
+        let setting = match desk.policy().location(&a.location) {
+            Some(l) if l.confidential => "confidential setting",
+            _ => "not a confidential setting",
+        };
+        format!(
+            "{verb} {}\n{} at {} in {} ({setting})\n",
+            a.id,
+            a.appointment_type,
+            desk.local_time(a.start).format("%a %-d %b %Y %H:%M"),
+            a.location
+        )
+    });
+}
+
+fn slot_rows(desk: &Desk, slots: &[Slot]) -> (Vec<serde_json::Value>, Table) {
+    let mut t = Table::new(&["SLOT", "START", "MIN", "TYPE", "CONSULTANT", "LOCATION", "STATE"]);
+    let mut rows = Vec::new();
+    for s in slots {
+        let consultant = desk
+            .store()
+            .get::<crate::domain::operator::Operator>(s.consultant.0)
+            .ok()
+            .flatten()
+            .map(|o| o.login.to_string())
+            .unwrap_or_default();
+        let state = if s.withdrawn {
+            "withdrawn"
+        } else if s.booking.is_some() {
+            "booked"
+        } else {
+            "free"
+        };
+        let start = desk.local_time(s.start).format("%Y-%m-%d %H:%M").to_string();
+        t.row(vec![
+            s.id.to_string(),
+            start.clone(),
+            s.minutes.to_string(),
+            s.appointment_type.clone(),
+            consultant.clone(),
+            s.location.clone(),
+            state.into(),
+        ]);
+        rows.push(serde_json::json!({
+            "slot": s.id.to_string(), "start": start, "minutes": s.minutes, "type": s.appointment_type,
+            "consultant": consultant, "location": s.location, "state": state,
+        }));
+    }
+    (rows, t)
+}
+
+/// `slot add|list`.
+pub fn slot(format: Format, desk: &Desk, cmd: &SlotCmd) -> Result<(), DeskError> {
+    match cmd {
+        SlotCmd::Add {
+            consultant,
+            appointment_type,
+            at,
+            minutes,
+            location,
+        } => {
+            let s = desk.add_slot(&NewSlot {
+                consultant: consultant.clone(),
+                appointment_type: appointment_type.clone(),
+                at: at.clone(),
+                minutes: *minutes,
+                location: location.clone(),
+            })?;
+            let (rows, t) = slot_rows(desk, std::slice::from_ref(&s));
+            emit(format, &rows[0], || t.render());
+        }
+        SlotCmd::List { date, consultant } => {
+            let day = match date {
+                Some(d) => validate::date("date", d)?,
+                None => desk.today(),
+            };
+            let (from, to) = local_day(desk, day);
+            let mut slots = desk.slots_between(from, to)?;
+            if let Some(login) = consultant {
+                let op = desk.operator_by_login(login)?;
+                slots.retain(|s| s.consultant == op.id);
+            }
+            let (rows, t) = slot_rows(desk, &slots);
+            emit(format, &rows, || t.render());
+        }
+    }
+    Ok(())
+}
+
+fn local_day(desk: &Desk, day: NaiveDate) -> (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) {
+    let tz = desk.policy().institution.time_zone;
+    let at = |d: NaiveDate| {
+        d.and_hms_opt(0, 0, 0)
+            .and_then(|n| chrono::TimeZone::from_local_datetime(&tz, &n).earliest())
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .unwrap_or_default()
+    };
+    (at(day), at(day + Duration::days(1)))
+}
+
+/// `book`.
+pub fn book(format: Format, desk: &Desk, args: &super::BookArgs) -> Result<(), DeskError> {
+    let a = desk.book(&NewBooking {
+        client: args.client.clone(),
+        appointment_type: args.appointment_type.clone(),
+        at: args.at.clone(),
+        consultant: args.consultant.clone(),
+    })?;
+    print_booking(format, desk, &a, "booked");
+    Ok(())
+}
+
+/// `cancel`, `check-in`, `outcome`, `waive`.
+pub fn settle(format: Format, desk: &Desk, cmd: &super::Command) -> Result<(), DeskError> {
+    use super::Command as C;
+    let (a, verb) = match cmd {
+        C::Cancel { booking } => {
+            let a = desk.cancel(booking)?;
+            let verb = if a.outcome() == Some(Outcome::LateCancel) {
+                "late-cancelled (it had started, so it counts)"
+            } else {
+                "cancelled"
+            };
+            (a, verb)
+        }
+        C::CheckIn { booking } => (desk.check_in(booking)?, "checked in"),
+        C::Outcome { booking, outcome } => {
+            let o = match outcome.as_str() {
+                "attended" => Outcome::Attended,
+                "no-show" => Outcome::NoShow,
+                "late-cancel" => Outcome::LateCancel,
+                _ => Outcome::EndedTechnical,
+            };
+            (desk.record_outcome(booking, o)?, "recorded outcome for")
+        }
+        C::Waive { booking, reason } => (desk.waive(booking, reason)?, "waived"),
+        _ => return Err(DeskError::Invalid("not a booking command".into())),
+    };
+    print_booking(format, desk, &a, verb);
+    Ok(())
+}
+
+/// `rebook`.
+pub fn rebook(format: Format, desk: &Desk, booking: &str, limit: usize) -> Result<(), DeskError> {
+    let offers = desk.rebook_offers(booking, limit)?;
+    let (rows, t) = slot_rows(desk, &offers);
+    emit(format, &rows, || {
+        if offers.is_empty() {
+            "no free slots of that type in the next weeks; refer the client to the enquiries team\n".into()
+        } else {
+            t.render()
+        }
+    });
+    Ok(())
+}
+
+/// `queue ...`.
+pub fn queue(format: Format, desk: &Desk, cmd: &QueueCmd) -> Result<(), DeskError> {
+    match cmd {
+        QueueCmd::Add { card } => {
+            let e = desk.queue_add(card)?;
+            let lines = desk.queue_list()?;
+            let me = lines.iter().find(|l| l.id == e.id.to_string());
+            emit(format, &me, || match me {
+                Some(l) => format!(
+                    "{} is number {} in the queue (about {} min)\n",
+                    l.name,
+                    l.position,
+                    l.estimated_wait_minutes.unwrap_or(0)
+                ),
+                None => "added to the queue\n".into(),
+            });
+        }
+        QueueCmd::Next => {
+            let next = desk.queue_next()?;
+            let line = match &next {
+                Some(e) => desk.queue_list()?.into_iter().find(|l| l.id == e.id.to_string()),
+                None => None,
+            };
+            emit(format, &line, || match &line {
+                Some(l) => format!("next: {} ({})\n", l.name, l.student_number),
+                None => "nobody is waiting\n".into(),
+            });
+        }
+        QueueCmd::List => {
+            let lines = desk.queue_list()?;
+            emit(format, &lines, || {
+                let mut t = Table::new(&["#", "STUDENT NUMBER", "NAME", "STATE", "WAITED", "EST. WAIT"]);
+                for l in &lines {
+                    t.row(vec![
+                        if l.position == 0 {
+                            "-".into()
+                        } else {
+                            l.position.to_string()
+                        },
+                        l.student_number.clone(),
+                        l.name.clone(),
+                        l.state.into(),
+                        format!("{} min", l.waited_minutes),
+                        l.estimated_wait_minutes.map_or("-".into(), |m| format!("{m} min")),
+                    ]);
+                }
+                t.render()
+            });
+        }
+        QueueCmd::Done { who } => {
+            let e = desk.queue_done(who)?;
+            emit(
+                format,
+                &serde_json::json!({ "entry": e.id.to_string(), "done": true }),
+                || "done\n".into(),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `outbox list|flush`.
+pub fn outbox(format: Format, desk: &Desk, paths: &Paths, cmd: &OutboxCmd) -> Result<(), DeskError> {
+    match cmd {
+        OutboxCmd::List => {
+            let entries = desk.outbox()?;
+            let rows: Vec<serde_json::Value> = entries
+                .iter()
+                .map(|e| {
+                    let (state, detail) = match &e.state {
+                        Delivery::Pending {
+                            attempts,
+                            next_at,
+                            last_error,
+                        } => (
+                            "pending",
+                            format!(
+                                "next {} ({} attempts){}",
+                                desk.local_time(*next_at).format("%Y-%m-%d %H:%M"),
+                                attempts,
+                                last_error.as_ref().map(|e| format!(": {e}")).unwrap_or_default()
+                            ),
+                        ),
+                        Delivery::Failed { attempts, error } => {
+                            ("failed", format!("after {attempts} attempts: {error}"))
+                        }
+                        Delivery::Sent { .. } => ("sent", String::new()),
+                        Delivery::Withdrawn => ("withdrawn", String::new()),
+                    };
+                    serde_json::json!({
+                        "message": e.id.to_string(), "kind": e.message.kind.code(), "channel": e.message.channel.code(),
+                        "to": e.message.to, "state": state, "detail": detail,
+                    })
+                })
+                .collect();
+            emit(format, &rows, || {
+                let mut t = Table::new(&["MESSAGE", "KIND", "CHANNEL", "TO", "STATE", "DETAIL"]);
+                for r in &rows {
+                    let cell = |k: &str| r[k].as_str().unwrap_or_default().to_string();
+                    t.row(vec![
+                        cell("message"),
+                        cell("kind"),
+                        cell("channel"),
+                        cell("to"),
+                        cell("state"),
+                        cell("detail"),
+                    ]);
+                }
+                t.render()
+            });
+        }
+        OutboxCmd::Flush => {
+            let config = NotifyConfig::load(&paths.config).map_err(|e| DeskError::Invalid(e.to_string()))?;
+            let transports = config
+                .transports(&paths.data.join(crate::notify::OUTBOX_DIR))
+                .map_err(|e| DeskError::Invalid(e.to_string()))?;
+            let sms = transports.sms.as_deref().map(|t| t as &dyn crate::notify::Transport);
+            let report = desk.flush_outbox(transports.email.as_ref(), sms, &config.email.from)?;
+            emit(format, &report, || {
+                format!(
+                    "sent {}, retrying {}, failed {} (through {})\n",
+                    report.sent,
+                    report.retrying,
+                    report.failed,
+                    transports.email.name()
+                )
+            });
+        }
+    }
+    Ok(())
+}
+
+/// `report no-shows`.
+pub fn report(format: Format, desk: &Desk, cmd: &ReportCmd) -> Result<(), DeskError> {
+    match cmd {
+        ReportCmd::NoShows { weeks } => {
+            let rows = desk.no_show_report(*weeks)?;
+            emit(format, &rows, || {
+                let mut t = Table::new(&["WEEK OF", "DUE", "NO-SHOWS", "NOT WAIVED", "UNRESOLVED"]);
+                for r in &rows {
+                    t.row(vec![
+                        r.week_of.to_string(),
+                        r.held_or_missed.to_string(),
+                        r.no_shows.to_string(),
+                        r.unwaived_no_shows.to_string(),
+                        r.unresolved.to_string(),
+                    ]);
+                }
+                format!(
+                    "{}counts under {} are shown as <{} (DATA-08)\n",
+                    t.render(),
+                    desk.policy().reports.suppression_threshold,
+                    desk.policy().reports.suppression_threshold
+                )
+            });
+        }
+    }
+    Ok(())
+}
+
+/// `triage`.
+pub fn triage(format: Format, desk: &Desk) -> Result<(), DeskError> {
+    let unresolved = desk.unresolved(200)?;
+    let flagged = desk.flagged_clients()?;
+    let waivers = desk.recent_waivers(28)?;
+    let all = serde_json::json!({ "unresolved": unresolved, "flagged": flagged, "waivers": waivers });
+    emit(format, &all, || {
+        let mut out = format!(
+            "Unresolved outcomes ({}): settle with `careerdesk outcome BOOKING ...`\n",
+            unresolved.len()
+        );
+        let mut t = Table::new(&["BOOKING", "START", "TYPE", "CONSULTANT", "STUDENT NUMBER", "NAME"]);
+        for u in &unresolved {
+            t.row(vec![
+                u.booking.clone(),
+                u.start.clone(),
+                u.appointment_type.clone(),
+                u.consultant.clone(),
+                u.student_number.clone(),
+                u.name.clone(),
+            ]);
+        }
+        out.push_str(&t.render());
+        out.push_str(&format!(
+            "\nClients over a no-show threshold ({}): confirm with `block`, dismiss with `unblock`\n",
+            flagged.len()
+        ));
+        let mut t = Table::new(&["FLAG", "STUDENT NUMBER", "NAME", "WHY"]);
+        for f in &flagged {
+            let flag = match f.flag {
+                crate::domain::client::FlagKind::BlockProposed => "block proposed",
+                crate::domain::client::FlagKind::NoShowConcern => "no-show concern",
+                crate::domain::client::FlagKind::WellbeingConcern => "wellbeing",
+            };
+            t.row(vec![
+                flag.into(),
+                f.student_number.clone(),
+                f.name.clone(),
+                f.reason.clone(),
+            ]);
+        }
+        out.push_str(&t.render());
+        out.push_str(&format!("\nWaivers in the last 28 days ({})\n", waivers.len()));
+        let mut t = Table::new(&["BOOKING", "STUDENT NUMBER", "WHEN", "REASON"]);
+        for w in &waivers {
+            t.row(vec![
+                w.booking.clone(),
+                w.student_number.clone(),
+                desk.local_time(w.at).format("%Y-%m-%d %H:%M").to_string(),
+                w.reason.clone(),
+            ]);
+        }
+        out.push_str(&t.render());
+        out
+    });
+    Ok(())
+}
+
+/// `export ics`.
+pub fn export(desk: &Desk, cmd: &ExportCmd) -> Result<(), DeskError> {
+    match cmd {
+        ExportCmd::Ics { consultant, days } => {
+            let ics = desk.consultant_ics(consultant, desk.now(), *days)?;
+            print!("{ics}");
+        }
+    }
+    Ok(())
+}

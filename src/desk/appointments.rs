@@ -1,0 +1,622 @@
+//! Slots and appointments through the desk: add slots, book, cancel, check in, record outcomes,
+//! waive, block (APPT-01..APPT-10, SEC-02, SEC-03). The rules themselves are in
+//! `domain::rules`; this file gathers what they need, asks them, and commits.
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::domain::access::Permission;
+use crate::domain::appointment::{Appointment, AppointmentState, Outcome, RecordingConsent, Slot, Waiver};
+use crate::domain::audit::AuditAction;
+use crate::domain::client::{Block, Client, Flag, FlagKind};
+use crate::domain::ids::{AppointmentId, ClientId, OperatorId, SlotId};
+use crate::domain::operator::Role;
+use crate::domain::rules::{self, BookingRequest, NoShowLevel};
+use crate::domain::validate::{self, FieldError};
+use crate::domain::{EntityKind, RecordRef};
+use crate::store::index::{time_key, APPOINTMENT_BY_CLIENT, SLOT_BY_CONSULTANT, SLOT_BY_TIME};
+use crate::store::WriteSet;
+
+use super::{now_ms, Desk, DeskError};
+
+/// Minutes a slot may last at most.
+const MAX_SLOT_MINUTES: u16 = 480;
+
+/// A new slot as typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSlot {
+    /// The consultant's login.
+    pub consultant: String,
+    /// Appointment type id from the policy.
+    pub appointment_type: String,
+    /// Local start, `YYYY-MM-DD HH:MM`.
+    pub at: String,
+    /// Length; default: the type's.
+    pub minutes: Option<u16>,
+    /// Location id; default: the first location whose setting suits the type.
+    pub location: Option<String>,
+}
+
+/// A booking request as typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewBooking {
+    /// Student number.
+    pub client: String,
+    /// Appointment type id.
+    pub appointment_type: String,
+    /// Local start, `YYYY-MM-DD HH:MM`.
+    pub at: String,
+    /// Consultant login, when a particular one is wanted.
+    pub consultant: Option<String>,
+}
+
+pub(super) fn appt_ref(id: AppointmentId) -> Option<RecordRef> {
+    Some(RecordRef {
+        kind: EntityKind::Appointment,
+        id: id.0,
+    })
+}
+
+pub(super) fn client_ref(id: ClientId) -> Option<RecordRef> {
+    Some(RecordRef {
+        kind: EntityKind::Client,
+        id: id.0,
+    })
+}
+
+impl Desk {
+    /// Adds a bookable slot to a consultant's calendar; overlapping slots are refused.
+    pub fn add_slot(&self, input: &NewSlot) -> Result<Slot, DeskError> {
+        self.require(Permission::ManageSlots)?;
+        let consultant = self.operator_by_login(&input.consultant)?;
+        if !consultant
+            .roles
+            .iter()
+            .any(|r| matches!(r, Role::Consultant | Role::Desk | Role::Supervisor))
+        {
+            return Err(DeskError::Invalid(format!(
+                "{} is not a consultant or desk operator",
+                consultant.login
+            )));
+        }
+        let ty = self.appointment_type(&input.appointment_type)?;
+        let start = validate::local_datetime("at", &input.at, self.policy.institution.time_zone)?;
+        let minutes = input.minutes.unwrap_or(u16::try_from(ty.minutes).unwrap_or(60));
+        if minutes == 0 || minutes > MAX_SLOT_MINUTES {
+            return Err(FieldError::new("minutes", format!("must be between 1 and {MAX_SLOT_MINUTES}")).into());
+        }
+        let location = match &input.location {
+            Some(l) => self
+                .policy
+                .location(l)
+                .ok_or_else(|| {
+                    let ids: Vec<&str> = self.policy.locations.iter().map(|l| l.id.as_str()).collect();
+                    FieldError::new(
+                        "location",
+                        format!("`{l}` is not a location; use one of {}", ids.join(", ")),
+                    )
+                })?
+                .id
+                .to_string(),
+            None => self.default_location(ty)?,
+        };
+        let end = start + Duration::minutes(i64::from(minutes));
+        for other in self.consultant_slots(consultant.id, start - Duration::hours(8), end)? {
+            if !other.withdrawn && other.start < end && start < other.end() {
+                return Err(DeskError::Invalid(format!(
+                    "{} already has a slot from {} to {}; choose a time that does not overlap",
+                    consultant.login,
+                    self.local_time(other.start),
+                    self.local_time(other.end()).format("%H:%M")
+                )));
+            }
+        }
+        let slot = Slot {
+            id: SlotId::new_at(now_ms(self.now())),
+            consultant: consultant.id,
+            appointment_type: ty.id.to_string(),
+            start,
+            minutes,
+            location,
+            booking: None,
+            withdrawn: false,
+        };
+        let mut ws = WriteSet::new();
+        ws.put(&self.store, None, &slot);
+        ws.audit(self.audit(
+            AuditAction::Create,
+            Some(RecordRef {
+                kind: EntityKind::Slot,
+                id: slot.id.0,
+            }),
+            format!("slot for {} at {}", consultant.login, input.at.trim()),
+        ));
+        self.commit(ws)?;
+        Ok(slot)
+    }
+
+    fn default_location(&self, ty: &crate::policy::AppointmentType) -> Result<String, DeskError> {
+        let want_confidential = ty.setting == crate::policy::Setting::Confidential;
+        self.policy
+            .locations
+            .iter()
+            .find(|l| l.confidential == want_confidential && !l.online)
+            .or_else(|| self.policy.locations.first())
+            .map(|l| l.id.to_string())
+            .ok_or_else(|| DeskError::Invalid("the policy defines no locations; add one to policy.toml".into()))
+    }
+
+    /// The policy's appointment type, or a message listing the valid ones.
+    pub(super) fn appointment_type(&self, id: &str) -> Result<&crate::policy::AppointmentType, DeskError> {
+        self.policy.appointment_type(id.trim()).ok_or_else(|| {
+            let ids: Vec<&str> = self.policy.appointment_types.iter().map(|t| t.id.as_str()).collect();
+            FieldError::new(
+                "type",
+                format!("`{id}` is not an appointment type; use one of {}", ids.join(", ")),
+            )
+            .into()
+        })
+    }
+
+    /// A time shown in the institution's time zone.
+    pub fn local_time(&self, at: DateTime<Utc>) -> chrono::NaiveDateTime {
+        at.with_timezone(&self.policy.institution.time_zone).naive_local()
+    }
+
+    /// A consultant's slots starting in `[from, to)`.
+    pub fn consultant_slots(
+        &self,
+        consultant: OperatorId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Slot>, DeskError> {
+        let lo = [consultant.key().as_slice(), &time_key(from)].concat();
+        let hi = [consultant.key().as_slice(), &time_key(to)].concat();
+        self.slots_from_index(SLOT_BY_CONSULTANT, &lo, &hi, 24)
+    }
+
+    /// Every slot starting in `[from, to)`, in time order.
+    pub fn slots_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Slot>, DeskError> {
+        self.slots_from_index(SLOT_BY_TIME, &time_key(from), &time_key(to), 8)
+    }
+
+    fn slots_from_index(&self, tree: &str, lo: &[u8], hi: &[u8], id_at: usize) -> Result<Vec<Slot>, DeskError> {
+        let mut out = Vec::new();
+        for (k, _) in self.store.index_range(tree, lo, hi)? {
+            let Some(id) = k.get(id_at..id_at + 16).and_then(SlotId::from_key) else {
+                continue;
+            };
+            if let Some(s) = self.store.get::<Slot>(id.0)? {
+                out.push(s);
+            }
+        }
+        Ok(out)
+    }
+
+    /// All of a client's appointments, oldest first.
+    pub fn client_appointments(&self, client: ClientId) -> Result<Vec<Appointment>, DeskError> {
+        self.require(Permission::ViewClients)?;
+        let mut out = Vec::new();
+        for (k, _) in self.store.index_prefix(APPOINTMENT_BY_CLIENT, &client.key())? {
+            let Some(id) = k.get(24..40).and_then(AppointmentId::from_key) else {
+                continue;
+            };
+            if let Some(a) = self.store.get::<Appointment>(id.0)? {
+                out.push(a);
+            }
+        }
+        Ok(out)
+    }
+
+    /// One appointment by id.
+    pub fn appointment(&self, id: &str) -> Result<Appointment, DeskError> {
+        self.require(Permission::ViewClients)?;
+        let id: AppointmentId = id.parse().map_err(|m: String| FieldError::new("booking", m))?;
+        self.store
+            .get::<Appointment>(id.0)?
+            .ok_or_else(|| DeskError::Invalid(format!("no booking with id {id}")))
+    }
+
+    /// Whether a client may book each appointment type today, and if not why (for the client card).
+    pub fn eligibility_overview(&self, client: &Client) -> Result<Vec<(String, rules::Decision)>, DeskError> {
+        let history = self.client_appointments(client.id)?;
+        let now = self.now();
+        Ok(self
+            .policy
+            .appointment_types
+            .iter()
+            .map(|ty| {
+                (
+                    ty.id.to_string(),
+                    rules::may_book_type(&self.policy, client, ty, &history, now, now),
+                )
+            })
+            .collect())
+    }
+
+    /// Books a client into the free slot of that type at that time (with that consultant, if
+    /// named), after every rule has allowed it (APPT-01..APPT-06, SEC-03). Durable before it returns.
+    pub fn book(&self, input: &NewBooking) -> Result<Appointment, DeskError> {
+        self.require(Permission::Book)?;
+        let client = self.client_by_student_number(&input.client)?;
+        let ty = self.appointment_type(&input.appointment_type)?;
+        let start = validate::local_datetime("at", &input.at, self.policy.institution.time_zone)?;
+        let consultant = input
+            .consultant
+            .as_deref()
+            .map(|l| self.operator_by_login(l))
+            .transpose()?;
+        let now = self.now();
+        if start + Duration::minutes(15) < now {
+            return Err(DeskError::Invalid(format!(
+                "{} is in the past; book a future slot",
+                input.at.trim()
+            )));
+        }
+        let candidates: Vec<Slot> = self
+            .slots_between(start, start + Duration::minutes(1))?
+            .into_iter()
+            .filter(|s| s.start == start && s.appointment_type == ty.id.as_str() && !s.withdrawn)
+            .filter(|s| consultant.as_ref().is_none_or(|c| c.id == s.consultant))
+            .collect();
+        if candidates.is_empty() {
+            return Err(DeskError::Invalid(format!(
+                "there is no {} slot at {}{}; `slot add` makes one",
+                ty.id,
+                input.at.trim(),
+                consultant
+                    .as_ref()
+                    .map(|c| format!(" with {}", c.login))
+                    .unwrap_or_default()
+            )));
+        }
+        let Some(slot) = candidates.into_iter().find(|s| s.booking.is_none()) else {
+            return Err(DeskError::Invalid(format!(
+                "every {} slot at {} is already booked",
+                ty.id,
+                input.at.trim()
+            )));
+        };
+        self.book_slot(&client, &slot, now)
+    }
+
+    /// Books a known client into a known free slot, checking every rule first.
+    pub fn book_slot(&self, client: &Client, slot: &Slot, now: DateTime<Utc>) -> Result<Appointment, DeskError> {
+        self.require(Permission::Book)?;
+        let ty = self.appointment_type(&slot.appointment_type)?;
+        if slot.booking.is_some() || slot.withdrawn {
+            return Err(DeskError::Invalid("that slot is no longer free; pick another".into()));
+        }
+        // A walk-in may take a slot that has just begun, never one that is over.
+        if slot.end() <= now {
+            return Err(DeskError::Invalid("that slot is over; pick a later one".into()));
+        }
+        let history = self.client_appointments(client.id)?;
+        let decision = rules::check_booking(
+            &self.policy,
+            &BookingRequest {
+                client,
+                appointment_type: ty,
+                start: slot.start,
+                minutes: slot.minutes,
+            },
+            &history,
+            now,
+        );
+        if !decision.is_allowed() {
+            return Err(DeskError::Refused(decision.explain()));
+        }
+        let appt = Appointment {
+            id: AppointmentId::new_at(now_ms(now)),
+            slot: slot.id,
+            client: client.id,
+            consultant: slot.consultant,
+            appointment_type: slot.appointment_type.clone(),
+            start: slot.start,
+            minutes: slot.minutes,
+            location: slot.location.clone(),
+            booked_at: now,
+            booked_by: self.operator.id,
+            state: AppointmentState::Booked,
+            recording_consent: RecordingConsent::NotGiven,
+            waiver: None,
+        };
+        let mut held = slot.clone();
+        held.booking = Some(appt.id);
+        let mut ws = WriteSet::new();
+        ws.put(&self.store, None, &appt);
+        ws.put(&self.store, Some(slot), &held);
+        self.plan_messages_for_booking(&mut ws, client, &appt)?;
+        ws.audit(self.audit(
+            AuditAction::Create,
+            appt_ref(appt.id),
+            format!("booked {}", appt.appointment_type),
+        ));
+        self.commit(ws)?;
+        Ok(appt)
+    }
+
+    /// Refuses to move a booking to another client (SEC-02): cancel and book again instead.
+    pub fn transfer(&self, booking: &str, _to_student_number: &str) -> Result<Appointment, DeskError> {
+        self.require(Permission::Book)?;
+        let appt = self.appointment(booking)?;
+        Err(DeskError::Refused(format!(
+            "SEC-02: booking {} belongs to its client and cannot be passed to anyone else; cancel it and book the new client into the freed slot",
+            appt.id
+        )))
+    }
+
+    /// Cancels a booking: before the start it is "cancelled" and the slot is free again; after
+    /// the start it is a late cancellation, which counts (APPT-02).
+    pub fn cancel(&self, booking: &str) -> Result<Appointment, DeskError> {
+        self.require(Permission::Book)?;
+        let old = self.appointment(booking)?;
+        if old.outcome().is_some() {
+            return Err(DeskError::Invalid(format!("booking {} is already settled", old.id)));
+        }
+        let now = self.now();
+        let outcome = if now < old.start {
+            Outcome::Cancelled
+        } else {
+            Outcome::LateCancel
+        };
+        let mut new = old.clone();
+        new.state = AppointmentState::Settled {
+            outcome,
+            by: self.operator.id,
+            at: now,
+        };
+        let mut ws = WriteSet::new();
+        ws.put(&self.store, Some(&old), &new);
+        if outcome == Outcome::Cancelled {
+            if let Some(slot) = self.store.get::<Slot>(old.slot.0)? {
+                let mut freed = slot.clone();
+                freed.booking = None;
+                ws.put(&self.store, Some(&slot), &freed);
+            }
+        }
+        self.cancel_messages_for(&mut ws, &new)?;
+        ws.audit(self.audit(
+            AuditAction::Update,
+            appt_ref(new.id),
+            format!("booking {}", outcome.code()),
+        ));
+        self.commit(ws)?;
+        Ok(new)
+    }
+
+    /// Marks the client as arrived.
+    pub fn check_in(&self, booking: &str) -> Result<Appointment, DeskError> {
+        self.require(Permission::Book)?;
+        let old = self.appointment(booking)?;
+        if old.outcome().is_some() {
+            return Err(DeskError::Invalid(format!("booking {} is already settled", old.id)));
+        }
+        let mut new = old.clone();
+        new.state = AppointmentState::CheckedIn { at: self.now() };
+        let mut ws = WriteSet::new();
+        ws.put(&self.store, Some(&old), &new);
+        ws.audit(self.audit(AuditAction::Update, appt_ref(new.id), "checked in".into()));
+        self.commit(ws)?;
+        Ok(new)
+    }
+
+    /// Records how an appointment ended (APPT-02, APPT-10). A no-show re-evaluates the client's
+    /// no-show thresholds (APPT-04): concern flags the client for triage, the block threshold
+    /// proposes a block for a supervisor to confirm.
+    pub fn record_outcome(&self, booking: &str, outcome: Outcome) -> Result<Appointment, DeskError> {
+        self.require(Permission::WriteNotes)?;
+        let old = self.appointment(booking)?;
+        let now = self.now();
+        if outcome == Outcome::Cancelled {
+            return Err(DeskError::Invalid("use `cancel` to cancel a booking".into()));
+        }
+        if now < old.start {
+            return Err(DeskError::Invalid(format!(
+                "booking {} has not started yet (it starts {}); an outcome is recorded once it has",
+                old.id,
+                self.local_time(old.start).format("%Y-%m-%d %H:%M")
+            )));
+        }
+        if let Some(prev) = old.outcome() {
+            if prev == outcome {
+                return Ok(old);
+            }
+            if prev == Outcome::Cancelled {
+                return Err(DeskError::Invalid(format!("booking {} was cancelled in time", old.id)));
+            }
+        }
+        let mut new = old.clone();
+        new.state = AppointmentState::Settled {
+            outcome,
+            by: self.operator.id,
+            at: now,
+        };
+        let mut ws = WriteSet::new();
+        ws.put(&self.store, Some(&old), &new);
+        self.refresh_no_show_flags(&mut ws, new.client, &new)?;
+        ws.audit(self.audit(
+            AuditAction::Update,
+            appt_ref(new.id),
+            format!("outcome {}", outcome.code()),
+        ));
+        self.commit(ws)?;
+        Ok(new)
+    }
+
+    /// Waives a no-show or late cancellation so it stops counting (APPT-03). Reason required.
+    pub fn waive(&self, booking: &str, reason: &str) -> Result<Appointment, DeskError> {
+        self.require(Permission::Waive)?;
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(FieldError::new("reason", "is required to waive a no-show (APPT-03)").into());
+        }
+        let old = self.appointment(booking)?;
+        if !matches!(old.outcome(), Some(Outcome::NoShow | Outcome::LateCancel)) {
+            return Err(DeskError::Invalid(format!(
+                "booking {} is not a no-show or late cancellation, so there is nothing to waive",
+                old.id
+            )));
+        }
+        let mut new = old.clone();
+        new.waiver = Some(Waiver {
+            reason: reason.to_string(),
+            by: self.operator.id,
+            at: self.now(),
+        });
+        let mut ws = WriteSet::new();
+        ws.put(&self.store, Some(&old), &new);
+        self.refresh_no_show_flags(&mut ws, new.client, &new)?;
+        let mut entry = self.audit(AuditAction::Override, appt_ref(new.id), "no-show waived".into());
+        entry.reason = Some(reason.to_string());
+        ws.audit(entry);
+        self.commit(ws)?;
+        Ok(new)
+    }
+
+    /// Re-evaluates APPT-04 flags for a client, with `changed` replacing its stored version.
+    fn refresh_no_show_flags(
+        &self,
+        ws: &mut WriteSet,
+        client_id: ClientId,
+        changed: &Appointment,
+    ) -> Result<(), DeskError> {
+        let Some(old) = self.store.get::<Client>(client_id.0)? else {
+            return Ok(());
+        };
+        let mut history = self.client_appointments(client_id)?;
+        for a in history.iter_mut().filter(|a| a.id == changed.id) {
+            *a = changed.clone();
+        }
+        let now = self.now();
+        let status = rules::no_show_status(&self.policy, &history, now);
+        let mut new = old.clone();
+        let reason = format!("{} no-shows since {}", status.count, status.since.format("%-d %b %Y"));
+        let want = |kind| match kind {
+            FlagKind::NoShowConcern => status.level != NoShowLevel::Clear,
+            FlagKind::BlockProposed => {
+                status.level == NoShowLevel::ProposeBlock && old.block_on(self.today()).is_none()
+            }
+            FlagKind::WellbeingConcern => true,
+        };
+        new.flags
+            .retain(|f| f.kind == FlagKind::WellbeingConcern || want(f.kind));
+        for kind in [FlagKind::NoShowConcern, FlagKind::BlockProposed] {
+            if want(kind) && !new.has_flag(kind) {
+                new.flags.push(Flag {
+                    kind,
+                    raised_by: None,
+                    at: now,
+                    reason: reason.clone(),
+                });
+            }
+        }
+        if new != old {
+            ws.put(&self.store, Some(&old), &new);
+        }
+        Ok(())
+    }
+
+    /// Blocks a client from booking until `until` (default: the policy's block length), with a
+    /// reason; confirms a proposed block (APPT-04). Supervisors only.
+    pub fn block_client(&self, student_number: &str, reason: &str, until: Option<&str>) -> Result<Client, DeskError> {
+        self.require(Permission::Block)?;
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(FieldError::new("reason", "is required to block a client (APPT-04)").into());
+        }
+        let old = self.client_by_student_number(student_number)?;
+        let today = self.today();
+        let expires = match until {
+            Some(d) => validate::date("until", d)?,
+            None => rules::proposed_block_expiry(&self.policy, today),
+        };
+        if expires <= today {
+            return Err(FieldError::new("until", "must be after today").into());
+        }
+        let mut new = old.clone();
+        new.block = Some(Block {
+            reason: reason.to_string(),
+            by: self.operator.id,
+            at: self.now(),
+            expires,
+        });
+        new.flags.retain(|f| f.kind != FlagKind::BlockProposed);
+        let mut ws = WriteSet::new();
+        ws.put(&self.store, Some(&old), &new);
+        let mut entry = self.audit(
+            AuditAction::Update,
+            client_ref(new.id),
+            format!("blocked until {expires}"),
+        );
+        entry.reason = Some(reason.to_string());
+        ws.audit(entry);
+        self.commit(ws)?;
+        Ok(new)
+    }
+
+    /// Lifts a block, or dismisses a proposed one, with a reason (APPT-04).
+    pub fn unblock_client(&self, student_number: &str, reason: &str) -> Result<Client, DeskError> {
+        self.require(Permission::Block)?;
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(FieldError::new("reason", "is required to lift or dismiss a block").into());
+        }
+        let old = self.client_by_student_number(student_number)?;
+        if old.block.is_none() && !old.has_flag(FlagKind::BlockProposed) {
+            return Err(DeskError::Invalid(format!("{} is not blocked", old.student_number)));
+        }
+        let mut new = old.clone();
+        new.block = None;
+        new.flags.retain(|f| f.kind != FlagKind::BlockProposed);
+        let mut ws = WriteSet::new();
+        ws.put(&self.store, Some(&old), &new);
+        let mut entry = self.audit(
+            AuditAction::Update,
+            client_ref(new.id),
+            "block lifted or dismissed".into(),
+        );
+        entry.reason = Some(reason.to_string());
+        ws.audit(entry);
+        self.commit(ws)?;
+        Ok(new)
+    }
+
+    /// Free slots to offer after an online appointment failed (APPT-10): the same consultant's
+    /// later today first, then the next free slots of the same type with anyone, up to `limit`.
+    pub fn rebook_offers(&self, booking: &str, limit: usize) -> Result<Vec<Slot>, DeskError> {
+        self.require(Permission::Book)?;
+        let appt = self.appointment(booking)?;
+        let now = self.now();
+        let tz = self.policy.institution.time_zone;
+        let today = self.today();
+        let end_of_today = today
+            .succ_opt()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .and_then(|d| chrono::TimeZone::from_local_datetime(&tz, &d).earliest())
+            .map(|d| d.with_timezone(&Utc))
+            .unwrap_or(now + Duration::hours(24));
+        let free = |s: &Slot| {
+            s.booking.is_none() && !s.withdrawn && s.start > now && s.appointment_type == appt.appointment_type
+        };
+        let mut offers: Vec<Slot> = self
+            .consultant_slots(appt.consultant, now, end_of_today)?
+            .into_iter()
+            .filter(free)
+            .collect();
+        let mut horizon = now + Duration::days(14);
+        while offers.len() < limit {
+            let more: Vec<Slot> = self
+                .slots_between(now, horizon)?
+                .into_iter()
+                .filter(|s| free(s) && !offers.iter().any(|o| o.id == s.id))
+                .collect();
+            offers.extend(more);
+            if horizon > now + Duration::days(120) {
+                break;
+            }
+            horizon += Duration::days(28);
+        }
+        offers.truncate(limit);
+        Ok(offers)
+    }
+}

@@ -1,0 +1,240 @@
+//! Supervisor triage: unresolved outcomes, clients over the no-show thresholds, proposed
+//! blocks, waivers, and the weekly no-show report with suppression (APPT-02..APPT-04, DATA-08).
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use serde::Serialize;
+
+use crate::domain::access::Permission;
+use crate::domain::appointment::{Appointment, Outcome, Slot};
+use crate::domain::client::{Client, FlagKind};
+use crate::domain::ids::{AppointmentId, ClientId, OperatorId};
+use crate::domain::operator::Operator;
+use crate::report::Cell;
+use crate::store::index::{flag_code, time_key, APPOINTMENT_OPEN, APPOINTMENT_WAIVED, CLIENT_BY_FLAG, SLOT_BY_TIME};
+
+use super::{Desk, DeskError};
+
+/// A past appointment with no outcome, for a person to settle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnresolvedLine {
+    /// Booking id.
+    pub booking: String,
+    /// Local start.
+    pub start: String,
+    /// Appointment type.
+    pub appointment_type: String,
+    /// Consultant login.
+    pub consultant: String,
+    /// Student number.
+    pub student_number: String,
+    /// Name.
+    pub name: String,
+}
+
+/// A client flagged by the no-show rules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FlaggedClient {
+    /// Student number.
+    pub student_number: String,
+    /// Name.
+    pub name: String,
+    /// `no-show-concern` or `block-proposed`.
+    pub flag: FlagKind,
+    /// Why (e.g. "3 no-shows since 1 Dec 2025").
+    pub reason: String,
+    /// Raised at.
+    pub since: DateTime<Utc>,
+}
+
+/// A waived no-show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WaiverLine {
+    /// Booking id.
+    pub booking: String,
+    /// Student number.
+    pub student_number: String,
+    /// Reason given.
+    pub reason: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// One week of the no-show report; counts under the threshold are suppressed (DATA-08).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NoShowWeek {
+    /// Monday of the week.
+    pub week_of: NaiveDate,
+    /// Appointments that were due to happen (attended, no-show, late-cancel).
+    pub held_or_missed: Cell,
+    /// No-shows.
+    pub no_shows: Cell,
+    /// No-shows still counted after waivers.
+    pub unwaived_no_shows: Cell,
+    /// Past appointments with no outcome yet.
+    pub unresolved: Cell,
+}
+
+impl Desk {
+    fn login_of(&self, id: OperatorId) -> Result<String, DeskError> {
+        Ok(self
+            .store
+            .get::<Operator>(id.0)?
+            .map(|o| o.login.to_string())
+            .unwrap_or_else(|| "?".into()))
+    }
+
+    /// Past appointments with no outcome, oldest first (never assumed to be no-shows, APPT-02).
+    pub fn unresolved(&self, limit: usize) -> Result<Vec<UnresolvedLine>, DeskError> {
+        self.require(Permission::WriteNotes)?;
+        let now = self.now();
+        let mut out = Vec::new();
+        for (k, _) in
+            self.store
+                .index_range(APPOINTMENT_OPEN, &time_key(DateTime::<Utc>::UNIX_EPOCH), &time_key(now))?
+        {
+            if out.len() >= limit {
+                break;
+            }
+            let Some(id) = k.get(8..24).and_then(AppointmentId::from_key) else {
+                continue;
+            };
+            let Some(a) = self.store.get::<Appointment>(id.0)? else {
+                continue;
+            };
+            let client = self.store.get::<Client>(a.client.0)?;
+            out.push(UnresolvedLine {
+                booking: a.id.to_string(),
+                start: self.local_time(a.start).format("%Y-%m-%d %H:%M").to_string(),
+                appointment_type: a.appointment_type.clone(),
+                consultant: self.login_of(a.consultant)?,
+                student_number: client
+                    .as_ref()
+                    .map(|c| c.student_number.to_string())
+                    .unwrap_or_default(),
+                name: client.map(|c| c.name).unwrap_or_default(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Clients flagged for no-show concern or with a proposed block (APPT-04).
+    pub fn flagged_clients(&self) -> Result<Vec<FlaggedClient>, DeskError> {
+        self.require(Permission::SupervisorReports)?;
+        let mut out = Vec::new();
+        for kind in [FlagKind::BlockProposed, FlagKind::NoShowConcern] {
+            for (k, _) in self.store.index_prefix(CLIENT_BY_FLAG, &[flag_code(kind)])? {
+                let Some(id) = k.get(1..17).and_then(ClientId::from_key) else {
+                    continue;
+                };
+                let Some(c) = self.store.get::<Client>(id.0)? else {
+                    continue;
+                };
+                if let Some(f) = c.flags.iter().find(|f| f.kind == kind) {
+                    out.push(FlaggedClient {
+                        student_number: c.student_number.to_string(),
+                        name: c.name.clone(),
+                        flag: kind,
+                        reason: f.reason.clone(),
+                        since: f.at,
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Waivers granted in the last `days` days, newest first (APPT-03).
+    pub fn recent_waivers(&self, days: i64) -> Result<Vec<WaiverLine>, DeskError> {
+        self.require(Permission::SupervisorReports)?;
+        let now = self.now();
+        let mut out = Vec::new();
+        for (k, _) in self
+            .store
+            .index_range(APPOINTMENT_WAIVED, &time_key(now - Duration::days(days)), &[0xff; 8])?
+        {
+            let Some(id) = k.get(8..24).and_then(AppointmentId::from_key) else {
+                continue;
+            };
+            let Some(a) = self.store.get::<Appointment>(id.0)? else {
+                continue;
+            };
+            let Some(w) = &a.waiver else { continue };
+            let sn = self
+                .store
+                .get::<Client>(a.client.0)?
+                .map(|c| c.student_number.to_string())
+                .unwrap_or_default();
+            out.push(WaiverLine {
+                booking: a.id.to_string(),
+                student_number: sn,
+                reason: w.reason.clone(),
+                at: w.at,
+            });
+        }
+        out.reverse();
+        Ok(out)
+    }
+
+    /// No-shows by week for the last `weeks` weeks, suppressed under the policy's threshold
+    /// (DATA-08). It identifies nobody, so anyone who may look up clients may run it.
+    pub fn no_show_report(&self, weeks: u32) -> Result<Vec<NoShowWeek>, DeskError> {
+        self.require(Permission::ViewClients)?;
+        let now = self.now();
+        let today = self.today();
+        let this_monday = today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
+        let first = this_monday - Duration::weeks(i64::from(weeks.max(1)) - 1);
+        let tz = self.policy.institution.time_zone;
+        let from = chrono::TimeZone::from_local_datetime(&tz, &first.and_hms_opt(0, 0, 0).unwrap_or_default())
+            .earliest()
+            .map(|d| d.with_timezone(&Utc))
+            .unwrap_or(now - Duration::weeks(i64::from(weeks)));
+        #[derive(Default, Clone, Copy)]
+        struct Tally {
+            due: u64,
+            no_shows: u64,
+            unwaived: u64,
+            unresolved: u64,
+        }
+        let mut tallies = vec![Tally::default(); weeks.max(1) as usize];
+        for (k, _) in self.store.index_range(SLOT_BY_TIME, &time_key(from), &time_key(now))? {
+            let Some(slot_id) = k.get(8..24).and_then(crate::domain::ids::SlotId::from_key) else {
+                continue;
+            };
+            let Some(slot) = self.store.get::<Slot>(slot_id.0)? else {
+                continue;
+            };
+            let Some(appt_id) = slot.booking else { continue };
+            let Some(a) = self.store.get::<Appointment>(appt_id.0)? else {
+                continue;
+            };
+            let week = (self.policy.local_date(a.start) - first).num_days() / 7;
+            let Some(t) = usize::try_from(week).ok().and_then(|w| tallies.get_mut(w)) else {
+                continue;
+            };
+            match a.outcome() {
+                Some(Outcome::Attended | Outcome::LateCancel) => t.due += 1,
+                Some(Outcome::NoShow) => {
+                    t.due += 1;
+                    t.no_shows += 1;
+                    if a.waiver.is_none() {
+                        t.unwaived += 1;
+                    }
+                }
+                None if a.is_unresolved(now) => t.unresolved += 1,
+                _ => {}
+            }
+        }
+        let th = self.policy.reports.suppression_threshold;
+        Ok(tallies
+            .iter()
+            .enumerate()
+            .map(|(i, t)| NoShowWeek {
+                week_of: first + Duration::weeks(i as i64),
+                held_or_missed: Cell::of(t.due, th),
+                no_shows: Cell::of(t.no_shows, th),
+                unwaived_no_shows: Cell::of(t.unwaived, th),
+                unresolved: Cell::of(t.unresolved, th),
+            })
+            .collect())
+    }
+}
