@@ -14,3 +14,4 @@ pub mod paths;
 pub mod policy;
 pub mod report;
 pub mod store;
+pub mod ui;

@@ -31,8 +31,13 @@ fn print_booking(format: Format, desk: &Desk, a: &Appointment, verb: &str) {
             Some(l) if l.confidential => "confidential setting",
             _ => "not a confidential setting",
         };
+        let state = match a.outcome() {
+            Some(o) => o.code(),
+            None => "booked",
+        };
+        let waived = if a.waiver.is_some() { ", waived" } else { "" };
         format!(
-            "{verb} {}\n{} at {} in {} ({setting})\n",
+            "{verb} {} ({state}{waived})\n{} at {} in {} ({setting})\n",
             a.id,
             a.appointment_type,
             desk.local_time(a.start).format("%a %-d %b %Y %H:%M"),

@@ -33,9 +33,13 @@ pub fn run(cli: Cli) -> i32 {
 
 fn dispatch(cli: &Cli, paths: &Paths) -> Result<(), DeskError> {
     let Some(command) = &cli.command else {
-        return Err(DeskError::Invalid(
-            "the desk screen is not part of this build yet; run `careerdesk --help` for the commands".into(),
-        ));
+        use std::io::IsTerminal;
+        if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+            return Err(DeskError::Invalid(
+                "the desk screen needs a terminal; run `careerdesk --help` for the commands scripts can use".into(),
+            ));
+        }
+        return crate::ui::run(paths.clone()).map_err(|e| DeskError::Terminal(e.to_string()));
     };
     match command {
         Command::Init(args) => init(cli.format, paths, args),

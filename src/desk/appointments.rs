@@ -176,6 +176,7 @@ impl Desk {
 
     /// Every slot starting in `[from, to)`, in time order.
     pub fn slots_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Slot>, DeskError> {
+        self.require(Permission::ViewClients)?;
         self.slots_from_index(SLOT_BY_TIME, &time_key(from), &time_key(to), 8)
     }
 

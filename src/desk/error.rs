@@ -27,6 +27,9 @@ pub enum DeskError {
     /// An import had bad rows and nothing was imported.
     #[error("nothing was imported: {} bad row(s):\n{}\nFix these rows, or pass --skip-bad to import the good rows only", .0.len(), .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))]
     BadRows(Vec<RowError>),
+    /// The terminal could not be used.
+    #[error("terminal error: {0}")]
+    Terminal(String),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -49,7 +52,7 @@ impl DeskError {
             DeskError::Store(
                 StoreError::Conflict(_) | StoreError::NotInitialised { .. } | StoreError::AlreadyInitialised { .. },
             ) => 2,
-            DeskError::Store(_) => 1,
+            DeskError::Store(_) | DeskError::Terminal(_) => 1,
         }
     }
 }

@@ -5,6 +5,7 @@
 mod appointments;
 mod clients;
 mod directory;
+mod employers;
 mod error;
 mod import;
 mod notes;
@@ -12,6 +13,7 @@ mod operators;
 mod outbox;
 mod queue;
 mod triage;
+mod views;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -31,6 +33,7 @@ use crate::store::{LockedStore, Store, StoreError, WriteSet};
 pub use appointments::{NewBooking, NewSlot};
 pub use clients::{ClientView, NewClient};
 pub use directory::{ClientDirectory, DirectoryEntry};
+pub use employers::EmployerProfile;
 pub use error::DeskError;
 pub use import::{ImportReport, RowError, CSV_HEADER};
 pub use notes::{NoteSummary, MAX_NOTE_CHARS};
@@ -38,6 +41,7 @@ pub use operators::{check_password, NewOperator, MIN_PASSWORD_CHARS};
 pub use outbox::{FlushReport, OutboxCounts};
 pub use queue::QueueLine;
 pub use triage::{FlaggedClient, NoShowWeek, UnresolvedLine, WaiverLine};
+pub use views::StaffName;
 
 /// Where the time comes from; tests use [`FixedClock`].
 pub trait Clock: Send + Sync {

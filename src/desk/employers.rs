@@ -1,0 +1,93 @@
+//! Employer profiles through the desk: search by text and tags, key accounts first, with
+//! contacts (key contacts marked `*`) and engagement notes (EMP-01, EMP-03, EMP-05).
+
+use crate::domain::access::Permission;
+use crate::domain::employer::{Contact, Employer, EngagementNote, Ownership};
+use crate::domain::ids::EmployerId;
+use crate::store::index::{CONTACT_BY_EMPLOYER, EMPLOYER_BY_TAG};
+
+use super::{Desk, DeskError};
+
+/// One employer with what its profile shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmployerProfile {
+    /// The employer.
+    pub employer: Employer,
+    /// Its contacts, key contacts first.
+    pub contacts: Vec<Contact>,
+    /// Engagement notes, newest first.
+    pub engagement: Vec<EngagementNote>,
+}
+
+impl Desk {
+    /// Employers whose name or sector contains every word of `text` and that carry every tag
+    /// in `tags`; key accounts first, then by name.
+    pub fn find_employers(&self, text: &str, tags: &[String]) -> Result<Vec<Employer>, DeskError> {
+        self.require(Permission::ViewClients)?;
+        let words: Vec<String> = text.split_whitespace().map(str::to_lowercase).collect();
+        let tags: Vec<String> = tags
+            .iter()
+            .map(|t| t.trim().to_lowercase())
+            .filter(|t| !t.is_empty())
+            .collect();
+        let candidates: Vec<Employer> = match tags.first() {
+            // The tag index narrows the scan to employers with the first tag.
+            Some(first) => {
+                let prefix = self.store.index_hash("tag", first);
+                let mut out = Vec::new();
+                for (k, _) in self.store.index_prefix(EMPLOYER_BY_TAG, &prefix)? {
+                    if let Some(e) = k.get(16..32).and_then(EmployerId::from_key) {
+                        if let Some(e) = self.store.get::<Employer>(e.0)? {
+                            out.push(e);
+                        }
+                    }
+                }
+                out
+            }
+            None => self.store.scan::<Employer>()?.filter_map(Result::ok).collect(),
+        };
+        let mut hits: Vec<Employer> = candidates
+            .into_iter()
+            .filter(|e| tags.iter().all(|t| e.tags.iter().any(|et| et == t)))
+            .filter(|e| {
+                let hay = format!("{} {}", e.name, e.sector).to_lowercase();
+                words.iter().all(|w| hay.contains(w))
+            })
+            .collect();
+        hits.sort_by(|a, b| {
+            let key = |e: &Employer| !matches!(e.ownership, Ownership::KeyAccount { .. });
+            key(a).cmp(&key(b)).then_with(|| a.name.cmp(&b.name))
+        });
+        Ok(hits)
+    }
+
+    /// An employer's profile: contacts and engagement notes.
+    pub fn employer_profile(&self, id: EmployerId) -> Result<EmployerProfile, DeskError> {
+        self.require(Permission::ViewClients)?;
+        let employer = self
+            .store
+            .get::<Employer>(id.0)?
+            .ok_or_else(|| DeskError::Invalid(format!("no employer with id {id}")))?;
+        let mut contacts = Vec::new();
+        for (k, _) in self.store.index_prefix(CONTACT_BY_EMPLOYER, &id.key())? {
+            if let Some(c) = k.get(16..32).and_then(crate::domain::ids::ContactId::from_key) {
+                if let Some(c) = self.store.get::<Contact>(c.0)? {
+                    contacts.push(c);
+                }
+            }
+        }
+        contacts.sort_by(|a, b| b.key_contact.cmp(&a.key_contact).then_with(|| a.name.cmp(&b.name)));
+        let mut engagement: Vec<EngagementNote> = self
+            .store
+            .scan::<EngagementNote>()?
+            .filter_map(Result::ok)
+            .filter(|n| n.employer == id)
+            .collect();
+        engagement.sort_by_key(|n| std::cmp::Reverse(n.at));
+        Ok(EmployerProfile {
+            employer,
+            contacts,
+            engagement,
+        })
+    }
+}

@@ -1,0 +1,162 @@
+//! Every command a person can give the desk screen: a kebab-case name, a description and the
+//! context it belongs to. Keymaps bind keys to these names; the help overlay, the command bar
+//! and the palette are generated from this list and the active keymap.
+
+/// Where a command applies. Global commands work everywhere unless the pane binds the key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Context {
+    /// Everywhere.
+    Global,
+    /// The calendar pane.
+    Calendar,
+    /// The clients pane.
+    Clients,
+    /// The notes pane.
+    Notes,
+    /// The employers pane.
+    Employers,
+    /// The supervisor triage pane.
+    Triage,
+    /// The drop-in queue pane.
+    Queue,
+}
+
+impl Context {
+    /// All contexts, in the order the help overlay lists them.
+    pub const ALL: [Context; 7] = [
+        Context::Global,
+        Context::Calendar,
+        Context::Clients,
+        Context::Notes,
+        Context::Employers,
+        Context::Triage,
+        Context::Queue,
+    ];
+
+    /// The section name in a keymap file.
+    pub fn section(self) -> &'static str {
+        match self {
+            Context::Global => "global",
+            Context::Calendar => "calendar",
+            Context::Clients => "clients",
+            Context::Notes => "notes",
+            Context::Employers => "employers",
+            Context::Triage => "triage",
+            Context::Queue => "queue",
+        }
+    }
+
+    /// The context for a keymap section name.
+    pub fn from_section(name: &str) -> Option<Context> {
+        Context::ALL.into_iter().find(|c| c.section() == name)
+    }
+}
+
+macro_rules! commands {
+    ($( $variant:ident => $name:literal, $ctx:ident, $desc:literal; )*) => {
+        /// A command a person can give (see the module docs).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Command {
+            $(
+                #[doc = $desc]
+                $variant,
+            )*
+        }
+
+        impl Command {
+            /// Every command, in the order help and the palette list them.
+            pub const ALL: &'static [Command] = &[$(Command::$variant),*];
+
+            /// The kebab-case name used in keymaps and the palette.
+            pub fn name(self) -> &'static str {
+                match self { $(Command::$variant => $name),* }
+            }
+
+            /// A one-line description for help and the palette.
+            pub fn description(self) -> &'static str {
+                match self { $(Command::$variant => $desc),* }
+            }
+
+            /// Where the command applies.
+            pub fn context(self) -> Context {
+                match self { $(Command::$variant => Context::$ctx),* }
+            }
+        }
+    };
+}
+
+commands! {
+    Quit => "quit", Global, "Quit careerdesk";
+    Help => "help", Global, "Show or hide the keys for this screen";
+    Palette => "palette", Global, "Run any command by name";
+    Lock => "lock", Global, "Lock the screen now (unlock with your password)";
+    SignOut => "sign-out", Global, "Sign out so another operator can sign in";
+    NextPane => "next-pane", Global, "Go to the next pane";
+    PrevPane => "prev-pane", Global, "Go to the previous pane";
+    ShowCalendar => "show-calendar", Global, "Go to the calendar";
+    ShowClients => "show-clients", Global, "Go to client lookup";
+    ShowNotes => "show-notes", Global, "Go to the notes of the selected client";
+    ShowEmployers => "show-employers", Global, "Go to employers";
+    ShowTriage => "show-triage", Global, "Go to supervisor triage";
+    ShowQueue => "show-queue", Global, "Go to the drop-in queue";
+    Up => "up", Global, "Move up";
+    Down => "down", Global, "Move down";
+    PageUp => "page-up", Global, "Move up a page";
+    PageDown => "page-down", Global, "Move down a page";
+    First => "first", Global, "Go to the first row";
+    Last => "last", Global, "Go to the last row";
+    Select => "select", Global, "Open or choose the selected row";
+    Back => "back", Global, "Close, cancel or go back";
+    Search => "search", Global, "Type to search this pane";
+    Refresh => "refresh", Global, "Reload this pane's data";
+    NextTheme => "next-theme", Global, "Switch between the normal and high-contrast themes";
+    CalendarToday => "calendar-today", Calendar, "Jump to today";
+    CalendarPrev => "calendar-prev", Calendar, "Previous day (or week in week view)";
+    CalendarNext => "calendar-next", Calendar, "Next day (or week in week view)";
+    CalendarWeek => "calendar-week", Calendar, "Switch between day and week view";
+    CalendarConsultant => "calendar-consultant", Calendar, "Show the next consultant's calendar, or everyone's";
+    CalendarGoto => "calendar-goto", Calendar, "Jump to a date (YYYY-MM-DD)";
+    BookSlot => "book-slot", Calendar, "Book a client into the selected free slot";
+    Book => "book", Clients, "Book the selected client: choose a type, then a free slot";
+    CancelBooking => "cancel-booking", Clients, "Cancel the selected client's selected upcoming booking";
+    CheckIn => "check-in", Clients, "Check the client in for their appointment today";
+    QueueAdd => "queue-add", Clients, "Add the selected client to the drop-in queue";
+    ReadNote => "read-note", Notes, "Read the selected note (the read is logged)";
+    WriteNote => "write-note", Notes, "Write a note for the selected appointment";
+    SaveNote => "save-note", Notes, "Save the note being written";
+    RecordOutcome => "record-outcome", Notes, "Record how the selected appointment ended";
+    Waive => "waive", Triage, "Waive the selected no-show (a reason is asked for)";
+    ConfirmBlock => "confirm-block", Triage, "Confirm the proposed block of the selected client";
+    DismissBlock => "dismiss-block", Triage, "Dismiss the proposed block of the selected client";
+    FilterTags => "filter-tags", Employers, "Filter employers by tags (comma-separated)";
+    QueueNext => "queue-next", Queue, "Call the next client in the queue";
+    QueueDone => "queue-done", Queue, "Mark the selected client as seen";
+    QueueCheckIn => "queue-check-in", Queue, "Check a client in by student number or card swipe";
+}
+
+impl Command {
+    /// The command with this name.
+    pub fn from_name(name: &str) -> Option<Command> {
+        Command::ALL.iter().copied().find(|c| c.name() == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_kebab_case_and_described() {
+        let mut seen = std::collections::HashSet::new();
+        for c in Command::ALL {
+            assert!(seen.insert(c.name()), "duplicate {}", c.name());
+            assert!(
+                c.name().chars().all(|ch| ch.is_ascii_lowercase() || ch == '-'),
+                "{}",
+                c.name()
+            );
+            assert!(!c.description().is_empty());
+            assert_eq!(Command::from_name(c.name()), Some(*c));
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! The desk screen: a keyboard-driven terminal interface over the same service layer as the CLI.
+
+pub mod app;
+pub mod command;
+pub mod fuzzy;
+pub mod input;
+pub mod keymap;
+pub mod pane;
+pub mod panes;
+pub mod screens;
+pub mod theme;
+pub mod tui;
+pub mod widgets;
+
+pub use tui::run;

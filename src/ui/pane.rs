@@ -1,0 +1,156 @@
+//! What every pane of the main screen provides, and what it may ask of the app.
+
+use crossterm::event::KeyEvent;
+use ratatui::layout::Rect;
+use ratatui::Frame;
+
+use crate::desk::Desk;
+use crate::domain::ids::ClientId;
+use crate::ui::command::{Command, Context};
+use crate::ui::theme::Theme;
+
+/// The panes, in tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PaneId {
+    /// Calendar.
+    Calendar,
+    /// Client lookup and card.
+    Clients,
+    /// Notes and outcomes.
+    Notes,
+    /// Employers.
+    Employers,
+    /// Supervisor triage.
+    Triage,
+    /// Drop-in queue.
+    Queue,
+}
+
+impl PaneId {
+    /// All panes in tab order.
+    pub const ALL: [PaneId; 6] = [
+        PaneId::Calendar,
+        PaneId::Clients,
+        PaneId::Notes,
+        PaneId::Employers,
+        PaneId::Triage,
+        PaneId::Queue,
+    ];
+
+    /// The tab title, with its key.
+    pub fn title(self) -> &'static str {
+        match self {
+            PaneId::Calendar => "Calendar",
+            PaneId::Clients => "Clients",
+            PaneId::Notes => "Notes",
+            PaneId::Employers => "Employers",
+            PaneId::Triage => "Triage",
+            PaneId::Queue => "Queue",
+        }
+    }
+
+    /// The keymap context of the pane.
+    pub fn context(self) -> Context {
+        match self {
+            PaneId::Calendar => Context::Calendar,
+            PaneId::Clients => Context::Clients,
+            PaneId::Notes => Context::Notes,
+            PaneId::Employers => Context::Employers,
+            PaneId::Triage => Context::Triage,
+            PaneId::Queue => Context::Queue,
+        }
+    }
+
+    /// The pane a show-* command goes to.
+    pub fn for_command(cmd: Command) -> Option<PaneId> {
+        Some(match cmd {
+            Command::ShowCalendar => PaneId::Calendar,
+            Command::ShowClients => PaneId::Clients,
+            Command::ShowNotes => PaneId::Notes,
+            Command::ShowEmployers => PaneId::Employers,
+            Command::ShowTriage => PaneId::Triage,
+            Command::ShowQueue => PaneId::Queue,
+            _ => return None,
+        })
+    }
+}
+
+/// A message for the status line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// Something was done.
+    Done(String),
+    /// Something was refused or failed: what and what to do.
+    Problem(String),
+}
+
+/// What a pane can reach while handling input: the desk, the shared selection, and requests
+/// to the app (a notice, a pane switch).
+pub struct Cx<'a> {
+    /// The signed-in session.
+    pub desk: &'a Desk,
+    /// The client selected anywhere (the clients pane sets it; notes reads it).
+    pub client: &'a mut Option<ClientId>,
+    /// A message for the status line.
+    pub notice: &'a mut Option<Notice>,
+    /// A pane to switch to after this input.
+    pub go_to: &'a mut Option<PaneId>,
+}
+
+impl Cx<'_> {
+    /// Shows a success message.
+    pub fn done(&mut self, text: impl Into<String>) {
+        *self.notice = Some(Notice::Done(text.into()));
+    }
+
+    /// Shows a problem.
+    pub fn problem(&mut self, text: impl Into<String>) {
+        *self.notice = Some(Notice::Problem(text.into()));
+    }
+}
+
+/// One pane of the main screen. Panes load data when they handle input or are shown, never
+/// while rendering.
+pub trait Pane {
+    /// Which pane this is.
+    fn id(&self) -> PaneId;
+    /// Whether a text field has focus (plain keys are typed, not commands).
+    fn typing(&self) -> bool;
+    /// Called when the pane is shown (reload what may have changed).
+    fn shown(&mut self, cx: &mut Cx<'_>);
+    /// Handles a command; returns whether it did.
+    fn command(&mut self, cmd: Command, cx: &mut Cx<'_>) -> bool;
+    /// Handles a key no command took (typing into a field); returns whether it did.
+    fn key(&mut self, key: &KeyEvent, cx: &mut Cx<'_>) -> bool;
+    /// A click at row `row` of the pane's last area: select what is there.
+    fn click(&mut self, _column: u16, _row: u16, _cx: &mut Cx<'_>) {}
+    /// Draws the pane.
+    fn render(&mut self, frame: &mut Frame<'_>, area: Rect, theme: &Theme);
+    /// The commands the bottom bar shows for this pane.
+    fn featured(&self) -> &'static [Command];
+}
+
+/// Keeps a selection inside a list of `len` rows after a movement command.
+pub fn move_selection(selected: usize, len: usize, cmd: Command, page: usize) -> usize {
+    if len == 0 {
+        return 0;
+    }
+    let last = len - 1;
+    match cmd {
+        Command::Up => selected.saturating_sub(1),
+        Command::Down => (selected + 1).min(last),
+        Command::PageUp => selected.saturating_sub(page.max(1)),
+        Command::PageDown => (selected + page.max(1)).min(last),
+        Command::First => 0,
+        Command::Last => last,
+        _ => selected.min(last),
+    }
+}
+
+/// Whether a command only moves a selection.
+pub fn is_movement(cmd: Command) -> bool {
+    matches!(
+        cmd,
+        Command::Up | Command::Down | Command::PageUp | Command::PageDown | Command::First | Command::Last
+    )
+}

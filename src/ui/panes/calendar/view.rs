@@ -1,0 +1,296 @@
+//! Drawing the calendar: the day list, the week grid, the date field and the client picker.
+//! Nothing here loads data.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph};
+use ratatui::Frame;
+
+use super::{CalendarPane, Hit, Row};
+use crate::desk::DirectoryEntry;
+use crate::ui::input::Input;
+use crate::ui::panes::widgets::{block, list};
+use crate::ui::theme::{SlotState, Theme};
+
+/// The symbols of every state, for the week view's legend.
+const LEGEND: &str = "○ free  ● booked  ◆ checked in  ✔ attended  ✗ no-show/late cancel  ↻ technical  ? unresolved  – cancelled/withdrawn";
+
+/// A time as "Mon 30 Nov 10:00" in the institution's zone.
+pub(super) fn local_short(tz: chrono_tz::Tz, at: DateTime<Utc>) -> String {
+    at.with_timezone(&tz).format("%a %-d %b %H:%M").to_string()
+}
+
+fn hhmm(tz: chrono_tz::Tz, at: DateTime<Utc>) -> String {
+    at.with_timezone(&tz).format("%H:%M").to_string()
+}
+
+/// The state's symbol alone ("●"), for compact cells; the legend gives the words.
+fn symbol(state: SlotState) -> &'static str {
+    state.label().split(' ').next().unwrap_or("?")
+}
+
+/// The first `n` characters of `s`.
+fn cut(s: &str, n: usize) -> String {
+    s.chars().take(n).collect()
+}
+
+/// Relative to the pane area.
+fn rel(r: Rect, area: Rect) -> Rect {
+    Rect::new(r.x - area.x, r.y - area.y, r.width, r.height)
+}
+
+impl CalendarPane {
+    fn who(&self) -> String {
+        match self.consultant {
+            Some(id) => match self.staff.get(&id) {
+                Some(s) => format!("{} ({})", s.login, s.name),
+                None => "one consultant".into(),
+            },
+            None => "everyone".into(),
+        }
+    }
+
+    fn day_title(&self, d: NaiveDate) -> String {
+        let mark = if d == self.today { " (today)" } else { "" };
+        format!("{}{mark}", d.format("%a %-d %b %Y"))
+    }
+
+    /// One line about the selected slot: when, what, who, where, state, client.
+    fn detail(&self, th: &Theme) -> Vec<Line<'static>> {
+        let Some(r) = self.rows.get(self.selected) else {
+            let span = if self.week { "this week" } else { "this day" };
+            return vec![Line::styled(format!("No slots {span} for {}.", self.who()), th.dim)];
+        };
+        let s = &r.slot;
+        let name = self
+            .staff
+            .get(&s.consultant)
+            .map_or(String::new(), |n| format!(" ({})", n.name));
+        let hint = match r.state {
+            SlotState::Free if s.end() > self.now => "  · book-slot books a client into it",
+            SlotState::Free => "  · over",
+            SlotState::Unresolved => "  · select opens the client's notes to record the outcome",
+            _ if r.appointment.is_some() => "  · select opens the client's notes",
+            _ => "",
+        };
+        let client = r.client.as_ref().map_or(String::new(), |c| format!("  {c}"));
+        vec![
+            Line::raw(format!(
+                "{}–{} · {} · {}{name} · {}",
+                local_short(self.tz, s.start),
+                hhmm(self.tz, s.end()),
+                s.appointment_type,
+                r.login,
+                s.location
+            )),
+            Line::from(vec![
+                Span::styled(r.state.label(), r.state.style(th)),
+                Span::raw(client),
+                Span::styled(hint, th.dim),
+            ]),
+        ]
+    }
+
+    /// One row of the day list: time, consultant, type, location, state, client.
+    fn day_line(&self, r: &Row, widths: (usize, usize, usize), th: &Theme) -> Line<'static> {
+        let (lw, tw, pw) = widths;
+        let s = &r.slot;
+        Line::from(vec![
+            Span::raw(format!(
+                "{}–{}  {:<lw$}  {:<tw$}  {:<pw$}  ",
+                hhmm(self.tz, s.start),
+                hhmm(self.tz, s.end()),
+                r.login,
+                s.appointment_type,
+                s.location
+            )),
+            Span::styled(format!("{:<14}", r.state.label()), r.state.style(th)),
+            Span::raw(r.client.clone().unwrap_or_default()),
+        ])
+    }
+
+    pub(super) fn render_day(&mut self, frame: &mut Frame<'_>, area: Rect, th: &Theme) {
+        let [list_area, detail_area] = Layout::vertical([Constraint::Fill(1), Constraint::Length(4)]).areas(area);
+        let title = format!("Calendar · {} · {} · day view", self.day_title(self.date), self.who());
+        let widest = |f: &dyn Fn(&Row) -> usize| self.rows.iter().map(f).max().unwrap_or(0);
+        let widths = (
+            widest(&|r| r.login.chars().count()),
+            widest(&|r| r.slot.appointment_type.chars().count()),
+            widest(&|r| r.slot.location.chars().count()),
+        );
+        let lines: Vec<Line<'static>> = if self.rows.is_empty() {
+            vec![Line::styled(
+                format!("No slots on this day for {}.", self.who()),
+                th.dim,
+            )]
+        } else {
+            self.rows.iter().map(|r| self.day_line(r, widths, th)).collect()
+        };
+        let selected = (!self.rows.is_empty()).then_some(self.selected);
+        list(
+            frame,
+            list_area,
+            lines,
+            selected,
+            block(&title, th, matches!(self.mode, super::Mode::Browse)),
+            th,
+        );
+        // The list scrolls just enough to show the selection: record where each row landed.
+        let visible = list_area.height.saturating_sub(2) as usize;
+        self.page = visible.max(1);
+        let offset = (self.selected + 1).saturating_sub(visible);
+        for k in 0..visible.min(self.rows.len().saturating_sub(offset)) {
+            let r = Rect::new(list_area.x, list_area.y + 1 + k as u16, list_area.width, 1);
+            self.hits.push((r, Hit::Slot(offset + k)));
+        }
+        self.fix_hits(area);
+        let detail = Paragraph::new(self.detail(th)).block(block("Selected slot", th, false));
+        frame.render_widget(detail, detail_area);
+    }
+
+    /// Makes the hit rectangles recorded in frame coordinates relative to the pane area.
+    fn fix_hits(&mut self, area: Rect) {
+        for (r, _) in &mut self.hits {
+            *r = rel(*r, area);
+        }
+    }
+
+    /// A compact cell: "10:00 ● cons1", squeezed to "10:00●cons1" when narrow.
+    fn cell(&self, r: &Row, width: usize) -> String {
+        let t = hhmm(self.tz, r.slot.start);
+        let sym = symbol(r.state);
+        let full = format!("{t} {sym} {}", r.login);
+        if full.chars().count() <= width {
+            full
+        } else {
+            cut(&format!("{t}{sym}{}", r.login), width)
+        }
+    }
+
+    pub(super) fn render_week(&mut self, frame: &mut Frame<'_>, area: Rect, th: &Theme) {
+        let monday = Self::monday(self.date);
+        let title = format!(
+            "Calendar · week of {} · {} · week view",
+            monday.format("%a %-d %b %Y"),
+            self.who()
+        );
+        let outer = block(&title, th, matches!(self.mode, super::Mode::Browse));
+        let inner = outer.inner(area);
+        frame.render_widget(outer, area);
+        let [head, cells, legend, detail] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Fill(1),
+            Constraint::Length(1),
+            Constraint::Length(2),
+        ])
+        .areas(inner);
+        let cols = Layout::horizontal([Constraint::Ratio(1, 7); 7]).split(cells);
+        let heads = Layout::horizontal([Constraint::Ratio(1, 7); 7]).split(head);
+        let visible = cells.height as usize;
+        self.page = visible.max(1);
+        for (i, (col, hd)) in cols.iter().zip(heads.iter()).enumerate() {
+            let day = monday + Duration::days(i as i64);
+            let label = day.format("%a %-d").to_string();
+            let label = if day == self.today {
+                format!("[{label}]")
+            } else {
+                format!(" {label}")
+            };
+            frame.render_widget(Paragraph::new(Line::styled(label, th.title)), *hd);
+            let idxs: Vec<usize> = (0..self.rows.len()).filter(|&k| self.rows[k].day == day).collect();
+            let cap = if idxs.len() > visible {
+                visible.saturating_sub(1)
+            } else {
+                visible
+            };
+            let pos = idxs.iter().position(|&k| k == self.selected);
+            let offset = match pos {
+                Some(p) if cap > 0 && p >= cap => p + 1 - cap,
+                _ => 0,
+            };
+            let width = (col.width as usize).saturating_sub(1);
+            let mut lines = Vec::new();
+            for (k, &ix) in idxs.iter().enumerate().skip(offset).take(cap) {
+                let r = &self.rows[ix];
+                let selected = ix == self.selected;
+                let text = format!("{}{}", if selected { ">" } else { " " }, self.cell(r, width));
+                let style = if selected { th.selected } else { r.state.style(th) };
+                lines.push(Line::styled(text, style));
+                let y = col.y + (k - offset) as u16;
+                self.hits.push((Rect::new(col.x, y, col.width, 1), Hit::Slot(ix)));
+            }
+            if idxs.len() > cap {
+                lines.push(Line::styled(format!(" +{} more", idxs.len() - cap), th.dim));
+            }
+            frame.render_widget(Paragraph::new(lines), *col);
+        }
+        self.fix_hits(area);
+        frame.render_widget(Paragraph::new(Line::styled(LEGEND, th.dim)), legend);
+        frame.render_widget(Paragraph::new(self.detail(th)), detail);
+    }
+}
+
+/// A box of `width` x `height` centred in `area`.
+fn popup(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h)
+}
+
+/// The one-line date field.
+pub(super) fn render_goto(frame: &mut Frame<'_>, area: Rect, input: &Input, th: &Theme) {
+    let r = popup(area, 64, 4);
+    frame.render_widget(Clear, r);
+    let text = vec![
+        input.line("Date", true, th),
+        Line::styled(
+            "YYYY-MM-DD, DD/MM/YYYY, today, tomorrow, +N · enter jumps · esc closes",
+            th.dim,
+        ),
+    ];
+    frame.render_widget(Paragraph::new(text).block(block("Go to date", th, true)), r);
+}
+
+/// The client picker over the calendar; returns where each match was drawn (pane-relative).
+pub(super) fn render_pick(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    what: &str,
+    search: &Input,
+    matches: &[DirectoryEntry],
+    selected: usize,
+    th: &Theme,
+) -> Vec<(Rect, usize)> {
+    let r = popup(area, 76, 16);
+    frame.render_widget(Clear, r);
+    let outer = block(&format!("{what}: choose the client"), th, true);
+    let inner = outer.inner(r);
+    frame.render_widget(outer, r);
+    let [field, hint, rows] =
+        Layout::vertical([Constraint::Length(1), Constraint::Length(1), Constraint::Fill(1)]).areas(inner);
+    frame.render_widget(Paragraph::new(search.line("Client", true, th)), field);
+    let help = if search.value().trim().is_empty() {
+        "type part of a name, a student number or an e-mail"
+    } else if matches.is_empty() {
+        "no client matches"
+    } else {
+        "↑/↓ choose · enter books · esc closes"
+    };
+    frame.render_widget(Paragraph::new(Line::styled(help, th.dim)), hint);
+    let visible = rows.height as usize;
+    let offset = (selected + 1).saturating_sub(visible);
+    let mut lines = Vec::new();
+    let mut hits = Vec::new();
+    for (k, e) in matches.iter().enumerate().skip(offset).take(visible) {
+        let mark = if k == selected { "> " } else { "  " };
+        let text = format!("{mark}{}  {}  {}", e.name, e.student_number, e.programme);
+        lines.push(Line::styled(text, if k == selected { th.selected } else { th.text }));
+        hits.push((
+            rel(Rect::new(rows.x, rows.y + (k - offset) as u16, rows.width, 1), area),
+            k,
+        ));
+    }
+    frame.render_widget(Paragraph::new(lines), rows);
+    hits
+}

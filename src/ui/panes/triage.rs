@@ -1,0 +1,658 @@
+//! Supervisor triage: unresolved outcomes to settle, clients over the no-show thresholds (with
+//! their unwaived no-shows) to block or clear, recent waivers, and the weekly no-show chart with
+//! small counts suppressed (APPT-02..APPT-04, DATA-08). One row at a time, with quick keys.
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+use ratatui::Frame;
+
+use crate::desk::{FlaggedClient, NoShowWeek, UnresolvedLine, WaiverLine};
+use crate::domain::access::Permission;
+use crate::domain::appointment::Outcome;
+use crate::domain::client::FlagKind;
+use crate::domain::ids::ClientId;
+use crate::report::Cell;
+use crate::ui::command::Command;
+use crate::ui::input::Input;
+use crate::ui::pane::{is_movement, move_selection, Cx, Pane, PaneId};
+use crate::ui::panes::widgets::{block, list, local};
+use crate::ui::theme::{SlotState, Theme};
+
+/// The outcomes a supervisor may record here, with their quick keys.
+const OUTCOMES: [(Outcome, char); 4] = [
+    (Outcome::Attended, 'a'),
+    (Outcome::NoShow, 'n'),
+    (Outcome::LateCancel, 'l'),
+    (Outcome::EndedTechnical, 't'),
+];
+
+/// A client flagged by the no-show rules, with both flags merged into one row.
+#[derive(Debug, Clone)]
+struct Flagged {
+    student_number: String,
+    name: String,
+    client: Option<ClientId>,
+    flags: Vec<FlagKind>,
+    reason: String,
+}
+
+/// One row of the triage list.
+#[derive(Debug, Clone)]
+enum Row {
+    /// A section heading.
+    Heading(String),
+    /// An empty section.
+    Nothing,
+    /// A past appointment with no outcome.
+    Unresolved(UnresolvedLine),
+    /// A flagged client.
+    Flagged(Flagged),
+    /// One of a flagged client's unwaived no-shows or late cancellations.
+    Missed {
+        booking: String,
+        start: String,
+        appointment_type: String,
+        outcome: Outcome,
+        student_number: String,
+        name: String,
+        client: ClientId,
+    },
+    /// A recent waiver.
+    Waiver(WaiverLine),
+}
+
+impl Row {
+    fn selectable(&self) -> bool {
+        !matches!(self, Row::Heading(_) | Row::Nothing)
+    }
+}
+
+/// What a reason is being asked for.
+#[derive(Debug, Clone)]
+enum Action {
+    /// Waive a no-show; an unresolved appointment is first recorded as a no-show.
+    Waive {
+        booking: String,
+        label: String,
+        record_first: bool,
+    },
+    /// Confirm a block (APPT-04).
+    Block { student_number: String, name: String },
+    /// Dismiss a proposed block.
+    Dismiss { student_number: String, name: String },
+}
+
+enum Mode {
+    Browse,
+    /// Choosing how an unresolved appointment ended.
+    Outcome {
+        booking: String,
+        label: String,
+        selected: usize,
+    },
+    /// Typing the required reason for an action.
+    Reason {
+        action: Action,
+        input: Input,
+    },
+}
+
+/// The supervisor triage pane.
+pub struct TriagePane {
+    tz: chrono_tz::Tz,
+    allowed: bool,
+    rows: Vec<Row>,
+    /// Index into the selectable rows.
+    selected: usize,
+    chart: Vec<NoShowWeek>,
+    mode: Mode,
+    list_area: Rect,
+}
+
+impl TriagePane {
+    /// A triage pane; only supervisors see anything in it.
+    pub fn new(desk: &crate::desk::Desk) -> Self {
+        Self {
+            tz: desk.policy().institution.time_zone,
+            allowed: desk.may(Permission::SupervisorReports),
+            rows: Vec::new(),
+            selected: 0,
+            chart: Vec::new(),
+            mode: Mode::Browse,
+            list_area: Rect::default(),
+        }
+    }
+
+    fn selectable(&self) -> Vec<usize> {
+        (0..self.rows.len()).filter(|&i| self.rows[i].selectable()).collect()
+    }
+
+    /// The selected row's index into `rows`.
+    fn selected_row(&self) -> Option<usize> {
+        self.selectable().get(self.selected).copied()
+    }
+
+    fn current(&self) -> Option<&Row> {
+        self.selected_row().and_then(|i| self.rows.get(i))
+    }
+
+    fn load(&mut self, cx: &mut Cx<'_>) {
+        if !self.allowed {
+            return;
+        }
+        if let Err(e) = self.try_load(cx) {
+            cx.problem(e.to_string());
+        }
+        self.selected = self.selected.min(self.selectable().len().saturating_sub(1));
+    }
+
+    fn try_load(&mut self, cx: &mut Cx<'_>) -> Result<(), crate::desk::DeskError> {
+        let desk = cx.desk;
+        let unresolved = desk.unresolved(200)?;
+        let flagged = merge_flags(desk.flagged_clients()?);
+        let waivers = desk.recent_waivers(28)?;
+        self.chart = desk.no_show_report(12)?;
+        let mut rows = vec![Row::Heading(format!(
+            "Unresolved outcomes ({}): select records one",
+            unresolved.len()
+        ))];
+        if unresolved.is_empty() {
+            rows.push(Row::Nothing);
+        }
+        rows.extend(unresolved.into_iter().map(Row::Unresolved));
+        rows.push(Row::Heading(format!("Over a no-show threshold ({})", flagged.len())));
+        if flagged.is_empty() {
+            rows.push(Row::Nothing);
+        }
+        for mut f in flagged {
+            let client = desk.client_by_student_number(&f.student_number).ok();
+            f.client = client.as_ref().map(|c| c.id);
+            let (sn, name) = (f.student_number.clone(), f.name.clone());
+            rows.push(Row::Flagged(f));
+            let Some(c) = client else { continue };
+            let mut missed = desk.client_appointments(c.id)?;
+            missed.retain(|a| matches!(a.outcome(), Some(Outcome::NoShow | Outcome::LateCancel)) && a.waiver.is_none());
+            for a in missed.iter().rev() {
+                rows.push(Row::Missed {
+                    booking: a.id.to_string(),
+                    start: desk.local_time(a.start).format("%Y-%m-%d %H:%M").to_string(),
+                    appointment_type: a.appointment_type.clone(),
+                    outcome: a.outcome().unwrap_or(Outcome::NoShow),
+                    student_number: sn.clone(),
+                    name: name.clone(),
+                    client: c.id,
+                });
+            }
+        }
+        rows.push(Row::Heading(format!("Waivers in the last 28 days ({})", waivers.len())));
+        if waivers.is_empty() {
+            rows.push(Row::Nothing);
+        }
+        rows.extend(waivers.into_iter().map(Row::Waiver));
+        self.rows = rows;
+        Ok(())
+    }
+
+    fn line(&self, row: &Row, th: &Theme) -> Line<'static> {
+        match row {
+            Row::Heading(t) => Line::styled(t.clone(), th.title),
+            Row::Nothing => Line::styled("  none", th.dim),
+            Row::Unresolved(u) => Line::from(vec![
+                Span::styled(
+                    format!("{} ", SlotState::Unresolved.label()),
+                    SlotState::Unresolved.style(th),
+                ),
+                Span::raw(format!(
+                    "{} {} {} · {} {}",
+                    u.start, u.appointment_type, u.consultant, u.student_number, u.name
+                )),
+            ]),
+            Row::Flagged(f) => {
+                let marks: Vec<&str> = f
+                    .flags
+                    .iter()
+                    .map(|k| match k {
+                        FlagKind::BlockProposed => "⚑ block proposed",
+                        FlagKind::NoShowConcern => "⚑ no-show concern",
+                        FlagKind::WellbeingConcern => "⚑ wellbeing concern",
+                    })
+                    .collect();
+                let style = if f.flags.contains(&FlagKind::BlockProposed) {
+                    th.bad
+                } else {
+                    th.warn
+                };
+                Line::from(vec![
+                    Span::styled(marks.join(" · "), style),
+                    Span::raw(format!(" {} {} · {}", f.student_number, f.name, f.reason)),
+                ])
+            }
+            Row::Missed {
+                start,
+                appointment_type,
+                outcome,
+                ..
+            } => {
+                let s = SlotState::Settled(*outcome);
+                Line::from(vec![
+                    Span::raw("    "),
+                    Span::styled(s.label(), s.style(th)),
+                    Span::raw(format!(" {start} {appointment_type} (not waived)")),
+                ])
+            }
+            Row::Waiver(w) => Line::from(vec![
+                Span::styled("✓ waived ", th.good),
+                Span::raw(format!("{} {} · {}", local(self.tz, w.at), w.student_number, w.reason)),
+            ]),
+        }
+    }
+
+    /// `select`: settle an unresolved appointment, or open a client's notes.
+    fn choose(&mut self, cx: &mut Cx<'_>) {
+        let Some(row) = self.current().cloned() else { return };
+        let client = match row {
+            Row::Unresolved(u) => {
+                let label = format!("{} {} for {}", u.appointment_type, u.start, u.name);
+                self.mode = Mode::Outcome {
+                    booking: u.booking,
+                    label,
+                    selected: 0,
+                };
+                return;
+            }
+            Row::Flagged(f) => f.client,
+            Row::Missed { client, .. } => Some(client),
+            Row::Waiver(w) => cx.desk.client_by_student_number(&w.student_number).ok().map(|c| c.id),
+            Row::Heading(_) | Row::Nothing => None,
+        };
+        match client {
+            Some(id) => {
+                *cx.client = Some(id);
+                *cx.go_to = Some(PaneId::Notes);
+            }
+            None => cx.problem("that client's record could not be found"),
+        }
+    }
+
+    fn record(&mut self, outcome: Outcome, cx: &mut Cx<'_>) {
+        let Mode::Outcome { booking, label, .. } = &self.mode else {
+            return;
+        };
+        match cx.desk.record_outcome(booking, outcome) {
+            Ok(_) => {
+                cx.done(format!("Recorded {} for {label}.", outcome.code()));
+                self.mode = Mode::Browse;
+                self.load(cx);
+            }
+            Err(e) => cx.problem(e.to_string()),
+        }
+    }
+
+    /// Opens the reason field for an action on the selected row.
+    fn ask(&mut self, cmd: Command, cx: &mut Cx<'_>) {
+        let Some(row) = self.current().cloned() else {
+            return cx.problem("nothing selected");
+        };
+        let action = match (cmd, row) {
+            (Command::Waive, Row::Unresolved(u)) => Action::Waive {
+                label: format!("{} {} for {}", u.appointment_type, u.start, u.name),
+                booking: u.booking,
+                record_first: true,
+            },
+            (
+                Command::Waive,
+                Row::Missed {
+                    booking,
+                    start,
+                    appointment_type,
+                    name,
+                    ..
+                },
+            ) => Action::Waive {
+                label: format!("{appointment_type} {start} for {name}"),
+                booking,
+                record_first: false,
+            },
+            (Command::Waive, Row::Flagged(f)) => {
+                return cx.problem(format!(
+                    "choose one of {}'s no-shows listed under them, then waive it",
+                    f.name
+                ));
+            }
+            (Command::Waive, Row::Waiver(_)) => return cx.problem("that no-show is already waived"),
+            (
+                Command::ConfirmBlock | Command::DismissBlock,
+                Row::Missed {
+                    student_number, name, ..
+                },
+            ) => block_action(cmd, student_number, name),
+            (Command::ConfirmBlock | Command::DismissBlock, Row::Flagged(f)) => {
+                let proposed = f.flags.contains(&FlagKind::BlockProposed);
+                if cmd == Command::DismissBlock && !proposed {
+                    return cx.problem(format!(
+                        "no block is proposed for {}; there is nothing to dismiss",
+                        f.name
+                    ));
+                }
+                block_action(cmd, f.student_number, f.name)
+            }
+            (Command::Waive, _) => return cx.problem("waive applies to an unresolved appointment or a no-show row"),
+            _ => return cx.problem("choose a flagged client first (under “Over a no-show threshold”)"),
+        };
+        self.mode = Mode::Reason {
+            action,
+            input: Input::new(),
+        };
+    }
+
+    fn submit_reason(&mut self, cx: &mut Cx<'_>) {
+        let Mode::Reason { action, input } = &self.mode else {
+            return;
+        };
+        let reason = input.value().trim().to_string();
+        if reason.is_empty() {
+            let rule = if matches!(action, Action::Waive { .. }) {
+                "APPT-03"
+            } else {
+                "APPT-04"
+            };
+            return cx.problem(format!("a reason is required ({rule}); type it, or esc to cancel"));
+        }
+        let desk = cx.desk;
+        let result = match action {
+            Action::Waive {
+                booking,
+                label,
+                record_first,
+            } => {
+                let recorded = if *record_first {
+                    desk.record_outcome(booking, Outcome::NoShow).map(|_| ())
+                } else {
+                    Ok(())
+                };
+                match recorded {
+                    Ok(()) => desk.waive(booking, &reason).map_err(|e| match record_first {
+                        true => crate::desk::DeskError::Invalid(format!("recorded as a no-show, but not waived: {e}")),
+                        false => e,
+                    }),
+                    Err(e) => Err(e),
+                }
+                .map(|_| format!("Waived the no-show {label}: it no longer counts (APPT-03)."))
+            }
+            Action::Block { student_number, name } => {
+                desk.block_client(student_number, &reason, None).map(|c| match c.block {
+                    Some(b) => format!("{name} is blocked from booking until {} (APPT-04).", b.expires),
+                    None => format!("{name} is blocked from booking (APPT-04)."),
+                })
+            }
+            Action::Dismiss { student_number, name } => desk
+                .unblock_client(student_number, &reason)
+                .map(|_| format!("The proposed block on {name} is dismissed.")),
+        };
+        match result {
+            Ok(msg) => {
+                cx.done(msg);
+                self.mode = Mode::Browse;
+            }
+            Err(e) => {
+                cx.problem(e.to_string());
+                self.mode = Mode::Browse;
+            }
+        }
+        self.load(cx);
+    }
+
+    fn render_chart(&self, frame: &mut Frame<'_>, area: Rect, th: &Theme) {
+        let b = block("No-shows by week (DATA-08)", th, false);
+        let inner = b.inner(area);
+        frame.render_widget(b, area);
+        let max = self
+            .chart
+            .iter()
+            .filter_map(|w| match w.no_shows {
+                Cell::Count(n) => Some(n),
+                Cell::Suppressed(_) => None,
+            })
+            .max()
+            .unwrap_or(0)
+            .max(1);
+        let bar_room = (inner.width as usize).saturating_sub(7 + 1 + 5 + 8).max(1);
+        let mut lines = vec![Line::styled("w/c      no-shows (of due)", th.dim)];
+        for w in &self.chart {
+            let (bar, count) = match w.no_shows {
+                Cell::Count(n) => {
+                    let len = ((n as usize) * bar_room).div_ceil(max as usize);
+                    ("█".repeat(len), n.to_string())
+                }
+                // A suppressed count is text only: no bar whose length would give it away.
+                Cell::Suppressed(t) => (String::new(), format!("<{t}")),
+            };
+            lines.push(Line::from(vec![
+                Span::raw(format!("{} │", w.week_of.format("%d %b"))),
+                Span::styled(bar, th.warn),
+                Span::raw(format!(" {count}")),
+                Span::styled(format!(" of {}", w.held_or_missed), th.dim),
+            ]));
+        }
+        let threshold = self.chart.iter().find_map(|w| match w.no_shows {
+            Cell::Suppressed(t) => Some(t),
+            Cell::Count(_) => None,
+        });
+        if let Some(t) = threshold {
+            lines.push(Line::styled(format!("<{t}: between 1 and {}, hidden", t - 1), th.dim));
+        }
+        frame.render_widget(Paragraph::new(lines), inner);
+    }
+
+    fn render_mode(&self, frame: &mut Frame<'_>, area: Rect, th: &Theme) {
+        let (title, lines) = match &self.mode {
+            Mode::Browse => return,
+            Mode::Outcome { label, selected, .. } => {
+                let mut lines = vec![Line::styled(format!("How did {label} end?"), th.text)];
+                for (i, (o, key)) in OUTCOMES.iter().enumerate() {
+                    let s = SlotState::Settled(*o);
+                    let mark = if i == *selected { "> " } else { "  " };
+                    let style = if i == *selected { th.selected } else { s.style(th) };
+                    lines.push(Line::styled(format!("{mark}{key}  {}", s.label()), style));
+                }
+                lines.push(Line::styled("↑/↓ and enter, or the letter · esc closes", th.dim));
+                ("Record outcome", lines)
+            }
+            Mode::Reason { action, input } => {
+                let what = match action {
+                    Action::Waive {
+                        label,
+                        record_first: true,
+                        ..
+                    } => {
+                        format!("Record {label} as a no-show and waive it (APPT-03).")
+                    }
+                    Action::Waive { label, .. } => format!("Waive the no-show {label} (APPT-03)."),
+                    Action::Block { name, student_number } => {
+                        format!("Block {name} ({student_number}) from booking for the policy's block length (APPT-04).")
+                    }
+                    Action::Dismiss { name, student_number } => {
+                        format!("Dismiss the proposed block on {name} ({student_number}).")
+                    }
+                };
+                let lines = vec![
+                    Line::raw(what),
+                    input.line("Reason (required)", true, th),
+                    Line::styled("enter confirms · esc cancels", th.dim),
+                ];
+                ("Reason", lines)
+            }
+        };
+        let h = (lines.len() as u16 + 4).min(area.height);
+        let w = 70.min(area.width);
+        let r = Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h);
+        frame.render_widget(Clear, r);
+        frame.render_widget(
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .block(block(title, th, true)),
+            r,
+        );
+    }
+}
+
+/// The block action a command asks for.
+fn block_action(cmd: Command, student_number: String, name: String) -> Action {
+    if cmd == Command::ConfirmBlock {
+        Action::Block { student_number, name }
+    } else {
+        Action::Dismiss { student_number, name }
+    }
+}
+
+/// One row per client, flags merged (a client may carry both no-show flags).
+fn merge_flags(list: Vec<FlaggedClient>) -> Vec<Flagged> {
+    let mut out: Vec<Flagged> = Vec::new();
+    for f in list {
+        match out.iter_mut().find(|o| o.student_number == f.student_number) {
+            Some(o) => o.flags.push(f.flag),
+            None => out.push(Flagged {
+                student_number: f.student_number,
+                name: f.name,
+                client: None,
+                flags: vec![f.flag],
+                reason: f.reason,
+            }),
+        }
+    }
+    out
+}
+
+impl Pane for TriagePane {
+    fn id(&self) -> PaneId {
+        PaneId::Triage
+    }
+
+    fn typing(&self) -> bool {
+        matches!(self.mode, Mode::Reason { .. })
+    }
+
+    fn shown(&mut self, cx: &mut Cx<'_>) {
+        self.allowed = cx.desk.may(Permission::SupervisorReports);
+        self.load(cx);
+    }
+
+    fn command(&mut self, cmd: Command, cx: &mut Cx<'_>) -> bool {
+        if !self.allowed {
+            return false;
+        }
+        if cmd == Command::Back {
+            self.mode = Mode::Browse;
+            return true;
+        }
+        match &mut self.mode {
+            Mode::Outcome { selected, .. } => {
+                if is_movement(cmd) {
+                    *selected = move_selection(*selected, OUTCOMES.len(), cmd, OUTCOMES.len());
+                } else if cmd == Command::Select {
+                    let o = OUTCOMES[(*selected).min(OUTCOMES.len() - 1)].0;
+                    self.record(o, cx);
+                } else {
+                    return false;
+                }
+                return true;
+            }
+            Mode::Reason { .. } => {
+                if cmd == Command::Select {
+                    self.submit_reason(cx);
+                }
+                return true;
+            }
+            Mode::Browse => {}
+        }
+        if is_movement(cmd) {
+            let page = self.list_area.height.saturating_sub(2) as usize;
+            self.selected = move_selection(self.selected, self.selectable().len(), cmd, page);
+            return true;
+        }
+        match cmd {
+            Command::Select => self.choose(cx),
+            Command::Waive | Command::ConfirmBlock | Command::DismissBlock => self.ask(cmd, cx),
+            Command::Refresh => self.load(cx),
+            _ => return false,
+        }
+        true
+    }
+
+    fn key(&mut self, key: &KeyEvent, cx: &mut Cx<'_>) -> bool {
+        match &mut self.mode {
+            Mode::Reason { input, .. } => {
+                input.handle(key);
+                true
+            }
+            Mode::Outcome { .. } => {
+                let KeyCode::Char(c) = key.code else { return false };
+                match OUTCOMES.iter().find(|(_, k)| *k == c.to_ascii_lowercase()) {
+                    Some((o, _)) => {
+                        self.record(*o, cx);
+                        true
+                    }
+                    None => false,
+                }
+            }
+            Mode::Browse => false,
+        }
+    }
+
+    fn click(&mut self, column: u16, row: u16, _cx: &mut Cx<'_>) {
+        let a = self.list_area;
+        if !matches!(self.mode, Mode::Browse) || column < a.x || column >= a.x + a.width || row <= a.y {
+            return;
+        }
+        let visible = a.height.saturating_sub(2) as usize;
+        let offset = self.selected_row().map_or(0, |s| (s + 1).saturating_sub(visible));
+        let i = (row - a.y - 1) as usize + offset;
+        if (row - a.y - 1) as usize >= visible {
+            return;
+        }
+        if let Some(pos) = self.selectable().iter().position(|&r| r == i) {
+            self.selected = pos;
+        }
+    }
+
+    fn render(&mut self, frame: &mut Frame<'_>, area: Rect, th: &Theme) {
+        if !self.allowed {
+            let text = vec![
+                Line::styled("Triage is for supervisors", th.title),
+                Line::styled(
+                    "Unresolved outcomes, no-show flags and blocks are settled by a supervisor.",
+                    th.dim,
+                ),
+            ];
+            frame.render_widget(Paragraph::new(text).block(block("Triage", th, false)), area);
+            return;
+        }
+        let [left, right] = Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(area);
+        self.list_area = Rect::new(left.x - area.x, left.y - area.y, left.width, left.height);
+        let lines: Vec<Line<'static>> = self.rows.iter().map(|r| self.line(r, th)).collect();
+        let title = "Triage: select · waive · confirm-block · dismiss-block";
+        list(
+            frame,
+            left,
+            lines,
+            self.selected_row(),
+            block(title, th, matches!(self.mode, Mode::Browse)),
+            th,
+        );
+        self.render_chart(frame, right, th);
+        self.render_mode(frame, area, th);
+    }
+
+    fn featured(&self) -> &'static [Command] {
+        &[
+            Command::Select,
+            Command::Waive,
+            Command::ConfirmBlock,
+            Command::DismissBlock,
+            Command::Refresh,
+            Command::Help,
+        ]
+    }
+}

@@ -1,0 +1,353 @@
+//! The real binary in a pseudo-terminal, its screen read back through a VT100 parser: the
+//! moments a person goes through, keyboard only.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command as Cli;
+use portable_pty::{native_pty_system, Child, CommandBuilder, MasterPty, PtySize};
+use predicates::prelude::*;
+
+const ADMIN_PW: &str = "admin-password-1";
+const ROWS: u16 = 40;
+const COLS: u16 = 140;
+
+struct Screen {
+    parser: Arc<Mutex<vt100::Parser>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn Child + Send + Sync>,
+    _master: Box<dyn MasterPty + Send>,
+}
+
+impl Screen {
+    fn start(data: &Path) -> Screen {
+        let pty = native_pty_system();
+        let pair = pty
+            .openpty(PtySize {
+                rows: ROWS,
+                cols: COLS,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("a pseudo-terminal");
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_careerdesk"));
+        cmd.env_clear();
+        cmd.env("PATH", std::env::var("PATH").unwrap_or_default());
+        cmd.env("HOME", data);
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("CAREERDESK_DATA_DIR", data);
+        cmd.cwd(data);
+        let child = pair.slave.spawn_command(cmd).expect("the binary starts");
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().expect("reader");
+        let writer = pair.master.take_writer().expect("writer");
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(
+            std::num::NonZeroU16::new(ROWS).unwrap(),
+            std::num::NonZeroU16::new(COLS).unwrap(),
+            0,
+        )));
+        let p = parser.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                p.lock().unwrap().process(&buf[..n]);
+            }
+        });
+        Screen {
+            parser,
+            writer,
+            child,
+            _master: pair.master,
+        }
+    }
+
+    fn text(&self) -> String {
+        self.parser.lock().unwrap().screen().contents()
+    }
+
+    /// Waits until the screen shows `what`, failing with the screen's text after 20 s.
+    fn wait_for(&self, what: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if self.text().contains(what) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("the screen never showed {what:?}; it shows:\n{}", self.text());
+    }
+
+    fn send(&mut self, keys: &str) {
+        self.writer.write_all(keys.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+        // Let the app read each burst on its own (a lone ESC is only a key when nothing follows).
+        std::thread::sleep(Duration::from_millis(120));
+    }
+
+    fn type_text(&mut self, text: &str) {
+        for c in text.chars() {
+            self.writer.write_all(c.to_string().as_bytes()).unwrap();
+        }
+        self.writer.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(120));
+    }
+
+    /// Waits for the program to end by itself.
+    fn wait_exit(&mut self) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        false
+    }
+}
+
+impl Drop for Screen {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+const TAB: &str = "\t";
+const ENTER: &str = "\r";
+const ESC: &str = "\x1b";
+const DOWN: &str = "\x1b[B";
+const CTRL_S: &str = "\x13";
+const CTRL_L: &str = "\x0c";
+
+fn cli(data: &Path) -> Cli {
+    let mut c = Cli::cargo_bin("careerdesk").unwrap();
+    c.env("CAREERDESK_DATA_DIR", data)
+        .env("HOME", data)
+        .env("CAREERDESK_PASSWORD", ADMIN_PW)
+        .env_remove("CAREERDESK_OPERATOR");
+    c
+}
+
+/// A store made with the CLI: the admin, a consultant and one client with free guidance slots.
+fn store_with_a_client(data: &Path) {
+    cli(data)
+        .args(["init", "--policy", "standard", "--admin", "admin"])
+        .assert()
+        .success();
+    cli(data)
+        .args([
+            "--as",
+            "admin",
+            "client",
+            "add",
+            "--student-number",
+            "10234567",
+            "--name",
+            "Zephyrine Quarrington",
+        ])
+        .args([
+            "--email",
+            "zq@student.example.ac.uk",
+            "--programme",
+            "BSc Physics",
+            "--level",
+            "ug",
+            "--status",
+            "student",
+        ])
+        .assert()
+        .success();
+    cli(data)
+        .args([
+            "--as",
+            "admin",
+            "operator",
+            "add",
+            "cons1",
+            "--name",
+            "Casey Consultant",
+            "--role",
+            "consultant",
+        ])
+        .args(["--trained", "2026-01-05", "--password-stdin"])
+        .write_stdin("consultant-pw-1\n")
+        .assert()
+        .success();
+    // Free guidance slots over the coming days, well away from any time now.
+    let today = chrono::Local::now().date_naive();
+    for d in 3..=5 {
+        let day = today + chrono::Duration::days(d);
+        cli(data)
+            .args([
+                "--as",
+                "admin",
+                "slot",
+                "add",
+                "--consultant",
+                "cons1",
+                "--type",
+                "guidance",
+            ])
+            .args(["--at", &format!("{day} 10:00")])
+            .assert()
+            .success();
+    }
+}
+
+fn sign_in(s: &mut Screen, login: &str, password: &str) {
+    s.wait_for("sign in");
+    s.type_text(login);
+    s.send(ENTER);
+    s.type_text(password);
+    s.send(ENTER);
+}
+
+#[test]
+fn first_run_setup_creates_the_store_and_opens_the_desk() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut s = Screen::start(tmp.path());
+    s.wait_for("First-run set-up");
+    s.type_text("Alex Admin");
+    s.send(TAB);
+    s.type_text(ADMIN_PW);
+    s.send(TAB);
+    s.type_text(ADMIN_PW);
+    s.send(TAB); // policy: keep the first example
+    s.send(TAB); // demo data: 500 clients
+    s.send(ENTER);
+    s.wait_for("Client lookup");
+    s.wait_for("demo clients loaded");
+    s.wait_for("admin (admin)");
+    s.send(ESC); // leave the search box
+    s.send("q");
+    assert!(s.wait_exit(), "q quits");
+    assert!(tmp.path().join("store").exists());
+    assert!(tmp.path().join("policy.toml").exists());
+}
+
+#[test]
+fn sign_in_find_by_three_letters_book_write_a_note_lock_and_unlock() {
+    let tmp = tempfile::tempdir().unwrap();
+    store_with_a_client(tmp.path());
+    let mut s = Screen::start(tmp.path());
+    sign_in(&mut s, "admin", ADMIN_PW);
+    s.wait_for("Client lookup");
+    s.type_text("zep");
+    s.wait_for("Zephyrine Quarrington");
+    s.send(ENTER);
+    s.wait_for("May book");
+    s.wait_for("✓ may book Careers guidance");
+    s.send("b");
+    s.wait_for("Book: choose a type");
+    s.send(ENTER); // guidance is listed first
+    s.wait_for("choose a free slot");
+    s.send(ENTER);
+    s.wait_for("Booked guidance");
+    // Notes: the new booking is the client's first row.
+    s.send("3");
+    s.wait_for("Appointments and notes");
+    s.send("w");
+    s.wait_for("ctrl-s saves");
+    s.type_text("Talked through graduate schemes in physics.");
+    s.send(CTRL_S);
+    s.wait_for("Note saved (confidential setting)");
+    s.wait_for("✎ note · confidential");
+    // Lock, and only the same operator's password opens it.
+    s.send(CTRL_L);
+    s.wait_for("Screen locked");
+    assert!(
+        !s.text().contains("Zephyrine"),
+        "nothing of the client shows behind the lock"
+    );
+    s.type_text("not-the-password");
+    s.send(ENTER);
+    s.wait_for("wrong password");
+    s.type_text(ADMIN_PW);
+    s.send(ENTER);
+    s.wait_for("Unlocked");
+    s.wait_for("Zephyrine Quarrington");
+    s.send("q");
+    assert!(s.wait_exit());
+    // The booking and the note are really in the store.
+    cli(tmp.path())
+        .args(["--as", "admin", "audit", "--last", "30"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("note written").and(predicates::str::contains("booked guidance")));
+}
+
+#[test]
+fn a_wrong_password_is_refused_on_the_sign_in_screen() {
+    let tmp = tempfile::tempdir().unwrap();
+    store_with_a_client(tmp.path());
+    let mut s = Screen::start(tmp.path());
+    sign_in(&mut s, "admin", "wrong-password-1");
+    s.wait_for("sign-in refused");
+    s.type_text(ADMIN_PW); // focus stays on the password, which was cleared
+    s.send(ENTER);
+    s.wait_for("Client lookup");
+    s.send(ESC);
+    s.send("q");
+    assert!(s.wait_exit());
+}
+
+#[test]
+fn a_user_keymap_rebinds_a_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    store_with_a_client(tmp.path());
+    std::fs::create_dir_all(tmp.path().join("config")).unwrap();
+    std::fs::write(
+        tmp.path().join("config/keymap.toml"),
+        "[global]\n\"q\" = \"none\"\n\"ctrl-q\" = \"quit\"\n",
+    )
+    .unwrap();
+    let mut s = Screen::start(tmp.path());
+    sign_in(&mut s, "admin", ADMIN_PW);
+    s.wait_for("Client lookup");
+    s.send(ESC); // leave the search box so letters are commands
+    s.send("q");
+    std::thread::sleep(Duration::from_millis(400));
+    assert!(s.child.try_wait().unwrap().is_none(), "q no longer quits");
+    s.send("\x11"); // ctrl-q
+    assert!(s.wait_exit(), "ctrl-q quits");
+}
+
+#[test]
+fn a_broken_keymap_is_reported_and_the_defaults_are_used() {
+    let tmp = tempfile::tempdir().unwrap();
+    store_with_a_client(tmp.path());
+    std::fs::create_dir_all(tmp.path().join("config")).unwrap();
+    std::fs::write(
+        tmp.path().join("config/keymap.toml"),
+        "[global]\n\"ctrl-\" = \"quit\"\n",
+    )
+    .unwrap();
+    let mut s = Screen::start(tmp.path());
+    sign_in(&mut s, "admin", ADMIN_PW);
+    s.wait_for("Your keymap was not loaded");
+    s.wait_for("keymap.toml:2");
+    s.send(ESC);
+    s.send("q");
+    assert!(s.wait_exit(), "the default q still quits");
+}
+
+#[test]
+fn the_help_overlay_lists_the_active_keys() {
+    let tmp = tempfile::tempdir().unwrap();
+    store_with_a_client(tmp.path());
+    let mut s = Screen::start(tmp.path());
+    sign_in(&mut s, "admin", ADMIN_PW);
+    s.wait_for("Client lookup");
+    s.send(ESC);
+    s.send("?");
+    s.wait_for("Keys");
+    s.wait_for("queue-add");
+    s.send(ESC);
+    s.send(DOWN);
+    s.send("q");
+    assert!(s.wait_exit());
+}
