@@ -53,6 +53,31 @@ fn benches(c: &mut Criterion) {
         })
     });
 
+    // Booking with every check, durable: fresh clients (no history) into free future slots.
+    let free: Vec<_> = ["guidance", "applications", "drop-in"]
+        .iter()
+        .flat_map(|t| desk.free_slots(t, 28, 100_000).expect("free slots"))
+        .collect();
+    let fresh: Vec<_> = (0..free.len().min(5_000) as u64)
+        .map(|j| desk.add_client(&client(1_000_000 + j)).expect("client"))
+        .collect();
+    // Each slot can be booked once, so this is timed by hand: every booking succeeds.
+    let mut times: Vec<std::time::Duration> = Vec::with_capacity(fresh.len());
+    for (cl, slot) in fresh.iter().zip(&free) {
+        let t = std::time::Instant::now();
+        desk.book_slot(cl, slot, desk.now()).expect("booking");
+        times.push(t.elapsed());
+    }
+    times.sort();
+    let pct = |p: f64| times[((times.len() as f64 * p) as usize).min(times.len() - 1)];
+    eprintln!(
+        "durable_booking_with_checks/{n}_clients: {} bookings, p50 {:?}, p99 {:?}, max {:?}",
+        times.len(),
+        pct(0.5),
+        pct(0.99),
+        times[times.len() - 1]
+    );
+
     let mut g = c.benchmark_group("directory");
     g.bench_function(format!("find_3_letters/{n}_clients"), |b| {
         b.iter(|| black_box(desk.find_clients("ais", 50).expect("find").len()))

@@ -519,3 +519,36 @@ fn drop_in_queue_checks_in_by_card_estimates_waits_and_calls_in_order() {
         "from the measured 6-minute service"
     );
 }
+
+#[test]
+fn appt_08_online_appointments_are_not_recorded_without_permission() {
+    let w = world();
+    w.admin
+        .add_slot(&NewSlot {
+            consultant: "cons1".into(),
+            appointment_type: "guidance".into(),
+            at: "2026-12-01 10:00".into(),
+            minutes: None,
+            location: Some("online".into()),
+        })
+        .unwrap();
+    let a = w.book(&w.admin, "10000001", "guidance", "2026-12-01 10:00").unwrap();
+    assert_eq!(
+        a.recording_consent,
+        careerdesk::domain::appointment::RecordingConsent::NotGiven
+    );
+    let given = w.admin.set_recording_consent(&a.id.to_string(), true).unwrap();
+    assert_eq!(
+        given.recording_consent,
+        careerdesk::domain::appointment::RecordingConsent::Given
+    );
+    // In-person appointments are never recorded, so there is nothing to consent to.
+    let b = w.slot_and_book("10000002", "guidance", "2026-12-02 10:00");
+    assert_eq!(
+        w.admin
+            .set_recording_consent(&b.id.to_string(), true)
+            .unwrap_err()
+            .exit_code(),
+        2
+    );
+}

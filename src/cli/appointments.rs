@@ -21,6 +21,7 @@ fn booking_json(desk: &Desk, a: &Appointment) -> serde_json::Value {
         "location": a.location,
         "state": match a.outcome() { Some(o) => o.code(), None => "booked" },
         "waived": a.waiver.is_some(),
+        "recording_consent": matches!(a.recording_consent, crate::domain::appointment::RecordingConsent::Given),
     })
 }
 
@@ -157,6 +158,15 @@ pub fn settle(format: Format, desk: &Desk, cmd: &super::Command) -> Result<(), D
             (a, verb)
         }
         C::CheckIn { booking } => (desk.check_in(booking)?, "checked in"),
+        C::RecordingConsent { booking, consent } => {
+            let given = consent == "given";
+            let verb = if given {
+                "recording permitted for"
+            } else {
+                "no recording for"
+            };
+            (desk.set_recording_consent(booking, given)?, verb)
+        }
         C::Outcome { booking, outcome } => {
             let o = match outcome.as_str() {
                 "attended" => Outcome::Attended,

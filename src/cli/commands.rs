@@ -64,9 +64,11 @@ fn dispatch(cli: &Cli, paths: &Paths) -> Result<(), DeskError> {
         Command::Audit(args) => audit(cli, paths, args),
         Command::Slot(cmd) => appointments::slot(cli.format, &sign_in(cli, paths)?, cmd),
         Command::Book(args) => appointments::book(cli.format, &sign_in(cli, paths)?, args),
-        Command::Cancel { .. } | Command::CheckIn { .. } | Command::Outcome { .. } | Command::Waive { .. } => {
-            appointments::settle(cli.format, &sign_in(cli, paths)?, command)
-        }
+        Command::Cancel { .. }
+        | Command::CheckIn { .. }
+        | Command::RecordingConsent { .. }
+        | Command::Outcome { .. }
+        | Command::Waive { .. } => appointments::settle(cli.format, &sign_in(cli, paths)?, command),
         Command::Block { client, reason, until } => {
             let desk = sign_in(cli, paths)?;
             let c = desk.block_client(client, reason, until.as_deref())?;

@@ -61,6 +61,14 @@ pub enum Command {
         /// Booking id.
         booking: String,
     },
+    /// Record whether the client allows an online appointment to be recorded (default: no).
+    RecordingConsent {
+        /// Booking id.
+        booking: String,
+        /// given or not-given.
+        #[arg(value_parser = ["given", "not-given"])]
+        consent: String,
+    },
     /// Mark a booked client as arrived.
     CheckIn {
         /// Booking id.

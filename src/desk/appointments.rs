@@ -385,6 +385,35 @@ impl Desk {
         Ok(new)
     }
 
+    /// Records whether the client allows an online appointment to be recorded (APPT-08); the
+    /// default is no permission. Only online appointments carry it.
+    pub fn set_recording_consent(&self, booking: &str, given: bool) -> Result<Appointment, DeskError> {
+        self.require(Permission::Book)?;
+        let old = self.appointment(booking)?;
+        if !self.policy.location(&old.location).is_some_and(|l| l.online) {
+            return Err(DeskError::Invalid(format!(
+                "booking {} is not online; only online appointments are ever recorded",
+                old.id
+            )));
+        }
+        let mut new = old.clone();
+        new.recording_consent = if given {
+            RecordingConsent::Given
+        } else {
+            RecordingConsent::NotGiven
+        };
+        let mut ws = WriteSet::new();
+        ws.put(&self.store, Some(&old), &new);
+        let what = if given {
+            "recording permitted by the client"
+        } else {
+            "recording not permitted"
+        };
+        ws.audit(self.audit(AuditAction::Update, appt_ref(new.id), what.into()));
+        self.commit(ws)?;
+        Ok(new)
+    }
+
     /// Marks the client as arrived.
     pub fn check_in(&self, booking: &str) -> Result<Appointment, DeskError> {
         self.require(Permission::Book)?;

@@ -50,7 +50,8 @@ pub struct Main {
     palette: Option<Palette>,
     outbox: OutboxCounts,
     outbox_checked: Instant,
-    last_input: Instant,
+    /// When the operator last touched a key or the mouse, by the desk's clock.
+    last_input: chrono::DateTime<chrono::Utc>,
     body: Rect,
     tabs: Vec<(Rect, usize)>,
 }
@@ -223,6 +224,7 @@ impl App {
     }
 
     fn open_main(&mut self, desk: Desk) -> Box<Main> {
+        let now = desk.now();
         let directory = desk.build_directory().map(|d| d.entries().to_vec()).unwrap_or_default();
         let mut main = Box::new(Main {
             panes: panes::all(&desk, directory),
@@ -234,7 +236,7 @@ impl App {
             palette: None,
             outbox: OutboxCounts::default(),
             outbox_checked: Instant::now(),
-            last_input: Instant::now(),
+            last_input: now,
             body: Rect::default(),
             tabs: Vec::new(),
         });
@@ -258,8 +260,8 @@ impl App {
     fn main(&mut self, mut m: Box<Main>, event: Event) -> Screen {
         match event {
             Event::Tick => {
-                let idle = Duration::from_secs(u64::from(m.desk.policy().security.idle_lock_minutes) * 60);
-                if m.last_input.elapsed() >= idle {
+                let idle = chrono::Duration::minutes(i64::from(m.desk.policy().security.idle_lock_minutes));
+                if m.desk.now() - m.last_input >= idle {
                     return self.lock(m);
                 }
                 if m.outbox_checked.elapsed() >= Duration::from_secs(30) {
@@ -270,12 +272,12 @@ impl App {
             }
             Event::Resize(..) => Screen::Main(m),
             Event::Mouse(mouse) => {
-                m.last_input = Instant::now();
+                m.last_input = m.desk.now();
                 m.mouse(mouse);
                 Screen::Main(m)
             }
             Event::Key(key) => {
-                m.last_input = Instant::now();
+                m.last_input = m.desk.now();
                 match self.main_key(&mut m, &key) {
                     Some(Command::Lock) => self.lock(m),
                     Some(Command::SignOut) => self.sign_out(m),
@@ -368,7 +370,7 @@ impl App {
             LockInput::SignOut => self.sign_out(m),
             LockInput::Unlock => match m.desk.verify_password(form.password.value()) {
                 Ok(true) => {
-                    m.last_input = Instant::now();
+                    m.last_input = m.desk.now();
                     m.notice = Some(Notice::Done("Unlocked.".into()));
                     Screen::Main(m)
                 }

@@ -8,7 +8,7 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str, Utf32String};
 
 use crate::desk::DirectoryEntry;
@@ -116,6 +116,10 @@ impl ClientIndex {
 
     /// The best `limit` entries for `query`, best first: an exact student number first, then
     /// by fuzzy score, ties by name. An empty query matches nothing.
+    ///
+    /// Every candidate is scored with nucleo's linear (greedy) matcher, which accepts exactly
+    /// the same entries as its optimal one; the best few hundred are then scored optimally for
+    /// the final order.
     pub fn search(&mut self, query: &str, limit: usize) -> Vec<&DirectoryEntry> {
         let pattern = pattern(query);
         if pattern.atoms.is_empty() || limit == 0 {
@@ -133,57 +137,71 @@ impl ClientIndex {
             }
             self.history.pop();
         }
-        let exact = query.trim();
-        let reuse = matches!(self.history.last(), Some((prev, _)) if prev == query);
+        let ClientIndex {
+            entries,
+            haystacks,
+            name_pos,
+            by_name,
+            matchers,
+            history,
+        } = self;
+        let Some(probe) = matchers.first_mut() else {
+            return Vec::new();
+        };
+        let scorer = Scorer::new(&pattern, query.trim(), haystacks, entries, probe);
+        let reuse = matches!(history.last(), Some((prev, _)) if prev == query);
         if !reuse {
-            let ClientIndex {
-                entries,
-                haystacks,
-                matchers,
-                history,
-                ..
-            } = self;
             let hits = match history.last() {
-                Some((_, prev)) => score(matchers, haystacks, entries, &pattern, exact, Candidates::Some(prev)),
-                None => score(
-                    matchers,
-                    haystacks,
-                    entries,
-                    &pattern,
-                    exact,
-                    Candidates::All(entries.len()),
-                ),
+                Some((_, prev)) => scorer.score(matchers, Candidates::Some(prev)),
+                None => scorer.score(matchers, Candidates::All(entries.len())),
             };
             if history.len() == MAX_HISTORY {
                 history.remove(0);
             }
             history.push((query.to_string(), hits));
         }
-        let Some((_, hits)) = self.history.last() else {
+        let Some((_, hits)) = history.last() else {
             return Vec::new();
         };
-        self.top(hits, limit).into_iter().map(|i| &self.entries[i]).collect()
-    }
-
-    /// The indices of the best `limit` hits, best first.
-    fn top(&self, hits: &[Hit], limit: usize) -> Vec<usize> {
-        // One u64 per hit orders by rank, then by name: higher is better.
-        let key = |h: &Hit| (u64::from(h.rank) << 32) | u64::from(u32::MAX - self.name_pos[h.index as usize]);
-        let mut heap: BinaryHeap<Reverse<u64>> = BinaryHeap::with_capacity(limit.min(hits.len()) + 1);
-        for h in hits {
-            let k = key(h);
-            if heap.len() < limit {
-                heap.push(Reverse(k));
-            } else if heap.peek().is_some_and(|Reverse(worst)| k > *worst) {
-                heap.pop();
-                heap.push(Reverse(k));
-            }
-        }
-        heap.into_sorted_vec()
+        let shortlist = top(hits.iter().copied(), name_pos, by_name, limit.saturating_mul(4).max(RERANK));
+        let Some(matcher) = matchers.first_mut() else {
+            return Vec::new();
+        };
+        let rescored = shortlist.into_iter().map(|h| Hit {
+            index: h.index,
+            rank: scorer.optimal(h.index as usize, matcher).unwrap_or(h.rank),
+        });
+        top(rescored, name_pos, by_name, limit)
             .into_iter()
-            .map(|Reverse(k)| self.by_name[(u32::MAX - k as u32) as usize] as usize)
+            .map(|h| &self.entries[h.index as usize])
             .collect()
     }
+}
+
+/// How many of the greedy matcher's best hits are scored again optimally.
+const RERANK: usize = 256;
+
+/// The best `limit` hits, best first: by rank, then by name.
+fn top(hits: impl Iterator<Item = Hit>, name_pos: &[u32], by_name: &[u32], limit: usize) -> Vec<Hit> {
+    // One u64 per hit orders by rank, then by name: higher is better.
+    let key = |h: Hit| (u64::from(h.rank) << 32) | u64::from(u32::MAX - name_pos[h.index as usize]);
+    let mut heap: BinaryHeap<Reverse<u64>> = BinaryHeap::with_capacity(limit.min(4096) + 1);
+    for h in hits {
+        let k = key(h);
+        if heap.len() < limit {
+            heap.push(Reverse(k));
+        } else if heap.peek().is_some_and(|Reverse(worst)| k > *worst) {
+            heap.pop();
+            heap.push(Reverse(k));
+        }
+    }
+    heap.into_sorted_vec()
+        .into_iter()
+        .map(|Reverse(k)| Hit {
+            index: by_name[(u32::MAX - k as u32) as usize],
+            rank: (k >> 32) as u32,
+        })
+        .collect()
 }
 
 /// What to score: every entry, or the hits of an earlier query.
@@ -202,79 +220,129 @@ impl Candidates<'_> {
     }
 }
 
-/// Scores the candidates, on several threads when there are many; hits keep index order.
-fn score(
-    matchers: &mut [Matcher],
-    haystacks: &[Utf32String],
-    entries: &[DirectoryEntry],
-    pattern: &Pattern,
-    exact: &str,
-    candidates: Candidates<'_>,
-) -> Vec<Hit> {
-    let n = candidates.len();
-    let threads = if n > PARALLEL_THRESHOLD { matchers.len() } else { 1 };
-    let chunk = n.div_ceil(threads.max(1));
-    let run = |m: &mut Matcher, range: std::ops::Range<usize>| -> Vec<Hit> {
-        match candidates {
-            Candidates::All(_) => score_all(m, haystacks, entries, pattern, exact, range.map(|i| i as u32)),
-            Candidates::Some(hits) => score_all(
-                m,
-                haystacks,
-                entries,
-                pattern,
-                exact,
-                hits[range].iter().map(|h| h.index),
-            ),
-        }
-    };
-    if threads <= 1 {
-        return matchers.first_mut().map_or_else(Vec::new, |m| run(m, 0..n));
-    }
-    std::thread::scope(|s| {
-        let handles: Vec<_> = matchers
-            .iter_mut()
-            .take(threads)
-            .enumerate()
-            .map(|(t, m)| {
-                let range = (t * chunk).min(n)..((t + 1) * chunk).min(n);
-                let run = &run;
-                s.spawn(move || run(m, range))
-            })
-            .collect();
-        let mut out = Vec::new();
-        for h in handles {
-            match h.join() {
-                Ok(part) => out.extend(part),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        out
-    })
+/// Scores one query against entries.
+struct Scorer<'a> {
+    pattern: &'a Pattern,
+    /// Per atom, for a positive fuzzy atom: the (ignore case, normalise) settings to match it
+    /// greedily with. Other atoms are matched as the pattern would.
+    greedy: Vec<Option<(bool, bool)>>,
+    /// The trimmed query, compared with student numbers.
+    exact: &'a str,
+    haystacks: &'a [Utf32String],
+    entries: &'a [DirectoryEntry],
 }
 
-/// Scores `indices` with one matcher.
-fn score_all(
-    matcher: &mut Matcher,
-    haystacks: &[Utf32String],
-    entries: &[DirectoryEntry],
-    pattern: &Pattern,
-    exact: &str,
-    indices: impl Iterator<Item = u32>,
-) -> Vec<Hit> {
-    const EXACT: u32 = 1 << 31;
-    let mut out = Vec::new();
-    for index in indices {
-        let i = index as usize;
-        let Some(score) = pattern.score(haystacks[i].slice(..), matcher) else {
-            continue;
-        };
+/// Set in a rank when the query is the entry's student number.
+const EXACT: u32 = 1 << 31;
+
+impl<'a> Scorer<'a> {
+    fn new(
+        pattern: &'a Pattern,
+        exact: &'a str,
+        haystacks: &'a [Utf32String],
+        entries: &'a [DirectoryEntry],
+        probe: &mut Matcher,
+    ) -> Self {
+        let greedy = pattern
+            .atoms
+            .iter()
+            .map(|atom| {
+                if atom.negative || atom.kind != AtomKind::Fuzzy {
+                    return None;
+                }
+                // `Atom::score` first applies the atom's smart case and normalisation to the
+                // matcher; against an empty text that is all it does.
+                let _ = atom.score(Utf32Str::Ascii(&[]), probe);
+                Some((probe.config.ignore_case, probe.config.normalize))
+            })
+            .collect();
+        Scorer {
+            pattern,
+            greedy,
+            exact,
+            haystacks,
+            entries,
+        }
+    }
+
+    /// The rank for a score: the exact-student-number bit, then the score.
+    fn rank(&self, index: usize, score: u32) -> u32 {
         let mut rank = score.min(EXACT - 1);
-        if !exact.is_empty() && entries[i].student_number.eq_ignore_ascii_case(exact) {
+        if !self.exact.is_empty() && self.entries[index].student_number.eq_ignore_ascii_case(self.exact) {
             rank |= EXACT;
         }
-        out.push(Hit { index, rank });
+        rank
     }
-    out
+
+    /// The greedy (linear-time) rank, or `None` if the entry does not match.
+    fn greedy(&self, index: usize, matcher: &mut Matcher) -> Option<u32> {
+        let text = self.haystacks[index].slice(..);
+        let mut total = 0u32;
+        for (atom, greedy) in self.pattern.atoms.iter().zip(&self.greedy) {
+            let score = match *greedy {
+                Some((ignore_case, normalize)) => {
+                    matcher.config.ignore_case = ignore_case;
+                    matcher.config.normalize = normalize;
+                    matcher.fuzzy_match_greedy(text, atom.needle_text())?
+                }
+                None => atom.score(text, matcher)?,
+            };
+            total = total.saturating_add(u32::from(score));
+        }
+        Some(self.rank(index, total))
+    }
+
+    /// The optimal rank, or `None` if the entry does not match.
+    fn optimal(&self, index: usize, matcher: &mut Matcher) -> Option<u32> {
+        let score = self.pattern.score(self.haystacks[index].slice(..), matcher)?;
+        Some(self.rank(index, score))
+    }
+
+    /// Scores `indices` greedily with one matcher.
+    fn score_indices(&self, matcher: &mut Matcher, indices: impl Iterator<Item = u32>) -> Vec<Hit> {
+        indices
+            .filter_map(|index| {
+                self.greedy(index as usize, matcher)
+                    .map(|rank| Hit { index, rank })
+            })
+            .collect()
+    }
+
+    /// Scores the candidates, on several threads when there are many; hits keep index order.
+    fn score(&self, matchers: &mut [Matcher], candidates: Candidates<'_>) -> Vec<Hit> {
+        let n = candidates.len();
+        let threads = if n > PARALLEL_THRESHOLD { matchers.len() } else { 1 };
+        let chunk = n.div_ceil(threads.max(1));
+        let run = |m: &mut Matcher, range: std::ops::Range<usize>| -> Vec<Hit> {
+            match candidates {
+                Candidates::All(_) => self.score_indices(m, range.map(|i| i as u32)),
+                Candidates::Some(hits) => self.score_indices(m, hits[range].iter().map(|h| h.index)),
+            }
+        };
+        if threads <= 1 {
+            return matchers.first_mut().map_or_else(Vec::new, |m| run(m, 0..n));
+        }
+        std::thread::scope(|s| {
+            let handles: Vec<_> = matchers
+                .iter_mut()
+                .take(threads)
+                .enumerate()
+                .map(|(t, m)| {
+                    let range = (t * chunk).min(n)..((t + 1) * chunk).min(n);
+                    let run = &run;
+                    s.spawn(move || run(m, range))
+                })
+                .collect();
+            let mut out = Vec::with_capacity(n);
+            for h in handles {
+                match h.join() {
+                    Ok(part) => out.extend(part),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+            out
+        })
+    }
 }
 
 /// The palette's ranking: indices of `items` whose "name description" matches `query`, best

@@ -123,9 +123,15 @@ impl EmployersPane {
         }
     }
 
-    fn row(&self, e: &Employer, th: &Theme) -> Line<'static> {
+    /// A list row; when `width` is too narrow for the full mark, "★ owner" or "◇ multi-owner".
+    fn row(&self, e: &Employer, width: usize, th: &Theme) -> Line<'static> {
         let mut spans = vec![Span::raw(e.name.clone())];
-        if let Some(m) = self.ownership_mark(e) {
+        if let Some(mut m) = self.ownership_mark(e) {
+            if e.name.chars().count() + 2 + m.chars().count() > width {
+                if let Ownership::KeyAccount { owner } = e.ownership {
+                    m = format!("★ {}", self.login(owner));
+                }
+            }
             spans.push(Span::styled(format!("  {m}"), th.warn));
         }
         if !e.tags.is_empty() {
@@ -205,12 +211,13 @@ impl EmployersPane {
             } else {
                 ("⊘ hidden from students", th.dim)
             };
-            let mut spans = vec![Span::styled(format!("  {}", c.display_name()), th.text)];
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {}", c.display_name()), th.text),
+                Span::styled(format!(" · {seen}"), style),
+            ]));
             if !details.is_empty() {
-                spans.push(Span::raw(format!(" · {}", details.join(" · "))));
+                lines.push(Line::styled(format!("      {}", details.join(" · ")), th.dim));
             }
-            spans.push(Span::styled(format!(" · {seen}"), style));
-            lines.push(Line::from(spans));
             if !c.guidance.trim().is_empty() {
                 lines.push(Line::styled(format!("      guidance: {}", c.guidance.trim()), th.warn));
             }
@@ -365,7 +372,7 @@ impl Pane for EmployersPane {
     }
 
     fn render(&mut self, frame: &mut Frame<'_>, area: Rect, th: &Theme) {
-        let [left, right] = Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(area);
+        let [left, right] = Layout::horizontal([Constraint::Percentage(48), Constraint::Percentage(52)]).areas(area);
         let [search_area, tags_area, list_area] =
             Layout::vertical([Constraint::Length(3), Constraint::Length(3), Constraint::Fill(1)]).areas(left);
         let search = Paragraph::new(self.search.line("Find", self.focus == Focus::Search, th)).block(block(
@@ -389,7 +396,8 @@ impl Pane for EmployersPane {
         let rows: Vec<Line<'static>> = if self.employers.is_empty() {
             vec![Line::styled("No employers match.", th.dim)]
         } else {
-            self.employers.iter().map(|e| self.row(e, th)).collect()
+            let width = list_area.width.saturating_sub(4) as usize;
+            self.employers.iter().map(|e| self.row(e, width, th)).collect()
         };
         let title = format!("Employers: {} · key accounts first", self.employers.len());
         let selected = (!self.employers.is_empty()).then_some(self.selected);

@@ -46,6 +46,8 @@ enum Mode {
     },
     /// Choosing an outcome for an appointment.
     Outcome { appointment: Appointment, selected: usize },
+    /// Offering another slot after a technical failure (APPT-10).
+    Rebook { offers: Vec<Slot>, selected: usize },
 }
 
 const OUTCOMES: [(Outcome, &str); 4] = [
@@ -241,9 +243,43 @@ impl Pane for NotesPane {
                 c if is_movement(c) => *selected = move_selection(*selected, OUTCOMES.len(), c, 4),
                 Command::Select => {
                     let (outcome, _) = OUTCOMES[(*selected).min(OUTCOMES.len() - 1)];
-                    match cx.desk.record_outcome(&appointment.id.to_string(), outcome) {
+                    let id = appointment.id.to_string();
+                    match cx.desk.record_outcome(&id, outcome) {
                         Ok(_) => {
                             cx.done(format!("Outcome recorded: {}.", outcome.code()));
+                            self.mode = Mode::Browse;
+                            self.reload(cx);
+                            if outcome == Outcome::EndedTechnical {
+                                // APPT-10: offer the next slots, this consultant's today first.
+                                match cx.desk.rebook_offers(&id, 8) {
+                                    Ok(offers) if !offers.is_empty() => {
+                                        self.mode = Mode::Rebook { offers, selected: 0 }
+                                    }
+                                    Ok(_) => cx.problem(
+                                        "no free slot of that type soon: refer the client to the enquiries team",
+                                    ),
+                                    Err(e) => cx.problem(e.to_string()),
+                                }
+                            }
+                        }
+                        Err(e) => cx.problem(e.to_string()),
+                    }
+                }
+                Command::Back => self.mode = Mode::Browse,
+                _ => return false,
+            }
+            return true;
+        }
+        if let Mode::Rebook { offers, selected } = &mut self.mode {
+            match cmd {
+                c if is_movement(c) => *selected = move_selection(*selected, offers.len(), c, 8),
+                Command::Select => {
+                    let (Some(slot), Some(client)) = (offers.get(*selected).cloned(), self.client.clone()) else {
+                        return true;
+                    };
+                    match cx.desk.book_slot(&client, &slot, cx.desk.now()) {
+                        Ok(a) => {
+                            cx.done(format!("Re-booked for {}.", local(self.tz, a.start)));
                             self.mode = Mode::Browse;
                             self.reload(cx);
                         }
@@ -492,6 +528,31 @@ impl Pane for NotesPane {
                 editor.set_block(block(&title, th, true));
                 frame.render_widget(Clear, popup);
                 frame.render_widget(&**editor, popup);
+            }
+            Mode::Rebook { offers, selected } => {
+                let popup = centred(area, 76, (offers.len() as u16 + 2).min(area.height));
+                let rows = offers
+                    .iter()
+                    .map(|s| {
+                        let who = self.staff.get(&s.consultant).map_or("?", |n| n.login.as_str());
+                        Line::raw(format!(
+                            "{}  {}  {}  {}",
+                            local(self.tz, s.start),
+                            s.appointment_type,
+                            who,
+                            s.location
+                        ))
+                    })
+                    .collect();
+                frame.render_widget(Clear, popup);
+                list(
+                    frame,
+                    popup,
+                    rows,
+                    Some(*selected),
+                    block("Re-book (APPT-10): enter books, esc skips", th, true),
+                    th,
+                );
             }
             Mode::Outcome { appointment, selected } => {
                 let popup = centred(area, 70, 8);

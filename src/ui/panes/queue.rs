@@ -130,7 +130,7 @@ impl QueuePane {
         let position = if l.position > 0 {
             format!("{:>3}.", l.position)
         } else {
-            "  —.".into()
+            " now".into()
         };
         let (state, style) = match l.state {
             "called" => ("▶ called ", th.good),
@@ -141,7 +141,7 @@ impl QueuePane {
             None => "being seen".into(),
         };
         Line::from(vec![
-            Span::raw(format!("{position} {}  {:<24} ", l.student_number, cut(&l.name, 24))),
+            Span::raw(format!("{position} {}  {:<20} ", l.student_number, cut(&l.name, 20))),
             Span::styled(state, style),
             Span::raw(format!("  waited {} min  ", l.waited_minutes)),
             Span::styled(estimate, th.dim),

@@ -156,15 +156,18 @@ impl CalendarPane {
         }
     }
 
-    /// A compact cell: "10:00 ● cons1", squeezed to "10:00●cons1" when narrow.
+    /// A compact cell: "10:00 ● cons1", squeezed to "10:00●cons1" or "1000●cons1" when narrow.
     fn cell(&self, r: &Row, width: usize) -> String {
         let t = hhmm(self.tz, r.slot.start);
         let sym = symbol(r.state);
-        let full = format!("{t} {sym} {}", r.login);
-        if full.chars().count() <= width {
-            full
-        } else {
-            cut(&format!("{t}{sym}{}", r.login), width)
+        let tries = [
+            format!("{t} {sym} {}", r.login),
+            format!("{t}{sym}{}", r.login),
+            format!("{}{sym}{}", t.replace(':', ""), r.login),
+        ];
+        match tries.iter().find(|c| c.chars().count() <= width) {
+            Some(c) => c.clone(),
+            None => cut(&tries[2], width),
         }
     }
 

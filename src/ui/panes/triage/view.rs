@@ -1,0 +1,157 @@
+//! Drawing triage: list rows, the weekly no-show chart (suppressed counts as text, never as a
+//! bar) and the outcome and reason pop-ups. Nothing here loads data.
+
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+use ratatui::Frame;
+
+use super::{Action, Mode, Row, TriagePane, OUTCOMES};
+use crate::domain::client::FlagKind;
+use crate::report::Cell;
+use crate::ui::panes::widgets::{block, local};
+use crate::ui::theme::{SlotState, Theme};
+
+impl TriagePane {
+    /// One row of the list.
+    pub(super) fn line(&self, row: &Row, th: &Theme) -> Line<'static> {
+        match row {
+            Row::Heading(t) => Line::styled(t.clone(), th.title),
+            Row::Nothing => Line::styled("  none", th.dim),
+            Row::Unresolved(u) => Line::from(vec![
+                Span::styled(
+                    format!("{} ", SlotState::Unresolved.label()),
+                    SlotState::Unresolved.style(th),
+                ),
+                Span::raw(format!(
+                    "{} {} · {} {} {}",
+                    u.student_number, u.name, u.start, u.appointment_type, u.consultant
+                )),
+            ]),
+            Row::Flagged(f) => {
+                // A proposed block implies the concern: show the more serious flag.
+                let (mark, style) = if f.flags.contains(&FlagKind::BlockProposed) {
+                    ("⚑ block proposed", th.bad)
+                } else {
+                    ("⚑ no-show concern", th.warn)
+                };
+                Line::from(vec![
+                    Span::styled(mark, style),
+                    Span::raw(format!(" {} {} · {}", f.student_number, f.name, f.reason)),
+                ])
+            }
+            Row::Missed {
+                start,
+                appointment_type,
+                outcome,
+                ..
+            } => {
+                let s = SlotState::Settled(*outcome);
+                Line::from(vec![
+                    Span::raw("    "),
+                    Span::styled(s.label(), s.style(th)),
+                    Span::raw(format!(" {start} {appointment_type} (not waived)")),
+                ])
+            }
+            Row::Waiver(w) => Line::from(vec![
+                Span::styled("✓ waived ", th.good),
+                Span::raw(format!("{} {} · {}", local(self.tz, w.at), w.student_number, w.reason)),
+            ]),
+        }
+    }
+
+    /// The weekly no-show chart.
+    pub(super) fn render_chart(&self, frame: &mut Frame<'_>, area: Rect, th: &Theme) {
+        let b = block("No-shows by week (DATA-08)", th, false);
+        let inner = b.inner(area);
+        frame.render_widget(b, area);
+        let max = self
+            .chart
+            .iter()
+            .filter_map(|w| match w.no_shows {
+                Cell::Count(n) => Some(n),
+                Cell::Suppressed(_) => None,
+            })
+            .max()
+            .unwrap_or(0)
+            .max(1);
+        let bar_room = (inner.width as usize).saturating_sub(7 + 1 + 5 + 8).max(1);
+        let mut lines = vec![Line::styled("w/c      no-shows (of due)", th.dim)];
+        for w in &self.chart {
+            let (bar, count) = match w.no_shows {
+                Cell::Count(n) => {
+                    let len = ((n as usize) * bar_room).div_ceil(max as usize);
+                    ("█".repeat(len), n.to_string())
+                }
+                // A suppressed count is text only: no bar whose length would give it away.
+                Cell::Suppressed(t) => (String::new(), format!("<{t}")),
+            };
+            lines.push(Line::from(vec![
+                Span::raw(format!("{} │", w.week_of.format("%d %b"))),
+                Span::styled(bar, th.warn),
+                Span::raw(format!(" {count}")),
+                Span::styled(format!(" of {}", w.held_or_missed), th.dim),
+            ]));
+        }
+        let threshold = self.chart.iter().find_map(|w| match w.no_shows {
+            Cell::Suppressed(t) => Some(t),
+            Cell::Count(_) => None,
+        });
+        if let Some(t) = threshold {
+            lines.push(Line::styled(format!("<{t}: between 1 and {}, hidden", t - 1), th.dim));
+        }
+        frame.render_widget(Paragraph::new(lines), inner);
+    }
+
+    /// The outcome chooser or the reason field, over the pane.
+    pub(super) fn render_mode(&self, frame: &mut Frame<'_>, area: Rect, th: &Theme) {
+        let (title, lines) = match &self.mode {
+            Mode::Browse => return,
+            Mode::Outcome { label, selected, .. } => {
+                let mut lines = vec![Line::styled(format!("How did {label} end?"), th.text)];
+                for (i, (o, key)) in OUTCOMES.iter().enumerate() {
+                    let s = SlotState::Settled(*o);
+                    let mark = if i == *selected { "> " } else { "  " };
+                    let style = if i == *selected { th.selected } else { s.style(th) };
+                    lines.push(Line::styled(format!("{mark}{key}  {}", s.label()), style));
+                }
+                lines.push(Line::styled("↑/↓ and enter, or the letter · esc closes", th.dim));
+                ("Record outcome", lines)
+            }
+            Mode::Reason { action, input } => {
+                let what = match action {
+                    Action::Waive {
+                        label,
+                        record_first: true,
+                        ..
+                    } => {
+                        format!("Record {label} as a no-show and waive it (APPT-03).")
+                    }
+                    Action::Waive { label, .. } => format!("Waive the no-show {label} (APPT-03)."),
+                    Action::Block { name, student_number } => {
+                        format!("Block {name} ({student_number}) from booking for the policy's block length (APPT-04).")
+                    }
+                    Action::Dismiss { name, student_number } => {
+                        format!("Dismiss the proposed block on {name} ({student_number}).")
+                    }
+                };
+                let lines = vec![
+                    Line::raw(what),
+                    input.line("Reason (required)", true, th),
+                    Line::styled("enter confirms · esc cancels", th.dim),
+                ];
+                ("Reason", lines)
+            }
+        };
+        let h = (lines.len() as u16 + 4).min(area.height);
+        let w = 70.min(area.width);
+        let r = Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h);
+        frame.render_widget(Clear, r);
+        frame.render_widget(
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .block(block(title, th, true)),
+            r,
+        );
+    }
+}

@@ -1,0 +1,172 @@
+//! The desk screen in-process: the app driven by key events and drawn into ratatui's
+//! TestBackend at a fixed time, with generated demo data. Whole-screen snapshots (insta) of
+//! each pane at 80x24 and 160x48, and the role rule that desk staff never see a note body.
+
+use std::sync::Arc;
+
+use careerdesk::desk::FixedClock;
+use careerdesk::paths::Paths;
+use careerdesk::ui::app::{App, Event};
+use careerdesk::ui::keymap::{Base, Keymap};
+use careerdesk::ui::theme::{Theme, ThemeKind};
+use chrono::{TimeZone, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+const ADMIN_PW: &str = "admin-password-1";
+
+fn key(app: &mut App, code: KeyCode) {
+    app.update(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+}
+
+fn ctrl(app: &mut App, c: char) {
+    app.update(Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)));
+}
+
+fn typed(app: &mut App, text: &str) {
+    for c in text.chars() {
+        key(app, KeyCode::Char(c));
+    }
+}
+
+fn screen(app: &mut App, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| app.render(f)).unwrap();
+    let buf = t.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..h {
+        let line: String = (0..w).map(|x| buf[(x, y)].symbol().to_string()).collect();
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// A first-run set-up with 500 demo clients, at Friday 20 November 2026 10:00.
+fn app_with_demo(tmp: &std::path::Path) -> App {
+    app_with_demo_and_clock(
+        tmp,
+        Arc::new(FixedClock::new(Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap())),
+    )
+}
+
+fn app_with_demo_and_clock(tmp: &std::path::Path, clock: Arc<FixedClock>) -> App {
+    let mut app = App::with_clock(
+        Paths::resolve(Some(tmp)),
+        Keymap::builtin(Base::Default),
+        None,
+        Theme::of(ThemeKind::Plain),
+        clock,
+    );
+    typed(&mut app, "Alex Admin");
+    key(&mut app, KeyCode::Tab);
+    typed(&mut app, ADMIN_PW);
+    key(&mut app, KeyCode::Tab);
+    typed(&mut app, ADMIN_PW);
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Enter);
+    app
+}
+
+fn go_to_pane(app: &mut App, digit: char) {
+    key(app, KeyCode::Esc);
+    key(app, KeyCode::Esc);
+    key(app, KeyCode::Char(digit));
+}
+
+#[test]
+fn snapshots_of_each_pane_at_80x24_and_160x48() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut app = app_with_demo(tmp.path());
+    let first = screen(&mut app, 80, 24);
+    assert!(first.contains("demo clients loaded"), "{first}");
+    // Clients: three letters, enter opens the card.
+    typed(&mut app, "ais");
+    key(&mut app, KeyCode::Enter);
+    for (w, h) in [(80, 24), (160, 48)] {
+        insta::assert_snapshot!(format!("clients_{w}x{h}"), screen(&mut app, w, h));
+    }
+    let panes = [
+        ('1', "calendar"),
+        ('3', "notes"),
+        ('4', "employers"),
+        ('5', "triage"),
+        ('6', "queue"),
+    ];
+    for (digit, name) in panes {
+        go_to_pane(&mut app, digit);
+        for (w, h) in [(80, 24), (160, 48)] {
+            insta::assert_snapshot!(format!("{name}_{w}x{h}"), screen(&mut app, w, h));
+        }
+    }
+}
+
+#[test]
+fn sec_04_desk_staff_never_see_a_note_body_on_screen() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut app = app_with_demo(tmp.path());
+    // Sign out and sign in as a generated desk operator.
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::F(12));
+    typed(&mut app, "desk1");
+    key(&mut app, KeyCode::Enter);
+    typed(&mut app, careerdesk::demo::DEMO_PASSWORD);
+    key(&mut app, KeyCode::Enter);
+    let phrases: Vec<&str> = include_str!("../assets/demo/note-phrases.txt")
+        .lines()
+        .filter(|l| !l.is_empty())
+        .collect();
+    let mut seen_a_note = false;
+    // Look through several clients' notes; try to open every note row.
+    for query in ["ali", "chen", "khan", "smith", "patel"] {
+        go_to_pane(&mut app, '2');
+        key(&mut app, KeyCode::Char('/'));
+        ctrl(&mut app, 'u');
+        typed(&mut app, query);
+        key(&mut app, KeyCode::Enter);
+        go_to_pane(&mut app, '3');
+        for _ in 0..12 {
+            let text = screen(&mut app, 160, 48);
+            seen_a_note |= text.contains("body hidden for your role");
+            key(&mut app, KeyCode::Char('r'));
+            let after = screen(&mut app, 160, 48);
+            for p in &phrases {
+                assert!(
+                    !after.contains(p),
+                    "a note body reached a desk operator's screen:\n{after}"
+                );
+            }
+            key(&mut app, KeyCode::Down);
+        }
+    }
+    assert!(seen_a_note, "the test looked at no note at all");
+}
+
+#[test]
+fn sec_01_the_screen_locks_after_the_idle_time_and_only_the_same_password_opens_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t0 = Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap();
+    let clock = Arc::new(FixedClock::new(t0));
+    let mut app = app_with_demo_and_clock(tmp.path(), clock.clone());
+    typed(&mut app, "ais");
+    key(&mut app, KeyCode::Enter);
+    clock.set(t0 + chrono::Duration::minutes(4));
+    app.update(Event::Tick);
+    assert!(
+        screen(&mut app, 100, 30).contains("Client lookup"),
+        "not yet: the standard policy locks after 5 minutes"
+    );
+    clock.set(t0 + chrono::Duration::minutes(5));
+    app.update(Event::Tick);
+    let locked = screen(&mut app, 100, 30);
+    assert!(locked.contains("Screen locked"), "{locked}");
+    assert!(!locked.contains("Aisha"), "no client data behind the lock:\n{locked}");
+    typed(&mut app, "someone-elses-password");
+    key(&mut app, KeyCode::Enter);
+    assert!(screen(&mut app, 100, 30).contains("wrong password"));
+    typed(&mut app, ADMIN_PW);
+    key(&mut app, KeyCode::Enter);
+    assert!(screen(&mut app, 100, 30).contains("Unlocked"));
+}
