@@ -133,68 +133,11 @@ fn latency_report(index: &mut ClientIndex, n: usize) {
     );
 }
 
-fn experiment(entries: &[DirectoryEntry]) {
-    use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
-    use nucleo_matcher::{Config, Matcher, Utf32Str, Utf32String};
-    let full: Vec<Utf32String> = entries
-        .iter()
-        .map(|e| Utf32String::from(format!("{}  {}  {}", e.name, e.student_number, e.email)))
-        .collect();
-    let stripped: Vec<Utf32String> = entries
-        .iter()
-        .map(|e| {
-            let local = e.email.split('@').next().unwrap_or("");
-            Utf32String::from(format!("{}  {}  {}", e.name, e.student_number, local))
-        })
-        .collect();
-    let qs = queries(20);
-    for (label, hay) in [("full", &full), ("stripped", &stripped)] {
-        for prefer in [false, true] {
-            let mut cfg = Config::DEFAULT;
-            cfg.prefer_prefix = prefer;
-            let mut m = Matcher::new(cfg);
-            for len in 1..=3 {
-                // optimal
-                let t = Instant::now();
-                let mut hits = 0usize;
-                for q in &qs {
-                    let p = Pattern::parse(&q[..len], CaseMatching::Smart, Normalization::Smart);
-                    for h in hay.iter() {
-                        if p.score(h.slice(..), &mut m).is_some() {
-                            hits += 1;
-                        }
-                    }
-                }
-                let opt = t.elapsed() / qs.len() as u32;
-                let t = Instant::now();
-                let mut buf = Vec::new();
-                for q in &qs {
-                    let needle = Utf32Str::new(&q[..len], &mut buf);
-                    for h in hay.iter() {
-                        black_box(m.fuzzy_match_greedy(h.slice(..), needle));
-                    }
-                }
-                let greedy = t.elapsed() / qs.len() as u32;
-                eprintln!(
-                    "{label:9} prefer={prefer:5} len={len} hits/query={:>7} optimal {:>8.2?} greedy {:>8.2?}",
-                    hits / qs.len(),
-                    opt,
-                    greedy
-                );
-            }
-        }
-    }
-}
-
 fn benches(c: &mut Criterion) {
     let n: usize = std::env::var("CAREERDESK_BENCH_CLIENTS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(200_000);
-    if std::env::var("LOOKUP_EXPERIMENT").is_ok() {
-        experiment(&entries(n));
-        return;
-    }
     let build = Instant::now();
     let mut index = ClientIndex::new(entries(n));
     eprintln!("built the index of {n} entries in {:.1?}", build.elapsed());

@@ -43,7 +43,7 @@ fn benches(c: &mut Criterion) {
             Arc::new(SystemClock),
         )
         .expect("init");
-        careerdesk::demo::generate(&desk, n, 1, false).expect("demo");
+        careerdesk::demo::generate(&desk, n, 1, &careerdesk::demo::Progress::Hidden).expect("demo");
     }
     let keymap = Keymap::builtin(Base::Default);
     // Start-up: sign in, build the lookup index, draw the first frame.

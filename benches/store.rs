@@ -42,7 +42,7 @@ fn benches(c: &mut Criterion) {
     let tmp = tempfile::tempdir().expect("temp dir");
     let dir = tmp.path().join("store");
     let desk = Desk::init(&dir, policy(), "admin", "Admin", PASSWORD, Arc::new(SystemClock)).expect("init");
-    let summary = careerdesk::demo::generate(&desk, n, 1, false).expect("demo data");
+    let summary = careerdesk::demo::generate(&desk, n, 1, &careerdesk::demo::Progress::Hidden).expect("demo data");
     eprintln!("bench store: {summary}");
 
     let mut i = 0u64;

@@ -904,3 +904,37 @@ fn queue_next_calls_the_first_client_and_done_marks_the_selected_seen() {
     ui.cmd(&mut pane, Command::QueueDone);
     assert_eq!(ui.done(), "Bo Two (10000002) marked as seen.");
 }
+
+#[test]
+fn triage_marks_several_unresolved_appointments_and_settles_them_at_once() {
+    let w = world();
+    let a = w.slot_and_book("cons1", "10000005", "guidance", "2026-11-30 09:00");
+    let b = w.slot_and_book("cons2", "10000006", "applications", "2026-11-30 10:00");
+    w.clock.set(at(2026, 11, 30, 16, 0));
+    let desk = w.as_("sup1");
+    let mut ui = Ui::new(&desk);
+    let mut pane = TriagePane::new(&desk);
+    ui.shown(&mut pane);
+    has(&large(&mut pane), "Unresolved outcomes (2)");
+    ui.cmd(&mut pane, Command::Mark);
+    ui.cmd(&mut pane, Command::Mark);
+    let s = large(&mut pane);
+    assert_eq!(s.matches("[x]").count(), 2, "{s}");
+    ui.cmd(&mut pane, Command::Up);
+    ui.cmd(&mut pane, Command::Select);
+    has(&large(&mut pane), "the 2 marked appointments");
+    let mut cx = ui.cx();
+    assert!(pane.key(&KeyEvent::new(KeyCode::Char('a'), KeyModifiers::NONE), &mut cx));
+    assert!(
+        ui.done().contains("Recorded attended for the 2 marked appointments"),
+        "{}",
+        ui.done()
+    );
+    for x in [&a, &b] {
+        assert_eq!(
+            desk.appointment(&x.id.to_string()).unwrap().outcome(),
+            Some(Outcome::Attended)
+        );
+    }
+    has(&large(&mut pane), "Unresolved outcomes (0)");
+}

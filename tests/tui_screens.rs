@@ -67,6 +67,13 @@ fn app_with_demo_and_clock(tmp: &std::path::Path, clock: Arc<FixedClock>) -> App
     key(&mut app, KeyCode::Tab);
     key(&mut app, KeyCode::Tab);
     key(&mut app, KeyCode::Enter);
+    // Demo data is generated on another thread; ticks pick up the result.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !screen(&mut app, 80, 24).contains("demo clients loaded") {
+        assert!(std::time::Instant::now() < deadline, "demo data never finished");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        app.update(Event::Tick);
+    }
     app
 }
 

@@ -391,7 +391,7 @@ fn show_client(format: Format, desk: &Desk, c: &Client) {
 
 fn demo(cli: &Cli, paths: &Paths, args: &DemoArgs) -> Result<(), DeskError> {
     let desk = sign_in(cli, paths)?;
-    let summary = crate::demo::generate(&desk, args.clients, args.seed, true)?;
+    let summary = crate::demo::generate(&desk, args.clients, args.seed, &crate::demo::Progress::Terminal)?;
     emit(cli.format, &summary, || summary.to_string());
     Ok(())
 }

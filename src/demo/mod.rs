@@ -6,6 +6,7 @@ mod people;
 mod words;
 
 use std::fmt;
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -115,20 +116,72 @@ impl Gen {
     }
 }
 
-fn progress(total: u64, show: bool, what: &str) -> ProgressBar {
-    if !show {
-        return ProgressBar::hidden();
+/// A progress callback: (stage, done, total).
+pub type ReportFn = Arc<dyn Fn(&str, u64, u64) + Send + Sync>;
+
+/// How generation reports its progress.
+#[derive(Clone)]
+pub enum Progress {
+    /// Not at all.
+    Hidden,
+    /// A bar on standard error (the command line).
+    Terminal,
+    /// Calls with (stage, done, total) as work goes on (the desk screen).
+    Report(ReportFn),
+}
+
+/// One stage of progress.
+struct Stage {
+    bar: Option<ProgressBar>,
+    report: Option<(ReportFn, &'static str, u64)>,
+}
+
+impl Stage {
+    fn set(&self, done: u64) {
+        if let Some(b) = &self.bar {
+            b.set_position(done);
+        }
+        if let Some((f, what, total)) = &self.report {
+            f(what, done, *total);
+        }
     }
-    let bar = ProgressBar::new(total);
-    if let Ok(style) = ProgressStyle::with_template("{msg:>14} [{bar:40}] {pos}/{len} ({eta} left)") {
-        bar.set_style(style.progress_chars("=> "));
+
+    fn finish(self) {
+        if let Some(b) = self.bar {
+            b.finish_and_clear();
+        }
+        if let Some((f, what, total)) = &self.report {
+            f(what, *total, *total);
+        }
     }
-    bar.set_message(what.to_string());
-    bar
+}
+
+fn progress(total: u64, how: &Progress, what: &'static str) -> Stage {
+    match how {
+        Progress::Hidden => Stage {
+            bar: None,
+            report: None,
+        },
+        Progress::Report(f) => Stage {
+            bar: None,
+            report: Some((f.clone(), what, total)),
+        },
+        Progress::Terminal => {
+            let bar = ProgressBar::new(total);
+            if let Ok(style) = ProgressStyle::with_template("{msg:>14} [{bar:40}] {pos}/{len} ({eta} left)") {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar.set_message(what.to_string());
+            Stage {
+                bar: Some(bar),
+                report: None,
+            }
+        }
+    }
 }
 
 /// Fills an empty store with generated data for `clients` clients. Administrators only.
-pub fn generate(desk: &Desk, clients: usize, seed: u64, show_progress: bool) -> Result<DemoSummary, DeskError> {
+pub fn generate(desk: &Desk, clients: usize, seed: u64, show_progress: &Progress) -> Result<DemoSummary, DeskError> {
     desk.require(Permission::GenerateDemo)?;
     let existing = desk.store().count::<Client>()?;
     if existing > 0 {
@@ -160,18 +213,18 @@ pub fn generate(desk: &Desk, clients: usize, seed: u64, show_progress: bool) -> 
         bulk.put(&c)?;
         client_ids.push(c.id);
         if i % 1024 == 0 {
-            bar.set_position(i as u64);
+            bar.set(i as u64);
         }
     }
-    bar.finish_and_clear();
+    bar.finish();
     summary.clients = clients;
 
     let cal = Calendar::new(policy, &staff.consultants);
     calendar(&mut g, &mut bulk, &cal, &client_ids, now, show_progress, &mut summary)?;
     people::employers_and_events(desk, &mut g, &mut bulk, clients, &staff, now, &mut summary)?;
     let bar = progress(bulk.len() as u64, show_progress, "writing");
-    bulk.finish(&|done, _| bar.set_position(done as u64))?;
-    bar.finish_and_clear();
+    bulk.finish(&|done, _| bar.set(done as u64))?;
+    bar.finish();
 
     summary.seconds = (started.elapsed().as_secs_f64() * 10.0).round() / 10.0;
     let mut ws = WriteSet::new();
@@ -240,7 +293,7 @@ fn calendar(
     cal: &Calendar<'_>,
     clients: &[crate::domain::ids::ClientId],
     now: DateTime<Utc>,
-    show: bool,
+    show: &Progress,
     summary: &mut DemoSummary,
 ) -> Result<(), DeskError> {
     let today = now.with_timezone(&cal.tz).date_naive();
@@ -343,9 +396,9 @@ fn calendar(
                 summary.slots += 1;
             }
         }
-        bar.set_position(n as u64);
+        bar.set(n as u64);
     }
-    bar.finish_and_clear();
+    bar.finish();
     Ok(())
 }
 

@@ -56,8 +56,16 @@ pub struct Main {
     tabs: Vec<(Rect, usize)>,
 }
 
+/// Demo data being generated on another thread after first-run set-up.
+struct Working {
+    form: SetupForm,
+    progress: Arc<std::sync::Mutex<(String, u64, u64)>>,
+    done: std::sync::mpsc::Receiver<(Desk, Result<crate::demo::DemoSummary, String>)>,
+}
+
 enum Screen {
     Setup(SetupForm),
+    Working(Box<Working>),
     Login(LoginForm),
     Main(Box<Main>),
     Locked(Box<Main>, LockForm),
@@ -127,6 +135,7 @@ impl App {
         let screen = std::mem::replace(&mut self.screen, Screen::Setup(SetupForm::default()));
         self.screen = match screen {
             Screen::Setup(form) => self.setup(form, event),
+            Screen::Working(w) => self.working(w),
             Screen::Login(form) => self.login(form, event),
             Screen::Main(main) => self.main(main, event),
             Screen::Locked(main, form) => self.locked(main, form, event),
@@ -144,7 +153,7 @@ impl App {
             }
             FormInput::Edited => Screen::Setup(form),
             FormInput::Submit => match self.create_store(&form) {
-                Ok(main) => Screen::Main(main),
+                Ok(screen) => screen,
                 Err(e) => {
                     form.error = Some(e);
                     Screen::Setup(form)
@@ -153,7 +162,32 @@ impl App {
         }
     }
 
-    fn create_store(&mut self, form: &SetupForm) -> Result<Box<Main>, String> {
+    /// Waits for generated demo data, showing its progress (long work shows progress).
+    fn working(&mut self, w: Box<Working>) -> Screen {
+        match w.done.try_recv() {
+            Ok((desk, result)) => {
+                self.locked_store = Some(desk.locked());
+                let mut main = self.open_main(desk);
+                main.notice = Some(match result {
+                    Ok(summary) => Notice::Done(format!(
+                        "Store created; {} demo clients loaded. Demo staff sign in with password `{}`.",
+                        summary.clients,
+                        crate::demo::DEMO_PASSWORD
+                    )),
+                    Err(e) => Notice::Problem(format!("The store was created but demo data failed: {e}")),
+                });
+                Screen::Main(main)
+            }
+            Err(std::sync::mpsc::TryRecvError::Empty) => Screen::Working(w),
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                let mut form = w.form;
+                form.error = Some("demo data generation stopped unexpectedly; restart careerdesk and sign in".into());
+                Screen::Setup(form)
+            }
+        }
+    }
+
+    fn create_store(&mut self, form: &SetupForm) -> Result<Screen, String> {
         if form.password.value() != form.again.value() {
             return Err("the two passwords differ".into());
         }
@@ -178,19 +212,30 @@ impl App {
         std::fs::write(self.paths.policy(), ex.text)
             .map_err(|e| format!("cannot write {}: {e}", self.paths.policy().display()))?;
         let demo = DEMO_SIZES[form.demo.min(DEMO_SIZES.len() - 1)];
-        let mut notice = format!("Store created with the {} policy.", ex.name);
-        if demo > 0 {
-            let summary = crate::demo::generate(&desk, demo, 1, false).map_err(|e| e.to_string())?;
-            notice = format!(
-                "Store created; {} demo clients loaded. Demo staff sign in with password `{}`.",
-                summary.clients,
-                crate::demo::DEMO_PASSWORD
-            );
+        if demo == 0 {
+            self.locked_store = Some(desk.locked());
+            let mut main = self.open_main(desk);
+            main.notice = Some(Notice::Done(format!("Store created with the {} policy.", ex.name)));
+            return Ok(Screen::Main(main));
         }
-        self.locked_store = Some(desk.locked());
-        let mut main = self.open_main(desk);
-        main.notice = Some(Notice::Done(notice));
-        Ok(main)
+        // Generating takes seconds: do it on another thread and show how far it has got.
+        let progress = Arc::new(std::sync::Mutex::new(("starting".to_string(), 0, 0)));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let shared = progress.clone();
+        std::thread::spawn(move || {
+            let report = crate::demo::Progress::Report(Arc::new(move |what: &str, done: u64, total: u64| {
+                if let Ok(mut p) = shared.lock() {
+                    *p = (what.to_string(), done, total);
+                }
+            }));
+            let result = crate::demo::generate(&desk, demo, 1, &report).map_err(|e| e.to_string());
+            let _ = tx.send((desk, result));
+        });
+        Ok(Screen::Working(Box::new(Working {
+            form: form.clone(),
+            progress,
+            done: rx,
+        })))
     }
 
     fn login(&mut self, mut form: LoginForm, event: Event) -> Screen {
@@ -392,6 +437,14 @@ impl App {
         let th = self.theme.clone();
         match &mut self.screen {
             Screen::Setup(form) => form.render(frame, &th, self.busy.as_deref()),
+            Screen::Working(w) => {
+                let (what, done, total) = w.progress.lock().map(|p| p.clone()).unwrap_or_default();
+                let busy = match (done * 100).checked_div(total) {
+                    Some(pct) => format!("Generating demo data: {what} {done}/{total} ({pct}%)"),
+                    None => format!("Generating demo data: {what}"),
+                };
+                w.form.render(frame, &th, Some(&busy));
+            }
             Screen::Login(form) => form.render(frame, &th, self.busy.as_deref()),
             Screen::Locked(_, form) => form.render(frame, &th),
             Screen::Main(m) => m.render(frame, &th, &self.keymap),

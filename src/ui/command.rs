@@ -125,6 +125,7 @@ commands! {
     WriteNote => "write-note", Notes, "Write a note for the selected appointment";
     SaveNote => "save-note", Notes, "Save the note being written";
     RecordOutcome => "record-outcome", Notes, "Record how the selected appointment ended";
+    Mark => "mark", Triage, "Mark or unmark the selected unresolved appointment, to settle several at once";
     Waive => "waive", Triage, "Waive the selected no-show (a reason is asked for)";
     ConfirmBlock => "confirm-block", Triage, "Confirm the proposed block of the selected client";
     DismissBlock => "dismiss-block", Triage, "Dismiss the proposed block of the selected client";

@@ -1,12 +1,17 @@
 //! Fuzzy matching with nucleo-matcher: client lookup as the receptionist types, and the
 //! command palette.
 //!
-//! Client lookup is incremental: when a query extends the previous one (one more character
-//! typed), only the previous query's matches are scored again, and going back (backspace)
-//! reuses the stored result. Large candidate sets are scored on up to four threads.
+//! Client lookup searches `name  student_number  email` per entry, prepared once. The e-mail
+//! domain most entries share (the university's) is left out: it would match every short query
+//! and tells no one apart. Lookup is incremental: when a query extends the previous one (one
+//! more character typed), only the previous query's matches are scored again, and going back
+//! (backspace) reuses the stored result. All candidates are scored with nucleo's linear-time
+//! (greedy) matcher, on up to four threads when there are many; the best few hundred are then
+//! scored with its optimal matcher for the final order.
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str, Utf32String};
@@ -18,6 +23,8 @@ use crate::ui::command::Command;
 const PARALLEL_THRESHOLD: usize = 20_000;
 /// At most this many scoring threads.
 const MAX_THREADS: usize = 4;
+/// Candidates a scoring thread takes at a time.
+const BLOCK: usize = 4096;
 /// How many earlier queries (each a prefix of the next) are kept for reuse.
 const MAX_HISTORY: usize = 64;
 
@@ -31,12 +38,17 @@ struct Hit {
 /// Client entries with their search text prepared once, for fast repeated fuzzy lookups.
 pub struct ClientIndex {
     entries: Vec<DirectoryEntry>,
-    /// `name  student_number  email` per entry.
+    /// `name  student_number  email` per entry (without the shared e-mail domain).
     haystacks: Vec<Utf32String>,
+    /// Which letters and digits each haystack contains (all bits for non-ASCII text): a cheap
+    /// first test before matching.
+    masks: Vec<u64>,
     /// Each entry's position when sorted by name (ties by index): the tie-break.
     name_pos: Vec<u32>,
     /// The entry at each name position.
     by_name: Vec<u32>,
+    /// Entries by lower-cased student number, for exact matches.
+    by_number: HashMap<String, Vec<u32>>,
     /// One matcher per scoring thread.
     matchers: Vec<Matcher>,
     /// Recent queries with their hits; each query is a prefix of the next.
@@ -71,15 +83,30 @@ fn matcher() -> Matcher {
 impl ClientIndex {
     /// Prepares the search text of every entry.
     pub fn new(entries: Vec<DirectoryEntry>) -> Self {
-        let haystacks = entries
+        let shared = shared_domain(&entries);
+        let haystacks: Vec<Utf32String> = entries
             .iter()
-            .map(|e| Utf32String::from(format!("{}  {}  {}", e.name, e.student_number, e.email)))
+            .map(|e| {
+                let email = match &shared {
+                    Some(domain) => e.email.strip_suffix(domain.as_str()).unwrap_or(&e.email),
+                    None => &e.email,
+                };
+                Utf32String::from(format!("{}  {}  {}", e.name, e.student_number, email))
+            })
             .collect();
+        let masks = haystacks.iter().map(text_mask).collect();
         let mut by_name: Vec<u32> = (0..entries.len() as u32).collect();
         by_name.sort_by(|&a, &b| entries[a as usize].name.cmp(&entries[b as usize].name).then(a.cmp(&b)));
         let mut name_pos = vec![0u32; entries.len()];
         for (pos, &i) in by_name.iter().enumerate() {
             name_pos[i as usize] = pos as u32;
+        }
+        let mut by_number: HashMap<String, Vec<u32>> = HashMap::new();
+        for (i, e) in entries.iter().enumerate() {
+            by_number
+                .entry(e.student_number.to_lowercase())
+                .or_default()
+                .push(i as u32);
         }
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
@@ -87,8 +114,10 @@ impl ClientIndex {
         ClientIndex {
             entries,
             haystacks,
+            masks,
             name_pos,
             by_name,
+            by_number,
             matchers: (0..threads).map(|_| matcher()).collect(),
             history: Vec::new(),
         }
@@ -140,15 +169,20 @@ impl ClientIndex {
         let ClientIndex {
             entries,
             haystacks,
+            masks,
             name_pos,
             by_name,
+            by_number,
             matchers,
             history,
         } = self;
+        let exact = by_number
+            .get(&query.trim().to_lowercase())
+            .map_or(&[][..], Vec::as_slice);
         let Some(probe) = matchers.first_mut() else {
             return Vec::new();
         };
-        let scorer = Scorer::new(&pattern, query.trim(), haystacks, entries, probe);
+        let scorer = Scorer::new(&pattern, exact, haystacks, masks, probe);
         let reuse = matches!(history.last(), Some((prev, _)) if prev == query);
         if !reuse {
             let hits = match history.last() {
@@ -163,7 +197,12 @@ impl ClientIndex {
         let Some((_, hits)) = history.last() else {
             return Vec::new();
         };
-        let shortlist = top(hits.iter().copied(), name_pos, by_name, limit.saturating_mul(4).max(RERANK));
+        let shortlist = top(
+            hits.iter().copied(),
+            name_pos,
+            by_name,
+            limit.saturating_mul(4).max(RERANK),
+        );
         let Some(matcher) = matchers.first_mut() else {
             return Vec::new();
         };
@@ -204,6 +243,47 @@ fn top(hits: impl Iterator<Item = Hit>, name_pos: &[u32], by_name: &[u32], limit
         .collect()
 }
 
+/// The e-mail domain (with its `@`) that most entries share, if at least half do. It is left
+/// out of the search text: it matches every short query and tells no one apart.
+fn shared_domain(entries: &[DirectoryEntry]) -> Option<String> {
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for e in entries {
+        if let Some(at) = e.email.rfind('@') {
+            *counts.entry(&e.email[at..]).or_default() += 1;
+        }
+    }
+    let (domain, count) = counts.into_iter().max_by_key(|&(d, n)| (n, std::cmp::Reverse(d)))?;
+    (count * 2 >= entries.len() && count > 1).then(|| domain.to_string())
+}
+
+/// The bit for a letter (either case) or digit; 0 for anything else.
+fn char_bit(c: char) -> u64 {
+    match c.to_ascii_lowercase() {
+        l @ 'a'..='z' => 1 << (l as u32 - 'a' as u32),
+        d @ '0'..='9' => 1 << (26 + d as u32 - '0' as u32),
+        _ => 0,
+    }
+}
+
+/// The letters and digits in a search text; every bit for non-ASCII text, which matching may
+/// normalise (é matches e).
+fn text_mask(text: &Utf32String) -> u64 {
+    match text {
+        Utf32String::Ascii(s) => s.chars().fold(0, |m, c| m | char_bit(c)),
+        Utf32String::Unicode(_) => u64::MAX,
+    }
+}
+
+/// The letters and digits a text must contain to match every positive atom of `pattern`.
+fn pattern_mask(pattern: &Pattern) -> u64 {
+    pattern
+        .atoms
+        .iter()
+        .filter(|a| !a.negative)
+        .flat_map(|a| a.needle_text().chars())
+        .fold(0, |m, c| m | char_bit(c))
+}
+
 /// What to score: every entry, or the hits of an earlier query.
 #[derive(Clone, Copy)]
 enum Candidates<'a> {
@@ -226,10 +306,12 @@ struct Scorer<'a> {
     /// Per atom, for a positive fuzzy atom: the (ignore case, normalise) settings to match it
     /// greedily with. Other atoms are matched as the pattern would.
     greedy: Vec<Option<(bool, bool)>>,
-    /// The trimmed query, compared with student numbers.
-    exact: &'a str,
+    /// The entries whose student number is the query.
+    exact: &'a [u32],
     haystacks: &'a [Utf32String],
-    entries: &'a [DirectoryEntry],
+    masks: &'a [u64],
+    /// The letters and digits every match must contain.
+    needs: u64,
 }
 
 /// Set in a rank when the query is the entry's student number.
@@ -238,9 +320,9 @@ const EXACT: u32 = 1 << 31;
 impl<'a> Scorer<'a> {
     fn new(
         pattern: &'a Pattern,
-        exact: &'a str,
+        exact: &'a [u32],
         haystacks: &'a [Utf32String],
-        entries: &'a [DirectoryEntry],
+        masks: &'a [u64],
         probe: &mut Matcher,
     ) -> Self {
         let greedy = pattern
@@ -261,14 +343,15 @@ impl<'a> Scorer<'a> {
             greedy,
             exact,
             haystacks,
-            entries,
+            masks,
+            needs: pattern_mask(pattern),
         }
     }
 
     /// The rank for a score: the exact-student-number bit, then the score.
     fn rank(&self, index: usize, score: u32) -> u32 {
         let mut rank = score.min(EXACT - 1);
-        if !self.exact.is_empty() && self.entries[index].student_number.eq_ignore_ascii_case(self.exact) {
+        if self.exact.contains(&(index as u32)) {
             rank |= EXACT;
         }
         rank
@@ -276,6 +359,9 @@ impl<'a> Scorer<'a> {
 
     /// The greedy (linear-time) rank, or `None` if the entry does not match.
     fn greedy(&self, index: usize, matcher: &mut Matcher) -> Option<u32> {
+        if self.masks[index] & self.needs != self.needs {
+            return None;
+        }
         let text = self.haystacks[index].slice(..);
         let mut total = 0u32;
         for (atom, greedy) in self.pattern.atoms.iter().zip(&self.greedy) {
@@ -299,41 +385,49 @@ impl<'a> Scorer<'a> {
     }
 
     /// Scores `indices` greedily with one matcher.
-    fn score_indices(&self, matcher: &mut Matcher, indices: impl Iterator<Item = u32>) -> Vec<Hit> {
-        indices
-            .filter_map(|index| {
-                self.greedy(index as usize, matcher)
-                    .map(|rank| Hit { index, rank })
-            })
-            .collect()
+    fn score_into(&self, matcher: &mut Matcher, indices: impl Iterator<Item = u32>, out: &mut Vec<Hit>) {
+        for index in indices {
+            if let Some(rank) = self.greedy(index as usize, matcher) {
+                out.push(Hit { index, rank });
+            }
+        }
     }
 
-    /// Scores the candidates, on several threads when there are many; hits keep index order.
+    /// Scores the candidates, on several threads when there are many. The threads (this one
+    /// included) take blocks of candidates in turn, so one that is held up by other work on the
+    /// machine does not hold up the rest. Hits come in no particular order.
     fn score(&self, matchers: &mut [Matcher], candidates: Candidates<'_>) -> Vec<Hit> {
         let n = candidates.len();
         let threads = if n > PARALLEL_THRESHOLD { matchers.len() } else { 1 };
-        let chunk = n.div_ceil(threads.max(1));
-        let run = |m: &mut Matcher, range: std::ops::Range<usize>| -> Vec<Hit> {
-            match candidates {
-                Candidates::All(_) => self.score_indices(m, range.map(|i| i as u32)),
-                Candidates::Some(hits) => self.score_indices(m, hits[range].iter().map(|h| h.index)),
+        let next = AtomicUsize::new(0);
+        let run = |m: &mut Matcher| -> Vec<Hit> {
+            let mut out = Vec::with_capacity(n / threads.max(1) + BLOCK);
+            loop {
+                let start = next.fetch_add(BLOCK, Ordering::Relaxed);
+                if start >= n {
+                    break out;
+                }
+                let range = start..(start + BLOCK).min(n);
+                match candidates {
+                    Candidates::All(_) => self.score_into(m, range.map(|i| i as u32), &mut out),
+                    Candidates::Some(hits) => self.score_into(m, hits[range].iter().map(|h| h.index), &mut out),
+                }
             }
         };
+        let Some((mine, others)) = matchers.split_first_mut() else {
+            return Vec::new();
+        };
         if threads <= 1 {
-            return matchers.first_mut().map_or_else(Vec::new, |m| run(m, 0..n));
+            return run(mine);
         }
         std::thread::scope(|s| {
-            let handles: Vec<_> = matchers
+            let run = &run;
+            let handles: Vec<_> = others
                 .iter_mut()
-                .take(threads)
-                .enumerate()
-                .map(|(t, m)| {
-                    let range = (t * chunk).min(n)..((t + 1) * chunk).min(n);
-                    let run = &run;
-                    s.spawn(move || run(m, range))
-                })
+                .take(threads - 1)
+                .map(|m| s.spawn(move || run(m)))
                 .collect();
-            let mut out = Vec::with_capacity(n);
+            let mut out = run(mine);
             for h in handles {
                 match h.join() {
                     Ok(part) => out.extend(part),
@@ -427,6 +521,40 @@ mod tests {
         assert_eq!(hits[0].name, "Tomasz Prit");
         assert!(hits.len() >= 5);
         assert_eq!(idx.search("20230031", 6)[0].name, "Zofia Brennan");
+    }
+
+    #[test]
+    fn the_shared_domain_is_not_searched_but_others_are() {
+        let mut data = sample();
+        data[2].email = "carys.p@mailbox.example.org".to_string();
+        let mut idx = ClientIndex::new(data);
+        assert!(idx.search("'student.example", 10).is_empty());
+        assert_eq!(names(idx.search("'mailbox", 10)), ["Carys Pritchard"]);
+        assert_eq!(names(idx.search("'bilal.haddad", 10)), ["Bilal Haddad"]);
+    }
+
+    #[test]
+    fn matches_are_exactly_those_of_the_optimal_matcher() {
+        let mut data = generated(3000);
+        data.push(entry(90_001, "José Núñez", "77"));
+        data.push(entry(90_002, "Zoë Ölander", "78"));
+        let ids: HashMap<u128, usize> = data.iter().enumerate().map(|(i, e)| (e.id.0, i)).collect();
+        let mut idx = ClientIndex::new(data);
+        let mut m = matcher();
+        for q in [
+            "a", "an", "jose", "Jo", "nun", "zoe", "ÖLA", "9 ana", "'Ana", "^an", "lde$", "xq", "ñ",
+        ] {
+            let p = pattern(q);
+            let expected: Vec<usize> = (0..idx.len())
+                .filter(|&i| p.score(idx.haystacks[i].slice(..), &mut m).is_some())
+                .collect();
+            idx.reset();
+            let mut got: Vec<usize> = idx.search(q, usize::MAX).iter().map(|e| ids[&e.id.0]).collect();
+            got.sort_unstable();
+            assert_eq!(got, expected, "query {q:?}");
+        }
+        assert_eq!(names(idx.search("jose", 1)), ["José Núñez"]);
+        assert_eq!(names(idx.search("zoe ola", 1)), ["Zoë Ölander"]);
     }
 
     #[test]

@@ -139,7 +139,7 @@ impl Section {
     }
 }
 
-/// Key bindings for every context.
+/// Key bindings for every context. `Keymap::default()` binds nothing; see [`Keymap::builtin`].
 #[derive(Debug, Clone, Default)]
 pub struct Keymap {
     sections: [Section; Context::ALL.len()],

@@ -89,7 +89,8 @@ enum Mode {
     Browse,
     /// Choosing how an unresolved appointment ended.
     Outcome {
-        booking: String,
+        /// Every booking the outcome is for (the marked ones, or the selected one).
+        bookings: Vec<String>,
         label: String,
         selected: usize,
     },
@@ -110,6 +111,8 @@ pub struct TriagePane {
     chart: Vec<NoShowWeek>,
     mode: Mode,
     list_area: Rect,
+    /// Unresolved bookings marked for one outcome together.
+    marked: std::collections::BTreeSet<String>,
 }
 
 impl TriagePane {
@@ -123,6 +126,7 @@ impl TriagePane {
             chart: Vec::new(),
             mode: Mode::Browse,
             list_area: Rect::default(),
+            marked: std::collections::BTreeSet::new(),
         }
     }
 
@@ -201,9 +205,20 @@ impl TriagePane {
         let Some(row) = self.current().cloned() else { return };
         let client = match row {
             Row::Unresolved(u) => {
-                let label = format!("{} {} for {}", u.appointment_type, u.start, u.name);
+                let (bookings, label) = if self.marked.is_empty() {
+                    (
+                        vec![u.booking],
+                        format!("{} {} for {}", u.appointment_type, u.start, u.name),
+                    )
+                } else {
+                    let n = self.marked.len();
+                    (
+                        self.marked.iter().cloned().collect(),
+                        format!("the {n} marked appointments"),
+                    )
+                };
                 self.mode = Mode::Outcome {
-                    booking: u.booking,
+                    bookings,
                     label,
                     selected: 0,
                 };
@@ -224,17 +239,28 @@ impl TriagePane {
     }
 
     fn record(&mut self, outcome: Outcome, cx: &mut Cx<'_>) {
-        let Mode::Outcome { booking, label, .. } = &self.mode else {
+        let Mode::Outcome { bookings, label, .. } = &self.mode else {
             return;
         };
-        match cx.desk.record_outcome(booking, outcome) {
-            Ok(_) => {
-                cx.done(format!("Recorded {} for {label}.", outcome.code()));
-                self.mode = Mode::Browse;
-                self.load(cx);
+        let mut failed = Vec::new();
+        for b in bookings {
+            if let Err(e) = cx.desk.record_outcome(b, outcome) {
+                failed.push(e.to_string());
             }
-            Err(e) => cx.problem(e.to_string()),
         }
+        if failed.is_empty() {
+            cx.done(format!("Recorded {} for {label}.", outcome.code()));
+        } else {
+            cx.problem(format!(
+                "{} of {} not recorded: {}",
+                failed.len(),
+                bookings.len(),
+                failed.join("; ")
+            ));
+        }
+        self.marked.clear();
+        self.mode = Mode::Browse;
+        self.load(cx);
     }
 
     /// Opens the reason field for an action on the selected row.
@@ -428,6 +454,17 @@ impl Pane for TriagePane {
         }
         match cmd {
             Command::Select => self.choose(cx),
+            Command::Mark => match self.current() {
+                Some(Row::Unresolved(u)) => {
+                    let b = u.booking.clone();
+                    if !self.marked.remove(&b) {
+                        self.marked.insert(b);
+                    }
+                    let page = self.list_area.height.saturating_sub(2) as usize;
+                    self.selected = move_selection(self.selected, self.selectable().len(), Command::Down, page);
+                }
+                _ => cx.problem("only unresolved appointments can be marked"),
+            },
             Command::Waive | Command::ConfirmBlock | Command::DismissBlock => self.ask(cmd, cx),
             Command::Refresh => self.load(cx),
             _ => return false,
@@ -502,6 +539,7 @@ impl Pane for TriagePane {
     fn featured(&self) -> &'static [Command] {
         &[
             Command::Select,
+            Command::Mark,
             Command::Waive,
             Command::ConfirmBlock,
             Command::DismissBlock,

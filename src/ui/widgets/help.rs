@@ -4,7 +4,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Widget};
+use ratatui::widgets::{Block, Clear, Padding, Paragraph, Widget};
 
 use super::{centered, WidgetTheme};
 use crate::ui::command::Context;
@@ -113,6 +113,7 @@ impl Widget for &HelpOverlay<'_> {
         let max = self.max_scroll(area);
         let scroll = self.scroll.min(max);
         let mut block = Block::bordered()
+            .padding(Padding::horizontal(1))
             .title(Span::styled(TITLE, self.theme.title))
             .border_style(self.theme.base)
             .style(self.theme.base);
@@ -155,11 +156,11 @@ mod tests {
         assert!(all.contains("Keys (esc to close)"), "{all}");
         let clients = text
             .iter()
-            .position(|l| l.contains("│Clients"))
+            .position(|l| l.contains("│ Clients"))
             .expect("clients heading");
         let global = text
             .iter()
-            .position(|l| l.contains("│Everywhere"))
+            .position(|l| l.contains("│ Everywhere"))
             .expect("global heading");
         assert!(clients < global);
         assert!(all.contains("b          book"), "{all}");

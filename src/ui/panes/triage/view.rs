@@ -19,6 +19,11 @@ impl TriagePane {
             Row::Heading(t) => Line::styled(t.clone(), th.title),
             Row::Nothing => Line::styled("  none", th.dim),
             Row::Unresolved(u) => Line::from(vec![
+                Span::raw(if self.marked.contains(&u.booking) {
+                    "[x] "
+                } else {
+                    "[ ] "
+                }),
                 Span::styled(
                     format!("{} ", SlotState::Unresolved.label()),
                     SlotState::Unresolved.style(th),
