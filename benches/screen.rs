@@ -46,8 +46,9 @@ fn benches(c: &mut Criterion) {
         careerdesk::demo::generate(&desk, n, 1, &careerdesk::demo::Progress::Hidden).expect("demo");
     }
     let keymap = Keymap::builtin(Base::Default);
-    // Start-up: sign in, build the lookup index, draw the first frame.
+    // Start-up: sign in and draw the first frame; then until client lookup is ready.
     let mut starts = Vec::new();
+    let mut ready = Vec::new();
     for _ in 0..5 {
         let t = Instant::now();
         let mut app = App::new(paths.clone(), keymap.clone(), None, Theme::of(ThemeKind::Normal));

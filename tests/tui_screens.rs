@@ -69,12 +69,26 @@ fn app_with_demo_and_clock(tmp: &std::path::Path, clock: Arc<FixedClock>) -> App
     key(&mut app, KeyCode::Enter);
     // Demo data is generated on another thread; ticks pick up the result.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while !screen(&mut app, 80, 24).contains("demo clients loaded") {
+    loop {
+        let s = screen(&mut app, 80, 24);
+        if s.contains("demo clients loaded") && !s.contains("Loading the client directory") {
+            break;
+        }
         assert!(std::time::Instant::now() < deadline, "demo data never finished");
         std::thread::sleep(std::time::Duration::from_millis(20));
         app.update(Event::Tick);
     }
     app
+}
+
+/// Ticks until the client directory built after sign-in has arrived.
+fn settle(app: &mut App) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while screen(app, 80, 24).contains("Loading the client directory") {
+        assert!(std::time::Instant::now() < deadline, "the directory never loaded");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        app.update(Event::Tick);
+    }
 }
 
 fn go_to_pane(app: &mut App, digit: char) {
@@ -121,6 +135,7 @@ fn sec_04_desk_staff_never_see_a_note_body_on_screen() {
     key(&mut app, KeyCode::Enter);
     typed(&mut app, careerdesk::demo::DEMO_PASSWORD);
     key(&mut app, KeyCode::Enter);
+    settle(&mut app);
     let phrases: Vec<&str> = include_str!("../assets/demo/note-phrases.txt")
         .lines()
         .filter(|l| !l.is_empty())

@@ -16,7 +16,7 @@ use crate::domain::{EntityKind, RecordRef};
 use crate::store::index::{time_key, APPOINTMENT_BY_CLIENT, SLOT_BY_CONSULTANT, SLOT_BY_TIME};
 use crate::store::WriteSet;
 
-use super::{now_ms, Desk, DeskError};
+use super::{now_ms, required_reason, Desk, DeskError};
 
 /// Minutes a slot may last at most.
 const MAX_SLOT_MINUTES: u16 = 480;
@@ -476,10 +476,7 @@ impl Desk {
     /// Waives a no-show or late cancellation so it stops counting (APPT-03). Reason required.
     pub fn waive(&self, booking: &str, reason: &str) -> Result<Appointment, DeskError> {
         self.require(Permission::Waive)?;
-        let reason = reason.trim();
-        if reason.is_empty() {
-            return Err(FieldError::new("reason", "is required to waive a no-show (APPT-03)").into());
-        }
+        let reason = required_reason(reason, "to waive a no-show (APPT-03)")?;
         let old = self.appointment(booking)?;
         if !matches!(old.outcome(), Some(Outcome::NoShow | Outcome::LateCancel)) {
             return Err(DeskError::Invalid(format!(
@@ -496,9 +493,7 @@ impl Desk {
         let mut ws = WriteSet::new();
         ws.put(&self.store, Some(&old), &new);
         self.refresh_no_show_flags(&mut ws, new.client, &new)?;
-        let mut entry = self.audit(AuditAction::Override, appt_ref(new.id), "no-show waived".into());
-        entry.reason = Some(reason.to_string());
-        ws.audit(entry);
+        ws.audit(self.audit_because(AuditAction::Override, appt_ref(new.id), "no-show waived".into(), reason));
         self.commit(ws)?;
         Ok(new)
     }
@@ -550,10 +545,7 @@ impl Desk {
     /// reason; confirms a proposed block (APPT-04). Supervisors only.
     pub fn block_client(&self, student_number: &str, reason: &str, until: Option<&str>) -> Result<Client, DeskError> {
         self.require(Permission::Block)?;
-        let reason = reason.trim();
-        if reason.is_empty() {
-            return Err(FieldError::new("reason", "is required to block a client (APPT-04)").into());
-        }
+        let reason = required_reason(reason, "to block a client (APPT-04)")?;
         let old = self.client_by_student_number(student_number)?;
         let today = self.today();
         let expires = match until {
@@ -573,13 +565,12 @@ impl Desk {
         new.flags.retain(|f| f.kind != FlagKind::BlockProposed);
         let mut ws = WriteSet::new();
         ws.put(&self.store, Some(&old), &new);
-        let mut entry = self.audit(
+        ws.audit(self.audit_because(
             AuditAction::Update,
             client_ref(new.id),
             format!("blocked until {expires}"),
-        );
-        entry.reason = Some(reason.to_string());
-        ws.audit(entry);
+            reason,
+        ));
         self.commit(ws)?;
         Ok(new)
     }
@@ -587,10 +578,7 @@ impl Desk {
     /// Lifts a block, or dismisses a proposed one, with a reason (APPT-04).
     pub fn unblock_client(&self, student_number: &str, reason: &str) -> Result<Client, DeskError> {
         self.require(Permission::Block)?;
-        let reason = reason.trim();
-        if reason.is_empty() {
-            return Err(FieldError::new("reason", "is required to lift or dismiss a block").into());
-        }
+        let reason = required_reason(reason, "to lift or dismiss a block")?;
         let old = self.client_by_student_number(student_number)?;
         if old.block.is_none() && !old.has_flag(FlagKind::BlockProposed) {
             return Err(DeskError::Invalid(format!("{} is not blocked", old.student_number)));
@@ -600,13 +588,12 @@ impl Desk {
         new.flags.retain(|f| f.kind != FlagKind::BlockProposed);
         let mut ws = WriteSet::new();
         ws.put(&self.store, Some(&old), &new);
-        let mut entry = self.audit(
+        ws.audit(self.audit_because(
             AuditAction::Update,
             client_ref(new.id),
             "block lifted or dismissed".into(),
-        );
-        entry.reason = Some(reason.to_string());
-        ws.audit(entry);
+            reason,
+        ));
         self.commit(ws)?;
         Ok(new)
     }

@@ -179,10 +179,7 @@ impl Desk {
     /// Suspends a client pending investigation (SEC-03): they cannot be booked until lifted.
     pub fn suspend_client(&self, student_number: &str, reason: &str) -> Result<Client, DeskError> {
         self.require(Permission::Block)?;
-        let reason = reason.trim();
-        if reason.is_empty() {
-            return Err(FieldError::new("reason", "is required to suspend a client (SEC-03)").into());
-        }
+        let reason = super::required_reason(reason, "to suspend a client (SEC-03)")?;
         let old = self.client_by_student_number(student_number)?;
         let mut new = old.clone();
         new.suspension = Some(crate::domain::client::Suspension {
@@ -192,16 +189,15 @@ impl Desk {
         });
         let mut ws = WriteSet::new();
         ws.put(&self.store, Some(&old), &new);
-        let mut entry = self.audit(
+        ws.audit(self.audit_because(
             AuditAction::Update,
             Some(RecordRef {
                 kind: EntityKind::Client,
                 id: new.id.0,
             }),
             "client suspended".into(),
-        );
-        entry.reason = Some(reason.to_string());
-        ws.audit(entry);
+            reason,
+        ));
         self.commit(ws)?;
         Ok(new)
     }
@@ -269,29 +265,46 @@ impl Desk {
     /// Builds the in-memory directory now (the TUI calls this right after sign-in). Damaged
     /// client records are skipped and logged; the rest stay searchable.
     pub fn build_directory(&self) -> Result<ClientDirectory, DeskError> {
-        let started = std::time::Instant::now();
-        let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).min(4);
-        let heads = self.store.scan_parallel(EntityKind::Client, threads, |plain| {
-            crate::store::codec::decode_client_head(plain).map(|h| DirectoryEntry {
-                id: h.id,
-                name: h.name,
-                student_number: h.student_number.to_string(),
-                email: h.email.to_string(),
-                programme: h.programme,
-            })
-        })?;
-        let entries = heads
-            .into_iter()
-            .filter_map(|r| r.map_err(|e| tracing::warn!("client directory: {e}")).ok());
-        let directory = ClientDirectory::from_entries(entries);
-        tracing::info!(
-            clients = directory.len(),
-            ms = started.elapsed().as_millis() as u64,
-            "client directory built"
-        );
-        Ok(directory)
+        self.require(Permission::ViewClients)?;
+        directory_from(&self.store)
     }
 
+    /// A job that builds the directory on another thread (the screen shows its first frame
+    /// meanwhile). The permission is checked now, when the job is made.
+    pub fn directory_job(
+        &self,
+    ) -> Result<impl FnOnce() -> Result<ClientDirectory, DeskError> + Send + 'static, DeskError> {
+        self.require(Permission::ViewClients)?;
+        let store = self.store.clone();
+        Ok(move || directory_from(&store))
+    }
+}
+
+fn directory_from(store: &crate::store::Store) -> Result<ClientDirectory, DeskError> {
+    let started = std::time::Instant::now();
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).min(4);
+    let heads = store.scan_parallel(EntityKind::Client, threads, |plain| {
+        crate::store::codec::decode_client_head(plain).map(|h| DirectoryEntry {
+            id: h.id,
+            name: h.name,
+            student_number: h.student_number.to_string(),
+            email: h.email.to_string(),
+            programme: h.programme,
+        })
+    })?;
+    let entries = heads
+        .into_iter()
+        .filter_map(|r| r.map_err(|e| tracing::warn!("client directory: {e}")).ok());
+    let directory = ClientDirectory::from_entries(entries);
+    tracing::info!(
+        clients = directory.len(),
+        ms = started.elapsed().as_millis() as u64,
+        "client directory built"
+    );
+    Ok(directory)
+}
+
+impl Desk {
     pub(super) fn directory_update(&self, c: &Client) {
         if let Some(d) = self.directory.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
             d.upsert(c);

@@ -242,6 +242,19 @@ impl Desk {
         audit_entry(self.now(), Some(&self.operator), action, subject, detail)
     }
 
+    /// An audit entry carrying the reason the operator gave.
+    fn audit_because(
+        &self,
+        action: AuditAction,
+        subject: Option<RecordRef>,
+        detail: String,
+        reason: &str,
+    ) -> AuditEntry {
+        let mut entry = self.audit(action, subject, detail);
+        entry.reason = Some(reason.to_string());
+        entry
+    }
+
     /// Commits a write set as the signed-in operator.
     fn commit(&self, ws: WriteSet) -> Result<(), DeskError> {
         self.store.commit(self.operator.id, ws, self.now())?;
@@ -253,6 +266,15 @@ impl Desk {
         self.require(Permission::SupervisorReports)?;
         Ok(self.store.audit_entries()?.collect())
     }
+}
+
+/// A reason an operator must give (waivers, blocks, suspensions): refused when blank.
+fn required_reason<'a>(raw: &'a str, needed_for: &str) -> Result<&'a str, DeskError> {
+    let reason = raw.trim();
+    if reason.is_empty() {
+        return Err(crate::domain::validate::FieldError::new("reason", format!("is required {needed_for}")).into());
+    }
+    Ok(reason)
 }
 
 fn audit_entry(

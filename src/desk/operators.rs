@@ -102,10 +102,7 @@ impl Desk {
     /// Suspends an operator pending investigation (SEC-03); they can no longer sign in.
     pub fn suspend_operator(&self, login: &str, reason: &str) -> Result<Operator, DeskError> {
         self.require(Permission::ManageOperators)?;
-        let reason = reason.trim();
-        if reason.is_empty() {
-            return Err(FieldError::new("reason", "is required when suspending an operator").into());
-        }
+        let reason = super::required_reason(reason, "when suspending an operator")?;
         let old = self.operator_by_login(login)?;
         if old.id == self.operator.id {
             return Err(DeskError::Invalid("you cannot suspend your own account".into()));
@@ -118,13 +115,12 @@ impl Desk {
         });
         let mut ws = WriteSet::new();
         ws.put(&self.store, Some(&old), &new);
-        let mut entry = self.audit(
+        ws.audit(self.audit_because(
             AuditAction::Update,
             operator_ref(&new),
             format!("operator {} suspended", new.login),
-        );
-        entry.reason = Some(reason.to_string());
-        ws.audit(entry);
+            reason,
+        ));
         self.commit(ws)?;
         Ok(new)
     }

@@ -235,13 +235,15 @@ fn decode_plain<T: serde::de::DeserializeOwned>(tree: &str, key: &[u8], raw: &[u
     codec::decode_body(body).map_err(|e| corrupt(e.to_string()))
 }
 
-/// An unlocked store: records can be read and changes committed.
+/// An unlocked store: records can be read and changes committed. Clones share the database,
+/// the keys and the op-log clock (for reading on another thread).
+#[derive(Clone)]
 pub struct Store {
     db: sled::Db,
     path: PathBuf,
     keys: KeyRing,
     device: DeviceId,
-    clock: Mutex<Option<Hlc>>,
+    clock: std::sync::Arc<Mutex<Option<Hlc>>>,
 }
 
 impl Store {
@@ -251,7 +253,7 @@ impl Store {
             path,
             keys,
             device,
-            clock: Mutex::new(clock),
+            clock: std::sync::Arc::new(Mutex::new(clock)),
         }
     }
 

@@ -54,6 +54,8 @@ pub struct Main {
     last_input: chrono::DateTime<chrono::Utc>,
     body: Rect,
     tabs: Vec<(Rect, usize)>,
+    /// The client directory being built in the background after sign-in.
+    directory: Option<std::sync::mpsc::Receiver<Result<Vec<crate::desk::DirectoryEntry>, String>>>,
 }
 
 /// Demo data being generated on another thread after first-run set-up.
@@ -270,9 +272,21 @@ impl App {
 
     fn open_main(&mut self, desk: Desk) -> Box<Main> {
         let now = desk.now();
-        let directory = desk.build_directory().map(|d| d.entries().to_vec()).unwrap_or_default();
+        // The directory takes a moment on a large store: build it off the screen thread so the
+        // first frame comes at once; the clients pane says it is loading meanwhile.
+        let (tx, rx) = std::sync::mpsc::channel();
+        let directory = match desk.directory_job() {
+            Ok(job) => {
+                std::thread::spawn(move || {
+                    let _ = tx.send(job().map(|d| d.entries().to_vec()).map_err(|e| e.to_string()));
+                });
+                Some(rx)
+            }
+            Err(_) => None,
+        };
         let mut main = Box::new(Main {
-            panes: panes::all(&desk, directory),
+            panes: panes::all(&desk, Vec::new()),
+            directory,
             desk,
             active: 0,
             client: None,
@@ -303,6 +317,7 @@ impl App {
     }
 
     fn main(&mut self, mut m: Box<Main>, event: Event) -> Screen {
+        m.take_directory();
         match event {
             Event::Tick => {
                 let idle = chrono::Duration::minutes(i64::from(m.desk.policy().security.idle_lock_minutes));
@@ -462,6 +477,25 @@ fn institution_name(policy: &std::path::Path) -> String {
 }
 
 impl Main {
+    /// Hands the background-built client directory to the panes once it is ready.
+    fn take_directory(&mut self) {
+        let Some(rx) = &self.directory else { return };
+        let result = match rx.try_recv() {
+            Ok(r) => r,
+            Err(std::sync::mpsc::TryRecvError::Empty) => return,
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => Err("the client directory could not be built".into()),
+        };
+        self.directory = None;
+        match result {
+            Ok(mut entries) => {
+                for p in &mut self.panes {
+                    p.directory_ready(&mut entries);
+                }
+            }
+            Err(e) => self.notice = Some(Notice::Problem(format!("client lookup is unavailable: {e}"))),
+        }
+    }
+
     fn pane(&self) -> &dyn Pane {
         self.panes[self.active].as_ref()
     }

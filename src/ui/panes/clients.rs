@@ -61,6 +61,8 @@ pub struct ClientsPane {
     mode: Mode,
     list_area: Rect,
     tz: chrono_tz::Tz,
+    /// Whether the client directory has arrived (it is built after sign-in).
+    loaded: bool,
     /// The desk's time when the card was loaded (upcoming versus past).
     now: chrono::DateTime<Utc>,
 }
@@ -69,6 +71,7 @@ impl ClientsPane {
     /// A pane over the client directory.
     pub fn new(desk: &crate::desk::Desk, directory: Vec<DirectoryEntry>) -> Self {
         Self {
+            loaded: !directory.is_empty(),
             tz: desk.policy().institution.time_zone,
             now: desk.now(),
             index: ClientIndex::new(directory),
@@ -282,7 +285,10 @@ impl Pane for ClientsPane {
             }
             Command::Refresh => {
                 match cx.desk.build_directory() {
-                    Ok(d) => self.index = ClientIndex::new(d.entries().to_vec()),
+                    Ok(d) => {
+                        self.index = ClientIndex::new(d.entries().to_vec());
+                        self.loaded = true;
+                    }
                     Err(e) => cx.problem(e.to_string()),
                 }
                 self.refilter();
@@ -369,7 +375,9 @@ impl Pane for ClientsPane {
             .iter()
             .map(|e| Line::from(format!("{}  {}  {}", e.name, e.student_number, e.programme)))
             .collect();
-        let title = if self.search.value().is_empty() {
+        let title = if !self.loaded {
+            "Loading the client directory…".to_string()
+        } else if self.search.value().is_empty() {
             "Matches (start typing)".to_string()
         } else {
             format!("Matches: {}", self.matches.len())
@@ -451,6 +459,12 @@ impl Pane for ClientsPane {
                 );
             }
         }
+    }
+
+    fn directory_ready(&mut self, entries: &mut Vec<DirectoryEntry>) {
+        self.index = ClientIndex::new(std::mem::take(entries));
+        self.loaded = true;
+        self.refilter();
     }
 
     fn featured(&self) -> &'static [Command] {
