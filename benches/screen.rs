@@ -48,7 +48,7 @@ fn benches(c: &mut Criterion) {
     let keymap = Keymap::builtin(Base::Default);
     // Start-up: sign in and draw the first frame; then until client lookup is ready.
     let mut starts = Vec::new();
-    let mut ready = Vec::new();
+    let mut ready: Vec<std::time::Duration> = Vec::new();
     for _ in 0..5 {
         let t = Instant::now();
         let mut app = App::new(paths.clone(), keymap.clone(), None, Theme::of(ThemeKind::Normal));
