@@ -273,15 +273,26 @@ impl Desk {
     /// meanwhile). The permission is checked now, when the job is made.
     pub fn directory_job(
         &self,
-    ) -> Result<impl FnOnce() -> Result<ClientDirectory, DeskError> + Send + 'static, DeskError> {
+    ) -> Result<impl FnOnce() -> Result<Vec<DirectoryEntry>, DeskError> + Send + 'static, DeskError> {
         self.require(Permission::ViewClients)?;
         let store = self.store.clone();
-        Ok(move || directory_from(&store))
+        Ok(move || directory_entries(&store))
     }
 }
 
 fn directory_from(store: &crate::store::Store) -> Result<ClientDirectory, DeskError> {
     let started = std::time::Instant::now();
+    let directory = ClientDirectory::from_entries(directory_entries(store)?);
+    tracing::info!(
+        clients = directory.len(),
+        ms = started.elapsed().as_millis() as u64,
+        "client directory built"
+    );
+    Ok(directory)
+}
+
+/// Every client's directory entry, read on every core; damaged records are logged and skipped.
+fn directory_entries(store: &crate::store::Store) -> Result<Vec<DirectoryEntry>, DeskError> {
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).min(4);
     let heads = store.scan_parallel(EntityKind::Client, threads, |plain| {
         crate::store::codec::decode_client_head(plain).map(|h| DirectoryEntry {
@@ -292,16 +303,10 @@ fn directory_from(store: &crate::store::Store) -> Result<ClientDirectory, DeskEr
             programme: h.programme,
         })
     })?;
-    let entries = heads
+    Ok(heads
         .into_iter()
-        .filter_map(|r| r.map_err(|e| tracing::warn!("client directory: {e}")).ok());
-    let directory = ClientDirectory::from_entries(entries);
-    tracing::info!(
-        clients = directory.len(),
-        ms = started.elapsed().as_millis() as u64,
-        "client directory built"
-    );
-    Ok(directory)
+        .filter_map(|r| r.map_err(|e| tracing::warn!("client directory: {e}")).ok())
+        .collect())
 }
 
 impl Desk {

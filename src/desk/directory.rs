@@ -22,6 +22,11 @@ pub struct DirectoryEntry {
     pub programme: String,
 }
 
+/// The lower-cased text a query is matched against.
+fn haystack(e: &DirectoryEntry) -> String {
+    format!("{}\u{1f}{}\u{1f}{}", e.name, e.student_number, e.email).to_lowercase()
+}
+
 /// Every client's searchable fields, in memory.
 #[derive(Debug, Default, Clone)]
 pub struct ClientDirectory {
@@ -43,9 +48,20 @@ impl ClientDirectory {
 
     /// Builds a directory from entries.
     pub fn from_entries(entries: impl IntoIterator<Item = DirectoryEntry>) -> Self {
+        let entries: Vec<DirectoryEntry> = entries.into_iter().collect();
+        // The search text is built on every core: it is most of the work on a large store.
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 4);
+        let chunk = entries.len().div_ceil(threads).max(1);
+        let haystacks: Vec<String> = std::thread::scope(|scope| {
+            let parts: Vec<_> = entries
+                .chunks(chunk)
+                .map(|part| scope.spawn(move || part.iter().map(haystack).collect::<Vec<String>>()))
+                .collect();
+            parts.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+        });
         let mut d = Self::default();
-        for e in entries {
-            d.insert(e);
+        for (e, h) in entries.into_iter().zip(haystacks) {
+            d.insert_with(e, h);
         }
         d
     }
@@ -67,9 +83,12 @@ impl ClientDirectory {
     }
 
     fn insert(&mut self, entry: DirectoryEntry) {
-        let c = &entry;
-        let hay = format!("{}\u{1f}{}\u{1f}{}", entry.name, entry.student_number, entry.email).to_lowercase();
-        let id = c.id;
+        let hay = haystack(&entry);
+        self.insert_with(entry, hay);
+    }
+
+    fn insert_with(&mut self, entry: DirectoryEntry, hay: String) {
+        let id = entry.id;
         match self.by_id.get(&id) {
             Some(&i) => {
                 self.entries[i] = entry;

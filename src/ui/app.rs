@@ -278,7 +278,7 @@ impl App {
         let directory = match desk.directory_job() {
             Ok(job) => {
                 std::thread::spawn(move || {
-                    let _ = tx.send(job().map(|d| d.entries().to_vec()).map_err(|e| e.to_string()));
+                    let _ = tx.send(job().map_err(|e| e.to_string()));
                 });
                 Some(rx)
             }
