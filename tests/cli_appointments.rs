@@ -47,7 +47,17 @@ fn monday() -> NaiveDate {
 }
 
 fn setup(dir: &Path) {
+    setup_with(dir, "");
+}
+
+/// The same set-up with extra policy text appended (e.g. a peak period).
+fn setup_with(dir: &Path, extra_policy: &str) {
     let policy = write_policy(dir);
+    if !extra_policy.is_empty() {
+        let mut text = std::fs::read_to_string(&policy).unwrap();
+        text.push_str(extra_policy);
+        std::fs::write(&policy, text).unwrap();
+    }
     let mut init = Command::cargo_bin("careerdesk").unwrap();
     init.env("CAREERDESK_DATA_DIR", dir)
         .env("HOME", dir)
@@ -284,4 +294,118 @@ fn queue_outbox_report_and_ics_export() {
         .assert()
         .success()
         .stdout(predicate::str::contains("BEGIN:VCALENDAR").and(predicate::str::contains("BEGIN:VEVENT")));
+}
+
+#[test]
+fn eligibility_setting_recording_consent_suspension_and_rebook_from_the_command_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    setup(tmp.path());
+    let m = monday();
+    // APPT-01: a mock interview needs an interview workshop first.
+    slot(tmp.path(), "mock-interview", &format!("{m} 09:00"));
+    cd(tmp.path(), "desk1", STAFF_PW)
+        .args([
+            "book",
+            "--client",
+            "10000001",
+            "--type",
+            "mock-interview",
+            "--at",
+            &format!("{m} 09:00"),
+        ])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("APPT-01").and(predicate::str::contains("interview-workshop")));
+    // APPT-07: the booking says whether the setting is confidential.
+    slot(tmp.path(), "applications", &format!("{m} 11:00"));
+    cd(tmp.path(), "desk1", STAFF_PW)
+        .args([
+            "book",
+            "--client",
+            "10000001",
+            "--type",
+            "applications",
+            "--at",
+            &format!("{m} 11:00"),
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("not a confidential setting"));
+    // APPT-08: online appointments carry recording consent, off unless given.
+    admin(tmp.path())
+        .args([
+            "slot",
+            "add",
+            "--consultant",
+            "cons1",
+            "--type",
+            "guidance",
+            "--location",
+            "online",
+        ])
+        .args(["--at", &format!("{} 10:00", m + Duration::days(1))])
+        .assert()
+        .success();
+    let online = book(
+        tmp.path(),
+        "10000002",
+        "guidance",
+        &format!("{} 10:00", m + Duration::days(1)),
+    );
+    cd(tmp.path(), "desk1", STAFF_PW)
+        .args(["--format", "json", "recording-consent", &online, "given"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\"recording_consent\": true"));
+    // APPT-10: offers for a re-book list free slots of the same type.
+    slot(tmp.path(), "guidance", &format!("{} 15:00", m + Duration::days(1)));
+    cd(tmp.path(), "desk1", STAFF_PW)
+        .args(["rebook", &online])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("15:00").and(predicate::str::contains("free")));
+    // SEC-03: a suspended client cannot be booked; desk staff may not suspend.
+    cd(tmp.path(), "desk1", STAFF_PW)
+        .args(["client", "suspend", "10000002", "--reason", "x"])
+        .assert()
+        .code(4);
+    cd(tmp.path(), "sup1", STAFF_PW)
+        .args(["client", "suspend", "10000002", "--reason", "suspected account sharing"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("suspected account sharing"));
+    cd(tmp.path(), "desk1", STAFF_PW)
+        .args([
+            "book",
+            "--client",
+            "10000002",
+            "--type",
+            "guidance",
+            "--at",
+            &format!("{} 15:00", m + Duration::days(1)),
+        ])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("SEC-03"));
+}
+
+#[test]
+fn appt_06_a_peak_period_refusal_names_the_period_from_the_command_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let m = monday();
+    let peak = format!(
+        "\n[[peak_periods]]\nname = \"Test peak\"\nfrom = \"{}\"\nto = \"{}\"\nmax_contacts = 1\nwindow_days = 28\n",
+        m,
+        m + Duration::days(27)
+    );
+    setup_with(tmp.path(), &peak);
+    slot(tmp.path(), "guidance", &format!("{m} 10:00"));
+    slot(tmp.path(), "applications", &format!("{} 10:00", m + Duration::days(2)));
+    book(tmp.path(), "10000001", "guidance", &format!("{m} 10:00"));
+    cd(tmp.path(), "desk1", STAFF_PW)
+        .args(["book", "--client", "10000001", "--type", "applications"])
+        .args(["--at", &format!("{} 10:00", m + Duration::days(2))])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("APPT-06").and(predicate::str::contains("Test peak")));
 }

@@ -329,6 +329,10 @@ fn client(cli: &Cli, paths: &Paths, cmd: &ClientCmd) -> Result<(), DeskError> {
             let c = desk.client_by_student_number(student_number)?;
             show_client(cli.format, &desk, &c);
         }
+        ClientCmd::Suspend { student_number, reason } => {
+            let c = desk.suspend_client(student_number, reason)?;
+            show_client(cli.format, &desk, &c);
+        }
         ClientCmd::Find { text, limit } => {
             let hits = desk.find_clients(text, *limit)?;
             let rows: Vec<serde_json::Value> = hits

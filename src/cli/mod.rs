@@ -348,6 +348,14 @@ pub enum ClientCmd {
         #[arg(long, default_value_t = 20)]
         limit: usize,
     },
+    /// Suspend a client pending investigation: they cannot be booked (supervisors).
+    Suspend {
+        /// Student number.
+        student_number: String,
+        /// Why (required, audited).
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 /// `import ...`.
