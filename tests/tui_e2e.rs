@@ -351,3 +351,60 @@ fn the_help_overlay_lists_the_active_keys() {
     s.send("q");
     assert!(s.wait_exit());
 }
+
+#[test]
+fn first_run_then_sign_in_find_by_three_letters_book_a_free_slot_write_a_note_lock_and_unlock() {
+    let tmp = tempfile::tempdir().unwrap();
+    // First run: set-up with generated demo data, then quit.
+    let mut s = Screen::start(tmp.path());
+    s.wait_for("First-run set-up");
+    s.type_text("Alex Admin");
+    s.send(TAB);
+    s.type_text(ADMIN_PW);
+    s.send(TAB);
+    s.type_text(ADMIN_PW);
+    s.send(TAB);
+    s.send(TAB);
+    s.send(ENTER);
+    s.wait_for("demo clients loaded");
+    s.send(ESC);
+    s.send("q");
+    assert!(s.wait_exit());
+    drop(s);
+    // Second run: sign in and do a desk's moment, keyboard only.
+    let mut s = Screen::start(tmp.path());
+    sign_in(&mut s, "admin", ADMIN_PW);
+    s.wait_for("Client lookup");
+    s.type_text("ais");
+    s.wait_for("Aisha");
+    s.send(ENTER);
+    s.wait_for("May book");
+    s.send("b");
+    s.wait_for("Book: choose a type");
+    // Move to the first type this client may book now.
+    for _ in 0..4 {
+        if s.text().contains("> ✓ may book") {
+            break;
+        }
+        s.send(DOWN);
+    }
+    assert!(s.text().contains("> ✓ may book"), "no bookable type:\n{}", s.text());
+    s.send(ENTER);
+    s.wait_for("choose a free slot");
+    s.send(ENTER);
+    s.wait_for("Booked");
+    s.send("3");
+    s.wait_for("Appointments and notes");
+    s.send("w");
+    s.wait_for("ctrl-s saves");
+    s.type_text("Agreed next steps for the application.");
+    s.send(CTRL_S);
+    s.wait_for("Note saved");
+    s.send(CTRL_L);
+    s.wait_for("Screen locked");
+    s.type_text(ADMIN_PW);
+    s.send(ENTER);
+    s.wait_for("Unlocked");
+    s.send("q");
+    assert!(s.wait_exit());
+}
