@@ -3,7 +3,9 @@
 //!
 //! Client lookup searches `name  student_number  email` per entry, prepared once. The e-mail
 //! domain most entries share (the university's) is left out: it would match every short query
-//! and tells no one apart. Lookup is incremental: when a query extends the previous one (one
+//! and tells no one apart. One or two characters find words starting with them; longer plain
+//! text finds the entries containing it as typed (decision 0008). Otherwise lookup is fuzzy and
+//! incremental: when a query extends the previous one (one
 //! more character typed), only the previous query's matches are scored again, and going back
 //! (backspace) reuses the stored result. All candidates are scored with nucleo's linear-time
 //! (greedy) matcher, on up to four threads when there are many; the best few hundred are then
@@ -53,6 +55,16 @@ pub struct ClientIndex {
     matchers: Vec<Matcher>,
     /// Recent queries with their hits; each query is a prefix of the next.
     history: Vec<(String, Vec<Hit>)>,
+    /// Every haystack lower-cased, one after another, each followed by a newline: scanned for
+    /// plain substrings before any fuzzy scoring.
+    lower: Vec<u8>,
+    /// Where each entry's text starts in `lower`.
+    starts: Vec<u32>,
+    /// The first two lower-cased bytes of every word of every entry (0 when a word is one
+    /// byte long), entry after entry: one- and two-letter queries look only here.
+    word_heads: Vec<[u8; 2]>,
+    /// Where each entry's words start in `word_heads` (one more at the end).
+    word_offsets: Vec<u32>,
 }
 
 impl std::fmt::Debug for ClientIndex {
@@ -111,7 +123,30 @@ impl ClientIndex {
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .clamp(1, MAX_THREADS);
+        let mut lower = Vec::new();
+        let mut starts = Vec::with_capacity(haystacks.len());
+        for h in &haystacks {
+            starts.push(lower.len() as u32);
+            lower.extend(h.to_string().to_lowercase().replace('\n', " ").into_bytes());
+            lower.push(b'\n');
+        }
+        let mut word_heads = Vec::new();
+        let mut word_offsets = Vec::with_capacity(starts.len() + 1);
+        for (i, &start) in starts.iter().enumerate() {
+            word_offsets.push(word_heads.len() as u32);
+            let end = starts.get(i + 1).map_or(lower.len(), |&e| e as usize);
+            for word in lower[start as usize..end].split(|b| *b == b' ' || *b == b'\n') {
+                if let Some(&a) = word.first() {
+                    word_heads.push([a, word.get(1).copied().unwrap_or(0)]);
+                }
+            }
+        }
+        word_offsets.push(word_heads.len() as u32);
         ClientIndex {
+            word_heads,
+            word_offsets,
+            lower,
+            starts,
             entries,
             haystacks,
             masks,
@@ -155,6 +190,22 @@ impl ClientIndex {
             self.history.clear();
             return Vec::new();
         }
+        // What people type is usually part of a name or a number as it is written: when any
+        // entry contains the text as typed, only those are scored (a fast scan); loose fuzzy
+        // matching is for queries that find nobody that way (typos, initials).
+        if let Some(plain) = self.substring_hits(query) {
+            if !plain.is_empty() {
+                self.history.clear();
+                let best = self.best_plain(query, plain, limit);
+                return best.into_iter().map(|i| &self.entries[i as usize]).collect();
+            }
+        }
+        // One or two characters: the people with a word starting with them, first names
+        // first, in name order. Scoring loose matches of so short a query says little.
+        if let Some(found) = self.word_starts(query, limit) {
+            self.history.clear();
+            return found.into_iter().map(|i| &self.entries[i as usize]).collect();
+        }
         // Negation (`!`) and escapes (`\`) can widen the matches as the query grows, and `$`
         // only means "at the end" while it is last: a query with these is scored afresh.
         if query.contains(['!', '\\']) {
@@ -170,11 +221,10 @@ impl ClientIndex {
             entries,
             haystacks,
             masks,
-            name_pos,
-            by_name,
             by_number,
             matchers,
             history,
+            ..
         } = self;
         let exact = by_number
             .get(&query.trim().to_lowercase())
@@ -194,28 +244,137 @@ impl ClientIndex {
             }
             history.push((query.to_string(), hits));
         }
-        let Some((_, hits)) = history.last() else {
-            return Vec::new();
+        let hits = match self.history.last() {
+            Some((_, hits)) => hits.clone(),
+            None => return Vec::new(),
         };
+        self.finish(&pattern, query, hits, limit)
+    }
+
+    /// The best `limit` of `hits`: the greedy scores pick a shortlist, scored again optimally.
+    fn finish(&mut self, pattern: &Pattern, query: &str, hits: Vec<Hit>, limit: usize) -> Vec<&DirectoryEntry> {
+        let exact = self
+            .by_number
+            .get(&query.trim().to_lowercase())
+            .map_or(&[][..], Vec::as_slice);
         let shortlist = top(
             hits.iter().copied(),
-            name_pos,
-            by_name,
+            &self.name_pos,
+            &self.by_name,
             limit.saturating_mul(4).max(RERANK),
         );
-        let Some(matcher) = matchers.first_mut() else {
+        let Some((matcher, _)) = self.matchers.split_first_mut() else {
             return Vec::new();
         };
-        let rescored = shortlist.into_iter().map(|h| Hit {
-            index: h.index,
-            rank: scorer.optimal(h.index as usize, matcher).unwrap_or(h.rank),
-        });
-        top(rescored, name_pos, by_name, limit)
+        let mut probe = matcher.clone();
+        let scorer = Scorer::new(pattern, exact, &self.haystacks, &self.masks, &mut probe);
+        let rescored: Vec<Hit> = shortlist
+            .into_iter()
+            .map(|h| Hit {
+                index: h.index,
+                rank: scorer.optimal(h.index as usize, matcher).unwrap_or(h.rank),
+            })
+            .collect();
+        top(rescored.into_iter(), &self.name_pos, &self.by_name, limit)
             .into_iter()
             .map(|h| &self.entries[h.index as usize])
             .collect()
     }
+
+    /// The best `limit` text-as-typed hits: an exact student number first, then matches at the
+    /// start of a word before those inside one, earlier words (the first name) first, then by name.
+    fn best_plain(&self, query: &str, hits: Vec<(u32, u32, u32)>, limit: usize) -> Vec<u32> {
+        let exact = self
+            .by_number
+            .get(&query.trim().to_lowercase())
+            .map_or(&[][..], Vec::as_slice);
+        let mut keyed: Vec<(u32, u32, u32, u32, u32)> = hits
+            .into_iter()
+            .map(|(inside, word, i)| {
+                (
+                    u32::from(!exact.contains(&i)),
+                    inside,
+                    word,
+                    self.name_pos[i as usize],
+                    i,
+                )
+            })
+            .collect();
+        let cut = limit.min(keyed.len());
+        if cut == 0 {
+            return Vec::new();
+        }
+        if cut < keyed.len() {
+            keyed.select_nth_unstable(cut - 1);
+            keyed.truncate(cut);
+        }
+        keyed.sort_unstable();
+        keyed.into_iter().map(|k| k.4).collect()
+    }
+
+    /// For a query of one or two letters or digits: the best `limit` entries with a word that
+    /// starts with it (a first name before other words, then by name); `None` when no word
+    /// does.
+    fn word_starts(&self, query: &str, limit: usize) -> Option<Vec<u32>> {
+        let q = query.trim().to_lowercase();
+        if q.is_empty() || q.len() >= SUBSTRING_MIN || !q.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return None;
+        }
+        // (which word matched, name position, entry): lower is better.
+        let q = q.as_bytes();
+        let mut found: Vec<(u32, u32, u32)> = Vec::new();
+        for (i, w) in self.word_offsets.windows(2).enumerate() {
+            let heads = &self.word_heads[w[0] as usize..w[1] as usize];
+            let hit = heads
+                .iter()
+                .position(|h| h[0] == q[0] && (q.len() == 1 || h[1] == q[1]));
+            if let Some(word) = hit {
+                found.push((word as u32, self.name_pos[i], i as u32));
+            }
+        }
+        if found.is_empty() {
+            return None;
+        }
+        let cut = limit.min(found.len());
+        found.select_nth_unstable(cut - 1);
+        found.truncate(cut);
+        found.sort_unstable();
+        Some(found.into_iter().map(|(_, _, i)| i).collect())
+    }
+
+    /// Entries whose text contains the query exactly as typed (ignoring case), for a plain
+    /// ASCII query with no fuzzy syntax; `None` otherwise.
+    fn substring_hits(&self, query: &str) -> Option<Vec<(u32, u32, u32)>> {
+        let q = query.trim().to_lowercase();
+        // One or two letters appear in nearly everyone: those look only at word starts.
+        if q.len() < SUBSTRING_MIN || !q.is_ascii() || q.contains(['!', '\\', '^', '$', '\'', '\n']) {
+            return None;
+        }
+        let finder = memchr::memmem::Finder::new(q.as_bytes());
+        // (0 at a word start else 1, which word, entry): lower is better.
+        let mut hits: Vec<(u32, u32, u32)> = Vec::new();
+        let mut pos = 0usize;
+        while let Some(found) = finder.find(&self.lower[pos..]) {
+            let at = pos + found;
+            let entry = self.starts.partition_point(|&s| s as usize <= at).saturating_sub(1);
+            let start = self.starts[entry] as usize;
+            let before = &self.lower[start..at];
+            let word_start = at == start || before.last() == Some(&b' ');
+            let word = memchr::memchr_iter(b' ', before).count() as u32;
+            hits.push((u32::from(!word_start), word, entry as u32));
+            // One hit per entry is enough: go on from the next entry's text.
+            pos = self.starts.get(entry + 1).map_or(self.lower.len(), |&s| s as usize);
+            if pos >= self.lower.len() {
+                break;
+            }
+        }
+        let hits = hits;
+        Some(hits)
+    }
 }
+
+/// Queries at least this long are first looked for as typed (see `substring_hits`).
+const SUBSTRING_MIN: usize = 3;
 
 /// How many of the greedy matcher's best hits are scored again optimally.
 const RERANK: usize = 256;
@@ -514,6 +673,28 @@ mod tests {
     }
 
     #[test]
+    fn text_as_typed_comes_first_and_loose_matching_is_the_fallback() {
+        let mut entries: Vec<DirectoryEntry> = (0..40u128)
+            .map(|i| entry(i, &format!("Aisha Person{i}"), &format!("300{i:05}")))
+            .collect();
+        // Matches "ais" only loosely (a..i..s), not as typed.
+        entries.push(entry(99, "Alina Ibsen", "30099999"));
+        let mut idx = ClientIndex::new(entries);
+        let hits = idx.search("ais", 10);
+        assert_eq!(hits.len(), 10);
+        assert!(hits.iter().all(|e| e.name.starts_with("Aisha")), "{hits:?}");
+        let all = idx.search("ais", 45);
+        assert_eq!(all.len(), 40, "only the entries containing the text as typed");
+        // When nobody contains the text as typed, loose (fuzzy) matches come back.
+        let loose = idx.search("aln", 45);
+        assert!(loose.iter().any(|e| e.name == "Alina Ibsen"), "{loose:?}");
+        assert!(!idx.search("asha", 5).is_empty(), "a typo still finds people");
+        // One or two letters: words starting with them, first names first.
+        let short = idx.search("ib", 5);
+        assert_eq!(short[0].name, "Alina Ibsen");
+    }
+
+    #[test]
     fn exact_student_number_ranks_first() {
         let mut idx = ClientIndex::new(sample());
         // "2023000" fuzzily matches most entries; the exact number wins.
@@ -534,7 +715,7 @@ mod tests {
     }
 
     #[test]
-    fn matches_are_exactly_those_of_the_optimal_matcher() {
+    fn matches_are_the_text_as_typed_or_else_exactly_the_optimal_matchers() {
         let mut data = generated(3000);
         data.push(entry(90_001, "José Núñez", "77"));
         data.push(entry(90_002, "Zoë Ölander", "78"));
@@ -545,9 +726,29 @@ mod tests {
             "a", "an", "jose", "Jo", "nun", "zoe", "ÖLA", "9 ana", "'Ana", "^an", "lde$", "xq", "ñ",
         ] {
             let p = pattern(q);
-            let expected: Vec<usize> = (0..idx.len())
-                .filter(|&i| p.score(idx.haystacks[i].slice(..), &mut m).is_some())
+            let lowered: Vec<String> = (0..idx.len())
+                .map(|i| idx.haystacks[i].to_string().to_lowercase())
                 .collect();
+            let ql = q.to_lowercase();
+            let plain_query = ql.is_ascii() && !ql.contains(['!', '\\', '^', '$', '\'']);
+            let as_typed: Vec<usize> = if !plain_query {
+                Vec::new()
+            } else if ql.len() >= SUBSTRING_MIN {
+                (0..idx.len()).filter(|&i| lowered[i].contains(&ql)).collect()
+            } else if ql.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                (0..idx.len())
+                    .filter(|&i| lowered[i].split(' ').any(|w| w.starts_with(&ql)))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let expected: Vec<usize> = if as_typed.is_empty() {
+                (0..idx.len())
+                    .filter(|&i| p.score(idx.haystacks[i].slice(..), &mut m).is_some())
+                    .collect()
+            } else {
+                as_typed
+            };
             idx.reset();
             let mut got: Vec<usize> = idx.search(q, usize::MAX).iter().map(|e| ids[&e.id.0]).collect();
             got.sort_unstable();
