@@ -564,7 +564,7 @@ fn employers(w: &World) {
 }
 
 #[test]
-fn employers_list_puts_key_accounts_first_with_owner_multi_owner_and_tags() {
+fn emp_03_emp_05_employers_list_puts_key_accounts_first_with_owner_multi_owner_and_tags() {
     let w = world();
     employers(&w);
     let desk = w.as_("er2");
@@ -591,7 +591,7 @@ fn employers_list_puts_key_accounts_first_with_owner_multi_owner_and_tags() {
 }
 
 #[test]
-fn employers_profile_marks_key_contacts_and_shows_the_liaison_gate_to_others() {
+fn emp_03_emp_04_employers_profile_marks_key_contacts_and_shows_the_liaison_gate_to_others() {
     let w = world();
     employers(&w);
     let desk = w.as_("er2");
@@ -633,7 +633,7 @@ fn employers_profile_marks_key_contacts_and_shows_the_liaison_gate_to_others() {
 }
 
 #[test]
-fn employers_search_and_tag_filter_narrow_the_list() {
+fn emp_01_employers_search_and_tag_filter_narrow_the_list() {
     let w = world();
     employers(&w);
     let desk = w.as_("er2");

@@ -423,10 +423,11 @@ impl Desk {
         }
         let mut new = old.clone();
         new.state = AppointmentState::CheckedIn { at: self.now() };
-        let mut ws = WriteSet::new();
-        ws.put(&self.store, Some(&old), &new);
-        ws.audit(self.audit(AuditAction::Update, appt_ref(new.id), "checked in".into()));
-        self.commit(ws)?;
+        self.update(
+            &old,
+            &new,
+            self.audit(AuditAction::Update, appt_ref(new.id), "checked in".into()),
+        )?;
         Ok(new)
     }
 
@@ -563,15 +564,16 @@ impl Desk {
             expires,
         });
         new.flags.retain(|f| f.kind != FlagKind::BlockProposed);
-        let mut ws = WriteSet::new();
-        ws.put(&self.store, Some(&old), &new);
-        ws.audit(self.audit_because(
-            AuditAction::Update,
-            client_ref(new.id),
-            format!("blocked until {expires}"),
-            reason,
-        ));
-        self.commit(ws)?;
+        self.update(
+            &old,
+            &new,
+            self.audit_because(
+                AuditAction::Update,
+                client_ref(new.id),
+                format!("blocked until {expires}"),
+                reason,
+            ),
+        )?;
         Ok(new)
     }
 
@@ -586,15 +588,16 @@ impl Desk {
         let mut new = old.clone();
         new.block = None;
         new.flags.retain(|f| f.kind != FlagKind::BlockProposed);
-        let mut ws = WriteSet::new();
-        ws.put(&self.store, Some(&old), &new);
-        ws.audit(self.audit_because(
-            AuditAction::Update,
-            client_ref(new.id),
-            "block lifted or dismissed".into(),
-            reason,
-        ));
-        self.commit(ws)?;
+        self.update(
+            &old,
+            &new,
+            self.audit_because(
+                AuditAction::Update,
+                client_ref(new.id),
+                "block lifted or dismissed".into(),
+                reason,
+            ),
+        )?;
         Ok(new)
     }
 

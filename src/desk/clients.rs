@@ -187,18 +187,19 @@ impl Desk {
             by: self.operator.id,
             at: self.now(),
         });
-        let mut ws = WriteSet::new();
-        ws.put(&self.store, Some(&old), &new);
-        ws.audit(self.audit_because(
-            AuditAction::Update,
-            Some(RecordRef {
-                kind: EntityKind::Client,
-                id: new.id.0,
-            }),
-            "client suspended".into(),
-            reason,
-        ));
-        self.commit(ws)?;
+        self.update(
+            &old,
+            &new,
+            self.audit_because(
+                AuditAction::Update,
+                Some(RecordRef {
+                    kind: EntityKind::Client,
+                    id: new.id.0,
+                }),
+                "client suspended".into(),
+                reason,
+            ),
+        )?;
         Ok(new)
     }
 

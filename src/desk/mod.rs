@@ -255,6 +255,15 @@ impl Desk {
         entry
     }
 
+    /// Replaces `old` with `new` and records `entry`, as one commit: the common case of a
+    /// change to one record.
+    fn update<T: crate::store::codec::Record>(&self, old: &T, new: &T, entry: AuditEntry) -> Result<(), DeskError> {
+        let mut ws = WriteSet::new();
+        ws.put(&self.store, Some(old), new);
+        ws.audit(entry);
+        self.commit(ws)
+    }
+
     /// Commits a write set as the signed-in operator.
     fn commit(&self, ws: WriteSet) -> Result<(), DeskError> {
         self.store.commit(self.operator.id, ws, self.now())?;

@@ -121,10 +121,11 @@ impl Desk {
             at: self.now(),
             body,
         });
-        let mut ws = WriteSet::new();
-        ws.put(&self.store, Some(&old), &new);
-        ws.audit(self.audit(AuditAction::Update, note_ref(id), "note amended".into()));
-        self.commit(ws)?;
+        self.update(
+            &old,
+            &new,
+            self.audit(AuditAction::Update, note_ref(id), "note amended".into()),
+        )?;
         Ok(new)
     }
 

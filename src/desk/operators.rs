@@ -113,15 +113,16 @@ impl Desk {
             by: self.operator.id,
             at: self.now(),
         });
-        let mut ws = WriteSet::new();
-        ws.put(&self.store, Some(&old), &new);
-        ws.audit(self.audit_because(
-            AuditAction::Update,
-            operator_ref(&new),
-            format!("operator {} suspended", new.login),
-            reason,
-        ));
-        self.commit(ws)?;
+        self.update(
+            &old,
+            &new,
+            self.audit_because(
+                AuditAction::Update,
+                operator_ref(&new),
+                format!("operator {} suspended", new.login),
+                reason,
+            ),
+        )?;
         Ok(new)
     }
 

@@ -162,10 +162,11 @@ impl Desk {
             by: self.operator.id,
             at: self.now(),
         };
-        let mut ws = WriteSet::new();
-        ws.put(&self.store, Some(&old), &new);
-        ws.audit(self.audit(AuditAction::Update, queue_ref(new.id), "called from the queue".into()));
-        self.commit(ws)?;
+        self.update(
+            &old,
+            &new,
+            self.audit(AuditAction::Update, queue_ref(new.id), "called from the queue".into()),
+        )?;
         Ok(Some(new))
     }
 
@@ -194,10 +195,11 @@ impl Desk {
             called_at,
             at: self.now(),
         };
-        let mut ws = WriteSet::new();
-        ws.put(&self.store, Some(&old), &new);
-        ws.audit(self.audit(AuditAction::Update, queue_ref(new.id), "seen at the desk".into()));
-        self.commit(ws)?;
+        self.update(
+            &old,
+            &new,
+            self.audit(AuditAction::Update, queue_ref(new.id), "seen at the desk".into()),
+        )?;
         Ok(new)
     }
 }
