@@ -3,27 +3,15 @@
 
 mod common;
 
-use std::sync::Arc;
-
-use careerdesk::desk::{Desk, DeskError, FixedClock, NewBooking, NewSlot};
-use careerdesk::domain::appointment::Outcome;
+use careerdesk::desk::{Desk, DeskError, NewSlot};
+use careerdesk::domain::appointment::{Appointment, Outcome};
 use careerdesk::domain::audit::AuditAction;
 use careerdesk::domain::client::FlagKind;
 use careerdesk::domain::operator::Role;
 use careerdesk::domain::outbox::Delivery;
 use careerdesk::notify::{Channel, MessageKind};
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use common::*;
-
-struct World {
-    _tmp: tempfile::TempDir,
-    clock: Arc<FixedClock>,
-    admin: Desk,
-}
-
-fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap()
-}
 
 /// A store with consultants cons1 and cons2, desk1, sup1, and clients 10000001..=10000003,
 /// the clock at Monday 30 November 2026 08:00 UTC (after the autumn peak period).
@@ -32,65 +20,33 @@ fn world() -> World {
 }
 
 fn world_at(now: DateTime<Utc>) -> World {
-    let tmp = tempfile::tempdir().unwrap();
-    let clock = clock();
-    clock.set(now);
-    let admin = init(tmp.path(), clock.clone());
-    for (login, role) in [
-        ("cons1", Role::Consultant),
-        ("cons2", Role::Consultant),
-        ("desk1", Role::Desk),
-        ("sup1", Role::Supervisor),
-    ] {
-        admin.add_operator(&staff(login, &[role], Some("2026-01-01"))).unwrap();
-    }
-    for (sn, name) in [
-        ("10000001", "Ada One"),
-        ("10000002", "Bo Two"),
-        ("10000003", "Cy Three"),
-    ] {
-        admin.add_client(&new_client(sn, name)).unwrap();
-    }
-    World {
-        _tmp: tmp,
-        clock,
-        admin,
-    }
+    World::new(
+        now,
+        &[
+            ("cons1", Role::Consultant),
+            ("cons2", Role::Consultant),
+            ("desk1", Role::Desk),
+            ("sup1", Role::Supervisor),
+        ],
+        &[
+            ("10000001", "Ada One"),
+            ("10000002", "Bo Two"),
+            ("10000003", "Cy Three"),
+        ],
+    )
 }
 
-impl World {
-    fn as_(&self, login: &str) -> Desk {
-        sign_in_via(&self.admin, login, STAFF_PASSWORD, self.clock.clone()).unwrap()
+trait Booking {
+    fn book(&self, desk: &Desk, sn: &str, ty: &str, local: &str) -> Result<Appointment, DeskError>;
+    fn slot_and_book(&self, sn: &str, ty: &str, local: &str) -> Appointment;
+}
+
+impl Booking for World {
+    fn book(&self, desk: &Desk, sn: &str, ty: &str, local: &str) -> Result<Appointment, DeskError> {
+        self.book_with(desk, sn, ty, local, None)
     }
 
-    fn slot(&self, consultant: &str, ty: &str, local: &str) {
-        self.admin
-            .add_slot(&NewSlot {
-                consultant: consultant.into(),
-                appointment_type: ty.into(),
-                at: local.into(),
-                minutes: None,
-                location: None,
-            })
-            .unwrap();
-    }
-
-    fn book(
-        &self,
-        desk: &Desk,
-        sn: &str,
-        ty: &str,
-        local: &str,
-    ) -> Result<careerdesk::domain::appointment::Appointment, DeskError> {
-        desk.book(&NewBooking {
-            client: sn.into(),
-            appointment_type: ty.into(),
-            at: local.into(),
-            consultant: None,
-        })
-    }
-
-    fn slot_and_book(&self, sn: &str, ty: &str, local: &str) -> careerdesk::domain::appointment::Appointment {
+    fn slot_and_book(&self, sn: &str, ty: &str, local: &str) -> Appointment {
         self.slot("cons1", ty, local);
         self.book(&self.admin, sn, ty, local).unwrap()
     }

@@ -4,9 +4,7 @@
 
 mod common;
 
-use std::sync::Arc;
-
-use careerdesk::desk::{Desk, FixedClock, NewBooking, NewSlot};
+use careerdesk::desk::Desk;
 use careerdesk::domain::appointment::{Appointment, Outcome};
 use careerdesk::domain::client::FlagKind;
 use careerdesk::domain::employer::{Contact, Employer, EngagementKind, EngagementNote, Ownership};
@@ -20,7 +18,7 @@ use careerdesk::ui::panes::employers::EmployersPane;
 use careerdesk::ui::panes::queue::QueuePane;
 use careerdesk::ui::panes::triage::TriagePane;
 use careerdesk::ui::theme::{Theme, ThemeKind};
-use chrono::{DateTime, TimeZone, Utc};
+
 use common::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
@@ -29,77 +27,34 @@ use ratatui::Terminal;
 // ---------------------------------------------------------------------------------------------
 // Set-up
 
-struct World {
-    _tmp: tempfile::TempDir,
-    clock: Arc<FixedClock>,
-    admin: Desk,
-}
-
-fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap()
-}
-
 /// Consultants cons1 and cons2, desk1, sup1, employer-relations er1 and er2, and clients
 /// 10000001..=10000006; the clock at Monday 30 November 2026 08:00 UTC (London is on UTC).
 fn world() -> World {
-    let tmp = tempfile::tempdir().unwrap();
-    let clock = clock();
-    clock.set(at(2026, 11, 30, 8, 0));
-    let admin = init(tmp.path(), clock.clone());
-    for (login, role) in [
-        ("cons1", Role::Consultant),
-        ("cons2", Role::Consultant),
-        ("desk1", Role::Desk),
-        ("sup1", Role::Supervisor),
-        ("er1", Role::EmployerRelations),
-        ("er2", Role::EmployerRelations),
-    ] {
-        admin.add_operator(&staff(login, &[role], Some("2026-01-01"))).unwrap();
-    }
-    for (sn, name) in [
-        ("10000001", "Ada One"),
-        ("10000002", "Bo Two"),
-        ("10000003", "Cy Three"),
-        ("10000004", "Di Four"),
-        ("10000005", "Ed Five"),
-        ("10000006", "Flo Six"),
-    ] {
-        admin.add_client(&new_client(sn, name)).unwrap();
-    }
-    World {
-        _tmp: tmp,
-        clock,
-        admin,
-    }
+    World::new(
+        at(2026, 11, 30, 8, 0),
+        &[
+            ("cons1", Role::Consultant),
+            ("cons2", Role::Consultant),
+            ("desk1", Role::Desk),
+            ("sup1", Role::Supervisor),
+            ("er1", Role::EmployerRelations),
+            ("er2", Role::EmployerRelations),
+        ],
+        &[
+            ("10000001", "Ada One"),
+            ("10000002", "Bo Two"),
+            ("10000003", "Cy Three"),
+            ("10000004", "Di Four"),
+            ("10000005", "Ed Five"),
+            ("10000006", "Flo Six"),
+        ],
+    )
 }
 
 impl World {
-    fn as_(&self, login: &str) -> Desk {
-        sign_in_via(&self.admin, login, STAFF_PASSWORD, self.clock.clone()).unwrap()
-    }
-
-    fn slot(&self, consultant: &str, ty: &str, local: &str) {
-        self.admin
-            .add_slot(&NewSlot {
-                consultant: consultant.into(),
-                appointment_type: ty.into(),
-                at: local.into(),
-                minutes: None,
-                location: None,
-            })
-            .unwrap();
-    }
-
     fn slot_and_book(&self, consultant: &str, sn: &str, ty: &str, local: &str) -> Appointment {
         self.slot(consultant, ty, local);
-        self.admin
-            .book(&NewBooking {
-                client: sn.into(),
-                appointment_type: ty.into(),
-                at: local.into(),
-                consultant: Some(consultant.into()),
-            })
-            .unwrap()
+        self.book_with(&self.admin, sn, ty, local, Some(consultant)).unwrap()
     }
 
     /// Monday 30 Nov: attended 09:00, unresolved 10:00, checked in 11:30, booked 14:00, free

@@ -360,12 +360,7 @@ impl Desk {
         } else {
             Outcome::LateCancel
         };
-        let mut new = old.clone();
-        new.state = AppointmentState::Settled {
-            outcome,
-            by: self.operator.id,
-            at: now,
-        };
+        let new = old.settled(outcome, self.operator.id, now);
         let mut ws = WriteSet::new();
         ws.put(&self.store, Some(&old), &new);
         if outcome == Outcome::Cancelled {
@@ -456,12 +451,7 @@ impl Desk {
                 return Err(DeskError::Invalid(format!("booking {} was cancelled in time", old.id)));
             }
         }
-        let mut new = old.clone();
-        new.state = AppointmentState::Settled {
-            outcome,
-            by: self.operator.id,
-            at: now,
-        };
+        let new = old.settled(outcome, self.operator.id, now);
         let mut ws = WriteSet::new();
         ws.put(&self.store, Some(&old), &new);
         self.refresh_no_show_flags(&mut ws, new.client, &new)?;

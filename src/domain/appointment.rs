@@ -163,6 +163,14 @@ impl Appointment {
         }
     }
 
+    /// This appointment settled with `outcome`, recorded by `by` at `at`.
+    pub fn settled(&self, outcome: Outcome, by: OperatorId, at: DateTime<Utc>) -> Appointment {
+        Appointment {
+            state: AppointmentState::Settled { outcome, by, at },
+            ..self.clone()
+        }
+    }
+
     /// Past its end with no outcome: shown as unresolved for a person to settle (APPT-02).
     pub fn is_unresolved(&self, now: DateTime<Utc>) -> bool {
         self.outcome().is_none() && self.end() <= now

@@ -88,3 +88,72 @@ pub fn staff(login: &str, roles: &[Role], trained: Option<&str>) -> NewOperator 
         password: STAFF_PASSWORD.into(),
     }
 }
+
+/// A UTC time.
+pub fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap()
+}
+
+/// A store at a fixed time with trained staff and clients, for driving the desk.
+pub struct World {
+    pub _tmp: tempfile::TempDir,
+    pub clock: Arc<FixedClock>,
+    pub admin: Desk,
+}
+
+impl World {
+    /// A store at `now` with `staff` (login, role) trained on 1 Jan 2026 and `clients`
+    /// (student number, name).
+    pub fn new(now: DateTime<Utc>, staff_list: &[(&str, Role)], clients: &[(&str, &str)]) -> World {
+        let tmp = tempfile::tempdir().unwrap();
+        let clock = clock();
+        clock.set(now);
+        let admin = init(tmp.path(), clock.clone());
+        for (login, role) in staff_list {
+            admin.add_operator(&staff(login, &[*role], Some("2026-01-01"))).unwrap();
+        }
+        for (sn, name) in clients {
+            admin.add_client(&new_client(sn, name)).unwrap();
+        }
+        World {
+            _tmp: tmp,
+            clock,
+            admin,
+        }
+    }
+
+    /// Another operator signed in on the same store.
+    pub fn as_(&self, login: &str) -> Desk {
+        sign_in_via(&self.admin, login, STAFF_PASSWORD, self.clock.clone()).unwrap()
+    }
+
+    /// Adds a slot (default length and location for the type).
+    pub fn slot(&self, consultant: &str, ty: &str, local: &str) {
+        self.admin
+            .add_slot(&careerdesk::desk::NewSlot {
+                consultant: consultant.into(),
+                appointment_type: ty.into(),
+                at: local.into(),
+                minutes: None,
+                location: None,
+            })
+            .unwrap();
+    }
+
+    /// Books through `desk`, with a particular consultant or any.
+    pub fn book_with(
+        &self,
+        desk: &Desk,
+        sn: &str,
+        ty: &str,
+        local: &str,
+        consultant: Option<&str>,
+    ) -> Result<careerdesk::domain::appointment::Appointment, careerdesk::desk::DeskError> {
+        desk.book(&careerdesk::desk::NewBooking {
+            client: sn.into(),
+            appointment_type: ty.into(),
+            at: local.into(),
+            consultant: consultant.map(str::to_string),
+        })
+    }
+}
