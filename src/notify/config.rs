@@ -134,31 +134,9 @@ pub struct SmsConfig {
     pub command: Vec<String>,
 }
 
-/// A problem in `notify.toml`: the file, the line when known, the field and what is wrong.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub struct NotifyConfigError {
-    /// The file.
-    pub file: String,
-    /// 1-based line, when known.
-    pub line: Option<usize>,
-    /// Field path such as `email.smtp.port`; empty if none applies.
-    pub field: String,
-    /// What is wrong and what is expected.
-    pub message: String,
-}
-
-impl fmt::Display for NotifyConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file)?;
-        if let Some(line) = self.line {
-            write!(f, ":{line}")?;
-        }
-        if !self.field.is_empty() {
-            write!(f, ": {}", self.field)?;
-        }
-        write!(f, ": {}", self.message)
-    }
-}
+/// A problem in `notify.toml`: the file, the line when known, the field and what is wrong
+/// (the same shape, and the same message form, as a policy-file problem).
+pub type NotifyConfigError = crate::policy::PolicyError;
 
 impl Default for NotifyConfig {
     fn default() -> Self {
