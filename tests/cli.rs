@@ -192,6 +192,21 @@ fn sec_05_operator_roles_are_enforced_from_the_cli() {
     .code(4)
     .stderr(predicate::str::contains("permission denied"));
     desk(&["audit"]).assert().code(4);
+    desk(&["store", "reindex"])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("maintain the store"));
+    add_client(tmp.path(), "10234567", "Ada Lovelace");
+    as_admin(tmp.path())
+        .args(["store", "reindex"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("rebuilt the indexes: 3 records read"));
+    as_admin(tmp.path())
+        .args(["client", "show", "10234567"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Ada Lovelace"));
     as_admin(tmp.path())
         .args(["operator", "suspend", "desk1", "--reason", "suspected account sharing"])
         .assert()

@@ -14,7 +14,7 @@ use crate::store::LockedStore;
 use super::appointments;
 use super::output::{emit, fields, Format, Table};
 use super::secret::{acting_password, new_password, PASSWORD_ENV};
-use super::{AuditArgs, Cli, ClientCmd, Command, DemoArgs, ImportCmd, InitArgs, OperatorCmd, PolicyCmd};
+use super::{AuditArgs, Cli, ClientCmd, Command, DemoArgs, ImportCmd, InitArgs, OperatorCmd, PolicyCmd, StoreCmd};
 
 /// Runs the command line and returns the exit code: 0 done, 2 bad input, 3 refused by policy,
 /// 4 permission denied, 1 anything else. Errors are printed to standard error.
@@ -62,6 +62,23 @@ fn dispatch(cli: &Cli, paths: &Paths) -> Result<(), DeskError> {
         }
         Command::Demo(args) => demo(cli, paths, args),
         Command::Audit(args) => audit(cli, paths, args),
+        Command::Store(StoreCmd::Reindex) => {
+            let done = sign_in(cli, paths)?.rebuild_indexes()?;
+            emit(cli.format, &done, || {
+                let mut s = format!(
+                    "rebuilt the indexes: {} records read, {} index entries written\n",
+                    done.records, done.entries
+                );
+                if done.damaged > 0 {
+                    s.push_str(&format!(
+                        "{} damaged record(s) could not be read and are left out; the log names them\n",
+                        done.damaged
+                    ));
+                }
+                s
+            });
+            Ok(())
+        }
         Command::Slot(cmd) => appointments::slot(cli.format, &sign_in(cli, paths)?, cmd),
         Command::Book(args) => appointments::book(cli.format, &sign_in(cli, paths)?, args),
         Command::Cancel { .. }

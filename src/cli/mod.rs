@@ -31,6 +31,13 @@ pub struct Cli {
 }
 
 /// The subcommands.
+/// `store` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum StoreCmd {
+    /// Rebuild every index from the records (after an index is reported damaged).
+    Reindex,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create a new store with its policy and first administrator.
@@ -51,6 +58,9 @@ pub enum Command {
     Policy(PolicyCmd),
     /// Show the audit log (supervisors and administrators).
     Audit(AuditArgs),
+    /// Store maintenance (administrators).
+    #[command(subcommand)]
+    Store(StoreCmd),
     /// Calendar slots.
     #[command(subcommand)]
     Slot(SlotCmd),

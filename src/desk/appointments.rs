@@ -13,7 +13,9 @@ use crate::domain::operator::Role;
 use crate::domain::rules::{self, BookingRequest, NoShowLevel};
 use crate::domain::validate::{self, FieldError};
 use crate::domain::{EntityKind, RecordRef};
-use crate::store::index::{time_key, APPOINTMENT_BY_CLIENT, SLOT_BY_CONSULTANT, SLOT_BY_TIME};
+use crate::store::index::{
+    consultant_time_key, time_key, IndexTree, APPOINTMENT_BY_CLIENT, SLOT_BY_CONSULTANT, SLOT_BY_TIME,
+};
 use crate::store::WriteSet;
 
 use super::{now_ms, required_reason, Desk, DeskError};
@@ -169,9 +171,9 @@ impl Desk {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<Slot>, DeskError> {
-        let lo = [consultant.key().as_slice(), &time_key(from)].concat();
-        let hi = [consultant.key().as_slice(), &time_key(to)].concat();
-        self.slots_from_index(SLOT_BY_CONSULTANT, &lo, &hi, 24)
+        let lo = consultant_time_key(consultant, from);
+        let hi = consultant_time_key(consultant, to);
+        self.slots_from_index(SLOT_BY_CONSULTANT, &lo, &hi, 28)
     }
 
     /// Every slot starting in `[from, to)`, in time order.
@@ -180,7 +182,7 @@ impl Desk {
         self.slots_from_index(SLOT_BY_TIME, &time_key(from), &time_key(to), 8)
     }
 
-    fn slots_from_index(&self, tree: &str, lo: &[u8], hi: &[u8], id_at: usize) -> Result<Vec<Slot>, DeskError> {
+    fn slots_from_index(&self, tree: IndexTree, lo: &[u8], hi: &[u8], id_at: usize) -> Result<Vec<Slot>, DeskError> {
         let mut out = Vec::new();
         for (k, _) in self.store.index_range(tree, lo, hi)? {
             let Some(id) = k.get(id_at..id_at + 16).and_then(SlotId::from_key) else {

@@ -218,7 +218,7 @@ impl Desk {
             .index_get(CLIENT_BY_STUDENT_NUMBER, &key)?
             .ok_or_else(not_found)?;
         let id = ClientId::from_key(&raw_id).ok_or_else(|| StoreError::Corrupt {
-            tree: CLIENT_BY_STUDENT_NUMBER.into(),
+            tree: CLIENT_BY_STUDENT_NUMBER.name.into(),
             key: "(hashed student number)".into(),
             reason: "not a record id".into(),
         })?;

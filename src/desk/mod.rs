@@ -8,6 +8,7 @@ mod directory;
 mod employers;
 mod error;
 mod import;
+mod maintenance;
 mod notes;
 mod operators;
 mod outbox;
@@ -310,7 +311,7 @@ fn find_operator(store: &Store, login: &str) -> Result<Option<Operator>, DeskErr
         return Ok(None);
     };
     let id = OperatorId::from_key(&raw).ok_or_else(|| StoreError::Corrupt {
-        tree: OPERATOR_BY_LOGIN.into(),
+        tree: OPERATOR_BY_LOGIN.name.into(),
         key: login.into(),
         reason: "not a record id".into(),
     })?;

@@ -39,6 +39,8 @@ pub enum Permission {
     Erase,
     /// Fill the store with generated demo data.
     GenerateDemo,
+    /// Rebuild the store's indexes (maintenance).
+    MaintainStore,
 }
 
 impl Permission {
@@ -72,6 +74,7 @@ impl Permission {
             Permission::SupervisorReports => "run identifying reports and read the audit log",
             Permission::Erase => "erase clients",
             Permission::GenerateDemo => "generate demo data",
+            Permission::MaintainStore => "maintain the store",
         }
     }
 }
@@ -81,7 +84,10 @@ fn role_allows(role: Role, p: Permission) -> bool {
     use Permission as P;
     match role {
         Role::Admin => true,
-        Role::Supervisor => !matches!(p, P::ManageOperators | P::GenerateDemo | P::BulkEmail),
+        Role::Supervisor => !matches!(
+            p,
+            P::ManageOperators | P::GenerateDemo | P::BulkEmail | P::MaintainStore
+        ),
         Role::Consultant => matches!(
             p,
             P::ViewClients

@@ -34,6 +34,8 @@ pub enum AuditAction {
     Demo,
     /// The store was created.
     Init,
+    /// Store maintenance, such as rebuilding the indexes.
+    Maintenance,
 }
 
 impl AuditAction {
@@ -52,6 +54,7 @@ impl AuditAction {
             AuditAction::Override => "override",
             AuditAction::Demo => "demo",
             AuditAction::Init => "init",
+            AuditAction::Maintenance => "maintenance",
         }
     }
 }

@@ -18,44 +18,100 @@ use crate::domain::records::{Attachment, Complaint, Consent, Feedback};
 
 use super::crypto::KeyRing;
 
-/// Client id by keyed hash of student number (unique).
-pub const CLIENT_BY_STUDENT_NUMBER: &str = "idx_client_student_number";
+/// An index tree: its sled name and how its entries lie in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexTree {
+    /// The sled tree's name.
+    pub name: &'static str,
+    /// How entries are stored.
+    pub layout: Layout,
+}
+
+/// How an index tree stores its entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// One sled key per entry: for trees with few entries.
+    Single,
+    /// Entries whose keys share their first `n` bytes are one sled value under that prefix
+    /// (see [`super::group`]): for trees with an entry per slot or appointment.
+    Grouped(usize),
+}
+
+const fn single(name: &'static str) -> IndexTree {
+    IndexTree {
+        name,
+        layout: Layout::Single,
+    }
+}
+
+const fn grouped(name: &'static str, prefix: usize) -> IndexTree {
+    IndexTree {
+        name,
+        layout: Layout::Grouped(prefix),
+    }
+}
+
+/// Client id by keyed hash of student number (unique), grouped by the hash's first two bytes.
+pub const CLIENT_BY_STUDENT_NUMBER: IndexTree = grouped("idx_client_student_number", 2);
 /// Operator id by login (unique).
-pub const OPERATOR_BY_LOGIN: &str = "idx_operator_login";
-/// Slots by consultant, then start time: `consultant ++ start_ms ++ slot`.
-pub const SLOT_BY_CONSULTANT: &str = "idx_slot_consultant";
-/// Slots by start time: `start_ms ++ slot`.
-pub const SLOT_BY_TIME: &str = "idx_slot_time";
-/// Appointments by client, then start: `client ++ start_ms ++ appointment`.
-pub const APPOINTMENT_BY_CLIENT: &str = "idx_appointment_client";
-/// The appointment holding a slot (unique while not cancelled): `slot -> appointment`.
-pub const SLOT_HELD: &str = "idx_slot_held";
+pub const OPERATOR_BY_LOGIN: IndexTree = single("idx_operator_login");
+/// Slots by consultant and week: `consultant ++ week ++ start_ms ++ slot`, grouped by
+/// consultant and week (one read for a consultant's calendar week).
+pub const SLOT_BY_CONSULTANT: IndexTree = grouped("idx_slot_consultant", 20);
+/// Slots by start time: `start_ms ++ slot`, grouped by start time.
+pub const SLOT_BY_TIME: IndexTree = grouped("idx_slot_time", 8);
+/// Appointments by client, then start: `client ++ start_ms ++ appointment`, grouped by client.
+pub const APPOINTMENT_BY_CLIENT: IndexTree = grouped("idx_appointment_client", 16);
+/// The appointment holding a slot (unique while not cancelled): `start_ms ++ slot ->
+/// appointment`, grouped by start time. An appointment's start is copied from its slot and
+/// slots never move, so every booking of a slot has the same key.
+pub const SLOT_HELD: IndexTree = grouped("idx_slot_held", 8);
 /// Appointments with no outcome yet, by end time: `end_ms ++ appointment` (unresolved once past).
-pub const APPOINTMENT_OPEN: &str = "idx_appointment_open";
+pub const APPOINTMENT_OPEN: IndexTree = single("idx_appointment_open");
 /// Appointments with a waiver, by waiver time: `waived_ms ++ appointment` (APPT-03 triage).
-pub const APPOINTMENT_WAIVED: &str = "idx_appointment_waived";
+pub const APPOINTMENT_WAIVED: IndexTree = single("idx_appointment_waived");
 /// Clients by flag: `flag code ++ client` (APPT-04 triage, DATA-06).
-pub const CLIENT_BY_FLAG: &str = "idx_client_flag";
+pub const CLIENT_BY_FLAG: IndexTree = single("idx_client_flag");
 /// Outbox messages still to send, by next attempt: `next_ms ++ message`.
-pub const OUTBOX_DUE: &str = "idx_outbox_due";
+pub const OUTBOX_DUE: IndexTree = single("idx_outbox_due");
 /// Outbox messages that failed for good: `message`.
-pub const OUTBOX_FAILED: &str = "idx_outbox_failed";
+pub const OUTBOX_FAILED: IndexTree = single("idx_outbox_failed");
 /// Outbox messages by appointment: `appointment ++ message`.
-pub const OUTBOX_BY_APPOINTMENT: &str = "idx_outbox_appointment";
+pub const OUTBOX_BY_APPOINTMENT: IndexTree = single("idx_outbox_appointment");
 /// Queue entries still waiting or called: `entry`.
-pub const QUEUE_OPEN: &str = "idx_queue_open";
-/// Notes by client: `client ++ note`.
-pub const NOTE_BY_CLIENT: &str = "idx_note_client";
+pub const QUEUE_OPEN: IndexTree = single("idx_queue_open");
+/// Notes by client: `client ++ note`, grouped by client.
+pub const NOTE_BY_CLIENT: IndexTree = grouped("idx_note_client", 16);
 /// Employers by keyed hash of tag: `hash(tag) ++ employer`.
-pub const EMPLOYER_BY_TAG: &str = "idx_employer_tag";
+pub const EMPLOYER_BY_TAG: IndexTree = single("idx_employer_tag");
 /// Contacts by employer: `employer ++ contact`.
-pub const CONTACT_BY_EMPLOYER: &str = "idx_contact_employer";
+pub const CONTACT_BY_EMPLOYER: IndexTree = single("idx_contact_employer");
+
+/// Every index tree (for rebuilding them all).
+pub const ALL: [IndexTree; 16] = [
+    CLIENT_BY_STUDENT_NUMBER,
+    OPERATOR_BY_LOGIN,
+    SLOT_BY_CONSULTANT,
+    SLOT_BY_TIME,
+    APPOINTMENT_BY_CLIENT,
+    SLOT_HELD,
+    APPOINTMENT_OPEN,
+    APPOINTMENT_WAIVED,
+    CLIENT_BY_FLAG,
+    OUTBOX_DUE,
+    OUTBOX_FAILED,
+    OUTBOX_BY_APPOINTMENT,
+    QUEUE_OPEN,
+    NOTE_BY_CLIENT,
+    EMPLOYER_BY_TAG,
+    CONTACT_BY_EMPLOYER,
+];
 
 /// One index entry a record owns.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexEntry {
     /// Index tree.
-    pub tree: &'static str,
+    pub tree: IndexTree,
     /// Key.
     pub key: Vec<u8>,
     /// Value (the record id for unique indexes, empty otherwise).
@@ -65,7 +121,7 @@ pub struct IndexEntry {
 }
 
 impl IndexEntry {
-    fn plain(tree: &'static str, parts: &[&[u8]]) -> Self {
+    fn plain(tree: IndexTree, parts: &[&[u8]]) -> Self {
         Self {
             tree,
             key: parts.concat(),
@@ -78,6 +134,18 @@ impl IndexEntry {
 /// Big-endian milliseconds, so keys sort by time (times before 1970 sort as 0).
 pub fn time_key(at: chrono::DateTime<chrono::Utc>) -> [u8; 8] {
     (at.timestamp_millis().max(0) as u64).to_be_bytes()
+}
+
+/// Big-endian count of whole weeks since 1970 (weeks run Thursday to Wednesday: only the
+/// grouping matters, and it never splits a key's order).
+pub fn week_key(at: chrono::DateTime<chrono::Utc>) -> [u8; 4] {
+    const WEEK_MS: i64 = 7 * 86_400_000;
+    ((at.timestamp_millis().max(0) / WEEK_MS) as u32).to_be_bytes()
+}
+
+/// The key of a consultant's slots index at a time: `consultant ++ week ++ start_ms`.
+pub fn consultant_time_key(consultant: crate::domain::ids::OperatorId, at: chrono::DateTime<chrono::Utc>) -> Vec<u8> {
+    [consultant.key().as_slice(), &week_key(at), &time_key(at)].concat()
 }
 
 /// A record kind's index entries.
@@ -130,10 +198,12 @@ impl Indexed for Operator {
 
 impl Indexed for Slot {
     fn index_entries(&self, _keys: &KeyRing) -> Vec<IndexEntry> {
-        let t = time_key(self.start);
         vec![
-            IndexEntry::plain(SLOT_BY_CONSULTANT, &[&self.consultant.key(), &t, &self.id.key()]),
-            IndexEntry::plain(SLOT_BY_TIME, &[&t, &self.id.key()]),
+            IndexEntry::plain(
+                SLOT_BY_CONSULTANT,
+                &[&consultant_time_key(self.consultant, self.start), &self.id.key()],
+            ),
+            IndexEntry::plain(SLOT_BY_TIME, &[&time_key(self.start), &self.id.key()]),
         ]
     }
 }
@@ -149,7 +219,7 @@ impl Indexed for Appointment {
             // SEC-02 and no double booking: one live appointment per slot.
             out.push(IndexEntry {
                 tree: SLOT_HELD,
-                key: self.slot.key().to_vec(),
+                key: [time_key(self.start).as_slice(), &self.slot.key()].concat(),
                 value: self.id.key().to_vec(),
                 unique: Some("that slot has just been booked by someone else; pick another".into()),
             });

@@ -6,7 +6,9 @@
 
 pub mod codec;
 pub mod crypto;
+mod group;
 pub mod index;
+mod reindex;
 mod txn;
 
 use std::path::{Path, PathBuf};
@@ -22,13 +24,15 @@ use crate::domain::EntityKind;
 use codec::{CodecError, Record};
 use crypto::{DataKey, KdfParams, KeyRing, KeySlot, SealError};
 
+pub use reindex::Reindexed;
 pub use txn::{BulkWriter, Committed, WriteSet};
 
 /// Index entries as (key, value) pairs.
 pub type KeyValues = Vec<(Vec<u8>, Vec<u8>)>;
 
-/// The store layout version this build writes.
-pub const STORE_FORMAT: u8 = 1;
+/// The store layout version this build writes. Format 1 had one sled key per index entry;
+/// format 2 groups them (see [`group`]). A format-1 store is re-indexed at its first unlock.
+pub const STORE_FORMAT: u8 = 2;
 
 pub(crate) const META: &str = "meta";
 pub(crate) const KEY_SLOTS: &str = "key_slots";
@@ -199,6 +203,27 @@ impl LockedStore {
                 reason: "missing".into(),
             })?;
         let store = Store::new(self.db.clone(), self.path.clone(), KeyRing::new(key), device, None);
+        match meta.get(b"format")?.as_deref() {
+            Some([STORE_FORMAT]) => {}
+            Some([1]) => {
+                tracing::info!("store format 1: rebuilding the indexes in format {STORE_FORMAT}");
+                let done = store.rebuild_indexes()?;
+                tracing::info!(?done, "indexes rebuilt");
+            }
+            other => {
+                let found = other.map_or_else(
+                    || "none".to_string(),
+                    |f| f.iter().map(u8::to_string).collect::<Vec<_>>().join("."),
+                );
+                return Err(StoreError::Open {
+                    path: self.path.clone(),
+                    reason: format!(
+                        "its layout (format {found}) is not one this careerdesk knows (format {STORE_FORMAT}); \
+                         open it with the careerdesk that made it"
+                    ),
+                });
+            }
+        }
         let last = store.last_op()?.map(|op| op.hlc);
         *store.clock.lock().unwrap_or_else(|p| p.into_inner()) = last;
         store.absorb_pending_sign_ins()?;
@@ -390,27 +415,6 @@ impl Store {
     /// How many records of a kind there are (counts by scanning: not for hot paths).
     pub fn count<T: Record>(&self) -> Result<usize, StoreError> {
         Ok(self.tree(T::KIND.tree())?.len())
-    }
-
-    /// Reads an index entry.
-    pub fn index_get(&self, tree: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self.tree(tree)?.get(key)?.map(|v| v.to_vec()))
-    }
-
-    /// Index entries under a prefix, in key order.
-    pub fn index_prefix(&self, tree: &str, prefix: &[u8]) -> Result<KeyValues, StoreError> {
-        self.tree(tree)?
-            .scan_prefix(prefix)
-            .map(|r| r.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(StoreError::from))
-            .collect()
-    }
-
-    /// Index entries in a key range, in key order.
-    pub fn index_range(&self, tree: &str, from: &[u8], to: &[u8]) -> Result<KeyValues, StoreError> {
-        self.tree(tree)?
-            .range(from..to)
-            .map(|r| r.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(StoreError::from))
-            .collect()
     }
 
     /// Whether `password` opens `login`'s key slot (used to unlock after an idle lock).

@@ -10,20 +10,41 @@ use sled::Transactional;
 
 use super::codec::{self, Record};
 use super::crypto::KeySlot;
-use super::{Store, StoreError, AUDIT, KEY_SLOTS, META, OPLOG};
+use super::group::{self, GroupError};
+use super::index::{IndexTree, Layout};
+use super::{show_key, Store, StoreError, AUDIT, KEY_SLOTS, META, OPLOG};
 use crate::domain::audit::AuditEntry;
 use crate::domain::change::{diff, Change, Hlc, Op};
 use crate::domain::ids::{AuditId, OperatorId};
 use crate::domain::RecordRef;
+use sled::transaction::TransactionalTree;
 
 enum Write {
-    Put { tree: String, key: Vec<u8>, value: Vec<u8> },
-    Remove { tree: String, key: Vec<u8> },
+    Put {
+        tree: String,
+        key: Vec<u8>,
+        value: Vec<u8>,
+    },
+    /// Sets (`Some`) or removes (`None`) an index entry, in whatever layout its tree has.
+    Index {
+        tree: IndexTree,
+        key: Vec<u8>,
+        value: Option<Vec<u8>>,
+    },
+}
+
+impl Write {
+    fn tree(&self) -> &str {
+        match self {
+            Write::Put { tree, .. } => tree,
+            Write::Index { tree, .. } => tree.name,
+        }
+    }
 }
 
 /// A uniqueness rule: `key` in `tree` must be absent or already point at `owner`.
 struct Guard {
-    tree: String,
+    tree: IndexTree,
     key: Vec<u8>,
     owner: Vec<u8>,
     message: String,
@@ -76,23 +97,23 @@ impl WriteSet {
     }
 
     /// Writes an index entry.
-    pub fn index(&mut self, tree: &str, key: Vec<u8>, value: Vec<u8>) {
-        self.writes.push(Write::Put {
-            tree: tree.into(),
+    fn index(&mut self, tree: IndexTree, key: Vec<u8>, value: Vec<u8>) {
+        self.writes.push(Write::Index {
+            tree,
             key,
-            value,
+            value: Some(value),
         });
     }
 
     /// Removes an index entry.
-    pub fn unindex(&mut self, tree: &str, key: Vec<u8>) {
-        self.writes.push(Write::Remove { tree: tree.into(), key });
+    fn unindex(&mut self, tree: IndexTree, key: Vec<u8>) {
+        self.writes.push(Write::Index { tree, key, value: None });
     }
 
     /// Writes a unique index entry; the commit fails with `message` if another owner holds it.
-    pub fn unique(&mut self, tree: &str, key: Vec<u8>, owner: Vec<u8>, message: String) {
+    fn unique(&mut self, tree: IndexTree, key: Vec<u8>, owner: Vec<u8>, message: String) {
         self.guards.push(Guard {
-            tree: tree.into(),
+            tree,
             key: key.clone(),
             owner: owner.clone(),
             message,
@@ -131,17 +152,14 @@ impl Store {
     /// Commits `ws` atomically with its op-log entry, then flushes to disk.
     pub fn commit(&self, operator: OperatorId, ws: WriteSet, now: DateTime<Utc>) -> Result<Committed, StoreError> {
         let mut names: Vec<&str> = vec![META, OPLOG, AUDIT];
-        for w in &ws.writes {
-            let t = match w {
-                Write::Put { tree, .. } | Write::Remove { tree, .. } => tree.as_str(),
-            };
+        for t in ws
+            .writes
+            .iter()
+            .map(Write::tree)
+            .chain(ws.guards.iter().map(|g| g.tree.name))
+        {
             if !names.contains(&t) {
                 names.push(t);
-            }
-        }
-        for g in &ws.guards {
-            if !names.contains(&g.tree.as_str()) {
-                names.push(&g.tree);
             }
         }
         let trees = names.iter().map(|n| self.tree(n)).collect::<Result<Vec<_>, _>>()?;
@@ -158,8 +176,8 @@ impl Store {
         let hlc = Hlc::tick(*clock, now.timestamp_millis().max(0) as u64, self.device);
         let result = trees[..].transaction(|tx| {
             for g in &ws.guards {
-                if let Some(existing) = tx[at(&g.tree)].get(&g.key)? {
-                    if existing.as_ref() != g.owner.as_slice() {
+                if let Some(existing) = tx_index_get(&tx[at(g.tree.name)], g.tree, &g.key)? {
+                    if existing != g.owner {
                         return Err(ConflictableTransactionError::Abort(StoreError::Conflict(
                             g.message.clone(),
                         )));
@@ -191,8 +209,8 @@ impl Store {
                     Write::Put { tree, key, value } => {
                         tx[at(tree)].insert(key.as_slice(), value.as_slice())?;
                     }
-                    Write::Remove { tree, key } => {
-                        tx[at(tree)].remove(key.as_slice())?;
+                    Write::Index { tree, key, value } => {
+                        tx_index_set(&tx[at(tree.name)], *tree, key, value.as_deref())?;
                     }
                 }
             }
@@ -223,6 +241,53 @@ impl Store {
     }
 }
 
+type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
+
+fn damaged(tree: IndexTree, group: &[u8], e: GroupError) -> ConflictableTransactionError<StoreError> {
+    ConflictableTransactionError::Abort(StoreError::Corrupt {
+        tree: tree.name.into(),
+        key: show_key(group),
+        reason: e.to_string(),
+    })
+}
+
+/// Reads an index entry inside a transaction.
+fn tx_index_get(tx: &TransactionalTree, tree: IndexTree, key: &[u8]) -> TxResult<Option<Vec<u8>>> {
+    match tree.layout {
+        Layout::Single => Ok(tx.get(key)?.map(|v| v.to_vec())),
+        Layout::Grouped(n) => {
+            let (g, suffix) = key.split_at(n.min(key.len()));
+            match tx.get(g)? {
+                Some(raw) => Ok(group::lookup(&raw, suffix)
+                    .map_err(|e| damaged(tree, g, e))?
+                    .map(<[u8]>::to_vec)),
+                None => Ok(None),
+            }
+        }
+    }
+}
+
+/// Sets or removes an index entry inside a transaction.
+fn tx_index_set(tx: &TransactionalTree, tree: IndexTree, key: &[u8], value: Option<&[u8]>) -> TxResult<()> {
+    match (tree.layout, value) {
+        (Layout::Single, Some(v)) => {
+            tx.insert(key, v)?;
+        }
+        (Layout::Single, None) => {
+            tx.remove(key)?;
+        }
+        (Layout::Grouped(n), _) => {
+            let (g, suffix) = key.split_at(n.min(key.len()));
+            let raw = tx.get(g)?;
+            match group::with_entry(raw.as_deref(), suffix, value).map_err(|e| damaged(tree, g, e))? {
+                Some(v) => tx.insert(g, v)?,
+                None => tx.remove(g)?,
+            };
+        }
+    }
+    Ok(())
+}
+
 /// Loads many records quickly (generated demo data). Everything is gathered first, then each
 /// tree is written in key order: sled handles appends at the right edge of its B-tree far
 /// better than writes scattered across it, and single inserts keep far less in memory than
@@ -230,38 +295,36 @@ impl Store {
 /// data stays on the terminal that made it.
 pub struct BulkWriter<'a> {
     store: &'a Store,
-    trees: HashMap<String, super::KeyValues>,
+    trees: HashMap<&'static str, (Layout, super::KeyValues)>,
 }
 
 impl BulkWriter<'_> {
     /// Stores a record.
     pub fn put<T: Record>(&mut self, record: &T) -> Result<(), StoreError> {
         let (key, sealed) = self.store.seal_record(record);
-        self.raw(T::KIND.tree(), &key, sealed);
+        self.raw(T::KIND.tree(), Layout::Single, key.to_vec(), sealed);
         for e in record.index_entries(self.store.keys()) {
-            self.raw(e.tree, &e.key, e.value);
+            self.index(e.tree, e.key, e.value);
         }
         Ok(())
     }
 
     /// Writes an index entry.
-    pub fn index(&mut self, tree: &str, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
-        self.raw(tree, key, value.to_vec());
-        Ok(())
+    pub(crate) fn index(&mut self, tree: IndexTree, key: Vec<u8>, value: Vec<u8>) {
+        self.raw(tree.name, tree.layout, key, value);
     }
 
-    fn raw(&mut self, tree: &str, key: &[u8], value: Vec<u8>) {
-        match self.trees.get_mut(tree) {
-            Some(v) => v.push((key.to_vec(), value)),
-            None => {
-                self.trees.insert(tree.to_string(), vec![(key.to_vec(), value)]);
-            }
-        }
+    fn raw(&mut self, tree: &'static str, layout: Layout, key: Vec<u8>, value: Vec<u8>) {
+        self.trees
+            .entry(tree)
+            .or_insert_with(|| (layout, Vec::new()))
+            .1
+            .push((key, value));
     }
 
     /// How many writes are gathered.
     pub fn len(&self) -> usize {
-        self.trees.values().map(Vec::len).sum()
+        self.trees.values().map(|(_, v)| v.len()).sum()
     }
 
     /// Whether nothing is gathered.
@@ -275,20 +338,25 @@ impl BulkWriter<'_> {
         const PROGRESS_EVERY: usize = 50_000;
         let total = self.len();
         let mut done = 0;
-        let mut names: Vec<String> = self.trees.keys().cloned().collect();
-        names.sort();
+        let mut names: Vec<&'static str> = self.trees.keys().copied().collect();
+        names.sort_unstable();
         let mut trees = self.trees;
         for name in names {
-            let Some(mut entries) = trees.remove(&name) else {
+            let Some((layout, mut entries)) = trees.remove(name) else {
                 continue;
             };
-            entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-            let tree = self.store.tree(&name)?;
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            let tree = self.store.tree(name)?;
             let mut rest = entries.as_slice();
             while !rest.is_empty() {
                 let (chunk, tail) = rest.split_at(rest.len().min(PROGRESS_EVERY));
-                for (k, v) in chunk {
-                    tree.insert(k.as_slice(), v.as_slice())?;
+                match layout {
+                    Layout::Single => {
+                        for (k, v) in chunk {
+                            tree.insert(k.as_slice(), v.as_slice())?;
+                        }
+                    }
+                    Layout::Grouped(n) => write_groups(&tree, IndexTree { name, layout }, n, chunk)?,
                 }
                 done += chunk.len();
                 progress(done, total);
@@ -296,5 +364,111 @@ impl BulkWriter<'_> {
             }
         }
         self.store.flush()
+    }
+}
+
+/// Writes sorted index entries as groups, merged into any group already stored (a group cut
+/// across two chunks is simply read back and extended).
+fn write_groups(
+    tree: &sled::Tree,
+    index: IndexTree,
+    n: usize,
+    sorted: &[(Vec<u8>, Vec<u8>)],
+) -> Result<(), StoreError> {
+    let damaged = |g: &[u8], e: GroupError| StoreError::Corrupt {
+        tree: index.name.into(),
+        key: show_key(g),
+        reason: e.to_string(),
+    };
+    let mut rest = sorted;
+    while let Some((first, _)) = rest.first() {
+        let g = &first[..n.min(first.len())];
+        let len = rest
+            .iter()
+            .take_while(|(k, _)| k.starts_with(g) && k.len() >= n)
+            .count()
+            .max(1);
+        let (members, tail) = rest.split_at(len);
+        let existing = tree.get(g)?;
+        // Existing entries first, then the new ones, so a stable sort keeps the newest last.
+        let mut entries: Vec<(&[u8], &[u8])> = match &existing {
+            Some(raw) => group::decode(raw).map_err(|e| damaged(g, e))?,
+            None => Vec::new(),
+        };
+        entries.extend(members.iter().map(|(k, v)| (&k[g.len()..], v.as_slice())));
+        entries.sort_by(|a, b| a.0.cmp(b.0));
+        let mut unique: Vec<(&[u8], &[u8])> = Vec::with_capacity(entries.len());
+        for e in entries {
+            match unique.last_mut() {
+                Some(last) if last.0 == e.0 => *last = e,
+                _ => unique.push(e),
+            }
+        }
+        tree.insert(g, group::encode(unique).map_err(|e| damaged(g, e))?)?;
+        rest = tail;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ids::OperatorId;
+    use crate::store::crypto::KdfParams;
+    use crate::store::index::SLOT_HELD;
+    use crate::store::LockedStore;
+
+    const TREE: IndexTree = IndexTree {
+        name: "idx_test",
+        layout: Layout::Grouped(2),
+    };
+
+    #[test]
+    fn bulk_groups_merge_into_groups_already_stored() {
+        let db = sled::Config::new().temporary(true).open().unwrap();
+        let tree = db.open_tree(TREE.name).unwrap();
+        let kv = |k: &[u8], v: &[u8]| (k.to_vec(), v.to_vec());
+        write_groups(&tree, TREE, 2, &[kv(b"aa1", b"x"), kv(b"aa3", b"y"), kv(b"bb1", b"")]).unwrap();
+        write_groups(&tree, TREE, 2, &[kv(b"aa2", b"z"), kv(b"aa3", b"new")]).unwrap();
+        let aa = tree.get(b"aa").unwrap().unwrap();
+        let entries = group::decode(&aa).unwrap();
+        assert_eq!(entries, vec![(&b"1"[..], &b"x"[..]), (b"2", b"z"), (b"3", b"new")]);
+        assert_eq!(tree.len(), 2);
+    }
+
+    #[test]
+    fn a_unique_entry_in_a_group_refuses_a_second_owner() {
+        let tmp = tempfile::tempdir().unwrap();
+        let fast = KdfParams { m_kib: 64, t: 1, p: 1 };
+        drop(LockedStore::create(tmp.path(), "admin", "password-1", fast).unwrap());
+        let store = LockedStore::open(tmp.path())
+            .unwrap()
+            .unlock("admin", "password-1", Utc::now())
+            .unwrap();
+        let who = OperatorId::new_at(0);
+        let key = [[0u8; 8].as_slice(), &[7u8; 16]].concat();
+        let hold = |owner: u8| {
+            let mut ws = WriteSet::new();
+            ws.unique(SLOT_HELD, key.clone(), vec![owner; 16], "taken".into());
+            store.commit(who, ws, Utc::now())
+        };
+        hold(1).unwrap();
+        // The same owner again is fine; another owner is refused and changes nothing.
+        hold(1).unwrap();
+        assert!(matches!(hold(2), Err(StoreError::Conflict(m)) if m == "taken"));
+        assert_eq!(store.index_get(SLOT_HELD, &key).unwrap(), Some(vec![1; 16]));
+        // Another slot starting at the same time shares the group but not the guard.
+        let mut ws = WriteSet::new();
+        let other = [[0u8; 8].as_slice(), &[8u8; 16]].concat();
+        ws.unique(SLOT_HELD, other.clone(), vec![2; 16], "taken".into());
+        store.commit(who, ws, Utc::now()).unwrap();
+        assert_eq!(store.index_prefix(SLOT_HELD, &[0u8; 8]).unwrap().len(), 2);
+        // Removing one entry leaves the other in the group.
+        let mut ws = WriteSet::new();
+        ws.unindex(SLOT_HELD, key.clone());
+        store.commit(who, ws, Utc::now()).unwrap();
+        assert_eq!(store.index_get(SLOT_HELD, &key).unwrap(), None);
+        assert_eq!(store.index_get(SLOT_HELD, &other).unwrap(), Some(vec![2; 16]));
+        hold(2).unwrap();
     }
 }

@@ -1,0 +1,275 @@
+//! How index entries lie on disk: grouped under a shared prefix (store format 2), migrated
+//! from one key per entry (format 1) at the first unlock, and rebuilt on request.
+
+mod common;
+
+use std::path::Path;
+
+use careerdesk::desk::{Desk, DeskError};
+use careerdesk::domain::operator::Role;
+use careerdesk::store::StoreError;
+use common::*;
+
+/// The grouped index trees and their prefix lengths (store/index.rs says why each).
+const GROUPED: [(&str, usize); 6] = [
+    ("idx_client_student_number", 2),
+    ("idx_slot_consultant", 20),
+    ("idx_slot_time", 8),
+    ("idx_appointment_client", 16),
+    ("idx_slot_held", 8),
+    ("idx_note_client", 16),
+];
+
+/// A group value's entries, read by the documented format: a format byte (1), then per entry
+/// `suffix length ++ suffix ++ value length ++ value`.
+fn group_entries(raw: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
+    assert_eq!(raw[0], 1, "group format byte");
+    let mut rest = &raw[1..];
+    let mut out = Vec::new();
+    while !rest.is_empty() {
+        let (s, after) = rest[1..].split_at(rest[0] as usize);
+        let (v, after) = after[1..].split_at(after[0] as usize);
+        out.push((s.to_vec(), v.to_vec()));
+        rest = after;
+    }
+    out
+}
+
+/// Sled keys per index tree.
+fn keys_in(dir: &Path, tree: &str) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let db = sled::open(store_dir(dir)).unwrap();
+    let t = db.open_tree(tree).unwrap();
+    t.iter()
+        .map(|r| r.unwrap())
+        .map(|(k, v)| (k.to_vec(), v.to_vec()))
+        .collect()
+}
+
+/// Two consultants, two clients; three slots (two starting together), three bookings.
+fn build(dir: &Path) {
+    let clock = clock();
+    clock.set(at(2026, 11, 20, 9, 0));
+    let admin = init(dir, clock.clone());
+    for login in ["cons1", "cons2"] {
+        admin
+            .add_operator(&staff(login, &[Role::Consultant], Some("2026-01-01")))
+            .unwrap();
+    }
+    admin.add_client(&new_client("10000001", "Ada One")).unwrap();
+    admin.add_client(&new_client("10000002", "Bo Two")).unwrap();
+    for (who, when) in [
+        ("cons1", "2026-11-23 10:00"),
+        ("cons2", "2026-11-23 10:00"),
+        ("cons1", "2026-11-24 11:00"),
+    ] {
+        admin
+            .add_slot(&careerdesk::desk::NewSlot {
+                consultant: who.into(),
+                appointment_type: "applications".into(),
+                at: when.into(),
+                minutes: None,
+                location: None,
+            })
+            .unwrap();
+    }
+    for (sn, when, who) in [
+        ("10000001", "2026-11-23 10:00", "cons1"),
+        ("10000001", "2026-11-24 11:00", "cons1"),
+        ("10000002", "2026-11-23 10:00", "cons2"),
+    ] {
+        admin
+            .book(&careerdesk::desk::NewBooking {
+                client: sn.into(),
+                appointment_type: "applications".into(),
+                at: when.into(),
+                consultant: Some(who.into()),
+            })
+            .unwrap();
+    }
+}
+
+/// What the desk reads back through the indexes.
+fn check_reads(desk: &Desk) {
+    let ada = desk.client_by_student_number("10000001").unwrap();
+    let bo = desk.client_by_student_number("10000002").unwrap();
+    assert_eq!(desk.client_appointments(ada.id).unwrap().len(), 2);
+    assert_eq!(desk.client_appointments(bo.id).unwrap().len(), 1);
+    let cons1 = desk.operator_by_login("cons1").unwrap();
+    let week = desk
+        .consultant_slots(cons1.id, at(2026, 11, 23, 0, 0), at(2026, 11, 30, 0, 0))
+        .unwrap();
+    assert_eq!(week.len(), 2);
+    assert!(week[0].start < week[1].start);
+    let monday = desk
+        .slots_between(at(2026, 11, 23, 0, 0), at(2026, 11, 24, 0, 0))
+        .unwrap();
+    assert_eq!(monday.len(), 2);
+    assert_eq!(
+        desk.slots_between(at(2026, 11, 20, 0, 0), at(2026, 12, 1, 0, 0))
+            .unwrap()
+            .len(),
+        3
+    );
+    // The slot Bo holds is still guarded: nobody else gets it.
+    let err = desk
+        .book(&careerdesk::desk::NewBooking {
+            client: "10000001".into(),
+            appointment_type: "applications".into(),
+            at: "2026-11-23 10:00".into(),
+            consultant: Some("cons2".into()),
+        })
+        .unwrap_err();
+    assert!(err.to_string().contains("already booked"), "{err}");
+}
+
+fn assert_grouped(dir: &Path) {
+    for (tree, n) in GROUPED {
+        for (k, v) in keys_in(dir, tree) {
+            assert_eq!(k.len(), n, "{tree}: sled keys are group prefixes");
+            assert!(!group_entries(&v).is_empty(), "{tree}: no empty groups are kept");
+        }
+    }
+}
+
+#[test]
+fn index_entries_sharing_a_prefix_share_one_sled_value() {
+    let tmp = tempfile::tempdir().unwrap();
+    build(tmp.path());
+    check_reads(&sign_in(tmp.path(), "admin", ADMIN_PASSWORD, clock()).unwrap());
+    assert_grouped(tmp.path());
+    // Two start times, so two groups; the 10:00 group holds both consultants' slots.
+    let by_time = keys_in(tmp.path(), "idx_slot_time");
+    assert_eq!(by_time.len(), 2);
+    assert_eq!(group_entries(&by_time[0].1).len(), 2);
+    // One group per consultant and week; one per client.
+    assert_eq!(keys_in(tmp.path(), "idx_slot_consultant").len(), 2);
+    let by_client = keys_in(tmp.path(), "idx_appointment_client");
+    assert_eq!(by_client.len(), 2);
+    let sizes: Vec<usize> = by_client.iter().map(|(_, v)| group_entries(v).len()).collect();
+    assert_eq!(sizes.iter().sum::<usize>(), 3);
+}
+
+#[test]
+fn cancelling_removes_the_entry_from_its_group_and_frees_the_slot() {
+    let tmp = tempfile::tempdir().unwrap();
+    build(tmp.path());
+    {
+        let desk = sign_in(tmp.path(), "admin", ADMIN_PASSWORD, clock()).unwrap();
+        let bo = desk.client_by_student_number("10000002").unwrap();
+        let held = desk.client_appointments(bo.id).unwrap().remove(0);
+        desk.cancel(&held.id.to_string()).unwrap();
+        // The slot is free again: Ada may have it.
+        desk.book(&careerdesk::desk::NewBooking {
+            client: "10000001".into(),
+            appointment_type: "applications".into(),
+            at: "2026-11-23 10:00".into(),
+            consultant: Some("cons2".into()),
+        })
+        .unwrap();
+    }
+    // Both 10:00 slots are held by Ada now, in the one group for that start time.
+    let held = keys_in(tmp.path(), "idx_slot_held");
+    let entries: usize = held.iter().map(|(_, v)| group_entries(v).len()).sum();
+    assert_eq!(entries, 3);
+    assert_grouped(tmp.path());
+}
+
+/// Rewrites every grouped index tree as format 1 had it: one sled key per entry, the
+/// consultant index without the week, the held-slot index keyed by slot alone.
+fn downgrade_to_format_1(dir: &Path) {
+    let db = sled::open(store_dir(dir)).unwrap();
+    for (tree, n) in GROUPED {
+        let t = db.open_tree(tree).unwrap();
+        let groups: Vec<_> = t.iter().map(|r| r.unwrap()).collect();
+        t.clear().unwrap();
+        for (g, raw) in groups {
+            for (suffix, value) in group_entries(&raw) {
+                let key = [g.as_ref(), &suffix].concat();
+                assert!(key.len() > n);
+                let old = match tree {
+                    "idx_slot_consultant" => [&key[..16], &key[20..]].concat(),
+                    "idx_slot_held" => key[8..].to_vec(),
+                    _ => key,
+                };
+                t.insert(old, value).unwrap();
+            }
+        }
+    }
+    db.open_tree("meta").unwrap().insert(b"format", &[1u8]).unwrap();
+    db.flush().unwrap();
+}
+
+#[test]
+fn a_format_1_store_is_reindexed_at_its_first_unlock() {
+    let tmp = tempfile::tempdir().unwrap();
+    build(tmp.path());
+    downgrade_to_format_1(tmp.path());
+    assert_eq!(keys_in(tmp.path(), "idx_slot_time").len(), 3, "one key per entry");
+    check_reads(&sign_in(tmp.path(), "admin", ADMIN_PASSWORD, clock()).unwrap());
+    assert_grouped(tmp.path());
+    let db = sled::open(store_dir(tmp.path())).unwrap();
+    let format = db.open_tree("meta").unwrap().get(b"format").unwrap().unwrap();
+    assert_eq!(format.as_ref(), &[2u8]);
+}
+
+#[test]
+fn a_store_in_an_unknown_format_is_refused_and_left_as_it_was() {
+    let tmp = tempfile::tempdir().unwrap();
+    build(tmp.path());
+    {
+        let db = sled::open(store_dir(tmp.path())).unwrap();
+        db.open_tree("meta").unwrap().insert(b"format", &[9u8]).unwrap();
+        db.flush().unwrap();
+    }
+    let before = keys_in(tmp.path(), "idx_appointment_client");
+    let Err(err) = sign_in(tmp.path(), "admin", ADMIN_PASSWORD, clock()) else {
+        panic!("a store in format 9 was opened");
+    };
+    let msg = err.to_string();
+    assert!(
+        msg.contains("format 9") && msg.contains("careerdesk that made it"),
+        "{msg}"
+    );
+    assert_eq!(keys_in(tmp.path(), "idx_appointment_client"), before);
+}
+
+#[test]
+fn a_damaged_index_group_is_reported_and_rebuilding_the_indexes_repairs_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    build(tmp.path());
+    let ada_key = {
+        let desk = sign_in(tmp.path(), "admin", ADMIN_PASSWORD, clock()).unwrap();
+        desk.client_by_student_number("10000001").unwrap().id.key()
+    };
+    {
+        let db = sled::open(store_dir(tmp.path())).unwrap();
+        let t = db.open_tree("idx_appointment_client").unwrap();
+        let v = t.get(ada_key).unwrap().unwrap();
+        t.insert(ada_key, &v[..v.len() - 3]).unwrap();
+        db.flush().unwrap();
+    }
+    let clock = clock();
+    let admin = sign_in(tmp.path(), "admin", ADMIN_PASSWORD, clock.clone()).unwrap();
+    let ada = admin.client_by_student_number("10000001").unwrap();
+    match admin.client_appointments(ada.id).unwrap_err() {
+        DeskError::Store(StoreError::Corrupt { tree, reason, .. }) => {
+            assert_eq!(tree, "idx_appointment_client");
+            assert!(reason.contains("store reindex"), "{reason}");
+        }
+        other => panic!("expected a damaged-index error, got {other}"),
+    }
+    // Other clients are unaffected.
+    let bo = admin.client_by_student_number("10000002").unwrap();
+    assert_eq!(admin.client_appointments(bo.id).unwrap().len(), 1);
+    // Only an administrator may rebuild.
+    let cons = sign_in_via(&admin, "cons1", STAFF_PASSWORD, clock).unwrap();
+    assert_eq!(cons.rebuild_indexes().unwrap_err().exit_code(), 4);
+    let done = admin.rebuild_indexes().unwrap();
+    assert_eq!(done.damaged, 0);
+    assert!(done.records >= 10 && done.entries >= done.records, "{done:?}");
+    check_reads(&admin);
+    let audit: Vec<_> = admin.audit_log().unwrap().into_iter().map(Result::unwrap).collect();
+    assert!(audit
+        .iter()
+        .any(|e| e.action.code() == "maintenance" && e.detail.contains("indexes rebuilt")));
+}
