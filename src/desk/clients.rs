@@ -259,7 +259,7 @@ impl Desk {
         }
         Ok(guard
             .as_ref()
-            .map(|d| d.find(query, limit).into_iter().cloned().collect())
+            .map(|d| d.find(query, limit))
             .unwrap_or_default())
     }
 
@@ -274,16 +274,16 @@ impl Desk {
     /// meanwhile). The permission is checked now, when the job is made.
     pub fn directory_job(
         &self,
-    ) -> Result<impl FnOnce() -> Result<Vec<DirectoryEntry>, DeskError> + Send + 'static, DeskError> {
+    ) -> Result<impl FnOnce() -> Result<ClientDirectory, DeskError> + Send + 'static, DeskError> {
         self.require(Permission::ViewClients)?;
         let store = self.store.clone();
-        Ok(move || directory_entries(&store))
+        Ok(move || read_directory(&store))
     }
 }
 
 fn directory_from(store: &crate::store::Store) -> Result<ClientDirectory, DeskError> {
     let started = std::time::Instant::now();
-    let directory = ClientDirectory::from_entries(directory_entries(store)?);
+    let directory = read_directory(store)?;
     tracing::info!(
         clients = directory.len(),
         ms = started.elapsed().as_millis() as u64,
@@ -293,21 +293,29 @@ fn directory_from(store: &crate::store::Store) -> Result<ClientDirectory, DeskEr
 }
 
 /// Every client's directory entry, read on every core; damaged records are logged and skipped.
-fn directory_entries(store: &crate::store::Store) -> Result<Vec<DirectoryEntry>, DeskError> {
+fn read_directory(store: &crate::store::Store) -> Result<ClientDirectory, DeskError> {
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).min(4);
-    let heads = store.scan_parallel(EntityKind::Client, threads, |plain| {
-        crate::store::codec::decode_client_head(plain).map(|h| DirectoryEntry {
-            id: h.id,
-            name: h.name,
-            student_number: h.student_number.to_string(),
-            email: h.email.to_string(),
-            programme: h.programme,
-        })
+    let parts = store.scan_parallel(EntityKind::Client, threads, |part: &mut ClientDirectory, key, plain| {
+        let head = plain.and_then(|p| {
+            crate::store::codec::decode_client_head(p).map_err(|e| StoreError::Corrupt {
+                tree: EntityKind::Client.tree().into(),
+                key: crate::store::show_key(key),
+                reason: e.to_string(),
+            })
+        });
+        match head {
+            Ok(h) => part.put(
+                h.id,
+                [&h.name, h.student_number.as_str(), h.email.as_str(), &h.programme],
+            ),
+            Err(e) => tracing::warn!("client directory: {e}"),
+        }
     })?;
-    Ok(heads
-        .into_iter()
-        .filter_map(|r| r.map_err(|e| tracing::warn!("client directory: {e}")).ok())
-        .collect())
+    let mut directory = ClientDirectory::new();
+    for part in parts {
+        directory.append(part);
+    }
+    Ok(directory)
 }
 
 impl Desk {

@@ -106,7 +106,7 @@ fn open_db(path: &Path) -> Result<sled::Db, StoreError> {
     sled::Config::new()
         .path(path)
         // A small page cache keeps a 200k-client store within its memory budget.
-        .cache_capacity(64 * 1024 * 1024)
+        .cache_capacity(16 * 1024 * 1024)
         .flush_every_ms(Some(1000))
         .open()
         .map_err(|e| {
@@ -351,18 +351,13 @@ impl Store {
         }))
     }
 
-    /// Every record of a kind, opened and read by `read` on up to `threads` threads, each
-    /// taking one part of the id range; results come back in id order. A damaged record is an
-    /// `Err` item and the scan goes on past it.
-    pub fn scan_parallel<R, F>(
-        &self,
-        kind: EntityKind,
-        threads: usize,
-        read: F,
-    ) -> Result<Vec<Result<R, StoreError>>, StoreError>
+    /// Every record of a kind, opened on up to `threads` threads, each taking one part of the
+    /// id range and folding its records into its own `A` with `each` (the key, and the plain
+    /// bytes or the error for a damaged record: the scan goes on past it). The parts come back in id order.
+    pub fn scan_parallel<A, F>(&self, kind: EntityKind, threads: usize, each: F) -> Result<Vec<A>, StoreError>
     where
-        R: Send,
-        F: Fn(&[u8]) -> Result<R, CodecError> + Sync,
+        A: Default + Send,
+        F: Fn(&mut A, &[u8], Result<&[u8], StoreError>) + Sync,
     {
         let name = kind.tree();
         let tree = self.tree(name)?;
@@ -378,9 +373,9 @@ impl Store {
         let cuts: Vec<u128> = (0..parts)
             .map(|i| first.saturating_add(step.saturating_mul(i)))
             .collect();
-        let read = &read;
+        let each = &each;
         let tree = &tree;
-        let results: Vec<Vec<Result<R, StoreError>>> = std::thread::scope(|scope| {
+        let results: Vec<Result<A, StoreError>> = std::thread::scope(|scope| {
             let handles: Vec<_> = cuts
                 .iter()
                 .enumerate()
@@ -392,24 +387,32 @@ impl Store {
                             Some(hi) => tree.range(lo..hi),
                             None => tree.range(lo..),
                         };
-                        range
-                            .map(|item| {
-                                let (k, v) = item?;
-                                let corrupt = |reason: String| StoreError::Corrupt {
-                                    tree: name.into(),
-                                    key: show_key(&k),
-                                    reason,
-                                };
-                                let plain = self.keys.open(name, &k, &v).map_err(|e| corrupt(e.to_string()))?;
-                                read(&plain).map_err(|e| corrupt(e.to_string()))
-                            })
-                            .collect()
+                        let mut acc = A::default();
+                        for item in range {
+                            let (k, v) = item?;
+                            match self.keys.open(name, &k, &v) {
+                                Ok(plain) => each(&mut acc, &k, Ok(&plain)),
+                                Err(e) => each(
+                                    &mut acc,
+                                    &k,
+                                    Err(StoreError::Corrupt {
+                                        tree: name.into(),
+                                        key: show_key(&k),
+                                        reason: e.to_string(),
+                                    }),
+                                ),
+                            }
+                        }
+                        Ok(acc)
                     })
                 })
                 .collect();
-            handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|_| Err(StoreError::Io("a reading thread failed".into()))))
+                .collect()
         });
-        Ok(results.into_iter().flatten().collect())
+        results.into_iter().collect()
     }
 
     /// How many records of a kind there are (counts by scanning: not for hot paths).

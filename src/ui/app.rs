@@ -55,7 +55,7 @@ pub struct Main {
     body: Rect,
     tabs: Vec<(Rect, usize)>,
     /// The client directory being built in the background after sign-in.
-    directory: Option<std::sync::mpsc::Receiver<Result<Vec<crate::desk::DirectoryEntry>, String>>>,
+    directory: Option<std::sync::mpsc::Receiver<Result<crate::desk::ClientDirectory, String>>>,
 }
 
 /// Demo data being generated on another thread after first-run set-up.
@@ -285,7 +285,7 @@ impl App {
             Err(_) => None,
         };
         let mut main = Box::new(Main {
-            panes: panes::all(&desk, Vec::new()),
+            panes: panes::all(&desk, crate::desk::ClientDirectory::new()),
             directory,
             desk,
             active: 0,

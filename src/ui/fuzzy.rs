@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str, Utf32String};
 
-use crate::desk::DirectoryEntry;
+use crate::desk::{ClientDirectory, DirectoryEntry};
 use crate::ui::command::Command;
 
 /// Above this many candidates, scoring is split over threads.
@@ -39,7 +39,7 @@ struct Hit {
 
 /// Client entries with their search text prepared once, for fast repeated fuzzy lookups.
 pub struct ClientIndex {
-    entries: Vec<DirectoryEntry>,
+    entries: ClientDirectory,
     /// `name  student_number  email` per entry (without the shared e-mail domain).
     haystacks: Vec<Utf32String>,
     /// Which letters and digits each haystack contains (all bits for non-ASCII text): a cheap
@@ -49,8 +49,8 @@ pub struct ClientIndex {
     name_pos: Vec<u32>,
     /// The entry at each name position.
     by_name: Vec<u32>,
-    /// Entries by lower-cased student number, for exact matches.
-    by_number: HashMap<String, Vec<u32>>,
+    /// Entries in order of lower-cased student number, for exact matches.
+    by_number: Vec<u32>,
     /// One matcher per scoring thread.
     matchers: Vec<Matcher>,
     /// Recent queries with their hits; each query is a prefix of the next.
@@ -94,32 +94,28 @@ fn matcher() -> Matcher {
 
 impl ClientIndex {
     /// Prepares the search text of every entry.
-    pub fn new(entries: Vec<DirectoryEntry>) -> Self {
+    pub fn new(entries: impl Into<ClientDirectory>) -> Self {
+        let entries: ClientDirectory = entries.into();
         let shared = shared_domain(&entries);
-        let haystacks: Vec<Utf32String> = entries
-            .iter()
-            .map(|e| {
+        let haystacks: Vec<Utf32String> = (0..entries.len())
+            .map(|i| {
+                let [name, number, email, _] = entries.fields(i);
                 let email = match &shared {
-                    Some(domain) => e.email.strip_suffix(domain.as_str()).unwrap_or(&e.email),
-                    None => &e.email,
+                    Some(domain) => email.strip_suffix(domain.as_str()).unwrap_or(email),
+                    None => email,
                 };
-                Utf32String::from(format!("{}  {}  {}", e.name, e.student_number, email))
+                Utf32String::from(format!("{name}  {number}  {email}"))
             })
             .collect();
         let masks = haystacks.iter().map(text_mask).collect();
         let mut by_name: Vec<u32> = (0..entries.len() as u32).collect();
-        by_name.sort_by(|&a, &b| entries[a as usize].name.cmp(&entries[b as usize].name).then(a.cmp(&b)));
+        by_name.sort_by(|&a, &b| entries.name(a as usize).cmp(entries.name(b as usize)).then(a.cmp(&b)));
         let mut name_pos = vec![0u32; entries.len()];
         for (pos, &i) in by_name.iter().enumerate() {
             name_pos[i as usize] = pos as u32;
         }
-        let mut by_number: HashMap<String, Vec<u32>> = HashMap::new();
-        for (i, e) in entries.iter().enumerate() {
-            by_number
-                .entry(e.student_number.to_lowercase())
-                .or_default()
-                .push(i as u32);
-        }
+        let mut by_number: Vec<u32> = (0..entries.len() as u32).collect();
+        by_number.sort_by(|&a, &b| number_order(&entries, a, b));
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .clamp(1, MAX_THREADS);
@@ -159,8 +155,13 @@ impl ClientIndex {
     }
 
     /// All entries, in the order given.
-    pub fn entries(&self) -> &[DirectoryEntry] {
+    pub fn entries(&self) -> &ClientDirectory {
         &self.entries
+    }
+
+    /// The entries whose student number is `query` (ignoring case and surrounding spaces).
+    fn exact(&self, query: &str) -> &[u32] {
+        exact_numbers(&self.entries, &self.by_number, query)
     }
 
     /// How many entries.
@@ -184,7 +185,7 @@ impl ClientIndex {
     /// Every candidate is scored with nucleo's linear (greedy) matcher, which accepts exactly
     /// the same entries as its optimal one; the best few hundred are then scored optimally for
     /// the final order.
-    pub fn search(&mut self, query: &str, limit: usize) -> Vec<&DirectoryEntry> {
+    pub fn search(&mut self, query: &str, limit: usize) -> Vec<DirectoryEntry> {
         let pattern = pattern(query);
         if pattern.atoms.is_empty() || limit == 0 {
             self.history.clear();
@@ -197,14 +198,14 @@ impl ClientIndex {
             if !plain.is_empty() {
                 self.history.clear();
                 let best = self.best_plain(query, plain, limit);
-                return best.into_iter().map(|i| &self.entries[i as usize]).collect();
+                return best.into_iter().map(|i| self.entries.entry(i as usize)).collect();
             }
         }
         // One or two characters: the people with a word starting with them, first names
         // first, in name order. Scoring loose matches of so short a query says little.
         if let Some(found) = self.word_starts(query, limit) {
             self.history.clear();
-            return found.into_iter().map(|i| &self.entries[i as usize]).collect();
+            return found.into_iter().map(|i| self.entries.entry(i as usize)).collect();
         }
         // Negation (`!`) and escapes (`\`) can widen the matches as the query grows, and `$`
         // only means "at the end" while it is last: a query with these is scored afresh.
@@ -226,9 +227,7 @@ impl ClientIndex {
             history,
             ..
         } = self;
-        let exact = by_number
-            .get(&query.trim().to_lowercase())
-            .map_or(&[][..], Vec::as_slice);
+        let exact = exact_numbers(entries, by_number, query);
         let Some(probe) = matchers.first_mut() else {
             return Vec::new();
         };
@@ -252,11 +251,8 @@ impl ClientIndex {
     }
 
     /// The best `limit` of `hits`: the greedy scores pick a shortlist, scored again optimally.
-    fn finish(&mut self, pattern: &Pattern, query: &str, hits: Vec<Hit>, limit: usize) -> Vec<&DirectoryEntry> {
-        let exact = self
-            .by_number
-            .get(&query.trim().to_lowercase())
-            .map_or(&[][..], Vec::as_slice);
+    fn finish(&mut self, pattern: &Pattern, query: &str, hits: Vec<Hit>, limit: usize) -> Vec<DirectoryEntry> {
+        let exact = exact_numbers(&self.entries, &self.by_number, query);
         let shortlist = top(
             hits.iter().copied(),
             &self.name_pos,
@@ -277,17 +273,14 @@ impl ClientIndex {
             .collect();
         top(rescored.into_iter(), &self.name_pos, &self.by_name, limit)
             .into_iter()
-            .map(|h| &self.entries[h.index as usize])
+            .map(|h| self.entries.entry(h.index as usize))
             .collect()
     }
 
     /// The best `limit` text-as-typed hits: an exact student number first, then matches at the
     /// start of a word before those inside one, earlier words (the first name) first, then by name.
     fn best_plain(&self, query: &str, hits: Vec<(u32, u32, u32)>, limit: usize) -> Vec<u32> {
-        let exact = self
-            .by_number
-            .get(&query.trim().to_lowercase())
-            .map_or(&[][..], Vec::as_slice);
+        let exact = self.exact(query);
         let mut keyed: Vec<(u32, u32, u32, u32, u32)> = hits
             .into_iter()
             .map(|(inside, word, i)| {
@@ -402,13 +395,29 @@ fn top(hits: impl Iterator<Item = Hit>, name_pos: &[u32], by_name: &[u32], limit
         .collect()
 }
 
+/// Orders entries by lower-cased student number, then by position.
+fn number_order(entries: &ClientDirectory, a: u32, b: u32) -> std::cmp::Ordering {
+    let lower = |i: u32| entries.student_number(i as usize).chars().flat_map(char::to_lowercase);
+    lower(a).cmp(lower(b)).then(a.cmp(&b))
+}
+
+/// The run of `by_number` (entries sorted by [`number_order`]) whose student number is `query`.
+fn exact_numbers<'a>(entries: &ClientDirectory, by_number: &'a [u32], query: &str) -> &'a [u32] {
+    let q = query.trim().to_lowercase();
+    let key = |i: &u32| entries.student_number(*i as usize).chars().flat_map(char::to_lowercase).cmp(q.chars());
+    let from = by_number.partition_point(|i| key(i).is_lt());
+    let to = by_number.partition_point(|i| key(i).is_le());
+    &by_number[from..to]
+}
+
 /// The e-mail domain (with its `@`) that most entries share, if at least half do. It is left
 /// out of the search text: it matches every short query and tells no one apart.
-fn shared_domain(entries: &[DirectoryEntry]) -> Option<String> {
+fn shared_domain(entries: &ClientDirectory) -> Option<String> {
     let mut counts: HashMap<&str, usize> = HashMap::new();
-    for e in entries {
-        if let Some(at) = e.email.rfind('@') {
-            *counts.entry(&e.email[at..]).or_default() += 1;
+    for i in 0..entries.len() {
+        let email = entries.email(i);
+        if let Some(at) = email.rfind('@') {
+            *counts.entry(&email[at..]).or_default() += 1;
         }
     }
     let (domain, count) = counts.into_iter().max_by_key(|&(d, n)| (n, std::cmp::Reverse(d)))?;
@@ -658,7 +667,7 @@ mod tests {
             .collect()
     }
 
-    fn names(v: Vec<&DirectoryEntry>) -> Vec<String> {
+    fn names(v: Vec<DirectoryEntry>) -> Vec<String> {
         v.into_iter().map(|e| e.name.clone()).collect()
     }
 

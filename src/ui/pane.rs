@@ -130,7 +130,7 @@ pub trait Pane {
     fn featured(&self) -> &'static [Command];
     /// The client directory has been built (in the background after sign-in); a pane that
     /// searches clients takes the entries.
-    fn directory_ready(&mut self, _entries: &mut Vec<crate::desk::DirectoryEntry>) {}
+    fn directory_ready(&mut self, _entries: &mut crate::desk::ClientDirectory) {}
 }
 
 /// Keeps a selection inside a list of `len` rows after a movement command.

@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
-use crate::desk::{ClientView, DirectoryEntry};
+use crate::desk::{ClientDirectory, ClientView, DirectoryEntry};
 use crate::domain::appointment::{Appointment, Slot};
 use crate::domain::client::{Client, FlagKind};
 use crate::domain::rules::Decision;
@@ -69,7 +69,7 @@ pub struct ClientsPane {
 
 impl ClientsPane {
     /// A pane over the client directory.
-    pub fn new(desk: &crate::desk::Desk, directory: Vec<DirectoryEntry>) -> Self {
+    pub fn new(desk: &crate::desk::Desk, directory: ClientDirectory) -> Self {
         Self {
             loaded: !directory.is_empty(),
             tz: desk.policy().institution.time_zone,
@@ -90,7 +90,7 @@ impl ClientsPane {
         self.matches = if q.is_empty() {
             Vec::new()
         } else {
-            self.index.search(&q, MATCHES).into_iter().cloned().collect()
+            self.index.search(&q, MATCHES)
         };
         self.selected = 0;
     }
@@ -286,7 +286,7 @@ impl Pane for ClientsPane {
             Command::Refresh => {
                 match cx.desk.build_directory() {
                     Ok(d) => {
-                        self.index = ClientIndex::new(d.entries().to_vec());
+                        self.index = ClientIndex::new(d);
                         self.loaded = true;
                     }
                     Err(e) => cx.problem(e.to_string()),
@@ -461,7 +461,7 @@ impl Pane for ClientsPane {
         }
     }
 
-    fn directory_ready(&mut self, entries: &mut Vec<DirectoryEntry>) {
+    fn directory_ready(&mut self, entries: &mut ClientDirectory) {
         self.index = ClientIndex::new(std::mem::take(entries));
         self.loaded = true;
         self.refilter();

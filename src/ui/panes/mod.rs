@@ -8,11 +8,11 @@ pub mod queue;
 pub mod triage;
 pub mod widgets;
 
-use crate::desk::{Desk, DirectoryEntry};
+use crate::desk::{ClientDirectory, Desk};
 use crate::ui::pane::Pane;
 
 /// Every pane, in tab order.
-pub fn all(desk: &Desk, directory: Vec<DirectoryEntry>) -> Vec<Box<dyn Pane>> {
+pub fn all(desk: &Desk, directory: ClientDirectory) -> Vec<Box<dyn Pane>> {
     vec![
         Box::new(calendar::CalendarPane::new(desk)),
         Box::new(clients::ClientsPane::new(desk, directory)),
