@@ -257,10 +257,7 @@ impl Desk {
         if guard.is_none() {
             *guard = Some(self.build_directory()?);
         }
-        Ok(guard
-            .as_ref()
-            .map(|d| d.find(query, limit))
-            .unwrap_or_default())
+        Ok(guard.as_ref().map(|d| d.find(query, limit)).unwrap_or_default())
     }
 
     /// Builds the in-memory directory now (the TUI calls this right after sign-in). Damaged

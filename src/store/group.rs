@@ -184,11 +184,6 @@ impl Store {
         let sled_tree = self.tree(tree.name)?;
         expand(tree, sled_tree.range(group_start(tree, from)..), from, Some(to))
     }
-
-    /// How many entries an index holds (reads every group: not for hot paths).
-    pub fn index_len(&self, tree: IndexTree) -> Result<usize, StoreError> {
-        Ok(self.index_prefix(tree, &[])?.len())
-    }
 }
 
 #[cfg(test)]
@@ -222,6 +217,107 @@ mod tests {
         assert_eq!(decode(&[GROUP_FORMAT, 5, 1, 2]), Err(GroupError::Damaged("truncated")));
         assert_eq!(decode(&[GROUP_FORMAT, 1, 7]), Err(GroupError::Damaged("truncated")));
         assert!(with_entry(Some(&[GROUP_FORMAT, 200]), b"k", Some(b"v")).is_err());
+    }
+
+    /// Random sets and removals through commits, on a grouped and a one-key-per-entry tree,
+    /// read back by key, prefix and range and compared with a plain ordered map.
+    #[test]
+    fn grouped_and_single_trees_read_like_an_ordered_map() {
+        use crate::domain::ids::OperatorId;
+        use crate::store::crypto::KdfParams;
+        use crate::store::{LockedStore, WriteSet};
+        use std::collections::BTreeMap;
+
+        let tmp = tempfile::tempdir().unwrap();
+        let fast = KdfParams { m_kib: 64, t: 1, p: 1 };
+        drop(LockedStore::create(tmp.path(), "admin", "password-1", fast).unwrap());
+        let now = chrono::Utc::now();
+        let store = LockedStore::open(tmp.path())
+            .unwrap()
+            .unlock("admin", "password-1", now)
+            .unwrap();
+        let trees = [
+            IndexTree {
+                name: "idx_model_grouped",
+                layout: Layout::Grouped(2),
+            },
+            IndexTree {
+                name: "idx_model_single",
+                layout: Layout::Single,
+            },
+        ];
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let mut model: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
+        // Keys are 3 to 5 bytes; bounds and prefixes 0 to 5, shorter and longer than a group's.
+        let random_key = |next: &mut dyn FnMut(u64) -> u64, min: u64| -> Vec<u8> {
+            let len = min + next(6 - min);
+            (0..len).map(|_| b"abc"[next(3) as usize]).collect()
+        };
+        for _ in 0..300 {
+            let mut ws = WriteSet::new();
+            let mut changes = Vec::new();
+            for _ in 0..1 + next(4) {
+                let key = random_key(&mut next, 3);
+                let value = (next(2) == 0).then(|| vec![next(250) as u8; next(3) as usize]);
+                changes.push((key, value));
+            }
+            for (key, value) in &changes {
+                for t in trees {
+                    match value {
+                        Some(v) => ws.index(t, key.clone(), v.clone()),
+                        None => ws.unindex(t, key.clone()),
+                    }
+                }
+            }
+            store.commit(OperatorId::new_at(0), ws, now).unwrap();
+            for (key, value) in changes {
+                match value {
+                    Some(v) => model.insert(key, v),
+                    None => model.remove(&key),
+                };
+            }
+        }
+        let all: Vec<(Vec<u8>, Vec<u8>)> = model.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        assert!(all.len() > 20, "the model holds {} entries", all.len());
+        for t in trees {
+            assert_eq!(store.index_prefix(t, &[]).unwrap(), all, "{}", t.name);
+            for _ in 0..200 {
+                let key = random_key(&mut next, 3);
+                assert_eq!(
+                    store.index_get(t, &key).unwrap().as_ref(),
+                    model.get(&key),
+                    "{}",
+                    t.name
+                );
+                let prefix = random_key(&mut next, 0);
+                let want: Vec<_> = all.iter().filter(|(k, _)| k.starts_with(&prefix)).cloned().collect();
+                assert_eq!(
+                    store.index_prefix(t, &prefix).unwrap(),
+                    want,
+                    "{} prefix {prefix:?}",
+                    t.name
+                );
+                let (a, b) = (random_key(&mut next, 0), random_key(&mut next, 0));
+                let (from, to) = if a <= b { (a, b) } else { (b, a) };
+                let want: Vec<_> = all
+                    .iter()
+                    .filter(|(k, _)| k.as_slice() >= from.as_slice() && k.as_slice() < to.as_slice())
+                    .cloned()
+                    .collect();
+                assert_eq!(
+                    store.index_range(t, &from, &to).unwrap(),
+                    want,
+                    "{} {from:?}..{to:?}",
+                    t.name
+                );
+            }
+        }
     }
 
     #[test]

@@ -409,7 +409,10 @@ impl Store {
                 .collect();
             handles
                 .into_iter()
-                .map(|h| h.join().unwrap_or_else(|_| Err(StoreError::Io("a reading thread failed".into()))))
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(StoreError::Io("a reading thread failed".into())))
+                })
                 .collect()
         });
         results.into_iter().collect()

@@ -97,7 +97,7 @@ impl WriteSet {
     }
 
     /// Writes an index entry.
-    fn index(&mut self, tree: IndexTree, key: Vec<u8>, value: Vec<u8>) {
+    pub(crate) fn index(&mut self, tree: IndexTree, key: Vec<u8>, value: Vec<u8>) {
         self.writes.push(Write::Index {
             tree,
             key,
@@ -106,7 +106,7 @@ impl WriteSet {
     }
 
     /// Removes an index entry.
-    fn unindex(&mut self, tree: IndexTree, key: Vec<u8>) {
+    pub(crate) fn unindex(&mut self, tree: IndexTree, key: Vec<u8>) {
         self.writes.push(Write::Index { tree, key, value: None });
     }
 

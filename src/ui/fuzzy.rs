@@ -404,7 +404,13 @@ fn number_order(entries: &ClientDirectory, a: u32, b: u32) -> std::cmp::Ordering
 /// The run of `by_number` (entries sorted by [`number_order`]) whose student number is `query`.
 fn exact_numbers<'a>(entries: &ClientDirectory, by_number: &'a [u32], query: &str) -> &'a [u32] {
     let q = query.trim().to_lowercase();
-    let key = |i: &u32| entries.student_number(*i as usize).chars().flat_map(char::to_lowercase).cmp(q.chars());
+    let key = |i: &u32| {
+        entries
+            .student_number(*i as usize)
+            .chars()
+            .flat_map(char::to_lowercase)
+            .cmp(q.chars())
+    };
     let from = by_number.partition_point(|i| key(i).is_lt());
     let to = by_number.partition_point(|i| key(i).is_le());
     &by_number[from..to]
