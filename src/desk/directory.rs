@@ -181,17 +181,22 @@ impl ClientDirectory {
 
     /// The `i`th client's name.
     pub fn name(&self, i: usize) -> &str {
-        self.fields(i)[0]
+        self.field(i, 0)
     }
 
     /// The `i`th client's student number.
     pub fn student_number(&self, i: usize) -> &str {
-        self.fields(i)[1]
+        self.field(i, 1)
     }
 
     /// The `i`th client's e-mail.
     pub fn email(&self, i: usize) -> &str {
-        self.fields(i)[2]
+        self.field(i, 2)
+    }
+
+    fn field(&self, i: usize, f: usize) -> &str {
+        let b = self.bounds[i];
+        &self.text[b[f] as usize..b[f + 1] as usize]
     }
 
     /// The `i`th client's entry, as owned strings.

@@ -55,7 +55,7 @@ pub struct Main {
     body: Rect,
     tabs: Vec<(Rect, usize)>,
     /// The client directory being built in the background after sign-in.
-    directory: Option<std::sync::mpsc::Receiver<Result<crate::desk::ClientDirectory, String>>>,
+    directory: Option<std::sync::mpsc::Receiver<Result<crate::ui::fuzzy::ClientIndex, String>>>,
 }
 
 /// Demo data being generated on another thread after first-run set-up.
@@ -278,7 +278,9 @@ impl App {
         let directory = match desk.directory_job() {
             Ok(job) => {
                 std::thread::spawn(move || {
-                    let _ = tx.send(job().map_err(|e| e.to_string()));
+                    // The lookup index is prepared here too, so the screen never waits for it.
+                    let index = job().map(crate::ui::fuzzy::ClientIndex::new);
+                    let _ = tx.send(index.map_err(|e| e.to_string()));
                 });
                 Some(rx)
             }
@@ -487,9 +489,10 @@ impl Main {
         };
         self.directory = None;
         match result {
-            Ok(mut entries) => {
+            Ok(index) => {
+                let mut index = Some(index);
                 for p in &mut self.panes {
-                    p.directory_ready(&mut entries);
+                    p.directory_ready(&mut index);
                 }
             }
             Err(e) => self.notice = Some(Notice::Problem(format!("client lookup is unavailable: {e}"))),

@@ -109,13 +109,13 @@ impl ClientIndex {
             .collect();
         let masks = haystacks.iter().map(text_mask).collect();
         let mut by_name: Vec<u32> = (0..entries.len() as u32).collect();
-        by_name.sort_by(|&a, &b| entries.name(a as usize).cmp(entries.name(b as usize)).then(a.cmp(&b)));
+        by_name.sort_unstable_by(|&a, &b| entries.name(a as usize).cmp(entries.name(b as usize)).then(a.cmp(&b)));
         let mut name_pos = vec![0u32; entries.len()];
         for (pos, &i) in by_name.iter().enumerate() {
             name_pos[i as usize] = pos as u32;
         }
         let mut by_number: Vec<u32> = (0..entries.len() as u32).collect();
-        by_number.sort_by(|&a, &b| number_order(&entries, a, b));
+        by_number.sort_unstable_by(|&a, &b| number_order(&entries, a, b));
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .clamp(1, MAX_THREADS);
@@ -395,22 +395,22 @@ fn top(hits: impl Iterator<Item = Hit>, name_pos: &[u32], by_name: &[u32], limit
         .collect()
 }
 
-/// Orders entries by lower-cased student number, then by position.
+/// A student number's bytes, ASCII letters lower-cased (student numbers are ASCII letters and
+/// digits: see `StudentNumber::parse`).
+fn folded(number: &str) -> impl Iterator<Item = u8> + '_ {
+    number.bytes().map(|b| b.to_ascii_lowercase())
+}
+
+/// Orders entries by student number ignoring case, then by position.
 fn number_order(entries: &ClientDirectory, a: u32, b: u32) -> std::cmp::Ordering {
-    let lower = |i: u32| entries.student_number(i as usize).chars().flat_map(char::to_lowercase);
-    lower(a).cmp(lower(b)).then(a.cmp(&b))
+    let key = |i: u32| folded(entries.student_number(i as usize));
+    key(a).cmp(key(b)).then(a.cmp(&b))
 }
 
 /// The run of `by_number` (entries sorted by [`number_order`]) whose student number is `query`.
 fn exact_numbers<'a>(entries: &ClientDirectory, by_number: &'a [u32], query: &str) -> &'a [u32] {
-    let q = query.trim().to_lowercase();
-    let key = |i: &u32| {
-        entries
-            .student_number(*i as usize)
-            .chars()
-            .flat_map(char::to_lowercase)
-            .cmp(q.chars())
-    };
+    let q = query.trim();
+    let key = |i: &u32| folded(entries.student_number(*i as usize)).cmp(folded(q));
     let from = by_number.partition_point(|i| key(i).is_lt());
     let to = by_number.partition_point(|i| key(i).is_le());
     &by_number[from..to]

@@ -461,8 +461,9 @@ impl Pane for ClientsPane {
         }
     }
 
-    fn directory_ready(&mut self, entries: &mut ClientDirectory) {
-        self.index = ClientIndex::new(std::mem::take(entries));
+    fn directory_ready(&mut self, index: &mut Option<ClientIndex>) {
+        let Some(index) = index.take() else { return };
+        self.index = index;
         self.loaded = true;
         self.refilter();
     }
