@@ -62,6 +62,21 @@ fn dispatch(cli: &Cli, paths: &Paths) -> Result<(), DeskError> {
         }
         Command::Demo(args) => demo(cli, paths, args),
         Command::Audit(args) => audit(cli, paths, args),
+        Command::Store(StoreCmd::Compact) => {
+            let done = sign_in(cli, paths)?.compact_store()?;
+            let mb = |b: u64| b as f64 / 1e6;
+            emit(cli.format, &done, || {
+                format!(
+                    "compacted the store: {:.1} MB before, {:.1} MB after ({} keys copied and checked)\n\
+                     the previous copy is at {}; delete it once careerdesk has opened the new one\n",
+                    mb(done.bytes_before),
+                    mb(done.bytes_after),
+                    done.keys,
+                    done.previous.display()
+                )
+            });
+            Ok(())
+        }
         Command::Store(StoreCmd::Reindex) => {
             let done = sign_in(cli, paths)?.rebuild_indexes()?;
             emit(cli.format, &done, || {

@@ -36,6 +36,8 @@ pub struct Cli {
 pub enum StoreCmd {
     /// Rebuild every index from the records (after an index is reported damaged).
     Reindex,
+    /// Rewrite the store into a fresh copy holding only live data (keeps the old copy beside it).
+    Compact,
 }
 
 #[derive(Debug, Subcommand)]

@@ -37,6 +37,7 @@ pub use directory::{ClientDirectory, DirectoryEntry};
 pub use employers::EmployerProfile;
 pub use error::DeskError;
 pub use import::{ImportReport, RowError, CSV_HEADER};
+pub use maintenance::Compacted;
 pub use notes::{NoteSummary, MAX_NOTE_CHARS};
 pub use operators::{check_password, NewOperator, MIN_PASSWORD_CHARS};
 pub use outbox::{FlushReport, OutboxCounts};

@@ -224,18 +224,11 @@ mod tests {
     #[test]
     fn grouped_and_single_trees_read_like_an_ordered_map() {
         use crate::domain::ids::OperatorId;
-        use crate::store::crypto::KdfParams;
-        use crate::store::{LockedStore, WriteSet};
+        use crate::store::WriteSet;
         use std::collections::BTreeMap;
 
-        let tmp = tempfile::tempdir().unwrap();
-        let fast = KdfParams { m_kib: 64, t: 1, p: 1 };
-        drop(LockedStore::create(tmp.path(), "admin", "password-1", fast).unwrap());
+        let (_tmp, store) = crate::store::temp_store();
         let now = chrono::Utc::now();
-        let store = LockedStore::open(tmp.path())
-            .unwrap()
-            .unlock("admin", "password-1", now)
-            .unwrap();
         let trees = [
             IndexTree {
                 name: "idx_model_grouped",

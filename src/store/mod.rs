@@ -5,6 +5,7 @@
 //! password unwraps the data key ([`LockedStore::unlock`]), which gives a [`Store`].
 
 pub mod codec;
+mod compact;
 pub mod crypto;
 mod group;
 pub mod index;
@@ -24,6 +25,7 @@ use crate::domain::EntityKind;
 use codec::{CodecError, Record};
 use crypto::{DataKey, KdfParams, KeyRing, KeySlot, SealError};
 
+pub use compact::{disk_size, Copied};
 pub use reindex::Reindexed;
 pub use txn::{BulkWriter, Committed, WriteSet};
 
@@ -534,4 +536,16 @@ impl Store {
         self.db.flush()?;
         Ok(())
     }
+}
+
+/// A new store in a temporary directory, unlocked (cheap key derivation), for unit tests.
+#[cfg(test)]
+pub(crate) fn temp_store() -> (tempfile::TempDir, Store) {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let fast = KdfParams { m_kib: 64, t: 1, p: 1 };
+    drop(LockedStore::create(tmp.path(), "admin", "password-1", fast).expect("create"));
+    let store = LockedStore::open(tmp.path())
+        .and_then(|l| l.unlock("admin", "password-1", Utc::now()))
+        .expect("unlock");
+    (tmp, store)
 }

@@ -414,9 +414,7 @@ fn write_groups(
 mod tests {
     use super::*;
     use crate::domain::ids::OperatorId;
-    use crate::store::crypto::KdfParams;
     use crate::store::index::SLOT_HELD;
-    use crate::store::LockedStore;
 
     const TREE: IndexTree = IndexTree {
         name: "idx_test",
@@ -438,13 +436,7 @@ mod tests {
 
     #[test]
     fn a_unique_entry_in_a_group_refuses_a_second_owner() {
-        let tmp = tempfile::tempdir().unwrap();
-        let fast = KdfParams { m_kib: 64, t: 1, p: 1 };
-        drop(LockedStore::create(tmp.path(), "admin", "password-1", fast).unwrap());
-        let store = LockedStore::open(tmp.path())
-            .unwrap()
-            .unlock("admin", "password-1", Utc::now())
-            .unwrap();
+        let (_tmp, store) = crate::store::temp_store();
         let who = OperatorId::new_at(0);
         let key = [[0u8; 8].as_slice(), &[7u8; 16]].concat();
         let hold = |owner: u8| {
