@@ -79,15 +79,6 @@ impl ClientDirectory {
         Self::default()
     }
 
-    /// Builds a directory from clients.
-    pub fn from_clients<'a>(clients: impl IntoIterator<Item = &'a Client>) -> Self {
-        let mut d = Self::default();
-        for c in clients {
-            d.upsert(c);
-        }
-        d
-    }
-
     /// Builds a directory from entries.
     pub fn from_entries(entries: impl IntoIterator<Item = DirectoryEntry>) -> Self {
         let mut d = Self::default();
@@ -168,11 +159,6 @@ impl ClientDirectory {
         self.ids.is_empty()
     }
 
-    /// The `i`th client's id.
-    pub fn id(&self, i: usize) -> ClientId {
-        self.ids[i]
-    }
-
     /// The `i`th client's name, student number, e-mail and programme.
     pub fn fields(&self, i: usize) -> [&str; 4] {
         let b = self.bounds[i];
@@ -209,11 +195,6 @@ impl ClientDirectory {
             email,
             programme,
         }
-    }
-
-    /// Every entry, as owned strings.
-    pub fn entries(&self) -> Vec<DirectoryEntry> {
-        (0..self.len()).map(|i| self.entry(i)).collect()
     }
 
     /// Clients matching every word of `query` (case-insensitive, anywhere in name, student

@@ -154,11 +154,6 @@ impl ClientIndex {
         }
     }
 
-    /// All entries, in the order given.
-    pub fn entries(&self) -> &ClientDirectory {
-        &self.entries
-    }
-
     /// The entries whose student number is `query` (ignoring case and surrounding spaces).
     fn exact(&self, query: &str) -> &[u32] {
         exact_numbers(&self.entries, &self.by_number, query)
