@@ -133,15 +133,64 @@ fn latency_report(index: &mut ClientIndex, n: usize) {
     );
 }
 
+/// Names typed with one slip (two neighbouring letters swapped), six characters, one at a time.
+/// Once no entry contains what is typed, lookup falls back to fuzzy matching (decision 0008),
+/// so the keystrokes after the slip are reported apart.
+fn typo_report(index: &mut ClientIndex, entries: &[DirectoryEntry]) {
+    let mut rng = Rng(0x7e57_7e57_7e57_7e57);
+    let mut times: Vec<Duration> = Vec::new();
+    let mut fuzzy: Vec<Duration> = Vec::new();
+    let mut queries = 0;
+    while queries < 300 {
+        let name = entries[rng.next() % entries.len()].name.to_lowercase();
+        let mut q: Vec<char> = name.chars().take(6).collect();
+        if q.len() < 6 || q.contains(&' ') {
+            continue;
+        }
+        let at = 1 + rng.next() % 4;
+        if q[at] == q[at + 1] {
+            continue;
+        }
+        q.swap(at, at + 1);
+        queries += 1;
+        index.search("", LIMIT);
+        for len in 1..=q.len() {
+            let typed: String = q[..len].iter().collect();
+            let start = Instant::now();
+            black_box(index.search(&typed, LIMIT).len());
+            let took = start.elapsed();
+            times.push(took);
+            if len > at + 1 {
+                fuzzy.push(took);
+            }
+        }
+    }
+    times.sort();
+    fuzzy.sort();
+    eprintln!(
+        "lookup latency with one slip, {queries} six-letter queries: every keystroke p50 {:>8.3?}  p99 {:>8.3?}  max {:>8.3?}; \
+         the {} keystrokes after the slip: p50 {:>8.3?}  p99 {:>8.3?}",
+        percentile(&times, 0.5),
+        percentile(&times, 0.99),
+        times.last().copied().unwrap_or_default(),
+        fuzzy.len(),
+        percentile(&fuzzy, 0.5),
+        percentile(&fuzzy, 0.99),
+    );
+}
+
 fn benches(c: &mut Criterion) {
     let n: usize = std::env::var("CAREERDESK_BENCH_CLIENTS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(200_000);
     let build = Instant::now();
-    let mut index = ClientIndex::new(entries(n));
+    let all = entries(n);
+    let mut index = ClientIndex::new(all.clone());
     eprintln!("built the index of {n} entries in {:.1?}", build.elapsed());
     latency_report(&mut index, n);
+    typo_report(&mut index, &all);
+    drop(all);
 
     let qs = queries(64);
     let mut g = c.benchmark_group("lookup");
