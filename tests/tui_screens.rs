@@ -192,3 +192,59 @@ fn sec_01_the_screen_locks_after_the_idle_time_and_only_the_same_password_opens_
     key(&mut app, KeyCode::Enter);
     assert!(screen(&mut app, 100, 30).contains("Unlocked"));
 }
+
+fn mouse(app: &mut App, kind: crossterm::event::MouseEventKind, column: u16, row: u16) {
+    app.update(Event::Mouse(crossterm::event::MouseEvent {
+        kind,
+        column,
+        row,
+        modifiers: KeyModifiers::NONE,
+    }));
+}
+
+/// The text of the row marked as selected (`>`), if any.
+fn selected_row(s: &str) -> Option<String> {
+    s.lines()
+        .find(|l| l.trim_start_matches('│').starts_with("> "))
+        .map(str::to_string)
+}
+
+#[test]
+fn a_tab_click_switches_pane_and_the_wheel_moves_the_selection() {
+    use crossterm::event::{MouseButton, MouseEventKind};
+    let tmp = tempfile::tempdir().unwrap();
+    let mut app = app_with_demo(tmp.path());
+    let first = screen(&mut app, 80, 24);
+    let tabs = first.lines().next().unwrap_or_default().to_string();
+    // Columns count characters (the tab marker ▶ is one column wide).
+    let column = |label: &str| tabs.find(label).map(|b| tabs[..b].chars().count() as u16);
+    let calendar = column("1 Calendar").expect("a calendar tab");
+    mouse(&mut app, MouseEventKind::Down(MouseButton::Left), calendar, 0);
+    let on_calendar = screen(&mut app, 80, 24);
+    assert!(on_calendar.contains("Calendar · Fri 20 Nov 2026"), "{on_calendar}");
+    let before = selected_row(&on_calendar).expect("a selected slot");
+    // The wheel over the list moves the selection down, then back up.
+    mouse(&mut app, MouseEventKind::ScrollDown, 10, 6);
+    let down = selected_row(&screen(&mut app, 80, 24)).expect("a selected slot");
+    assert_ne!(down, before);
+    mouse(&mut app, MouseEventKind::ScrollUp, 10, 6);
+    assert_eq!(
+        selected_row(&screen(&mut app, 80, 24)).as_deref(),
+        Some(before.as_str())
+    );
+    // Over the tabs the wheel does nothing.
+    mouse(&mut app, MouseEventKind::ScrollDown, calendar, 0);
+    assert_eq!(
+        selected_row(&screen(&mut app, 80, 24)).as_deref(),
+        Some(before.as_str())
+    );
+    let clients = column("2 Clients").expect("a clients tab");
+    mouse(&mut app, MouseEventKind::Down(MouseButton::Left), clients, 0);
+    let on_clients = screen(&mut app, 80, 24);
+    let tab_row = on_clients.lines().next().unwrap_or_default();
+    assert!(
+        tab_row.contains("▶[2 Clients]") && !tab_row.contains("▶[1"),
+        "{on_clients}"
+    );
+    assert!(on_clients.contains("Client lookup"), "{on_clients}");
+}

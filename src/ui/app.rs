@@ -543,12 +543,24 @@ impl Main {
     }
 
     fn mouse(&mut self, mouse: MouseEvent) {
-        if mouse.kind != MouseEventKind::Down(MouseButton::Left) {
-            return;
-        }
         let hit = |r: &Rect| {
             mouse.column >= r.x && mouse.column < r.x + r.width && mouse.row >= r.y && mouse.row < r.y + r.height
         };
+        // The wheel moves the selection, as the arrow keys do.
+        let wheel = match mouse.kind {
+            MouseEventKind::ScrollDown => Some(Command::Down),
+            MouseEventKind::ScrollUp => Some(Command::Up),
+            _ => None,
+        };
+        if let Some(cmd) = wheel {
+            if hit(&self.body) {
+                self.with_pane(|pane, cx| pane.command(cmd, cx));
+            }
+            return;
+        }
+        if mouse.kind != MouseEventKind::Down(MouseButton::Left) {
+            return;
+        }
         if let Some((_, i)) = self.tabs.iter().find(|(r, _)| hit(r)).copied() {
             self.switch(i);
         } else if hit(&self.body) {
