@@ -29,6 +29,17 @@ pub(crate) enum GroupError {
 /// A group's entries as `(suffix, value)`, borrowed from its stored value.
 pub(crate) type Entries<'a> = Vec<(&'a [u8], &'a [u8])>;
 
+impl GroupError {
+    /// This error as a damaged record: the index tree and the group's key.
+    pub(crate) fn at(self, tree: IndexTree, group: &[u8]) -> StoreError {
+        StoreError::Corrupt {
+            tree: tree.name.into(),
+            key: show_key(group),
+            reason: self.to_string(),
+        }
+    }
+}
+
 /// The entries of a group value, in suffix order.
 pub(crate) fn decode(raw: &[u8]) -> Result<Entries<'_>, GroupError> {
     let (&format, mut rest) = raw.split_first().ok_or(GroupError::Damaged("empty"))?;
@@ -122,11 +133,7 @@ fn expand(
                         break;
                     }
                 }
-                let entries = decode(&v).map_err(|e| StoreError::Corrupt {
-                    tree: tree.name.into(),
-                    key: show_key(&k),
-                    reason: e.to_string(),
-                })?;
+                let entries = decode(&v).map_err(|e| e.at(tree, &k))?;
                 for (suffix, value) in entries {
                     let key = [k.as_ref(), suffix].concat();
                     if key.as_slice() >= from && to.is_none_or(|to| key.as_slice() < to) {
@@ -159,11 +166,7 @@ impl Store {
                 };
                 lookup(&raw, suffix)
                     .map(|v| v.map(<[u8]>::to_vec))
-                    .map_err(|e| StoreError::Corrupt {
-                        tree: tree.name.into(),
-                        key: show_key(group),
-                        reason: e.to_string(),
-                    })
+                    .map_err(|e| e.at(tree, group))
             }
             Layout::Grouped(_) => Ok(None),
             Layout::Single => Ok(sled_tree.get(key)?.map(|v| v.to_vec())),

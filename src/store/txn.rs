@@ -12,7 +12,7 @@ use super::codec::{self, Record};
 use super::crypto::KeySlot;
 use super::group::{self, GroupError};
 use super::index::{IndexTree, Layout};
-use super::{show_key, Store, StoreError, AUDIT, KEY_SLOTS, META, OPLOG};
+use super::{Store, StoreError, AUDIT, KEY_SLOTS, META, OPLOG};
 use crate::domain::audit::AuditEntry;
 use crate::domain::change::{diff, Change, Hlc, Op};
 use crate::domain::ids::{AuditId, OperatorId};
@@ -244,11 +244,7 @@ impl Store {
 type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
 
 fn damaged(tree: IndexTree, group: &[u8], e: GroupError) -> ConflictableTransactionError<StoreError> {
-    ConflictableTransactionError::Abort(StoreError::Corrupt {
-        tree: tree.name.into(),
-        key: show_key(group),
-        reason: e.to_string(),
-    })
+    ConflictableTransactionError::Abort(e.at(tree, group))
 }
 
 /// Reads an index entry inside a transaction.
@@ -375,11 +371,7 @@ fn write_groups(
     n: usize,
     sorted: &[(Vec<u8>, Vec<u8>)],
 ) -> Result<(), StoreError> {
-    let damaged = |g: &[u8], e: GroupError| StoreError::Corrupt {
-        tree: index.name.into(),
-        key: show_key(g),
-        reason: e.to_string(),
-    };
+    let damaged = |g: &[u8], e: GroupError| e.at(index, g);
     let mut rest = sorted;
     while let Some((first, _)) = rest.first() {
         let g = &first[..n.min(first.len())];
