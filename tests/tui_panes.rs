@@ -201,7 +201,7 @@ fn calendar_day_view_shows_every_slot_state_as_symbol_and_word() {
     w.calendar_day();
     let desk = w.as_("desk1");
     let mut ui = Ui::new(&desk);
-    let mut pane = CalendarPane::new(&desk);
+    let mut pane = CalendarPane::new(&desk, Default::default());
     ui.shown(&mut pane);
     assert!(ui.notice.is_none(), "{:?}", ui.notice);
     for s in [small(&mut pane), large(&mut pane)] {
@@ -228,7 +228,7 @@ fn calendar_week_view_has_seven_day_columns_with_compact_cells() {
     w.calendar_day();
     let desk = w.as_("desk1");
     let mut ui = Ui::new(&desk);
-    let mut pane = CalendarPane::new(&desk);
+    let mut pane = CalendarPane::new(&desk, Default::default());
     ui.shown(&mut pane);
     assert!(ui.cmd(&mut pane, Command::CalendarWeek));
     let s = large(&mut pane);
@@ -271,7 +271,7 @@ fn calendar_consultant_filter_cycles_everyone_then_each_consultant_then_everyone
     w.calendar_day();
     let desk = w.as_("desk1");
     let mut ui = Ui::new(&desk);
-    let mut pane = CalendarPane::new(&desk);
+    let mut pane = CalendarPane::new(&desk, Default::default());
     ui.shown(&mut pane);
     ui.cmd(&mut pane, Command::CalendarConsultant);
     assert!(ui.done().contains("cons1"), "{}", ui.done());
@@ -297,7 +297,7 @@ fn calendar_goto_jumps_to_a_typed_date_and_explains_a_bad_one() {
     w.calendar_day();
     let desk = w.as_("desk1");
     let mut ui = Ui::new(&desk);
-    let mut pane = CalendarPane::new(&desk);
+    let mut pane = CalendarPane::new(&desk, Default::default());
     ui.shown(&mut pane);
     assert!(!pane.typing());
     ui.cmd(&mut pane, Command::CalendarGoto);
@@ -332,11 +332,33 @@ fn calendar_goto_jumps_to_a_typed_date_and_explains_a_bad_one() {
 
 #[test]
 fn calendar_book_slot_books_the_chosen_client_through_the_desk() {
+    book_through_the_picker(false);
+}
+
+#[test]
+fn calendar_picker_searches_the_lookup_index_shared_with_the_clients_pane() {
+    book_through_the_picker(true);
+}
+
+/// Books Flo Six into the last slot through the calendar's client picker, which searches the
+/// shared lookup index when it has been built (`shared`) and the desk otherwise.
+fn book_through_the_picker(shared: bool) {
     let w = world();
     w.calendar_day();
     let desk = w.as_("desk1");
     let mut ui = Ui::new(&desk);
-    let mut pane = CalendarPane::new(&desk);
+    let index = careerdesk::ui::fuzzy::SharedIndex::default();
+    // The shared index spells Flo's name its own way, so the list shows which one was searched.
+    let listed = if shared {
+        let mut directory = desk.build_directory().unwrap();
+        let flo = desk.client_by_student_number("10000006").unwrap();
+        directory.put(flo.id, ["Flo Shared", "10000006", flo.email.as_str(), &flo.programme]);
+        *index.borrow_mut() = Some(careerdesk::ui::fuzzy::ClientIndex::new(directory));
+        "Flo Shared  10000006"
+    } else {
+        "Flo Six  10000006"
+    };
+    let mut pane = CalendarPane::new(&desk, index.clone());
     ui.shown(&mut pane);
     // A booked slot cannot be booked again.
     ui.cmd(&mut pane, Command::First);
@@ -348,7 +370,7 @@ fn calendar_book_slot_books_the_chosen_client_through_the_desk() {
     ui.type_text(&mut pane, "flo");
     for s in [small(&mut pane), large(&mut pane)] {
         has(&s, "Book applications Mon 30 Nov 15:00 with cons2");
-        has(&s, "Flo Six  10000006");
+        has(&s, listed);
     }
     ui.cmd(&mut pane, Command::Select);
     let msg = ui.done();
@@ -374,7 +396,7 @@ fn calendar_booking_refusal_shows_the_rule_and_keeps_the_picker_open() {
         .unwrap();
     let desk = w.as_("desk1");
     let mut ui = Ui::new(&desk);
-    let mut pane = CalendarPane::new(&desk);
+    let mut pane = CalendarPane::new(&desk, Default::default());
     ui.shown(&mut pane);
     ui.cmd(&mut pane, Command::Last);
     ui.cmd(&mut pane, Command::BookSlot);
@@ -393,7 +415,7 @@ fn calendar_select_on_a_booked_slot_opens_its_client_and_notes() {
     let appts = w.calendar_day();
     let desk = w.as_("desk1");
     let mut ui = Ui::new(&desk);
-    let mut pane = CalendarPane::new(&desk);
+    let mut pane = CalendarPane::new(&desk, Default::default());
     ui.shown(&mut pane);
     ui.cmd(&mut pane, Command::First);
     ui.cmd(&mut pane, Command::Down);
@@ -408,7 +430,7 @@ fn calendar_remembers_date_view_consultant_and_selection_when_shown_again() {
     w.calendar_day();
     let desk = w.as_("desk1");
     let mut ui = Ui::new(&desk);
-    let mut pane = CalendarPane::new(&desk);
+    let mut pane = CalendarPane::new(&desk, Default::default());
     ui.shown(&mut pane);
     ui.cmds(
         &mut pane,
@@ -433,7 +455,7 @@ fn calendar_click_selects_the_slot_under_the_pointer() {
     let appts = w.calendar_day();
     let desk = w.as_("desk1");
     let mut ui = Ui::new(&desk);
-    let mut pane = CalendarPane::new(&desk);
+    let mut pane = CalendarPane::new(&desk, Default::default());
     ui.shown(&mut pane);
     let s = large(&mut pane);
     let row = s.lines().position(|l| l.contains("14:00–14:30")).unwrap() as u16;

@@ -56,6 +56,8 @@ pub struct Main {
     tabs: Vec<(Rect, usize)>,
     /// The client directory being built in the background after sign-in.
     directory: Option<std::sync::mpsc::Receiver<Result<crate::ui::fuzzy::ClientIndex, String>>>,
+    /// The client lookup index the panes share, once it has arrived.
+    clients: crate::ui::fuzzy::SharedIndex,
 }
 
 /// Demo data being generated on another thread after first-run set-up.
@@ -286,8 +288,10 @@ impl App {
             }
             Err(_) => None,
         };
+        let clients = crate::ui::fuzzy::SharedIndex::default();
         let mut main = Box::new(Main {
-            panes: panes::all(&desk, crate::desk::ClientDirectory::new()),
+            panes: panes::all(&desk, &clients),
+            clients,
             directory,
             desk,
             active: 0,
@@ -490,9 +494,9 @@ impl Main {
         self.directory = None;
         match result {
             Ok(index) => {
-                let mut index = Some(index);
+                *self.clients.borrow_mut() = Some(index);
                 for p in &mut self.panes {
-                    p.directory_ready(&mut index);
+                    p.directory_ready();
                 }
             }
             Err(e) => self.notice = Some(Notice::Problem(format!("client lookup is unavailable: {e}"))),

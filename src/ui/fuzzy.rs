@@ -30,6 +30,10 @@ const BLOCK: usize = 4096;
 /// How many earlier queries (each a prefix of the next) are kept for reuse.
 const MAX_HISTORY: usize = 64;
 
+/// The lookup index the panes share once it has been built (`None` until then): the clients
+/// pane and the calendar's client picker search the same one.
+pub type SharedIndex = std::rc::Rc<std::cell::RefCell<Option<ClientIndex>>>;
+
 /// One matching entry: its index and its rank (exact student number in the top bit, then score).
 #[derive(Debug, Clone, Copy)]
 struct Hit {

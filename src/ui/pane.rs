@@ -128,9 +128,8 @@ pub trait Pane {
     fn render(&mut self, frame: &mut Frame<'_>, area: Rect, theme: &Theme);
     /// The commands the bottom bar shows for this pane.
     fn featured(&self) -> &'static [Command];
-    /// The client lookup index has been built (in the background after sign-in); a pane that
-    /// searches clients takes it.
-    fn directory_ready(&mut self, _index: &mut Option<crate::ui::fuzzy::ClientIndex>) {}
+    /// The shared client lookup index has been built (in the background after sign-in).
+    fn directory_ready(&mut self) {}
 }
 
 /// Keeps a selection inside a list of `len` rows after a movement command.

@@ -16,6 +16,7 @@ use crate::domain::access::Permission;
 use crate::domain::appointment::{Appointment, AppointmentState, Slot};
 use crate::domain::ids::{OperatorId, SlotId};
 use crate::ui::command::Command;
+use crate::ui::fuzzy::SharedIndex;
 use crate::ui::input::Input;
 use crate::ui::pane::{is_movement, move_selection, Cx, Pane, PaneId};
 use crate::ui::theme::{SlotState, Theme};
@@ -82,11 +83,14 @@ pub struct CalendarPane {
     hits: Vec<(Rect, Hit)>,
     /// Rows the slot list showed last frame (for paging).
     page: usize,
+    /// The client lookup shared with the clients pane, once built.
+    clients: SharedIndex,
 }
 
 impl CalendarPane {
-    /// A calendar opening on the desk's today, day view, everyone.
-    pub fn new(desk: &crate::desk::Desk) -> Self {
+    /// A calendar opening on the desk's today, day view, everyone; the client picker searches
+    /// `clients` once it is built (and the desk until then).
+    pub fn new(desk: &crate::desk::Desk, clients: SharedIndex) -> Self {
         let today = desk.today();
         Self {
             tz: desk.policy().institution.time_zone,
@@ -102,6 +106,7 @@ impl CalendarPane {
             now: desk.now(),
             hits: Vec::new(),
             page: 10,
+            clients,
         }
     }
 
@@ -353,12 +358,16 @@ impl CalendarPane {
             *matches = if q.is_empty() {
                 Vec::new()
             } else {
-                match cx.desk.find_clients(q, PICK_LIMIT) {
-                    Ok(m) => m,
-                    Err(e) => {
-                        cx.problem(e.to_string());
-                        Vec::new()
-                    }
+                let mut shared = self.clients.borrow_mut();
+                match shared.as_mut() {
+                    Some(index) => index.search(q, PICK_LIMIT),
+                    None => match cx.desk.find_clients(q, PICK_LIMIT) {
+                        Ok(m) => m,
+                        Err(e) => {
+                            cx.problem(e.to_string());
+                            Vec::new()
+                        }
+                    },
                 }
             };
             *selected = 0;

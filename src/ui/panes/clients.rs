@@ -9,12 +9,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
-use crate::desk::{ClientDirectory, ClientView, DirectoryEntry};
+use crate::desk::{ClientView, DirectoryEntry};
 use crate::domain::appointment::{Appointment, Slot};
 use crate::domain::client::{Client, FlagKind};
 use crate::domain::rules::Decision;
 use crate::ui::command::Command;
-use crate::ui::fuzzy::ClientIndex;
+use crate::ui::fuzzy::{ClientIndex, SharedIndex};
 use crate::ui::input::Input;
 use crate::ui::pane::{is_movement, move_selection, Cx, Pane, PaneId};
 use crate::ui::panes::widgets::{block, list, local};
@@ -52,7 +52,7 @@ enum Mode {
 
 /// The clients pane.
 pub struct ClientsPane {
-    index: ClientIndex,
+    index: SharedIndex,
     search: Input,
     searching: bool,
     matches: Vec<DirectoryEntry>,
@@ -61,20 +61,17 @@ pub struct ClientsPane {
     mode: Mode,
     list_area: Rect,
     tz: chrono_tz::Tz,
-    /// Whether the client directory has arrived (it is built after sign-in).
-    loaded: bool,
     /// The desk's time when the card was loaded (upcoming versus past).
     now: chrono::DateTime<Utc>,
 }
 
 impl ClientsPane {
     /// A pane over the client directory.
-    pub fn new(desk: &crate::desk::Desk, directory: ClientDirectory) -> Self {
+    pub fn new(desk: &crate::desk::Desk, index: SharedIndex) -> Self {
         Self {
-            loaded: !directory.is_empty(),
             tz: desk.policy().institution.time_zone,
             now: desk.now(),
-            index: ClientIndex::new(directory),
+            index,
             search: Input::new(),
             searching: true,
             matches: Vec::new(),
@@ -90,7 +87,8 @@ impl ClientsPane {
         self.matches = if q.is_empty() {
             Vec::new()
         } else {
-            self.index.search(&q, MATCHES)
+            let mut index = self.index.borrow_mut();
+            index.as_mut().map(|i| i.search(&q, MATCHES)).unwrap_or_default()
         };
         self.selected = 0;
     }
@@ -286,8 +284,7 @@ impl Pane for ClientsPane {
             Command::Refresh => {
                 match cx.desk.build_directory() {
                     Ok(d) => {
-                        self.index = ClientIndex::new(d);
-                        self.loaded = true;
+                        *self.index.borrow_mut() = Some(ClientIndex::new(d));
                     }
                     Err(e) => cx.problem(e.to_string()),
                 }
@@ -375,7 +372,7 @@ impl Pane for ClientsPane {
             .iter()
             .map(|e| Line::from(format!("{}  {}  {}", e.name, e.student_number, e.programme)))
             .collect();
-        let title = if !self.loaded {
+        let title = if self.index.borrow().is_none() {
             "Loading the client directory…".to_string()
         } else if self.search.value().is_empty() {
             "Matches (start typing)".to_string()
@@ -461,10 +458,7 @@ impl Pane for ClientsPane {
         }
     }
 
-    fn directory_ready(&mut self, index: &mut Option<ClientIndex>) {
-        let Some(index) = index.take() else { return };
-        self.index = index;
-        self.loaded = true;
+    fn directory_ready(&mut self) {
         self.refilter();
     }
 

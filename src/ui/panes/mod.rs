@@ -8,14 +8,15 @@ pub mod queue;
 pub mod triage;
 pub mod widgets;
 
-use crate::desk::{ClientDirectory, Desk};
+use crate::desk::Desk;
+use crate::ui::fuzzy::SharedIndex;
 use crate::ui::pane::Pane;
 
 /// Every pane, in tab order.
-pub fn all(desk: &Desk, directory: ClientDirectory) -> Vec<Box<dyn Pane>> {
+pub fn all(desk: &Desk, clients: &SharedIndex) -> Vec<Box<dyn Pane>> {
     vec![
-        Box::new(calendar::CalendarPane::new(desk)),
-        Box::new(clients::ClientsPane::new(desk, directory)),
+        Box::new(calendar::CalendarPane::new(desk, clients.clone())),
+        Box::new(clients::ClientsPane::new(desk, clients.clone())),
         Box::new(notes::NotesPane::new(desk)),
         Box::new(employers::EmployersPane::new(desk)),
         Box::new(triage::TriagePane::new(desk)),
