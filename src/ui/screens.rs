@@ -1,7 +1,7 @@
 //! The screens before and around the main one: first-run setup, sign-in and the idle lock.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use ratatui::Frame;
@@ -114,7 +114,7 @@ impl SetupForm {
                 Span::styled(format!("◀ {value} ▶"), if focused { th.selected } else { th.text }),
             ])
         };
-        let mut lines = vec![
+        let lines = vec![
             Line::styled("Welcome to careerdesk. Create the first administrator.", th.text),
             Line::raw(""),
             self.login.line("Administrator login", self.focus == 0, th),
@@ -129,16 +129,15 @@ impl SetupForm {
                 th.dim,
             ),
         ];
-        if let Some(b) = busy {
-            lines.push(Line::styled(format!("… {b}"), th.warn));
-        }
-        if let Some(e) = &self.error {
-            lines.push(Line::styled(format!("✗ {e}"), th.bad));
-        }
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .title(Span::styled(" First-run set-up ", th.title));
-        frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);
+        form(
+            frame,
+            area,
+            lines,
+            busy,
+            self.error.as_deref(),
+            " First-run set-up ",
+            th,
+        );
     }
 }
 
@@ -198,7 +197,7 @@ impl LoginForm {
     /// Draws the form.
     pub fn render(&self, frame: &mut Frame<'_>, th: &Theme, busy: Option<&str>) {
         let area = centred(frame.area(), 60, 11);
-        let mut lines = vec![
+        let lines = vec![
             Line::styled(self.institution.clone(), th.text),
             Line::raw(""),
             self.login.line("Login", self.focus == 0, th),
@@ -206,16 +205,15 @@ impl LoginForm {
             Line::raw(""),
             Line::styled("enter signs in · esc quits", th.dim),
         ];
-        if let Some(b) = busy {
-            lines.push(Line::styled(format!("… {b}"), th.warn));
-        }
-        if let Some(e) = &self.error {
-            lines.push(Line::styled(format!("✗ {e}"), th.bad));
-        }
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .title(Span::styled(" careerdesk: sign in ", th.title));
-        frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);
+        form(
+            frame,
+            area,
+            lines,
+            busy,
+            self.error.as_deref(),
+            " careerdesk: sign in ",
+            th,
+        );
     }
 }
 
@@ -266,27 +264,37 @@ impl LockForm {
     /// Draws the lock screen: no client data is visible behind it.
     pub fn render(&self, frame: &mut Frame<'_>, th: &Theme) {
         let area = centred(frame.area(), 60, 9);
-        let mut lines = vec![
+        let lines = vec![
             Line::styled(format!("🔒 Locked. Signed in: {}", self.who), th.text),
             Line::raw(""),
             self.password.line("Password", true, th),
             Line::raw(""),
             Line::styled("enter unlocks · ctrl-o signs out", th.dim),
         ];
-        if let Some(e) = &self.error {
-            lines.push(Line::styled(format!("✗ {e}"), th.bad));
-        }
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .title(Span::styled(" Screen locked ", th.title));
-        frame.render_widget(
-            Paragraph::new(lines)
-                .block(block)
-                .alignment(Alignment::Left)
-                .wrap(Wrap { trim: false }),
-            area,
-        );
+        form(frame, area, lines, None, self.error.as_deref(), " Screen locked ", th);
     }
+}
+
+/// Draws a form: its lines, then what is under way (`busy`) and the last problem, in a titled box.
+fn form(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    mut lines: Vec<Line<'_>>,
+    busy: Option<&str>,
+    error: Option<&str>,
+    title: &str,
+    th: &Theme,
+) {
+    if let Some(b) = busy {
+        lines.push(Line::styled(format!("… {b}"), th.warn));
+    }
+    if let Some(e) = error {
+        lines.push(Line::styled(format!("✗ {e}"), th.bad));
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Span::styled(title.to_string(), th.title));
+    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);
 }
 
 /// A rectangle of at most `w` x `h` in the middle of `area`.
