@@ -449,3 +449,19 @@ fn store_compact_swaps_in_a_checked_copy_and_keeps_the_previous_one() {
         .success()
         .stdout(predicate::str::contains("compacting the store"));
 }
+
+#[test]
+fn a_store_another_process_has_open_is_refused_with_what_to_do() {
+    let tmp = tempfile::tempdir().unwrap();
+    init(tmp.path());
+    add_client(tmp.path(), "10234567", "Ada Lovelace");
+    let held = careerdesk::store::LockedStore::open(&tmp.path().join("store")).unwrap();
+    as_admin(tmp.path())
+        .args(["client", "show", "10234567"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "another careerdesk process is using it; close that one first",
+        ));
+    drop(held);
+}

@@ -105,24 +105,38 @@ pub(crate) fn show_key(key: &[u8]) -> String {
 }
 
 fn open_db(path: &Path) -> Result<sled::Db, StoreError> {
-    sled::Config::new()
+    let config = sled::Config::new()
         .path(path)
         // A small page cache keeps a 200k-client store within its memory budget.
         .cache_capacity(16 * 1024 * 1024)
-        .flush_every_ms(Some(1000))
-        .open()
-        .map_err(|e| {
-            let text = e.to_string();
-            let reason = if text.contains("lock") {
-                "another careerdesk process is using it; close that one first".to_string()
-            } else {
-                text
-            };
-            StoreError::Open {
-                path: path.to_path_buf(),
-                reason,
+        .flush_every_ms(Some(1000));
+    // A store this process has just closed may hold its file lock a moment longer: sled frees
+    // some of its state on a later pass of its memory reclamation. Wait a little before saying
+    // someone else has it.
+    let mut waits = 0;
+    loop {
+        match config.open() {
+            Ok(db) => return Ok(db),
+            Err(e) => {
+                let text = e.to_string();
+                let locked = text.contains("lock");
+                if locked && waits < 20 {
+                    waits += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                    continue;
+                }
+                let reason = if locked {
+                    "another careerdesk process is using it; close that one first".to_string()
+                } else {
+                    text
+                };
+                return Err(StoreError::Open {
+                    path: path.to_path_buf(),
+                    reason,
+                });
             }
-        })
+        }
+    }
 }
 
 /// A store on disk whose data key has not been unwrapped yet.
@@ -543,9 +557,8 @@ impl Store {
 pub(crate) fn temp_store() -> (tempfile::TempDir, Store) {
     let tmp = tempfile::tempdir().expect("temp dir");
     let fast = KdfParams { m_kib: 64, t: 1, p: 1 };
-    drop(LockedStore::create(tmp.path(), "admin", "password-1", fast).expect("create"));
-    let store = LockedStore::open(tmp.path())
-        .and_then(|l| l.unlock("admin", "password-1", Utc::now()))
-        .expect("unlock");
+    // The store `create` returns is already unlocked; reopening it at once could race sled
+    // releasing its file lock.
+    let store = LockedStore::create(tmp.path(), "admin", "password-1", fast).expect("create");
     (tmp, store)
 }
