@@ -1,136 +1,21 @@
-//! Appointment messages: which a booking produces and when ([`plan`]), their text ([`compose`]),
-//! their calendar attachment ([`ics`]), how they are sent ([`transport`], configured by
-//! [`config`]) and when a failed send is tried again ([`retry`]).
-//!
-//! Everything here except the transports is pure: time is passed in, nothing is stored. The
-//! caller keeps the outbox (the [`PlannedMessage`]s, their attempts and outcomes) and hands each
-//! due message to a [`Transport`] (APPT-09, DATA-12).
+//! Sending appointment messages: the transports ([`transport`], configured by [`config`]).
+//! Which messages a booking produces, their text and their retry timing are pure and live in
+//! [`crate::domain::messages`]; the caller keeps the outbox (the [`PlannedMessage`]s, their
+//! attempts and outcomes) and hands each due message to a [`Transport`] (APPT-09, DATA-12).
 #![warn(missing_docs)]
 
-pub mod compose;
 pub mod config;
-pub mod ics;
-pub mod plan;
-pub mod retry;
 pub mod transport;
 
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-
-use crate::domain::client::ContactPreferences;
-use crate::domain::validate::{Email, Phone};
-
+pub use crate::domain::messages::{
+    compose, give_up, ics, next_attempt_at, plan, plan_booking_messages, plan_cancellation, retry, BookingFacts,
+    Channel, MessageKind, PlannedMessage, MAX_ATTEMPTS,
+};
 pub use config::{EmailConfig, EmailTransport, NotifyConfig, NotifyConfigError, SmsConfig, SmtpConfig};
-pub use plan::{plan_booking_messages, plan_cancellation};
-pub use retry::{give_up, next_attempt_at, MAX_ATTEMPTS};
 pub use transport::{EmlDir, Security, SetupError, SmsCommand, Smtp, SmtpSettings, Transports};
 
 /// The folder, under the data directory, where the `.eml` transport writes messages.
 pub const OUTBOX_DIR: &str = "outbox";
-
-/// What a message is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum MessageKind {
-    /// Sent when the appointment is booked.
-    Confirmation,
-    /// Sent before the appointment, for bookings made well ahead (APPT-09).
-    Reminder,
-    /// Sent when a booked appointment is cancelled; withdraws the calendar entry.
-    Cancellation,
-}
-
-impl MessageKind {
-    /// The code used in file names, logs and on the command line.
-    pub fn code(self) -> &'static str {
-        match self {
-            MessageKind::Confirmation => "confirmation",
-            MessageKind::Reminder => "reminder",
-            MessageKind::Cancellation => "cancellation",
-        }
-    }
-}
-
-/// How a message reaches the client.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Channel {
-    /// An e-mail to the client's address.
-    Email,
-    /// A text message to the client's mobile number.
-    Sms,
-}
-
-impl Channel {
-    /// The code used in file names, logs and on the command line.
-    pub fn code(self) -> &'static str {
-        match self {
-            Channel::Email => "email",
-            Channel::Sms => "sms",
-        }
-    }
-}
-
-/// What the planner needs to know about a booking.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct BookingFacts {
-    /// The appointment's id; the calendar UID is derived from it.
-    pub appointment_id: String,
-    /// The client's name as it should appear in a greeting.
-    pub client_name: String,
-    /// The client's e-mail address, if any.
-    pub email: Option<Email>,
-    /// The client's phone number, if any.
-    pub phone: Option<Phone>,
-    /// How the client agreed to be contacted (DATA-12).
-    pub contact: ContactPreferences,
-    /// The appointment type's display name.
-    pub type_name: String,
-    /// The consultant's display name.
-    pub consultant_name: String,
-    /// The location's display name.
-    pub location_name: String,
-    /// Whether the location is a confidential setting (APPT-07).
-    pub confidential: bool,
-    /// Whether the appointment is held online (APPT-08).
-    pub online: bool,
-    /// When the appointment starts.
-    pub start: DateTime<Utc>,
-    /// Its length in minutes.
-    pub minutes: u16,
-    /// When it was booked.
-    pub booked_at: DateTime<Utc>,
-    /// The start already formatted in the institution's time zone, e.g. "Tue 24 Nov 2026 10:00".
-    pub local_start: String,
-    /// The careers service's name, used to sign messages.
-    pub service_name: String,
-}
-
-impl BookingFacts {
-    /// When the appointment ends.
-    pub fn end(&self) -> DateTime<Utc> {
-        self.start + chrono::Duration::minutes(i64::from(self.minutes))
-    }
-}
-
-/// A message to send at or after `due_at`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PlannedMessage {
-    /// What the message is about.
-    pub kind: MessageKind,
-    /// How it is sent.
-    pub channel: Channel,
-    /// An e-mail address, or a phone number in international form (`+44...`).
-    pub to: String,
-    /// The subject line (e-mail only; empty for SMS).
-    pub subject: String,
-    /// The plain-text body.
-    pub body: String,
-    /// An iCalendar attachment (RFC 5545), for e-mail.
-    pub ics: Option<String>,
-    /// The earliest time the message may be sent.
-    pub due_at: DateTime<Utc>,
-}
 
 /// Why a message could not be sent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -369,7 +369,7 @@ impl Checker<'_> {
         });
         let academic_year_end = raw.academic_year_end.parse::<MonthDay>().unwrap_or_else(|e| {
             self.error("institution.academic_year_end", e);
-            MonthDay { month: 7, day: 31 }
+            MonthDay::JULY_31
         });
         Institution {
             name: raw.name,

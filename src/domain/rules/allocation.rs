@@ -6,7 +6,7 @@ use chrono::{Datelike, NaiveDate};
 use super::counting::{add_days, count_between, plural, short_date, Tally};
 use super::fair_use::{busiest_window, next_possible, next_text};
 use super::{Refusal, Rule};
-use crate::policy::{AllocationPeriod, AppointmentType, Policy};
+use crate::domain::policy::{AllocationPeriod, AppointmentType, Policy};
 
 /// The clause every allocation refusal cites.
 const CLAUSE: &str = "APPT-01";

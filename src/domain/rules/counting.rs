@@ -6,7 +6,7 @@
 use chrono::{DateTime, Days, NaiveDate, Utc};
 
 use crate::domain::appointment::{Appointment, Outcome};
-use crate::policy::Policy;
+use crate::domain::policy::Policy;
 
 /// How one existing appointment stands for the rules at a given instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

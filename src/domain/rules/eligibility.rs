@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use super::counting::long_date;
 use super::{Refusal, Rule};
 use crate::domain::client::Client;
-use crate::policy::AppointmentType;
+use crate::domain::policy::AppointmentType;
 
 /// A suspended client cannot be booked (SEC-03).
 pub fn suspended(client: &Client) -> Option<Refusal> {
@@ -110,11 +110,11 @@ fn reason(reason: &str) -> String {
 #[cfg(test)]
 mod tests {
     use crate::domain::client::{Activity, Block, Level, Status, Suspension};
-    use crate::domain::rules::tests::*;
-    use crate::domain::rules::{may_book_type, Rule};
-    use crate::policy::{
+    use crate::domain::policy::{
         ActivityThreshold, Allocation, AllocationPeriod, AppointmentType, AppointmentTypeId, Eligibility, Setting,
     };
+    use crate::domain::rules::tests::*;
+    use crate::domain::rules::{may_book_type, Rule};
 
     fn strict_type() -> AppointmentType {
         AppointmentType {

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 
 use super::counting::{add_days, plural, short_date, sub_days};
 use super::{Refusal, Rule};
-use crate::policy::Policy;
+use crate::domain::policy::Policy;
 
 /// How far ahead the "next possible date" search looks, in days.
 pub const SEARCH_DAYS: u64 = 400;

@@ -22,7 +22,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::domain::appointment::Appointment;
 use crate::domain::client::Client;
-use crate::policy::{AppointmentType, Policy};
+use crate::domain::policy::{AppointmentType, Policy};
 
 pub use counting::{standing, tally, Standing, Tally};
 pub use no_show::{no_show_status, proposed_block_expiry, NoShowLevel, NoShowStatus};

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::counting::{add_days, count_between, no_show_dates, sub_days};
 use crate::domain::appointment::Appointment;
-use crate::policy::Policy;
+use crate::domain::policy::Policy;
 
 /// How far a client's recent no-shows go toward the APPT-04 thresholds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::{compose, ics, BookingFacts, Channel, MessageKind, PlannedMessage};
 use crate::domain::client::ContactChannel;
-use crate::policy::Reminders;
+use crate::domain::policy::Reminders;
 
 /// The e-mail address to write to, if there is one and the client allows e-mail (DATA-12).
 fn email_to(facts: &BookingFacts) -> Option<String> {
