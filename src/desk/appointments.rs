@@ -173,21 +173,18 @@ impl Desk {
     ) -> Result<Vec<Slot>, DeskError> {
         let lo = consultant_time_key(consultant, from);
         let hi = consultant_time_key(consultant, to);
-        self.slots_from_index(SLOT_BY_CONSULTANT, &lo, &hi, 28)
+        self.slots_from_index(SLOT_BY_CONSULTANT, &lo, &hi)
     }
 
     /// Every slot starting in `[from, to)`, in time order.
     pub fn slots_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Slot>, DeskError> {
         self.require(Permission::ViewClients)?;
-        self.slots_from_index(SLOT_BY_TIME, &time_key(from), &time_key(to), 8)
+        self.slots_from_index(SLOT_BY_TIME, &time_key(from), &time_key(to))
     }
 
-    fn slots_from_index(&self, tree: IndexTree, lo: &[u8], hi: &[u8], id_at: usize) -> Result<Vec<Slot>, DeskError> {
+    fn slots_from_index(&self, tree: IndexTree, lo: &[u8], hi: &[u8]) -> Result<Vec<Slot>, DeskError> {
         let mut out = Vec::new();
-        for (k, _) in self.store.index_range(tree, lo, hi)? {
-            let Some(id) = k.get(id_at..id_at + 16).and_then(SlotId::from_key) else {
-                continue;
-            };
+        for id in self.store.indexed_between::<SlotId>(tree, lo, hi)? {
             if let Some(s) = self.store.get::<Slot>(id.0)? {
                 out.push(s);
             }
@@ -199,10 +196,10 @@ impl Desk {
     pub fn client_appointments(&self, client: ClientId) -> Result<Vec<Appointment>, DeskError> {
         self.require(Permission::ViewClients)?;
         let mut out = Vec::new();
-        for (k, _) in self.store.index_prefix(APPOINTMENT_BY_CLIENT, &client.key())? {
-            let Some(id) = k.get(24..40).and_then(AppointmentId::from_key) else {
-                continue;
-            };
+        for id in self
+            .store
+            .indexed::<AppointmentId>(APPOINTMENT_BY_CLIENT, &client.key())?
+        {
             if let Some(a) = self.store.get::<Appointment>(id.0)? {
                 out.push(a);
             }

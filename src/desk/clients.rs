@@ -6,7 +6,6 @@ use crate::domain::client::{Client, ContactPreferences, Level, Status};
 use crate::domain::ids::ClientId;
 use crate::domain::validate::{self, Email, FieldError, Phone, StudentNumber};
 use crate::domain::{EntityKind, RecordRef};
-use crate::store::index::CLIENT_BY_STUDENT_NUMBER;
 use crate::store::{StoreError, WriteSet};
 
 use super::directory::{ClientDirectory, DirectoryEntry};
@@ -207,21 +206,12 @@ impl Desk {
     pub fn client_by_student_number(&self, raw: &str) -> Result<Client, DeskError> {
         self.require(Permission::ViewClients)?;
         let sn = StudentNumber::parse(raw)?;
-        let key = self.store.index_hash("student-number", sn.as_str());
         let not_found = || {
             DeskError::Invalid(format!(
                 "no client has student number {sn}; try `client find` with part of their name"
             ))
         };
-        let raw_id = self
-            .store
-            .index_get(CLIENT_BY_STUDENT_NUMBER, &key)?
-            .ok_or_else(not_found)?;
-        let id = ClientId::from_key(&raw_id).ok_or_else(|| StoreError::Corrupt {
-            tree: CLIENT_BY_STUDENT_NUMBER.name.into(),
-            key: "(hashed student number)".into(),
-            reason: "not a record id".into(),
-        })?;
+        let id = self.store.client_by_student_number(&sn)?.ok_or_else(not_found)?;
         self.store.get::<Client>(id.0)?.ok_or_else(not_found)
     }
 

@@ -4,7 +4,7 @@
 use crate::domain::access::Permission;
 use crate::domain::employer::{Contact, Employer, EngagementNote, Ownership};
 use crate::domain::ids::EmployerId;
-use crate::store::index::{CONTACT_BY_EMPLOYER, EMPLOYER_BY_TAG};
+use crate::store::index::CONTACT_BY_EMPLOYER;
 
 use super::{Desk, DeskError};
 
@@ -33,13 +33,10 @@ impl Desk {
         let candidates: Vec<Employer> = match tags.first() {
             // The tag index narrows the scan to employers with the first tag.
             Some(first) => {
-                let prefix = self.store.index_hash("tag", first);
                 let mut out = Vec::new();
-                for (k, _) in self.store.index_prefix(EMPLOYER_BY_TAG, &prefix)? {
-                    if let Some(e) = k.get(16..32).and_then(EmployerId::from_key) {
-                        if let Some(e) = self.store.get::<Employer>(e.0)? {
-                            out.push(e);
-                        }
+                for id in self.store.employers_tagged(first)? {
+                    if let Some(e) = self.store.get::<Employer>(id.0)? {
+                        out.push(e);
                     }
                 }
                 out
@@ -69,11 +66,12 @@ impl Desk {
             .get::<Employer>(id.0)?
             .ok_or_else(|| DeskError::Invalid(format!("no employer with id {id}")))?;
         let mut contacts = Vec::new();
-        for (k, _) in self.store.index_prefix(CONTACT_BY_EMPLOYER, &id.key())? {
-            if let Some(c) = k.get(16..32).and_then(crate::domain::ids::ContactId::from_key) {
-                if let Some(c) = self.store.get::<Contact>(c.0)? {
-                    contacts.push(c);
-                }
+        for c in self
+            .store
+            .indexed::<crate::domain::ids::ContactId>(CONTACT_BY_EMPLOYER, &id.key())?
+        {
+            if let Some(c) = self.store.get::<Contact>(c.0)? {
+                contacts.push(c);
             }
         }
         contacts.sort_by(|a, b| b.key_contact.cmp(&a.key_contact).then_with(|| a.name.cmp(&b.name)));

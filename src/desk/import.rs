@@ -9,7 +9,6 @@ use crate::domain::access::Permission;
 use crate::domain::audit::AuditAction;
 use crate::domain::client::Client;
 use crate::domain::ids::ClientId;
-use crate::store::index::CLIENT_BY_STUDENT_NUMBER;
 use crate::store::WriteSet;
 
 use super::clients::NewClient;
@@ -130,8 +129,7 @@ impl Desk {
                 });
                 continue;
             }
-            let key = self.store.index_hash("student-number", &sn);
-            if self.store.index_get(CLIENT_BY_STUDENT_NUMBER, &key)?.is_some() {
+            if self.store.client_by_student_number(&client.student_number)?.is_some() {
                 bad.push(RowError {
                     line,
                     reason: format!("a client with student number {sn} already exists"),

@@ -28,7 +28,6 @@ use crate::domain::operator::{Login, Operator, Role};
 use crate::domain::RecordRef;
 use crate::policy::Policy;
 use crate::store::crypto::KdfParams;
-use crate::store::index::OPERATOR_BY_LOGIN;
 use crate::store::{LockedStore, Store, StoreError, WriteSet};
 
 pub use appointments::{NewBooking, NewSlot};
@@ -308,13 +307,8 @@ fn audit_entry(
 }
 
 fn find_operator(store: &Store, login: &str) -> Result<Option<Operator>, DeskError> {
-    let Some(raw) = store.index_get(OPERATOR_BY_LOGIN, login.as_bytes())? else {
+    let Some(id) = store.operator_by_login(login)? else {
         return Ok(None);
     };
-    let id = OperatorId::from_key(&raw).ok_or_else(|| StoreError::Corrupt {
-        tree: OPERATOR_BY_LOGIN.name.into(),
-        key: login.into(),
-        reason: "not a record id".into(),
-    })?;
     Ok(store.get::<Operator>(id.0)?)
 }

@@ -133,10 +133,7 @@ impl Desk {
     pub fn notes_for(&self, client: ClientId) -> Result<Vec<NoteSummary>, DeskError> {
         self.require(Permission::ViewClients)?;
         let mut out = Vec::new();
-        for (key, _) in self.store.index_prefix(NOTE_BY_CLIENT, &client.key())? {
-            let Some(id) = NoteId::from_key(&key[16..]) else {
-                continue;
-            };
+        for id in self.store.indexed::<NoteId>(NOTE_BY_CLIENT, &client.key())? {
             if let Some(n) = self.store.get::<Note>(id.0)? {
                 let cur = n.current();
                 out.push(NoteSummary {

@@ -92,10 +92,7 @@ impl Desk {
     /// Withdraws a cancelled booking's unsent messages and plans the cancellation notice.
     pub(super) fn cancel_messages_for(&self, ws: &mut WriteSet, appt: &Appointment) -> Result<(), DeskError> {
         let mut confirmed = false;
-        for (k, _) in self.store.index_prefix(OUTBOX_BY_APPOINTMENT, &appt.id.key())? {
-            let Some(id) = k.get(16..32).and_then(MessageId::from_key) else {
-                continue;
-            };
+        for id in self.store.indexed::<MessageId>(OUTBOX_BY_APPOINTMENT, &appt.id.key())? {
             let Some(old) = self.store.get::<OutboxEntry>(id.0)? else {
                 continue;
             };
@@ -127,11 +124,7 @@ impl Desk {
         self.require(Permission::Book)?;
         let mut out = Vec::new();
         for tree in [OUTBOX_FAILED, OUTBOX_DUE] {
-            for (k, _) in self.store.index_prefix(tree, &[])? {
-                let at = if tree == OUTBOX_DUE { 8 } else { 0 };
-                let Some(id) = k.get(at..at + 16).and_then(MessageId::from_key) else {
-                    continue;
-                };
+            for id in self.store.indexed::<MessageId>(tree, &[])? {
                 if let Some(e) = self.store.get::<OutboxEntry>(id.0)? {
                     out.push(e);
                 }
@@ -159,13 +152,10 @@ impl Desk {
         self.require(Permission::Book)?;
         let now = self.now();
         let mut report = FlushReport::default();
-        let due = self
-            .store
-            .index_range(OUTBOX_DUE, &[0; 8], &time_key(now + chrono::Duration::milliseconds(1)))?;
-        for (k, _) in due {
-            let Some(id) = k.get(8..24).and_then(MessageId::from_key) else {
-                continue;
-            };
+        let due: Vec<MessageId> =
+            self.store
+                .indexed_between(OUTBOX_DUE, &[0; 8], &time_key(now + chrono::Duration::milliseconds(1)))?;
+        for id in due {
             let Some(old) = self.store.get::<OutboxEntry>(id.0)? else {
                 continue;
             };

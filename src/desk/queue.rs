@@ -11,7 +11,7 @@ use crate::domain::ids::QueueEntryId;
 use crate::domain::queue::{card_candidates, estimated_wait, mean_service_time, QueueEntry, QueueState};
 use crate::domain::{EntityKind, RecordRef};
 use crate::store::index::QUEUE_OPEN;
-use crate::store::WriteSet;
+use crate::store::{StoreError, WriteSet};
 
 use super::{now_ms, Desk, DeskError};
 
@@ -85,13 +85,13 @@ impl Desk {
 
     fn open_queue(&self) -> Result<Vec<QueueEntry>, DeskError> {
         let mut out = Vec::new();
-        for (k, _) in self.store.index_prefix(QUEUE_OPEN, &[])? {
-            if let Some(e) = QueueEntryId::from_key(&k)
-                .map(|id| self.store.get::<QueueEntry>(id.0))
-                .transpose()?
-            {
-                out.push(e.ok_or_else(|| DeskError::Invalid("queue index points at a missing entry".into()))?);
-            }
+        for id in self.store.indexed::<QueueEntryId>(QUEUE_OPEN, &[])? {
+            let entry = self.store.get::<QueueEntry>(id.0)?.ok_or_else(|| StoreError::Corrupt {
+                tree: QUEUE_OPEN.name.into(),
+                key: id.to_string(),
+                reason: "the open queue names an entry that is not stored; run `careerdesk store reindex`".into(),
+            })?;
+            out.push(entry);
         }
         Ok(out)
     }

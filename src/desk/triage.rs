@@ -88,16 +88,13 @@ impl Desk {
         self.require(Permission::WriteNotes)?;
         let now = self.now();
         let mut out = Vec::new();
-        for (k, _) in
+        let open: Vec<AppointmentId> =
             self.store
-                .index_range(APPOINTMENT_OPEN, &time_key(DateTime::<Utc>::UNIX_EPOCH), &time_key(now))?
-        {
+                .indexed_between(APPOINTMENT_OPEN, &time_key(DateTime::<Utc>::UNIX_EPOCH), &time_key(now))?;
+        for id in open {
             if out.len() >= limit {
                 break;
             }
-            let Some(id) = k.get(8..24).and_then(AppointmentId::from_key) else {
-                continue;
-            };
             let Some(a) = self.store.get::<Appointment>(id.0)? else {
                 continue;
             };
@@ -122,10 +119,7 @@ impl Desk {
         self.require(Permission::SupervisorReports)?;
         let mut out = Vec::new();
         for kind in [FlagKind::BlockProposed, FlagKind::NoShowConcern] {
-            for (k, _) in self.store.index_prefix(CLIENT_BY_FLAG, &[flag_code(kind)])? {
-                let Some(id) = k.get(1..17).and_then(ClientId::from_key) else {
-                    continue;
-                };
+            for id in self.store.indexed::<ClientId>(CLIENT_BY_FLAG, &[flag_code(kind)])? {
                 let Some(c) = self.store.get::<Client>(id.0)? else {
                     continue;
                 };
@@ -148,13 +142,10 @@ impl Desk {
         self.require(Permission::SupervisorReports)?;
         let now = self.now();
         let mut out = Vec::new();
-        for (k, _) in self
-            .store
-            .index_range(APPOINTMENT_WAIVED, &time_key(now - Duration::days(days)), &[0xff; 8])?
-        {
-            let Some(id) = k.get(8..24).and_then(AppointmentId::from_key) else {
-                continue;
-            };
+        let waived: Vec<AppointmentId> =
+            self.store
+                .indexed_between(APPOINTMENT_WAIVED, &time_key(now - Duration::days(days)), &[0xff; 8])?;
+        for id in waived {
             let Some(a) = self.store.get::<Appointment>(id.0)? else {
                 continue;
             };
@@ -196,10 +187,10 @@ impl Desk {
             unresolved: u64,
         }
         let mut tallies = vec![Tally::default(); weeks.max(1) as usize];
-        for (k, _) in self.store.index_range(SLOT_BY_TIME, &time_key(from), &time_key(now))? {
-            let Some(slot_id) = k.get(8..24).and_then(crate::domain::ids::SlotId::from_key) else {
-                continue;
-            };
+        let slots: Vec<crate::domain::ids::SlotId> =
+            self.store
+                .indexed_between(SLOT_BY_TIME, &time_key(from), &time_key(now))?;
+        for slot_id in slots {
             let Some(slot) = self.store.get::<Slot>(slot_id.0)? else {
                 continue;
             };

@@ -53,6 +53,12 @@ macro_rules! id_type {
             }
         }
 
+        impl From<u128> for $name {
+            fn from(n: u128) -> Self {
+                Self(n)
+            }
+        }
+
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 write!(f, "{}", ulid::Ulid(self.0))
@@ -62,9 +68,16 @@ macro_rules! id_type {
         impl std::str::FromStr for $name {
             type Err = String;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
-                ulid::Ulid::from_string(s.trim())
-                    .map(|u| Self(u.0))
-                    .map_err(|_| format!("`{s}` is not a record id (26 characters, e.g. 01J...)"))
+                let text = s.trim();
+                // The ULID crate drops the bits of a first character above 7, so a text that does
+                // not come back the same names another record: refuse it.
+                match ulid::Ulid::from_string(text) {
+                    Ok(u) if u.to_string().eq_ignore_ascii_case(text) => Ok(Self(u.0)),
+                    _ => Err(format!(
+                        "`{}` is not a record id (26 letters and digits, starting 0-7, e.g. 01J...)",
+                        text.escape_debug()
+                    )),
+                }
             }
         }
     )*};
@@ -112,3 +125,22 @@ id_type!(
     /// A device (terminal) holding a replica.
     DeviceId,
 );
+
+#[cfg(test)]
+mod tests {
+    use super::AppointmentId;
+
+    #[test]
+    fn an_id_that_does_not_round_trip_is_refused() {
+        let id = AppointmentId::new_at(1_700_000_000_000);
+        let text = id.to_string();
+        assert_eq!(text.parse::<AppointmentId>(), Ok(id));
+        assert_eq!(text.to_lowercase().parse::<AppointmentId>(), Ok(id));
+        // A first character above 7 would overflow 128 bits and wrap to another id.
+        let overflow = format!("8{}", &text[1..]);
+        assert!(overflow.parse::<AppointmentId>().is_err());
+        assert!("ZZZZZZZZZZZZZZZZZZZZZZZZZZ".parse::<AppointmentId>().is_err());
+        assert!("01J".parse::<AppointmentId>().is_err());
+        assert!(format!("{text}x").parse::<AppointmentId>().is_err());
+    }
+}

@@ -10,13 +10,16 @@ use crate::domain::client::{Client, FlagKind};
 use crate::domain::employer::{Contact, Employer, EngagementNote, Vacancy};
 use crate::domain::enquiry::Enquiry;
 use crate::domain::event::{Event, EventBooking};
+use crate::domain::ids::{ClientId, EmployerId, OperatorId};
 use crate::domain::note::Note;
 use crate::domain::operator::Operator;
 use crate::domain::outbox::{Delivery, OutboxEntry};
 use crate::domain::queue::{QueueEntry, QueueState};
 use crate::domain::records::{Attachment, Complaint, Consent, Feedback};
+use crate::domain::validate::StudentNumber;
 
 use super::crypto::KeyRing;
+use super::{show_key, Store, StoreError};
 
 /// An index tree: its sled name and how its entries lie in it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,6 +110,79 @@ pub const ALL: [IndexTree; 16] = [
     CONTACT_BY_EMPLOYER,
 ];
 
+/// The id of the record an index entry names: every index key ends with it (for the unique
+/// indexes the entry's value is the owner instead, see [`Store::unique_owner`]).
+fn named_id(tree: IndexTree, key: &[u8]) -> Result<u128, StoreError> {
+    key.len()
+        .checked_sub(16)
+        .and_then(|at| <[u8; 16]>::try_from(&key[at..]).ok())
+        .map(u128::from_be_bytes)
+        .ok_or_else(|| StoreError::Corrupt {
+            tree: tree.name.into(),
+            key: show_key(key),
+            reason: "the index entry is too short to name a record; run `careerdesk store reindex`".into(),
+        })
+}
+
+impl Store {
+    /// The records named by the entries of `tree` under `prefix`, in key order.
+    pub fn indexed<I: From<u128>>(&self, tree: IndexTree, prefix: &[u8]) -> Result<Vec<I>, StoreError> {
+        self.index_prefix(tree, prefix)?
+            .iter()
+            .map(|(k, _)| named_id(tree, k).map(I::from))
+            .collect()
+    }
+
+    /// The records named by the entries of `tree` with keys in `[from, to)`, in key order.
+    pub fn indexed_between<I: From<u128>>(
+        &self,
+        tree: IndexTree,
+        from: &[u8],
+        to: &[u8],
+    ) -> Result<Vec<I>, StoreError> {
+        self.index_range(tree, from, to)?
+            .iter()
+            .map(|(k, _)| named_id(tree, k).map(I::from))
+            .collect()
+    }
+
+    /// The record holding a unique index entry (a student number's client, a login's operator,
+    /// a slot's live appointment), if any.
+    pub fn unique_owner<I: From<u128>>(&self, tree: IndexTree, key: &[u8]) -> Result<Option<I>, StoreError> {
+        let Some(raw) = self.index_get(tree, key)? else {
+            return Ok(None);
+        };
+        <[u8; 16]>::try_from(raw.as_slice())
+            .map(|b| Some(I::from(u128::from_be_bytes(b))))
+            .map_err(|_| StoreError::Corrupt {
+                tree: tree.name.into(),
+                key: show_key(key),
+                reason: "the index entry does not hold a record id; run `careerdesk store reindex`".into(),
+            })
+    }
+}
+
+impl Store {
+    /// The client with this student number, if any.
+    pub fn client_by_student_number(&self, sn: &StudentNumber) -> Result<Option<ClientId>, StoreError> {
+        self.unique_owner(CLIENT_BY_STUDENT_NUMBER, &student_number_key(self.keys(), sn))
+    }
+
+    /// The operator with this login, if any.
+    pub fn operator_by_login(&self, login: &str) -> Result<Option<OperatorId>, StoreError> {
+        self.unique_owner(OPERATOR_BY_LOGIN, login.as_bytes())
+    }
+
+    /// The employers carrying `tag` (already lower-cased).
+    pub fn employers_tagged(&self, tag: &str) -> Result<Vec<EmployerId>, StoreError> {
+        self.indexed(EMPLOYER_BY_TAG, &self.keys().index_hash("tag", tag))
+    }
+}
+
+fn student_number_key(keys: &KeyRing, sn: &StudentNumber) -> Vec<u8> {
+    keys.index_hash("student-number", sn.as_str()).to_vec()
+}
+
 /// One index entry a record owns.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexEntry {
@@ -165,7 +241,7 @@ impl Indexed for Client {
         let mut out: Vec<IndexEntry> = flags.collect();
         out.push(IndexEntry {
             tree: CLIENT_BY_STUDENT_NUMBER,
-            key: keys.index_hash("student-number", self.student_number.as_str()).to_vec(),
+            key: student_number_key(keys, &self.student_number),
             value: self.id.key().to_vec(),
             unique: Some(format!(
                 "a client with student number {} already exists; use `client show {}`",
