@@ -97,7 +97,7 @@ fn benches(c: &mut Criterion) {
     // Booking with every check, durable: fresh clients (no history) into free future slots.
     let free: Vec<_> = ["guidance", "applications", "drop-in"]
         .iter()
-        .flat_map(|t| desk.free_slots(t, 28, 100_000).expect("free slots"))
+        .flat_map(|t| desk.free_slots(&(*t).into(), 28, 100_000).expect("free slots"))
         .collect();
     let fresh: Vec<_> = (0..free.len().min(5_000) as u64)
         .map(|j| desk.add_client(&client(1_000_000 + j)).expect("client"))
@@ -106,7 +106,7 @@ fn benches(c: &mut Criterion) {
     let mut times: Vec<std::time::Duration> = Vec::with_capacity(fresh.len());
     for (cl, slot) in fresh.iter().zip(&free) {
         let t = std::time::Instant::now();
-        desk.book_slot(cl, slot, desk.now()).expect("booking");
+        desk.book_slot(cl, slot.id, desk.now()).expect("booking");
         times.push(t.elapsed());
     }
     times.sort();

@@ -149,6 +149,32 @@ fn appt_05_refusal_exits_3_with_the_reason_on_stderr() {
         .assert()
         .code(3)
         .stderr(predicate::str::contains("APPT-05").and(predicate::str::contains("next possible")));
+    // A script asking for JSON gets the decision's structure, not only its words.
+    let out = cd(tmp.path(), "desk1", STAFF_PW)
+        .args([
+            "--format",
+            "json",
+            "book",
+            "--client",
+            "10000001",
+            "--type",
+            "applications",
+        ])
+        .args(["--at", &format!("{} 10:00", m + Duration::days(3))])
+        .assert()
+        .code(3)
+        .get_output()
+        .stderr
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).expect("a JSON error");
+    assert_eq!(v["exit_code"], 3);
+    let refusal = &v["refused"]["refusals"][0];
+    assert_eq!(refusal["clause"], "APPT-05");
+    assert_eq!(refusal["rule"], "fair-use");
+    assert_eq!(refusal["figures"]["used"], 3);
+    assert_eq!(refusal["figures"]["limit"], 3);
+    let next: NaiveDate = serde_json::from_value(refusal["allowed_from"].clone()).expect("a next possible date");
+    assert!(next > m + Duration::days(3), "{next}");
     // The other client may have it.
     book(
         tmp.path(),

@@ -73,7 +73,7 @@ fn student_numbers_are_unique_and_a_duplicate_changes_nothing() {
     assert_eq!(err.exit_code(), 2, "{err}");
     assert!(err.to_string().contains("already exists"), "{err}");
     assert_eq!(desk.store().last_op().unwrap().unwrap().seq, before);
-    assert_eq!(desk.client_by_student_number("10000001").unwrap().name, "Ada One");
+    assert_eq!(desk.client_by_student_number(&sn("10000001")).unwrap().name, "Ada One");
     assert_eq!(desk.store().count::<Client>().unwrap(), 1);
 }
 
@@ -105,7 +105,8 @@ fn every_change_is_in_the_op_log_with_dense_sequence_and_field_level_updates() {
         .unwrap();
     let client = desk.add_client(&new_client("10000001", "Ada One")).unwrap();
     clock.set(t0() + chrono::Duration::minutes(5));
-    desk.suspend_operator("desk1", "suspected account sharing").unwrap();
+    desk.suspend_operator(&login("desk1"), "suspected account sharing")
+        .unwrap();
     let ops: Vec<_> = desk.store().ops_after(0).unwrap().map(Result::unwrap).collect();
     let seqs: Vec<u64> = ops.iter().map(|o| o.seq).collect();
     assert_eq!(seqs, (1..=ops.len() as u64).collect::<Vec<_>>());
@@ -163,7 +164,7 @@ fn sec_03_suspended_operator_cannot_sign_in() {
     desk.add_operator(&staff("desk1", &[Role::Desk], Some("2026-01-01")))
         .unwrap();
     assert!(sign_in_via(&desk, "desk1", STAFF_PASSWORD, clock.clone()).is_ok());
-    desk.suspend_operator("desk1", "suspected breach").unwrap();
+    desk.suspend_operator(&login("desk1"), "suspected breach").unwrap();
     let err = sign_in_via(&desk, "desk1", STAFF_PASSWORD, clock.clone())
         .err()
         .unwrap();
@@ -183,7 +184,10 @@ fn sec_05_untrained_operator_may_read_but_not_write() {
     admin.add_client(&new_client("10000001", "Ada One")).unwrap();
     admin.add_operator(&staff("newbie", &[Role::Desk], None)).unwrap();
     let newbie = sign_in_via(&admin, "newbie", STAFF_PASSWORD, clock).unwrap();
-    assert_eq!(newbie.client_by_student_number("10000001").unwrap().name, "Ada One");
+    assert_eq!(
+        newbie.client_by_student_number(&sn("10000001")).unwrap().name,
+        "Ada One"
+    );
     let err = newbie.add_client(&new_client("10000002", "Bo Two")).unwrap_err();
     assert_eq!(err.exit_code(), 4);
     assert!(err.to_string().contains("training"), "{err}");
@@ -230,7 +234,7 @@ fn a_damaged_value_is_reported_by_tree_and_key_and_the_rest_stays_readable() {
         let desk = init(tmp.path(), clock.clone());
         let a = desk.add_client(&new_client("10000001", "Ada One")).unwrap();
         desk.add_client(&new_client("10000002", "Bo Two")).unwrap();
-        (a.id, a.student_number.to_string())
+        (a.id, a.student_number)
     };
     {
         let db = sled::open(store_dir(tmp.path())).unwrap();
@@ -252,7 +256,7 @@ fn a_damaged_value_is_reported_by_tree_and_key_and_the_rest_stays_readable() {
         other => panic!("expected a damaged-record error, got {other}"),
     }
     assert_eq!(err.exit_code(), 1);
-    assert_eq!(desk.client_by_student_number("10000002").unwrap().name, "Bo Two");
+    assert_eq!(desk.client_by_student_number(&sn("10000002")).unwrap().name, "Bo Two");
     let found = desk.find_clients("two", 10).unwrap();
     assert_eq!(found.len(), 1);
     let results: Vec<_> = desk.store().scan::<Client>().unwrap().collect();

@@ -64,9 +64,9 @@ fn build(dir: &Path) {
     ] {
         admin
             .add_slot(&careerdesk::desk::NewSlot {
-                consultant: who.into(),
+                consultant: login(who),
                 appointment_type: "applications".into(),
-                at: when.into(),
+                start: local(when),
                 minutes: None,
                 location: None,
             })
@@ -79,10 +79,10 @@ fn build(dir: &Path) {
     ] {
         admin
             .book(&careerdesk::desk::NewBooking {
-                client: sn.into(),
+                client: self::sn(sn),
                 appointment_type: "applications".into(),
-                at: when.into(),
-                consultant: Some(who.into()),
+                start: local(when),
+                consultant: Some(login(who)),
             })
             .unwrap();
     }
@@ -90,11 +90,11 @@ fn build(dir: &Path) {
 
 /// What the desk reads back through the indexes.
 fn check_reads(desk: &Desk) {
-    let ada = desk.client_by_student_number("10000001").unwrap();
-    let bo = desk.client_by_student_number("10000002").unwrap();
+    let ada = desk.client_by_student_number(&sn("10000001")).unwrap();
+    let bo = desk.client_by_student_number(&sn("10000002")).unwrap();
     assert_eq!(desk.client_appointments(ada.id).unwrap().len(), 2);
     assert_eq!(desk.client_appointments(bo.id).unwrap().len(), 1);
-    let cons1 = desk.operator_by_login("cons1").unwrap();
+    let cons1 = desk.operator_by_login(&login("cons1")).unwrap();
     let week = desk
         .consultant_slots(cons1.id, at(2026, 11, 23, 0, 0), at(2026, 11, 30, 0, 0))
         .unwrap();
@@ -113,10 +113,10 @@ fn check_reads(desk: &Desk) {
     // The slot Bo holds is still guarded: nobody else gets it.
     let err = desk
         .book(&careerdesk::desk::NewBooking {
-            client: "10000001".into(),
+            client: sn("10000001"),
             appointment_type: "applications".into(),
-            at: "2026-11-23 10:00".into(),
-            consultant: Some("cons2".into()),
+            start: local("2026-11-23 10:00"),
+            consultant: Some(login("cons2")),
         })
         .unwrap_err();
     assert!(err.to_string().contains("already booked"), "{err}");
@@ -155,15 +155,15 @@ fn cancelling_removes_the_entry_from_its_group_and_frees_the_slot() {
     build(tmp.path());
     {
         let desk = sign_in(tmp.path(), "admin", ADMIN_PASSWORD, clock()).unwrap();
-        let bo = desk.client_by_student_number("10000002").unwrap();
+        let bo = desk.client_by_student_number(&sn("10000002")).unwrap();
         let held = desk.client_appointments(bo.id).unwrap().remove(0);
-        desk.cancel(&held.id.to_string()).unwrap();
+        desk.cancel(held.id).unwrap();
         // The slot is free again: Ada may have it.
         desk.book(&careerdesk::desk::NewBooking {
-            client: "10000001".into(),
+            client: sn("10000001"),
             appointment_type: "applications".into(),
-            at: "2026-11-23 10:00".into(),
-            consultant: Some("cons2".into()),
+            start: local("2026-11-23 10:00"),
+            consultant: Some(login("cons2")),
         })
         .unwrap();
     }
@@ -239,7 +239,7 @@ fn a_damaged_index_group_is_reported_and_rebuilding_the_indexes_repairs_it() {
     build(tmp.path());
     let ada_key = {
         let desk = sign_in(tmp.path(), "admin", ADMIN_PASSWORD, clock()).unwrap();
-        desk.client_by_student_number("10000001").unwrap().id.key()
+        desk.client_by_student_number(&sn("10000001")).unwrap().id.key()
     };
     {
         let db = sled::open(store_dir(tmp.path())).unwrap();
@@ -250,7 +250,7 @@ fn a_damaged_index_group_is_reported_and_rebuilding_the_indexes_repairs_it() {
     }
     let clock = clock();
     let admin = sign_in(tmp.path(), "admin", ADMIN_PASSWORD, clock.clone()).unwrap();
-    let ada = admin.client_by_student_number("10000001").unwrap();
+    let ada = admin.client_by_student_number(&sn("10000001")).unwrap();
     match admin.client_appointments(ada.id).unwrap_err() {
         DeskError::Store(StoreError::Corrupt { tree, reason, .. }) => {
             assert_eq!(tree, "idx_appointment_client");
@@ -259,7 +259,7 @@ fn a_damaged_index_group_is_reported_and_rebuilding_the_indexes_repairs_it() {
         other => panic!("expected a damaged-index error, got {other}"),
     }
     // Other clients are unaffected.
-    let bo = admin.client_by_student_number("10000002").unwrap();
+    let bo = admin.client_by_student_number(&sn("10000002")).unwrap();
     assert_eq!(admin.client_appointments(bo.id).unwrap().len(), 1);
     // Only an administrator may rebuild.
     let cons = sign_in_via(&admin, "cons1", STAFF_PASSWORD, clock).unwrap();

@@ -67,10 +67,8 @@ impl World {
         self.slot("cons2", "applications", "2026-11-30 15:00");
         self.slot("cons2", "guidance", "2026-12-01 10:00");
         self.clock.set(at(2026, 11, 30, 12, 0));
-        self.admin
-            .record_outcome(&attended.id.to_string(), Outcome::Attended)
-            .unwrap();
-        self.admin.check_in(&checked_in.id.to_string()).unwrap();
+        self.admin.record_outcome(attended.id, Outcome::Attended).unwrap();
+        self.admin.check_in(checked_in.id).unwrap();
         vec![attended, unresolved, checked_in, booked]
     }
 }
@@ -351,7 +349,7 @@ fn book_through_the_picker(shared: bool) {
     // The shared index spells Flo's name its own way, so the list shows which one was searched.
     let listed = if shared {
         let mut directory = desk.build_directory().unwrap();
-        let flo = desk.client_by_student_number("10000006").unwrap();
+        let flo = desk.client_by_student_number(&sn("10000006")).unwrap();
         directory.put(flo.id, ["Flo Shared", "10000006", flo.email.as_str(), &flo.programme]);
         *index.borrow_mut() = Some(careerdesk::ui::fuzzy::ClientIndex::new(directory));
         "Flo Shared  10000006"
@@ -378,7 +376,7 @@ fn book_through_the_picker(shared: bool) {
     assert!(!pane.typing());
     let slots = desk.calendar(desk.today(), 1, None).unwrap();
     let slot = slots.iter().find(|s| {
-        s.appointment_type == "applications" && s.booking.is_some() && {
+        s.appointment_type.as_str() == "applications" && s.booking.is_some() && {
             let a = desk.slot_appointment(s).unwrap().unwrap();
             desk.client(a.client).unwrap().student_number.to_string() == "10000006"
         }
@@ -392,7 +390,7 @@ fn calendar_booking_refusal_shows_the_rule_and_keeps_the_picker_open() {
     let w = world();
     w.calendar_day();
     w.as_("sup1")
-        .suspend_client("10000005", "suspected account sharing")
+        .suspend_client(&sn("10000005"), "suspected account sharing")
         .unwrap();
     let desk = w.as_("desk1");
     let mut ui = Ui::new(&desk);
@@ -658,7 +656,7 @@ fn triage_world() -> (World, Vec<Appointment>, Appointment) {
     let open = w.slot_and_book("cons2", "10000006", "applications", "2026-11-30 14:00");
     w.clock.set(at(2026, 11, 30, 16, 0));
     for a in &missed {
-        w.admin.record_outcome(&a.id.to_string(), Outcome::NoShow).unwrap();
+        w.admin.record_outcome(a.id, Outcome::NoShow).unwrap();
     }
     (w, missed, open)
 }
@@ -718,10 +716,7 @@ fn triage_select_on_unresolved_records_the_outcome_with_one_key() {
     let mut cx = ui.cx();
     assert!(pane.key(&KeyEvent::new(KeyCode::Char('a'), KeyModifiers::NONE), &mut cx));
     assert!(ui.done().contains("Recorded attended"), "{}", ui.done());
-    assert_eq!(
-        desk.appointment(&open.id.to_string()).unwrap().outcome(),
-        Some(Outcome::Attended)
-    );
+    assert_eq!(desk.appointment(open.id).unwrap().outcome(), Some(Outcome::Attended));
     has(&large(&mut pane), "Unresolved outcomes (0)");
 }
 
@@ -742,7 +737,7 @@ fn triage_confirm_block_asks_for_a_reason_then_blocks_the_client() {
         "{}",
         ui.problem()
     );
-    assert!(desk.client_by_student_number("10000005").unwrap().block.is_none());
+    assert!(desk.client_by_student_number(&sn("10000005")).unwrap().block.is_none());
     ui.type_text(&mut pane, "three no-shows, no mitigation");
     ui.cmd(&mut pane, Command::Select);
     assert!(
@@ -750,7 +745,7 @@ fn triage_confirm_block_asks_for_a_reason_then_blocks_the_client() {
         "{}",
         ui.done()
     );
-    let c = desk.client_by_student_number("10000005").unwrap();
+    let c = desk.client_by_student_number(&sn("10000005")).unwrap();
     assert_eq!(
         c.block.map(|b| b.reason),
         Some("three no-shows, no mitigation".to_string())
@@ -771,7 +766,7 @@ fn triage_dismiss_block_clears_the_proposal() {
     ui.type_text(&mut pane, "illness, evidence seen");
     ui.cmd(&mut pane, Command::Select);
     assert!(ui.done().contains("dismissed"), "{}", ui.done());
-    let c = desk.client_by_student_number("10000005").unwrap();
+    let c = desk.client_by_student_number(&sn("10000005")).unwrap();
     assert!(c.block.is_none() && !c.flags.iter().any(|f| f.kind == FlagKind::BlockProposed));
 }
 
@@ -799,7 +794,7 @@ fn triage_waive_on_a_no_show_row_waives_it_with_the_reason() {
     has(&large(&mut pane), "as a no-show and");
     ui.type_text(&mut pane, "fire alarm");
     ui.cmd(&mut pane, Command::Select);
-    let a = desk.appointment(&open.id.to_string()).unwrap();
+    let a = desk.appointment(open.id).unwrap();
     assert_eq!(a.outcome(), Some(Outcome::NoShow));
     assert_eq!(a.waiver.map(|w| w.reason), Some("fire alarm".to_string()));
 }
@@ -857,8 +852,8 @@ fn queue_next_calls_the_first_client_and_done_marks_the_selected_seen() {
     ui.cmd(&mut pane, Command::QueueNext);
     assert!(ui.done().starts_with("Called Ada One (10000001)"), "{}", ui.done());
     let lines = desk.queue_list().unwrap();
-    assert_eq!(lines[0].state, "called");
-    assert_eq!(lines[0].student_number, "10000001");
+    assert_eq!(lines[0].state, careerdesk::desk::LineState::Called);
+    assert_eq!(lines[0].number(), "10000001");
     for s in [small(&mut pane), large(&mut pane)] {
         has(&s, "Waiting: 1 · Called: 1");
         assert!(line_with(&s, " now 10000001").contains("▶ called"));
@@ -870,7 +865,7 @@ fn queue_next_calls_the_first_client_and_done_marks_the_selected_seen() {
     assert_eq!(ui.done(), "Ada One (10000001) marked as seen.");
     let lines = desk.queue_list().unwrap();
     assert_eq!(lines.len(), 1);
-    assert_eq!(lines[0].student_number, "10000002");
+    assert_eq!(lines[0].number(), "10000002");
     ui.cmd(&mut pane, Command::QueueNext);
     ui.cmd(&mut pane, Command::QueueNext);
     assert_eq!(ui.problem(), "nobody is waiting");
@@ -908,10 +903,7 @@ fn triage_marks_several_unresolved_appointments_and_settles_them_at_once() {
         ui.done()
     );
     for x in [&a, &b] {
-        assert_eq!(
-            desk.appointment(&x.id.to_string()).unwrap().outcome(),
-            Some(Outcome::Attended)
-        );
+        assert_eq!(desk.appointment(x.id).unwrap().outcome(), Some(Outcome::Attended));
     }
     has(&large(&mut pane), "Unresolved outcomes (0)");
 }

@@ -3,13 +3,15 @@
 
 use chrono::{Duration, NaiveDate};
 
-use crate::desk::{Desk, DeskError, NewBooking, NewSlot};
+use crate::desk::{Desk, DeskError, NewBooking, NewSlot, QueueTarget};
 use crate::domain::appointment::{Appointment, Outcome, Slot};
+use crate::domain::ids::QueueEntryId;
 use crate::domain::outbox::Delivery;
-use crate::domain::validate;
+use crate::domain::validate::StudentNumber;
 use crate::notify::NotifyConfig;
 use crate::paths::Paths;
 
+use super::args;
 use super::output::{emit, Format, Table};
 use super::{ExportCmd, OutboxCmd, QueueCmd, ReportCmd, SlotCmd};
 
@@ -70,9 +72,9 @@ fn slot_rows(desk: &Desk, slots: &[Slot]) -> (Vec<serde_json::Value>, Table) {
             s.id.to_string(),
             start.clone(),
             s.minutes.to_string(),
-            s.appointment_type.clone(),
+            s.appointment_type.to_string(),
             consultant.clone(),
-            s.location.clone(),
+            s.location.to_string(),
             state.into(),
         ]);
         rows.push(serde_json::json!({
@@ -94,24 +96,24 @@ pub fn slot(format: Format, desk: &Desk, cmd: &SlotCmd) -> Result<(), DeskError>
             location,
         } => {
             let s = desk.add_slot(&NewSlot {
-                consultant: consultant.clone(),
-                appointment_type: appointment_type.clone(),
-                at: at.clone(),
+                consultant: args::login(consultant)?,
+                appointment_type: args::appointment_type(appointment_type),
+                start: args::local_time(desk, "at", at)?,
                 minutes: *minutes,
-                location: location.clone(),
+                location: location.as_deref().map(args::location),
             })?;
             let (rows, t) = slot_rows(desk, std::slice::from_ref(&s));
             emit(format, &rows[0], || t.render());
         }
         SlotCmd::List { date, consultant } => {
             let day = match date {
-                Some(d) => validate::date("date", d)?,
+                Some(d) => args::date("date", d)?,
                 None => desk.today(),
             };
             let (from, to) = local_day(desk, day);
             let mut slots = desk.slots_between(from, to)?;
             if let Some(login) = consultant {
-                let op = desk.operator_by_login(login)?;
+                let op = desk.operator_by_login(&args::login(login)?)?;
                 slots.retain(|s| s.consultant == op.id);
             }
             let (rows, t) = slot_rows(desk, &slots);
@@ -133,12 +135,12 @@ fn local_day(desk: &Desk, day: NaiveDate) -> (chrono::DateTime<chrono::Utc>, chr
 }
 
 /// `book`.
-pub fn book(format: Format, desk: &Desk, args: &super::BookArgs) -> Result<(), DeskError> {
+pub fn book(format: Format, desk: &Desk, input: &super::BookArgs) -> Result<(), DeskError> {
     let a = desk.book(&NewBooking {
-        client: args.client.clone(),
-        appointment_type: args.appointment_type.clone(),
-        at: args.at.clone(),
-        consultant: args.consultant.clone(),
+        client: args::student_number(&input.client)?,
+        appointment_type: args::appointment_type(&input.appointment_type),
+        start: args::local_time(desk, "at", &input.at)?,
+        consultant: input.consultant.as_deref().map(args::login).transpose()?,
     })?;
     print_booking(format, desk, &a, "booked");
     Ok(())
@@ -149,7 +151,7 @@ pub fn settle(format: Format, desk: &Desk, cmd: &super::Command) -> Result<(), D
     use super::Command as C;
     let (a, verb) = match cmd {
         C::Cancel { booking } => {
-            let a = desk.cancel(booking)?;
+            let a = desk.cancel(args::booking(booking)?)?;
             let verb = if a.outcome() == Some(Outcome::LateCancel) {
                 "late-cancelled (it had started, so it counts)"
             } else {
@@ -157,7 +159,7 @@ pub fn settle(format: Format, desk: &Desk, cmd: &super::Command) -> Result<(), D
             };
             (a, verb)
         }
-        C::CheckIn { booking } => (desk.check_in(booking)?, "checked in"),
+        C::CheckIn { booking } => (desk.check_in(args::booking(booking)?)?, "checked in"),
         C::RecordingConsent { booking, consent } => {
             let given = consent == "given";
             let verb = if given {
@@ -165,7 +167,7 @@ pub fn settle(format: Format, desk: &Desk, cmd: &super::Command) -> Result<(), D
             } else {
                 "no recording for"
             };
-            (desk.set_recording_consent(booking, given)?, verb)
+            (desk.set_recording_consent(args::booking(booking)?, given)?, verb)
         }
         C::Outcome { booking, outcome } => {
             let o = match outcome.as_str() {
@@ -174,9 +176,9 @@ pub fn settle(format: Format, desk: &Desk, cmd: &super::Command) -> Result<(), D
                 "late-cancel" => Outcome::LateCancel,
                 _ => Outcome::EndedTechnical,
             };
-            (desk.record_outcome(booking, o)?, "recorded outcome for")
+            (desk.record_outcome(args::booking(booking)?, o)?, "recorded outcome for")
         }
-        C::Waive { booking, reason } => (desk.waive(booking, reason)?, "waived"),
+        C::Waive { booking, reason } => (desk.waive(args::booking(booking)?, reason)?, "waived"),
         _ => return Err(DeskError::Invalid("not a booking command".into())),
     };
     print_booking(format, desk, &a, verb);
@@ -185,7 +187,7 @@ pub fn settle(format: Format, desk: &Desk, cmd: &super::Command) -> Result<(), D
 
 /// `rebook`.
 pub fn rebook(format: Format, desk: &Desk, booking: &str, limit: usize) -> Result<(), DeskError> {
-    let offers = desk.rebook_offers(booking, limit)?;
+    let offers = desk.rebook_offers(args::booking(booking)?, limit)?;
     let (rows, t) = slot_rows(desk, &offers);
     emit(format, &rows, || {
         if offers.is_empty() {
@@ -203,7 +205,7 @@ pub fn queue(format: Format, desk: &Desk, cmd: &QueueCmd) -> Result<(), DeskErro
         QueueCmd::Add { card } => {
             let e = desk.queue_add(card)?;
             let lines = desk.queue_list()?;
-            let me = lines.iter().find(|l| l.id == e.id.to_string());
+            let me = lines.iter().find(|l| l.id == e.id);
             emit(format, &me, || match me {
                 Some(l) => format!(
                     "{} is number {} in the queue (about {} min)\n",
@@ -217,11 +219,11 @@ pub fn queue(format: Format, desk: &Desk, cmd: &QueueCmd) -> Result<(), DeskErro
         QueueCmd::Next => {
             let next = desk.queue_next()?;
             let line = match &next {
-                Some(e) => desk.queue_list()?.into_iter().find(|l| l.id == e.id.to_string()),
+                Some(e) => desk.queue_list()?.into_iter().find(|l| l.id == e.id),
                 None => None,
             };
             emit(format, &line, || match &line {
-                Some(l) => format!("next: {} ({})\n", l.name, l.student_number),
+                Some(l) => format!("next: {} ({})\n", l.name, l.number()),
                 None => "nobody is waiting\n".into(),
             });
         }
@@ -236,9 +238,9 @@ pub fn queue(format: Format, desk: &Desk, cmd: &QueueCmd) -> Result<(), DeskErro
                         } else {
                             l.position.to_string()
                         },
-                        l.student_number.clone(),
+                        l.number().to_string(),
                         l.name.clone(),
-                        l.state.into(),
+                        l.state.word().into(),
                         format!("{} min", l.waited_minutes),
                         l.estimated_wait_minutes.map_or("-".into(), |m| format!("{m} min")),
                     ]);
@@ -247,7 +249,11 @@ pub fn queue(format: Format, desk: &Desk, cmd: &QueueCmd) -> Result<(), DeskErro
             });
         }
         QueueCmd::Done { who } => {
-            let e = desk.queue_done(who)?;
+            let who = match who.trim().parse::<QueueEntryId>() {
+                Ok(id) => QueueTarget::Entry(id),
+                Err(_) => QueueTarget::Client(desk.client_by_card(who)?.id),
+            };
+            let e = desk.queue_done(&who)?;
             emit(
                 format,
                 &serde_json::json!({ "entry": e.id.to_string(), "done": true }),
@@ -371,11 +377,11 @@ pub fn triage(format: Format, desk: &Desk) -> Result<(), DeskError> {
         let mut t = Table::new(&["BOOKING", "START", "TYPE", "CONSULTANT", "STUDENT NUMBER", "NAME"]);
         for u in &unresolved {
             t.row(vec![
-                u.booking.clone(),
+                u.booking.to_string(),
                 u.start.clone(),
-                u.appointment_type.clone(),
+                u.appointment_type.to_string(),
                 u.consultant.clone(),
-                u.student_number.clone(),
+                StudentNumber::shown(u.student_number.as_ref()).to_string(),
                 u.name.clone(),
             ]);
         }
@@ -393,7 +399,7 @@ pub fn triage(format: Format, desk: &Desk) -> Result<(), DeskError> {
             };
             t.row(vec![
                 flag.into(),
-                f.student_number.clone(),
+                f.student_number.to_string(),
                 f.name.clone(),
                 f.reason.clone(),
             ]);
@@ -403,8 +409,8 @@ pub fn triage(format: Format, desk: &Desk) -> Result<(), DeskError> {
         let mut t = Table::new(&["BOOKING", "STUDENT NUMBER", "WHEN", "REASON"]);
         for w in &waivers {
             t.row(vec![
-                w.booking.clone(),
-                w.student_number.clone(),
+                w.booking.to_string(),
+                StudentNumber::shown(w.student_number.as_ref()).to_string(),
                 desk.local_time(w.at).format("%Y-%m-%d %H:%M").to_string(),
                 w.reason.clone(),
             ]);
@@ -419,7 +425,7 @@ pub fn triage(format: Format, desk: &Desk) -> Result<(), DeskError> {
 pub fn export(desk: &Desk, cmd: &ExportCmd) -> Result<(), DeskError> {
     match cmd {
         ExportCmd::Ics { consultant, days } => {
-            let ics = desk.consultant_ics(consultant, desk.now(), *days)?;
+            let ics = desk.consultant_ics(&args::login(consultant)?, desk.now(), *days)?;
             print!("{ics}");
         }
     }

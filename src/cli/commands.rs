@@ -11,9 +11,9 @@ use crate::paths::Paths;
 use crate::policy::{examples, Policy};
 use crate::store::LockedStore;
 
-use super::appointments;
 use super::output::{emit, fields, Format, Table};
 use super::secret::{acting_password, new_password, PASSWORD_ENV};
+use super::{appointments, args};
 use super::{AuditArgs, Cli, ClientCmd, Command, DemoArgs, ImportCmd, InitArgs, OperatorCmd, PolicyCmd, StoreCmd};
 
 /// Runs the command line and returns the exit code: 0 done, 2 bad input, 3 refused by policy,
@@ -25,7 +25,18 @@ pub fn run(cli: Cli) -> i32 {
         Ok(()) => 0,
         Err(e) => {
             tracing::info!(code = e.exit_code(), "command failed");
-            eprintln!("error: {e}");
+            match cli.format {
+                // Scripts reading JSON get the refusal's structure: each rule, its clause, its
+                // figures and the first date it would allow.
+                Format::Json => {
+                    let mut v = serde_json::json!({ "error": e.to_string(), "exit_code": e.exit_code() });
+                    if let DeskError::Refused(decision) = &e {
+                        v["refused"] = serde_json::json!(decision);
+                    }
+                    eprintln!("{v}");
+                }
+                _ => eprintln!("error: {e}"),
+            }
             e.exit_code()
         }
     }
@@ -48,8 +59,7 @@ fn dispatch(cli: &Cli, paths: &Paths) -> Result<(), DeskError> {
         Command::Client(cmd) => client(cli, paths, cmd),
         Command::Import(ImportCmd::Clients { file, skip_bad }) => {
             let desk = sign_in(cli, paths)?;
-            let f = std::fs::File::open(file)
-                .map_err(|e| DeskError::Invalid(format!("cannot open {}: {e}", file.display())))?;
+            let f = std::fs::File::open(file).map_err(DeskError::file("open", file))?;
             let report = desk.import_clients(f, &file.display().to_string(), *skip_bad)?;
             emit(cli.format, &report, || {
                 let mut s = format!("imported {} client(s)\n", report.imported);
@@ -103,7 +113,8 @@ fn dispatch(cli: &Cli, paths: &Paths) -> Result<(), DeskError> {
         | Command::Waive { .. } => appointments::settle(cli.format, &sign_in(cli, paths)?, command),
         Command::Block { client, reason, until } => {
             let desk = sign_in(cli, paths)?;
-            let c = desk.block_client(client, reason, until.as_deref())?;
+            let until = until.as_deref().map(|d| args::date("until", d)).transpose()?;
+            let c = desk.block_client(&args::student_number(client)?, reason, until)?;
             let until = c.block.as_ref().map(|b| b.expires);
             emit(
                 cli.format,
@@ -120,7 +131,7 @@ fn dispatch(cli: &Cli, paths: &Paths) -> Result<(), DeskError> {
         }
         Command::Unblock { client, reason } => {
             let desk = sign_in(cli, paths)?;
-            let c = desk.unblock_client(client, reason)?;
+            let c = desk.unblock_client(&args::student_number(client)?, reason)?;
             emit(
                 cli.format,
                 &serde_json::json!({ "client": c.student_number.as_str(), "blocked": false }),
@@ -128,7 +139,9 @@ fn dispatch(cli: &Cli, paths: &Paths) -> Result<(), DeskError> {
             );
             Ok(())
         }
-        Command::Transfer { booking, to } => sign_in(cli, paths)?.transfer(booking, to).map(|_| ()),
+        Command::Transfer { booking, to } => sign_in(cli, paths)?
+            .transfer(args::booking(booking)?, &args::student_number(to)?)
+            .map(|_| ()),
         Command::Rebook { booking, limit } => appointments::rebook(cli.format, &sign_in(cli, paths)?, booking, *limit),
         Command::Queue(cmd) => appointments::queue(cli.format, &sign_in(cli, paths)?, cmd),
         Command::Outbox(cmd) => appointments::outbox(cli.format, &sign_in(cli, paths)?, paths, cmd),
@@ -165,8 +178,7 @@ fn init(format: Format, paths: &Paths, args: &InitArgs) -> Result<(), DeskError>
         Err(_) => new_password(&args.admin, false)?,
     };
     crate::desk::check_password(&password)?;
-    std::fs::create_dir_all(&paths.data)
-        .map_err(|e| DeskError::Invalid(format!("cannot create {}: {e}", paths.data.display())))?;
+    std::fs::create_dir_all(&paths.data).map_err(DeskError::file("create", &paths.data))?;
     write_policy(&paths.policy(), &text)?;
     let name = args.name.clone().unwrap_or_else(|| args.admin.clone());
     let desk = Desk::init(
@@ -198,8 +210,7 @@ fn init(format: Format, paths: &Paths, args: &InitArgs) -> Result<(), DeskError>
 fn read_policy_source(arg: &str) -> Result<(String, String), DeskError> {
     let path = Path::new(arg);
     if path.exists() {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| DeskError::Invalid(format!("cannot read {}: {e}", path.display())))?;
+        let text = std::fs::read_to_string(path).map_err(DeskError::file("read", path))?;
         return Ok((text, arg.to_string()));
     }
     match examples::example(arg) {
@@ -215,7 +226,7 @@ fn read_policy_source(arg: &str) -> Result<(String, String), DeskError> {
 }
 
 fn write_policy(path: &Path, text: &str) -> Result<(), DeskError> {
-    std::fs::write(path, text).map_err(|e| DeskError::Invalid(format!("cannot write {}: {e}", path.display())))
+    std::fs::write(path, text).map_err(DeskError::file("write", path))
 }
 
 fn policy(cmd: &PolicyCmd) -> Result<(), DeskError> {
@@ -278,7 +289,7 @@ fn operator(cli: &Cli, paths: &Paths, cmd: &OperatorCmd) -> Result<(), DeskError
             );
         }
         OperatorCmd::Suspend { login, reason } => {
-            let op = desk.suspend_operator(login, reason)?;
+            let op = desk.suspend_operator(&args::login(login)?, reason)?;
             emit(
                 cli.format,
                 &serde_json::json!({ "login": op.login.as_str(), "suspended": true }),
@@ -286,12 +297,15 @@ fn operator(cli: &Cli, paths: &Paths, cmd: &OperatorCmd) -> Result<(), DeskError
             );
         }
         OperatorCmd::Passwd { login, password_stdin } => {
-            let login = login.clone().unwrap_or_else(|| desk.operator().login.to_string());
-            let password = new_password(&login, *password_stdin)?;
+            let login = match login {
+                Some(l) => args::login(l)?,
+                None => desk.operator().login.clone(),
+            };
+            let password = new_password(login.as_str(), *password_stdin)?;
             desk.set_password(&login, &password)?;
             emit(
                 cli.format,
-                &serde_json::json!({ "login": login, "changed": true }),
+                &serde_json::json!({ "login": login.as_str(), "changed": true }),
                 || format!("password changed for {login}\n"),
             );
         }
@@ -358,11 +372,11 @@ fn client(cli: &Cli, paths: &Paths, cmd: &ClientCmd) -> Result<(), DeskError> {
             show_client(cli.format, &desk, &c);
         }
         ClientCmd::Show { student_number } => {
-            let c = desk.client_by_student_number(student_number)?;
+            let c = desk.client_by_student_number(&args::student_number(student_number)?)?;
             show_client(cli.format, &desk, &c);
         }
         ClientCmd::Suspend { student_number, reason } => {
-            let c = desk.suspend_client(student_number, reason)?;
+            let c = desk.suspend_client(&args::student_number(student_number)?, reason)?;
             show_client(cli.format, &desk, &c);
         }
         ClientCmd::Find { text, limit } => {

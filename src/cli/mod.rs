@@ -1,6 +1,7 @@
 //! The command line: clap definitions and dispatch to the desk. No subcommand opens the TUI.
 
 mod appointments;
+mod args;
 mod commands;
 mod output;
 mod secret;

@@ -323,10 +323,10 @@ fn calendar(
                 let mut slot = Slot {
                     id: SlotId(g.id(start - Duration::days(14))),
                     consultant: *consultant,
-                    appointment_type: ty.id.to_string(),
+                    appointment_type: ty.id.clone(),
                     start,
                     minutes: u16::try_from(ty.minutes).unwrap_or(60),
-                    location: loc.id.to_string(),
+                    location: loc.id.clone(),
                     booking: None,
                     withdrawn: false,
                 };

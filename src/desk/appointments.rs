@@ -2,16 +2,18 @@
 //! waive, block (APPT-01..APPT-10, SEC-02, SEC-03). The rules themselves are in
 //! `domain::rules`; this file gathers what they need, asks them, and commits.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use crate::domain::access::Permission;
 use crate::domain::appointment::{Appointment, AppointmentState, Outcome, RecordingConsent, Slot, Waiver};
 use crate::domain::audit::AuditAction;
 use crate::domain::client::{Block, Client, Flag, FlagKind};
 use crate::domain::ids::{AppointmentId, ClientId, OperatorId, SlotId};
+use crate::domain::operator::Login;
 use crate::domain::operator::Role;
+use crate::domain::policy::{AppointmentTypeId, LocationId};
 use crate::domain::rules::{self, BookingRequest, NoShowLevel};
-use crate::domain::validate::{self, FieldError};
+use crate::domain::validate::{FieldError, StudentNumber};
 use crate::domain::{EntityKind, RecordRef};
 use crate::store::index::{
     consultant_time_key, time_key, IndexTree, APPOINTMENT_BY_CLIENT, SLOT_BY_CONSULTANT, SLOT_BY_TIME,
@@ -23,32 +25,32 @@ use super::{now_ms, required_reason, Desk, DeskError};
 /// Minutes a slot may last at most.
 const MAX_SLOT_MINUTES: u16 = 480;
 
-/// A new slot as typed.
+/// A new slot.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewSlot {
-    /// The consultant's login.
-    pub consultant: String,
+    /// The consultant.
+    pub consultant: Login,
     /// Appointment type id from the policy.
-    pub appointment_type: String,
-    /// Local start, `YYYY-MM-DD HH:MM`.
-    pub at: String,
+    pub appointment_type: AppointmentTypeId,
+    /// When it starts.
+    pub start: DateTime<Utc>,
     /// Length; default: the type's.
     pub minutes: Option<u16>,
     /// Location id; default: the first location whose setting suits the type.
-    pub location: Option<String>,
+    pub location: Option<LocationId>,
 }
 
-/// A booking request as typed.
+/// A booking request: a client, a type and a start, with a particular consultant if wanted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewBooking {
-    /// Student number.
-    pub client: String,
+    /// The client.
+    pub client: StudentNumber,
     /// Appointment type id.
-    pub appointment_type: String,
-    /// Local start, `YYYY-MM-DD HH:MM`.
-    pub at: String,
-    /// Consultant login, when a particular one is wanted.
-    pub consultant: Option<String>,
+    pub appointment_type: AppointmentTypeId,
+    /// When it starts.
+    pub start: DateTime<Utc>,
+    /// A particular consultant.
+    pub consultant: Option<Login>,
 }
 
 pub(super) fn appt_ref(id: AppointmentId) -> Option<RecordRef> {
@@ -81,7 +83,7 @@ impl Desk {
             )));
         }
         let ty = self.appointment_type(&input.appointment_type)?;
-        let start = validate::local_datetime("at", &input.at, self.policy.institution.time_zone)?;
+        let start = input.start;
         let minutes = input.minutes.unwrap_or(u16::try_from(ty.minutes).unwrap_or(60));
         if minutes == 0 || minutes > MAX_SLOT_MINUTES {
             return Err(FieldError::new("minutes", format!("must be between 1 and {MAX_SLOT_MINUTES}")).into());
@@ -98,7 +100,7 @@ impl Desk {
                     )
                 })?
                 .id
-                .to_string(),
+                .clone(),
             None => self.default_location(ty)?,
         };
         let end = start + Duration::minutes(i64::from(minutes));
@@ -115,7 +117,7 @@ impl Desk {
         let slot = Slot {
             id: SlotId::new_at(now_ms(self.now())),
             consultant: consultant.id,
-            appointment_type: ty.id.to_string(),
+            appointment_type: ty.id.clone(),
             start,
             minutes,
             location,
@@ -130,26 +132,33 @@ impl Desk {
                 kind: EntityKind::Slot,
                 id: slot.id.0,
             }),
-            format!("slot for {} at {}", consultant.login, input.at.trim()),
+            format!(
+                "slot for {} at {}",
+                consultant.login,
+                self.local_time(start).format("%Y-%m-%d %H:%M")
+            ),
         ));
         self.commit(ws)?;
         Ok(slot)
     }
 
-    fn default_location(&self, ty: &crate::policy::AppointmentType) -> Result<String, DeskError> {
+    fn default_location(&self, ty: &crate::policy::AppointmentType) -> Result<LocationId, DeskError> {
         let want_confidential = ty.setting == crate::policy::Setting::Confidential;
         self.policy
             .locations
             .iter()
             .find(|l| l.confidential == want_confidential && !l.online)
             .or_else(|| self.policy.locations.first())
-            .map(|l| l.id.to_string())
+            .map(|l| l.id.clone())
             .ok_or_else(|| DeskError::Invalid("the policy defines no locations; add one to policy.toml".into()))
     }
 
     /// The policy's appointment type, or a message listing the valid ones.
-    pub(super) fn appointment_type(&self, id: &str) -> Result<&crate::policy::AppointmentType, DeskError> {
-        self.policy.appointment_type(id.trim()).ok_or_else(|| {
+    pub(super) fn appointment_type(
+        &self,
+        id: &AppointmentTypeId,
+    ) -> Result<&crate::policy::AppointmentType, DeskError> {
+        self.policy.appointment_type(id).ok_or_else(|| {
             let ids: Vec<&str> = self.policy.appointment_types.iter().map(|t| t.id.as_str()).collect();
             FieldError::new(
                 "type",
@@ -208,16 +217,18 @@ impl Desk {
     }
 
     /// One appointment by id.
-    pub fn appointment(&self, id: &str) -> Result<Appointment, DeskError> {
+    pub fn appointment(&self, id: AppointmentId) -> Result<Appointment, DeskError> {
         self.require(Permission::ViewClients)?;
-        let id: AppointmentId = id.parse().map_err(|m: String| FieldError::new("booking", m))?;
         self.store
             .get::<Appointment>(id.0)?
             .ok_or_else(|| DeskError::Invalid(format!("no booking with id {id}")))
     }
 
     /// Whether a client may book each appointment type today, and if not why (for the client card).
-    pub fn eligibility_overview(&self, client: &Client) -> Result<Vec<(String, rules::Decision)>, DeskError> {
+    pub fn eligibility_overview(
+        &self,
+        client: &Client,
+    ) -> Result<Vec<(AppointmentTypeId, rules::Decision)>, DeskError> {
         let history = self.client_appointments(client.id)?;
         let now = self.now();
         Ok(self
@@ -226,7 +237,7 @@ impl Desk {
             .iter()
             .map(|ty| {
                 (
-                    ty.id.to_string(),
+                    ty.id.clone(),
                     rules::may_book_type(&self.policy, client, ty, &history, now, now),
                 )
             })
@@ -239,30 +250,27 @@ impl Desk {
         self.require(Permission::Book)?;
         let client = self.client_by_student_number(&input.client)?;
         let ty = self.appointment_type(&input.appointment_type)?;
-        let start = validate::local_datetime("at", &input.at, self.policy.institution.time_zone)?;
+        let start = input.start;
+        let at = self.local_time(start).format("%Y-%m-%d %H:%M");
         let consultant = input
             .consultant
-            .as_deref()
+            .as_ref()
             .map(|l| self.operator_by_login(l))
             .transpose()?;
         let now = self.now();
         if start + Duration::minutes(15) < now {
-            return Err(DeskError::Invalid(format!(
-                "{} is in the past; book a future slot",
-                input.at.trim()
-            )));
+            return Err(DeskError::Invalid(format!("{at} is in the past; book a future slot")));
         }
         let candidates: Vec<Slot> = self
             .slots_between(start, start + Duration::minutes(1))?
             .into_iter()
-            .filter(|s| s.start == start && s.appointment_type == ty.id.as_str() && !s.withdrawn)
+            .filter(|s| s.start == start && s.appointment_type == ty.id && !s.withdrawn)
             .filter(|s| consultant.as_ref().is_none_or(|c| c.id == s.consultant))
             .collect();
         if candidates.is_empty() {
             return Err(DeskError::Invalid(format!(
-                "there is no {} slot at {}{}; `slot add` makes one",
+                "there is no {} slot at {at}{}; `slot add` makes one",
                 ty.id,
-                input.at.trim(),
                 consultant
                     .as_ref()
                     .map(|c| format!(" with {}", c.login))
@@ -271,17 +279,22 @@ impl Desk {
         }
         let Some(slot) = candidates.into_iter().find(|s| s.booking.is_none()) else {
             return Err(DeskError::Invalid(format!(
-                "every {} slot at {} is already booked",
-                ty.id,
-                input.at.trim()
+                "every {} slot at {at} is already booked",
+                ty.id
             )));
         };
-        self.book_slot(&client, &slot, now)
+        self.book_slot(&client, slot.id, now)
     }
 
-    /// Books a known client into a known free slot, checking every rule first.
-    pub fn book_slot(&self, client: &Client, slot: &Slot, now: DateTime<Utc>) -> Result<Appointment, DeskError> {
+    /// Books a known client into a free slot, checking every rule first. The slot is read
+    /// afresh and the commit refuses if it changed before the booking landed.
+    pub fn book_slot(&self, client: &Client, slot: SlotId, now: DateTime<Utc>) -> Result<Appointment, DeskError> {
         self.require(Permission::Book)?;
+        let (slot, version) = self
+            .store
+            .get_versioned::<Slot>(slot.0)?
+            .ok_or_else(|| DeskError::Invalid("that slot no longer exists; pick another".into()))?;
+        let slot = &slot;
         let ty = self.appointment_type(&slot.appointment_type)?;
         if slot.booking.is_some() || slot.withdrawn {
             return Err(DeskError::Invalid("that slot is no longer free; pick another".into()));
@@ -303,7 +316,7 @@ impl Desk {
             now,
         );
         if !decision.is_allowed() {
-            return Err(DeskError::Refused(decision.explain()));
+            return Err(DeskError::Refused(decision));
         }
         let appt = Appointment {
             id: AppointmentId::new_at(now_ms(now)),
@@ -325,6 +338,11 @@ impl Desk {
         let mut ws = WriteSet::new();
         ws.put(&self.store, None, &appt);
         ws.put(&self.store, Some(slot), &held);
+        ws.unchanged_since(
+            slot,
+            version,
+            "that slot changed while it was being booked; look again and pick one",
+        );
         self.plan_messages_for_booking(&mut ws, client, &appt)?;
         ws.audit(self.audit(
             AuditAction::Create,
@@ -336,18 +354,24 @@ impl Desk {
     }
 
     /// Refuses to move a booking to another client (SEC-02): cancel and book again instead.
-    pub fn transfer(&self, booking: &str, _to_student_number: &str) -> Result<Appointment, DeskError> {
+    pub fn transfer(&self, booking: AppointmentId, _to: &StudentNumber) -> Result<Appointment, DeskError> {
         self.require(Permission::Book)?;
         let appt = self.appointment(booking)?;
-        Err(DeskError::Refused(format!(
-            "SEC-02: booking {} belongs to its client and cannot be passed to anyone else; cancel it and book the new client into the freed slot",
-            appt.id
-        )))
+        Err(DeskError::Refused(rules::Decision::refused(rules::Refusal {
+            rule: rules::Rule::Transfer,
+            clause: "SEC-02",
+            message: format!(
+                "booking {} belongs to its client and cannot be passed to anyone else; cancel it and book the new client into the freed slot",
+                appt.id
+            ),
+            allowed_from: None,
+            figures: None,
+        })))
     }
 
     /// Cancels a booking: before the start it is "cancelled" and the slot is free again; after
     /// the start it is a late cancellation, which counts (APPT-02).
-    pub fn cancel(&self, booking: &str) -> Result<Appointment, DeskError> {
+    pub fn cancel(&self, booking: AppointmentId) -> Result<Appointment, DeskError> {
         self.require(Permission::Book)?;
         let old = self.appointment(booking)?;
         if old.outcome().is_some() {
@@ -381,7 +405,7 @@ impl Desk {
 
     /// Records whether the client allows an online appointment to be recorded (APPT-08); the
     /// default is no permission. Only online appointments carry it.
-    pub fn set_recording_consent(&self, booking: &str, given: bool) -> Result<Appointment, DeskError> {
+    pub fn set_recording_consent(&self, booking: AppointmentId, given: bool) -> Result<Appointment, DeskError> {
         self.require(Permission::Book)?;
         let old = self.appointment(booking)?;
         if !self.policy.location(&old.location).is_some_and(|l| l.online) {
@@ -409,7 +433,7 @@ impl Desk {
     }
 
     /// Marks the client as arrived.
-    pub fn check_in(&self, booking: &str) -> Result<Appointment, DeskError> {
+    pub fn check_in(&self, booking: AppointmentId) -> Result<Appointment, DeskError> {
         self.require(Permission::Book)?;
         let old = self.appointment(booking)?;
         if old.outcome().is_some() {
@@ -428,7 +452,7 @@ impl Desk {
     /// Records how an appointment ended (APPT-02, APPT-10). A no-show re-evaluates the client's
     /// no-show thresholds (APPT-04): concern flags the client for triage, the block threshold
     /// proposes a block for a supervisor to confirm.
-    pub fn record_outcome(&self, booking: &str, outcome: Outcome) -> Result<Appointment, DeskError> {
+    pub fn record_outcome(&self, booking: AppointmentId, outcome: Outcome) -> Result<Appointment, DeskError> {
         self.require(Permission::WriteNotes)?;
         let old = self.appointment(booking)?;
         let now = self.now();
@@ -464,7 +488,7 @@ impl Desk {
     }
 
     /// Waives a no-show or late cancellation so it stops counting (APPT-03). Reason required.
-    pub fn waive(&self, booking: &str, reason: &str) -> Result<Appointment, DeskError> {
+    pub fn waive(&self, booking: AppointmentId, reason: &str) -> Result<Appointment, DeskError> {
         self.require(Permission::Waive)?;
         let reason = required_reason(reason, "to waive a no-show (APPT-03)")?;
         let old = self.appointment(booking)?;
@@ -533,13 +557,18 @@ impl Desk {
 
     /// Blocks a client from booking until `until` (default: the policy's block length), with a
     /// reason; confirms a proposed block (APPT-04). Supervisors only.
-    pub fn block_client(&self, student_number: &str, reason: &str, until: Option<&str>) -> Result<Client, DeskError> {
+    pub fn block_client(
+        &self,
+        student_number: &StudentNumber,
+        reason: &str,
+        until: Option<NaiveDate>,
+    ) -> Result<Client, DeskError> {
         self.require(Permission::Block)?;
         let reason = required_reason(reason, "to block a client (APPT-04)")?;
         let old = self.client_by_student_number(student_number)?;
         let today = self.today();
         let expires = match until {
-            Some(d) => validate::date("until", d)?,
+            Some(d) => d,
             None => rules::proposed_block_expiry(&self.policy, today),
         };
         if expires <= today {
@@ -567,7 +596,7 @@ impl Desk {
     }
 
     /// Lifts a block, or dismisses a proposed one, with a reason (APPT-04).
-    pub fn unblock_client(&self, student_number: &str, reason: &str) -> Result<Client, DeskError> {
+    pub fn unblock_client(&self, student_number: &StudentNumber, reason: &str) -> Result<Client, DeskError> {
         self.require(Permission::Block)?;
         let reason = required_reason(reason, "to lift or dismiss a block")?;
         let old = self.client_by_student_number(student_number)?;
@@ -592,7 +621,7 @@ impl Desk {
 
     /// Free slots to offer after an online appointment failed (APPT-10): the same consultant's
     /// later today first, then the next free slots of the same type with anyone, up to `limit`.
-    pub fn rebook_offers(&self, booking: &str, limit: usize) -> Result<Vec<Slot>, DeskError> {
+    pub fn rebook_offers(&self, booking: AppointmentId, limit: usize) -> Result<Vec<Slot>, DeskError> {
         self.require(Permission::Book)?;
         let appt = self.appointment(booking)?;
         let now = self.now();

@@ -176,7 +176,7 @@ impl Desk {
     }
 
     /// Suspends a client pending investigation (SEC-03): they cannot be booked until lifted.
-    pub fn suspend_client(&self, student_number: &str, reason: &str) -> Result<Client, DeskError> {
+    pub fn suspend_client(&self, student_number: &StudentNumber, reason: &str) -> Result<Client, DeskError> {
         self.require(Permission::Block)?;
         let reason = super::required_reason(reason, "to suspend a client (SEC-03)")?;
         let old = self.client_by_student_number(student_number)?;
@@ -203,15 +203,14 @@ impl Desk {
     }
 
     /// Finds a client by student number.
-    pub fn client_by_student_number(&self, raw: &str) -> Result<Client, DeskError> {
+    pub fn client_by_student_number(&self, sn: &StudentNumber) -> Result<Client, DeskError> {
         self.require(Permission::ViewClients)?;
-        let sn = StudentNumber::parse(raw)?;
         let not_found = || {
             DeskError::Invalid(format!(
                 "no client has student number {sn}; try `client find` with part of their name"
             ))
         };
-        let id = self.store.client_by_student_number(&sn)?.ok_or_else(not_found)?;
+        let id = self.store.client_by_student_number(sn)?.ok_or_else(not_found)?;
         self.store.get::<Client>(id.0)?.ok_or_else(not_found)
     }
 

@@ -1,5 +1,6 @@
 //! Errors from the service layer, each with the exit code the CLI gives it.
 
+use crate::domain::rules::Decision;
 use crate::domain::validate::FieldError;
 use crate::policy::PolicyErrors;
 use crate::store::StoreError;
@@ -15,9 +16,10 @@ pub enum DeskError {
     /// Several fields were wrong.
     #[error("{}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))]
     Fields(Vec<FieldError>),
-    /// The policy refused it: the message names the rule.
-    #[error("refused by policy: {0}")]
-    Refused(String),
+    /// The policy refused it: every rule that did, with its clause, figures and the first date
+    /// it would allow.
+    #[error("refused by policy: {}", .0.explain())]
+    Refused(Decision),
     /// The operator may not do it.
     #[error("permission denied: {0}")]
     Denied(String),
@@ -27,6 +29,17 @@ pub enum DeskError {
     /// An import had bad rows and nothing was imported.
     #[error("nothing was imported: {} bad row(s):\n{}\nFix these rows, or pass --skip-bad to import the good rows only", .0.len(), .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))]
     BadRows(Vec<RowError>),
+    /// A file could not be read or written.
+    #[error("cannot {action} {}: {source}", .path.display())]
+    File {
+        /// What was being done: open, read, write, create.
+        action: &'static str,
+        /// Which file or folder.
+        path: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// The terminal could not be used.
     #[error("terminal error: {0}")]
     Terminal(String),
@@ -42,10 +55,20 @@ impl From<FieldError> for DeskError {
 }
 
 impl DeskError {
+    /// A file error, for `map_err`: `.map_err(DeskError::file("open", &path))`.
+    pub fn file(action: &'static str, path: &std::path::Path) -> impl FnOnce(std::io::Error) -> DeskError {
+        let path = path.to_path_buf();
+        move |source| DeskError::File { action, path, source }
+    }
+
     /// The process exit code: 2 bad input, 3 refused by policy, 4 permission denied, 1 other.
     pub fn exit_code(&self) -> i32 {
         match self {
-            DeskError::Invalid(_) | DeskError::Fields(_) | DeskError::Policy(_) | DeskError::BadRows(_) => 2,
+            DeskError::Invalid(_)
+            | DeskError::Fields(_)
+            | DeskError::Policy(_)
+            | DeskError::BadRows(_)
+            | DeskError::File { .. } => 2,
             DeskError::Refused(_) => 3,
             DeskError::Denied(_) => 4,
             DeskError::Store(StoreError::BadCredentials) => 4,

@@ -40,7 +40,7 @@ pub use maintenance::Compacted;
 pub use notes::{NoteSummary, MAX_NOTE_CHARS};
 pub use operators::{check_password, NewOperator, MIN_PASSWORD_CHARS};
 pub use outbox::{FlushReport, OutboxCounts};
-pub use queue::QueueLine;
+pub use queue::{LineState, QueueLine, QueueTarget};
 pub use triage::{FlaggedClient, NoShowWeek, UnresolvedLine, WaiverLine};
 pub use views::StaffName;
 

@@ -100,7 +100,7 @@ impl Desk {
     }
 
     /// Suspends an operator pending investigation (SEC-03); they can no longer sign in.
-    pub fn suspend_operator(&self, login: &str, reason: &str) -> Result<Operator, DeskError> {
+    pub fn suspend_operator(&self, login: &Login, reason: &str) -> Result<Operator, DeskError> {
         self.require(Permission::ManageOperators)?;
         let reason = super::required_reason(reason, "when suspending an operator")?;
         let old = self.operator_by_login(login)?;
@@ -127,7 +127,7 @@ impl Desk {
     }
 
     /// Sets an operator's password: their own, or anyone's for an administrator.
-    pub fn set_password(&self, login: &str, password: &str) -> Result<(), DeskError> {
+    pub fn set_password(&self, login: &Login, password: &str) -> Result<(), DeskError> {
         let target = self.operator_by_login(login)?;
         if target.id != self.operator.id {
             self.require(Permission::ManageOperators)?;
@@ -151,8 +151,7 @@ impl Desk {
     }
 
     /// One operator by login.
-    pub fn operator_by_login(&self, login: &str) -> Result<Operator, DeskError> {
-        let login = Login::parse(login)?;
+    pub fn operator_by_login(&self, login: &Login) -> Result<Operator, DeskError> {
         find_operator(&self.store, login.as_str())?
             .ok_or_else(|| DeskError::Invalid(format!("no operator has login {login}; `operator list` shows them")))
     }

@@ -48,9 +48,9 @@ impl Desk {
             email: Some(client.email.clone()),
             phone: client.phone.clone(),
             contact: client.contact.clone(),
-            type_name: ty.map_or_else(|| appt.appointment_type.clone(), |t| t.name.clone()),
+            type_name: ty.map_or_else(|| appt.appointment_type.to_string(), |t| t.name.clone()),
             consultant_name: consultant.map_or_else(|| "a careers consultant".into(), |c| c.name),
-            location_name: loc.map_or_else(|| appt.location.clone(), |l| l.name.clone()),
+            location_name: loc.map_or_else(|| appt.location.to_string(), |l| l.name.clone()),
             confidential: loc.is_some_and(|l| l.confidential),
             online: loc.is_some_and(|l| l.online),
             start: appt.start,
@@ -219,7 +219,7 @@ impl Desk {
     /// A consultant's calendar as an iCalendar file: their booked appointments from `from`.
     pub fn consultant_ics(
         &self,
-        login: &str,
+        login: &crate::domain::operator::Login,
         from: chrono::DateTime<chrono::Utc>,
         days: i64,
     ) -> Result<String, DeskError> {

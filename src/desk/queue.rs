@@ -7,31 +7,68 @@ use serde::Serialize;
 use crate::domain::access::Permission;
 use crate::domain::audit::AuditAction;
 use crate::domain::client::Client;
-use crate::domain::ids::QueueEntryId;
+use crate::domain::ids::{ClientId, QueueEntryId};
 use crate::domain::queue::{card_candidates, estimated_wait, mean_service_time, QueueEntry, QueueState};
+use crate::domain::validate::StudentNumber;
 use crate::domain::{EntityKind, RecordRef};
 use crate::store::index::QUEUE_OPEN;
 use crate::store::{StoreError, WriteSet};
 
 use super::{now_ms, Desk, DeskError};
 
+/// Who a queue action is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueTarget {
+    /// A queue entry.
+    Entry(QueueEntryId),
+    /// The client's open entry.
+    Client(ClientId),
+}
+
+/// Where a queue line stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LineState {
+    /// Waiting to be called.
+    Waiting,
+    /// Called to the desk.
+    Called,
+}
+
+impl LineState {
+    /// The word shown for it.
+    pub fn word(self) -> &'static str {
+        match self {
+            LineState::Waiting => "waiting",
+            LineState::Called => "called",
+        }
+    }
+}
+
 /// One line of the queue as the desk sees it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct QueueLine {
     /// Entry id.
-    pub id: String,
+    pub id: QueueEntryId,
     /// 1-based position among those waiting; 0 once called.
     pub position: usize,
-    /// Student number.
-    pub student_number: String,
+    /// Student number (none when the client record is missing).
+    pub student_number: Option<StudentNumber>,
     /// Name.
     pub name: String,
     /// Minutes waited so far.
     pub waited_minutes: i64,
     /// Estimated minutes until seen (waiting only).
     pub estimated_wait_minutes: Option<i64>,
-    /// `waiting` or `called`.
-    pub state: &'static str,
+    /// Waiting or called.
+    pub state: LineState,
+}
+
+impl QueueLine {
+    /// The student number as shown (`?` when the client record is missing).
+    pub fn number(&self) -> &str {
+        StudentNumber::shown(self.student_number.as_ref())
+    }
 }
 
 fn queue_ref(id: QueueEntryId) -> Option<RecordRef> {
@@ -45,9 +82,9 @@ impl Desk {
     /// Finds a client from what was typed or swiped: a student number in any of the card
     /// formats `card_candidates` understands.
     pub fn client_by_card(&self, raw: &str) -> Result<Client, DeskError> {
-        let candidates = card_candidates(raw);
-        for c in &candidates {
-            if let Ok(client) = self.client_by_student_number(c) {
+        for c in card_candidates(raw) {
+            let Ok(sn) = StudentNumber::parse(&c) else { continue };
+            if let Ok(client) = self.client_by_student_number(&sn) {
                 return Ok(client);
             }
         }
@@ -62,6 +99,12 @@ impl Desk {
     pub fn queue_add(&self, card_or_number: &str) -> Result<QueueEntry, DeskError> {
         self.require(Permission::Book)?;
         let client = self.client_by_card(card_or_number)?;
+        self.queue_add_client(&client)
+    }
+
+    /// Adds a known client to the drop-in queue; a client already waiting keeps their place.
+    pub fn queue_add_client(&self, client: &Client) -> Result<QueueEntry, DeskError> {
+        self.require(Permission::Book)?;
         if let Some(existing) = self.open_queue()?.into_iter().find(|e| e.client == client.id) {
             return Ok(existing);
         }
@@ -127,20 +170,17 @@ impl Desk {
         for e in &open {
             let client = self.store.get::<Client>(e.client.0)?;
             let (state, pos, est) = match e.state {
-                QueueState::Called { .. } => ("called", 0, None),
+                QueueState::Called { .. } => (LineState::Called, 0, None),
                 _ => {
                     let est = estimated_wait(position, service, serving.max(1)).num_minutes();
                     position += 1;
-                    ("waiting", position, Some(est))
+                    (LineState::Waiting, position, Some(est))
                 }
             };
             lines.push(QueueLine {
-                id: e.id.to_string(),
+                id: e.id,
                 position: pos,
-                student_number: client
-                    .as_ref()
-                    .map(|c| c.student_number.to_string())
-                    .unwrap_or_default(),
+                student_number: client.as_ref().map(|c| c.student_number.clone()),
                 name: client.map(|c| c.name).unwrap_or_else(|| "(unknown client)".into()),
                 waited_minutes: (now - e.joined_at).num_minutes(),
                 estimated_wait_minutes: est,
@@ -170,21 +210,15 @@ impl Desk {
         Ok(Some(new))
     }
 
-    /// Marks a called (or waiting) client as seen, by queue entry id or student number.
-    pub fn queue_done(&self, entry_or_number: &str) -> Result<QueueEntry, DeskError> {
+    /// Marks a called (or waiting) client as seen.
+    pub fn queue_done(&self, who: &QueueTarget) -> Result<QueueEntry, DeskError> {
         self.require(Permission::Book)?;
         let open = self.open_queue()?;
-        let wanted = entry_or_number.trim();
-        let by_id = wanted.parse::<QueueEntryId>().ok();
-        let client = if by_id.is_none() {
-            self.client_by_card(wanted).ok()
-        } else {
-            None
-        };
-        let old = open
-            .into_iter()
-            .find(|e| Some(e.id) == by_id || client.as_ref().is_some_and(|c| c.id == e.client))
-            .ok_or_else(|| DeskError::Invalid(format!("`{wanted}` is not in the queue")))?;
+        let old = match who {
+            QueueTarget::Entry(id) => open.into_iter().find(|e| e.id == *id),
+            QueueTarget::Client(id) => open.into_iter().find(|e| e.client == *id),
+        }
+        .ok_or_else(|| DeskError::Invalid("that client is not in the queue".into()))?;
         let now = self.now();
         let called_at = match old.state {
             QueueState::Called { at, .. } => at,

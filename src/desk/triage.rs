@@ -9,6 +9,8 @@ use crate::domain::appointment::{Appointment, Outcome, Slot};
 use crate::domain::client::{Client, FlagKind};
 use crate::domain::ids::{AppointmentId, ClientId, OperatorId};
 use crate::domain::operator::Operator;
+use crate::domain::policy::AppointmentTypeId;
+use crate::domain::validate::StudentNumber;
 use crate::report::Cell;
 use crate::store::index::{flag_code, time_key, APPOINTMENT_OPEN, APPOINTMENT_WAIVED, CLIENT_BY_FLAG, SLOT_BY_TIME};
 
@@ -18,15 +20,15 @@ use super::{Desk, DeskError};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UnresolvedLine {
     /// Booking id.
-    pub booking: String,
-    /// Local start.
+    pub booking: AppointmentId,
+    /// Local start, as shown.
     pub start: String,
     /// Appointment type.
-    pub appointment_type: String,
+    pub appointment_type: AppointmentTypeId,
     /// Consultant login.
     pub consultant: String,
-    /// Student number.
-    pub student_number: String,
+    /// Student number (none when the client record is missing).
+    pub student_number: Option<StudentNumber>,
     /// Name.
     pub name: String,
 }
@@ -34,8 +36,10 @@ pub struct UnresolvedLine {
 /// A client flagged by the no-show rules.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FlaggedClient {
+    /// The client.
+    pub client: ClientId,
     /// Student number.
-    pub student_number: String,
+    pub student_number: StudentNumber,
     /// Name.
     pub name: String,
     /// `no-show-concern` or `block-proposed`.
@@ -50,9 +54,11 @@ pub struct FlaggedClient {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct WaiverLine {
     /// Booking id.
-    pub booking: String,
-    /// Student number.
-    pub student_number: String,
+    pub booking: AppointmentId,
+    /// The client.
+    pub client: ClientId,
+    /// Student number (none when the client record is missing).
+    pub student_number: Option<StudentNumber>,
     /// Reason given.
     pub reason: String,
     /// When.
@@ -100,14 +106,11 @@ impl Desk {
             };
             let client = self.store.get::<Client>(a.client.0)?;
             out.push(UnresolvedLine {
-                booking: a.id.to_string(),
+                booking: a.id,
                 start: self.local_time(a.start).format("%Y-%m-%d %H:%M").to_string(),
                 appointment_type: a.appointment_type.clone(),
                 consultant: self.login_of(a.consultant)?,
-                student_number: client
-                    .as_ref()
-                    .map(|c| c.student_number.to_string())
-                    .unwrap_or_default(),
+                student_number: client.as_ref().map(|c| c.student_number.clone()),
                 name: client.map(|c| c.name).unwrap_or_default(),
             });
         }
@@ -125,7 +128,8 @@ impl Desk {
                 };
                 if let Some(f) = c.flags.iter().find(|f| f.kind == kind) {
                     out.push(FlaggedClient {
-                        student_number: c.student_number.to_string(),
+                        client: c.id,
+                        student_number: c.student_number.clone(),
                         name: c.name.clone(),
                         flag: kind,
                         reason: f.reason.clone(),
@@ -150,13 +154,10 @@ impl Desk {
                 continue;
             };
             let Some(w) = &a.waiver else { continue };
-            let sn = self
-                .store
-                .get::<Client>(a.client.0)?
-                .map(|c| c.student_number.to_string())
-                .unwrap_or_default();
+            let sn = self.store.get::<Client>(a.client.0)?.map(|c| c.student_number);
             out.push(WaiverLine {
-                booking: a.id.to_string(),
+                booking: a.id,
+                client: a.client,
                 student_number: sn,
                 reason: w.reason.clone(),
                 at: w.at,

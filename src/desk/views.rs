@@ -76,13 +76,18 @@ impl Desk {
     }
 
     /// Free slots of a type from now for `days` days, soonest first, at most `limit`.
-    pub fn free_slots(&self, appointment_type: &str, days: i64, limit: usize) -> Result<Vec<Slot>, DeskError> {
+    pub fn free_slots(
+        &self,
+        appointment_type: &crate::domain::policy::AppointmentTypeId,
+        days: i64,
+        limit: usize,
+    ) -> Result<Vec<Slot>, DeskError> {
         self.require(Permission::ViewClients)?;
         let now = self.now();
         Ok(self
             .slots_between(now, now + Duration::days(days))?
             .into_iter()
-            .filter(|s| s.booking.is_none() && !s.withdrawn && s.appointment_type == appointment_type && s.end() > now)
+            .filter(|s| s.booking.is_none() && !s.withdrawn && &s.appointment_type == appointment_type && s.end() > now)
             .take(limit)
             .collect())
     }

@@ -4,6 +4,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::ids::{AppointmentId, ClientId, OperatorId, SlotId};
+use super::policy::{AppointmentTypeId, LocationId};
 
 /// A bookable period in a consultant's calendar.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -13,14 +14,14 @@ pub struct Slot {
     /// The consultant (or desk operator, for drop-ins) who holds it.
     pub consultant: OperatorId,
     /// The appointment type id from the policy file.
-    pub appointment_type: String,
+    pub appointment_type: AppointmentTypeId,
     /// Start time.
     #[serde(with = "chrono::serde::ts_milliseconds")]
     pub start: DateTime<Utc>,
     /// Length in minutes.
     pub minutes: u16,
     /// The location id from the policy file.
-    pub location: String,
+    pub location: LocationId,
     /// The appointment holding the slot; `None` when free. Written in the same transaction as
     /// the appointment so a slot is never held twice.
     pub booking: Option<AppointmentId>,
@@ -128,14 +129,14 @@ pub struct Appointment {
     /// The consultant, copied from the slot.
     pub consultant: OperatorId,
     /// The appointment type id, copied from the slot.
-    pub appointment_type: String,
+    pub appointment_type: AppointmentTypeId,
     /// Start, copied from the slot.
     #[serde(with = "chrono::serde::ts_milliseconds")]
     pub start: DateTime<Utc>,
     /// Length in minutes.
     pub minutes: u16,
     /// Location id, copied from the slot.
-    pub location: String,
+    pub location: LocationId,
     /// When the booking was made (APPT-09: reminders only for bookings made > 24 h ahead).
     #[serde(with = "chrono::serde::ts_milliseconds")]
     pub booked_at: DateTime<Utc>,

@@ -110,32 +110,32 @@ pub struct Op {
 }
 
 /// A record's top-level fields as JSON text, for field-level diffs.
-pub fn fields_of<T: Serialize>(value: &T) -> BTreeMap<String, String> {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::Object(map)) => map.into_iter().map(|(k, v)| (k, v.to_string())).collect(),
-        Ok(other) => BTreeMap::from([(String::new(), other.to_string())]),
-        Err(e) => BTreeMap::from([(String::from("!error"), e.to_string())]),
-    }
+pub fn fields_of<T: Serialize>(value: &T) -> Result<BTreeMap<String, String>, serde_json::Error> {
+    Ok(match serde_json::to_value(value)? {
+        serde_json::Value::Object(map) => map.into_iter().map(|(k, v)| (k, v.to_string())).collect(),
+        other => BTreeMap::from([(String::new(), other.to_string())]),
+    })
 }
 
 /// The change between two versions of a record: `Create` with no old version, else the
-/// fields whose values differ (`None` when nothing changed).
-pub fn diff<T: Serialize>(record: RecordRef, old: Option<&T>, new: &T) -> Option<Change> {
-    let new_fields = fields_of(new);
-    match old {
+/// fields whose values differ (`None` when nothing changed). A record that cannot be written as
+/// fields is an error, never an empty or made-up change.
+pub fn diff<T: Serialize>(record: RecordRef, old: Option<&T>, new: &T) -> Result<Option<Change>, serde_json::Error> {
+    let new_fields = fields_of(new)?;
+    Ok(match old {
         None => Some(Change::Create {
             record,
             fields: new_fields,
         }),
         Some(old) => {
-            let old_fields = fields_of(old);
+            let old_fields = fields_of(old)?;
             let fields: BTreeMap<String, String> = new_fields
                 .into_iter()
                 .filter(|(k, v)| old_fields.get(k) != Some(v))
                 .collect();
             (!fields.is_empty()).then_some(Change::Update { record, fields })
         }
-    }
+    })
 }
 
 #[cfg(test)]
@@ -187,14 +187,14 @@ mod tests {
         };
         let old = R { a: 1, b: "x".into() };
         let new = R { a: 1, b: "y".into() };
-        match diff(rec, Some(&old), &new) {
+        match diff(rec, Some(&old), &new).unwrap() {
             Some(Change::Update { fields, .. }) => {
                 assert_eq!(fields.len(), 1);
                 assert_eq!(fields.get("b").map(String::as_str), Some("\"y\""));
             }
             other => panic!("expected an update, got {other:?}"),
         }
-        assert!(diff(rec, Some(&old), &old).is_none());
-        assert!(matches!(diff(rec, None, &new), Some(Change::Create { fields, .. }) if fields.len() == 2));
+        assert!(diff(rec, Some(&old), &old).unwrap().is_none());
+        assert!(matches!(diff(rec, None, &new).unwrap(), Some(Change::Create { fields, .. }) if fields.len() == 2));
     }
 }

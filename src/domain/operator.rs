@@ -98,7 +98,7 @@ impl Login {
 
 impl std::fmt::Display for Login {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.pad(&self.0)
     }
 }
 

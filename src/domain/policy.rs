@@ -180,9 +180,19 @@ macro_rules! id_impls {
                 &self.0
             }
         }
+        impl From<&str> for $t {
+            fn from(s: &str) -> Self {
+                Self(s.to_string())
+            }
+        }
+        impl AsRef<str> for $t {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
         impl fmt::Display for $t {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
+                f.pad(&self.0)
             }
         }
     };
@@ -469,12 +479,14 @@ impl Policy {
     }
 
     /// The appointment type with this id.
-    pub fn appointment_type(&self, id: &str) -> Option<&AppointmentType> {
+    pub fn appointment_type<Q: AsRef<str> + ?Sized>(&self, id: &Q) -> Option<&AppointmentType> {
+        let id = id.as_ref();
         self.appointment_types.iter().find(|t| t.id.as_str() == id)
     }
 
     /// The location with this id.
-    pub fn location(&self, id: &str) -> Option<&Location> {
+    pub fn location<Q: AsRef<str> + ?Sized>(&self, id: &Q) -> Option<&Location> {
+        let id = id.as_ref();
         self.locations.iter().find(|l| l.id.as_str() == id)
     }
 

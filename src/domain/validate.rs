@@ -75,7 +75,7 @@ impl Email {
 
 impl std::fmt::Display for Email {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.pad(&self.0)
     }
 }
 
@@ -146,7 +146,7 @@ impl Phone {
 
 impl std::fmt::Display for Phone {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.pad(&self.0)
     }
 }
 
@@ -175,11 +175,16 @@ impl StudentNumber {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// A number as shown where it may be missing (a client record that could not be read): `?`.
+    pub fn shown(sn: Option<&StudentNumber>) -> &str {
+        sn.map_or("?", StudentNumber::as_str)
+    }
 }
 
 impl std::fmt::Display for StudentNumber {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.pad(&self.0)
     }
 }
 

@@ -28,6 +28,9 @@ pub enum CodecError {
     /// The format byte is one this version does not know.
     #[error("format {0} is unknown to this version of careerdesk (a newer version wrote it?)")]
     UnknownFormat(u8),
+    /// A value could not be encoded (nothing is written).
+    #[error("the record could not be encoded: {0}")]
+    Encode(String),
     /// The body does not decode as the expected type.
     #[error("the record does not decode: {0}")]
     Decode(String),
@@ -38,9 +41,8 @@ fn config() -> bincode::config::Configuration {
 }
 
 /// Encodes a value's body (no format byte).
-pub fn encode_body<T: Serialize>(value: &T) -> Vec<u8> {
-    // Serialising plain data structs into a Vec cannot fail.
-    bincode::serde::encode_to_vec(value, config()).unwrap_or_default()
+pub fn encode_body<T: Serialize>(value: &T) -> Result<Vec<u8>, CodecError> {
+    bincode::serde::encode_to_vec(value, config()).map_err(|e| CodecError::Encode(e.to_string()))
 }
 
 /// Decodes a body written by [`encode_body`], refusing trailing bytes.
@@ -54,10 +56,10 @@ pub fn decode_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
 }
 
 /// Encodes with a format byte.
-pub fn encode_versioned<T: Serialize>(format: u8, value: &T) -> Vec<u8> {
+pub fn encode_versioned<T: Serialize>(format: u8, value: &T) -> Result<Vec<u8>, CodecError> {
     let mut out = vec![format];
-    out.extend(encode_body(value));
-    out
+    out.extend(encode_body(value)?);
+    Ok(out)
 }
 
 /// A record kind the store keeps in its own tree.
@@ -80,7 +82,7 @@ pub trait Record: Serialize + DeserializeOwned + Sized + super::index::Indexed {
     }
 
     /// Encodes in today's layout.
-    fn encode(&self) -> Vec<u8> {
+    fn encode(&self) -> Result<Vec<u8>, CodecError> {
         encode_versioned(Self::FORMAT, self)
     }
 
@@ -205,14 +207,14 @@ mod tests {
             phone: None,
             created_at: Utc.with_ymd_and_hms(2025, 9, 1, 9, 0, 0).unwrap(),
         };
-        let bytes = encode_versioned(1, &v1);
+        let bytes = encode_versioned(1, &v1).unwrap();
         let c = Client::decode(&bytes).unwrap();
         assert_eq!(c.name, "Ada Example");
         assert_eq!(c.student_number.as_str(), "10234567");
         assert_eq!(c.contact.0, vec![ContactChannel::Email]);
         assert!(c.flags.is_empty() && c.school.is_none());
         // Re-encoding writes today's format.
-        let again = c.encode();
+        let again = c.encode().unwrap();
         assert_eq!(again[0], 2);
         assert_eq!(Client::decode(&again).unwrap(), c);
     }
@@ -231,9 +233,9 @@ mod tests {
             phone: None,
             created_at: Utc.with_ymd_and_hms(2025, 9, 1, 9, 0, 0).unwrap(),
         };
-        let from_v1 = decode_client_head(&encode_versioned(1, &v1)).unwrap();
+        let from_v1 = decode_client_head(&encode_versioned(1, &v1).unwrap()).unwrap();
         let current = Client::from(v1);
-        let from_v2 = decode_client_head(&current.encode()).unwrap();
+        let from_v2 = decode_client_head(&current.encode().unwrap()).unwrap();
         assert_eq!(from_v1, from_v2);
         assert_eq!(from_v2.name, "Ada Example");
         assert_eq!(from_v2.email.as_str(), "ada@example.ac.uk");

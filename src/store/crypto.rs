@@ -80,7 +80,7 @@ impl KeyRing {
     }
 
     /// Seals `plain` for storage under `tree`/`key`.
-    pub fn seal(&self, tree: &str, key: &[u8], plain: &[u8]) -> Vec<u8> {
+    pub fn seal(&self, tree: &str, key: &[u8], plain: &[u8]) -> Result<Vec<u8>, SealError> {
         let mut nonce = [0u8; NONCE_LEN];
         rand::thread_rng().fill_bytes(&mut nonce);
         let header = [ENVELOPE_V1, KEYREF_INSTITUTION];
@@ -89,12 +89,12 @@ impl KeyRing {
             .cipher
             .encrypt(XNonce::from_slice(&nonce), Payload { msg: plain, aad: &aad })
             // Encryption only fails for messages over 256 GiB.
-            .unwrap_or_default();
+            .map_err(|_| SealError::Malformed("too large to seal"))?;
         let mut out = Vec::with_capacity(2 + NONCE_LEN + ct.len());
         out.extend_from_slice(&header);
         out.extend_from_slice(&nonce);
         out.extend_from_slice(&ct);
-        out
+        Ok(out)
     }
 
     /// Opens a value sealed by [`KeyRing::seal`] for the same `tree`/`key`.
@@ -254,7 +254,7 @@ mod tests {
     #[test]
     fn sealed_values_open_only_under_their_tree_and_key() {
         let ring = KeyRing::new(DataKey::generate());
-        let sealed = ring.seal("clients", b"k1", b"hello canary");
+        let sealed = ring.seal("clients", b"k1", b"hello canary").unwrap();
         assert!(!sealed.windows(6).any(|w| w == b"canary"));
         assert_eq!(ring.open("clients", b"k1", &sealed).unwrap(), b"hello canary");
         assert_eq!(ring.open("clients", b"k2", &sealed), Err(SealError::Decrypt));

@@ -27,7 +27,7 @@ use crypto::{DataKey, KdfParams, KeyRing, KeySlot, SealError};
 
 pub use compact::{disk_size, Copied};
 pub use reindex::Reindexed;
-pub use txn::{BulkWriter, Committed, WriteSet};
+pub use txn::{BulkWriter, Committed, Version, WriteSet};
 
 /// Index entries as (key, value) pairs.
 pub type KeyValues = Vec<(Vec<u8>, Vec<u8>)>;
@@ -85,15 +85,20 @@ pub enum StoreError {
     /// A uniqueness rule would be broken.
     #[error("{0}")]
     Conflict(String),
+    /// A value could not be encoded or sealed: nothing was written.
+    #[error("could not store a {what}: {reason}; nothing was written")]
+    Encode {
+        /// What was being stored.
+        what: String,
+        /// Why.
+        reason: String,
+    },
+    /// sled failed.
+    #[error("storage error: {0}")]
+    Sled(#[from] sled::Error),
     /// A lower-level storage failure.
     #[error("storage error: {0}")]
     Io(String),
-}
-
-impl From<sled::Error> for StoreError {
-    fn from(e: sled::Error) -> Self {
-        StoreError::Io(e.to_string())
-    }
 }
 
 /// Shows a key as a record id when it is one, else as hex.
@@ -187,8 +192,13 @@ impl LockedStore {
         let slot = KeySlot::wrap(login, password, &key, kdf).map_err(|e| StoreError::Io(e.to_string()))?;
         let device = DeviceId::new_at(Utc::now().timestamp_millis().max(0) as u64);
         let meta = db.open_tree(META)?;
-        db.open_tree(KEY_SLOTS)?
-            .insert(login.as_bytes(), codec::encode_versioned(1, &slot))?;
+        db.open_tree(KEY_SLOTS)?.insert(
+            login.as_bytes(),
+            codec::encode_versioned(1, &slot).map_err(|e| StoreError::Encode {
+                what: "key slot".into(),
+                reason: e.to_string(),
+            })?,
+        )?;
         meta.insert(b"device_id", &device.key())?;
         meta.insert(b"format", &[STORE_FORMAT])?;
         db.flush()?;
@@ -343,9 +353,21 @@ impl Store {
     }
 
     /// Seals a record for its tree.
-    pub(crate) fn seal_record<T: Record>(&self, record: &T) -> ([u8; 16], Vec<u8>) {
+    pub(crate) fn seal_record<T: Record>(&self, record: &T) -> Result<([u8; 16], Vec<u8>), StoreError> {
         let key = record.id().to_be_bytes();
-        (key, self.keys.seal(T::KIND.tree(), &key, &record.encode()))
+        let tree = T::KIND.tree();
+        let sealed = self.seal_value(tree, &key, record.encode())?;
+        Ok((key, sealed))
+    }
+
+    /// Seals encoded bytes, or says loudly why they could not be.
+    fn seal_value(&self, tree: &str, key: &[u8], encoded: Result<Vec<u8>, CodecError>) -> Result<Vec<u8>, StoreError> {
+        let failed = |reason: String| StoreError::Encode {
+            what: format!("value in `{tree}`"),
+            reason,
+        };
+        let plain = encoded.map_err(|e| failed(e.to_string()))?;
+        self.keys.seal(tree, key, &plain).map_err(|e| failed(e.to_string()))
     }
 
     /// Reads one record.
@@ -499,21 +521,16 @@ impl Store {
         })
     }
 
-    pub(crate) fn seal_audit(&self, entry: &AuditEntry) -> ([u8; 16], Vec<u8>) {
+    pub(crate) fn seal_audit(&self, entry: &AuditEntry) -> Result<([u8; 16], Vec<u8>), StoreError> {
         let key = entry.id.key();
-        (
-            key,
-            self.keys
-                .seal(AUDIT, &key, &codec::encode_versioned(AUDIT_FORMAT, entry)),
-        )
+        let sealed = self.seal_value(AUDIT, &key, codec::encode_versioned(AUDIT_FORMAT, entry))?;
+        Ok((key, sealed))
     }
 
-    pub(crate) fn seal_op(&self, op: &Op) -> ([u8; 8], Vec<u8>) {
+    pub(crate) fn seal_op(&self, op: &Op) -> Result<([u8; 8], Vec<u8>), StoreError> {
         let key = op.seq.to_be_bytes();
-        (
-            key,
-            self.keys.seal(OPLOG, &key, &codec::encode_versioned(OP_FORMAT, op)),
-        )
+        let sealed = self.seal_value(OPLOG, &key, codec::encode_versioned(OP_FORMAT, op))?;
+        Ok((key, sealed))
     }
 
     /// Moves failed sign-ins recorded while locked into the sealed audit log.
@@ -537,7 +554,7 @@ impl Store {
                 detail: "wrong password or unknown login".into(),
                 reason: None,
             };
-            let (key, sealed) = self.seal_audit(&entry);
+            let (key, sealed) = self.seal_audit(&entry)?;
             audit.insert(key, sealed)?;
             pending.remove(&k)?;
         }

@@ -50,11 +50,33 @@ struct Guard {
     message: String,
 }
 
+/// A record as it was stored when read (a hash of its sealed bytes): a commit can refuse when
+/// the record has changed since (see [`WriteSet::unchanged_since`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Version([u8; 32]);
+
+impl Version {
+    fn of(sealed: &[u8]) -> Self {
+        Self(*blake3::hash(sealed).as_bytes())
+    }
+}
+
+/// A record that must still be as it was read when the commit lands.
+struct Unchanged {
+    tree: &'static str,
+    key: [u8; 16],
+    version: Version,
+    message: String,
+}
+
 /// The changes one user action makes, committed together or not at all.
 #[derive(Default)]
 pub struct WriteSet {
     writes: Vec<Write>,
     guards: Vec<Guard>,
+    unchanged: Vec<Unchanged>,
+    /// The first value that could not be encoded: the commit fails with it.
+    failed: Option<StoreError>,
     changes: Vec<Change>,
     audits: Vec<AuditEntry>,
 }
@@ -66,13 +88,25 @@ impl WriteSet {
     }
 
     /// Stores `new` (replacing `old`, if given) and records the changed fields for the op log.
+    /// A record that cannot be encoded makes the whole commit fail, naming it.
     pub fn put<T: Record>(&mut self, store: &Store, old: Option<&T>, new: &T) {
-        let (key, sealed) = store.seal_record(new);
         let record = RecordRef {
             kind: T::KIND,
             id: new.id(),
         };
-        if let Some(change) = diff(record, old, new) {
+        let sealed = store.seal_record(new);
+        let change = diff(record, old, new).map_err(|e| StoreError::Encode {
+            what: format!("change to {}", T::KIND.tree()),
+            reason: e.to_string(),
+        });
+        let ((key, sealed), change) = match (sealed, change) {
+            (Ok(s), Ok(c)) => (s, c),
+            (Err(e), _) | (_, Err(e)) => {
+                self.failed.get_or_insert(e);
+                return;
+            }
+        };
+        if let Some(change) = change {
             self.changes.push(change);
         }
         self.writes.push(Write::Put {
@@ -121,6 +155,17 @@ impl WriteSet {
         self.index(tree, key, owner);
     }
 
+    /// Makes the commit fail with `message` (a conflict) if `record` is no longer stored as it
+    /// was when read with [`Store::get_versioned`]: nothing is written over a newer version.
+    pub fn unchanged_since<T: Record>(&mut self, record: &T, version: Version, message: &str) {
+        self.unchanged.push(Unchanged {
+            tree: T::KIND.tree(),
+            key: record.id().to_be_bytes(),
+            version,
+            message: message.to_string(),
+        });
+    }
+
     /// Appends an audit entry.
     pub fn audit(&mut self, entry: AuditEntry) {
         self.audits.push(entry);
@@ -128,11 +173,19 @@ impl WriteSet {
 
     /// Stores a key slot (a new operator's, or a changed password's).
     pub fn key_slot(&mut self, slot: &KeySlot) {
-        self.writes.push(Write::Put {
-            tree: KEY_SLOTS.into(),
-            key: slot.login.as_bytes().to_vec(),
-            value: codec::encode_versioned(1, slot),
-        });
+        match codec::encode_versioned(1, slot) {
+            Ok(value) => self.writes.push(Write::Put {
+                tree: KEY_SLOTS.into(),
+                key: slot.login.as_bytes().to_vec(),
+                value,
+            }),
+            Err(e) => {
+                self.failed.get_or_insert(StoreError::Encode {
+                    what: "key slot".into(),
+                    reason: e.to_string(),
+                });
+            }
+        }
     }
 
     /// Whether nothing would be written.
@@ -149,14 +202,27 @@ pub struct Committed {
 }
 
 impl Store {
+    /// Reads one record with its [`Version`], for a change that must not overwrite a newer one.
+    pub fn get_versioned<T: Record>(&self, id: u128) -> Result<Option<(T, Version)>, StoreError> {
+        let key = id.to_be_bytes();
+        match self.tree(T::KIND.tree())?.get(key)? {
+            Some(v) => Ok(Some((self.open_record(&key, &v)?, Version::of(&v)))),
+            None => Ok(None),
+        }
+    }
+
     /// Commits `ws` atomically with its op-log entry, then flushes to disk.
-    pub fn commit(&self, operator: OperatorId, ws: WriteSet, now: DateTime<Utc>) -> Result<Committed, StoreError> {
+    pub fn commit(&self, operator: OperatorId, mut ws: WriteSet, now: DateTime<Utc>) -> Result<Committed, StoreError> {
+        if let Some(e) = ws.failed.take() {
+            return Err(e);
+        }
         let mut names: Vec<&str> = vec![META, OPLOG, AUDIT];
         for t in ws
             .writes
             .iter()
             .map(Write::tree)
             .chain(ws.guards.iter().map(|g| g.tree.name))
+            .chain(ws.unchanged.iter().map(|u| u.tree))
         {
             if !names.contains(&t) {
                 names.push(t);
@@ -169,12 +235,20 @@ impl Store {
         for a in &ws.audits {
             let mut a = a.clone();
             a.id = AuditId::sequenced(a.at.timestamp_millis().max(0) as u64, self.db.generate_id()?);
-            audits.push(self.seal_audit(&a));
+            audits.push(self.seal_audit(&a)?);
         }
 
         let mut clock = self.clock.lock().unwrap_or_else(|p| p.into_inner());
         let hlc = Hlc::tick(*clock, now.timestamp_millis().max(0) as u64, self.device);
         let result = trees[..].transaction(|tx| {
+            for u in &ws.unchanged {
+                let now = tx[at(u.tree)].get(u.key)?;
+                if now.as_deref().map(Version::of) != Some(u.version) {
+                    return Err(ConflictableTransactionError::Abort(StoreError::Conflict(
+                        u.message.clone(),
+                    )));
+                }
+            }
             for g in &ws.guards {
                 if let Some(existing) = tx_index_get(&tx[at(g.tree.name)], g.tree, &g.key)? {
                     if existing != g.owner {
@@ -200,7 +274,7 @@ impl Store {
                     operator,
                     changes: ws.changes.clone(),
                 };
-                let (k, v) = self.seal_op(&op);
+                let (k, v) = self.seal_op(&op).map_err(ConflictableTransactionError::Abort)?;
                 tx[at(OPLOG)].insert(&k, v)?;
                 seq = Some(next);
             }
@@ -297,7 +371,7 @@ pub struct BulkWriter<'a> {
 impl BulkWriter<'_> {
     /// Stores a record.
     pub fn put<T: Record>(&mut self, record: &T) -> Result<(), StoreError> {
-        let (key, sealed) = self.store.seal_record(record);
+        let (key, sealed) = self.store.seal_record(record)?;
         self.raw(T::KIND.tree(), Layout::Single, key.to_vec(), sealed);
         for e in record.index_entries(self.store.keys()) {
             self.index(e.tree, e.key, e.value);
@@ -424,6 +498,94 @@ mod tests {
         let entries = group::decode(&aa).unwrap();
         assert_eq!(entries, vec![(&b"1"[..], &b"x"[..]), (b"2", b"z"), (b"3", b"new")]);
         assert_eq!(tree.len(), 2);
+    }
+
+    /// A record whose encoding fails, to see that such a failure is loud.
+    #[derive(serde::Deserialize)]
+    struct Unencodable {
+        id: u128,
+    }
+
+    impl serde::Serialize for Unencodable {
+        fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+            Err(serde::ser::Error::custom("this value refuses to be encoded"))
+        }
+    }
+
+    impl crate::store::index::Indexed for Unencodable {}
+
+    impl Record for Unencodable {
+        const KIND: crate::domain::EntityKind = crate::domain::EntityKind::Note;
+        fn id(&self) -> u128 {
+            self.id
+        }
+    }
+
+    #[test]
+    fn a_record_that_cannot_be_encoded_fails_the_commit_and_writes_nothing() {
+        let (_tmp, store) = crate::store::temp_store();
+        let who = OperatorId::new_at(0);
+        let before = store.last_op().unwrap().map(|op| op.seq);
+        let mut ws = WriteSet::new();
+        ws.index(crate::store::index::OPERATOR_BY_LOGIN, b"someone".to_vec(), vec![1; 16]);
+        ws.put(&store, None, &Unencodable { id: 7 });
+        let err = store.commit(who, ws, Utc::now()).unwrap_err();
+        assert!(matches!(&err, StoreError::Encode { .. }), "{err}");
+        assert!(err.to_string().contains("refuses to be encoded"), "{err}");
+        // Neither the record, the index entry nor an op was written.
+        assert!(store.tree(Unencodable::KIND.tree()).unwrap().is_empty());
+        assert_eq!(
+            store
+                .index_get(crate::store::index::OPERATOR_BY_LOGIN, b"someone")
+                .unwrap(),
+            None
+        );
+        assert_eq!(store.last_op().unwrap().map(|op| op.seq), before);
+    }
+
+    #[test]
+    fn a_change_read_before_another_commit_is_refused_and_writes_nothing() {
+        use crate::domain::appointment::Slot;
+        use crate::domain::ids::SlotId;
+        let (_tmp, store) = crate::store::temp_store();
+        let who = OperatorId::new_at(0);
+        let slot = Slot {
+            id: SlotId::new_at(1),
+            consultant: who,
+            appointment_type: "guidance".into(),
+            start: Utc::now(),
+            minutes: 45,
+            location: "room-1".into(),
+            booking: None,
+            withdrawn: false,
+        };
+        let mut ws = WriteSet::new();
+        ws.put(&store, None, &slot);
+        store.commit(who, ws, Utc::now()).unwrap();
+        let (read, version) = store.get_versioned::<Slot>(slot.id.0).unwrap().unwrap();
+        // Someone else withdraws it after it was read.
+        let mut withdrawn = read.clone();
+        withdrawn.withdrawn = true;
+        let mut ws = WriteSet::new();
+        ws.put(&store, Some(&read), &withdrawn);
+        store.commit(who, ws, Utc::now()).unwrap();
+        // A change based on the stale read is refused, and the withdrawal stands.
+        let mut stale = read.clone();
+        stale.minutes = 60;
+        let mut ws = WriteSet::new();
+        ws.put(&store, Some(&read), &stale);
+        ws.unchanged_since(&read, version, "changed meanwhile");
+        assert!(matches!(store.commit(who, ws, Utc::now()), Err(StoreError::Conflict(m)) if m == "changed meanwhile"));
+        assert_eq!(store.get::<Slot>(slot.id.0).unwrap(), Some(withdrawn.clone()));
+        // Read afresh, the same change goes through.
+        let (fresh, version) = store.get_versioned::<Slot>(slot.id.0).unwrap().unwrap();
+        let mut longer = fresh.clone();
+        longer.minutes = 60;
+        let mut ws = WriteSet::new();
+        ws.put(&store, Some(&fresh), &longer);
+        ws.unchanged_since(&fresh, version, "changed meanwhile");
+        store.commit(who, ws, Utc::now()).unwrap();
+        assert_eq!(store.get::<Slot>(slot.id.0).unwrap().map(|s| s.minutes), Some(60));
     }
 
     #[test]

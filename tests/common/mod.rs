@@ -18,6 +18,21 @@ pub fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap()
 }
 
+/// A student number typed in a test.
+pub fn sn(text: &str) -> careerdesk::domain::validate::StudentNumber {
+    careerdesk::domain::validate::StudentNumber::parse(text).unwrap()
+}
+
+/// A login typed in a test.
+pub fn login(text: &str) -> careerdesk::domain::operator::Login {
+    careerdesk::domain::operator::Login::parse(text).unwrap()
+}
+
+/// A local `YYYY-MM-DD HH:MM` in the standard policy's time zone.
+pub fn local(text: &str) -> DateTime<Utc> {
+    careerdesk::domain::validate::local_datetime("at", text, policy().institution.time_zone).unwrap()
+}
+
 pub fn policy() -> Policy {
     let ex = example("standard").expect("the standard example ships");
     Policy::parse(ex.text, "standard").expect("the standard example parses")
@@ -131,9 +146,9 @@ impl World {
     pub fn slot(&self, consultant: &str, ty: &str, local: &str) {
         self.admin
             .add_slot(&careerdesk::desk::NewSlot {
-                consultant: consultant.into(),
+                consultant: login(consultant),
                 appointment_type: ty.into(),
-                at: local.into(),
+                start: self::local(local),
                 minutes: None,
                 location: None,
             })
@@ -150,10 +165,10 @@ impl World {
         consultant: Option<&str>,
     ) -> Result<careerdesk::domain::appointment::Appointment, careerdesk::desk::DeskError> {
         desk.book(&careerdesk::desk::NewBooking {
-            client: sn.into(),
+            client: self::sn(sn),
             appointment_type: ty.into(),
-            at: local.into(),
-            consultant: consultant.map(str::to_string),
+            start: self::local(local),
+            consultant: consultant.map(login),
         })
     }
 }

@@ -5,7 +5,7 @@ use chrono::{Datelike, NaiveDate};
 
 use super::counting::{add_days, count_between, plural, short_date, Tally};
 use super::fair_use::{busiest_window, next_possible, next_text};
-use super::{Refusal, Rule};
+use super::{Figures, Refusal, Rule};
 use crate::domain::policy::{AllocationPeriod, AppointmentType, Policy};
 
 /// The clause every allocation refusal cites.
@@ -16,7 +16,7 @@ const CLAUSE: &str = "APPT-01";
 pub fn check(policy: &Policy, ty: &AppointmentType, tally: &Tally, date: NaiveDate) -> Option<Refusal> {
     let allowed = ty.allocation.count as usize;
     let name = display_name(&ty.name);
-    let (message, allowed_from) = match ty.allocation.period {
+    let (message, allowed_from, figures) = match ty.allocation.period {
         AllocationPeriod::Days(n) => {
             let window = busiest_window(&tally.same_type, date, n);
             if window.count < allowed {
@@ -32,7 +32,11 @@ pub fn check(policy: &Policy, ty: &AppointmentType, tally: &Tally, date: NaiveDa
                 counting.map(|c| format!(", counting {c}")).unwrap_or_default(),
                 next_text(allowed_from, date),
             );
-            (message, allowed_from)
+            (
+                message,
+                allowed_from,
+                figures(window.count, allowed, window.from, window.to),
+            )
         }
         AllocationPeriod::Term | AllocationPeriod::AcademicYear => {
             let (from, to, label) = period(policy, ty, date)?;
@@ -48,7 +52,7 @@ pub fn check(policy: &Policy, ty: &AppointmentType, tally: &Tally, date: NaiveDa
                     .unwrap_or_default(),
                 next_text(allowed_from, date),
             );
-            (message, allowed_from)
+            (message, allowed_from, figures(used, allowed, from, to))
         }
     };
     Some(Refusal {
@@ -56,7 +60,19 @@ pub fn check(policy: &Policy, ty: &AppointmentType, tally: &Tally, date: NaiveDa
         clause: CLAUSE,
         message,
         allowed_from,
+        figures: Some(figures),
     })
+}
+
+/// The counts behind a refusal, saturating (they are small in practice).
+pub(super) fn figures(used: usize, limit: usize, from: NaiveDate, to: NaiveDate) -> Figures {
+    let n = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+    Figures {
+        used: n(used),
+        limit: n(limit),
+        from,
+        to,
+    }
 }
 
 /// The fixed period (term or academic year) an allocation of `ty` counts over on `date`, with

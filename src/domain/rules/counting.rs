@@ -6,7 +6,7 @@
 use chrono::{DateTime, Days, NaiveDate, Utc};
 
 use crate::domain::appointment::{Appointment, Outcome};
-use crate::domain::policy::Policy;
+use crate::domain::policy::{AppointmentTypeId, Policy};
 
 /// How one existing appointment stands for the rules at a given instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,7 +34,7 @@ pub fn standing(a: &Appointment, now: DateTime<Utc>) -> Standing {
 
 /// Whether appointments of type `type_id` are consultant contacts for fair use (APPT-05); an id
 /// the policy does not know is treated as consultant-led, to be safe.
-pub fn is_consultant_led(policy: &Policy, type_id: &str) -> bool {
+pub fn is_consultant_led(policy: &Policy, type_id: &AppointmentTypeId) -> bool {
     policy.appointment_type(type_id).is_none_or(|t| t.consultant_led)
 }
 
@@ -67,7 +67,7 @@ pub struct Tally {
 /// Reduces `history` to what counts at `now`, for a booking of type `type_id`.
 pub fn tally<'a>(
     policy: &Policy,
-    type_id: &str,
+    type_id: &AppointmentTypeId,
     history: impl IntoIterator<Item = &'a Appointment>,
     now: DateTime<Utc>,
 ) -> Tally {
@@ -77,7 +77,7 @@ pub fn tally<'a>(
         if standing == Standing::Ignored {
             continue;
         }
-        let same_type = a.appointment_type == type_id;
+        let same_type = &a.appointment_type == type_id;
         let consultant_led = is_consultant_led(policy, &a.appointment_type);
         if !same_type && !consultant_led {
             continue;

@@ -15,6 +15,7 @@ pub fn suspended(client: &Client) -> Option<Refusal> {
         clause: "SEC-03",
         message: format!("client is suspended{}", reason(&s.reason)),
         allowed_from: None,
+        figures: None,
     })
 }
 
@@ -25,6 +26,7 @@ pub fn blocked(client: &Client, date: NaiveDate) -> Option<Refusal> {
         clause: "APPT-04",
         message: format!("blocked until {}{}", long_date(b.expires), reason(&b.reason)),
         allowed_from: Some(b.expires),
+        figures: None,
     })
 }
 
@@ -87,6 +89,7 @@ pub fn check(client: &Client, ty: &AppointmentType) -> Vec<Refusal> {
             clause: "APPT-01",
             message,
             allowed_from: None,
+            figures: None,
         })
         .collect()
 }

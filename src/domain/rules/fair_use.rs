@@ -108,6 +108,12 @@ pub fn check(policy: &Policy, contacts: &[NaiveDate], date: NaiveDate) -> Option
         clause,
         message,
         allowed_from,
+        figures: Some(super::allocation::figures(
+            window.count,
+            limit.max_contacts as usize,
+            window.from,
+            window.to,
+        )),
     })
 }
 

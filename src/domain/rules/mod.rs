@@ -28,7 +28,8 @@ pub use counting::{standing, tally, Standing, Tally};
 pub use no_show::{no_show_status, proposed_block_expiry, NoShowLevel, NoShowStatus};
 
 /// Which rule refused a booking.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Rule {
     /// The client is suspended pending investigation (SEC-03).
     Suspended,
@@ -40,10 +41,25 @@ pub enum Rule {
     Allocation,
     /// The booking would exceed the fair-use limit (APPT-05, APPT-06).
     FairUse,
+    /// A booking cannot be passed to another client (SEC-02).
+    Transfer,
+}
+
+/// The numbers behind a counting refusal: `used` of `limit` between two local dates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Figures {
+    /// Appointments or contacts counted.
+    pub used: u32,
+    /// The most allowed.
+    pub limit: u32,
+    /// First day counted.
+    pub from: NaiveDate,
+    /// Last day counted.
+    pub to: NaiveDate,
 }
 
 /// One reason a booking is refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Refusal {
     /// The rule that failed.
     pub rule: Rule,
@@ -53,6 +69,8 @@ pub struct Refusal {
     pub message: String,
     /// The first local date this rule alone would allow the booking, when one is known.
     pub allowed_from: Option<NaiveDate>,
+    /// The counts behind it, for the counting rules (allocation, fair use).
+    pub figures: Option<Figures>,
 }
 
 impl fmt::Display for Refusal {
@@ -62,7 +80,7 @@ impl fmt::Display for Refusal {
 }
 
 /// The outcome of checking a booking against every rule.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Decision {
     /// Every rule that refused, in order: suspended, blocked, eligibility, allocation, fair use.
     pub refusals: Vec<Refusal>,
@@ -71,6 +89,14 @@ pub struct Decision {
 }
 
 impl Decision {
+    /// A decision with one refusal.
+    pub fn refused(refusal: Refusal) -> Decision {
+        Decision {
+            refusals: vec![refusal],
+            unresolved_ignored: 0,
+        }
+    }
+
     /// Whether no rule refused.
     pub fn is_allowed(&self) -> bool {
         self.refusals.is_empty()
@@ -132,13 +158,8 @@ pub fn check_booking(
     // An open appointment of the same type at the same start is this booking itself (a re-check
     // or re-book), not another one to count against it.
     let is_this_booking =
-        |a: &Appointment| a.outcome().is_none() && a.start == req.start && a.appointment_type == ty.id.as_str();
-    let tally = counting::tally(
-        policy,
-        ty.id.as_str(),
-        history.iter().filter(|a| !is_this_booking(a)),
-        now,
-    );
+        |a: &Appointment| a.outcome().is_none() && a.start == req.start && a.appointment_type == ty.id;
+    let tally = counting::tally(policy, &ty.id, history.iter().filter(|a| !is_this_booking(a)), now);
 
     refusals.extend(allocation::check(policy, ty, &tally, date));
     if ty.consultant_led {

@@ -260,7 +260,7 @@ fn appt_10_ended_technical_consumes_nothing() {
     // Allocation is 2 per term: the technical endings leave one to use, and no fair-use contacts.
     let dec = check(&p, &c, "guidance", on("2026-12-03"), &history, now);
     assert!(dec.is_allowed(), "{}", dec.explain());
-    let t = tally(&p, "guidance", &history, now);
+    let t = tally(&p, &"guidance".into(), &history, now);
     assert_eq!(t.contacts, vec![d("2026-09-28")]);
     assert_eq!(t.same_type, vec![d("2026-09-28")]);
     assert_eq!(standing(&history[1], now), Standing::Ignored);
@@ -315,7 +315,7 @@ fn appt_03_waived_no_show_stops_counting() {
     history[0] = waived(no_show);
     assert!(check(&p, &c, "guidance", on("2026-12-01"), &history, now).is_allowed());
     assert_eq!(no_show_status(&p, &history, now).count, 0);
-    let t = tally(&p, "guidance", &history, now);
+    let t = tally(&p, &"guidance".into(), &history, now);
     assert_eq!(t.contacts, vec![d("2026-11-02")]);
     assert!(t.same_type_no_shows.is_empty());
 }

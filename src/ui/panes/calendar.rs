@@ -296,7 +296,7 @@ impl CalendarPane {
         let desk = cx.desk;
         let result = desk
             .client(entry.id)
-            .and_then(|c| desk.book_slot(&c, slot, desk.now()).map(|a| (c, a)));
+            .and_then(|c| desk.book_slot(&c, slot.id, desk.now()).map(|a| (c, a)));
         match result {
             Ok((client, a)) => {
                 let setting = match desk.policy().location(&a.location) {

@@ -12,6 +12,7 @@ use ratatui::Frame;
 use crate::desk::{ClientView, DirectoryEntry};
 use crate::domain::appointment::{Appointment, Slot};
 use crate::domain::client::{Client, FlagKind};
+use crate::domain::policy::AppointmentTypeId;
 use crate::domain::rules::Decision;
 use crate::ui::command::Command;
 use crate::ui::fuzzy::{ClientIndex, SharedIndex};
@@ -28,7 +29,7 @@ struct Card {
     client: Client,
     view: ClientView,
     appointments: Vec<Appointment>,
-    eligibility: Vec<(String, String, Decision)>,
+    eligibility: Vec<(AppointmentTypeId, String, Decision)>,
     notes: usize,
 }
 
@@ -39,7 +40,7 @@ enum Mode {
     BookType { selected: usize },
     /// Choosing a free slot of a type.
     BookSlot {
-        type_id: String,
+        type_id: AppointmentTypeId,
         slots: Vec<Slot>,
         selected: usize,
     },
@@ -109,7 +110,7 @@ impl ClientsPane {
                     let name = desk
                         .policy()
                         .appointment_type(&ty)
-                        .map_or(ty.clone(), |t| t.name.clone());
+                        .map_or_else(|| ty.to_string(), |t| t.name.clone());
                     (ty, name, d)
                 })
                 .collect();
@@ -190,7 +191,7 @@ impl ClientsPane {
                 let (Some(card), Some(slot)) = (&self.card, slots.get(selected)) else {
                     return;
                 };
-                match cx.desk.book_slot(&card.client, slot, cx.desk.now()) {
+                match cx.desk.book_slot(&card.client, slot.id, cx.desk.now()) {
                     Ok(a) => {
                         let setting = match cx.desk.policy().location(&a.location) {
                             Some(l) if l.confidential => "confidential setting",
@@ -217,7 +218,7 @@ impl ClientsPane {
             }
             Mode::Cancel { bookings, selected } => {
                 let Some(a) = bookings.get(selected) else { return };
-                match cx.desk.cancel(&a.id.to_string()) {
+                match cx.desk.cancel(a.id) {
                     Ok(c) => {
                         let how = c.outcome().map_or("cancelled", |o| o.code());
                         cx.done(format!("Booking {} {how}.", c.id));
@@ -311,7 +312,7 @@ impl Pane for ClientsPane {
                     .filter(|a| cx.desk.policy().local_date(a.start) == today)
                     .collect();
                 match due.first() {
-                    Some(a) => match cx.desk.check_in(&a.id.to_string()) {
+                    Some(a) => match cx.desk.check_in(a.id) {
                         Ok(_) => {
                             cx.done(format!(
                                 "Checked in for {} at {}.",
@@ -326,7 +327,7 @@ impl Pane for ClientsPane {
                 }
             }
             Command::QueueAdd => match &self.card {
-                Some(card) => match cx.desk.queue_add(card.client.student_number.as_str()) {
+                Some(card) => match cx.desk.queue_add_client(&card.client) {
                     Ok(_) => cx.done(format!("{} added to the drop-in queue.", card.client.name)),
                     Err(e) => cx.problem(e.to_string()),
                 },
@@ -477,7 +478,7 @@ impl Pane for ClientsPane {
     }
 }
 
-fn eligibility_line(_id: &str, name: &str, d: &Decision, th: &Theme) -> Line<'static> {
+fn eligibility_line(_id: &AppointmentTypeId, name: &str, d: &Decision, th: &Theme) -> Line<'static> {
     if d.is_allowed() {
         Line::from(vec![Span::styled("✓ may book ", th.good), Span::raw(name.to_string())])
     } else {

@@ -243,15 +243,15 @@ impl Pane for NotesPane {
                 c if is_movement(c) => *selected = move_selection(*selected, OUTCOMES.len(), c, 4),
                 Command::Select => {
                     let (outcome, _) = OUTCOMES[(*selected).min(OUTCOMES.len() - 1)];
-                    let id = appointment.id.to_string();
-                    match cx.desk.record_outcome(&id, outcome) {
+                    let id = appointment.id;
+                    match cx.desk.record_outcome(id, outcome) {
                         Ok(_) => {
                             cx.done(format!("Outcome recorded: {}.", outcome.code()));
                             self.mode = Mode::Browse;
                             self.reload(cx);
                             if outcome == Outcome::EndedTechnical {
                                 // APPT-10: offer the next slots, this consultant's today first.
-                                match cx.desk.rebook_offers(&id, 8) {
+                                match cx.desk.rebook_offers(id, 8) {
                                     Ok(offers) if !offers.is_empty() => {
                                         self.mode = Mode::Rebook { offers, selected: 0 }
                                     }
@@ -277,7 +277,7 @@ impl Pane for NotesPane {
                     let (Some(slot), Some(client)) = (offers.get(*selected).cloned(), self.client.clone()) else {
                         return true;
                     };
-                    match cx.desk.book_slot(&client, &slot, cx.desk.now()) {
+                    match cx.desk.book_slot(&client, slot.id, cx.desk.now()) {
                         Ok(a) => {
                             cx.done(format!("Re-booked for {}.", local(self.tz, a.start)));
                             self.mode = Mode::Browse;

@@ -8,7 +8,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use crate::desk::QueueLine;
+use crate::desk::{LineState, QueueLine, QueueTarget};
+use crate::domain::ids::QueueEntryId;
 use crate::ui::command::Command;
 use crate::ui::input::Input;
 use crate::ui::pane::{is_movement, move_selection, Cx, Pane, PaneId};
@@ -41,7 +42,7 @@ impl QueuePane {
     }
 
     fn load(&mut self, cx: &mut Cx<'_>) {
-        let keep = self.lines.get(self.selected).map(|l| l.id.clone());
+        let keep = self.lines.get(self.selected).map(|l| l.id);
         match cx.desk.queue_list() {
             Ok(lines) => self.lines = lines,
             Err(e) => cx.problem(e.to_string()),
@@ -52,7 +53,7 @@ impl QueuePane {
             .min(self.lines.len().saturating_sub(1));
     }
 
-    fn line_of(&self, id: &str) -> Option<&QueueLine> {
+    fn line_of(&self, id: QueueEntryId) -> Option<&QueueLine> {
         self.lines.iter().find(|l| l.id == id)
     }
 
@@ -63,14 +64,14 @@ impl QueuePane {
         if raw.is_empty() {
             return cx.problem("type a student number or swipe the card, then enter; esc closes");
         }
-        let already: Vec<String> = self.lines.iter().map(|l| l.id.clone()).collect();
+        let already: Vec<QueueEntryId> = self.lines.iter().map(|l| l.id).collect();
         match cx.desk.queue_add(&raw) {
             Ok(entry) => {
-                let id = entry.id.to_string();
+                let id = entry.id;
                 self.check_in = None;
                 self.load(cx);
-                let (who, position) = match self.line_of(&id) {
-                    Some(l) => (format!("{} ({})", l.name, l.student_number), l.position),
+                let (who, position) = match self.line_of(id) {
+                    Some(l) => (format!("{} ({})", l.name, l.number()), l.position),
                     None => ("The client".to_string(), 0),
                 };
                 if let Some(i) = self.lines.iter().position(|l| l.id == id) {
@@ -94,11 +95,11 @@ impl QueuePane {
     fn call_next(&mut self, cx: &mut Cx<'_>) {
         match cx.desk.queue_next() {
             Ok(Some(entry)) => {
-                let id = entry.id.to_string();
+                let id = entry.id;
                 self.load(cx);
                 let at = cx.desk.now().with_timezone(&self.tz).format("%H:%M");
-                let who = match self.line_of(&id) {
-                    Some(l) => format!("{} ({}) after {} min", l.name, l.student_number, l.waited_minutes),
+                let who = match self.line_of(id) {
+                    Some(l) => format!("{} ({}) after {} min", l.name, l.number(), l.waited_minutes),
                     None => "the next client".into(),
                 };
                 self.last_called = Some(format!("{who} at {at}"));
@@ -116,8 +117,8 @@ impl QueuePane {
         let Some(l) = self.lines.get(self.selected) else {
             return cx.problem("the queue is empty");
         };
-        let (id, who) = (l.id.clone(), format!("{} ({})", l.name, l.student_number));
-        match cx.desk.queue_done(&id) {
+        let (id, who) = (l.id, format!("{} ({})", l.name, l.number()));
+        match cx.desk.queue_done(&QueueTarget::Entry(id)) {
             Ok(_) => {
                 cx.done(format!("{who} marked as seen."));
                 self.load(cx);
@@ -133,15 +134,15 @@ impl QueuePane {
             " now".into()
         };
         let (state, style) = match l.state {
-            "called" => ("▶ called ", th.good),
-            _ => ("… waiting", th.text),
+            LineState::Called => ("▶ called ", th.good),
+            LineState::Waiting => ("… waiting", th.text),
         };
         let estimate = match l.estimated_wait_minutes {
             Some(m) => format!("est. ~{m} min"),
             None => "being seen".into(),
         };
         Line::from(vec![
-            Span::raw(format!("{position} {}  {:<20} ", l.student_number, cut(&l.name, 20))),
+            Span::raw(format!("{position} {}  {:<20} ", l.number(), cut(&l.name, 20))),
             Span::styled(state, style),
             Span::raw(format!("  waited {} min  ", l.waited_minutes)),
             Span::styled(estimate, th.dim),
@@ -224,7 +225,7 @@ impl Pane for QueuePane {
             Constraint::Fill(1),
         ])
         .areas(area);
-        let waiting = self.lines.iter().filter(|l| l.state != "called").count();
+        let waiting = self.lines.iter().filter(|l| l.state != LineState::Called).count();
         let called = self.lines.len() - waiting;
         let mut spans = vec![Span::styled(
             format!(" Waiting: {waiting} · Called: {called}"),

@@ -14,7 +14,9 @@ use crate::desk::{FlaggedClient, NoShowWeek, UnresolvedLine, WaiverLine};
 use crate::domain::access::Permission;
 use crate::domain::appointment::Outcome;
 use crate::domain::client::FlagKind;
-use crate::domain::ids::ClientId;
+use crate::domain::ids::{AppointmentId, ClientId};
+use crate::domain::policy::AppointmentTypeId;
+use crate::domain::validate::StudentNumber;
 use crate::ui::command::Command;
 use crate::ui::input::Input;
 use crate::ui::pane::{is_movement, move_selection, Cx, Pane, PaneId};
@@ -32,9 +34,9 @@ const OUTCOMES: [(Outcome, char); 4] = [
 /// A client flagged by the no-show rules, with both flags merged into one row.
 #[derive(Debug, Clone)]
 struct Flagged {
-    student_number: String,
+    student_number: StudentNumber,
     name: String,
-    client: Option<ClientId>,
+    client: ClientId,
     flags: Vec<FlagKind>,
     reason: String,
 }
@@ -52,11 +54,11 @@ enum Row {
     Flagged(Flagged),
     /// One of a flagged client's unwaived no-shows or late cancellations.
     Missed {
-        booking: String,
+        booking: AppointmentId,
         start: String,
-        appointment_type: String,
+        appointment_type: AppointmentTypeId,
         outcome: Outcome,
-        student_number: String,
+        student_number: StudentNumber,
         name: String,
         client: ClientId,
     },
@@ -75,14 +77,20 @@ impl Row {
 enum Action {
     /// Waive a no-show; an unresolved appointment is first recorded as a no-show.
     Waive {
-        booking: String,
+        booking: AppointmentId,
         label: String,
         record_first: bool,
     },
     /// Confirm a block (APPT-04).
-    Block { student_number: String, name: String },
+    Block {
+        student_number: StudentNumber,
+        name: String,
+    },
     /// Dismiss a proposed block.
-    Dismiss { student_number: String, name: String },
+    Dismiss {
+        student_number: StudentNumber,
+        name: String,
+    },
 }
 
 enum Mode {
@@ -90,7 +98,7 @@ enum Mode {
     /// Choosing how an unresolved appointment ended.
     Outcome {
         /// Every booking the outcome is for (the marked ones, or the selected one).
-        bookings: Vec<String>,
+        bookings: Vec<AppointmentId>,
         label: String,
         selected: usize,
     },
@@ -112,7 +120,7 @@ pub struct TriagePane {
     mode: Mode,
     list_area: Rect,
     /// Unresolved bookings marked for one outcome together.
-    marked: std::collections::BTreeSet<String>,
+    marked: std::collections::BTreeSet<AppointmentId>,
 }
 
 impl TriagePane {
@@ -171,23 +179,20 @@ impl TriagePane {
         if flagged.is_empty() {
             rows.push(Row::Nothing);
         }
-        for mut f in flagged {
-            let client = desk.client_by_student_number(&f.student_number).ok();
-            f.client = client.as_ref().map(|c| c.id);
-            let (sn, name) = (f.student_number.clone(), f.name.clone());
+        for f in flagged {
+            let (sn, name, client) = (f.student_number.clone(), f.name.clone(), f.client);
             rows.push(Row::Flagged(f));
-            let Some(c) = client else { continue };
-            let mut missed = desk.client_appointments(c.id)?;
+            let mut missed = desk.client_appointments(client)?;
             missed.retain(|a| matches!(a.outcome(), Some(Outcome::NoShow | Outcome::LateCancel)) && a.waiver.is_none());
             for a in missed.iter().rev() {
                 rows.push(Row::Missed {
-                    booking: a.id.to_string(),
+                    booking: a.id,
                     start: desk.local_time(a.start).format("%Y-%m-%d %H:%M").to_string(),
                     appointment_type: a.appointment_type.clone(),
                     outcome: a.outcome().unwrap_or(Outcome::NoShow),
                     student_number: sn.clone(),
                     name: name.clone(),
-                    client: c.id,
+                    client,
                 });
             }
         }
@@ -224,9 +229,9 @@ impl TriagePane {
                 };
                 return;
             }
-            Row::Flagged(f) => f.client,
+            Row::Flagged(f) => Some(f.client),
             Row::Missed { client, .. } => Some(client),
-            Row::Waiver(w) => cx.desk.client_by_student_number(&w.student_number).ok().map(|c| c.id),
+            Row::Waiver(w) => Some(w.client),
             Row::Heading(_) | Row::Nothing => None,
         };
         match client {
@@ -244,7 +249,7 @@ impl TriagePane {
         };
         let mut failed = Vec::new();
         for b in bookings {
-            if let Err(e) = cx.desk.record_outcome(b, outcome) {
+            if let Err(e) = cx.desk.record_outcome(*b, outcome) {
                 failed.push(e.to_string());
             }
         }
@@ -341,12 +346,12 @@ impl TriagePane {
                 record_first,
             } => {
                 let recorded = if *record_first {
-                    desk.record_outcome(booking, Outcome::NoShow).map(|_| ())
+                    desk.record_outcome(*booking, Outcome::NoShow).map(|_| ())
                 } else {
                     Ok(())
                 };
                 match recorded {
-                    Ok(()) => desk.waive(booking, &reason).map_err(|e| match record_first {
+                    Ok(()) => desk.waive(*booking, &reason).map_err(|e| match record_first {
                         true => crate::desk::DeskError::Invalid(format!("recorded as a no-show, but not waived: {e}")),
                         false => e,
                     }),
@@ -379,7 +384,7 @@ impl TriagePane {
 }
 
 /// The block action a command asks for.
-fn block_action(cmd: Command, student_number: String, name: String) -> Action {
+fn block_action(cmd: Command, student_number: StudentNumber, name: String) -> Action {
     if cmd == Command::ConfirmBlock {
         Action::Block { student_number, name }
     } else {
@@ -391,12 +396,12 @@ fn block_action(cmd: Command, student_number: String, name: String) -> Action {
 fn merge_flags(list: Vec<FlaggedClient>) -> Vec<Flagged> {
     let mut out: Vec<Flagged> = Vec::new();
     for f in list {
-        match out.iter_mut().find(|o| o.student_number == f.student_number) {
+        match out.iter_mut().find(|o| o.client == f.client) {
             Some(o) => o.flags.push(f.flag),
             None => out.push(Flagged {
                 student_number: f.student_number,
                 name: f.name,
-                client: None,
+                client: f.client,
                 flags: vec![f.flag],
                 reason: f.reason,
             }),
@@ -456,7 +461,7 @@ impl Pane for TriagePane {
             Command::Select => self.choose(cx),
             Command::Mark => match self.current() {
                 Some(Row::Unresolved(u)) => {
-                    let b = u.booking.clone();
+                    let b = u.booking;
                     if !self.marked.remove(&b) {
                         self.marked.insert(b);
                     }

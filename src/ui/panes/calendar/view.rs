@@ -116,8 +116,8 @@ impl CalendarPane {
         let widest = |f: &dyn Fn(&Row) -> usize| self.rows.iter().map(f).max().unwrap_or(0);
         let widths = (
             widest(&|r| r.login.chars().count()),
-            widest(&|r| r.slot.appointment_type.chars().count()),
-            widest(&|r| r.slot.location.chars().count()),
+            widest(&|r| r.slot.appointment_type.as_str().chars().count()),
+            widest(&|r| r.slot.location.as_str().chars().count()),
         );
         let lines: Vec<Line<'static>> = if self.rows.is_empty() {
             vec![Line::styled(

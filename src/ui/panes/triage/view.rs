@@ -8,6 +8,7 @@ use ratatui::Frame;
 
 use super::{Action, Mode, Row, TriagePane, OUTCOMES};
 use crate::domain::client::FlagKind;
+use crate::domain::validate::StudentNumber;
 use crate::report::Cell;
 use crate::ui::panes::widgets::{block, local};
 use crate::ui::theme::{SlotState, Theme};
@@ -30,7 +31,11 @@ impl TriagePane {
                 ),
                 Span::raw(format!(
                     "{} {} · {} {} {}",
-                    u.student_number, u.name, u.start, u.appointment_type, u.consultant
+                    StudentNumber::shown(u.student_number.as_ref()),
+                    u.name,
+                    u.start,
+                    u.appointment_type,
+                    u.consultant
                 )),
             ]),
             Row::Flagged(f) => {
@@ -60,7 +65,12 @@ impl TriagePane {
             }
             Row::Waiver(w) => Line::from(vec![
                 Span::styled("✓ waived ", th.good),
-                Span::raw(format!("{} {} · {}", local(self.tz, w.at), w.student_number, w.reason)),
+                Span::raw(format!(
+                    "{} {} · {}",
+                    local(self.tz, w.at),
+                    StudentNumber::shown(w.student_number.as_ref()),
+                    w.reason
+                )),
             ]),
         }
     }
