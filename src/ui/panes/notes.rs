@@ -279,6 +279,7 @@ impl Pane for NotesPane {
                     };
                     match cx.desk.book_slot(&client, &slot, cx.desk.now()) {
                         Ok(a) => {
+                            *cx.messages_queued = true;
                             cx.done(format!("Re-booked for {}.", local(self.tz, a.start)));
                             self.mode = Mode::Browse;
                             self.reload(cx);
