@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use careerdesk::ui::command::{Command, Context};
-use careerdesk::ui::keymap::{Base, KeyChord, Keymap, KeymapError};
+use careerdesk::ui::keymap::{Base, KeyChord, KeySeq, Keymap, KeymapError};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 fn key(code: KeyCode) -> KeyEvent {
@@ -90,7 +90,7 @@ fn user_file_unbinds_and_rebinds() {
         map.lookup(Context::Clients, &ch('x'), false),
         Some(Command::CancelBooking)
     );
-    assert_eq!(map.keys_for(Context::Global, Command::Quit), vec![chord("x")]);
+    assert_eq!(map.keys_for(Context::Global, Command::Quit), vec![KeySeq::from(chord("x"))]);
     // Everything else is untouched.
     assert_eq!(map.lookup(Context::Global, &ctrl('p'), false), Some(Command::Palette));
 
