@@ -28,10 +28,21 @@ fn store(tmp: &std::path::Path) -> Arc<FixedClock> {
     let clock = clock();
     clock.set(at(2026, 11, 20, 8, 0));
     {
-        let admin = Desk::init(&paths.store(), policy(), "admin", "Admin Person", ADMIN_PASSWORD, clock.clone())
-            .expect("init");
+        let admin = Desk::init(
+            &paths.store(),
+            policy(),
+            "admin",
+            "Admin Person",
+            ADMIN_PASSWORD,
+            clock.clone(),
+        )
+        .expect("init");
         admin
-            .add_operator(&staff("cons1", &[careerdesk::domain::operator::Role::Consultant], Some("2026-01-01")))
+            .add_operator(&staff(
+                "cons1",
+                &[careerdesk::domain::operator::Role::Consultant],
+                Some("2026-01-01"),
+            ))
             .unwrap();
         admin.add_client(&new_client("10000001", "Ada One")).unwrap();
         for at in ["2026-11-20 09:00", "2026-11-20 15:00", "2026-11-27 10:00"] {
@@ -56,7 +67,9 @@ fn store(tmp: &std::path::Path) -> Arc<FixedClock> {
     }
     std::fs::write(
         paths.policy(),
-        careerdesk::policy::example("standard").map(|e| e.text).unwrap_or_default(),
+        careerdesk::policy::example("standard")
+            .map(|e| e.text)
+            .unwrap_or_default(),
     )
     .unwrap();
     clock.set(at(2026, 11, 20, 10, 0));
@@ -66,7 +79,14 @@ fn store(tmp: &std::path::Path) -> Arc<FixedClock> {
 /// The app on that store with `keymap`, the admin signed in and every job finished.
 fn signed_in(tmp: &std::path::Path, keymap: Keymap) -> Driver {
     let clock = store(tmp);
-    let mut d = Driver::new(Paths::resolve(Some(tmp)), keymap, None, Theme::of(ThemeKind::Plain), clock).unwrap();
+    let mut d = Driver::new(
+        Paths::resolve(Some(tmp)),
+        keymap,
+        None,
+        Theme::of(ThemeKind::Plain),
+        clock,
+    )
+    .unwrap();
     d.typed("admin");
     d.key(KeyCode::Enter);
     d.typed(ADMIN_PASSWORD);

@@ -594,9 +594,13 @@ command = ["/usr/local/bin/send-sms", "--account", "careers"]
         let c = parse("[email.smtp]\nhost = \"h.example\"\n[sms]\ncommand = [\"x\"]\n").unwrap();
         assert_eq!(c.email.smtp.unwrap().timeout, DEFAULT_TIMEOUT);
         assert_eq!(c.sms.unwrap().timeout, DEFAULT_SMS_TIMEOUT);
-        let c = parse("[email.smtp]\nhost = \"h.example\"\ntimeout_secs = 2\n[sms]\ncommand = [\"x\"]\ntimeout_secs = 7\n")
-            .unwrap();
-        assert_eq!(c.email.smtp.unwrap().settings().timeout, std::time::Duration::from_secs(2));
+        let c =
+            parse("[email.smtp]\nhost = \"h.example\"\ntimeout_secs = 2\n[sms]\ncommand = [\"x\"]\ntimeout_secs = 7\n")
+                .unwrap();
+        assert_eq!(
+            c.email.smtp.unwrap().settings().timeout,
+            std::time::Duration::from_secs(2)
+        );
         assert_eq!(c.sms.unwrap().timeout, std::time::Duration::from_secs(7));
         let e = parse("[email.smtp]\nhost = \"h.example\"\ntimeout_secs = 0\n").unwrap_err();
         assert_eq!(e.field, "email.smtp.timeout_secs", "{e}");

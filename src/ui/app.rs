@@ -222,8 +222,7 @@ impl App {
                     clock: self.clock.clone(),
                 };
                 self.busy = Some("Signing in…".into());
-                self.jobs
-                    .spawn("sign-in", move |_| crate::ui::start::sign_in(sign_in));
+                self.jobs.spawn("sign-in", move |_| crate::ui::start::sign_in(sign_in));
             }
         }
         Screen::Login(form)

@@ -64,15 +64,12 @@ pub struct Main {
 }
 
 /// Sends what is due (when this operator may) and counts what is left.
-fn run_outbox(
-    desk: &Desk,
-    transports: Option<&Transports>,
-    from: &str,
-) -> Result<(FlushReport, OutboxCounts), String> {
+fn run_outbox(desk: &Desk, transports: Option<&Transports>, from: &str) -> Result<(FlushReport, OutboxCounts), String> {
     let report = match transports {
         Some(t) if desk.may(Permission::Book) => {
             let sms = t.sms.as_deref().map(|s| s as &dyn Transport);
-            desk.flush_outbox(t.email.as_ref(), sms, from).map_err(|e| e.to_string())?
+            desk.flush_outbox(t.email.as_ref(), sms, from)
+                .map_err(|e| e.to_string())?
         }
         _ => FlushReport::default(),
     };
@@ -452,7 +449,10 @@ impl Main {
             crate::ui::widgets::command_bar::command_bar_line(keymap, ctx, self.pane().featured(), bar.width)
         } else {
             let typed: Vec<String> = pending.iter().map(ToString::to_string).collect();
-            Line::styled(format!("{} … (the next key completes the command)", typed.join(" ")), th.key)
+            Line::styled(
+                format!("{} … (the next key completes the command)", typed.join(" ")),
+                th.key,
+            )
         };
         frame.render_widget(Paragraph::new(bar_line), bar);
         let op = self.desk.operator();

@@ -45,7 +45,12 @@ pub struct Setup {
 pub fn create(setup: Setup, post: &Poster) -> JobDone {
     let desk = match create_store(&setup) {
         Ok(desk) => desk,
-        Err(e) => return JobDone::Opened { locked: None, result: Err(e) },
+        Err(e) => {
+            return JobDone::Opened {
+                locked: None,
+                result: Err(e),
+            }
+        }
     };
     let locked = Some(desk.locked());
     let notice = if setup.demo == 0 {

@@ -256,7 +256,11 @@ impl FromStr for KeySeq {
                 "at most {MAX_SEQ} keys may be pressed in turn for one command"
             )));
         }
-        parts.iter().map(|p| p.parse()).collect::<Result<Vec<_>, _>>().map(KeySeq)
+        parts
+            .iter()
+            .map(|p| p.parse())
+            .collect::<Result<Vec<_>, _>>()
+            .map(KeySeq)
     }
 }
 

@@ -337,11 +337,7 @@ impl Keymap {
 
     /// The keys for `command` in `context` as text, e.g. `ctrl-p, :` (empty when unbound).
     pub fn keys_text(&self, context: Context, command: Command) -> String {
-        let keys: Vec<String> = self
-            .keys_for(context, command)
-            .iter()
-            .map(KeySeq::to_string)
-            .collect();
+        let keys: Vec<String> = self.keys_for(context, command).iter().map(KeySeq::to_string).collect();
         keys.join(", ")
     }
 

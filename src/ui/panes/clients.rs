@@ -114,10 +114,7 @@ impl ClientsPane {
         let (index, latest) = (self.index.clone(), self.latest.clone());
         cx.spawn(PaneId::Clients, "client lookup", move |_| {
             // A search typed over this one makes it pointless: skip it.
-            let found = latest
-                .is_current(ticket)
-                .then(|| index.search(&q, MATCHES))
-                .flatten();
+            let found = latest.is_current(ticket).then(|| index.search(&q, MATCHES)).flatten();
             PaneDone::ClientMatches(ticket, found)
         });
     }
@@ -310,11 +307,7 @@ impl Pane for ClientsPane {
             }
             Command::Refresh => {
                 cx.spawn(PaneId::Clients, "rebuilding the client lookup", |desk| {
-                    PaneDone::Index(
-                        desk.build_directory()
-                            .map(ClientIndex::new)
-                            .map_err(|e| e.to_string()),
-                    )
+                    PaneDone::Index(desk.build_directory().map(ClientIndex::new).map_err(|e| e.to_string()))
                 });
                 self.reload_card(cx);
             }
