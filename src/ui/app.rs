@@ -129,6 +129,11 @@ impl App {
             (Screen::Setup(form), Event::Key(key)) => self.setup(form, &key),
             (Screen::Login(form), Event::Key(key)) => self.login(form, &key),
             (Screen::Locked(main, form), Event::Key(key)) => self.locked(main, form, &key),
+            // Behind the lock the outbox keeps being sent on its schedule.
+            (Screen::Locked(mut main, form), Event::Tick) => {
+                main.send_outbox_if_due();
+                Screen::Locked(main, form)
+            }
             (Screen::Main(main), event) => self.main(main, event),
             (screen, _) => screen,
         };
@@ -241,7 +246,7 @@ impl App {
                 }
                 match (screen, result) {
                     (Screen::Login(_) | Screen::Setup(_), Ok((desk, notice))) => {
-                        Screen::Main(self.open_main(desk, notice))
+                        Screen::Main(self.open_main(*desk, notice))
                     }
                     (Screen::Login(mut form), Err(e)) => {
                         form.password.clear();

@@ -40,7 +40,7 @@ pub enum JobDone {
         /// The store, once open (also when signing in failed).
         locked: Option<LockedStore>,
         /// The signed-in desk and a message for the main screen, or what went wrong.
-        result: Result<(Desk, Option<Notice>), String>,
+        result: Result<(Box<Desk>, Option<Notice>), String>,
     },
     /// How far long work has got: what, done, total.
     Progress(String, u64, u64),
@@ -72,7 +72,7 @@ impl std::fmt::Debug for JobDone {
 /// A result for the main screen.
 pub enum SessionDone {
     /// The client lookup index built after sign-in.
-    Directory(Result<ClientIndex, String>),
+    Directory(Result<Box<ClientIndex>, String>),
     /// An outbox run: what was sent, and the counts for the status bar afterwards.
     Outbox(Result<(FlushReport, OutboxCounts), String>),
     /// A result for one pane.
@@ -94,7 +94,7 @@ pub enum PaneDone {
     /// Client lookup matches for search number `ticket` (`None`: a later search replaced it).
     ClientMatches(u64, Option<Vec<DirectoryEntry>>),
     /// The client lookup rebuilt on request.
-    Index(Result<ClientIndex, String>),
+    Index(Result<Box<ClientIndex>, String>),
     /// The free slots of an appointment type, for booking.
     FreeSlots(String, Result<Vec<crate::domain::appointment::Slot>, String>),
     /// Employers matching search number `ticket`.

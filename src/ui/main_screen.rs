@@ -120,11 +120,10 @@ impl Main {
         });
         // The lookup index takes a moment on a large store: the first frame comes at once and
         // the clients pane says it is loading meanwhile.
-        match main.desk.directory_job() {
-            Ok(job) => main.jobs.spawn_session("building the client lookup", move |_| {
-                SessionDone::Directory(job().map(ClientIndex::new).map_err(|e| e.to_string()))
-            }),
-            Err(_) => {}
+        if let Ok(job) = main.desk.directory_job() {
+            main.jobs.spawn_session("building the client lookup", move |_| {
+                SessionDone::Directory(job().map(|d| Box::new(ClientIndex::new(d))).map_err(|e| e.to_string()))
+            });
         }
         // Consultants start on their day; everyone else at client lookup.
         let start = if main.desk.operator().has_role(crate::domain::operator::Role::Consultant) {
@@ -199,7 +198,7 @@ impl Main {
     pub fn job_done(&mut self, done: SessionDone) {
         match done {
             SessionDone::Directory(Ok(index)) => {
-                self.clients.set(index);
+                self.clients.set(*index);
                 for i in 0..self.panes.len() {
                     self.with_pane_at(i, |pane, cx| {
                         pane.directory_ready(cx);
@@ -243,7 +242,7 @@ impl Main {
     }
 
     /// Starts an outbox run when one is wanted (messages were queued) or the schedule says so.
-    fn send_outbox_if_due(&mut self) {
+    pub fn send_outbox_if_due(&mut self) {
         let now = self.desk.now();
         if self.outbox.running || !(self.outbox.wanted || now >= self.outbox.next_at) {
             return;

@@ -77,7 +77,7 @@ pub fn create(setup: Setup, post: &Poster) -> JobDone {
     };
     JobDone::Opened {
         locked,
-        result: Ok((desk, Some(notice))),
+        result: Ok((Box::new(desk), Some(notice))),
     }
 }
 
@@ -129,7 +129,7 @@ pub fn sign_in(s: SignIn) -> JobDone {
     let result = Policy::load(&s.paths.policy())
         .map_err(|e| e.to_string())
         .and_then(|policy| Desk::sign_in(&locked, policy, &s.login, &s.password, s.clock).map_err(|e| e.to_string()))
-        .map(|desk| (desk, None));
+        .map(|desk| (Box::new(desk), None));
     JobDone::Opened {
         locked: Some(locked),
         result,

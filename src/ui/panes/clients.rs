@@ -307,7 +307,11 @@ impl Pane for ClientsPane {
             }
             Command::Refresh => {
                 cx.spawn(PaneId::Clients, "rebuilding the client lookup", |desk| {
-                    PaneDone::Index(desk.build_directory().map(ClientIndex::new).map_err(|e| e.to_string()))
+                    PaneDone::Index(
+                        desk.build_directory()
+                            .map(|d| Box::new(ClientIndex::new(d)))
+                            .map_err(|e| e.to_string()),
+                    )
                 });
                 self.reload_card(cx);
             }
@@ -503,7 +507,7 @@ impl Pane for ClientsPane {
                 }
             }
             PaneDone::Index(Ok(index)) => {
-                self.index.set(index);
+                self.index.set(*index);
                 self.refilter(cx);
                 cx.done("Client lookup rebuilt.");
             }
