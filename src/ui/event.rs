@@ -99,6 +99,8 @@ pub enum PaneDone {
     FreeSlots(String, Result<Vec<crate::domain::appointment::Slot>, String>),
     /// Employers matching search number `ticket`.
     Employers(u64, Result<Vec<Employer>, String>),
+    /// Slots to offer for re-booking after a technical failure (APPT-10).
+    RebookOffers(Result<Vec<crate::domain::appointment::Slot>, String>),
     /// The triage lists and chart.
     Triage(Box<Result<crate::ui::panes::triage::TriageData, String>>),
     /// The slots on show in the calendar, for load number `ticket`.
@@ -113,6 +115,7 @@ impl std::fmt::Debug for PaneDone {
             PaneDone::FreeSlots(t, r) => write!(f, "FreeSlots({t}, {:?})", r.as_ref().map(Vec::len)),
             PaneDone::Employers(t, r) => write!(f, "Employers({t}, {:?})", r.as_ref().map(Vec::len)),
             PaneDone::Triage(r) => write!(f, "Triage(ok: {})", r.is_ok()),
+            PaneDone::RebookOffers(r) => write!(f, "RebookOffers({:?})", r.as_ref().map(Vec::len)),
             PaneDone::Calendar(t, r) => write!(f, "Calendar({t}, ok: {})", r.is_ok()),
         }
     }

@@ -30,7 +30,7 @@ const PICK_LIMIT: usize = 20;
 
 /// One slot as the calendar shows it, with what was loaded for it.
 #[derive(Debug, Clone)]
-pub struct Row {
+struct Row {
     slot: Slot,
     appointment: Option<Appointment>,
     state: SlotState,
