@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use careerdesk::ui::command::{Command, Context};
-use careerdesk::ui::keymap::{Base, KeyChord, Keymap, KeymapError};
+use careerdesk::ui::keymap::{Base, KeyChord, KeySeq, Keymap, KeymapError};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 fn key(code: KeyCode) -> KeyEvent {
@@ -90,7 +90,10 @@ fn user_file_unbinds_and_rebinds() {
         map.lookup(Context::Clients, &ch('x'), false),
         Some(Command::CancelBooking)
     );
-    assert_eq!(map.keys_for(Context::Global, Command::Quit), vec![chord("x")]);
+    assert_eq!(
+        map.keys_for(Context::Global, Command::Quit),
+        vec![KeySeq::from(chord("x"))]
+    );
     // Everything else is untouched.
     assert_eq!(map.lookup(Context::Global, &ctrl('p'), false), Some(Command::Palette));
 
@@ -301,4 +304,54 @@ fn chords_round_trip_and_normalise() {
     assert_eq!(map.lookup(Context::Triage, &ch('w'), false), None);
     assert!(chord("x").is_plain_text());
     assert!(!chord("ctrl-x").is_plain_text());
+}
+
+#[test]
+fn a_user_sequence_replaces_the_shipped_key_it_starts_with() {
+    use careerdesk::ui::keymap::Resolved;
+    // vim.toml binds `g` to first; a user's `g g` takes its place.
+    let map = Keymap::parse_user("base = \"vim\"\n[global]\n\"g g\" = \"first\"\n", "keymap.toml").expect("valid");
+    let mut pending = Vec::new();
+    assert_eq!(
+        map.resolve(Context::Clients, &mut pending, &ch('g'), false),
+        Resolved::Pending
+    );
+    assert_eq!(pending, vec![chord("g")]);
+    assert_eq!(
+        map.resolve(Context::Clients, &mut pending, &ch('g'), false),
+        Resolved::Run(Command::First)
+    );
+    assert!(pending.is_empty());
+    assert_eq!(map.keys_text(Context::Clients, Command::First), "g g");
+    // The rest of the vim map is untouched, and a key completing nothing runs on its own.
+    map.resolve(Context::Clients, &mut pending, &ch('g'), false);
+    assert_eq!(
+        map.resolve(Context::Clients, &mut pending, &ch('j'), false),
+        Resolved::Run(Command::Down)
+    );
+    // A pane's own `g` (the calendar's, in the default map) still wins there.
+    let map = Keymap::parse_user("[global]\n\"g g\" = \"first\"\n", "keymap.toml").expect("valid");
+    assert_eq!(
+        map.lookup(Context::Calendar, &ch('g'), false),
+        Some(Command::CalendarGoto)
+    );
+    assert_eq!(map.lookup(Context::Clients, &ch('g'), false), None);
+}
+
+#[test]
+fn one_file_may_not_bind_a_key_and_a_sequence_starting_with_it() {
+    assert_user_error(
+        "[global]\n\"x\" = \"quit\"\n\"x y\" = \"help\"\n",
+        3,
+        "global",
+        "x y",
+        "overlaps `x` on line 2",
+    );
+    assert_user_error(
+        "[global]\n\"a b c d e\" = \"help\"\n",
+        2,
+        "global",
+        "a b c d e",
+        "at most 4 keys",
+    );
 }

@@ -23,6 +23,11 @@ struct Screen {
 
 impl Screen {
     fn start(data: &Path) -> Screen {
+        Screen::start_with(data, &[])
+    }
+
+    /// The binary with extra environment variables.
+    fn start_with(data: &Path, env: &[(&str, &str)]) -> Screen {
         let pty = native_pty_system();
         let pair = pty
             .openpty(PtySize {
@@ -38,6 +43,9 @@ impl Screen {
         cmd.env("HOME", data);
         cmd.env("TERM", "xterm-256color");
         cmd.env("CAREERDESK_DATA_DIR", data);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         cmd.cwd(data);
         let child = pair.slave.spawn_command(cmd).expect("the binary starts");
         drop(pair.slave);
@@ -407,4 +415,81 @@ fn first_run_then_sign_in_find_by_three_letters_book_a_free_slot_write_a_note_lo
     s.wait_for("Unlocked");
     s.send("q");
     assert!(s.wait_exit());
+}
+
+#[test]
+fn a_command_run_while_the_screen_has_the_store_says_so_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    store_with_a_client(tmp.path());
+    let mut s = Screen::start(tmp.path());
+    sign_in(&mut s, "admin", ADMIN_PW);
+    s.wait_for("Client lookup");
+    let pid = s.child.process_id().expect("the screen's process id");
+    let add = |data: &Path| {
+        cli(data)
+            .args(["--as", "admin", "client", "add", "--student-number", "10999999"])
+            .args(["--name", "Nobody Written", "--email", "nw@student.example.ac.uk"])
+            .args(["--programme", "BSc Physics", "--level", "ug", "--status", "student"])
+            .assert()
+    };
+    add(tmp.path()).code(1).stdout(predicates::str::is_empty()).stderr(
+        predicates::str::contains(format!("the desk screen (process {pid}, open since "))
+            .and(predicates::str::contains("is using this store"))
+            .and(predicates::str::contains("ctrl-p lists commands) or close it first")),
+    );
+    s.send(ESC);
+    s.send("q");
+    assert!(s.wait_exit());
+    assert!(
+        !tmp.path().join(careerdesk::ui::holder::FILE_NAME).exists(),
+        "the note goes with the screen"
+    );
+    // Nothing was written, and with the screen closed the same command works.
+    cli(tmp.path())
+        .args(["--as", "admin", "client", "find", "Nobody"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("Nobody Written").not());
+    add(tmp.path()).success();
+}
+
+#[test]
+fn a_stale_note_from_a_killed_screen_does_not_block_commands() {
+    let tmp = tempfile::tempdir().unwrap();
+    store_with_a_client(tmp.path());
+    let mut s = Screen::start(tmp.path());
+    sign_in(&mut s, "admin", ADMIN_PW);
+    s.wait_for("Client lookup");
+    assert!(tmp.path().join(careerdesk::ui::holder::FILE_NAME).exists());
+    s.child.kill().unwrap();
+    s.child.wait().unwrap();
+    cli(tmp.path())
+        .args(["--as", "admin", "client", "find", "zep"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("Zephyrine Quarrington"));
+}
+
+#[test]
+fn the_terminal_is_restored_after_a_panic() {
+    let tmp = tempfile::tempdir().unwrap();
+    store_with_a_client(tmp.path());
+    let mut s = Screen::start_with(tmp.path(), &[("CAREERDESK_DEBUG_PANIC_AFTER_FIRST_FRAME", "1")]);
+    assert!(s.wait_exit(), "the screen ends after its panic");
+    // Let the reader take the last bytes the program wrote.
+    std::thread::sleep(Duration::from_millis(300));
+    let parser = s.parser.lock().unwrap();
+    let screen = parser.screen();
+    assert!(!screen.alternate_screen(), "back on the main screen");
+    assert!(!screen.hide_cursor(), "the cursor is shown");
+    assert_eq!(
+        screen.mouse_protocol_mode(),
+        vt100::MouseProtocolMode::None,
+        "mouse capture is off"
+    );
+    assert!(
+        screen.contents().contains("panicking after the first frame"),
+        "{}",
+        screen.contents()
+    );
 }

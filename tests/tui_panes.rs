@@ -11,8 +11,11 @@ use careerdesk::domain::employer::{Contact, Employer, EngagementKind, Engagement
 use careerdesk::domain::ids::{ClientId, ContactId, EmployerId, EngagementId};
 use careerdesk::domain::operator::Role;
 use careerdesk::domain::validate::Email;
+use std::sync::Arc;
+
 use careerdesk::ui::command::Command;
-use careerdesk::ui::pane::{Cx, Notice, Pane, PaneId};
+use careerdesk::ui::event::{channel, Event, Events, JobDone, SessionDone};
+use careerdesk::ui::pane::{Cx, DeskJobs, Notice, Pane, PaneId};
 use careerdesk::ui::panes::calendar::CalendarPane;
 use careerdesk::ui::panes::employers::EmployersPane;
 use careerdesk::ui::panes::queue::QueuePane;
@@ -73,42 +76,86 @@ impl World {
     }
 }
 
-/// The app's side of a pane: the desk, the shared client selection, the status line and
-/// pane-switch requests.
+/// The app's side of a pane: the desk, background jobs (their results fed back to the pane
+/// after each input, as the main screen does), the shared client selection, the status line
+/// and pane-switch requests.
 struct Ui<'d> {
-    desk: &'d Desk,
+    desk: &'d Arc<Desk>,
+    jobs: DeskJobs,
+    events: Events,
+    _runtime: tokio::runtime::Runtime,
     client: Option<ClientId>,
     notice: Option<Notice>,
     go_to: Option<PaneId>,
+    messages_queued: bool,
 }
 
 impl<'d> Ui<'d> {
-    fn new(desk: &'d Desk) -> Self {
+    fn new(desk: &'d Arc<Desk>) -> Self {
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let (jobs, events) = channel(runtime.handle().clone());
         Self {
+            jobs: DeskJobs::new(jobs, desk.clone(), 1),
+            events,
+            _runtime: runtime,
             desk,
             client: None,
             notice: None,
             go_to: None,
+            messages_queued: false,
         }
     }
 
     fn cx(&mut self) -> Cx<'_> {
         Cx {
             desk: self.desk,
+            jobs: &self.jobs,
             client: &mut self.client,
             notice: &mut self.notice,
             go_to: &mut self.go_to,
+            messages_queued: &mut self.messages_queued,
+        }
+    }
+
+    /// Gives the pane the results of its jobs until none is running.
+    fn settle(&mut self, pane: &mut dyn Pane) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let running = self.events.running();
+            let mut arrived = Vec::new();
+            while let Some(e) = self.events.try_next() {
+                arrived.push(e);
+            }
+            let took = !arrived.is_empty();
+            for e in arrived {
+                if let Event::Job(JobDone::Session {
+                    done: SessionDone::Pane(_, done),
+                    ..
+                }) = e
+                {
+                    let mut cx = self.cx();
+                    pane.job_done(done, &mut cx);
+                }
+            }
+            if running == 0 && !took {
+                return;
+            }
+            assert!(std::time::Instant::now() < deadline, "the pane's jobs never finished");
+            std::thread::sleep(std::time::Duration::from_millis(2));
         }
     }
 
     fn shown(&mut self, pane: &mut dyn Pane) {
         let mut cx = self.cx();
         pane.shown(&mut cx);
+        self.settle(pane);
     }
 
     fn cmd(&mut self, pane: &mut dyn Pane, c: Command) -> bool {
         let mut cx = self.cx();
-        pane.command(c, &mut cx)
+        let handled = pane.command(c, &mut cx);
+        self.settle(pane);
+        handled
     }
 
     fn cmds(&mut self, pane: &mut dyn Pane, cs: &[Command]) {
@@ -123,12 +170,22 @@ impl<'d> Ui<'d> {
         for ch in text.chars() {
             let mut cx = self.cx();
             pane.key(&KeyEvent::new(KeyCode::Char(ch), KeyModifiers::NONE), &mut cx);
+            self.settle(pane);
         }
+    }
+
+    /// A key the pane takes itself (no command), then its jobs' results.
+    fn key(&mut self, pane: &mut dyn Pane, key: KeyEvent) -> bool {
+        let mut cx = self.cx();
+        let handled = pane.key(&key, &mut cx);
+        self.settle(pane);
+        handled
     }
 
     fn click(&mut self, pane: &mut dyn Pane, column: u16, row: u16) {
         let mut cx = self.cx();
         pane.click(column, row, &mut cx);
+        self.settle(pane);
     }
 
     fn done(&self) -> String {
@@ -197,7 +254,7 @@ fn line_with<'s>(screen: &'s str, text: &str) -> &'s str {
 fn calendar_day_view_shows_every_slot_state_as_symbol_and_word() {
     let w = world();
     w.calendar_day();
-    let desk = w.as_("desk1");
+    let desk = Arc::new(w.as_("desk1"));
     let mut ui = Ui::new(&desk);
     let mut pane = CalendarPane::new(&desk, Default::default());
     ui.shown(&mut pane);
@@ -224,7 +281,7 @@ fn calendar_day_view_shows_every_slot_state_as_symbol_and_word() {
 fn calendar_week_view_has_seven_day_columns_with_compact_cells() {
     let w = world();
     w.calendar_day();
-    let desk = w.as_("desk1");
+    let desk = Arc::new(w.as_("desk1"));
     let mut ui = Ui::new(&desk);
     let mut pane = CalendarPane::new(&desk, Default::default());
     ui.shown(&mut pane);
@@ -267,7 +324,7 @@ fn calendar_week_view_has_seven_day_columns_with_compact_cells() {
 fn calendar_consultant_filter_cycles_everyone_then_each_consultant_then_everyone() {
     let w = world();
     w.calendar_day();
-    let desk = w.as_("desk1");
+    let desk = Arc::new(w.as_("desk1"));
     let mut ui = Ui::new(&desk);
     let mut pane = CalendarPane::new(&desk, Default::default());
     ui.shown(&mut pane);
@@ -293,7 +350,7 @@ fn calendar_consultant_filter_cycles_everyone_then_each_consultant_then_everyone
 fn calendar_goto_jumps_to_a_typed_date_and_explains_a_bad_one() {
     let w = world();
     w.calendar_day();
-    let desk = w.as_("desk1");
+    let desk = Arc::new(w.as_("desk1"));
     let mut ui = Ui::new(&desk);
     let mut pane = CalendarPane::new(&desk, Default::default());
     ui.shown(&mut pane);
@@ -343,7 +400,7 @@ fn calendar_picker_searches_the_lookup_index_shared_with_the_clients_pane() {
 fn book_through_the_picker(shared: bool) {
     let w = world();
     w.calendar_day();
-    let desk = w.as_("desk1");
+    let desk = Arc::new(w.as_("desk1"));
     let mut ui = Ui::new(&desk);
     let index = careerdesk::ui::fuzzy::SharedIndex::default();
     // The shared index spells Flo's name its own way, so the list shows which one was searched.
@@ -351,7 +408,7 @@ fn book_through_the_picker(shared: bool) {
         let mut directory = desk.build_directory().unwrap();
         let flo = desk.client_by_student_number(&sn("10000006")).unwrap();
         directory.put(flo.id, ["Flo Shared", "10000006", flo.email.as_str(), &flo.programme]);
-        *index.borrow_mut() = Some(careerdesk::ui::fuzzy::ClientIndex::new(directory));
+        index.set(careerdesk::ui::fuzzy::ClientIndex::new(directory));
         "Flo Shared  10000006"
     } else {
         "Flo Six  10000006"
@@ -392,7 +449,7 @@ fn calendar_booking_refusal_shows_the_rule_and_keeps_the_picker_open() {
     w.as_("sup1")
         .suspend_client(&sn("10000005"), "suspected account sharing")
         .unwrap();
-    let desk = w.as_("desk1");
+    let desk = Arc::new(w.as_("desk1"));
     let mut ui = Ui::new(&desk);
     let mut pane = CalendarPane::new(&desk, Default::default());
     ui.shown(&mut pane);
@@ -411,7 +468,7 @@ fn calendar_booking_refusal_shows_the_rule_and_keeps_the_picker_open() {
 fn calendar_select_on_a_booked_slot_opens_its_client_and_notes() {
     let w = world();
     let appts = w.calendar_day();
-    let desk = w.as_("desk1");
+    let desk = Arc::new(w.as_("desk1"));
     let mut ui = Ui::new(&desk);
     let mut pane = CalendarPane::new(&desk, Default::default());
     ui.shown(&mut pane);
@@ -426,7 +483,7 @@ fn calendar_select_on_a_booked_slot_opens_its_client_and_notes() {
 fn calendar_remembers_date_view_consultant_and_selection_when_shown_again() {
     let w = world();
     w.calendar_day();
-    let desk = w.as_("desk1");
+    let desk = Arc::new(w.as_("desk1"));
     let mut ui = Ui::new(&desk);
     let mut pane = CalendarPane::new(&desk, Default::default());
     ui.shown(&mut pane);
@@ -451,7 +508,7 @@ fn calendar_remembers_date_view_consultant_and_selection_when_shown_again() {
 fn calendar_click_selects_the_slot_under_the_pointer() {
     let w = world();
     let appts = w.calendar_day();
-    let desk = w.as_("desk1");
+    let desk = Arc::new(w.as_("desk1"));
     let mut ui = Ui::new(&desk);
     let mut pane = CalendarPane::new(&desk, Default::default());
     ui.shown(&mut pane);
@@ -542,7 +599,7 @@ fn employers(w: &World) {
 fn emp_03_emp_05_employers_list_puts_key_accounts_first_with_owner_multi_owner_and_tags() {
     let w = world();
     employers(&w);
-    let desk = w.as_("er2");
+    let desk = Arc::new(w.as_("er2"));
     let mut ui = Ui::new(&desk);
     let mut pane = EmployersPane::new(&desk);
     ui.shown(&mut pane);
@@ -569,7 +626,7 @@ fn emp_03_emp_05_employers_list_puts_key_accounts_first_with_owner_multi_owner_a
 fn emp_03_emp_04_employers_profile_marks_key_contacts_and_shows_the_liaison_gate_to_others() {
     let w = world();
     employers(&w);
-    let desk = w.as_("er2");
+    let desk = Arc::new(w.as_("er2"));
     let mut ui = Ui::new(&desk);
     let mut pane = EmployersPane::new(&desk);
     ui.shown(&mut pane);
@@ -593,7 +650,7 @@ fn emp_03_emp_04_employers_profile_marks_key_contacts_and_shows_the_liaison_gate
     has(&s, "Kim Key*");
     has(&s, "Key account: liaise with er1 before");
     // The owner sees no gate.
-    let owner = w.as_("er1");
+    let owner = Arc::new(w.as_("er1"));
     let mut ui = Ui::new(&owner);
     let mut pane = EmployersPane::new(&owner);
     ui.shown(&mut pane);
@@ -611,18 +668,24 @@ fn emp_03_emp_04_employers_profile_marks_key_contacts_and_shows_the_liaison_gate
 fn emp_01_employers_search_and_tag_filter_narrow_the_list() {
     let w = world();
     employers(&w);
-    let desk = w.as_("er2");
+    let desk = Arc::new(w.as_("er2"));
     let mut ui = Ui::new(&desk);
     let mut pane = EmployersPane::new(&desk);
     ui.shown(&mut pane);
-    assert!(pane.typing(), "the search field has focus first");
+    assert!(!pane.typing(), "the list has focus first, so letters are commands");
+    ui.cmd(&mut pane, Command::Search);
+    assert!(pane.typing());
     ui.type_text(&mut pane, "initech");
     let s = large(&mut pane);
     has(&s, "Employers: 1");
     lacks(&s, "Acme Engineering");
+    // esc leaves the search field, keeping the search; esc again clears it.
     ui.cmd(&mut pane, Command::Back);
-    ui.cmd(&mut pane, Command::Select);
     assert!(!pane.typing());
+    has(&large(&mut pane), "Employers: 1");
+    ui.cmd(&mut pane, Command::Back);
+    assert_eq!(ui.done(), "Search cleared");
+    has(&large(&mut pane), "Employers: 3");
     assert!(ui.cmd(&mut pane, Command::FilterTags));
     assert!(pane.typing());
     ui.type_text(&mut pane, "#finance, graduate");
@@ -664,7 +727,7 @@ fn triage_world() -> (World, Vec<Appointment>, Appointment) {
 #[test]
 fn triage_is_for_supervisors_only() {
     let (w, _, _) = triage_world();
-    let desk = w.as_("desk1");
+    let desk = Arc::new(w.as_("desk1"));
     let mut ui = Ui::new(&desk);
     let mut pane = TriagePane::new(&desk);
     ui.shown(&mut pane);
@@ -679,7 +742,7 @@ fn triage_is_for_supervisors_only() {
 #[test]
 fn triage_lists_unresolved_flagged_and_waivers_with_a_suppressed_chart() {
     let (w, _, _) = triage_world();
-    let desk = w.as_("sup1");
+    let desk = Arc::new(w.as_("sup1"));
     let mut ui = Ui::new(&desk);
     let mut pane = TriagePane::new(&desk);
     ui.shown(&mut pane);
@@ -704,7 +767,7 @@ fn triage_lists_unresolved_flagged_and_waivers_with_a_suppressed_chart() {
 #[test]
 fn triage_select_on_unresolved_records_the_outcome_with_one_key() {
     let (w, _, open) = triage_world();
-    let desk = w.as_("sup1");
+    let desk = Arc::new(w.as_("sup1"));
     let mut ui = Ui::new(&desk);
     let mut pane = TriagePane::new(&desk);
     ui.shown(&mut pane);
@@ -713,8 +776,7 @@ fn triage_select_on_unresolved_records_the_outcome_with_one_key() {
     has(&s, "Record outcome");
     has(&s, "a  ✔ attended");
     has(&s, "n  ✗ no-show");
-    let mut cx = ui.cx();
-    assert!(pane.key(&KeyEvent::new(KeyCode::Char('a'), KeyModifiers::NONE), &mut cx));
+    assert!(ui.key(&mut pane, KeyEvent::new(KeyCode::Char('a'), KeyModifiers::NONE)));
     assert!(ui.done().contains("Recorded attended"), "{}", ui.done());
     assert_eq!(desk.appointment(open.id).unwrap().outcome(), Some(Outcome::Attended));
     has(&large(&mut pane), "Unresolved outcomes (0)");
@@ -723,7 +785,7 @@ fn triage_select_on_unresolved_records_the_outcome_with_one_key() {
 #[test]
 fn triage_confirm_block_asks_for_a_reason_then_blocks_the_client() {
     let (w, _, _) = triage_world();
-    let desk = w.as_("sup1");
+    let desk = Arc::new(w.as_("sup1"));
     let mut ui = Ui::new(&desk);
     let mut pane = TriagePane::new(&desk);
     ui.shown(&mut pane);
@@ -757,7 +819,7 @@ fn triage_confirm_block_asks_for_a_reason_then_blocks_the_client() {
 #[test]
 fn triage_dismiss_block_clears_the_proposal() {
     let (w, _, _) = triage_world();
-    let desk = w.as_("sup1");
+    let desk = Arc::new(w.as_("sup1"));
     let mut ui = Ui::new(&desk);
     let mut pane = TriagePane::new(&desk);
     ui.shown(&mut pane);
@@ -773,7 +835,7 @@ fn triage_dismiss_block_clears_the_proposal() {
 #[test]
 fn triage_waive_on_a_no_show_row_waives_it_with_the_reason() {
     let (w, _, open) = triage_world();
-    let desk = w.as_("sup1");
+    let desk = Arc::new(w.as_("sup1"));
     let mut ui = Ui::new(&desk);
     let mut pane = TriagePane::new(&desk);
     ui.shown(&mut pane);
@@ -805,7 +867,7 @@ fn triage_waive_on_a_no_show_row_waives_it_with_the_reason() {
 #[test]
 fn queue_check_in_by_number_and_card_swipe_shows_positions() {
     let w = world();
-    let desk = w.as_("desk1");
+    let desk = Arc::new(w.as_("desk1"));
     let mut ui = Ui::new(&desk);
     let mut pane = QueuePane::new(&desk);
     ui.shown(&mut pane);
@@ -842,7 +904,7 @@ fn queue_check_in_by_number_and_card_swipe_shows_positions() {
 #[test]
 fn queue_next_calls_the_first_client_and_done_marks_the_selected_seen() {
     let w = world();
-    let desk = w.as_("desk1");
+    let desk = Arc::new(w.as_("desk1"));
     desk.queue_add("10000001").unwrap();
     w.clock.set(at(2026, 11, 30, 8, 3));
     desk.queue_add("10000002").unwrap();
@@ -883,7 +945,7 @@ fn triage_marks_several_unresolved_appointments_and_settles_them_at_once() {
     let a = w.slot_and_book("cons1", "10000005", "guidance", "2026-11-30 09:00");
     let b = w.slot_and_book("cons2", "10000006", "applications", "2026-11-30 10:00");
     w.clock.set(at(2026, 11, 30, 16, 0));
-    let desk = w.as_("sup1");
+    let desk = Arc::new(w.as_("sup1"));
     let mut ui = Ui::new(&desk);
     let mut pane = TriagePane::new(&desk);
     ui.shown(&mut pane);
@@ -895,8 +957,7 @@ fn triage_marks_several_unresolved_appointments_and_settles_them_at_once() {
     ui.cmd(&mut pane, Command::Up);
     ui.cmd(&mut pane, Command::Select);
     has(&large(&mut pane), "the 2 marked appointments");
-    let mut cx = ui.cx();
-    assert!(pane.key(&KeyEvent::new(KeyCode::Char('a'), KeyModifiers::NONE), &mut cx));
+    assert!(ui.key(&mut pane, KeyEvent::new(KeyCode::Char('a'), KeyModifiers::NONE)));
     assert!(
         ui.done().contains("Recorded attended for the 2 marked appointments"),
         "{}",

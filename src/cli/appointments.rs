@@ -322,8 +322,16 @@ pub fn outbox(format: Format, desk: &Desk, paths: &Paths, cmd: &OutboxCmd) -> Re
             let sms = transports.sms.as_deref().map(|t| t as &dyn crate::notify::Transport);
             let report = desk.flush_outbox(transports.email.as_ref(), sms, &config.email.from)?;
             emit(format, &report, || {
+                let later = if report.deferred > 0 {
+                    format!(
+                        "; {} left for the next run (the server could not be reached)",
+                        report.deferred
+                    )
+                } else {
+                    String::new()
+                };
                 format!(
-                    "sent {}, retrying {}, failed {} (through {})\n",
+                    "sent {}, retrying {}, failed {} (through {}){later}\n",
                     report.sent,
                     report.retrying,
                     report.failed,

@@ -161,10 +161,23 @@ fn sign_in(cli: &Cli, paths: &Paths) -> Result<Desk, DeskError> {
         .as_login
         .as_deref()
         .ok_or_else(|| DeskError::Invalid("say who is acting with --as LOGIN (or set CAREERDESK_OPERATOR)".into()))?;
-    let locked = LockedStore::open(&paths.store())?;
+    let locked = open_store(paths)?;
     let policy = load_policy(paths)?;
     let password = acting_password(login)?;
     Desk::sign_in(&locked, policy, login, &password, Arc::new(SystemClock))
+}
+
+/// Opens the store. When another process holds it and the desk screen left its note saying so
+/// (decision 0013), the error says what holds it and what to do instead of sled's words.
+fn open_store(paths: &Paths) -> Result<LockedStore, DeskError> {
+    LockedStore::open(&paths.store()).map_err(|e| match (e, crate::ui::holder::live(&paths.data)) {
+        (crate::store::StoreError::Open { path, .. }, Some(holder)) => crate::store::StoreError::Open {
+            path,
+            reason: holder.message(),
+        }
+        .into(),
+        (other, _) => other.into(),
+    })
 }
 
 fn init(format: Format, paths: &Paths, args: &InitArgs) -> Result<(), DeskError> {

@@ -25,6 +25,9 @@ pub struct FlushReport {
     pub retrying: usize,
     /// Messages given up on.
     pub failed: usize,
+    /// Due messages not tried because their transport was unreachable earlier in the run;
+    /// they stay due for the next run.
+    pub deferred: usize,
 }
 
 /// Pending and failed message counts (for the status bar).
@@ -142,7 +145,10 @@ impl Desk {
     }
 
     /// Sends every message that is due through `transport`; failures are retried with backoff
-    /// and given up on after a while, staying visible in `outbox`.
+    /// and given up on after a while, staying visible in `outbox`. Once a transport cannot be
+    /// reached (no connection, no answer in time), the run stops trying it and leaves its other
+    /// messages due for the next run, so one run waits for at most one time-out per transport.
+    /// No store write is held while a message is sent: each outcome is committed after it.
     pub fn flush_outbox(
         &self,
         transport: &dyn Transport,
@@ -155,6 +161,7 @@ impl Desk {
         let due: Vec<MessageId> =
             self.store
                 .indexed_between(OUTBOX_DUE, &[0; 8], &time_key(now + chrono::Duration::milliseconds(1)))?;
+        let mut unreachable: Vec<notify::Channel> = Vec::new();
         for id in due {
             let Some(old) = self.store.get::<OutboxEntry>(id.0)? else {
                 continue;
@@ -162,6 +169,10 @@ impl Desk {
             let Delivery::Pending { attempts, .. } = old.state else {
                 continue;
             };
+            if unreachable.contains(&old.message.channel) {
+                report.deferred += 1;
+                continue;
+            }
             let via = match old.message.channel {
                 notify::Channel::Email => Some(transport),
                 notify::Channel::Sms => sms,
@@ -180,6 +191,9 @@ impl Desk {
                     Delivery::Sent { at: now }
                 }
                 Err(e) if e.is_temporary() && !retry::give_up(attempts) => {
+                    if e.is_unreachable() {
+                        unreachable.push(old.message.channel);
+                    }
                     report.retrying += 1;
                     tracing::warn!(message = %old.id, "send failed, will retry: {e}");
                     Delivery::Pending {
@@ -197,8 +211,11 @@ impl Desk {
                     }
                 }
             };
+            // The screen may have changed the message while it was being sent (a cancellation
+            // withdraws it): write over what is stored now, so its index entries stay right.
+            let current = self.store.get::<OutboxEntry>(id.0)?.unwrap_or(old);
             let mut ws = WriteSet::new();
-            ws.put(&self.store, Some(&old), &new);
+            ws.put(&self.store, Some(&current), &new);
             self.commit(ws)?;
         }
         if report != FlushReport::default() {

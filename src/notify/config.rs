@@ -12,9 +12,11 @@
 //! security = "starttls"                   # or "tls" or "none"
 //! username = "careers"
 //! password_env = "CAREERDESK_SMTP_PASSWORD"   # the password itself is never in the file
+//! timeout_secs = 5                        # the longest wait to connect and for each reply
 //!
 //! [sms]
 //! command = ["/usr/local/bin/send-sms"]   # run with the number and the text appended
+//! timeout_secs = 10                       # the longest the command may run
 //! ```
 
 use std::fmt;
@@ -24,7 +26,12 @@ use serde::{Deserialize, Serialize};
 use toml_edit::ImDocument;
 use zeroize::Zeroizing;
 
-use super::transport::{EmlDir, Security, SmsCommand, Smtp, SmtpSettings, Transports, DEFAULT_TIMEOUT};
+use super::transport::{
+    EmlDir, Security, SmsCommand, Smtp, SmtpSettings, Transports, DEFAULT_SMS_TIMEOUT, DEFAULT_TIMEOUT,
+};
+
+/// The longest time-out `notify.toml` may set, in seconds.
+const MAX_TIMEOUT_SECS: u64 = 300;
 use crate::policy::locate::{line_of, line_of_offset, path_at};
 
 /// The file's name in the configuration directory.
@@ -111,6 +118,8 @@ pub struct SmtpConfig {
     pub password_env: Option<String>,
     /// The password read from `password_env` (only when SMTP is the transport in use).
     pub password: Option<Password>,
+    /// The longest wait for the server to accept the connection and for each reply.
+    pub timeout: std::time::Duration,
 }
 
 impl SmtpConfig {
@@ -122,7 +131,7 @@ impl SmtpConfig {
             security: self.security,
             username: self.username.clone(),
             password: self.password.as_ref().map(|p| p.expose().to_string()),
-            timeout: DEFAULT_TIMEOUT,
+            timeout: self.timeout,
         }
     }
 }
@@ -132,6 +141,8 @@ impl SmtpConfig {
 pub struct SmsConfig {
     /// The program and its leading arguments; the number and text are appended.
     pub command: Vec<String>,
+    /// The longest the command may run before the message counts as not sent.
+    pub timeout: std::time::Duration,
 }
 
 /// A problem in `notify.toml`: the file, the line when known, the field and what is wrong
@@ -178,12 +189,14 @@ struct RawSmtp {
     security: Security,
     username: Option<String>,
     password_env: Option<String>,
+    timeout_secs: Option<u64>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSms {
     command: Vec<String>,
+    timeout_secs: Option<u64>,
 }
 
 /// Joins a multi-line parser message into one line.
@@ -297,7 +310,11 @@ impl Checker<'_> {
                         "give the program to run and any leading arguments, e.g. [\"/usr/local/bin/send-sms\"]",
                     ));
                 }
-                Some(SmsConfig { command: s.command })
+                let timeout = self.timeout("sms.timeout_secs", s.timeout_secs, DEFAULT_SMS_TIMEOUT)?;
+                Some(SmsConfig {
+                    command: s.command,
+                    timeout,
+                })
             }
             None => None,
         };
@@ -306,6 +323,23 @@ impl Checker<'_> {
             email: EmailConfig { transport, from, smtp },
             sms,
         })
+    }
+
+    /// A time-out in whole seconds, 1 to [`MAX_TIMEOUT_SECS`], or `default` when not given.
+    fn timeout(
+        &self,
+        field: &str,
+        secs: Option<u64>,
+        default: std::time::Duration,
+    ) -> Result<std::time::Duration, NotifyConfigError> {
+        match secs {
+            None => Ok(default),
+            Some(s) if (1..=MAX_TIMEOUT_SECS).contains(&s) => Ok(std::time::Duration::from_secs(s)),
+            Some(s) => Err(self.error(
+                field,
+                format!("{s} is not a time-out careerdesk uses; give whole seconds from 1 to {MAX_TIMEOUT_SECS}"),
+            )),
+        }
     }
 
     fn smtp(
@@ -357,7 +391,9 @@ impl Checker<'_> {
                 }
             }
         }
+        let timeout = self.timeout("email.smtp.timeout_secs", s.timeout_secs, DEFAULT_TIMEOUT)?;
         Ok(SmtpConfig {
+            timeout,
             port: s.port.unwrap_or(s.security.default_port()),
             host,
             security: s.security,
@@ -439,7 +475,9 @@ impl NotifyConfig {
         };
         let sms: Option<Box<dyn super::Transport + Send + Sync>> = match &self.sms {
             Some(s) => Some(Box::new(
-                SmsCommand::new(&s.command).map_err(|e| fail("sms.command", e.0))?,
+                SmsCommand::new(&s.command)
+                    .map_err(|e| fail("sms.command", e.0))?
+                    .with_timeout(s.timeout),
             )),
             None => None,
         };
@@ -549,6 +587,26 @@ command = ["/usr/local/bin/send-sms", "--account", "careers"]
 
         let e = parse("[email.smtp]\nhost = \"h\"\nsecurity = \"smtps\"\n").unwrap_err();
         assert_eq!((e.line, e.field.as_str()), (Some(3), "email.smtp.security"), "{e}");
+    }
+
+    #[test]
+    fn time_outs_default_to_a_few_seconds_and_are_checked() {
+        let c = parse("[email.smtp]\nhost = \"h.example\"\n[sms]\ncommand = [\"x\"]\n").unwrap();
+        assert_eq!(c.email.smtp.unwrap().timeout, DEFAULT_TIMEOUT);
+        assert_eq!(c.sms.unwrap().timeout, DEFAULT_SMS_TIMEOUT);
+        let c =
+            parse("[email.smtp]\nhost = \"h.example\"\ntimeout_secs = 2\n[sms]\ncommand = [\"x\"]\ntimeout_secs = 7\n")
+                .unwrap();
+        assert_eq!(
+            c.email.smtp.unwrap().settings().timeout,
+            std::time::Duration::from_secs(2)
+        );
+        assert_eq!(c.sms.unwrap().timeout, std::time::Duration::from_secs(7));
+        let e = parse("[email.smtp]\nhost = \"h.example\"\ntimeout_secs = 0\n").unwrap_err();
+        assert_eq!(e.field, "email.smtp.timeout_secs", "{e}");
+        assert!(e.message.contains("from 1 to 300"), "{e}");
+        let e = parse("[sms]\ncommand = [\"x\"]\ntimeout_secs = 301\n").unwrap_err();
+        assert_eq!(e.field, "sms.timeout_secs", "{e}");
     }
 
     #[test]

@@ -23,15 +23,24 @@ pub enum SendError {
     /// Retrying will not help (bad address, refused by the server, wrong transport).
     #[error("permanent failure: {0}")]
     Permanent(String),
-    /// Worth retrying later (network down, server busy, command failed).
+    /// Worth retrying later (server busy, command failed).
     #[error("temporary failure: {0}")]
     Temporary(String),
+    /// The server could not be reached or did not answer in time: worth retrying later, and
+    /// not worth trying again for other messages in the same run.
+    #[error("temporary failure, server unreachable: {0}")]
+    Unreachable(String),
 }
 
 impl SendError {
     /// Whether the send should be retried (see [`retry`]).
     pub fn is_temporary(&self) -> bool {
-        matches!(self, SendError::Temporary(_))
+        matches!(self, SendError::Temporary(_) | SendError::Unreachable(_))
+    }
+
+    /// Whether the transport itself is out of reach (connect failure, time-out).
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, SendError::Unreachable(_))
     }
 }
 

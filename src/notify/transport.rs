@@ -17,8 +17,11 @@ use serde::{Deserialize, Serialize};
 
 use super::{ics, Channel, MessageKind, PlannedMessage, SendError, Transport};
 
-/// How long an SMTP conversation or an SMS command may take before it counts as failed.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long careerdesk waits for the SMTP server at each step (connecting, and each reply)
+/// unless `notify.toml` says otherwise: a silent server fails a message after this long.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long an SMS command may run unless `notify.toml` says otherwise.
+pub const DEFAULT_SMS_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A transport that could not be set up from its settings.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -167,7 +170,7 @@ pub struct SmtpSettings {
     pub username: Option<String>,
     /// Password for authentication (never logged or printed).
     pub password: Option<String>,
-    /// Longest wait for the server at each step.
+    /// Longest wait for the server at each step: connecting, and each reply.
     pub timeout: Duration,
 }
 
@@ -227,14 +230,17 @@ impl Smtp {
         self.inner.test_connection().map_err(|e| self.classify(e))
     }
 
-    /// Server refusals (5xx) and messages the client cannot send are permanent; the rest
-    /// (network, TLS, timeouts, 4xx) are worth retrying.
+    /// Server refusals (5xx) and messages the client cannot send are permanent; a 4xx reply
+    /// is temporary; no connection, no answer in time or a failed TLS handshake means the
+    /// server is unreachable for now.
     fn classify(&self, e: lettre::transport::smtp::Error) -> SendError {
         let text = format!("SMTP {}:{}: {e}", self.host, self.port);
         if e.is_permanent() || e.is_client() {
             SendError::Permanent(text)
-        } else {
+        } else if e.is_transient() || e.is_response() {
             SendError::Temporary(text)
+        } else {
+            SendError::Unreachable(text)
         }
     }
 }
@@ -276,7 +282,7 @@ impl SmsCommand {
         Ok(Self {
             program: PathBuf::from(program),
             args: args.to_vec(),
-            timeout: DEFAULT_TIMEOUT,
+            timeout: DEFAULT_SMS_TIMEOUT,
         })
     }
 

@@ -1,99 +1,74 @@
-//! The app: which screen is up, what each input does, and how it is drawn. Input arrives as
-//! [`Event`]s; `App::update` changes state (calling the desk for data); `App::render` only draws.
+//! The app: which screen is up, what each input does, and how it is drawn. Input and the
+//! results of background jobs arrive as [`Event`]s; `App::update` changes state and starts
+//! jobs for anything slow (opening the store, signing in, unlocking); `App::render` only draws.
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
 
-use crate::desk::{Clock, Desk, OutboxCounts, SystemClock};
-use crate::domain::access::Permission;
-use crate::domain::ids::ClientId;
+use crate::desk::{Clock, Desk, SystemClock};
 use crate::paths::Paths;
 use crate::policy::{Policy, EXAMPLES};
 use crate::store::LockedStore;
 use crate::ui::command::{Command, Context};
-use crate::ui::keymap::{Keymap, KeymapError};
-use crate::ui::pane::{Cx, Notice, Pane, PaneId};
-use crate::ui::panes;
+use crate::ui::event::{JobDone, Jobs};
+use crate::ui::holder::{Holder, DESK_SCREEN};
+use crate::ui::keymap::{KeyChord, Keymap, KeymapError, Resolved};
+use crate::ui::main_screen::Main;
+use crate::ui::pane::Notice;
 use crate::ui::screens::{FormInput, LockForm, LockInput, LoginForm, SetupForm, DEMO_SIZES};
 use crate::ui::theme::Theme;
-use crate::ui::widgets::help::HelpOverlay;
-use crate::ui::widgets::palette::{render_palette, Palette, PaletteInput};
 
-/// Something that happened.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Event {
-    /// A key was pressed.
-    Key(KeyEvent),
-    /// The mouse was used.
-    Mouse(MouseEvent),
-    /// The terminal changed size.
-    Resize(u16, u16),
-    /// Time passed (idle lock, clock).
-    Tick,
-}
-
-/// The signed-in main screen.
-pub struct Main {
-    desk: Desk,
-    panes: Vec<Box<dyn Pane>>,
-    active: usize,
-    client: Option<ClientId>,
-    notice: Option<Notice>,
-    help: Option<u16>,
-    palette: Option<Palette>,
-    outbox: OutboxCounts,
-    outbox_checked: Instant,
-    /// When the operator last touched a key or the mouse, by the desk's clock.
-    last_input: chrono::DateTime<chrono::Utc>,
-    body: Rect,
-    tabs: Vec<(Rect, usize)>,
-    /// The client directory being built in the background after sign-in.
-    directory: Option<std::sync::mpsc::Receiver<Result<crate::ui::fuzzy::ClientIndex, String>>>,
-    /// The client lookup index the panes share, once it has arrived.
-    clients: crate::ui::fuzzy::SharedIndex,
-}
-
-/// Demo data being generated on another thread after first-run set-up.
-struct Working {
-    form: SetupForm,
-    progress: Arc<std::sync::Mutex<(String, u64, u64)>>,
-    done: std::sync::mpsc::Receiver<(Desk, Result<crate::demo::DemoSummary, String>)>,
-}
+pub use crate::ui::event::Event;
 
 enum Screen {
     Setup(SetupForm),
-    Working(Box<Working>),
     Login(LoginForm),
     Main(Box<Main>),
     Locked(Box<Main>, LockForm),
+}
+
+/// What a key does on a form.
+enum FormKey {
+    /// A command from the `[form]` keys.
+    Run(Command),
+    /// Type it into the focused field.
+    Type,
+    /// It starts a longer binding: wait for the next key.
+    Wait,
 }
 
 /// The whole app.
 pub struct App {
     paths: Paths,
     screen: Screen,
+    /// The store once opened: kept across sign-outs so signing in again does not reopen it.
     locked_store: Option<LockedStore>,
+    /// The note saying this process holds the store, while it does.
+    holder: Option<Holder>,
     keymap: Keymap,
     /// A problem with the user's keymap file, shown until dismissed.
     keymap_error: Option<KeymapError>,
     theme: Theme,
     quit: bool,
     dirty: bool,
+    /// What a form is waiting for (a job is under way; its submit is not taken again).
     busy: Option<String>,
     clock: Arc<dyn Clock>,
+    jobs: Jobs,
+    /// The number of the latest signed-in session; results for earlier ones are dropped.
+    session: u64,
+    /// Keys pressed so far of a binding of several keys (`g g`).
+    pending: Vec<KeyChord>,
 }
 
 impl App {
     /// The app for a data directory: first-run set-up when there is no store, else sign-in.
-    pub fn new(paths: Paths, keymap: Keymap, keymap_error: Option<KeymapError>, theme: Theme) -> App {
-        Self::with_clock(paths, keymap, keymap_error, theme, Arc::new(SystemClock))
+    /// Slow work runs through `jobs`, whose results come back as events.
+    pub fn new(paths: Paths, keymap: Keymap, keymap_error: Option<KeymapError>, theme: Theme, jobs: Jobs) -> App {
+        Self::with_clock(paths, keymap, keymap_error, theme, Arc::new(SystemClock), jobs)
     }
 
     /// The same, with another clock (tests and demonstrations at a fixed time).
@@ -103,6 +78,7 @@ impl App {
         keymap_error: Option<KeymapError>,
         theme: Theme,
         clock: Arc<dyn Clock>,
+        jobs: Jobs,
     ) -> App {
         let screen = if LockedStore::exists(&paths.store()) {
             Screen::Login(LoginForm::new(&institution_name(&paths.policy())))
@@ -113,6 +89,7 @@ impl App {
             paths,
             screen,
             locked_store: None,
+            holder: None,
             keymap,
             keymap_error,
             theme,
@@ -120,6 +97,9 @@ impl App {
             dirty: true,
             busy: None,
             clock,
+            jobs,
+            session: 0,
+            pending: Vec::new(),
         }
     }
 
@@ -136,186 +116,226 @@ impl App {
     /// Handles one event.
     pub fn update(&mut self, event: Event) {
         self.dirty = true;
-        let screen = std::mem::replace(&mut self.screen, Screen::Setup(SetupForm::default()));
-        self.screen = match screen {
-            Screen::Setup(form) => self.setup(form, event),
-            Screen::Working(w) => self.working(w),
-            Screen::Login(form) => self.login(form, event),
-            Screen::Main(main) => self.main(main, event),
-            Screen::Locked(main, form) => self.locked(main, form, event),
-        };
-    }
-
-    fn setup(&mut self, mut form: SetupForm, event: Event) -> Screen {
-        let Event::Key(key) = event else {
-            return Screen::Setup(form);
-        };
-        match form.key(&key) {
-            FormInput::Quit => {
+        if let Event::Key(key) = &event {
+            // ctrl-c always ends the program, whatever the keymap says.
+            if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
                 self.quit = true;
-                Screen::Setup(form)
+                return;
             }
-            FormInput::Edited => Screen::Setup(form),
-            FormInput::Submit => match self.create_store(&form) {
-                Ok(screen) => screen,
-                Err(e) => {
+        }
+        let screen = std::mem::replace(&mut self.screen, Screen::Setup(SetupForm::default()));
+        self.screen = match (screen, event) {
+            (screen, Event::Job(done)) => self.job_done(screen, done),
+            (Screen::Setup(form), Event::Key(key)) => self.setup(form, &key),
+            (Screen::Login(form), Event::Key(key)) => self.login(form, &key),
+            (Screen::Locked(main, form), Event::Key(key)) => self.locked(main, form, &key),
+            // Behind the lock the outbox keeps being sent on its schedule.
+            (Screen::Locked(mut main, form), Event::Tick) => {
+                main.send_outbox_if_due();
+                Screen::Locked(main, form)
+            }
+            (Screen::Main(main), event) => self.main(main, event),
+            (screen, _) => screen,
+        };
+    }
+
+    /// What a key means on a form whose focused field takes text when `typing`.
+    fn form_key(&mut self, key: &KeyEvent, typing: bool) -> FormKey {
+        match self.keymap.resolve(Context::Form, &mut self.pending, key, typing) {
+            Resolved::Run(cmd) => FormKey::Run(cmd),
+            Resolved::Pending => FormKey::Wait,
+            Resolved::Unbound => FormKey::Type,
+        }
+    }
+
+    fn setup(&mut self, mut form: SetupForm, key: &KeyEvent) -> Screen {
+        let cmd = match self.form_key(key, form.typing()) {
+            FormKey::Run(cmd) => cmd,
+            FormKey::Type if self.busy.is_none() => {
+                form.type_key(key);
+                return Screen::Setup(form);
+            }
+            FormKey::Type | FormKey::Wait => return Screen::Setup(form),
+        };
+        if self.busy.is_some() && cmd != Command::Quit {
+            return Screen::Setup(form);
+        }
+        match form.command(cmd) {
+            FormInput::Quit => self.quit = true,
+            FormInput::Edited => {}
+            FormInput::Submit => {
+                form.error = None;
+                if let Err(e) = self.start_setup(&form) {
                     form.error = Some(e);
-                    Screen::Setup(form)
                 }
-            },
-        }
-    }
-
-    /// Waits for generated demo data, showing its progress (long work shows progress).
-    fn working(&mut self, w: Box<Working>) -> Screen {
-        match w.done.try_recv() {
-            Ok((desk, result)) => {
-                self.locked_store = Some(desk.locked());
-                let mut main = self.open_main(desk);
-                main.notice = Some(match result {
-                    Ok(summary) => Notice::Done(format!(
-                        "Store created; {} demo clients loaded. Demo staff sign in with password `{}`.",
-                        summary.clients,
-                        crate::demo::DEMO_PASSWORD
-                    )),
-                    Err(e) => Notice::Problem(format!("The store was created but demo data failed: {e}")),
-                });
-                Screen::Main(main)
-            }
-            Err(std::sync::mpsc::TryRecvError::Empty) => Screen::Working(w),
-            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
-                let mut form = w.form;
-                form.error = Some("demo data generation stopped unexpectedly; restart careerdesk and sign in".into());
-                Screen::Setup(form)
             }
         }
+        Screen::Setup(form)
     }
 
-    fn create_store(&mut self, form: &SetupForm) -> Result<Screen, String> {
+    /// Checks the set-up form and starts creating the store (and demo data) as a job.
+    fn start_setup(&mut self, form: &SetupForm) -> Result<(), String> {
         if form.password.value() != form.again.value() {
             return Err("the two passwords differ".into());
         }
         let ex = EXAMPLES.get(form.policy).ok_or("no policy chosen")?;
         let policy = Policy::parse(ex.text, ex.name).map_err(|e| e.to_string())?;
-        std::fs::create_dir_all(&self.paths.data)
-            .map_err(|e| format!("cannot create {}: {e}", self.paths.data.display()))?;
         let name = if form.name.value().trim().is_empty() {
             form.login.value()
         } else {
             form.name.value()
         };
-        let desk = Desk::init(
-            &self.paths.store(),
+        let setup = crate::ui::start::Setup {
+            paths: self.paths.clone(),
             policy,
-            form.login.value(),
-            name,
-            form.password.value(),
-            self.clock.clone(),
-        )
-        .map_err(|e| e.to_string())?;
-        std::fs::write(self.paths.policy(), ex.text)
-            .map_err(|e| format!("cannot write {}: {e}", self.paths.policy().display()))?;
-        let demo = DEMO_SIZES[form.demo.min(DEMO_SIZES.len() - 1)];
-        if demo == 0 {
-            self.locked_store = Some(desk.locked());
-            let mut main = self.open_main(desk);
-            main.notice = Some(Notice::Done(format!("Store created with the {} policy.", ex.name)));
-            return Ok(Screen::Main(main));
-        }
-        // Generating takes seconds: do it on another thread and show how far it has got.
-        let progress = Arc::new(std::sync::Mutex::new(("starting".to_string(), 0, 0)));
-        let (tx, rx) = std::sync::mpsc::channel();
-        let shared = progress.clone();
-        std::thread::spawn(move || {
-            let report = crate::demo::Progress::Report(Arc::new(move |what: &str, done: u64, total: u64| {
-                if let Ok(mut p) = shared.lock() {
-                    *p = (what.to_string(), done, total);
-                }
-            }));
-            let result = crate::demo::generate(&desk, demo, 1, &report).map_err(|e| e.to_string());
-            let _ = tx.send((desk, result));
-        });
-        Ok(Screen::Working(Box::new(Working {
-            form: form.clone(),
-            progress,
-            done: rx,
-        })))
+            policy_text: ex.text,
+            policy_name: ex.name,
+            login: form.login.value().to_string(),
+            name: name.to_string(),
+            password: zeroize::Zeroizing::new(form.password.value().to_string()),
+            demo: DEMO_SIZES[form.demo.min(DEMO_SIZES.len() - 1)],
+            clock: self.clock.clone(),
+        };
+        self.busy = Some("Creating the store…".into());
+        self.jobs
+            .spawn("store creation", move |post| crate::ui::start::create(setup, post));
+        Ok(())
     }
 
-    fn login(&mut self, mut form: LoginForm, event: Event) -> Screen {
-        let Event::Key(key) = event else {
+    fn login(&mut self, mut form: LoginForm, key: &KeyEvent) -> Screen {
+        let cmd = match self.form_key(key, true) {
+            FormKey::Run(cmd) => cmd,
+            FormKey::Type if self.busy.is_none() => {
+                form.type_key(key);
+                return Screen::Login(form);
+            }
+            FormKey::Type | FormKey::Wait => return Screen::Login(form),
+        };
+        if self.busy.is_some() && cmd != Command::Quit {
             return Screen::Login(form);
-        };
-        match form.key(&key) {
-            FormInput::Quit => {
-                self.quit = true;
-                Screen::Login(form)
+        }
+        match form.command(cmd) {
+            FormInput::Quit => self.quit = true,
+            FormInput::Edited => {}
+            FormInput::Submit => {
+                form.error = None;
+                let sign_in = crate::ui::start::SignIn {
+                    paths: self.paths.clone(),
+                    locked: self.locked_store.take(),
+                    login: form.login.value().to_string(),
+                    password: zeroize::Zeroizing::new(form.password.value().to_string()),
+                    clock: self.clock.clone(),
+                };
+                self.busy = Some("Signing in…".into());
+                self.jobs.spawn("sign-in", move |_| crate::ui::start::sign_in(sign_in));
             }
-            FormInput::Edited => Screen::Login(form),
-            FormInput::Submit => match self.sign_in(form.login.value(), form.password.value()) {
-                Ok(desk) => Screen::Main(self.open_main(desk)),
-                Err(e) => {
-                    form.password.clear();
-                    form.error = Some(e);
-                    Screen::Login(form)
+        }
+        Screen::Login(form)
+    }
+
+    /// Takes a job's result to the screen it is for.
+    fn job_done(&mut self, screen: Screen, done: JobDone) -> Screen {
+        match done {
+            JobDone::Opened { locked, result } => {
+                self.busy = None;
+                if locked.is_some() {
+                    self.locked_store = locked;
+                    if self.holder.is_none() {
+                        self.holder = Some(Holder::claim(&self.paths.data, DESK_SCREEN));
+                    }
                 }
-            },
-        }
-    }
-
-    fn sign_in(&mut self, login: &str, password: &str) -> Result<Desk, String> {
-        if self.locked_store.is_none() {
-            self.locked_store = Some(LockedStore::open(&self.paths.store()).map_err(|e| e.to_string())?);
-        }
-        let policy = Policy::load(&self.paths.policy()).map_err(|e| e.to_string())?;
-        let locked = self.locked_store.as_ref().ok_or("the store is not open")?;
-        Desk::sign_in(locked, policy, login, password, self.clock.clone()).map_err(|e| e.to_string())
-    }
-
-    fn open_main(&mut self, desk: Desk) -> Box<Main> {
-        let now = desk.now();
-        // The directory takes a moment on a large store: build it off the screen thread so the
-        // first frame comes at once; the clients pane says it is loading meanwhile.
-        let (tx, rx) = std::sync::mpsc::channel();
-        let directory = match desk.directory_job() {
-            Ok(job) => {
-                std::thread::spawn(move || {
-                    // The lookup index is prepared here too, so the screen never waits for it.
-                    let index = job().map(crate::ui::fuzzy::ClientIndex::new);
-                    let _ = tx.send(index.map_err(|e| e.to_string()));
-                });
-                Some(rx)
+                match (screen, result) {
+                    (Screen::Login(_) | Screen::Setup(_), Ok((desk, notice))) => {
+                        Screen::Main(self.open_main(*desk, notice))
+                    }
+                    (Screen::Login(mut form), Err(e)) => {
+                        form.password.clear();
+                        form.error = Some(e);
+                        Screen::Login(form)
+                    }
+                    (Screen::Setup(mut form), Err(e)) => {
+                        form.error = Some(e);
+                        Screen::Setup(form)
+                    }
+                    (other, _) => other,
+                }
             }
-            Err(_) => None,
-        };
-        let clients = crate::ui::fuzzy::SharedIndex::default();
-        let mut main = Box::new(Main {
-            panes: panes::all(&desk, &clients),
-            clients,
-            directory,
-            desk,
-            active: 0,
-            client: None,
-            notice: None,
-            help: None,
-            palette: None,
-            outbox: OutboxCounts::default(),
-            outbox_checked: Instant::now(),
-            last_input: now,
-            body: Rect::default(),
-            tabs: Vec::new(),
-        });
-        // Consultants start on their day; everyone else at client lookup.
-        let start = if main.desk.operator().has_role(crate::domain::operator::Role::Consultant) {
-            PaneId::Notes
-        } else {
-            PaneId::Clients
-        };
-        main.active = main.panes.iter().position(|p| p.id() == start).unwrap_or(0);
-        main.outbox = main.desk.outbox_counts().unwrap_or_default();
-        main.show_active();
+            JobDone::Progress(what, done, total) => {
+                if matches!(screen, Screen::Setup(_)) {
+                    self.busy = Some(match (done * 100).checked_div(total) {
+                        Some(pct) => format!("Generating demo data: {what} {done}/{total} ({pct}%)"),
+                        None => format!("Generating demo data: {what}"),
+                    });
+                }
+                screen
+            }
+            JobDone::Unlocked(result) => match screen {
+                Screen::Locked(mut main, mut form) => {
+                    self.busy = None;
+                    match result {
+                        Ok(true) => {
+                            main.unlocked();
+                            Screen::Main(main)
+                        }
+                        Ok(false) => {
+                            form.password.clear();
+                            form.error = Some("wrong password; only the signed-in operator can unlock".into());
+                            Screen::Locked(main, form)
+                        }
+                        Err(e) => {
+                            form.error = Some(e);
+                            Screen::Locked(main, form)
+                        }
+                    }
+                }
+                other => other,
+            },
+            JobDone::Session { session, done } => match screen {
+                Screen::Main(mut main) if main.session() == session => {
+                    main.job_done(done);
+                    Screen::Main(main)
+                }
+                Screen::Locked(mut main, form) if main.session() == session => {
+                    main.job_done(done);
+                    Screen::Locked(main, form)
+                }
+                other => other,
+            },
+            JobDone::Failed(what, message) => {
+                tracing::error!("background job `{what}` panicked: {message}");
+                let text = format!("{what} failed unexpectedly ({message}); the log has the details");
+                self.busy = None;
+                match screen {
+                    Screen::Main(mut main) => {
+                        main.job_failed(what, text);
+                        Screen::Main(main)
+                    }
+                    Screen::Locked(mut main, mut form) => {
+                        main.job_failed(what, text.clone());
+                        form.error = Some(text);
+                        Screen::Locked(main, form)
+                    }
+                    Screen::Login(mut form) => {
+                        form.error = Some(text);
+                        Screen::Login(form)
+                    }
+                    Screen::Setup(mut form) => {
+                        form.error = Some(text);
+                        Screen::Setup(form)
+                    }
+                }
+            }
+        }
+    }
+
+    fn open_main(&mut self, desk: Desk, notice: Option<Notice>) -> Box<Main> {
+        self.session += 1;
+        let mut main = Main::open(Arc::new(desk), self.session, &self.paths, self.jobs.clone());
+        if let Some(n) = notice {
+            main.set_notice(n);
+        }
         if let Some(e) = &self.keymap_error {
-            main.notice = Some(Notice::Problem(format!(
+            main.set_notice(Notice::Problem(format!(
                 "Your keymap was not loaded, defaults are in use: {e}"
             )));
         }
@@ -323,152 +343,68 @@ impl App {
     }
 
     fn main(&mut self, mut m: Box<Main>, event: Event) -> Screen {
-        m.take_directory();
-        match event {
-            Event::Tick => {
-                let idle = chrono::Duration::minutes(i64::from(m.desk.policy().security.idle_lock_minutes));
-                if m.desk.now() - m.last_input >= idle {
-                    return self.lock(m);
-                }
-                if m.outbox_checked.elapsed() >= Duration::from_secs(30) {
-                    m.outbox = m.desk.outbox_counts().unwrap_or(m.outbox);
-                    m.outbox_checked = Instant::now();
-                }
+        match m.event(event, &self.keymap, &mut self.pending) {
+            Some(Command::Quit) => {
+                self.quit = true;
                 Screen::Main(m)
             }
-            Event::Resize(..) => Screen::Main(m),
-            Event::Mouse(mouse) => {
-                m.last_input = m.desk.now();
-                m.mouse(mouse);
+            Some(Command::NextTheme) => {
+                self.theme = self.theme.next();
                 Screen::Main(m)
             }
-            Event::Key(key) => {
-                m.last_input = m.desk.now();
-                match self.main_key(&mut m, &key) {
-                    Some(Command::Lock) => self.lock(m),
-                    Some(Command::SignOut) => self.sign_out(m),
-                    _ => Screen::Main(m),
-                }
+            Some(Command::Lock) => {
+                let form = LockForm::new(m.who());
+                Screen::Locked(m, form)
             }
+            Some(Command::SignOut) => self.sign_out(m),
+            _ => Screen::Main(m),
         }
-    }
-
-    /// Handles a key on the main screen; returns a command the app itself must act on.
-    fn main_key(&mut self, m: &mut Main, key: &KeyEvent) -> Option<Command> {
-        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
-            self.quit = true;
-            return None;
-        }
-        if let Some(scroll) = m.help {
-            match self.keymap.lookup(Context::Global, key, false) {
-                Some(Command::Help | Command::Back) => m.help = None,
-                Some(Command::Down) => m.help = Some(scroll.saturating_add(1)),
-                Some(Command::Up) => m.help = Some(scroll.saturating_sub(1)),
-                _ => {}
-            }
-            return None;
-        }
-        if let Some(mut palette) = m.palette.take() {
-            let ctx = m.pane().id().context();
-            let items = palette.matches(&self.keymap, ctx, &|c| m.allowed(c));
-            match palette.handle_key(key, items.len()) {
-                PaletteInput::Close => {}
-                PaletteInput::Run => {
-                    if let Some((cmd, _)) = items.get(palette.selected) {
-                        return self.dispatch(m, *cmd);
-                    }
-                }
-                _ => m.palette = Some(palette),
-            }
-            return None;
-        }
-        let ctx = m.pane().id().context();
-        match self.keymap.lookup(ctx, key, m.pane().typing()) {
-            Some(cmd) => self.dispatch(m, cmd),
-            None => {
-                m.with_pane(|pane, cx| pane.key(key, cx));
-                None
-            }
-        }
-    }
-
-    fn dispatch(&mut self, m: &mut Main, cmd: Command) -> Option<Command> {
-        match cmd {
-            Command::Quit => self.quit = true,
-            Command::Help => m.help = Some(0),
-            Command::Palette => m.palette = Some(Palette::new()),
-            Command::Lock | Command::SignOut => return Some(cmd),
-            Command::NextTheme => self.theme = self.theme.next(),
-            Command::NextPane => m.switch((m.active + 1) % m.panes.len()),
-            Command::PrevPane => m.switch((m.active + m.panes.len() - 1) % m.panes.len()),
-            _ => {
-                if let Some(p) = PaneId::for_command(cmd) {
-                    if let Some(i) = m.panes.iter().position(|x| x.id() == p) {
-                        m.switch(i);
-                    }
-                } else if !m.with_pane(|pane, cx| pane.command(cmd, cx)) && cmd != Command::Back {
-                    m.notice = Some(Notice::Problem(format!("`{}` does nothing in this pane", cmd.name())));
-                }
-            }
-        }
-        None
-    }
-
-    fn lock(&mut self, m: Box<Main>) -> Screen {
-        let who = format!("{} ({})", m.desk.operator().name, m.desk.operator().login);
-        Screen::Locked(m, LockForm::new(who))
     }
 
     fn sign_out(&mut self, m: Box<Main>) -> Screen {
-        let name = m.desk.policy().institution.name.clone();
+        let name = m.institution().to_string();
         drop(m);
-        let mut form = LoginForm::new(&name);
-        form.error = None;
-        Screen::Login(form)
+        Screen::Login(LoginForm::new(&name))
     }
 
-    fn locked(&mut self, mut m: Box<Main>, mut form: LockForm, event: Event) -> Screen {
-        let Event::Key(key) = event else {
-            return Screen::Locked(m, form);
+    fn locked(&mut self, m: Box<Main>, mut form: LockForm, key: &KeyEvent) -> Screen {
+        let cmd = match self.form_key(key, true) {
+            FormKey::Run(cmd) => cmd,
+            FormKey::Type if self.busy.is_none() => {
+                form.type_key(key);
+                return Screen::Locked(m, form);
+            }
+            FormKey::Type | FormKey::Wait => return Screen::Locked(m, form),
         };
-        match form.key(&key) {
+        if self.busy.is_some() {
+            return Screen::Locked(m, form);
+        }
+        match form.command(cmd) {
             LockInput::Edited => Screen::Locked(m, form),
             LockInput::SignOut => self.sign_out(m),
-            LockInput::Unlock => match m.desk.verify_password(form.password.value()) {
-                Ok(true) => {
-                    m.last_input = m.desk.now();
-                    m.notice = Some(Notice::Done("Unlocked.".into()));
-                    Screen::Main(m)
-                }
-                Ok(false) => {
-                    form.password.clear();
-                    form.error = Some("wrong password; only the signed-in operator can unlock".into());
-                    Screen::Locked(m, form)
-                }
-                Err(e) => {
-                    form.error = Some(e.to_string());
-                    Screen::Locked(m, form)
-                }
-            },
+            LockInput::Unlock => {
+                // argon2 takes a noticeable moment: check the password off the screen thread.
+                form.error = None;
+                let desk = m.desk().clone();
+                let password = zeroize::Zeroizing::new(form.password.value().to_string());
+                self.busy = Some("Checking the password…".into());
+                self.jobs.spawn("unlock", move |_| {
+                    JobDone::Unlocked(desk.verify_password(&password).map_err(|e| e.to_string()))
+                });
+                Screen::Locked(m, form)
+            }
         }
     }
 
     /// Draws the current screen.
     pub fn render(&mut self, frame: &mut Frame<'_>) {
         let th = self.theme.clone();
+        let busy = self.busy.as_deref();
         match &mut self.screen {
-            Screen::Setup(form) => form.render(frame, &th, self.busy.as_deref()),
-            Screen::Working(w) => {
-                let (what, done, total) = w.progress.lock().map(|p| p.clone()).unwrap_or_default();
-                let busy = match (done * 100).checked_div(total) {
-                    Some(pct) => format!("Generating demo data: {what} {done}/{total} ({pct}%)"),
-                    None => format!("Generating demo data: {what}"),
-                };
-                w.form.render(frame, &th, Some(&busy));
-            }
-            Screen::Login(form) => form.render(frame, &th, self.busy.as_deref()),
-            Screen::Locked(_, form) => form.render(frame, &th),
-            Screen::Main(m) => m.render(frame, &th, &self.keymap),
+            Screen::Setup(form) => form.render(frame, &th, busy, &self.keymap),
+            Screen::Login(form) => form.render(frame, &th, busy, &self.keymap),
+            Screen::Locked(_, form) => form.render(frame, &th, busy, &self.keymap),
+            Screen::Main(m) => m.render(frame, &th, &self.keymap, &self.pending),
         }
     }
 
@@ -480,169 +416,4 @@ impl App {
 
 fn institution_name(policy: &std::path::Path) -> String {
     Policy::load(policy).map_or_else(|_| "careerdesk".into(), |p| p.institution.name)
-}
-
-impl Main {
-    /// Hands the background-built client directory to the panes once it is ready.
-    fn take_directory(&mut self) {
-        let Some(rx) = &self.directory else { return };
-        let result = match rx.try_recv() {
-            Ok(r) => r,
-            Err(std::sync::mpsc::TryRecvError::Empty) => return,
-            Err(std::sync::mpsc::TryRecvError::Disconnected) => Err("the client directory could not be built".into()),
-        };
-        self.directory = None;
-        match result {
-            Ok(index) => {
-                *self.clients.borrow_mut() = Some(index);
-                for p in &mut self.panes {
-                    p.directory_ready();
-                }
-            }
-            Err(e) => self.notice = Some(Notice::Problem(format!("client lookup is unavailable: {e}"))),
-        }
-    }
-
-    fn pane(&self) -> &dyn Pane {
-        self.panes[self.active].as_ref()
-    }
-
-    fn allowed(&self, cmd: Command) -> bool {
-        match cmd.context() {
-            Context::Triage => self.desk.may(Permission::SupervisorReports),
-            Context::Notes => self.desk.may(Permission::ViewClients),
-            _ => true,
-        }
-    }
-
-    fn with_pane(&mut self, f: impl FnOnce(&mut dyn Pane, &mut Cx<'_>) -> bool) -> bool {
-        let mut go_to = None;
-        let handled = {
-            let mut cx = Cx {
-                desk: &self.desk,
-                client: &mut self.client,
-                notice: &mut self.notice,
-                go_to: &mut go_to,
-            };
-            f(self.panes[self.active].as_mut(), &mut cx)
-        };
-        if let Some(p) = go_to {
-            if let Some(i) = self.panes.iter().position(|x| x.id() == p) {
-                self.switch(i);
-            }
-        }
-        handled
-    }
-
-    fn switch(&mut self, i: usize) {
-        self.active = i.min(self.panes.len() - 1);
-        self.show_active();
-    }
-
-    fn show_active(&mut self) {
-        self.with_pane(|pane, cx| {
-            pane.shown(cx);
-            true
-        });
-    }
-
-    fn mouse(&mut self, mouse: MouseEvent) {
-        let hit = |r: &Rect| {
-            mouse.column >= r.x && mouse.column < r.x + r.width && mouse.row >= r.y && mouse.row < r.y + r.height
-        };
-        // The wheel moves the selection, as the arrow keys do.
-        let wheel = match mouse.kind {
-            MouseEventKind::ScrollDown => Some(Command::Down),
-            MouseEventKind::ScrollUp => Some(Command::Up),
-            _ => None,
-        };
-        if let Some(cmd) = wheel {
-            if hit(&self.body) {
-                self.with_pane(|pane, cx| pane.command(cmd, cx));
-            }
-            return;
-        }
-        if mouse.kind != MouseEventKind::Down(MouseButton::Left) {
-            return;
-        }
-        if let Some((_, i)) = self.tabs.iter().find(|(r, _)| hit(r)).copied() {
-            self.switch(i);
-        } else if hit(&self.body) {
-            let (col, row) = (mouse.column - self.body.x, mouse.row - self.body.y);
-            self.with_pane(|pane, cx| {
-                pane.click(col, row, cx);
-                true
-            });
-        }
-    }
-
-    fn render(&mut self, frame: &mut Frame<'_>, th: &Theme, keymap: &Keymap) {
-        let [tabs, body, notice, bar, status] = Layout::vertical([
-            Constraint::Length(1),
-            Constraint::Fill(1),
-            Constraint::Length(1),
-            Constraint::Length(1),
-            Constraint::Length(1),
-        ])
-        .areas(frame.area());
-        // Tabs: the active one is marked with ▶ and brackets, not only by colour.
-        let mut spans = Vec::new();
-        self.tabs.clear();
-        let mut x = tabs.x;
-        for (i, p) in self.panes.iter().enumerate() {
-            let label = if i == self.active {
-                format!("▶[{} {}] ", i + 1, p.id().title())
-            } else {
-                format!(" {} {}  ", i + 1, p.id().title())
-            };
-            let w = label.chars().count() as u16;
-            self.tabs.push((Rect::new(x, tabs.y, w, 1), i));
-            x = x.saturating_add(w);
-            spans.push(Span::styled(label, if i == self.active { th.selected } else { th.dim }));
-        }
-        frame.render_widget(Paragraph::new(Line::from(spans)), tabs);
-        self.body = body;
-        self.panes[self.active].render(frame, body, th);
-        let notice_line = match &self.notice {
-            Some(Notice::Done(t)) => Line::styled(format!("✓ {t}"), th.good),
-            Some(Notice::Problem(t)) => Line::styled(format!("✗ {t}"), th.bad),
-            None => Line::raw(""),
-        };
-        frame.render_widget(Paragraph::new(notice_line), notice);
-        let ctx = self.pane().id().context();
-        let featured = self.pane().featured();
-        frame.render_widget(
-            Paragraph::new(crate::ui::widgets::command_bar::command_bar_line(
-                keymap, ctx, featured, bar.width,
-            )),
-            bar,
-        );
-        let op = self.desk.operator();
-        let now = self.desk.local_time(self.desk.now());
-        let status_text = format!(
-            " {} ({}) · {} · sync: offline (no server set up) · outbox: {} pending, {} failed ",
-            op.login,
-            op.roles_text(),
-            now.format("%a %-d %b %H:%M"),
-            self.outbox.pending,
-            self.outbox.failed
-        );
-        frame.render_widget(Paragraph::new(Line::styled(status_text, th.bar)).style(th.bar), status);
-        let wt = th.widgets();
-        if let Some(scroll) = self.help {
-            let rows = keymap.help_rows(ctx);
-            frame.render_widget(
-                &HelpOverlay {
-                    rows: &rows,
-                    scroll,
-                    theme: &wt,
-                },
-                frame.area(),
-            );
-        }
-        if let Some(p) = &self.palette {
-            let items = p.matches(keymap, ctx, &|c| self.allowed(c));
-            render_palette(frame.area(), frame.buffer_mut(), p, &items, &wt);
-        }
-    }
 }

@@ -2,7 +2,9 @@
 //! context it belongs to. Keymaps bind keys to these names; the help overlay, the command bar
 //! and the palette are generated from this list and the active keymap.
 
-/// Where a command applies. Global commands work everywhere unless the pane binds the key.
+/// Where a command applies. Global commands work in every pane unless the pane binds the key;
+/// the help overlay, the palette and the forms (set-up, sign-in, lock) are contexts of their
+/// own whose keys are only those bound in their section.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Context {
     /// Everywhere.
@@ -19,11 +21,17 @@ pub enum Context {
     Triage,
     /// The drop-in queue pane.
     Queue,
+    /// The help overlay.
+    Help,
+    /// The command palette.
+    Palette,
+    /// The set-up, sign-in and lock forms.
+    Form,
 }
 
 impl Context {
     /// All contexts, in the order the help overlay lists them.
-    pub const ALL: [Context; 7] = [
+    pub const ALL: [Context; 10] = [
         Context::Global,
         Context::Calendar,
         Context::Clients,
@@ -31,6 +39,9 @@ impl Context {
         Context::Employers,
         Context::Triage,
         Context::Queue,
+        Context::Help,
+        Context::Palette,
+        Context::Form,
     ];
 
     /// The section name in a keymap file.
@@ -43,7 +54,16 @@ impl Context {
             Context::Employers => "employers",
             Context::Triage => "triage",
             Context::Queue => "queue",
+            Context::Help => "help",
+            Context::Palette => "palette",
+            Context::Form => "form",
         }
+    }
+
+    /// Whether keys not bound here run their `[global]` binding: true for the panes; the help
+    /// overlay, the palette and the forms take only their own keys.
+    pub fn falls_back_to_global(self) -> bool {
+        !matches!(self, Context::Global | Context::Help | Context::Palette | Context::Form)
     }
 
     /// The context for a keymap section name.
@@ -133,6 +153,10 @@ commands! {
     QueueNext => "queue-next", Queue, "Call the next client in the queue";
     QueueDone => "queue-done", Queue, "Mark the selected client as seen";
     QueueCheckIn => "queue-check-in", Queue, "Check a client in by student number or card swipe";
+    NextField => "next-field", Form, "Move to the next field of the form";
+    PrevField => "prev-field", Form, "Move to the previous field of the form";
+    NextChoice => "next-choice", Form, "Change the focused choice to the next option";
+    PrevChoice => "prev-choice", Form, "Change the focused choice to the previous option";
 }
 
 impl Command {

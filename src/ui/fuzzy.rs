@@ -30,9 +30,33 @@ const BLOCK: usize = 4096;
 /// How many earlier queries (each a prefix of the next) are kept for reuse.
 const MAX_HISTORY: usize = 64;
 
-/// The lookup index the panes share once it has been built (`None` until then): the clients
-/// pane and the calendar's client picker search the same one.
-pub type SharedIndex = std::rc::Rc<std::cell::RefCell<Option<ClientIndex>>>;
+/// The lookup index the panes share once it has been built: the clients pane and the
+/// calendar's client picker search the same one, from background jobs (one search at a time).
+#[derive(Debug, Clone, Default)]
+pub struct SharedIndex {
+    index: std::sync::Arc<std::sync::Mutex<Option<ClientIndex>>>,
+    ready: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl SharedIndex {
+    /// Puts a built index in place (replacing any earlier one).
+    pub fn set(&self, index: ClientIndex) {
+        *self.index.lock().unwrap_or_else(|p| p.into_inner()) = Some(index);
+        self.ready.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Whether an index has been built (never waits, so drawing can ask).
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// The best `limit` matches for `query`, or `None` before the index is built. Waits while
+    /// another search runs: call it from a job, not the screen thread.
+    pub fn search(&self, query: &str, limit: usize) -> Option<Vec<DirectoryEntry>> {
+        let mut index = self.index.lock().unwrap_or_else(|p| p.into_inner());
+        index.as_mut().map(|i| i.search(query, limit))
+    }
+}
 
 /// One matching entry: its index and its rank (exact student number in the top bit, then score).
 #[derive(Debug, Clone, Copy)]

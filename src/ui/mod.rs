@@ -2,12 +2,17 @@
 
 pub mod app;
 pub mod command;
+pub mod drive;
+pub mod event;
 pub mod fuzzy;
+pub mod holder;
 pub mod input;
 pub mod keymap;
+pub mod main_screen;
 pub mod pane;
 pub mod panes;
 pub mod screens;
+pub mod start;
 pub mod theme;
 pub mod tui;
 pub mod widgets;

@@ -1,5 +1,7 @@
 //! What every pane of the main screen provides, and what it may ask of the app.
 
+use std::sync::Arc;
+
 use crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
 use ratatui::Frame;
@@ -7,6 +9,7 @@ use ratatui::Frame;
 use crate::desk::Desk;
 use crate::domain::ids::ClientId;
 use crate::ui::command::{Command, Context};
+use crate::ui::event::{JobDone, Jobs, PaneDone, SessionDone};
 use crate::ui::theme::Theme;
 
 /// The panes, in tab order.
@@ -84,20 +87,70 @@ pub enum Notice {
     Problem(String),
 }
 
-/// What a pane can reach while handling input: the desk, the shared selection, and requests
-/// to the app (a notice, a pane switch).
+/// Background jobs for one signed-in session: each gets the desk and posts its result for
+/// that session (a result arriving after sign-out is dropped).
+#[derive(Clone)]
+pub struct DeskJobs {
+    jobs: Jobs,
+    desk: Arc<Desk>,
+    session: u64,
+}
+
+impl DeskJobs {
+    /// Jobs on `desk` for session number `session`.
+    pub fn new(jobs: Jobs, desk: Arc<Desk>, session: u64) -> Self {
+        Self { jobs, desk, session }
+    }
+
+    /// The session's desk.
+    pub fn desk(&self) -> &Arc<Desk> {
+        &self.desk
+    }
+
+    /// The session number its results carry.
+    pub fn session(&self) -> u64 {
+        self.session
+    }
+
+    /// Runs `work` on a blocking thread; its result goes back to `pane` ([`Pane::job_done`]).
+    pub fn spawn(&self, pane: PaneId, what: &'static str, work: impl FnOnce(&Desk) -> PaneDone + Send + 'static) {
+        self.spawn_session(what, move |desk| SessionDone::Pane(pane, work(desk)));
+    }
+
+    /// Runs `work` on a blocking thread; its result goes back to the main screen.
+    pub fn spawn_session(&self, what: &'static str, work: impl FnOnce(&Desk) -> SessionDone + Send + 'static) {
+        let desk = self.desk.clone();
+        let session = self.session;
+        self.jobs.spawn(what, move |_| JobDone::Session {
+            session,
+            done: work(&desk),
+        });
+    }
+}
+
+/// What a pane can reach while handling input: the desk, background jobs, the shared
+/// selection, and requests to the app (a notice, a pane switch, a send of the outbox).
 pub struct Cx<'a> {
     /// The signed-in session.
     pub desk: &'a Desk,
+    /// Background jobs on the same desk.
+    pub jobs: &'a DeskJobs,
     /// The client selected anywhere (the clients pane sets it; notes reads it).
     pub client: &'a mut Option<ClientId>,
     /// A message for the status line.
     pub notice: &'a mut Option<Notice>,
     /// A pane to switch to after this input.
     pub go_to: &'a mut Option<PaneId>,
+    /// Set when messages were queued (a booking or a cancellation): the outbox is sent now.
+    pub messages_queued: &'a mut bool,
 }
 
 impl Cx<'_> {
+    /// Runs slow work for `pane` off the screen thread (see [`DeskJobs::spawn`]).
+    pub fn spawn(&self, pane: PaneId, what: &'static str, work: impl FnOnce(&Desk) -> PaneDone + Send + 'static) {
+        self.jobs.spawn(pane, what, work);
+    }
+
     /// Shows a success message.
     pub fn done(&mut self, text: impl Into<String>) {
         *self.notice = Some(Notice::Done(text.into()));
@@ -110,7 +163,7 @@ impl Cx<'_> {
 }
 
 /// One pane of the main screen. Panes load data when they handle input or are shown, never
-/// while rendering.
+/// while rendering; slow loads and searches run as jobs whose results arrive in `job_done`.
 pub trait Pane {
     /// Which pane this is.
     fn id(&self) -> PaneId;
@@ -129,7 +182,9 @@ pub trait Pane {
     /// The commands the bottom bar shows for this pane.
     fn featured(&self) -> &'static [Command];
     /// The shared client lookup index has been built (in the background after sign-in).
-    fn directory_ready(&mut self) {}
+    fn directory_ready(&mut self, _cx: &mut Cx<'_>) {}
+    /// A job this pane started has finished.
+    fn job_done(&mut self, _done: PaneDone, _cx: &mut Cx<'_>) {}
 }
 
 /// Keeps a selection inside a list of `len` rows after a movement command.

@@ -1,4 +1,6 @@
 //! The screens before and around the main one: first-run setup, sign-in and the idle lock.
+//! Their keys come from the keymap's `[form]` section (see [`crate::ui::command::Context::Form`]):
+//! each form takes the [`Command`] a key maps to, or the key itself to type into its field.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -7,8 +9,28 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use ratatui::Frame;
 
 use crate::policy::EXAMPLES;
+use crate::ui::command::{Command, Context};
 use crate::ui::input::Input;
+use crate::ui::keymap::Keymap;
 use crate::ui::theme::Theme;
+
+/// The first key bound to `cmd` on the forms, for their hint lines.
+fn key_of(keymap: &Keymap, cmd: Command) -> String {
+    keymap
+        .keys_for(Context::Form, cmd)
+        .first()
+        .map_or_else(|| format!("`{}`", cmd.name()), ToString::to_string)
+}
+
+/// Moves the cursor of a text field for a choice command (left and right edit, not choose).
+fn nudge(field: &mut Input, cmd: Command) {
+    let code = if cmd == Command::PrevChoice {
+        KeyCode::Left
+    } else {
+        KeyCode::Right
+    };
+    field.handle(&KeyEvent::new(code, KeyModifiers::NONE));
+}
 
 /// What a form wants after a key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,45 +85,59 @@ impl Default for SetupForm {
 const SETUP_FIELDS: usize = 6;
 
 impl SetupForm {
-    /// Handles a key.
-    pub fn key(&mut self, key: &KeyEvent) -> FormInput {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        match key.code {
-            KeyCode::Char('c') | KeyCode::Char('q') if ctrl => return FormInput::Quit,
-            KeyCode::Esc => return FormInput::Quit,
-            KeyCode::Tab | KeyCode::Down => self.focus = (self.focus + 1) % SETUP_FIELDS,
-            KeyCode::BackTab | KeyCode::Up => self.focus = (self.focus + SETUP_FIELDS - 1) % SETUP_FIELDS,
-            KeyCode::Enter if self.focus + 1 < SETUP_FIELDS => self.focus += 1,
-            KeyCode::Enter => return FormInput::Submit,
-            KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') if self.focus >= 4 => {
-                let forward = key.code != KeyCode::Left;
+    /// Whether a text field has focus (plain characters are typed into it).
+    pub fn typing(&self) -> bool {
+        self.focus < 4
+    }
+
+    fn field(&mut self) -> Option<&mut Input> {
+        match self.focus {
+            0 => Some(&mut self.login),
+            1 => Some(&mut self.name),
+            2 => Some(&mut self.password),
+            3 => Some(&mut self.again),
+            _ => None,
+        }
+    }
+
+    /// Carries out a command from the `[form]` keys.
+    pub fn command(&mut self, cmd: Command) -> FormInput {
+        match cmd {
+            Command::Quit | Command::Back => return FormInput::Quit,
+            Command::NextField => self.focus = (self.focus + 1) % SETUP_FIELDS,
+            Command::PrevField => self.focus = (self.focus + SETUP_FIELDS - 1) % SETUP_FIELDS,
+            Command::Select if self.focus + 1 < SETUP_FIELDS => self.focus += 1,
+            Command::Select => return FormInput::Submit,
+            Command::NextChoice | Command::PrevChoice => {
+                if let Some(field) = self.field() {
+                    nudge(field, cmd);
+                    return FormInput::Edited;
+                }
                 let (value, n) = if self.focus == 4 {
                     (&mut self.policy, EXAMPLES.len())
                 } else {
                     (&mut self.demo, DEMO_SIZES.len())
                 };
-                *value = if forward {
+                *value = if cmd == Command::NextChoice {
                     (*value + 1) % n
                 } else {
                     (*value + n - 1) % n
                 };
             }
-            _ => {
-                let field = match self.focus {
-                    0 => &mut self.login,
-                    1 => &mut self.name,
-                    2 => &mut self.password,
-                    3 => &mut self.again,
-                    _ => return FormInput::Edited,
-                };
-                field.handle(key);
-            }
+            _ => {}
         }
         FormInput::Edited
     }
 
-    /// Draws the form.
-    pub fn render(&self, frame: &mut Frame<'_>, th: &Theme, busy: Option<&str>) {
+    /// Types a key no command took into the focused text field.
+    pub fn type_key(&mut self, key: &KeyEvent) {
+        if let Some(field) = self.field() {
+            field.handle(key);
+        }
+    }
+
+    /// Draws the form; its hint line names the keys of `keymap`.
+    pub fn render(&self, frame: &mut Frame<'_>, th: &Theme, busy: Option<&str>, keymap: &Keymap) {
         let area = centred(frame.area(), 72, 20);
         let ex = &EXAMPLES[self.policy.min(EXAMPLES.len() - 1)];
         let demo = match DEMO_SIZES[self.demo] {
@@ -125,7 +161,14 @@ impl SetupForm {
             choice(self.focus == 5, "Demo data", demo),
             Line::raw(""),
             Line::styled(
-                "tab/↓ next field · ←/→ change a choice · enter on the last field creates · esc quits",
+                format!(
+                    "{} next field · {}/{} change a choice · {} on the last field creates · {} quits",
+                    key_of(keymap, Command::NextField),
+                    key_of(keymap, Command::PrevChoice),
+                    key_of(keymap, Command::NextChoice),
+                    key_of(keymap, Command::Select),
+                    key_of(keymap, Command::Back)
+                ),
                 th.dim,
             ),
         ];
@@ -168,34 +211,42 @@ impl LoginForm {
         }
     }
 
-    /// Handles a key.
-    pub fn key(&mut self, key: &KeyEvent) -> FormInput {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        match key.code {
-            KeyCode::Char('c') | KeyCode::Char('q') if ctrl => FormInput::Quit,
-            KeyCode::Esc => FormInput::Quit,
-            KeyCode::Tab | KeyCode::Down | KeyCode::BackTab | KeyCode::Up => {
-                self.focus = 1 - self.focus.min(1);
-                FormInput::Edited
-            }
-            KeyCode::Enter if self.focus == 0 => {
-                self.focus = 1;
-                FormInput::Edited
-            }
-            KeyCode::Enter => FormInput::Submit,
-            _ => {
-                if self.focus == 0 {
-                    self.login.handle(key);
-                } else {
-                    self.password.handle(key);
-                }
-                FormInput::Edited
-            }
+    fn field(&mut self) -> &mut Input {
+        if self.focus == 0 {
+            &mut self.login
+        } else {
+            &mut self.password
         }
     }
 
-    /// Draws the form.
-    pub fn render(&self, frame: &mut Frame<'_>, th: &Theme, busy: Option<&str>) {
+    /// Carries out a command from the `[form]` keys.
+    pub fn command(&mut self, cmd: Command) -> FormInput {
+        match cmd {
+            Command::Quit | Command::Back => FormInput::Quit,
+            Command::NextField | Command::PrevField => {
+                self.focus = 1 - self.focus.min(1);
+                FormInput::Edited
+            }
+            Command::Select if self.focus == 0 => {
+                self.focus = 1;
+                FormInput::Edited
+            }
+            Command::Select => FormInput::Submit,
+            Command::NextChoice | Command::PrevChoice => {
+                nudge(self.field(), cmd);
+                FormInput::Edited
+            }
+            _ => FormInput::Edited,
+        }
+    }
+
+    /// Types a key no command took into the focused field.
+    pub fn type_key(&mut self, key: &KeyEvent) {
+        self.field().handle(key);
+    }
+
+    /// Draws the form; its hint line names the keys of `keymap`.
+    pub fn render(&self, frame: &mut Frame<'_>, th: &Theme, busy: Option<&str>, keymap: &Keymap) {
         let area = centred(frame.area(), 60, 11);
         let lines = vec![
             Line::styled(self.institution.clone(), th.text),
@@ -203,7 +254,14 @@ impl LoginForm {
             self.login.line("Login", self.focus == 0, th),
             self.password.line("Password", self.focus == 1, th),
             Line::raw(""),
-            Line::styled("enter signs in · esc quits", th.dim),
+            Line::styled(
+                format!(
+                    "{} signs in · {} quits",
+                    key_of(keymap, Command::Select),
+                    key_of(keymap, Command::Back)
+                ),
+                th.dim,
+            ),
         ];
         form(
             frame,
@@ -249,29 +307,42 @@ impl LockForm {
         }
     }
 
-    /// Handles a key.
-    pub fn key(&mut self, key: &KeyEvent) -> LockInput {
-        match key.code {
-            KeyCode::Enter => LockInput::Unlock,
-            KeyCode::Char('o') if key.modifiers.contains(KeyModifiers::CONTROL) => LockInput::SignOut,
-            _ => {
-                self.password.handle(key);
+    /// Carries out a command from the `[form]` keys.
+    pub fn command(&mut self, cmd: Command) -> LockInput {
+        match cmd {
+            Command::Select => LockInput::Unlock,
+            Command::SignOut => LockInput::SignOut,
+            Command::NextChoice | Command::PrevChoice => {
+                nudge(&mut self.password, cmd);
                 LockInput::Edited
             }
+            _ => LockInput::Edited,
         }
     }
 
-    /// Draws the lock screen: no client data is visible behind it.
-    pub fn render(&self, frame: &mut Frame<'_>, th: &Theme) {
+    /// Types a key no command took into the password field.
+    pub fn type_key(&mut self, key: &KeyEvent) {
+        self.password.handle(key);
+    }
+
+    /// Draws the lock screen: no client data is visible behind it. `busy` says what is under way.
+    pub fn render(&self, frame: &mut Frame<'_>, th: &Theme, busy: Option<&str>, keymap: &Keymap) {
         let area = centred(frame.area(), 60, 9);
         let lines = vec![
             Line::styled(format!("🔒 Locked. Signed in: {}", self.who), th.text),
             Line::raw(""),
             self.password.line("Password", true, th),
             Line::raw(""),
-            Line::styled("enter unlocks · ctrl-o signs out", th.dim),
+            Line::styled(
+                format!(
+                    "{} unlocks · {} signs out",
+                    key_of(keymap, Command::Select),
+                    key_of(keymap, Command::SignOut)
+                ),
+                th.dim,
+            ),
         ];
-        form(frame, area, lines, None, self.error.as_deref(), " Screen locked ", th);
+        form(frame, area, lines, busy, self.error.as_deref(), " Screen locked ", th);
     }
 }
 

@@ -1,6 +1,7 @@
 //! Key chords: one key with optional modifiers, parsed from and formatted to the keymap text
 //! form (`ctrl-p`, `shift-tab`, `A`, `f2`), and normalised so that every way a terminal reports
-//! the same keystroke gives the same chord.
+//! the same keystroke gives the same chord. A [`KeySeq`] is chords pressed one after another
+//! (`g g`), written with spaces between them.
 
 use std::fmt;
 use std::str::FromStr;
@@ -197,6 +198,72 @@ impl FromStr for KeyChord {
     }
 }
 
+/// The most chords one binding may take.
+pub const MAX_SEQ: usize = 4;
+
+/// One or more chords pressed one after another, e.g. `g g`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct KeySeq(Vec<KeyChord>);
+
+impl KeySeq {
+    /// The sequence of these chords (at least one).
+    pub fn new(chords: Vec<KeyChord>) -> Option<KeySeq> {
+        (!chords.is_empty() && chords.len() <= MAX_SEQ).then_some(KeySeq(chords))
+    }
+
+    /// The chords, in the order they are pressed.
+    pub fn chords(&self) -> &[KeyChord] {
+        &self.0
+    }
+
+    /// Whether this sequence is the start of `other` and shorter than it.
+    pub fn is_prefix_of(&self, other: &KeySeq) -> bool {
+        self.0.len() < other.0.len() && other.0.starts_with(&self.0)
+    }
+}
+
+impl From<KeyChord> for KeySeq {
+    fn from(chord: KeyChord) -> Self {
+        KeySeq(vec![chord])
+    }
+}
+
+impl fmt::Display for KeySeq {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, c) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            write!(f, "{c}")?;
+        }
+        Ok(())
+    }
+}
+
+impl FromStr for KeySeq {
+    type Err = ChordError;
+
+    /// Reads chords separated by spaces (`g g`, `ctrl-x ctrl-s`); a lone space is the space key.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let parts: Vec<&str> = text.split_whitespace().collect();
+        match parts.as_slice() {
+            [] => return Ok(KeySeq(vec![text.parse()?])),
+            [one] => return Ok(KeySeq(vec![one.parse()?])),
+            _ => {}
+        }
+        if parts.len() > MAX_SEQ {
+            return Err(ChordError::new(format!(
+                "at most {MAX_SEQ} keys may be pressed in turn for one command"
+            )));
+        }
+        parts
+            .iter()
+            .map(|p| p.parse())
+            .collect::<Result<Vec<_>, _>>()
+            .map(KeySeq)
+    }
+}
+
 /// The code for a key name (case-insensitive), including `f1`..`f12` and aliases.
 fn named(name: &str) -> Option<KeyCode> {
     let lower = name.to_ascii_lowercase();
@@ -263,6 +330,21 @@ mod tests {
         for s in ["", "ctrl-", "ctrl-ctrl-a", "f13", "f0", "hyper-a", "shift-?", "enterr"] {
             assert!(s.parse::<KeyChord>().is_err(), "{s}");
         }
+    }
+
+    #[test]
+    fn sequences_parse_with_spaces_and_know_their_prefixes() {
+        let gg: KeySeq = "g g".parse().unwrap();
+        assert_eq!(gg.to_string(), "g g");
+        assert_eq!(gg.chords(), &[parse("g"), parse("g")]);
+        let g: KeySeq = "g".parse().unwrap();
+        assert!(g.is_prefix_of(&gg));
+        assert!(!gg.is_prefix_of(&g));
+        assert!(!gg.is_prefix_of(&gg));
+        assert_eq!(" ".parse::<KeySeq>().unwrap(), KeySeq::from(parse("space")));
+        assert_eq!("ctrl-x  ctrl-s".parse::<KeySeq>().unwrap().to_string(), "ctrl-x ctrl-s");
+        assert!("a b c d e".parse::<KeySeq>().is_err());
+        assert!("g ctrl-".parse::<KeySeq>().is_err());
     }
 
     #[test]

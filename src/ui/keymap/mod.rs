@@ -1,7 +1,8 @@
 //! Keymaps: which key runs which [`Command`] in which [`Context`].
 //!
-//! A keymap file has one table per context section (`[global]`, `[calendar]`, ...), whose keys
-//! are chords (see [`KeyChord`]) and whose values are command names, or `"none"` to unbind.
+//! A keymap file has one table per context section (`[global]`, `[calendar]`, ..., `[help]`,
+//! `[palette]`, `[form]`), whose keys are chords (see [`KeyChord`]) or chords pressed in turn
+//! (`"g g"`, see [`KeySeq`]) and whose values are command names, or `"none"` to unbind.
 //! `keymaps/default.toml` is compiled in; a user's `keymap.toml` in the config directory is read
 //! over it (or over `keymaps/vim.toml` with `base = "vim"`), replacing and adding bindings. The
 //! help overlay, the command bar and the palette all read the one resulting keymap.
@@ -18,7 +19,7 @@ use toml_edit::{ImDocument, Item, TableLike};
 use crate::policy::locate::line_of_offset;
 use crate::ui::command::{Command, Context};
 
-pub use chord::{ChordError, KeyChord};
+pub use chord::{ChordError, KeyChord, KeySeq, MAX_SEQ};
 
 /// The shipped default keymap text.
 pub const DEFAULT_TOML: &str = include_str!("../../../keymaps/default.toml");
@@ -115,28 +116,73 @@ pub struct HelpRow {
     pub context: Context,
 }
 
-/// The bindings of one section, in file order. `None` unbinds the chord here, hiding any
-/// global binding of it.
+/// The bindings of one section, in file order. `None` unbinds the keys here, hiding any
+/// global binding of them.
 #[derive(Debug, Clone, Default)]
 struct Section {
-    entries: Vec<(KeyChord, Option<Command>)>,
+    entries: Vec<(KeySeq, Option<Command>)>,
+}
+
+/// What a sequence of keys means in one section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Found {
+    /// A binding of exactly these keys (`None`: unbound here).
+    Exact(Option<Command>),
+    /// The start of a longer binding: wait for the next key.
+    Prefix,
+    /// Nothing.
+    Nothing,
 }
 
 impl Section {
-    fn get(&self, chord: KeyChord) -> Option<Option<Command>> {
-        self.entries.iter().find(|(c, _)| *c == chord).map(|(_, cmd)| *cmd)
+    fn get(&self, seq: &KeySeq) -> Option<Option<Command>> {
+        self.entries.iter().find(|(c, _)| c == seq).map(|(_, cmd)| *cmd)
     }
 
-    fn set(&mut self, chord: KeyChord, cmd: Option<Command>) {
-        match self.entries.iter_mut().find(|(c, _)| *c == chord) {
-            Some(entry) => entry.1 = cmd,
-            None => self.entries.push((chord, cmd)),
+    fn find(&self, seq: &KeySeq) -> Found {
+        if let Some(Some(cmd)) = self.get(seq) {
+            return Found::Exact(Some(cmd));
+        }
+        if self.entries.iter().any(|(k, c)| c.is_some() && seq.is_prefix_of(k)) {
+            return Found::Prefix;
+        }
+        match self.get(seq) {
+            Some(None) => Found::Exact(None),
+            _ => Found::Nothing,
         }
     }
 
-    fn remove(&mut self, chord: KeyChord) {
-        self.entries.retain(|(c, _)| *c != chord);
+    fn set(&mut self, seq: KeySeq, cmd: Option<Command>) {
+        match self.entries.iter_mut().find(|(c, _)| *c == seq) {
+            Some(entry) => entry.1 = cmd,
+            None => self.entries.push((seq, cmd)),
+        }
     }
+
+    fn remove(&mut self, seq: &KeySeq) {
+        self.entries.retain(|(c, _)| c != seq);
+    }
+
+    /// Bindings that would hide `seq` or be hidden by it: a shorter one it starts with, or a
+    /// longer one starting with it.
+    fn overlapping(&self, seq: &KeySeq) -> Vec<KeySeq> {
+        self.entries
+            .iter()
+            .filter(|(k, c)| c.is_some() && (k.is_prefix_of(seq) || seq.is_prefix_of(k)))
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+}
+
+/// What a key press means, given the keys pressed before it that started a longer binding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolved {
+    /// Run this command.
+    Run(Command),
+    /// The keys so far start a longer binding: wait for the next.
+    Pending,
+    /// No binding: the key goes to the text field, if any.
+    Unbound,
 }
 
 /// Key bindings for every context. `Keymap::default()` binds nothing; see [`Keymap::builtin`].
@@ -205,45 +251,85 @@ impl Keymap {
         }
     }
 
-    /// The command `key` runs in `context`: the context's own binding first, then the global
-    /// one. While `typing`, plain characters are left to the text field. Key releases run nothing.
+    /// The command `key` runs in `context` on its own: the context's own binding first, then
+    /// the global one (for the panes). While `typing`, plain characters are left to the text
+    /// field. Key releases run nothing. A key that only starts a longer binding runs nothing.
     pub fn lookup(&self, context: Context, key: &KeyEvent, typing: bool) -> Option<Command> {
-        if key.kind == KeyEventKind::Release {
-            return None;
+        match self.resolve(context, &mut Vec::new(), key, typing) {
+            Resolved::Run(cmd) => Some(cmd),
+            Resolved::Pending | Resolved::Unbound => None,
         }
-        let chord = KeyChord::from_event(key);
-        if typing && chord.is_plain_text() {
-            return None;
-        }
-        self.lookup_chord(context, chord)
     }
 
-    /// The command a (normalised) chord runs in `context`.
+    /// What `key` means after the keys in `pending` (which started a longer binding, such as
+    /// the first `g` of `g g`); `pending` is updated: it grows while a binding may still be
+    /// completed and is emptied otherwise. A key that completes nothing is taken on its own.
+    pub fn resolve(&self, context: Context, pending: &mut Vec<KeyChord>, key: &KeyEvent, typing: bool) -> Resolved {
+        if key.kind == KeyEventKind::Release {
+            return Resolved::Unbound;
+        }
+        let chord = KeyChord::from_event(key);
+        if !pending.is_empty() {
+            let mut chords = std::mem::take(pending);
+            chords.push(chord);
+            if let Some(seq) = KeySeq::new(chords.clone()) {
+                match self.find(context, &seq) {
+                    Found::Exact(Some(cmd)) => return Resolved::Run(cmd),
+                    Found::Prefix => {
+                        *pending = chords;
+                        return Resolved::Pending;
+                    }
+                    Found::Exact(None) | Found::Nothing => {}
+                }
+            }
+        }
+        if typing && chord.is_plain_text() {
+            return Resolved::Unbound;
+        }
+        match self.find(context, &KeySeq::from(chord)) {
+            Found::Exact(Some(cmd)) => Resolved::Run(cmd),
+            Found::Prefix => {
+                pending.push(chord);
+                Resolved::Pending
+            }
+            Found::Exact(None) | Found::Nothing => Resolved::Unbound,
+        }
+    }
+
+    /// The command a (normalised) chord runs in `context` on its own.
     pub fn lookup_chord(&self, context: Context, chord: KeyChord) -> Option<Command> {
-        match self.section(context).get(chord) {
-            Some(bound) => bound,
-            None if context != Context::Global => self.section(Context::Global).get(chord).flatten(),
-            None => None,
+        match self.find(context, &KeySeq::from(chord)) {
+            Found::Exact(cmd) => cmd,
+            Found::Prefix | Found::Nothing => None,
+        }
+    }
+
+    /// What `seq` means in `context`: its own section first, then (for the panes) the global
+    /// one, whose bindings a `"none"` in the section hides.
+    fn find(&self, context: Context, seq: &KeySeq) -> Found {
+        match self.section(context).find(seq) {
+            Found::Nothing if context.falls_back_to_global() => self.section(Context::Global).find(seq),
+            found => found,
         }
     }
 
     /// The chords that run `command` in `context`: the context's own, then global ones not
     /// hidden by the context, each in file order.
-    pub fn keys_for(&self, context: Context, command: Command) -> Vec<KeyChord> {
+    pub fn keys_for(&self, context: Context, command: Command) -> Vec<KeySeq> {
         let own = self.section(context);
-        let mut keys: Vec<KeyChord> = own
+        let mut keys: Vec<KeySeq> = own
             .entries
             .iter()
             .filter(|(_, c)| *c == Some(command))
-            .map(|(k, _)| *k)
+            .map(|(k, _)| k.clone())
             .collect();
-        if context != Context::Global {
+        if context.falls_back_to_global() {
             keys.extend(
                 self.section(Context::Global)
                     .entries
                     .iter()
-                    .filter(|(k, c)| *c == Some(command) && own.get(*k).is_none())
-                    .map(|(k, _)| *k),
+                    .filter(|(k, c)| *c == Some(command) && own.get(k).is_none())
+                    .map(|(k, _)| k.clone()),
             );
         }
         keys
@@ -251,16 +337,13 @@ impl Keymap {
 
     /// The keys for `command` in `context` as text, e.g. `ctrl-p, :` (empty when unbound).
     pub fn keys_text(&self, context: Context, command: Command) -> String {
-        let keys: Vec<String> = self
-            .keys_for(context, command)
-            .iter()
-            .map(KeyChord::to_string)
-            .collect();
+        let keys: Vec<String> = self.keys_for(context, command).iter().map(KeySeq::to_string).collect();
         keys.join(", ")
     }
 
     /// Help for `context`: its own commands, then the global ones, in [`Command::ALL`] order.
     /// Commands without a key are listed too (with empty keys): the palette runs them.
+    /// See [`Keymap::overlay_rows`] for the keys of the help overlay and the palette themselves.
     pub fn help_rows(&self, context: Context) -> Vec<HelpRow> {
         let own = Command::ALL
             .iter()
@@ -272,6 +355,21 @@ impl Keymap {
                 name: c.name(),
                 description: c.description(),
                 context: c.context(),
+            })
+            .collect()
+    }
+
+    /// The commands bound in a section that does not fall back to the global one (help, the
+    /// palette, forms), each with its keys there, grouped under that context.
+    pub fn overlay_rows(&self, context: Context) -> Vec<HelpRow> {
+        Command::ALL
+            .iter()
+            .filter(|&&c| !self.keys_for(context, c).is_empty())
+            .map(|&c| HelpRow {
+                keys: self.keys_text(context, c),
+                name: c.name(),
+                description: c.description(),
+                context,
             })
             .collect()
     }
@@ -351,11 +449,11 @@ fn apply(map: &mut Keymap, doc: &ImDocument<&str>, text: &str, source: &str) -> 
                 "must be a table of \"key\" = \"command\" entries".to_string(),
             ));
         };
-        let mut seen: HashMap<KeyChord, (String, Option<usize>)> = HashMap::new();
+        let mut seen: HashMap<KeySeq, (String, Option<usize>)> = HashMap::new();
         for (key, value) in table.iter() {
             let line = key_line(table, key, text).or(line);
-            let chord: KeyChord = key.parse().map_err(|e: ChordError| err(line, name, key, e.message))?;
-            if let Some((earlier, at)) = seen.insert(chord, (key.to_string(), line)) {
+            let chord: KeySeq = key.parse().map_err(|e: ChordError| err(line, name, key, e.message))?;
+            if let Some((earlier, at)) = seen.insert(chord.clone(), (key.to_string(), line)) {
                 let place = at.map_or(String::new(), |l| format!(" on line {l}"));
                 return Err(err(
                     line,
@@ -374,7 +472,7 @@ fn apply(map: &mut Keymap, doc: &ImDocument<&str>, text: &str, source: &str) -> 
             };
             if command_name == UNBIND {
                 if context == Context::Global {
-                    map.section_mut(context).remove(chord);
+                    map.section_mut(context).remove(&chord);
                 } else {
                     map.section_mut(context).set(chord, None);
                 }
@@ -394,6 +492,23 @@ fn apply(map: &mut Keymap, doc: &ImDocument<&str>, text: &str, source: &str) -> 
                         own.section()
                     ),
                 ));
+            }
+            // A shorter binding that a longer one starts with would hide it (or be hidden):
+            // this file's own bindings must not overlap; the base's give way to this file's.
+            for other in map.section(context).overlapping(&chord) {
+                if let Some((earlier, at)) = seen.get(&other).filter(|_| other != chord) {
+                    let place = at.map_or(String::new(), |l| format!(" on line {l}"));
+                    return Err(err(
+                        line,
+                        name,
+                        key,
+                        format!(
+                            "overlaps `{earlier}`{place}: one starts with the other, so the shorter would \
+                             run before the longer could be typed; bind only one of them"
+                        ),
+                    ));
+                }
+                map.section_mut(context).remove(&other);
             }
             map.section_mut(context).set(chord, Some(command));
         }

@@ -1,6 +1,9 @@
 //! The calendar: one day (time, consultant, type, location, state) or one week (seven day
 //! columns of compact cells), for everyone or one consultant. Book a client into a free slot
 //! from here; open a booked slot's client and notes. Every state is a symbol and a word.
+//!
+//! A day of everyone's slots is hundreds of records on a large store, a week thousands: the
+//! slots on show load as a job (the latest load wins), and so does the client picker's search.
 
 mod view;
 
@@ -16,9 +19,10 @@ use crate::domain::access::Permission;
 use crate::domain::appointment::{Appointment, AppointmentState, Slot};
 use crate::domain::ids::{OperatorId, SlotId};
 use crate::ui::command::Command;
+use crate::ui::event::{Latest, PaneDone};
 use crate::ui::fuzzy::SharedIndex;
 use crate::ui::input::Input;
-use crate::ui::pane::{is_movement, move_selection, Cx, Pane, PaneId};
+use crate::ui::pane::{is_movement, move_selection, Cx, Notice, Pane, PaneId};
 use crate::ui::theme::{SlotState, Theme};
 
 /// How many clients the booking picker lists.
@@ -62,6 +66,88 @@ enum Mode {
     },
 }
 
+/// What a calendar load asks for.
+#[derive(Debug, Clone, Copy)]
+struct Request {
+    from: NaiveDate,
+    days: i64,
+    week: bool,
+    consultant: Option<OperatorId>,
+    /// Move the consultant filter on to the next consultant with slots in the range first.
+    cycle: bool,
+}
+
+/// The slots on show with what the calendar needs to draw them, loaded by a job.
+#[derive(Debug, Clone)]
+pub struct CalendarData {
+    staff: HashMap<OperatorId, StaffName>,
+    rows: Vec<Row>,
+    consultant: Option<OperatorId>,
+    message: Option<Notice>,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+}
+
+/// Loads the slots a request asks for, with their appointments and states.
+fn fetch(desk: &crate::desk::Desk, req: Request) -> Result<CalendarData, DeskError> {
+    let staff = desk.staff_names()?;
+    let login = |id: OperatorId| staff.get(&id).map_or_else(|| "?".to_string(), |s| s.login.clone());
+    let mut consultant = req.consultant;
+    let mut message = None;
+    if req.cycle {
+        // Everyone, then each consultant with slots in the range (by login), then everyone.
+        let mut with_slots: Vec<(String, OperatorId)> = Vec::new();
+        for s in desk.calendar(req.from, req.days, None)? {
+            if !with_slots.iter().any(|(_, id)| *id == s.consultant) {
+                with_slots.push((login(s.consultant), s.consultant));
+            }
+        }
+        with_slots.sort();
+        let next = match req.consultant {
+            None => with_slots.first().cloned(),
+            Some(current) => {
+                let me = login(current);
+                with_slots.into_iter().find(|(l, id)| *l > me && *id != current)
+            }
+        };
+        let span = if req.week { "this week" } else { "this day" };
+        (consultant, message) = match next {
+            Some((who, id)) => (Some(id), Some(Notice::Done(format!("Showing {who}'s calendar")))),
+            None if req.consultant.is_none() => (
+                None,
+                Some(Notice::Problem(format!("nobody has slots {span}; showing everyone"))),
+            ),
+            None => (None, Some(Notice::Done("Showing everyone's calendar".into()))),
+        };
+    }
+    let now = desk.now();
+    let mut rows = Vec::new();
+    for slot in desk.calendar(req.from, req.days, consultant)? {
+        let appointment = desk.slot_appointment(&slot)?;
+        let state = slot_state(&slot, appointment.as_ref(), now);
+        let client = match (&appointment, req.week) {
+            (Some(a), false) => desk.client(a.client).ok().map(|c| c.name),
+            _ => None,
+        };
+        rows.push(Row {
+            login: login(slot.consultant),
+            day: desk.policy().local_date(slot.start),
+            slot,
+            appointment,
+            state,
+            client,
+        });
+    }
+    Ok(CalendarData {
+        staff,
+        rows,
+        consultant,
+        message,
+        now,
+        today: desk.today(),
+    })
+}
+
 /// The calendar pane.
 pub struct CalendarPane {
     tz: chrono_tz::Tz,
@@ -85,6 +171,12 @@ pub struct CalendarPane {
     page: usize,
     /// The client lookup shared with the clients pane, once built.
     clients: SharedIndex,
+    /// Numbers the loads; only the latest one's slots are shown.
+    loads: Latest,
+    /// The load whose slots are awaited.
+    loading: Option<u64>,
+    /// Numbers the picker's searches.
+    searches: Latest,
 }
 
 impl CalendarPane {
@@ -107,6 +199,9 @@ impl CalendarPane {
             hits: Vec::new(),
             page: 10,
             clients,
+            loads: Latest::default(),
+            loading: None,
+            searches: Latest::default(),
         }
     }
 
@@ -128,41 +223,32 @@ impl CalendarPane {
         self.staff.get(&id).map_or_else(|| "?".to_string(), |s| s.login.clone())
     }
 
-    /// Loads the slots on show, their appointments and states.
+    /// Loads the slots on show as a job.
     fn load(&mut self, cx: &mut Cx<'_>) {
-        if let Err(e) = self.try_load(cx) {
-            cx.problem(e.to_string());
-        }
+        self.request(false, cx);
     }
 
-    fn try_load(&mut self, cx: &mut Cx<'_>) -> Result<(), DeskError> {
-        let desk = cx.desk;
-        if self.staff.is_empty() {
-            self.staff = desk.staff_names()?;
-        }
-        self.now = desk.now();
-        self.today = desk.today();
+    /// Starts a load; with `cycle`, the consultant filter moves on first.
+    fn request(&mut self, cycle: bool, cx: &mut Cx<'_>) {
         let (from, days) = self.range();
-        let mut rows = Vec::new();
-        for slot in desk.calendar(from, days, self.consultant)? {
-            let appointment = desk.slot_appointment(&slot)?;
-            let state = slot_state(&slot, appointment.as_ref(), self.now);
-            let client = match (&appointment, self.week) {
-                (Some(a), false) => desk.client(a.client).ok().map(|c| c.name),
-                _ => None,
+        let req = Request {
+            from,
+            days,
+            week: self.week,
+            consultant: self.consultant,
+            cycle,
+        };
+        let ticket = self.loads.issue();
+        self.loading = Some(ticket);
+        let latest = self.loads.clone();
+        cx.spawn(PaneId::Calendar, "loading the calendar", move |desk| {
+            let data = if latest.is_current(ticket) {
+                fetch(desk, req).map_err(|e| e.to_string())
+            } else {
+                Err("replaced by a later load".into())
             };
-            rows.push(Row {
-                login: self.login(slot.consultant),
-                day: desk.policy().local_date(slot.start),
-                slot,
-                appointment,
-                state,
-                client,
-            });
-        }
-        self.rows = rows;
-        self.reselect();
-        Ok(())
+            PaneDone::Calendar(ticket, Box::new(data))
+        });
     }
 
     /// Puts the selection back on the remembered slot, or on the first slot not yet over.
@@ -183,13 +269,6 @@ impl CalendarPane {
     fn remember(&mut self) {
         self.selected = self.selected.min(self.rows.len().saturating_sub(1));
         self.selected_slot = self.rows.get(self.selected).map(|r| r.slot.id);
-    }
-
-    fn staff_reload(&mut self, cx: &mut Cx<'_>) {
-        match cx.desk.staff_names() {
-            Ok(s) => self.staff = s,
-            Err(e) => cx.problem(e.to_string()),
-        }
     }
 
     /// Moves the date by whole days (or weeks in week view) and reloads.
@@ -214,42 +293,6 @@ impl CalendarPane {
             }
         }
         self.week = !self.week;
-        self.load(cx);
-    }
-
-    /// Everyone, then each consultant with slots in the range (by login), then everyone.
-    fn cycle_consultant(&mut self, cx: &mut Cx<'_>) {
-        let (from, days) = self.range();
-        let slots = match cx.desk.calendar(from, days, None) {
-            Ok(s) => s,
-            Err(e) => return cx.problem(e.to_string()),
-        };
-        let mut with_slots: Vec<(String, OperatorId)> = Vec::new();
-        for s in &slots {
-            if !with_slots.iter().any(|(_, id)| *id == s.consultant) {
-                with_slots.push((self.login(s.consultant), s.consultant));
-            }
-        }
-        with_slots.sort();
-        let next = match self.consultant {
-            None => with_slots.first().cloned(),
-            Some(current) => {
-                let login = self.login(current);
-                with_slots.into_iter().find(|(l, id)| *l > login && *id != current)
-            }
-        };
-        let span = if self.week { "this week" } else { "this day" };
-        match next {
-            Some((login, id)) => {
-                self.consultant = Some(id);
-                cx.done(format!("Showing {login}'s calendar"));
-            }
-            None if self.consultant.is_none() => cx.problem(format!("nobody has slots {span}; showing everyone")),
-            None => {
-                self.consultant = None;
-                cx.done("Showing everyone's calendar");
-            }
-        }
         self.load(cx);
     }
 
@@ -312,6 +355,7 @@ impl CalendarPane {
                     self.login(a.consultant),
                     a.location
                 ));
+                *cx.messages_queued = true;
                 self.selected_slot = Some(a.slot);
                 self.mode = Mode::Browse;
                 self.load(cx);
@@ -346,32 +390,36 @@ impl CalendarPane {
         }
     }
 
+    /// Starts the picker's search for what is typed: in the shared lookup index once it is
+    /// built, else through the desk.
     fn refilter(&mut self, cx: &mut Cx<'_>) {
-        if let Mode::Pick {
+        let Mode::Pick {
             search,
             matches,
             selected,
             ..
         } = &mut self.mode
-        {
-            let q = search.value().trim();
-            *matches = if q.is_empty() {
-                Vec::new()
-            } else {
-                let mut shared = self.clients.borrow_mut();
-                match shared.as_mut() {
-                    Some(index) => index.search(q, PICK_LIMIT),
-                    None => match cx.desk.find_clients(q, PICK_LIMIT) {
-                        Ok(m) => m,
-                        Err(e) => {
-                            cx.problem(e.to_string());
-                            Vec::new()
-                        }
-                    },
-                }
-            };
+        else {
+            return;
+        };
+        let q = search.value().trim().to_string();
+        let ticket = self.searches.issue();
+        if q.is_empty() {
+            matches.clear();
             *selected = 0;
+            return;
         }
+        let (index, latest) = (self.clients.clone(), self.searches.clone());
+        cx.spawn(PaneId::Calendar, "client picker search", move |desk| {
+            if !latest.is_current(ticket) {
+                return PaneDone::ClientMatches(ticket, None);
+            }
+            let found = match index.search(&q, PICK_LIMIT) {
+                Some(found) => found,
+                None => desk.find_clients(&q, PICK_LIMIT).unwrap_or_default(),
+            };
+            PaneDone::ClientMatches(ticket, Some(found))
+        });
     }
 
     /// The field with focus, if any.
@@ -438,7 +486,6 @@ impl Pane for CalendarPane {
     }
 
     fn shown(&mut self, cx: &mut Cx<'_>) {
-        self.staff_reload(cx);
         self.load(cx);
     }
 
@@ -495,12 +542,9 @@ impl Pane for CalendarPane {
             Command::CalendarPrev => self.step(false, cx),
             Command::CalendarNext => self.step(true, cx),
             Command::CalendarWeek => self.toggle_week(cx),
-            Command::CalendarConsultant => self.cycle_consultant(cx),
+            Command::CalendarConsultant => self.request(true, cx),
             Command::CalendarGoto => self.mode = Mode::Goto(Input::new()),
-            Command::Refresh => {
-                self.staff_reload(cx);
-                self.load(cx);
-            }
+            Command::Refresh => self.load(cx),
             Command::Back => {}
             _ => return false,
         }
@@ -562,6 +606,40 @@ impl Pane for CalendarPane {
                 let hits = view::render_pick(frame, area, &what, search, matches, *selected, th);
                 self.hits.extend(hits.into_iter().map(|(r, i)| (r, Hit::Match(i))));
             }
+        }
+    }
+
+    fn job_done(&mut self, done: PaneDone, cx: &mut Cx<'_>) {
+        match done {
+            PaneDone::Calendar(ticket, data) => {
+                if self.loading != Some(ticket) {
+                    return;
+                }
+                self.loading = None;
+                match *data {
+                    Ok(d) => {
+                        self.staff = d.staff;
+                        self.rows = d.rows;
+                        self.consultant = d.consultant;
+                        self.now = d.now;
+                        self.today = d.today;
+                        match d.message {
+                            Some(Notice::Done(t)) => cx.done(t),
+                            Some(Notice::Problem(t)) => cx.problem(t),
+                            None => {}
+                        }
+                        self.reselect();
+                    }
+                    Err(e) => cx.problem(e),
+                }
+            }
+            PaneDone::ClientMatches(ticket, Some(found)) if self.searches.is_current(ticket) => {
+                if let Mode::Pick { matches, selected, .. } = &mut self.mode {
+                    *matches = found;
+                    *selected = 0;
+                }
+            }
+            _ => {}
         }
     }
 

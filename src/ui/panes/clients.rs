@@ -1,6 +1,11 @@
 //! Client lookup: type a few letters of a name, a student number or an e-mail; the card shows
 //! programme, status, contact details (by role), flags, appointments, and for each appointment
 //! type whether the client may book it and, if not, why. Book, cancel, check in, queue.
+//!
+//! Each search runs as a job on the shared lookup index; only the latest one's matches are
+//! shown (a slower earlier search is dropped). Enter pressed before the matches arrive opens
+//! the first of them when they do. Free slots are looked up as a job too (a month of slots);
+//! a client's card is a handful of records and loads at once.
 
 use chrono::Utc;
 use crossterm::event::KeyEvent;
@@ -15,6 +20,7 @@ use crate::domain::client::{Client, FlagKind};
 use crate::domain::policy::AppointmentTypeId;
 use crate::domain::rules::Decision;
 use crate::ui::command::Command;
+use crate::ui::event::{Latest, PaneDone};
 use crate::ui::fuzzy::{ClientIndex, SharedIndex};
 use crate::ui::input::Input;
 use crate::ui::pane::{is_movement, move_selection, Cx, Pane, PaneId};
@@ -38,6 +44,8 @@ enum Mode {
     Browse,
     /// Choosing an appointment type to book.
     BookType { selected: usize },
+    /// Looking up the free slots of a type.
+    FindingSlots { type_id: AppointmentTypeId },
     /// Choosing a free slot of a type.
     BookSlot {
         type_id: AppointmentTypeId,
@@ -57,6 +65,12 @@ pub struct ClientsPane {
     search: Input,
     searching: bool,
     matches: Vec<DirectoryEntry>,
+    /// Numbers the searches; only the latest one's matches are shown.
+    latest: Latest,
+    /// The search whose matches are awaited.
+    waiting: Option<u64>,
+    /// Enter was pressed while a search was under way: open the first match when it arrives.
+    open_when_found: bool,
     selected: usize,
     card: Option<Card>,
     mode: Mode,
@@ -76,6 +90,9 @@ impl ClientsPane {
             search: Input::new(),
             searching: true,
             matches: Vec::new(),
+            latest: Latest::default(),
+            waiting: None,
+            open_when_found: false,
             selected: 0,
             card: None,
             mode: Mode::Browse,
@@ -83,15 +100,24 @@ impl ClientsPane {
         }
     }
 
-    fn refilter(&mut self) {
+    /// Starts a search for what is typed (once the lookup index is built).
+    fn refilter(&mut self, cx: &mut Cx<'_>) {
         let q = self.search.value().trim().to_string();
-        self.matches = if q.is_empty() {
-            Vec::new()
-        } else {
-            let mut index = self.index.borrow_mut();
-            index.as_mut().map(|i| i.search(&q, MATCHES)).unwrap_or_default()
-        };
-        self.selected = 0;
+        let ticket = self.latest.issue();
+        self.open_when_found = false;
+        if q.is_empty() || !self.index.is_ready() {
+            self.matches.clear();
+            self.selected = 0;
+            self.waiting = None;
+            return;
+        }
+        self.waiting = Some(ticket);
+        let (index, latest) = (self.index.clone(), self.latest.clone());
+        cx.spawn(PaneId::Clients, "client lookup", move |_| {
+            // A search typed over this one makes it pointless: skip it.
+            let found = latest.is_current(ticket).then(|| index.search(&q, MATCHES)).flatten();
+            PaneDone::ClientMatches(ticket, found)
+        });
     }
 
     fn load_card(&mut self, cx: &mut Cx<'_>) {
@@ -156,11 +182,14 @@ impl ClientsPane {
     fn choose(&mut self, cx: &mut Cx<'_>) {
         match std::mem::replace(&mut self.mode, Mode::Browse) {
             Mode::Browse => {
-                if !self.matches.is_empty() {
+                if self.waiting.is_some() {
+                    self.open_when_found = true;
+                } else if !self.matches.is_empty() {
                     self.searching = false;
                     self.load_card(cx);
                 }
             }
+            Mode::FindingSlots { type_id } => self.mode = Mode::FindingSlots { type_id },
             Mode::BookType { selected } => {
                 let Some(card) = &self.card else { return };
                 let Some((type_id, name, decision)) = card.eligibility.get(selected) else {
@@ -171,17 +200,14 @@ impl ClientsPane {
                     self.mode = Mode::BookType { selected };
                     return;
                 }
-                match cx.desk.free_slots(type_id, 28, 200) {
-                    Ok(slots) if slots.is_empty() => cx.problem(format!("no free {name} slots in the next 4 weeks")),
-                    Ok(slots) => {
-                        self.mode = Mode::BookSlot {
-                            type_id: type_id.clone(),
-                            slots,
-                            selected: 0,
-                        }
-                    }
-                    Err(e) => cx.problem(e.to_string()),
-                }
+                let type_id = type_id.clone();
+                self.mode = Mode::FindingSlots {
+                    type_id: type_id.clone(),
+                };
+                cx.spawn(PaneId::Clients, "free slots", move |desk| {
+                    let slots = desk.free_slots(&type_id, 28, 200).map_err(|e| e.to_string());
+                    PaneDone::FreeSlots(type_id, slots)
+                });
             }
             Mode::BookSlot {
                 type_id,
@@ -197,6 +223,7 @@ impl ClientsPane {
                             Some(l) if l.confidential => "confidential setting",
                             _ => "not a confidential setting",
                         };
+                        *cx.messages_queued = true;
                         cx.done(format!(
                             "Booked {} {} for {} at {} ({setting}).",
                             type_id,
@@ -220,6 +247,7 @@ impl ClientsPane {
                 let Some(a) = bookings.get(selected) else { return };
                 match cx.desk.cancel(a.id) {
                     Ok(c) => {
+                        *cx.messages_queued = true;
                         let how = c.outcome().map_or("cancelled", |o| o.code());
                         cx.done(format!("Booking {} {how}.", c.id));
                         self.reload_card(cx);
@@ -259,37 +287,33 @@ impl Pane for ClientsPane {
                     *selected = move_selection(*selected, n, cmd, page);
                 }
                 Mode::BookSlot { slots, selected, .. } => *selected = move_selection(*selected, slots.len(), cmd, page),
+                Mode::FindingSlots { .. } => {}
                 Mode::Cancel { bookings, selected } => *selected = move_selection(*selected, bookings.len(), cmd, page),
             }
             return true;
         }
         match cmd {
             Command::Select => self.choose(cx),
-            Command::Back => {
-                if !matches!(self.mode, Mode::Browse) {
-                    self.mode = Mode::Browse;
-                } else if self.searching && !self.search.value().is_empty() {
-                    self.search.clear();
-                    self.refilter();
-                } else if self.searching {
-                    // Leave the empty search box: letters work as commands again.
-                    self.searching = false;
-                } else {
-                    return false;
-                }
-            }
+            Command::Back => match &self.mode {
+                // A step of booking goes back to the one before; choosing a type, to the card.
+                Mode::BookSlot { .. } | Mode::FindingSlots { .. } => self.mode = Mode::BookType { selected: 0 },
+                Mode::BookType { .. } | Mode::Cancel { .. } => self.mode = Mode::Browse,
+                // Leave the search box, keeping what was typed: letters work as commands again.
+                Mode::Browse if self.searching => self.searching = false,
+                Mode::Browse => return false,
+            },
             Command::Search => {
                 self.mode = Mode::Browse;
                 self.searching = true;
             }
             Command::Refresh => {
-                match cx.desk.build_directory() {
-                    Ok(d) => {
-                        *self.index.borrow_mut() = Some(ClientIndex::new(d));
-                    }
-                    Err(e) => cx.problem(e.to_string()),
-                }
-                self.refilter();
+                cx.spawn(PaneId::Clients, "rebuilding the client lookup", |desk| {
+                    PaneDone::Index(
+                        desk.build_directory()
+                            .map(|d| Box::new(ClientIndex::new(d)))
+                            .map_err(|e| e.to_string()),
+                    )
+                });
                 self.reload_card(cx);
             }
             Command::Book => match &self.card {
@@ -338,9 +362,9 @@ impl Pane for ClientsPane {
         true
     }
 
-    fn key(&mut self, key: &KeyEvent, _cx: &mut Cx<'_>) -> bool {
+    fn key(&mut self, key: &KeyEvent, cx: &mut Cx<'_>) -> bool {
         if self.typing() && self.search.handle(key) {
-            self.refilter();
+            self.refilter(cx);
             return true;
         }
         false
@@ -373,10 +397,12 @@ impl Pane for ClientsPane {
             .iter()
             .map(|e| Line::from(format!("{}  {}  {}", e.name, e.student_number, e.programme)))
             .collect();
-        let title = if self.index.borrow().is_none() {
+        let title = if !self.index.is_ready() {
             "Loading the client directory…".to_string()
         } else if self.search.value().is_empty() {
             "Matches (start typing)".to_string()
+        } else if self.waiting.is_some() {
+            format!("Matches: {} (searching…)", self.matches.len())
         } else {
             format!("Matches: {}", self.matches.len())
         };
@@ -409,6 +435,11 @@ impl Pane for ClientsPane {
                     block("Book: choose a type (enter), esc to go back", th, true),
                     th,
                 );
+            }
+            Mode::FindingSlots { type_id } => {
+                let text = Paragraph::new(Line::styled(format!("Looking up free {type_id} slots…"), th.dim))
+                    .block(block("Book: free slots in the next 4 weeks", th, true));
+                frame.render_widget(text, right);
             }
             Mode::BookSlot {
                 type_id,
@@ -459,8 +490,64 @@ impl Pane for ClientsPane {
         }
     }
 
-    fn directory_ready(&mut self) {
-        self.refilter();
+    fn directory_ready(&mut self, cx: &mut Cx<'_>) {
+        self.refilter(cx);
+    }
+
+    fn job_done(&mut self, done: PaneDone, cx: &mut Cx<'_>) {
+        match done {
+            PaneDone::ClientMatches(ticket, found) => {
+                if self.waiting != Some(ticket) {
+                    return;
+                }
+                self.waiting = None;
+                self.matches = found.unwrap_or_default();
+                self.selected = 0;
+                if std::mem::take(&mut self.open_when_found) {
+                    self.choose(cx);
+                }
+            }
+            PaneDone::Index(Ok(index)) => {
+                self.index.set(*index);
+                self.refilter(cx);
+                cx.done("Client lookup rebuilt.");
+            }
+            PaneDone::Index(Err(e)) => cx.problem(format!("client lookup could not be rebuilt: {e}")),
+            PaneDone::FreeSlots(type_id, result) => {
+                // Only if the person is still waiting for this type's slots.
+                if !matches!(&self.mode, Mode::FindingSlots { type_id: t } if *t == type_id) {
+                    return;
+                }
+                let name = cx
+                    .desk
+                    .policy()
+                    .appointment_type(&type_id)
+                    .map_or_else(|| type_id.to_string(), |t| t.name.clone());
+                let selected = self
+                    .card
+                    .as_ref()
+                    .and_then(|c| c.eligibility.iter().position(|(id, _, _)| *id == type_id))
+                    .unwrap_or(0);
+                match result {
+                    Ok(slots) if slots.is_empty() => {
+                        self.mode = Mode::BookType { selected };
+                        cx.problem(format!("no free {name} slots in the next 4 weeks"));
+                    }
+                    Ok(slots) => {
+                        self.mode = Mode::BookSlot {
+                            type_id,
+                            slots,
+                            selected: 0,
+                        }
+                    }
+                    Err(e) => {
+                        self.mode = Mode::BookType { selected };
+                        cx.problem(e);
+                    }
+                }
+            }
+            _ => {}
+        }
     }
 
     fn featured(&self) -> &'static [Command] {

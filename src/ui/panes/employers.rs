@@ -2,6 +2,10 @@
 //! the profile shows sector, website, tags, ownership, contacts (key contacts marked `*` with
 //! their guidance), whether each contact is visible to students, and engagement notes
 //! (EMP-01, EMP-03..EMP-05, DATA-13). A key account owned by someone else shows the liaison gate.
+//!
+//! The pane opens on the list, so letters are commands until `/` (search) or `#` (tags) opens a
+//! field; esc leaves a field, and esc in the list clears the tag filter, then the search. Each
+//! search reads every employer and runs as a job; only the latest one's result is shown.
 
 use std::collections::HashMap;
 
@@ -15,6 +19,7 @@ use crate::desk::{EmployerProfile, StaffName};
 use crate::domain::employer::{Employer, EngagementKind, Ownership};
 use crate::domain::ids::OperatorId;
 use crate::ui::command::Command;
+use crate::ui::event::{Latest, PaneDone};
 use crate::ui::input::Input;
 use crate::ui::pane::{is_movement, move_selection, Cx, Pane, PaneId};
 use crate::ui::panes::widgets::{block, list};
@@ -46,6 +51,12 @@ pub struct EmployersPane {
     profile: Option<EmployerProfile>,
     staff: HashMap<OperatorId, StaffName>,
     list_area: Rect,
+    /// Numbers the searches; only the latest one's result is shown.
+    latest: Latest,
+    /// The employer to keep selected when the awaited result arrives.
+    keep: Option<crate::domain::ids::EmployerId>,
+    /// A message for when the awaited result arrives (the tag filter's count).
+    say_count: bool,
 }
 
 impl EmployersPane {
@@ -57,12 +68,15 @@ impl EmployersPane {
             search: Input::new(),
             tags: Input::new(),
             tags_before: String::new(),
-            focus: Focus::Search,
+            focus: Focus::List,
             employers: Vec::new(),
             selected: 0,
             profile: None,
             staff: HashMap::new(),
             list_area: Rect::default(),
+            latest: Latest::default(),
+            keep: None,
+            say_count: false,
         }
     }
 
@@ -80,20 +94,52 @@ impl EmployersPane {
         self.staff.get(&id).map_or_else(|| "?".to_string(), |s| s.login.clone())
     }
 
-    /// Runs the search again, keeping the selected employer when it still matches.
+    /// Runs the search again as a job, keeping the selected employer when it still matches.
     fn refilter(&mut self, cx: &mut Cx<'_>) {
-        let keep = self.employers.get(self.selected).map(|e| e.id);
-        match cx.desk.find_employers(self.search.value(), &self.tag_list()) {
+        if self.keep.is_none() {
+            self.keep = self.employers.get(self.selected).map(|e| e.id);
+        }
+        let ticket = self.latest.issue();
+        let (text, tags, latest) = (self.search.value().to_string(), self.tag_list(), self.latest.clone());
+        cx.spawn(PaneId::Employers, "employer search", move |desk| {
+            let found = if latest.is_current(ticket) {
+                desk.find_employers(&text, &tags).map_err(|e| e.to_string())
+            } else {
+                Ok(Vec::new())
+            };
+            PaneDone::Employers(ticket, found)
+        });
+    }
+
+    /// Shows a search's result if it is the latest one.
+    fn found(&mut self, ticket: u64, found: Result<Vec<Employer>, String>, cx: &mut Cx<'_>) {
+        if !self.latest.is_current(ticket) {
+            return;
+        }
+        match found {
             Ok(found) => self.employers = found,
             Err(e) => {
                 self.employers.clear();
-                cx.problem(e.to_string());
+                cx.problem(e);
             }
         }
+        let keep = self.keep.take();
         self.selected = keep
             .and_then(|id| self.employers.iter().position(|e| e.id == id))
             .unwrap_or(0);
         self.load_profile(cx);
+        if std::mem::take(&mut self.say_count) {
+            let tags = self.tag_list();
+            if tags.is_empty() {
+                cx.done(format!("No tag filter: {} employer(s)", self.employers.len()));
+            } else {
+                cx.done(format!(
+                    "{} employer(s) tagged {}",
+                    self.employers.len(),
+                    hashtags(&tags)
+                ));
+            }
+        }
     }
 
     fn load_profile(&mut self, cx: &mut Cx<'_>) {
@@ -292,37 +338,26 @@ impl Pane for EmployersPane {
         match (cmd, self.focus) {
             (Command::Select, Focus::Tags) => {
                 self.focus = Focus::List;
+                self.say_count = true;
                 self.refilter(cx);
-                let tags = self.tag_list();
-                if tags.is_empty() {
-                    cx.done(format!("No tag filter: {} employer(s)", self.employers.len()));
-                } else {
-                    cx.done(format!(
-                        "{} employer(s) tagged {}",
-                        self.employers.len(),
-                        hashtags(&tags)
-                    ));
-                }
             }
             (Command::Back, Focus::Tags) => {
                 let before = self.tags_before.clone();
                 self.tags.set(&before);
                 self.focus = Focus::List;
             }
-            (Command::Select, Focus::Search) => self.focus = Focus::List,
-            (Command::Back, Focus::Search) => {
-                if self.search.value().is_empty() {
-                    self.focus = Focus::List;
-                } else {
-                    self.search.clear();
-                    self.refilter(cx);
-                }
-            }
+            (Command::Select | Command::Back, Focus::Search) => self.focus = Focus::List,
             (Command::Back, Focus::List) => {
                 if !self.tags.value().is_empty() {
                     self.tags.clear();
                     self.refilter(cx);
                     cx.done("Tag filter cleared");
+                } else if !self.search.value().is_empty() {
+                    self.search.clear();
+                    self.refilter(cx);
+                    cx.done("Search cleared");
+                } else {
+                    return false;
                 }
             }
             (Command::Select, Focus::List) => self.load_profile(cx),
@@ -419,6 +454,12 @@ impl Pane for EmployersPane {
                 .block(block("Profile", th, false)),
             right,
         );
+    }
+
+    fn job_done(&mut self, done: PaneDone, cx: &mut Cx<'_>) {
+        if let PaneDone::Employers(ticket, found) = done {
+            self.found(ticket, found, cx);
+        }
     }
 
     fn featured(&self) -> &'static [Command] {

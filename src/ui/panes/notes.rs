@@ -20,6 +20,7 @@ use crate::domain::client::Client;
 use crate::domain::ids::{NoteId, OperatorId};
 use crate::domain::note::{Confidentiality, Note};
 use crate::ui::command::Command;
+use crate::ui::event::PaneDone;
 use crate::ui::pane::{is_movement, move_selection, Cx, Pane, PaneId};
 use crate::ui::panes::widgets::{block, list, local};
 use crate::ui::screens::centred;
@@ -250,16 +251,11 @@ impl Pane for NotesPane {
                             self.mode = Mode::Browse;
                             self.reload(cx);
                             if outcome == Outcome::EndedTechnical {
-                                // APPT-10: offer the next slots, this consultant's today first.
-                                match cx.desk.rebook_offers(id, 8) {
-                                    Ok(offers) if !offers.is_empty() => {
-                                        self.mode = Mode::Rebook { offers, selected: 0 }
-                                    }
-                                    Ok(_) => cx.problem(
-                                        "no free slot of that type soon: refer the client to the enquiries team",
-                                    ),
-                                    Err(e) => cx.problem(e.to_string()),
-                                }
+                                // APPT-10: offer the next slots, this consultant's today first
+                                // (weeks of everyone's slots are read: a job).
+                                cx.spawn(PaneId::Notes, "looking for slots to re-book", move |desk| {
+                                    PaneDone::RebookOffers(desk.rebook_offers(id, 8).map_err(|e| e.to_string()))
+                                });
                             }
                         }
                         Err(e) => cx.problem(e.to_string()),
@@ -279,6 +275,7 @@ impl Pane for NotesPane {
                     };
                     match cx.desk.book_slot(&client, slot.id, cx.desk.now()) {
                         Ok(a) => {
+                            *cx.messages_queued = true;
                             cx.done(format!("Re-booked for {}.", local(self.tz, a.start)));
                             self.mode = Mode::Browse;
                             self.reload(cx);
@@ -565,6 +562,19 @@ impl Pane for NotesPane {
                 );
                 list(frame, popup, rows, Some(*selected), block(&title, th, true), th);
             }
+        }
+    }
+
+    fn job_done(&mut self, done: PaneDone, cx: &mut Cx<'_>) {
+        let PaneDone::RebookOffers(result) = done else { return };
+        // Offered only if nothing else was started meanwhile.
+        if !matches!(self.mode, Mode::Browse) {
+            return;
+        }
+        match result {
+            Ok(offers) if !offers.is_empty() => self.mode = Mode::Rebook { offers, selected: 0 },
+            Ok(_) => cx.problem("no free slot of that type soon: refer the client to the enquiries team"),
+            Err(e) => cx.problem(e),
         }
     }
 

@@ -1,6 +1,8 @@
 //! Supervisor triage: unresolved outcomes to settle, clients over the no-show thresholds (with
 //! their unwaived no-shows) to block or clear, recent waivers, and the weekly no-show chart with
 //! small counts suppressed (APPT-02..APPT-04, DATA-08). One row at a time, with quick keys.
+//!
+//! The lists and the chart read weeks of appointments: they are built as a job.
 
 mod view;
 
@@ -18,6 +20,7 @@ use crate::domain::ids::{AppointmentId, ClientId};
 use crate::domain::policy::AppointmentTypeId;
 use crate::domain::validate::StudentNumber;
 use crate::ui::command::Command;
+use crate::ui::event::PaneDone;
 use crate::ui::input::Input;
 use crate::ui::pane::{is_movement, move_selection, Cx, Pane, PaneId};
 use crate::ui::panes::widgets::{block, list};
@@ -109,6 +112,56 @@ enum Mode {
     },
 }
 
+/// The triage lists and chart, built by a job.
+pub struct TriageData {
+    rows: Vec<Row>,
+    chart: Vec<NoShowWeek>,
+}
+
+/// Builds the triage lists: unresolved outcomes, flagged clients with their missed
+/// appointments, recent waivers, and the weekly no-show chart.
+fn fetch(desk: &crate::desk::Desk) -> Result<TriageData, crate::desk::DeskError> {
+    let unresolved = desk.unresolved(200)?;
+    let flagged = merge_flags(desk.flagged_clients()?);
+    let waivers = desk.recent_waivers(28)?;
+    let chart = desk.no_show_report(12)?;
+    let mut rows = vec![Row::Heading(format!(
+        "Unresolved outcomes ({}): select records one",
+        unresolved.len()
+    ))];
+    if unresolved.is_empty() {
+        rows.push(Row::Nothing);
+    }
+    rows.extend(unresolved.into_iter().map(Row::Unresolved));
+    rows.push(Row::Heading(format!("Over a no-show threshold ({})", flagged.len())));
+    if flagged.is_empty() {
+        rows.push(Row::Nothing);
+    }
+    for f in flagged {
+        let (sn, name, client) = (f.student_number.clone(), f.name.clone(), f.client);
+        rows.push(Row::Flagged(f));
+        let mut missed = desk.client_appointments(client)?;
+        missed.retain(|a| matches!(a.outcome(), Some(Outcome::NoShow | Outcome::LateCancel)) && a.waiver.is_none());
+        for a in missed.iter().rev() {
+            rows.push(Row::Missed {
+                booking: a.id,
+                start: desk.local_time(a.start).format("%Y-%m-%d %H:%M").to_string(),
+                appointment_type: a.appointment_type.clone(),
+                outcome: a.outcome().unwrap_or(Outcome::NoShow),
+                student_number: sn.clone(),
+                name: name.clone(),
+                client,
+            });
+        }
+    }
+    rows.push(Row::Heading(format!("Waivers in the last 28 days ({})", waivers.len())));
+    if waivers.is_empty() {
+        rows.push(Row::Nothing);
+    }
+    rows.extend(waivers.into_iter().map(Row::Waiver));
+    Ok(TriageData { rows, chart })
+}
+
 /// The supervisor triage pane.
 pub struct TriagePane {
     tz: chrono_tz::Tz,
@@ -121,6 +174,8 @@ pub struct TriagePane {
     list_area: Rect,
     /// Unresolved bookings marked for one outcome together.
     marked: std::collections::BTreeSet<AppointmentId>,
+    /// The lists are being built.
+    loading: bool,
 }
 
 impl TriagePane {
@@ -135,6 +190,7 @@ impl TriagePane {
             mode: Mode::Browse,
             list_area: Rect::default(),
             marked: std::collections::BTreeSet::new(),
+            loading: false,
         }
     }
 
@@ -151,58 +207,15 @@ impl TriagePane {
         self.selected_row().and_then(|i| self.rows.get(i))
     }
 
+    /// Builds the lists again as a job.
     fn load(&mut self, cx: &mut Cx<'_>) {
         if !self.allowed {
             return;
         }
-        if let Err(e) = self.try_load(cx) {
-            cx.problem(e.to_string());
-        }
-        self.selected = self.selected.min(self.selectable().len().saturating_sub(1));
-    }
-
-    fn try_load(&mut self, cx: &mut Cx<'_>) -> Result<(), crate::desk::DeskError> {
-        let desk = cx.desk;
-        let unresolved = desk.unresolved(200)?;
-        let flagged = merge_flags(desk.flagged_clients()?);
-        let waivers = desk.recent_waivers(28)?;
-        self.chart = desk.no_show_report(12)?;
-        let mut rows = vec![Row::Heading(format!(
-            "Unresolved outcomes ({}): select records one",
-            unresolved.len()
-        ))];
-        if unresolved.is_empty() {
-            rows.push(Row::Nothing);
-        }
-        rows.extend(unresolved.into_iter().map(Row::Unresolved));
-        rows.push(Row::Heading(format!("Over a no-show threshold ({})", flagged.len())));
-        if flagged.is_empty() {
-            rows.push(Row::Nothing);
-        }
-        for f in flagged {
-            let (sn, name, client) = (f.student_number.clone(), f.name.clone(), f.client);
-            rows.push(Row::Flagged(f));
-            let mut missed = desk.client_appointments(client)?;
-            missed.retain(|a| matches!(a.outcome(), Some(Outcome::NoShow | Outcome::LateCancel)) && a.waiver.is_none());
-            for a in missed.iter().rev() {
-                rows.push(Row::Missed {
-                    booking: a.id,
-                    start: desk.local_time(a.start).format("%Y-%m-%d %H:%M").to_string(),
-                    appointment_type: a.appointment_type.clone(),
-                    outcome: a.outcome().unwrap_or(Outcome::NoShow),
-                    student_number: sn.clone(),
-                    name: name.clone(),
-                    client,
-                });
-            }
-        }
-        rows.push(Row::Heading(format!("Waivers in the last 28 days ({})", waivers.len())));
-        if waivers.is_empty() {
-            rows.push(Row::Nothing);
-        }
-        rows.extend(waivers.into_iter().map(Row::Waiver));
-        self.rows = rows;
-        Ok(())
+        self.loading = true;
+        cx.spawn(PaneId::Triage, "building triage", |desk| {
+            PaneDone::Triage(Box::new(fetch(desk).map_err(|e| e.to_string())))
+        });
     }
 
     /// `select`: settle an unresolved appointment, or open a client's notes.
@@ -528,7 +541,11 @@ impl Pane for TriagePane {
         let [left, right] = Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(area);
         self.list_area = Rect::new(left.x - area.x, left.y - area.y, left.width, left.height);
         let lines: Vec<Line<'static>> = self.rows.iter().map(|r| self.line(r, th)).collect();
-        let title = "Triage: select · waive · confirm-block · dismiss-block";
+        let title = if self.loading {
+            "Triage: select · waive · confirm-block · dismiss-block · loading…"
+        } else {
+            "Triage: select · waive · confirm-block · dismiss-block"
+        };
         list(
             frame,
             left,
@@ -539,6 +556,19 @@ impl Pane for TriagePane {
         );
         self.render_chart(frame, right, th);
         self.render_mode(frame, area, th);
+    }
+
+    fn job_done(&mut self, done: PaneDone, cx: &mut Cx<'_>) {
+        let PaneDone::Triage(data) = done else { return };
+        self.loading = false;
+        match *data {
+            Ok(d) => {
+                self.rows = d.rows;
+                self.chart = d.chart;
+            }
+            Err(e) => cx.problem(e),
+        }
+        self.selected = self.selected.min(self.selectable().len().saturating_sub(1));
     }
 
     fn featured(&self) -> &'static [Command] {

@@ -48,23 +48,38 @@ impl Palette {
         Self::default()
     }
 
-    /// Applies a key, given how many matches are listed now. Characters and backspace edit the
-    /// query (ctrl-u clears it), up/down (or ctrl-k/ctrl-j) move, enter runs, esc closes.
-    pub fn handle_key(&mut self, key: &KeyEvent, matches: usize) -> PaletteInput {
+    /// Carries out a command from the keymap's `[palette]` keys, given how many matches are
+    /// listed now: `select` runs, `back` closes, `up`/`down` (and the rest of the movement
+    /// commands) move.
+    pub fn command(&mut self, cmd: Command, matches: usize) -> PaletteInput {
+        match cmd {
+            Command::Back | Command::Palette => PaletteInput::Close,
+            Command::Select if matches > 0 => {
+                self.selected = self.selected.min(matches - 1);
+                PaletteInput::Run
+            }
+            Command::Up => self.step(matches, false),
+            Command::Down => self.step(matches, true),
+            Command::First | Command::PageUp if matches > 0 => {
+                self.selected = 0;
+                PaletteInput::Moved
+            }
+            Command::Last | Command::PageDown if matches > 0 => {
+                self.selected = matches - 1;
+                PaletteInput::Moved
+            }
+            _ => PaletteInput::Ignored,
+        }
+    }
+
+    /// Edits the query with a key no command took: characters and backspace edit it, ctrl-u
+    /// clears it.
+    pub fn type_key(&mut self, key: &KeyEvent) -> PaletteInput {
         if key.kind == KeyEventKind::Release {
             return PaletteInput::Ignored;
         }
         let ctrl = key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
         match key.code {
-            KeyCode::Esc => PaletteInput::Close,
-            KeyCode::Enter if matches > 0 => {
-                self.selected = self.selected.min(matches - 1);
-                PaletteInput::Run
-            }
-            KeyCode::Up => self.step(matches, false),
-            KeyCode::Down => self.step(matches, true),
-            KeyCode::Char('k') if ctrl => self.step(matches, false),
-            KeyCode::Char('j' | 'n') if ctrl => self.step(matches, true),
             KeyCode::Char('u') if ctrl && !self.query.is_empty() => {
                 self.query.clear();
                 self.selected = 0;
@@ -228,25 +243,25 @@ mod tests {
     }
 
     #[test]
-    fn keys_edit_move_run_and_close() {
+    fn keys_edit_and_commands_move_run_and_close() {
         let mut p = Palette::new();
-        assert_eq!(p.handle_key(&press(KeyCode::Char('b')), 5), PaletteInput::Typed);
-        assert_eq!(p.handle_key(&press(KeyCode::Char('K')), 5), PaletteInput::Typed);
+        assert_eq!(p.type_key(&press(KeyCode::Char('b'))), PaletteInput::Typed);
+        assert_eq!(p.type_key(&press(KeyCode::Char('K'))), PaletteInput::Typed);
         assert_eq!(p.query, "bK");
-        assert_eq!(p.handle_key(&press(KeyCode::Backspace), 5), PaletteInput::Typed);
+        assert_eq!(p.type_key(&press(KeyCode::Backspace)), PaletteInput::Typed);
         assert_eq!(p.query, "b");
-        assert_eq!(p.handle_key(&press(KeyCode::Down), 3), PaletteInput::Moved);
-        assert_eq!(p.handle_key(&press(KeyCode::Down), 3), PaletteInput::Moved);
-        assert_eq!(p.handle_key(&press(KeyCode::Down), 3), PaletteInput::Moved);
+        assert_eq!(p.command(Command::Down, 3), PaletteInput::Moved);
+        assert_eq!(p.command(Command::Down, 3), PaletteInput::Moved);
+        assert_eq!(p.command(Command::Down, 3), PaletteInput::Moved);
         assert_eq!(p.selected, 0);
-        assert_eq!(p.handle_key(&press(KeyCode::Up), 3), PaletteInput::Moved);
+        assert_eq!(p.command(Command::Up, 3), PaletteInput::Moved);
         assert_eq!(p.selected, 2);
-        assert_eq!(p.handle_key(&press(KeyCode::Enter), 3), PaletteInput::Run);
-        assert_eq!(p.handle_key(&press(KeyCode::Enter), 0), PaletteInput::Ignored);
-        assert_eq!(p.handle_key(&press(KeyCode::F(3)), 3), PaletteInput::Ignored);
+        assert_eq!(p.command(Command::Select, 3), PaletteInput::Run);
+        assert_eq!(p.command(Command::Select, 0), PaletteInput::Ignored);
+        assert_eq!(p.type_key(&press(KeyCode::F(3))), PaletteInput::Ignored);
         let ctrl_s = KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL);
-        assert_eq!(p.handle_key(&ctrl_s, 3), PaletteInput::Ignored);
-        assert_eq!(p.handle_key(&press(KeyCode::Esc), 3), PaletteInput::Close);
+        assert_eq!(p.type_key(&ctrl_s), PaletteInput::Ignored);
+        assert_eq!(p.command(Command::Back, 3), PaletteInput::Close);
     }
 
     #[test]

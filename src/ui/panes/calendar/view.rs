@@ -51,6 +51,15 @@ impl CalendarPane {
         }
     }
 
+    /// Said in the title while newer slots are being loaded.
+    fn loading_mark(&self) -> &'static str {
+        if self.loading.is_some() {
+            " · loading…"
+        } else {
+            ""
+        }
+    }
+
     fn day_title(&self, d: NaiveDate) -> String {
         let mark = if d == self.today { " (today)" } else { "" };
         format!("{}{mark}", d.format("%a %-d %b %Y"))
@@ -112,14 +121,21 @@ impl CalendarPane {
 
     pub(super) fn render_day(&mut self, frame: &mut Frame<'_>, area: Rect, th: &Theme) {
         let [list_area, detail_area] = Layout::vertical([Constraint::Fill(1), Constraint::Length(4)]).areas(area);
-        let title = format!("Calendar · {} · {} · day view", self.day_title(self.date), self.who());
+        let title = format!(
+            "Calendar · {} · {} · day view{}",
+            self.day_title(self.date),
+            self.who(),
+            self.loading_mark()
+        );
         let widest = |f: &dyn Fn(&Row) -> usize| self.rows.iter().map(f).max().unwrap_or(0);
         let widths = (
             widest(&|r| r.login.chars().count()),
             widest(&|r| r.slot.appointment_type.as_str().chars().count()),
             widest(&|r| r.slot.location.as_str().chars().count()),
         );
-        let lines: Vec<Line<'static>> = if self.rows.is_empty() {
+        let lines: Vec<Line<'static>> = if self.rows.is_empty() && self.loading.is_some() {
+            vec![Line::styled("Loading the slots…", th.dim)]
+        } else if self.rows.is_empty() {
             vec![Line::styled(
                 format!("No slots on this day for {}.", self.who()),
                 th.dim,
@@ -174,9 +190,10 @@ impl CalendarPane {
     pub(super) fn render_week(&mut self, frame: &mut Frame<'_>, area: Rect, th: &Theme) {
         let monday = Self::monday(self.date);
         let title = format!(
-            "Calendar · week of {} · {} · week view",
+            "Calendar · week of {} · {} · week view{}",
             monday.format("%a %-d %b %Y"),
-            self.who()
+            self.who(),
+            self.loading_mark()
         );
         let outer = block(&title, th, matches!(self.mode, super::Mode::Browse));
         let inner = outer.inner(area);
