@@ -420,7 +420,7 @@ pub fn export(desk: &Desk, cmd: &ExportCmd) -> Result<(), DeskError> {
     match cmd {
         ExportCmd::Ics { consultant, days } => {
             let ics = desk.consultant_ics(consultant, desk.now(), *days)?;
-            print!("{ics}");
+            super::output::print_text(&ics);
         }
     }
     Ok(())

@@ -12,22 +12,31 @@ use crate::policy::{examples, Policy};
 use crate::store::LockedStore;
 
 use super::appointments;
-use super::output::{emit, fields, Format, Table};
+use super::output::{self, emit, fields, print_text, Format, Table};
 use super::secret::{acting_password, new_password, PASSWORD_ENV};
 use super::{AuditArgs, Cli, ClientCmd, Command, DemoArgs, ImportCmd, InitArgs, OperatorCmd, PolicyCmd, StoreCmd};
 
 /// Runs the command line and returns the exit code: 0 done, 2 bad input, 3 refused by policy,
-/// 4 permission denied, 1 anything else. Errors are printed to standard error.
+/// 4 permission denied, 1 anything else. Errors are printed to standard error, control
+/// characters escaped (they may quote what was typed). A reader that stops reading early
+/// (`| head`) is not an error: the output just ends.
 pub fn run(cli: Cli) -> i32 {
     let paths = Paths::resolve(cli.data_dir.as_deref());
     let _log = crate::logging::init(&paths.logs);
-    match dispatch(&cli, &paths) {
+    let code = match dispatch(&cli, &paths) {
         Ok(()) => 0,
         Err(e) => {
             tracing::info!(code = e.exit_code(), "command failed");
-            eprintln!("error: {e}");
+            output::error(&format!("error: {e}\n"));
             e.exit_code()
         }
+    };
+    match output::write_failure() {
+        Some(why) if code == 0 => {
+            output::error(&format!("error: could not write the output: {why}\n"));
+            1
+        }
+        _ => code,
     }
 }
 
@@ -198,8 +207,7 @@ fn init(format: Format, paths: &Paths, args: &InitArgs) -> Result<(), DeskError>
 fn read_policy_source(arg: &str) -> Result<(String, String), DeskError> {
     let path = Path::new(arg);
     if path.exists() {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| DeskError::Invalid(format!("cannot read {}: {e}", path.display())))?;
+        let text = crate::policy::read_file(path)?;
         return Ok((text, arg.to_string()));
     }
     match examples::example(arg) {
@@ -222,13 +230,13 @@ fn policy(cmd: &PolicyCmd) -> Result<(), DeskError> {
     match cmd {
         PolicyCmd::Check { file } => {
             let p = Policy::load(file)?;
-            println!(
-                "{}: ok ({}, {} appointment types, {} locations)",
+            print_text(&format!(
+                "{}: ok ({}, {} appointment types, {} locations)\n",
                 file.display(),
                 p.institution.name,
                 p.appointment_types.len(),
                 p.locations.len()
-            );
+            ));
             Ok(())
         }
         PolicyCmd::Examples => {
@@ -236,7 +244,7 @@ fn policy(cmd: &PolicyCmd) -> Result<(), DeskError> {
             for e in examples::EXAMPLES {
                 t.row(vec![e.name.into(), e.summary.into()]);
             }
-            print!("{}", t.render());
+            print_text(&t.render());
             Ok(())
         }
         PolicyCmd::Show { name } => {
@@ -245,7 +253,7 @@ fn policy(cmd: &PolicyCmd) -> Result<(), DeskError> {
                     "no shipped example called {name}; see `careerdesk policy examples`"
                 ))
             })?;
-            print!("{}", ex.text);
+            print_text(ex.text);
             Ok(())
         }
     }

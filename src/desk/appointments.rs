@@ -11,6 +11,7 @@ use crate::domain::client::{Block, Client, Flag, FlagKind};
 use crate::domain::ids::{AppointmentId, ClientId, OperatorId, SlotId};
 use crate::domain::operator::Role;
 use crate::domain::rules::{self, BookingRequest, NoShowLevel};
+use crate::domain::text::quote;
 use crate::domain::validate::{self, FieldError};
 use crate::domain::{EntityKind, RecordRef};
 use crate::store::index::{
@@ -94,7 +95,7 @@ impl Desk {
                     let ids: Vec<&str> = self.policy.locations.iter().map(|l| l.id.as_str()).collect();
                     FieldError::new(
                         "location",
-                        format!("`{l}` is not a location; use one of {}", ids.join(", ")),
+                        format!("{} is not a location; use one of {}", quote(l), ids.join(", ")),
                     )
                 })?
                 .id
@@ -153,7 +154,7 @@ impl Desk {
             let ids: Vec<&str> = self.policy.appointment_types.iter().map(|t| t.id.as_str()).collect();
             FieldError::new(
                 "type",
-                format!("`{id}` is not an appointment type; use one of {}", ids.join(", ")),
+                format!("{} is not an appointment type; use one of {}", quote(id), ids.join(", ")),
             )
             .into()
         })

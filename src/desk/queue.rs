@@ -8,7 +8,8 @@ use crate::domain::access::Permission;
 use crate::domain::audit::AuditAction;
 use crate::domain::client::Client;
 use crate::domain::ids::QueueEntryId;
-use crate::domain::queue::{card_candidates, estimated_wait, mean_service_time, QueueEntry, QueueState};
+use crate::domain::text::quote;
+use crate::domain::queue::{card_candidates, card_input, estimated_wait, mean_service_time, QueueEntry, QueueState};
 use crate::domain::{EntityKind, RecordRef};
 use crate::store::index::QUEUE_OPEN;
 use crate::store::WriteSet;
@@ -45,6 +46,7 @@ impl Desk {
     /// Finds a client from what was typed or swiped: a student number in any of the card
     /// formats `card_candidates` understands.
     pub fn client_by_card(&self, raw: &str) -> Result<Client, DeskError> {
+        let raw = card_input(raw)?;
         let candidates = card_candidates(raw);
         for c in &candidates {
             if let Ok(client) = self.client_by_student_number(c) {
@@ -53,8 +55,8 @@ impl Desk {
         }
         self.require(Permission::ViewClients)?;
         Err(DeskError::Invalid(format!(
-            "no client matches `{}`; type the student number, or search by name",
-            raw.trim()
+            "no client matches {}; type the student number, or search by name",
+            quote(raw.trim())
         )))
     }
 
@@ -184,7 +186,7 @@ impl Desk {
         let old = open
             .into_iter()
             .find(|e| Some(e.id) == by_id || client.as_ref().is_some_and(|c| c.id == e.client))
-            .ok_or_else(|| DeskError::Invalid(format!("`{wanted}` is not in the queue")))?;
+            .ok_or_else(|| DeskError::Invalid(format!("{} is not in the queue", quote(wanted))))?;
         let now = self.now();
         let called_at = match old.state {
             QueueState::Called { at, .. } => at,

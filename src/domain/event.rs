@@ -4,6 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::ids::{ClientId, EmployerId, EventBookingId, EventId, OperatorId};
+use super::limits::{self, check, check_each};
+use super::validate::FieldError;
 
 /// A consultation that opened an event to another school (EVT-02).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,6 +48,19 @@ pub struct Event {
     pub capacity: u32,
     /// Consultations that opened it to other schools.
     pub consultations: Vec<AudienceConsultation>,
+}
+
+impl Event {
+    /// Checks every text field against its limit, reporting all that are over (EVT-01, EVT-02).
+    pub fn check(&self) -> Result<(), Vec<FieldError>> {
+        limits::all([
+            check("title", &self.title, limits::TITLE),
+            check("sector", &self.sector, limits::SECTOR),
+            check_each("audience-schools", &self.audience_schools, limits::SCHOOL),
+            check_each("target-programmes", &self.target_programmes, limits::PROGRAMME),
+            check("location", &self.location, limits::LOCATION),
+        ])
+    }
 }
 
 /// Where an event booking stands (EVT-03).

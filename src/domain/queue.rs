@@ -4,6 +4,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::ids::{ClientId, OperatorId, QueueEntryId};
+use super::limits;
+use super::validate::FieldError;
 
 /// Where a queue entry stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,6 +72,14 @@ pub fn mean_service_time(done: &[QueueEntry]) -> Duration {
 pub fn estimated_wait(position: usize, service: Duration, desks_serving: usize) -> Duration {
     let per = service.num_seconds() / desks_serving.max(1) as i64;
     Duration::seconds(per * (position as i64 + 1))
+}
+
+/// What was typed or swiped at the queue, refused when longer than any card holds
+/// ([`limits::CARD`]).
+pub fn card_input(raw: &str) -> Result<&str, FieldError> {
+    let s = raw.trim();
+    limits::check("card", s, limits::CARD)?;
+    Ok(s)
 }
 
 /// Candidate student numbers from what a card reader (or a person) typed: plain numbers,
