@@ -16,6 +16,25 @@ use super::output::{self, emit, fields, print_text, Format, Table};
 use super::secret::{acting_password, new_password, PASSWORD_ENV};
 use super::{AuditArgs, Cli, ClientCmd, Command, DemoArgs, ImportCmd, InitArgs, OperatorCmd, PolicyCmd, StoreCmd};
 
+/// Parses the process's arguments and runs them; returns the exit code. A command line clap
+/// refuses is reported like any other bad input: escaped (it may quote what was typed), exit 2.
+pub fn main() -> i32 {
+    use clap::Parser;
+    match Cli::try_parse() {
+        Ok(cli) => run(cli),
+        Err(e) => {
+            // --help and --version arrive here too, for standard output and exit 0.
+            let text = e.to_string();
+            if e.use_stderr() {
+                output::error(&text);
+            } else {
+                print_text(&text);
+            }
+            e.exit_code()
+        }
+    }
+}
+
 /// Runs the command line and returns the exit code: 0 done, 2 bad input, 3 refused by policy,
 /// 4 permission denied, 1 anything else. Errors are printed to standard error, control
 /// characters escaped (they may quote what was typed). A reader that stops reading early
@@ -138,7 +157,9 @@ fn dispatch(cli: &Cli, paths: &Paths) -> Result<(), DeskError> {
             Ok(())
         }
         Command::Transfer { booking, to } => sign_in(cli, paths)?.transfer(booking, to).map(|_| ()),
-        Command::Rebook { booking, limit } => appointments::rebook(cli.format, &sign_in(cli, paths)?, booking, *limit),
+        Command::Rebook { booking, limit } => {
+            appointments::rebook(cli.format, &sign_in(cli, paths)?, booking, *limit as usize)
+        }
         Command::Queue(cmd) => appointments::queue(cli.format, &sign_in(cli, paths)?, cmd),
         Command::Outbox(cmd) => appointments::outbox(cli.format, &sign_in(cli, paths)?, paths, cmd),
         Command::Report(cmd) => appointments::report(cli.format, &sign_in(cli, paths)?, cmd),
@@ -374,7 +395,7 @@ fn client(cli: &Cli, paths: &Paths, cmd: &ClientCmd) -> Result<(), DeskError> {
             show_client(cli.format, &desk, &c);
         }
         ClientCmd::Find { text, limit } => {
-            let hits = desk.find_clients(text, *limit)?;
+            let hits = desk.find_clients(text, *limit as usize)?;
             let rows: Vec<serde_json::Value> = hits
                 .iter()
                 .map(|h| serde_json::json!({ "student_number": h.student_number, "name": h.name, "programme": h.programme }))
@@ -435,7 +456,7 @@ fn show_client(format: Format, desk: &Desk, c: &Client) {
 
 fn demo(cli: &Cli, paths: &Paths, args: &DemoArgs) -> Result<(), DeskError> {
     let desk = sign_in(cli, paths)?;
-    let summary = crate::demo::generate(&desk, args.clients, args.seed, &crate::demo::Progress::Terminal)?;
+    let summary = crate::demo::generate(&desk, args.clients as usize, args.seed, &crate::demo::Progress::Terminal)?;
     drop(desk);
     // sled writes its recovery snapshot only when a store is opened: open it once now, so the
     // first sign-in after a large load does not replay the whole load (1.3 s against 0.8 s at
@@ -448,7 +469,7 @@ fn demo(cli: &Cli, paths: &Paths, args: &DemoArgs) -> Result<(), DeskError> {
 fn audit(cli: &Cli, paths: &Paths, args: &AuditArgs) -> Result<(), DeskError> {
     let desk = sign_in(cli, paths)?;
     let entries = desk.audit_log()?;
-    let skip = entries.len().saturating_sub(args.last);
+    let skip = entries.len().saturating_sub(args.last as usize);
     let mut rows = Vec::new();
     let mut t = Table::new(&["WHEN", "WHO", "ACTION", "RECORD", "DETAIL"]);
     for e in entries.into_iter().skip(skip) {

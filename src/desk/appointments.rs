@@ -21,9 +21,6 @@ use crate::store::WriteSet;
 
 use super::{now_ms, required_reason, Desk, DeskError};
 
-/// Minutes a slot may last at most.
-const MAX_SLOT_MINUTES: u16 = 480;
-
 /// A new slot as typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewSlot {
@@ -84,9 +81,7 @@ impl Desk {
         let ty = self.appointment_type(&input.appointment_type)?;
         let start = validate::local_datetime("at", &input.at, self.policy.institution.time_zone)?;
         let minutes = input.minutes.unwrap_or(u16::try_from(ty.minutes).unwrap_or(60));
-        if minutes == 0 || minutes > MAX_SLOT_MINUTES {
-            return Err(FieldError::new("minutes", format!("must be between 1 and {MAX_SLOT_MINUTES}")).into());
-        }
+        crate::domain::limits::range("minutes", minutes.into(), 1, crate::domain::limits::SLOT_MINUTES.into())?;
         let location = match &input.location {
             Some(l) => self
                 .policy

@@ -48,6 +48,32 @@ pub const LOCATION: usize = 200;
 /// A new password (a passphrase of many words fits easily).
 pub const PASSWORD: usize = 1_024;
 
+/// The most weeks a no-show report covers: ten years.
+pub const REPORT_WEEKS: u32 = 520;
+/// The most days ahead a calendar export covers: two years.
+pub const CALENDAR_DAYS: u32 = 732;
+/// The most clients a search lists.
+pub const FIND_RESULTS: u32 = 1_000;
+/// The most free slots offered for re-booking.
+pub const REBOOK_OFFERS: u32 = 100;
+/// The most audit entries listed at once.
+pub const AUDIT_ENTRIES: u32 = 1_000_000;
+/// The most demo clients generated (five times the largest service measured).
+pub const DEMO_CLIENTS: u32 = 1_000_000;
+/// The longest slot in minutes: a working day.
+pub const SLOT_MINUTES: u32 = 480;
+
+/// Refuses a number a person gave outside `lo..=hi`, naming the field and the range.
+pub fn range(field: &'static str, value: i64, lo: i64, hi: i64) -> Result<(), FieldError> {
+    if (lo..=hi).contains(&value) {
+        return Ok(());
+    }
+    Err(FieldError::new(
+        field,
+        format!("must be between {lo} and {hi}, found {value}"),
+    ))
+}
+
 /// Refuses `value` when it has more than `max` characters, saying how many it has.
 pub fn check(field: &'static str, value: &str, max: usize) -> Result<(), FieldError> {
     // A value with at most `max` bytes cannot have more than `max` characters.
@@ -105,6 +131,14 @@ mod tests {
         assert!(check("name", &"é".repeat(NAME), NAME).is_ok());
         assert!(check("name", &"é".repeat(NAME + 1), NAME).is_err());
         assert!(check("name", "", NAME).is_ok());
+    }
+
+    #[test]
+    fn numbers_outside_their_range_name_the_range() {
+        let e = range("weeks", 4_000_000_000, 1, i64::from(REPORT_WEEKS)).unwrap_err();
+        assert_eq!(e.to_string(), "weeks: must be between 1 and 520, found 4000000000");
+        assert!(range("weeks", 1, 1, 520).is_ok());
+        assert!(range("days", 0, 1, 732).is_err());
     }
 
     #[test]

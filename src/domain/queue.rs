@@ -71,7 +71,9 @@ pub fn mean_service_time(done: &[QueueEntry]) -> Duration {
 /// Estimated wait for the client at 0-based `position` among those waiting.
 pub fn estimated_wait(position: usize, service: Duration, desks_serving: usize) -> Duration {
     let per = service.num_seconds() / desks_serving.max(1) as i64;
-    Duration::seconds(per * (position as i64 + 1))
+    // Saturates: service times come from stored clock readings, which may be far apart.
+    let ahead = i64::try_from(position).unwrap_or(i64::MAX).saturating_add(1);
+    Duration::try_seconds(per.saturating_mul(ahead)).unwrap_or(Duration::MAX)
 }
 
 /// What was typed or swiped at the queue, refused when longer than any card holds

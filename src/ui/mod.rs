@@ -7,6 +7,7 @@ pub mod input;
 pub mod keymap;
 pub mod pane;
 pub mod panes;
+pub mod safe_backend;
 pub mod screens;
 pub mod theme;
 pub mod tui;

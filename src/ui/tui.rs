@@ -13,6 +13,7 @@ use ratatui::Terminal;
 use crate::paths::Paths;
 use crate::ui::app::{App, Event};
 use crate::ui::keymap::Keymap;
+use crate::ui::safe_backend::SafeBackend;
 use crate::ui::theme::Theme;
 
 /// How often the app gets a tick (idle lock, clock) when nothing else happens.
@@ -39,7 +40,7 @@ impl Drop for Guard {
     }
 }
 
-fn enter() -> io::Result<(Guard, Terminal<CrosstermBackend<Stdout>>)> {
+fn enter() -> io::Result<(Guard, Terminal<SafeBackend<CrosstermBackend<Stdout>>>)> {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         restore();
@@ -48,7 +49,8 @@ fn enter() -> io::Result<(Guard, Terminal<CrosstermBackend<Stdout>>)> {
     enable_raw_mode()?;
     let guard = Guard;
     execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture)?;
-    let terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    // Every cell is checked on its way to the terminal: record text never carries a control.
+    let terminal = Terminal::new(SafeBackend::new(CrosstermBackend::new(io::stdout())))?;
     Ok((guard, terminal))
 }
 
