@@ -456,7 +456,12 @@ fn show_client(format: Format, desk: &Desk, c: &Client) {
 
 fn demo(cli: &Cli, paths: &Paths, args: &DemoArgs) -> Result<(), DeskError> {
     let desk = sign_in(cli, paths)?;
-    let summary = crate::demo::generate(&desk, args.clients as usize, args.seed, &crate::demo::Progress::Terminal)?;
+    let summary = crate::demo::generate(
+        &desk,
+        args.clients as usize,
+        args.seed,
+        &crate::demo::Progress::Terminal,
+    )?;
     drop(desk);
     // sled writes its recovery snapshot only when a store is opened: open it once now, so the
     // first sign-in after a large load does not replay the whole load (1.3 s against 0.8 s at

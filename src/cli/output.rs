@@ -22,6 +22,10 @@ pub enum Format {
     Csv,
 }
 
+/// The most characters of one value a table shows; one long value would otherwise widen every
+/// row of its column.
+pub const TABLE_CELL_CHARS: usize = 500;
+
 /// Rows of text under a header, printed with aligned columns.
 pub struct Table {
     header: Vec<&'static str>,
@@ -37,14 +41,12 @@ impl Table {
         }
     }
 
-    /// Adds a row; each cell is shown on one line, control characters escaped.
+    /// Adds a row; each cell is shown on one line, control characters escaped, and cut with `…`
+    /// past [`TABLE_CELL_CHARS`] (JSON and CSV carry the whole value).
     pub fn row(&mut self, cells: Vec<String>) {
         let cells = cells
             .into_iter()
-            .map(|c| match text::terminal(&c, Breaks::Escape) {
-                std::borrow::Cow::Borrowed(_) => c,
-                std::borrow::Cow::Owned(safe) => safe,
-            })
+            .map(|c| text::terminal(&text::shorten(&c, TABLE_CELL_CHARS), Breaks::Escape).into_owned())
             .collect();
         self.rows.push(cells);
     }
@@ -59,11 +61,15 @@ impl Table {
                 }
             }
         }
+        // Padded by hand: `format!`'s width stops at 65,535 and a cell may be longer.
         let line = |cells: Vec<&str>| {
             let parts: Vec<String> = cells
                 .iter()
                 .enumerate()
-                .map(|(i, c)| format!("{c:<w$}", w = widths.get(i).copied().unwrap_or(0)))
+                .map(|(i, c)| {
+                    let pad = widths.get(i).copied().unwrap_or(0).saturating_sub(c.chars().count());
+                    format!("{c}{}", " ".repeat(pad))
+                })
                 .collect();
             parts.join("  ").trim_end().to_string()
         };
@@ -191,6 +197,22 @@ mod tests {
         assert!(!out.contains('\x1b'), "{out:?}");
         assert_eq!(out.lines().count(), 3, "{out:?}");
         assert!(out.contains("Arts\\x1b[2J\\nline"), "{out:?}");
+    }
+
+    #[test]
+    fn a_cell_wider_than_format_can_pad_is_shortened_not_a_panic() {
+        let mut t = Table::new(&["WHO", "WHAT"]);
+        t.row(vec!["x".repeat(100_000), "a".into()]);
+        t.row(vec!["y".into(), "b".into()]);
+        let out = t.render();
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(
+            lines[1].chars().count(),
+            TABLE_CELL_CHARS + 1 + 2 + 1,
+            "{}",
+            &lines[1][..20]
+        );
+        assert!(lines[2].starts_with(&format!("y{}  b", " ".repeat(TABLE_CELL_CHARS))));
     }
 
     #[test]

@@ -149,7 +149,11 @@ impl Desk {
             let ids: Vec<&str> = self.policy.appointment_types.iter().map(|t| t.id.as_str()).collect();
             FieldError::new(
                 "type",
-                format!("{} is not an appointment type; use one of {}", quote(id), ids.join(", ")),
+                format!(
+                    "{} is not an appointment type; use one of {}",
+                    quote(id),
+                    ids.join(", ")
+                ),
             )
             .into()
         })

@@ -54,7 +54,10 @@ impl NewClient {
             Some(p) => keep(&mut errors, Phone::parse(p)).map(Some),
             None => Some(None),
         };
-        let programme = keep(&mut errors, validate::line("programme", &self.programme, limits::PROGRAMME));
+        let programme = keep(
+            &mut errors,
+            validate::line("programme", &self.programme, limits::PROGRAMME),
+        );
         let school = keep(
             &mut errors,
             validate::optional_line("school", self.school.as_deref(), limits::SCHOOL),

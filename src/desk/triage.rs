@@ -239,7 +239,9 @@ impl Desk {
             .iter()
             .enumerate()
             .map(|(i, t)| NoShowWeek {
-                week_of: first.checked_add_days(Days::new(7 * i as u64)).unwrap_or(NaiveDate::MAX),
+                week_of: first
+                    .checked_add_days(Days::new(7 * i as u64))
+                    .unwrap_or(NaiveDate::MAX),
                 held_or_missed: Cell::of(t.due, th),
                 no_shows: Cell::of(t.no_shows, th),
                 unwaived_no_shows: Cell::of(t.unwaived, th),

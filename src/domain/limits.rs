@@ -123,7 +123,10 @@ mod tests {
         let big = "x".repeat(10 * 1024 * 1024);
         let e = check("school", &big, SCHOOL).unwrap_err();
         assert_eq!(e.field, "school");
-        assert_eq!(e.to_string(), "school: is 10485760 characters long; at most 200 are allowed");
+        assert_eq!(
+            e.to_string(),
+            "school: is 10485760 characters long; at most 200 are allowed"
+        );
     }
 
     #[test]

@@ -311,7 +311,12 @@ impl FromStr for AllocationPeriod {
             "academic-year" => return Ok(AllocationPeriod::AcademicYear),
             _ => {}
         }
-        let bad = || format!("{} is not a period; use \"term\", \"academic-year\" or \"N days\"", quote(s));
+        let bad = || {
+            format!(
+                "{} is not a period; use \"term\", \"academic-year\" or \"N days\"",
+                quote(s)
+            )
+        };
         let mut words = t.split_whitespace();
         match (words.next(), words.next(), words.next()) {
             (Some(n), Some("days" | "day"), None) => match n.parse::<u32>() {
@@ -411,8 +416,12 @@ impl FromStr for MonthDay {
         }
         let month: u32 = s[0..2].parse().map_err(|_| format!("bad month in `{s}`"))?;
         let day: u32 = s[3..5].parse().map_err(|_| format!("bad day in `{s}`"))?;
-        MonthDay::new(month, day)
-            .ok_or_else(|| format!("{} is not a day that exists every year (02-29 is not allowed)", quote(s)))
+        MonthDay::new(month, day).ok_or_else(|| {
+            format!(
+                "{} is not a day that exists every year (02-29 is not allowed)",
+                quote(s)
+            )
+        })
     }
 }
 
@@ -449,7 +458,11 @@ impl Policy {
         match end.in_year(date.year()) {
             Some(this_year) if date <= this_year => this_year,
             // Past the last year chrono knows, the academic year ends with time itself.
-            _ => date.year().checked_add(1).and_then(|y| end.in_year(y)).unwrap_or(NaiveDate::MAX),
+            _ => date
+                .year()
+                .checked_add(1)
+                .and_then(|y| end.in_year(y))
+                .unwrap_or(NaiveDate::MAX),
         }
     }
 

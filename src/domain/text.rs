@@ -147,7 +147,10 @@ mod tests {
         assert_eq!(terminal("bell\x07 del\x7f", Breaks::Escape), "bell\\x07 del\\x7f");
         assert_eq!(terminal("csi\u{9b}2J", Breaks::Escape), "csi\\u{9b}2J");
         assert_eq!(terminal("abc\u{202e}fed", Breaks::Escape), "abc\\u{202e}fed");
-        assert_eq!(terminal("iso\u{2066}x\u{2069}", Breaks::Escape), "iso\\u{2066}x\\u{2069}");
+        assert_eq!(
+            terminal("iso\u{2066}x\u{2069}", Breaks::Escape),
+            "iso\\u{2066}x\\u{2069}"
+        );
         assert_eq!(terminal("nul\0", Breaks::Escape), "nul\\x00");
     }
 
@@ -170,7 +173,10 @@ mod tests {
         for breaks in [Breaks::Escape, Breaks::Keep] {
             let out = terminal(&nasty, breaks);
             for c in out.chars() {
-                assert!(!is_unsafe(c) || (breaks == Breaks::Keep && matches!(c, '\n' | '\t')), "{c:?}");
+                assert!(
+                    !is_unsafe(c) || (breaks == Breaks::Keep && matches!(c, '\n' | '\t')),
+                    "{c:?}"
+                );
             }
         }
     }

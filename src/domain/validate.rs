@@ -203,7 +203,11 @@ pub fn person_name(field: &'static str, raw: &str) -> Result<String, FieldError>
 /// Refuses text with a control character, a bidirectional override or a line separator in it
 /// (`text::is_unsafe`); `allowed` lists the ones the field may hold (newline and tab in a note).
 fn plain(field: &'static str, s: &str, allowed: &[char]) -> Result<(), FieldError> {
-    match s.chars().enumerate().find(|(_, c)| super::text::is_unsafe(*c) && !allowed.contains(c)) {
+    match s
+        .chars()
+        .enumerate()
+        .find(|(_, c)| super::text::is_unsafe(*c) && !allowed.contains(c))
+    {
         None => Ok(()),
         Some((i, c)) => Err(FieldError::new(
             field,
@@ -284,7 +288,10 @@ pub fn date(field: &'static str, raw: &str) -> Result<chrono::NaiveDate, FieldEr
     let d = chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| {
         FieldError::new(
             field,
-            format!("{} is not a date; expected YYYY-MM-DD, e.g. 2027-06-30", quote(raw.trim())),
+            format!(
+                "{} is not a date; expected YYYY-MM-DD, e.g. 2027-06-30",
+                quote(raw.trim())
+            ),
         )
     })?;
     year_in_range(field, raw, d.year())?;
@@ -435,7 +442,10 @@ mod tests {
     #[test]
     fn reasons_are_required_short_and_plain() {
         assert_eq!(reason("  ill  ", "to waive").unwrap(), "ill");
-        assert!(reason(" ", "to waive").unwrap_err().message.contains("is required to waive"));
+        assert!(reason(" ", "to waive")
+            .unwrap_err()
+            .message
+            .contains("is required to waive"));
         assert!(reason(&"r".repeat(limits::REASON + 1), "x").is_err());
         assert!(reason("a\x1bb", "x").is_err());
     }

@@ -341,11 +341,17 @@ impl Checker<'_> {
         for (i, id) in ids.enumerate() {
             let field = format!("{list}[{i}].id");
             if id.len() > limits::ID {
-                self.error(&field, format!("{} is longer than {} characters", quote(id), limits::ID));
+                self.error(
+                    &field,
+                    format!("{} is longer than {} characters", quote(id), limits::ID),
+                );
             } else if !is_kebab(id) {
                 self.error(
                     &field,
-                    format!("{} is not kebab-case; use lowercase letters, digits and hyphens", quote(id)),
+                    format!(
+                        "{} is not kebab-case; use lowercase letters, digits and hyphens",
+                        quote(id)
+                    ),
                 );
             }
             if let Some(first) = seen.insert(id, i) {
@@ -390,7 +396,12 @@ impl Checker<'_> {
         self.range("reports.suppression_threshold", threshold, 2, MAX_COUNT);
         let m = raw.reminders;
         self.range("reminders.min_lead_hours", m.min_lead_hours, 1, MAX_REMINDER_HOURS);
-        self.range("reminders.send_hours_before", m.send_hours_before, 1, MAX_REMINDER_HOURS);
+        self.range(
+            "reminders.send_hours_before",
+            m.send_hours_before,
+            1,
+            MAX_REMINDER_HOURS,
+        );
         let idle = raw.security.idle_lock_minutes;
         self.range("security.idle_lock_minutes", idle, 1, 240);
         let alert = raw.complaints.alert_threshold;
@@ -553,7 +564,12 @@ impl Checker<'_> {
                 );
             }
             self.range(&format!("peak_periods[{i}].max_contacts"), p.max_contacts, 1, MAX_COUNT);
-            self.range(&format!("peak_periods[{i}].window_days"), p.window_days, 1, MAX_WINDOW_DAYS);
+            self.range(
+                &format!("peak_periods[{i}].window_days"),
+                p.window_days,
+                1,
+                MAX_WINDOW_DAYS,
+            );
         }
     }
 }
