@@ -94,3 +94,32 @@ pub struct EventBooking {
     /// State.
     pub state: EventBookingState,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evt_01_event_text_over_its_limits_is_all_named() {
+        let mut e = Event {
+            id: EventId(1),
+            title: "Engineering fair".into(),
+            organiser: OperatorId(1),
+            employers: Vec::new(),
+            sector: "engineering".into(),
+            audience_schools: vec!["Engineering".into()],
+            target_programmes: vec!["MEng Civil".into()],
+            start: DateTime::UNIX_EPOCH,
+            end: DateTime::UNIX_EPOCH,
+            location: "Main hall".into(),
+            capacity: 200,
+            consultations: Vec::new(),
+        };
+        assert!(e.check().is_ok());
+        e.title = "t".repeat(limits::TITLE + 1);
+        e.audience_schools.push("s".repeat(limits::SCHOOL + 1));
+        e.location = "l".repeat(limits::LOCATION + 1);
+        let fields: Vec<&str> = e.check().unwrap_err().iter().map(|f| f.field).collect();
+        assert_eq!(fields, ["title", "audience-schools", "location"]);
+    }
+}
