@@ -120,6 +120,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn card_data_longer_than_any_card_is_refused() {
+        assert_eq!(card_input(" ;10234567? ").unwrap(), ";10234567?");
+        let e = card_input(&"9".repeat(limits::CARD + 1)).unwrap_err();
+        assert_eq!(e.field, "card");
+    }
+
+    #[test]
     fn card_reader_formats_yield_the_student_number() {
         assert_eq!(card_candidates("10234567\n"), ["10234567"]);
         assert_eq!(card_candidates(";10234567?"), ["10234567"]);
