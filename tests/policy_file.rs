@@ -504,3 +504,74 @@ fn ids_display_as_their_text() {
     assert_eq!(p.appointment_types[0].id.to_string(), "guidance");
     assert_eq!(p.locations[0].id.as_str(), "atrium-pod-1");
 }
+
+#[test]
+fn figures_above_their_upper_bounds_are_refused_before_they_can_overflow() {
+    let text = MINIMAL.replace("years = 6", "years = 6\nenquiry_days = 4000000000")
+        + "[fair_use]\nmax_contacts = 1001\nwindow_days = 367\n"
+        + "[no_show]\nconcern_threshold = 2\nblock_threshold = 1001\nlook_back_days = 3661\nblock_days = 3661\n"
+        + "[reports]\nsuppression_threshold = 1001\n"
+        + "[reminders]\nmin_lead_hours = 673\nsend_hours_before = 4294967295\n"
+        + "[complaints]\nalert_threshold = 1001\n";
+    let errors = errors(&text);
+    let mut got: Vec<&str> = errors.iter().map(|(f, _, _)| f.as_str()).collect();
+    got.sort();
+    let mut want = vec![
+        "retention.enquiry_days",
+        "fair_use.max_contacts",
+        "fair_use.window_days",
+        "no_show.block_threshold",
+        "no_show.look_back_days",
+        "no_show.block_days",
+        "reports.suppression_threshold",
+        "reminders.min_lead_hours",
+        "reminders.send_hours_before",
+        "complaints.alert_threshold",
+    ];
+    want.sort();
+    assert_eq!(got, want);
+    let (_, line, message) = errors
+        .iter()
+        .find(|(f, _, _)| f == "reminders.send_hours_before")
+        .unwrap();
+    assert_eq!(*line, Some(line_containing(&text, "send_hours_before")));
+    assert_eq!(message, "must be between 1 and 672, found 4294967295");
+}
+
+#[test]
+fn names_ids_and_dates_in_a_policy_have_limits() {
+    let long = "n".repeat(201);
+    let text = MINIMAL
+        .replace("Example University Careers Service", "Careers\\u001b[31m")
+        .replace("name = \"Careers guidance\"", &format!("name = \"{long}\""))
+        .replace("id = \"guidance\"", &format!("id = \"{}\"", "g".repeat(65)))
+        .replace(
+            "count = 2\nperiod = \"academic-year\"",
+            "count = 1001\nperiod = \"4000 days\"",
+        )
+        + "[[terms]]\nname = \"Far\"\nstart = 2999-01-01\nend = 2999-02-01\n";
+    let mut got = fields(&text);
+    got.sort();
+    let mut want = vec![
+        "institution.name",
+        "appointment_types[0].name",
+        "appointment_types[0].id",
+        "appointment_types[0].allocation.count",
+        "appointment_types[0].allocation.period",
+        "terms[0].start",
+        "terms[0].end",
+    ];
+    want.sort();
+    assert_eq!(got, want);
+    let all = errors(&text);
+    let name = all.iter().find(|(f, _, _)| f == "institution.name").unwrap();
+    assert!(name.2.contains("`\\x1b`"), "{}", name.2);
+}
+
+#[test]
+fn a_policy_text_over_the_size_limit_is_refused_before_parsing() {
+    let text = format!("{MINIMAL}# {}\n", "x".repeat(careerdesk::policy::MAX_POLICY_BYTES));
+    let errors = errors(&text);
+    assert_eq!(errors.len(), 1);
+    assert!(errors[0].2.contains("at most 262144 bytes"), "{}", errors[0].2);
+}

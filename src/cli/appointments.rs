@@ -1,7 +1,7 @@
 //! The appointment commands: slots, booking, outcomes, waivers, blocks, the queue, the outbox,
 //! triage and reports.
 
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 
 use crate::desk::{Desk, DeskError, NewBooking, NewSlot, QueueTarget};
 use crate::domain::appointment::{Appointment, Outcome, Slot};
@@ -131,7 +131,7 @@ fn local_day(desk: &Desk, day: NaiveDate) -> (chrono::DateTime<chrono::Utc>, chr
             .map(|t| t.with_timezone(&chrono::Utc))
             .unwrap_or_default()
     };
-    (at(day), at(day + Duration::days(1)))
+    (at(day), at(day.succ_opt().unwrap_or(day)))
 }
 
 /// `book`.
@@ -434,7 +434,7 @@ pub fn export(desk: &Desk, cmd: &ExportCmd) -> Result<(), DeskError> {
     match cmd {
         ExportCmd::Ics { consultant, days } => {
             let ics = desk.consultant_ics(&args::login(consultant)?, desk.now(), *days)?;
-            print!("{ics}");
+            super::output::print_text(&ics);
         }
     }
     Ok(())

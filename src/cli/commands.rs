@@ -11,17 +11,38 @@ use crate::paths::Paths;
 use crate::policy::{examples, Policy};
 use crate::store::LockedStore;
 
-use super::output::{emit, fields, Format, Table};
+use super::output::{self, emit, fields, print_text, Format, Table};
 use super::secret::{acting_password, new_password, PASSWORD_ENV};
 use super::{appointments, args};
 use super::{AuditArgs, Cli, ClientCmd, Command, DemoArgs, ImportCmd, InitArgs, OperatorCmd, PolicyCmd, StoreCmd};
 
+/// Parses the process's arguments and runs them; returns the exit code. A command line clap
+/// refuses is reported like any other bad input: escaped (it may quote what was typed), exit 2.
+pub fn main() -> i32 {
+    use clap::Parser;
+    match Cli::try_parse() {
+        Ok(cli) => run(cli),
+        Err(e) => {
+            // --help and --version arrive here too, for standard output and exit 0.
+            let text = e.to_string();
+            if e.use_stderr() {
+                output::error(&text);
+            } else {
+                print_text(&text);
+            }
+            e.exit_code()
+        }
+    }
+}
+
 /// Runs the command line and returns the exit code: 0 done, 2 bad input, 3 refused by policy,
-/// 4 permission denied, 1 anything else. Errors are printed to standard error.
+/// 4 permission denied, 1 anything else. Errors are printed to standard error, control
+/// characters escaped (they may quote what was typed). A reader that stops reading early
+/// (`| head`) is not an error: the output just ends.
 pub fn run(cli: Cli) -> i32 {
     let paths = Paths::resolve(cli.data_dir.as_deref());
     let _log = crate::logging::init(&paths.logs);
-    match dispatch(&cli, &paths) {
+    let code = match dispatch(&cli, &paths) {
         Ok(()) => 0,
         Err(e) => {
             tracing::info!(code = e.exit_code(), "command failed");
@@ -33,12 +54,19 @@ pub fn run(cli: Cli) -> i32 {
                     if let DeskError::Refused(decision) = &e {
                         v["refused"] = serde_json::json!(decision);
                     }
-                    eprintln!("{v}");
+                    output::error(&format!("{}\n", crate::domain::text::json(&v.to_string())));
                 }
-                _ => eprintln!("error: {e}"),
+                _ => output::error(&format!("error: {e}\n")),
             }
             e.exit_code()
         }
+    };
+    match output::write_failure() {
+        Some(why) if code == 0 => {
+            output::error(&format!("error: could not write the output: {why}\n"));
+            1
+        }
+        _ => code,
     }
 }
 
@@ -142,7 +170,9 @@ fn dispatch(cli: &Cli, paths: &Paths) -> Result<(), DeskError> {
         Command::Transfer { booking, to } => sign_in(cli, paths)?
             .transfer(args::booking(booking)?, &args::student_number(to)?)
             .map(|_| ()),
-        Command::Rebook { booking, limit } => appointments::rebook(cli.format, &sign_in(cli, paths)?, booking, *limit),
+        Command::Rebook { booking, limit } => {
+            appointments::rebook(cli.format, &sign_in(cli, paths)?, booking, *limit as usize)
+        }
         Command::Queue(cmd) => appointments::queue(cli.format, &sign_in(cli, paths)?, cmd),
         Command::Outbox(cmd) => appointments::outbox(cli.format, &sign_in(cli, paths)?, paths, cmd),
         Command::Report(cmd) => appointments::report(cli.format, &sign_in(cli, paths)?, cmd),
@@ -223,7 +253,7 @@ fn init(format: Format, paths: &Paths, args: &InitArgs) -> Result<(), DeskError>
 fn read_policy_source(arg: &str) -> Result<(String, String), DeskError> {
     let path = Path::new(arg);
     if path.exists() {
-        let text = std::fs::read_to_string(path).map_err(DeskError::file("read", path))?;
+        let text = crate::policy::read_file(path)?;
         return Ok((text, arg.to_string()));
     }
     match examples::example(arg) {
@@ -246,13 +276,13 @@ fn policy(cmd: &PolicyCmd) -> Result<(), DeskError> {
     match cmd {
         PolicyCmd::Check { file } => {
             let p = Policy::load(file)?;
-            println!(
-                "{}: ok ({}, {} appointment types, {} locations)",
+            print_text(&format!(
+                "{}: ok ({}, {} appointment types, {} locations)\n",
                 file.display(),
                 p.institution.name,
                 p.appointment_types.len(),
                 p.locations.len()
-            );
+            ));
             Ok(())
         }
         PolicyCmd::Examples => {
@@ -260,7 +290,7 @@ fn policy(cmd: &PolicyCmd) -> Result<(), DeskError> {
             for e in examples::EXAMPLES {
                 t.row(vec![e.name.into(), e.summary.into()]);
             }
-            print!("{}", t.render());
+            print_text(&t.render());
             Ok(())
         }
         PolicyCmd::Show { name } => {
@@ -269,7 +299,7 @@ fn policy(cmd: &PolicyCmd) -> Result<(), DeskError> {
                     "no shipped example called {name}; see `careerdesk policy examples`"
                 ))
             })?;
-            print!("{}", ex.text);
+            print_text(ex.text);
             Ok(())
         }
     }
@@ -393,7 +423,7 @@ fn client(cli: &Cli, paths: &Paths, cmd: &ClientCmd) -> Result<(), DeskError> {
             show_client(cli.format, &desk, &c);
         }
         ClientCmd::Find { text, limit } => {
-            let hits = desk.find_clients(text, *limit)?;
+            let hits = desk.find_clients(text, *limit as usize)?;
             let rows: Vec<serde_json::Value> = hits
                 .iter()
                 .map(|h| serde_json::json!({ "student_number": h.student_number, "name": h.name, "programme": h.programme }))
@@ -454,7 +484,12 @@ fn show_client(format: Format, desk: &Desk, c: &Client) {
 
 fn demo(cli: &Cli, paths: &Paths, args: &DemoArgs) -> Result<(), DeskError> {
     let desk = sign_in(cli, paths)?;
-    let summary = crate::demo::generate(&desk, args.clients, args.seed, &crate::demo::Progress::Terminal)?;
+    let summary = crate::demo::generate(
+        &desk,
+        args.clients as usize,
+        args.seed,
+        &crate::demo::Progress::Terminal,
+    )?;
     drop(desk);
     // sled writes its recovery snapshot only when a store is opened: open it once now, so the
     // first sign-in after a large load does not replay the whole load (1.3 s against 0.8 s at
@@ -467,7 +502,7 @@ fn demo(cli: &Cli, paths: &Paths, args: &DemoArgs) -> Result<(), DeskError> {
 fn audit(cli: &Cli, paths: &Paths, args: &AuditArgs) -> Result<(), DeskError> {
     let desk = sign_in(cli, paths)?;
     let entries = desk.audit_log()?;
-    let skip = entries.len().saturating_sub(args.last);
+    let skip = entries.len().saturating_sub(args.last as usize);
     let mut rows = Vec::new();
     let mut t = Table::new(&["WHEN", "WHO", "ACTION", "RECORD", "DETAIL"]);
     for e in entries.into_iter().skip(skip) {

@@ -10,7 +10,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-pub use commands::run;
+use crate::domain::limits;
+
+pub use commands::{main, run};
 pub use output::Format;
 
 /// careerdesk: the careers service front desk.
@@ -134,9 +136,9 @@ pub enum Command {
     Rebook {
         /// The failed booking's id.
         booking: String,
-        /// How many offers.
-        #[arg(long, default_value_t = 5)]
-        limit: usize,
+        /// How many offers (1 to 100).
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=i64::from(limits::REBOOK_OFFERS)))]
+        limit: u32,
     },
     /// The drop-in queue.
     #[command(subcommand)]
@@ -168,8 +170,8 @@ pub enum SlotCmd {
         /// Local start time.
         #[arg(long, value_name = "YYYY-MM-DD HH:MM")]
         at: String,
-        /// Length [default: the type's].
-        #[arg(long)]
+        /// Length, 1 to 480 [default: the type's].
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=i64::from(limits::SLOT_MINUTES)))]
         minutes: Option<u16>,
         /// Location id [default: one whose setting suits the type].
         #[arg(long)]
@@ -236,8 +238,8 @@ pub enum OutboxCmd {
 pub enum ReportCmd {
     /// No-shows by week, small numbers suppressed.
     NoShows {
-        /// How many weeks back.
-        #[arg(long, default_value_t = 12)]
+        /// How many weeks back (1 to 520).
+        #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=i64::from(limits::REPORT_WEEKS)))]
         weeks: u32,
     },
 }
@@ -250,8 +252,8 @@ pub enum ExportCmd {
         /// The consultant's login.
         #[arg(long)]
         consultant: String,
-        /// Days ahead from today.
-        #[arg(long, default_value_t = 28)]
+        /// Days ahead from today (1 to 732).
+        #[arg(long, default_value_t = 28, value_parser = clap::value_parser!(i64).range(1..=i64::from(limits::CALENDAR_DAYS)))]
         days: i64,
     },
 }
@@ -357,9 +359,9 @@ pub enum ClientCmd {
     Find {
         /// Text to look for.
         text: String,
-        /// At most this many.
-        #[arg(long, default_value_t = 20)]
-        limit: usize,
+        /// At most this many (1 to 1000).
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=i64::from(limits::FIND_RESULTS)))]
+        limit: u32,
     },
     /// Suspend a client pending investigation: they cannot be booked (supervisors).
     Suspend {
@@ -387,9 +389,9 @@ pub enum ImportCmd {
 /// `demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// How many clients.
-    #[arg(long, default_value_t = 500)]
-    pub clients: usize,
+    /// How many clients (1 to 1,000,000).
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=i64::from(limits::DEMO_CLIENTS)))]
+    pub clients: u32,
     /// Seed: the same seed gives the same data.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -415,7 +417,7 @@ pub enum PolicyCmd {
 /// `audit`.
 #[derive(Debug, Args)]
 pub struct AuditArgs {
-    /// Show the last N entries.
-    #[arg(long, default_value_t = 50)]
-    pub last: usize,
+    /// Show the last N entries (1 to 1,000,000).
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=i64::from(limits::AUDIT_ENTRIES)))]
+    pub last: u32,
 }

@@ -189,9 +189,12 @@ pub fn generate(desk: &Desk, clients: usize, seed: u64, show_progress: &Progress
             "this store already has {existing} clients; demo data goes into an empty store (use a new --data-dir)"
         )));
     }
-    if clients == 0 || clients > 5_000_000 {
-        return Err(DeskError::Invalid("--clients must be between 1 and 5000000".into()));
-    }
+    crate::domain::limits::range(
+        "clients",
+        i64::try_from(clients).unwrap_or(i64::MAX),
+        1,
+        crate::domain::limits::DEMO_CLIENTS.into(),
+    )?;
     let started = std::time::Instant::now();
     let now = desk.now();
     let policy = desk.policy();

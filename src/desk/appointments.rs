@@ -13,6 +13,7 @@ use crate::domain::operator::Login;
 use crate::domain::operator::Role;
 use crate::domain::policy::{AppointmentTypeId, LocationId};
 use crate::domain::rules::{self, BookingRequest, NoShowLevel};
+use crate::domain::text::quote;
 use crate::domain::validate::{FieldError, StudentNumber};
 use crate::domain::{EntityKind, RecordRef};
 use crate::store::index::{
@@ -21,9 +22,6 @@ use crate::store::index::{
 use crate::store::WriteSet;
 
 use super::{now_ms, required_reason, Desk, DeskError};
-
-/// Minutes a slot may last at most.
-const MAX_SLOT_MINUTES: u16 = 480;
 
 /// A new slot.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,9 +83,7 @@ impl Desk {
         let ty = self.appointment_type(&input.appointment_type)?;
         let start = input.start;
         let minutes = input.minutes.unwrap_or(u16::try_from(ty.minutes).unwrap_or(60));
-        if minutes == 0 || minutes > MAX_SLOT_MINUTES {
-            return Err(FieldError::new("minutes", format!("must be between 1 and {MAX_SLOT_MINUTES}")).into());
-        }
+        crate::domain::limits::range("minutes", minutes.into(), 1, crate::domain::limits::SLOT_MINUTES.into())?;
         let location = match &input.location {
             Some(l) => self
                 .policy
@@ -96,7 +92,7 @@ impl Desk {
                     let ids: Vec<&str> = self.policy.locations.iter().map(|l| l.id.as_str()).collect();
                     FieldError::new(
                         "location",
-                        format!("`{l}` is not a location; use one of {}", ids.join(", ")),
+                        format!("{} is not a location; use one of {}", quote(l.as_str()), ids.join(", ")),
                     )
                 })?
                 .id
@@ -162,7 +158,11 @@ impl Desk {
             let ids: Vec<&str> = self.policy.appointment_types.iter().map(|t| t.id.as_str()).collect();
             FieldError::new(
                 "type",
-                format!("`{id}` is not an appointment type; use one of {}", ids.join(", ")),
+                format!(
+                    "{} is not an appointment type; use one of {}",
+                    quote(id.as_str()),
+                    ids.join(", ")
+                ),
             )
             .into()
         })

@@ -4,6 +4,7 @@ use crate::domain::access::Permission;
 use crate::domain::audit::AuditAction;
 use crate::domain::client::{Client, ContactPreferences, Level, Status};
 use crate::domain::ids::ClientId;
+use crate::domain::limits;
 use crate::domain::validate::{self, Email, FieldError, Phone, StudentNumber};
 use crate::domain::{EntityKind, RecordRef};
 use crate::store::{StoreError, WriteSet};
@@ -52,13 +53,14 @@ impl NewClient {
             Some(p) => keep(&mut errors, Phone::parse(p)).map(Some),
             None => Some(None),
         };
-        let programme = keep(&mut errors, validate::person_name("programme", &self.programme));
-        let school = self
-            .school
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string);
+        let programme = keep(
+            &mut errors,
+            validate::line("programme", &self.programme, limits::PROGRAMME),
+        );
+        let school = keep(
+            &mut errors,
+            validate::optional_line("school", self.school.as_deref(), limits::SCHOOL),
+        );
         let level = keep(
             &mut errors,
             self.level.parse::<Level>().map_err(|m| FieldError::new("level", m)),
@@ -81,6 +83,7 @@ impl NewClient {
             email,
             phone,
             programme,
+            school,
             level,
             status,
             course_end,
@@ -92,6 +95,7 @@ impl NewClient {
                 Some(email),
                 Some(phone),
                 Some(programme),
+                Some(school),
                 Some(level),
                 Some(status),
                 Some(course_end),

@@ -278,13 +278,10 @@ impl Desk {
     }
 }
 
-/// A reason an operator must give (waivers, blocks, suspensions): refused when blank.
+/// A reason an operator must give (waivers, blocks, suspensions): the domain's rule
+/// (`validate::reason`: required, short, one line).
 fn required_reason<'a>(raw: &'a str, needed_for: &str) -> Result<&'a str, DeskError> {
-    let reason = raw.trim();
-    if reason.is_empty() {
-        return Err(crate::domain::validate::FieldError::new("reason", format!("is required {needed_for}")).into());
-    }
-    Ok(reason)
+    Ok(crate::domain::validate::reason(raw, needed_for)?)
 }
 
 fn audit_entry(

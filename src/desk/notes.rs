@@ -8,16 +8,17 @@ use crate::domain::appointment::Appointment;
 use crate::domain::audit::AuditAction;
 use crate::domain::client::Client;
 use crate::domain::ids::{AppointmentId, ClientId, NoteId, OperatorId};
+use crate::domain::limits;
 use crate::domain::note::{Confidentiality, Note, NoteRevision};
-use crate::domain::validate::FieldError;
+use crate::domain::validate::{self, FieldError};
 use crate::domain::{EntityKind, RecordRef};
 use crate::store::index::NOTE_BY_CLIENT;
 use crate::store::WriteSet;
 
 use super::{now_ms, Desk, DeskError};
 
-/// The longest note body accepted, in characters.
-pub const MAX_NOTE_CHARS: usize = 20_000;
+/// The longest note body accepted, in characters (the domain's limit).
+pub const MAX_NOTE_CHARS: usize = crate::domain::limits::NOTE;
 
 /// What anyone who may look up clients sees of a note: that it exists, never its body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -44,17 +45,7 @@ fn note_ref(id: NoteId) -> Option<RecordRef> {
 }
 
 fn check_body(body: &str) -> Result<String, FieldError> {
-    let b = body.trim();
-    if b.is_empty() {
-        return Err(FieldError::new("note", "is empty; write what was discussed"));
-    }
-    if b.chars().count() > MAX_NOTE_CHARS {
-        return Err(FieldError::new(
-            "note",
-            format!("is longer than {MAX_NOTE_CHARS} characters"),
-        ));
-    }
-    Ok(b.to_string())
+    validate::text("note", body, limits::NOTE)
 }
 
 impl Desk {

@@ -18,6 +18,7 @@ pub const MIN_PASSWORD_CHARS: usize = 10;
 
 /// Checks a new password's length (a passphrase is encouraged over complexity rules).
 pub fn check_password(password: &str) -> Result<(), FieldError> {
+    crate::domain::limits::check("password", password, crate::domain::limits::PASSWORD)?;
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(FieldError::new(
             "password",

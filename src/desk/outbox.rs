@@ -233,7 +233,8 @@ impl Desk {
         Ok(report)
     }
 
-    /// A consultant's calendar as an iCalendar file: their booked appointments from `from`.
+    /// A consultant's calendar as an iCalendar file: their booked appointments from `from` for
+    /// `days` days (1 to [`limits::CALENDAR_DAYS`]).
     pub fn consultant_ics(
         &self,
         login: &crate::domain::operator::Login,
@@ -241,9 +242,13 @@ impl Desk {
         days: i64,
     ) -> Result<String, DeskError> {
         self.require(Permission::Book)?;
+        crate::domain::limits::range("days", days, 1, i64::from(crate::domain::limits::CALENDAR_DAYS))?;
         let consultant = self.operator_by_login(login)?;
+        let to = chrono::Duration::try_days(days)
+            .and_then(|d| from.checked_add_signed(d))
+            .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC);
         let mut events = Vec::new();
-        for slot in self.consultant_slots(consultant.id, from, from + chrono::Duration::days(days))? {
+        for slot in self.consultant_slots(consultant.id, from, to)? {
             let Some(appt_id) = slot.booking else { continue };
             let Some(appt) = self.store.get::<Appointment>(appt_id.0)? else {
                 continue;

@@ -8,7 +8,8 @@ use crate::domain::access::Permission;
 use crate::domain::audit::AuditAction;
 use crate::domain::client::Client;
 use crate::domain::ids::{ClientId, QueueEntryId};
-use crate::domain::queue::{card_candidates, estimated_wait, mean_service_time, QueueEntry, QueueState};
+use crate::domain::queue::{card_candidates, card_input, estimated_wait, mean_service_time, QueueEntry, QueueState};
+use crate::domain::text::quote;
 use crate::domain::validate::StudentNumber;
 use crate::domain::{EntityKind, RecordRef};
 use crate::store::index::QUEUE_OPEN;
@@ -82,6 +83,7 @@ impl Desk {
     /// Finds a client from what was typed or swiped: a student number in any of the card
     /// formats `card_candidates` understands.
     pub fn client_by_card(&self, raw: &str) -> Result<Client, DeskError> {
+        let raw = card_input(raw)?;
         for c in card_candidates(raw) {
             let Ok(sn) = StudentNumber::parse(&c) else { continue };
             if let Ok(client) = self.client_by_student_number(&sn) {
@@ -90,8 +92,8 @@ impl Desk {
         }
         self.require(Permission::ViewClients)?;
         Err(DeskError::Invalid(format!(
-            "no client matches `{}`; type the student number, or search by name",
-            raw.trim()
+            "no client matches {}; type the student number, or search by name",
+            quote(raw.trim())
         )))
     }
 

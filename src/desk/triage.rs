@@ -1,13 +1,14 @@
 //! Supervisor triage: unresolved outcomes, clients over the no-show thresholds, proposed
 //! blocks, waivers, and the weekly no-show report with suppression (APPT-02..APPT-04, DATA-08).
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Days, Duration, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::domain::access::Permission;
 use crate::domain::appointment::{Appointment, Outcome, Slot};
 use crate::domain::client::{Client, FlagKind};
 use crate::domain::ids::{AppointmentId, ClientId, OperatorId};
+use crate::domain::limits;
 use crate::domain::operator::Operator;
 use crate::domain::policy::AppointmentTypeId;
 use crate::domain::validate::StudentNumber;
@@ -146,9 +147,12 @@ impl Desk {
         self.require(Permission::SupervisorReports)?;
         let now = self.now();
         let mut out = Vec::new();
+        let since = Duration::try_days(days)
+            .and_then(|d| now.checked_sub_signed(d))
+            .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
         let waived: Vec<AppointmentId> =
             self.store
-                .indexed_between(APPOINTMENT_WAIVED, &time_key(now - Duration::days(days)), &[0xff; 8])?;
+                .indexed_between(APPOINTMENT_WAIVED, &time_key(since), &[0xff; 8])?;
         for id in waived {
             let Some(a) = self.store.get::<Appointment>(id.0)? else {
                 continue;
@@ -167,19 +171,25 @@ impl Desk {
         Ok(out)
     }
 
-    /// No-shows by week for the last `weeks` weeks, suppressed under the policy's threshold
-    /// (DATA-08). It identifies nobody, so anyone who may look up clients may run it.
+    /// No-shows by week for the last `weeks` weeks (1 to [`limits::REPORT_WEEKS`]), suppressed
+    /// under the policy's threshold (DATA-08). It identifies nobody, so anyone who may look up
+    /// clients may run it.
     pub fn no_show_report(&self, weeks: u32) -> Result<Vec<NoShowWeek>, DeskError> {
         self.require(Permission::ViewClients)?;
+        limits::range("weeks", i64::from(weeks), 1, i64::from(limits::REPORT_WEEKS))?;
         let now = self.now();
         let today = self.today();
-        let this_monday = today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
-        let first = this_monday - Duration::weeks(i64::from(weeks.max(1)) - 1);
+        let this_monday = today
+            .checked_sub_days(Days::new(u64::from(today.weekday().num_days_from_monday())))
+            .unwrap_or(today);
+        let first = this_monday
+            .checked_sub_days(Days::new(7 * (u64::from(weeks) - 1)))
+            .unwrap_or(NaiveDate::MIN);
         let tz = self.policy.institution.time_zone;
         let from = chrono::TimeZone::from_local_datetime(&tz, &first.and_hms_opt(0, 0, 0).unwrap_or_default())
             .earliest()
             .map(|d| d.with_timezone(&Utc))
-            .unwrap_or(now - Duration::weeks(i64::from(weeks)));
+            .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
         #[derive(Default, Clone, Copy)]
         struct Tally {
             due: u64,
@@ -187,7 +197,7 @@ impl Desk {
             unwaived: u64,
             unresolved: u64,
         }
-        let mut tallies = vec![Tally::default(); weeks.max(1) as usize];
+        let mut tallies = vec![Tally::default(); weeks as usize];
         let slots: Vec<crate::domain::ids::SlotId> =
             self.store
                 .indexed_between(SLOT_BY_TIME, &time_key(from), &time_key(now))?;
@@ -221,7 +231,9 @@ impl Desk {
             .iter()
             .enumerate()
             .map(|(i, t)| NoShowWeek {
-                week_of: first + Duration::weeks(i as i64),
+                week_of: first
+                    .checked_add_days(Days::new(7 * i as u64))
+                    .unwrap_or(NaiveDate::MAX),
                 held_or_missed: Cell::of(t.due, th),
                 no_shows: Cell::of(t.no_shows, th),
                 unwaived_no_shows: Cell::of(t.unwaived, th),

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Days, Duration, NaiveDate, Utc};
 
 use crate::domain::access::Permission;
 use crate::domain::appointment::{Appointment, Slot};
@@ -61,14 +61,16 @@ impl Desk {
                     |t| t.with_timezone(&Utc),
                 )
         };
-        (at(day), at(day + Duration::days(1)))
+        // The day after the last one chrono knows is the last one again: an empty range.
+        (at(day), at(day.succ_opt().unwrap_or(day)))
     }
 
     /// Slots on local days `[from, from + days)`, optionally one consultant's, in time order.
     pub fn calendar(&self, from: NaiveDate, days: i64, consultant: Option<OperatorId>) -> Result<Vec<Slot>, DeskError> {
         self.require(Permission::ViewClients)?;
         let (start, _) = self.day_bounds(from);
-        let (_, end) = self.day_bounds(from + Duration::days(days.max(1) - 1));
+        let last = u64::try_from(days.max(1) - 1).unwrap_or(0);
+        let (_, end) = self.day_bounds(from.checked_add_days(Days::new(last)).unwrap_or(NaiveDate::MAX));
         match consultant {
             Some(c) => self.consultant_slots(c, start, end),
             None => self.slots_between(start, end),
@@ -85,7 +87,12 @@ impl Desk {
         self.require(Permission::ViewClients)?;
         let now = self.now();
         Ok(self
-            .slots_between(now, now + Duration::days(days))?
+            .slots_between(
+                now,
+                Duration::try_days(days)
+                    .and_then(|d| now.checked_add_signed(d))
+                    .unwrap_or(DateTime::<Utc>::MAX_UTC),
+            )?
             .into_iter()
             .filter(|s| s.booking.is_none() && !s.withdrawn && &s.appointment_type == appointment_type && s.end() > now)
             .take(limit)

@@ -29,10 +29,18 @@ pub struct Slot {
     pub withdrawn: bool,
 }
 
+/// `start` plus `minutes`, or the last instant chrono knows when that is past it (a damaged
+/// record), so no caller can panic on it.
+pub fn end_of(start: DateTime<Utc>, minutes: u32) -> DateTime<Utc> {
+    start
+        .checked_add_signed(Duration::minutes(i64::from(minutes)))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
 impl Slot {
     /// End time.
     pub fn end(&self) -> DateTime<Utc> {
-        self.start + Duration::minutes(i64::from(self.minutes))
+        end_of(self.start, self.minutes.into())
     }
 }
 
@@ -153,7 +161,7 @@ pub struct Appointment {
 impl Appointment {
     /// End time.
     pub fn end(&self) -> DateTime<Utc> {
-        self.start + Duration::minutes(i64::from(self.minutes))
+        end_of(self.start, self.minutes.into())
     }
 
     /// The outcome, once settled.

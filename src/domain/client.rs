@@ -38,7 +38,7 @@ impl std::str::FromStr for Level {
         Level::ALL
             .into_iter()
             .find(|l| l.code().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| format!("`{s}` is not a level of study; use ug, pgt or pgr"))
+            .ok_or_else(|| format!("{} is not a level of study; use ug, pgt or pgr", super::text::quote(s)))
     }
 }
 
@@ -71,7 +71,7 @@ impl std::str::FromStr for Status {
         Status::ALL
             .into_iter()
             .find(|l| l.code().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| format!("`{s}` is not a status; use student or graduate"))
+            .ok_or_else(|| format!("{} is not a status; use student or graduate", super::text::quote(s)))
     }
 }
 
@@ -119,6 +119,7 @@ impl ContactPreferences {
     /// Parses `email,phone`, `post` or `none`.
     pub fn parse(raw: &str) -> Result<Self, super::validate::FieldError> {
         let raw = raw.trim();
+        super::limits::check("contact", raw, super::limits::CONTACT)?;
         if raw.eq_ignore_ascii_case("none") {
             return Ok(Self(Vec::new()));
         }
@@ -130,7 +131,10 @@ impl ContactPreferences {
                 .ok_or_else(|| {
                     super::validate::FieldError::new(
                         "contact",
-                        format!("`{part}` is not a contact channel; use email, phone, post or none"),
+                        format!(
+                            "{} is not a contact channel; use email, phone, post or none",
+                            super::text::quote(part)
+                        ),
                     )
                 })?;
             if !out.contains(&ch) {

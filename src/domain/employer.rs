@@ -4,7 +4,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::ids::{ContactId, EmployerId, EngagementId, OperatorId, VacancyId};
-use super::validate::{Email, Phone};
+use super::limits::{self, check, check_each, check_opt};
+use super::validate::{Email, FieldError, Phone};
 
 /// Who owns the relationship with an employer (EMP-03, EMP-05).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,6 +43,18 @@ pub struct Employer {
     pub created_at: DateTime<Utc>,
 }
 
+impl Employer {
+    /// Checks every text field against its limit, reporting all that are over (EMP-01, EMP-02).
+    pub fn check(&self) -> Result<(), Vec<FieldError>> {
+        limits::all([
+            check("name", &self.name, limits::TITLE),
+            check("sector", &self.sector, limits::SECTOR),
+            check_opt("website", self.website.as_ref(), limits::URL),
+            check_each("tags", &self.tags, limits::TAG),
+        ])
+    }
+}
+
 /// A person at an employer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Contact {
@@ -73,6 +86,17 @@ impl Contact {
         } else {
             self.name.clone()
         }
+    }
+}
+
+impl Contact {
+    /// Checks every text field against its limit, reporting all that are over.
+    pub fn check(&self) -> Result<(), Vec<FieldError>> {
+        limits::all([
+            check("name", &self.name, limits::NAME),
+            check_opt("title", self.title.as_ref(), limits::TITLE),
+            check("guidance", &self.guidance, limits::GUIDANCE),
+        ])
     }
 }
 
@@ -116,6 +140,13 @@ pub struct EngagementNote {
     pub text: String,
 }
 
+impl EngagementNote {
+    /// Checks the note's text against its limit (EMP-01).
+    pub fn check(&self) -> Result<(), Vec<FieldError>> {
+        limits::all([check("text", &self.text, limits::ENGAGEMENT)])
+    }
+}
+
 /// A vacancy an employer advertises (EMP-02).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Vacancy {
@@ -131,4 +162,80 @@ pub struct Vacancy {
     pub url: Option<String>,
     /// Uploaded by the employer itself (EMP-02).
     pub self_uploaded: bool,
+}
+
+impl Vacancy {
+    /// Checks every text field against its limit, reporting all that are over (EMP-02).
+    pub fn check(&self) -> Result<(), Vec<FieldError>> {
+        limits::all([
+            check("title", &self.title, limits::TITLE),
+            check_opt("url", self.url.as_ref(), limits::URL),
+        ])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn employer() -> Employer {
+        Employer {
+            id: EmployerId(1),
+            name: "Acme Engineering".into(),
+            sector: "engineering".into(),
+            website: Some("https://acme.example".into()),
+            tags: vec!["graduate-scheme".into()],
+            ownership: Ownership::Open,
+            self_registered: false,
+            created_at: DateTime::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn emp_01_employer_fields_over_their_limits_are_all_named() {
+        assert!(employer().check().is_ok());
+        let mut e = employer();
+        e.name = "n".repeat(limits::TITLE + 1);
+        e.tags.push("t".repeat(limits::TAG + 1));
+        e.website = Some("w".repeat(limits::URL + 1));
+        let fields: Vec<&str> = e.check().unwrap_err().iter().map(|f| f.field).collect();
+        assert_eq!(fields, ["name", "website", "tags"]);
+    }
+
+    #[test]
+    fn contact_engagement_and_vacancy_text_is_limited() {
+        let c = Contact {
+            id: ContactId(1),
+            employer: EmployerId(1),
+            name: "Sam Jones".into(),
+            title: Some("t".repeat(limits::TITLE + 1)),
+            email: None,
+            phone: None,
+            key_contact: true,
+            guidance: "g".repeat(limits::GUIDANCE + 1),
+            visible_to_students: false,
+        };
+        let fields: Vec<&str> = c.check().unwrap_err().iter().map(|f| f.field).collect();
+        assert_eq!(fields, ["title", "guidance"]);
+        let n = EngagementNote {
+            id: EngagementId(1),
+            employer: EmployerId(1),
+            contacts: Vec::new(),
+            author: OperatorId(1),
+            at: DateTime::UNIX_EPOCH,
+            kind: EngagementKind::Call,
+            liaised_with: None,
+            text: "x".repeat(limits::ENGAGEMENT + 1),
+        };
+        assert_eq!(n.check().unwrap_err()[0].field, "text");
+        let v = Vacancy {
+            id: VacancyId(1),
+            employer: EmployerId(1),
+            title: "Graduate engineer".into(),
+            closes: None,
+            url: Some("u".repeat(limits::URL + 1)),
+            self_uploaded: true,
+        };
+        assert_eq!(v.check().unwrap_err()[0].field, "url");
+    }
 }

@@ -4,6 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::ids::{ClientId, EmployerId, EventBookingId, EventId, OperatorId};
+use super::limits::{self, check, check_each};
+use super::validate::FieldError;
 
 /// A consultation that opened an event to another school (EVT-02).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,6 +50,19 @@ pub struct Event {
     pub consultations: Vec<AudienceConsultation>,
 }
 
+impl Event {
+    /// Checks every text field against its limit, reporting all that are over (EVT-01, EVT-02).
+    pub fn check(&self) -> Result<(), Vec<FieldError>> {
+        limits::all([
+            check("title", &self.title, limits::TITLE),
+            check("sector", &self.sector, limits::SECTOR),
+            check_each("audience-schools", &self.audience_schools, limits::SCHOOL),
+            check_each("target-programmes", &self.target_programmes, limits::PROGRAMME),
+            check("location", &self.location, limits::LOCATION),
+        ])
+    }
+}
+
 /// Where an event booking stands (EVT-03).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -78,4 +93,33 @@ pub struct EventBooking {
     pub booked_at: DateTime<Utc>,
     /// State.
     pub state: EventBookingState,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evt_01_event_text_over_its_limits_is_all_named() {
+        let mut e = Event {
+            id: EventId(1),
+            title: "Engineering fair".into(),
+            organiser: OperatorId(1),
+            employers: Vec::new(),
+            sector: "engineering".into(),
+            audience_schools: vec!["Engineering".into()],
+            target_programmes: vec!["MEng Civil".into()],
+            start: DateTime::UNIX_EPOCH,
+            end: DateTime::UNIX_EPOCH,
+            location: "Main hall".into(),
+            capacity: 200,
+            consultations: Vec::new(),
+        };
+        assert!(e.check().is_ok());
+        e.title = "t".repeat(limits::TITLE + 1);
+        e.audience_schools.push("s".repeat(limits::SCHOOL + 1));
+        e.location = "l".repeat(limits::LOCATION + 1);
+        let fields: Vec<&str> = e.check().unwrap_err().iter().map(|f| f.field).collect();
+        assert_eq!(fields, ["title", "audience-schools", "location"]);
+    }
 }

@@ -74,8 +74,8 @@ macro_rules! id_type {
                 match ulid::Ulid::from_string(text) {
                     Ok(u) if u.to_string().eq_ignore_ascii_case(text) => Ok(Self(u.0)),
                     _ => Err(format!(
-                        "`{}` is not a record id (26 letters and digits, starting 0-7, e.g. 01J...)",
-                        text.escape_debug()
+                        "{} is not a record id (26 letters and digits, starting 0-7, e.g. 01J...)",
+                        super::text::quote(text)
                     )),
                 }
             }

@@ -9,6 +9,7 @@ pub mod employer;
 pub mod enquiry;
 pub mod event;
 pub mod ids;
+pub mod limits;
 pub mod messages;
 pub mod note;
 pub mod operator;
@@ -17,6 +18,7 @@ pub mod policy;
 pub mod queue;
 pub mod records;
 pub mod rules;
+pub mod text;
 pub mod validate;
 
 use serde::{Deserialize, Serialize};

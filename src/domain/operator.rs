@@ -54,7 +54,10 @@ impl std::str::FromStr for Role {
             .ok_or_else(|| {
                 FieldError::new(
                     "role",
-                    format!("`{s}` is not a role; use desk, consultant, employer-relations, supervisor or admin"),
+                    format!(
+                        "{} is not a role; use desk, consultant, employer-relations, supervisor or admin",
+                        super::text::quote(s)
+                    ),
                 )
             })
     }
@@ -82,8 +85,8 @@ impl Login {
             return Err(FieldError::new(
                 "login",
                 format!(
-                    "`{}` is not a login; use 2 to 32 letters, digits, dots, dashes or underscores",
-                    raw.trim()
+                    "{} is not a login; use 2 to 32 letters, digits, dots, dashes or underscores",
+                    super::text::quote(raw.trim())
                 ),
             ));
         }

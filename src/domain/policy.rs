@@ -10,6 +10,7 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::client::{Level, Status};
+use super::text::quote;
 /// A complete, validated institution policy.
 #[derive(Debug, Clone)]
 pub struct Policy {
@@ -320,11 +321,16 @@ impl FromStr for AllocationPeriod {
             "academic-year" => return Ok(AllocationPeriod::AcademicYear),
             _ => {}
         }
-        let bad = || format!("`{s}` is not a period; use \"term\", \"academic-year\" or \"N days\"");
+        let bad = || {
+            format!(
+                "{} is not a period; use \"term\", \"academic-year\" or \"N days\"",
+                quote(s)
+            )
+        };
         let mut words = t.split_whitespace();
         match (words.next(), words.next(), words.next()) {
             (Some(n), Some("days" | "day"), None) => match n.parse::<u32>() {
-                Ok(0) => Err(format!("`{s}`: the number of days must be at least 1")),
+                Ok(0) => Err(format!("{}: the number of days must be at least 1", quote(s))),
                 Ok(n) => Ok(AllocationPeriod::Days(n)),
                 Err(_) => Err(bad()),
             },
@@ -403,9 +409,10 @@ impl MonthDay {
         self.day
     }
 
-    /// This day in `year`.
-    pub fn in_year(self, year: i32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(year, self.month, self.day).expect("a MonthDay exists in every year")
+    /// This day in `year`; `None` only for a year outside chrono's range (about ±262,000),
+    /// since a `MonthDay` exists in every year.
+    pub fn in_year(self, year: i32) -> Option<NaiveDate> {
+        NaiveDate::from_ymd_opt(year, self.month, self.day)
     }
 }
 
@@ -415,12 +422,16 @@ impl FromStr for MonthDay {
         let b = s.as_bytes();
         let shape_ok = b.len() == 5 && b[2] == b'-' && [0, 1, 3, 4].iter().all(|&i| b[i].is_ascii_digit());
         if !shape_ok {
-            return Err(format!("`{s}` is not a date in MM-DD form, e.g. \"07-31\""));
+            return Err(format!("{} is not a date in MM-DD form, e.g. \"07-31\"", quote(s)));
         }
         let month: u32 = s[0..2].parse().map_err(|_| format!("bad month in `{s}`"))?;
         let day: u32 = s[3..5].parse().map_err(|_| format!("bad day in `{s}`"))?;
-        MonthDay::new(month, day)
-            .ok_or_else(|| format!("`{s}` is not a day that exists every year (02-29 is not allowed)"))
+        MonthDay::new(month, day).ok_or_else(|| {
+            format!(
+                "{} is not a day that exists every year (02-29 is not allowed)",
+                quote(s)
+            )
+        })
     }
 }
 
@@ -435,7 +446,7 @@ fn de_date<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
     use serde::de::Error;
     match toml::Value::deserialize(d)? {
         toml::Value::String(s) => NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-            .map_err(|_| D::Error::custom(format!("`{s}` is not a date; write YYYY-MM-DD"))),
+            .map_err(|_| D::Error::custom(format!("{} is not a date; write YYYY-MM-DD", quote(&s)))),
         toml::Value::Datetime(dt) => match (dt.date, dt.time) {
             (Some(date), None) => NaiveDate::from_ymd_opt(date.year.into(), date.month.into(), date.day.into())
                 .ok_or_else(|| D::Error::custom(format!("`{dt}` is not a valid date"))),
@@ -454,19 +465,27 @@ impl Policy {
     /// The last day of the academic year containing `date` (DATA-02).
     pub fn academic_year_end_on_or_after(&self, date: NaiveDate) -> NaiveDate {
         let end = self.institution.academic_year_end;
-        let this_year = end.in_year(date.year());
-        if date <= this_year {
-            this_year
-        } else {
-            end.in_year(date.year() + 1)
+        match end.in_year(date.year()) {
+            Some(this_year) if date <= this_year => this_year,
+            // Past the last year chrono knows, the academic year ends with time itself.
+            _ => date
+                .year()
+                .checked_add(1)
+                .and_then(|y| end.in_year(y))
+                .unwrap_or(NaiveDate::MAX),
         }
     }
 
     /// The first and last days of the academic year containing `date`.
     pub fn academic_year_containing(&self, date: NaiveDate) -> (NaiveDate, NaiveDate) {
         let last = self.academic_year_end_on_or_after(date);
-        let before = self.institution.academic_year_end.in_year(last.year() - 1);
-        (before.succ_opt().unwrap_or(before), last)
+        let first = last
+            .year()
+            .checked_sub(1)
+            .and_then(|y| self.institution.academic_year_end.in_year(y))
+            .and_then(|before| before.succ_opt())
+            .unwrap_or(NaiveDate::MIN);
+        (first, last)
     }
 
     /// The last day personal data of a client whose course ended on `course_end` may be kept:

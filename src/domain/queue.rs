@@ -4,6 +4,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::ids::{ClientId, OperatorId, QueueEntryId};
+use super::limits;
+use super::validate::FieldError;
 
 /// Where a queue entry stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,7 +71,17 @@ pub fn mean_service_time(done: &[QueueEntry]) -> Duration {
 /// Estimated wait for the client at 0-based `position` among those waiting.
 pub fn estimated_wait(position: usize, service: Duration, desks_serving: usize) -> Duration {
     let per = service.num_seconds() / desks_serving.max(1) as i64;
-    Duration::seconds(per * (position as i64 + 1))
+    // Saturates: service times come from stored clock readings, which may be far apart.
+    let ahead = i64::try_from(position).unwrap_or(i64::MAX).saturating_add(1);
+    Duration::try_seconds(per.saturating_mul(ahead)).unwrap_or(Duration::MAX)
+}
+
+/// What was typed or swiped at the queue, refused when longer than any card holds
+/// ([`limits::CARD`]).
+pub fn card_input(raw: &str) -> Result<&str, FieldError> {
+    let s = raw.trim();
+    limits::check("card", s, limits::CARD)?;
+    Ok(s)
 }
 
 /// Candidate student numbers from what a card reader (or a person) typed: plain numbers,
@@ -106,6 +118,13 @@ pub fn card_candidates(raw: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn card_data_longer_than_any_card_is_refused() {
+        assert_eq!(card_input(" ;10234567? ").unwrap(), ";10234567?");
+        let e = card_input(&"9".repeat(limits::CARD + 1)).unwrap_err();
+        assert_eq!(e.field, "card");
+    }
 
     #[test]
     fn card_reader_formats_yield_the_student_number() {

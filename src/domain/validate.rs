@@ -1,6 +1,12 @@
-//! Validated value types for fields people type: e-mail, phone, student number (DATA-01).
+//! Validated value types for fields people type: e-mail, phone, student number (DATA-01), and
+//! the checks every other typed text goes through (length limits from [`super::limits`], no
+//! control characters, dates within a sane range). Bad values are quoted escaped and shortened
+//! ([`super::text::quote`]).
 
 use serde::{Deserialize, Serialize};
+
+use super::limits;
+use super::text::quote;
 
 /// A field that failed validation: which field, and what was wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -34,7 +40,10 @@ impl Email {
         let bad = |why: &str| {
             FieldError::new(
                 "email",
-                format!("`{s}` is not a valid e-mail address ({why}); expected e.g. name@example.ac.uk"),
+                format!(
+                    "{} is not a valid e-mail address ({why}); expected e.g. name@example.ac.uk",
+                    quote(s)
+                ),
             )
         };
         if s.is_empty() {
@@ -43,9 +52,7 @@ impl Email {
                 "is required; expected e.g. name@example.ac.uk",
             ));
         }
-        if s.len() > 254 {
-            return Err(bad("longer than 254 characters"));
-        }
+        limits::check("email", s, limits::EMAIL)?;
         if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(bad("contains a space"));
         }
@@ -91,12 +98,16 @@ impl Phone {
         let bad = |why: &str| {
             FieldError::new(
                 "phone",
-                format!("`{s}` is not a usable phone number ({why}); expected e.g. 07700 900123 or +44 7700 900123"),
+                format!(
+                    "{} is not a usable phone number ({why}); expected e.g. 07700 900123 or +44 7700 900123",
+                    quote(s)
+                ),
             )
         };
         if s.is_empty() {
             return Err(bad("empty"));
         }
+        limits::check("phone", s, limits::PHONE)?;
         let mut digits = String::new();
         for (i, c) in s.chars().enumerate() {
             match c {
@@ -158,13 +169,14 @@ pub struct StudentNumber(String);
 impl StudentNumber {
     /// Checks and normalises a student number (spaces removed, upper-cased).
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        limits::check("student-number", raw.trim(), limits::STUDENT_NUMBER)?;
         let s: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
         if !(4..=16).contains(&s.chars().count()) || !s.chars().all(|c| c.is_ascii_alphanumeric()) {
             return Err(FieldError::new(
                 "student-number",
                 format!(
-                    "`{}` is not a student number; expected 4 to 16 letters or digits, e.g. 10234567",
-                    raw.trim()
+                    "{} is not a student number; expected 4 to 16 letters or digits, e.g. 10234567",
+                    quote(raw.trim())
                 ),
             ));
         }
@@ -188,49 +200,129 @@ impl std::fmt::Display for StudentNumber {
     }
 }
 
-/// Checks a person's name: not empty, at most 200 characters, no control characters.
+/// Checks a person's name: not empty, at most [`limits::NAME`] characters, one line of plain text.
 pub fn person_name(field: &'static str, raw: &str) -> Result<String, FieldError> {
+    line(field, raw, limits::NAME)
+}
+
+/// Refuses text with a control character, a bidirectional override or a line separator in it
+/// (`text::is_unsafe`); `allowed` lists the ones the field may hold (newline and tab in a note).
+fn plain(field: &'static str, s: &str, allowed: &[char]) -> Result<(), FieldError> {
+    match s
+        .chars()
+        .enumerate()
+        .find(|(_, c)| super::text::is_unsafe(*c) && !allowed.contains(c))
+    {
+        None => Ok(()),
+        Some((i, c)) => Err(FieldError::new(
+            field,
+            format!(
+                "has a control character ({}) at character {}; type plain text",
+                quote(&c.to_string()),
+                i + 1
+            ),
+        )),
+    }
+}
+
+/// One required line of text: trimmed, not empty, at most `max` characters, plain text.
+pub fn line(field: &'static str, raw: &str, max: usize) -> Result<String, FieldError> {
     let s = raw.trim();
     if s.is_empty() {
         return Err(FieldError::new(field, "is required"));
     }
-    if s.chars().count() > 200 || s.chars().any(|c| c.is_control()) {
-        return Err(FieldError::new(
-            field,
-            "must be at most 200 characters with no control characters",
-        ));
-    }
+    limits::check(field, s, max)?;
+    plain(field, s, &[])?;
     Ok(s.to_string())
 }
 
-/// Parses a date typed as YYYY-MM-DD.
-pub fn date(field: &'static str, raw: &str) -> Result<chrono::NaiveDate, FieldError> {
-    chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| {
-        FieldError::new(
-            field,
-            format!("`{}` is not a date; expected YYYY-MM-DD, e.g. 2027-06-30", raw.trim()),
-        )
-    })
+/// An optional line of text: blank is `None`, anything else as [`line`].
+pub fn optional_line(field: &'static str, raw: Option<&str>, max: usize) -> Result<Option<String>, FieldError> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => line(field, s, max).map(Some),
+    }
 }
 
-/// Parses a local date and time typed as `YYYY-MM-DD HH:MM` in the institution's time zone.
-/// A time that does not exist (the hour skipped when clocks go forward) or happens twice (the
-/// hour repeated when they go back) is refused with the reason, rather than guessed.
+/// Text of several lines (a note): trimmed, not empty, at most `max` characters; newlines and
+/// tabs are allowed, other control characters are not.
+pub fn text(field: &'static str, raw: &str, max: usize) -> Result<String, FieldError> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Err(FieldError::new(field, "is empty; write what was discussed"));
+    }
+    limits::check(field, s, max)?;
+    plain(field, s, &['\n', '\t'])?;
+    Ok(s.to_string())
+}
+
+/// A reason an operator must give (waivers, blocks, suspensions): required, at most
+/// [`limits::REASON`] characters, one line; `needed_for` completes "is required ...".
+pub fn reason<'a>(raw: &'a str, needed_for: &str) -> Result<&'a str, FieldError> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Err(FieldError::new("reason", format!("is required {needed_for}")));
+    }
+    limits::check("reason", s, limits::REASON)?;
+    plain("reason", s, &[])?;
+    Ok(s)
+}
+
+/// The first and last years a typed date may fall in: anything outside is a typing slip, and
+/// keeping dates in this range keeps every later date calculation far from chrono's limits.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
+
+fn year_in_range(field: &'static str, raw: &str, year: i32) -> Result<(), FieldError> {
+    if YEARS.contains(&year) {
+        return Ok(());
+    }
+    Err(FieldError::new(
+        field,
+        format!(
+            "{} is outside the years {} to {}; check the year",
+            quote(raw.trim()),
+            YEARS.start(),
+            YEARS.end()
+        ),
+    ))
+}
+
+/// Parses a date typed as YYYY-MM-DD, in the years [`YEARS`].
+pub fn date(field: &'static str, raw: &str) -> Result<chrono::NaiveDate, FieldError> {
+    use chrono::Datelike;
+    let d = chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| {
+        FieldError::new(
+            field,
+            format!(
+                "{} is not a date; expected YYYY-MM-DD, e.g. 2027-06-30",
+                quote(raw.trim())
+            ),
+        )
+    })?;
+    year_in_range(field, raw, d.year())?;
+    Ok(d)
+}
+
+/// Parses a local date and time typed as `YYYY-MM-DD HH:MM` in the institution's time zone, in
+/// the years [`YEARS`]. A time that does not exist (the hour skipped when clocks go forward) or
+/// happens twice (the hour repeated when they go back) is refused with the reason, rather than
+/// guessed.
 pub fn local_datetime(
     field: &'static str,
     raw: &str,
     tz: chrono_tz::Tz,
 ) -> Result<chrono::DateTime<chrono::Utc>, FieldError> {
-    use chrono::TimeZone;
+    use chrono::{Datelike, TimeZone};
     let naive = chrono::NaiveDateTime::parse_from_str(raw.trim(), "%Y-%m-%d %H:%M").map_err(|_| {
         FieldError::new(
             field,
             format!(
-                "`{}` is not a date and time; expected YYYY-MM-DD HH:MM, e.g. 2026-12-01 14:30",
-                raw.trim()
+                "{} is not a date and time; expected YYYY-MM-DD HH:MM, e.g. 2026-12-01 14:30",
+                quote(raw.trim())
             ),
         )
     })?;
+    year_in_range(field, raw, naive.year())?;
     match tz.from_local_datetime(&naive) {
         chrono::LocalResult::Single(t) => Ok(t.with_timezone(&chrono::Utc)),
         chrono::LocalResult::None => Err(FieldError::new(
@@ -317,5 +409,59 @@ mod tests {
     fn dates_name_the_field() {
         assert_eq!(date("course-end", "2027-02-30").unwrap_err().field, "course-end");
         assert!(date("course-end", "2027-06-30").is_ok());
+    }
+
+    #[test]
+    fn dates_outside_the_sane_years_are_refused() {
+        for bad in ["1899-12-31", "2201-01-01", "+10000-01-01", "0001-01-01"] {
+            let e = date("until", bad).unwrap_err();
+            assert_eq!(e.field, "until", "{bad}");
+        }
+        assert!(date("until", "1900-01-01").is_ok());
+        assert!(date("until", "2200-12-31").is_ok());
+        let tz = chrono_tz::Europe::London;
+        let e = local_datetime("at", "9999-01-01 10:00", tz).unwrap_err();
+        assert!(e.message.contains("outside the years 1900 to 2200"), "{e}");
+    }
+
+    #[test]
+    fn lines_refuse_control_characters_and_overlong_text_naming_both() {
+        let e = line("school", "Arts\x1b[2J", limits::SCHOOL).unwrap_err();
+        assert_eq!(e.field, "school");
+        assert!(e.message.contains("(`\\x1b`) at character 5"), "{e}");
+        assert!(line("school", "Arts\u{202e}", limits::SCHOOL).is_err());
+        let e = line("school", &"s".repeat(10 * 1024 * 1024), limits::SCHOOL).unwrap_err();
+        assert_eq!(e.message, "is 10485760 characters long; at most 200 are allowed");
+        assert_eq!(line("school", "  Arts  ", limits::SCHOOL).unwrap(), "Arts");
+        assert_eq!(optional_line("school", Some("  "), limits::SCHOOL).unwrap(), None);
+        assert!(person_name("name", "Zoë 王").is_ok());
+    }
+
+    #[test]
+    fn texts_keep_newlines_and_tabs_but_refuse_other_controls() {
+        assert_eq!(text("note", " a\n\tb ", limits::NOTE).unwrap(), "a\n\tb");
+        assert!(text("note", "a\rb", limits::NOTE).is_err());
+        assert!(text("note", &"n".repeat(limits::NOTE + 1), limits::NOTE).is_err());
+    }
+
+    #[test]
+    fn reasons_are_required_short_and_plain() {
+        assert_eq!(reason("  ill  ", "to waive").unwrap(), "ill");
+        assert!(reason(" ", "to waive")
+            .unwrap_err()
+            .message
+            .contains("is required to waive"));
+        assert!(reason(&"r".repeat(limits::REASON + 1), "x").is_err());
+        assert!(reason("a\x1bb", "x").is_err());
+    }
+
+    #[test]
+    fn bad_values_are_quoted_escaped_and_short() {
+        let e = Email::parse("a\x1b[31m@b").unwrap_err();
+        assert!(e.message.contains("`a\\x1b[31m@b`"), "{e}");
+        let e = StudentNumber::parse(&"1\x1b".repeat(20)).unwrap_err();
+        assert!(!e.message.contains('\x1b'), "{e}");
+        let e = Phone::parse(&"0".repeat(100_000)).unwrap_err();
+        assert!(e.message.len() < 200, "{e}");
     }
 }

@@ -15,7 +15,38 @@ use std::path::Path;
 
 pub use crate::domain::policy::*;
 pub use examples::{example, Example, EXAMPLES};
-pub use validate::{PolicyError, PolicyErrors};
+pub use validate::{PolicyError, PolicyErrors, MAX_POLICY_BYTES};
+
+/// Reads a policy file's text, refusing one over [`MAX_POLICY_BYTES`] before reading it whole.
+pub fn read_file(path: &Path) -> Result<String, PolicyErrors> {
+    use std::io::Read;
+    let source = path.display().to_string();
+    let cannot = |e: std::io::Error| {
+        PolicyErrors(vec![PolicyError {
+            file: source.clone(),
+            line: None,
+            field: String::new(),
+            message: format!("cannot read the policy file: {e}"),
+        }])
+    };
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let mut bytes = Vec::new();
+    // One byte past the limit tells a file over it from one exactly at it, whatever its
+    // metadata says (a pipe or a special file has none).
+    file.take(MAX_POLICY_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() > MAX_POLICY_BYTES {
+        let size = std::fs::metadata(path).map_or(bytes.len() as u64, |m| m.len());
+        return Err(validate::too_big(&source, size));
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        cannot(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "it is not UTF-8 text",
+        ))
+    })
+}
 
 impl Policy {
     /// Parses and fully validates a policy; `source` names the file in error messages.
@@ -23,18 +54,9 @@ impl Policy {
         validate::parse(text, source)
     }
 
-    /// Reads and parses the policy file at `path`.
+    /// Reads and parses the policy file at `path` (at most [`MAX_POLICY_BYTES`]).
     pub fn load(path: &Path) -> Result<Policy, PolicyErrors> {
-        let source = path.display().to_string();
-        match std::fs::read_to_string(path) {
-            Ok(text) => Policy::parse(&text, &source),
-            Err(e) => Err(PolicyErrors(vec![PolicyError {
-                file: source,
-                line: None,
-                field: String::new(),
-                message: format!("cannot read the policy file: {e}"),
-            }])),
-        }
+        Policy::parse(&read_file(path)?, &path.display().to_string())
     }
 }
 
@@ -130,6 +152,16 @@ mod tests {
         p.peak_periods.push(tighter);
         assert_eq!(p.fair_use_on(d("2026-10-20")).max_contacts, 2);
         assert_eq!(p.fair_use_on(d("2026-11-10")).max_contacts, 1);
+    }
+
+    #[test]
+    fn academic_years_at_the_ends_of_the_calendar_do_not_panic() {
+        let p = standard();
+        assert_eq!(p.academic_year_end_on_or_after(NaiveDate::MAX), NaiveDate::MAX);
+        assert_eq!(p.academic_year_containing(NaiveDate::MAX).1, NaiveDate::MAX);
+        assert_eq!(p.retention_until(NaiveDate::MAX), NaiveDate::MAX);
+        let (first, last) = p.academic_year_containing(NaiveDate::MIN);
+        assert!(first <= last);
     }
 
     #[test]

@@ -8,6 +8,10 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use toml_edit::ImDocument;
 
+use crate::domain::limits;
+use crate::domain::text::{is_unsafe, quote};
+use crate::domain::validate::YEARS;
+
 use super::locate::{line_of, line_of_offset, path_at};
 use super::{
     Allocation, AllocationPeriod, AppointmentType, AppointmentTypeId, Complaints, Eligibility, FairUse, Institution,
@@ -119,8 +123,27 @@ struct RawAllocation {
     period: String,
 }
 
+/// The largest policy file read, in bytes: real policies are a few kilobytes, and a limit keeps
+/// a wrong file (a log, a database) from being read whole and parsed.
+pub const MAX_POLICY_BYTES: usize = 256 * 1024;
+
+/// The error for a policy text over [`MAX_POLICY_BYTES`].
+pub(super) fn too_big(source: &str, bytes: u64) -> PolicyErrors {
+    PolicyErrors(vec![PolicyError {
+        file: source.to_string(),
+        line: None,
+        field: String::new(),
+        message: format!(
+            "the file is {bytes} bytes; a policy file may be at most {MAX_POLICY_BYTES} bytes (256 KiB); is it the right file?"
+        ),
+    }])
+}
+
 /// Parses `text` (named `source` in errors) into a fully checked policy.
 pub(super) fn parse(text: &str, source: &str) -> Result<Policy, PolicyErrors> {
+    if text.len() > MAX_POLICY_BYTES {
+        return Err(too_big(source, text.len() as u64));
+    }
     let doc = match ImDocument::parse(text) {
         Ok(doc) => doc,
         Err(e) => return Err(PolicyErrors(vec![syntax_error(text, source, &e)])),
@@ -234,6 +257,16 @@ fn type_error(doc: &ImDocument<&str>, source: &str, e: &toml::de::Error) -> Poli
     }
 }
 
+/// The most of anything counted (contacts, appointments, no-shows, people): far above any policy.
+const MAX_COUNT: u32 = 1_000;
+/// The longest span in days (retention of enquiries, look-back, block length, a rolling
+/// allocation period): ten years.
+const MAX_DAYS: u32 = 3_660;
+/// The longest fair-use window in days: a year.
+const MAX_WINDOW_DAYS: u32 = 366;
+/// The longest reminder lead time in hours: four weeks.
+const MAX_REMINDER_HOURS: u32 = 672;
+
 /// Whether `id` is kebab-case: lowercase letters, digits and single inner hyphens.
 fn is_kebab(id: &str) -> bool {
     !id.is_empty()
@@ -273,9 +306,32 @@ impl Checker<'_> {
         }
     }
 
+    /// Reports a date outside the years every date calculation is sure to handle.
+    fn year(&mut self, field: &str, date: chrono::NaiveDate) {
+        use chrono::Datelike;
+        if !YEARS.contains(&date.year()) {
+            self.error(
+                field,
+                format!("{date} is outside the years {} to {}", YEARS.start(), YEARS.end()),
+            );
+        }
+    }
+
+    /// A display text: not empty, at most `max` characters, no control characters.
     fn non_empty(&mut self, field: &str, value: &str) {
+        self.label(field, value, limits::LABEL);
+    }
+
+    fn label(&mut self, field: &str, value: &str, max: usize) {
         if value.trim().is_empty() {
             self.error(field, "must not be empty");
+        } else if let Err(e) = limits::check("text", value, max) {
+            self.error(field, e.message);
+        } else if let Some(c) = value.chars().find(|c| is_unsafe(*c)) {
+            self.error(
+                field,
+                format!("has a control character ({}); write plain text", quote(&c.to_string())),
+            );
         }
     }
 
@@ -284,16 +340,24 @@ impl Checker<'_> {
         let mut seen: HashMap<&str, usize> = HashMap::new();
         for (i, id) in ids.enumerate() {
             let field = format!("{list}[{i}].id");
-            if !is_kebab(id) {
+            if id.len() > limits::ID {
                 self.error(
                     &field,
-                    format!("`{id}` is not kebab-case; use lowercase letters, digits and hyphens"),
+                    format!("{} is longer than {} characters", quote(id), limits::ID),
+                );
+            } else if !is_kebab(id) {
+                self.error(
+                    &field,
+                    format!(
+                        "{} is not kebab-case; use lowercase letters, digits and hyphens",
+                        quote(id)
+                    ),
                 );
             }
             if let Some(first) = seen.insert(id, i) {
                 self.error(
                     &field,
-                    format!("duplicate id `{id}`; it is already used by {list}[{first}]"),
+                    format!("duplicate id {}; it is already used by {list}[{first}]", quote(id)),
                 );
                 seen.insert(id, first);
             }
@@ -305,14 +369,16 @@ impl Checker<'_> {
     fn build(&mut self, raw: RawPolicy) -> Policy {
         let institution = self.institution(raw.institution);
 
+        // Every figure has an upper bound far above any real policy and far below where date
+        // arithmetic on it could overflow.
         let r = raw.retention;
         self.range("retention.years", r.years, 1, 50);
-        self.range("retention.enquiry_days", r.enquiry_days, 1, u32::MAX);
+        self.range("retention.enquiry_days", r.enquiry_days, 1, MAX_DAYS);
         let f = raw.fair_use;
-        self.range("fair_use.max_contacts", f.max_contacts, 1, u32::MAX);
-        self.range("fair_use.window_days", f.window_days, 1, u32::MAX);
+        self.range("fair_use.max_contacts", f.max_contacts, 1, MAX_COUNT);
+        self.range("fair_use.window_days", f.window_days, 1, MAX_WINDOW_DAYS);
         let n = raw.no_show;
-        self.range("no_show.concern_threshold", n.concern_threshold, 1, u32::MAX);
+        self.range("no_show.concern_threshold", n.concern_threshold, 1, MAX_COUNT);
         if n.block_threshold < n.concern_threshold {
             self.error(
                 "no_show.block_threshold",
@@ -321,18 +387,25 @@ impl Checker<'_> {
                     n.concern_threshold, n.block_threshold
                 ),
             );
+        } else {
+            self.range("no_show.block_threshold", n.block_threshold, 1, MAX_COUNT);
         }
-        self.range("no_show.look_back_days", n.look_back_days, 1, u32::MAX);
-        self.range("no_show.block_days", n.block_days, 1, u32::MAX);
+        self.range("no_show.look_back_days", n.look_back_days, 1, MAX_DAYS);
+        self.range("no_show.block_days", n.block_days, 1, MAX_DAYS);
         let threshold = raw.reports.suppression_threshold;
-        self.range("reports.suppression_threshold", threshold, 2, u32::MAX);
+        self.range("reports.suppression_threshold", threshold, 2, MAX_COUNT);
         let m = raw.reminders;
-        self.range("reminders.min_lead_hours", m.min_lead_hours, 1, u32::MAX);
-        self.range("reminders.send_hours_before", m.send_hours_before, 1, u32::MAX);
+        self.range("reminders.min_lead_hours", m.min_lead_hours, 1, MAX_REMINDER_HOURS);
+        self.range(
+            "reminders.send_hours_before",
+            m.send_hours_before,
+            1,
+            MAX_REMINDER_HOURS,
+        );
         let idle = raw.security.idle_lock_minutes;
         self.range("security.idle_lock_minutes", idle, 1, 240);
         let alert = raw.complaints.alert_threshold;
-        self.range("complaints.alert_threshold", alert, 1, u32::MAX);
+        self.range("complaints.alert_threshold", alert, 1, MAX_COUNT);
 
         self.terms(&raw.terms);
         self.locations(&raw.locations);
@@ -361,8 +434,8 @@ impl Checker<'_> {
             self.error(
                 "institution.time_zone",
                 format!(
-                    "`{}` is not a known IANA time zone name, e.g. \"Europe/London\"",
-                    raw.time_zone
+                    "{} is not a known IANA time zone name, e.g. \"Europe/London\"",
+                    quote(&raw.time_zone)
                 ),
             );
             Tz::UTC
@@ -381,6 +454,8 @@ impl Checker<'_> {
     fn terms(&mut self, terms: &[Term]) {
         for (i, t) in terms.iter().enumerate() {
             self.non_empty(&format!("terms[{i}].name"), &t.name);
+            self.year(&format!("terms[{i}].start"), t.start);
+            self.year(&format!("terms[{i}].end"), t.end);
             if t.start > t.end {
                 self.error(
                     format!("terms[{i}].end"),
@@ -426,7 +501,7 @@ impl Checker<'_> {
         let at = |rest: &str| format!("appointment_types[{i}].{rest}");
         self.non_empty(&at("name"), &t.name);
         self.range(&at("minutes"), t.minutes, 5, 480);
-        self.range(&at("allocation.count"), t.allocation.count, 1, u32::MAX);
+        self.range(&at("allocation.count"), t.allocation.count, 1, MAX_COUNT);
         let period = match t.allocation.period.parse::<AllocationPeriod>() {
             Ok(AllocationPeriod::Term) if !have_terms => {
                 self.error(
@@ -434,6 +509,13 @@ impl Checker<'_> {
                     "\"term\" needs at least one [[terms]] entry in the policy",
                 );
                 AllocationPeriod::Term
+            }
+            Ok(AllocationPeriod::Days(n)) if n > MAX_DAYS => {
+                self.error(
+                    at("allocation.period"),
+                    format!("must be at most {MAX_DAYS} days, found {n}"),
+                );
+                AllocationPeriod::Days(n)
             }
             Ok(p) => p,
             Err(e) => {
@@ -443,14 +525,18 @@ impl Checker<'_> {
         };
         let e = &t.eligibility;
         for (j, p) in e.programmes.iter().enumerate() {
-            self.non_empty(&at(&format!("eligibility.programmes[{j}]")), p);
+            self.label(&at(&format!("eligibility.programmes[{j}]")), p, limits::PROGRAMME);
         }
         for (j, s) in e.schools.iter().enumerate() {
-            self.non_empty(&at(&format!("eligibility.schools[{j}]")), s);
+            self.label(&at(&format!("eligibility.schools[{j}]")), s, limits::SCHOOL);
         }
         for (j, a) in e.activities.iter().enumerate() {
-            self.non_empty(&at(&format!("eligibility.activities[{j}].activity")), &a.activity);
-            self.range(&at(&format!("eligibility.activities[{j}].min")), a.min, 1, u32::MAX);
+            self.label(
+                &at(&format!("eligibility.activities[{j}].activity")),
+                &a.activity,
+                limits::ACTIVITY,
+            );
+            self.range(&at(&format!("eligibility.activities[{j}].min")), a.min, 1, MAX_COUNT);
         }
         AppointmentType {
             id: t.id,
@@ -469,14 +555,21 @@ impl Checker<'_> {
     fn peak_periods(&mut self, peaks: &[PeakPeriod]) {
         for (i, p) in peaks.iter().enumerate() {
             self.non_empty(&format!("peak_periods[{i}].name"), &p.name);
+            self.year(&format!("peak_periods[{i}].from"), p.from);
+            self.year(&format!("peak_periods[{i}].to"), p.to);
             if p.from > p.to {
                 self.error(
                     format!("peak_periods[{i}].to"),
                     format!("{} is before the start {}", p.to, p.from),
                 );
             }
-            self.range(&format!("peak_periods[{i}].max_contacts"), p.max_contacts, 1, u32::MAX);
-            self.range(&format!("peak_periods[{i}].window_days"), p.window_days, 1, u32::MAX);
+            self.range(&format!("peak_periods[{i}].max_contacts"), p.max_contacts, 1, MAX_COUNT);
+            self.range(
+                &format!("peak_periods[{i}].window_days"),
+                p.window_days,
+                1,
+                MAX_WINDOW_DAYS,
+            );
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod keymap;
 pub mod main_screen;
 pub mod pane;
 pub mod panes;
+pub mod safe_backend;
 pub mod screens;
 pub mod start;
 pub mod theme;

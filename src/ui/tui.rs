@@ -22,6 +22,7 @@ use crate::paths::Paths;
 use crate::ui::app::App;
 use crate::ui::event::{channel, Event, Events, Poster};
 use crate::ui::keymap::Keymap;
+use crate::ui::safe_backend::SafeBackend;
 use crate::ui::theme::Theme;
 
 /// How often the app gets a tick (idle lock, clock, outbox schedule).
@@ -53,7 +54,7 @@ impl Drop for Guard {
     }
 }
 
-fn enter() -> io::Result<(Guard, Terminal<CrosstermBackend<Stdout>>)> {
+fn enter() -> io::Result<(Guard, Terminal<SafeBackend<CrosstermBackend<Stdout>>>)> {
     let previous = std::panic::take_hook();
     let screen_thread = std::thread::current().id();
     std::panic::set_hook(Box::new(move |info| {
@@ -69,7 +70,8 @@ fn enter() -> io::Result<(Guard, Terminal<CrosstermBackend<Stdout>>)> {
     enable_raw_mode()?;
     let guard = Guard;
     execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture)?;
-    let terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    // Every cell is checked on its way to the terminal: record text never carries a control.
+    let terminal = Terminal::new(SafeBackend::new(CrosstermBackend::new(io::stdout())))?;
     Ok((guard, terminal))
 }
 
@@ -136,7 +138,7 @@ pub fn run(paths: Paths) -> io::Result<()> {
 async fn event_loop(
     app: &mut App,
     mut events: Events,
-    terminal: &mut Terminal<CrosstermBackend<Stdout>>,
+    terminal: &mut Terminal<SafeBackend<CrosstermBackend<Stdout>>>,
 ) -> io::Result<()> {
     let debug_panic = cfg!(debug_assertions) && std::env::var_os(PANIC_FOR_TEST).is_some();
     let mut last_frame = Instant::now() - FRAME;

@@ -98,7 +98,7 @@ pub struct BookingFacts {
 impl BookingFacts {
     /// When the appointment ends.
     pub fn end(&self) -> DateTime<Utc> {
-        self.start + chrono::Duration::minutes(i64::from(self.minutes))
+        crate::domain::appointment::end_of(self.start, self.minutes.into())
     }
 }
 

@@ -28,12 +28,16 @@ fn sms_to(facts: &BookingFacts) -> Option<String> {
 /// Whether a reminder is due for this booking: booked strictly more than `min_lead_hours`
 /// before the start (APPT-09: "booked more than one day in advance").
 pub fn wants_reminder(facts: &BookingFacts, reminders: &Reminders) -> bool {
-    facts.start - facts.booked_at > Duration::hours(i64::from(reminders.min_lead_hours))
+    facts.start.signed_duration_since(facts.booked_at) > Duration::hours(i64::from(reminders.min_lead_hours))
 }
 
 /// When the reminder goes out: `send_hours_before` the start, but never before the booking.
 pub fn reminder_due_at(facts: &BookingFacts, reminders: &Reminders) -> DateTime<Utc> {
-    (facts.start - Duration::hours(i64::from(reminders.send_hours_before))).max(facts.booked_at)
+    // The policy keeps the lead time to weeks; checked anyway, as the start comes from a record.
+    facts
+        .start
+        .checked_sub_signed(Duration::hours(i64::from(reminders.send_hours_before)))
+        .map_or(facts.booked_at, |due| due.max(facts.booked_at))
 }
 
 /// The messages a new booking produces: a confirmation by e-mail with a calendar invitation,

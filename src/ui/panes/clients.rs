@@ -594,15 +594,17 @@ impl ClientsPane {
         };
         let v = &card.view;
         let hidden = || "(hidden for your role)".to_string();
+        // Records written before text had limits may hold anything: a few lines' worth is shown.
+        let short = |s: &str| crate::domain::text::shorten(s, crate::domain::limits::SCHOOL).into_owned();
         let mut lines = vec![
             Line::from(vec![
-                Span::styled(v.name.clone(), th.title),
+                Span::styled(short(&v.name), th.title),
                 Span::raw(format!("  {}", v.student_number)),
             ]),
             Line::raw(format!(
                 "{} · {} · {} · {}",
-                v.programme,
-                v.school.clone().unwrap_or_else(|| "-".into()),
+                short(&v.programme),
+                v.school.as_deref().map_or_else(|| "-".into(), short),
                 v.level.code(),
                 v.status.code()
             )),
@@ -623,10 +625,10 @@ impl ClientsPane {
                 FlagKind::NoShowConcern => "⚑ no-show concern",
                 FlagKind::BlockProposed => "⚑ block proposed",
             };
-            lines.push(Line::styled(format!("{what}: {}", f.reason), th.warn));
+            lines.push(Line::styled(format!("{what}: {}", short(&f.reason)), th.warn));
         }
         if let Some(s) = &v.suspended {
-            lines.push(Line::styled(format!("⛔ suspended: {s}"), th.bad));
+            lines.push(Line::styled(format!("⛔ suspended: {}", short(s)), th.bad));
         }
         if let Some(d) = v.blocked_until {
             lines.push(Line::styled(format!("⛔ blocked from booking until {d}"), th.bad));
