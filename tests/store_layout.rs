@@ -262,11 +262,14 @@ fn a_damaged_index_group_is_reported_and_rebuilding_the_indexes_repairs_it() {
     let bo = admin.client_by_student_number("10000002").unwrap();
     assert_eq!(admin.client_appointments(bo.id).unwrap().len(), 1);
     // Only an administrator may rebuild.
-    let cons = sign_in_via(&admin, "cons1", STAFF_PASSWORD, clock).unwrap();
+    let cons = sign_in_via(&admin, "cons1", STAFF_PASSWORD, clock.clone()).unwrap();
     assert_eq!(cons.rebuild_indexes().unwrap_err().exit_code(), 4);
     let done = admin.rebuild_indexes().unwrap();
     assert_eq!(done.damaged, 0);
     assert!(done.records >= 10 && done.entries >= done.records, "{done:?}");
+    // The rebuild was made in a copy put in the store's place; the old store is kept beside it.
+    assert!(done.previous.join("db").exists(), "{done:?}");
+    let admin = sign_in(tmp.path(), "admin", ADMIN_PASSWORD, clock).unwrap();
     check_reads(&admin);
     let audit: Vec<_> = admin.audit_log().unwrap().into_iter().map(Result::unwrap).collect();
     assert!(audit

@@ -10,9 +10,12 @@ use toml_edit::ImDocument;
 
 use super::locate::{line_of, line_of_offset, path_at};
 use super::{
-    Allocation, AllocationPeriod, AppointmentType, AppointmentTypeId, Complaints, Eligibility, FairUse, Institution,
+    Allocation, AllocationPeriod, AppointmentType, AppointmentTypeId, Backups, Complaints, Eligibility, FairUse, Institution,
     Location, MonthDay, NoShow, PeakPeriod, Policy, Reminders, Reports, Retention, Security, Setting, Term,
 };
+
+/// The most daily backups a policy may keep (a year's).
+pub const MAX_BACKUPS_KEPT: u32 = 365;
 
 /// One problem in a policy file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -81,6 +84,8 @@ struct RawPolicy {
     security: Security,
     #[serde(default)]
     complaints: Complaints,
+    #[serde(default)]
+    backups: Backups,
     #[serde(default)]
     terms: Vec<Term>,
     #[serde(default)]
@@ -333,6 +338,7 @@ impl Checker<'_> {
         self.range("security.idle_lock_minutes", idle, 1, 240);
         let alert = raw.complaints.alert_threshold;
         self.range("complaints.alert_threshold", alert, 1, u32::MAX);
+        self.range("backups.keep", raw.backups.keep, 1, MAX_BACKUPS_KEPT);
 
         self.terms(&raw.terms);
         self.locations(&raw.locations);
@@ -348,6 +354,7 @@ impl Checker<'_> {
             reminders: raw.reminders,
             security: raw.security,
             complaints: raw.complaints,
+            backups: raw.backups,
             terms: raw.terms,
             locations: raw.locations,
             appointment_types,

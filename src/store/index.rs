@@ -17,6 +17,7 @@ use crate::domain::queue::{QueueEntry, QueueState};
 use crate::domain::records::{Attachment, Complaint, Consent, Feedback};
 
 use super::crypto::KeyRing;
+use crate::domain::EntityKind;
 
 /// An index tree: its sled name and how its entries lie in it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,6 +107,31 @@ pub const ALL: [IndexTree; 16] = [
     EMPLOYER_BY_TAG,
     CONTACT_BY_EMPLOYER,
 ];
+
+/// The kind of record whose entries `tree` holds.
+pub fn owner(tree: IndexTree) -> EntityKind {
+    match tree.name {
+        n if n == CLIENT_BY_STUDENT_NUMBER.name || n == CLIENT_BY_FLAG.name => EntityKind::Client,
+        n if n == OPERATOR_BY_LOGIN.name => EntityKind::Operator,
+        n if n == SLOT_BY_CONSULTANT.name || n == SLOT_BY_TIME.name => EntityKind::Slot,
+        n if n == OUTBOX_DUE.name || n == OUTBOX_FAILED.name || n == OUTBOX_BY_APPOINTMENT.name => {
+            EntityKind::Message
+        }
+        n if n == QUEUE_OPEN.name => EntityKind::QueueEntry,
+        n if n == NOTE_BY_CLIENT.name => EntityKind::Note,
+        n if n == EMPLOYER_BY_TAG.name => EntityKind::Employer,
+        n if n == CONTACT_BY_EMPLOYER.name => EntityKind::Contact,
+        _ => EntityKind::Appointment,
+    }
+}
+
+/// The id of the record an entry of `tree` belongs to: the value of a unique entry, else the
+/// last 16 bytes of the key (every other entry's key ends with its record's id).
+pub fn entry_record(tree: IndexTree, key: &[u8], value: &[u8]) -> Option<u128> {
+    let unique = [CLIENT_BY_STUDENT_NUMBER.name, OPERATOR_BY_LOGIN.name, SLOT_HELD.name].contains(&tree.name);
+    let id = if unique { value } else { key.get(key.len().checked_sub(16)?..)? };
+    <[u8; 16]>::try_from(id).ok().map(u128::from_be_bytes)
+}
 
 /// One index entry a record owns.
 #[derive(Debug, Clone, PartialEq, Eq)]
