@@ -74,7 +74,13 @@ impl Paths {
             return;
         }
         crate::store::files::restrict_one(&self.data);
-        for path in [self.store(), self.policy(), self.outbox(), self.backups(), self.logs.clone()] {
+        for path in [
+            self.store(),
+            self.policy(),
+            self.outbox(),
+            self.backups(),
+            self.logs.clone(),
+        ] {
             crate::store::files::restrict(&path);
         }
     }

@@ -266,8 +266,12 @@ impl Desk {
                 )))
             }
         }
-        let policy_text = std::fs::read_to_string(backup.join(POLICY_FILE))
-            .map_err(|e| invalid(format!("the backup at {} has no readable policy file: {e}", backup.display())))?;
+        let policy_text = std::fs::read_to_string(backup.join(POLICY_FILE)).map_err(|e| {
+            invalid(format!(
+                "the backup at {} has no readable policy file: {e}",
+                backup.display()
+            ))
+        })?;
         let policy = Policy::parse(&policy_text, &backup.join(POLICY_FILE).display().to_string())?;
         refuse_if_in_use(&paths.store())?;
 
@@ -377,11 +381,13 @@ fn check_restored(
 /// Refuses when another process has the store at `dir` open; a damaged store may be replaced.
 fn refuse_if_in_use(dir: &Path) -> Result<(), DeskError> {
     match LockedStore::open(dir) {
-        Err(StoreError::Open { reason, .. }) if reason.contains("another careerdesk process") => Err(StoreError::Open {
-            path: dir.to_path_buf(),
-            reason: format!("{reason}; nothing was restored"),
+        Err(StoreError::Open { reason, .. }) if reason.contains("another careerdesk process") => {
+            Err(StoreError::Open {
+                path: dir.to_path_buf(),
+                reason: format!("{reason}; nothing was restored"),
+            }
+            .into())
         }
-        .into()),
         _ => Ok(()),
     }
 }

@@ -33,12 +33,12 @@ use crate::store::index::OPERATOR_BY_LOGIN;
 use crate::store::{LockedStore, Store, StoreError, StoreState, WriteSet};
 
 pub use appointments::{NewBooking, NewSlot};
+pub use backups::{read_manifest, AutoBackup, Backup, Manifest, Restored, MANIFEST};
 pub use clients::{ClientView, NewClient};
 pub use directory::{ClientDirectory, DirectoryEntry};
 pub use employers::EmployerProfile;
 pub use error::DeskError;
 pub use import::{ImportReport, RowError, CSV_HEADER};
-pub use backups::{read_manifest, AutoBackup, Backup, Manifest, Restored, MANIFEST};
 pub use maintenance::{Compacted, IndexesRebuilt};
 pub use notes::{NoteSummary, MAX_NOTE_CHARS};
 pub use operators::{check_password, NewOperator, MIN_PASSWORD_CHARS};

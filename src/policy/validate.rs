@@ -10,8 +10,9 @@ use toml_edit::ImDocument;
 
 use super::locate::{line_of, line_of_offset, path_at};
 use super::{
-    Allocation, AllocationPeriod, AppointmentType, AppointmentTypeId, Backups, Complaints, Eligibility, FairUse, Institution,
-    Location, MonthDay, NoShow, PeakPeriod, Policy, Reminders, Reports, Retention, Security, Setting, Term,
+    Allocation, AllocationPeriod, AppointmentType, AppointmentTypeId, Backups, Complaints, Eligibility, FairUse,
+    Institution, Location, MonthDay, NoShow, PeakPeriod, Policy, Reminders, Reports, Retention, Security, Setting,
+    Term,
 };
 
 /// The most daily backups a policy may keep (a year's).

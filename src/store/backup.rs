@@ -103,7 +103,10 @@ impl Store {
         let old = self.device;
         let new = DeviceId::new_at(now.timestamp_millis().max(0) as u64);
         let meta = self.tree(META)?;
-        let seq = meta.get(b"device_seq")?.map(|v| v.to_vec()).unwrap_or_else(|| vec![0; 8]);
+        let seq = meta
+            .get(b"device_seq")?
+            .map(|v| v.to_vec())
+            .unwrap_or_else(|| vec![0; 8]);
         {
             let _open = self.open_gate();
             meta.transaction(|tx| {
@@ -115,11 +118,19 @@ impl Store {
             })
             .map_err(|e| match e {
                 sled::transaction::TransactionError::Storage(e) => StoreError::from(e),
-                sled::transaction::TransactionError::Abort(()) => StoreError::Io("the new device id was not stored".into()),
+                sled::transaction::TransactionError::Abort(()) => {
+                    StoreError::Io("the new device id was not stored".into())
+                }
             })?;
         }
         self.db.flush()?;
-        let store = Store::new(self.db.clone(), self.path.clone(), self.keys.clone(), new, self.gate.clone());
+        let store = Store::new(
+            self.db.clone(),
+            self.path.clone(),
+            self.keys.clone(),
+            new,
+            self.gate.clone(),
+        );
         store.restore_clock()?;
         Ok((store, old))
     }

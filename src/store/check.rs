@@ -344,41 +344,117 @@ impl Store {
     ) -> Result<(), StoreError> {
         let name = T::KIND.tree();
         let mut read = KindRead::default();
-        self.read_tree(name, report, Some(T::KIND), &mut |report, k, v| {
-            let id = <[u8; 16]>::try_from(k).ok().map(u128::from_be_bytes);
-            match self.open_record::<T>(k, v) {
-                Ok(record) => {
-                    report.records += 1;
-                    read.readable.insert(record.id());
-                    seen(&record);
-                    for e in record.index_entries(self.keys()) {
-                        read.expected.push((
-                            e.tree,
-                            Expected {
-                                key: e.key,
-                                value: e.value,
-                                owner: record.id(),
-                            },
-                        ));
-                    }
-                }
-                Err(e) => {
-                    if let Some(id) = id {
-                        read.damaged.insert(id);
-                    }
-                    let reason = match e {
-                        StoreError::Corrupt { reason, .. } => reason,
-                        other => other.to_string(),
-                    };
-                    report.add(name, show_key(k), Some(T::KIND), id, Finding::UnreadableRecord { reason });
-                }
-            }
+        let whole = self.read_tree(name, report, Some(T::KIND), &mut |report, k, v| {
+            self.take_record(report, &mut read, seen, k, v)
         })?;
+        if !whole {
+            self.salvage::<T>(report, &mut read, seen)?;
+        }
         let mut expected = std::mem::take(&mut read.expected);
         for tree in index::ALL.iter().filter(|t| index::owner(**t) == T::KIND) {
             let (mine, rest): (Vec<_>, Vec<_>) = expected.into_iter().partition(|(t, _)| t == tree);
             expected = rest;
             self.compare_index(*tree, mine.into_iter().map(|(_, e)| e).collect(), &read, report)?;
+        }
+        Ok(())
+    }
+
+    /// Opens one record, noting it as readable (with the index entries it should have) or
+    /// damaged.
+    fn take_record<T: Record + Indexed>(
+        &self,
+        report: &mut CheckReport,
+        read: &mut KindRead,
+        seen: &mut dyn FnMut(&T),
+        k: &[u8],
+        v: &[u8],
+    ) {
+        let name = T::KIND.tree();
+        let id = <[u8; 16]>::try_from(k).ok().map(u128::from_be_bytes);
+        match self.open_record::<T>(k, v) {
+            Ok(record) => {
+                report.records += 1;
+                read.readable.insert(record.id());
+                seen(&record);
+                for e in record.index_entries(self.keys()) {
+                    read.expected.push((
+                        e.tree,
+                        Expected {
+                            key: e.key,
+                            value: e.value,
+                            owner: record.id(),
+                        },
+                    ));
+                }
+            }
+            Err(e) => {
+                if let Some(id) = id {
+                    read.damaged.insert(id);
+                }
+                let reason = match e {
+                    StoreError::Corrupt { reason, .. } => reason,
+                    other => other.to_string(),
+                };
+                report.add(
+                    name,
+                    show_key(k),
+                    Some(T::KIND),
+                    id,
+                    Finding::UnreadableRecord { reason },
+                );
+            }
+        }
+    }
+
+    /// When a record tree could not be read to its end, the records past the damage are
+    /// looked up one by one through the ids the indexes name: those that still open are
+    /// checked as usual, and those that do not are listed as damaged, by id.
+    fn salvage<T: Record + Indexed>(
+        &self,
+        report: &mut CheckReport,
+        read: &mut KindRead,
+        seen: &mut dyn FnMut(&T),
+    ) -> Result<(), StoreError> {
+        let mut ids = std::collections::BTreeSet::new();
+        for tree in index::ALL.iter().filter(|t| index::owner(**t) == T::KIND) {
+            let Ok(sled_tree) = self.tree(tree.name) else { continue };
+            let _ = guard::quietly(|| {
+                for (k, v) in sled_tree.iter().flatten() {
+                    match tree.layout {
+                        Layout::Single => ids.extend(index::entry_record(*tree, &k, &v)),
+                        Layout::Grouped(_) => {
+                            if let Ok(entries) = group::decode(&v) {
+                                for (suffix, value) in entries {
+                                    ids.extend(index::entry_record(*tree, &[&k[..], suffix].concat(), value));
+                                }
+                            }
+                        }
+                    }
+                }
+            });
+        }
+        let records = self.tree(T::KIND.tree())?;
+        for id in ids {
+            if read.readable.contains(&id) || read.damaged.contains(&id) {
+                continue;
+            }
+            let key = id.to_be_bytes();
+            match guard::quietly(|| records.get(key)) {
+                Ok(Ok(Some(v))) => self.take_record(report, read, seen, &key, &v),
+                Ok(Ok(None)) => {}
+                Ok(Err(_)) | Err(_) => {
+                    // A sled read error or a panic: either way this part of the file is gone.
+                    read.damaged.insert(id);
+                    let reason = "it is in a part of the database file that cannot be read".to_string();
+                    report.add(
+                        T::KIND.tree(),
+                        show_key(&key),
+                        Some(T::KIND),
+                        Some(id),
+                        Finding::UnreadableRecord { reason },
+                    );
+                }
+            }
         }
         Ok(())
     }
@@ -459,7 +535,9 @@ impl Store {
             };
             match order {
                 std::cmp::Ordering::Equal => {
-                    let (Some(w), Some((k, v))) = (want.next(), have.next()) else { break };
+                    let (Some(w), Some((k, v))) = (want.next(), have.next()) else {
+                        break;
+                    };
                     if w.value != v {
                         let points_at = index::entry_record(tree, &k, &v);
                         report.add(
@@ -476,7 +554,13 @@ impl Store {
                 std::cmp::Ordering::Less => {
                     let Some(w) = want.next() else { break };
                     if !covered(&w.key) {
-                        report.add(tree.name, show_key(&w.key), Some(kind), Some(w.owner), Finding::MissingEntry);
+                        report.add(
+                            tree.name,
+                            show_key(&w.key),
+                            Some(kind),
+                            Some(w.owner),
+                            Finding::MissingEntry,
+                        );
                     }
                 }
                 std::cmp::Ordering::Greater => {
@@ -504,7 +588,13 @@ impl Store {
                 Ok(_) => {
                     report.key_slots += 1;
                     if !logins.contains(&login) {
-                        report.add(KEY_SLOTS, login, Some(EntityKind::Operator), None, Finding::KeySlotWithoutOperator);
+                        report.add(
+                            KEY_SLOTS,
+                            login,
+                            Some(EntityKind::Operator),
+                            None,
+                            Finding::KeySlotWithoutOperator,
+                        );
                     }
                 }
                 Err(e) => {
@@ -512,7 +602,13 @@ impl Store {
                         StoreError::Corrupt { reason, .. } => reason,
                         other => other.to_string(),
                     };
-                    report.add(KEY_SLOTS, login, Some(EntityKind::Operator), None, Finding::DamagedKeySlot { reason });
+                    report.add(
+                        KEY_SLOTS,
+                        login,
+                        Some(EntityKind::Operator),
+                        None,
+                        Finding::DamagedKeySlot { reason },
+                    );
                 }
             }
         })?;
@@ -525,17 +621,22 @@ impl Store {
         report: &mut CheckReport,
         damaged: impl Fn(&mut CheckReport, String, String),
     ) -> Result<(), StoreError> {
-        self.read_tree(name, report, None, &mut |report, k, v| match self.open_plain::<T>(name, k, v) {
-            Ok(_) if name == AUDIT => report.audit_entries += 1,
-            Ok(_) => report.ops += 1,
-            Err(e) => {
-                let reason = match e {
-                    StoreError::Corrupt { reason, .. } => reason,
-                    other => other.to_string(),
-                };
-                damaged(report, show_key(k), reason)
-            }
-        })?;
+        self.read_tree(
+            name,
+            report,
+            None,
+            &mut |report, k, v| match self.open_plain::<T>(name, k, v) {
+                Ok(_) if name == AUDIT => report.audit_entries += 1,
+                Ok(_) => report.ops += 1,
+                Err(e) => {
+                    let reason = match e {
+                        StoreError::Corrupt { reason, .. } => reason,
+                        other => other.to_string(),
+                    };
+                    damaged(report, show_key(k), reason)
+                }
+            },
+        )?;
         Ok(())
     }
 
@@ -629,7 +730,11 @@ mod tests {
         ws.unindex(index::OPERATOR_BY_LOGIN, b"admin".to_vec());
         store.commit(admin.id, ws, now).unwrap();
         let report = store.check().unwrap();
-        let findings: Vec<_> = report.problems.iter().map(|p| (p.key.as_str(), p.finding.clone())).collect();
+        let findings: Vec<_> = report
+            .problems
+            .iter()
+            .map(|p| (p.key.as_str(), p.finding.clone()))
+            .collect();
         assert_eq!(
             findings,
             [

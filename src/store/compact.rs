@@ -91,7 +91,11 @@ pub(super) fn stopped() -> StoreError {
 
 /// Copies every key of `from` into `to` as it is, adding each to `digest` when given; returns
 /// how many keys were copied.
-pub(super) fn copy_tree(from: &sled::Tree, to: &sled::Tree, mut digest: Option<&mut Digest>) -> Result<usize, StoreError> {
+pub(super) fn copy_tree(
+    from: &sled::Tree,
+    to: &sled::Tree,
+    mut digest: Option<&mut Digest>,
+) -> Result<usize, StoreError> {
     if let Some(d) = digest.as_deref_mut() {
         d.tree(&from.name());
     }

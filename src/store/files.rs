@@ -93,7 +93,10 @@ fn diagnose(dir: &Path, entries: &[PathBuf]) -> Option<Damage> {
     }
     if let Some(snap) = newest_snapshot(entries) {
         if let Err(problem) = check_snapshot(&snap) {
-            let name = snap.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = snap
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             let mut d = Damage::new(&name, &problem);
             d.recovery = format!(
                 "move `{name}` out of the store folder (it is only a recovery snapshot: sled rebuilds it \
@@ -249,7 +252,11 @@ mod tests {
         match state(&dir) {
             StoreState::Damaged(d) => {
                 assert_eq!(d.file, "`snap.0000000000000002`");
-                assert!(d.recovery.contains("move `snap.0000000000000002` out"), "{}", d.recovery);
+                assert!(
+                    d.recovery.contains("move `snap.0000000000000002` out"),
+                    "{}",
+                    d.recovery
+                );
             }
             other => panic!("{other:?}"),
         }

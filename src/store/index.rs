@@ -114,9 +114,7 @@ pub fn owner(tree: IndexTree) -> EntityKind {
         n if n == CLIENT_BY_STUDENT_NUMBER.name || n == CLIENT_BY_FLAG.name => EntityKind::Client,
         n if n == OPERATOR_BY_LOGIN.name => EntityKind::Operator,
         n if n == SLOT_BY_CONSULTANT.name || n == SLOT_BY_TIME.name => EntityKind::Slot,
-        n if n == OUTBOX_DUE.name || n == OUTBOX_FAILED.name || n == OUTBOX_BY_APPOINTMENT.name => {
-            EntityKind::Message
-        }
+        n if n == OUTBOX_DUE.name || n == OUTBOX_FAILED.name || n == OUTBOX_BY_APPOINTMENT.name => EntityKind::Message,
         n if n == QUEUE_OPEN.name => EntityKind::QueueEntry,
         n if n == NOTE_BY_CLIENT.name => EntityKind::Note,
         n if n == EMPLOYER_BY_TAG.name => EntityKind::Employer,
@@ -129,7 +127,11 @@ pub fn owner(tree: IndexTree) -> EntityKind {
 /// last 16 bytes of the key (every other entry's key ends with its record's id).
 pub fn entry_record(tree: IndexTree, key: &[u8], value: &[u8]) -> Option<u128> {
     let unique = [CLIENT_BY_STUDENT_NUMBER.name, OPERATOR_BY_LOGIN.name, SLOT_HELD.name].contains(&tree.name);
-    let id = if unique { value } else { key.get(key.len().checked_sub(16)?..)? };
+    let id = if unique {
+        value
+    } else {
+        key.get(key.len().checked_sub(16)?..)?
+    };
     <[u8; 16]>::try_from(id).ok().map(u128::from_be_bytes)
 }
 

@@ -188,7 +188,13 @@ impl Store {
     /// before it is put in the store's place.
     pub fn reopen_at(&self, path: &Path) -> Result<Store, StoreError> {
         let db = open_db(path)?;
-        let store = Store::new(db, path.to_path_buf(), self.keys.clone(), self.device, Arc::new(RwLock::new(())));
+        let store = Store::new(
+            db,
+            path.to_path_buf(),
+            self.keys.clone(),
+            self.device,
+            Arc::new(RwLock::new(())),
+        );
         store.restore_clock()?;
         Ok(store)
     }
@@ -208,11 +214,15 @@ impl Store {
     pub fn setting(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let key = [SETTING_PREFIX, name.as_bytes()].concat();
         match self.tree(META)?.get(&key)? {
-            Some(sealed) => self.keys.open(META, &key, &sealed).map(Some).map_err(|e| StoreError::Corrupt {
-                tree: META.into(),
-                key: format!("setting {name}"),
-                reason: e.to_string(),
-            }),
+            Some(sealed) => self
+                .keys
+                .open(META, &key, &sealed)
+                .map(Some)
+                .map_err(|e| StoreError::Corrupt {
+                    tree: META.into(),
+                    key: format!("setting {name}"),
+                    reason: e.to_string(),
+                }),
             None => Ok(None),
         }
     }

@@ -151,11 +151,14 @@ impl Store {
         let Some(sealed) = self.tree(META)?.get(SECRET_KEY)? else {
             return Ok(None);
         };
-        let plain = self.keys().open(META, SECRET_KEY, &sealed).map_err(|e| StoreError::Corrupt {
-            tree: META.into(),
-            key: String::from_utf8_lossy(SECRET_KEY).into_owned(),
-            reason: e.to_string(),
-        })?;
+        let plain = self
+            .keys()
+            .open(META, SECRET_KEY, &sealed)
+            .map_err(|e| StoreError::Corrupt {
+                tree: META.into(),
+                key: String::from_utf8_lossy(SECRET_KEY).into_owned(),
+                reason: e.to_string(),
+            })?;
         Ok(SecretKey::from_slice(&plain).ok())
     }
 }
