@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 use assert_cmd::Command;
 use careerdesk::desk::{Desk, FixedClock};
 use careerdesk::store::LockedStore;
-use common::ADMIN_PASSWORD;
+use common::{copy_dir, ADMIN_PASSWORD};
 
 /// A demo store made once for this test binary, a churned copy of it, and a good backup.
 struct Fixture {
@@ -42,18 +42,6 @@ fn cd(data: &Path) -> Command {
 
 fn admin(data: &Path, args: &[&str]) -> Output {
     cd(data).arg("--as").arg("admin").args(args).output().unwrap()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &to.join(e.file_name()));
-        } else {
-            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
-    }
 }
 
 fn fixture() -> &'static Fixture {
@@ -409,34 +397,12 @@ fn a_damaged_or_tampered_backup_is_refused_and_the_store_is_left_alone() {
     }
 }
 
-/// Flips a byte inside the last copy of a client record's value in `db`, so sled fails to read
-/// the clients tree's page holding it: the hostile tester's "Read corrupted data" part-way.
-fn break_a_client_page(store: &Path) {
-    let value = {
-        let db = sled::Config::new().path(store).open().unwrap();
-        let clients = db.open_tree("clients").unwrap();
-        let n = clients.len();
-        let (_, v) = clients.iter().nth(n / 2).unwrap().unwrap();
-        v.to_vec()
-    };
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    let path = store.join("db");
-    let mut bytes = std::fs::read(&path).unwrap();
-    let needle = &value[10..42];
-    let at = bytes
-        .windows(needle.len())
-        .rposition(|w| w == needle)
-        .expect("the value is in the file");
-    bytes[at + 5] ^= 0x10;
-    std::fs::write(&path, bytes).unwrap();
-}
-
 #[test]
 fn a_reindex_that_fails_part_way_leaves_the_store_as_it_was() {
     let fx = fixture();
     let case = fx.root.join("reindex-fails");
     copy_dir(&fx.plain, &case);
-    break_a_client_page(&case.join("store"));
+    common::break_a_client_page(&case.join("store"));
     let before = readable(&case);
     let listing = |dir: &Path| {
         let mut v: Vec<String> = std::fs::read_dir(dir)

@@ -239,21 +239,7 @@ fn a_format_1_store_whose_migration_fails_is_left_as_it_was() {
     std::thread::sleep(std::time::Duration::from_millis(200));
     downgrade_to_format_1(tmp.path());
     // A damaged page in the clients tree: the rebuild cannot read every record.
-    let clients = keys_in(tmp.path(), "clients");
-    let value = clients[clients.len() / 2].1.clone();
-    // Opened once more, so sled's snapshot covers the whole log and the page is read only
-    // when the clients tree is.
-    for _ in 0..2 {
-        std::thread::sleep(std::time::Duration::from_millis(200));
-        drop(sled::open(store_dir(tmp.path())).unwrap());
-    }
-    std::thread::sleep(std::time::Duration::from_millis(200));
-    let db_file = store_dir(tmp.path()).join("db");
-    let mut bytes = std::fs::read(&db_file).unwrap();
-    let needle = &value[10..42];
-    let at = bytes.windows(needle.len()).rposition(|w| w == needle).unwrap();
-    bytes[at + 5] ^= 0x10;
-    std::fs::write(&db_file, bytes).unwrap();
+    break_a_client_page(&store_dir(tmp.path()));
     let names = data_dir_names(tmp.path());
     let index_before = keys_in(tmp.path(), "idx_slot_time");
     std::thread::sleep(std::time::Duration::from_millis(200));
