@@ -253,7 +253,10 @@ fn a_format_1_store_whose_migration_fails_is_left_as_it_was() {
     assert_eq!(data_dir_names(tmp.path()), names);
     assert_eq!(keys_in(tmp.path(), "idx_slot_time"), index_before);
     let db = sled::open(store_dir(tmp.path())).unwrap();
-    assert_eq!(db.open_tree("meta").unwrap().get(b"format").unwrap().unwrap().as_ref(), &[1u8]);
+    assert_eq!(
+        db.open_tree("meta").unwrap().get(b"format").unwrap().unwrap().as_ref(),
+        &[1u8]
+    );
 }
 
 #[test]

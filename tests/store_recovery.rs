@@ -38,7 +38,12 @@ fn init(data: &Path) {
 fn add_client(data: &Path, sn: &str, name: &str) {
     admin(data)
         .args(["client", "add", "--student-number", sn, "--name", name])
-        .args(["--email", &format!("s{sn}@student.example.ac.uk"), "--programme", "BSc Physics"])
+        .args([
+            "--email",
+            &format!("s{sn}@student.example.ac.uk"),
+            "--programme",
+            "BSc Physics",
+        ])
         .args(["--level", "ug", "--status", "student"])
         .assert()
         .success();
@@ -52,7 +57,13 @@ fn stdout(c: &mut Command) -> String {
 
 fn device_id(store: &Path) -> Vec<u8> {
     let db = sled::open(store).unwrap();
-    let id = db.open_tree("meta").unwrap().get(b"device_id").unwrap().unwrap().to_vec();
+    let id = db
+        .open_tree("meta")
+        .unwrap()
+        .get(b"device_id")
+        .unwrap()
+        .unwrap()
+        .to_vec();
     drop(db);
     std::thread::sleep(std::time::Duration::from_millis(200));
     id
@@ -60,7 +71,14 @@ fn device_id(store: &Path) -> Vec<u8> {
 
 fn sign_in(store: &Path) -> Desk {
     let locked = LockedStore::open(store).unwrap();
-    Desk::sign_in(&locked, policy(), "admin", ADMIN_PASSWORD, Arc::new(careerdesk::desk::SystemClock)).unwrap()
+    Desk::sign_in(
+        &locked,
+        policy(),
+        "admin",
+        ADMIN_PASSWORD,
+        Arc::new(careerdesk::desk::SystemClock),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -79,7 +97,10 @@ fn a_backup_restores_the_old_state_with_a_new_device_id_and_keeps_the_replaced_s
     let old_device = device_id(&data.join("store"));
 
     let out = stdout(admin(&data).args(["store", "restore"]).arg(&backup));
-    assert!(out.contains("restored the backup") && out.contains("now has device id"), "{out}");
+    assert!(
+        out.contains("restored the backup") && out.contains("now has device id"),
+        "{out}"
+    );
     // The old state: Ada is there, Zed is not.
     admin(&data).args(["client", "show", "10000001"]).assert().success();
     admin(&data).args(["client", "show", "10000002"]).assert().code(2);
@@ -90,14 +111,19 @@ fn a_backup_restores_the_old_state_with_a_new_device_id_and_keeps_the_replaced_s
         .unwrap()
         .flatten()
         .map(|e| e.path())
-        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("store.before-restore-"))
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("store.before-restore-")
+        })
         .collect();
     assert_eq!(kept.len(), 1, "{kept:?}");
     assert!(sign_in(&kept[0]).client_by_student_number("10000002").is_ok());
-    assert!(std::fs::read_dir(&data)
-        .unwrap()
-        .flatten()
-        .any(|e| e.file_name().to_string_lossy().starts_with("policy.toml.before-restore-")));
+    assert!(std::fs::read_dir(&data).unwrap().flatten().any(|e| e
+        .file_name()
+        .to_string_lossy()
+        .starts_with("policy.toml.before-restore-")));
     // The audit log says so, and new changes are this device's, numbered after the backup's.
     let audit = stdout(admin(&data).args(["audit"]));
     assert!(audit.contains("restored from the backup"), "{audit}");
@@ -141,7 +167,12 @@ fn automatic_backups_one_a_day_the_last_n_kept() {
     let made = stdout(admin(&data).args(["--format", "json", "store", "backup", "--auto"]));
     let made: serde_json::Value = serde_json::from_str(&made).unwrap();
     assert_eq!(made["result"], "made");
-    let pruned: Vec<&str> = made["pruned"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+    let pruned: Vec<&str> = made["pruned"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
     assert_eq!(pruned.len(), 1);
     assert!(pruned[0].ends_with("2000-01-01"));
     let mut left: Vec<String> = std::fs::read_dir(&backups)
@@ -154,7 +185,16 @@ fn automatic_backups_one_a_day_the_last_n_kept() {
     assert_eq!(&left[..2], ["2000-01-02", "2000-01-03"]);
     // Desk staff's sessions make it too (the policy asks, not the operator); off means off.
     admin(&data)
-        .args(["operator", "add", "desk9", "--name", "Desk Nine", "--role", "desk", "--password-stdin"])
+        .args([
+            "operator",
+            "add",
+            "desk9",
+            "--name",
+            "Desk Nine",
+            "--role",
+            "desk",
+            "--password-stdin",
+        ])
         .write_stdin(format!("{STAFF_PASSWORD}\n"))
         .assert()
         .success();
@@ -194,11 +234,21 @@ fn a_backup_made_while_commits_go_on_holds_no_half_commit() {
     let tmp = tempfile::tempdir().unwrap();
     let paths = Paths::resolve(Some(tmp.path()));
     let clock = clock();
-    let admin = Desk::init(&paths.store(), policy(), "admin", "Admin", ADMIN_PASSWORD, clock.clone()).unwrap();
+    let admin = Desk::init(
+        &paths.store(),
+        policy(),
+        "admin",
+        "Admin",
+        ADMIN_PASSWORD,
+        clock.clone(),
+    )
+    .unwrap();
     std::fs::write(paths.policy(), careerdesk::policy::example("standard").unwrap().text).unwrap();
     // Enough data that copying it takes a while, so commits land while it goes on.
     careerdesk::demo::generate(&admin, DEMO_CLIENTS, 1, &careerdesk::demo::Progress::Hidden).unwrap();
-    admin.add_operator(&staff("desk9", &[Role::Desk], Some("2026-01-01"))).unwrap();
+    admin
+        .add_operator(&staff("desk9", &[Role::Desk], Some("2026-01-01")))
+        .unwrap();
     let writer = Desk::sign_in(&admin.locked(), policy(), "desk9", STAFF_PASSWORD, clock).unwrap();
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let stopping = stop.clone();
@@ -241,9 +291,17 @@ fn sec_01_a_refused_login_is_sealed_short_and_readable_in_the_audit_log() {
     let data = tmp.path().join("data");
     init(&data);
     let typed = format!("canary-login-q7{}", "x".repeat(100_000));
-    let out = cd(&data).arg("--as").arg(&typed).args(["client", "find", "a"]).output().unwrap();
+    let out = cd(&data)
+        .arg("--as")
+        .arg(&typed)
+        .args(["client", "find", "a"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(4));
-    assert!(!files_containing(&data, b"canary-login-q7"), "the typed login is on disk in plain text");
+    assert!(
+        !files_containing(&data, b"canary-login-q7"),
+        "the typed login is on disk in plain text"
+    );
     let audit = admin(&data).args(["--format", "json", "audit"]).output().unwrap();
     assert!(audit.status.success(), "{}", String::from_utf8_lossy(&audit.stderr));
     assert!(!String::from_utf8_lossy(&audit.stderr).contains("panicked"));
@@ -257,7 +315,10 @@ fn sec_01_a_refused_login_is_sealed_short_and_readable_in_the_audit_log() {
         .collect();
     assert_eq!(refused.len(), 1);
     assert!(refused[0].starts_with("canary-login-q7xxx") && refused[0].ends_with('…'));
-    assert_eq!(refused[0].chars().count(), careerdesk::store::MAX_RECORDED_LOGIN_CHARS + 1);
+    assert_eq!(
+        refused[0].chars().count(),
+        careerdesk::store::MAX_RECORDED_LOGIN_CHARS + 1
+    );
     // The table form is fine too.
     admin(&data).args(["audit"]).assert().success();
 }
@@ -275,7 +336,10 @@ fn a_store_made_before_the_sign_in_key_records_refusals_without_the_login() {
         meta.remove(b"sign_in_secret_key").unwrap();
         let at_ms = common::t0().timestamp_millis() as u128;
         let key = ((at_ms << 80) | 1).to_be_bytes();
-        db.open_tree("auth_pending").unwrap().insert(key, b"old-plain-login").unwrap();
+        db.open_tree("auth_pending")
+            .unwrap()
+            .insert(key, b"old-plain-login")
+            .unwrap();
         db.flush().unwrap();
     }
     std::thread::sleep(std::time::Duration::from_millis(200));
@@ -296,7 +360,12 @@ fn a_store_made_before_the_sign_in_key_records_refusals_without_the_login() {
     assert_eq!(refused, [serde_json::json!("old-plain-login"), serde_json::Value::Null]);
     // That unlock made the key pair and emptied the plain-text tree.
     let db = sled::open(data.join("store")).unwrap();
-    assert!(db.open_tree("meta").unwrap().get(b"sign_in_public_key").unwrap().is_some());
+    assert!(db
+        .open_tree("meta")
+        .unwrap()
+        .get(b"sign_in_public_key")
+        .unwrap()
+        .is_some());
     assert!(db.open_tree("auth_pending").unwrap().is_empty());
 }
 
@@ -370,8 +439,20 @@ fn a_demo_load_stopped_part_way_is_finished_by_running_it_again() {
     assert!(other.to_string().contains("demo --clients 30 --seed 5"), "{other}");
     let finished = careerdesk::demo::generate(&desk, 30, 5, &hidden).unwrap();
     assert_eq!(
-        (finished.clients, finished.slots, finished.appointments, finished.notes, finished.employers),
-        (expected.clients, expected.slots, expected.appointments, expected.notes, expected.employers)
+        (
+            finished.clients,
+            finished.slots,
+            finished.appointments,
+            finished.notes,
+            finished.employers
+        ),
+        (
+            expected.clients,
+            expected.slots,
+            expected.appointments,
+            expected.notes,
+            expected.employers
+        )
     );
     let report = desk.store().check().unwrap();
     assert!(report.is_clean(), "{:?}", report.problems);

@@ -253,6 +253,9 @@ impl CheckReport {
     }
 }
 
+/// What [`Store::read_tree`] calls for each key and value.
+type EachKeyValue<'a> = dyn FnMut(&mut CheckReport, &[u8], &[u8]) + 'a;
+
 /// An index entry a record should have.
 struct Expected {
     key: Vec<u8>,
@@ -311,7 +314,7 @@ impl Store {
         name: &str,
         report: &mut CheckReport,
         kind: Option<EntityKind>,
-        each: &mut dyn FnMut(&mut CheckReport, &[u8], &[u8]),
+        each: &mut EachKeyValue<'_>,
     ) -> Result<bool, StoreError> {
         let tree = self.tree(name)?;
         let mut last: Option<Vec<u8>> = None;
