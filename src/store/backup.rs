@@ -1,10 +1,12 @@
 //! Backups: a consistent copy of a live store, and a restored store's new identity.
 //!
 //! sled has no snapshot that spans trees, so a copy made while commits go on could hold half
-//! of one (a record without its index entry, an op without its record). A backup therefore
-//! holds the store's commit gate while it copies: commits from every handle in this process
-//! wait (see [`Store::hold_commits`]), and the time they wait is reported. The copy is read
-//! back from disk afterwards, with the gate open again, and must give the same checksum.
+//! of one (a record without its index entry, an op without its record). Every write in this
+//! process passes the store's commit gate (see [`super::gate`]). A backup copies with the gate
+//! open and keeps the copy only if no write started meanwhile; after a few spoiled tries it
+//! shuts the gate (commits from every handle in this process wait, see
+//! [`Store::hold_commits`]) and copies once more. How long commits waited is reported. The copy
+//! is read back from disk afterwards and must give the same checksum.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -27,7 +29,7 @@ pub struct BackupCopy {
     pub keys: usize,
     /// BLAKE3 checksum over every tree, key and value, in order.
     pub checksum: String,
-    /// How long commits were held back while the copy was made.
+    /// How long commits were held back while the copy was made (zero when none came along).
     #[serde(serialize_with = "millis")]
     pub gate_held: Duration,
     /// How long the whole copy took, reading it back included.
@@ -40,8 +42,8 @@ fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
 }
 
 impl Store {
-    /// Copies every tree into a new database at `dest` (which must not exist) with commits
-    /// held, then reads the copy back and checks its checksum. On failure the partial copy is
+    /// Copies every tree into a new database at `dest` (which must not exist), one state of
+    /// the store with no commit half in it, then reads the copy back and checks its checksum. On failure the partial copy is
     /// removed; this store is only read.
     pub fn backup_to(&self, dest: &Path) -> Result<BackupCopy, StoreError> {
         if dest.exists() {
@@ -58,23 +60,33 @@ impl Store {
     }
 
     fn backup_into(&self, dest: &Path) -> Result<BackupCopy, StoreError> {
+        /// Copies tried while commits go on before the gate is shut for one.
+        const TRIES_OPEN: usize = 3;
         let started = Instant::now();
-        let copy = open_db(dest)?;
-        let mut names = self.db.tree_names();
-        names.sort();
-        let mut digest = Digest::new();
-        let mut keys = 0;
-        let held = {
-            let _held = self.hold_commits();
-            let since = Instant::now();
-            for name in &names {
-                keys += copy_tree(&self.db.open_tree(name)?, &copy.open_tree(name)?, Some(&mut digest))?;
+        let mut copied = None;
+        for _ in 0..TRIES_OPEN {
+            let Some(mark) = self.gate.mark() else {
+                // A commit is landing; it takes milliseconds.
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                continue;
+            };
+            let attempt = self.copy_all(dest)?;
+            if self.gate.quiet_since(mark) {
+                copied = Some((attempt, Duration::ZERO));
+                break;
             }
-            since.elapsed()
+            // Something was committed while copying: this copy may hold half of it.
+            std::fs::remove_dir_all(dest).map_err(|e| StoreError::Io(format!("{}: {e}", dest.display())))?;
+        }
+        let ((checksum, keys, trees), held) = match copied {
+            Some(done) => done,
+            None => {
+                let _shut = self.hold_commits();
+                let since = Instant::now();
+                let attempt = self.copy_all(dest)?;
+                (attempt, since.elapsed())
+            }
         };
-        copy.flush()?;
-        drop(copy);
-        let checksum = digest.finish();
         let (again, keys_again) = digest_db(&open_db(dest)?)?;
         if again != checksum || keys_again != keys {
             return Err(StoreError::Io(format!(
@@ -83,12 +95,26 @@ impl Store {
             )));
         }
         Ok(BackupCopy {
-            trees: names.len(),
+            trees,
             keys,
             checksum,
             gate_held: held,
             took: started.elapsed(),
         })
+    }
+
+    /// Copies every tree into a new database at `dest`: its checksum, keys and trees.
+    fn copy_all(&self, dest: &Path) -> Result<(String, usize, usize), StoreError> {
+        let copy = open_db(dest)?;
+        let mut names = self.db.tree_names();
+        names.sort();
+        let mut digest = Digest::new();
+        let mut keys = 0;
+        for name in &names {
+            keys += copy_tree(&self.db.open_tree(name)?, &copy.open_tree(name)?, Some(&mut digest))?;
+        }
+        copy.flush()?;
+        Ok((digest.finish(), keys, names.len()))
     }
 
     /// The checksum of everything in this store (to compare a restored copy with its backup).

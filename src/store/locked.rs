@@ -3,12 +3,13 @@
 //! unlocking (with the format-1 migration done in a copy).
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
 
 use super::crypto::{DataKey, KdfParams, KeyRing, KeySlot, SealError};
 use super::files::{self, StoreState};
+use super::gate::Gate;
 use super::{codec, decode_plain, open_db, refused, Store, StoreError, KEY_SLOTS, META, STORE_FORMAT};
 use crate::domain::ids::DeviceId;
 
@@ -17,11 +18,11 @@ pub struct LockedStore {
     /// Behind a lock so the format-1 migration can put the migrated database in its place.
     db: Mutex<sled::Db>,
     path: PathBuf,
-    gate: Arc<RwLock<()>>,
+    gate: Arc<Gate>,
 }
 
 impl LockedStore {
-    pub(super) fn from_parts(db: sled::Db, path: PathBuf, gate: Arc<RwLock<()>>) -> Self {
+    pub(super) fn from_parts(db: sled::Db, path: PathBuf, gate: Arc<Gate>) -> Self {
         Self {
             db: Mutex::new(db),
             path,
@@ -56,7 +57,7 @@ impl LockedStore {
             }
             .at(path));
         }
-        Ok(Self::from_parts(db, path.to_path_buf(), Arc::new(RwLock::new(()))))
+        Ok(Self::from_parts(db, path.to_path_buf(), Arc::default()))
     }
 
     /// A checksum over every tree, key and value (to compare a copy with its backup's manifest).
@@ -111,7 +112,7 @@ impl LockedStore {
         let keys = KeyRing::new(key);
         refused::ensure_key_pair(&db, &keys)?;
         db.flush()?;
-        let store = Store::new(db, path.to_path_buf(), keys, device, Arc::new(RwLock::new(())));
+        let store = Store::new(db, path.to_path_buf(), keys, device, Arc::default());
         files::restrict(path);
         Ok(store)
     }

@@ -11,6 +11,7 @@ mod compact;
 pub mod crypto;
 mod error;
 pub mod files;
+mod gate;
 mod group;
 pub mod guard;
 pub mod index;
@@ -20,7 +21,7 @@ mod reindex;
 mod txn;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, RwLock, RwLockWriteGuard};
+use std::sync::{Arc, Mutex};
 
 use sled::Tree;
 
@@ -153,14 +154,14 @@ pub struct Store {
     /// Held shared by every write ([`Store::commit`], bulk loads) and exclusively by a backup
     /// while it copies, so a backup never holds half a commit. Shared by every handle this
     /// process opened on one database ([`Store::locked`] passes it on).
-    gate: Arc<RwLock<()>>,
+    gate: Arc<gate::Gate>,
 }
 
 /// While this lives no commit can start on the store it came from (see [`Store::hold_commits`]).
-pub struct CommitsHeld<'a>(#[allow(dead_code)] RwLockWriteGuard<'a, ()>);
+pub type CommitsHeld<'a> = gate::Shut<'a>;
 
 impl Store {
-    fn new(db: sled::Db, path: PathBuf, keys: KeyRing, device: DeviceId, gate: Arc<RwLock<()>>) -> Self {
+    fn new(db: sled::Db, path: PathBuf, keys: KeyRing, device: DeviceId, gate: Arc<gate::Gate>) -> Self {
         Self {
             db,
             path,
@@ -193,7 +194,7 @@ impl Store {
             path.to_path_buf(),
             self.keys.clone(),
             self.device,
-            Arc::new(RwLock::new(())),
+            Arc::default(),
         );
         store.restore_clock()?;
         Ok(store)
@@ -202,12 +203,12 @@ impl Store {
     /// Waits for commits in progress to finish and keeps new ones from starting until the
     /// result is dropped: every handle on this database in this process waits.
     pub fn hold_commits(&self) -> CommitsHeld<'_> {
-        CommitsHeld(self.gate.write().unwrap_or_else(|p| p.into_inner()))
+        self.gate.shut()
     }
 
     /// Lets a write through the gate (held shared; see [`Store::hold_commits`]).
-    pub(crate) fn open_gate(&self) -> std::sync::RwLockReadGuard<'_, ()> {
-        self.gate.read().unwrap_or_else(|p| p.into_inner())
+    pub(crate) fn open_gate(&self) -> gate::Passing<'_> {
+        self.gate.pass()
     }
 
     /// A setting the service layer keeps with the store (sealed), by name.

@@ -6,13 +6,12 @@
 //! next unlock opens each one and moves it into the audit log. A store made before the key
 //! pair existed gets one at its next unlock; a refusal recorded before then keeps no login.
 
-use std::sync::RwLock;
-
 use chrono::{DateTime, Utc};
 use crypto_box::{PublicKey, SecretKey};
 use sled::Transactional;
 
 use super::crypto::KeyRing;
+use super::gate::Gate;
 use super::{Store, StoreError, AUDIT, META};
 use crate::domain::audit::{AuditAction, AuditEntry};
 use crate::domain::ids::AuditId;
@@ -73,7 +72,7 @@ pub(super) fn ensure_key_pair(db: &sled::Db, keys: &KeyRing) -> Result<(), Store
 
 /// Records a refused sign-in: the login sealed to the store's public key, or no login at all
 /// when the store has no key pair yet.
-pub(super) fn record(db: &sled::Db, gate: &RwLock<()>, typed: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+pub(super) fn record(db: &sled::Db, gate: &Gate, typed: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
     let login = recordable_login(typed);
     let meta = db.open_tree(META)?;
     let value = match meta.get(PUBLIC_KEY)?.and_then(|k| PublicKey::from_slice(&k).ok()) {
@@ -83,7 +82,7 @@ pub(super) fn record(db: &sled::Db, gate: &RwLock<()>, typed: &str, now: DateTim
         },
         None => vec![FORMAT_NO_LOGIN],
     };
-    let _open = gate.read().unwrap_or_else(|p| p.into_inner());
+    let _open = gate.pass();
     let id = AuditId::sequenced(now.timestamp_millis().max(0) as u64, db.generate_id()?);
     db.open_tree(REFUSED)?.insert(id.key(), value)?;
     db.flush()?;
@@ -101,7 +100,7 @@ impl Store {
         }
         let secret = self.sign_in_secret()?;
         let audit = self.tree(AUDIT)?;
-        let _open = self.gate.read().unwrap_or_else(|p| p.into_inner());
+        let _open = self.gate.pass();
         for (tree, legacy_format) in [(&refused, false), (&legacy, true)] {
             for item in tree.iter() {
                 let (k, v) = item?;

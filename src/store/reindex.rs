@@ -10,7 +10,7 @@
 
 use std::collections::HashSet;
 use std::path::Path;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use super::codec::Record;
 use super::compact::{copy_tree, stopped};
@@ -141,7 +141,7 @@ impl Store {
             dest.to_path_buf(),
             self.keys.clone(),
             self.device,
-            Arc::new(RwLock::new(())),
+            Arc::default(),
         );
         let report = rebuilt.check()?;
         if report.index_problems() > 0 {
