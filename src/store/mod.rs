@@ -189,13 +189,7 @@ impl Store {
     /// before it is put in the store's place.
     pub fn reopen_at(&self, path: &Path) -> Result<Store, StoreError> {
         let db = open_db(path)?;
-        let store = Store::new(
-            db,
-            path.to_path_buf(),
-            self.keys.clone(),
-            self.device,
-            Arc::default(),
-        );
+        let store = Store::new(db, path.to_path_buf(), self.keys.clone(), self.device, Arc::default());
         store.restore_clock()?;
         Ok(store)
     }

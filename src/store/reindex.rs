@@ -136,13 +136,7 @@ impl Store {
                 }
             }
         }
-        let rebuilt = Store::new(
-            copy,
-            dest.to_path_buf(),
-            self.keys.clone(),
-            self.device,
-            Arc::default(),
-        );
+        let rebuilt = Store::new(copy, dest.to_path_buf(), self.keys.clone(), self.device, Arc::default());
         let report = rebuilt.check()?;
         if report.index_problems() > 0 {
             let first = report
