@@ -2,6 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
+/// The policy file's name in the data folder.
+pub const POLICY_FILE: &str = "policy.toml";
+
 /// The directories one store uses.
 #[derive(Debug, Clone)]
 pub struct Paths {
@@ -50,6 +53,44 @@ impl Paths {
 
     /// The institution's policy file.
     pub fn policy(&self) -> PathBuf {
-        self.data.join("policy.toml")
+        self.data.join(POLICY_FILE)
+    }
+
+    /// Where automatic backups go, one folder a day.
+    pub fn backups(&self) -> PathBuf {
+        self.data.join("backups")
+    }
+
+    /// The outbox folder (`.eml` files).
+    pub fn outbox(&self) -> PathBuf {
+        self.data.join("outbox")
+    }
+
+    /// Makes the data folder and everything careerdesk keeps in it (store, policy, outbox,
+    /// logs, backups) readable by their owner only, fixing up what earlier versions or a
+    /// copy left open: folders 0700, files 0600 (on unix; elsewhere the platform's defaults).
+    pub fn restrict(&self) {
+        if !self.data.exists() {
+            return;
+        }
+        crate::store::files::restrict_one(&self.data);
+        for path in [
+            self.store(),
+            self.policy(),
+            self.outbox(),
+            self.backups(),
+            self.logs.clone(),
+        ] {
+            crate::store::files::restrict(&path);
+        }
+    }
+}
+
+/// Makes every file and folder this process creates from now on readable by its owner only
+/// (a umask of 077 on unix; nothing elsewhere).
+pub fn private_new_files() {
+    #[cfg(unix)]
+    {
+        rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     }
 }

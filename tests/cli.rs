@@ -201,7 +201,9 @@ fn sec_05_operator_roles_are_enforced_from_the_cli() {
         .args(["store", "reindex"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("rebuilt the indexes: 3 records read"));
+        .stdout(predicate::str::contains(
+            "rebuilt the indexes in a checked copy: 3 records read",
+        ));
     as_admin(tmp.path())
         .args(["client", "show", "10234567"])
         .assert()
@@ -330,7 +332,9 @@ fn commands_need_an_operator_and_a_store() {
         .args(["init", "--policy", "standard", "--admin", "admin"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("already exists"));
+        .stderr(predicate::str::contains(
+            "already holds careerdesk data (a careerdesk store)",
+        ));
 }
 
 #[test]

@@ -71,9 +71,9 @@ fn template() -> &'static Template {
     T.get_or_init(|| {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().to_path_buf();
-        std::fs::write(dir.join("policy.toml"), example("standard").unwrap().text).unwrap();
         let clock = Arc::new(SystemClock);
         let admin = Desk::init(&dir.join("store"), policy(), "admin", "Admin Person", ADMIN_PW, clock).unwrap();
+        std::fs::write(dir.join("policy.toml"), example("standard").unwrap().text).unwrap();
         let trained = admin.today() - Duration::days(30);
         let consultant = admin
             .add_operator(&NewOperator {

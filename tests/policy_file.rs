@@ -359,6 +359,37 @@ fn minimal_policy_gets_defaults() {
     assert_eq!(p.security.idle_lock_minutes, 5);
     assert_eq!(p.complaints.alert_threshold, 3);
     assert!(p.appointment_types[0].eligibility.is_open_to_all());
+    // A policy written before automatic backups existed gets one a day, two weeks kept.
+    assert!(p.backups.automatic);
+    assert_eq!(p.backups.keep, 14);
+}
+
+#[test]
+fn backups_keep_between_1_and_365_with_the_line_named() {
+    for bad in ["0", "366"] {
+        let text = MINIMAL.to_string() + &format!("[backups]\nautomatic = true\nkeep = {bad}\n");
+        let errs = errors(&text);
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        let (field, line, message) = &errs[0];
+        assert_eq!(field, "backups.keep");
+        assert_eq!(*line, Some(line_containing(&text, &format!("keep = {bad}"))));
+        assert!(message.contains("between 1 and 365"), "{message}");
+    }
+    let p = Policy::parse(
+        &(MINIMAL.to_string() + "[backups]\nautomatic = false\nkeep = 365\n"),
+        "p.toml",
+    )
+    .unwrap();
+    assert!(!p.backups.automatic);
+    assert_eq!(p.backups.keep, 365);
+    assert_eq!(
+        fields(&(MINIMAL.to_string() + "[backups]\nautomatic = \"daily\"\n")),
+        ["backups.automatic"]
+    );
+    assert_eq!(
+        fields(&(MINIMAL.to_string() + "[backups]\nkept = 3\n")),
+        ["backups.kept"]
+    );
 }
 
 #[test]

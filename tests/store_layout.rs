@@ -210,6 +210,53 @@ fn a_format_1_store_is_reindexed_at_its_first_unlock() {
     let db = sled::open(store_dir(tmp.path())).unwrap();
     let format = db.open_tree("meta").unwrap().get(b"format").unwrap().unwrap();
     assert_eq!(format.as_ref(), &[2u8]);
+    drop(db);
+    // The migration was made in a copy; the format-1 store is kept beside it.
+    let kept = data_dir_names(tmp.path());
+    assert!(kept.iter().any(|n| n.starts_with("store.before-format-2-")), "{kept:?}");
+    assert!(!kept.iter().any(|n| n == "store.migrating"), "{kept:?}");
+}
+
+fn data_dir_names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn a_format_1_store_whose_migration_fails_is_left_as_it_was() {
+    let tmp = tempfile::tempdir().unwrap();
+    {
+        // Enough records that the clients' pages lie in the log's older part, read only when
+        // the clients tree is, not when the store opens.
+        let admin = init(tmp.path(), clock());
+        careerdesk::demo::generate(&admin, 20, 3, &careerdesk::demo::Progress::Hidden).unwrap();
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    downgrade_to_format_1(tmp.path());
+    // A damaged page in the clients tree: the rebuild cannot read every record.
+    break_a_client_page(&store_dir(tmp.path()));
+    let names = data_dir_names(tmp.path());
+    let index_before = keys_in(tmp.path(), "idx_slot_time");
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let Err(err) = sign_in(tmp.path(), "admin", ADMIN_PASSWORD, clock()) else {
+        panic!("a store whose records cannot all be read was migrated");
+    };
+    assert_eq!(err.exit_code(), 1, "{err}");
+    // The store opened; the rebuild met the damaged page part-way.
+    assert!(err.to_string().contains("part of the store's database file"), "{err}");
+    // Nothing moved, no partial copy left, the format-1 indexes untouched.
+    assert_eq!(data_dir_names(tmp.path()), names);
+    assert_eq!(keys_in(tmp.path(), "idx_slot_time"), index_before);
+    let db = sled::open(store_dir(tmp.path())).unwrap();
+    assert_eq!(
+        db.open_tree("meta").unwrap().get(b"format").unwrap().unwrap().as_ref(),
+        &[1u8]
+    );
 }
 
 #[test]
@@ -262,11 +309,14 @@ fn a_damaged_index_group_is_reported_and_rebuilding_the_indexes_repairs_it() {
     let bo = admin.client_by_student_number(&sn("10000002")).unwrap();
     assert_eq!(admin.client_appointments(bo.id).unwrap().len(), 1);
     // Only an administrator may rebuild.
-    let cons = sign_in_via(&admin, "cons1", STAFF_PASSWORD, clock).unwrap();
+    let cons = sign_in_via(&admin, "cons1", STAFF_PASSWORD, clock.clone()).unwrap();
     assert_eq!(cons.rebuild_indexes().unwrap_err().exit_code(), 4);
     let done = admin.rebuild_indexes().unwrap();
     assert_eq!(done.damaged, 0);
     assert!(done.records >= 10 && done.entries >= done.records, "{done:?}");
+    // The rebuild was made in a copy put in the store's place; the old store is kept beside it.
+    assert!(done.previous.join("db").exists(), "{done:?}");
+    let admin = sign_in(tmp.path(), "admin", ADMIN_PASSWORD, clock).unwrap();
     check_reads(&admin);
     let audit: Vec<_> = admin.audit_log().unwrap().into_iter().map(Result::unwrap).collect();
     assert!(audit

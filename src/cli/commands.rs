@@ -14,7 +14,7 @@ use crate::store::LockedStore;
 use super::output::{self, emit, fields, print_text, Format, Table};
 use super::secret::{acting_password, new_password, PASSWORD_ENV};
 use super::{appointments, args};
-use super::{AuditArgs, Cli, ClientCmd, Command, DemoArgs, ImportCmd, InitArgs, OperatorCmd, PolicyCmd, StoreCmd};
+use super::{AuditArgs, Cli, ClientCmd, Command, DemoArgs, ImportCmd, InitArgs, OperatorCmd, PolicyCmd};
 
 /// Parses the process's arguments and runs them; returns the exit code. A command line clap
 /// refuses is reported like any other bad input: escaped (it may quote what was typed), exit 2.
@@ -40,9 +40,21 @@ pub fn main() -> i32 {
 /// characters escaped (they may quote what was typed). A reader that stops reading early
 /// (`| head`) is not an error: the output just ends.
 pub fn run(cli: Cli) -> i32 {
+    // Everything careerdesk writes from here on is its owner's alone.
+    crate::paths::private_new_files();
     let paths = Paths::resolve(cli.data_dir.as_deref());
     let _log = crate::logging::init(&paths.logs);
-    let code = match dispatch(&cli, &paths) {
+    paths.restrict();
+    let outcome = if cli.command.is_some() {
+        // A panic (the storage engine meeting a damaged file somewhere not yet guarded) goes to
+        // the log and ends the command with a message, never a trace on the terminal. The
+        // desk screen keeps its own panic handling, which restores the terminal first.
+        crate::store::guard::quietly(|| dispatch(&cli, &paths))
+            .unwrap_or_else(|panic| Err(DeskError::Stopped(first_line(&panic))))
+    } else {
+        dispatch(&cli, &paths)
+    };
+    let code = match outcome {
         Ok(()) => 0,
         Err(e) => {
             tracing::info!(code = e.exit_code(), "command failed");
@@ -100,38 +112,7 @@ fn dispatch(cli: &Cli, paths: &Paths) -> Result<(), DeskError> {
         }
         Command::Demo(args) => demo(cli, paths, args),
         Command::Audit(args) => audit(cli, paths, args),
-        Command::Store(StoreCmd::Compact) => {
-            let done = sign_in(cli, paths)?.compact_store()?;
-            let mb = |b: u64| b as f64 / 1e6;
-            emit(cli.format, &done, || {
-                format!(
-                    "compacted the store: {:.1} MB before, {:.1} MB after ({} keys copied and checked)\n\
-                     the previous copy is at {}; delete it once careerdesk has opened the new one\n",
-                    mb(done.bytes_before),
-                    mb(done.bytes_after),
-                    done.keys,
-                    done.previous.display()
-                )
-            });
-            Ok(())
-        }
-        Command::Store(StoreCmd::Reindex) => {
-            let done = sign_in(cli, paths)?.rebuild_indexes()?;
-            emit(cli.format, &done, || {
-                let mut s = format!(
-                    "rebuilt the indexes: {} records read, {} index entries written\n",
-                    done.records, done.entries
-                );
-                if done.damaged > 0 {
-                    s.push_str(&format!(
-                        "{} damaged record(s) could not be read and are left out; the log names them\n",
-                        done.damaged
-                    ));
-                }
-                s
-            });
-            Ok(())
-        }
+        Command::Store(cmd) => super::store::run(cli, paths, cmd),
         Command::Slot(cmd) => appointments::slot(cli.format, &sign_in(cli, paths)?, cmd),
         Command::Book(args) => appointments::book(cli.format, &sign_in(cli, paths)?, args),
         Command::Cancel { .. }
@@ -181,12 +162,18 @@ fn dispatch(cli: &Cli, paths: &Paths) -> Result<(), DeskError> {
     }
 }
 
+/// The first line of a panic message, short, for the one-line error.
+fn first_line(message: &str) -> String {
+    let line = message.lines().next().unwrap_or("");
+    crate::store::recordable_login(line)
+}
+
 fn load_policy(paths: &Paths) -> Result<Policy, DeskError> {
     Ok(Policy::load(&paths.policy())?)
 }
 
 /// Signs in the operator named by `--as`, with the password from the environment or a prompt.
-fn sign_in(cli: &Cli, paths: &Paths) -> Result<Desk, DeskError> {
+pub(super) fn sign_in(cli: &Cli, paths: &Paths) -> Result<Desk, DeskError> {
     let login = cli
         .as_login
         .as_deref()
@@ -213,16 +200,14 @@ fn open_store(paths: &Paths) -> Result<LockedStore, DeskError> {
 fn init(format: Format, paths: &Paths, args: &InitArgs) -> Result<(), DeskError> {
     let (text, source) = read_policy_source(&args.policy)?;
     let policy = Policy::parse(&text, &source)?;
-    if LockedStore::exists(&paths.store()) {
-        return Err(crate::store::StoreError::AlreadyInitialised { path: paths.store() }.into());
-    }
+    // Before asking for a password: never create over a store, a damaged one, or its policy.
+    crate::desk::refuse_existing_data(&paths.store())?;
     let password = match std::env::var(PASSWORD_ENV) {
         Ok(p) => p,
         Err(_) => new_password(&args.admin, false)?,
     };
     crate::desk::check_password(&password)?;
     std::fs::create_dir_all(&paths.data).map_err(DeskError::file("create", &paths.data))?;
-    write_policy(&paths.policy(), &text)?;
     let name = args.name.clone().unwrap_or_else(|| args.admin.clone());
     let desk = Desk::init(
         &paths.store(),
@@ -232,6 +217,13 @@ fn init(format: Format, paths: &Paths, args: &InitArgs) -> Result<(), DeskError>
         &password,
         Arc::new(SystemClock),
     )?;
+    if let Err(e) = write_policy(&paths.policy(), &text) {
+        // The store was made a moment ago and holds nothing yet: take it away again, so the
+        // next `init` starts clean.
+        drop(desk);
+        let _ = std::fs::remove_dir_all(paths.store());
+        return Err(e);
+    }
     let op = desk.operator();
     emit(
         format,
@@ -268,8 +260,15 @@ fn read_policy_source(arg: &str) -> Result<(String, String), DeskError> {
     }
 }
 
+/// Writes a new policy file; never over an existing one.
 fn write_policy(path: &Path, text: &str) -> Result<(), DeskError> {
-    std::fs::write(path, text).map_err(DeskError::file("write", path))
+    use std::io::Write;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .map_err(DeskError::file("write", path))
 }
 
 fn policy(cmd: &PolicyCmd) -> Result<(), DeskError> {

@@ -5,6 +5,7 @@ mod args;
 mod commands;
 mod output;
 mod secret;
+mod store;
 
 use std::path::PathBuf;
 
@@ -33,16 +34,33 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
-/// The subcommands.
 /// `store` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum StoreCmd {
-    /// Rebuild every index from the records (after an index is reported damaged).
+    /// Open every record and index entry and list each damaged one; exit 1 if any is.
+    Check,
+    /// Rebuild every index from the records, in a checked copy (keeps the old store beside it).
     Reindex,
     /// Rewrite the store into a fresh copy holding only live data (keeps the old copy beside it).
     Compact,
+    /// Make a consistent backup of the store and the policy file in a new folder.
+    Backup {
+        /// The folder to make (it must not exist yet).
+        #[arg(required_unless_present = "auto", conflicts_with = "auto")]
+        dir: Option<PathBuf>,
+        /// Make today's automatic backup in DATA_DIR/backups if it is not made yet, and remove
+        /// those beyond the policy's `[backups] keep` (for cron).
+        #[arg(long)]
+        auto: bool,
+    },
+    /// Check a backup and put it in the store's place (the current store is kept beside it).
+    Restore {
+        /// The backup folder (`store backup` made it).
+        backup: PathBuf,
+    },
 }
 
+/// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create a new store with its policy and first administrator.

@@ -180,23 +180,66 @@ fn progress(total: u64, how: &Progress, what: &'static str) -> Stage {
     }
 }
 
+/// The store setting that marks a demo load under way: its size, seed and time.
+const RUN_SETTING: &str = "demo-run";
+
+/// A demo load under way, kept in the store until it finishes, so a load that was stopped
+/// (killed, or the machine went down) can be finished by running it again.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct Run {
+    clients: usize,
+    seed: u64,
+    at: DateTime<Utc>,
+}
+
 /// Fills an empty store with generated data for `clients` clients. Administrators only.
+///
+/// The same seed and start time give the same records with the same ids, so a load that was
+/// stopped part-way is finished by running it again with the same `clients` and `seed`: it
+/// writes every record again over what the stopped run left (the start time is kept in the
+/// store until the load completes).
 pub fn generate(desk: &Desk, clients: usize, seed: u64, show_progress: &Progress) -> Result<DemoSummary, DeskError> {
     desk.require(Permission::GenerateDemo)?;
-    let existing = desk.store().count::<Client>()?;
-    if existing > 0 {
-        return Err(DeskError::Invalid(format!(
-            "this store already has {existing} clients; demo data goes into an empty store (use a new --data-dir)"
-        )));
-    }
     crate::domain::limits::range(
         "clients",
         i64::try_from(clients).unwrap_or(i64::MAX),
         1,
         crate::domain::limits::DEMO_CLIENTS.into(),
     )?;
+    let store = desk.store();
+    let stopped: Option<Run> = store
+        .setting(RUN_SETTING)?
+        .and_then(|raw| serde_json::from_slice(&raw).ok());
+    let now = match stopped {
+        Some(run) if run.clients == clients && run.seed == seed => {
+            tracing::info!("finishing a demo load of {clients} clients (seed {seed}) that was stopped part-way");
+            run.at
+        }
+        Some(run) => {
+            return Err(DeskError::Invalid(format!(
+                "a demo load of {} clients with seed {} was stopped part-way; finish it with \
+                 `careerdesk demo --clients {} --seed {}`",
+                run.clients, run.seed, run.clients, run.seed
+            )))
+        }
+        None => {
+            let existing = store.count::<Client>()?;
+            if existing > 0 {
+                return Err(DeskError::Invalid(format!(
+                    "this store already has {existing} clients; demo data goes into an empty store (use a new --data-dir)"
+                )));
+            }
+            let run = Run {
+                clients,
+                seed,
+                at: desk.now(),
+            };
+            let raw = serde_json::to_vec(&run).map_err(|e| DeskError::Invalid(e.to_string()))?;
+            store.set_setting(RUN_SETTING, Some(&raw))?;
+            run.at
+        }
+    };
     let started = std::time::Instant::now();
-    let now = desk.now();
     let policy = desk.policy();
     let mut g = Gen {
         rng: StdRng::seed_from_u64(seed),
@@ -238,6 +281,7 @@ pub fn generate(desk: &Desk, clients: usize, seed: u64, show_progress: &Progress
     entry.action = AuditAction::Demo;
     ws.audit(entry);
     desk.store().commit(desk.operator().id, ws, desk.now())?;
+    store.set_setting(RUN_SETTING, None)?;
     Ok(summary)
 }
 

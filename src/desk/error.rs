@@ -43,6 +43,12 @@ pub enum DeskError {
     /// The terminal could not be used.
     #[error("terminal error: {0}")]
     Terminal(String),
+    /// A check found damage; the message says what and what to do.
+    #[error("{0}")]
+    Damaged(String),
+    /// careerdesk stopped on an unexpected internal failure (logged); nothing was half-saved.
+    #[error("careerdesk stopped unexpectedly ({0}); the log has the details. Changes are saved whole or not at all")]
+    Stopped(String),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -75,7 +81,7 @@ impl DeskError {
             DeskError::Store(
                 StoreError::Conflict(_) | StoreError::NotInitialised { .. } | StoreError::AlreadyInitialised { .. },
             ) => 2,
-            DeskError::Store(_) | DeskError::Terminal(_) => 1,
+            DeskError::Store(_) | DeskError::Terminal(_) | DeskError::Damaged(_) | DeskError::Stopped(_) => 1,
         }
     }
 }

@@ -3,6 +3,7 @@
 //! entry together. The CLI and the TUI both call this; neither touches the store directly.
 
 mod appointments;
+mod backups;
 mod clients;
 mod directory;
 mod employers;
@@ -28,15 +29,16 @@ use crate::domain::operator::{Login, Operator, Role};
 use crate::domain::RecordRef;
 use crate::policy::Policy;
 use crate::store::crypto::KdfParams;
-use crate::store::{LockedStore, Store, StoreError, WriteSet};
+use crate::store::{LockedStore, Store, StoreError, StoreState, WriteSet};
 
 pub use appointments::{NewBooking, NewSlot};
+pub use backups::{read_manifest, AutoBackup, Backup, Manifest, Restored, MANIFEST};
 pub use clients::{ClientView, NewClient};
 pub use directory::{ClientDirectory, DirectoryEntry};
 pub use employers::EmployerProfile;
 pub use error::DeskError;
 pub use import::{ImportReport, RowError, CSV_HEADER};
-pub use maintenance::Compacted;
+pub use maintenance::{Compacted, IndexesRebuilt};
 pub use notes::{NoteSummary, MAX_NOTE_CHARS};
 pub use operators::{check_password, NewOperator, MIN_PASSWORD_CHARS};
 pub use outbox::{FlushReport, OutboxCounts};
@@ -108,6 +110,7 @@ impl Desk {
         let login = Login::parse(admin_login)?;
         let name = crate::domain::validate::person_name("name", admin_name)?;
         operators::check_password(password)?;
+        refuse_existing_data(store_dir)?;
         let now = clock.now();
         let store = LockedStore::create(store_dir, login.as_str(), password, KdfParams::default())?;
         let today = policy.local_date(now);
@@ -278,6 +281,45 @@ impl Desk {
     }
 }
 
+/// Refuses to create a store where careerdesk data already is: any file in the store folder
+/// (a whole store, a damaged one, or anything else), or a policy file beside it (the data
+/// folder of a store that was moved or lost). Creating over either would hide or replace it.
+pub fn refuse_existing_data(store_dir: &Path) -> Result<(), DeskError> {
+    match LockedStore::state(store_dir) {
+        StoreState::Absent => {}
+        StoreState::Present => {
+            return Err(StoreError::AlreadyInitialised {
+                path: store_dir.to_path_buf(),
+                found: "a careerdesk store".into(),
+            }
+            .into())
+        }
+        StoreState::Damaged(d) => {
+            return Err(StoreError::AlreadyInitialised {
+                path: store_dir.to_path_buf(),
+                found: format!("a damaged careerdesk store: {} {}; {}", d.file, d.problem, d.recovery),
+            }
+            .into())
+        }
+    }
+    if let Some(data) = store_dir.parent() {
+        let policy = data.join(crate::paths::POLICY_FILE);
+        if policy.exists() {
+            return Err(StoreError::AlreadyInitialised {
+                path: data.to_path_buf(),
+                found: format!(
+                    "the policy file {} of a store that is not there; if the store was moved, put it back \
+                     (or restore a backup with `careerdesk store restore BACKUP`); to start afresh, move the \
+                     policy file away first",
+                    policy.display()
+                ),
+            }
+            .into());
+        }
+    }
+    Ok(())
+}
+
 /// A reason an operator must give (waivers, blocks, suspensions): the domain's rule
 /// (`validate::reason`: required, short, one line).
 fn required_reason<'a>(raw: &'a str, needed_for: &str) -> Result<&'a str, DeskError> {
@@ -303,9 +345,36 @@ fn audit_entry(
     }
 }
 
+/// The operator with `login`: through the login index, or, if that index is damaged or has
+/// lost the entry, by reading every operator record, so a damaged index never locks
+/// administrators out of the store they need to repair.
 fn find_operator(store: &Store, login: &str) -> Result<Option<Operator>, DeskError> {
-    let Some(id) = store.operator_by_login(login)? else {
-        return Ok(None);
+    let through_index = match store.operator_by_login(login) {
+        Ok(Some(id)) => Some(store.get::<Operator>(id.0)),
+        Ok(None) => None,
+        Err(e) => Some(Err(e)),
     };
-    Ok(store.get::<Operator>(id.0)?)
+    match through_index {
+        Some(Ok(Some(op))) if op.login.as_str() == login => return Ok(Some(op)),
+        Some(Err(e)) if !e.is_damage() => return Err(e.into()),
+        _ => {}
+    }
+    let mut found = None;
+    for record in store.scan::<Operator>()? {
+        match record {
+            Ok(op) if op.login.as_str() == login => {
+                found = Some(op);
+                break;
+            }
+            Ok(_) => {}
+            Err(e) if e.is_damage() => tracing::warn!("operator record skipped while signing in: {e}"),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if found.is_some() {
+        tracing::warn!(
+            "{login} was found by reading every operator record: the login index is damaged; run `careerdesk store check`"
+        );
+    }
+    Ok(found)
 }

@@ -39,8 +39,11 @@ pub enum Permission {
     Erase,
     /// Fill the store with generated demo data.
     GenerateDemo,
-    /// Rebuild the store's indexes (maintenance).
+    /// Check, re-index, compact, back up and restore the store (maintenance).
     MaintainStore,
+    /// Make the policy's automatic daily backup: any signed-in operator's session may, since
+    /// the policy asks for it, not the operator.
+    AutomaticBackup,
 }
 
 impl Permission {
@@ -52,6 +55,7 @@ impl Permission {
                 | Permission::ViewContactDetails
                 | Permission::ReadNoteBodies
                 | Permission::SupervisorReports
+                | Permission::AutomaticBackup
         )
     }
 
@@ -75,6 +79,7 @@ impl Permission {
             Permission::Erase => "erase clients",
             Permission::GenerateDemo => "generate demo data",
             Permission::MaintainStore => "maintain the store",
+            Permission::AutomaticBackup => "make the automatic daily backup",
         }
     }
 }
@@ -88,6 +93,7 @@ fn role_allows(role: Role, p: Permission) -> bool {
             p,
             P::ManageOperators | P::GenerateDemo | P::BulkEmail | P::MaintainStore
         ),
+        _ if p == P::AutomaticBackup => true,
         Role::Consultant => matches!(
             p,
             P::ViewClients

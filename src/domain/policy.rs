@@ -30,6 +30,8 @@ pub struct Policy {
     pub security: Security,
     /// Employer complaint alerting (CMP-01).
     pub complaints: Complaints,
+    /// Automatic daily backups of the store.
+    pub backups: Backups,
     /// Teaching terms, used by per-term allocations; never overlapping.
     pub terms: Vec<Term>,
     /// Places where appointments are held (APPT-07, APPT-08).
@@ -139,6 +141,26 @@ section! {
     Complaints {
         /// Distinct complaining clients that flag an employer to supervisors.
         alert_threshold = 3,
+    }
+}
+
+/// The `[backups]` section: one automatic backup a day, the last `keep` kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Backups {
+    /// Whether a backup is made automatically once a day (`careerdesk store backup --auto`,
+    /// and the desk screen).
+    pub automatic: bool,
+    /// How many daily backups are kept; older ones are removed when a new one is made.
+    pub keep: u32,
+}
+
+impl Default for Backups {
+    fn default() -> Self {
+        Backups {
+            automatic: true,
+            keep: 14,
+        }
     }
 }
 

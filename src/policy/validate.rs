@@ -14,9 +14,13 @@ use crate::domain::validate::YEARS;
 
 use super::locate::{line_of, line_of_offset, path_at};
 use super::{
-    Allocation, AllocationPeriod, AppointmentType, AppointmentTypeId, Complaints, Eligibility, FairUse, Institution,
-    Location, MonthDay, NoShow, PeakPeriod, Policy, Reminders, Reports, Retention, Security, Setting, Term,
+    Allocation, AllocationPeriod, AppointmentType, AppointmentTypeId, Backups, Complaints, Eligibility, FairUse,
+    Institution, Location, MonthDay, NoShow, PeakPeriod, Policy, Reminders, Reports, Retention, Security, Setting,
+    Term,
 };
+
+/// The most daily backups a policy may keep (a year's).
+pub const MAX_BACKUPS_KEPT: u32 = 365;
 
 /// One problem in a policy file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -85,6 +89,8 @@ struct RawPolicy {
     security: Security,
     #[serde(default)]
     complaints: Complaints,
+    #[serde(default)]
+    backups: Backups,
     #[serde(default)]
     terms: Vec<Term>,
     #[serde(default)]
@@ -406,6 +412,7 @@ impl Checker<'_> {
         self.range("security.idle_lock_minutes", idle, 1, 240);
         let alert = raw.complaints.alert_threshold;
         self.range("complaints.alert_threshold", alert, 1, MAX_COUNT);
+        self.range("backups.keep", raw.backups.keep, 1, MAX_BACKUPS_KEPT);
 
         self.terms(&raw.terms);
         self.locations(&raw.locations);
@@ -421,6 +428,7 @@ impl Checker<'_> {
             reminders: raw.reminders,
             security: raw.security,
             complaints: raw.complaints,
+            backups: raw.backups,
             terms: raw.terms,
             locations: raw.locations,
             appointment_types,

@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{open_db, Store, StoreError};
+use super::{guard, open_db, Store, StoreError};
 
 /// What a copy wrote.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -30,7 +30,7 @@ impl Store {
                 reason: "it already exists; move it away first".into(),
             });
         }
-        let result = self.copy_into(dest);
+        let result = guard::quietly(|| self.copy_into(dest)).unwrap_or_else(|_| Err(stopped()));
         if result.is_err() {
             // Only ever our own partial copy.
             let _ = std::fs::remove_dir_all(dest);
@@ -39,6 +39,8 @@ impl Store {
     }
 
     fn copy_into(&self, dest: &Path) -> Result<Copied, StoreError> {
+        // Nothing in this process commits while the copy is made, so nothing is lost.
+        let _held = self.hold_commits();
         self.flush()?;
         let copy = open_db(dest)?;
         let mut done = Copied {
@@ -47,13 +49,7 @@ impl Store {
             keys: 0,
         };
         for name in self.db.tree_names() {
-            let from = self.db.open_tree(&name)?;
-            let to = copy.open_tree(&name)?;
-            for item in from.iter() {
-                let (k, v) = item?;
-                to.insert(k, v)?;
-                done.keys += 1;
-            }
+            done.keys += copy_tree(&self.db.open_tree(&name)?, &copy.open_tree(&name)?, None)?;
             done.trees += 1;
         }
         copy.flush()?;
@@ -86,6 +82,84 @@ impl Store {
         }
         Ok(done)
     }
+}
+
+/// The error for a copy the storage engine stopped on (its panic is in the log).
+pub(super) fn stopped() -> StoreError {
+    StoreError::Unreadable { at: None }
+}
+
+/// Copies every key of `from` into `to` as it is, adding each to `digest` when given; returns
+/// how many keys were copied.
+pub(super) fn copy_tree(
+    from: &sled::Tree,
+    to: &sled::Tree,
+    mut digest: Option<&mut Digest>,
+) -> Result<usize, StoreError> {
+    if let Some(d) = digest.as_deref_mut() {
+        d.tree(&from.name());
+    }
+    let mut keys = 0;
+    for item in from.iter() {
+        let (k, v) = item?;
+        if let Some(d) = digest.as_deref_mut() {
+            d.entry(&k, &v);
+        }
+        to.insert(k, v)?;
+        keys += 1;
+    }
+    Ok(keys)
+}
+
+/// A checksum over trees and their keys and values, in the order given: a copy read back
+/// from disk must give the same one.
+pub(super) struct Digest(blake3::Hasher);
+
+impl Digest {
+    pub(super) fn new() -> Self {
+        Self(blake3::Hasher::new_derive_key("careerdesk store digest v1"))
+    }
+
+    fn part(&mut self, bytes: &[u8]) {
+        self.0.update(&(bytes.len() as u64).to_le_bytes());
+        self.0.update(bytes);
+    }
+
+    /// Starts a tree.
+    pub(super) fn tree(&mut self, name: &[u8]) {
+        self.0.update(b"T");
+        self.part(name);
+    }
+
+    /// Adds one key and value.
+    pub(super) fn entry(&mut self, key: &[u8], value: &[u8]) {
+        self.0.update(b"E");
+        self.part(key);
+        self.part(value);
+    }
+
+    /// The checksum, as hex.
+    pub(super) fn finish(&self) -> String {
+        self.0.finalize().to_hex().to_string()
+    }
+}
+
+/// The digest of every tree of `db` (in name order) and how many keys it holds.
+pub(super) fn digest_db(db: &sled::Db) -> Result<(String, usize), StoreError> {
+    let mut names = db.tree_names();
+    names.sort();
+    let mut digest = Digest::new();
+    let mut keys = 0;
+    for name in names {
+        let tree = db.open_tree(&name)?;
+        digest.tree(&name);
+        for item in tree.iter() {
+            let (k, v) = item?;
+            digest.entry(&k, &v);
+            keys += 1;
+        }
+    }
+    Ok((digest.finish(), keys))
 }
 
 /// The bytes the files under `dir` take.

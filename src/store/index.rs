@@ -20,6 +20,7 @@ use crate::domain::validate::StudentNumber;
 
 use super::crypto::KeyRing;
 use super::{show_key, Store, StoreError};
+use crate::domain::EntityKind;
 
 /// An index tree: its sled name and how its entries lie in it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,18 +111,13 @@ pub const ALL: [IndexTree; 16] = [
     CONTACT_BY_EMPLOYER,
 ];
 
-/// The id of the record an index entry names: every index key ends with it (for the unique
-/// indexes the entry's value is the owner instead, see [`Store::unique_owner`]).
-fn named_id(tree: IndexTree, key: &[u8]) -> Result<u128, StoreError> {
-    key.len()
-        .checked_sub(16)
-        .and_then(|at| <[u8; 16]>::try_from(&key[at..]).ok())
-        .map(u128::from_be_bytes)
-        .ok_or_else(|| StoreError::Corrupt {
-            tree: tree.name.into(),
-            key: show_key(key),
-            reason: "the index entry is too short to name a record; run `careerdesk store reindex`".into(),
-        })
+/// The id of the record an index entry belongs to ([`entry_record`]), or the damage named.
+fn named_id(tree: IndexTree, key: &[u8], value: &[u8]) -> Result<u128, StoreError> {
+    entry_record(tree, key, value).ok_or_else(|| StoreError::Corrupt {
+        tree: tree.name.into(),
+        key: show_key(key),
+        reason: "the index entry does not name a record; run `careerdesk store reindex`".into(),
+    })
 }
 
 impl Store {
@@ -129,7 +125,7 @@ impl Store {
     pub fn indexed<I: From<u128>>(&self, tree: IndexTree, prefix: &[u8]) -> Result<Vec<I>, StoreError> {
         self.index_prefix(tree, prefix)?
             .iter()
-            .map(|(k, _)| named_id(tree, k).map(I::from))
+            .map(|(k, v)| named_id(tree, k, v).map(I::from))
             .collect()
     }
 
@@ -142,23 +138,17 @@ impl Store {
     ) -> Result<Vec<I>, StoreError> {
         self.index_range(tree, from, to)?
             .iter()
-            .map(|(k, _)| named_id(tree, k).map(I::from))
+            .map(|(k, v)| named_id(tree, k, v).map(I::from))
             .collect()
     }
 
     /// The record holding a unique index entry (a student number's client, a login's operator,
     /// a slot's live appointment), if any.
     pub fn unique_owner<I: From<u128>>(&self, tree: IndexTree, key: &[u8]) -> Result<Option<I>, StoreError> {
-        let Some(raw) = self.index_get(tree, key)? else {
-            return Ok(None);
-        };
-        <[u8; 16]>::try_from(raw.as_slice())
-            .map(|b| Some(I::from(u128::from_be_bytes(b))))
-            .map_err(|_| StoreError::Corrupt {
-                tree: tree.name.into(),
-                key: show_key(key),
-                reason: "the index entry does not hold a record id; run `careerdesk store reindex`".into(),
-            })
+        match self.index_get(tree, key)? {
+            Some(raw) => named_id(tree, key, &raw).map(|id| Some(I::from(id))),
+            None => Ok(None),
+        }
     }
 }
 
@@ -181,6 +171,33 @@ impl Store {
 
 fn student_number_key(keys: &KeyRing, sn: &StudentNumber) -> Vec<u8> {
     keys.index_hash("student-number", sn.as_str()).to_vec()
+}
+
+/// The kind of record whose entries `tree` holds.
+pub fn owner(tree: IndexTree) -> EntityKind {
+    match tree.name {
+        n if n == CLIENT_BY_STUDENT_NUMBER.name || n == CLIENT_BY_FLAG.name => EntityKind::Client,
+        n if n == OPERATOR_BY_LOGIN.name => EntityKind::Operator,
+        n if n == SLOT_BY_CONSULTANT.name || n == SLOT_BY_TIME.name => EntityKind::Slot,
+        n if n == OUTBOX_DUE.name || n == OUTBOX_FAILED.name || n == OUTBOX_BY_APPOINTMENT.name => EntityKind::Message,
+        n if n == QUEUE_OPEN.name => EntityKind::QueueEntry,
+        n if n == NOTE_BY_CLIENT.name => EntityKind::Note,
+        n if n == EMPLOYER_BY_TAG.name => EntityKind::Employer,
+        n if n == CONTACT_BY_EMPLOYER.name => EntityKind::Contact,
+        _ => EntityKind::Appointment,
+    }
+}
+
+/// The id of the record an entry of `tree` belongs to: the value of a unique entry, else the
+/// last 16 bytes of the key (every other entry's key ends with its record's id).
+pub fn entry_record(tree: IndexTree, key: &[u8], value: &[u8]) -> Option<u128> {
+    let unique = [CLIENT_BY_STUDENT_NUMBER.name, OPERATOR_BY_LOGIN.name, SLOT_HELD.name].contains(&tree.name);
+    let id = if unique {
+        value
+    } else {
+        key.get(key.len().checked_sub(16)?..)?
+    };
+    <[u8; 16]>::try_from(id).ok().map(u128::from_be_bytes)
 }
 
 /// One index entry a record owns.

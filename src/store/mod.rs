@@ -4,28 +4,41 @@
 //! A store on disk is first a [`LockedStore`]: nothing in it can be read until an operator's
 //! password unwraps the data key ([`LockedStore::unlock`]), which gives a [`Store`].
 
+mod backup;
+mod check;
 pub mod codec;
 mod compact;
 pub mod crypto;
+mod error;
+pub mod files;
+mod gate;
 mod group;
+pub mod guard;
 pub mod index;
+mod locked;
+mod refused;
 mod reindex;
 mod txn;
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, Utc};
 use sled::Tree;
 
-use crate::domain::audit::{AuditAction, AuditEntry};
+use crate::domain::audit::AuditEntry;
 use crate::domain::change::{Hlc, Op};
-use crate::domain::ids::{AuditId, DeviceId};
+use crate::domain::ids::DeviceId;
 use crate::domain::EntityKind;
 use codec::{CodecError, Record};
-use crypto::{DataKey, KdfParams, KeyRing, KeySlot, SealError};
+use crypto::{KdfParams, KeyRing, KeySlot};
 
+pub use backup::{BackupCopy, BACKUP_STORE_DIR};
+pub use check::{CheckReport, Finding, Problem, Recovery};
 pub use compact::{disk_size, Copied};
+pub use error::StoreError;
+pub use files::StoreState;
+pub use locked::LockedStore;
+pub use refused::{recordable_login, MAX_RECORDED_LOGIN_CHARS};
 pub use reindex::Reindexed;
 pub use txn::{BulkWriter, Committed, Version, WriteSet};
 
@@ -40,66 +53,10 @@ pub(crate) const META: &str = "meta";
 pub(crate) const KEY_SLOTS: &str = "key_slots";
 pub(crate) const AUDIT: &str = "audit";
 pub(crate) const OPLOG: &str = "oplog";
-/// Failed sign-ins, written before any key is known; moved into the sealed audit tree at the
-/// next successful unlock. Holds only the login typed and the time.
-const AUTH_PENDING: &str = "auth_pending";
 const OP_FORMAT: u8 = 1;
 const AUDIT_FORMAT: u8 = 1;
-
-/// What can go wrong in the store.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// The database could not be opened.
-    #[error("the store at {path} could not be opened: {reason}")]
-    Open {
-        /// Where.
-        path: PathBuf,
-        /// Why, and what to do.
-        reason: String,
-    },
-    /// There is no store yet.
-    #[error("there is no careerdesk store at {path}; create one with `careerdesk init --policy FILE --admin LOGIN`")]
-    NotInitialised {
-        /// Where.
-        path: PathBuf,
-    },
-    /// `init` on an existing store.
-    #[error("a careerdesk store already exists at {path}; use it, or choose another --data-dir")]
-    AlreadyInitialised {
-        /// Where.
-        path: PathBuf,
-    },
-    /// Wrong password or unknown login (deliberately not saying which).
-    #[error("sign-in refused: unknown login or wrong password")]
-    BadCredentials,
-    /// A stored value could not be opened or decoded.
-    #[error("damaged record in tree `{tree}` at key {key}: {reason}. Other records are unaffected; restore this one from a backup or another terminal")]
-    Corrupt {
-        /// Tree.
-        tree: String,
-        /// Key, as a record id or hex.
-        key: String,
-        /// What failed.
-        reason: String,
-    },
-    /// A uniqueness rule would be broken.
-    #[error("{0}")]
-    Conflict(String),
-    /// A value could not be encoded or sealed: nothing was written.
-    #[error("could not store a {what}: {reason}; nothing was written")]
-    Encode {
-        /// What was being stored.
-        what: String,
-        /// Why.
-        reason: String,
-    },
-    /// sled failed.
-    #[error("storage error: {0}")]
-    Sled(#[from] sled::Error),
-    /// A lower-level storage failure.
-    #[error("storage error: {0}")]
-    Io(String),
-}
+/// Settings the service layer keeps in `meta`, sealed, each under this prefix and its name.
+const SETTING_PREFIX: &[u8] = b"setting/";
 
 /// Shows a key as a record id when it is one, else as hex.
 pub(crate) fn show_key(key: &[u8]) -> String {
@@ -109,20 +66,45 @@ pub(crate) fn show_key(key: &[u8]) -> String {
     }
 }
 
+/// `store` -> `store.SUFFIX`, beside it.
+pub fn beside(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(format!(".{suffix}"));
+    path.with_file_name(name)
+}
+
+/// Opens the sled database in `path`. sled's panics on damaged files (see [`guard`]) and its
+/// corruption errors become [`StoreError::Damaged`], naming the file and what to do.
 fn open_db(path: &Path) -> Result<sled::Db, StoreError> {
     let config = sled::Config::new()
         .path(path)
         // A small page cache keeps a 200k-client store within its memory budget.
         .cache_capacity(16 * 1024 * 1024)
         .flush_every_ms(Some(1000));
+    let damaged = |problem: String| {
+        // The files that can be checked without sled were checked before; name one of them if
+        // it is the culprit, else the log itself.
+        match files::state(path) {
+            StoreState::Damaged(d) => d.at(path),
+            _ => files::Damage {
+                file: "`db`".into(),
+                problem,
+                recovery: error::RESTORE_STEPS.into(),
+            }
+            .at(path),
+        }
+    };
     // A store this process has just closed may hold its file lock a moment longer: sled frees
     // some of its state on a later pass of its memory reclamation. Wait a little before saying
     // someone else has it.
     let mut waits = 0;
     loop {
-        match config.open() {
-            Ok(db) => return Ok(db),
-            Err(e) => {
+        match guard::quietly(|| config.open()) {
+            Ok(Ok(db)) => return Ok(db),
+            Ok(Err(sled::Error::Corruption { .. })) => {
+                return Err(damaged("could not be read: it is damaged or cut short".into()))
+            }
+            Ok(Err(e)) => {
                 let text = e.to_string();
                 let locked = text.contains("lock");
                 if locked && waits < 20 {
@@ -130,146 +112,20 @@ fn open_db(path: &Path) -> Result<sled::Db, StoreError> {
                     std::thread::sleep(std::time::Duration::from_millis(50));
                     continue;
                 }
-                let reason = if locked {
-                    "another careerdesk process is using it; close that one first".to_string()
-                } else {
-                    text
-                };
-                return Err(StoreError::Open {
-                    path: path.to_path_buf(),
-                    reason,
-                });
-            }
-        }
-    }
-}
-
-/// A store on disk whose data key has not been unwrapped yet.
-pub struct LockedStore {
-    db: sled::Db,
-    path: PathBuf,
-}
-
-impl LockedStore {
-    /// Opens an existing store (directory `path`).
-    pub fn open(path: &Path) -> Result<Self, StoreError> {
-        if !path.join("conf").exists() {
-            return Err(StoreError::NotInitialised {
-                path: path.to_path_buf(),
-            });
-        }
-        let db = open_db(path)?;
-        let meta = db.open_tree(META)?;
-        if meta.get(b"format")?.is_none() {
-            return Err(StoreError::NotInitialised {
-                path: path.to_path_buf(),
-            });
-        }
-        Ok(Self {
-            db,
-            path: path.to_path_buf(),
-        })
-    }
-
-    /// Whether a store has been created at `path`.
-    pub fn exists(path: &Path) -> bool {
-        path.join("conf").exists()
-    }
-
-    /// Creates a new store with a fresh data key and the first operator's key slot.
-    pub fn create(path: &Path, login: &str, password: &str, kdf: KdfParams) -> Result<Store, StoreError> {
-        if Self::exists(path) {
-            return Err(StoreError::AlreadyInitialised {
-                path: path.to_path_buf(),
-            });
-        }
-        std::fs::create_dir_all(path).map_err(|e| StoreError::Open {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        })?;
-        let db = open_db(path)?;
-        let key = DataKey::generate();
-        let slot = KeySlot::wrap(login, password, &key, kdf).map_err(|e| StoreError::Io(e.to_string()))?;
-        let device = DeviceId::new_at(Utc::now().timestamp_millis().max(0) as u64);
-        let meta = db.open_tree(META)?;
-        db.open_tree(KEY_SLOTS)?.insert(
-            login.as_bytes(),
-            codec::encode_versioned(1, &slot).map_err(|e| StoreError::Encode {
-                what: "key slot".into(),
-                reason: e.to_string(),
-            })?,
-        )?;
-        meta.insert(b"device_id", &device.key())?;
-        meta.insert(b"format", &[STORE_FORMAT])?;
-        db.flush()?;
-        Ok(Store::new(db, path.to_path_buf(), KeyRing::new(key), device, None))
-    }
-
-    /// Unwraps the data key with `login`'s password. A failure is recorded for the audit log.
-    pub fn unlock(&self, login: &str, password: &str, now: DateTime<Utc>) -> Result<Store, StoreError> {
-        let key = match self.unwrap(login, password) {
-            Ok(k) => k,
-            Err(e) => {
-                if matches!(e, StoreError::BadCredentials) {
-                    let pending = self.db.open_tree(AUTH_PENDING)?;
-                    let id = AuditId::sequenced(now.timestamp_millis().max(0) as u64, self.db.generate_id()?);
-                    pending.insert(id.key(), login.as_bytes())?;
-                    self.db.flush()?;
+                if locked {
+                    return Err(StoreError::Open {
+                        path: path.to_path_buf(),
+                        reason: "another careerdesk process is using it; close that one first".into(),
+                    });
                 }
-                return Err(e);
+                return Err(StoreError::from(e));
             }
-        };
-        let meta = self.db.open_tree(META)?;
-        let device = meta
-            .get(b"device_id")?
-            .and_then(|v| DeviceId::from_key(&v))
-            .ok_or_else(|| StoreError::Corrupt {
-                tree: META.into(),
-                key: "device_id".into(),
-                reason: "missing".into(),
-            })?;
-        let store = Store::new(self.db.clone(), self.path.clone(), KeyRing::new(key), device, None);
-        match meta.get(b"format")?.as_deref() {
-            Some([STORE_FORMAT]) => {}
-            Some([1]) => {
-                tracing::info!("store format 1: rebuilding the indexes in format {STORE_FORMAT}");
-                let done = store.rebuild_indexes()?;
-                tracing::info!(?done, "indexes rebuilt");
-            }
-            other => {
-                let found = other.map_or_else(
-                    || "none".to_string(),
-                    |f| f.iter().map(u8::to_string).collect::<Vec<_>>().join("."),
-                );
-                return Err(StoreError::Open {
-                    path: self.path.clone(),
-                    reason: format!(
-                        "its layout (format {found}) is not one this careerdesk knows (format {STORE_FORMAT}); \
-                         open it with the careerdesk that made it"
-                    ),
-                });
+            Err(_panic) => {
+                return Err(damaged(
+                    "could not be read: it is damaged or cut short (the storage engine stopped on it)".into(),
+                ))
             }
         }
-        let last = store.last_op()?.map(|op| op.hlc);
-        *store.clock.lock().unwrap_or_else(|p| p.into_inner()) = last;
-        store.absorb_pending_sign_ins()?;
-        Ok(store)
-    }
-
-    fn unwrap(&self, login: &str, password: &str) -> Result<DataKey, StoreError> {
-        let slots = self.db.open_tree(KEY_SLOTS)?;
-        let Some(raw) = slots.get(login.as_bytes())? else {
-            return Err(StoreError::BadCredentials);
-        };
-        let slot: KeySlot = decode_plain(KEY_SLOTS, login.as_bytes(), &raw)?;
-        slot.unwrap_key(password).map_err(|e| match e {
-            SealError::Decrypt => StoreError::BadCredentials,
-            other => StoreError::Corrupt {
-                tree: KEY_SLOTS.into(),
-                key: login.into(),
-                reason: other.to_string(),
-            },
-        })
     }
 }
 
@@ -287,34 +143,96 @@ fn decode_plain<T: serde::de::DeserializeOwned>(tree: &str, key: &[u8], raw: &[u
 }
 
 /// An unlocked store: records can be read and changes committed. Clones share the database,
-/// the keys and the op-log clock (for reading on another thread).
+/// the keys, the op-log clock and the commit gate (for reading on another thread).
 #[derive(Clone)]
 pub struct Store {
     db: sled::Db,
     path: PathBuf,
     keys: KeyRing,
     device: DeviceId,
-    clock: std::sync::Arc<Mutex<Option<Hlc>>>,
+    clock: Arc<Mutex<Option<Hlc>>>,
+    /// Held shared by every write ([`Store::commit`], bulk loads) and exclusively by a backup
+    /// while it copies, so a backup never holds half a commit. Shared by every handle this
+    /// process opened on one database ([`Store::locked`] passes it on).
+    gate: Arc<gate::Gate>,
 }
 
+/// While this lives no commit can start on the store it came from (see [`Store::hold_commits`]).
+pub type CommitsHeld<'a> = gate::Shut<'a>;
+
 impl Store {
-    fn new(db: sled::Db, path: PathBuf, keys: KeyRing, device: DeviceId, clock: Option<Hlc>) -> Self {
+    fn new(db: sled::Db, path: PathBuf, keys: KeyRing, device: DeviceId, gate: Arc<gate::Gate>) -> Self {
         Self {
             db,
             path,
             keys,
             device,
-            clock: std::sync::Arc::new(Mutex::new(clock)),
+            clock: Arc::new(Mutex::new(None)),
+            gate,
         }
+    }
+
+    /// Sets the op-log clock from the newest op, so the next commit's clock is after it.
+    fn restore_clock(&self) -> Result<(), StoreError> {
+        let last = self.last_op()?.map(|op| op.hlc);
+        *self.clock.lock().unwrap_or_else(|p| p.into_inner()) = last;
+        Ok(())
     }
 
     /// A locked handle on the same database, to sign in another operator in this process
     /// (sled allows one open per process).
     pub fn locked(&self) -> LockedStore {
-        LockedStore {
-            db: self.db.clone(),
-            path: self.path.clone(),
+        LockedStore::from_parts(self.db.clone(), self.path.clone(), self.gate.clone())
+    }
+
+    /// This store's keys on another database (a copy this store made), to finish the copy
+    /// before it is put in the store's place.
+    pub fn reopen_at(&self, path: &Path) -> Result<Store, StoreError> {
+        let db = open_db(path)?;
+        let store = Store::new(db, path.to_path_buf(), self.keys.clone(), self.device, Arc::default());
+        store.restore_clock()?;
+        Ok(store)
+    }
+
+    /// Waits for commits in progress to finish and keeps new ones from starting until the
+    /// result is dropped: every handle on this database in this process waits.
+    pub fn hold_commits(&self) -> CommitsHeld<'_> {
+        self.gate.shut()
+    }
+
+    /// Lets a write through the gate (held shared; see [`Store::hold_commits`]).
+    pub(crate) fn open_gate(&self) -> gate::Passing<'_> {
+        self.gate.pass()
+    }
+
+    /// A setting the service layer keeps with the store (sealed), by name.
+    pub fn setting(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let key = [SETTING_PREFIX, name.as_bytes()].concat();
+        match self.tree(META)?.get(&key)? {
+            Some(sealed) => self
+                .keys
+                .open(META, &key, &sealed)
+                .map(Some)
+                .map_err(|e| StoreError::Corrupt {
+                    tree: META.into(),
+                    key: format!("setting {name}"),
+                    reason: e.to_string(),
+                }),
+            None => Ok(None),
         }
+    }
+
+    /// Stores (`Some`) or removes (`None`) a setting, durably.
+    pub fn set_setting(&self, name: &str, value: Option<&[u8]>) -> Result<(), StoreError> {
+        let key = [SETTING_PREFIX, name.as_bytes()].concat();
+        let _open = self.open_gate();
+        let meta = self.tree(META)?;
+        match value {
+            Some(v) => meta.insert(&key, self.seal_value(META, &key, Ok(v.to_vec()))?)?,
+            None => meta.remove(&key)?,
+        };
+        self.db.flush()?;
+        Ok(())
     }
 
     /// This replica's device id.
@@ -531,35 +449,6 @@ impl Store {
         let key = op.seq.to_be_bytes();
         let sealed = self.seal_value(OPLOG, &key, codec::encode_versioned(OP_FORMAT, op))?;
         Ok((key, sealed))
-    }
-
-    /// Moves failed sign-ins recorded while locked into the sealed audit log.
-    fn absorb_pending_sign_ins(&self) -> Result<(), StoreError> {
-        let pending = self.tree(AUTH_PENDING)?;
-        if pending.is_empty() {
-            return Ok(());
-        }
-        let audit = self.tree(AUDIT)?;
-        for item in pending.iter() {
-            let (k, login) = item?;
-            let Some(id) = AuditId::from_key(&k) else { continue };
-            let at_ms = (id.0 >> 80) as i64;
-            let entry = AuditEntry {
-                id,
-                at: DateTime::from_timestamp_millis(at_ms).unwrap_or_default(),
-                operator: None,
-                login: Some(String::from_utf8_lossy(&login).into_owned()),
-                action: AuditAction::SignInRefused,
-                subject: None,
-                detail: "wrong password or unknown login".into(),
-                reason: None,
-            };
-            let (key, sealed) = self.seal_audit(&entry)?;
-            audit.insert(key, sealed)?;
-            pending.remove(&k)?;
-        }
-        self.db.flush()?;
-        Ok(())
     }
 
     /// Writes everything to disk now.

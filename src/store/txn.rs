@@ -238,6 +238,8 @@ impl Store {
             audits.push(self.seal_audit(&a)?);
         }
 
+        // A backup copying the store waits for this commit, or this commit for it.
+        let _open = self.open_gate();
         let mut clock = self.clock.lock().unwrap_or_else(|p| p.into_inner());
         let hlc = Hlc::tick(*clock, now.timestamp_millis().max(0) as u64, self.device);
         let result = trees[..].transaction(|tx| {
@@ -303,13 +305,24 @@ impl Store {
         }
         drop(clock);
         self.db.flush()?;
+        drop(_open);
         Ok(Committed { seq })
     }
 
     /// A writer for loading generated data in bulk: batched, not in the op log, flushed at the end.
     pub fn bulk(&self) -> BulkWriter<'_> {
         BulkWriter {
+            gated: true,
+            ..self.bulk_into(self.db.clone())
+        }
+    }
+
+    /// A bulk writer into another database (a copy being built), sealing with this store's keys.
+    pub(crate) fn bulk_into(&self, target: sled::Db) -> BulkWriter<'_> {
+        BulkWriter {
             store: self,
+            target,
+            gated: false,
             trees: HashMap::new(),
         }
     }
@@ -365,6 +378,9 @@ fn tx_index_set(tx: &TransactionalTree, tree: IndexTree, key: &[u8], value: Opti
 /// data stays on the terminal that made it.
 pub struct BulkWriter<'a> {
     store: &'a Store,
+    target: sled::Db,
+    /// Whether the target is the store itself, so the load must pass its commit gate.
+    gated: bool,
     trees: HashMap<&'static str, (Layout, super::KeyValues)>,
 }
 
@@ -408,6 +424,8 @@ impl BulkWriter<'_> {
         const PROGRESS_EVERY: usize = 50_000;
         let total = self.len();
         let mut done = 0;
+        // A backup waits for the whole load: it is one change, not thousands.
+        let _open = self.gated.then(|| self.store.open_gate());
         let mut names: Vec<&'static str> = self.trees.keys().copied().collect();
         names.sort_unstable();
         let mut trees = self.trees;
@@ -416,7 +434,7 @@ impl BulkWriter<'_> {
                 continue;
             };
             entries.sort_by(|a, b| a.0.cmp(&b.0));
-            let tree = self.store.tree(name)?;
+            let tree = self.target.open_tree(name)?;
             let mut rest = entries.as_slice();
             while !rest.is_empty() {
                 let (chunk, tail) = rest.split_at(rest.len().min(PROGRESS_EVERY));
@@ -433,7 +451,8 @@ impl BulkWriter<'_> {
                 rest = tail;
             }
         }
-        self.store.flush()
+        self.target.flush()?;
+        Ok(())
     }
 }
 

@@ -172,3 +172,72 @@ impl World {
         })
     }
 }
+
+/// Copies a folder and everything in it.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+/// Damages the sled page holding one client record, the way a flipped bit on disk would: a
+/// byte inside the last copy of that record's value in `db` is changed. Chooses a record whose
+/// page sled reads only when the clients tree is read (not when the store opens), trying each
+/// on a scratch copy first. Panics if no record qualifies.
+pub fn break_a_client_page(store: &Path) {
+    let values: Vec<Vec<u8>> = {
+        let db = sled::open(store).unwrap();
+        // Later writes in a tree careerdesk does not read move the log's tip well past the
+        // clients' pages, so sled does not scan them when it opens.
+        let filler = db.open_tree("test_filler").unwrap();
+        for i in 0..4000u32 {
+            filler.insert(i.to_be_bytes(), vec![7u8; 400]).unwrap();
+        }
+        db.flush().unwrap();
+        let clients = db.open_tree("clients").unwrap();
+        clients.iter().map(|r| r.unwrap().1.to_vec()).collect()
+    };
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    drop(sled::open(store).unwrap());
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let db_file = store.join("db");
+    let original = std::fs::read(&db_file).unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let mut trial_no = 0;
+    for value in &values {
+        let needle = &value[10..42];
+        // Every copy of the value in the log, newest first: sled reads one of them.
+        let copies: Vec<usize> = original
+            .windows(needle.len())
+            .enumerate()
+            .filter(|(_, w)| *w == needle)
+            .map(|(at, _)| at)
+            .collect();
+        for at in copies.into_iter().rev() {
+            let mut bytes = original.clone();
+            bytes[at + 5] ^= 0x10;
+            trial_no += 1;
+            let trial = scratch.path().join(format!("trial-{trial_no}"));
+            copy_dir(store, &trial);
+            std::fs::write(trial.join("db"), &bytes).unwrap();
+            let opens_but_fails_to_read = match sled::open(&trial) {
+                Ok(db) => {
+                    let t = db.open_tree("clients").unwrap();
+                    t.iter().any(|r| r.is_err())
+                }
+                Err(_) => false,
+            };
+            if opens_but_fails_to_read {
+                std::fs::write(&db_file, &bytes).unwrap();
+                return;
+            }
+        }
+    }
+    panic!("no client record's page could be damaged without stopping the store from opening");
+}
