@@ -17,6 +17,7 @@ pub mod policy;
 pub mod queue;
 pub mod records;
 pub mod rules;
+pub mod series;
 pub mod validate;
 
 use serde::{Deserialize, Serialize};
