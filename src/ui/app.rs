@@ -204,7 +204,7 @@ impl App {
         } else {
             form.name.value()
         };
-        let desk = Desk::init(
+        let mut desk = Desk::init(
             &self.paths.store(),
             policy,
             form.login.value(),
@@ -213,6 +213,7 @@ impl App {
             self.clock.clone(),
         )
         .map_err(|e| e.to_string())?;
+        desk.set_channels(crate::notify::NotifyConfig::channels_in(&self.paths.config));
         std::fs::write(self.paths.policy(), ex.text)
             .map_err(|e| format!("cannot write {}: {e}", self.paths.policy().display()))?;
         let demo = DEMO_SIZES[form.demo.min(DEMO_SIZES.len() - 1)];
@@ -269,7 +270,10 @@ impl App {
         }
         let policy = Policy::load(&self.paths.policy()).map_err(|e| e.to_string())?;
         let locked = self.locked_store.as_ref().ok_or("the store is not open")?;
-        Desk::sign_in(locked, policy, login, password, self.clock.clone()).map_err(|e| e.to_string())
+        let mut desk = Desk::sign_in(locked, policy, login, password, self.clock.clone()).map_err(|e| e.to_string())?;
+        // Texts are planned only when notify.toml names an SMS command (APPT-09).
+        desk.set_channels(crate::notify::NotifyConfig::channels_in(&self.paths.config));
+        Ok(desk)
     }
 
     fn open_main(&mut self, desk: Desk) -> Box<Main> {
