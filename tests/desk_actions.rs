@@ -602,3 +602,43 @@ fn a_consultant_s_day_names_the_client_of_each_booking() {
     let (name, number) = day[1].client.clone().unwrap();
     assert_eq!((name.as_str(), number.as_str()), ("Cy Three", "10000003"));
 }
+
+#[test]
+fn generated_demo_slots_keep_every_room_within_its_capacity_and_skip_closed_days() {
+    use careerdesk::domain::appointment::Slot;
+    use careerdesk::domain::rules::rooms::peak_use;
+    let tmp = tempfile::tempdir().unwrap();
+    let clock = clock();
+    clock.set(at(2026, 12, 14, 8, 0)); // four weeks ahead reach into the winter closure
+    let admin = init(tmp.path(), clock);
+    // Three consultants at the same times, and only two private rooms.
+    careerdesk::demo::generate(&admin, 600, 7, &careerdesk::demo::Progress::Hidden).unwrap();
+    let slots: Vec<Slot> = admin.store().scan::<Slot>().unwrap().map(|s| s.unwrap()).collect();
+    assert!(slots.len() > 1000, "{}", slots.len());
+    let policy = admin.policy();
+    // Demo slots never cross midnight, so a place's slots are compared within each day.
+    let mut by_place_and_day: std::collections::HashMap<_, Vec<&Slot>> = std::collections::HashMap::new();
+    for s in &slots {
+        by_place_and_day
+            .entry((s.location.clone(), policy.local_date(s.start)))
+            .or_default()
+            .push(s);
+    }
+    let mut online = 0;
+    for s in &slots {
+        assert!(
+            policy.closure_on(policy.local_date(s.start)).is_none(),
+            "a slot on a closed day"
+        );
+        let place = policy.location(&s.location).unwrap();
+        online += usize::from(place.online);
+        if let Some(limit) = place.room_limit() {
+            let same_place = by_place_and_day[&(s.location.clone(), policy.local_date(s.start))]
+                .iter()
+                .copied();
+            let used = peak_use(same_place, s.start, s.end());
+            assert!(used <= limit, "{} holds {limit}, {used} at {}", place.id, s.start);
+        }
+    }
+    assert!(online > 0, "consultants beyond the rooms' capacity work online");
+}
