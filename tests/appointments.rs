@@ -312,7 +312,9 @@ fn appt_10_technical_failure_consumes_nothing_and_offers_the_same_consultant_fir
 
 #[test]
 fn appt_09_reminder_only_for_bookings_made_more_than_a_day_ahead() {
-    let w = world();
+    let mut w = world();
+    // This terminal has an SMS command configured (notify.toml's [sms]).
+    w.admin.set_channels(careerdesk::notify::Channels { sms: true });
     w.slot("cons1", "guidance", "2026-12-01 07:00"); // 23 h ahead (GMT = UTC)
     w.slot("cons1", "guidance", "2026-12-01 09:00"); // 25 h ahead
     w.book(&w.admin, "10000001", "guidance", "2026-12-01 07:00").unwrap();
@@ -340,6 +342,27 @@ fn appt_09_reminder_only_for_bookings_made_more_than_a_day_ahead() {
             (MessageKind::Reminder, Channel::Email)
         ]
     );
+}
+
+#[test]
+fn appt_09_no_sms_reminder_is_planned_where_no_sms_command_is_configured() {
+    let mut w = world();
+    w.slot("cons1", "guidance", "2026-12-01 09:00"); // 25 h ahead
+    w.slot("cons1", "guidance", "2026-12-02 09:00");
+    // No SMS command (the default until notify.toml says otherwise): e-mail only.
+    assert!(!w.admin.channels().sms);
+    w.book(&w.admin, "10000001", "guidance", "2026-12-01 09:00").unwrap();
+    let channels =
+        |w: &World| -> Vec<Channel> { w.admin.outbox().unwrap().iter().map(|e| e.message.channel).collect() };
+    assert_eq!(
+        channels(&w),
+        [Channel::Email, Channel::Email],
+        "a confirmation and a reminder"
+    );
+    // The same booking made where an SMS command exists also gets a text reminder.
+    w.admin.set_channels(careerdesk::notify::Channels { sms: true });
+    w.book(&w.admin, "10000002", "guidance", "2026-12-02 09:00").unwrap();
+    assert_eq!(channels(&w).iter().filter(|c| **c == Channel::Sms).count(), 1);
 }
 
 #[test]

@@ -98,6 +98,7 @@ fn template() -> &'static Template {
             location: "atrium-pod-1".into(),
             booking: Some(appt_id),
             withdrawn: false,
+            series: None,
         };
         let appt = Appointment {
             id: appt_id,

@@ -48,10 +48,14 @@ fn facts() -> BookingFacts {
 }
 
 fn planned(kind: MessageKind, channel: Channel) -> PlannedMessage {
-    plan_booking_messages(&facts(), &Reminders::default())
-        .into_iter()
-        .find(|m| m.kind == kind && m.channel == channel)
-        .expect("the booking plans this message")
+    plan_booking_messages(
+        &facts(),
+        &Reminders::default(),
+        careerdesk::notify::Channels { sms: true },
+    )
+    .into_iter()
+    .find(|m| m.kind == kind && m.channel == channel)
+    .expect("the booking plans this message")
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -606,3 +606,66 @@ fn a_policy_text_over_the_size_limit_is_refused_before_parsing() {
     assert_eq!(errors.len(), 1);
     assert!(errors[0].2.contains("at most 262144 bytes"), "{}", errors[0].2);
 }
+
+#[test]
+fn locations_hold_one_slot_unless_a_capacity_says_more_and_online_rooms_have_no_limit() {
+    let p = load_example("standard");
+    let limit = |id: &str| p.location(id).unwrap().room_limit();
+    assert_eq!(limit("atrium-pod-1"), Some(1));
+    assert_eq!(limit("atrium-open-area"), Some(6));
+    assert_eq!(limit("careers-desk"), Some(2));
+    assert_eq!(limit("online"), None);
+    for e in EXAMPLES {
+        let p = load_example(e.name);
+        let open_area = p.location("atrium-open-area").unwrap();
+        assert!(open_area.room_limit() > Some(1), "{}: open areas hold several", e.name);
+    }
+    let text = format!(
+        "{MINIMAL}\n[[locations]]\nid = \"room\"\nname = \"Room\"\ncapacity = 0\n\n[[locations]]\nid = \"hall\"\nname = \"Hall\"\ncapacity = 5000\n"
+    );
+    let errors = errors(&text);
+    let line = |needle: &str| Some(line_containing(&text, needle));
+    assert_eq!(
+        errors,
+        [
+            (
+                "locations[0].capacity".to_string(),
+                line("capacity = 0"),
+                "must be between 1 and 1000, found 0".to_string()
+            ),
+            (
+                "locations[1].capacity".to_string(),
+                line("capacity = 5000"),
+                "must be between 1 and 1000, found 5000".to_string()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn closures_are_a_date_or_a_range_and_a_bad_one_names_its_field() {
+    let p = load_example("standard");
+    let closed = |date: &str| p.closure_on(d(date)).map(|c| c.name.clone());
+    assert_eq!(closed("2026-12-24").as_deref(), Some("Winter closure"));
+    assert_eq!(closed("2027-01-01").as_deref(), Some("Winter closure"));
+    assert_eq!(closed("2027-01-02"), None);
+    assert_eq!(closed("2027-03-26").as_deref(), Some("Good Friday"));
+    let ok = format!("{MINIMAL}\n[[closures]]\nname = \"Open day\"\ndate = 2027-05-01\n");
+    assert_eq!(Policy::parse(&ok, "p.toml").unwrap().closures[0].from, d("2027-05-01"));
+    let both = format!(
+        "{MINIMAL}\n[[closures]]\nname = \"A\"\ndate = \"2027-05-01\"\nfrom = \"2027-05-01\"\nto = \"2027-05-02\"\n"
+    );
+    assert_eq!(fields(&both), ["closures[0].date"]);
+    let neither = format!("{MINIMAL}\n[[closures]]\nname = \"A\"\nfrom = \"2027-05-01\"\n");
+    assert_eq!(fields(&neither), ["closures[0]"]);
+    let backwards = format!("{MINIMAL}\n[[closures]]\nname = \"A\"\nfrom = \"2027-05-03\"\nto = \"2027-05-01\"\n");
+    let e = errors(&backwards);
+    assert_eq!(e[0].0, "closures[0].to");
+    assert_eq!(e[0].1, Some(line_containing(&backwards, "to = \"2027-05-01\"")));
+    let unnamed = format!("{MINIMAL}\n[[closures]]\nname = \" \"\ndate = \"2027-05-01\"\n");
+    assert_eq!(fields(&unnamed), ["closures[0].name"]);
+    let not_a_date = format!("{MINIMAL}\n[[closures]]\nname = \"A\"\ndate = \"first of May\"\n");
+    let e = errors(&not_a_date);
+    assert_eq!(e.len(), 1);
+    assert!(e[0].2.contains("not a date"), "{:?}", e[0]);
+}

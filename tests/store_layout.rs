@@ -158,16 +158,17 @@ fn cancelling_removes_the_entry_from_its_group_and_frees_the_slot() {
         let bo = desk.client_by_student_number(&sn("10000002")).unwrap();
         let held = desk.client_appointments(bo.id).unwrap().remove(0);
         desk.cancel(held.id).unwrap();
-        // The slot is free again: Ada may have it.
+        // The slot is free again: another client may have it (not Ada, who is with cons1 then).
+        desk.add_client(&new_client("10000003", "Cy Three")).unwrap();
         desk.book(&careerdesk::desk::NewBooking {
-            client: sn("10000001"),
+            client: sn("10000003"),
             appointment_type: "applications".into(),
             start: local("2026-11-23 10:00"),
             consultant: Some(login("cons2")),
         })
         .unwrap();
     }
-    // Both 10:00 slots are held by Ada now, in the one group for that start time.
+    // Both 10:00 slots are held again (Ada's and Cy's), in the one group for that start time.
     let held = keys_in(tmp.path(), "idx_slot_held");
     let entries: usize = held.iter().map(|(_, v)| group_entries(v).len()).sum();
     assert_eq!(entries, 3);

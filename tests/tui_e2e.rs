@@ -130,6 +130,7 @@ const ESC: &str = "\x1b";
 const DOWN: &str = "\x1b[B";
 const CTRL_S: &str = "\x13";
 const CTRL_L: &str = "\x0c";
+const CTRL_U: &str = "\x15";
 
 fn cli(data: &Path) -> Cli {
     let mut c = Cli::cargo_bin("careerdesk").unwrap();
@@ -185,10 +186,17 @@ fn store_with_a_client(data: &Path) {
         .write_stdin("consultant-pw-1\n")
         .assert()
         .success();
-    // Free guidance slots over the coming days, well away from any time now.
+    // Free guidance slots over the coming days, well away from any time now, on days the
+    // standard policy does not close.
+    let policy =
+        careerdesk::policy::Policy::parse(careerdesk::policy::example("standard").unwrap().text, "standard").unwrap();
     let today = chrono::Local::now().date_naive();
-    for d in 3..=5 {
-        let day = today + chrono::Duration::days(d);
+    let open_days: Vec<chrono::NaiveDate> = (3..60)
+        .map(|d| today + chrono::Duration::days(d))
+        .filter(|d| policy.closure_on(*d).is_none())
+        .take(3)
+        .collect();
+    for day in open_days {
         cli(data)
             .args([
                 "--as",
@@ -492,4 +500,42 @@ fn the_terminal_is_restored_after_a_panic() {
         "{}",
         screen.contents()
     );
+}
+
+#[test]
+fn a_walk_in_client_is_added_from_the_clients_pane_and_found_by_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    store_with_a_client(tmp.path());
+    let mut s = Screen::start(tmp.path());
+    sign_in(&mut s, "admin", ADMIN_PW);
+    s.wait_for("Client lookup");
+    s.send(ESC); // leave the search box so letters are commands
+    s.send("n");
+    s.wait_for("Add a walk-in client");
+    s.type_text("20249999");
+    s.send(DOWN);
+    s.type_text("Quentin Walkin");
+    s.send(DOWN);
+    s.type_text("qw@student.example.ac.uk");
+    s.send(DOWN);
+    s.send(DOWN);
+    s.type_text("BA History");
+    s.send(ENTER);
+    s.wait_for("Added Quentin Walkin (20249999)");
+    s.wait_for("May book");
+    // Found again by three letters of the name.
+    s.send("/");
+    s.send(CTRL_U);
+    s.type_text("que");
+    s.wait_for("Matches: 1");
+    s.wait_for("Quentin Walkin  20249999  BA History");
+    s.send(ESC);
+    s.send(ESC);
+    s.send("q");
+    assert!(s.wait_exit());
+    cli(tmp.path())
+        .args(["--as", "admin", "client", "show", "20249999"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("Quentin Walkin").and(predicates::str::contains("BA History")));
 }

@@ -4,28 +4,24 @@
 
 mod common;
 
-use careerdesk::desk::Desk;
 use careerdesk::domain::appointment::{Appointment, Outcome};
 use careerdesk::domain::client::FlagKind;
 use careerdesk::domain::employer::{Contact, Employer, EngagementKind, EngagementNote, Ownership};
-use careerdesk::domain::ids::{ClientId, ContactId, EmployerId, EngagementId};
+use careerdesk::domain::ids::{ContactId, EmployerId, EngagementId};
 use careerdesk::domain::operator::Role;
 use careerdesk::domain::validate::Email;
 use std::sync::Arc;
 
 use careerdesk::ui::command::Command;
-use careerdesk::ui::event::{channel, Event, Events, JobDone, SessionDone};
-use careerdesk::ui::pane::{Cx, DeskJobs, Notice, Pane, PaneId};
+use careerdesk::ui::pane::{Pane, PaneId};
 use careerdesk::ui::panes::calendar::CalendarPane;
 use careerdesk::ui::panes::employers::EmployersPane;
 use careerdesk::ui::panes::queue::QueuePane;
 use careerdesk::ui::panes::triage::TriagePane;
-use careerdesk::ui::theme::{Theme, ThemeKind};
 
+use common::panes::*;
 use common::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
 
 // ---------------------------------------------------------------------------------------------
 // Set-up
@@ -74,153 +70,6 @@ impl World {
         self.admin.check_in(checked_in.id).unwrap();
         vec![attended, unresolved, checked_in, booked]
     }
-}
-
-/// The app's side of a pane: the desk, background jobs (their results fed back to the pane
-/// after each input, as the main screen does), the shared client selection, the status line
-/// and pane-switch requests.
-struct Ui<'d> {
-    desk: &'d Arc<Desk>,
-    jobs: DeskJobs,
-    events: Events,
-    _runtime: tokio::runtime::Runtime,
-    client: Option<ClientId>,
-    notice: Option<Notice>,
-    go_to: Option<PaneId>,
-    messages_queued: bool,
-}
-
-impl<'d> Ui<'d> {
-    fn new(desk: &'d Arc<Desk>) -> Self {
-        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
-        let (jobs, events) = channel(runtime.handle().clone());
-        Self {
-            jobs: DeskJobs::new(jobs, desk.clone(), 1),
-            events,
-            _runtime: runtime,
-            desk,
-            client: None,
-            notice: None,
-            go_to: None,
-            messages_queued: false,
-        }
-    }
-
-    fn cx(&mut self) -> Cx<'_> {
-        Cx {
-            desk: self.desk,
-            jobs: &self.jobs,
-            client: &mut self.client,
-            notice: &mut self.notice,
-            go_to: &mut self.go_to,
-            messages_queued: &mut self.messages_queued,
-        }
-    }
-
-    /// Gives the pane the results of its jobs until none is running.
-    fn settle(&mut self, pane: &mut dyn Pane) {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-        loop {
-            let running = self.events.running();
-            let mut arrived = Vec::new();
-            while let Some(e) = self.events.try_next() {
-                arrived.push(e);
-            }
-            let took = !arrived.is_empty();
-            for e in arrived {
-                if let Event::Job(JobDone::Session {
-                    done: SessionDone::Pane(_, done),
-                    ..
-                }) = e
-                {
-                    let mut cx = self.cx();
-                    pane.job_done(done, &mut cx);
-                }
-            }
-            if running == 0 && !took {
-                return;
-            }
-            assert!(std::time::Instant::now() < deadline, "the pane's jobs never finished");
-            std::thread::sleep(std::time::Duration::from_millis(2));
-        }
-    }
-
-    fn shown(&mut self, pane: &mut dyn Pane) {
-        let mut cx = self.cx();
-        pane.shown(&mut cx);
-        self.settle(pane);
-    }
-
-    fn cmd(&mut self, pane: &mut dyn Pane, c: Command) -> bool {
-        let mut cx = self.cx();
-        let handled = pane.command(c, &mut cx);
-        self.settle(pane);
-        handled
-    }
-
-    fn cmds(&mut self, pane: &mut dyn Pane, cs: &[Command]) {
-        for c in cs {
-            self.cmd(pane, *c);
-        }
-    }
-
-    /// Types text the way the app does: plain characters go to `key` while a field has focus.
-    fn type_text(&mut self, pane: &mut dyn Pane, text: &str) {
-        assert!(pane.typing(), "no field has focus to type `{text}` into");
-        for ch in text.chars() {
-            let mut cx = self.cx();
-            pane.key(&KeyEvent::new(KeyCode::Char(ch), KeyModifiers::NONE), &mut cx);
-            self.settle(pane);
-        }
-    }
-
-    /// A key the pane takes itself (no command), then its jobs' results.
-    fn key(&mut self, pane: &mut dyn Pane, key: KeyEvent) -> bool {
-        let mut cx = self.cx();
-        let handled = pane.key(&key, &mut cx);
-        self.settle(pane);
-        handled
-    }
-
-    fn click(&mut self, pane: &mut dyn Pane, column: u16, row: u16) {
-        let mut cx = self.cx();
-        pane.click(column, row, &mut cx);
-        self.settle(pane);
-    }
-
-    fn done(&self) -> String {
-        match &self.notice {
-            Some(Notice::Done(t)) => t.clone(),
-            other => panic!("expected a success message, got {other:?}"),
-        }
-    }
-
-    fn problem(&self) -> String {
-        match &self.notice {
-            Some(Notice::Problem(t)) => t.clone(),
-            other => panic!("expected a problem message, got {other:?}"),
-        }
-    }
-}
-
-/// The pane drawn at `w` x `h` (no colour), as lines of text; `TUI_DUMP=1` prints each screen.
-fn screen(pane: &mut dyn Pane, w: u16, h: u16) -> String {
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    let th = Theme::of(ThemeKind::Plain);
-    t.draw(|f| {
-        let area = f.area();
-        pane.render(f, area, &th);
-    })
-    .unwrap();
-    let buf = t.backend().buffer();
-    let out = (0..h)
-        .map(|y| (0..w).map(|x| buf[(x, y)].symbol()).collect::<String>())
-        .collect::<Vec<_>>()
-        .join("\n");
-    if std::env::var_os("TUI_DUMP").is_some() {
-        eprintln!("{out}");
-    }
-    out
 }
 
 fn small(pane: &mut dyn Pane) -> String {

@@ -231,3 +231,105 @@ fn a_tab_click_switches_pane_and_the_wheel_moves_the_selection() {
     );
     assert!(on_clients.contains("Client lookup"), "{on_clients}");
 }
+
+/// Books Ada a guidance appointment eleven days ahead from the desk screen, in a store whose
+/// config folder has `notify` as its notify.toml (if any); returns the planned messages' channels.
+fn channels_planned_by_the_screen(notify: Option<&str>) -> Vec<careerdesk::notify::Channel> {
+    use careerdesk::desk::{Desk, NewClient, NewSlot};
+    let tmp = tempfile::tempdir().unwrap();
+    let paths = Paths::resolve(Some(tmp.path()));
+    let clock = Arc::new(FixedClock::new(Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap()));
+    let text = careerdesk::policy::example("standard").unwrap().text;
+    let policy = careerdesk::policy::Policy::parse(text, "standard").unwrap();
+    {
+        let desk = Desk::init(
+            &paths.store(),
+            policy.clone(),
+            "admin",
+            "Admin",
+            ADMIN_PW,
+            clock.clone(),
+        )
+        .unwrap();
+        desk.add_client(&NewClient {
+            student_number: "10000001".into(),
+            name: "Ada One".into(),
+            email: "ada@student.example.ac.uk".into(),
+            phone: Some("07700 900123".into()),
+            programme: "BSc Physics".into(),
+            level: "ug".into(),
+            status: "student".into(),
+            ..NewClient::default()
+        })
+        .unwrap();
+        desk.add_operator(&careerdesk::desk::NewOperator {
+            login: "cons1".into(),
+            name: "Casey".into(),
+            roles: vec![careerdesk::domain::operator::Role::Consultant],
+            trained_on: Some("2026-01-01".parse().unwrap()),
+            password: "staff-password-1".into(),
+        })
+        .unwrap();
+        desk.add_slot(&NewSlot {
+            consultant: careerdesk::domain::operator::Login::parse("cons1").unwrap(),
+            appointment_type: "drop-in".into(),
+            start: careerdesk::domain::validate::local_datetime("at", "2026-12-01 10:00", policy.institution.time_zone)
+                .unwrap(),
+            minutes: None,
+            location: None,
+        })
+        .unwrap();
+    }
+    std::fs::write(paths.policy(), text).unwrap();
+    if let Some(text) = notify {
+        std::fs::create_dir_all(&paths.config).unwrap();
+        std::fs::write(paths.config.join("notify.toml"), text).unwrap();
+    }
+    let mut app = Driver::new(
+        paths.clone(),
+        Keymap::builtin(Base::Default),
+        None,
+        Theme::of(ThemeKind::Plain),
+        clock.clone(),
+    )
+    .unwrap();
+    typed(&mut app, "admin");
+    key(&mut app, KeyCode::Enter);
+    typed(&mut app, ADMIN_PW);
+    key(&mut app, KeyCode::Enter);
+    settle(&mut app);
+    typed(&mut app, "Ada");
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('b'));
+    // Drop-in is the fourth type.
+    for _ in 0..3 {
+        key(&mut app, KeyCode::Down);
+    }
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Enter);
+    let s = screen(&mut app, 160, 48);
+    assert!(s.contains("Booked drop-in"), "{s}");
+    drop(app);
+    let locked = careerdesk::store::LockedStore::open(&paths.store()).unwrap();
+    let desk = Desk::sign_in(&locked, policy, "admin", ADMIN_PW, clock).unwrap();
+    // The screen may already have sent the confirmation (it sends in the background after a
+    // booking): every planned message counts, sent or not.
+    desk.store()
+        .scan::<careerdesk::domain::outbox::OutboxEntry>()
+        .unwrap()
+        .map(|e| e.unwrap().message.channel)
+        .collect()
+}
+
+#[test]
+fn appt_09_the_screen_plans_texts_only_when_notify_toml_names_an_sms_command() {
+    use careerdesk::notify::Channel;
+    let without = channels_planned_by_the_screen(None);
+    assert_eq!(
+        without,
+        [Channel::Email, Channel::Email],
+        "a confirmation and a reminder, no text"
+    );
+    let with = channels_planned_by_the_screen(Some("[sms]\ncommand = [\"/bin/true\"]\n"));
+    assert_eq!(with.iter().filter(|c| **c == Channel::Sms).count(), 1, "{with:?}");
+}

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 
-use crate::desk::{Desk, DeskError, NewBooking, NewSlot, QueueTarget};
+use crate::desk::{Desk, DeskError, NewBooking, NewSeries, NewSlot, QueueTarget, SeriesReport, WithdrawReport};
 use crate::domain::appointment::{Appointment, Outcome, Slot};
 use crate::domain::ids::QueueEntryId;
 use crate::domain::outbox::Delivery;
@@ -21,7 +21,7 @@ fn booking_json(desk: &Desk, a: &Appointment) -> serde_json::Value {
         "type": a.appointment_type,
         "start": desk.local_time(a.start).format("%Y-%m-%d %H:%M").to_string(),
         "location": a.location,
-        "state": match a.outcome() { Some(o) => o.code(), None => "booked" },
+        "state": a.state_code(),
         "waived": a.waiver.is_some(),
         "recording_consent": matches!(a.recording_consent, crate::domain::appointment::RecordingConsent::Given),
     })
@@ -34,9 +34,11 @@ fn print_booking(format: Format, desk: &Desk, a: &Appointment, verb: &str) {
             Some(l) if l.confidential => "confidential setting",
             _ => "not a confidential setting",
         };
-        let state = match a.outcome() {
-            Some(o) => o.code(),
-            None => "booked",
+        let state = match a.state {
+            crate::domain::appointment::AppointmentState::CheckedIn { at } => {
+                format!("checked in at {}", desk.local_time(at).format("%H:%M"))
+            }
+            _ => a.state_code().to_string(),
         };
         let waived = if a.waiver.is_some() { ", waived" } else { "" };
         format!(
@@ -80,6 +82,7 @@ fn slot_rows(desk: &Desk, slots: &[Slot]) -> (Vec<serde_json::Value>, Table) {
         rows.push(serde_json::json!({
             "slot": s.id.to_string(), "start": start, "minutes": s.minutes, "type": s.appointment_type,
             "consultant": consultant, "location": s.location, "state": state,
+            "series": s.series.map(|id| id.to_string()),
         }));
     }
     (rows, t)
@@ -105,6 +108,55 @@ pub fn slot(format: Format, desk: &Desk, cmd: &SlotCmd) -> Result<(), DeskError>
             let (rows, t) = slot_rows(desk, std::slice::from_ref(&s));
             emit(format, &rows[0], || t.render());
         }
+        SlotCmd::Series {
+            consultant,
+            appointment_type,
+            days,
+            from,
+            to,
+            every,
+            minutes,
+            start,
+            until,
+            location,
+            skip,
+            dry_run,
+        } => {
+            let input = NewSeries {
+                consultant: args::login(consultant)?,
+                appointment_type: args::appointment_type(appointment_type),
+                days: args::days(days)?,
+                from: args::clock("from", from)?,
+                to: args::clock("to", to)?,
+                every: args::minutes("every", every)?,
+                minutes: *minutes,
+                start: args::date("start", start)?,
+                until: args::date("until", until)?,
+                location: location.as_deref().map(args::location),
+                skip: skip.iter().map(|d| args::date("skip", d)).collect::<Result<_, _>>()?,
+            };
+            let report = desk.add_series(&input, *dry_run)?;
+            print_series(format, desk, &report);
+        }
+        SlotCmd::Withdraw {
+            slot,
+            series,
+            from,
+            until,
+        } => match (slot, series) {
+            (Some(slot), _) => {
+                let s = desk.withdraw_slot(args::slot(slot)?)?;
+                let (rows, t) = slot_rows(desk, std::slice::from_ref(&s));
+                emit(format, &rows[0], || t.render());
+            }
+            (None, Some(series)) => {
+                let from = from.as_deref().map(|d| args::date("from", d)).transpose()?;
+                let until = until.as_deref().map(|d| args::date("until", d)).transpose()?;
+                let report = desk.withdraw_series(args::series_id(series)?, from, until)?;
+                print_withdrawal(format, desk, &report);
+            }
+            (None, None) => return Err(DeskError::Invalid("give a slot id, or --series ID".into())),
+        },
         SlotCmd::List { date, consultant } => {
             let day = match date {
                 Some(d) => args::date("date", d)?,
@@ -121,6 +173,77 @@ pub fn slot(format: Format, desk: &Desk, cmd: &SlotCmd) -> Result<(), DeskError>
         }
     }
     Ok(())
+}
+
+fn print_series(format: Format, desk: &Desk, report: &SeriesReport) {
+    let (rows, t) = slot_rows(desk, &report.made);
+    let skipped: Vec<serde_json::Value> = report
+        .skipped
+        .iter()
+        .map(|k| {
+            serde_json::json!({
+                "date": k.date, "time": k.time.map(|t| t.format("%H:%M").to_string()),
+                "reason": k.reason.describe(),
+            })
+        })
+        .collect();
+    let v = serde_json::json!({
+        "series": report.series.to_string(), "dry_run": report.dry_run,
+        "made": rows, "skipped": skipped,
+    });
+    emit(format, &v, || {
+        let mut out = if report.dry_run {
+            format!(
+                "dry run: series would make {} slot(s) and skip {}; nothing was made\n",
+                report.made.len(),
+                report.skipped.len()
+            )
+        } else {
+            format!(
+                "series {}: made {} slot(s), skipped {}\n",
+                report.series,
+                report.made.len(),
+                report.skipped.len()
+            )
+        };
+        for k in &report.skipped {
+            let when = match k.time {
+                Some(t) => format!("{} {}", k.date.format("%a %Y-%m-%d"), t.format("%H:%M")),
+                None => format!("{} (all day)", k.date.format("%a %Y-%m-%d")),
+            };
+            out.push_str(&format!("skipped {when}: {}\n", k.reason.describe()));
+        }
+        if !report.made.is_empty() {
+            out.push_str(&t.render());
+        }
+        out
+    });
+}
+
+fn print_withdrawal(format: Format, desk: &Desk, report: &WithdrawReport) {
+    let (withdrawn, _) = slot_rows(desk, &report.withdrawn);
+    let (booked, booked_table) = slot_rows(desk, &report.booked);
+    let v = serde_json::json!({
+        "withdrawn": withdrawn, "booked_kept": booked,
+        "already_withdrawn": report.already_withdrawn, "past": report.past,
+    });
+    emit(format, &v, || {
+        let mut out = format!("withdrew {} free slot(s)\n", report.withdrawn.len());
+        if report.already_withdrawn > 0 {
+            out.push_str(&format!("{} were already withdrawn\n", report.already_withdrawn));
+        }
+        if report.past > 0 {
+            out.push_str(&format!("{} had already begun and stay as history\n", report.past));
+        }
+        if !report.booked.is_empty() {
+            out.push_str(&format!(
+                "kept {} booked slot(s): cancel their bookings first, then withdraw them\n",
+                report.booked.len()
+            ));
+            out.push_str(&booked_table.render());
+        }
+        out
+    });
 }
 
 fn local_day(desk: &Desk, day: NaiveDate) -> (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) {

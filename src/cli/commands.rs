@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::desk::{Desk, DeskError, NewClient, NewOperator, SystemClock};
+use crate::desk::{ClientEdit, Desk, DeskError, NewClient, NewOperator, SystemClock};
 use crate::domain::client::Client;
 use crate::domain::operator::Role;
 use crate::domain::validate;
@@ -63,8 +63,13 @@ pub fn run(cli: Cli) -> i32 {
                 // figures and the first date it would allow.
                 Format::Json => {
                     let mut v = serde_json::json!({ "error": e.to_string(), "exit_code": e.exit_code() });
-                    if let DeskError::Refused(decision) = &e {
-                        v["refused"] = serde_json::json!(decision);
+                    match &e {
+                        DeskError::Refused(decision) => v["refused"] = serde_json::json!(decision),
+                        DeskError::ClientExists { student_number, .. } => {
+                            v["existing_client"] = serde_json::json!(student_number)
+                        }
+                        DeskError::AlreadyBooked { booking, .. } => v["booking"] = serde_json::json!(booking),
+                        _ => {}
                     }
                     output::error(&format!("{}\n", crate::domain::text::json(&v.to_string())));
                 }
@@ -181,7 +186,9 @@ pub(super) fn sign_in(cli: &Cli, paths: &Paths) -> Result<Desk, DeskError> {
     let locked = open_store(paths)?;
     let policy = load_policy(paths)?;
     let password = acting_password(login)?;
-    Desk::sign_in(&locked, policy, login, &password, Arc::new(SystemClock))
+    let mut desk = Desk::sign_in(&locked, policy, login, &password, Arc::new(SystemClock))?;
+    desk.set_channels(crate::notify::NotifyConfig::channels_in(&paths.config));
+    Ok(desk)
 }
 
 /// Opens the store. When another process holds it and the desk screen left its note saying so
@@ -412,6 +419,61 @@ fn client(cli: &Cli, paths: &Paths, cmd: &ClientCmd) -> Result<(), DeskError> {
                 contact: contact.clone(),
             })?;
             show_client(cli.format, &desk, &c);
+        }
+        ClientCmd::Edit {
+            student_number,
+            email,
+            phone,
+            contact,
+            programme,
+            school,
+            level,
+            status,
+            course_end,
+        } => {
+            let sn = args::student_number(student_number)?;
+            let changes = ClientEdit {
+                email: email.clone(),
+                phone: phone.clone(),
+                contact: contact.clone(),
+                programme: programme.clone(),
+                school: school.clone(),
+                level: level.clone(),
+                status: status.clone(),
+                course_end: course_end.clone(),
+            };
+            if changes == ClientEdit::default() {
+                return Err(DeskError::Invalid(
+                    "say what to change, e.g. --email, --phone, --programme (see `client edit --help`)".into(),
+                ));
+            }
+            let changes = changes.parse().map_err(DeskError::Fields)?;
+            let id = desk.client_by_student_number(&sn)?.id;
+            let edited = desk.edit_client(id, &changes)?;
+            let c = &edited.client;
+            match cli.format {
+                Format::Json => emit(
+                    cli.format,
+                    &serde_json::json!({ "client": desk.view_client(c), "changed": edited.changed }),
+                    String::new,
+                ),
+                Format::Csv => {
+                    let mut row = serde_json::json!(desk.view_client(c));
+                    row["changed"] = serde_json::json!(edited.changed.join(","));
+                    emit(cli.format, &row, String::new);
+                }
+                Format::Table => {
+                    if edited.changed.is_empty() {
+                        println!(
+                            "nothing changed for {}: those are already its details",
+                            c.student_number
+                        );
+                    } else {
+                        println!("changed {} for {}", edited.changed.join(", "), c.student_number);
+                    }
+                    show_client(cli.format, &desk, c);
+                }
+            }
         }
         ClientCmd::Show { student_number } => {
             let c = desk.client_by_student_number(&args::student_number(student_number)?)?;

@@ -195,6 +195,62 @@ pub enum SlotCmd {
         #[arg(long)]
         location: Option<String>,
     },
+    /// Make every slot of a term in one go: on these weekdays, every so often from --from while
+    /// each slot ends by --to, between two dates; closed days, --skip days and clashes are
+    /// skipped and reported.
+    Series {
+        /// The consultant's login.
+        #[arg(long)]
+        consultant: String,
+        /// Appointment type id from the policy.
+        #[arg(long = "type")]
+        appointment_type: String,
+        /// Weekdays, e.g. mon,tue,thu or mon-fri.
+        #[arg(long, value_name = "DAYS")]
+        days: String,
+        /// Local time of each day's first slot.
+        #[arg(long, value_name = "HH:MM")]
+        from: String,
+        /// Local time by which each day's last slot has ended.
+        #[arg(long, value_name = "HH:MM")]
+        to: String,
+        /// Time from one slot's start to the next, e.g. 45m, 1h, 1h30m.
+        #[arg(long, value_name = "LENGTH")]
+        every: String,
+        /// Length of each slot in minutes [default: the type's].
+        #[arg(long)]
+        minutes: Option<u16>,
+        /// First day.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        start: String,
+        /// Last day (included).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        until: String,
+        /// Location id [default: the first whose setting suits the type].
+        #[arg(long)]
+        location: Option<String>,
+        /// A day to leave out (repeat for several).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        skip: Vec<String>,
+        /// Print what would be made and skipped, and make nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Withdraw a free slot, or the free slots of a series (booked slots are kept and listed).
+    Withdraw {
+        /// The slot's id.
+        #[arg(required_unless_present = "series", conflicts_with = "series")]
+        slot: Option<String>,
+        /// A series id (printed by `slot series`).
+        #[arg(long)]
+        series: Option<String>,
+        /// With --series: only slots on or after this local day [default: today].
+        #[arg(long, value_name = "YYYY-MM-DD", requires = "series")]
+        from: Option<String>,
+        /// With --series: only slots on or before this local day.
+        #[arg(long, value_name = "YYYY-MM-DD", requires = "series")]
+        until: Option<String>,
+    },
     /// List slots on a day.
     List {
         /// Local date [default: today].
@@ -367,6 +423,36 @@ pub enum ClientCmd {
         /// Contact preferences: email,phone,post or none [default: all].
         #[arg(long)]
         contact: Option<String>,
+    },
+    /// Change a client's details: only the fields given change. `--phone ""`, `--school ""`
+    /// and `--course-end ""` clear those fields. Desk staff may change contact details only.
+    Edit {
+        /// Student number.
+        student_number: String,
+        /// E-mail.
+        #[arg(long)]
+        email: Option<String>,
+        /// Phone (`""` clears it).
+        #[arg(long)]
+        phone: Option<String>,
+        /// Contact preferences: email,phone,post or none.
+        #[arg(long)]
+        contact: Option<String>,
+        /// Programme of study.
+        #[arg(long)]
+        programme: Option<String>,
+        /// School or faculty (`""` clears it).
+        #[arg(long)]
+        school: Option<String>,
+        /// Level of study: ug, pgt or pgr.
+        #[arg(long)]
+        level: Option<String>,
+        /// Student or graduate.
+        #[arg(long)]
+        status: Option<String>,
+        /// Course end date (`""` clears it).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        course_end: Option<String>,
     },
     /// Show a client by student number.
     Show {

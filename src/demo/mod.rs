@@ -303,8 +303,49 @@ struct Calendar<'p> {
     types: Vec<&'p AppointmentType>,
     confidential: Vec<&'p Location>,
     open: Vec<&'p Location>,
+    /// Online rooms, where consultants go once the rooms of a setting are full.
+    online: Vec<&'p Location>,
     consultants: Vec<OperatorId>,
     tz: chrono_tz::Tz,
+    policy: &'p crate::policy::Policy,
+}
+
+/// How many slots each place holds at one start time, as the demo fills it.
+struct Rooms<'p> {
+    used: Vec<(&'p Location, u32)>,
+}
+
+impl<'p> Rooms<'p> {
+    fn new() -> Self {
+        Self { used: Vec::new() }
+    }
+
+    fn has_room(&self, l: &Location) -> bool {
+        let used = self.used.iter().find(|(u, _)| u.id == l.id).map_or(0, |(_, n)| *n);
+        l.room_limit().is_none_or(|limit| used < limit)
+    }
+
+    fn take(&mut self, l: &'p Location) {
+        match self.used.iter_mut().find(|(u, _)| u.id == l.id) {
+            Some((_, n)) => *n += 1,
+            None => self.used.push((l, 1)),
+        }
+    }
+
+    /// A place of the setting with room (chosen at random among them), else an online room,
+    /// else none: the demo never puts more slots in a room than it holds.
+    fn choose(&mut self, g: &mut Gen, wanted: &[&'p Location], online: &[&'p Location]) -> Option<&'p Location> {
+        let free: Vec<&'p Location> = wanted.iter().copied().filter(|l| self.has_room(l)).collect();
+        let pick = if free.is_empty() {
+            online.iter().copied().find(|l| self.has_room(l))
+        } else {
+            Some(*g.pick(&free))
+        };
+        if let Some(l) = pick {
+            self.take(l);
+        }
+        pick
+    }
 }
 
 impl<'p> Calendar<'p> {
@@ -313,6 +354,8 @@ impl<'p> Calendar<'p> {
         let confidential: Vec<&Location> = locs.iter().filter(|l| l.confidential && !l.online).collect();
         let open: Vec<&Location> = locs.iter().filter(|l| !l.confidential && !l.online).collect();
         Self {
+            online: locs.iter().filter(|l| l.online).collect(),
+            policy,
             types: policy.appointment_types.iter().collect(),
             confidential: if confidential.is_empty() {
                 locs.iter().collect()
@@ -348,6 +391,7 @@ fn calendar(
     let working_days: Vec<NaiveDate> = (0..HISTORY_DAYS + AHEAD_DAYS)
         .map(|d| first + Duration::days(d))
         .filter(|d| chrono::Datelike::weekday(d).number_from_monday() <= 5)
+        .filter(|d| cal.policy.closure_on(*d).is_none())
         .collect();
     let past_capacity = working_days.iter().filter(|d| **d < today).count() * SLOT_TIMES.len() * cal.consultants.len();
     let target = clients.len() as f64 * APPOINTMENTS_PER_CLIENT;
@@ -355,17 +399,23 @@ fn calendar(
     let bar = progress(working_days.len() as u64, show, "calendar");
     for (n, day) in working_days.iter().enumerate() {
         let ahead = *day >= today;
+        // Slots at one time never run into the next (the longest type is 45 minutes and the
+        // times are an hour apart), so rooms are counted per start time.
+        let mut rooms: Vec<Rooms> = SLOT_TIMES.iter().map(|_| Rooms::new()).collect();
         for consultant in &cal.consultants {
-            for time in SLOT_TIMES {
+            for (t, time) in SLOT_TIMES.into_iter().enumerate() {
                 let booked = g.rng.gen_bool(if ahead { 0.5 } else { p_past });
                 if !ahead && !booked {
                     continue; // past free slots say nothing; leave them out
                 }
                 let Some(start) = cal.at(*day, time) else { continue };
                 let ty = cal.types[weighted_type(g, cal.types.len())];
-                let loc = match ty.setting {
-                    Setting::Confidential => *g.pick(&cal.confidential),
-                    Setting::Open => *g.pick(&cal.open),
+                let wanted = match ty.setting {
+                    Setting::Confidential => &cal.confidential,
+                    Setting::Open => &cal.open,
+                };
+                let Some(loc) = rooms[t].choose(g, wanted, &cal.online) else {
+                    continue; // every room is full at that time
                 };
                 let mut slot = Slot {
                     id: SlotId(g.id(start - Duration::days(14))),
@@ -376,6 +426,7 @@ fn calendar(
                     location: loc.id.clone(),
                     booking: None,
                     withdrawn: false,
+                    series: None,
                 };
                 if booked {
                     let client = *g.pick(clients);

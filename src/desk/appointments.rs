@@ -1,6 +1,6 @@
-//! Slots and appointments through the desk: add slots, book, cancel, check in, record outcomes,
-//! waive, block (APPT-01..APPT-10, SEC-02, SEC-03). The rules themselves are in
-//! `domain::rules`; this file gathers what they need, asks them, and commits.
+//! Appointments through the desk: book, cancel, check in, record outcomes, waive, block
+//! (APPT-01..APPT-10, SEC-02, SEC-03). The rules themselves are in `domain::rules`; this file
+//! gathers what they need, asks them, and commits. Slots are in `slots.rs`.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
@@ -8,35 +8,17 @@ use crate::domain::access::Permission;
 use crate::domain::appointment::{Appointment, AppointmentState, Outcome, RecordingConsent, Slot, Waiver};
 use crate::domain::audit::AuditAction;
 use crate::domain::client::{Block, Client, Flag, FlagKind};
-use crate::domain::ids::{AppointmentId, ClientId, OperatorId, SlotId};
-use crate::domain::operator::Login;
-use crate::domain::operator::Role;
-use crate::domain::policy::{AppointmentTypeId, LocationId};
+use crate::domain::ids::{AppointmentId, ClientId, SlotId};
+use crate::domain::operator::{Login, Operator};
+use crate::domain::policy::AppointmentTypeId;
 use crate::domain::rules::{self, BookingRequest, NoShowLevel};
 use crate::domain::text::quote;
 use crate::domain::validate::{FieldError, StudentNumber};
 use crate::domain::{EntityKind, RecordRef};
-use crate::store::index::{
-    consultant_time_key, time_key, IndexTree, APPOINTMENT_BY_CLIENT, SLOT_BY_CONSULTANT, SLOT_BY_TIME,
-};
+use crate::store::index::APPOINTMENT_BY_CLIENT;
 use crate::store::WriteSet;
 
 use super::{now_ms, required_reason, Desk, DeskError};
-
-/// A new slot.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewSlot {
-    /// The consultant.
-    pub consultant: Login,
-    /// Appointment type id from the policy.
-    pub appointment_type: AppointmentTypeId,
-    /// When it starts.
-    pub start: DateTime<Utc>,
-    /// Length; default: the type's.
-    pub minutes: Option<u16>,
-    /// Location id; default: the first location whose setting suits the type.
-    pub location: Option<LocationId>,
-}
 
 /// A booking request: a client, a type and a start, with a particular consultant if wanted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,89 +48,6 @@ pub(super) fn client_ref(id: ClientId) -> Option<RecordRef> {
 }
 
 impl Desk {
-    /// Adds a bookable slot to a consultant's calendar; overlapping slots are refused.
-    pub fn add_slot(&self, input: &NewSlot) -> Result<Slot, DeskError> {
-        self.require(Permission::ManageSlots)?;
-        let consultant = self.operator_by_login(&input.consultant)?;
-        if !consultant
-            .roles
-            .iter()
-            .any(|r| matches!(r, Role::Consultant | Role::Desk | Role::Supervisor))
-        {
-            return Err(DeskError::Invalid(format!(
-                "{} is not a consultant or desk operator",
-                consultant.login
-            )));
-        }
-        let ty = self.appointment_type(&input.appointment_type)?;
-        let start = input.start;
-        let minutes = input.minutes.unwrap_or(u16::try_from(ty.minutes).unwrap_or(60));
-        crate::domain::limits::range("minutes", minutes.into(), 1, crate::domain::limits::SLOT_MINUTES.into())?;
-        let location = match &input.location {
-            Some(l) => self
-                .policy
-                .location(l)
-                .ok_or_else(|| {
-                    let ids: Vec<&str> = self.policy.locations.iter().map(|l| l.id.as_str()).collect();
-                    FieldError::new(
-                        "location",
-                        format!("{} is not a location; use one of {}", quote(l.as_str()), ids.join(", ")),
-                    )
-                })?
-                .id
-                .clone(),
-            None => self.default_location(ty)?,
-        };
-        let end = start + Duration::minutes(i64::from(minutes));
-        for other in self.consultant_slots(consultant.id, start - Duration::hours(8), end)? {
-            if !other.withdrawn && other.start < end && start < other.end() {
-                return Err(DeskError::Invalid(format!(
-                    "{} already has a slot from {} to {}; choose a time that does not overlap",
-                    consultant.login,
-                    self.local_time(other.start),
-                    self.local_time(other.end()).format("%H:%M")
-                )));
-            }
-        }
-        let slot = Slot {
-            id: SlotId::new_at(now_ms(self.now())),
-            consultant: consultant.id,
-            appointment_type: ty.id.clone(),
-            start,
-            minutes,
-            location,
-            booking: None,
-            withdrawn: false,
-        };
-        let mut ws = WriteSet::new();
-        ws.put(&self.store, None, &slot);
-        ws.audit(self.audit(
-            AuditAction::Create,
-            Some(RecordRef {
-                kind: EntityKind::Slot,
-                id: slot.id.0,
-            }),
-            format!(
-                "slot for {} at {}",
-                consultant.login,
-                self.local_time(start).format("%Y-%m-%d %H:%M")
-            ),
-        ));
-        self.commit(ws)?;
-        Ok(slot)
-    }
-
-    fn default_location(&self, ty: &crate::policy::AppointmentType) -> Result<LocationId, DeskError> {
-        let want_confidential = ty.setting == crate::policy::Setting::Confidential;
-        self.policy
-            .locations
-            .iter()
-            .find(|l| l.confidential == want_confidential && !l.online)
-            .or_else(|| self.policy.locations.first())
-            .map(|l| l.id.clone())
-            .ok_or_else(|| DeskError::Invalid("the policy defines no locations; add one to policy.toml".into()))
-    }
-
     /// The policy's appointment type, or a message listing the valid ones.
     pub(super) fn appointment_type(
         &self,
@@ -171,34 +70,6 @@ impl Desk {
     /// A time shown in the institution's time zone.
     pub fn local_time(&self, at: DateTime<Utc>) -> chrono::NaiveDateTime {
         at.with_timezone(&self.policy.institution.time_zone).naive_local()
-    }
-
-    /// A consultant's slots starting in `[from, to)`.
-    pub fn consultant_slots(
-        &self,
-        consultant: OperatorId,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> Result<Vec<Slot>, DeskError> {
-        let lo = consultant_time_key(consultant, from);
-        let hi = consultant_time_key(consultant, to);
-        self.slots_from_index(SLOT_BY_CONSULTANT, &lo, &hi)
-    }
-
-    /// Every slot starting in `[from, to)`, in time order.
-    pub fn slots_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Slot>, DeskError> {
-        self.require(Permission::ViewClients)?;
-        self.slots_from_index(SLOT_BY_TIME, &time_key(from), &time_key(to))
-    }
-
-    fn slots_from_index(&self, tree: IndexTree, lo: &[u8], hi: &[u8]) -> Result<Vec<Slot>, DeskError> {
-        let mut out = Vec::new();
-        for id in self.store.indexed_between::<SlotId>(tree, lo, hi)? {
-            if let Some(s) = self.store.get::<Slot>(id.0)? {
-                out.push(s);
-            }
-        }
-        Ok(out)
     }
 
     /// All of a client's appointments, oldest first.
@@ -277,6 +148,9 @@ impl Desk {
                     .unwrap_or_default()
             )));
         }
+        for held in candidates.iter().filter_map(|s| s.booking) {
+            self.refuse_repeat(&client, held)?;
+        }
         let Some(slot) = candidates.into_iter().find(|s| s.booking.is_none()) else {
             return Err(DeskError::Invalid(format!(
                 "every {} slot at {at} is already booked",
@@ -284,6 +158,41 @@ impl Desk {
             )));
         };
         self.book_slot(&client, slot.id, now)
+    }
+
+    /// A booking the client already holds, said plainly (with its id) rather than as a
+    /// taken slot.
+    fn refuse_repeat(&self, client: &Client, held: AppointmentId) -> Result<(), DeskError> {
+        match self.store.get::<Appointment>(held.0)? {
+            Some(a) if a.client == client.id && a.is_live() => Err(DeskError::AlreadyBooked {
+                booking: a.id,
+                message: format!(
+                    "{} is already booked into this slot ({} at {}, booking {})",
+                    client.name,
+                    a.appointment_type,
+                    self.local_time(a.start).format("%a %-d %b %Y %H:%M"),
+                    a.id
+                ),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// An appointment in words for another refusal: type, day and time, consultant.
+    fn describe_appointment(&self, a: &Appointment) -> String {
+        let ty = self
+            .policy
+            .appointment_type(&a.appointment_type)
+            .map_or_else(|| a.appointment_type.to_string(), |t| t.name.clone());
+        let with = match self.store.get::<Operator>(a.consultant.0) {
+            Ok(Some(op)) => format!(" with {} ({})", op.name, op.login),
+            _ => String::new(),
+        };
+        format!(
+            "{ty} on {}-{}{with}",
+            self.local_time(a.start).format("%a %-d %b %Y %H:%M"),
+            self.local_time(a.end()).format("%H:%M")
+        )
     }
 
     /// Books a known client into a free slot, checking every rule first. The slot is read
@@ -296,6 +205,9 @@ impl Desk {
             .ok_or_else(|| DeskError::Invalid("that slot no longer exists; pick another".into()))?;
         let slot = &slot;
         let ty = self.appointment_type(&slot.appointment_type)?;
+        if let Some(held) = slot.booking {
+            self.refuse_repeat(client, held)?;
+        }
         if slot.booking.is_some() || slot.withdrawn {
             return Err(DeskError::Invalid("that slot is no longer free; pick another".into()));
         }
@@ -304,7 +216,7 @@ impl Desk {
             return Err(DeskError::Invalid("that slot is over; pick a later one".into()));
         }
         let history = self.client_appointments(client.id)?;
-        let decision = rules::check_booking(
+        let mut decision = rules::check_booking(
             &self.policy,
             &BookingRequest {
                 client,
@@ -315,6 +227,12 @@ impl Desk {
             &history,
             now,
         );
+        // A client is in one place at a time.
+        decision
+            .refusals
+            .extend(rules::overlap::check(&history, slot.id, slot.start, slot.end(), |a| {
+                self.describe_appointment(a)
+            }));
         if !decision.is_allowed() {
             return Err(DeskError::Refused(decision));
         }
@@ -432,15 +350,41 @@ impl Desk {
         Ok(new)
     }
 
-    /// Marks the client as arrived.
+    /// Marks the client as arrived: only on the appointment's own local day, before it is over.
     pub fn check_in(&self, booking: AppointmentId) -> Result<Appointment, DeskError> {
         self.require(Permission::Book)?;
         let old = self.appointment(booking)?;
-        if old.outcome().is_some() {
-            return Err(DeskError::Invalid(format!("booking {} is already settled", old.id)));
+        let now = self.now();
+        let starts = self.local_time(old.start).format("%a %-d %b %Y %H:%M");
+        if let Some(outcome) = old.outcome() {
+            return Err(DeskError::Invalid(format!(
+                "booking {} is already settled ({}); there is nothing to check in",
+                old.id,
+                outcome.code()
+            )));
+        }
+        if let AppointmentState::CheckedIn { at } = old.state {
+            return Err(DeskError::Invalid(format!(
+                "booking {} was already checked in at {}",
+                old.id,
+                self.local_time(at).format("%H:%M")
+            )));
+        }
+        let day = self.policy.local_date(old.start);
+        if day != self.today() {
+            return Err(DeskError::Invalid(format!(
+                "booking {} is on {starts}, not today; clients are checked in on the day of their appointment",
+                old.id
+            )));
+        }
+        if old.end() <= now {
+            return Err(DeskError::Invalid(format!(
+                "booking {} ({starts}) is already over; record its outcome instead of checking in",
+                old.id
+            )));
         }
         let mut new = old.clone();
-        new.state = AppointmentState::CheckedIn { at: self.now() };
+        new.state = AppointmentState::CheckedIn { at: now };
         self.update(
             &old,
             &new,

@@ -164,6 +164,22 @@ impl Desk {
         let client = input
             .validate(ClientId::new_at(now_ms(now)), now)
             .map_err(DeskError::Fields)?;
+        // Said up front, naming who holds the number, so the desk can open that client instead
+        // (the unique index still refuses a second one that lands meanwhile).
+        if let Some(existing) = self.store.client_by_student_number(&client.student_number)? {
+            let name = self
+                .store
+                .get::<Client>(existing.0)
+                // A damaged record still holds the number: the refusal stands, without its name.
+                .ok()
+                .flatten()
+                .map_or_else(|| "a record that cannot be read".to_string(), |c| c.name);
+            return Err(DeskError::ClientExists {
+                existing,
+                student_number: client.student_number.clone(),
+                name,
+            });
+        }
         let mut ws = WriteSet::new();
         ws.put(&self.store, None, &client);
         ws.audit(self.audit(

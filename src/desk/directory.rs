@@ -128,6 +128,11 @@ impl ClientDirectory {
         *self = packed;
     }
 
+    /// Whether the directory has an entry for this client.
+    pub fn contains(&self, id: ClientId) -> bool {
+        self.by_id.contains_key(&id)
+    }
+
     /// Adds or replaces a client's entry.
     pub fn upsert(&mut self, c: &Client) {
         self.put(

@@ -1,5 +1,6 @@
 //! Errors from the service layer, each with the exit code the CLI gives it.
 
+use crate::domain::ids::{AppointmentId, ClientId};
 use crate::domain::rules::Decision;
 use crate::domain::validate::FieldError;
 use crate::policy::PolicyErrors;
@@ -23,6 +24,26 @@ pub enum DeskError {
     /// The operator may not do it.
     #[error("permission denied: {0}")]
     Denied(String),
+    /// A client with that student number is already in the store: here is who.
+    #[error(
+        "a client with student number {student_number} already exists ({name}); use `client show {student_number}`"
+    )]
+    ClientExists {
+        /// The existing client.
+        existing: ClientId,
+        /// Their student number.
+        student_number: crate::domain::validate::StudentNumber,
+        /// Their name, so the person at the desk can tell it is the same student.
+        name: String,
+    },
+    /// The same client is already booked into that slot.
+    #[error("{message}")]
+    AlreadyBooked {
+        /// The booking they hold.
+        booking: AppointmentId,
+        /// What to say.
+        message: String,
+    },
     /// The policy file is wrong.
     #[error("{0}")]
     Policy(#[from] PolicyErrors),
@@ -74,6 +95,8 @@ impl DeskError {
             | DeskError::Fields(_)
             | DeskError::Policy(_)
             | DeskError::BadRows(_)
+            | DeskError::ClientExists { .. }
+            | DeskError::AlreadyBooked { .. }
             | DeskError::File { .. } => 2,
             DeskError::Refused(_) => 3,
             DeskError::Denied(_) => 4,

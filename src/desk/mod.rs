@@ -4,6 +4,7 @@
 
 mod appointments;
 mod backups;
+mod client_edit;
 mod clients;
 mod directory;
 mod employers;
@@ -14,6 +15,7 @@ mod notes;
 mod operators;
 mod outbox;
 mod queue;
+mod slots;
 mod triage;
 mod views;
 
@@ -25,14 +27,16 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::domain::access::{self, Permission};
 use crate::domain::audit::{AuditAction, AuditEntry};
 use crate::domain::ids::{AuditId, OperatorId};
+use crate::domain::messages::Channels;
 use crate::domain::operator::{Login, Operator, Role};
 use crate::domain::RecordRef;
 use crate::policy::Policy;
 use crate::store::crypto::KdfParams;
 use crate::store::{LockedStore, Store, StoreError, StoreState, WriteSet};
 
-pub use appointments::{NewBooking, NewSlot};
+pub use appointments::NewBooking;
 pub use backups::{read_manifest, AutoBackup, Backup, Manifest, Restored, MANIFEST};
+pub use client_edit::{ClientChanges, ClientEdit, Edited};
 pub use clients::{ClientView, NewClient};
 pub use directory::{ClientDirectory, DirectoryEntry};
 pub use employers::EmployerProfile;
@@ -43,8 +47,9 @@ pub use notes::{NoteSummary, MAX_NOTE_CHARS};
 pub use operators::{check_password, NewOperator, MIN_PASSWORD_CHARS};
 pub use outbox::{FlushReport, OutboxCounts};
 pub use queue::{LineState, QueueLine, QueueTarget};
+pub use slots::{NewSeries, NewSlot, SeriesReport, WithdrawReport};
 pub use triage::{FlaggedClient, NoShowWeek, UnresolvedLine, WaiverLine};
-pub use views::StaffName;
+pub use views::{DayLine, StaffName};
 
 /// Where the time comes from; tests use [`FixedClock`].
 pub trait Clock: Send + Sync {
@@ -91,6 +96,8 @@ pub struct Desk {
     operator: Operator,
     clock: Arc<dyn Clock>,
     directory: Mutex<Option<ClientDirectory>>,
+    /// How this terminal can send messages: texts are planned only when it can send them.
+    channels: Channels,
 }
 
 fn now_ms(at: DateTime<Utc>) -> u64 {
@@ -140,6 +147,7 @@ impl Desk {
             operator: admin,
             clock,
             directory: Mutex::new(None),
+            channels: Channels::default(),
         })
     }
 
@@ -192,6 +200,7 @@ impl Desk {
             operator,
             clock,
             directory: Mutex::new(None),
+            channels: Channels::default(),
         })
     }
 
@@ -199,6 +208,17 @@ impl Desk {
     /// change of operator at the desk) without reopening the database.
     pub fn locked(&self) -> LockedStore {
         self.store.locked()
+    }
+
+    /// Says how this terminal can send messages (from notify.toml): until told, e-mail only,
+    /// so no text is planned that could never be sent (APPT-09).
+    pub fn set_channels(&mut self, channels: Channels) {
+        self.channels = channels;
+    }
+
+    /// How this terminal can send messages.
+    pub fn channels(&self) -> Channels {
+        self.channels
     }
 
     /// The signed-in operator.

@@ -72,7 +72,7 @@ impl Desk {
         appt: &Appointment,
     ) -> Result<(), DeskError> {
         let facts = self.booking_facts(client, appt)?;
-        for message in notify::plan_booking_messages(&facts, &self.policy.reminders) {
+        for message in notify::plan_booking_messages(&facts, &self.policy.reminders, self.channels) {
             self.queue_message(ws, appt, message);
         }
         Ok(())

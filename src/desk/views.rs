@@ -12,6 +12,18 @@ use crate::domain::operator::Operator;
 
 use super::{Desk, DeskError};
 
+/// One slot of a consultant's day, with its booking and, for roles that may look clients up,
+/// who the client is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayLine {
+    /// The slot.
+    pub slot: Slot,
+    /// The appointment holding it, if booked.
+    pub appointment: Option<Appointment>,
+    /// The client's name and student number.
+    pub client: Option<(String, crate::domain::validate::StudentNumber)>,
+}
+
 /// A staff member as other screens show them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StaffName {
@@ -99,19 +111,42 @@ impl Desk {
             .collect())
     }
 
-    /// The signed-in operator's appointments today, in time order (a consultant's "today").
-    pub fn my_day(&self) -> Result<Vec<(Slot, Option<Appointment>)>, DeskError> {
+    /// The signed-in operator's slots today, in time order, each with its booking and client
+    /// (a consultant's "today").
+    pub fn my_day(&self) -> Result<Vec<DayLine>, DeskError> {
         self.require(Permission::ViewClients)?;
         let (start, end) = self.day_bounds(self.today());
         let mut out = Vec::new();
-        for s in self.consultant_slots(self.operator.id, start, end)? {
-            let appt = match s.booking {
-                Some(a) => self.store.get::<Appointment>(a.0)?,
-                None => None,
-            };
-            out.push((s, appt));
+        for slot in self.consultant_slots(self.operator.id, start, end)? {
+            let appointment = self.slot_appointment(&slot)?;
+            let client = self.client_label(appointment.as_ref());
+            out.push(DayLine {
+                slot,
+                appointment,
+                client,
+            });
         }
         Ok(out)
+    }
+
+    /// The name and student number of an appointment's client, for roles that may look
+    /// clients up; `None` otherwise or when the record cannot be read.
+    pub fn client_label(
+        &self,
+        appointment: Option<&Appointment>,
+    ) -> Option<(String, crate::domain::validate::StudentNumber)> {
+        let a = appointment?;
+        if !self.may(Permission::ViewClients) {
+            return None;
+        }
+        match self.store.get::<Client>(a.client.0) {
+            Ok(Some(c)) => Some((c.name, c.student_number)),
+            Ok(None) => None,
+            Err(e) => {
+                tracing::warn!("client of booking {}: {e}", a.id);
+                None
+            }
+        }
     }
 
     /// The appointment holding a slot, if any.

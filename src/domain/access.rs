@@ -11,8 +11,11 @@ pub enum Permission {
     ViewClients,
     /// See a client's e-mail and phone.
     ViewContactDetails,
-    /// Create and edit client records.
+    /// Add clients and edit their contact details (e-mail, phone, contact preferences).
     EditClients,
+    /// Change a client's study record: programme, school, level, status, course end. These
+    /// decide eligibility (APPT-01) and retention (DATA-02), so desk staff may not.
+    EditStudyRecord,
     /// Import clients from a file.
     ImportClients,
     /// Book, cancel and check in appointments.
@@ -65,6 +68,7 @@ impl Permission {
             Permission::ViewClients => "look up clients",
             Permission::ViewContactDetails => "see client contact details",
             Permission::EditClients => "edit clients",
+            Permission::EditStudyRecord => "change a client's programme, school, level, status or course end",
             Permission::ImportClients => "import clients",
             Permission::Book => "book appointments",
             Permission::ManageSlots => "manage calendar slots",
@@ -99,6 +103,7 @@ fn role_allows(role: Role, p: Permission) -> bool {
             P::ViewClients
                 | P::ViewContactDetails
                 | P::EditClients
+                | P::EditStudyRecord
                 | P::Book
                 | P::ManageSlots
                 | P::ReadNoteBodies
@@ -234,6 +239,33 @@ mod tests {
         assert!(matches!(
             check(&trained, Permission::ManageOperators, today()),
             Err(Denial::NoRole { .. })
+        ));
+    }
+
+    #[test]
+    fn sec_05_desk_staff_edit_contact_details_but_not_the_study_record() {
+        let desk = op(&[Role::Desk], Some("2026-01-01"));
+        assert!(check(&desk, Permission::EditClients, today()).is_ok());
+        assert!(matches!(
+            check(&desk, Permission::EditStudyRecord, today()),
+            Err(Denial::NoRole { .. })
+        ));
+        assert!(matches!(
+            check(&desk, Permission::Block, today()),
+            Err(Denial::NoRole { .. })
+        ));
+        for role in [Role::Consultant, Role::Supervisor, Role::Admin] {
+            let who = op(&[role], Some("2026-01-01"));
+            assert!(check(&who, Permission::EditStudyRecord, today()).is_ok(), "{role:?}");
+        }
+        let er = op(&[Role::EmployerRelations], Some("2026-01-01"));
+        assert!(check(&er, Permission::EditClients, today()).is_err());
+        assert!(check(&er, Permission::EditStudyRecord, today()).is_err());
+        // A write: untrained consultants may not change a study record either.
+        let untrained = op(&[Role::Consultant], None);
+        assert!(matches!(
+            check(&untrained, Permission::EditStudyRecord, today()),
+            Err(Denial::Untrained { .. })
         ));
     }
 

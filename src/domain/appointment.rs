@@ -3,7 +3,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::ids::{AppointmentId, ClientId, OperatorId, SlotId};
+use super::ids::{AppointmentId, ClientId, OperatorId, SeriesId, SlotId};
 use super::policy::{AppointmentTypeId, LocationId};
 
 /// A bookable period in a consultant's calendar.
@@ -27,6 +27,47 @@ pub struct Slot {
     pub booking: Option<AppointmentId>,
     /// Withdrawn slots stay for history but cannot be booked.
     pub withdrawn: bool,
+    /// The series the slot was made in, if it was made as part of one.
+    pub series: Option<SeriesId>,
+}
+
+/// The first stored layout of a slot (format 1), before slots remembered their series; kept so
+/// slots written then still read (see `store::codec`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SlotV1 {
+    /// Record id.
+    pub id: SlotId,
+    /// The consultant.
+    pub consultant: OperatorId,
+    /// The appointment type id.
+    pub appointment_type: AppointmentTypeId,
+    /// Start time.
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub start: DateTime<Utc>,
+    /// Length in minutes.
+    pub minutes: u16,
+    /// The location id.
+    pub location: LocationId,
+    /// The appointment holding the slot.
+    pub booking: Option<AppointmentId>,
+    /// Whether withdrawn.
+    pub withdrawn: bool,
+}
+
+impl From<SlotV1> for Slot {
+    fn from(v1: SlotV1) -> Self {
+        Slot {
+            id: v1.id,
+            consultant: v1.consultant,
+            appointment_type: v1.appointment_type,
+            start: v1.start,
+            minutes: v1.minutes,
+            location: v1.location,
+            booking: v1.booking,
+            withdrawn: v1.withdrawn,
+            series: None,
+        }
+    }
 }
 
 /// `start` plus `minutes`, or the last instant chrono knows when that is past it (a damaged
@@ -41,6 +82,11 @@ impl Slot {
     /// End time.
     pub fn end(&self) -> DateTime<Utc> {
         end_of(self.start, self.minutes.into())
+    }
+
+    /// Whether the slot is in use at some moment of `[start, end)` (withdrawn slots never are).
+    pub fn overlaps(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> bool {
+        !self.withdrawn && self.start < end && start < self.end()
     }
 }
 
@@ -183,5 +229,19 @@ impl Appointment {
     /// Past its end with no outcome: shown as unresolved for a person to settle (APPT-02).
     pub fn is_unresolved(&self, now: DateTime<Utc>) -> bool {
         self.outcome().is_none() && self.end() <= now
+    }
+
+    /// Still to happen or happening: booked or checked in, with no outcome yet.
+    pub fn is_live(&self) -> bool {
+        self.outcome().is_none()
+    }
+
+    /// The state's code for listings: `booked`, `checked-in`, or the outcome's code.
+    pub fn state_code(&self) -> &'static str {
+        match &self.state {
+            AppointmentState::Booked => "booked",
+            AppointmentState::CheckedIn { .. } => "checked-in",
+            AppointmentState::Settled { outcome, .. } => outcome.code(),
+        }
     }
 }

@@ -90,6 +90,8 @@ id_type!(
     OperatorId,
     /// A bookable slot in a consultant's calendar.
     SlotId,
+    /// A series of slots made together (a term's availability).
+    SeriesId,
     /// An appointment: one client's booking of one slot.
     AppointmentId,
     /// A note on a client or appointment.

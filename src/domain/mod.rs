@@ -18,6 +18,7 @@ pub mod policy;
 pub mod queue;
 pub mod records;
 pub mod rules;
+pub mod series;
 pub mod text;
 pub mod validate;
 

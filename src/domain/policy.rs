@@ -40,6 +40,8 @@ pub struct Policy {
     pub appointment_types: Vec<AppointmentType>,
     /// Date ranges with tighter fair-use limits (APPT-06).
     pub peak_periods: Vec<PeakPeriod>,
+    /// Days the service is closed: no slots are made on them.
+    pub closures: Vec<Closure>,
 }
 
 /// The `[institution]` section.
@@ -237,6 +239,39 @@ pub struct Location {
     /// Whether this is an online room; its appointments carry recording consent (APPT-08).
     #[serde(default)]
     pub online: bool,
+    /// How many slots may use the place at once. Left out: 1 for a physical place, no limit
+    /// for an online one (each consultant's video call is its own room).
+    #[serde(default)]
+    pub capacity: Option<u32>,
+}
+
+impl Location {
+    /// How many slots may use the place at once; `None` means no limit.
+    pub fn room_limit(&self) -> Option<u32> {
+        match (self.capacity, self.online) {
+            (Some(n), _) => Some(n),
+            (None, true) => None,
+            (None, false) => Some(1),
+        }
+    }
+}
+
+/// A day or run of days the service is closed (`[[closures]]`), both ends included.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Closure {
+    /// Display name, e.g. "Christmas closure".
+    pub name: String,
+    /// First closed day.
+    pub from: NaiveDate,
+    /// Last closed day.
+    pub to: NaiveDate,
+}
+
+impl Closure {
+    /// Whether `date` falls within the closure (both ends included).
+    pub fn contains(&self, date: NaiveDate) -> bool {
+        self.from <= date && date <= self.to
+    }
 }
 
 /// Whether an appointment type is normally held in a confidential or an open setting (APPT-07).
@@ -464,7 +499,7 @@ impl fmt::Display for MonthDay {
 }
 
 /// Accepts a date as a quoted `"YYYY-MM-DD"` string or a bare TOML local date.
-fn de_date<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
+pub(crate) fn de_date<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
     use serde::de::Error;
     match toml::Value::deserialize(d)? {
         toml::Value::String(s) => NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
@@ -549,6 +584,11 @@ impl Policy {
         self.peak_period_on(date)
             .map(PeakPeriod::fair_use)
             .unwrap_or(self.fair_use)
+    }
+
+    /// The closure covering `date`, if the service is closed then.
+    pub fn closure_on(&self, date: NaiveDate) -> Option<&Closure> {
+        self.closures.iter().find(|c| c.contains(date))
     }
 
     /// The calendar date at the instant `at` in the institution's time zone.

@@ -405,6 +405,26 @@ impl Checker<'_> {
 }
 
 impl NotifyConfig {
+    /// The ways of sending these settings give: e-mail always, texts when `[sms]` names a command.
+    pub fn channels(&self) -> crate::notify::Channels {
+        crate::notify::Channels {
+            sms: self.sms.is_some(),
+        }
+    }
+
+    /// The ways of sending the `notify.toml` in `config_dir` gives. A file that cannot be read
+    /// gives e-mail only: no text is planned that `outbox flush` could not send (it reports the
+    /// file's problem itself).
+    pub fn channels_in(config_dir: &Path) -> crate::notify::Channels {
+        match Self::load(config_dir) {
+            Ok(config) => config.channels(),
+            Err(e) => {
+                tracing::warn!("notify.toml not used for planning messages: {e}");
+                crate::notify::Channels::default()
+            }
+        }
+    }
+
     /// Reads `notify.toml` from `config_dir`; an absent file gives the defaults.
     pub fn load(config_dir: &Path) -> Result<Self, NotifyConfigError> {
         let path = config_dir.join(FILE_NAME);

@@ -9,7 +9,7 @@ pub mod transport;
 
 pub use crate::domain::messages::{
     compose, give_up, ics, next_attempt_at, plan, plan_booking_messages, plan_cancellation, retry, BookingFacts,
-    Channel, MessageKind, PlannedMessage, MAX_ATTEMPTS,
+    Channel, Channels, MessageKind, PlannedMessage, MAX_ATTEMPTS,
 };
 pub use config::{EmailConfig, EmailTransport, NotifyConfig, NotifyConfigError, SmsConfig, SmtpConfig};
 pub use transport::{EmlDir, Security, SetupError, SmsCommand, Smtp, SmtpSettings, Transports};

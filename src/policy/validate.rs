@@ -14,9 +14,9 @@ use crate::domain::validate::YEARS;
 
 use super::locate::{line_of, line_of_offset, path_at};
 use super::{
-    Allocation, AllocationPeriod, AppointmentType, AppointmentTypeId, Backups, Complaints, Eligibility, FairUse,
-    Institution, Location, MonthDay, NoShow, PeakPeriod, Policy, Reminders, Reports, Retention, Security, Setting,
-    Term,
+    Allocation, AllocationPeriod, AppointmentType, AppointmentTypeId, Backups, Closure, Complaints, Eligibility,
+    FairUse, Institution, Location, MonthDay, NoShow, PeakPeriod, Policy, Reminders, Reports, Retention, Security,
+    Setting, Term,
 };
 
 /// The most daily backups a policy may keep (a year's).
@@ -99,6 +99,25 @@ struct RawPolicy {
     appointment_types: Vec<RawAppointmentType>,
     #[serde(default)]
     peak_periods: Vec<PeakPeriod>,
+    #[serde(default)]
+    closures: Vec<RawClosure>,
+}
+
+/// A `[[closures]]` entry: one `date`, or a `from` and `to`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawClosure {
+    name: String,
+    #[serde(default, deserialize_with = "de_opt_date")]
+    date: Option<chrono::NaiveDate>,
+    #[serde(default, deserialize_with = "de_opt_date")]
+    from: Option<chrono::NaiveDate>,
+    #[serde(default, deserialize_with = "de_opt_date")]
+    to: Option<chrono::NaiveDate>,
+}
+
+fn de_opt_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<chrono::NaiveDate>, D::Error> {
+    crate::domain::policy::de_date(d).map(Some)
 }
 
 #[derive(Deserialize)]
@@ -418,6 +437,7 @@ impl Checker<'_> {
         self.locations(&raw.locations);
         let appointment_types = self.appointment_types(raw.appointment_types, !raw.terms.is_empty());
         self.peak_periods(&raw.peak_periods);
+        let closures = self.closures(raw.closures);
 
         Policy {
             institution,
@@ -433,6 +453,7 @@ impl Checker<'_> {
             locations: raw.locations,
             appointment_types,
             peak_periods: raw.peak_periods,
+            closures,
         }
     }
 
@@ -488,7 +509,42 @@ impl Checker<'_> {
         self.ids("locations", locations.iter().map(|l| l.id.as_str()));
         for (i, l) in locations.iter().enumerate() {
             self.non_empty(&format!("locations[{i}].name"), &l.name);
+            if let Some(capacity) = l.capacity {
+                self.range(&format!("locations[{i}].capacity"), capacity, 1, 1000);
+            }
         }
+    }
+
+    /// Each closure is one `date` or a `from`..`to` range, in order.
+    fn closures(&mut self, raw: Vec<RawClosure>) -> Vec<Closure> {
+        let mut out = Vec::with_capacity(raw.len());
+        for (i, c) in raw.into_iter().enumerate() {
+            self.non_empty(&format!("closures[{i}].name"), &c.name);
+            let (from, to) = match (c.date, c.from, c.to) {
+                (Some(d), None, None) => (d, d),
+                (None, Some(from), Some(to)) => (from, to),
+                (Some(d), _, _) => {
+                    self.error(
+                        format!("closures[{i}].date"),
+                        "give either `date` or `from` and `to`, not both",
+                    );
+                    (d, d)
+                }
+                (None, from, to) => {
+                    self.error(
+                        format!("closures[{i}]"),
+                        "give the closed day as `date = YYYY-MM-DD`, or a range as `from` and `to`",
+                    );
+                    let d = from.or(to).unwrap_or_default();
+                    (d, d)
+                }
+            };
+            if from > to {
+                self.error(format!("closures[{i}].to"), format!("{to} is before the start {from}"));
+            }
+            out.push(Closure { name: c.name, from, to });
+        }
+        out
     }
 
     fn appointment_types(&mut self, raw: Vec<RawAppointmentType>, have_terms: bool) -> Vec<AppointmentType> {

@@ -90,9 +90,12 @@ pub const NOTE_BY_CLIENT: IndexTree = grouped("idx_note_client", 16);
 pub const EMPLOYER_BY_TAG: IndexTree = single("idx_employer_tag");
 /// Contacts by employer: `employer ++ contact`.
 pub const CONTACT_BY_EMPLOYER: IndexTree = single("idx_contact_employer");
+/// Slots made in a series: `series ++ start_ms ++ slot`, grouped by series (one read finds a
+/// whole series to withdraw).
+pub const SLOT_BY_SERIES: IndexTree = grouped("idx_slot_series", 16);
 
 /// Every index tree (for rebuilding them all).
-pub const ALL: [IndexTree; 16] = [
+pub const ALL: [IndexTree; 17] = [
     CLIENT_BY_STUDENT_NUMBER,
     OPERATOR_BY_LOGIN,
     SLOT_BY_CONSULTANT,
@@ -109,6 +112,7 @@ pub const ALL: [IndexTree; 16] = [
     NOTE_BY_CLIENT,
     EMPLOYER_BY_TAG,
     CONTACT_BY_EMPLOYER,
+    SLOT_BY_SERIES,
 ];
 
 /// The id of the record an index entry belongs to ([`entry_record`]), or the damage named.
@@ -291,13 +295,20 @@ impl Indexed for Operator {
 
 impl Indexed for Slot {
     fn index_entries(&self, _keys: &KeyRing) -> Vec<IndexEntry> {
-        vec![
+        let mut out = vec![
             IndexEntry::plain(
                 SLOT_BY_CONSULTANT,
                 &[&consultant_time_key(self.consultant, self.start), &self.id.key()],
             ),
             IndexEntry::plain(SLOT_BY_TIME, &[&time_key(self.start), &self.id.key()]),
-        ]
+        ];
+        if let Some(series) = self.series {
+            out.push(IndexEntry::plain(
+                SLOT_BY_SERIES,
+                &[&series.key(), &time_key(self.start), &self.id.key()],
+            ));
+        }
+        out
     }
 }
 

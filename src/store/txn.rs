@@ -577,6 +577,7 @@ mod tests {
             location: "room-1".into(),
             booking: None,
             withdrawn: false,
+            series: None,
         };
         let mut ws = WriteSet::new();
         ws.put(&store, None, &slot);

@@ -137,10 +137,14 @@ commands! {
     CalendarConsultant => "calendar-consultant", Calendar, "Show the next consultant's calendar, or everyone's";
     CalendarGoto => "calendar-goto", Calendar, "Jump to a date (YYYY-MM-DD)";
     BookSlot => "book-slot", Calendar, "Book a client into the selected free slot";
+    AddSeries => "add-series", Calendar, "Make a series of slots over a term (a form; enter previews, enter again makes)";
+    WithdrawSlot => "withdraw-slot", Calendar, "Withdraw the selected free slot (asks to confirm)";
     Book => "book", Clients, "Book the selected client: choose a type, then a free slot";
     CancelBooking => "cancel-booking", Clients, "Cancel the selected client's selected upcoming booking";
     CheckIn => "check-in", Clients, "Check the client in for their appointment today";
     QueueAdd => "queue-add", Clients, "Add the selected client to the drop-in queue";
+    AddClient => "add-client", Clients, "Add a walk-in client who is not in the store yet";
+    EditClient => "edit-client", Clients, "Edit the selected client's contact details (and study record, by role)";
     ReadNote => "read-note", Notes, "Read the selected note (the read is logged)";
     WriteNote => "write-note", Notes, "Write a note for the selected appointment";
     SaveNote => "save-note", Notes, "Save the note being written";

@@ -50,6 +50,14 @@ impl SharedIndex {
         self.ready.load(std::sync::atomic::Ordering::SeqCst)
     }
 
+    /// Takes in a client added or changed at this desk (nothing before the index is built: the
+    /// build reads the store as it is then).
+    pub fn upsert(&self, c: &crate::domain::client::Client) {
+        if let Some(i) = self.index.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
+            i.upsert(c);
+        }
+    }
+
     /// The best `limit` matches for `query`, or `None` before the index is built. Waits while
     /// another search runs: call it from a job, not the screen thread.
     pub fn search(&self, query: &str, limit: usize) -> Option<Vec<DirectoryEntry>> {
@@ -93,6 +101,10 @@ pub struct ClientIndex {
     word_heads: Vec<[u8; 2]>,
     /// Where each entry's words start in `word_heads` (one more at the end).
     word_offsets: Vec<u32>,
+    /// Clients added or changed since the index was built, searched first in a small index of
+    /// their own; their older entries here are left out of results.
+    recent: ClientDirectory,
+    recent_index: Option<Box<ClientIndex>>,
 }
 
 impl std::fmt::Debug for ClientIndex {
@@ -179,7 +191,16 @@ impl ClientIndex {
             by_number,
             matchers: (0..threads).map(|_| matcher()).collect(),
             history: Vec::new(),
+            recent: ClientDirectory::new(),
+            recent_index: None,
         }
+    }
+
+    /// Takes in a client added or changed at this desk, so lookups find them as they are now
+    /// without rebuilding the whole index: they are kept in a small index searched first.
+    pub fn upsert(&mut self, c: &crate::domain::client::Client) {
+        self.recent.upsert(c);
+        self.recent_index = Some(Box::new(ClientIndex::new(self.recent.clone())));
     }
 
     /// The entries whose student number is `query` (ignoring case and surrounding spaces).
@@ -202,13 +223,56 @@ impl ClientIndex {
         self.history.clear();
     }
 
-    /// The best `limit` entries for `query`, best first: an exact student number first, then
-    /// by fuzzy score, ties by name. An empty query matches nothing.
+    /// The best `limit` entries for `query`, best first: clients added or changed at this desk
+    /// since the index was built first, then an exact student number, then by fuzzy score,
+    /// ties by name. An empty query matches nothing.
+    pub fn search(&mut self, query: &str, limit: usize) -> Vec<DirectoryEntry> {
+        let Some(mut recent) = self.recent_index.take() else {
+            return self.search_built(query, limit);
+        };
+        // As one index would: when either finds the text as typed (or, for one or two letters,
+        // a word starting with it), looser matches from the other are left out.
+        let (near, here) = (recent.exactness(query), self.exactness(query));
+        let mut out = if near >= here {
+            recent.search(query, limit)
+        } else {
+            Vec::new()
+        };
+        self.recent_index = Some(recent);
+        let more = if here >= near {
+            self.search_built(query, limit.saturating_add(self.recent.len()))
+        } else {
+            Vec::new()
+        };
+        for e in more {
+            if out.len() >= limit {
+                break;
+            }
+            if !self.recent.contains(e.id) {
+                out.push(e);
+            }
+        }
+        out
+    }
+
+    /// How closely the best entries match `query`: 2 when some contain it as typed, 1 when
+    /// some have a word starting with it (one or two letters), 0 when only loosely.
+    fn exactness(&self, query: &str) -> u8 {
+        if self.substring_hits(query).is_some_and(|h| !h.is_empty()) {
+            2
+        } else if self.word_starts(query, 1).is_some() {
+            1
+        } else {
+            0
+        }
+    }
+
+    /// [`Self::search`] over the entries the index was built with.
     ///
     /// Every candidate is scored with nucleo's linear (greedy) matcher, which accepts exactly
     /// the same entries as its optimal one; the best few hundred are then scored optimally for
     /// the final order.
-    pub fn search(&mut self, query: &str, limit: usize) -> Vec<DirectoryEntry> {
+    fn search_built(&mut self, query: &str, limit: usize) -> Vec<DirectoryEntry> {
         let pattern = pattern(query);
         if pattern.atoms.is_empty() || limit == 0 {
             self.history.clear();
@@ -698,6 +762,59 @@ mod tests {
 
     fn names(v: Vec<DirectoryEntry>) -> Vec<String> {
         v.into_iter().map(|e| e.name.clone()).collect()
+    }
+
+    fn client(i: u128, name: &str, sn: &str, email: &str) -> crate::domain::client::Client {
+        use crate::domain::client::{Client, ContactPreferences, Level, Status};
+        use crate::domain::validate::{Email, StudentNumber};
+        Client {
+            id: ClientId(i),
+            student_number: StudentNumber::parse(sn).unwrap(),
+            name: name.into(),
+            programme: "BSc Testing".into(),
+            school: None,
+            level: Level::Ug,
+            status: Status::Student,
+            course_end: None,
+            email: Email::parse(email).unwrap(),
+            phone: None,
+            contact: ContactPreferences::all(),
+            flags: Vec::new(),
+            activities: Vec::new(),
+            suspension: None,
+            block: None,
+            created_at: chrono::DateTime::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn clients_added_or_changed_after_the_build_are_found_as_they_are_now() {
+        let mut idx = ClientIndex::new(sample());
+        assert!(idx.search("quentin", 5).is_empty());
+        idx.upsert(&client(90, "Quentin Walk-In", "20239999", "qw@example.ac.uk"));
+        assert_eq!(names(idx.search("quentin", 5)), ["Quentin Walk-In"]);
+        assert_eq!(idx.search("20239999", 5)[0].id, ClientId(90));
+        // Bilal's e-mail changes: the new one finds him, once; the old entry is not shown.
+        idx.upsert(&client(2, "Bilal Haddad", "20230002", "bilal.new@example.ac.uk"));
+        let hits = idx.search("had", 5);
+        assert_eq!(hits.iter().filter(|e| e.id == ClientId(2)).count(), 1);
+        assert_eq!(hits[0].email, "bilal.new@example.ac.uk");
+        assert_eq!(idx.search("bilal.new", 5)[0].id, ClientId(2));
+        // Everyone else is found as before.
+        assert_eq!(idx.search("crs", 3)[0].name, "Carys Pritchard");
+        // Text as typed in one part and only loose matches in the other: the loose ones are
+        // left out, as they would be in one index.
+        let mut one = ClientIndex::new(vec![entry(1, "Zephyrine Quarrington", "10234567")]);
+        assert_eq!(
+            names(one.search("que", 5)),
+            ["Zephyrine Quarrington"],
+            "a loose match alone"
+        );
+        one.upsert(&client(2, "Quentin Walkin", "20249999", "qw@example.ac.uk"));
+        assert_eq!(names(one.search("que", 5)), ["Quentin Walkin"]);
+        let all = idx.search("20230", 50);
+        assert_eq!(all.len(), 6, "each built entry once, Bilal as he is now");
+        assert_eq!(all.iter().filter(|e| e.id == ClientId(2)).count(), 1);
     }
 
     #[test]

@@ -84,7 +84,7 @@ pub fn create(setup: Setup, post: &Poster) -> JobDone {
 fn create_store(setup: &Setup) -> Result<Desk, String> {
     let paths = &setup.paths;
     std::fs::create_dir_all(&paths.data).map_err(|e| format!("cannot create {}: {e}", paths.data.display()))?;
-    let desk = Desk::init(
+    let mut desk = Desk::init(
         &paths.store(),
         setup.policy.clone(),
         &setup.login,
@@ -93,6 +93,8 @@ fn create_store(setup: &Setup) -> Result<Desk, String> {
         setup.clock.clone(),
     )
     .map_err(|e| e.to_string())?;
+    // Texts are planned only when notify.toml names an SMS command (APPT-09).
+    desk.set_channels(crate::notify::NotifyConfig::channels_in(&paths.config));
     std::fs::write(paths.policy(), setup.policy_text)
         .map_err(|e| format!("cannot write {}: {e}", paths.policy().display()))?;
     Ok(desk)
@@ -129,7 +131,11 @@ pub fn sign_in(s: SignIn) -> JobDone {
     let result = Policy::load(&s.paths.policy())
         .map_err(|e| e.to_string())
         .and_then(|policy| Desk::sign_in(&locked, policy, &s.login, &s.password, s.clock).map_err(|e| e.to_string()))
-        .map(|desk| (Box::new(desk), None));
+        .map(|mut desk| {
+            // Texts are planned only when notify.toml names an SMS command (APPT-09).
+            desk.set_channels(crate::notify::NotifyConfig::channels_in(&s.paths.config));
+            (Box::new(desk), None)
+        });
     JobDone::Opened {
         locked: Some(locked),
         result,

@@ -1,6 +1,8 @@
 //! Shared set-up for integration tests: a fresh store in a temporary directory.
 #![allow(dead_code)]
 
+pub mod panes;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

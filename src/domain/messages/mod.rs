@@ -60,6 +60,14 @@ impl Channel {
     }
 }
 
+/// The ways this terminal can send messages. E-mail always works (written as `.eml` files when
+/// no SMTP server is set); text messages only when an SMS command is configured in notify.toml.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Channels {
+    /// Whether an SMS command is configured.
+    pub sms: bool,
+}
+
 /// What the planner needs to know about a booking.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BookingFacts {

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::{compose, ics, BookingFacts, Channel, MessageKind, PlannedMessage};
+use super::{compose, ics, BookingFacts, Channel, Channels, MessageKind, PlannedMessage};
 use crate::domain::client::ContactChannel;
 use crate::domain::policy::Reminders;
 
@@ -42,10 +42,10 @@ pub fn reminder_due_at(facts: &BookingFacts, reminders: &Reminders) -> DateTime<
 
 /// The messages a new booking produces: a confirmation by e-mail with a calendar invitation,
 /// due at once, and for bookings made more than `min_lead_hours` ahead a reminder by e-mail
-/// and by text to a mobile number, each only where the client allows that channel
-/// (APPT-09, DATA-12). A booking whose start is not after `booked_at` (recorded after the
-/// fact) produces nothing.
-pub fn plan_booking_messages(facts: &BookingFacts, reminders: &Reminders) -> Vec<PlannedMessage> {
+/// and, when `channels` has a way to send texts, by text to a mobile number, each only where
+/// the client allows that channel (APPT-09, DATA-12). A booking whose start is not after
+/// `booked_at` (recorded after the fact) produces nothing.
+pub fn plan_booking_messages(facts: &BookingFacts, reminders: &Reminders, channels: Channels) -> Vec<PlannedMessage> {
     let mut out = Vec::new();
     if facts.start <= facts.booked_at {
         return out;
@@ -77,7 +77,7 @@ pub fn plan_booking_messages(facts: &BookingFacts, reminders: &Reminders) -> Vec
                 due_at,
             });
         }
-        if let Some(to) = sms_to(facts) {
+        if let Some(to) = sms_to(facts).filter(|_| channels.sms) {
             out.push(PlannedMessage {
                 kind: MessageKind::Reminder,
                 channel: Channel::Sms,
@@ -149,29 +149,51 @@ mod tests {
         }
     }
 
+    /// A terminal with an SMS command configured.
+    const SMS: Channels = Channels { sms: true };
+
+    #[test]
+    fn appt_09_no_sms_is_planned_where_no_sms_command_is_configured() {
+        let f = booked(72);
+        let msgs = plan_booking_messages(&f, &Reminders::default(), Channels::default());
+        assert_eq!(
+            kinds(&msgs),
+            vec![
+                (MessageKind::Confirmation, Channel::Email),
+                (MessageKind::Reminder, Channel::Email)
+            ]
+        );
+        // A client who allows only phone contact then gets nothing at all, rather than a text
+        // that could never be sent.
+        let mut phone_only = f.clone();
+        phone_only.contact = ContactPreferences(vec![ContactChannel::Phone]);
+        assert!(plan_booking_messages(&phone_only, &Reminders::default(), Channels::default()).is_empty());
+        assert_eq!(plan_booking_messages(&phone_only, &Reminders::default(), SMS).len(), 1);
+    }
+
     fn kinds(msgs: &[PlannedMessage]) -> Vec<(MessageKind, Channel)> {
         msgs.iter().map(|m| (m.kind, m.channel)).collect()
     }
 
     #[test]
     fn appt_09_booking_23_hours_ahead_gets_no_reminder() {
-        let msgs = plan_booking_messages(&booked(23), &Reminders::default());
+        let msgs = plan_booking_messages(&booked(23), &Reminders::default(), SMS);
         assert_eq!(kinds(&msgs), vec![(MessageKind::Confirmation, Channel::Email)]);
     }
 
     #[test]
     fn appt_09_booking_exactly_24_hours_ahead_gets_no_reminder() {
-        let msgs = plan_booking_messages(&booked(24), &Reminders::default());
+        let msgs = plan_booking_messages(&booked(24), &Reminders::default(), SMS);
         assert_eq!(kinds(&msgs), vec![(MessageKind::Confirmation, Channel::Email)]);
         let mut f = booked(24);
         f.booked_at -= Duration::seconds(1);
-        assert_eq!(plan_booking_messages(&f, &Reminders::default()).len(), 3);
+        assert_eq!(plan_booking_messages(&f, &Reminders::default(), SMS).len(), 3);
     }
 
     #[test]
     fn appt_09_booking_25_hours_ahead_gets_a_reminder_by_email_and_sms() {
         let f = booked(25);
-        let msgs = plan_booking_messages(&f, &Reminders::default());
+        let msgs = plan_booking_messages(&f, &Reminders::default(), SMS);
         assert_eq!(
             kinds(&msgs),
             vec![
@@ -202,11 +224,11 @@ mod tests {
             send_hours_before: 48,
         };
         let f = booked(30);
-        let msgs = plan_booking_messages(&f, &reminders);
+        let msgs = plan_booking_messages(&f, &reminders, SMS);
         assert_eq!(msgs.len(), 3);
         assert!(msgs.iter().all(|m| m.due_at == f.booked_at));
         let f = booked(72);
-        let msgs = plan_booking_messages(&f, &reminders);
+        let msgs = plan_booking_messages(&f, &reminders, SMS);
         assert_eq!(msgs[1].due_at, start() - Duration::hours(48));
     }
 
@@ -214,7 +236,7 @@ mod tests {
     fn appt_09_landline_gets_no_sms() {
         let mut f = booked(72);
         f.phone = Some(Phone::parse("0161 306 0000").unwrap());
-        let msgs = plan_booking_messages(&f, &Reminders::default());
+        let msgs = plan_booking_messages(&f, &Reminders::default(), SMS);
         assert_eq!(
             kinds(&msgs),
             vec![
@@ -223,18 +245,18 @@ mod tests {
             ]
         );
         f.phone = None;
-        assert_eq!(plan_booking_messages(&f, &Reminders::default()).len(), 2);
+        assert_eq!(plan_booking_messages(&f, &Reminders::default(), SMS).len(), 2);
     }
 
     #[test]
     fn data_12_contact_preferences_are_respected() {
         let mut f = booked(72);
         f.contact = ContactPreferences(Vec::new());
-        assert!(plan_booking_messages(&f, &Reminders::default()).is_empty());
+        assert!(plan_booking_messages(&f, &Reminders::default(), SMS).is_empty());
         assert!(plan_cancellation(&f, f.booked_at).is_empty());
 
         f.contact = ContactPreferences(vec![ContactChannel::Email]);
-        let msgs = plan_booking_messages(&f, &Reminders::default());
+        let msgs = plan_booking_messages(&f, &Reminders::default(), SMS);
         assert_eq!(
             kinds(&msgs),
             vec![
@@ -244,19 +266,19 @@ mod tests {
         );
 
         f.contact = ContactPreferences(vec![ContactChannel::Phone]);
-        let msgs = plan_booking_messages(&f, &Reminders::default());
+        let msgs = plan_booking_messages(&f, &Reminders::default(), SMS);
         assert_eq!(kinds(&msgs), vec![(MessageKind::Reminder, Channel::Sms)]);
         assert!(plan_cancellation(&f, f.booked_at).is_empty());
 
         f.contact = ContactPreferences(vec![ContactChannel::Post]);
-        assert!(plan_booking_messages(&f, &Reminders::default()).is_empty());
+        assert!(plan_booking_messages(&f, &Reminders::default(), SMS).is_empty());
     }
 
     #[test]
     fn no_email_address_means_no_email() {
         let mut f = booked(72);
         f.email = None;
-        let msgs = plan_booking_messages(&f, &Reminders::default());
+        let msgs = plan_booking_messages(&f, &Reminders::default(), SMS);
         assert_eq!(kinds(&msgs), vec![(MessageKind::Reminder, Channel::Sms)]);
     }
 
@@ -264,14 +286,14 @@ mod tests {
     fn appt_07_confirmation_says_whether_the_setting_is_confidential() {
         let mut f = booked(2);
         f.confidential = true;
-        let msgs = plan_booking_messages(&f, &Reminders::default());
+        let msgs = plan_booking_messages(&f, &Reminders::default(), SMS);
         assert!(msgs[0].body.contains(compose::CONFIDENTIAL), "{}", msgs[0].body);
         assert!(!msgs[0].body.contains(compose::NOT_CONFIDENTIAL));
         assert!(msgs[0].body.contains("The setting is confidential"));
 
         f.confidential = false;
         f.location_name = "Open-plan desk, Careers Centre".into();
-        let msgs = plan_booking_messages(&f, &Reminders::default());
+        let msgs = plan_booking_messages(&f, &Reminders::default(), SMS);
         assert!(msgs[0].body.contains(compose::NOT_CONFIDENTIAL), "{}", msgs[0].body);
         assert!(!msgs[0].body.contains(compose::CONFIDENTIAL));
         assert!(msgs[0].body.contains("The setting is not confidential"));
@@ -281,13 +303,13 @@ mod tests {
     fn a_booking_recorded_after_its_start_sends_nothing() {
         let mut f = booked(1);
         f.booked_at = f.start + Duration::minutes(5);
-        assert!(plan_booking_messages(&f, &Reminders::default()).is_empty());
+        assert!(plan_booking_messages(&f, &Reminders::default(), SMS).is_empty());
     }
 
     #[test]
     fn cancellation_withdraws_the_same_calendar_entry() {
         let f = booked(72);
-        let confirmation = plan_booking_messages(&f, &Reminders::default()).remove(0);
+        let confirmation = plan_booking_messages(&f, &Reminders::default(), SMS).remove(0);
         let cancelled_at = f.booked_at + Duration::hours(1);
         let msgs = plan_cancellation(&f, cancelled_at);
         assert_eq!(msgs.len(), 1);

@@ -12,6 +12,8 @@ pub mod counting;
 pub mod eligibility;
 pub mod fair_use;
 pub mod no_show;
+pub mod overlap;
+pub mod rooms;
 
 #[cfg(test)]
 mod tests;
@@ -43,6 +45,12 @@ pub enum Rule {
     FairUse,
     /// A booking cannot be passed to another client (SEC-02).
     Transfer,
+    /// The client already has a live appointment at that time (one place at a time).
+    Overlap,
+    /// The location is already used by as many slots as it holds at that time.
+    RoomFull,
+    /// The service is closed that day (a `[[closures]]` entry).
+    Closed,
 }
 
 /// The numbers behind a counting refusal: `used` of `limit` between two local dates.
@@ -63,7 +71,9 @@ pub struct Figures {
 pub struct Refusal {
     /// The rule that failed.
     pub rule: Rule,
-    /// The policy clause it enforces: "APPT-05", "APPT-06", "APPT-01", "APPT-04" or "SEC-03".
+    /// The policy clause it enforces ("APPT-05", "APPT-06", "APPT-01", "APPT-04", "SEC-02",
+    /// "SEC-03"), or for a rule of the calendar itself that no clause names, a code of its own:
+    /// "OVERLAP" (a client in two places), "CAPACITY" (a full room), "CLOSURE" (a closed day).
     pub clause: &'static str,
     /// What failed, in words a desk operator can read out.
     pub message: String,

@@ -1,10 +1,12 @@
 //! The calendar: one day (time, consultant, type, location, state) or one week (seven day
 //! columns of compact cells), for everyone or one consultant. Book a client into a free slot
-//! from here; open a booked slot's client and notes. Every state is a symbol and a word.
+//! from here; open a booked slot's client and notes; add a series of slots and withdraw a free
+//! one (`actions.rs`). Every state is a symbol and a word.
 //!
 //! A day of everyone's slots is hundreds of records on a large store, a week thousands: the
 //! slots on show load as a job (the latest load wins), and so does the client picker's search.
 
+mod actions;
 mod view;
 
 use std::collections::HashMap;
@@ -36,7 +38,8 @@ struct Row {
     state: SlotState,
     /// The consultant's login.
     login: String,
-    /// The booked client's name (day view only).
+    /// The booked client's name and student number (day view only, for roles that may look
+    /// clients up).
     client: Option<String>,
     /// The local day the slot starts on.
     day: NaiveDate,
@@ -64,6 +67,10 @@ enum Mode {
         matches: Vec<DirectoryEntry>,
         selected: usize,
     },
+    /// Filling in a series of slots.
+    Series(Box<crate::ui::panes::series_form::SeriesForm>),
+    /// Asking before withdrawing a free slot.
+    Withdraw(Box<Slot>),
 }
 
 /// What a calendar load asks for.
@@ -126,7 +133,9 @@ fn fetch(desk: &crate::desk::Desk, req: Request) -> Result<CalendarData, DeskErr
         let appointment = desk.slot_appointment(&slot)?;
         let state = slot_state(&slot, appointment.as_ref(), now);
         let client = match (&appointment, req.week) {
-            (Some(a), false) => desk.client(a.client).ok().map(|c| c.name),
+            (Some(a), false) => desk
+                .client_label(Some(a))
+                .map(|(name, number)| format!("{name} ({number})")),
             _ => None,
         };
         rows.push(Row {
@@ -367,7 +376,7 @@ impl CalendarPane {
     /// Opens the selected booked slot's client and notes.
     fn open_client(&mut self, cx: &mut Cx<'_>) {
         let Some(row) = self.rows.get(self.selected) else {
-            return;
+            return cx.problem("no slot on show to open: go to another day (←/→) or today (t)");
         };
         match &row.appointment {
             Some(a) => {
@@ -425,9 +434,10 @@ impl CalendarPane {
     /// The field with focus, if any.
     fn field(&mut self) -> Option<&mut Input> {
         match &mut self.mode {
-            Mode::Browse => None,
+            Mode::Browse | Mode::Withdraw(_) => None,
             Mode::Goto(i) => Some(i),
             Mode::Pick { search, .. } => Some(search),
+            Mode::Series(form) => form.focused(),
         }
     }
 }
@@ -509,6 +519,9 @@ impl Pane for CalendarPane {
                 _ => {}
             }
         }
+        if let Some(handled) = self.action_command(cmd, cx) {
+            return handled;
+        }
         if let Mode::Pick { matches, selected, .. } = &mut self.mode {
             if is_movement(cmd) {
                 *selected = move_selection(*selected, matches.len(), cmd, self.page);
@@ -535,6 +548,8 @@ impl Pane for CalendarPane {
         match cmd {
             Command::Select => self.open_client(cx),
             Command::BookSlot => self.start_booking(cx),
+            Command::AddSeries => self.start_series(cx),
+            Command::WithdrawSlot => self.start_withdraw(cx),
             Command::CalendarToday => {
                 let today = cx.desk.today();
                 self.jump(today, cx);
@@ -552,6 +567,10 @@ impl Pane for CalendarPane {
     }
 
     fn key(&mut self, key: &KeyEvent, cx: &mut Cx<'_>) -> bool {
+        if let Mode::Series(form) = &mut self.mode {
+            form.key(key);
+            return true;
+        }
         let picking = matches!(self.mode, Mode::Pick { .. });
         let Some(field) = self.field() else { return false };
         let changed = field.handle(key);
@@ -606,6 +625,7 @@ impl Pane for CalendarPane {
                 let hits = view::render_pick(frame, area, &what, search, matches, *selected, th);
                 self.hits.extend(hits.into_iter().map(|(r, i)| (r, Hit::Match(i))));
             }
+            Mode::Series(_) | Mode::Withdraw(_) => self.render_action(frame, area, th),
         }
     }
 
@@ -653,6 +673,8 @@ impl Pane for CalendarPane {
             Command::CalendarWeek,
             Command::CalendarConsultant,
             Command::CalendarGoto,
+            Command::AddSeries,
+            Command::WithdrawSlot,
             Command::Help,
         ]
     }

@@ -1,6 +1,7 @@
 //! Client lookup: type a few letters of a name, a student number or an e-mail; the card shows
 //! programme, status, contact details (by role), flags, appointments, and for each appointment
-//! type whether the client may book it and, if not, why. Book, cancel, check in, queue.
+//! type whether the client may book it and, if not, why. Book, cancel, check in, queue; add a
+//! walk-in client and edit a client's details (the form is in `client_form.rs`).
 //!
 //! Each search runs as a job on the shared lookup index; only the latest one's matches are
 //! shown (a slower earlier search is dropped). Enter pressed before the matches arrive opens
@@ -14,9 +15,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
+use std::collections::HashMap;
+
 use crate::desk::{ClientView, DirectoryEntry};
 use crate::domain::appointment::{Appointment, Slot};
 use crate::domain::client::{Client, FlagKind};
+use crate::domain::ids::{ClientId, OperatorId};
 use crate::domain::policy::AppointmentTypeId;
 use crate::domain::rules::Decision;
 use crate::ui::command::Command;
@@ -24,6 +28,7 @@ use crate::ui::event::{Latest, PaneDone};
 use crate::ui::fuzzy::{ClientIndex, SharedIndex};
 use crate::ui::input::Input;
 use crate::ui::pane::{is_movement, move_selection, Cx, Pane, PaneId};
+use crate::ui::panes::client_form::{ClientForm, FormResult};
 use crate::ui::panes::widgets::{block, list, local};
 use crate::ui::theme::{SlotState, Theme};
 
@@ -51,12 +56,16 @@ enum Mode {
         type_id: AppointmentTypeId,
         slots: Vec<Slot>,
         selected: usize,
+        /// Each slot's consultant, as shown: "cons1 (Casey Consultant)".
+        who: HashMap<OperatorId, String>,
     },
     /// Choosing which upcoming booking to cancel.
     Cancel {
         bookings: Vec<Appointment>,
         selected: usize,
     },
+    /// Adding a walk-in client, or editing the card's client.
+    Form(Box<ClientForm>),
 }
 
 /// The clients pane.
@@ -71,6 +80,8 @@ pub struct ClientsPane {
     waiting: Option<u64>,
     /// Enter was pressed while a search was under way: open the first match when it arrives.
     open_when_found: bool,
+    /// The client to keep selected when the awaited matches arrive (after an add or an edit).
+    keep: Option<ClientId>,
     selected: usize,
     card: Option<Card>,
     mode: Mode,
@@ -93,6 +104,7 @@ impl ClientsPane {
             latest: Latest::default(),
             waiting: None,
             open_when_found: false,
+            keep: None,
             selected: 0,
             card: None,
             mode: Mode::Browse,
@@ -125,6 +137,10 @@ impl ClientsPane {
             return;
         };
         let id = entry.id;
+        self.load_card_of(id, cx);
+    }
+
+    fn load_card_of(&mut self, id: ClientId, cx: &mut Cx<'_>) {
         let desk = cx.desk;
         let loaded = (|| -> Result<Card, crate::desk::DeskError> {
             let client = desk.client(id)?;
@@ -160,8 +176,72 @@ impl ClientsPane {
     }
 
     fn reload_card(&mut self, cx: &mut Cx<'_>) {
-        if self.card.is_some() {
-            self.load_card(cx);
+        if let Some(id) = self.card.as_ref().map(|c| c.client.id) {
+            self.load_card_of(id, cx);
+        }
+    }
+
+    /// Shows one client: their student number in the search, their row selected, their card.
+    fn show_client(&mut self, c: &Client, cx: &mut Cx<'_>) {
+        self.search.set(c.student_number.as_str());
+        self.refilter(cx);
+        self.keep = Some(c.id);
+        self.searching = false;
+        self.load_card_of(c.id, cx);
+    }
+
+    /// Handles a command while the add or edit form is open.
+    fn form_command(&mut self, cmd: Command, cx: &mut Cx<'_>) -> bool {
+        let Mode::Form(form) = &mut self.mode else {
+            return false;
+        };
+        let Some(result) = form.command(cmd, cx.desk) else {
+            return false;
+        };
+        match result {
+            FormResult::Stay => {}
+            FormResult::Closed => self.mode = Mode::Browse,
+            FormResult::Added(c) => {
+                self.mode = Mode::Browse;
+                self.index.upsert(&c);
+                cx.done(format!("Added {} ({}).", c.name, c.student_number));
+                self.show_client(&c, cx);
+            }
+            FormResult::Edited(done) => {
+                self.mode = Mode::Browse;
+                self.index.upsert(&done.client);
+                cx.done(format!("Changed {} for {}.", done.changed.join(", "), done.client.name));
+                self.refilter_keeping(done.client.id, cx);
+                self.load_card_of(done.client.id, cx);
+            }
+            FormResult::OpenExisting(id) => {
+                self.mode = Mode::Browse;
+                match cx.desk.client(id) {
+                    Ok(c) => self.show_client(&c, cx),
+                    Err(e) => cx.problem(e.to_string()),
+                }
+            }
+        }
+        true
+    }
+
+    /// Searches again, keeping the selection on `id` when it still matches.
+    fn refilter_keeping(&mut self, id: ClientId, cx: &mut Cx<'_>) {
+        self.refilter(cx);
+        self.keep = Some(id);
+    }
+
+    fn start_form(&mut self, add: bool, cx: &mut Cx<'_>) {
+        if let Err(e) = cx.desk.require(crate::domain::access::Permission::EditClients) {
+            return cx.problem(e.to_string());
+        }
+        if add {
+            self.mode = Mode::Form(Box::new(ClientForm::add()));
+            return;
+        }
+        match &self.card {
+            Some(card) => self.mode = Mode::Form(Box::new(ClientForm::edit(&card.client, cx.desk))),
+            None => cx.problem("choose a client first: type part of a name, then enter"),
         }
     }
 
@@ -187,9 +267,19 @@ impl ClientsPane {
                 } else if !self.matches.is_empty() {
                     self.searching = false;
                     self.load_card(cx);
+                } else if self.search.value().trim().is_empty() {
+                    cx.problem("nobody to open: type part of a name, a student number or an e-mail");
+                } else if !self.index.is_ready() {
+                    cx.problem("the client directory is still loading; try again in a moment");
+                } else {
+                    cx.problem(format!(
+                        "no client matches `{}`; `n` adds a walk-in client",
+                        self.search.value().trim()
+                    ));
                 }
             }
             Mode::FindingSlots { type_id } => self.mode = Mode::FindingSlots { type_id },
+            Mode::Form(form) => self.mode = Mode::Form(form),
             Mode::BookType { selected } => {
                 let Some(card) = &self.card else { return };
                 let Some((type_id, name, decision)) = card.eligibility.get(selected) else {
@@ -213,9 +303,10 @@ impl ClientsPane {
                 type_id,
                 slots,
                 selected,
+                who,
             } => {
                 let (Some(card), Some(slot)) = (&self.card, slots.get(selected)) else {
-                    return;
+                    return cx.problem("no slot chosen: esc goes back");
                 };
                 match cx.desk.book_slot(&card.client, slot.id, cx.desk.now()) {
                     Ok(a) => {
@@ -239,6 +330,7 @@ impl ClientsPane {
                             type_id,
                             slots,
                             selected,
+                            who,
                         };
                     }
                 }
@@ -265,7 +357,7 @@ impl Pane for ClientsPane {
     }
 
     fn typing(&self) -> bool {
-        self.searching && matches!(self.mode, Mode::Browse)
+        (self.searching && matches!(self.mode, Mode::Browse)) || matches!(self.mode, Mode::Form(_))
     }
 
     fn shown(&mut self, cx: &mut Cx<'_>) {
@@ -273,6 +365,9 @@ impl Pane for ClientsPane {
     }
 
     fn command(&mut self, cmd: Command, cx: &mut Cx<'_>) -> bool {
+        if matches!(self.mode, Mode::Form(_)) {
+            return self.form_command(cmd, cx);
+        }
         if is_movement(cmd) {
             let page = self.list_area.height.saturating_sub(2) as usize;
             match &mut self.mode {
@@ -289,6 +384,7 @@ impl Pane for ClientsPane {
                 Mode::BookSlot { slots, selected, .. } => *selected = move_selection(*selected, slots.len(), cmd, page),
                 Mode::FindingSlots { .. } => {}
                 Mode::Cancel { bookings, selected } => *selected = move_selection(*selected, bookings.len(), cmd, page),
+                Mode::Form(_) => {}
             }
             return true;
         }
@@ -297,7 +393,7 @@ impl Pane for ClientsPane {
             Command::Back => match &self.mode {
                 // A step of booking goes back to the one before; choosing a type, to the card.
                 Mode::BookSlot { .. } | Mode::FindingSlots { .. } => self.mode = Mode::BookType { selected: 0 },
-                Mode::BookType { .. } | Mode::Cancel { .. } => self.mode = Mode::Browse,
+                Mode::BookType { .. } | Mode::Cancel { .. } | Mode::Form(_) => self.mode = Mode::Browse,
                 // Leave the search box, keeping what was typed: letters work as commands again.
                 Mode::Browse if self.searching => self.searching = false,
                 Mode::Browse => return false,
@@ -322,11 +418,18 @@ impl Pane for ClientsPane {
             },
             Command::CancelBooking => {
                 let bookings = self.upcoming();
-                if bookings.is_empty() {
-                    cx.problem("this client has no upcoming bookings");
+                if self.card.is_none() {
+                    cx.problem("choose a client first: type part of a name, then enter");
+                } else if bookings.is_empty() {
+                    cx.problem("this client has no upcoming bookings to cancel");
                 } else {
                     self.mode = Mode::Cancel { bookings, selected: 0 };
                 }
+            }
+            Command::AddClient => self.start_form(true, cx),
+            Command::EditClient => self.start_form(false, cx),
+            Command::CheckIn if self.card.is_none() => {
+                cx.problem("choose a client first: type part of a name, then enter");
             }
             Command::CheckIn => {
                 let today = cx.desk.today();
@@ -363,6 +466,10 @@ impl Pane for ClientsPane {
     }
 
     fn key(&mut self, key: &KeyEvent, cx: &mut Cx<'_>) -> bool {
+        if let Mode::Form(form) = &mut self.mode {
+            form.key(key);
+            return true;
+        }
         if self.typing() && self.search.handle(key) {
             self.refilter(cx);
             return true;
@@ -445,12 +552,14 @@ impl Pane for ClientsPane {
                 type_id,
                 slots,
                 selected,
+                who,
             } => {
                 let rows = slots
                     .iter()
                     .map(|s| {
+                        let with = who.get(&s.consultant).map_or("?", String::as_str);
                         Line::from(format!(
-                            "{}  {} min  {}",
+                            "{}  {} min  {with}  {}",
                             local(self.tz, s.start),
                             s.minutes,
                             s.location
@@ -487,6 +596,7 @@ impl Pane for ClientsPane {
                     th,
                 );
             }
+            Mode::Form(form) => form.render(frame, right, th),
         }
     }
 
@@ -502,7 +612,10 @@ impl Pane for ClientsPane {
                 }
                 self.waiting = None;
                 self.matches = found.unwrap_or_default();
-                self.selected = 0;
+                let keep = self.keep.take();
+                self.selected = keep
+                    .and_then(|id| self.matches.iter().position(|m| m.id == id))
+                    .unwrap_or(0);
                 if std::mem::take(&mut self.open_when_found) {
                     self.choose(cx);
                 }
@@ -534,10 +647,19 @@ impl Pane for ClientsPane {
                         cx.problem(format!("no free {name} slots in the next 4 weeks"));
                     }
                     Ok(slots) => {
+                        // Each row names its consultant: two slots at one time read the same otherwise.
+                        let who = cx
+                            .desk
+                            .staff_names()
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|(id, s)| (id, format!("{} ({})", s.login, s.name)))
+                            .collect();
                         self.mode = Mode::BookSlot {
                             type_id,
                             slots,
                             selected: 0,
+                            who,
                         }
                     }
                     Err(e) => {
@@ -558,6 +680,8 @@ impl Pane for ClientsPane {
             Command::CancelBooking,
             Command::CheckIn,
             Command::QueueAdd,
+            Command::AddClient,
+            Command::EditClient,
             Command::NextPane,
             Command::Quit,
             Command::Help,

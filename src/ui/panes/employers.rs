@@ -360,6 +360,9 @@ impl Pane for EmployersPane {
                     return false;
                 }
             }
+            (Command::Select, Focus::List) if self.employers.is_empty() => {
+                cx.problem("no employer to open: none matches the search or tag filter (esc clears the tags)")
+            }
             (Command::Select, Focus::List) => self.load_profile(cx),
             (Command::Search, _) => self.focus = Focus::Search,
             (Command::FilterTags, _) => {

@@ -1,10 +1,13 @@
 //! The panes of the main screen.
 
 pub mod calendar;
+pub mod client_form;
 pub mod clients;
 pub mod employers;
+pub mod form;
 pub mod notes;
 pub mod queue;
+pub mod series_form;
 pub mod triage;
 pub mod widgets;
 

@@ -13,7 +13,7 @@ use ratatui::widgets::{Clear, Paragraph, Wrap};
 use ratatui::Frame;
 use ratatui_textarea::TextArea;
 
-use crate::desk::{NoteSummary, StaffName};
+use crate::desk::{DayLine, NoteSummary, StaffName};
 use crate::domain::access::Permission;
 use crate::domain::appointment::{Appointment, Outcome, Slot};
 use crate::domain::client::Client;
@@ -65,7 +65,7 @@ const OUTCOMES: [(Outcome, &str); 4] = [
 pub struct NotesPane {
     client: Option<Client>,
     rows: Vec<Row>,
-    today: Vec<(Slot, Option<Appointment>)>,
+    today: Vec<DayLine>,
     selected: usize,
     mode: Mode,
     staff: HashMap<OperatorId, StaffName>,
@@ -305,15 +305,17 @@ impl Pane for NotesPane {
             return true;
         }
         match cmd {
-            Command::Select if self.client.is_none() => {
-                if let Some((_, Some(a))) = self.today.get(self.selected) {
+            Command::Select if self.client.is_none() => match self.today.get(self.selected) {
+                Some(DayLine {
+                    appointment: Some(a), ..
+                }) => {
                     *cx.client = Some(a.client);
                     self.selected = 0;
                     self.reload(cx);
-                } else {
-                    cx.problem("that slot is free: nobody to open");
                 }
-            }
+                Some(_) => cx.problem("that slot is free: nobody to open"),
+                None => cx.problem("you have no slots today: nothing to open"),
+            },
             Command::Select | Command::ReadNote => self.read(cx),
             Command::Back if self.client.is_some() => {
                 *cx.client = None;
@@ -378,7 +380,8 @@ impl Pane for NotesPane {
                 let rows = self
                     .today
                     .iter()
-                    .map(|(s, a)| {
+                    .map(|line| {
+                        let (s, a) = (&line.slot, &line.appointment);
                         let state = match a {
                             None => SlotState::Free,
                             Some(a) => match a.outcome() {
@@ -387,9 +390,14 @@ impl Pane for NotesPane {
                                 None => SlotState::Booked,
                             },
                         };
+                        let client = line
+                            .client
+                            .as_ref()
+                            .map_or(String::new(), |(name, sn)| format!("  {name} ({sn})"));
                         Line::from(vec![
                             Span::raw(format!("{}  {:<14} ", local(self.tz, s.start), s.appointment_type)),
-                            Span::styled(state.label(), state.style(th)),
+                            Span::styled(format!("{:<14}", state.label()), state.style(th)),
+                            Span::raw(client),
                         ])
                     })
                     .collect::<Vec<_>>();

@@ -220,7 +220,9 @@ impl TriagePane {
 
     /// `select`: settle an unresolved appointment, or open a client's notes.
     fn choose(&mut self, cx: &mut Cx<'_>) {
-        let Some(row) = self.current().cloned() else { return };
+        let Some(row) = self.current().cloned() else {
+            return cx.problem("nothing to open: no unresolved outcomes, flagged clients or waivers");
+        };
         let client = match row {
             Row::Unresolved(u) => {
                 let (bookings, label) = if self.marked.is_empty() {
