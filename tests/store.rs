@@ -237,7 +237,7 @@ fn a_damaged_value_is_reported_by_tree_and_key_and_the_rest_stays_readable() {
         (a.id, a.student_number)
     };
     {
-        let db = sled::open(store_dir(tmp.path())).unwrap();
+        let db = raw_sled(store_dir(tmp.path()));
         let tree = db.open_tree("clients").unwrap();
         let key = damaged_id.key();
         let mut v = tree.get(key).unwrap().unwrap().to_vec();

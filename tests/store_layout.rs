@@ -37,7 +37,7 @@ fn group_entries(raw: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
 
 /// Sled keys per index tree.
 fn keys_in(dir: &Path, tree: &str) -> Vec<(Vec<u8>, Vec<u8>)> {
-    let db = sled::open(store_dir(dir)).unwrap();
+    let db = raw_sled(store_dir(dir));
     let t = db.open_tree(tree).unwrap();
     t.iter()
         .map(|r| r.unwrap())
@@ -178,7 +178,7 @@ fn cancelling_removes_the_entry_from_its_group_and_frees_the_slot() {
 /// Rewrites every grouped index tree as format 1 had it: one sled key per entry, the
 /// consultant index without the week, the held-slot index keyed by slot alone.
 fn downgrade_to_format_1(dir: &Path) {
-    let db = sled::open(store_dir(dir)).unwrap();
+    let db = raw_sled(store_dir(dir));
     for (tree, n) in GROUPED {
         let t = db.open_tree(tree).unwrap();
         let groups: Vec<_> = t.iter().map(|r| r.unwrap()).collect();
@@ -208,7 +208,7 @@ fn a_format_1_store_is_reindexed_at_its_first_unlock() {
     assert_eq!(keys_in(tmp.path(), "idx_slot_time").len(), 3, "one key per entry");
     check_reads(&sign_in(tmp.path(), "admin", ADMIN_PASSWORD, clock()).unwrap());
     assert_grouped(tmp.path());
-    let db = sled::open(store_dir(tmp.path())).unwrap();
+    let db = raw_sled(store_dir(tmp.path()));
     let format = db.open_tree("meta").unwrap().get(b"format").unwrap().unwrap();
     assert_eq!(format.as_ref(), &[2u8]);
     drop(db);
@@ -253,7 +253,7 @@ fn a_format_1_store_whose_migration_fails_is_left_as_it_was() {
     // Nothing moved, no partial copy left, the format-1 indexes untouched.
     assert_eq!(data_dir_names(tmp.path()), names);
     assert_eq!(keys_in(tmp.path(), "idx_slot_time"), index_before);
-    let db = sled::open(store_dir(tmp.path())).unwrap();
+    let db = raw_sled(store_dir(tmp.path()));
     assert_eq!(
         db.open_tree("meta").unwrap().get(b"format").unwrap().unwrap().as_ref(),
         &[1u8]
@@ -265,7 +265,7 @@ fn a_store_in_an_unknown_format_is_refused_and_left_as_it_was() {
     let tmp = tempfile::tempdir().unwrap();
     build(tmp.path());
     {
-        let db = sled::open(store_dir(tmp.path())).unwrap();
+        let db = raw_sled(store_dir(tmp.path()));
         db.open_tree("meta").unwrap().insert(b"format", &[9u8]).unwrap();
         db.flush().unwrap();
     }
@@ -290,7 +290,7 @@ fn a_damaged_index_group_is_reported_and_rebuilding_the_indexes_repairs_it() {
         desk.client_by_student_number(&sn("10000001")).unwrap().id.key()
     };
     {
-        let db = sled::open(store_dir(tmp.path())).unwrap();
+        let db = raw_sled(store_dir(tmp.path()));
         let t = db.open_tree("idx_appointment_client").unwrap();
         let v = t.get(ada_key).unwrap().unwrap();
         t.insert(ada_key, &v[..v.len() - 3]).unwrap();

@@ -56,7 +56,7 @@ fn stdout(c: &mut Command) -> String {
 }
 
 fn device_id(store: &Path) -> Vec<u8> {
-    let db = sled::open(store).unwrap();
+    let db = common::raw_sled(store);
     let id = db
         .open_tree("meta")
         .unwrap()
@@ -332,7 +332,7 @@ fn a_store_made_before_the_sign_in_key_records_refusals_without_the_login() {
     init(&data);
     {
         // As an earlier careerdesk left it: no key pair, and a refusal kept in plain text.
-        let db = sled::open(data.join("store")).unwrap();
+        let db = common::raw_sled(data.join("store"));
         let meta = db.open_tree("meta").unwrap();
         meta.remove(b"sign_in_public_key").unwrap();
         meta.remove(b"sign_in_secret_key").unwrap();
@@ -361,7 +361,7 @@ fn a_store_made_before_the_sign_in_key_records_refusals_without_the_login() {
         .collect();
     assert_eq!(refused, [serde_json::json!("old-plain-login"), serde_json::Value::Null]);
     // That unlock made the key pair and emptied the plain-text tree.
-    let db = sled::open(data.join("store")).unwrap();
+    let db = common::raw_sled(data.join("store"));
     assert!(db
         .open_tree("meta")
         .unwrap()

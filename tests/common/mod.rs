@@ -20,6 +20,20 @@ pub fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap()
 }
 
+/// Opens a store's sled database directly (to damage or inspect it), waiting a moment for a
+/// store this process has just closed to let go of its file lock (sled frees it a little later).
+pub fn raw_sled(path: impl AsRef<Path>) -> sled::Db {
+    let path = path.as_ref();
+    for _ in 0..40 {
+        match sled::open(path) {
+            Ok(db) => return db,
+            Err(e) if e.to_string().contains("lock") => std::thread::sleep(std::time::Duration::from_millis(50)),
+            Err(e) => panic!("cannot open {}: {e}", path.display()),
+        }
+    }
+    panic!("{} stayed locked", path.display())
+}
+
 /// A student number typed in a test.
 pub fn sn(text: &str) -> careerdesk::domain::validate::StudentNumber {
     careerdesk::domain::validate::StudentNumber::parse(text).unwrap()
@@ -194,7 +208,7 @@ pub fn copy_dir(from: &Path, to: &Path) {
 /// on a scratch copy first. Panics if no record qualifies.
 pub fn break_a_client_page(store: &Path) {
     let values: Vec<Vec<u8>> = {
-        let db = sled::open(store).unwrap();
+        let db = raw_sled(store);
         // Later writes in a tree careerdesk does not read move the log's tip well past the
         // clients' pages, so sled does not scan them when it opens.
         let filler = db.open_tree("test_filler").unwrap();
@@ -206,7 +220,7 @@ pub fn break_a_client_page(store: &Path) {
         clients.iter().map(|r| r.unwrap().1.to_vec()).collect()
     };
     std::thread::sleep(std::time::Duration::from_millis(200));
-    drop(sled::open(store).unwrap());
+    drop(raw_sled(store));
     std::thread::sleep(std::time::Duration::from_millis(200));
     let db_file = store.join("db");
     let original = std::fs::read(&db_file).unwrap();
