@@ -333,3 +333,41 @@ fn appt_09_the_screen_plans_texts_only_when_notify_toml_names_an_sms_command() {
     let with = channels_planned_by_the_screen(Some("[sms]\ncommand = [\"/bin/true\"]\n"));
     assert_eq!(with.iter().filter(|c| **c == Channel::Sms).count(), 1, "{with:?}");
 }
+
+#[test]
+fn the_screen_makes_today_s_automatic_backup_in_the_background_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let clock = Arc::new(FixedClock::new(Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap()));
+    let mut app = app_with_demo_and_clock(tmp.path(), clock.clone());
+    let paths = Paths::resolve(Some(tmp.path()));
+    let today = paths.backups().join("2026-11-20");
+    // No key was pressed since the store was made: the job ran on its own.
+    assert!(
+        today.join(careerdesk::desk::MANIFEST).exists(),
+        "no backup at {}",
+        today.display()
+    );
+    let bar = screen(&mut app, 160, 48);
+    assert!(bar.contains("backup: today's made"), "{bar}");
+    let made = std::fs::metadata(today.join(careerdesk::desk::MANIFEST))
+        .unwrap()
+        .modified()
+        .unwrap();
+    // An hour on, the screen asks again: today's exists, so nothing new is made.
+    clock.set(Utc.with_ymd_and_hms(2026, 11, 20, 11, 1, 0).unwrap());
+    app.update(Event::Tick);
+    assert_eq!(std::fs::read_dir(paths.backups()).unwrap().count(), 1);
+    let again = std::fs::metadata(today.join(careerdesk::desk::MANIFEST))
+        .unwrap()
+        .modified()
+        .unwrap();
+    assert_eq!(made, again);
+    // The next day, the next backup (the screen has locked itself meanwhile: it still runs).
+    clock.set(Utc.with_ymd_and_hms(2026, 11, 21, 9, 0, 0).unwrap());
+    app.update(Event::Tick);
+    assert!(paths
+        .backups()
+        .join("2026-11-21")
+        .join(careerdesk::desk::MANIFEST)
+        .exists());
+}

@@ -129,9 +129,10 @@ impl App {
             (Screen::Setup(form), Event::Key(key)) => self.setup(form, &key),
             (Screen::Login(form), Event::Key(key)) => self.login(form, &key),
             (Screen::Locked(main, form), Event::Key(key)) => self.locked(main, form, &key),
-            // Behind the lock the outbox keeps being sent on its schedule.
+            // Behind the lock the outbox keeps being sent, and the day's backup made, on schedule.
             (Screen::Locked(mut main, form), Event::Tick) => {
                 main.send_outbox_if_due();
+                main.back_up_if_due();
                 Screen::Locked(main, form)
             }
             (Screen::Main(main), event) => self.main(main, event),

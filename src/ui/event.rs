@@ -75,6 +75,8 @@ pub enum SessionDone {
     Directory(Result<Box<ClientIndex>, String>),
     /// An outbox run: what was sent, and the counts for the status bar afterwards.
     Outbox(Result<(FlushReport, OutboxCounts), String>),
+    /// An automatic backup run (the policy's `[backups]`).
+    Backup(Result<crate::desk::AutoBackup, String>),
     /// A result for one pane.
     Pane(PaneId, PaneDone),
 }
@@ -84,6 +86,7 @@ impl std::fmt::Debug for SessionDone {
         match self {
             SessionDone::Directory(r) => write!(f, "Directory(ok: {})", r.is_ok()),
             SessionDone::Outbox(r) => write!(f, "Outbox({r:?})"),
+            SessionDone::Backup(r) => write!(f, "Backup(ok: {})", r.is_ok()),
             SessionDone::Pane(p, d) => write!(f, "Pane({p:?}, {d:?})"),
         }
     }

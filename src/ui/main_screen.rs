@@ -27,6 +27,48 @@ use crate::ui::widgets::palette::{render_palette, Palette, PaletteInput};
 
 /// How often the screen sends due messages by itself.
 pub const OUTBOX_EVERY: chrono::Duration = chrono::Duration::seconds(60);
+/// How often the screen asks whether today's automatic backup is due (by the desk's clock).
+pub const BACKUP_EVERY: chrono::Duration = chrono::Duration::hours(1);
+
+/// The backup job's name (for the log when it fails).
+const BACKUP_JOB: &str = "the automatic backup";
+
+/// The automatic backups as the screen keeps them.
+struct Backups {
+    paths: Paths,
+    /// A run is under way.
+    running: bool,
+    /// When to ask again, by the desk's clock.
+    next_at: DateTime<Utc>,
+    /// What the status bar says of the last run.
+    state: BackupState,
+}
+
+/// What the last automatic backup run came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum BackupState {
+    /// None has run yet in this session.
+    Unknown,
+    /// Today's backup exists (made now or earlier).
+    Done,
+    /// The policy turns them off.
+    Off,
+    /// It failed; the notice said why.
+    Failed,
+}
+
+impl BackupState {
+    fn word(&self, running: bool) -> &'static str {
+        match (running, self) {
+            (true, _) => "running",
+            (false, BackupState::Unknown) => "-",
+            (false, BackupState::Done) => "today's made",
+            (false, BackupState::Off) => "off",
+            (false, BackupState::Failed) => "failed",
+        }
+    }
+}
+
 /// The outbox job's name (for the log when it fails).
 const OUTBOX_JOB: &str = "sending the outbox";
 
@@ -55,6 +97,7 @@ pub struct Main {
     help: Option<u16>,
     palette: Option<Palette>,
     outbox: Outbox,
+    backups: Backups,
     /// When the operator last touched a key or the mouse, by the desk's clock.
     last_input: DateTime<Utc>,
     body: Rect,
@@ -114,6 +157,12 @@ impl Main {
                 wanted: true,
                 next_at: now,
             },
+            backups: Backups {
+                paths: paths.clone(),
+                running: false,
+                next_at: now,
+                state: BackupState::Unknown,
+            },
             last_input: now,
             body: Rect::default(),
             tabs: Vec::new(),
@@ -134,6 +183,7 @@ impl Main {
         main.active = main.panes.iter().position(|p| p.id() == start).unwrap_or(0);
         main.show_active();
         main.send_outbox_if_due();
+        main.back_up_if_due();
         main
     }
 
@@ -191,6 +241,7 @@ impl Main {
             Event::Resize(..) | Event::Job(_) => None,
         };
         self.send_outbox_if_due();
+        self.back_up_if_due();
         out
     }
 
@@ -222,6 +273,23 @@ impl Main {
                 }
                 self.send_outbox_if_due();
             }
+            SessionDone::Backup(result) => {
+                self.backups.running = false;
+                self.backups.state = match result {
+                    Ok(crate::desk::AutoBackup::Made { backup, pruned }) => {
+                        tracing::info!(path = %backup.path.display(), pruned = pruned.len(), "automatic backup made");
+                        BackupState::Done
+                    }
+                    Ok(crate::desk::AutoBackup::NotDue { .. }) => BackupState::Done,
+                    Ok(crate::desk::AutoBackup::Off) => BackupState::Off,
+                    Err(e) => {
+                        self.notice = Some(Notice::Problem(format!(
+                            "today's automatic backup failed: {e}; `careerdesk store backup` makes one by hand"
+                        )));
+                        BackupState::Failed
+                    }
+                };
+            }
             SessionDone::Pane(id, done) => {
                 if let Some(i) = self.panes.iter().position(|p| p.id() == id) {
                     self.with_pane_at(i, |pane, cx| {
@@ -238,7 +306,27 @@ impl Main {
         if what == OUTBOX_JOB {
             self.outbox.running = false;
         }
+        if what == BACKUP_JOB {
+            self.backups.running = false;
+            self.backups.state = BackupState::Failed;
+        }
         self.notice = Some(Notice::Problem(text));
+    }
+
+    /// Makes today's automatic backup in the background when none exists yet: asked at sign-in
+    /// and then hourly, so a desk left open overnight makes the next day's too. The store's
+    /// commit gate keeps the copy whole while the desk goes on working.
+    pub fn back_up_if_due(&mut self) {
+        let now = self.desk.now();
+        if self.backups.running || now < self.backups.next_at || self.backups.state == BackupState::Off {
+            return;
+        }
+        self.backups.running = true;
+        self.backups.next_at = now + BACKUP_EVERY;
+        let paths = self.backups.paths.clone();
+        self.jobs.spawn_session(BACKUP_JOB, move |desk| {
+            SessionDone::Backup(desk.backup_if_due(&paths).map_err(|e| e.to_string()))
+        });
     }
 
     /// Starts an outbox run when one is wanted (messages were queued) or the schedule says so.
@@ -457,12 +545,13 @@ impl Main {
         let op = self.desk.operator();
         let now = self.desk.local_time(self.desk.now());
         let status_text = format!(
-            " {} ({}) · {} · sync: offline (no server set up) · outbox: {} pending, {} failed ",
+            " {} ({}) · {} · sync: offline (no server set up) · outbox: {} pending, {} failed · backup: {} ",
             op.login,
             op.roles_text(),
             now.format("%a %-d %b %H:%M"),
             self.outbox.counts.pending,
-            self.outbox.counts.failed
+            self.outbox.counts.failed,
+            self.backups.state.word(self.backups.running)
         );
         frame.render_widget(Paragraph::new(Line::styled(status_text, th.bar)).style(th.bar), status);
         let wt = th.widgets();
