@@ -76,7 +76,7 @@ pub enum SessionDone {
     /// An outbox run: what was sent, and the counts for the status bar afterwards.
     Outbox(Result<(FlushReport, OutboxCounts), String>),
     /// An automatic backup run (the policy's `[backups]`).
-    Backup(Result<crate::desk::AutoBackup, String>),
+    Backup(Result<Box<crate::desk::AutoBackup>, String>),
     /// A result for one pane.
     Pane(PaneId, PaneDone),
 }

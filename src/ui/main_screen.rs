@@ -275,7 +275,7 @@ impl Main {
             }
             SessionDone::Backup(result) => {
                 self.backups.running = false;
-                self.backups.state = match result {
+                self.backups.state = match result.map(|b| *b) {
                     Ok(crate::desk::AutoBackup::Made { backup, pruned }) => {
                         tracing::info!(path = %backup.path.display(), pruned = pruned.len(), "automatic backup made");
                         BackupState::Done
@@ -325,7 +325,7 @@ impl Main {
         self.backups.next_at = now + BACKUP_EVERY;
         let paths = self.backups.paths.clone();
         self.jobs.spawn_session(BACKUP_JOB, move |desk| {
-            SessionDone::Backup(desk.backup_if_due(&paths).map_err(|e| e.to_string()))
+            SessionDone::Backup(desk.backup_if_due(&paths).map(Box::new).map_err(|e| e.to_string()))
         });
     }
 
