@@ -371,3 +371,28 @@ fn the_screen_makes_today_s_automatic_backup_in_the_background_once() {
         .join(careerdesk::desk::MANIFEST)
         .exists());
 }
+
+#[test]
+fn a_damaged_store_is_named_on_the_sign_in_screen_never_offered_for_set_up() {
+    let tmp = tempfile::tempdir().unwrap();
+    let paths = Paths::resolve(Some(tmp.path()));
+    let clock = Arc::new(FixedClock::new(Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap()));
+    let policy =
+        careerdesk::policy::Policy::parse(careerdesk::policy::example("standard").unwrap().text, "standard").unwrap();
+    drop(careerdesk::desk::Desk::init(&paths.store(), policy, "admin", "Admin", ADMIN_PW, clock.clone()).unwrap());
+    std::fs::remove_file(paths.store().join("conf")).unwrap();
+    let mut app = Driver::new(
+        paths.clone(),
+        Keymap::builtin(Base::Default),
+        None,
+        Theme::of(ThemeKind::Plain),
+        clock,
+    )
+    .unwrap();
+    let s = screen(&mut app, 160, 48);
+    assert!(s.contains("the store is damaged"), "{s}");
+    assert!(s.contains("`conf` is missing"), "{s}");
+    assert!(s.contains("careerdesk store restore"), "{s}");
+    assert!(s.contains("sign in"), "{s}");
+    assert!(!s.contains("first administrator"), "{s}");
+}

@@ -80,10 +80,18 @@ impl App {
         clock: Arc<dyn Clock>,
         jobs: Jobs,
     ) -> App {
-        let screen = if LockedStore::exists(&paths.store()) {
-            Screen::Login(LoginForm::new(&institution_name(&paths.policy())))
-        } else {
-            Screen::Setup(SetupForm::default())
+        let screen = match LockedStore::state(&paths.store()) {
+            crate::store::StoreState::Absent => Screen::Setup(SetupForm::default()),
+            crate::store::StoreState::Present => Screen::Login(LoginForm::new(&institution_name(&paths.policy()))),
+            // Never the set-up screen over a damaged store: say what is wrong and what to do.
+            crate::store::StoreState::Damaged(d) => {
+                let mut form = LoginForm::new(&institution_name(&paths.policy()));
+                form.error = Some(format!(
+                    "the store is damaged: {} {}. To recover: {}",
+                    d.file, d.problem, d.recovery
+                ));
+                Screen::Login(form)
+            }
         };
         App {
             paths,

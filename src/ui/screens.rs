@@ -365,6 +365,15 @@ fn form(
     let block = Block::default()
         .borders(Borders::ALL)
         .title(Span::styled(title.to_string(), th.title));
+    // A long problem (a damaged store's recovery steps) wraps: grow the box to show all of it.
+    let inner = usize::from(area.width.saturating_sub(2)).max(1);
+    let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
+    let needed = u16::try_from(rows + 2).unwrap_or(u16::MAX);
+    let area = if needed > area.height {
+        centred(frame.area(), area.width, needed)
+    } else {
+        area
+    };
     frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);
 }
 
