@@ -206,7 +206,22 @@ fn a_format_1_store_is_reindexed_at_its_first_unlock() {
     build(tmp.path());
     downgrade_to_format_1(tmp.path());
     assert_eq!(keys_in(tmp.path(), "idx_slot_time").len(), 3, "one key per entry");
-    check_reads(&sign_in(tmp.path(), "admin", ADMIN_PASSWORD, clock()).unwrap());
+    // Signing in says how the migration is getting on (the desk screen shows it).
+    let told = std::sync::Mutex::new(Vec::new());
+    let progress = |what: &str, done: u64, total: u64| told.lock().unwrap().push((what.to_string(), done, total));
+    let locked = careerdesk::store::LockedStore::open(&store_dir(tmp.path())).unwrap();
+    let desk = Desk::sign_in_reporting(&locked, policy(), "admin", ADMIN_PASSWORD, clock(), &progress).unwrap();
+    check_reads(&desk);
+    let told = told.into_inner().unwrap();
+    assert!(told.contains(&("re-indexing clients".to_string(), 0, 2)), "{told:?}");
+    assert!(told.contains(&("re-indexing clients".to_string(), 2, 2)), "{told:?}");
+    assert!(told.iter().any(|(w, _, _)| w == "re-indexing appointments"), "{told:?}");
+    assert_eq!(
+        told.last().map(|(w, _, _)| w.as_str()),
+        Some("checking the rebuilt copy")
+    );
+    drop(desk);
+    drop(locked);
     assert_grouped(tmp.path());
     let db = raw_sled(store_dir(tmp.path()));
     let format = db.open_tree("meta").unwrap().get(b"format").unwrap().unwrap();

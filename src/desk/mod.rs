@@ -160,12 +160,26 @@ impl Desk {
         password: &str,
         clock: Arc<dyn Clock>,
     ) -> Result<Desk, DeskError> {
+        Self::sign_in_reporting(locked, policy, login, password, clock, &crate::store::no_progress)
+    }
+
+    /// [`Desk::sign_in`], telling `progress` how a store migration at this unlock is getting on.
+    pub fn sign_in_reporting(
+        locked: &LockedStore,
+        policy: Policy,
+        login: &str,
+        password: &str,
+        clock: Arc<dyn Clock>,
+        progress: crate::store::Progress<'_>,
+    ) -> Result<Desk, DeskError> {
         let now = clock.now();
         let login_text = login.trim().to_ascii_lowercase();
-        let store = locked.unlock(&login_text, password, now).map_err(|e| match e {
-            StoreError::BadCredentials => DeskError::Denied(e.to_string()),
-            other => other.into(),
-        })?;
+        let store = locked
+            .unlock_reporting(&login_text, password, now, progress)
+            .map_err(|e| match e {
+                StoreError::BadCredentials => DeskError::Denied(e.to_string()),
+                other => other.into(),
+            })?;
         let operator = find_operator(&store, &login_text)?.ok_or_else(|| {
             DeskError::Denied(format!(
                 "{login_text} has a key but no operator record; ask an administrator"

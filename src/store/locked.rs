@@ -125,6 +125,18 @@ impl LockedStore {
     /// Unwraps the data key with `login`'s password. A refusal is recorded for the audit log,
     /// the login sealed so that only an unlocked store can read it.
     pub fn unlock(&self, login: &str, password: &str, now: DateTime<Utc>) -> Result<Store, StoreError> {
+        self.unlock_reporting(login, password, now, &super::no_progress)
+    }
+
+    /// [`LockedStore::unlock`], telling `progress` how a format-1 migration is getting on (it
+    /// rebuilds every index: minutes on a large store).
+    pub fn unlock_reporting(
+        &self,
+        login: &str,
+        password: &str,
+        now: DateTime<Utc>,
+        progress: super::Progress<'_>,
+    ) -> Result<Store, StoreError> {
         let db = self.db().clone();
         let key = match unwrap_slot(&db, login, password) {
             Ok(k) => k,
@@ -147,7 +159,7 @@ impl LockedStore {
         let keys = KeyRing::new(key);
         let store = match meta.get(b"format")?.as_deref() {
             Some([STORE_FORMAT]) => Store::new(db, self.path.clone(), keys, device, self.gate.clone()),
-            Some([1]) => self.migrate(db, keys, device)?,
+            Some([1]) => self.migrate(db, keys, device, progress)?,
             other => {
                 let found = other.map_or_else(
                     || "none".to_string(),
@@ -171,7 +183,13 @@ impl LockedStore {
     /// Format 1 to format 2: the indexes are rebuilt in a copy (`store.migrating`), checked,
     /// and the copy put in the store's place; the format-1 store is kept beside it
     /// (`store.before-format-2-TIME`). If anything fails the store is left as it was.
-    fn migrate(&self, db: sled::Db, keys: KeyRing, device: DeviceId) -> Result<Store, StoreError> {
+    fn migrate(
+        &self,
+        db: sled::Db,
+        keys: KeyRing,
+        device: DeviceId,
+        progress: super::Progress<'_>,
+    ) -> Result<Store, StoreError> {
         tracing::info!("store format 1: rebuilding the indexes in format {STORE_FORMAT}, in a copy");
         let staging = super::beside(&self.path, "migrating");
         let kept = super::beside(
@@ -179,7 +197,7 @@ impl LockedStore {
             &format!("before-format-{STORE_FORMAT}-{}", Utc::now().format("%Y%m%dT%H%M%S")),
         );
         let old = Store::new(db, self.path.clone(), keys.clone(), device, self.gate.clone());
-        let done = old.reindex_to(&staging)?;
+        let done = old.reindex_reporting(&staging, progress)?;
         tracing::info!(?done, "indexes rebuilt in the copy");
         drop(old);
         let mut slot = self.db();

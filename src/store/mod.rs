@@ -42,6 +42,12 @@ pub use refused::{recordable_login, MAX_RECORDED_LOGIN_CHARS};
 pub use reindex::Reindexed;
 pub use txn::{BulkWriter, Committed, Version, WriteSet};
 
+/// Told how long work is getting on: what it is doing, how many done of how many.
+pub type Progress<'a> = &'a (dyn Fn(&str, u64, u64) + Sync);
+
+/// A [`Progress`] that tells nobody.
+pub fn no_progress(_: &str, _: u64, _: u64) {}
+
 /// Index entries as (key, value) pairs.
 pub type KeyValues = Vec<(Vec<u8>, Vec<u8>)>;
 

@@ -44,13 +44,19 @@ impl Store {
     /// its records, and the same records are damaged. Commits in this process wait meanwhile.
     /// On any failure the copy is removed; this store is never written.
     pub fn reindex_to(&self, dest: &Path) -> Result<Reindexed, StoreError> {
+        self.reindex_reporting(dest, &super::no_progress)
+    }
+
+    /// [`Store::reindex_to`], telling `progress` how far it has got (records read of each kind,
+    /// then the check of the copy).
+    pub fn reindex_reporting(&self, dest: &Path, progress: super::Progress<'_>) -> Result<Reindexed, StoreError> {
         if dest.exists() {
             return Err(StoreError::Open {
                 path: dest.to_path_buf(),
                 reason: "it already exists; move it away first".into(),
             });
         }
-        let result = guard::quietly(|| self.reindex_into(dest)).unwrap_or_else(|_| Err(stopped()));
+        let result = guard::quietly(|| self.reindex_into(dest, progress)).unwrap_or_else(|_| Err(stopped()));
         if result.is_err() {
             // Only ever our own partial copy.
             let _ = std::fs::remove_dir_all(dest);
@@ -58,7 +64,7 @@ impl Store {
         result
     }
 
-    fn reindex_into(&self, dest: &Path) -> Result<Reindexed, StoreError> {
+    fn reindex_into(&self, dest: &Path, progress: super::Progress<'_>) -> Result<Reindexed, StoreError> {
         let _held = self.hold_commits();
         self.flush()?;
         let index_names: HashSet<&[u8]> = index::ALL.iter().map(|t| t.name.as_bytes()).collect();
@@ -69,28 +75,41 @@ impl Store {
                 done.copied += copy_tree(&self.db.open_tree(&name)?, &copy.open_tree(&name)?, None)?;
             }
         }
-        self.reindex_kind::<Client>(&copy, &mut done)?;
-        self.reindex_kind::<Operator>(&copy, &mut done)?;
-        self.reindex_kind::<Slot>(&copy, &mut done)?;
-        self.reindex_kind::<Appointment>(&copy, &mut done)?;
-        self.reindex_kind::<Note>(&copy, &mut done)?;
-        self.reindex_kind::<OutboxEntry>(&copy, &mut done)?;
-        self.reindex_kind::<QueueEntry>(&copy, &mut done)?;
-        self.reindex_kind::<Employer>(&copy, &mut done)?;
-        self.reindex_kind::<Contact>(&copy, &mut done)?;
+        self.reindex_kind::<Client>(&copy, &mut done, progress)?;
+        self.reindex_kind::<Operator>(&copy, &mut done, progress)?;
+        self.reindex_kind::<Slot>(&copy, &mut done, progress)?;
+        self.reindex_kind::<Appointment>(&copy, &mut done, progress)?;
+        self.reindex_kind::<Note>(&copy, &mut done, progress)?;
+        self.reindex_kind::<OutboxEntry>(&copy, &mut done, progress)?;
+        self.reindex_kind::<QueueEntry>(&copy, &mut done, progress)?;
+        self.reindex_kind::<Employer>(&copy, &mut done, progress)?;
+        self.reindex_kind::<Contact>(&copy, &mut done, progress)?;
         for tree in index::ALL {
             copy.open_tree(tree.name)?;
         }
         copy.open_tree(META)?.insert(b"format", &[STORE_FORMAT])?;
         copy.flush()?;
         drop(copy);
+        progress("checking the rebuilt copy", 0, 0);
         self.verify_reindexed(dest, &index_names, done)?;
         Ok(done)
     }
 
-    fn reindex_kind<T: Record + Indexed>(&self, copy: &sled::Db, done: &mut Reindexed) -> Result<(), StoreError> {
+    fn reindex_kind<T: Record + Indexed>(
+        &self,
+        copy: &sled::Db,
+        done: &mut Reindexed,
+        progress: super::Progress<'_>,
+    ) -> Result<(), StoreError> {
+        const EVERY: u64 = 5_000;
+        let what = format!("re-indexing {}", T::KIND.tree());
+        let total = self.tree(T::KIND.tree())?.len() as u64;
+        progress(&what, 0, total);
         let mut bulk = self.bulk_into(copy.clone());
-        for record in self.scan::<T>()? {
+        for (n, record) in (1u64..).zip(self.scan::<T>()?) {
+            if n % EVERY == 0 {
+                progress(&what, n, total);
+            }
             match record {
                 Ok(r) => {
                     done.records += 1;
@@ -105,6 +124,7 @@ impl Store {
                 Err(e) => return Err(e),
             }
         }
+        progress(&what, total, total);
         done.entries += bulk.len();
         bulk.finish(&|_, _| {})
     }

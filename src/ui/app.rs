@@ -236,7 +236,8 @@ impl App {
                     clock: self.clock.clone(),
                 };
                 self.busy = Some("Signing in…".into());
-                self.jobs.spawn("sign-in", move |_| crate::ui::start::sign_in(sign_in));
+                self.jobs
+                    .spawn("sign-in", move |post| crate::ui::start::sign_in(sign_in, post));
             }
         }
         Screen::Login(form)
@@ -270,10 +271,15 @@ impl App {
                 }
             }
             JobDone::Progress(what, done, total) => {
-                if matches!(screen, Screen::Setup(_)) {
+                let doing = match screen {
+                    Screen::Setup(_) => Some("Generating demo data"),
+                    Screen::Login(_) => Some("Updating the store for this version of careerdesk (once)"),
+                    _ => None,
+                };
+                if let Some(doing) = doing {
                     self.busy = Some(match (done * 100).checked_div(total) {
-                        Some(pct) => format!("Generating demo data: {what} {done}/{total} ({pct}%)"),
-                        None => format!("Generating demo data: {what}"),
+                        Some(pct) => format!("{doing}: {what} {done}/{total} ({pct}%)"),
+                        None => format!("{doing}: {what}"),
                     });
                 }
                 screen

@@ -115,7 +115,7 @@ pub struct SignIn {
 }
 
 /// Opens the store if need be and signs the operator in.
-pub fn sign_in(s: SignIn) -> JobDone {
+pub fn sign_in(s: SignIn, post: &Poster) -> JobDone {
     let locked = match s.locked {
         Some(l) => l,
         None => match LockedStore::open(&s.paths.store()) {
@@ -130,7 +130,14 @@ pub fn sign_in(s: SignIn) -> JobDone {
     };
     let result = Policy::load(&s.paths.policy())
         .map_err(|e| e.to_string())
-        .and_then(|policy| Desk::sign_in(&locked, policy, &s.login, &s.password, s.clock).map_err(|e| e.to_string()))
+        .and_then(|policy| {
+            // A store made by an older version is re-indexed at this unlock: say how far it is.
+            let progress = |what: &str, done: u64, total: u64| {
+                post.post(Event::Job(JobDone::Progress(what.to_string(), done, total)));
+            };
+            Desk::sign_in_reporting(&locked, policy, &s.login, &s.password, s.clock, &progress)
+                .map_err(|e| e.to_string())
+        })
         .map(|mut desk| {
             // Texts are planned only when notify.toml names an SMS command (APPT-09).
             desk.set_channels(crate::notify::NotifyConfig::channels_in(&s.paths.config));
