@@ -159,7 +159,10 @@ fn the_add_form_names_each_wrong_field_and_adds_nothing() {
     has(&s, "✗ phone:");
     has(&s, "✗ programme: is required");
     assert!(w.admin.client_by_student_number(&sn("20240001")).is_err());
-    // Esc leaves the form; nothing was added.
+    // Esc asks before throwing away what was typed; the second esc leaves the form and
+    // nothing was added.
+    ui.cmd(&mut pane, Command::Back);
+    has(&large(&mut pane), "press esc again to close the form");
     ui.cmd(&mut pane, Command::Back);
     lacks(&large(&mut pane), "Add a walk-in client");
 }

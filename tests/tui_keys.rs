@@ -134,6 +134,20 @@ fn esc_leaves_every_field_of_every_pane() {
     lacks(&mut d, "Book: choose a type");
     has(&mut d, "May book");
 
+    // The walk-in form: esc with something typed asks first, the second esc closes it; a form
+    // with nothing typed closes at once.
+    ch(&mut d, 'n');
+    has(&mut d, "Add a walk-in client");
+    d.typed("2024");
+    d.key(KeyCode::Esc);
+    has(&mut d, "press esc again to close the form");
+    d.key(KeyCode::Esc);
+    lacks(&mut d, "Add a walk-in client");
+    has(&mut d, "May book");
+    ch(&mut d, 'n');
+    d.key(KeyCode::Esc);
+    lacks(&mut d, "Add a walk-in client");
+
     // Calendar: the date field, then the client picker of a free slot.
     ch(&mut d, '1');
     has(&mut d, "Calendar · Fri 20 Nov 2026");
@@ -147,6 +161,11 @@ fn esc_leaves_every_field_of_every_pane() {
     d.typed("ad");
     d.key(KeyCode::Esc);
     lacks(&mut d, "Book guidance");
+    // The series form, as nothing has been typed in it, closes at the first esc.
+    ch(&mut d, 'S');
+    has(&mut d, "Add a series of slots");
+    d.key(KeyCode::Esc);
+    lacks(&mut d, "Add a series of slots");
 
     // Notes of the selected client: the editor asks before a typed note is thrown away.
     ch(&mut d, '3');

@@ -141,7 +141,8 @@ impl ClientForm {
             return Some(FormResult::Stay);
         }
         match cmd {
-            Command::Back => Some(FormResult::Closed),
+            Command::Back if self.form.back() => Some(FormResult::Closed),
+            Command::Back => Some(FormResult::Stay),
             Command::Select => Some(match self.existing.take() {
                 Some((id, _)) => FormResult::OpenExisting(id),
                 None => self.submit(desk),

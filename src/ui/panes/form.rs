@@ -68,7 +68,12 @@ pub struct Form {
     pub problems: Vec<String>,
     /// Other lines to show (a preview, what enter will do).
     pub notes: Vec<String>,
+    /// esc was pressed once on a form with typing in it: the next esc closes it.
+    closing: bool,
 }
+
+/// What esc asks a form to do.
+const CLOSE_AGAIN: &str = "press esc again to close the form; what you typed is not kept";
 
 impl Form {
     /// A form over `fields`, focus on the first that can be changed.
@@ -79,7 +84,20 @@ impl Form {
             focus,
             problems: Vec::new(),
             notes: Vec::new(),
+            closing: false,
         }
+    }
+
+    /// esc: whether the form should close now. A form with nothing typed closes at once; one
+    /// with typing in it asks first, so one key never throws away a walk-in's details.
+    pub fn back(&mut self) -> bool {
+        if self.closing || !self.fields.iter().any(FormField::changed) {
+            return true;
+        }
+        self.closing = true;
+        self.notes.retain(|n| n != CLOSE_AGAIN);
+        self.notes.push(CLOSE_AGAIN.into());
+        false
     }
 
     /// Moves the focus for ↑/↓ (and page/first/last), skipping read-only fields; returns
@@ -104,6 +122,9 @@ impl Form {
 
     /// Types into the field with focus; returns whether its text changed.
     pub fn key(&mut self, key: &KeyEvent) -> bool {
+        if std::mem::take(&mut self.closing) {
+            self.notes.retain(|n| n != CLOSE_AGAIN);
+        }
         match self.fields.get_mut(self.focus) {
             Some(f) if f.locked.is_none() => f.input.handle(key),
             _ => false,

@@ -104,7 +104,8 @@ impl SeriesForm {
             return Some(SeriesResult::Stay);
         }
         match cmd {
-            Command::Back => Some(SeriesResult::Closed),
+            Command::Back if self.form.back() => Some(SeriesResult::Closed),
+            Command::Back => Some(SeriesResult::Stay),
             Command::Select => Some(self.submit(desk)),
             _ => None,
         }
