@@ -1,6 +1,6 @@
 //! Appointment messages as the rules see them: which a booking produces and when ([`plan`]),
 //! their text ([`compose`]), their calendar attachment ([`ics`]) and when a failed send is tried
-//! again ([`retry`]). Pure: time is passed in, nothing is stored or sent; `crate::notify` holds
+//! again ([`retry`]). Pure: time is passed in, nothing is stored or sent; the `notify` module holds
 //! the transports (APPT-09, DATA-12).
 
 pub mod compose;
