@@ -90,7 +90,7 @@ fn benches(c: &mut Criterion) {
     c.bench_function(&format!("durable_client_write/{n}_clients"), |b| {
         b.iter(|| {
             i += 1;
-            black_box(desk.add_client(&client(i)).expect("write"))
+            black_box(desk.add_client(&client(i).parse().expect("valid")).expect("write"))
         })
     });
 
@@ -100,7 +100,10 @@ fn benches(c: &mut Criterion) {
         .flat_map(|t| desk.free_slots(&(*t).into(), 28, 100_000).expect("free slots"))
         .collect();
     let fresh: Vec<_> = (0..free.len().min(5_000) as u64)
-        .map(|j| desk.add_client(&client(1_000_000 + j)).expect("client"))
+        .map(|j| {
+            desk.add_client(&client(1_000_000 + j).parse().expect("valid"))
+                .expect("client")
+        })
         .collect();
     // Each slot can be booked once, so this is timed by hand: every booking succeeds.
     let mut times: Vec<std::time::Duration> = Vec::with_capacity(fresh.len());

@@ -102,7 +102,7 @@ fn data_01_an_edit_refuses_each_invalid_field_with_the_field_named() {
     let mut as_new = new_client("10000009", "Di Nine");
     as_new.email = "not-an-address".into();
     let w = world();
-    let DeskError::Fields(add_errors) = w.admin.add_client(&as_new).unwrap_err() else {
+    let DeskError::Fields(add_errors) = add(&w.admin, &as_new).unwrap_err() else {
         panic!("expected field errors");
     };
     assert_eq!(add_errors[0].to_string(), errors[0].to_string());
@@ -116,7 +116,7 @@ fn data_01_an_edit_refuses_each_invalid_field_with_the_field_named() {
 fn a_duplicate_student_number_is_refused_naming_the_client_who_has_it() {
     let w = world();
     let ada = w.admin.client_by_student_number(&sn("10000001")).unwrap();
-    let e = w.admin.add_client(&new_client("10000001", "Someone Else")).unwrap_err();
+    let e = add(&w.admin, &new_client("10000001", "Someone Else")).unwrap_err();
     assert_eq!(e.exit_code(), 2);
     match &e {
         DeskError::ClientExists { existing, name, .. } => {
@@ -129,10 +129,7 @@ fn a_duplicate_student_number_is_refused_naming_the_client_who_has_it() {
     // Typed differently (spaces, lower case), it is still the same number.
     let mut spaced = new_client("10000001", "Someone Else");
     spaced.student_number = " 1000 0001 ".into();
-    assert!(matches!(
-        w.admin.add_client(&spaced),
-        Err(DeskError::ClientExists { .. })
-    ));
+    assert!(matches!(add(&w.admin, &spaced), Err(DeskError::ClientExists { .. })));
 }
 
 #[test]

@@ -84,8 +84,12 @@ fn template() -> &'static Template {
                 password: STAFF_PW.into(),
             })
             .unwrap();
-        let client = admin.add_client(&new_client(SN, "Ada Lovelace")).unwrap();
-        admin.add_client(&new_client(OTHER_SN, "Alan Turing")).unwrap();
+        let client = admin
+            .add_client(&new_client(SN, "Ada Lovelace").parse().unwrap())
+            .unwrap();
+        admin
+            .add_client(&new_client(OTHER_SN, "Alan Turing").parse().unwrap())
+            .unwrap();
         let now = admin.now();
         let start = now - Duration::days(2);
         let appt_id = AppointmentId::new_at(ms(now));

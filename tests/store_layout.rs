@@ -55,8 +55,8 @@ fn build(dir: &Path) {
             .add_operator(&staff(login, &[Role::Consultant], Some("2026-01-01")))
             .unwrap();
     }
-    admin.add_client(&new_client("10000001", "Ada One")).unwrap();
-    admin.add_client(&new_client("10000002", "Bo Two")).unwrap();
+    add(&admin, &new_client("10000001", "Ada One")).unwrap();
+    add(&admin, &new_client("10000002", "Bo Two")).unwrap();
     for (who, when) in [
         ("cons1", "2026-11-23 10:00"),
         ("cons2", "2026-11-23 10:00"),
@@ -159,7 +159,7 @@ fn cancelling_removes_the_entry_from_its_group_and_frees_the_slot() {
         let held = desk.client_appointments(bo.id).unwrap().remove(0);
         desk.cancel(held.id).unwrap();
         // The slot is free again: another client may have it (not Ada, who is with cons1 then).
-        desk.add_client(&new_client("10000003", "Cy Three")).unwrap();
+        add(&desk, &new_client("10000003", "Cy Three")).unwrap();
         desk.book(&careerdesk::desk::NewBooking {
             client: sn("10000003"),
             appointment_type: "applications".into(),

@@ -131,7 +131,7 @@ fn a_backup_restores_the_old_state_with_a_new_device_id_and_keeps_the_replaced_s
     assert!(audit.contains("restored from the backup"), "{audit}");
     let desk = sign_in(&data.join("store"));
     let before = desk.store().last_op().unwrap().unwrap();
-    desk.add_client(&new_client("10000003", "Cy New")).unwrap();
+    common::add(&desk, &new_client("10000003", "Cy New")).unwrap();
     let op = desk.store().last_op().unwrap().unwrap();
     assert_eq!(op.device, desk.store().device());
     assert_ne!(op.device, before.device);
@@ -262,7 +262,7 @@ fn a_backup_made_while_commits_go_on_holds_no_half_commit() {
                 email: format!("c{n}@student.example.ac.uk"),
                 ..new_client(&sn, "Busy Client")
             };
-            writer.add_client(&c).unwrap();
+            common::add(&writer, &c).unwrap();
             n += 1;
         }
         n

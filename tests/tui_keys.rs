@@ -44,7 +44,7 @@ fn store(tmp: &std::path::Path) -> Arc<FixedClock> {
                 Some("2026-01-01"),
             ))
             .unwrap();
-        admin.add_client(&new_client("10000001", "Ada One")).unwrap();
+        add(&admin, &new_client("10000001", "Ada One")).unwrap();
         for at in ["2026-11-20 09:00", "2026-11-20 15:00", "2026-11-27 10:00"] {
             admin
                 .add_slot(&NewSlot {

@@ -251,7 +251,7 @@ fn channels_planned_by_the_screen(notify: Option<&str>) -> Vec<careerdesk::notif
             clock.clone(),
         )
         .unwrap();
-        desk.add_client(&NewClient {
+        let ada = NewClient {
             student_number: "10000001".into(),
             name: "Ada One".into(),
             email: "ada@student.example.ac.uk".into(),
@@ -260,8 +260,8 @@ fn channels_planned_by_the_screen(notify: Option<&str>) -> Vec<careerdesk::notif
             level: "ug".into(),
             status: "student".into(),
             ..NewClient::default()
-        })
-        .unwrap();
+        };
+        desk.add_client(&ada.parse().unwrap()).unwrap();
         desk.add_operator(&careerdesk::desk::NewOperator {
             login: "cons1".into(),
             name: "Casey".into(),

@@ -406,7 +406,7 @@ fn client(cli: &Cli, paths: &Paths, cmd: &ClientCmd) -> Result<(), DeskError> {
             course_end,
             contact,
         } => {
-            let c = desk.add_client(&NewClient {
+            let details = NewClient {
                 student_number: student_number.clone(),
                 name: name.clone(),
                 email: email.clone(),
@@ -417,7 +417,10 @@ fn client(cli: &Cli, paths: &Paths, cmd: &ClientCmd) -> Result<(), DeskError> {
                 status: status.clone(),
                 course_end: course_end.clone(),
                 contact: contact.clone(),
-            })?;
+            }
+            .parse()
+            .map_err(DeskError::Fields)?;
+            let c = desk.add_client(&details)?;
             show_client(cli.format, &desk, &c);
         }
         ClientCmd::Edit {

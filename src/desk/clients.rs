@@ -2,7 +2,7 @@
 
 use crate::domain::access::Permission;
 use crate::domain::audit::AuditAction;
-use crate::domain::client::{Client, ContactPreferences, Level, Status};
+use crate::domain::client::{Client, ClientDetails, ContactPreferences, Level, Status};
 use crate::domain::ids::ClientId;
 use crate::domain::limits;
 use crate::domain::validate::{self, Email, FieldError, Phone, StudentNumber};
@@ -44,7 +44,7 @@ pub struct NewClient {
 
 impl NewClient {
     /// Checks every field, reporting all that are wrong at once.
-    pub fn validate(&self, id: ClientId, now: chrono::DateTime<chrono::Utc>) -> Result<Client, Vec<FieldError>> {
+    pub fn parse(&self) -> Result<ClientDetails, Vec<FieldError>> {
         let mut errors = Vec::new();
         let student_number = keep(&mut errors, StudentNumber::parse(&self.student_number));
         let name = keep(&mut errors, validate::person_name("name", &self.name));
@@ -100,23 +100,17 @@ impl NewClient {
                 Some(status),
                 Some(course_end),
                 Some(contact),
-            ) if errors.is_empty() => Ok(Client {
-                id,
+            ) if errors.is_empty() => Ok(ClientDetails {
                 student_number,
                 name,
+                email,
+                phone,
                 programme,
                 school,
                 level,
                 status,
                 course_end,
-                email,
-                phone,
                 contact,
-                flags: Vec::new(),
-                activities: Vec::new(),
-                suspension: None,
-                block: None,
-                created_at: now,
             }),
             _ => Err(errors),
         }
@@ -158,12 +152,10 @@ pub struct ClientView {
 
 impl Desk {
     /// Adds a client (DATA-01: e-mail and phone validated on entry).
-    pub fn add_client(&self, input: &NewClient) -> Result<Client, DeskError> {
+    pub fn add_client(&self, details: &ClientDetails) -> Result<Client, DeskError> {
         self.require(Permission::EditClients)?;
         let now = self.now();
-        let client = input
-            .validate(ClientId::new_at(now_ms(now)), now)
-            .map_err(DeskError::Fields)?;
+        let client = Client::new(ClientId::new_at(now_ms(now)), details.clone(), now);
         // Said up front, naming who holds the number, so the desk can open that client instead
         // (the unique index still refuses a second one that lands meanwhile).
         if let Some(existing) = self.store.client_by_student_number(&client.student_number)? {

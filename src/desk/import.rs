@@ -113,8 +113,8 @@ impl Desk {
                 course_end: row.course_end,
                 contact: row.contact,
             };
-            let client = match input.validate(ClientId::new_at(now_ms(now)), now) {
-                Ok(c) => c,
+            let client = match input.parse() {
+                Ok(details) => Client::new(ClientId::new_at(now_ms(now)), details, now),
                 Err(errors) => {
                     let reason = errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ");
                     bad.push(RowError { line, reason });

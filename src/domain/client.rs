@@ -255,6 +255,55 @@ pub struct Client {
     pub created_at: DateTime<Utc>,
 }
 
+/// A new client's details, each already checked (see `desk::NewClient::parse`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientDetails {
+    /// The university's student number.
+    pub student_number: StudentNumber,
+    /// Full name.
+    pub name: String,
+    /// E-mail address.
+    pub email: Email,
+    /// Phone number, when given.
+    pub phone: Option<Phone>,
+    /// Programme of study.
+    pub programme: String,
+    /// School or faculty, when known.
+    pub school: Option<String>,
+    /// Level of study.
+    pub level: Level,
+    /// Student or graduate.
+    pub status: Status,
+    /// When the course ends or ended.
+    pub course_end: Option<NaiveDate>,
+    /// How the client may be contacted (DATA-12).
+    pub contact: ContactPreferences,
+}
+
+impl Client {
+    /// A new client record with these details, no flags, blocks or activities yet.
+    pub fn new(id: ClientId, d: ClientDetails, now: DateTime<Utc>) -> Client {
+        Client {
+            id,
+            student_number: d.student_number,
+            name: d.name,
+            programme: d.programme,
+            school: d.school,
+            level: d.level,
+            status: d.status,
+            course_end: d.course_end,
+            email: d.email,
+            phone: d.phone,
+            contact: d.contact,
+            flags: Vec::new(),
+            activities: Vec::new(),
+            suspension: None,
+            block: None,
+            created_at: now,
+        }
+    }
+}
+
 /// The first stored layout of a client (format 1), before flags, activities and contact
 /// preferences existed; kept so records written then still read (see `store::codec`).
 #[derive(Debug, Clone, Serialize, Deserialize)]

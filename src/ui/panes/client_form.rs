@@ -174,7 +174,11 @@ impl ClientForm {
             course_end: optional(COURSE_END),
             contact: optional(CONTACT),
         };
-        match desk.add_client(&input) {
+        let details = match input.parse() {
+            Ok(d) => d,
+            Err(errors) => return self.refused(DeskError::Fields(errors)),
+        };
+        match desk.add_client(&details) {
             Ok(c) => FormResult::Added(c),
             Err(DeskError::ClientExists {
                 existing,
