@@ -1,0 +1,136 @@
+//! Loading the calendar's slots: what a load asks for, the job that reads the slots on show
+//! with their appointments (the latest load wins), and each slot's state.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::{CalendarData, CalendarPane, Row};
+use crate::desk::DeskError;
+use crate::domain::appointment::{Appointment, AppointmentState, Slot};
+use crate::domain::ids::OperatorId;
+use crate::ui::event::PaneDone;
+use crate::ui::pane::{Cx, Notice, PaneId};
+use crate::ui::theme::SlotState;
+
+/// What a calendar load asks for.
+#[derive(Debug, Clone, Copy)]
+struct Request {
+    from: NaiveDate,
+    days: i64,
+    week: bool,
+    consultant: Option<OperatorId>,
+    /// Move the consultant filter on to the next consultant with slots in the range first.
+    cycle: bool,
+}
+
+/// Loads the slots a request asks for, with their appointments and states.
+fn fetch(desk: &crate::desk::Desk, req: Request) -> Result<CalendarData, DeskError> {
+    let staff = desk.staff_names()?;
+    let login = |id: OperatorId| staff.get(&id).map_or_else(|| "?".to_string(), |s| s.login.clone());
+    let mut consultant = req.consultant;
+    let mut message = None;
+    if req.cycle {
+        // Everyone, then each consultant with slots in the range (by login), then everyone.
+        let mut with_slots: Vec<(String, OperatorId)> = Vec::new();
+        for s in desk.calendar(req.from, req.days, None)? {
+            if !with_slots.iter().any(|(_, id)| *id == s.consultant) {
+                with_slots.push((login(s.consultant), s.consultant));
+            }
+        }
+        with_slots.sort();
+        let next = match req.consultant {
+            None => with_slots.first().cloned(),
+            Some(current) => {
+                let me = login(current);
+                with_slots.into_iter().find(|(l, id)| *l > me && *id != current)
+            }
+        };
+        let span = if req.week { "this week" } else { "this day" };
+        (consultant, message) = match next {
+            Some((who, id)) => (Some(id), Some(Notice::Done(format!("Showing {who}'s calendar")))),
+            None if req.consultant.is_none() => (
+                None,
+                Some(Notice::Problem(format!("nobody has slots {span}; showing everyone"))),
+            ),
+            None => (None, Some(Notice::Done("Showing everyone's calendar".into()))),
+        };
+    }
+    let now = desk.now();
+    let mut rows = Vec::new();
+    for slot in desk.calendar(req.from, req.days, consultant)? {
+        let appointment = desk.slot_appointment(&slot)?;
+        let state = slot_state(&slot, appointment.as_ref(), now);
+        let client = match (&appointment, req.week) {
+            (Some(a), false) => desk
+                .client_label(Some(a))
+                .map(|(name, number)| format!("{name} ({number})")),
+            _ => None,
+        };
+        rows.push(Row {
+            login: login(slot.consultant),
+            day: desk.policy().local_date(slot.start),
+            slot,
+            appointment,
+            state,
+            client,
+        });
+    }
+    Ok(CalendarData {
+        staff,
+        rows,
+        consultant,
+        message,
+        now,
+        today: desk.today(),
+    })
+}
+
+impl CalendarPane {
+    /// Loads the slots on show as a job.
+    pub(super) fn load(&mut self, cx: &mut Cx<'_>) {
+        self.request(false, cx);
+    }
+
+    /// Starts a load; with `cycle`, the consultant filter moves on first.
+    pub(super) fn request(&mut self, cycle: bool, cx: &mut Cx<'_>) {
+        let (from, days) = self.range();
+        let req = Request {
+            from,
+            days,
+            week: self.week,
+            consultant: self.consultant,
+            cycle,
+        };
+        let ticket = self.loads.issue();
+        self.loading = Some(ticket);
+        let latest = self.loads.clone();
+        cx.spawn(PaneId::Calendar, "loading the calendar", move |desk| {
+            let data = if latest.is_current(ticket) {
+                fetch(desk, req).map_err(|e| e.to_string())
+            } else {
+                Err("replaced by a later load".into())
+            };
+            PaneDone::Calendar(ticket, Box::new(data))
+        });
+    }
+}
+
+/// A slot's state: withdrawn, free, or from its appointment (unresolved once over without an
+/// outcome, never assumed a no-show: APPT-02).
+fn slot_state(slot: &Slot, appointment: Option<&Appointment>, now: DateTime<Utc>) -> SlotState {
+    if slot.withdrawn {
+        return SlotState::Withdrawn;
+    }
+    let Some(a) = appointment else {
+        return if slot.booking.is_some() {
+            SlotState::Booked
+        } else {
+            SlotState::Free
+        };
+    };
+    match a.state {
+        AppointmentState::Settled { outcome, .. } => SlotState::Settled(outcome),
+        _ if a.is_unresolved(now) => SlotState::Unresolved,
+        AppointmentState::CheckedIn { .. } => SlotState::CheckedIn,
+        AppointmentState::Booked => SlotState::Booked,
+    }
+}
