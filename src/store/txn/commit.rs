@@ -1,0 +1,174 @@
+//! Committing a write set: one sled transaction that checks its guards and unchanged records,
+//! appends the op-log entry, writes everything and then flushes; and reading a record with
+//! the version a later commit can insist on.
+
+use chrono::{DateTime, Utc};
+use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
+use sled::Transactional;
+
+use super::{Version, Write, WriteSet};
+use crate::domain::change::{Hlc, Op};
+use crate::domain::ids::{AuditId, OperatorId};
+use crate::store::codec::Record;
+use crate::store::group::{self, GroupError};
+use crate::store::index::{IndexTree, Layout};
+use crate::store::{Store, StoreError, AUDIT, META, OPLOG};
+
+/// What a commit did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Committed {
+    /// The op-log sequence number, when the commit changed records.
+    pub seq: Option<u64>,
+}
+
+impl Store {
+    /// Reads one record with its [`Version`], for a change that must not overwrite a newer one.
+    pub fn get_versioned<T: Record>(&self, id: u128) -> Result<Option<(T, Version)>, StoreError> {
+        let key = id.to_be_bytes();
+        match self.tree(T::KIND.tree())?.get(key)? {
+            Some(v) => Ok(Some((self.open_record(&key, &v)?, Version::of(&v)))),
+            None => Ok(None),
+        }
+    }
+
+    /// Commits `ws` atomically with its op-log entry, then flushes to disk.
+    pub fn commit(&self, operator: OperatorId, mut ws: WriteSet, now: DateTime<Utc>) -> Result<Committed, StoreError> {
+        if let Some(e) = ws.failed.take() {
+            return Err(e);
+        }
+        let mut names: Vec<&str> = vec![META, OPLOG, AUDIT];
+        for t in ws
+            .writes
+            .iter()
+            .map(Write::tree)
+            .chain(ws.guards.iter().map(|g| g.tree.name))
+            .chain(ws.unchanged.iter().map(|u| u.tree))
+        {
+            if !names.contains(&t) {
+                names.push(t);
+            }
+        }
+        let trees = names.iter().map(|n| self.tree(n)).collect::<Result<Vec<_>, _>>()?;
+        let at = |name: &str| names.iter().position(|n| *n == name).unwrap_or(0);
+        // Audit keys come from the store's counter so entries made in one millisecond keep their order.
+        let mut audits: Vec<([u8; 16], Vec<u8>)> = Vec::with_capacity(ws.audits.len());
+        for a in &ws.audits {
+            let mut a = a.clone();
+            a.id = AuditId::sequenced(a.at.timestamp_millis().max(0) as u64, self.db.generate_id()?);
+            audits.push(self.seal_audit(&a)?);
+        }
+
+        // A backup copying the store waits for this commit, or this commit for it.
+        let _open = self.open_gate();
+        let mut clock = self.clock.lock().unwrap_or_else(|p| p.into_inner());
+        let hlc = Hlc::tick(*clock, now.timestamp_millis().max(0) as u64, self.device);
+        let result = trees[..].transaction(|tx| {
+            for u in &ws.unchanged {
+                let now = tx[at(u.tree)].get(u.key)?;
+                if now.as_deref().map(Version::of) != Some(u.version) {
+                    return Err(ConflictableTransactionError::Abort(StoreError::Conflict(
+                        u.message.clone(),
+                    )));
+                }
+            }
+            for g in &ws.guards {
+                if let Some(existing) = tx_index_get(&tx[at(g.tree.name)], g.tree, &g.key)? {
+                    if existing != g.owner {
+                        return Err(ConflictableTransactionError::Abort(StoreError::Conflict(
+                            g.message.clone(),
+                        )));
+                    }
+                }
+            }
+            let mut seq = None;
+            if !ws.changes.is_empty() {
+                let meta = &tx[at(META)];
+                let next = meta
+                    .get(b"device_seq")?
+                    .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
+                    .map_or(0, u64::from_be_bytes)
+                    + 1;
+                meta.insert(b"device_seq", &next.to_be_bytes())?;
+                let op = Op {
+                    device: self.device,
+                    seq: next,
+                    hlc,
+                    operator,
+                    changes: ws.changes.clone(),
+                };
+                let (k, v) = self.seal_op(&op).map_err(ConflictableTransactionError::Abort)?;
+                tx[at(OPLOG)].insert(&k, v)?;
+                seq = Some(next);
+            }
+            for w in &ws.writes {
+                match w {
+                    Write::Put { tree, key, value } => {
+                        tx[at(tree)].insert(key.as_slice(), value.as_slice())?;
+                    }
+                    Write::Index { tree, key, value } => {
+                        tx_index_set(&tx[at(tree.name)], *tree, key, value.as_deref())?;
+                    }
+                }
+            }
+            for (k, v) in &audits {
+                tx[at(AUDIT)].insert(k, v.as_slice())?;
+            }
+            Ok(seq)
+        });
+        let seq = match result {
+            Ok(seq) => seq,
+            Err(TransactionError::Abort(e)) => return Err(e),
+            Err(TransactionError::Storage(e)) => return Err(e.into()),
+        };
+        if seq.is_some() {
+            *clock = Some(hlc);
+        }
+        drop(clock);
+        self.db.flush()?;
+        drop(_open);
+        Ok(Committed { seq })
+    }
+}
+
+type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
+
+fn damaged(tree: IndexTree, group: &[u8], e: GroupError) -> ConflictableTransactionError<StoreError> {
+    ConflictableTransactionError::Abort(e.at(tree, group))
+}
+
+/// Reads an index entry inside a transaction.
+fn tx_index_get(tx: &TransactionalTree, tree: IndexTree, key: &[u8]) -> TxResult<Option<Vec<u8>>> {
+    match tree.layout {
+        Layout::Single => Ok(tx.get(key)?.map(|v| v.to_vec())),
+        Layout::Grouped(n) => {
+            let (g, suffix) = key.split_at(n.min(key.len()));
+            match tx.get(g)? {
+                Some(raw) => Ok(group::lookup(&raw, suffix)
+                    .map_err(|e| damaged(tree, g, e))?
+                    .map(<[u8]>::to_vec)),
+                None => Ok(None),
+            }
+        }
+    }
+}
+
+/// Sets or removes an index entry inside a transaction.
+fn tx_index_set(tx: &TransactionalTree, tree: IndexTree, key: &[u8], value: Option<&[u8]>) -> TxResult<()> {
+    match (tree.layout, value) {
+        (Layout::Single, Some(v)) => {
+            tx.insert(key, v)?;
+        }
+        (Layout::Single, None) => {
+            tx.remove(key)?;
+        }
+        (Layout::Grouped(n), _) => {
+            let (g, suffix) = key.split_at(n.min(key.len()));
+            let raw = tx.get(g)?;
+            match group::with_entry(raw.as_deref(), suffix, value).map_err(|e| damaged(tree, g, e))? {
+                Some(v) => tx.insert(g, v)?,
+                None => tx.remove(g)?,
+            };
+        }
+    }
+    Ok(())
+}

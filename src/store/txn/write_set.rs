@@ -1,0 +1,124 @@
+//! Filling a write set: records with their index entries (stale ones removed, unique ones
+//! guarded), records that must be unchanged since read, audit entries and key slots.
+
+use super::{Guard, Unchanged, Version, Write, WriteSet};
+use crate::domain::audit::AuditEntry;
+use crate::domain::change::diff;
+use crate::domain::RecordRef;
+use crate::store::codec::{self, Record};
+use crate::store::crypto::KeySlot;
+use crate::store::index::IndexTree;
+use crate::store::{Store, StoreError, KEY_SLOTS};
+
+impl WriteSet {
+    /// An empty set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Stores `new` (replacing `old`, if given) and records the changed fields for the op log.
+    /// A record that cannot be encoded makes the whole commit fail, naming it.
+    pub fn put<T: Record>(&mut self, store: &Store, old: Option<&T>, new: &T) {
+        let record = RecordRef {
+            kind: T::KIND,
+            id: new.id(),
+        };
+        let sealed = store.seal_record(new);
+        let change = diff(record, old, new).map_err(|e| StoreError::Encode {
+            what: format!("change to {}", T::KIND.tree()),
+            reason: e.to_string(),
+        });
+        let ((key, sealed), change) = match (sealed, change) {
+            (Ok(s), Ok(c)) => (s, c),
+            (Err(e), _) | (_, Err(e)) => {
+                self.failed.get_or_insert(e);
+                return;
+            }
+        };
+        if let Some(change) = change {
+            self.changes.push(change);
+        }
+        self.writes.push(Write::Put {
+            tree: T::KIND.tree().into(),
+            key: key.to_vec(),
+            value: sealed,
+        });
+        let new_entries = new.index_entries(store.keys());
+        if let Some(old) = old {
+            for stale in old.index_entries(store.keys()) {
+                if !new_entries.iter().any(|e| e.tree == stale.tree && e.key == stale.key) {
+                    self.unindex(stale.tree, stale.key);
+                }
+            }
+        }
+        for e in new_entries {
+            match e.unique {
+                Some(message) => self.unique(e.tree, e.key, e.value, message),
+                None => self.index(e.tree, e.key, e.value),
+            }
+        }
+    }
+
+    /// Writes an index entry.
+    pub(crate) fn index(&mut self, tree: IndexTree, key: Vec<u8>, value: Vec<u8>) {
+        self.writes.push(Write::Index {
+            tree,
+            key,
+            value: Some(value),
+        });
+    }
+
+    /// Removes an index entry.
+    pub(crate) fn unindex(&mut self, tree: IndexTree, key: Vec<u8>) {
+        self.writes.push(Write::Index { tree, key, value: None });
+    }
+
+    /// Writes a unique index entry; the commit fails with `message` if another owner holds it.
+    pub(super) fn unique(&mut self, tree: IndexTree, key: Vec<u8>, owner: Vec<u8>, message: String) {
+        self.guards.push(Guard {
+            tree,
+            key: key.clone(),
+            owner: owner.clone(),
+            message,
+        });
+        self.index(tree, key, owner);
+    }
+
+    /// Makes the commit fail with `message` (a conflict) if `record` is no longer stored as it
+    /// was when read with [`Store::get_versioned`]: nothing is written over a newer version.
+    pub fn unchanged_since<T: Record>(&mut self, record: &T, version: Version, message: &str) {
+        self.unchanged.push(Unchanged {
+            tree: T::KIND.tree(),
+            key: record.id().to_be_bytes(),
+            version,
+            message: message.to_string(),
+        });
+    }
+
+    /// Appends an audit entry.
+    pub fn audit(&mut self, entry: AuditEntry) {
+        self.audits.push(entry);
+    }
+
+    /// Stores a key slot (a new operator's, or a changed password's).
+    pub fn key_slot(&mut self, slot: &KeySlot) {
+        match codec::encode_versioned(1, slot) {
+            Ok(value) => self.writes.push(Write::Put {
+                tree: KEY_SLOTS.into(),
+                key: slot.login.as_bytes().to_vec(),
+                value,
+            }),
+            Err(e) => {
+                self.failed.get_or_insert(StoreError::Encode {
+                    what: "key slot".into(),
+                    reason: e.to_string(),
+                });
+            }
+        }
+    }
+
+    /// Whether nothing would be written.
+    pub fn is_empty(&self) -> bool {
+        self.writes.is_empty() && self.audits.is_empty()
+    }
+}
