@@ -110,6 +110,7 @@ fn backup(cli: &Cli, paths: &Paths, dir: Option<&std::path::Path>, auto: bool) -
                 }
                 AutoBackup::NotDue { path } => format!("today's backup is already made: {}\n", path.display()),
                 AutoBackup::Off => "automatic backups are off in the policy ([backups] automatic = false)\n".into(),
+                AutoBackup::Busy => "the store kept changing while it was copied; run this again later\n".into(),
             });
         }
         _ => {

@@ -16,7 +16,7 @@ use crate::domain::audit::AuditAction;
 use crate::paths::Paths;
 use crate::policy::Policy;
 use crate::store::files::{self, StoreState};
-use crate::store::{beside, LockedStore, Recovery, StoreError, WriteSet, BACKUP_STORE_DIR, STORE_FORMAT};
+use crate::store::{beside, HoldCommits, LockedStore, Recovery, StoreError, WriteSet, BACKUP_STORE_DIR, STORE_FORMAT};
 
 /// The manifest's file name inside a backup folder.
 pub const MANIFEST: &str = "careerdesk-backup.json";
@@ -81,6 +81,9 @@ pub enum AutoBackup {
     },
     /// The policy turns automatic backups off.
     Off,
+    /// The store kept changing at every try and an automatic backup never makes commits wait:
+    /// none was kept; the next try makes it.
+    Busy,
 }
 
 /// What restoring a backup did.
@@ -160,7 +163,10 @@ impl Desk {
             let aside = beside(&dest, &format!("incomplete-{}", stamp(self.now())));
             std::fs::rename(&dest, &aside).map_err(|e| io(&dest, e))?;
         }
-        let backup = self.write_backup(paths, &dest, &staging, true)?;
+        let backup = match self.write_backup(paths, &dest, &staging, true) {
+            Err(DeskError::Store(StoreError::Busy)) => return Ok(AutoBackup::Busy),
+            other => other?,
+        };
         let pruned = prune(&root, settings.keep as usize)?;
         Ok(AutoBackup::Made { backup, pruned })
     }
@@ -202,7 +208,12 @@ impl Desk {
     }
 
     fn fill_backup(&self, paths: &Paths, staging: &Path, automatic: bool) -> Result<Backup, DeskError> {
-        let copy = self.store.backup_to(&staging.join(BACKUP_STORE_DIR))?;
+        let hold = if automatic {
+            HoldCommits::Never
+        } else {
+            HoldCommits::WhenBusy
+        };
+        let copy = self.store.backup_to(&staging.join(BACKUP_STORE_DIR), hold)?;
         std::fs::copy(paths.policy(), staging.join(POLICY_FILE)).map_err(|e| {
             invalid(format!(
                 "could not copy the policy file {} into the backup: {e}",

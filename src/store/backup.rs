@@ -41,25 +41,35 @@ fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
+/// Whether a backup may make commits wait when the store keeps changing under it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HoldCommits {
+    /// After a few spoiled copies, hold commits for one more (a backup asked for by hand).
+    WhenBusy,
+    /// Never: give up with [`StoreError::Busy`] (the desk screen's automatic backup, which must
+    /// not keep a booking waiting at the counter; it tries again within the hour).
+    Never,
+}
+
 impl Store {
     /// Copies every tree into a new database at `dest` (which must not exist), one state of
     /// the store with no commit half in it, then reads the copy back and checks its checksum. On failure the partial copy is
     /// removed; this store is only read.
-    pub fn backup_to(&self, dest: &Path) -> Result<BackupCopy, StoreError> {
+    pub fn backup_to(&self, dest: &Path, hold: HoldCommits) -> Result<BackupCopy, StoreError> {
         if dest.exists() {
             return Err(StoreError::Open {
                 path: dest.to_path_buf(),
                 reason: "it already exists; choose another place for the backup".into(),
             });
         }
-        let result = guard::quietly(|| self.backup_into(dest)).unwrap_or_else(|_| Err(stopped()));
+        let result = guard::quietly(|| self.backup_into(dest, hold)).unwrap_or_else(|_| Err(stopped()));
         if result.is_err() {
             let _ = std::fs::remove_dir_all(dest);
         }
         result
     }
 
-    fn backup_into(&self, dest: &Path) -> Result<BackupCopy, StoreError> {
+    fn backup_into(&self, dest: &Path, hold: HoldCommits) -> Result<BackupCopy, StoreError> {
         /// Copies tried while commits go on before the gate is shut for one.
         const TRIES_OPEN: usize = 3;
         let started = Instant::now();
@@ -80,6 +90,7 @@ impl Store {
         }
         let ((checksum, keys, trees), held) = match copied {
             Some(done) => done,
+            None if hold == HoldCommits::Never => return Err(StoreError::Busy),
             None => {
                 let _shut = self.hold_commits();
                 let since = Instant::now();

@@ -68,6 +68,9 @@ pub enum StoreError {
     /// A uniqueness rule would be broken.
     #[error("{0}")]
     Conflict(String),
+    /// A backup that may not hold commits up found the store changing at every try.
+    #[error("the store kept changing while the backup was copied (the desk is busy); no backup was kept, and it is tried again later")]
+    Busy,
     /// A value could not be encoded or sealed: nothing was written.
     #[error("could not store a {what}: {reason}; nothing was written")]
     Encode {

@@ -32,7 +32,7 @@ use crate::domain::EntityKind;
 use codec::{CodecError, Record};
 use crypto::{KdfParams, KeyRing, KeySlot};
 
-pub use backup::{BackupCopy, BACKUP_STORE_DIR};
+pub use backup::{BackupCopy, HoldCommits, BACKUP_STORE_DIR};
 pub use check::{CheckReport, Finding, Problem, Recovery};
 pub use compact::{disk_size, Copied};
 pub use error::StoreError;

@@ -55,6 +55,9 @@ enum BackupState {
     Off,
     /// It failed; the notice said why.
     Failed,
+    /// The desk was too busy to copy the store without making bookings wait: tried again
+    /// within the hour.
+    Waiting,
 }
 
 impl BackupState {
@@ -65,6 +68,7 @@ impl BackupState {
             (false, BackupState::Done) => "today's made",
             (false, BackupState::Off) => "off",
             (false, BackupState::Failed) => "failed",
+            (false, BackupState::Waiting) => "waiting for a quiet moment",
         }
     }
 }
@@ -282,6 +286,7 @@ impl Main {
                     }
                     Ok(crate::desk::AutoBackup::NotDue { .. }) => BackupState::Done,
                     Ok(crate::desk::AutoBackup::Off) => BackupState::Off,
+                    Ok(crate::desk::AutoBackup::Busy) => BackupState::Waiting,
                     Err(e) => {
                         self.notice = Some(Notice::Problem(format!(
                             "today's automatic backup failed: {e}; `careerdesk store backup` makes one by hand"
