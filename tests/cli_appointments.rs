@@ -1,6 +1,8 @@
 //! The appointment commands as scripts use them: booking ids on standard output, the policy's
 //! reason on standard error with exit code 3, permission refusals with 4.
 
+mod common;
+
 use std::path::Path;
 
 use assert_cmd::Command;
@@ -83,26 +85,7 @@ fn setup_with(dir: &Path, extra_policy: &str) {
             .assert()
             .success();
     }
-    for sn in ["10000001", "10000002"] {
-        admin(dir)
-            .args([
-                "client",
-                "add",
-                "--student-number",
-                sn,
-                "--name",
-                &format!("Client {sn}"),
-            ])
-            .args([
-                "--email",
-                &format!("c{sn}@student.example.ac.uk"),
-                "--phone",
-                "07700 900123",
-            ])
-            .args(["--programme", "BSc Physics", "--level", "ug", "--status", "student"])
-            .assert()
-            .success();
-    }
+    common::cli_add_clients(|| admin(dir), &["10000001", "10000002"]);
 }
 
 fn slot(dir: &Path, ty: &str, at: &str) {

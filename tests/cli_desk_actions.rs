@@ -1,6 +1,8 @@
 //! The desk's everyday actions as scripts use them: `client edit`, `slot series`, `slot
 //! withdraw`, one place at a time when booking, `check-in`, and SMS only where configured.
 
+mod common;
+
 use std::path::Path;
 
 use assert_cmd::Command;
@@ -77,26 +79,7 @@ fn setup(dir: &Path) {
             .assert()
             .success();
     }
-    for sn in ["10000001", "10000002"] {
-        admin(dir)
-            .args([
-                "client",
-                "add",
-                "--student-number",
-                sn,
-                "--name",
-                &format!("Client {sn}"),
-            ])
-            .args([
-                "--email",
-                &format!("c{sn}@student.example.ac.uk"),
-                "--phone",
-                "07700 900123",
-            ])
-            .args(["--programme", "BSc Physics", "--level", "ug", "--status", "student"])
-            .assert()
-            .success();
-    }
+    common::cli_add_clients(|| admin(dir), &["10000001", "10000002"]);
 }
 
 fn slot(dir: &Path, consultant: &str, ty: &str, at: &str) -> String {

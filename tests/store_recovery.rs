@@ -231,10 +231,10 @@ fn copy(from: &Path, to: &Path) {
 
 const DEMO_CLIENTS: usize = 150;
 
-#[test]
-fn a_backup_made_while_commits_go_on_holds_no_half_commit() {
-    let tmp = tempfile::tempdir().unwrap();
-    let paths = Paths::resolve(Some(tmp.path()));
+/// A store with enough demo data that copying it takes a while, its administrator, and a
+/// second desk (desk9) to write while a backup runs.
+fn busy_store(dir: &Path) -> (Paths, Desk, Desk) {
+    let paths = Paths::resolve(Some(dir));
     let clock = clock();
     let admin = Desk::init(
         &paths.store(),
@@ -246,27 +246,42 @@ fn a_backup_made_while_commits_go_on_holds_no_half_commit() {
     )
     .unwrap();
     std::fs::write(paths.policy(), careerdesk::policy::example("standard").unwrap().text).unwrap();
-    // Enough data that copying it takes a while, so commits land while it goes on.
     careerdesk::demo::generate(&admin, DEMO_CLIENTS, 1, &careerdesk::demo::Progress::Hidden).unwrap();
     admin
         .add_operator(&staff("desk9", &[Role::Desk], Some("2026-01-01")))
         .unwrap();
     let writer = Desk::sign_in(&admin.locked(), policy(), "desk9", STAFF_PASSWORD, clock).unwrap();
-    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let stopping = stop.clone();
-    let adding = std::thread::spawn(move || {
+    (paths, admin, writer)
+}
+
+/// Adds clients through `writer` (student numbers from `first`) until `stop` or `max` of them;
+/// the thread returns how many it added.
+fn keep_adding(
+    writer: Desk,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    max: u32,
+    first: u32,
+) -> std::thread::JoinHandle<u32> {
+    std::thread::spawn(move || {
         let mut n = 0u32;
-        while !stopping.load(std::sync::atomic::Ordering::Relaxed) && n < 400 {
-            let sn = format!("{}", 20_000_000 + n);
+        while !stop.load(std::sync::atomic::Ordering::Relaxed) && n < max {
             let c = NewClient {
-                email: format!("c{n}@student.example.ac.uk"),
-                ..new_client(&sn, "Busy Client")
+                email: format!("c{}@student.example.ac.uk", first + n),
+                ..new_client(&format!("{}", first + n), "Busy Client")
             };
             common::add(&writer, &c).unwrap();
             n += 1;
         }
         n
-    });
+    })
+}
+
+#[test]
+fn a_backup_made_while_commits_go_on_holds_no_half_commit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (paths, admin, writer) = busy_store(tmp.path());
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let adding = keep_adding(writer, stop.clone(), 400, 20_000_000);
     let mut backups = Vec::new();
     for i in 0..3 {
         std::thread::sleep(std::time::Duration::from_millis(20));
@@ -478,37 +493,10 @@ fn a_demo_load_stopped_part_way_is_finished_by_running_it_again() {
 #[test]
 fn an_automatic_backup_never_makes_commits_wait() {
     let tmp = tempfile::tempdir().unwrap();
-    let paths = Paths::resolve(Some(tmp.path()));
-    let clock = clock();
-    let admin = Desk::init(
-        &paths.store(),
-        policy(),
-        "admin",
-        "Admin",
-        ADMIN_PASSWORD,
-        clock.clone(),
-    )
-    .unwrap();
-    std::fs::write(paths.policy(), careerdesk::policy::example("standard").unwrap().text).unwrap();
-    careerdesk::demo::generate(&admin, DEMO_CLIENTS, 1, &careerdesk::demo::Progress::Hidden).unwrap();
-    admin
-        .add_operator(&staff("desk9", &[Role::Desk], Some("2026-01-01")))
-        .unwrap();
-    let writer = Desk::sign_in(&admin.locked(), policy(), "desk9", STAFF_PASSWORD, clock).unwrap();
+    let (paths, admin, writer) = busy_store(tmp.path());
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let stopping = stop.clone();
-    // A desk booking without pause while the backup runs.
-    let adding = std::thread::spawn(move || {
-        let mut n = 0u32;
-        while !stopping.load(std::sync::atomic::Ordering::Relaxed) && n < 2000 {
-            let c = NewClient {
-                email: format!("a{n}@student.example.ac.uk"),
-                ..new_client(&format!("{}", 30_000_000 + n), "Busy Client")
-            };
-            common::add(&writer, &c).unwrap();
-            n += 1;
-        }
-    });
+    // A desk adding clients without pause while the backup runs.
+    let adding = keep_adding(writer, stop.clone(), 2000, 30_000_000);
     let result = admin.backup_if_due(&paths).unwrap();
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     adding.join().unwrap();

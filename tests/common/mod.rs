@@ -34,6 +34,31 @@ pub fn raw_sled(path: impl AsRef<Path>) -> sled::Db {
     panic!("{} stayed locked", path.display())
 }
 
+/// Adds the clients `sns` through the command line, each with a name, e-mail and mobile
+/// (`admin` gives a command acting as an administrator on the store).
+pub fn cli_add_clients(admin: impl Fn() -> assert_cmd::Command, sns: &[&str]) {
+    for sn in sns {
+        admin()
+            .args([
+                "client",
+                "add",
+                "--student-number",
+                sn,
+                "--name",
+                &format!("Client {sn}"),
+            ])
+            .args([
+                "--email",
+                &format!("c{sn}@student.example.ac.uk"),
+                "--phone",
+                "07700 900123",
+            ])
+            .args(["--programme", "BSc Physics", "--level", "ug", "--status", "student"])
+            .assert()
+            .success();
+    }
+}
+
 /// A student number typed in a test.
 pub fn sn(text: &str) -> careerdesk::domain::validate::StudentNumber {
     careerdesk::domain::validate::StudentNumber::parse(text).unwrap()
