@@ -8,6 +8,8 @@
 //!
 //! Before the criterion runs, a per-keystroke latency report (p50/p99/max) is printed.
 
+mod support;
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
