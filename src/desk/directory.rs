@@ -128,6 +128,11 @@ impl ClientDirectory {
         *self = packed;
     }
 
+    /// Where this client's entry is.
+    pub fn position(&self, id: ClientId) -> Option<usize> {
+        self.by_id.get(&id).map(|&i| i as usize)
+    }
+
     /// Whether the directory has an entry for this client.
     pub fn contains(&self, id: ClientId) -> bool {
         self.by_id.contains_key(&id)
