@@ -347,7 +347,7 @@ fn demo_fills_an_empty_store_deterministically() {
             .success()
             .stdout(predicate::str::contains("generated 60 clients").and(predicate::str::contains("demo-password")));
         let out = as_admin(dir)
-            .args(["--format", "json", "client", "find", "a", "--limit", "1000"])
+            .args(["--format", "json", "client", "find", "1", "--limit", "1000"])
             .assert()
             .success()
             .get_output()

@@ -9,9 +9,10 @@ mod common;
 use std::sync::Arc;
 
 use careerdesk::desk::Desk;
+use careerdesk::desk::Lookup as ClientIndex;
 use careerdesk::domain::operator::Role;
 use careerdesk::ui::command::Command;
-use careerdesk::ui::fuzzy::{ClientIndex, SharedIndex};
+use careerdesk::ui::lookup::SharedIndex;
 use careerdesk::ui::pane::Pane;
 use careerdesk::ui::panes::calendar::CalendarPane;
 use careerdesk::ui::panes::clients::ClientsPane;

@@ -251,13 +251,13 @@ fn book_through_the_picker(shared: bool) {
     w.calendar_day();
     let desk = Arc::new(w.as_("desk1"));
     let mut ui = Ui::new(&desk);
-    let index = careerdesk::ui::fuzzy::SharedIndex::default();
+    let index = careerdesk::ui::lookup::SharedIndex::default();
     // The shared index spells Flo's name its own way, so the list shows which one was searched.
     let listed = if shared {
         let mut directory = desk.build_directory().unwrap();
         let flo = desk.client_by_student_number(&sn("10000006")).unwrap();
         directory.put(flo.id, ["Flo Shared", "10000006", flo.email.as_str(), &flo.programme]);
-        index.set(careerdesk::ui::fuzzy::ClientIndex::new(directory));
+        index.set(careerdesk::desk::Lookup::new(directory));
         "Flo Shared  10000006"
     } else {
         "Flo Six  10000006"

@@ -10,6 +10,7 @@ use crate::domain::{EntityKind, RecordRef};
 use crate::store::{StoreError, WriteSet};
 
 use super::directory::{ClientDirectory, DirectoryEntry};
+use super::lookup::Lookup;
 use super::{now_ms, Desk, DeskError};
 
 /// Keeps a value, or records its error.
@@ -256,9 +257,22 @@ impl Desk {
         self.require(Permission::ViewClients)?;
         let mut guard = self.directory.lock().unwrap_or_else(|p| p.into_inner());
         if guard.is_none() {
-            *guard = Some(self.build_directory()?);
+            *guard = Some(self.build_lookup()?);
         }
-        Ok(guard.as_ref().map(|d| d.find(query, limit)).unwrap_or_default())
+        Ok(guard.as_ref().map(|d| d.search(query, limit)).unwrap_or_default())
+    }
+
+    /// Builds the client lookup now: the one engine the command line and the screen search.
+    pub fn build_lookup(&self) -> Result<Lookup, DeskError> {
+        Ok(Lookup::new(self.build_directory()?))
+    }
+
+    /// A job that builds the client lookup on another thread (the screen shows its first
+    /// frame meanwhile). The permission is checked now, when the job is made.
+    pub fn lookup_job(&self) -> Result<impl FnOnce() -> Result<Lookup, DeskError> + Send + 'static, DeskError> {
+        self.require(Permission::ViewClients)?;
+        let store = self.store.clone();
+        Ok(move || read_directory(&store).map(Lookup::new))
     }
 
     /// Builds the in-memory directory now (the TUI calls this right after sign-in). Damaged
@@ -266,16 +280,6 @@ impl Desk {
     pub fn build_directory(&self) -> Result<ClientDirectory, DeskError> {
         self.require(Permission::ViewClients)?;
         directory_from(&self.store)
-    }
-
-    /// A job that builds the directory on another thread (the screen shows its first frame
-    /// meanwhile). The permission is checked now, when the job is made.
-    pub fn directory_job(
-        &self,
-    ) -> Result<impl FnOnce() -> Result<ClientDirectory, DeskError> + Send + 'static, DeskError> {
-        self.require(Permission::ViewClients)?;
-        let store = self.store.clone();
-        Ok(move || read_directory(&store))
     }
 }
 

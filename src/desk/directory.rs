@@ -7,7 +7,6 @@
 //! allocation rather than 800,000.
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
 
 use crate::domain::client::Client;
 use crate::domain::ids::ClientId;
@@ -38,39 +37,6 @@ pub struct ClientDirectory {
     by_id: HashMap<ClientId, u32>,
     /// Bytes of `text` no entry points at any more (left by changed clients).
     stale: usize,
-    /// The lower-cased search text, made at the first [`Self::find`] and kept up to date after
-    /// it (the desk screen's lookup has its own, so it never pays for this one).
-    hay: OnceLock<Hay>,
-}
-
-/// Every entry's `name \u{1f} student number \u{1f} e-mail`, lower-cased, one after another.
-#[derive(Debug, Default, Clone)]
-struct Hay {
-    text: String,
-    bounds: Vec<[u32; 2]>,
-}
-
-impl Hay {
-    /// Sets entry `i`'s text (appending it; `i` may be one past the end).
-    fn put(&mut self, i: usize, fields: [&str; 4]) {
-        let start = self.text.len() as u32;
-        for (n, f) in fields[..3].iter().enumerate() {
-            if n > 0 {
-                self.text.push('\u{1f}');
-            }
-            self.text.extend(f.chars().flat_map(char::to_lowercase));
-        }
-        let b = [start, self.text.len() as u32];
-        match self.bounds.get_mut(i) {
-            Some(old) => *old = b,
-            None => self.bounds.push(b),
-        }
-    }
-
-    fn get(&self, i: usize) -> &str {
-        let [a, b] = self.bounds[i];
-        &self.text[a as usize..b as usize]
-    }
 }
 
 impl ClientDirectory {
@@ -97,22 +63,17 @@ impl ClientDirectory {
             self.text.push_str(f);
             b[i + 1] = self.text.len() as u32;
         }
-        let i = match self.by_id.get(&id) {
+        match self.by_id.get(&id) {
             Some(&i) => {
                 let old = self.bounds[i as usize];
                 self.stale += (old[4] - old[0]) as usize;
                 self.bounds[i as usize] = b;
-                i as usize
             }
             None => {
                 self.by_id.insert(id, self.ids.len() as u32);
                 self.ids.push(id);
                 self.bounds.push(b);
-                self.ids.len() - 1
             }
-        };
-        if let Some(hay) = self.hay.get_mut() {
-            hay.put(i, fields);
         }
         // Edits leave old text behind; repack once it is half the buffer.
         if self.stale > 4096 && self.stale * 2 > self.text.len() {
@@ -206,41 +167,6 @@ impl ClientDirectory {
             programme,
         }
     }
-
-    /// Clients matching every word of `query` (case-insensitive, anywhere in name, student
-    /// number or e-mail), best first: exact student number, then name-prefix, then others by name.
-    pub fn find(&self, query: &str, limit: usize) -> Vec<DirectoryEntry> {
-        let q = query.trim().to_lowercase();
-        if q.is_empty() {
-            return Vec::new();
-        }
-        let words: Vec<&str> = q.split_whitespace().collect();
-        let word_start = format!(" {}", words[0]);
-        let all = self.hay.get_or_init(|| {
-            let mut hay = Hay::default();
-            for i in 0..self.len() {
-                hay.put(i, self.fields(i));
-            }
-            hay
-        });
-        let mut hits: Vec<(u8, usize)> = Vec::new();
-        for i in 0..self.len() {
-            let hay = all.get(i);
-            if !words.iter().all(|w| hay.contains(w)) {
-                continue;
-            }
-            let rank = if self.student_number(i).eq_ignore_ascii_case(&q) {
-                0
-            } else if hay.starts_with(words[0]) || hay.contains(&word_start) {
-                1
-            } else {
-                2
-            };
-            hits.push((rank, i));
-        }
-        hits.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| self.name(a.1).cmp(self.name(b.1))));
-        hits.into_iter().take(limit).map(|(_, i)| self.entry(i)).collect()
-    }
 }
 
 impl From<Vec<DirectoryEntry>> for ClientDirectory {
@@ -266,14 +192,8 @@ mod tests {
         assert_eq!(d.len(), 2);
         assert_eq!(d.name(0), "Ada Renamed");
         assert_eq!(d.entry(1).programme, "BA History");
-        assert_eq!(d.find("renamed", 10)[0].id, id(1));
-        assert!(d.find("ada one", 10).is_empty());
-        // Changes after the first search are searchable at once.
-        d.put(id(2), ["Bo Changed", "10000002", "bo@example.org", "BA History"]);
-        d.put(id(3), ["Cy New", "10000003", "cy@example.org", "BA History"]);
-        assert_eq!(d.find("changed", 10)[0].id, id(2));
-        assert_eq!(d.find("cy new", 10)[0].id, id(3));
-        assert!(d.find("bo two", 10).is_empty());
+        assert_eq!(d.position(id(1)), Some(0));
+        assert_eq!(d.position(id(9)), None);
     }
 
     #[test]
@@ -303,28 +223,5 @@ mod tests {
         assert_eq!(a.len(), 2);
         assert_eq!(a.name(0), "Ada Again");
         assert_eq!(a.email(1), "b@x");
-    }
-
-    #[test]
-    fn exact_student_number_ranks_first_then_name_starts() {
-        let d = ClientDirectory::from_entries(
-            [
-                ("Zed Smith", "20000001"),
-                ("Smith Able", "20000002"),
-                ("Ann Blacksmith", "20000003"),
-            ]
-            .into_iter()
-            .enumerate()
-            .map(|(n, (name, sn))| DirectoryEntry {
-                id: id(n as u128),
-                name: name.into(),
-                student_number: sn.into(),
-                email: format!("{sn}@example.org"),
-                programme: "BSc".into(),
-            }),
-        );
-        let names: Vec<String> = d.find("smith", 10).into_iter().map(|e| e.name).collect();
-        assert_eq!(names, ["Smith Able", "Zed Smith", "Ann Blacksmith"]);
-        assert_eq!(d.find("20000003", 10)[0].name, "Ann Blacksmith");
     }
 }

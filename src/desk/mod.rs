@@ -97,7 +97,7 @@ pub struct Desk {
     policy: Policy,
     operator: Operator,
     clock: Arc<dyn Clock>,
-    directory: Mutex<Option<ClientDirectory>>,
+    directory: Mutex<Option<Lookup>>,
     /// How this terminal can send messages: texts are planned only when it can send them.
     channels: Channels,
 }

@@ -10,10 +10,10 @@ use std::sync::Arc;
 use crossterm::event::{KeyEvent, MouseEvent};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
+use crate::desk::Lookup;
 use crate::desk::{Desk, DirectoryEntry, FlushReport, OutboxCounts};
 use crate::domain::employer::Employer;
 use crate::store::LockedStore;
-use crate::ui::fuzzy::ClientIndex;
 use crate::ui::pane::{Notice, PaneId};
 
 /// Something that happened.
@@ -72,7 +72,7 @@ impl std::fmt::Debug for JobDone {
 /// A result for the main screen.
 pub enum SessionDone {
     /// The client lookup index built after sign-in.
-    Directory(Result<Box<ClientIndex>, String>),
+    Directory(Result<Box<Lookup>, String>),
     /// An outbox run: what was sent, and the counts for the status bar afterwards.
     Outbox(Result<(FlushReport, OutboxCounts), String>),
     /// An automatic backup run (the policy's `[backups]`).
@@ -97,7 +97,7 @@ pub enum PaneDone {
     /// Client lookup matches for search number `ticket` (`None`: a later search replaced it).
     ClientMatches(u64, Option<Vec<DirectoryEntry>>),
     /// The client lookup rebuilt on request.
-    Index(Result<Box<ClientIndex>, String>),
+    Index(Result<Box<Lookup>, String>),
     /// The free slots of an appointment type, for booking.
     FreeSlots(
         crate::domain::policy::AppointmentTypeId,

@@ -17,8 +17,8 @@ use crate::notify::{NotifyConfig, Transport, Transports};
 use crate::paths::Paths;
 use crate::ui::command::{Command, Context};
 use crate::ui::event::{Event, Jobs, SessionDone};
-use crate::ui::fuzzy::{ClientIndex, SharedIndex};
 use crate::ui::keymap::{KeyChord, Keymap, Resolved};
+use crate::ui::lookup::SharedIndex;
 use crate::ui::pane::{Cx, DeskJobs, Notice, Pane, PaneId};
 use crate::ui::panes;
 use crate::ui::theme::Theme;
@@ -173,9 +173,9 @@ impl Main {
         });
         // The lookup index takes a moment on a large store: the first frame comes at once and
         // the clients pane says it is loading meanwhile.
-        if let Ok(job) = main.desk.directory_job() {
+        if let Ok(job) = main.desk.lookup_job() {
             main.jobs.spawn_session("building the client lookup", move |_| {
-                SessionDone::Directory(job().map(|d| Box::new(ClientIndex::new(d))).map_err(|e| e.to_string()))
+                SessionDone::Directory(job().map(Box::new).map_err(|e| e.to_string()))
             });
         }
         // Consultants start on their day; everyone else at client lookup.

@@ -524,7 +524,7 @@ fn value_str(item: &Item) -> Option<&str> {
 /// The message for an unknown command name, suggesting the closest known names.
 fn unknown_command(name: &str) -> String {
     let items: Vec<(Command, String)> = Command::ALL.iter().map(|&c| (c, String::new())).collect();
-    let close: Vec<&str> = crate::ui::fuzzy::rank_commands(name, &items)
+    let close: Vec<&str> = crate::ui::palette_rank::rank_commands(name, &items)
         .into_iter()
         .take(3)
         .map(|i| items[i].0.name())

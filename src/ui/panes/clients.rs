@@ -28,8 +28,8 @@ use crate::domain::policy::AppointmentTypeId;
 use crate::domain::rules::Decision;
 use crate::ui::command::Command;
 use crate::ui::event::{Latest, PaneDone};
-use crate::ui::fuzzy::SharedIndex;
 use crate::ui::input::Input;
+use crate::ui::lookup::SharedIndex;
 use crate::ui::pane::{Cx, PaneId};
 use crate::ui::panes::client_form::{ClientForm, FormResult};
 

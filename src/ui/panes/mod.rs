@@ -12,7 +12,7 @@ pub mod triage;
 pub mod widgets;
 
 use crate::desk::Desk;
-use crate::ui::fuzzy::SharedIndex;
+use crate::ui::lookup::SharedIndex;
 use crate::ui::pane::Pane;
 
 /// Every pane, in tab order.

@@ -10,8 +10,8 @@ use ratatui::widgets::{Block, Clear, Widget};
 
 use super::{centered, WidgetTheme};
 use crate::ui::command::{Command, Context};
-use crate::ui::fuzzy::rank_commands;
 use crate::ui::keymap::Keymap;
+use crate::ui::palette_rank::rank_commands;
 
 /// The title of the popup.
 pub const TITLE: &str = " Commands (enter to run, esc to close) ";

@@ -8,7 +8,6 @@ use super::{ClientsPane, Mode};
 use crate::domain::appointment::Appointment;
 use crate::ui::command::Command;
 use crate::ui::event::PaneDone;
-use crate::ui::fuzzy::ClientIndex;
 use crate::ui::pane::{is_movement, move_selection, Cx, Pane, PaneId};
 use crate::ui::theme::Theme;
 
@@ -65,11 +64,7 @@ impl Pane for ClientsPane {
             }
             Command::Refresh => {
                 cx.spawn(PaneId::Clients, "rebuilding the client lookup", |desk| {
-                    PaneDone::Index(
-                        desk.build_directory()
-                            .map(|d| Box::new(ClientIndex::new(d)))
-                            .map_err(|e| e.to_string()),
-                    )
+                    PaneDone::Index(desk.build_lookup().map(Box::new).map_err(|e| e.to_string()))
                 });
                 self.reload_card(cx);
             }
