@@ -11,6 +11,7 @@ use crate::store::{StoreError, WriteSet};
 
 use super::directory::{ClientDirectory, DirectoryEntry};
 use super::lookup::Lookup;
+use super::lookup_load::LookupSource;
 use super::{now_ms, Desk, DeskError};
 
 /// Keeps a value, or records its error.
@@ -263,8 +264,21 @@ impl Desk {
     }
 
     /// Builds the client lookup now: the one engine the command line and the screen search.
+    /// The saved lookup and the changes since are read when they can be (see `lookup_load`).
     pub fn build_lookup(&self) -> Result<Lookup, DeskError> {
-        Ok(Lookup::new(self.build_directory()?))
+        self.load_lookup().map(|(l, _)| l)
+    }
+
+    /// [`Self::build_lookup`], saying whether the saved copy was used.
+    pub fn load_lookup(&self) -> Result<(Lookup, LookupSource), DeskError> {
+        self.require(Permission::ViewClients)?;
+        super::lookup_load::load(&self.store, read_directory)
+    }
+
+    /// Builds the client lookup afresh from the client records (and saves it), whatever is saved.
+    pub fn rebuild_lookup(&self) -> Result<Lookup, DeskError> {
+        self.require(Permission::ViewClients)?;
+        super::lookup_load::fresh(&self.store, read_directory)
     }
 
     /// A job that builds the client lookup on another thread (the screen shows its first
@@ -272,7 +286,7 @@ impl Desk {
     pub fn lookup_job(&self) -> Result<impl FnOnce() -> Result<Lookup, DeskError> + Send + 'static, DeskError> {
         self.require(Permission::ViewClients)?;
         let store = self.store.clone();
-        Ok(move || read_directory(&store).map(Lookup::new))
+        Ok(move || super::lookup_load::load(&store, read_directory).map(|(l, _)| l))
     }
 
     /// Builds the in-memory directory now (the TUI calls this right after sign-in). Damaged

@@ -89,6 +89,35 @@ impl ClientDirectory {
         *self = packed;
     }
 
+    /// The packed parts (ids, each entry's bounds, the text), for saving.
+    pub(crate) fn parts(&self) -> (&[ClientId], &[[u32; 5]], &str) {
+        (&self.ids, &self.bounds, &self.text)
+    }
+
+    /// A directory from saved parts; `None` when they do not fit together.
+    pub(crate) fn from_parts(ids: Vec<ClientId>, bounds: Vec<[u32; 5]>, text: String) -> Option<Self> {
+        if ids.len() != bounds.len() {
+            return None;
+        }
+        let fits = bounds.iter().all(|b| {
+            b.windows(2).all(|w| w[0] <= w[1])
+                && (b[4] as usize) <= text.len()
+                && b.iter().all(|&x| text.is_char_boundary(x as usize))
+        });
+        let by_id: HashMap<ClientId, u32> = ids.iter().enumerate().map(|(i, &id)| (id, i as u32)).collect();
+        if !fits || by_id.len() != ids.len() {
+            return None;
+        }
+        let used: usize = bounds.iter().map(|b| (b[4] - b[0]) as usize).sum();
+        Some(Self {
+            stale: text.len().saturating_sub(used),
+            ids,
+            bounds,
+            text,
+            by_id,
+        })
+    }
+
     /// Where this client's entry is.
     pub fn position(&self, id: ClientId) -> Option<usize> {
         self.by_id.get(&id).map(|&i| i as usize)
@@ -134,6 +163,11 @@ impl ClientDirectory {
     pub fn fields(&self, i: usize) -> [&str; 4] {
         let b = self.bounds[i];
         std::array::from_fn(|f| &self.text[b[f] as usize..b[f + 1] as usize])
+    }
+
+    /// The `i`th client's id.
+    pub fn entry_id(&self, i: usize) -> ClientId {
+        self.ids[i]
     }
 
     /// The `i`th client's name.

@@ -59,6 +59,8 @@ pub(crate) const META: &str = "meta";
 pub(crate) const KEY_SLOTS: &str = "key_slots";
 pub(crate) const AUDIT: &str = "audit";
 pub(crate) const OPLOG: &str = "oplog";
+/// The meta key counting bulk loads.
+const BULK_LOADS: &[u8] = b"bulk_loads";
 const OP_FORMAT: u8 = 1;
 const AUDIT_FORMAT: u8 = 1;
 /// Settings the service layer keeps in `meta`, sealed, each under this prefix and its name.
@@ -417,6 +419,31 @@ impl Store {
             let (k, v) = item?;
             self.open_plain::<Op>(OPLOG, &k, &v)
         }))
+    }
+
+    /// The sequence number of this store's newest op (0 before any): cheap, read from meta.
+    pub fn op_seq(&self) -> Result<u64, StoreError> {
+        self.meta_counter(b"device_seq")
+    }
+
+    /// How many bulk loads (writes outside the op log, such as demo data) this store has had.
+    pub fn bulk_loads(&self) -> Result<u64, StoreError> {
+        self.meta_counter(BULK_LOADS)
+    }
+
+    pub(crate) fn count_bulk_load(&self) -> Result<(), StoreError> {
+        let meta = self.tree(META)?;
+        let next = self.meta_counter(BULK_LOADS)?.saturating_add(1);
+        meta.insert(BULK_LOADS, &next.to_be_bytes())?;
+        Ok(())
+    }
+
+    fn meta_counter(&self, key: &[u8]) -> Result<u64, StoreError> {
+        Ok(self
+            .tree(META)?
+            .get(key)?
+            .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
+            .map_or(0, u64::from_be_bytes))
     }
 
     /// The newest op, if any.

@@ -18,6 +18,7 @@
 
 mod build;
 mod recent;
+mod saved;
 mod search;
 pub mod terms;
 #[cfg(test)]
@@ -25,6 +26,7 @@ mod tests;
 
 use build::Built;
 use recent::Recent;
+pub use saved::{Covers, SavedError};
 
 use super::{ClientDirectory, DirectoryEntry};
 use crate::domain::client::Client;
@@ -87,6 +89,32 @@ impl Lookup {
     /// The index's size in bytes, roughly, without the directory itself.
     pub fn index_bytes(&self) -> usize {
         self.built.bytes()
+    }
+
+    /// The directory as it is now: the built entries still current and the changed ones.
+    pub fn current_directory(&self) -> ClientDirectory {
+        let mut d = ClientDirectory::new();
+        for doc in 0..self.built.docs.len() as u32 {
+            if !self.is_stale(doc) {
+                let i = self.built.docs[doc as usize] as usize;
+                d.put(self.dir.entry_id(i), self.dir.fields(i));
+            }
+        }
+        for (_, e) in self.recent.live() {
+            let x = &e.entry;
+            d.put(x.id, [&x.name, &x.student_number, &x.email, &x.programme]);
+        }
+        d
+    }
+
+    /// Whether clients changed since the build (so it must be built afresh to be saved).
+    pub fn has_changes(&self) -> bool {
+        !self.recent.is_empty() || self.stale_count() > 0
+    }
+
+    /// How many clients changed since the build.
+    pub fn changes(&self) -> usize {
+        self.recent.len().max(self.stale_count())
     }
 
     /// Takes in a client added or changed since the build: found as they are now at once.

@@ -327,3 +327,56 @@ pub(super) fn generated(n: usize) -> Vec<DirectoryEntry> {
         })
         .collect()
 }
+
+#[test]
+fn a_saved_lookup_reads_back_and_answers_the_same() {
+    let l = Lookup::new(generated(400));
+    let covers = Covers { op_seq: 7, bulk: 2 };
+    let bytes = l.to_bytes(covers).expect("fresh");
+    let (back, got) = Lookup::from_bytes(&bytes).expect("reads back");
+    assert_eq!(got, covers);
+    assert_eq!(back.len(), l.len());
+    for q in ["ta", "thoun", "10000", "lai", "s", "dmosa"] {
+        assert_eq!(back.search(q, 30), l.search(q, 30), "{q}");
+    }
+}
+
+#[test]
+fn a_changed_lookup_is_not_saved_until_built_again() {
+    let mut l = people();
+    l.upsert(&client(60, "Iris New", "40000060"));
+    assert_eq!(l.to_bytes(Covers { op_seq: 1, bulk: 0 }), Err(SavedError::NotFresh));
+    let again = Lookup::new(l.current_directory());
+    assert_eq!(again.len(), 10);
+    assert_eq!(names(&again, "iris"), ["Iris New"]);
+    assert!(again.to_bytes(Covers { op_seq: 1, bulk: 0 }).is_ok());
+}
+
+#[test]
+fn a_damaged_saved_lookup_is_refused_never_trusted() {
+    let bytes = people().to_bytes(Covers { op_seq: 1, bulk: 0 }).expect("fresh");
+    // Every cut, and a changed byte at many places: refused or, where the change is harmless,
+    // read; never a panic, and searching what was read never panics either.
+    for cut in 0..bytes.len() {
+        assert!(Lookup::from_bytes(&bytes[..cut]).is_err(), "cut at {cut}");
+    }
+    let mut refused = 0;
+    for at in (0..bytes.len()).step_by(3) {
+        for flip in [0x01u8, 0x80, 0xff] {
+            let mut b = bytes.clone();
+            b[at] ^= flip;
+            match Lookup::from_bytes(&b) {
+                Ok((l, _)) => {
+                    for q in ["smith", "s", "2021", "lovelace", "montgoemrr"] {
+                        l.search(q, 20);
+                    }
+                }
+                Err(_) => refused += 1,
+            }
+        }
+    }
+    assert!(refused > 0);
+    let mut other = bytes.clone();
+    other[4] = 9;
+    assert_eq!(Lookup::from_bytes(&other).err(), Some(SavedError::Format(9)));
+}

@@ -83,6 +83,11 @@ impl BulkWriter<'_> {
         let mut done = 0;
         // A backup waits for the whole load: it is one change, not thousands.
         let _open = self.gated.then(|| self.store.open_gate());
+        if self.gated && total > 0 {
+            // Counted before the load, so even a load stopped part-way tells whoever keeps a
+            // copy of what the store held (the saved client lookup) that it may be out of date.
+            self.store.count_bulk_load()?;
+        }
         let mut names: Vec<&'static str> = self.trees.keys().copied().collect();
         names.sort_unstable();
         let mut trees = self.trees;

@@ -64,7 +64,7 @@ impl Pane for ClientsPane {
             }
             Command::Refresh => {
                 cx.spawn(PaneId::Clients, "rebuilding the client lookup", |desk| {
-                    PaneDone::Index(desk.build_lookup().map(Box::new).map_err(|e| e.to_string()))
+                    PaneDone::Index(desk.rebuild_lookup().map(Box::new).map_err(|e| e.to_string()))
                 });
                 self.reload_card(cx);
             }
