@@ -4,14 +4,15 @@
 //! has terms (name words, student number, e-mail and its parts, see `terms`), and each word of
 //! a query must match one of a client's terms exactly, as the start of a term, or, for words
 //! of 5 letters or more, with one typo (two from 9 letters) at the start of a term, a
-//! transposition counting as one. Clients rank by their typos, then by how many words matched
+//! transposition counting as one; the first letter must be right (Meilisearch counts a typo
+//! there twice), which keeps the typo search to the terms that start with it. Clients rank by their typos, then by how many words matched
 //! only as a start, then by name: exact before prefix before typo.
 //!
 //! The terms are kept in a sorted set (`fst`) with each term's clients in name order; the
 //! clients of prefixes shared by many clients are merged ahead of time. A query walks those
 //! lists in name order and stops at the limit, so no query, however short, scores every
 //! client; typo matches are looked for (a Levenshtein automaton over the term set) only when
-//! the exact and prefix matches do not fill the limit.
+//! fewer than `search::TYPO_THRESHOLD` clients match without a typo, as Typesense does.
 //!
 //! The index is built once; clients added or changed since are kept beside it and searched
 //! one by one (see `recent`), their older entries left out.

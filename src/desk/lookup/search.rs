@@ -17,6 +17,11 @@ const PREFIX: usize = 1;
 const TYPO1: usize = 2;
 const TYPO2: usize = 3;
 
+/// Typo matches are looked for only when fewer clients than this match without one, as
+/// Typesense's `typo_tokens_threshold` does: a query that already finds people as typed is
+/// seldom a slip, and the typo search is the costly part.
+pub const TYPO_THRESHOLD: usize = 10;
+
 /// One result: a document of the built index, or a recently changed client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Found {
@@ -91,13 +96,15 @@ impl<'a> Query<'a> {
 
     /// The best `limit` results.
     pub fn run(mut self, limit: usize) -> Vec<Found> {
-        let mut hits = self.levels(limit, false);
-        if hits.len() < limit && self.words.iter().any(|w| typos_allowed(w.text) > 0) {
+        let mut hits = self.levels(limit.max(TYPO_THRESHOLD), false);
+        let typos = hits.len() < TYPO_THRESHOLD;
+        hits.truncate(limit);
+        if typos && hits.len() < limit && self.words.iter().any(|w| typos_allowed(w.text) > 0) {
             self.fill_typos();
             let more = self.levels(limit - hits.len(), true);
             hits.extend(more);
         }
-        let recent = self.recent();
+        let recent = self.recent(typos);
         if recent.is_empty() {
             return hits.into_iter().map(|(_, doc)| Found::Built(doc)).collect();
         }
@@ -217,29 +224,34 @@ impl<'a> Query<'a> {
     fn fill_typos(&mut self) {
         let built = &self.lookup.built;
         for w in &mut self.words {
-            let (mut one, mut two) = (Vec::new(), Vec::new());
+            // A bitmap over the documents merges many terms' lists faster than sorting them.
+            let words = built.docs.len().div_ceil(64);
+            let (mut one, mut two) = (vec![0u64; words], vec![0u64; words]);
             {
+                let first = first_char(w.text);
                 let Some(dfa) = word_dfa(w) else { continue };
-                let mut stream = built.terms.search_with_state(dfa).into_stream();
+                // The first letter must be right (a slip there would let the automaton wander
+                // through nearly every term); the start of the rest may hold the typos.
+                let mut end = first.as_bytes().to_vec();
+                if let Some(last) = end.last_mut() {
+                    *last = last.saturating_add(1);
+                }
+                let mut stream = built.terms.search_with_state(dfa).ge(first).lt(&end).into_stream();
                 while let Some((_, t, state)) = stream.next() {
                     match dfa.distance(state) {
-                        Distance::Exact(1) => one.extend_from_slice(built.postings(t)),
-                        Distance::Exact(2) => two.extend_from_slice(built.postings(t)),
+                        Distance::Exact(1) => set_bits(&mut one, built.postings(t)),
+                        Distance::Exact(2) => set_bits(&mut two, built.postings(t)),
                         _ => {}
                     }
                 }
             }
-            for list in [&mut one, &mut two] {
-                list.sort_unstable();
-                list.dedup();
-            }
-            w.lists[TYPO1] = Cow::Owned(one);
-            w.lists[TYPO2] = Cow::Owned(two);
+            w.lists[TYPO1] = Cow::Owned(docs_of(&one));
+            w.lists[TYPO2] = Cow::Owned(docs_of(&two));
         }
     }
 
     /// The recently changed clients every word matches, with their cost.
-    fn recent(&mut self) -> Vec<(Cost, Found)> {
+    fn recent(&mut self, typos: bool) -> Vec<(Cost, Found)> {
         let recent = &self.lookup.recent;
         if recent.is_empty() {
             return Vec::new();
@@ -256,7 +268,9 @@ impl<'a> Query<'a> {
                 let k = cost(class);
                 total = (total.0 + k.0, total.1 + k.1);
             }
-            out.push((total, Found::Recent(i)));
+            if typos || total.0 == 0 {
+                out.push((total, Found::Recent(i)));
+            }
         }
         out
     }
@@ -274,6 +288,30 @@ fn word_dfa<'w>(w: &'w mut Word<'_>) -> Option<&'w DFA> {
     w.dfa.as_ref()
 }
 
+fn set_bits(bits: &mut [u64], docs: &[u32]) {
+    for &d in docs {
+        bits[d as usize / 64] |= 1 << (d % 64);
+    }
+}
+
+/// The documents whose bits are set, ascending.
+fn docs_of(bits: &[u64]) -> Vec<u32> {
+    let mut out = Vec::new();
+    for (i, &w) in bits.iter().enumerate() {
+        let mut w = w;
+        while w != 0 {
+            out.push(i as u32 * 64 + w.trailing_zeros());
+            w &= w - 1;
+        }
+    }
+    out
+}
+
+/// The word's first character, as text.
+fn first_char(w: &str) -> &str {
+    w.char_indices().nth(1).map_or(w, |(at, _)| &w[..at])
+}
+
 /// How `w` matches the term `t`, if it does.
 fn class_of(w: &Word<'_>, t: &str) -> Option<usize> {
     if t == w.text {
@@ -281,6 +319,9 @@ fn class_of(w: &Word<'_>, t: &str) -> Option<usize> {
     }
     if t.starts_with(w.text) {
         return Some(PREFIX);
+    }
+    if !t.starts_with(first_char(w.text)) {
+        return None;
     }
     match w.dfa.as_ref()?.eval(t) {
         Distance::Exact(1) => Some(TYPO1),

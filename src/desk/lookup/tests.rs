@@ -186,6 +186,7 @@ fn reference(entries: &[DirectoryEntry], query: &str, limit: usize) -> Vec<Strin
         return Vec::new();
     }
     let mut hits: Vec<((u8, u8), String, usize)> = Vec::new();
+    // Typo matches count only when fewer than the threshold match without one.
     'entries: for (i, e) in entries.iter().enumerate() {
         let mut terms = Vec::new();
         client_terms(&e.name, &e.student_number, &e.email, &mut terms);
@@ -198,6 +199,8 @@ fn reference(entries: &[DirectoryEntry], query: &str, limit: usize) -> Vec<Strin
                         Some((0, 0))
                     } else if t.starts_with(w.as_str()) {
                         Some((0, 1))
+                    } else if t.chars().next() != w.chars().next() {
+                        None
                     } else {
                         let d = prefix_distance(w, t);
                         (d >= 1 && d <= typos_allowed(w)).then_some((d, 1))
@@ -208,6 +211,9 @@ fn reference(entries: &[DirectoryEntry], query: &str, limit: usize) -> Vec<Strin
             cost = (cost.0 + b.0, cost.1 + b.1);
         }
         hits.push((cost, fold(&e.name), i));
+    }
+    if hits.iter().filter(|h| h.0 .0 == 0).count() >= search::TYPO_THRESHOLD {
+        hits.retain(|h| h.0 .0 == 0);
     }
     hits.sort();
     hits.into_iter()
