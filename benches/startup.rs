@@ -29,8 +29,9 @@ const FRESH: &str = "CAREERDESK_BENCH_STARTUP";
 fn fresh(mode: &str, dir: &Path) -> ! {
     let t = Instant::now();
     let locked = LockedStore::open(&dir.join("store")).expect("open");
-    let desk = careerdesk::desk::Desk::sign_in(&locked, support::policy(), "admin", support::PASSWORD, support::clock())
-        .expect("sign in");
+    let desk =
+        careerdesk::desk::Desk::sign_in(&locked, support::policy(), "admin", support::PASSWORD, support::clock())
+            .expect("sign in");
     let mut source = String::from("-");
     if mode == "lookup" {
         let (lookup, from) = desk.load_lookup().expect("lookup");
@@ -86,11 +87,16 @@ fn benches(c: &mut Criterion) {
     // The anchor: open and unlock alone, fresh processes.
     let opens: Vec<Duration> = (0..5).filter_map(|_| run("open", &dir).map(|r| r.0)).collect();
     let open = support::Spread::of(&opens).p50;
-    eprintln!("open + unlock, fresh process, {n} clients: median {open:.1?} of {}", opens.len());
+    eprintln!(
+        "open + unlock, fresh process, {n} clients: median {open:.1?} of {}",
+        opens.len()
+    );
 
     let mut ready = Vec::new();
     for i in 1..=6 {
-        let Some((took, rss, hwm, from)) = run("lookup", &dir) else { continue };
+        let Some((took, rss, hwm, from)) = run("lookup", &dir) else {
+            continue;
+        };
         eprintln!(
             "sign-in until the lookup answers, run {i}: {took:.1?}, {from}, resident {} MB, peak {} MB",
             rss / 1024,
@@ -112,7 +118,9 @@ fn benches(c: &mut Criterion) {
         );
         let worst_rss = ready.iter().map(|r| r.1).max().unwrap_or(0) / 1024;
         let verdict = if worst_rss <= 200 { "met" } else { "NOT MET" };
-        eprintln!("resident memory after sign-in with the lookup ready: at most {worst_rss} MB (target <= 200 MB) {verdict}");
+        eprintln!(
+            "resident memory after sign-in with the lookup ready: at most {worst_rss} MB (target <= 200 MB) {verdict}"
+        );
     }
 
     // The whole command against fzf over the same names.
@@ -139,13 +147,25 @@ fn benches(c: &mut Criterion) {
     let fzf = median_of(5, || {
         let file = std::fs::File::open(&names).ok()?;
         let t = Instant::now();
-        let out = Command::new("fzf").args(["--filter", "xyz"]).stdin(file).output().ok()?;
+        let out = Command::new("fzf")
+            .args(["--filter", "xyz"])
+            .stdin(file)
+            .output()
+            .ok()?;
         // fzf exits 1 when nothing matches; 2 is an error.
         (out.status.code() != Some(2)).then(|| t.elapsed())
     });
     match (find, fzf) {
-        (Some(find), Some(fzf)) => support::report("`client find xyz`, whole process, median", find, "fzf --filter xyz over the same names", fzf, 1.0),
-        (Some(find), None) => eprintln!("`client find xyz`, whole process, median {find:.1?}; fzf is not installed here, so there is no anchor"),
+        (Some(find), Some(fzf)) => support::report(
+            "`client find xyz`, whole process, median",
+            find,
+            "fzf --filter xyz over the same names",
+            fzf,
+            1.0,
+        ),
+        (Some(find), None) => eprintln!(
+            "`client find xyz`, whole process, median {find:.1?}; fzf is not installed here, so there is no anchor"
+        ),
         _ => eprintln!("`client find` could not be run"),
     }
 

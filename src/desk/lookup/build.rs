@@ -109,14 +109,12 @@ impl Built {
 
     /// Term number `t`'s documents.
     pub fn postings(&self, t: u64) -> &[u32] {
-        let t = t as usize;
-        &self.postings[self.post_starts[t] as usize..self.post_starts[t + 1] as usize]
+        list(&self.post_starts, &self.postings, t)
     }
 
     /// Merged list `u`.
     pub fn union(&self, u: u64) -> &[u32] {
-        let u = u as usize;
-        &self.unions[self.union_starts[u] as usize..self.union_starts[u + 1] as usize]
+        list(&self.union_starts, &self.unions, u)
     }
 
     /// Bytes held, roughly (for the log and the benchmarks).
@@ -125,6 +123,16 @@ impl Built {
             + 4 * (self.union_starts.len() + self.unions.len())
             + self.terms.as_fst().as_bytes().len()
             + self.prefixes.as_fst().as_bytes().len()
+    }
+}
+
+/// List `i` of lists laid end to end; empty for a number out of range (a saved lookup's fst
+/// values are not trusted: see `saved`).
+fn list<'a>(starts: &[u32], all: &'a [u32], i: u64) -> &'a [u32] {
+    let i = usize::try_from(i).unwrap_or(usize::MAX);
+    match (starts.get(i), i.checked_add(1).and_then(|j| starts.get(j))) {
+        (Some(&a), Some(&b)) => all.get(a as usize..b as usize).unwrap_or(&[]),
+        _ => &[],
     }
 }
 

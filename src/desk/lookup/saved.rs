@@ -175,19 +175,7 @@ fn check(b: &Built, n: usize) -> Result<(), SavedError> {
     if !ascending(&b.post_starts, &b.postings) || !ascending(&b.union_starts, &b.unions) {
         return Err(SavedError::Damaged("list order"));
     }
-    use fst::Streamer;
-    let mut s = b.terms.stream();
-    while let Some((_, t)) = s.next() {
-        if t as usize >= b.terms.len() {
-            return Err(SavedError::Damaged("term numbers"));
-        }
-    }
-    let mut s = b.prefixes.stream();
-    while let Some((_, u)) = s.next() {
-        if u as usize >= b.prefixes.len() {
-            return Err(SavedError::Damaged("prefix numbers"));
-        }
-    }
+    // The fsts' values are term and list numbers; an out-of-range one reads as an empty list.
     Ok(())
 }
 
