@@ -64,12 +64,13 @@ pub fn demo_store(n: usize) -> Paths {
     }
     let _ = std::fs::remove_dir_all(&root);
     std::fs::create_dir_all(&root).expect("bench data dir");
-    let text = example("standard").map(|e| e.text).unwrap_or_default();
-    std::fs::write(paths.policy(), text).expect("policy");
     let t = Instant::now();
     let desk = Desk::init(&paths.store(), policy(), "admin", "Admin", PASSWORD, clock()).expect("init");
     let summary = careerdesk::demo::generate(&desk, n, 1, &careerdesk::demo::Progress::Hidden).expect("demo data");
     drop(desk);
+    // After the store: a policy file with no store beside it is refused by `Desk::init`.
+    let text = example("standard").map(|e| e.text).unwrap_or_default();
+    std::fs::write(paths.policy(), text).expect("policy");
     eprintln!("bench store generated in {:.1?}: {summary}", t.elapsed());
     std::fs::write(&done, summary.to_string()).expect("marker");
     paths
