@@ -33,7 +33,11 @@ fn time(h: u32, m: u32) -> NaiveTime {
 fn busy_day() -> World {
     let w = World::new(
         at(2026, 11, 30, 8, 0),
-        &[("cons1", Role::Consultant), ("cons2", Role::Consultant), ("desk1", Role::Desk)],
+        &[
+            ("cons1", Role::Consultant),
+            ("cons2", Role::Consultant),
+            ("desk1", Role::Desk),
+        ],
         &[("10000001", "Ada One")],
     );
     let day = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
