@@ -8,6 +8,7 @@
 //!
 //! Loading the slots on show is in `load.rs`, booking a client into a free slot in
 //! `booking.rs`, the commands, keys and job results in `events.rs`, the drawing in `view.rs`,
+//! which rows a frame draws in `window.rs` (only those that show: a busy day has thousands),
 //! and reading a typed date in `dates.rs`.
 
 mod actions;
@@ -15,7 +16,10 @@ mod booking;
 mod dates;
 mod events;
 mod load;
+#[cfg(test)]
+mod tests;
 mod view;
+mod window;
 
 use std::collections::HashMap;
 
@@ -31,6 +35,7 @@ use crate::ui::lookup::SharedIndex;
 use crate::ui::pane::{Cx, Notice};
 use crate::ui::theme::SlotState;
 use dates::parse_date;
+use window::RowIndex;
 
 /// One slot as the calendar shows it, with what was loaded for it.
 #[derive(Debug, Clone)]
@@ -80,6 +85,8 @@ enum Mode {
 pub struct CalendarData {
     staff: HashMap<OperatorId, StaffName>,
     rows: Vec<Row>,
+    /// What every frame needs of all the rows, worked out in the job.
+    index: RowIndex,
     consultant: Option<OperatorId>,
     message: Option<Notice>,
     now: DateTime<Utc>,
@@ -97,6 +104,8 @@ pub struct CalendarPane {
     consultant: Option<OperatorId>,
     staff: HashMap<OperatorId, StaffName>,
     rows: Vec<Row>,
+    /// The rows' column widths and days, from the same load as the rows.
+    index: RowIndex,
     selected: usize,
     /// The selected slot, kept across reloads.
     selected_slot: Option<SlotId>,
@@ -130,6 +139,7 @@ impl CalendarPane {
             consultant: None,
             staff: HashMap::new(),
             rows: Vec::new(),
+            index: RowIndex::default(),
             selected: 0,
             selected_slot: None,
             mode: Mode::Browse,

@@ -166,6 +166,7 @@ impl Pane for CalendarPane {
                     Ok(d) => {
                         self.staff = d.staff;
                         self.rows = d.rows;
+                        self.index = d.index;
                         self.consultant = d.consultant;
                         self.now = d.now;
                         self.today = d.today;

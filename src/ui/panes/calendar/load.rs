@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{CalendarData, CalendarPane, Row};
+use super::{CalendarData, CalendarPane, Row, RowIndex};
 use crate::desk::DeskError;
 use crate::domain::appointment::{Appointment, AppointmentState, Slot};
 use crate::domain::ids::OperatorId;
@@ -76,6 +76,7 @@ fn fetch(desk: &crate::desk::Desk, req: Request) -> Result<CalendarData, DeskErr
     }
     Ok(CalendarData {
         staff,
+        index: RowIndex::of(&rows),
         rows,
         consultant,
         message,

@@ -1,12 +1,15 @@
 //! Drawing the calendar: the day list, the week grid, the date field and the client picker.
 //! Nothing here loads data.
 
+use std::ops::Range;
+
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 use ratatui::Frame;
 
+use super::window::{column_window, list_window, Widths};
 use super::{CalendarPane, Hit, Row};
 use crate::desk::DirectoryEntry;
 use crate::ui::input::Input;
@@ -33,6 +36,17 @@ fn symbol(state: SlotState) -> &'static str {
 /// The first `n` characters of `s`.
 fn cut(s: &str, n: usize) -> String {
     s.chars().take(n).collect()
+}
+
+/// The day list as a frame draws it (see [`CalendarPane::day_list`]).
+#[derive(Debug)]
+pub(super) struct DayList {
+    /// The rows drawn, in order from the top of the list.
+    pub rows: Range<usize>,
+    /// Their lines (or a line saying there are none).
+    pub lines: Vec<Line<'static>>,
+    /// The selection's place among the lines.
+    pub selected: Option<usize>,
 }
 
 /// Relative to the pane area.
@@ -102,8 +116,12 @@ impl CalendarPane {
     }
 
     /// One row of the day list: time, consultant, type, location, state, client.
-    fn day_line(&self, r: &Row, widths: (usize, usize, usize), th: &Theme) -> Line<'static> {
-        let (lw, tw, pw) = widths;
+    pub(super) fn day_line(&self, r: &Row, widths: Widths, th: &Theme) -> Line<'static> {
+        let Widths {
+            login: lw,
+            kind: tw,
+            place: pw,
+        } = widths;
         let s = &r.slot;
         Line::from(vec![
             Span::raw(format!(
@@ -119,6 +137,28 @@ impl CalendarPane {
         ])
     }
 
+    /// The day list as a list `height` rows tall inside its border shows it: the lines of the
+    /// rows that fit around the selection and no others (or what to say when there are none).
+    pub(super) fn day_list(&self, height: usize, th: &Theme) -> DayList {
+        let rows = list_window(self.selected, self.rows.len(), height);
+        let lines = if self.rows.is_empty() && self.loading.is_some() {
+            vec![Line::styled("Loading the slots…", th.dim)]
+        } else if self.rows.is_empty() {
+            vec![Line::styled(
+                format!("No slots on this day for {}.", self.who()),
+                th.dim,
+            )]
+        } else {
+            let widths = self.index.widths;
+            self.rows[rows.clone()]
+                .iter()
+                .map(|r| self.day_line(r, widths, th))
+                .collect()
+        };
+        let selected = (!rows.is_empty()).then(|| self.selected.min(rows.end - 1) - rows.start);
+        DayList { rows, lines, selected }
+    }
+
     pub(super) fn render_day(&mut self, frame: &mut Frame<'_>, area: Rect, th: &Theme) {
         let [list_area, detail_area] = Layout::vertical([Constraint::Fill(1), Constraint::Length(4)]).areas(area);
         let title = format!(
@@ -127,23 +167,10 @@ impl CalendarPane {
             self.who(),
             self.loading_mark()
         );
-        let widest = |f: &dyn Fn(&Row) -> usize| self.rows.iter().map(f).max().unwrap_or(0);
-        let widths = (
-            widest(&|r| r.login.chars().count()),
-            widest(&|r| r.slot.appointment_type.as_str().chars().count()),
-            widest(&|r| r.slot.location.as_str().chars().count()),
-        );
-        let lines: Vec<Line<'static>> = if self.rows.is_empty() && self.loading.is_some() {
-            vec![Line::styled("Loading the slots…", th.dim)]
-        } else if self.rows.is_empty() {
-            vec![Line::styled(
-                format!("No slots on this day for {}.", self.who()),
-                th.dim,
-            )]
-        } else {
-            self.rows.iter().map(|r| self.day_line(r, widths, th)).collect()
-        };
-        let selected = (!self.rows.is_empty()).then_some(self.selected);
+        // Inside the border; the list scrolls just enough to show the selection.
+        let visible = list_area.height.saturating_sub(2) as usize;
+        self.page = visible.max(1);
+        let DayList { rows, lines, selected } = self.day_list(visible, th);
         list(
             frame,
             list_area,
@@ -152,13 +179,9 @@ impl CalendarPane {
             block(&title, th, matches!(self.mode, super::Mode::Browse)),
             th,
         );
-        // The list scrolls just enough to show the selection: record where each row landed.
-        let visible = list_area.height.saturating_sub(2) as usize;
-        self.page = visible.max(1);
-        let offset = (self.selected + 1).saturating_sub(visible);
-        for k in 0..visible.min(self.rows.len().saturating_sub(offset)) {
+        for (k, i) in rows.enumerate() {
             let r = Rect::new(list_area.x, list_area.y + 1 + k as u16, list_area.width, 1);
-            self.hits.push((r, Hit::Slot(offset + k)));
+            self.hits.push((r, Hit::Slot(i)));
         }
         self.fix_hits(area);
         let detail = Paragraph::new(self.detail(th)).block(block("Selected slot", th, false));
@@ -185,6 +208,35 @@ impl CalendarPane {
             Some(c) => c.clone(),
             None => cut(&tries[2], width),
         }
+    }
+
+    /// One day's column of the week grid, `height` rows tall and `width` wide for its cells:
+    /// the cells that fit around the selection, then "+N more" when not all do, and the row
+    /// of each cell drawn (its line in the column is its place in the list).
+    pub(super) fn week_column(
+        &self,
+        day: NaiveDate,
+        height: usize,
+        width: usize,
+        th: &Theme,
+    ) -> (Vec<Line<'static>>, Vec<usize>) {
+        let on_day = self.index.on(day);
+        let at = on_day.binary_search(&self.selected).ok();
+        let window = column_window(at, on_day.len(), height);
+        let drawn = on_day[window.shown].to_vec();
+        let mut lines: Vec<Line<'static>> = drawn
+            .iter()
+            .map(|&ix| {
+                let r = &self.rows[ix];
+                let selected = ix == self.selected;
+                let text = format!("{}{}", if selected { ">" } else { " " }, self.cell(r, width));
+                Line::styled(text, if selected { th.selected } else { r.state.style(th) })
+            })
+            .collect();
+        if window.more > 0 {
+            lines.push(Line::styled(format!(" +{} more", window.more), th.dim));
+        }
+        (lines, drawn)
     }
 
     pub(super) fn render_week(&mut self, frame: &mut Frame<'_>, area: Rect, th: &Theme) {
@@ -218,30 +270,11 @@ impl CalendarPane {
                 format!(" {label}")
             };
             frame.render_widget(Paragraph::new(Line::styled(label, th.title)), *hd);
-            let idxs: Vec<usize> = (0..self.rows.len()).filter(|&k| self.rows[k].day == day).collect();
-            let cap = if idxs.len() > visible {
-                visible.saturating_sub(1)
-            } else {
-                visible
-            };
-            let pos = idxs.iter().position(|&k| k == self.selected);
-            let offset = match pos {
-                Some(p) if cap > 0 && p >= cap => p + 1 - cap,
-                _ => 0,
-            };
             let width = (col.width as usize).saturating_sub(1);
-            let mut lines = Vec::new();
-            for (k, &ix) in idxs.iter().enumerate().skip(offset).take(cap) {
-                let r = &self.rows[ix];
-                let selected = ix == self.selected;
-                let text = format!("{}{}", if selected { ">" } else { " " }, self.cell(r, width));
-                let style = if selected { th.selected } else { r.state.style(th) };
-                lines.push(Line::styled(text, style));
-                let y = col.y + (k - offset) as u16;
+            let (lines, drawn) = self.week_column(day, visible, width, th);
+            for (k, ix) in drawn.into_iter().enumerate() {
+                let y = col.y + k as u16;
                 self.hits.push((Rect::new(col.x, y, col.width, 1), Hit::Slot(ix)));
-            }
-            if idxs.len() > cap {
-                lines.push(Line::styled(format!(" +{} more", idxs.len() - cap), th.dim));
             }
             frame.render_widget(Paragraph::new(lines), *col);
         }
