@@ -1,25 +1,41 @@
-//! Store benchmarks on generated data. The store size is CAREERDESK_BENCH_CLIENTS (default
-//! 20000; the targets are stated for 200000, about a million appointments):
+//! Durable writes through the desk on the cached demo store (`support::demo_copy`, 200,000
+//! clients by default, CAREERDESK_BENCH_CLIENTS to change), on the clock pinned to the busy
+//! weekday of the demo data (Tue 17 Nov 2026):
+//!
+//! - `durable_client_write`: `Desk::add_client`, one commit and one flush each;
+//! - `durable_booking_with_checks`: `Desk::book_slot` with every rule, a new client into a
+//!   free slot on or after the busy weekday (the desk's own `free_slots`);
+//! - the same for clients of the demo data who already have appointments (their history is
+//!   read and checked); refused bookings are counted and left out of the timings.
+//!
+//! Each figure is reported against sled's own durable write (300 B inserted and flushed, in a
+//! fresh tree beside the store), measured in the same process before and after the writes.
+//! Target: p50 <= 3x that anchor.
 //!
 //! ```sh
-//! CAREERDESK_BENCH_CLIENTS=200000 cargo bench --bench store
+//! cargo bench --bench store
 //! ```
 
-use std::hint::black_box;
-use std::sync::Arc;
+mod support;
 
-use careerdesk::desk::{Desk, NewClient, SystemClock};
-use careerdesk::policy::{example, Policy};
-use careerdesk::store::LockedStore;
-use criterion::{criterion_group, criterion_main, Criterion};
+use std::path::Path;
+use std::time::{Duration, Instant};
 
-const PASSWORD: &str = "bench-password-1";
+use careerdesk::desk::{Desk, NewClient};
+use careerdesk::domain::appointment::Slot;
+use careerdesk::domain::client::Client;
+use support::Spread;
 
-fn policy() -> Policy {
-    Policy::parse(example("standard").map(|e| e.text).unwrap_or_default(), "standard").expect("standard policy")
-}
+/// How many clients are added, and (as many) bookings made, per run.
+const WRITES: usize = 5_000;
+/// How many anchor writes are timed before and after.
+const ANCHOR_WRITES: usize = 2_000;
+/// How many demo clients with a history are tried.
+const WITH_HISTORY: usize = 1_000;
+/// The target: p50 of a durable desk write against sled's own insert and flush.
+const TARGET_RATIO: f64 = 3.0;
 
-fn client(i: u64) -> NewClient {
+fn client(i: usize) -> NewClient {
     NewClient {
         student_number: format!("9{i:08}"),
         name: format!("Bench Client {i}"),
@@ -34,115 +50,144 @@ fn client(i: u64) -> NewClient {
     }
 }
 
-/// Set (to a store directory) when this bench runs itself again as a fresh process.
-const FRESH: &str = "CAREERDESK_BENCH_FRESH_OPEN";
-
-/// In a fresh process: open, unlock and build the client directory once, then print the time
-/// and the peak resident memory (Linux `VmHWM`), which is what a desk terminal pays at start.
-fn fresh_open(dir: &str) -> ! {
-    let t = std::time::Instant::now();
-    let locked = LockedStore::open(std::path::Path::new(dir)).expect("open");
-    let desk = Desk::sign_in(&locked, policy(), "admin", PASSWORD, Arc::new(SystemClock)).expect("sign in");
-    let clients = desk.build_directory().expect("directory").len();
-    let elapsed = t.elapsed();
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let peak = status
-        .lines()
-        .find(|l| l.starts_with("VmHWM"))
-        .unwrap_or("VmHWM: (not available on this system)");
-    println!(
-        "{clients} clients: {elapsed:?}, {}",
-        peak.split_whitespace().skip(1).collect::<Vec<_>>().join(" ")
+fn print_spread(what: &str, count: usize, s: &Spread) {
+    eprintln!(
+        "{what}: {count} writes, p50 {:.2?}, p99 {:.2?}, max {:.2?}",
+        s.p50, s.p99, s.max
     );
-    std::process::exit(0)
 }
 
-/// Runs [`fresh_open`] in new processes and reports each.
-fn fresh_opens(dir: &std::path::Path, n: usize) {
-    let Ok(exe) = std::env::current_exe() else { return };
-    for run in 1..=5 {
-        let out = std::process::Command::new(&exe).env(FRESH, dir).arg("--bench").output();
-        match out {
-            Ok(o) => eprintln!(
-                "open_unlock_build_directory in a fresh process/{n}_clients, run {run}: {}",
-                String::from_utf8_lossy(&o.stdout).trim()
-            ),
-            Err(e) => eprintln!("could not start a fresh process: {e}"),
+/// Free slots of the types any new client may book (mock interviews need a workshop first),
+/// from the pinned clock's moment on, in time order.
+fn free_slots(desk: &Desk) -> Vec<Slot> {
+    let mut free: Vec<Slot> = ["guidance", "applications", "drop-in"]
+        .iter()
+        .flat_map(|t| desk.free_slots(&(*t).into(), 28, usize::MAX).expect("free slots"))
+        .collect();
+    free.sort_by_key(|s| (s.start, s.id));
+    free
+}
+
+/// Demo clients who already have appointments: the clients of the busy weekday's bookings.
+fn clients_with_history(desk: &Desk, limit: usize) -> Vec<Client> {
+    let mut out: Vec<Client> = Vec::new();
+    for slot in desk.calendar(desk.today(), 1, None).expect("the day's slots") {
+        if out.len() >= limit {
+            break;
+        }
+        if let Some(a) = desk.slot_appointment(&slot).expect("booking") {
+            if !out.iter().any(|c| c.id == a.client) {
+                out.push(desk.client(a.client).expect("client"));
+            }
         }
     }
+    out
 }
 
-fn benches(c: &mut Criterion) {
-    if let Ok(dir) = std::env::var(FRESH) {
-        fresh_open(&dir);
+fn anchor(dir: &Path, name: &str) -> Spread {
+    let dir = dir.join(name);
+    std::fs::create_dir_all(&dir).expect("anchor dir");
+    let s = support::sled_insert_flush(&dir, ANCHOR_WRITES);
+    print_spread(&format!("anchor sled_insert_flush ({name})"), ANCHOR_WRITES, &s);
+    s
+}
+
+fn main() {
+    let n = support::clients();
+    let (tmp, paths) = support::demo_copy(n);
+    let desk = support::sign_in(&paths);
+    eprintln!("bench store: {n} demo clients, pinned at {}", support::busy_weekday());
+
+    let before = anchor(tmp.path(), "anchor-before");
+
+    let mut times: Vec<Duration> = Vec::with_capacity(WRITES);
+    let mut fresh: Vec<Client> = Vec::with_capacity(WRITES);
+    for i in 0..WRITES {
+        let details = client(i).parse().expect("valid client");
+        let t = Instant::now();
+        let c = desk.add_client(&details).expect("client write");
+        times.push(t.elapsed());
+        fresh.push(c);
     }
-    let n: usize = std::env::var("CAREERDESK_BENCH_CLIENTS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(20_000);
-    let tmp = tempfile::tempdir().expect("temp dir");
-    let dir = tmp.path().join("store");
-    let desk = Desk::init(&dir, policy(), "admin", "Admin", PASSWORD, Arc::new(SystemClock)).expect("init");
-    let summary = careerdesk::demo::generate(&desk, n, 1, &careerdesk::demo::Progress::Hidden).expect("demo data");
-    eprintln!("bench store: {summary}");
+    let client_writes = Spread::of(&times);
 
-    let mut i = 0u64;
-    c.bench_function(&format!("durable_client_write/{n}_clients"), |b| {
-        b.iter(|| {
-            i += 1;
-            black_box(desk.add_client(&client(i).parse().expect("valid")).expect("write"))
-        })
-    });
+    let free = free_slots(&desk);
+    eprintln!("{} free slots from {} on", free.len(), desk.today());
+    assert!(free.len() >= WRITES + WITH_HISTORY, "too few free slots to book into");
+    let mut slots = free.into_iter();
 
-    // Booking with every check, durable: fresh clients (no history) into free future slots.
-    let free: Vec<_> = ["guidance", "applications", "drop-in"]
-        .iter()
-        .flat_map(|t| desk.free_slots(&(*t).into(), 28, 100_000).expect("free slots"))
-        .collect();
-    let fresh: Vec<_> = (0..free.len().min(5_000) as u64)
-        .map(|j| {
-            desk.add_client(&client(1_000_000 + j).parse().expect("valid"))
-                .expect("client")
-        })
-        .collect();
-    // Each slot can be booked once, so this is timed by hand: every booking succeeds.
-    let mut times: Vec<std::time::Duration> = Vec::with_capacity(fresh.len());
-    for (cl, slot) in fresh.iter().zip(&free) {
-        let t = std::time::Instant::now();
-        desk.book_slot(cl, slot.id, desk.now()).expect("booking");
+    // Every slot can be booked once, so bookings are timed one by one; every one must succeed.
+    let mut times: Vec<Duration> = Vec::with_capacity(WRITES);
+    for (c, slot) in fresh.iter().zip(slots.by_ref()) {
+        let t = Instant::now();
+        desk.book_slot(c, slot.id, desk.now()).expect("booking");
         times.push(t.elapsed());
     }
-    times.sort();
-    let pct = |p: f64| times[((times.len() as f64 * p) as usize).min(times.len() - 1)];
-    eprintln!(
-        "durable_booking_with_checks/{n}_clients: {} bookings, p50 {:?}, p99 {:?}, max {:?}",
-        times.len(),
-        pct(0.5),
-        pct(0.99),
-        times[times.len() - 1]
+    let bookings = Spread::of(&times);
+
+    // Clients with appointments already: a booking the rules refuse (fair use, allocation) is
+    // counted and not timed; the slot stays free for the next client.
+    let known = clients_with_history(&desk, WITH_HISTORY);
+    let mut times: Vec<Duration> = Vec::with_capacity(known.len());
+    let mut refused = 0;
+    let mut slot = slots.next();
+    for c in &known {
+        let Some(s) = &slot else { break };
+        let t = Instant::now();
+        match desk.book_slot(c, s.id, desk.now()) {
+            Ok(_) => {
+                times.push(t.elapsed());
+                slot = slots.next();
+            }
+            Err(careerdesk::desk::DeskError::Refused(_)) => refused += 1,
+            Err(e) => panic!("booking a known client: {e}"),
+        }
+    }
+    let with_history = (!times.is_empty()).then(|| Spread::of(&times));
+
+    let after = anchor(tmp.path(), "anchor-after");
+    // The anchor is the lower of the two p50s: the floor sled showed in this run, so a noisy
+    // anchor run never flatters the ratio.
+    let floor = before.p50.min(after.p50);
+
+    print_spread(&format!("durable_client_write/{n}_clients"), WRITES, &client_writes);
+    print_spread(&format!("durable_booking_with_checks/{n}_clients"), WRITES, &bookings);
+    if let Some(s) = &with_history {
+        print_spread(
+            &format!(
+                "durable_booking_with_checks, clients with history/{n}_clients ({refused} of {} refused by the rules)",
+                known.len()
+            ),
+            times.len(),
+            s,
+        );
+    }
+    support::report(
+        "durable_client_write p50",
+        client_writes.p50,
+        "sled insert+flush p50 (lower of before/after)",
+        floor,
+        TARGET_RATIO,
     );
-
-    let mut g = c.benchmark_group("directory");
-    g.bench_function(format!("find_3_letters/{n}_clients"), |b| {
-        b.iter(|| black_box(desk.find_clients("ais", 50).expect("find").len()))
-    });
-    g.finish();
+    support::report(
+        "durable_booking_with_checks p50",
+        bookings.p50,
+        "sled insert+flush p50 (lower of before/after)",
+        floor,
+        TARGET_RATIO,
+    );
+    if let Some(s) = &with_history {
+        support::report(
+            "durable_booking_with_checks (clients with history) p50",
+            s.p50,
+            "sled insert+flush p50 (lower of before/after)",
+            floor,
+            TARGET_RATIO,
+        );
+    }
+    if let Some(peak) = support::peak_memory() {
+        eprintln!("peak resident memory: {peak}");
+    }
     drop(desk);
-    // The first open after a large load replays sled's log and writes its snapshot; the runs
-    // after it are what a terminal sees every morning.
-    fresh_opens(&dir, n);
-
-    let mut g = c.benchmark_group("open");
-    g.sample_size(10);
-    g.bench_function(format!("open_unlock_build_directory/{n}_clients"), |b| {
-        b.iter(|| {
-            let locked = LockedStore::open(&dir).expect("open");
-            let desk = Desk::sign_in(&locked, policy(), "admin", PASSWORD, Arc::new(SystemClock)).expect("sign in");
-            black_box(desk.build_directory().expect("directory").len())
-        })
-    });
-    g.finish();
+    drop(tmp);
 }
-
-criterion_group!(store, benches);
-criterion_main!(store);

@@ -66,6 +66,9 @@ pub fn demo_store(n: usize) -> Paths {
     std::fs::create_dir_all(&root).expect("bench data dir");
     let t = Instant::now();
     let desk = Desk::init(&paths.store(), policy(), "admin", "Admin", PASSWORD, clock()).expect("init");
+    // Written after the store: `init` refuses a folder that already holds a policy file.
+    let text = example("standard").map(|e| e.text).unwrap_or_default();
+    std::fs::write(paths.policy(), text).expect("policy");
     let summary = careerdesk::demo::generate(&desk, n, 1, &careerdesk::demo::Progress::Hidden).expect("demo data");
     drop(desk);
     // After the store: a policy file with no store beside it stops `init` (it guards a moved store).
