@@ -71,9 +71,6 @@ pub fn demo_store(n: usize) -> Paths {
     std::fs::write(paths.policy(), text).expect("policy");
     let summary = careerdesk::demo::generate(&desk, n, 1, &careerdesk::demo::Progress::Hidden).expect("demo data");
     drop(desk);
-    // After the store: a policy file with no store beside it stops `init` (it guards a moved store).
-    let text = example("standard").map(|e| e.text).unwrap_or_default();
-    std::fs::write(paths.policy(), text).expect("policy");
     eprintln!("bench store generated in {:.1?}: {summary}", t.elapsed());
     std::fs::write(&done, summary.to_string()).expect("marker");
     paths
