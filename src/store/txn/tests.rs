@@ -146,3 +146,80 @@ fn a_unique_entry_in_a_group_refuses_a_second_owner() {
     assert_eq!(store.index_get(SLOT_HELD, &other).unwrap(), Some(vec![2; 16]));
     hold(2).unwrap();
 }
+/// The index writes a write set holds, as (tree, whether it sets the entry).
+fn index_writes(ws: &WriteSet) -> Vec<(&'static str, bool)> {
+    ws.writes
+        .iter()
+        .filter_map(|w| match w {
+            Write::Index { tree, value, .. } => Some((tree.name, value.is_some())),
+            Write::Put { .. } => None,
+        })
+        .collect()
+}
+
+fn a_slot() -> crate::domain::appointment::Slot {
+    crate::domain::appointment::Slot {
+        id: crate::domain::ids::SlotId::new_at(1),
+        consultant: OperatorId::new_at(0),
+        appointment_type: "guidance".into(),
+        start: Utc::now(),
+        minutes: 45,
+        location: "room-1".into(),
+        booking: None,
+        withdrawn: false,
+        series: Some(crate::domain::ids::SeriesId::new_at(2)),
+    }
+}
+
+#[test]
+fn a_change_that_keeps_a_records_index_entries_does_not_rewrite_them() {
+    use crate::domain::appointment::{Appointment, AppointmentState, Outcome, RecordingConsent};
+    use crate::store::index::{
+        APPOINTMENT_BY_CLIENT, APPOINTMENT_OPEN, SLOT_BY_CONSULTANT, SLOT_BY_SERIES, SLOT_BY_TIME,
+    };
+    let (_tmp, store) = crate::store::temp_store();
+    // A new slot writes all three of its entries.
+    let slot = a_slot();
+    let mut ws = WriteSet::new();
+    ws.put(&store, None, &slot);
+    assert_eq!(
+        index_writes(&ws),
+        [
+            (SLOT_BY_CONSULTANT.name, true),
+            (SLOT_BY_TIME.name, true),
+            (SLOT_BY_SERIES.name, true)
+        ]
+    );
+    // Booking it changes none of them: no index group is read or rewritten for the slot.
+    let mut held = slot.clone();
+    held.booking = Some(crate::domain::ids::AppointmentId::new_at(3));
+    let mut ws = WriteSet::new();
+    ws.put(&store, Some(&slot), &held);
+    assert_eq!(index_writes(&ws), []);
+    // Settling an appointment removes its open entry, leaves its client entry, and still
+    // guards and writes the slot it holds.
+    let appt = Appointment {
+        id: crate::domain::ids::AppointmentId::new_at(3),
+        slot: slot.id,
+        client: crate::domain::ids::ClientId::new_at(4),
+        consultant: slot.consultant,
+        appointment_type: slot.appointment_type.clone(),
+        start: slot.start,
+        minutes: slot.minutes,
+        location: slot.location.clone(),
+        booked_at: slot.start,
+        booked_by: slot.consultant,
+        state: AppointmentState::Booked,
+        recording_consent: RecordingConsent::NotGiven,
+        waiver: None,
+    };
+    let attended = appt.settled(Outcome::Attended, appt.booked_by, appt.start);
+    let mut ws = WriteSet::new();
+    ws.put(&store, Some(&appt), &attended);
+    assert_eq!(
+        index_writes(&ws),
+        [(APPOINTMENT_OPEN.name, false), (SLOT_HELD.name, true)]
+    );
+    assert_eq!(ws.guards.len(), 1);
+    assert!(!index_writes(&ws).contains(&(APPOINTMENT_BY_CLIENT.name, true)));
+}

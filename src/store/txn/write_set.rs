@@ -18,6 +18,11 @@ impl WriteSet {
 
     /// Stores `new` (replacing `old`, if given) and records the changed fields for the op log.
     /// A record that cannot be encoded makes the whole commit fail, naming it.
+    ///
+    /// `old` is the record as stored, read for this change: its index entries that `new` keeps
+    /// unchanged are left as they are (a booked slot keeps its place in the calendar groups,
+    /// which are not rewritten), those it drops are removed and new ones written. Unique
+    /// entries are always guarded and written.
     pub fn put<T: Record>(&mut self, store: &Store, old: Option<&T>, new: &T) {
         let record = RecordRef {
             kind: T::KIND,
@@ -44,16 +49,16 @@ impl WriteSet {
             value: sealed,
         });
         let new_entries = new.index_entries(store.keys());
-        if let Some(old) = old {
-            for stale in old.index_entries(store.keys()) {
-                if !new_entries.iter().any(|e| e.tree == stale.tree && e.key == stale.key) {
-                    self.unindex(stale.tree, stale.key);
-                }
+        let old_entries = old.map(|o| o.index_entries(store.keys())).unwrap_or_default();
+        for stale in &old_entries {
+            if !new_entries.iter().any(|e| e.tree == stale.tree && e.key == stale.key) {
+                self.unindex(stale.tree, stale.key.clone());
             }
         }
         for e in new_entries {
             match e.unique {
                 Some(message) => self.unique(e.tree, e.key, e.value, message),
+                None if old_entries.contains(&e) => {}
                 None => self.index(e.tree, e.key, e.value),
             }
         }
