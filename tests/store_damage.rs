@@ -289,11 +289,11 @@ fn exercise(name: &str, from: &Path, how: Damage) -> Seen {
 #[test]
 fn bit_flips_in_the_database_file() {
     let fx = fixture();
-    let noticed = (1..=4)
-        .filter(|&seed| exercise(&format!("flip-db-{seed}"), &fx.plain, Damage::Flip { file: "db", seed }).noticed)
-        .count();
-    // Some flips land in space sled no longer reads; at least one must be real damage.
-    assert!(noticed >= 1, "no flip damaged anything; nothing was tested");
+    // Some flips land in space sled no longer reads; flips go on until one is real damage
+    // (every flip, noticed or not, must leave the store as readable as the checks say).
+    let noticed =
+        (1..=12).any(|seed| exercise(&format!("flip-db-{seed}"), &fx.plain, Damage::Flip { file: "db", seed }).noticed);
+    assert!(noticed, "no flip damaged anything; nothing was tested");
 }
 
 #[test]

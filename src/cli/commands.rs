@@ -117,6 +117,7 @@ fn dispatch(cli: &Cli, paths: &Paths) -> Result<(), DeskError> {
         }
         Command::Demo(args) => demo(cli, paths, args),
         Command::Audit(args) => audit(cli, paths, args),
+        Command::Erase { client, reason, yes } => erase(cli, paths, client, reason, *yes),
         Command::Store(cmd) => super::store::run(cli, paths, cmd),
         Command::Slot(cmd) => appointments::slot(cli.format, &sign_in(cli, paths)?, cmd),
         Command::Book(args) => appointments::book(cli.format, &sign_in(cli, paths)?, args),
@@ -563,6 +564,32 @@ fn demo(cli: &Cli, paths: &Paths, args: &DemoArgs) -> Result<(), DeskError> {
     Ok(())
 }
 
+fn erase(cli: &Cli, paths: &Paths, client: &str, reason: &str, yes: bool) -> Result<(), DeskError> {
+    let sn = args::student_number(client)?;
+    let desk = sign_in(cli, paths)?;
+    if !yes {
+        eprint!("Erasing {sn} cannot be undone. Type the student number again to go ahead: ");
+        let mut again = String::new();
+        std::io::stdin()
+            .read_line(&mut again)
+            .map_err(|e| DeskError::Invalid(format!("could not read the confirmation ({e}); nothing was erased")))?;
+        if again.trim() != sn.as_str() {
+            return Err(DeskError::Invalid(format!(
+                "the student number typed again does not match {sn}; nothing was erased"
+            )));
+        }
+    }
+    let done = desk.erase_client(paths, &sn, reason)?;
+    emit(cli.format, &done, || {
+        format!(
+            "erased {sn}: {} record(s) removed, {} future booking(s) freed, {} message(s) withdrawn, \
+             keys destroyed here and in {} backup(s)\n",
+            done.records, done.slots_freed, done.messages_withdrawn, done.backups_reached
+        )
+    });
+    Ok(())
+}
+
 fn audit(cli: &Cli, paths: &Paths, args: &AuditArgs) -> Result<(), DeskError> {
     let desk = sign_in(cli, paths)?;
     let entries = desk.audit_log()?;
@@ -581,6 +608,13 @@ fn audit(cli: &Cli, paths: &Paths, args: &AuditArgs) -> Result<(), DeskError> {
                 ]);
                 rows.push(e);
             }
+            Err(err @ crate::store::StoreError::Erased { .. }) => t.row(vec![
+                "?".into(),
+                "?".into(),
+                "erased".into(),
+                "-".into(),
+                err.to_string(),
+            ]),
             Err(err) => t.row(vec![
                 "?".into(),
                 "?".into(),

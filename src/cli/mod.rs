@@ -81,6 +81,18 @@ pub enum Command {
     Policy(PolicyCmd),
     /// Show the audit log (supervisors and administrators).
     Audit(AuditArgs),
+    /// Erase a client and everything held about them, for good (DATA-05; supervisors and
+    /// administrators). Asks for the student number again unless --yes.
+    Erase {
+        /// Student number.
+        client: String,
+        /// Why (required; kept in the audit log after the erasure: write why, not who).
+        #[arg(long)]
+        reason: String,
+        /// Do not ask for the student number again (for scripts).
+        #[arg(long)]
+        yes: bool,
+    },
     /// Store maintenance (administrators).
     #[command(subcommand)]
     Store(StoreCmd),

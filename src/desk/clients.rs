@@ -335,6 +335,12 @@ fn read_directory(store: &crate::store::Store) -> Result<ClientDirectory, DeskEr
 }
 
 impl Desk {
+    pub(super) fn directory_remove(&self, c: &Client) {
+        if let Some(d) = self.directory.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
+            d.remove(c.id);
+        }
+    }
+
     pub(super) fn directory_update(&self, c: &Client) {
         if let Some(d) = self.directory.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
             d.upsert(c);

@@ -124,10 +124,11 @@ fn saved(store: &Store) -> Result<Option<(Lookup, usize)>, DeskError> {
 
 /// Saves the lookup; a failure only costs the next sign-in a full build, so it is logged.
 fn save(store: &Store, lookup: &Lookup, covers: Covers) {
-    let result = lookup
-        .to_bytes(covers)
-        .map_err(|e| e.to_string())
-        .and_then(|bytes| store.set_setting(SAVED, Some(&bytes)).map_err(|e| e.to_string()));
+    let result = lookup.to_bytes(covers).map_err(|e| e.to_string()).and_then(|bytes| {
+        store
+            .set_erasable_setting(SAVED, Some(&bytes))
+            .map_err(|e| e.to_string())
+    });
     if let Err(e) = result {
         tracing::warn!("the client lookup could not be saved: {e}");
     }

@@ -82,6 +82,7 @@ impl Desk {
         let entry = OutboxEntry {
             id: MessageId::new_at(now_ms(self.now())),
             appointment: Some(appt.id),
+            client: Some(appt.client),
             state: Delivery::Pending {
                 attempts: 0,
                 next_at: message.due_at,

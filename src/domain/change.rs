@@ -83,13 +83,22 @@ pub enum Change {
         /// The record.
         record: RecordRef,
     },
+    /// A change to a record of a client who has since been erased: that it happened is kept,
+    /// what it changed can no longer be read (DATA-05).
+    Erased {
+        /// The record.
+        record: RecordRef,
+    },
 }
 
 impl Change {
     /// The record the change is about.
     pub fn record(&self) -> RecordRef {
         match self {
-            Change::Create { record, .. } | Change::Update { record, .. } | Change::Delete { record } => *record,
+            Change::Create { record, .. }
+            | Change::Update { record, .. }
+            | Change::Delete { record }
+            | Change::Erased { record } => *record,
         }
     }
 }

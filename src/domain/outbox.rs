@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::ids::{AppointmentId, MessageId};
+use super::ids::{AppointmentId, ClientId, MessageId};
 use super::messages::PlannedMessage;
 
 /// Where a message stands.
@@ -47,4 +47,6 @@ pub struct OutboxEntry {
     pub message: PlannedMessage,
     /// Delivery state.
     pub state: Delivery,
+    /// The client it goes to, if it goes to one: it is sealed with their key (DATA-05).
+    pub client: Option<ClientId>,
 }

@@ -125,6 +125,7 @@ impl Store {
             keys += copy_tree(&self.db.open_tree(name)?, &copy.open_tree(name)?, Some(&mut digest))?;
         }
         copy.flush()?;
+        self.subjects.copy_into(dest)?;
         Ok((digest.finish(), keys, names.len()))
     }
 
@@ -165,6 +166,7 @@ impl Store {
             self.db.clone(),
             self.path.clone(),
             self.keys.clone(),
+            self.subjects.clone(),
             new,
             self.gate.clone(),
         );

@@ -72,6 +72,12 @@ pub trait Record: Serialize + DeserializeOwned + Sized + super::index::Indexed {
     /// The record's id.
     fn id(&self) -> u128;
 
+    /// The client this record belongs to, if any: it is sealed with that client's own key,
+    /// so erasing the client makes every copy of it unreadable (DATA-05).
+    fn subject(&self) -> Option<u128> {
+        None
+    }
+
     /// Reads a body written in `format`; types with older layouts override this to migrate.
     fn decode_format(format: u8, body: &[u8]) -> Result<Self, CodecError> {
         if format == Self::FORMAT {
@@ -147,6 +153,28 @@ macro_rules! record {
             }
         }
     };
+    ($t:ty, $kind:ident, client: $($client:ident).+) => {
+        impl Record for $t {
+            const KIND: EntityKind = EntityKind::$kind;
+            fn id(&self) -> u128 {
+                self.id.0
+            }
+            fn subject(&self) -> Option<u128> {
+                Some(self.$($client).+.0)
+            }
+        }
+    };
+    ($t:ty, $kind:ident, maybe_client: $client:ident) => {
+        impl Record for $t {
+            const KIND: EntityKind = EntityKind::$kind;
+            fn id(&self) -> u128 {
+                self.id.0
+            }
+            fn subject(&self) -> Option<u128> {
+                self.$client.map(|c| c.0)
+            }
+        }
+    };
 }
 
 impl Record for Client {
@@ -156,6 +184,10 @@ impl Record for Client {
 
     fn id(&self) -> u128 {
         self.id.0
+    }
+
+    fn subject(&self) -> Option<u128> {
+        Some(self.id.0)
     }
 
     fn decode_format(format: u8, body: &[u8]) -> Result<Self, CodecError> {
@@ -186,21 +218,57 @@ impl Record for Slot {
 }
 
 record!(Operator, Operator);
-record!(Appointment, Appointment);
-record!(Note, Note);
-record!(Enquiry, Enquiry);
+record!(Appointment, Appointment, client: client);
+record!(Note, Note, client: client);
+record!(Enquiry, Enquiry, maybe_client: client);
 record!(Employer, Employer);
 record!(Contact, Contact);
 record!(EngagementNote, Engagement);
 record!(Vacancy, Vacancy);
 record!(Event, Event);
-record!(EventBooking, EventBooking);
-record!(Consent, Consent);
-record!(Complaint, Complaint);
+record!(EventBooking, EventBooking, client: client);
+record!(Consent, Consent, client: client);
+record!(Complaint, Complaint, client: client);
 record!(Feedback, Feedback);
-record!(Attachment, Attachment);
-record!(QueueEntry, QueueEntry);
-record!(OutboxEntry, Message);
+record!(Attachment, Attachment, client: client);
+record!(QueueEntry, QueueEntry, client: client);
+
+/// An outbox entry before it named its client (format 1).
+#[derive(serde::Deserialize)]
+struct OutboxEntryV1 {
+    id: crate::domain::ids::MessageId,
+    appointment: Option<crate::domain::ids::AppointmentId>,
+    message: crate::domain::messages::PlannedMessage,
+    state: crate::domain::outbox::Delivery,
+}
+
+impl Record for OutboxEntry {
+    const KIND: EntityKind = EntityKind::Message;
+    /// Format 2 added the client the message goes to.
+    const FORMAT: u8 = 2;
+
+    fn id(&self) -> u128 {
+        self.id.0
+    }
+
+    fn subject(&self) -> Option<u128> {
+        self.client.map(|c| c.0)
+    }
+
+    fn decode_format(format: u8, body: &[u8]) -> Result<Self, CodecError> {
+        match format {
+            1 => decode_body::<OutboxEntryV1>(body).map(|v| OutboxEntry {
+                id: v.id,
+                appointment: v.appointment,
+                message: v.message,
+                state: v.state,
+                client: None,
+            }),
+            2 => decode_body(body),
+            other => Err(CodecError::UnknownFormat(other)),
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {

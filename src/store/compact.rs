@@ -54,6 +54,7 @@ impl Store {
         }
         copy.flush()?;
         drop(copy);
+        self.subjects.copy_into(dest)?;
         // Read the copy back from disk and compare it with the store, key by key.
         let copy = open_db(dest)?;
         let mismatch = |what: String| {

@@ -1,9 +1,10 @@
 //! Sealing at rest (XChaCha20-Poly1305) and key slots (argon2id-wrapped data keys).
 //!
 //! Every stored value is an envelope: `[ENVELOPE_V1][key ref][nonce][ciphertext+tag]`. The key
-//! ref names which key sealed it: today always the institution data key; a client's records can
-//! later carry `KeyRef::Subject(client id)` (erasure by destroying that key) with no change to
-//! the envelope format. The tree name and record key are bound in as associated data, so a value
+//! ref names which key sealed it: the institution data key, or a subject key (a client's own
+//! data key, or another key kept only to be destroyed) named by its id and generation, so that
+//! destroying that key makes every copy unreadable (crypto-erasure; see `subject_keys`). The
+//! tree name and record key, and the key ref itself, are bound in as associated data, so a value
 //! moved to another key or tree fails to open.
 
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -23,8 +24,117 @@ const NONCE_LEN: usize = 24;
 pub enum KeyRef {
     /// The institution data key.
     Institution,
-    /// A per-client key (reserved for crypto-erasure; not issued yet).
-    Subject(u128),
+    /// A subject key: a client's own data key (by client id), or another destroyable key.
+    Subject {
+        /// Whose key: a client id, or a reserved id (see `subject_keys`).
+        id: u128,
+        /// Which generation of that subject's key (a rotation makes a new one).
+        generation: u32,
+    },
+}
+
+impl KeyRef {
+    /// The key ref a sealed value names, read from its header without opening it.
+    pub fn of(sealed: &[u8]) -> Result<(KeyRef, usize), SealError> {
+        let (&version, rest) = sealed.split_first().ok_or(SealError::Malformed("empty"))?;
+        if version != ENVELOPE_V1 {
+            return Err(SealError::Malformed("unknown envelope version"));
+        }
+        let (&kref, rest) = rest.split_first().ok_or(SealError::Malformed("no key ref"))?;
+        match kref {
+            KEYREF_INSTITUTION => Ok((KeyRef::Institution, 2)),
+            KEYREF_SUBJECT if rest.len() >= 20 => {
+                let id = u128::from_be_bytes(rest[..16].try_into().map_err(|_| SealError::Malformed("key ref"))?);
+                let generation =
+                    u32::from_be_bytes(rest[16..20].try_into().map_err(|_| SealError::Malformed("key ref"))?);
+                Ok((KeyRef::Subject { id, generation }, 22))
+            }
+            _ => Err(SealError::Malformed("unknown key ref")),
+        }
+    }
+
+    fn header(self) -> Vec<u8> {
+        match self {
+            KeyRef::Institution => vec![ENVELOPE_V1, KEYREF_INSTITUTION],
+            KeyRef::Subject { id, generation } => {
+                let mut h = Vec::with_capacity(22);
+                h.extend_from_slice(&[ENVELOPE_V1, KEYREF_SUBJECT]);
+                h.extend_from_slice(&id.to_be_bytes());
+                h.extend_from_slice(&generation.to_be_bytes());
+                h
+            }
+        }
+    }
+}
+
+/// A subject's data key, ready to seal and open (wiped from memory on drop by the cipher).
+#[derive(Clone)]
+pub struct SubjectKey {
+    key_ref: KeyRef,
+    cipher: XChaCha20Poly1305,
+}
+
+impl SubjectKey {
+    /// The key ref values sealed with it carry.
+    pub fn key_ref(&self) -> KeyRef {
+        self.key_ref
+    }
+
+    /// Seals `plain` for storage under `tree`/`key` with this key.
+    pub fn seal(&self, tree: &str, key: &[u8], plain: &[u8]) -> Result<Vec<u8>, SealError> {
+        seal_with(&self.cipher, &self.key_ref.header(), tree, key, plain)
+    }
+
+    /// Opens a value this key sealed for the same `tree`/`key`.
+    pub fn open(&self, tree: &str, key: &[u8], sealed: &[u8]) -> Result<Vec<u8>, SealError> {
+        let (found, header_len) = KeyRef::of(sealed)?;
+        if found != self.key_ref {
+            return Err(SealError::UnknownKey);
+        }
+        open_with(&self.cipher, tree, key, sealed, header_len)
+    }
+}
+
+/// Length of a wrapped subject key: nonce, the 32-byte key, tag.
+pub const WRAPPED_SUBJECT_KEY: usize = NONCE_LEN + 32 + 16;
+
+fn seal_with(
+    cipher: &XChaCha20Poly1305,
+    header: &[u8],
+    tree: &str,
+    key: &[u8],
+    plain: &[u8],
+) -> Result<Vec<u8>, SealError> {
+    let mut nonce = [0u8; NONCE_LEN];
+    rand::thread_rng().fill_bytes(&mut nonce);
+    let aad = aad(tree, key, header);
+    let ct = cipher
+        .encrypt(XNonce::from_slice(&nonce), Payload { msg: plain, aad: &aad })
+        // Encryption only fails for messages over 256 GiB.
+        .map_err(|_| SealError::Malformed("too large to seal"))?;
+    let mut out = Vec::with_capacity(header.len() + NONCE_LEN + ct.len());
+    out.extend_from_slice(header);
+    out.extend_from_slice(&nonce);
+    out.extend_from_slice(&ct);
+    Ok(out)
+}
+
+fn open_with(
+    cipher: &XChaCha20Poly1305,
+    tree: &str,
+    key: &[u8],
+    sealed: &[u8],
+    header_len: usize,
+) -> Result<Vec<u8>, SealError> {
+    let rest = &sealed[header_len..];
+    if rest.len() < NONCE_LEN + 16 {
+        return Err(SealError::Malformed("too short"));
+    }
+    let (nonce, ct) = rest.split_at(NONCE_LEN);
+    let aad = aad(tree, key, &sealed[..header_len]);
+    cipher
+        .decrypt(XNonce::from_slice(nonce), Payload { msg: ct, aad: &aad })
+        .map_err(|_| SealError::Decrypt)
 }
 
 /// Why a value could not be opened.
@@ -79,51 +189,58 @@ impl KeyRing {
         &self.institution
     }
 
-    /// Seals `plain` for storage under `tree`/`key`.
+    /// Seals `plain` for storage under `tree`/`key` with the institution key.
     pub fn seal(&self, tree: &str, key: &[u8], plain: &[u8]) -> Result<Vec<u8>, SealError> {
-        let mut nonce = [0u8; NONCE_LEN];
-        rand::thread_rng().fill_bytes(&mut nonce);
-        let header = [ENVELOPE_V1, KEYREF_INSTITUTION];
-        let aad = aad(tree, key, &header);
-        let ct = self
-            .cipher
-            .encrypt(XNonce::from_slice(&nonce), Payload { msg: plain, aad: &aad })
-            // Encryption only fails for messages over 256 GiB.
-            .map_err(|_| SealError::Malformed("too large to seal"))?;
-        let mut out = Vec::with_capacity(2 + NONCE_LEN + ct.len());
-        out.extend_from_slice(&header);
-        out.extend_from_slice(&nonce);
-        out.extend_from_slice(&ct);
-        Ok(out)
+        seal_with(&self.cipher, &KeyRef::Institution.header(), tree, key, plain)
     }
 
-    /// Opens a value sealed by [`KeyRing::seal`] for the same `tree`/`key`.
+    /// Opens a value sealed by [`KeyRing::seal`] for the same `tree`/`key`; a value sealed with
+    /// a subject key is [`SealError::UnknownKey`] here (the store opens those).
     pub fn open(&self, tree: &str, key: &[u8], sealed: &[u8]) -> Result<Vec<u8>, SealError> {
-        let (&version, rest) = sealed.split_first().ok_or(SealError::Malformed("empty"))?;
-        if version != ENVELOPE_V1 {
-            return Err(SealError::Malformed("unknown envelope version"));
+        match KeyRef::of(sealed)? {
+            (KeyRef::Institution, header_len) => open_with(&self.cipher, tree, key, sealed, header_len),
+            (KeyRef::Subject { .. }, _) => Err(SealError::UnknownKey),
         }
-        let (&kref, rest) = rest.split_first().ok_or(SealError::Malformed("no key ref"))?;
-        let (key_ref, header_len, rest) = match kref {
-            KEYREF_INSTITUTION => (KeyRef::Institution, 2, rest),
-            KEYREF_SUBJECT if rest.len() >= 16 => {
-                let id = u128::from_be_bytes(rest[..16].try_into().map_err(|_| SealError::Malformed("key ref"))?);
-                (KeyRef::Subject(id), 18, &rest[16..])
-            }
-            _ => return Err(SealError::Malformed("unknown key ref")),
+    }
+
+    /// A fresh random subject key, and its wrapped form (sealed with the institution key and
+    /// bound to its id and generation) for the key file.
+    pub fn new_subject_key(
+        &self,
+        id: u128,
+        generation: u32,
+    ) -> Result<(SubjectKey, [u8; WRAPPED_SUBJECT_KEY]), SealError> {
+        let mut raw = DataKey::generate();
+        let key_ref = KeyRef::Subject { id, generation };
+        let sealed = seal_with(&self.cipher, &[], "subject key", &key_ref.header(), &raw.0)?;
+        let wrapped: [u8; WRAPPED_SUBJECT_KEY] = sealed
+            .as_slice()
+            .try_into()
+            .map_err(|_| SealError::Malformed("wrapped key length"))?;
+        let key = SubjectKey {
+            key_ref,
+            cipher: XChaCha20Poly1305::new((&raw.0).into()),
         };
-        if rest.len() < NONCE_LEN + 16 {
-            return Err(SealError::Malformed("too short"));
+        raw.0.zeroize();
+        Ok((key, wrapped))
+    }
+
+    /// Unwraps a subject key from the key file.
+    pub fn unwrap_subject_key(
+        &self,
+        id: u128,
+        generation: u32,
+        wrapped: &[u8; WRAPPED_SUBJECT_KEY],
+    ) -> Result<SubjectKey, SealError> {
+        let key_ref = KeyRef::Subject { id, generation };
+        let mut plain = open_with(&self.cipher, "subject key", &key_ref.header(), wrapped, 0)?;
+        if plain.len() != 32 {
+            plain.zeroize();
+            return Err(SealError::Malformed("wrapped key length"));
         }
-        let cipher = match key_ref {
-            KeyRef::Institution => &self.cipher,
-            KeyRef::Subject(_) => return Err(SealError::UnknownKey),
-        };
-        let (nonce, ct) = rest.split_at(NONCE_LEN);
-        let aad = aad(tree, key, &sealed[..header_len]);
-        cipher
-            .decrypt(XNonce::from_slice(nonce), Payload { msg: ct, aad: &aad })
-            .map_err(|_| SealError::Decrypt)
+        let cipher = XChaCha20Poly1305::new(plain.as_slice().into());
+        plain.zeroize();
+        Ok(SubjectKey { key_ref, cipher })
     }
 
     /// A keyed hash for a secondary-index key, so index trees hold no readable personal data.
@@ -272,12 +389,21 @@ mod tests {
     }
 
     #[test]
-    fn subject_key_refs_parse_but_need_their_key() {
+    fn data_05_subject_keys_open_only_their_own_values_and_unwrap_only_as_themselves() {
         let ring = KeyRing::new(DataKey::generate());
-        let mut v = vec![ENVELOPE_V1, KEYREF_SUBJECT];
-        v.extend_from_slice(&7u128.to_be_bytes());
-        v.extend_from_slice(&[0u8; NONCE_LEN + 20]);
-        assert_eq!(ring.open("clients", b"k", &v), Err(SealError::UnknownKey));
+        let (key, wrapped) = ring.new_subject_key(7, 1).unwrap();
+        let sealed = key.seal("clients", b"k", b"canary").unwrap();
+        assert_eq!(KeyRef::of(&sealed).unwrap().0, KeyRef::Subject { id: 7, generation: 1 });
+        assert_eq!(key.open("clients", b"k", &sealed).unwrap(), b"canary");
+        // The institution key alone cannot open it: that is what erasure relies on.
+        assert_eq!(ring.open("clients", b"k", &sealed), Err(SealError::UnknownKey));
+        let back = ring.unwrap_subject_key(7, 1, &wrapped).unwrap();
+        assert_eq!(back.open("clients", b"k", &sealed).unwrap(), b"canary");
+        // A wrapped key moved to another subject or generation does not unwrap.
+        assert_eq!(ring.unwrap_subject_key(8, 1, &wrapped).err(), Some(SealError::Decrypt));
+        assert_eq!(ring.unwrap_subject_key(7, 2, &wrapped).err(), Some(SealError::Decrypt));
+        let (other, _) = ring.new_subject_key(7, 2).unwrap();
+        assert_eq!(other.open("clients", b"k", &sealed), Err(SealError::UnknownKey));
     }
 
     #[test]

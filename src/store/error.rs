@@ -65,6 +65,14 @@ pub enum StoreError {
         /// What failed.
         reason: String,
     },
+    /// A value sealed with the key of a client who was erased: by design it cannot be opened.
+    #[error("the entry in `{tree}` at key {key} is about a client who was erased; it cannot be read")]
+    Erased {
+        /// Tree.
+        tree: String,
+        /// Key, as a record id or hex.
+        key: String,
+    },
     /// A uniqueness rule would be broken.
     #[error("{0}")]
     Conflict(String),

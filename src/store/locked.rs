@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use super::crypto::{DataKey, KdfParams, KeyRing, KeySlot, SealError};
 use super::files::{self, StoreState};
 use super::gate::Gate;
+use super::subject_keys::SubjectKeys;
 use super::{codec, decode_plain, open_db, refused, Store, StoreError, KEY_SLOTS, META, STORE_FORMAT};
 use crate::domain::ids::DeviceId;
 
@@ -19,15 +20,22 @@ pub struct LockedStore {
     db: Mutex<sled::Db>,
     path: PathBuf,
     gate: Arc<Gate>,
+    /// Behind a lock for the same reason: the migrated copy has its own key file.
+    subjects: Mutex<Arc<SubjectKeys>>,
 }
 
 impl LockedStore {
-    pub(super) fn from_parts(db: sled::Db, path: PathBuf, gate: Arc<Gate>) -> Self {
+    pub(super) fn from_parts(db: sled::Db, path: PathBuf, gate: Arc<Gate>, subjects: Arc<SubjectKeys>) -> Self {
         Self {
             db: Mutex::new(db),
             path,
             gate,
+            subjects: Mutex::new(subjects),
         }
+    }
+
+    fn subjects(&self) -> Arc<SubjectKeys> {
+        self.subjects.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     fn db(&self) -> MutexGuard<'_, sled::Db> {
@@ -57,7 +65,8 @@ impl LockedStore {
             }
             .at(path));
         }
-        Ok(Self::from_parts(db, path.to_path_buf(), Arc::default()))
+        let subjects = Arc::new(SubjectKeys::open(path)?);
+        Ok(Self::from_parts(db, path.to_path_buf(), Arc::default(), subjects))
     }
 
     /// A checksum over every tree, key and value (to compare a copy with its backup's manifest).
@@ -117,7 +126,8 @@ impl LockedStore {
         let keys = KeyRing::new(key);
         refused::ensure_key_pair(&db, &keys)?;
         db.flush()?;
-        let store = Store::new(db, path.to_path_buf(), keys, device, Arc::default());
+        let subjects = Arc::new(SubjectKeys::open(path)?);
+        let store = Store::new(db, path.to_path_buf(), keys, subjects, device, Arc::default());
         files::restrict(path);
         Ok(store)
     }
@@ -158,7 +168,7 @@ impl LockedStore {
             })?;
         let keys = KeyRing::new(key);
         let store = match meta.get(b"format")?.as_deref() {
-            Some([STORE_FORMAT]) => Store::new(db, self.path.clone(), keys, device, self.gate.clone()),
+            Some([STORE_FORMAT]) => Store::new(db, self.path.clone(), keys, self.subjects(), device, self.gate.clone()),
             Some([1]) => self.migrate(db, keys, device, progress)?,
             other => {
                 let found = other.map_or_else(
@@ -177,6 +187,7 @@ impl LockedStore {
         store.restore_clock()?;
         refused::ensure_key_pair(&store.db, store.keys())?;
         store.absorb_refused_sign_ins()?;
+        store.finish_pending_erasures()?;
         Ok(store)
     }
 
@@ -196,7 +207,14 @@ impl LockedStore {
             &self.path,
             &format!("before-format-{STORE_FORMAT}-{}", Utc::now().format("%Y%m%dT%H%M%S")),
         );
-        let old = Store::new(db, self.path.clone(), keys.clone(), device, self.gate.clone());
+        let old = Store::new(
+            db,
+            self.path.clone(),
+            keys.clone(),
+            self.subjects(),
+            device,
+            self.gate.clone(),
+        );
         let done = old.reindex_reporting(&staging, progress)?;
         tracing::info!(?done, "indexes rebuilt in the copy");
         drop(old);
@@ -218,8 +236,17 @@ impl LockedStore {
         let migrated = open_db(&self.path)?;
         *slot = migrated.clone();
         drop(slot);
+        let subjects = Arc::new(SubjectKeys::open(&self.path)?);
+        *self.subjects.lock().unwrap_or_else(|p| p.into_inner()) = subjects.clone();
         tracing::info!("store migrated; the format-1 store is kept at {}", kept.display());
-        Ok(Store::new(migrated, self.path.clone(), keys, device, self.gate.clone()))
+        Ok(Store::new(
+            migrated,
+            self.path.clone(),
+            keys,
+            subjects,
+            device,
+            self.gate.clone(),
+        ))
     }
 }
 

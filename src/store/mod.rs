@@ -16,8 +16,10 @@ mod group;
 pub mod guard;
 pub mod index;
 mod locked;
+mod oplog;
 mod refused;
 mod reindex;
+pub mod subject_keys;
 mod txn;
 
 use std::path::{Path, PathBuf};
@@ -30,7 +32,8 @@ use crate::domain::change::{Hlc, Op};
 use crate::domain::ids::DeviceId;
 use crate::domain::EntityKind;
 use codec::{CodecError, Record};
-use crypto::{KdfParams, KeyRing, KeySlot};
+use crypto::{KdfParams, KeyRef, KeyRing, KeySlot, SealError};
+use subject_keys::SubjectKeys;
 
 pub use backup::{BackupCopy, HoldCommits, BACKUP_STORE_DIR};
 pub use check::{CheckReport, Finding, Problem, Recovery};
@@ -41,6 +44,21 @@ pub use locked::LockedStore;
 pub use refused::{recordable_login, MAX_RECORDED_LOGIN_CHARS};
 pub use reindex::Reindexed;
 pub use txn::{BulkWriter, Committed, Version, WriteSet};
+
+/// One stored value, as [`Store::every_value`] lists it.
+#[derive(Debug, Clone)]
+pub struct StoredValue {
+    /// Tree name.
+    pub tree: String,
+    /// Key.
+    pub key: Vec<u8>,
+    /// The bytes as stored.
+    pub raw: Vec<u8>,
+    /// The key its envelope names, if it looks sealed.
+    pub sealed_with: Option<KeyRef>,
+    /// Its plain bytes, if a key this store holds opens it.
+    pub plain: Option<Vec<u8>>,
+}
 
 /// Told how long work is getting on: what it is doing, how many done of how many.
 pub type Progress<'a> = &'a (dyn Fn(&str, u64, u64) + Sync);
@@ -61,10 +79,21 @@ pub(crate) const AUDIT: &str = "audit";
 pub(crate) const OPLOG: &str = "oplog";
 /// The meta key counting bulk loads.
 const BULK_LOADS: &[u8] = b"bulk_loads";
-const OP_FORMAT: u8 = 1;
 const AUDIT_FORMAT: u8 = 1;
 /// Settings the service layer keeps in `meta`, sealed, each under this prefix and its name.
 const SETTING_PREFIX: &[u8] = b"setting/";
+
+/// Destroys a client's keys in a copy of a store's folder (a backup), given the slots they
+/// were in; says whether the copy held them.
+pub fn destroy_key_in_copy(store_dir: &Path, client: u128, slots: &[u64]) -> Result<bool, StoreError> {
+    SubjectKeys::destroy_in_copy(store_dir, client, slots)
+}
+
+const PENDING_ERASURE: &[u8] = b"erase_pending/";
+
+pub(crate) fn pending_erasure_key(client: u128) -> Vec<u8> {
+    [PENDING_ERASURE, &client.to_be_bytes()].concat()
+}
 
 /// Shows a key as a record id when it is one, else as hex.
 pub(crate) fn show_key(key: &[u8]) -> String {
@@ -157,6 +186,8 @@ pub struct Store {
     db: sled::Db,
     path: PathBuf,
     keys: KeyRing,
+    /// Each client's own data key (crypto-erasure), shared by every handle on this database.
+    subjects: Arc<SubjectKeys>,
     device: DeviceId,
     clock: Arc<Mutex<Option<Hlc>>>,
     /// Held shared by every write ([`Store::commit`], bulk loads) and exclusively by a backup
@@ -169,11 +200,19 @@ pub struct Store {
 pub type CommitsHeld<'a> = gate::Shut<'a>;
 
 impl Store {
-    fn new(db: sled::Db, path: PathBuf, keys: KeyRing, device: DeviceId, gate: Arc<gate::Gate>) -> Self {
+    fn new(
+        db: sled::Db,
+        path: PathBuf,
+        keys: KeyRing,
+        subjects: Arc<SubjectKeys>,
+        device: DeviceId,
+        gate: Arc<gate::Gate>,
+    ) -> Self {
         Self {
             db,
             path,
             keys,
+            subjects,
             device,
             clock: Arc::new(Mutex::new(None)),
             gate,
@@ -190,14 +229,27 @@ impl Store {
     /// A locked handle on the same database, to sign in another operator in this process
     /// (sled allows one open per process).
     pub fn locked(&self) -> LockedStore {
-        LockedStore::from_parts(self.db.clone(), self.path.clone(), self.gate.clone())
+        LockedStore::from_parts(
+            self.db.clone(),
+            self.path.clone(),
+            self.gate.clone(),
+            self.subjects.clone(),
+        )
     }
 
     /// This store's keys on another database (a copy this store made), to finish the copy
     /// before it is put in the store's place.
     pub fn reopen_at(&self, path: &Path) -> Result<Store, StoreError> {
         let db = open_db(path)?;
-        let store = Store::new(db, path.to_path_buf(), self.keys.clone(), self.device, Arc::default());
+        let subjects = Arc::new(SubjectKeys::open(path)?);
+        let store = Store::new(
+            db,
+            path.to_path_buf(),
+            self.keys.clone(),
+            subjects,
+            self.device,
+            Arc::default(),
+        );
         store.restore_clock()?;
         Ok(store)
     }
@@ -217,15 +269,17 @@ impl Store {
     pub fn setting(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let key = [SETTING_PREFIX, name.as_bytes()].concat();
         match self.tree(META)?.get(&key)? {
-            Some(sealed) => self
-                .keys
-                .open(META, &key, &sealed)
-                .map(Some)
-                .map_err(|e| StoreError::Corrupt {
-                    tree: META.into(),
-                    key: format!("setting {name}"),
-                    reason: e.to_string(),
-                }),
+            Some(sealed) => match self.open_sealed(META, &key, &sealed) {
+                Ok(v) => Ok(Some(v)),
+                // Its key was destroyed by an erasure: the saved copy is gone.
+                Err(SealError::UnknownKey) => Ok(None),
+                Err(e) => Err(e),
+            }
+            .map_err(|e| StoreError::Corrupt {
+                tree: META.into(),
+                key: format!("setting {name}"),
+                reason: e.to_string(),
+            }),
             None => Ok(None),
         }
     }
@@ -274,16 +328,144 @@ impl Store {
             key: show_key(key),
             reason,
         };
-        let plain = self.keys.open(tree, key, sealed).map_err(|e| corrupt(e.to_string()))?;
+        let plain = self
+            .open_sealed(tree, key, sealed)
+            .map_err(|e| corrupt(e.to_string()))?;
         T::decode(&plain).map_err(|e| corrupt(e.to_string()))
     }
 
-    /// Seals a record for its tree.
+    /// Opens a sealed value with whichever key its envelope names: the institution key, or a
+    /// subject key ([`SealError::UnknownKey`] once that key is destroyed).
+    pub(crate) fn open_sealed(&self, tree: &str, key: &[u8], sealed: &[u8]) -> Result<Vec<u8>, SealError> {
+        match KeyRef::of(sealed)?.0 {
+            KeyRef::Institution => self.keys.open(tree, key, sealed),
+            KeyRef::Subject { id, generation } => match self.subjects.key(&self.keys, id, generation) {
+                Ok(Some(k)) => k.open(tree, key, sealed),
+                Ok(None) => Err(SealError::UnknownKey),
+                Err(_) => Err(SealError::Malformed("the subject key file could not be read")),
+            },
+        }
+    }
+
+    /// Seals a record for its tree: a client's records with that client's own key.
     pub(crate) fn seal_record<T: Record>(&self, record: &T) -> Result<([u8; 16], Vec<u8>), StoreError> {
         let key = record.id().to_be_bytes();
         let tree = T::KIND.tree();
-        let sealed = self.seal_value(tree, &key, record.encode())?;
+        let sealed = self.seal_for(record.subject(), tree, &key, record.encode())?;
         Ok((key, sealed))
+    }
+
+    /// Seals encoded bytes with a subject's key (made now if it has none), or the institution
+    /// key for `None`.
+    pub(crate) fn seal_for(
+        &self,
+        subject: Option<u128>,
+        tree: &str,
+        key: &[u8],
+        encoded: Result<Vec<u8>, CodecError>,
+    ) -> Result<Vec<u8>, StoreError> {
+        // Id 0 names no client (it marks a free slot in the key file).
+        let Some(id) = subject.filter(|&id| id != 0) else {
+            return self.seal_value(tree, key, encoded);
+        };
+        let failed = |reason: String| StoreError::Encode {
+            what: format!("value in `{tree}`"),
+            reason,
+        };
+        let plain = encoded.map_err(|e| failed(e.to_string()))?;
+        let sealing = self.subjects.sealing_key(&self.keys, id)?;
+        sealing.seal(tree, key, &plain).map_err(|e| failed(e.to_string()))
+    }
+
+    /// The records of a kind sealed with a client's key, found from the envelopes' headers
+    /// without opening any value (for erasure and the subject-access export).
+    pub fn sealed_for<T: Record>(&self, client: u128) -> Result<Vec<T>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.tree(T::KIND.tree())?.iter() {
+            let (k, v) = item?;
+            if matches!(KeyRef::of(&v), Ok((KeyRef::Subject { id, .. }, _)) if id == client) {
+                out.push(self.open_record::<T>(&k, &v)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every value in every tree: its raw bytes, the key its envelope names (when it is
+    /// sealed) and its plain bytes when a key this store still holds opens it. For checks that
+    /// nothing readable is left of an erased client.
+    pub fn every_value(&self) -> Result<Vec<StoredValue>, StoreError> {
+        let mut out = Vec::new();
+        for name in self.db.tree_names() {
+            let tree_name = String::from_utf8_lossy(&name).into_owned();
+            for item in self.db.open_tree(&name)?.iter() {
+                let (k, v) = item?;
+                let sealed_with = KeyRef::of(&v).ok().map(|(r, _)| r);
+                let plain = sealed_with.and_then(|_| self.open_sealed(&tree_name, &k, &v).ok());
+                out.push(StoredValue {
+                    tree: tree_name.clone(),
+                    key: k.to_vec(),
+                    raw: v.to_vec(),
+                    sealed_with,
+                    plain,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whether this store still holds a key for the subject (a client id).
+    pub fn holds_subject_key(&self, id: u128) -> bool {
+        self.subjects.has(id)
+    }
+
+    /// Destroys a client's keys, and the key of the saved client lookup (it holds every
+    /// client's name), in this store's key file: whatever they sealed, anywhere on disk, can no
+    /// longer be opened. Returns the slots the client's keys were in, to destroy them in
+    /// backups too ([`destroy_key_in_copy`]).
+    pub fn destroy_subject_keys(&self, client: u128) -> Result<Vec<u64>, StoreError> {
+        let slots = self.subjects.slots_of(client);
+        self.subjects.destroy(client)?;
+        self.subjects.destroy(subject_keys::LOOKUP_SUBJECT)?;
+        self.tree(META)?.remove(pending_erasure_key(client))?;
+        self.db.flush()?;
+        Ok(slots)
+    }
+
+    /// Finishes erasures whose records were removed but whose keys were not destroyed yet (the
+    /// program stopped in between); returns how many.
+    pub(crate) fn finish_pending_erasures(&self) -> Result<usize, StoreError> {
+        let pending: Vec<u128> = self
+            .tree(META)?
+            .scan_prefix(PENDING_ERASURE)
+            .keys()
+            .filter_map(|k| k.ok())
+            .filter_map(|k| <[u8; 16]>::try_from(&k[PENDING_ERASURE.len()..]).ok())
+            .map(u128::from_be_bytes)
+            .collect();
+        for &client in &pending {
+            self.destroy_subject_keys(client)?;
+            tracing::info!("finished an erasure that was stopped before its keys were destroyed");
+        }
+        Ok(pending.len())
+    }
+
+    /// Stores (`Some`) or removes (`None`) a setting sealed with its own destroyable key, which
+    /// every erasure destroys: for saved copies that hold personal data of many clients (the
+    /// client lookup). After an erasure the setting reads as absent.
+    pub fn set_erasable_setting(&self, name: &str, value: Option<&[u8]>) -> Result<(), StoreError> {
+        let key = [SETTING_PREFIX, name.as_bytes()].concat();
+        let _open = self.open_gate();
+        let meta = self.tree(META)?;
+        match value {
+            Some(v) => {
+                let sealed = self.seal_for(Some(subject_keys::LOOKUP_SUBJECT), META, &key, Ok(v.to_vec()))?;
+                self.subjects.sync()?;
+                meta.insert(&key, sealed)?
+            }
+            None => meta.remove(&key)?,
+        };
+        self.db.flush()?;
+        Ok(())
     }
 
     /// Seals encoded bytes, or says loudly why they could not be.
@@ -354,7 +536,7 @@ impl Store {
                         let mut acc = A::default();
                         for item in range {
                             let (k, v) = item?;
-                            match self.keys.open(name, &k, &v) {
+                            match self.open_sealed(name, &k, &v) {
                                 Ok(plain) => each(&mut acc, &k, Ok(&plain)),
                                 Err(e) => each(
                                     &mut acc,
@@ -417,7 +599,7 @@ impl Store {
         let tree = self.tree(OPLOG)?;
         Ok(tree.range((after + 1).to_be_bytes()..).map(move |item| {
             let (k, v) = item?;
-            self.open_plain::<Op>(OPLOG, &k, &v)
+            self.open_op(&k, &v)
         }))
     }
 
@@ -449,7 +631,7 @@ impl Store {
     /// The newest op, if any.
     pub fn last_op(&self) -> Result<Option<Op>, StoreError> {
         match self.tree(OPLOG)?.last()? {
-            Some((k, v)) => self.open_plain::<Op>(OPLOG, &k, &v).map(Some),
+            Some((k, v)) => self.open_op(&k, &v).map(Some),
             None => Ok(None),
         }
     }
@@ -465,22 +647,27 @@ impl Store {
             key: show_key(key),
             reason,
         };
-        let plain = self.keys.open(tree, key, sealed).map_err(|e| corrupt(e.to_string()))?;
+        let plain = self.open_sealed(tree, key, sealed).map_err(|e| match e {
+            SealError::UnknownKey => StoreError::Erased {
+                tree: tree.into(),
+                key: show_key(key),
+            },
+            e => corrupt(e.to_string()),
+        })?;
         decode_plain(tree, key, &plain).map_err(|e| match e {
             StoreError::Corrupt { reason, .. } => corrupt(reason),
             other => other,
         })
     }
 
-    pub(crate) fn seal_audit(&self, entry: &AuditEntry) -> Result<([u8; 16], Vec<u8>), StoreError> {
+    /// Seals an audit entry, with a client's key when it is about that client.
+    pub(crate) fn seal_audit(
+        &self,
+        entry: &AuditEntry,
+        subject: Option<u128>,
+    ) -> Result<([u8; 16], Vec<u8>), StoreError> {
         let key = entry.id.key();
-        let sealed = self.seal_value(AUDIT, &key, codec::encode_versioned(AUDIT_FORMAT, entry))?;
-        Ok((key, sealed))
-    }
-
-    pub(crate) fn seal_op(&self, op: &Op) -> Result<([u8; 8], Vec<u8>), StoreError> {
-        let key = op.seq.to_be_bytes();
-        let sealed = self.seal_value(OPLOG, &key, codec::encode_versioned(OP_FORMAT, op))?;
+        let sealed = self.seal_for(subject, AUDIT, &key, codec::encode_versioned(AUDIT_FORMAT, entry))?;
         Ok((key, sealed))
     }
 

@@ -121,7 +121,7 @@ impl Store {
                     detail: "wrong password or unknown login".into(),
                     reason: None,
                 };
-                let (key, sealed) = self.seal_audit(&entry)?;
+                let (key, sealed) = self.seal_audit(&entry, None)?;
                 (&audit, tree)
                     .transaction(|(a, p)| {
                         a.insert(&key, sealed.as_slice())?;

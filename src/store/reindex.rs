@@ -90,6 +90,7 @@ impl Store {
         copy.open_tree(META)?.insert(b"format", &[STORE_FORMAT])?;
         copy.flush()?;
         drop(copy);
+        self.subjects.copy_into(dest)?;
         progress("checking the rebuilt copy", 0, 0);
         self.verify_reindexed(dest, &index_names, done)?;
         Ok(done)
@@ -156,7 +157,15 @@ impl Store {
                 }
             }
         }
-        let rebuilt = Store::new(copy, dest.to_path_buf(), self.keys.clone(), self.device, Arc::default());
+        let subjects = Arc::new(super::subject_keys::SubjectKeys::open(dest)?);
+        let rebuilt = Store::new(
+            copy,
+            dest.to_path_buf(),
+            self.keys.clone(),
+            subjects,
+            self.device,
+            Arc::default(),
+        );
         let report = rebuilt.check()?;
         if report.index_problems() > 0 {
             let first = report

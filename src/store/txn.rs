@@ -32,12 +32,17 @@ enum Write {
         key: Vec<u8>,
         value: Option<Vec<u8>>,
     },
+    /// Removes a record.
+    Delete {
+        tree: String,
+        key: Vec<u8>,
+    },
 }
 
 impl Write {
     fn tree(&self) -> &str {
         match self {
-            Write::Put { tree, .. } => tree,
+            Write::Put { tree, .. } | Write::Delete { tree, .. } => tree,
             Write::Index { tree, .. } => tree.name,
         }
     }
@@ -79,5 +84,17 @@ pub struct WriteSet {
     /// The first value that could not be encoded: the commit fails with it.
     failed: Option<StoreError>,
     changes: Vec<Change>,
-    audits: Vec<AuditEntry>,
+    /// Whose key seals each change in the op log (see [`crate::store::codec::Record::subject`]).
+    change_subjects: Vec<Option<u128>>,
+    audits: Vec<(AuditEntry, AuditSeal)>,
+}
+
+/// Which key seals an audit entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AuditSeal {
+    /// The key of the one client whose records the commit writes, if it writes one client's:
+    /// the entry is about them, and goes with them at erasure. Else the institution key.
+    TheClients,
+    /// The institution key: the entry must outlive any erasure (the erasure's own entry).
+    Institution,
 }

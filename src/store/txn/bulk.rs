@@ -88,6 +88,8 @@ impl BulkWriter<'_> {
             // copy of what the store held (the saved client lookup) that it may be out of date.
             self.store.count_bulk_load()?;
         }
+        // Keys made for these values are on disk before any value they sealed.
+        self.store.subjects.sync()?;
         let mut names: Vec<&'static str> = self.trees.keys().copied().collect();
         names.sort_unstable();
         let mut trees = self.trees;

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
 use sled::Transactional;
 
-use super::{Version, Write, WriteSet};
+use super::{AuditSeal, Version, Write, WriteSet};
 use crate::domain::change::{Hlc, Op};
 use crate::domain::ids::{AuditId, OperatorId};
 use crate::store::codec::Record;
@@ -51,12 +51,25 @@ impl Store {
         let trees = names.iter().map(|n| self.tree(n)).collect::<Result<Vec<_>, _>>()?;
         let at = |name: &str| names.iter().position(|n| *n == name).unwrap_or(0);
         // Audit keys come from the store's counter so entries made in one millisecond keep their order.
+        let mut clients: Vec<u128> = ws.change_subjects.iter().flatten().copied().collect();
+        clients.sort_unstable();
+        clients.dedup();
+        let the_client = match clients.as_slice() {
+            [one] => Some(*one),
+            _ => None,
+        };
         let mut audits: Vec<([u8; 16], Vec<u8>)> = Vec::with_capacity(ws.audits.len());
-        for a in &ws.audits {
+        for (a, seal) in &ws.audits {
             let mut a = a.clone();
             a.id = AuditId::sequenced(a.at.timestamp_millis().max(0) as u64, self.db.generate_id()?);
-            audits.push(self.seal_audit(&a)?);
+            let subject = match seal {
+                AuditSeal::TheClients => the_client,
+                AuditSeal::Institution => None,
+            };
+            audits.push(self.seal_audit(&a, subject)?);
         }
+        // Keys made for this commit's values are on disk before any value they sealed.
+        self.subjects.sync()?;
 
         // A backup copying the store waits for this commit, or this commit for it.
         let _open = self.open_gate();
@@ -96,7 +109,9 @@ impl Store {
                     operator,
                     changes: ws.changes.clone(),
                 };
-                let (k, v) = self.seal_op(&op).map_err(ConflictableTransactionError::Abort)?;
+                let (k, v) = self
+                    .seal_op(&op, &ws.change_subjects)
+                    .map_err(ConflictableTransactionError::Abort)?;
                 tx[at(OPLOG)].insert(&k, v)?;
                 seq = Some(next);
             }
@@ -107,6 +122,9 @@ impl Store {
                     }
                     Write::Index { tree, key, value } => {
                         tx_index_set(&tx[at(tree.name)], *tree, key, value.as_deref())?;
+                    }
+                    Write::Delete { tree, key } => {
+                        tx[at(tree)].remove(key.as_slice())?;
                     }
                 }
             }

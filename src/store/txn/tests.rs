@@ -152,7 +152,7 @@ fn index_writes(ws: &WriteSet) -> Vec<(&'static str, bool)> {
         .iter()
         .filter_map(|w| match w {
             Write::Index { tree, value, .. } => Some((tree.name, value.is_some())),
-            Write::Put { .. } => None,
+            Write::Put { .. } | Write::Delete { .. } => None,
         })
         .collect()
 }
@@ -222,4 +222,25 @@ fn a_change_that_keeps_a_records_index_entries_does_not_rewrite_them() {
     );
     assert_eq!(ws.guards.len(), 1);
     assert!(!index_writes(&ws).contains(&(APPOINTMENT_BY_CLIENT.name, true)));
+}
+
+#[test]
+fn data_05_an_erasure_stopped_before_its_keys_were_destroyed_is_finished_at_the_next_unlock() {
+    let (_tmp, store) = crate::store::temp_store();
+    let who = OperatorId::new_at(0);
+    let sealed = store
+        .seal_for(Some(42), "clients", b"k", Ok(b"canary".to_vec()))
+        .unwrap();
+    assert!(store.holds_subject_key(42));
+    let mut ws = WriteSet::new();
+    ws.erasing(42);
+    store.commit(who, ws, Utc::now()).unwrap();
+    // The program stops here, before destroying the key; the next unlock finishes the job.
+    let again = store.locked().unlock("admin", "password-1", Utc::now()).unwrap();
+    assert!(!again.holds_subject_key(42));
+    assert_eq!(
+        again.open_sealed("clients", b"k", &sealed),
+        Err(crate::store::crypto::SealError::UnknownKey)
+    );
+    assert_eq!(again.finish_pending_erasures().unwrap(), 0, "done once");
 }

@@ -1,7 +1,7 @@
 //! Filling a write set: records with their index entries (stale ones removed, unique ones
 //! guarded), records that must be unchanged since read, audit entries and key slots.
 
-use super::{Guard, Unchanged, Version, Write, WriteSet};
+use super::{AuditSeal, Guard, Unchanged, Version, Write, WriteSet};
 use crate::domain::audit::AuditEntry;
 use crate::domain::change::diff;
 use crate::domain::RecordRef;
@@ -42,6 +42,7 @@ impl WriteSet {
         };
         if let Some(change) = change {
             self.changes.push(change);
+            self.change_subjects.push(new.subject());
         }
         self.writes.push(Write::Put {
             tree: T::KIND.tree().into(),
@@ -100,9 +101,44 @@ impl WriteSet {
         });
     }
 
-    /// Appends an audit entry.
+    /// Removes a stored record and every index entry it has, recording the removal in the op
+    /// log (ids only: the tombstone sync passes on).
+    pub fn remove<T: Record>(&mut self, store: &Store, old: &T) {
+        let record = RecordRef {
+            kind: T::KIND,
+            id: old.id(),
+        };
+        self.writes.push(Write::Delete {
+            tree: T::KIND.tree().into(),
+            key: old.id().to_be_bytes().to_vec(),
+        });
+        for e in old.index_entries(store.keys()) {
+            self.unindex(e.tree, e.key);
+        }
+        self.changes.push(crate::domain::change::Change::Delete { record });
+        self.change_subjects.push(None);
+    }
+
+    /// Marks a client's keys for destruction in the same commit that removes their records, so
+    /// that a stop before [`Store::destroy_subject_keys`] is finished at the next unlock.
+    pub fn erasing(&mut self, client: u128) {
+        self.writes.push(Write::Put {
+            tree: crate::store::META.into(),
+            key: crate::store::pending_erasure_key(client),
+            value: Vec::new(),
+        });
+    }
+
+    /// Appends an audit entry. When the commit writes the records of exactly one client, the
+    /// entry is sealed with that client's key: it is about them.
     pub fn audit(&mut self, entry: AuditEntry) {
-        self.audits.push(entry);
+        self.audits.push((entry, AuditSeal::TheClients));
+    }
+
+    /// Appends an audit entry sealed with the institution key, kept whatever is erased later;
+    /// it must hold no personal data (an erasure's own entry).
+    pub fn audit_kept(&mut self, entry: AuditEntry) {
+        self.audits.push((entry, AuditSeal::Institution));
     }
 
     /// Stores a key slot (a new operator's, or a changed password's).

@@ -1,0 +1,120 @@
+//! How op-log entries are sealed: the op itself with the institution key, and each change about
+//! a client's record (its field values: names, e-mails, note text) with that client's own key,
+//! so erasing the client leaves the op log's history readable and its content not (DATA-05).
+
+use serde::{Deserialize, Serialize};
+
+use super::codec::{self, CodecError};
+use super::crypto::SealError;
+use super::{decode_plain, show_key, Store, StoreError, OPLOG};
+use crate::domain::change::{Change, Hlc, Op};
+use crate::domain::ids::{DeviceId, OperatorId};
+use crate::domain::RecordRef;
+
+/// Format 1 sealed the whole op with the institution key; format 2 seals changes about a
+/// client with the client's key.
+const OP_FORMAT: u8 = 2;
+
+/// One change as stored.
+#[derive(Debug, Serialize, Deserialize)]
+enum StoredChange {
+    /// About no client: stored as it is.
+    Open(Change),
+    /// About a client: the encoded change, sealed with the client's key.
+    Sealed {
+        /// The record (ids only).
+        record: RecordRef,
+        /// Whose key sealed it.
+        subject: u128,
+        /// The sealed change.
+        sealed: Vec<u8>,
+    },
+}
+
+/// An op as stored.
+#[derive(Debug, Serialize, Deserialize)]
+struct StoredOp {
+    device: DeviceId,
+    seq: u64,
+    hlc: Hlc,
+    operator: OperatorId,
+    changes: Vec<StoredChange>,
+}
+
+/// The key a sealed change is bound to: the op's and its place in it.
+fn change_key(seq: u64, n: usize) -> Vec<u8> {
+    let mut k = seq.to_be_bytes().to_vec();
+    k.extend_from_slice(&(n as u32).to_be_bytes());
+    k
+}
+
+impl Store {
+    /// Seals an op for the op log; `subjects` says, change by change, whose key seals it.
+    pub(crate) fn seal_op(&self, op: &Op, subjects: &[Option<u128>]) -> Result<([u8; 8], Vec<u8>), StoreError> {
+        let key = op.seq.to_be_bytes();
+        let mut changes = Vec::with_capacity(op.changes.len());
+        for (n, change) in op.changes.iter().enumerate() {
+            let subject = subjects.get(n).copied().flatten();
+            changes.push(match subject {
+                None => StoredChange::Open(change.clone()),
+                Some(subject) => {
+                    let encoded = codec::encode_versioned(1, change);
+                    let sealed = self.seal_for(Some(subject), OPLOG, &change_key(op.seq, n), encoded)?;
+                    StoredChange::Sealed {
+                        record: change.record(),
+                        subject,
+                        sealed,
+                    }
+                }
+            });
+        }
+        let stored = StoredOp {
+            device: op.device,
+            seq: op.seq,
+            hlc: op.hlc,
+            operator: op.operator,
+            changes,
+        };
+        let sealed = self.seal_for(None, OPLOG, &key, codec::encode_versioned(OP_FORMAT, &stored))?;
+        Ok((key, sealed))
+    }
+
+    /// Opens an op-log entry. A change about an erased client comes back as
+    /// [`Change::Erased`]: that it happened is kept, what it was is not.
+    pub(crate) fn open_op(&self, key: &[u8], sealed: &[u8]) -> Result<Op, StoreError> {
+        let corrupt = |reason: String| StoreError::Corrupt {
+            tree: OPLOG.into(),
+            key: show_key(key),
+            reason,
+        };
+        let plain = self
+            .open_sealed(OPLOG, key, sealed)
+            .map_err(|e| corrupt(e.to_string()))?;
+        let (&format, body) = plain.split_first().ok_or_else(|| corrupt("empty".into()))?;
+        let stored: StoredOp = match format {
+            1 => return decode_plain::<Op>(OPLOG, key, &plain),
+            OP_FORMAT => codec::decode_body(body).map_err(|e| corrupt(e.to_string()))?,
+            other => return Err(corrupt(CodecError::UnknownFormat(other).to_string())),
+        };
+        let mut changes = Vec::with_capacity(stored.changes.len());
+        for (n, c) in stored.changes.into_iter().enumerate() {
+            changes.push(match c {
+                StoredChange::Open(c) => c,
+                StoredChange::Sealed { record, sealed, .. } => {
+                    match self.open_sealed(OPLOG, &change_key(stored.seq, n), &sealed) {
+                        Ok(plain) => decode_plain::<Change>(OPLOG, key, &plain)?,
+                        Err(SealError::UnknownKey) => Change::Erased { record },
+                        Err(e) => return Err(corrupt(e.to_string())),
+                    }
+                }
+            });
+        }
+        Ok(Op {
+            device: stored.device,
+            seq: stored.seq,
+            hlc: stored.hlc,
+            operator: stored.operator,
+            changes,
+        })
+    }
+}

@@ -1,0 +1,385 @@
+//! Subject keys: each client's own data key, and other keys kept only so they can be
+//! destroyed (crypto-erasure, DATA-05).
+//!
+//! They live in one file beside sled's own, `subject-keys`, in fixed-size slots, each wrapped
+//! by the institution key. Not in sled: sled keeps old versions of values in its log until it
+//! rewrites a segment, so a key removed from a tree could still be read back. Destroying a key
+//! here overwrites its slot with zeros and syncs the file, so every value it sealed, in any
+//! tree, any stale page of sled's log or any old op, becomes unreadable at once.
+//!
+//! Layout: a 16-byte header, then slots of [`SLOT`] bytes: subject id (16, zero for a free
+//! slot), generation (4), wrapped key ([`WRAPPED_SUBJECT_KEY`]), padding. A slot is written
+//! before the first value it seals is committed; a slot cut short by a crash was never used.
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, RwLock};
+
+use super::crypto::{KeyRing, SubjectKey, WRAPPED_SUBJECT_KEY};
+use super::StoreError;
+
+/// The key file's name in the store folder.
+pub const FILE: &str = "subject-keys";
+const HEADER: &[u8; 16] = b"careerdesk-sk-v1";
+/// Bytes per slot.
+pub const SLOT: usize = 96;
+/// The reserved subject id of the key that seals the saved client lookup (names and e-mails of
+/// everyone): destroyed at every erasure so no old copy of the lookup stays readable.
+pub const LOOKUP_SUBJECT: u128 = u128::MAX;
+
+#[derive(Debug, Clone, Copy)]
+struct Place {
+    generation: u32,
+    slot: u64,
+}
+
+struct SlotFile {
+    file: File,
+    /// Where each subject's keys are, by generation (newest last).
+    places: HashMap<u128, Vec<Place>>,
+    /// Slots zeroed by an erasure, reused before the file grows.
+    free: Vec<u64>,
+    slots: u64,
+    /// Written since the last sync.
+    dirty: bool,
+}
+
+/// The subject keys of one store: the slot file and the keys unwrapped so far.
+pub struct SubjectKeys {
+    path: PathBuf,
+    file: Mutex<SlotFile>,
+    opened: RwLock<HashMap<(u128, u32), SubjectKey>>,
+}
+
+fn io(path: &Path, what: &str, e: std::io::Error) -> StoreError {
+    StoreError::Io(format!("cannot {what} the subject key file {}: {e}", path.display()))
+}
+
+fn damaged(path: &Path, problem: &str) -> StoreError {
+    StoreError::Corrupt {
+        tree: FILE.into(),
+        key: path.display().to_string(),
+        reason: format!(
+            "{problem}; the values sealed with its keys cannot be opened. Restore the store from a backup \
+             (`careerdesk store restore`)"
+        ),
+    }
+}
+
+impl SubjectKeys {
+    /// Opens (or creates, empty) the key file in the store folder `dir`.
+    pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        let path = dir.join(FILE);
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| io(&path, "open", e))?;
+        super::files::restrict_one(&path);
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(|e| io(&path, "read", e))?;
+        if bytes.is_empty() {
+            file.write_all(HEADER).map_err(|e| io(&path, "write", e))?;
+            file.sync_all().map_err(|e| io(&path, "sync", e))?;
+            bytes.extend_from_slice(HEADER);
+        }
+        if bytes.len() < HEADER.len() || &bytes[..HEADER.len()] != HEADER {
+            return Err(damaged(&path, "its header is not a careerdesk subject key file's"));
+        }
+        let mut places: HashMap<u128, Vec<Place>> = HashMap::new();
+        let mut free = Vec::new();
+        // A partial slot at the end was cut short while being written, before any use.
+        let slots = ((bytes.len() - HEADER.len()) / SLOT) as u64;
+        for (n, raw) in bytes[HEADER.len()..].chunks_exact(SLOT).enumerate() {
+            let (id, generation) = parse_slot(raw);
+            if id == 0 {
+                free.push(n as u64);
+            } else {
+                places.entry(id).or_default().push(Place {
+                    generation,
+                    slot: n as u64,
+                });
+            }
+        }
+        for p in places.values_mut() {
+            p.sort_by_key(|p| p.generation);
+        }
+        Ok(Self {
+            path,
+            file: Mutex::new(SlotFile {
+                file,
+                places,
+                free,
+                slots,
+                dirty: false,
+            }),
+            opened: RwLock::new(HashMap::new()),
+        })
+    }
+
+    fn file(&self) -> MutexGuard<'_, SlotFile> {
+        self.file.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The key a subject's new values are sealed with: its newest generation, made now if it
+    /// has none (written to the file; [`SubjectKeys::sync`] makes it durable before a commit).
+    pub fn sealing_key(&self, ring: &KeyRing, id: u128) -> Result<SubjectKey, StoreError> {
+        let newest = self.file().places.get(&id).and_then(|p| p.last().copied());
+        if let Some(place) = newest {
+            return self
+                .key(ring, id, place.generation)?
+                .ok_or_else(|| damaged(&self.path, "a key vanished"));
+        }
+        let mut f = self.file();
+        // Another thread may have made it meanwhile.
+        if let Some(place) = f.places.get(&id).and_then(|p| p.last().copied()) {
+            drop(f);
+            return self
+                .key(ring, id, place.generation)?
+                .ok_or_else(|| damaged(&self.path, "a key vanished"));
+        }
+        let generation = 1;
+        let (key, wrapped) = ring
+            .new_subject_key(id, generation)
+            .map_err(|e| StoreError::Io(e.to_string()))?;
+        let slot = match f.free.pop() {
+            Some(s) => s,
+            None => {
+                f.slots += 1;
+                f.slots - 1
+            }
+        };
+        let mut raw = [0u8; SLOT];
+        raw[..16].copy_from_slice(&id.to_be_bytes());
+        raw[16..20].copy_from_slice(&generation.to_be_bytes());
+        raw[20..20 + WRAPPED_SUBJECT_KEY].copy_from_slice(&wrapped);
+        write_slot(&mut f.file, &self.path, slot, &raw)?;
+        f.dirty = true;
+        f.places.entry(id).or_default().push(Place { generation, slot });
+        drop(f);
+        self.opened
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert((id, generation), key.clone());
+        Ok(key)
+    }
+
+    /// A subject's key of one generation, or `None` when it was destroyed (or never made).
+    pub fn key(&self, ring: &KeyRing, id: u128, generation: u32) -> Result<Option<SubjectKey>, StoreError> {
+        if let Some(k) = self
+            .opened
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&(id, generation))
+        {
+            return Ok(Some(k.clone()));
+        }
+        let mut f = self.file();
+        let Some(place) = f
+            .places
+            .get(&id)
+            .and_then(|p| p.iter().find(|p| p.generation == generation))
+            .copied()
+        else {
+            return Ok(None);
+        };
+        let raw = read_slot(&mut f.file, &self.path, place.slot)?;
+        drop(f);
+        let wrapped: [u8; WRAPPED_SUBJECT_KEY] = raw[20..20 + WRAPPED_SUBJECT_KEY]
+            .try_into()
+            .map_err(|_| damaged(&self.path, "a slot is short"))?;
+        let key = ring
+            .unwrap_subject_key(id, generation, &wrapped)
+            .map_err(|_| damaged(&self.path, "a key in it fails to unwrap"))?;
+        self.opened
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert((id, generation), key.clone());
+        Ok(Some(key))
+    }
+
+    /// Whether the subject has a key.
+    pub fn has(&self, id: u128) -> bool {
+        self.file().places.contains_key(&id)
+    }
+
+    /// Makes every key written so far durable (before a commit that uses them).
+    pub fn sync(&self) -> Result<(), StoreError> {
+        let mut f = self.file();
+        if f.dirty {
+            f.file.sync_data().map_err(|e| io(&self.path, "sync", e))?;
+            f.dirty = false;
+        }
+        Ok(())
+    }
+
+    /// Destroys every generation of a subject's key: the slots are overwritten with zeros and
+    /// the file synced. Returns how many keys were destroyed.
+    pub fn destroy(&self, id: u128) -> Result<usize, StoreError> {
+        let mut f = self.file();
+        let places = f.places.remove(&id).unwrap_or_default();
+        for p in &places {
+            write_slot(&mut f.file, &self.path, p.slot, &[0u8; SLOT])?;
+            f.free.push(p.slot);
+        }
+        if !places.is_empty() {
+            f.file.sync_data().map_err(|e| io(&self.path, "sync", e))?;
+            f.dirty = false;
+        }
+        drop(f);
+        self.opened
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|(sid, _), _| *sid != id);
+        Ok(places.len())
+    }
+
+    /// Copies the key file into another store folder (a backup or maintenance copy).
+    pub fn copy_into(&self, dir: &Path) -> Result<(), StoreError> {
+        self.sync()?;
+        let _f = self.file();
+        let dest = dir.join(FILE);
+        std::fs::copy(&self.path, &dest).map_err(|e| io(&dest, "copy", e))?;
+        File::open(&dest)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| io(&dest, "sync", e))?;
+        super::files::restrict_one(&dest);
+        Ok(())
+    }
+
+    /// Destroys a subject's key in another store's key file (a backup's) if it holds it at the
+    /// same slot as this one did: slots never move, so a copy holds a key where the store did.
+    pub fn destroy_in_copy(dir: &Path, id: u128, slots: &[u64]) -> Result<bool, StoreError> {
+        let path = dir.join(FILE);
+        let mut file = match OpenOptions::new().read(true).write(true).open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(io(&path, "open", e)),
+        };
+        let mut changed = false;
+        for &slot in slots {
+            let Ok(raw) = read_slot(&mut file, &path, slot) else {
+                continue;
+            };
+            if parse_slot(&raw).0 == id {
+                write_slot(&mut file, &path, slot, &[0u8; SLOT])?;
+                changed = true;
+            }
+        }
+        if changed {
+            file.sync_data().map_err(|e| io(&path, "sync", e))?;
+        }
+        Ok(changed)
+    }
+
+    /// The slots a subject's keys are in (to destroy them in copies too).
+    pub fn slots_of(&self, id: u128) -> Vec<u64> {
+        self.file()
+            .places
+            .get(&id)
+            .map(|p| p.iter().map(|p| p.slot).collect())
+            .unwrap_or_default()
+    }
+
+    /// How many subjects have keys.
+    pub fn len(&self) -> usize {
+        self.file().places.len()
+    }
+
+    /// Whether no subject has a key.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+fn parse_slot(raw: &[u8]) -> (u128, u32) {
+    let id = raw
+        .get(..16)
+        .and_then(|b| <[u8; 16]>::try_from(b).ok())
+        .map_or(0, u128::from_be_bytes);
+    let generation = raw
+        .get(16..20)
+        .and_then(|b| <[u8; 4]>::try_from(b).ok())
+        .map_or(0, u32::from_be_bytes);
+    (id, generation)
+}
+
+fn offset(slot: u64) -> u64 {
+    HEADER.len() as u64 + slot * SLOT as u64
+}
+
+fn write_slot(file: &mut File, path: &Path, slot: u64, raw: &[u8; SLOT]) -> Result<(), StoreError> {
+    file.seek(SeekFrom::Start(offset(slot)))
+        .and_then(|_| file.write_all(raw))
+        .map_err(|e| io(path, "write", e))
+}
+
+fn read_slot(file: &mut File, path: &Path, slot: u64) -> Result<[u8; SLOT], StoreError> {
+    let mut raw = [0u8; SLOT];
+    file.seek(SeekFrom::Start(offset(slot)))
+        .and_then(|_| file.read_exact(&mut raw))
+        .map_err(|e| io(path, "read", e))?;
+    Ok(raw)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::crypto::DataKey;
+
+    #[test]
+    fn data_05_a_destroyed_key_is_gone_from_the_file_and_its_values_stay_sealed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let ring = KeyRing::new(DataKey::generate());
+        let keys = SubjectKeys::open(tmp.path()).unwrap();
+        let a = keys.sealing_key(&ring, 11).unwrap();
+        let b = keys.sealing_key(&ring, 12).unwrap();
+        keys.sync().unwrap();
+        let sealed = a.seal("clients", b"k", b"canary").unwrap();
+        // Reopened from the file, the key opens what it sealed.
+        drop(keys);
+        let keys = SubjectKeys::open(tmp.path()).unwrap();
+        let again = keys.key(&ring, 11, 1).unwrap().unwrap();
+        assert_eq!(again.open("clients", b"k", &sealed).unwrap(), b"canary");
+        let before = std::fs::read(tmp.path().join(FILE)).unwrap();
+        assert_eq!(keys.destroy(11).unwrap(), 1);
+        assert!(keys.key(&ring, 11, 1).unwrap().is_none());
+        let after = std::fs::read(tmp.path().join(FILE)).unwrap();
+        assert_eq!(before.len(), after.len(), "destroyed in place, not appended");
+        assert!(!after.windows(16).any(|w| w == 11u128.to_be_bytes()));
+        drop(keys);
+        let keys = SubjectKeys::open(tmp.path()).unwrap();
+        assert!(keys.key(&ring, 11, 1).unwrap().is_none());
+        assert!(keys.key(&ring, 12, 1).unwrap().is_some(), "other subjects keep theirs");
+        let _ = b;
+        // The freed slot is reused before the file grows.
+        keys.sealing_key(&ring, 13).unwrap();
+        keys.sync().unwrap();
+        assert_eq!(std::fs::read(tmp.path().join(FILE)).unwrap().len(), after.len());
+    }
+
+    #[test]
+    fn a_damaged_header_is_named_and_a_cut_short_slot_is_ignored() {
+        let tmp = tempfile::tempdir().unwrap();
+        let ring = KeyRing::new(DataKey::generate());
+        let keys = SubjectKeys::open(tmp.path()).unwrap();
+        keys.sealing_key(&ring, 5).unwrap();
+        keys.sync().unwrap();
+        drop(keys);
+        let path = tmp.path().join(FILE);
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes.extend_from_slice(&[7u8; 40]);
+        std::fs::write(&path, &bytes).unwrap();
+        let keys = SubjectKeys::open(tmp.path()).unwrap();
+        assert!(keys.key(&ring, 5, 1).unwrap().is_some());
+        drop(keys);
+        bytes[0] ^= 0xff;
+        std::fs::write(&path, &bytes).unwrap();
+        let err = SubjectKeys::open(tmp.path()).err().unwrap().to_string();
+        assert!(err.contains("subject-keys") && err.contains("restore"), "{err}");
+    }
+}

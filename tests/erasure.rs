@@ -1,0 +1,225 @@
+//! Erasure (DATA-05): after a client is erased nothing readable is left of them anywhere in the
+//! data folder, their future slots are free, and the rest of the store is untouched.
+
+mod common;
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use careerdesk::desk::{AutoBackup, NewClient};
+use careerdesk::domain::operator::Role;
+use careerdesk::paths::Paths;
+use careerdesk::store::crypto::KeyRef;
+use common::{add, new_client, World};
+
+const NAME: &str = "Zyqcanaryname Person";
+const MAIL: &str = "zyqcanarymail@student.example.ac.uk";
+const NOTE: &str = "zyqcanarynote: talked about applying for a placement";
+const CANARIES: [&[u8]; 3] = [b"zyqcanaryname", b"zyqcanarymail", b"zyqcanarynote"];
+
+fn holds_canary(bytes: &[u8]) -> Option<&'static str> {
+    CANARIES
+        .iter()
+        .find(|c| bytes.windows(c.len()).any(|w| w == **c))
+        .map(|c| std::str::from_utf8(c).unwrap_or("?"))
+}
+
+/// Every file under `dir`, read whole.
+fn files(dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            files(&p, out);
+        } else if let Ok(bytes) = std::fs::read(&p) {
+            out.push((p.display().to_string(), bytes));
+        }
+    }
+}
+
+fn canary_client() -> NewClient {
+    NewClient {
+        name: NAME.into(),
+        email: MAIL.into(),
+        ..new_client("10000009", "x")
+    }
+}
+
+#[test]
+fn data_05_erasure_leaves_nothing_readable_of_the_client_in_the_store_its_log_or_its_backups() {
+    let w = World::new(
+        common::at(2026, 11, 16, 9, 0),
+        &[("cons1", Role::Consultant), ("sup1", Role::Supervisor)],
+        &[("10000001", "Kept Person")],
+    );
+    let data = w._tmp.path();
+    let paths = Paths::resolve(Some(data));
+    std::fs::write(paths.policy(), careerdesk::policy::example("standard").unwrap().text).unwrap();
+    let client = add(&w.admin, &canary_client()).unwrap();
+    w.slot("cons1", "guidance", "2026-11-18 10:00");
+    w.slot("cons1", "guidance", "2026-11-19 10:00");
+    let booked = w
+        .book_with(&w.admin, "10000009", "guidance", "2026-11-18 10:00", None)
+        .unwrap();
+    w.book_with(&w.admin, "10000001", "guidance", "2026-11-19 10:00", None)
+        .unwrap();
+    let cons = w.as_("cons1");
+    cons.write_note(client.id, Some(booked.id), NOTE).unwrap();
+    // The saved lookup holds every client's name and e-mail.
+    w.admin.load_lookup().unwrap();
+    assert!(matches!(
+        w.admin.backup_if_due(&paths).unwrap(),
+        AutoBackup::Made { .. }
+    ));
+
+    // Before: every value that holds a canary is sealed with a key erasure destroys (the
+    // client's own, or the saved lookup's), so no stale copy of it in sled's log stays readable.
+    let before = w.admin.store().every_value().unwrap();
+    let mut seen = 0;
+    for v in &before {
+        if let Some(c) = v.plain.as_deref().and_then(holds_canary) {
+            seen += 1;
+            assert!(
+                matches!(v.sealed_with, Some(KeyRef::Subject { id, .. }) if id == client.id.0 || id == u128::MAX),
+                "{c} is in `{}` sealed with {:?}",
+                v.tree,
+                v.sealed_with
+            );
+        }
+        assert_eq!(holds_canary(&v.raw), None, "plain canary in `{}`", v.tree);
+    }
+    assert!(seen >= 4, "the canaries were stored ({seen} values)");
+
+    let sup = w.as_("sup1");
+    let done = sup
+        .erase_client(&paths, &common::sn("10000009"), "the student asked for erasure")
+        .unwrap();
+    assert!(done.records >= 4, "{done:?}");
+    assert_eq!(done.slots_freed, 1);
+    assert_eq!(done.backups_reached, 1);
+    assert!(!w.admin.store().holds_subject_key(client.id.0));
+
+    // After: no value the store can still open holds a canary, and no file does in the clear.
+    for v in w.admin.store().every_value().unwrap() {
+        if let Some(p) = &v.plain {
+            assert_eq!(holds_canary(p), None, "readable canary in `{}`", v.tree);
+        }
+    }
+    w.admin.store().flush().unwrap();
+    let mut all = Vec::new();
+    files(data, &mut all);
+    assert!(all.iter().any(|(p, _)| p.ends_with("subject-keys")));
+    for (path, bytes) in &all {
+        assert_eq!(holds_canary(bytes), None, "plain canary in {path}");
+        if path.ends_with("subject-keys") {
+            assert!(
+                !bytes.windows(16).any(|x| x == client.id.0.to_be_bytes()),
+                "{path} still names the erased client's key"
+            );
+        }
+    }
+
+    // The freed slot can be booked by someone else, the other client is untouched, and the
+    // audit entry says what happened without saying who.
+    w.book_with(&w.admin, "10000001", "guidance", "2026-11-18 10:00", None)
+        .unwrap();
+    assert!(w.admin.client_by_student_number(&common::sn("10000009")).is_err());
+    assert_eq!(
+        w.admin.client_by_student_number(&common::sn("10000001")).unwrap().name,
+        "Kept Person"
+    );
+    let found = w.admin.find_clients("zyqcanaryname", 5).unwrap();
+    assert!(found.is_empty(), "the lookup forgot the client");
+    let log = w.admin.audit_log().unwrap();
+    let erase = log
+        .iter()
+        .flatten()
+        .find(|e| e.action == careerdesk::domain::audit::AuditAction::Erase)
+        .expect("an erase entry");
+    assert_eq!(erase.reason.as_deref(), Some("the student asked for erasure"));
+    assert!(holds_canary(erase.detail.as_bytes()).is_none() && !erase.detail.contains("10000009"));
+    let tally = w.admin.erased_tally().unwrap();
+    assert_eq!(tally.clients, 1);
+    assert_eq!(tally.appointments.values().sum::<u64>(), 1);
+    // A fresh sign-in rebuilds the lookup without the client (its saved copy is unreadable).
+    drop(cons);
+    drop(sup);
+    let (lookup, _) = w.admin.load_lookup().unwrap();
+    assert!(lookup.search("zyqcanaryname", 5).is_empty());
+    let report = w.admin.store().check().unwrap();
+    assert_eq!(report.problems.len(), 0, "{:?}", report.problems);
+}
+
+fn cli(dir: &Path, login: &str, pw: &str) -> Command {
+    let mut c = Command::cargo_bin("careerdesk").unwrap();
+    c.env("CAREERDESK_DATA_DIR", dir)
+        .env("HOME", dir)
+        .env("CAREERDESK_PASSWORD", pw)
+        .env_remove("CAREERDESK_OPERATOR")
+        .args(["--as", login]);
+    c
+}
+
+#[test]
+fn data_05_erase_through_the_cli_asks_again_needs_a_reason_and_a_supervisor() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let pw = common::ADMIN_PASSWORD;
+    let policy = dir.join("test-policy.toml");
+    std::fs::write(&policy, careerdesk::policy::example("standard").unwrap().text).unwrap();
+    Command::cargo_bin("careerdesk")
+        .unwrap()
+        .env("CAREERDESK_DATA_DIR", dir)
+        .env("HOME", dir)
+        .env("CAREERDESK_PASSWORD", pw)
+        .args(["init", "--policy", policy.to_str().unwrap(), "--admin", "admin"])
+        .assert()
+        .success();
+    common::cli_add_clients(|| cli(dir, "admin", pw), &["10000001", "10000002"]);
+    cli(dir, "admin", pw)
+        .args(["operator", "add", "desk1", "--name", "Desk", "--role", "desk"])
+        .args(["--trained", "2026-01-05", "--password-stdin"])
+        .write_stdin(format!("{}\n", common::STAFF_PASSWORD))
+        .assert()
+        .success();
+    // Desk staff may not erase (exit 4), and nothing is lost.
+    cli(dir, "desk1", common::STAFF_PASSWORD)
+        .args(["erase", "10000001", "--reason", "asked", "--yes"])
+        .assert()
+        .code(4);
+    // A mistyped confirmation erases nothing (exit 2).
+    cli(dir, "admin", pw)
+        .args(["erase", "10000001", "--reason", "asked"])
+        .write_stdin("10000002\n")
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("nothing was erased"));
+    // A blank reason is refused.
+    cli(dir, "admin", pw)
+        .args(["erase", "10000001", "--reason", "  ", "--yes"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("reason"));
+    cli(dir, "admin", pw)
+        .args(["client", "show", "10000001"])
+        .assert()
+        .success();
+    cli(dir, "admin", pw)
+        .args(["erase", "10000001", "--reason", "asked"])
+        .write_stdin("10000001\n")
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("erased 10000001"));
+    cli(dir, "admin", pw)
+        .args(["client", "show", "10000001"])
+        .assert()
+        .code(2);
+    cli(dir, "admin", pw)
+        .args(["client", "show", "10000002"])
+        .assert()
+        .success();
+    cli(dir, "admin", pw)
+        .args(["audit"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("erase"));
+}
