@@ -669,3 +669,15 @@ fn closures_are_a_date_or_a_range_and_a_bad_one_names_its_field() {
     assert_eq!(e.len(), 1);
     assert!(e[0].2.contains("not a date"), "{:?}", e[0]);
 }
+
+#[test]
+fn evt_01_clash_gap_defaults_to_a_day_and_is_checked() {
+    assert_eq!(load_example("standard").events.clash_gap_hours, 24);
+    let text = STANDARD.to_string() + "\n[events]\nclash_gap_hours = 0\n";
+    let p = Policy::parse(&text, "policy.toml").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(p.events.clash_gap_hours, 0);
+    let text = STANDARD.to_string() + "\n[events]\nclash_gap_hours = 673\n";
+    let errors = errors_of(&text);
+    let e = the_error(&errors, "events.clash_gap_hours");
+    assert_eq!(e.line, Some(line_containing(&text, "clash_gap_hours")));
+}

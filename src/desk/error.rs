@@ -21,6 +21,14 @@ pub enum DeskError {
     /// it would allow.
     #[error("refused by policy: {}", .0.explain())]
     Refused(Decision),
+    /// The event clashes with others on the combined calendar (EVT-01): each, and why. Give a
+    /// reason to go ahead.
+    #[error(
+        "refused by policy: the event clashes with {} event(s) on the calendar:\n{}\nMove it, or give a reason to go ahead (--despite-clash REASON)",
+        .0.len(),
+        .0.iter().map(|c| format!("  {c}")).collect::<Vec<_>>().join("\n")
+    )]
+    Clashes(Vec<crate::domain::clash::Clash>),
     /// The operator may not do it.
     #[error("permission denied: {0}")]
     Denied(String),
@@ -98,7 +106,7 @@ impl DeskError {
             | DeskError::ClientExists { .. }
             | DeskError::AlreadyBooked { .. }
             | DeskError::File { .. } => 2,
-            DeskError::Refused(_) => 3,
+            DeskError::Refused(_) | DeskError::Clashes(_) => 3,
             DeskError::Denied(_) => 4,
             DeskError::Store(StoreError::BadCredentials) => 4,
             DeskError::Store(

@@ -4,6 +4,7 @@ pub mod access;
 pub mod appointment;
 pub mod audit;
 pub mod change;
+pub mod clash;
 pub mod client;
 pub mod employer;
 pub mod enquiry;

@@ -32,6 +32,8 @@ pub struct Policy {
     pub complaints: Complaints,
     /// Automatic daily backups of the store.
     pub backups: Backups,
+    /// Event clash checking (EVT-01).
+    pub events: Events,
     /// Teaching terms, used by per-term allocations; never overlapping.
     pub terms: Vec<Term>,
     /// Places where appointments are held (APPT-07, APPT-08).
@@ -143,6 +145,15 @@ section! {
     Complaints {
         /// Distinct complaining clients that flag an employer to supervisors.
         alert_threshold = 3,
+    }
+}
+
+section! {
+    /// The `[events]` section (EVT-01).
+    Events {
+        /// Events sharing an employer, sector or audience clash when fewer than this many hours
+        /// lie between one's end and the other's start (0: only overlapping events clash).
+        clash_gap_hours = 24,
     }
 }
 

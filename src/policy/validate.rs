@@ -20,8 +20,8 @@ use serde::Deserialize;
 use toml_edit::ImDocument;
 
 use super::{
-    AppointmentTypeId, Backups, Complaints, Eligibility, FairUse, Location, NoShow, PeakPeriod, Policy, Reminders,
-    Reports, Retention, Security, Setting, Term,
+    AppointmentTypeId, Backups, Complaints, Eligibility, Events, FairUse, Location, NoShow, PeakPeriod, Policy,
+    Reminders, Reports, Retention, Security, Setting, Term,
 };
 use toml_errors::{syntax_error, type_error};
 
@@ -37,6 +37,8 @@ const MAX_DAYS: u32 = 3_660;
 const MAX_WINDOW_DAYS: u32 = 366;
 /// The longest reminder lead time in hours: four weeks.
 const MAX_REMINDER_HOURS: u32 = 672;
+/// The widest clash gap between events in hours: four weeks.
+const MAX_CLASH_GAP_HOURS: u32 = 672;
 
 /// The file as written, before semantic checks: values that need checking are kept raw.
 #[derive(Deserialize)]
@@ -58,6 +60,8 @@ struct RawPolicy {
     complaints: Complaints,
     #[serde(default)]
     backups: Backups,
+    #[serde(default)]
+    events: Events,
     #[serde(default)]
     terms: Vec<Term>,
     #[serde(default)]

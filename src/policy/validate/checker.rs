@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 
 use super::{
-    Checker, PolicyError, RawPolicy, MAX_BACKUPS_KEPT, MAX_COUNT, MAX_DAYS, MAX_REMINDER_HOURS, MAX_WINDOW_DAYS,
+    Checker, PolicyError, RawPolicy, MAX_BACKUPS_KEPT, MAX_CLASH_GAP_HOURS, MAX_COUNT, MAX_DAYS, MAX_REMINDER_HOURS,
+    MAX_WINDOW_DAYS,
 };
 use crate::domain::limits;
 use crate::domain::text::{is_unsafe, quote};
@@ -146,6 +147,8 @@ impl Checker<'_> {
         let alert = raw.complaints.alert_threshold;
         self.range("complaints.alert_threshold", alert, 1, MAX_COUNT);
         self.range("backups.keep", raw.backups.keep, 1, MAX_BACKUPS_KEPT);
+        let gap = raw.events.clash_gap_hours;
+        self.range("events.clash_gap_hours", gap, 0, MAX_CLASH_GAP_HOURS);
 
         self.terms(&raw.terms);
         self.locations(&raw.locations);
@@ -163,6 +166,7 @@ impl Checker<'_> {
             security: raw.security,
             complaints: raw.complaints,
             backups: raw.backups,
+            events: raw.events,
             terms: raw.terms,
             locations: raw.locations,
             appointment_types,
