@@ -21,6 +21,14 @@ pub enum DeskError {
     /// it would allow.
     #[error("refused by policy: {}", .0.explain())]
     Refused(Decision),
+    /// The liaison gate refused it: the key account's owner must be liaised with first (EMP-04).
+    #[error("refused by policy: EMP-04: {message}")]
+    LiaiseFirst {
+        /// The owner's login.
+        owner: String,
+        /// What to say, naming the owner and the command to record the liaison.
+        message: String,
+    },
     /// The operator may not do it.
     #[error("permission denied: {0}")]
     Denied(String),
@@ -98,7 +106,7 @@ impl DeskError {
             | DeskError::ClientExists { .. }
             | DeskError::AlreadyBooked { .. }
             | DeskError::File { .. } => 2,
-            DeskError::Refused(_) => 3,
+            DeskError::Refused(_) | DeskError::LiaiseFirst { .. } => 3,
             DeskError::Denied(_) => 4,
             DeskError::Store(StoreError::BadCredentials) => 4,
             DeskError::Store(

@@ -7,6 +7,7 @@ mod backups;
 mod client_edit;
 mod clients;
 mod directory;
+mod employer_edit;
 mod employers;
 mod error;
 mod import;
@@ -41,6 +42,7 @@ pub use backups::{read_manifest, AutoBackup, Backup, Manifest, Restored, MANIFES
 pub use client_edit::{ClientChanges, ClientEdit, Edited};
 pub use clients::{ClientView, NewClient};
 pub use directory::{ClientDirectory, DirectoryEntry};
+pub use employer_edit::{EmployerChanges, Logged, NewContact, NewEmployer};
 pub use employers::EmployerProfile;
 pub use error::DeskError;
 pub use import::{ImportReport, RowError, CSV_HEADER};
