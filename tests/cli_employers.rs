@@ -32,7 +32,11 @@ fn setup(dir: &Path) {
         .args(["init", "--policy", "standard", "--admin", "admin"])
         .assert()
         .success();
-    for (login, role) in [("er1", "employer-relations"), ("er2", "employer-relations"), ("desk1", "desk")] {
+    for (login, role) in [
+        ("er1", "employer-relations"),
+        ("er2", "employer-relations"),
+        ("desk1", "desk"),
+    ] {
         as_(dir, "admin")
             .args(["operator", "add", login, "--name", login, "--role", role])
             .args(["--trained", "2026-01-05", "--password-stdin"])
@@ -41,14 +45,27 @@ fn setup(dir: &Path) {
             .success();
     }
     as_(dir, "er1")
-        .args(["employer", "add", "--name", "Acme Engineering", "--sector", "engineering"])
+        .args([
+            "employer",
+            "add",
+            "--name",
+            "Acme Engineering",
+            "--sector",
+            "engineering",
+        ])
         .args(["--website", "https://acme.example", "--owner", "er1", "--tag", "stem"])
         .assert()
         .success()
         .stdout(predicate::str::contains("added employer"));
     as_(dir, "er1")
         .args(["employer", "contact", "add", "Acme Engineering", "--name", "Sam Key"])
-        .args(["--email", "sam@acme.example", "--key", "--guidance", "Call before e-mailing"])
+        .args([
+            "--email",
+            "sam@acme.example",
+            "--key",
+            "--guidance",
+            "Call before e-mailing",
+        ])
         .assert()
         .success();
 }
@@ -64,7 +81,17 @@ fn emp_01_add_tag_find_show_and_note_through_the_command_line() {
         .success()
         .stdout(predicate::str::contains("stem, graduate-scheme, fairs"));
     as_(dir, "er1")
-        .args(["employer", "add", "--name", "Bolt Law", "--sector", "law", "--multi-owner", "--tag", "stem"])
+        .args([
+            "employer",
+            "add",
+            "--name",
+            "Bolt Law",
+            "--sector",
+            "law",
+            "--multi-owner",
+            "--tag",
+            "stem",
+        ])
         .assert()
         .success();
     as_(dir, "er1")
@@ -73,7 +100,15 @@ fn emp_01_add_tag_find_show_and_note_through_the_command_line() {
         .success()
         .stdout(predicate::str::contains("Acme Engineering").and(predicate::str::contains("Bolt Law").not()));
     as_(dir, "er1")
-        .args(["employer", "note", "Acme Engineering", "--kind", "visit", "--text", "Site visit"])
+        .args([
+            "employer",
+            "note",
+            "Acme Engineering",
+            "--kind",
+            "visit",
+            "--text",
+            "Site visit",
+        ])
         .args(["--contact", "Sam Key"])
         .assert()
         .success()
@@ -115,7 +150,16 @@ fn emp_01_bad_input_ambiguity_and_permission_give_their_exit_codes() {
         .code(2)
         .stderr(predicate::str::contains("kind"));
     as_(dir, "er1")
-        .args(["employer", "add", "--name", "acme engineering", "--sector", "x", "--website", "https://ACME.example/"])
+        .args([
+            "employer",
+            "add",
+            "--name",
+            "acme engineering",
+            "--sector",
+            "x",
+            "--website",
+            "https://ACME.example/",
+        ])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("already in the store"));
@@ -132,13 +176,32 @@ fn emp_04_non_owner_is_refused_until_a_liaison_is_recorded() {
     setup(dir);
     let note = |dir: &Path| {
         let mut c = as_(dir, "er2");
-        c.args(["employer", "note", "Acme Engineering", "--kind", "call", "--text", "Invited to fair"])
-            .args(["--contact", "Sam Key"]);
+        c.args([
+            "employer",
+            "note",
+            "Acme Engineering",
+            "--kind",
+            "call",
+            "--text",
+            "Invited to fair",
+        ])
+        .args(["--contact", "Sam Key"]);
         c
     };
-    note(dir).assert().code(3).stderr(predicate::str::contains("owned by er1"));
+    note(dir)
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("owned by er1"));
     as_(dir, "er2")
-        .args(["employer", "liaise", "Acme Engineering", "--with", "er1", "--note", "er1 agreed"])
+        .args([
+            "employer",
+            "liaise",
+            "Acme Engineering",
+            "--with",
+            "er1",
+            "--note",
+            "er1 agreed",
+        ])
         .assert()
         .success();
     note(dir).assert().success();

@@ -39,7 +39,11 @@ fn contact(name: &str, key: bool) -> NewContact {
         email: Some(format!("{}@firm.example", name.to_lowercase().replace(' ', "."))),
         key_contact: key,
         visible_to_students: false,
-        guidance: if key { "Call before e-mailing".into() } else { String::new() },
+        guidance: if key {
+            "Call before e-mailing".into()
+        } else {
+            String::new()
+        },
     }
 }
 
@@ -63,18 +67,27 @@ fn note(desk: &Desk, e: &Employer, contacts: &[&str]) -> Result<careerdesk::desk
 fn emp_01_profiles_are_added_edited_and_found_by_text_and_any_tags() {
     let w = world();
     let er = w.as_("er1");
-    let a = er.add_employer(&new_employer("Acme Engineering", &["Graduate-Scheme", "STEM", "stem"])).unwrap();
+    let a = er
+        .add_employer(&new_employer("Acme Engineering", &["Graduate-Scheme", "STEM", "stem"]))
+        .unwrap();
     assert_eq!(a.tags, ["graduate-scheme", "stem"], "tags are lower-cased, once each");
-    er.add_employer(&new_employer("Bolt Law", &["stem", "internships"])).unwrap();
+    er.add_employer(&new_employer("Bolt Law", &["stem", "internships"]))
+        .unwrap();
     er.add_employer(&new_employer("Cog Finance", &["internships"])).unwrap();
     let names = |hits: Vec<Employer>| hits.into_iter().map(|e| e.name).collect::<Vec<_>>();
-    assert_eq!(names(er.find_employers("", &["stem".into()]).unwrap()), ["Acme Engineering", "Bolt Law"]);
+    assert_eq!(
+        names(er.find_employers("", &["stem".into()]).unwrap()),
+        ["Acme Engineering", "Bolt Law"]
+    );
     assert_eq!(
         names(er.find_employers("", &["stem".into(), "internships".into()]).unwrap()),
         ["Bolt Law"]
     );
     assert_eq!(names(er.find_employers("acme", &[]).unwrap()), ["Acme Engineering"]);
-    assert!(er.find_employers("law", &["graduate-scheme".into()]).unwrap().is_empty());
+    assert!(er
+        .find_employers("law", &["graduate-scheme".into()])
+        .unwrap()
+        .is_empty());
 
     er.tag_employer(a.id, &["fairs".into(), "stem".into()]).unwrap();
     let edited = er
@@ -90,7 +103,10 @@ fn emp_01_profiles_are_added_edited_and_found_by_text_and_any_tags() {
     assert_eq!(edited.sector, "aerospace");
     assert_eq!(edited.website, None);
     assert_eq!(edited.tags, ["graduate-scheme", "stem", "fairs"]);
-    assert_eq!(names(er.find_employers("aero", &["fairs".into()]).unwrap()), ["Acme Engineering"]);
+    assert_eq!(
+        names(er.find_employers("aero", &["fairs".into()]).unwrap()),
+        ["Acme Engineering"]
+    );
 }
 
 #[test]
@@ -128,7 +144,14 @@ fn emp_01_bad_fields_are_all_named_and_nothing_is_saved() {
     assert_eq!(named, ["name", "sector", "website", "tags", "owner"]);
     let e = er.add_employer(&new_employer("Acme", &[])).unwrap();
     assert!(matches!(
-        er.add_contact(e.id, &NewContact { name: "Al".into(), email: Some("nope".into()), ..contact("x", false) }),
+        er.add_contact(
+            e.id,
+            &NewContact {
+                name: "Al".into(),
+                email: Some("nope".into()),
+                ..contact("x", false)
+            }
+        ),
         Err(DeskError::Fields(_))
     ));
     assert!(matches!(
@@ -158,12 +181,16 @@ fn emp_01_engagement_notes_record_who_when_kind_and_contacts() {
     let e = key_account(&w);
     let er1 = w.as_("er1");
     for kind in [EngagementKind::Meeting, EngagementKind::Fair, EngagementKind::Visit] {
-        er1.log_engagement(e.id, kind, "Met at the stand", &["sam key".into()]).unwrap();
+        er1.log_engagement(e.id, kind, "Met at the stand", &["sam key".into()])
+            .unwrap();
     }
     let p = er1.employer_profile(e.id).unwrap();
     assert_eq!(p.engagement.len(), 3);
     let sam = p.contacts.iter().find(|c| c.name == "Sam Key").unwrap();
-    assert!(p.engagement.iter().all(|n| n.author == er1.operator().id && n.contacts == [sam.id]));
+    assert!(p
+        .engagement
+        .iter()
+        .all(|n| n.author == er1.operator().id && n.contacts == [sam.id]));
     assert_eq!(p.engagement[0].at, at(2026, 11, 30, 9, 0));
     assert!(matches!(
         er1.log_engagement(e.id, EngagementKind::Call, "hello", &["Nobody Here".into()]),
@@ -209,9 +236,15 @@ fn emp_04_non_owner_without_liaison_is_refused_naming_the_owner() {
     let er2 = w.as_("er2");
     let err = note(&er2, &e, &["Sam Key"]).unwrap_err();
     assert_eq!(err.exit_code(), 3);
-    assert!(matches!(&err, DeskError::LiaiseFirst { owner, .. } if owner == "er1"), "{err}");
+    assert!(
+        matches!(&err, DeskError::LiaiseFirst { owner, .. } if owner == "er1"),
+        "{err}"
+    );
     assert!(err.to_string().contains("liaise with er1"), "{err}");
-    assert!(w.admin.employer_profile(e.id).unwrap().engagement.is_empty(), "nothing was logged");
+    assert!(
+        w.admin.employer_profile(e.id).unwrap().engagement.is_empty(),
+        "nothing was logged"
+    );
     // An ordinary contact at the same employer is not gated.
     assert!(note(&er2, &e, &["Pat Plain"]).is_ok());
 }
@@ -221,12 +254,20 @@ fn emp_04_non_owner_after_liaison_may_log_contact() {
     let w = world();
     let e = key_account(&w);
     let er2 = w.as_("er2");
-    let l = er2.record_liaison(e.id, &login("er1"), "Agreed er2 invites Sam to the fair").unwrap();
+    let l = er2
+        .record_liaison(e.id, &login("er1"), "Agreed er2 invites Sam to the fair")
+        .unwrap();
     assert_eq!(l.kind, EngagementKind::Liaison);
-    assert_eq!(l.liaised_with, Some(w.admin.operator_by_login(&login("er1")).unwrap().id));
+    assert_eq!(
+        l.liaised_with,
+        Some(w.admin.operator_by_login(&login("er1")).unwrap().id)
+    );
     assert!(note(&er2, &e, &["Sam Key"]).is_ok());
     // Liaison must be with the owner.
-    assert!(matches!(er2.record_liaison(e.id, &login("sup1"), "x"), Err(DeskError::Invalid(_))));
+    assert!(matches!(
+        er2.record_liaison(e.id, &login("sup1"), "x"),
+        Err(DeskError::Invalid(_))
+    ));
 }
 
 #[test]
@@ -236,9 +277,14 @@ fn emp_04_hand_over_is_audited_and_needs_a_fresh_liaison() {
     let er2 = w.as_("er2");
     er2.record_liaison(e.id, &login("er1"), "Agreed").unwrap();
     let moved = w.as_("er1").hand_over(e.id, &login("sup1")).unwrap();
-    assert!(matches!(moved.ownership, Ownership::KeyAccount { owner } if owner == w.admin.operator_by_login(&login("sup1")).unwrap().id));
+    assert!(
+        matches!(moved.ownership, Ownership::KeyAccount { owner } if owner == w.admin.operator_by_login(&login("sup1")).unwrap().id)
+    );
     let err = note(&er2, &e, &["Sam Key"]).unwrap_err();
-    assert!(matches!(&err, DeskError::LiaiseFirst { owner, .. } if owner == "sup1"), "{err}");
+    assert!(
+        matches!(&err, DeskError::LiaiseFirst { owner, .. } if owner == "sup1"),
+        "{err}"
+    );
     let audited = w
         .admin
         .audit_log()
@@ -257,7 +303,9 @@ fn emp_05_multi_owner_has_no_gate_and_shows_recent_engagement() {
     n.multi_owner = true;
     let e = er1.add_employer(&n).unwrap();
     er1.add_contact(e.id, &contact("Kim Key", true)).unwrap();
-    let first = er1.log_engagement(e.id, EngagementKind::Meeting, "Planned the autumn", &["Kim Key".into()]).unwrap();
+    let first = er1
+        .log_engagement(e.id, EngagementKind::Meeting, "Planned the autumn", &["Kim Key".into()])
+        .unwrap();
     w.clock.set(at(2026, 12, 1, 9, 0));
     let second = note(&w.as_("er2"), &e, &["Kim Key"]).unwrap();
     assert_eq!(second.recent, [first.note]);

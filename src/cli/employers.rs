@@ -184,7 +184,11 @@ fn profile_text(desk: &Desk, p: &EmployerProfile) -> String {
     }
     for c in &p.contacts {
         let email = c.email.as_ref().map(|m| m.as_str().to_string()).unwrap_or_default();
-        let shown = if c.visible_to_students { "visible to students" } else { "hidden from students" };
+        let shown = if c.visible_to_students {
+            "visible to students"
+        } else {
+            "hidden from students"
+        };
         out.push_str(&format!("  {}  {email}  ({shown})\n", c.display_name()));
         if !c.guidance.is_empty() {
             out.push_str(&format!("      guidance: {}\n", c.guidance));
@@ -221,7 +225,9 @@ pub fn run(format: Format, desk: &Desk, cmd: &EmployerCmd) -> Result<(), DeskErr
                 self_registered: false,
             };
             let e = desk.add_employer(&new)?;
-            emit(format, &employer_json(desk, &e), || format!("added employer {} {}\n", e.id, e.name));
+            emit(format, &employer_json(desk, &e), || {
+                format!("added employer {} {}\n", e.id, e.name)
+            });
         }
         EmployerCmd::Edit {
             employer,
@@ -236,7 +242,9 @@ pub fn run(format: Format, desk: &Desk, cmd: &EmployerCmd) -> Result<(), DeskErr
                 website: website.clone(),
             };
             let e = desk.edit_employer(id, &changes)?;
-            emit(format, &employer_json(desk, &e), || format!("saved employer {} {}\n", e.id, e.name));
+            emit(format, &employer_json(desk, &e), || {
+                format!("saved employer {} {}\n", e.id, e.name)
+            });
         }
         EmployerCmd::Show { employer } => {
             let id = desk.resolve_employer(employer)?.id;
@@ -276,7 +284,9 @@ pub fn run(format: Format, desk: &Desk, cmd: &EmployerCmd) -> Result<(), DeskErr
         EmployerCmd::Tag { employer, tags } => {
             let id = desk.resolve_employer(employer)?.id;
             let e = desk.tag_employer(id, tags)?;
-            emit(format, &employer_json(desk, &e), || format!("{} is tagged {}\n", e.name, e.tags.join(", ")));
+            emit(format, &employer_json(desk, &e), || {
+                format!("{} is tagged {}\n", e.name, e.tags.join(", "))
+            });
         }
         EmployerCmd::Contact(ContactCmd::Add {
             employer,

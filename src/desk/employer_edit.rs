@@ -92,11 +92,7 @@ pub(crate) fn clean_tags(raw: &[String]) -> Vec<String> {
 
 /// The key two employers are the same by (EMP-02): name and website, case-folded and trimmed.
 pub(crate) fn same_employer_key(name: &str, website: Option<&str>) -> (String, String) {
-    let site = website
-        .unwrap_or("")
-        .trim()
-        .trim_end_matches('/')
-        .to_lowercase();
+    let site = website.unwrap_or("").trim().trim_end_matches('/').to_lowercase();
     (name.trim().to_lowercase(), site)
 }
 
@@ -104,7 +100,10 @@ fn check_website(raw: Option<&str>) -> Result<Option<String>, FieldError> {
     let site = validate::optional_line("website", raw, limits::URL)?;
     if let Some(s) = &site {
         if s.contains(char::is_whitespace) || !s.contains('.') {
-            return Err(FieldError::new("website", "must be an address like https://example.com"));
+            return Err(FieldError::new(
+                "website",
+                "must be an address like https://example.com",
+            ));
         }
     }
     Ok(site)
@@ -134,7 +133,11 @@ impl Desk {
         }
         let wanted = text.to_lowercase();
         let mut all: Vec<Employer> = self.store.scan::<Employer>()?.filter_map(Result::ok).collect();
-        let exact: Vec<Employer> = all.iter().filter(|e| e.name.to_lowercase() == wanted).cloned().collect();
+        let exact: Vec<Employer> = all
+            .iter()
+            .filter(|e| e.name.to_lowercase() == wanted)
+            .cloned()
+            .collect();
         let matches = if exact.is_empty() {
             all.retain(|e| e.name.to_lowercase().contains(&wanted));
             all
@@ -145,7 +148,10 @@ impl Desk {
             0 => Err(DeskError::Invalid(format!(
                 "no employer is called {text:?}; `employer find` lists them"
             ))),
-            1 => Ok(matches.into_iter().next().ok_or_else(|| DeskError::Invalid("no employer".into()))?),
+            1 => Ok(matches
+                .into_iter()
+                .next()
+                .ok_or_else(|| DeskError::Invalid("no employer".into()))?),
             _ => Err(DeskError::Invalid(format!(
                 "{text:?} could be any of these employers; give its id:\n{}",
                 matches
@@ -172,11 +178,16 @@ impl Desk {
     /// Checks a new employer's fields and builds its record (no write).
     pub(crate) fn build_employer(&self, new: &NewEmployer) -> Result<Employer, DeskError> {
         let mut errors = Vec::new();
-        let name = validate::line("name", &new.name, limits::TITLE).map_err(|e| errors.push(e)).ok();
+        let name = validate::line("name", &new.name, limits::TITLE)
+            .map_err(|e| errors.push(e))
+            .ok();
         let sector = validate::line("sector", &new.sector, limits::SECTOR)
             .map_err(|e| errors.push(e))
             .ok();
-        let website = check_website(new.website.as_deref()).map_err(|e| errors.push(e)).ok().flatten();
+        let website = check_website(new.website.as_deref())
+            .map_err(|e| errors.push(e))
+            .ok()
+            .flatten();
         let tags = clean_tags(&new.tags);
         for t in &tags {
             if let Err(e) = validate::line("tags", t, limits::TAG) {
@@ -274,7 +285,11 @@ impl Desk {
                 )));
             }
         }
-        self.update(&old, &new, self.audit(AuditAction::Update, employer_ref(id), "employer edited".into()))?;
+        self.update(
+            &old,
+            &new,
+            self.audit(AuditAction::Update, employer_ref(id), "employer edited".into()),
+        )?;
         Ok(new)
     }
 
@@ -293,7 +308,11 @@ impl Desk {
         }
         let mut new = old.clone();
         new.tags = all;
-        self.update(&old, &new, self.audit(AuditAction::Update, employer_ref(id), "employer tagged".into()))?;
+        self.update(
+            &old,
+            &new,
+            self.audit(AuditAction::Update, employer_ref(id), "employer tagged".into()),
+        )?;
         Ok(new)
     }
 
@@ -302,7 +321,9 @@ impl Desk {
         self.require(Permission::ManageEmployers)?;
         self.employer(employer)?;
         let mut errors = Vec::new();
-        let name = validate::person_name("name", &new.name).map_err(|e| errors.push(e)).ok();
+        let name = validate::person_name("name", &new.name)
+            .map_err(|e| errors.push(e))
+            .ok();
         let title = validate::optional_line("title", new.title.as_deref(), limits::TITLE)
             .map_err(|e| errors.push(e))
             .ok()
@@ -347,7 +368,11 @@ impl Desk {
     /// The liaison gate for the signed-in operator contacting `contacts` at an employer now
     /// (EMP-04, EMP-05): refused naming the owner, or the recent notes to read for a
     /// multi-owner employer.
-    pub fn contact_gate(&self, profile: &EmployerProfile, contacts: &[ContactId]) -> Result<Vec<EngagementNote>, DeskError> {
+    pub fn contact_gate(
+        &self,
+        profile: &EmployerProfile,
+        contacts: &[ContactId],
+    ) -> Result<Vec<EngagementNote>, DeskError> {
         let key = profile
             .contacts
             .iter()
@@ -451,7 +476,12 @@ impl Desk {
     }
 
     /// Records a liaison with a key account's owner: who, when and what was agreed (EMP-04).
-    pub fn record_liaison(&self, employer: EmployerId, with: &Login, agreed: &str) -> Result<EngagementNote, DeskError> {
+    pub fn record_liaison(
+        &self,
+        employer: EmployerId,
+        with: &Login,
+        agreed: &str,
+    ) -> Result<EngagementNote, DeskError> {
         self.require(Permission::ManageEmployers)?;
         let agreed = validate::text("note", agreed, limits::ENGAGEMENT)?;
         let e = self.employer(employer)?;

@@ -49,8 +49,7 @@ pub fn decide<'n>(
         Ownership::Open => Gate::Open,
         Ownership::MultiOwner => {
             let since = now - Duration::days(RECENT_DAYS);
-            let mut recent: Vec<&EngagementNote> =
-                notes.iter().filter(|n| n.at >= since && n.at <= now).collect();
+            let mut recent: Vec<&EngagementNote> = notes.iter().filter(|n| n.at >= since && n.at <= now).collect();
             recent.sort_by_key(|n| std::cmp::Reverse(n.at));
             Gate::CheckRecent(recent)
         }
@@ -108,7 +107,10 @@ mod tests {
             note(OTHER, EngagementKind::Call, None, 1),
             note(OperatorId(3), EngagementKind::Liaison, Some(OWNER), 1),
         ];
-        assert_eq!(decide(&key, OTHER, true, &notes, now()), Gate::LiaiseFirst { owner: OWNER });
+        assert_eq!(
+            decide(&key, OTHER, true, &notes, now()),
+            Gate::LiaiseFirst { owner: OWNER }
+        );
         assert!(!decide(&key, OTHER, true, &notes, now()).allows());
     }
 
@@ -126,7 +128,10 @@ mod tests {
             note(OTHER, EngagementKind::Liaison, Some(OperatorId(9)), 2),
             note(OTHER, EngagementKind::Liaison, Some(OWNER), -1),
         ];
-        assert_eq!(decide(&key, OTHER, true, &notes, now()), Gate::LiaiseFirst { owner: OWNER });
+        assert_eq!(
+            decide(&key, OTHER, true, &notes, now()),
+            Gate::LiaiseFirst { owner: OWNER }
+        );
     }
 
     #[test]
