@@ -165,6 +165,7 @@ fn dispatch(cli: &Cli, paths: &Paths) -> Result<(), DeskError> {
         Command::Report(cmd) => appointments::report(cli.format, &sign_in(cli, paths)?, cmd),
         Command::Triage => appointments::triage(cli.format, &sign_in(cli, paths)?),
         Command::Export(cmd) => appointments::export(&sign_in(cli, paths)?, cmd),
+        Command::Employer(cmd) => super::employers::run(cli.format, &sign_in(cli, paths)?, cmd),
     }
 }
 

@@ -3,6 +3,7 @@
 mod appointments;
 mod args;
 mod commands;
+mod employers;
 mod output;
 mod secret;
 mod store;
@@ -184,6 +185,9 @@ pub enum Command {
     /// Export data.
     #[command(subcommand)]
     Export(ExportCmd),
+    /// Employer relations: profiles, contacts, engagement, liaison (EMP-01..EMP-05).
+    #[command(subcommand)]
+    Employer(employers::EmployerCmd),
 }
 
 /// `slot ...`.

@@ -29,6 +29,14 @@ pub enum DeskError {
         .0.iter().map(|c| format!("  {c}")).collect::<Vec<_>>().join("\n")
     )]
     Clashes(Vec<crate::domain::clash::Clash>),
+    /// The liaison gate refused it: the key account's owner must be liaised with first (EMP-04).
+    #[error("refused by policy: EMP-04: {message}")]
+    LiaiseFirst {
+        /// The owner's login.
+        owner: String,
+        /// What to say, naming the owner and the command to record the liaison.
+        message: String,
+    },
     /// The operator may not do it.
     #[error("permission denied: {0}")]
     Denied(String),
@@ -106,7 +114,7 @@ impl DeskError {
             | DeskError::ClientExists { .. }
             | DeskError::AlreadyBooked { .. }
             | DeskError::File { .. } => 2,
-            DeskError::Refused(_) | DeskError::Clashes(_) => 3,
+            DeskError::Refused(_) | DeskError::Clashes(_) | DeskError::LiaiseFirst { .. } => 3,
             DeskError::Denied(_) => 4,
             DeskError::Store(StoreError::BadCredentials) => 4,
             DeskError::Store(

@@ -7,6 +7,7 @@ mod backups;
 mod client_edit;
 mod clients;
 mod directory;
+mod employer_edit;
 mod employers;
 mod erasure;
 mod error;
@@ -43,6 +44,7 @@ pub use backups::{read_manifest, AutoBackup, Backup, Manifest, Restored, MANIFES
 pub use client_edit::{ClientChanges, ClientEdit, Edited};
 pub use clients::{ClientView, NewClient};
 pub use directory::{ClientDirectory, DirectoryEntry};
+pub use employer_edit::{EmployerChanges, Logged, NewContact, NewEmployer};
 pub use employers::EmployerProfile;
 pub use erasure::{ErasedTally, Erasure};
 pub use error::DeskError;

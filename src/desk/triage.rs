@@ -82,7 +82,7 @@ pub struct NoShowWeek {
 }
 
 impl Desk {
-    fn login_of(&self, id: OperatorId) -> Result<String, DeskError> {
+    pub(super) fn login_of(&self, id: OperatorId) -> Result<String, DeskError> {
         Ok(self
             .store
             .get::<Operator>(id.0)?

@@ -116,6 +116,46 @@ pub enum EngagementKind {
     Liaison,
     /// Anything else.
     Other,
+    /// A careers fair (added after `Other`: stored notes keep their kind).
+    Fair,
+    /// A visit to or from the employer.
+    Visit,
+}
+
+impl EngagementKind {
+    /// Every kind an operator may log by hand (liaison has its own command).
+    pub const LOGGED: [EngagementKind; 7] = [
+        EngagementKind::Meeting,
+        EngagementKind::Call,
+        EngagementKind::Email,
+        EngagementKind::Fair,
+        EngagementKind::Visit,
+        EngagementKind::Event,
+        EngagementKind::Other,
+    ];
+
+    /// The kind's name, as typed on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EngagementKind::Meeting => "meeting",
+            EngagementKind::Call => "call",
+            EngagementKind::Email => "email",
+            EngagementKind::Event => "event",
+            EngagementKind::Liaison => "liaison",
+            EngagementKind::Other => "other",
+            EngagementKind::Fair => "fair",
+            EngagementKind::Visit => "visit",
+        }
+    }
+
+    /// Reads a kind a user typed; the error lists the kinds there are.
+    pub fn parse(raw: &str) -> Result<EngagementKind, FieldError> {
+        let raw = raw.trim().to_ascii_lowercase();
+        Self::LOGGED.into_iter().find(|k| k.as_str() == raw).ok_or_else(|| {
+            let kinds: Vec<&str> = Self::LOGGED.iter().map(|k| k.as_str()).collect();
+            FieldError::new("kind", format!("must be one of {}", kinds.join(", ")))
+        })
+    }
 }
 
 /// A meaningful engagement with an employer (EMP-01).

@@ -10,6 +10,7 @@ pub mod employer;
 pub mod enquiry;
 pub mod event;
 pub mod ids;
+pub mod liaison;
 pub mod limits;
 pub mod messages;
 pub mod note;

@@ -308,6 +308,8 @@ fn kind_word(k: EngagementKind) -> &'static str {
         EngagementKind::Event => "event",
         EngagementKind::Liaison => "liaison",
         EngagementKind::Other => "other",
+        EngagementKind::Fair => "fair",
+        EngagementKind::Visit => "visit",
     }
 }
 
