@@ -14,7 +14,7 @@ use crate::store::LockedStore;
 use super::output::{self, emit, fields, print_text, Format, Table};
 use super::secret::{acting_password, new_password, PASSWORD_ENV};
 use super::{appointments, args};
-use super::{AuditArgs, Cli, ClientCmd, Command, DemoArgs, ImportCmd, InitArgs, OperatorCmd, PolicyCmd};
+use super::{AuditArgs, AuditCmd, Cli, ClientCmd, Command, DemoArgs, ImportCmd, InitArgs, OperatorCmd, PolicyCmd};
 
 /// Parses the process's arguments and runs them; returns the exit code. A command line clap
 /// refuses is reported like any other bad input: escaped (it may quote what was typed), exit 2.
@@ -593,7 +593,10 @@ fn erase(cli: &Cli, paths: &Paths, client: &str, reason: &str, yes: bool) -> Res
 
 fn audit(cli: &Cli, paths: &Paths, args: &AuditArgs) -> Result<(), DeskError> {
     let desk = sign_in(cli, paths)?;
-    let entries = desk.audit_log()?;
+    if let Some(AuditCmd::Verify) = args.cmd {
+        return super::audit_verify::verify(cli, &desk);
+    }
+    let entries = desk.audit_filtered(&super::audit_verify::filter(&desk, args)?)?;
     let skip = entries.len().saturating_sub(args.last as usize);
     let mut rows = Vec::new();
     let mut t = Table::new(&["WHEN", "WHO", "ACTION", "RECORD", "DETAIL"]);

@@ -2,6 +2,7 @@
 
 mod appointments;
 mod args;
+mod audit_verify;
 mod commands;
 mod employers;
 mod output;
@@ -540,4 +541,29 @@ pub struct AuditArgs {
     /// Show the last N entries (1 to 1,000,000).
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=i64::from(limits::AUDIT_ENTRIES)))]
     pub last: u32,
+    /// Only entries by this login.
+    #[arg(long)]
+    pub operator: Option<String>,
+    /// Only entries about this client (student number).
+    #[arg(long)]
+    pub client: Option<String>,
+    /// Only entries with this action (e.g. sign-in, read-note, update).
+    #[arg(long)]
+    pub action: Option<String>,
+    /// Only entries on or after this day (YYYY-MM-DD, UTC).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Only entries on or before this day (YYYY-MM-DD, UTC).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// `audit verify`.
+    #[command(subcommand)]
+    pub cmd: Option<AuditCmd>,
+}
+
+/// `audit` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AuditCmd {
+    /// Check that no audit entry was edited, removed or reordered (exit 1 names the first).
+    Verify,
 }

@@ -3,6 +3,7 @@
 //! entry together. The CLI and the TUI both call this; neither touches the store directly.
 
 mod appointments;
+mod audit_log;
 mod backups;
 mod client_edit;
 mod clients;

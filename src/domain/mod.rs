@@ -3,6 +3,7 @@
 pub mod access;
 pub mod appointment;
 pub mod audit;
+pub mod audit_filter;
 pub mod change;
 pub mod clash;
 pub mod client;

@@ -186,6 +186,7 @@ impl LockedStore {
         };
         store.restore_clock()?;
         refused::ensure_key_pair(&store.db, store.keys())?;
+        store.chain_unlinked_audit()?;
         store.absorb_refused_sign_ins()?;
         store.finish_pending_erasures()?;
         Ok(store)

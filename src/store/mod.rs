@@ -4,6 +4,7 @@
 //! A store on disk is first a [`LockedStore`]: nothing in it can be read until an operator's
 //! password unwraps the data key ([`LockedStore::unlock`]), which gives a [`Store`].
 
+pub mod audit_chain;
 mod backup;
 mod check;
 pub mod codec;

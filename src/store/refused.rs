@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use crypto_box::{PublicKey, SecretKey};
 use sled::Transactional;
 
+use super::audit_chain::{self, AUDIT_CHAIN};
 use super::crypto::KeyRing;
 use super::gate::Gate;
 use super::{Store, StoreError, AUDIT, META};
@@ -94,6 +95,8 @@ impl Store {
         }
         let secret = self.sign_in_secret()?;
         let audit = self.tree(AUDIT)?;
+        let meta = self.tree(META)?;
+        let chain = self.tree(AUDIT_CHAIN)?;
         let _open = self.gate.pass();
         for (tree, legacy_format) in [(&refused, false), (&legacy, true)] {
             for item in tree.iter() {
@@ -122,17 +125,16 @@ impl Store {
                     reason: None,
                 };
                 let (key, sealed) = self.seal_audit(&entry, None)?;
-                (&audit, tree)
-                    .transaction(|(a, p)| {
-                        a.insert(&key, sealed.as_slice())?;
-                        p.remove(&k)?;
-                        Ok::<_, sled::transaction::ConflictableTransactionError<()>>(())
+                [audit.clone(), tree.clone(), meta.clone(), chain.clone()][..]
+                    .transaction(|tx| {
+                        tx[0].insert(&key, sealed.as_slice())?;
+                        tx[1].remove(&k)?;
+                        audit_chain::tx_append(&tx[2], &tx[3], &key, &sealed)?;
+                        Ok(())
                     })
                     .map_err(|e| match e {
                         sled::transaction::TransactionError::Storage(e) => StoreError::from(e),
-                        sled::transaction::TransactionError::Abort(()) => {
-                            StoreError::Io("a refused sign-in could not be moved to the audit log".into())
-                        }
+                        sled::transaction::TransactionError::Abort(e) => e,
                     })?;
             }
         }

@@ -9,6 +9,7 @@ use sled::Transactional;
 use super::{AuditSeal, Version, Write, WriteSet};
 use crate::domain::change::{Hlc, Op};
 use crate::domain::ids::{AuditId, OperatorId};
+use crate::store::audit_chain::{self, AUDIT_CHAIN};
 use crate::store::codec::Record;
 use crate::store::group::{self, GroupError};
 use crate::store::index::{IndexTree, Layout};
@@ -36,7 +37,7 @@ impl Store {
         if let Some(e) = ws.failed.take() {
             return Err(e);
         }
-        let mut names: Vec<&str> = vec![META, OPLOG, AUDIT];
+        let mut names: Vec<&str> = vec![META, OPLOG, AUDIT, AUDIT_CHAIN];
         for t in ws
             .writes
             .iter()
@@ -130,6 +131,7 @@ impl Store {
             }
             for (k, v) in &audits {
                 tx[at(AUDIT)].insert(k, v.as_slice())?;
+                audit_chain::tx_append(&tx[at(META)], &tx[at(AUDIT_CHAIN)], k, v)?;
             }
             Ok(seq)
         });
