@@ -223,3 +223,87 @@ fn data_05_erase_through_the_cli_asks_again_needs_a_reason_and_a_supervisor() {
         .success()
         .stdout(predicates::str::contains("erase"));
 }
+
+#[test]
+fn data_02_purge_lists_with_dry_run_then_erases_only_clients_past_retention() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let pw = common::ADMIN_PASSWORD;
+    let policy = dir.join("test-policy.toml");
+    std::fs::write(&policy, careerdesk::policy::example("standard").unwrap().text).unwrap();
+    Command::cargo_bin("careerdesk")
+        .unwrap()
+        .env("CAREERDESK_DATA_DIR", dir)
+        .env("HOME", dir)
+        .env("CAREERDESK_PASSWORD", pw)
+        .args(["init", "--policy", policy.to_str().unwrap(), "--admin", "admin"])
+        .assert()
+        .success();
+    // Courses that ended in 2014 and 2015 are past any of the sources' limits (3 to 6 years); 2030 is not.
+    for (sn, end) in [
+        ("10000001", "2015-06-30"),
+        ("10000002", "2030-06-30"),
+        ("10000003", "2014-01-31"),
+    ] {
+        cli(dir, "admin", pw)
+            .args([
+                "client",
+                "add",
+                "--student-number",
+                sn,
+                "--name",
+                &format!("Client {sn}"),
+            ])
+            .args(["--email", &format!("c{sn}@student.example.ac.uk")])
+            .args(["--programme", "BSc Physics", "--level", "ug", "--status", "graduate"])
+            .args(["--course-end", end])
+            .assert()
+            .success();
+    }
+    let out = cli(dir, "admin", pw)
+        .args(["--format", "json", "purge", "--dry-run"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["erased"], false);
+    let listed: Vec<&str> = v["clients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["student_number"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, ["10000003", "10000001"], "oldest limit first");
+    for sn in ["10000001", "10000002", "10000003"] {
+        cli(dir, "admin", pw).args(["client", "show", sn]).assert().success();
+    }
+    cli(dir, "admin", pw)
+        .args(["purge"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("erased 2 client(s)"));
+    cli(dir, "admin", pw)
+        .args(["client", "show", "10000001"])
+        .assert()
+        .code(2);
+    cli(dir, "admin", pw)
+        .args(["client", "show", "10000003"])
+        .assert()
+        .code(2);
+    cli(dir, "admin", pw)
+        .args(["client", "show", "10000002"])
+        .assert()
+        .success();
+    cli(dir, "admin", pw)
+        .args(["purge", "--dry-run"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("no client is past the retention limit"));
+    cli(dir, "admin", pw)
+        .args(["audit", "--action", "erase"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("retention purge: 2 client(s) erased"));
+}

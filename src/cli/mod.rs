@@ -83,6 +83,13 @@ pub enum Command {
     Policy(PolicyCmd),
     /// Show the audit log (supervisors and administrators).
     Audit(AuditArgs),
+    /// Erase every client past the policy's retention limit (DATA-02; supervisors and
+    /// administrators). --dry-run lists them and erases nothing.
+    Purge {
+        /// List who would be erased; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Erase a client and everything held about them, for good (DATA-05; supervisors and
     /// administrators). Asks for the student number again unless --yes.
     Erase {

@@ -64,6 +64,16 @@ impl Desk {
             ));
         }
         let client = self.client_by_student_number(sn)?;
+        self.erase(paths, client, reason)
+    }
+
+    /// Removes one client and everything linked to them, then destroys their keys.
+    pub(super) fn erase(
+        &self,
+        paths: &Paths,
+        client: crate::domain::client::Client,
+        reason: &str,
+    ) -> Result<Erasure, DeskError> {
         let now = self.now();
         let mut ws = WriteSet::new();
         let mut done = Erasure {
@@ -109,11 +119,6 @@ impl Desk {
                 if let Some(m) = self.store.get::<OutboxEntry>(id.0)? {
                     messages.push(m);
                 }
-            }
-        }
-        for m in self.store.sealed_for::<OutboxEntry>(client.id.0)? {
-            if !messages.iter().any(|x| x.id == m.id) {
-                messages.push(m);
             }
         }
         done.messages_withdrawn = messages

@@ -565,6 +565,12 @@ impl Policy {
             .unwrap_or(NaiveDate::MAX)
     }
 
+    /// Whether a client whose course ended on `course_end` is past retention on `today`: the
+    /// day after [`Policy::retention_until`] (DATA-02).
+    pub fn past_retention(&self, course_end: NaiveDate, today: NaiveDate) -> bool {
+        today > self.retention_until(course_end)
+    }
+
     /// The appointment type with this id.
     pub fn appointment_type<Q: AsRef<str> + ?Sized>(&self, id: &Q) -> Option<&AppointmentType> {
         let id = id.as_ref();

@@ -112,6 +112,21 @@ mod tests {
     }
 
     #[test]
+    fn data_02_a_client_is_past_retention_from_the_day_after_the_limit() {
+        let mut p = standard();
+        p.retention.years = 3;
+        // June 2022 ends with the academic year on 31 July 2022: kept to 31 July 2025.
+        assert!(!p.past_retention(d("2022-06-30"), d("2025-07-31")), "the last day kept");
+        assert!(p.past_retention(d("2022-06-30"), d("2025-08-01")), "the day after");
+        assert!(!p.past_retention(d("2022-06-30"), d("2025-07-30")), "the day before");
+        // A course ending the day after the academic year's end counts from the next one.
+        assert!(!p.past_retention(d("2022-08-01"), d("2025-08-01")));
+        assert!(!p.past_retention(d("2022-08-01"), d("2026-07-31")));
+        assert!(p.past_retention(d("2022-08-01"), d("2026-08-01")));
+        assert!(!p.past_retention(NaiveDate::MAX, NaiveDate::MAX), "no overflow");
+    }
+
+    #[test]
     fn lookups_by_id() {
         let p = standard();
         let guidance = p.appointment_type("guidance").unwrap();

@@ -1,0 +1,96 @@
+//! Retention (DATA-02): clients whose retention period has ended are erased, keeping only
+//! de-identified counts. `careerdesk purge [--dry-run]`.
+
+use serde::Serialize;
+
+use crate::domain::access::Permission;
+use crate::domain::audit::AuditAction;
+use crate::domain::client::Client;
+use crate::paths::Paths;
+use crate::store::{Progress, WriteSet};
+
+use super::{Desk, DeskError};
+
+/// One client past the retention limit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PastRetention {
+    /// Student number (shown in a dry run, to supervisors).
+    pub student_number: String,
+    /// When their course ended.
+    pub course_end: chrono::NaiveDate,
+    /// The last day the policy let their data be kept.
+    pub kept_until: chrono::NaiveDate,
+}
+
+/// What a purge found and did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Purge {
+    /// Whether anything was erased (false for a dry run).
+    pub erased: bool,
+    /// The clients past the limit, oldest limit first.
+    pub clients: Vec<PastRetention>,
+    /// Records removed in all.
+    pub records: usize,
+}
+
+impl Desk {
+    /// Finds the clients whose retention period has ended (DATA-02: the policy's years after
+    /// the end of the academic year in which their course ended) and, unless `dry_run`,
+    /// erases each as [`Desk::erase_client`] does, telling `progress` how far it has got.
+    /// Clients with no course end are kept. Supervisors and administrators; audited.
+    pub fn purge(&self, paths: &Paths, dry_run: bool, progress: Progress<'_>) -> Result<Purge, DeskError> {
+        self.require(Permission::Erase)?;
+        let today = self.today();
+        let mut due: Vec<(Client, PastRetention)> = Vec::new();
+        for c in self.store.scan::<Client>()? {
+            let c = match c {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::warn!("purge: {e}");
+                    continue;
+                }
+            };
+            if let Some(end) = c.course_end {
+                if self.policy.past_retention(end, today) {
+                    let line = PastRetention {
+                        student_number: c.student_number.to_string(),
+                        course_end: end,
+                        kept_until: self.policy.retention_until(end),
+                    };
+                    due.push((c, line));
+                }
+            }
+        }
+        due.sort_by(|a, b| {
+            a.1.kept_until
+                .cmp(&b.1.kept_until)
+                .then_with(|| a.1.student_number.cmp(&b.1.student_number))
+        });
+        let mut done = Purge {
+            erased: !dry_run,
+            clients: due.iter().map(|(_, l)| l.clone()).collect(),
+            records: 0,
+        };
+        if dry_run || due.is_empty() {
+            return Ok(done);
+        }
+        let total = due.len() as u64;
+        let reason = format!(
+            "retention period ended (DATA-02: {} year(s) after the academic year the course ended)",
+            self.policy.retention.years
+        );
+        for (n, (client, _)) in due.into_iter().enumerate() {
+            progress("erasing clients past retention", n as u64, total);
+            done.records += self.erase(paths, client, &reason)?.records;
+        }
+        progress("erasing clients past retention", total, total);
+        let mut ws = WriteSet::new();
+        ws.audit_kept(self.audit(
+            AuditAction::Erase,
+            None,
+            format!("retention purge: {total} client(s) erased, {} record(s)", done.records),
+        ));
+        self.commit(ws)?;
+        Ok(done)
+    }
+}
