@@ -145,6 +145,7 @@ commands! {
     QueueAdd => "queue-add", Clients, "Add the selected client to the drop-in queue";
     AddClient => "add-client", Clients, "Add a walk-in client who is not in the store yet";
     EditClient => "edit-client", Clients, "Edit the selected client's contact details (and study record, by role)";
+    EraseClient => "erase-client", Clients, "Erase the selected client for good (supervisors; asks a reason and the student number)";
     ReadNote => "read-note", Notes, "Read the selected note (the read is logged)";
     WriteNote => "write-note", Notes, "Write a note for the selected appointment";
     SaveNote => "save-note", Notes, "Save the note being written";

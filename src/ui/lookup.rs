@@ -34,6 +34,13 @@ impl SharedIndex {
         }
     }
 
+    /// Forgets an erased client.
+    pub fn remove(&self, id: crate::domain::ids::ClientId) {
+        if let Some(i) = self.index.write().unwrap_or_else(|p| p.into_inner()).as_mut() {
+            i.remove(id);
+        }
+    }
+
     /// The best `limit` matches for `query`, or `None` before the index is built.
     pub fn search(&self, query: &str, limit: usize) -> Option<Vec<DirectoryEntry>> {
         let index = self.index.read().unwrap_or_else(|p| p.into_inner());

@@ -446,6 +446,7 @@ impl Main {
                 notice: &mut self.notice,
                 go_to: &mut go_to,
                 messages_queued: &mut queued,
+                paths: &self.backups.paths,
             };
             f(self.panes[i].as_mut(), &mut cx)
         };

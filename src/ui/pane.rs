@@ -143,6 +143,8 @@ pub struct Cx<'a> {
     pub go_to: &'a mut Option<PaneId>,
     /// Set when messages were queued (a booking or a cancellation): the outbox is sent now.
     pub messages_queued: &'a mut bool,
+    /// The data folder's paths (an erasure reaches the automatic backups).
+    pub paths: &'a crate::paths::Paths,
 }
 
 impl Cx<'_> {

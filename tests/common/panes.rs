@@ -26,6 +26,7 @@ pub struct Ui<'d> {
     pub notice: Option<Notice>,
     pub go_to: Option<PaneId>,
     pub messages_queued: bool,
+    pub paths: careerdesk::paths::Paths,
 }
 
 impl<'d> Ui<'d> {
@@ -41,6 +42,7 @@ impl<'d> Ui<'d> {
             notice: None,
             go_to: None,
             messages_queued: false,
+            paths: careerdesk::paths::Paths::resolve(Some(desk.store().path().parent().unwrap_or(desk.store().path()))),
         }
     }
 
@@ -52,6 +54,7 @@ impl<'d> Ui<'d> {
             notice: &mut self.notice,
             go_to: &mut self.go_to,
             messages_queued: &mut self.messages_queued,
+            paths: &self.paths,
         }
     }
 

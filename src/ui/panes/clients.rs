@@ -67,6 +67,20 @@ enum Mode {
     },
     /// Adding a walk-in client, or editing the card's client.
     Form(Box<ClientForm>),
+    /// Erasing the card's client: the reason, then the student number typed again (DATA-05).
+    Erase {
+        /// Which of the two is being typed.
+        step: EraseStep,
+        reason: Input,
+        confirm: Input,
+    },
+}
+
+/// The steps of erasing a client from the card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EraseStep {
+    Reason,
+    Confirm,
 }
 
 /// The clients pane.
@@ -230,6 +244,64 @@ impl ClientsPane {
     fn refilter_keeping(&mut self, id: ClientId, cx: &mut Cx<'_>) {
         self.refilter(cx);
         self.keep = Some(id);
+    }
+
+    /// Opens the erasure steps for the card's client (supervisors and administrators).
+    fn start_erase(&mut self, cx: &mut Cx<'_>) {
+        if let Err(e) = cx.desk.require(crate::domain::access::Permission::Erase) {
+            return cx.problem(e.to_string());
+        }
+        if self.card.is_none() {
+            return cx.problem("choose a client first: type part of a name, then enter");
+        }
+        self.mode = Mode::Erase {
+            step: EraseStep::Reason,
+            reason: Input::new(),
+            confirm: Input::new(),
+        };
+    }
+
+    /// Enter in the erasure steps: from the reason to the confirmation, then the erasure.
+    fn erase_step(&mut self, cx: &mut Cx<'_>) {
+        let Mode::Erase { step, reason, confirm } = &mut self.mode else {
+            return;
+        };
+        let Some(card) = &self.card else {
+            self.mode = Mode::Browse;
+            return;
+        };
+        match step {
+            EraseStep::Reason if reason.value().trim().is_empty() => {
+                cx.problem("a reason is required (DATA-05): write why, not who; or esc to cancel")
+            }
+            EraseStep::Reason => *step = EraseStep::Confirm,
+            EraseStep::Confirm if confirm.value().trim() != card.client.student_number.as_str() => cx.problem(format!(
+                "that is not {}'s student number; nothing was erased (type it again, or esc)",
+                card.client.name
+            )),
+            EraseStep::Confirm => {
+                let (sn, name, id) = (
+                    card.client.student_number.clone(),
+                    card.client.name.clone(),
+                    card.client.id,
+                );
+                match cx.desk.erase_client(cx.paths, &sn, reason.value()) {
+                    Ok(done) => {
+                        self.index.remove(id);
+                        self.card = None;
+                        *cx.client = None;
+                        self.mode = Mode::Browse;
+                        self.search.clear();
+                        self.refilter(cx);
+                        cx.done(format!(
+                            "Erased {name} ({sn}): {} record(s), {} future booking(s) freed, {} message(s) withdrawn.",
+                            done.records, done.slots_freed, done.messages_withdrawn
+                        ));
+                    }
+                    Err(e) => cx.problem(e.to_string()),
+                }
+            }
+        }
     }
 
     fn start_form(&mut self, add: bool, cx: &mut Cx<'_>) {

@@ -43,6 +43,8 @@ impl ClientsPane {
             }
             Mode::FindingSlots { type_id } => self.mode = Mode::FindingSlots { type_id },
             Mode::Form(form) => self.mode = Mode::Form(form),
+            // Enter in the erasure steps is handled before this (see `erase_step`).
+            erase @ Mode::Erase { .. } => self.mode = erase,
             Mode::BookType { selected } => {
                 let Some(card) = &self.card else { return };
                 let Some((type_id, name, decision)) = card.eligibility.get(selected) else {

@@ -17,7 +17,7 @@ impl Pane for ClientsPane {
     }
 
     fn typing(&self) -> bool {
-        (self.searching && matches!(self.mode, Mode::Browse)) || matches!(self.mode, Mode::Form(_))
+        (self.searching && matches!(self.mode, Mode::Browse)) || matches!(self.mode, Mode::Form(_) | Mode::Erase { .. })
     }
 
     fn shown(&mut self, cx: &mut Cx<'_>) {
@@ -27,6 +27,14 @@ impl Pane for ClientsPane {
     fn command(&mut self, cmd: Command, cx: &mut Cx<'_>) -> bool {
         if matches!(self.mode, Mode::Form(_)) {
             return self.form_command(cmd, cx);
+        }
+        if matches!(self.mode, Mode::Erase { .. }) {
+            match cmd {
+                Command::Select => self.erase_step(cx),
+                Command::Back => self.mode = Mode::Browse,
+                _ => return false,
+            }
+            return true;
         }
         if is_movement(cmd) {
             let page = self.list_area.height.saturating_sub(2) as usize;
@@ -42,7 +50,7 @@ impl Pane for ClientsPane {
                     *selected = move_selection(*selected, n, cmd, page);
                 }
                 Mode::BookSlot { slots, selected, .. } => *selected = move_selection(*selected, slots.len(), cmd, page),
-                Mode::FindingSlots { .. } => {}
+                Mode::FindingSlots { .. } | Mode::Erase { .. } => {}
                 Mode::Cancel { bookings, selected } => *selected = move_selection(*selected, bookings.len(), cmd, page),
                 Mode::Form(_) => {}
             }
@@ -53,7 +61,9 @@ impl Pane for ClientsPane {
             Command::Back => match &self.mode {
                 // A step of booking goes back to the one before; choosing a type, to the card.
                 Mode::BookSlot { .. } | Mode::FindingSlots { .. } => self.mode = Mode::BookType { selected: 0 },
-                Mode::BookType { .. } | Mode::Cancel { .. } | Mode::Form(_) => self.mode = Mode::Browse,
+                Mode::BookType { .. } | Mode::Cancel { .. } | Mode::Form(_) | Mode::Erase { .. } => {
+                    self.mode = Mode::Browse
+                }
                 // Leave the search box, keeping what was typed: letters work as commands again.
                 Mode::Browse if self.searching => self.searching = false,
                 Mode::Browse => return false,
@@ -84,6 +94,7 @@ impl Pane for ClientsPane {
             }
             Command::AddClient => self.start_form(true, cx),
             Command::EditClient => self.start_form(false, cx),
+            Command::EraseClient => self.start_erase(cx),
             Command::CheckIn if self.card.is_none() => {
                 cx.problem("choose a client first: type part of a name, then enter");
             }
@@ -124,6 +135,13 @@ impl Pane for ClientsPane {
     fn key(&mut self, key: &KeyEvent, cx: &mut Cx<'_>) -> bool {
         if let Mode::Form(form) = &mut self.mode {
             form.key(key);
+            return true;
+        }
+        if let Mode::Erase { step, reason, confirm } = &mut self.mode {
+            match step {
+                super::EraseStep::Reason => reason.handle(key),
+                super::EraseStep::Confirm => confirm.handle(key),
+            };
             return true;
         }
         if self.typing() && self.search.handle(key) {

@@ -125,6 +125,29 @@ impl ClientsPane {
                 );
             }
             Mode::Form(form) => form.render(frame, right, th),
+            Mode::Erase { step, reason, confirm } => {
+                let who = self.card.as_ref().map_or_else(String::new, |c| {
+                    format!("{} ({})", c.client.name, c.client.student_number)
+                });
+                let lines = vec![
+                    Line::raw(format!("Erase {who} for good (DATA-05).")),
+                    Line::raw("Their records, notes and bookings go; de-identified counts stay."),
+                    Line::raw(""),
+                    reason.line(
+                        "Reason (kept; write why, not who)",
+                        *step == super::EraseStep::Reason,
+                        th,
+                    ),
+                    confirm.line("Type the student number again", *step == super::EraseStep::Confirm, th),
+                    Line::styled("enter goes on · esc cancels", th.dim),
+                ];
+                frame.render_widget(
+                    ratatui::widgets::Paragraph::new(lines)
+                        .wrap(ratatui::widgets::Wrap { trim: false })
+                        .block(block("Erase client", th, true)),
+                    right,
+                );
+            }
         }
     }
 
