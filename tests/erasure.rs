@@ -150,13 +150,7 @@ fn data_05_erasure_leaves_nothing_readable_of_the_client_in_the_store_its_log_or
 }
 
 fn cli(dir: &Path, login: &str, pw: &str) -> Command {
-    let mut c = Command::cargo_bin("careerdesk").unwrap();
-    c.env("CAREERDESK_DATA_DIR", dir)
-        .env("HOME", dir)
-        .env("CAREERDESK_PASSWORD", pw)
-        .env_remove("CAREERDESK_OPERATOR")
-        .args(["--as", login]);
-    c
+    common::bin_as(dir, login, pw)
 }
 
 #[test]
@@ -164,16 +158,7 @@ fn data_05_erase_through_the_cli_asks_again_needs_a_reason_and_a_supervisor() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     let pw = common::ADMIN_PASSWORD;
-    let policy = dir.join("test-policy.toml");
-    std::fs::write(&policy, careerdesk::policy::example("standard").unwrap().text).unwrap();
-    Command::cargo_bin("careerdesk")
-        .unwrap()
-        .env("CAREERDESK_DATA_DIR", dir)
-        .env("HOME", dir)
-        .env("CAREERDESK_PASSWORD", pw)
-        .args(["init", "--policy", policy.to_str().unwrap(), "--admin", "admin"])
-        .assert()
-        .success();
+    common::cli_init(dir);
     common::cli_add_clients(|| cli(dir, "admin", pw), &["10000001", "10000002"]);
     cli(dir, "admin", pw)
         .args(["operator", "add", "desk1", "--name", "Desk", "--role", "desk"])
@@ -229,16 +214,7 @@ fn data_02_purge_lists_with_dry_run_then_erases_only_clients_past_retention() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     let pw = common::ADMIN_PASSWORD;
-    let policy = dir.join("test-policy.toml");
-    std::fs::write(&policy, careerdesk::policy::example("standard").unwrap().text).unwrap();
-    Command::cargo_bin("careerdesk")
-        .unwrap()
-        .env("CAREERDESK_DATA_DIR", dir)
-        .env("HOME", dir)
-        .env("CAREERDESK_PASSWORD", pw)
-        .args(["init", "--policy", policy.to_str().unwrap(), "--admin", "admin"])
-        .assert()
-        .success();
+    common::cli_init(dir);
     // Courses that ended in 2014 and 2015 are past any of the sources' limits (3 to 6 years); 2030 is not.
     for (sn, end) in [
         ("10000001", "2015-06-30"),

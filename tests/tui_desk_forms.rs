@@ -8,11 +8,8 @@ mod common;
 
 use std::sync::Arc;
 
-use careerdesk::desk::Desk;
-use careerdesk::desk::Lookup as ClientIndex;
 use careerdesk::domain::operator::Role;
 use careerdesk::ui::command::Command;
-use careerdesk::ui::lookup::SharedIndex;
 use careerdesk::ui::pane::Pane;
 use careerdesk::ui::panes::calendar::CalendarPane;
 use careerdesk::ui::panes::clients::ClientsPane;
@@ -51,20 +48,6 @@ fn lacks(screen: &str, text: &str) {
     assert!(!screen.contains(text), "`{text}` should not be on screen:\n{screen}");
 }
 
-/// The lookup index the app builds after sign-in.
-fn index(desk: &Desk) -> SharedIndex {
-    let shared = SharedIndex::default();
-    shared.set(ClientIndex::new(desk.build_directory().unwrap()));
-    shared
-}
-
-/// Searches the clients pane for `text` and opens the first match's card.
-fn open(ui: &mut Ui<'_>, pane: &mut ClientsPane, text: &str) {
-    ui.cmd(pane, Command::Search);
-    ui.replace(pane, text);
-    ui.cmd(pane, Command::Select);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Clients
 
@@ -73,7 +56,7 @@ fn a_walk_in_client_is_added_from_the_clients_pane_and_found_by_name() {
     let w = world();
     let desk = Arc::new(w.as_("desk1"));
     let mut ui = Ui::new(&desk);
-    let shared = index(&desk);
+    let shared = built_index(&desk);
     let mut pane = ClientsPane::new(&desk, shared.clone());
     ui.shown(&mut pane);
     ui.cmd(&mut pane, Command::Back); // leave the search box
@@ -97,7 +80,7 @@ fn a_walk_in_client_is_added_from_the_clients_pane_and_found_by_name() {
     // In the store, and found by a few letters of the name in the shared lookup.
     let c = w.admin.client_by_student_number(&sn("20249999")).unwrap();
     assert_eq!(c.programme, "BA History");
-    open(&mut ui, &mut pane, "quen");
+    open_client(&mut ui, &mut pane, "quen");
     let s = large(&mut pane);
     has(&s, "Matches: 1");
     has(&s, "Quentin Walkin  20249999  BA History");
@@ -109,7 +92,7 @@ fn a_walk_in_whose_student_number_exists_is_offered_the_existing_client_s_card()
     let w = world();
     let desk = Arc::new(w.as_("desk1"));
     let mut ui = Ui::new(&desk);
-    let mut pane = ClientsPane::new(&desk, index(&desk));
+    let mut pane = ClientsPane::new(&desk, built_index(&desk));
     ui.shown(&mut pane);
     ui.cmd(&mut pane, Command::Back);
     ui.cmd(&mut pane, Command::AddClient);
@@ -143,7 +126,7 @@ fn the_add_form_names_each_wrong_field_and_adds_nothing() {
     let w = world();
     let desk = Arc::new(w.as_("desk1"));
     let mut ui = Ui::new(&desk);
-    let mut pane = ClientsPane::new(&desk, index(&desk));
+    let mut pane = ClientsPane::new(&desk, built_index(&desk));
     ui.shown(&mut pane);
     ui.cmd(&mut pane, Command::Back);
     ui.cmd(&mut pane, Command::AddClient);
@@ -173,10 +156,10 @@ fn desk_staff_edit_contact_details_and_see_the_study_record_read_only() {
     let w = world();
     let desk = Arc::new(w.as_("desk1"));
     let mut ui = Ui::new(&desk);
-    let shared = index(&desk);
+    let shared = built_index(&desk);
     let mut pane = ClientsPane::new(&desk, shared.clone());
     ui.shown(&mut pane);
-    open(&mut ui, &mut pane, "Ada");
+    open_client(&mut ui, &mut pane, "Ada");
     assert!(ui.cmd(&mut pane, Command::EditClient));
     let s = large(&mut pane);
     has(&s, "Edit the client's details");
@@ -199,9 +182,9 @@ fn desk_staff_edit_contact_details_and_see_the_study_record_read_only() {
     // A consultant may change the study record from the same form.
     let cons = Arc::new(w.as_("cons1"));
     let mut ui = Ui::new(&cons);
-    let mut pane = ClientsPane::new(&cons, index(&cons));
+    let mut pane = ClientsPane::new(&cons, built_index(&cons));
     ui.shown(&mut pane);
-    open(&mut ui, &mut pane, "Ada");
+    open_client(&mut ui, &mut pane, "Ada");
     ui.cmd(&mut pane, Command::EditClient);
     lacks(&large(&mut pane), "read-only");
     ui.cmds(
@@ -227,9 +210,9 @@ fn the_slot_picker_names_each_slot_s_consultant() {
     w.slot("cons2", "guidance", "2026-12-01 10:00");
     let desk = Arc::new(w.as_("desk1"));
     let mut ui = Ui::new(&desk);
-    let mut pane = ClientsPane::new(&desk, index(&desk));
+    let mut pane = ClientsPane::new(&desk, built_index(&desk));
     ui.shown(&mut pane);
-    open(&mut ui, &mut pane, "Cy Three");
+    open_client(&mut ui, &mut pane, "Cy Three");
     ui.cmd(&mut pane, Command::Book);
     ui.cmd(&mut pane, Command::Select); // guidance, the first type
     let s = large(&mut pane);
@@ -355,7 +338,7 @@ fn commands_that_cannot_act_on_the_selection_say_why() {
     let desk = Arc::new(w.as_("desk1"));
     let mut ui = Ui::new(&desk);
     // Clients: enter with nothing typed, cancel and check-in with no client chosen.
-    let mut clients = ClientsPane::new(&desk, index(&desk));
+    let mut clients = ClientsPane::new(&desk, built_index(&desk));
     ui.shown(&mut clients);
     assert!(ui.cmd(&mut clients, Command::Select));
     assert!(ui.problem().contains("nobody to open"), "{}", ui.problem());
@@ -370,7 +353,7 @@ fn commands_that_cannot_act_on_the_selection_say_why() {
     ui.cmd(&mut clients, Command::EditClient);
     assert!(ui.problem().starts_with("choose a client first"), "{}", ui.problem());
     // A client with nothing booked: nothing to cancel or check in.
-    open(&mut ui, &mut clients, "Ada");
+    open_client(&mut ui, &mut clients, "Ada");
     ui.cmd(&mut clients, Command::CancelBooking);
     assert!(
         ui.problem().contains("no upcoming bookings to cancel"),

@@ -5,27 +5,12 @@ mod common;
 
 use std::sync::Arc;
 
-use careerdesk::desk::Desk;
-use careerdesk::desk::Lookup as ClientIndex;
 use careerdesk::domain::operator::Role;
 use careerdesk::ui::command::Command;
-use careerdesk::ui::lookup::SharedIndex;
 use careerdesk::ui::panes::clients::ClientsPane;
 
 use common::panes::*;
 use common::*;
-
-fn index(desk: &Desk) -> SharedIndex {
-    let shared = SharedIndex::default();
-    shared.set(ClientIndex::new(desk.build_directory().unwrap()));
-    shared
-}
-
-fn open(ui: &mut Ui<'_>, pane: &mut ClientsPane, text: &str) {
-    ui.cmd(pane, Command::Search);
-    ui.replace(pane, text);
-    ui.cmd(pane, Command::Select);
-}
 
 #[test]
 fn data_05_a_supervisor_erases_from_the_card_after_a_reason_and_the_student_number_again() {
@@ -37,19 +22,19 @@ fn data_05_a_supervisor_erases_from_the_card_after_a_reason_and_the_student_numb
     // Desk staff are told they may not.
     let desk = Arc::new(w.as_("desk1"));
     let mut ui = Ui::new(&desk);
-    let mut pane = ClientsPane::new(&desk, index(&desk));
+    let mut pane = ClientsPane::new(&desk, built_index(&desk));
     ui.shown(&mut pane);
-    open(&mut ui, &mut pane, "Ada");
+    open_client(&mut ui, &mut pane, "Ada");
     ui.cmd(&mut pane, Command::EraseClient);
     assert!(ui.problem().contains("may not erase clients"), "{}", ui.problem());
     drop(ui);
 
     let sup = Arc::new(w.as_("sup1"));
     let mut ui = Ui::new(&sup);
-    let shared = index(&sup);
+    let shared = built_index(&sup);
     let mut pane = ClientsPane::new(&sup, shared.clone());
     ui.shown(&mut pane);
-    open(&mut ui, &mut pane, "Ada");
+    open_client(&mut ui, &mut pane, "Ada");
     ui.cmd(&mut pane, Command::EraseClient);
     let s = screen(&mut pane, 160, 48);
     assert!(s.contains("Erase Ada One (10000001) for good"), "{s}");

@@ -34,6 +34,38 @@ pub fn raw_sled(path: impl AsRef<Path>) -> sled::Db {
     panic!("{} stayed locked", path.display())
 }
 
+/// The real binary acting as `login` (with `password`) on the data folder `dir`.
+pub fn bin_as(dir: &Path, login: &str, password: &str) -> assert_cmd::Command {
+    let mut c = assert_cmd::Command::cargo_bin("careerdesk").expect("the careerdesk binary");
+    c.env("CAREERDESK_DATA_DIR", dir)
+        .env("HOME", dir)
+        .env("CAREERDESK_PASSWORD", password)
+        .env_remove("CAREERDESK_OPERATOR")
+        .args(["--as", login]);
+    c
+}
+
+/// A new store in the data folder `dir`, made through the command line with the shipped
+/// `standard` policy and the administrator `admin` (password [`ADMIN_PASSWORD`]).
+pub fn cli_init(dir: &Path) {
+    let policy = dir.join("test-policy.toml");
+    std::fs::write(&policy, example("standard").expect("standard policy").text).expect("policy file");
+    assert_cmd::Command::cargo_bin("careerdesk")
+        .expect("the careerdesk binary")
+        .env("CAREERDESK_DATA_DIR", dir)
+        .env("HOME", dir)
+        .env("CAREERDESK_PASSWORD", ADMIN_PASSWORD)
+        .args([
+            "init",
+            "--policy",
+            policy.to_str().expect("a UTF-8 path"),
+            "--admin",
+            "admin",
+        ])
+        .assert()
+        .success();
+}
+
 /// Adds the clients `sns` through the command line, each with a name, e-mail and mobile
 /// (`admin` gives a command acting as an administrator on the store).
 pub fn cli_add_clients(admin: impl Fn() -> assert_cmd::Command, sns: &[&str]) {

@@ -169,3 +169,19 @@ pub fn screen(pane: &mut dyn Pane, w: u16, h: u16) -> String {
     }
     out
 }
+
+/// The lookup index the app builds after sign-in.
+pub fn built_index(desk: &Desk) -> careerdesk::ui::lookup::SharedIndex {
+    let shared = careerdesk::ui::lookup::SharedIndex::default();
+    shared.set(careerdesk::desk::Lookup::new(
+        desk.build_directory().expect("directory"),
+    ));
+    shared
+}
+
+/// Searches the clients pane for `text` and opens the first match's card.
+pub fn open_client(ui: &mut Ui<'_>, pane: &mut careerdesk::ui::panes::clients::ClientsPane, text: &str) {
+    ui.cmd(pane, Command::Search);
+    ui.replace(pane, text);
+    ui.cmd(pane, Command::Select);
+}
