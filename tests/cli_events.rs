@@ -46,11 +46,25 @@ fn setup(dir: &Path) {
             .success();
     }
     as_(dir, "er1")
-        .args(["employer", "add", "--name", "Acme Engineering", "--sector", "engineering"])
+        .args([
+            "employer",
+            "add",
+            "--name",
+            "Acme Engineering",
+            "--sector",
+            "engineering",
+        ])
         .assert()
         .success();
     as_(dir, "er1")
-        .args(["event", "add", "--title", "Spring Engineering Fair", "--sector", "engineering"])
+        .args([
+            "event",
+            "add",
+            "--title",
+            "Spring Engineering Fair",
+            "--sector",
+            "engineering",
+        ])
         .args(["--at", "2027-03-10 10:00", "--minutes", "120", "--capacity", "200"])
         .args(["--location", "Main Hall", "--employer", "acme engineering"])
         .args(["--audience", "School of Engineering", "--programme", "MEng,BEng"])
@@ -83,21 +97,25 @@ fn evt_01_a_clash_is_refused_with_exit_3_naming_the_event_then_accepted_despite_
     let dir = tmp.path();
     setup(dir);
     let talk = |c: &mut Command| {
-        c.args(["event", "add", "--title", "Engineering Careers Talk", "--sector", "Engineering"])
-            .args(["--at", "2027-03-10 11:00", "--minutes", "60", "--capacity", "40"]);
+        c.args([
+            "event",
+            "add",
+            "--title",
+            "Engineering Careers Talk",
+            "--sector",
+            "Engineering",
+        ])
+        .args(["--at", "2027-03-10 11:00", "--minutes", "60", "--capacity", "40"]);
     };
     let mut refused = as_(dir, "er1");
     talk(&mut refused);
-    refused
-        .assert()
-        .code(3)
-        .stderr(
-            predicate::str::contains("EVT-01")
-                .and(predicate::str::contains("\"Spring Engineering Fair\""))
-                .and(predicate::str::contains("overlaps it"))
-                .and(predicate::str::contains("sector \"engineering\""))
-                .and(predicate::str::contains("--despite-clash")),
-        );
+    refused.assert().code(3).stderr(
+        predicate::str::contains("EVT-01")
+            .and(predicate::str::contains("\"Spring Engineering Fair\""))
+            .and(predicate::str::contains("overlaps it"))
+            .and(predicate::str::contains("sector \"engineering\""))
+            .and(predicate::str::contains("--despite-clash")),
+    );
     let mut as_json = as_(dir, "er1");
     as_json.args(["--format", "json"]);
     talk(&mut as_json);
@@ -106,7 +124,11 @@ fn evt_01_a_clash_is_refused_with_exit_3_naming_the_event_then_accepted_despite_
     let err: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
     assert_eq!(err["clashes"][0]["title"], "Spring Engineering Fair");
     assert_eq!(err["clashes"][0]["overlaps"], true);
-    assert_eq!(titles(&listed(dir, &[])), ["Spring Engineering Fair"], "a refused event is not saved");
+    assert_eq!(
+        titles(&listed(dir, &[])),
+        ["Spring Engineering Fair"],
+        "a refused event is not saved"
+    );
 
     let mut accepted = as_(dir, "er1");
     talk(&mut accepted);
@@ -119,11 +141,18 @@ fn evt_01_a_clash_is_refused_with_exit_3_naming_the_event_then_accepted_despite_
         titles(&listed(dir, &[])),
         ["Spring Engineering Fair", "Engineering Careers Talk"]
     );
-    as_(dir, "admin")
-        .args(["audit", "--action", "override"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("the talk is part of the fair"));
+    // The audit log keeps the reason with the clashes it overrode.
+    let out = as_(dir, "admin")
+        .args(["--format", "json", "audit", "--action", "override"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let entries: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0]["reason"], "the talk is part of the fair");
+    assert!(entries[0]["detail"]
+        .as_str()
+        .is_some_and(|d| d.contains("\"Spring Engineering Fair\"")));
 }
 
 #[test]
@@ -132,7 +161,14 @@ fn evt_01_moving_an_event_into_a_clash_is_refused_then_accepted_with_a_reason() 
     let dir = tmp.path();
     setup(dir);
     as_(dir, "er1")
-        .args(["event", "add", "--title", "Acme Site Visit", "--sector", "manufacturing"])
+        .args([
+            "event",
+            "add",
+            "--title",
+            "Acme Site Visit",
+            "--sector",
+            "manufacturing",
+        ])
         .args(["--at", "2027-03-20 14:00", "--minutes", "90", "--capacity", "15"])
         .args(["--employer", "Acme Engineering"])
         .assert()
@@ -146,7 +182,15 @@ fn evt_01_moving_an_event_into_a_clash_is_refused_then_accepted_with_a_reason() 
     let before = listed(dir, &["--from", "2027-03-20", "--to", "2027-03-20"]);
     assert_eq!(titles(&before), ["Acme Site Visit"], "a refused move changes nothing");
     as_(dir, "er1")
-        .args(["event", "move", "Acme Site Visit", "--at", "2027-03-09 18:00", "--minutes", "60"])
+        .args([
+            "event",
+            "move",
+            "Acme Site Visit",
+            "--at",
+            "2027-03-09 18:00",
+            "--minutes",
+            "60",
+        ])
         .args(["--despite-clash", "the only evening the site is free"])
         .assert()
         .success()
@@ -164,23 +208,54 @@ fn evt_01_bad_input_is_exit_2_naming_the_field_and_saves_nothing() {
     let dir = tmp.path();
     setup(dir);
     let cases: [(&[&str], &str); 7] = [
-        (&["--at", "2027-13-01 10:00", "--minutes", "60", "--capacity", "5"], "at"),
-        (&["--at", "tomorrow", "--minutes", "60", "--capacity", "5"], "at"),
-        (&["--at", "2027-05-01 10:00", "--minutes", "0", "--capacity", "5"], "minutes"),
-        (&["--at", "2027-05-01 10:00", "--minutes", "sixty", "--capacity", "5"], "--minutes"),
-        (&["--at", "2027-05-01 10:00", "--minutes", "60", "--capacity", "0"], "capacity"),
         (
-            &["--at", "2027-05-01 10:00", "--minutes", "60", "--capacity", "5", "--employer", "Nobody Ltd"],
+            &["--at", "2027-13-01 10:00", "--minutes", "60", "--capacity", "5"],
+            "at:",
+        ),
+        (&["--at", "tomorrow", "--minutes", "60", "--capacity", "5"], "at:"),
+        (
+            &["--at", "2027-05-01 10:00", "--minutes", "0", "--capacity", "5"],
+            "minutes:",
+        ),
+        (
+            &["--at", "2027-05-01 10:00", "--minutes", "sixty", "--capacity", "5"],
+            "--minutes",
+        ),
+        (
+            &["--at", "2027-05-01 10:00", "--minutes", "60", "--capacity", "0"],
+            "capacity:",
+        ),
+        (
+            &[
+                "--at",
+                "2027-05-01 10:00",
+                "--minutes",
+                "60",
+                "--capacity",
+                "5",
+                "--employer",
+                "Nobody Ltd",
+            ],
             "no employer",
         ),
         (
-            &["--at", "2027-05-01 10:00", "--minutes", "60", "--capacity", "5", "--despite-clash", " "],
+            &[
+                "--at",
+                "2027-05-01 10:00",
+                "--minutes",
+                "60",
+                "--capacity",
+                "5",
+                "--despite-clash",
+                " ",
+            ],
             "",
         ),
     ];
     for (extra, field) in cases {
         let mut c = as_(dir, "er1");
-        c.args(["event", "add", "--title", "Law Fair", "--sector", "law"]).args(extra);
+        c.args(["event", "add", "--title", "Law Fair", "--sector", "law"])
+            .args(extra);
         if field.is_empty() {
             // A blank reason is no reason, but with no clash none is needed: the event is added.
             c.assert().success();
@@ -193,17 +268,17 @@ fn evt_01_bad_input_is_exit_2_naming_the_field_and_saves_nothing() {
         .args(["--at", "2027-05-02 10:00", "--minutes", "60", "--capacity", "5"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("title"));
+        .stderr(predicate::str::contains("title:"));
     as_(dir, "er1")
         .args(["event", "list", "--from", "2027-02-30"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("from"));
+        .stderr(predicate::str::contains("from:"));
     as_(dir, "er1")
         .args(["event", "list", "--from", "2027-03-11", "--to", "2027-03-10"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("to"));
+        .stderr(predicate::str::contains("to:"));
     as_(dir, "er1")
         .args(["event", "show", "No Such Event"])
         .assert()
@@ -227,7 +302,13 @@ fn evt_01_desk_staff_may_list_and_show_events_but_not_change_them() {
         .assert()
         .code(4);
     as_(dir, "desk1")
-        .args(["event", "open", "Spring Engineering Fair", "--school", "School of Physics"])
+        .args([
+            "event",
+            "open",
+            "Spring Engineering Fair",
+            "--school",
+            "School of Physics",
+        ])
         .args(["--consulted", "er2"])
         .assert()
         .code(4);
@@ -249,19 +330,37 @@ fn evt_02_open_records_the_consultation_shown_by_event_show() {
     let dir = tmp.path();
     setup(dir);
     as_(dir, "er1")
-        .args(["event", "open", "Spring Engineering Fair", "--school", "School of Physics"])
+        .args([
+            "event",
+            "open",
+            "Spring Engineering Fair",
+            "--school",
+            "School of Physics",
+        ])
         .args(["--consulted", "nobody"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("consulted"));
     as_(dir, "er1")
-        .args(["event", "open", "Spring Engineering Fair", "--school", "School of Physics"])
+        .args([
+            "event",
+            "open",
+            "Spring Engineering Fair",
+            "--school",
+            "School of Physics",
+        ])
         .args(["--consulted", "ER2"])
         .assert()
         .success()
         .stdout(predicate::str::contains("School of Engineering, School of Physics"));
     as_(dir, "er1")
-        .args(["event", "open", "Spring Engineering Fair", "--school", "school of physics"])
+        .args([
+            "event",
+            "open",
+            "Spring Engineering Fair",
+            "--school",
+            "school of physics",
+        ])
         .args(["--consulted", "er2"])
         .assert()
         .code(2)
@@ -277,7 +376,10 @@ fn evt_02_open_records_the_consultation_shown_by_event_show() {
         .unwrap();
     assert!(out.status.success());
     let shown: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(shown["audience"], serde_json::json!(["School of Engineering", "School of Physics"]));
+    assert_eq!(
+        shown["audience"],
+        serde_json::json!(["School of Engineering", "School of Physics"])
+    );
     assert_eq!(shown["consultations"][0]["school"], "School of Physics");
     assert_eq!(shown["consultations"][0]["consulted"], "er2");
     assert_eq!(shown["organiser"], "er1");
