@@ -69,6 +69,7 @@ pub fn run(cli: Cli) -> i32 {
                             v["existing_client"] = serde_json::json!(student_number)
                         }
                         DeskError::AlreadyBooked { booking, .. } => v["booking"] = serde_json::json!(booking),
+                        DeskError::Clashes(clashes) => v["clashes"] = super::events::clashes_json(clashes),
                         _ => {}
                     }
                     output::error(&format!("{}\n", crate::domain::text::json(&v.to_string())));
@@ -167,6 +168,7 @@ fn dispatch(cli: &Cli, paths: &Paths) -> Result<(), DeskError> {
         Command::Triage => appointments::triage(cli.format, &sign_in(cli, paths)?),
         Command::Export(cmd) => appointments::export(&sign_in(cli, paths)?, cmd),
         Command::Employer(cmd) => super::employers::run(cli.format, &sign_in(cli, paths)?, cmd),
+        Command::Event(cmd) => super::events::run(cli.format, &sign_in(cli, paths)?, cmd),
     }
 }
 

@@ -5,6 +5,7 @@ mod args;
 mod audit_verify;
 mod commands;
 mod employers;
+mod events;
 mod output;
 mod secret;
 mod store;
@@ -196,6 +197,9 @@ pub enum Command {
     /// Employer relations: profiles, contacts, engagement, liaison (EMP-01..EMP-05).
     #[command(subcommand)]
     Employer(employers::EmployerCmd),
+    /// Employability events on the combined calendar: clash check, audience (EVT-01, EVT-02).
+    #[command(subcommand)]
+    Event(events::EventCmd),
 }
 
 /// `slot ...`.
