@@ -716,5 +716,8 @@ fn sec_01_sign_in_limits_are_checked_each_named() {
     assert_eq!(cap.line, Some(line_containing(&text, "delay_cap_seconds")));
     let typo = MINIMAL.to_string() + "[sign_in]\nlock_afterr = 3\n";
     let errors = Policy::parse(&typo, "p.toml").unwrap_err();
-    assert_eq!(the_error(&errors, "sign_in.lock_afterr").line, Some(line_containing(&typo, "lock_afterr")));
+    assert_eq!(
+        the_error(&errors, "sign_in.lock_afterr").line,
+        Some(line_containing(&typo, "lock_afterr"))
+    );
 }

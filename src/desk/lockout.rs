@@ -81,7 +81,10 @@ impl Desk {
                 kind: EntityKind::Operator,
                 id: target.id.0,
             }),
-            format!("operator {} unlocked ({forgotten} wrong passwords forgotten)", target.login),
+            format!(
+                "operator {} unlocked ({forgotten} wrong passwords forgotten)",
+                target.login
+            ),
         ));
         self.store.commit(self.operator.id, ws, self.now())?;
         Ok(forgotten)

@@ -143,8 +143,8 @@ section! {
 }
 
 section! {
-    /// The `[sign_in]` section (SEC-01): after each wrong password the next try waits
-    /// `delay_seconds`, doubling with each further one up to `delay_cap_seconds`; `lock_after`
+    /// The `[sign_in]` section (SEC-01): from the second wrong password in a row the next try
+    /// waits `delay_seconds`, doubling with each further one up to `delay_cap_seconds`; `lock_after`
     /// wrong passwords, each within `lock_minutes` of the one before, lock the account for
     /// `lock_minutes` or until an administrator unlocks it.
     SignIn {
@@ -152,7 +152,7 @@ section! {
         lock_after = 5,
         /// How long a lock lasts, and how close together wrong passwords must be to count.
         lock_minutes = 15,
-        /// The wait after the first wrong password, in seconds (0: no slowing down).
+        /// The wait after the second wrong password in a row, in seconds (0: no slowing down).
         delay_seconds = 1,
         /// The longest wait between tries, in seconds.
         delay_cap_seconds = 30,

@@ -46,13 +46,14 @@ impl Refusal {
     }
 }
 
-/// The wait after `failures` wrong passwords in a row (0 for none): the policy's first wait,
-/// doubled for each further one, never above its cap.
+/// The wait after `failures` wrong passwords in a row: none after one (a single slip costs
+/// nothing), the policy's first wait after two, doubled for each further one, never above
+/// its cap.
 pub fn delay_after(failures: u32, rules: &SignIn) -> Duration {
-    if failures == 0 || rules.delay_seconds == 0 {
+    if failures < 2 || rules.delay_seconds == 0 {
         return Duration::zero();
     }
-    let doublings = (failures - 1).min(31);
+    let doublings = (failures - 2).min(31);
     let seconds = u64::from(rules.delay_seconds).saturating_mul(1u64 << doublings);
     Duration::seconds(seconds.min(u64::from(rules.delay_cap_seconds)) as i64)
 }
@@ -126,7 +127,7 @@ mod tests {
     fn sec_01_the_delay_doubles_with_each_failure_up_to_the_cap() {
         let r = rules();
         let secs: Vec<i64> = (0..6).map(|n| delay_after(n, &r).num_seconds()).collect();
-        assert_eq!(secs, [0, 2, 4, 5, 5, 5]);
+        assert_eq!(secs, [0, 0, 2, 4, 5, 5]);
         let none = SignIn { delay_seconds: 0, ..r };
         assert_eq!(delay_after(4, &none), Duration::zero());
         let huge = SignIn {
@@ -138,12 +139,16 @@ mod tests {
     }
 
     #[test]
-    fn sec_01_a_wrong_password_makes_the_next_try_wait() {
+    fn sec_01_a_second_wrong_password_makes_the_next_try_wait() {
         let r = rules();
-        assert_eq!(gate(&[t(0)], &r, t(1)), SignInGate::Wait { until: t(2) });
-        assert_eq!(gate(&[t(0)], &r, t(2)), SignInGate::Open);
-        assert_eq!(gate(&[t(0), t(10)], &r, t(13)), SignInGate::Wait { until: t(14) });
-        assert_eq!(gate(&[t(10), t(0)], &r, t(14)), SignInGate::Open);
+        assert_eq!(gate(&[t(0)], &r, t(0)), SignInGate::Open);
+        assert_eq!(gate(&[t(0), t(10)], &r, t(11)), SignInGate::Wait { until: t(12) });
+        assert_eq!(gate(&[t(10), t(0)], &r, t(12)), SignInGate::Open);
+        let four = SignIn { lock_after: 5, ..r };
+        assert_eq!(
+            gate(&[t(0), t(10), t(20)], &four, t(23)),
+            SignInGate::Wait { until: t(24) }
+        );
     }
 
     #[test]
@@ -163,27 +168,27 @@ mod tests {
     fn sec_01_failures_far_apart_do_not_add_up() {
         let r = rules();
         let f = [t(0), t(16 * 60), t(32 * 60)];
-        assert_eq!(gate(&f, &r, t(32 * 60 + 1)), SignInGate::Wait { until: t(32 * 60 + 2) });
+        assert_eq!(gate(&f, &r, t(32 * 60)), SignInGate::Open);
         let close = [t(0), t(14 * 60), t(28 * 60)];
         assert!(matches!(gate(&close, &r, t(28 * 60 + 1)), SignInGate::Locked { .. }));
+        // The delay too is forgotten once the window has passed.
+        assert_eq!(gate(&[t(0), t(1)], &r, t(1) + Duration::minutes(15)), SignInGate::Open);
     }
 
     #[test]
     fn sec_01_after_a_lock_ends_the_count_starts_again() {
         let r = rules();
         let end = t(20) + Duration::minutes(15);
-        let f = [t(0), t(10), t(20), end + Duration::seconds(1)];
+        let s = Duration::seconds;
+        let f = [t(0), t(10), t(20), end + s(1)];
+        assert_eq!(gate(&f, &r, end + s(1)), SignInGate::Open);
+        let two = [t(0), t(10), t(20), end + s(1), end + s(5)];
+        assert_eq!(gate(&two, &r, end + s(6)), SignInGate::Wait { until: end + s(7) });
+        let again = [t(0), t(10), t(20), end, end + s(10), end + s(20)];
         assert_eq!(
-            gate(&f, &r, end + Duration::seconds(2)),
-            SignInGate::Wait {
-                until: end + Duration::seconds(3)
-            }
-        );
-        let again = [t(0), t(10), t(20), end, end + Duration::seconds(10), end + Duration::seconds(20)];
-        assert_eq!(
-            gate(&again, &r, end + Duration::seconds(21)),
+            gate(&again, &r, end + s(21)),
             SignInGate::Locked {
-                until: end + Duration::seconds(20) + Duration::minutes(15),
+                until: end + s(20) + Duration::minutes(15),
                 failures: 3
             }
         );
@@ -191,7 +196,13 @@ mod tests {
 
     #[test]
     fn sec_01_a_lock_after_one_failure_is_honoured() {
-        let r = SignIn { lock_after: 1, ..rules() };
-        assert!(matches!(gate(&[t(0)], &r, t(1)), SignInGate::Locked { failures: 1, .. }));
+        let r = SignIn {
+            lock_after: 1,
+            ..rules()
+        };
+        assert!(matches!(
+            gate(&[t(0)], &r, t(1)),
+            SignInGate::Locked { failures: 1, .. }
+        ));
     }
 }

@@ -269,6 +269,39 @@ mod tests {
     }
 
     #[test]
+    fn sec_01_wrong_passwords_are_counted_in_the_clear_only_for_operators_logins() {
+        let (tmp, store) = crate::store::temp_store();
+        let locked = store.locked();
+        let t = Utc::now();
+        assert!(locked.unlock("admin", "nope", t).is_err());
+        assert!(locked.unlock("admin", "nope", t).is_err());
+        assert!(locked.unlock("canary-login-7xq", "nope", t).is_err());
+        assert_eq!(locked.sign_in_failures("admin").unwrap().len(), 2);
+        assert!(locked.sign_in_failures("canary-login-7xq").unwrap().is_empty());
+        let keys: Vec<Vec<u8>> = store
+            .tree(FAILURES)
+            .unwrap()
+            .iter()
+            .map(|r| r.unwrap().0.to_vec())
+            .collect();
+        assert_eq!(keys, [b"admin".to_vec()]);
+        locked.record_refusal("admin", Refusal::Locked, t).unwrap();
+        assert_eq!(locked.sign_in_failures("admin").unwrap().len(), 2);
+        let again = locked.unlock("admin", "password-1", t).unwrap();
+        assert!(again.sign_in_failures("admin").unwrap().is_empty());
+        let details: Vec<String> = again
+            .audit_entries()
+            .unwrap()
+            .map(|e| e.unwrap())
+            .filter(|e| e.action == AuditAction::SignInRefused)
+            .map(|e| e.detail)
+            .collect();
+        assert_eq!(details.len(), 4);
+        assert_eq!(details.iter().filter(|d| *d == Refusal::Locked.detail()).count(), 1);
+        drop(tmp);
+    }
+
+    #[test]
     fn a_refusal_is_sealed_and_read_back_at_the_next_unlock() {
         let (tmp, store) = crate::store::temp_store();
         let locked = store.locked();
