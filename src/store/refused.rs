@@ -302,6 +302,21 @@ mod tests {
     }
 
     #[test]
+    fn sec_01_a_damaged_count_is_read_as_far_as_it_goes_and_never_stops_a_sign_in() {
+        let (tmp, store) = crate::store::temp_store();
+        let at = Utc::now().timestamp_millis() as u64;
+        let mut raw = at.to_be_bytes().to_vec();
+        raw.extend_from_slice(&u64::MAX.to_be_bytes());
+        raw.extend_from_slice(&[1, 2, 3]);
+        store.tree(FAILURES).unwrap().insert(b"admin", raw).unwrap();
+        let locked = store.locked();
+        assert_eq!(locked.sign_in_failures("admin").unwrap().len(), 1);
+        let again = locked.unlock("admin", "password-1", Utc::now()).unwrap();
+        assert!(again.sign_in_failures("admin").unwrap().is_empty());
+        drop(tmp);
+    }
+
+    #[test]
     fn a_refusal_is_sealed_and_read_back_at_the_next_unlock() {
         let (tmp, store) = crate::store::temp_store();
         let locked = store.locked();
