@@ -681,3 +681,43 @@ fn evt_01_clash_gap_defaults_to_a_day_and_is_checked() {
     let e = the_error(&errors, "events.clash_gap_hours");
     assert_eq!(e.line, Some(line_containing(&text, "clash_gap_hours")));
 }
+
+#[test]
+fn sec_01_sign_in_limits_default_when_absent() {
+    let p = Policy::parse(MINIMAL, "p.toml").unwrap();
+    assert_eq!(p.sign_in.lock_after, 5);
+    assert_eq!(p.sign_in.lock_minutes, 15);
+    assert_eq!(p.sign_in.delay_seconds, 1);
+    assert_eq!(p.sign_in.delay_cap_seconds, 30);
+    let set = MINIMAL.to_string() + "[sign_in]\nlock_after = 3\nlock_minutes = 2\n";
+    let p = Policy::parse(&set, "p.toml").unwrap();
+    assert_eq!((p.sign_in.lock_after, p.sign_in.lock_minutes), (3, 2));
+    assert_eq!(p.sign_in.delay_cap_seconds, 30);
+}
+
+#[test]
+fn sec_01_sign_in_limits_are_checked_each_named() {
+    let text = MINIMAL.to_string()
+        + "[sign_in]\nlock_after = 0\nlock_minutes = 1441\ndelay_seconds = 601\ndelay_cap_seconds = 5\n";
+    let mut got = fields(&text);
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            "sign_in.delay_cap_seconds",
+            "sign_in.delay_seconds",
+            "sign_in.lock_after",
+            "sign_in.lock_minutes"
+        ]
+    );
+    let errors = Policy::parse(&text, "p.toml").unwrap_err();
+    let cap = the_error(&errors, "sign_in.delay_cap_seconds");
+    assert!(cap.message.contains("at least delay_seconds (601)"), "{}", cap.message);
+    assert_eq!(cap.line, Some(line_containing(&text, "delay_cap_seconds")));
+    let typo = MINIMAL.to_string() + "[sign_in]\nlock_afterr = 3\n";
+    let errors = Policy::parse(&typo, "p.toml").unwrap_err();
+    assert_eq!(
+        the_error(&errors, "sign_in.lock_afterr").line,
+        Some(line_containing(&typo, "lock_afterr"))
+    );
+}

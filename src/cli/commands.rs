@@ -350,6 +350,15 @@ fn operator(cli: &Cli, paths: &Paths, cmd: &OperatorCmd) -> Result<(), DeskError
                 || format!("suspended {}\n", op.login),
             );
         }
+        OperatorCmd::Unlock { login } => {
+            let login = args::login(login)?;
+            let forgotten = desk.unlock_operator(&login)?;
+            emit(
+                cli.format,
+                &serde_json::json!({ "login": login.as_str(), "unlocked": true, "wrong_passwords": forgotten }),
+                || format!("unlocked {login} ({forgotten} wrong passwords forgotten)\n"),
+            );
+        }
         OperatorCmd::Passwd { login, password_stdin } => {
             let login = match login {
                 Some(l) => args::login(l)?,

@@ -402,6 +402,11 @@ pub enum OperatorCmd {
         #[arg(long)]
         reason: String,
     },
+    /// Unlock an operator locked by repeated wrong passwords (administrators; audited).
+    Unlock {
+        /// Login.
+        login: String,
+    },
     /// Set a password: your own, or anyone's as an administrator.
     Passwd {
         /// Login [default: yours].

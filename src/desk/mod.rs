@@ -14,6 +14,7 @@ mod erasure;
 mod error;
 mod events;
 mod import;
+mod lockout;
 pub mod lookup;
 mod lookup_load;
 mod maintenance;
@@ -165,7 +166,8 @@ impl Desk {
     }
 
     /// Unlocks the store with an operator's password and signs them in (SEC-01). Suspended
-    /// operators are refused (SEC-03). Every attempt is audited.
+    /// operators are refused (SEC-03); a login locked or slowed down by wrong passwords is
+    /// refused before its password is tried. Every attempt is audited.
     pub fn sign_in(
         locked: &LockedStore,
         policy: Policy,
@@ -187,10 +189,11 @@ impl Desk {
     ) -> Result<Desk, DeskError> {
         let now = clock.now();
         let login_text = login.trim().to_ascii_lowercase();
+        lockout::check(locked, &policy, &login_text, now)?;
         let store = locked
             .unlock_reporting(&login_text, password, now, progress)
             .map_err(|e| match e {
-                StoreError::BadCredentials => DeskError::Denied(e.to_string()),
+                StoreError::BadCredentials => lockout::wrong_password(locked, &policy, &login_text, e.to_string(), now),
                 other => other.into(),
             })?;
         let operator = find_operator(&store, &login_text)?.ok_or_else(|| {

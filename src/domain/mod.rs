@@ -22,6 +22,7 @@ pub mod queue;
 pub mod records;
 pub mod rules;
 pub mod series;
+pub mod sign_in;
 pub mod text;
 pub mod validate;
 

@@ -28,6 +28,8 @@ pub struct Policy {
     pub reminders: Reminders,
     /// Operator security settings (SEC-01).
     pub security: Security,
+    /// Slowing down and locking repeated wrong passwords (SEC-01).
+    pub sign_in: SignIn,
     /// Employer complaint alerting (CMP-01).
     pub complaints: Complaints,
     /// Automatic daily backups of the store.
@@ -137,6 +139,23 @@ section! {
     Security {
         /// Minutes without input before the screen locks.
         idle_lock_minutes = 5,
+    }
+}
+
+section! {
+    /// The `[sign_in]` section (SEC-01): from the second wrong password in a row the next try
+    /// waits `delay_seconds`, doubling with each further one up to `delay_cap_seconds`; `lock_after`
+    /// wrong passwords, each within `lock_minutes` of the one before, lock the account for
+    /// `lock_minutes` or until an administrator unlocks it.
+    SignIn {
+        /// Wrong passwords in a row that lock the account.
+        lock_after = 5,
+        /// How long a lock lasts, and how close together wrong passwords must be to count.
+        lock_minutes = 15,
+        /// The wait after the second wrong password in a row, in seconds (0: no slowing down).
+        delay_seconds = 1,
+        /// The longest wait between tries, in seconds.
+        delay_cap_seconds = 30,
     }
 }
 

@@ -10,6 +10,7 @@
 mod checker;
 mod errors;
 mod sections;
+mod sign_in;
 #[cfg(test)]
 mod tests;
 mod toml_errors;
@@ -21,7 +22,7 @@ use toml_edit::ImDocument;
 
 use super::{
     AppointmentTypeId, Backups, Complaints, Eligibility, Events, FairUse, Location, NoShow, PeakPeriod, Policy,
-    Reminders, Reports, Retention, Security, Setting, Term,
+    Reminders, Reports, Retention, Security, Setting, SignIn, Term,
 };
 use toml_errors::{syntax_error, type_error};
 
@@ -56,6 +57,8 @@ struct RawPolicy {
     reminders: Reminders,
     #[serde(default)]
     security: Security,
+    #[serde(default)]
+    sign_in: SignIn,
     #[serde(default)]
     complaints: Complaints,
     #[serde(default)]

@@ -13,6 +13,7 @@ use super::gate::Gate;
 use super::subject_keys::SubjectKeys;
 use super::{codec, decode_plain, open_db, refused, Store, StoreError, KEY_SLOTS, META, STORE_FORMAT};
 use crate::domain::ids::DeviceId;
+use crate::domain::sign_in::Refusal;
 
 /// A store on disk whose data key has not been unwrapped yet.
 pub struct LockedStore {
@@ -152,11 +153,13 @@ impl LockedStore {
             Ok(k) => k,
             Err(e) => {
                 if matches!(e, StoreError::BadCredentials) {
-                    refused::record(&db, &self.gate, login, now)?;
+                    refused::record(&db, &self.gate, login, Refusal::WrongPassword, now)?;
+                    refused::count_failure(&db, &self.gate, login, now)?;
                 }
                 return Err(e);
             }
         };
+        refused::clear_failures(&db, &self.gate, login)?;
         let meta = db.open_tree(META)?;
         let device = meta
             .get(b"device_id")?
@@ -190,6 +193,18 @@ impl LockedStore {
         store.absorb_refused_sign_ins()?;
         store.finish_pending_erasures()?;
         Ok(store)
+    }
+
+    /// The wrong passwords counted for `login` since its last sign-in, readable before any
+    /// key is known (SEC-01: the lock is decided before the password is tried).
+    pub fn sign_in_failures(&self, login: &str) -> Result<Vec<DateTime<Utc>>, StoreError> {
+        refused::failures(&self.db(), login)
+    }
+
+    /// Records a try refused before its password was tried (the account locked, or too soon),
+    /// sealed like a wrong password for the audit log; it is not counted as a wrong password.
+    pub fn record_refusal(&self, login: &str, cause: Refusal, now: DateTime<Utc>) -> Result<(), StoreError> {
+        refused::record(&self.db(), &self.gate, login, cause, now)
     }
 
     /// Format 1 to format 2: the indexes are rebuilt in a copy (`store.migrating`), checked,

@@ -144,6 +144,7 @@ impl Checker<'_> {
         );
         let idle = raw.security.idle_lock_minutes;
         self.range("security.idle_lock_minutes", idle, 1, 240);
+        self.sign_in(&raw.sign_in);
         let alert = raw.complaints.alert_threshold;
         self.range("complaints.alert_threshold", alert, 1, MAX_COUNT);
         self.range("backups.keep", raw.backups.keep, 1, MAX_BACKUPS_KEPT);
@@ -164,6 +165,7 @@ impl Checker<'_> {
             reports: raw.reports,
             reminders: raw.reminders,
             security: raw.security,
+            sign_in: raw.sign_in,
             complaints: raw.complaints,
             backups: raw.backups,
             events: raw.events,
