@@ -7,6 +7,7 @@ mod commands;
 mod employers;
 mod events;
 mod output;
+mod privacy;
 mod secret;
 mod store;
 

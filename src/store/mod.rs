@@ -10,6 +10,7 @@ mod check;
 pub mod codec;
 mod compact;
 pub mod crypto;
+mod erasure;
 mod error;
 pub mod files;
 mod gate;
@@ -39,27 +40,13 @@ use subject_keys::SubjectKeys;
 pub use backup::{BackupCopy, HoldCommits, BACKUP_STORE_DIR};
 pub use check::{CheckReport, Finding, Problem, Recovery};
 pub use compact::{disk_size, Copied};
+pub use erasure::{destroy_key_in_copy, StoredValue};
 pub use error::StoreError;
 pub use files::StoreState;
 pub use locked::LockedStore;
 pub use refused::{recordable_login, MAX_RECORDED_LOGIN_CHARS};
 pub use reindex::Reindexed;
 pub use txn::{BulkWriter, Committed, Version, WriteSet};
-
-/// One stored value, as [`Store::every_value`] lists it.
-#[derive(Debug, Clone)]
-pub struct StoredValue {
-    /// Tree name.
-    pub tree: String,
-    /// Key.
-    pub key: Vec<u8>,
-    /// The bytes as stored.
-    pub raw: Vec<u8>,
-    /// The key its envelope names, if it looks sealed.
-    pub sealed_with: Option<KeyRef>,
-    /// Its plain bytes, if a key this store holds opens it.
-    pub plain: Option<Vec<u8>>,
-}
 
 /// Told how long work is getting on: what it is doing, how many done of how many.
 pub type Progress<'a> = &'a (dyn Fn(&str, u64, u64) + Sync);
@@ -83,18 +70,6 @@ const BULK_LOADS: &[u8] = b"bulk_loads";
 const AUDIT_FORMAT: u8 = 1;
 /// Settings the service layer keeps in `meta`, sealed, each under this prefix and its name.
 const SETTING_PREFIX: &[u8] = b"setting/";
-
-/// Destroys a client's keys in a copy of a store's folder (a backup), given the slots they
-/// were in; says whether the copy held them.
-pub fn destroy_key_in_copy(store_dir: &Path, client: u128, slots: &[u64]) -> Result<bool, StoreError> {
-    SubjectKeys::destroy_in_copy(store_dir, client, slots)
-}
-
-const PENDING_ERASURE: &[u8] = b"erase_pending/";
-
-pub(crate) fn pending_erasure_key(client: u128) -> Vec<u8> {
-    [PENDING_ERASURE, &client.to_be_bytes()].concat()
-}
 
 /// Shows a key as a record id when it is one, else as hex.
 pub(crate) fn show_key(key: &[u8]) -> String {
@@ -376,97 +351,6 @@ impl Store {
         let plain = encoded.map_err(|e| failed(e.to_string()))?;
         let sealing = self.subjects.sealing_key(&self.keys, id)?;
         sealing.seal(tree, key, &plain).map_err(|e| failed(e.to_string()))
-    }
-
-    /// The records of a kind sealed with a client's key, found from the envelopes' headers
-    /// without opening any value (for erasure and the subject-access export).
-    pub fn sealed_for<T: Record>(&self, client: u128) -> Result<Vec<T>, StoreError> {
-        let mut out = Vec::new();
-        for item in self.tree(T::KIND.tree())?.iter() {
-            let (k, v) = item?;
-            if matches!(KeyRef::of(&v), Ok((KeyRef::Subject { id, .. }, _)) if id == client) {
-                out.push(self.open_record::<T>(&k, &v)?);
-            }
-        }
-        Ok(out)
-    }
-
-    /// Every value in every tree: its raw bytes, the key its envelope names (when it is
-    /// sealed) and its plain bytes when a key this store still holds opens it. For checks that
-    /// nothing readable is left of an erased client.
-    pub fn every_value(&self) -> Result<Vec<StoredValue>, StoreError> {
-        let mut out = Vec::new();
-        for name in self.db.tree_names() {
-            let tree_name = String::from_utf8_lossy(&name).into_owned();
-            for item in self.db.open_tree(&name)?.iter() {
-                let (k, v) = item?;
-                let sealed_with = KeyRef::of(&v).ok().map(|(r, _)| r);
-                let plain = sealed_with.and_then(|_| self.open_sealed(&tree_name, &k, &v).ok());
-                out.push(StoredValue {
-                    tree: tree_name.clone(),
-                    key: k.to_vec(),
-                    raw: v.to_vec(),
-                    sealed_with,
-                    plain,
-                });
-            }
-        }
-        Ok(out)
-    }
-
-    /// Whether this store still holds a key for the subject (a client id).
-    pub fn holds_subject_key(&self, id: u128) -> bool {
-        self.subjects.has(id)
-    }
-
-    /// Destroys a client's keys, and the key of the saved client lookup (it holds every
-    /// client's name), in this store's key file: whatever they sealed, anywhere on disk, can no
-    /// longer be opened. Returns the slots the client's keys were in, to destroy them in
-    /// backups too ([`destroy_key_in_copy`]).
-    pub fn destroy_subject_keys(&self, client: u128) -> Result<Vec<u64>, StoreError> {
-        let slots = self.subjects.slots_of(client);
-        self.subjects.destroy(client)?;
-        self.subjects.destroy(subject_keys::LOOKUP_SUBJECT)?;
-        self.tree(META)?.remove(pending_erasure_key(client))?;
-        self.db.flush()?;
-        Ok(slots)
-    }
-
-    /// Finishes erasures whose records were removed but whose keys were not destroyed yet (the
-    /// program stopped in between); returns how many.
-    pub(crate) fn finish_pending_erasures(&self) -> Result<usize, StoreError> {
-        let pending: Vec<u128> = self
-            .tree(META)?
-            .scan_prefix(PENDING_ERASURE)
-            .keys()
-            .filter_map(|k| k.ok())
-            .filter_map(|k| <[u8; 16]>::try_from(&k[PENDING_ERASURE.len()..]).ok())
-            .map(u128::from_be_bytes)
-            .collect();
-        for &client in &pending {
-            self.destroy_subject_keys(client)?;
-            tracing::info!("finished an erasure that was stopped before its keys were destroyed");
-        }
-        Ok(pending.len())
-    }
-
-    /// Stores (`Some`) or removes (`None`) a setting sealed with its own destroyable key, which
-    /// every erasure destroys: for saved copies that hold personal data of many clients (the
-    /// client lookup). After an erasure the setting reads as absent.
-    pub fn set_erasable_setting(&self, name: &str, value: Option<&[u8]>) -> Result<(), StoreError> {
-        let key = [SETTING_PREFIX, name.as_bytes()].concat();
-        let _open = self.open_gate();
-        let meta = self.tree(META)?;
-        match value {
-            Some(v) => {
-                let sealed = self.seal_for(Some(subject_keys::LOOKUP_SUBJECT), META, &key, Ok(v.to_vec()))?;
-                self.subjects.sync()?;
-                meta.insert(&key, sealed)?
-            }
-            None => meta.remove(&key)?,
-        };
-        self.db.flush()?;
-        Ok(())
     }
 
     /// Seals encoded bytes, or says loudly why they could not be.

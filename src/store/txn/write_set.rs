@@ -124,7 +124,7 @@ impl WriteSet {
     pub fn erasing(&mut self, client: u128) {
         self.writes.push(Write::Put {
             tree: crate::store::META.into(),
-            key: crate::store::pending_erasure_key(client),
+            key: crate::store::erasure::pending_erasure_key(client),
             value: Vec::new(),
         });
     }

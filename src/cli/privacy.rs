@@ -1,0 +1,79 @@
+//! Erasure and retention from the command line (DATA-05, DATA-02): `erase` and `purge`.
+
+use crate::desk::DeskError;
+use crate::paths::Paths;
+
+use super::args;
+use super::commands::sign_in;
+use super::output::{emit, Table};
+use super::Cli;
+
+pub(super) fn erase(cli: &Cli, paths: &Paths, client: &str, reason: &str, yes: bool) -> Result<(), DeskError> {
+    let sn = args::student_number(client)?;
+    let desk = sign_in(cli, paths)?;
+    if !yes {
+        eprint!("Erasing {sn} cannot be undone. Type the student number again to go ahead: ");
+        let mut again = String::new();
+        std::io::stdin()
+            .read_line(&mut again)
+            .map_err(|e| DeskError::Invalid(format!("could not read the confirmation ({e}); nothing was erased")))?;
+        if again.trim() != sn.as_str() {
+            return Err(DeskError::Invalid(format!(
+                "the student number typed again does not match {sn}; nothing was erased"
+            )));
+        }
+    }
+    let done = desk.erase_client(paths, &sn, reason)?;
+    emit(cli.format, &done, || {
+        format!(
+            "erased {sn}: {} record(s) removed, {} future booking(s) freed, {} message(s) withdrawn, \
+             keys destroyed here and in {} backup(s)\n",
+            done.records, done.slots_freed, done.messages_withdrawn, done.backups_reached
+        )
+    });
+    Ok(())
+}
+
+pub(super) fn purge(cli: &Cli, paths: &Paths, dry_run: bool) -> Result<(), DeskError> {
+    let desk = sign_in(cli, paths)?;
+    let bar = std::sync::Mutex::new(None::<indicatif::ProgressBar>);
+    let progress = |what: &str, done: u64, total: u64| {
+        let mut bar = bar.lock().unwrap_or_else(|p| p.into_inner());
+        let b = bar.get_or_insert_with(|| {
+            let b = indicatif::ProgressBar::new(total);
+            b.set_message(what.to_string());
+            b
+        });
+        b.set_position(done);
+    };
+    let done = desk.purge(paths, dry_run, &progress)?;
+    if let Some(b) = bar.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        b.finish_and_clear();
+    }
+    emit(cli.format, &done, || {
+        let mut t = Table::new(&["STUDENT", "COURSE ENDED", "KEPT UNTIL"]);
+        for c in &done.clients {
+            t.row(vec![
+                c.student_number.clone(),
+                c.course_end.to_string(),
+                c.kept_until.to_string(),
+            ]);
+        }
+        let head = match (done.erased, done.clients.len()) {
+            (_, 0) => "no client is past the retention limit\n".to_string(),
+            (false, n) => {
+                format!("{n} client(s) past the retention limit would be erased (dry run: nothing changed)\n")
+            }
+            (true, n) => format!(
+                "erased {n} client(s) past the retention limit, {} record(s)\n",
+                done.records
+            ),
+        };
+        if done.clients.is_empty() {
+            head
+        } else {
+            format!("{head}{}", t.render())
+        }
+    });
+    Ok(())
+}
