@@ -350,6 +350,22 @@ fn operator(cli: &Cli, paths: &Paths, cmd: &OperatorCmd) -> Result<(), DeskError
                 || format!("suspended {}\n", op.login),
             );
         }
+        OperatorCmd::Grant { login, .. } | OperatorCmd::Revoke { login, .. } => {
+            let give = matches!(cmd, OperatorCmd::Grant { .. });
+            let op = desk.set_bulk_email_grant(&args::login(login)?, give)?;
+            let has = op.grants.contains(&crate::domain::operator::Grant::BulkEmail);
+            emit(
+                cli.format,
+                &serde_json::json!({ "login": op.login.as_str(), "bulk_email": has }),
+                || {
+                    format!(
+                        "{} {} the bulk-email grant\n",
+                        op.login,
+                        if has { "has" } else { "does not have" }
+                    )
+                },
+            );
+        }
         OperatorCmd::Unlock { login } => {
             let login = args::login(login)?;
             let forgotten = desk.unlock_operator(&login)?;

@@ -403,6 +403,22 @@ pub enum OperatorCmd {
         #[arg(long)]
         reason: String,
     },
+    /// Give the bulk-email grant to a trained operator (SEC-06; administrators; audited).
+    Grant {
+        /// Login.
+        login: String,
+        /// What to grant.
+        #[arg(value_parser = ["bulk-email"])]
+        grant: String,
+    },
+    /// Take the bulk-email grant back (administrators; audited).
+    Revoke {
+        /// Login.
+        login: String,
+        /// What to take back.
+        #[arg(value_parser = ["bulk-email"])]
+        grant: String,
+    },
     /// Unlock an operator locked by repeated wrong passwords (administrators; audited).
     Unlock {
         /// Login.

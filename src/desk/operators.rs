@@ -6,7 +6,7 @@ use crate::domain::access::Permission;
 use crate::domain::audit::AuditAction;
 use crate::domain::client::Suspension;
 use crate::domain::ids::OperatorId;
-use crate::domain::operator::{Login, Operator, Role};
+use crate::domain::operator::{Grant, Login, Operator, Role};
 use crate::domain::validate::{self, FieldError};
 use crate::domain::{EntityKind, RecordRef};
 use crate::store::WriteSet;
@@ -122,6 +122,38 @@ impl Desk {
                 operator_ref(&new),
                 format!("operator {} suspended", new.login),
                 reason,
+            ),
+        )?;
+        Ok(new)
+    }
+
+    /// Gives (`true`) or takes back (`false`) the bulk-email grant (SEC-06, administrators;
+    /// audited). Only an operator whose training is recorded as completed may be given it.
+    pub fn set_bulk_email_grant(&self, login: &Login, give: bool) -> Result<Operator, DeskError> {
+        self.require(Permission::ManageOperators)?;
+        let old = self.operator_by_login(login)?;
+        if give && !old.is_trained(self.today()) {
+            return Err(DeskError::Invalid(format!(
+                "{login} has no completed training recorded, and bulk e-mail is only for trained staff (SEC-06); \
+                 record the training date first"
+            )));
+        }
+        let mut new = old.clone();
+        new.grants.retain(|g| *g != Grant::BulkEmail);
+        if give {
+            new.grants.push(Grant::BulkEmail);
+        }
+        if new == old {
+            return Ok(old);
+        }
+        let what = if give { "given" } else { "taken back" };
+        self.update(
+            &old,
+            &new,
+            self.audit(
+                AuditAction::Update,
+                operator_ref(&new),
+                format!("bulk-email grant {what} for {}", new.login),
             ),
         )?;
         Ok(new)

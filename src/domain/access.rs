@@ -50,6 +50,29 @@ pub enum Permission {
 }
 
 impl Permission {
+    /// Every permission, in the order of the role matrix in `docs/security.md`.
+    pub const ALL: [Permission; 19] = [
+        Permission::ViewClients,
+        Permission::ViewContactDetails,
+        Permission::EditClients,
+        Permission::EditStudyRecord,
+        Permission::ImportClients,
+        Permission::Book,
+        Permission::ManageSlots,
+        Permission::ReadNoteBodies,
+        Permission::WriteNotes,
+        Permission::Waive,
+        Permission::Block,
+        Permission::ManageOperators,
+        Permission::ManageEmployers,
+        Permission::BulkEmail,
+        Permission::SupervisorReports,
+        Permission::Erase,
+        Permission::GenerateDemo,
+        Permission::MaintainStore,
+        Permission::AutomaticBackup,
+    ];
+
     /// Whether the permission changes data: writes need completed training (SEC-05).
     pub fn is_write(self) -> bool {
         !matches!(
