@@ -283,3 +283,70 @@ fn data_02_purge_lists_with_dry_run_then_erases_only_clients_past_retention() {
         .success()
         .stdout(predicates::str::contains("retention purge: 2 client(s) erased"));
 }
+
+#[test]
+fn data_05_subject_access_export_holds_everything_on_the_client_and_is_audited() {
+    let w = World::new(
+        common::at(2026, 11, 16, 9, 0),
+        &[
+            ("cons1", Role::Consultant),
+            ("desk1", Role::Desk),
+            ("sup1", Role::Supervisor),
+        ],
+        &[("10000001", "Other Person")],
+    );
+    let client = add(&w.admin, &canary_client()).unwrap();
+    w.slot("cons1", "guidance", "2026-11-18 10:00");
+    let booked = w
+        .book_with(&w.admin, "10000009", "guidance", "2026-11-18 10:00", None)
+        .unwrap();
+    w.as_("cons1").write_note(client.id, Some(booked.id), NOTE).unwrap();
+    let denied = w
+        .as_("desk1")
+        .subject_access_export(&common::sn("10000009"))
+        .unwrap_err();
+    assert_eq!(denied.exit_code(), 4);
+    let export = w.as_("sup1").subject_access_export(&common::sn("10000009")).unwrap();
+    assert_eq!(export.held.client.name, NAME);
+    assert_eq!(export.held.appointments.len(), 1);
+    assert_eq!(export.held.notes.len(), 1);
+    assert!(!export.held.messages.is_empty(), "the booking's confirmation");
+    assert!(export.audit.iter().any(|e| e.detail.contains("note written")));
+    let json = serde_json::to_string(&export).unwrap().to_lowercase();
+    for c in ["zyqcanaryname", "zyqcanarymail", "zyqcanarynote"] {
+        assert!(json.contains(c), "{c} is in the export");
+    }
+    assert!(!json.contains("other person"), "nobody else's data");
+    let audited = w.admin.audit_log().unwrap().into_iter().flatten();
+    assert_eq!(
+        audited
+            .filter(|e| e.action == careerdesk::domain::audit::AuditAction::Export)
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn data_05_export_subject_writes_a_new_file_from_the_cli() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let pw = common::ADMIN_PASSWORD;
+    common::cli_init(dir);
+    common::cli_add_clients(|| cli(dir, "admin", pw), &["10000001"]);
+    let out = dir.join("subject.json");
+    cli(dir, "admin", pw)
+        .args(["export", "subject", "10000001", "--out"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stderr(predicates::str::contains("wrote everything held on 10000001"));
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(v["held"]["client"]["student_number"], "10000001");
+    // An existing file is never overwritten.
+    cli(dir, "admin", pw)
+        .args(["export", "subject", "10000001", "--out"])
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("already exists"));
+}

@@ -559,6 +559,7 @@ pub fn export(desk: &Desk, cmd: &ExportCmd) -> Result<(), DeskError> {
             let ics = desk.consultant_ics(&args::login(consultant)?, desk.now(), *days)?;
             super::output::print_text(&ics);
         }
+        ExportCmd::Subject { client, out } => super::privacy::export_subject(desk, client, out.as_deref())?,
     }
     Ok(())
 }

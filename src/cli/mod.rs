@@ -359,6 +359,15 @@ pub enum ExportCmd {
         #[arg(long, default_value_t = 28, value_parser = clap::value_parser!(i64).range(1..=i64::from(limits::CALENDAR_DAYS)))]
         days: i64,
     },
+    /// Everything held on one client as JSON, for a subject-access request (DATA-05;
+    /// supervisors and administrators; audited).
+    Subject {
+        /// Student number.
+        client: String,
+        /// Write to this new file instead of standard output (it must not exist).
+        #[arg(long, value_name = "FILE")]
+        out: Option<std::path::PathBuf>,
+    },
 }
 
 /// `init`.

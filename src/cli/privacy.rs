@@ -8,6 +8,39 @@ use super::commands::sign_in;
 use super::output::{emit, Table};
 use super::Cli;
 
+/// `export subject`: the JSON to a new file, or standard output.
+pub(super) fn export_subject(
+    desk: &crate::desk::Desk,
+    client: &str,
+    out: Option<&std::path::Path>,
+) -> Result<(), DeskError> {
+    let sn = args::student_number(client)?;
+    if let Some(path) = out {
+        if path.exists() {
+            return Err(DeskError::Invalid(format!(
+                "{} already exists; name a new file (nothing was exported)",
+                path.display()
+            )));
+        }
+    }
+    let export = desk.subject_access_export(&sn)?;
+    let text = serde_json::to_string_pretty(&export)
+        .map_err(|e| DeskError::Invalid(format!("could not write the export: {e}")))?;
+    match out {
+        Some(path) => {
+            std::fs::write(path, format!("{text}\n")).map_err(DeskError::file("write", path))?;
+            crate::store::files::restrict_one(path);
+            eprintln!(
+                "wrote everything held on {sn} to {} ({} record(s))",
+                path.display(),
+                export.held.records()
+            );
+        }
+        None => println!("{text}"),
+    }
+    Ok(())
+}
+
 pub(super) fn erase(cli: &Cli, paths: &Paths, client: &str, reason: &str, yes: bool) -> Result<(), DeskError> {
     let sn = args::student_number(client)?;
     let desk = sign_in(cli, paths)?;

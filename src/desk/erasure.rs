@@ -8,18 +8,12 @@ use chrono::{Datelike, Duration};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::access::Permission;
-use crate::domain::appointment::{Appointment, AppointmentState, Slot};
+use crate::domain::appointment::{AppointmentState, Slot};
 use crate::domain::audit::AuditAction;
-use crate::domain::event::EventBooking;
-use crate::domain::ids::{AppointmentId, MessageId, NoteId};
-use crate::domain::note::Note;
-use crate::domain::outbox::{Delivery, OutboxEntry};
-use crate::domain::queue::QueueEntry;
-use crate::domain::records::{Attachment, Complaint, Consent};
+use crate::domain::outbox::Delivery;
 use crate::domain::validate::StudentNumber;
 use crate::paths::Paths;
-use crate::store::index::{APPOINTMENT_BY_CLIENT, NOTE_BY_CLIENT, OUTBOX_BY_APPOINTMENT};
-use crate::store::{codec::Record, destroy_key_in_copy, WriteSet, BACKUP_STORE_DIR};
+use crate::store::{destroy_key_in_copy, WriteSet, BACKUP_STORE_DIR};
 
 use super::{Desk, DeskError};
 
@@ -84,14 +78,8 @@ impl Desk {
         };
         let mut tally = self.erased_tally()?;
         tally.clients += 1;
-        let appointments: Vec<Appointment> = self
-            .store
-            .indexed::<AppointmentId>(APPOINTMENT_BY_CLIENT, &client.id.key())?
-            .into_iter()
-            .filter_map(|id| self.store.get::<Appointment>(id.0).transpose())
-            .collect::<Result<_, _>>()?;
-        let mut messages: Vec<OutboxEntry> = Vec::new();
-        for a in &appointments {
+        let held = self.held_on(client)?;
+        for a in &held.appointments {
             let outcome = match &a.state {
                 AppointmentState::Settled { outcome, .. } => outcome.code(),
                 AppointmentState::Booked | AppointmentState::CheckedIn { .. } => {
@@ -115,36 +103,15 @@ impl Desk {
                     ws.put(&self.store, Some(&slot), &freed);
                 }
             }
-            for id in self.store.indexed::<MessageId>(OUTBOX_BY_APPOINTMENT, &a.id.key())? {
-                if let Some(m) = self.store.get::<OutboxEntry>(id.0)? {
-                    messages.push(m);
-                }
-            }
         }
-        done.messages_withdrawn = messages
+        done.messages_withdrawn = held
+            .messages
             .iter()
             .filter(|m| matches!(m.state, Delivery::Pending { .. }))
             .count();
-        let notes: Vec<Note> = self
-            .store
-            .indexed::<NoteId>(NOTE_BY_CLIENT, &client.id.key())?
-            .into_iter()
-            .filter_map(|id| self.store.get::<Note>(id.0).transpose())
-            .collect::<Result<_, _>>()?;
-        done.records += remove_all(&mut ws, self, &appointments);
-        done.records += remove_all(&mut ws, self, &messages);
-        done.records += remove_all(&mut ws, self, &notes);
-        done.records += remove_all(&mut ws, self, &self.store.sealed_for::<QueueEntry>(client.id.0)?);
-        done.records += remove_all(&mut ws, self, &self.store.sealed_for::<Consent>(client.id.0)?);
-        done.records += remove_all(&mut ws, self, &self.store.sealed_for::<Complaint>(client.id.0)?);
-        done.records += remove_all(&mut ws, self, &self.store.sealed_for::<Attachment>(client.id.0)?);
-        done.records += remove_all(
-            &mut ws,
-            self,
-            &self.store.sealed_for::<crate::domain::enquiry::Enquiry>(client.id.0)?,
-        );
-        done.records += remove_all(&mut ws, self, &self.store.sealed_for::<EventBooking>(client.id.0)?);
-        ws.remove(&self.store, &client);
+        done.records = held.records();
+        held.remove_into(&mut ws, self);
+        let client = &held.client;
         ws.erasing(client.id.0);
         ws.audit_kept(self.audit_because(
             AuditAction::Erase,
@@ -156,7 +123,7 @@ impl Desk {
             reason,
         ));
         self.commit(ws)?;
-        self.directory_remove(&client);
+        self.directory_remove(client);
         let slots = self.store.destroy_subject_keys(client.id.0)?;
         done.backups_reached = reach_backups(paths, client.id.0, &slots)?;
         let bytes = serde_json::to_vec(&tally).map_err(|e| DeskError::Invalid(e.to_string()))?;
@@ -176,13 +143,6 @@ impl Desk {
             None => ErasedTally::default(),
         })
     }
-}
-
-fn remove_all<T: Record>(ws: &mut WriteSet, desk: &Desk, records: &[T]) -> usize {
-    for r in records {
-        ws.remove(&desk.store, r);
-    }
-    records.len()
 }
 
 /// Destroys the client's keys in each automatic backup's copy of the key file; returns how

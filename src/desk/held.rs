@@ -1,0 +1,132 @@
+//! Everything held on one client, gathered in one place: what erasure removes (DATA-05) and
+//! what the subject-access export writes out.
+
+use serde::Serialize;
+
+use crate::domain::appointment::Appointment;
+use crate::domain::client::Client;
+use crate::domain::enquiry::Enquiry;
+use crate::domain::event::EventBooking;
+use crate::domain::ids::{AppointmentId, MessageId, NoteId};
+use crate::domain::note::Note;
+use crate::domain::outbox::OutboxEntry;
+use crate::domain::queue::QueueEntry;
+use crate::domain::records::{Attachment, Complaint, Consent};
+use crate::store::codec::Record;
+use crate::store::index::{APPOINTMENT_BY_CLIENT, NOTE_BY_CLIENT, OUTBOX_BY_APPOINTMENT};
+use crate::store::WriteSet;
+
+use super::{Desk, DeskError};
+
+/// Every record about one client. Records without an index by client are found from the
+/// envelopes' headers (`Store::sealed_for`), without opening anyone else's.
+#[derive(Debug, Clone, Serialize)]
+pub struct Held {
+    /// The client.
+    pub client: Client,
+    /// Their appointments, oldest first.
+    pub appointments: Vec<Appointment>,
+    /// Messages about those appointments.
+    pub messages: Vec<OutboxEntry>,
+    /// Notes, with every revision.
+    pub notes: Vec<Note>,
+    /// Drop-in queue entries.
+    pub queue: Vec<QueueEntry>,
+    /// Consents.
+    pub consents: Vec<Consent>,
+    /// Complaints they made.
+    pub complaints: Vec<Complaint>,
+    /// Attachments (metadata).
+    pub attachments: Vec<Attachment>,
+    /// Enquiries.
+    pub enquiries: Vec<Enquiry>,
+    /// Event bookings.
+    pub event_bookings: Vec<EventBooking>,
+}
+
+impl Held {
+    /// How many records, the client's own included.
+    pub fn records(&self) -> usize {
+        1 + self.appointments.len()
+            + self.messages.len()
+            + self.notes.len()
+            + self.queue.len()
+            + self.consents.len()
+            + self.complaints.len()
+            + self.attachments.len()
+            + self.enquiries.len()
+            + self.event_bookings.len()
+    }
+
+    /// Every record's id, the client's included (to find the audit entries about them).
+    pub fn ids(&self) -> Vec<u128> {
+        let mut ids = vec![self.client.id.0];
+        ids.extend(self.appointments.iter().map(Record::id));
+        ids.extend(self.messages.iter().map(Record::id));
+        ids.extend(self.notes.iter().map(Record::id));
+        ids.extend(self.queue.iter().map(Record::id));
+        ids.extend(self.consents.iter().map(Record::id));
+        ids.extend(self.complaints.iter().map(Record::id));
+        ids.extend(self.attachments.iter().map(Record::id));
+        ids.extend(self.enquiries.iter().map(Record::id));
+        ids.extend(self.event_bookings.iter().map(Record::id));
+        ids
+    }
+
+    /// Removes every record into `ws`, the client last.
+    pub(super) fn remove_into(&self, ws: &mut WriteSet, desk: &Desk) {
+        fn all<T: Record>(ws: &mut WriteSet, desk: &Desk, records: &[T]) {
+            for r in records {
+                ws.remove(&desk.store, r);
+            }
+        }
+        all(ws, desk, &self.appointments);
+        all(ws, desk, &self.messages);
+        all(ws, desk, &self.notes);
+        all(ws, desk, &self.queue);
+        all(ws, desk, &self.consents);
+        all(ws, desk, &self.complaints);
+        all(ws, desk, &self.attachments);
+        all(ws, desk, &self.enquiries);
+        all(ws, desk, &self.event_bookings);
+        ws.remove(&desk.store, &self.client);
+    }
+}
+
+impl Desk {
+    /// Gathers everything held on `client` (no permission check: callers check theirs).
+    pub(super) fn held_on(&self, client: Client) -> Result<Held, DeskError> {
+        let store = &self.store;
+        let appointments: Vec<Appointment> = store
+            .indexed::<AppointmentId>(APPOINTMENT_BY_CLIENT, &client.id.key())?
+            .into_iter()
+            .filter_map(|id| store.get::<Appointment>(id.0).transpose())
+            .collect::<Result<_, _>>()?;
+        let mut messages = Vec::new();
+        for a in &appointments {
+            for id in store.indexed::<MessageId>(OUTBOX_BY_APPOINTMENT, &a.id.key())? {
+                if let Some(m) = store.get::<OutboxEntry>(id.0)? {
+                    messages.push(m);
+                }
+            }
+        }
+        let notes: Vec<Note> = store
+            .indexed::<NoteId>(NOTE_BY_CLIENT, &client.id.key())?
+            .into_iter()
+            .filter_map(|id| store.get::<Note>(id.0).transpose())
+            .collect::<Result<_, _>>()?;
+        let id = client.id.0;
+        Ok(Held {
+            appointments,
+            messages,
+            notes,
+            queue: store.sealed_for(id)?,
+            consents: store.sealed_for(id)?,
+            complaints: store.sealed_for(id)?,
+            attachments: store.sealed_for(id)?,
+            enquiries: store.sealed_for(id)?,
+            event_bookings: store.sealed_for(id)?,
+            client,
+        })
+    }
+}
