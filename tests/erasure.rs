@@ -15,7 +15,13 @@ use common::{add, new_client, World};
 const NAME: &str = "Zyqcanaryname Person";
 const MAIL: &str = "zyqcanarymail@student.example.ac.uk";
 const NOTE: &str = "zyqcanarynote: talked about applying for a placement";
-const CANARIES: [&[u8]; 3] = [b"zyqcanaryname", b"zyqcanarymail", b"zyqcanarynote"];
+const ENQUIRY: &str = "zyqcanaryenquiry: asked by e-mail about a placement, and the reply";
+const CANARIES: [&[u8]; 4] = [
+    b"zyqcanaryname",
+    b"zyqcanarymail",
+    b"zyqcanarynote",
+    b"zyqcanaryenquiry",
+];
 
 fn holds_canary(bytes: &[u8]) -> Option<&'static str> {
     CANARIES
@@ -64,6 +70,14 @@ fn data_05_erasure_leaves_nothing_readable_of_the_client_in_the_store_its_log_or
         .unwrap();
     let cons = w.as_("cons1");
     cons.write_note(client.id, Some(booked.id), NOTE).unwrap();
+    w.admin
+        .add_enquiry(&careerdesk::desk::NewEnquiry {
+            channel: careerdesk::domain::enquiry::EnquiryChannel::Email,
+            client: Some(common::sn("10000009")),
+            summary: "a placement question".into(),
+            body: Some(ENQUIRY.into()),
+        })
+        .unwrap();
     // The saved lookup holds every client's name and e-mail.
     w.admin.load_lookup().unwrap();
     assert!(matches!(
@@ -87,7 +101,7 @@ fn data_05_erasure_leaves_nothing_readable_of_the_client_in_the_store_its_log_or
         }
         assert_eq!(holds_canary(&v.raw), None, "plain canary in `{}`", v.tree);
     }
-    assert!(seen >= 4, "the canaries were stored ({seen} values)");
+    assert!(seen >= 5, "the canaries were stored ({seen} values)");
 
     let sup = w.as_("sup1");
     let done = sup

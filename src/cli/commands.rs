@@ -119,6 +119,7 @@ fn dispatch(cli: &Cli, paths: &Paths) -> Result<(), DeskError> {
         Command::Demo(args) => demo(cli, paths, args),
         Command::Audit(args) => audit(cli, paths, args),
         Command::Erase { client, reason, yes } => super::privacy::erase(cli, paths, client, reason, *yes),
+        Command::Enquiry(cmd) => super::enquiries::run(cli, &sign_in(cli, paths)?, cmd),
         Command::Purge { dry_run } => super::privacy::purge(cli, paths, *dry_run),
         Command::Store(cmd) => super::store::run(cli, paths, cmd),
         Command::Slot(cmd) => appointments::slot(cli.format, &sign_in(cli, paths)?, cmd),

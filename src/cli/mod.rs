@@ -5,6 +5,7 @@ mod args;
 mod audit_verify;
 mod commands;
 mod employers;
+mod enquiries;
 mod events;
 mod output;
 mod privacy;
@@ -85,6 +86,9 @@ pub enum Command {
     Policy(PolicyCmd),
     /// Show the audit log (supervisors and administrators).
     Audit(AuditArgs),
+    /// Enquiries by e-mail, phone, at the desk or by chat (DATA-03, DATA-04).
+    #[command(subcommand)]
+    Enquiry(EnquiryCmd),
     /// Erase every client past the policy's retention limit (DATA-02; supervisors and
     /// administrators). --dry-run lists them and erases nothing.
     Purge {
@@ -344,6 +348,38 @@ pub enum ReportCmd {
         /// How many weeks back (1 to 520).
         #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=i64::from(limits::REPORT_WEEKS)))]
         weeks: u32,
+    },
+}
+
+/// `enquiry ...`.
+#[derive(Debug, Subcommand)]
+pub enum EnquiryCmd {
+    /// Record an enquiry (prints its id).
+    Add {
+        /// email, phone, desk or chat.
+        #[arg(long)]
+        channel: String,
+        /// What was asked, in brief (a chat keeps only this, never the transcript).
+        #[arg(long)]
+        summary: String,
+        /// The client's student number, when known.
+        #[arg(long)]
+        client: Option<String>,
+        /// For an e-mail enquiry: a file holding the query and the reply (kept until the
+        /// policy's days after it is resolved).
+        #[arg(long, value_name = "FILE")]
+        body_file: Option<PathBuf>,
+    },
+    /// Mark an enquiry resolved today.
+    Resolve {
+        /// Enquiry id.
+        id: String,
+    },
+    /// List enquiries, newest first.
+    List {
+        /// Only those not resolved yet.
+        #[arg(long)]
+        open: bool,
     },
 }
 

@@ -102,10 +102,15 @@ pub(super) fn purge(cli: &Cli, paths: &Paths, dry_run: bool) -> Result<(), DeskE
                 done.records
             ),
         };
+        let bodies = match (done.erased, done.enquiry_bodies) {
+            (_, 0) => String::new(),
+            (false, n) => format!("{n} resolved enquiry(ies) past their keeping would lose their correspondence\n"),
+            (true, n) => format!("removed the correspondence of {n} resolved enquiry(ies) past their keeping\n"),
+        };
         if done.clients.is_empty() {
-            head
+            format!("{head}{bodies}")
         } else {
-            format!("{head}{}", t.render())
+            format!("{head}{}{bodies}", t.render())
         }
     });
     Ok(())

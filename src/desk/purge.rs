@@ -31,6 +31,9 @@ pub struct Purge {
     pub clients: Vec<PastRetention>,
     /// Records removed in all.
     pub records: usize,
+    /// Resolved enquiries whose correspondence is past its keeping (DATA-03): removed, or for
+    /// a dry run, to be removed. Their summaries stay.
+    pub enquiry_bodies: usize,
 }
 
 impl Desk {
@@ -70,6 +73,7 @@ impl Desk {
             erased: !dry_run,
             clients: due.iter().map(|(_, l)| l.clone()).collect(),
             records: 0,
+            enquiry_bodies: self.purge_enquiry_bodies(dry_run)?,
         };
         if dry_run || due.is_empty() {
             return Ok(done);

@@ -590,6 +590,14 @@ impl Policy {
         today > self.retention_until(course_end)
     }
 
+    /// Whether the correspondence of an enquiry resolved on `resolved_on` is past its keeping
+    /// on `today`: from the day after `retention.enquiry_days` (DATA-03).
+    pub fn enquiry_body_expired(&self, resolved_on: NaiveDate, today: NaiveDate) -> bool {
+        resolved_on
+            .checked_add_days(chrono::Days::new(u64::from(self.retention.enquiry_days)))
+            .is_some_and(|last| today > last)
+    }
+
     /// The appointment type with this id.
     pub fn appointment_type<Q: AsRef<str> + ?Sized>(&self, id: &Q) -> Option<&AppointmentType> {
         let id = id.as_ref();

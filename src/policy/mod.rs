@@ -127,6 +127,19 @@ mod tests {
     }
 
     #[test]
+    fn data_03_enquiry_correspondence_goes_the_day_after_the_policys_days() {
+        let mut p = standard();
+        p.retention.enquiry_days = 61;
+        let resolved = d("2026-01-31");
+        assert!(
+            !p.enquiry_body_expired(resolved, d("2026-04-02")),
+            "day 61 is the last kept"
+        );
+        assert!(p.enquiry_body_expired(resolved, d("2026-04-03")), "the day after");
+        assert!(!p.enquiry_body_expired(NaiveDate::MAX, NaiveDate::MAX), "no overflow");
+    }
+
+    #[test]
     fn lookups_by_id() {
         let p = standard();
         let guidance = p.appointment_type("guidance").unwrap();
