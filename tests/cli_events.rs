@@ -6,45 +6,23 @@ use std::path::Path;
 use assert_cmd::Command;
 use predicates::prelude::*;
 
-const ADMIN_PW: &str = "admin-password-1";
-const STAFF_PW: &str = "staff-password-1";
-
-fn cd(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("careerdesk").unwrap();
-    c.env("CAREERDESK_DATA_DIR", dir)
-        .env("HOME", dir)
-        .env_remove("CAREERDESK_OPERATOR")
-        .env_remove("CAREERDESK_PASSWORD");
-    c
-}
+mod common;
 
 fn as_(dir: &Path, login: &str) -> Command {
-    let mut c = cd(dir);
-    let pw = if login == "admin" { ADMIN_PW } else { STAFF_PW };
-    c.env("CAREERDESK_PASSWORD", pw).args(["--as", login]);
-    c
+    common::as_op(dir, login)
 }
 
 /// A store with er1 and er2 (employer relations), desk1, an employer and one event:
 /// "Spring Engineering Fair", engineering, 2027-03-10 10:00 for two hours.
 fn setup(dir: &Path) {
-    cd(dir)
-        .env("CAREERDESK_PASSWORD", ADMIN_PW)
-        .args(["init", "--policy", "standard", "--admin", "admin"])
-        .assert()
-        .success();
-    for (login, role) in [
-        ("er1", "employer-relations"),
-        ("er2", "employer-relations"),
-        ("desk1", "desk"),
-    ] {
-        as_(dir, "admin")
-            .args(["operator", "add", login, "--name", login, "--role", role])
-            .args(["--trained", "2026-01-05", "--password-stdin"])
-            .write_stdin(format!("{STAFF_PW}\n"))
-            .assert()
-            .success();
-    }
+    common::cli_init_with(
+        dir,
+        &[
+            ("er1", "employer-relations"),
+            ("er2", "employer-relations"),
+            ("desk1", "desk"),
+        ],
+    );
     as_(dir, "er1")
         .args([
             "employer",

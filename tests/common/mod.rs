@@ -45,6 +45,31 @@ pub fn bin_as(dir: &Path, login: &str, password: &str) -> assert_cmd::Command {
     c
 }
 
+/// The real binary acting as `login`: the administrator `admin` with [`ADMIN_PASSWORD`],
+/// anyone else with [`STAFF_PASSWORD`].
+pub fn as_op(dir: &Path, login: &str) -> assert_cmd::Command {
+    let pw = if login == "admin" {
+        ADMIN_PASSWORD
+    } else {
+        STAFF_PASSWORD
+    };
+    bin_as(dir, login, pw)
+}
+
+/// A new store in `dir` (see [`cli_init`]) with trained operators `(login, role)` added through
+/// the command line, each with [`STAFF_PASSWORD`].
+pub fn cli_init_with(dir: &Path, staff: &[(&str, &str)]) {
+    cli_init(dir);
+    for (login, role) in staff {
+        as_op(dir, "admin")
+            .args(["operator", "add", login, "--name", login, "--role", role])
+            .args(["--trained", "2026-01-05", "--password-stdin"])
+            .write_stdin(format!("{STAFF_PASSWORD}\n"))
+            .assert()
+            .success();
+    }
+}
+
 /// A new store in the data folder `dir`, made through the command line with the shipped
 /// `standard` policy and the administrator `admin` (password [`ADMIN_PASSWORD`]).
 pub fn cli_init(dir: &Path) {
