@@ -145,20 +145,31 @@ impl Desk {
     }
 }
 
-/// Destroys the client's keys in each automatic backup's copy of the key file; returns how
-/// many held them. A backup that cannot be reached is named in the log and left for its
+/// Destroys the client's keys in each automatic backup's copy of the key file, and in the
+/// copies maintenance keeps beside the store; returns how many held them. A backup that cannot be reached is named in the log and left for its
 /// expiry (`[backups] keep`).
 fn reach_backups(paths: &Paths, client: u128, slots: &[u64]) -> Result<usize, DeskError> {
-    let Ok(list) = std::fs::read_dir(paths.backups()) else {
-        return Ok(0);
-    };
+    let mut copies: Vec<std::path::PathBuf> = std::fs::read_dir(paths.backups())
+        .map(|list| list.flatten().map(|e| e.path().join(BACKUP_STORE_DIR)).collect())
+        .unwrap_or_default();
+    // The copies maintenance keeps beside the store (`store.before-compact-TIME`, ...).
+    let store = paths.store();
+    if let (Some(parent), Some(name)) = (store.parent(), store.file_name()) {
+        let prefix = format!("{}.before-", name.to_string_lossy());
+        if let Ok(list) = std::fs::read_dir(parent) {
+            copies.extend(
+                list.flatten()
+                    .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+                    .map(|e| e.path()),
+            );
+        }
+    }
     let mut reached = 0;
-    for entry in list.flatten() {
-        let dir = entry.path().join(BACKUP_STORE_DIR);
+    for dir in copies {
         match destroy_key_in_copy(&dir, client, slots) {
             Ok(true) => reached += 1,
             Ok(false) => {}
-            Err(e) => tracing::warn!("erasure could not reach the backup at {}: {e}", dir.display()),
+            Err(e) => tracing::warn!("erasure could not reach the copy at {}: {e}", dir.display()),
         }
     }
     Ok(reached)
