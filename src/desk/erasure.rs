@@ -146,8 +146,8 @@ impl Desk {
 }
 
 /// Destroys the client's keys in each automatic backup's copy of the key file, and in the
-/// copies maintenance keeps beside the store; returns how many held them. A backup that cannot be reached is named in the log and left for its
-/// expiry (`[backups] keep`).
+/// copies maintenance keeps beside the store; returns how many held them. A copy that cannot
+/// be reached is named in the log and left for its expiry (`[backups] keep`).
 fn reach_backups(paths: &Paths, client: u128, slots: &[u64]) -> Result<usize, DeskError> {
     let mut copies: Vec<std::path::PathBuf> = std::fs::read_dir(paths.backups())
         .map(|list| list.flatten().map(|e| e.path().join(BACKUP_STORE_DIR)).collect())
