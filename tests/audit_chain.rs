@@ -1,6 +1,8 @@
 //! The tamper-evident audit log through the command line (issue 11 item 5): editing, removing
 //! or swapping one entry in the store's sled tree makes `audit verify` fail (exit 1) and name it.
 
+mod common;
+
 use std::path::Path;
 
 use assert_cmd::Command;
@@ -18,9 +20,7 @@ fn cd(dir: &Path) -> Command {
 }
 
 fn as_admin(dir: &Path) -> Command {
-    let mut c = cd(dir);
-    c.env("CAREERDESK_PASSWORD", ADMIN_PW).args(["--as", "admin"]);
-    c
+    common::bin_as(dir, "admin", ADMIN_PW)
 }
 
 /// A store with a handful of audit entries: init, sign-ins and a client added.

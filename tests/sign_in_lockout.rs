@@ -26,9 +26,7 @@ fn cd(dir: &Path) -> Command {
 }
 
 fn as_(dir: &Path, login: &str, password: &str) -> Command {
-    let mut c = cd(dir);
-    c.env("CAREERDESK_PASSWORD", password).args(["--as", login]);
-    c
+    common::bin_as(dir, login, password)
 }
 
 /// A store whose policy has `sign_in` as its `[sign_in]` section, with operator `desk1`.
