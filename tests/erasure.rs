@@ -6,7 +6,7 @@ mod common;
 use std::path::Path;
 
 use assert_cmd::Command;
-use careerdesk::desk::{AutoBackup, NewClient};
+use careerdesk::desk::{AutoBackup, AutoPurge, NewClient};
 use careerdesk::domain::operator::Role;
 use careerdesk::paths::Paths;
 use careerdesk::store::crypto::KeyRef;
@@ -299,6 +299,44 @@ fn data_02_purge_lists_with_dry_run_then_erases_only_clients_past_retention() {
         .assert()
         .success()
         .stdout(predicates::str::contains("retention purge: 2 client(s) erased"));
+}
+
+#[test]
+fn data_02_the_start_up_purge_runs_for_any_session_once_a_day_and_erases_only_what_is_past() {
+    let w = World::new(
+        common::at(2026, 11, 16, 9, 0),
+        &[("desk1", Role::Desk)],
+        &[("10000001", "Kept Person")],
+    );
+    let paths = Paths::resolve(Some(w._tmp.path()));
+    let mut gone = new_client("10000002", "Gone Person");
+    gone.status = "graduate".into();
+    gone.course_end = Some("2014-06-30".into());
+    add(&w.admin, &gone).unwrap();
+    // Desk staff may not purge by hand, but their session runs the policy's purge.
+    let desk = w.as_("desk1");
+    let by_hand = desk.purge(&paths, true, &careerdesk::store::no_progress).unwrap_err();
+    assert!(by_hand.to_string().contains("may not erase clients"), "{by_hand}");
+    let ran = desk.purge_if_due(&paths).unwrap();
+    assert!(matches!(ran, AutoPurge::Ran { clients: 1, .. }), "{ran:?}");
+    assert!(ran.summary().unwrap().contains("1 client(s)"));
+    assert!(w.admin.client_by_student_number(&common::sn("10000002")).is_err());
+    assert!(w.admin.client_by_student_number(&common::sn("10000001")).is_ok());
+    // Once a day: a second session the same day does not scan again.
+    let mut later = new_client("10000003", "Also Gone");
+    later.status = "graduate".into();
+    later.course_end = Some("2015-06-30".into());
+    add(&w.admin, &later).unwrap();
+    assert_eq!(w.as_("desk1").purge_if_due(&paths).unwrap(), AutoPurge::NotDue);
+    assert!(w.admin.client_by_student_number(&common::sn("10000003")).is_ok());
+    // The next day it runs again; with nothing due it says nothing.
+    w.clock.set(common::at(2026, 11, 17, 9, 0));
+    let next = w.as_("desk1").purge_if_due(&paths).unwrap();
+    assert!(matches!(next, AutoPurge::Ran { clients: 1, .. }), "{next:?}");
+    assert!(w.admin.client_by_student_number(&common::sn("10000003")).is_err());
+    w.clock.set(common::at(2026, 11, 18, 9, 0));
+    let quiet = w.as_("desk1").purge_if_due(&paths).unwrap();
+    assert_eq!(quiet.summary(), None);
 }
 
 #[test]

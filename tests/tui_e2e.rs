@@ -539,3 +539,40 @@ fn a_walk_in_client_is_added_from_the_clients_pane_and_found_by_name() {
         .success()
         .stdout(predicates::str::contains("Quentin Walkin").and(predicates::str::contains("BA History")));
 }
+
+#[test]
+fn data_02_the_screen_runs_the_retention_purge_at_start_up_and_says_what_went() {
+    let tmp = tempfile::tempdir().unwrap();
+    store_with_a_client(tmp.path());
+    // A graduate whose course ended in 2014: past any of the sources' limits (3 to 6 years).
+    cli(tmp.path())
+        .args(["--as", "admin", "client", "add", "--student-number", "10999999"])
+        .args(["--name", "Oswin Longgone", "--email", "ol@student.example.ac.uk"])
+        .args(["--programme", "BSc Physics", "--level", "ug", "--status", "graduate"])
+        .args(["--course-end", "2014-06-30"])
+        .assert()
+        .success();
+    let mut s = Screen::start(tmp.path());
+    sign_in(&mut s, "cons1", "consultant-pw-1");
+    s.wait_for("Retention purge: 1 client(s) past the policy's limit erased");
+    assert!(!s.text().contains("Oswin"), "the screen never names who went");
+    s.send("2");
+    s.wait_for("Client lookup");
+    s.type_text("osw");
+    s.wait_for("Matches: 0");
+    s.send(CTRL_U);
+    s.type_text("zep");
+    s.wait_for("Zephyrine Quarrington");
+    s.send(ESC);
+    s.send("q");
+    assert!(s.wait_exit());
+    cli(tmp.path())
+        .args(["--as", "admin", "client", "show", "10999999"])
+        .assert()
+        .code(2);
+    cli(tmp.path())
+        .args(["--as", "admin", "audit", "--action", "erase"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("retention purge: 1 client(s) erased"));
+}

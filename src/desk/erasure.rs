@@ -76,7 +76,7 @@ impl Desk {
             messages_withdrawn: 0,
             backups_reached: 0,
         };
-        let mut tally = self.erased_tally()?;
+        let mut tally = self.read_tally()?;
         tally.clients += 1;
         let held = self.held_on(client)?;
         for a in &held.appointments {
@@ -135,6 +135,11 @@ impl Desk {
     /// The de-identified counts kept from erased clients (supervisors; reports add them in).
     pub fn erased_tally(&self) -> Result<ErasedTally, DeskError> {
         self.require(Permission::SupervisorReports)?;
+        self.read_tally()
+    }
+
+    /// The counts as kept, for the erasure that adds to them.
+    fn read_tally(&self) -> Result<ErasedTally, DeskError> {
         Ok(match self.store.setting(TALLY)? {
             Some(b) => serde_json::from_slice(&b).unwrap_or_else(|e| {
                 tracing::warn!("the erased-client counts do not read ({e}); starting them again");

@@ -64,7 +64,7 @@ pub use maintenance::{Compacted, IndexesRebuilt};
 pub use notes::{NoteSummary, MAX_NOTE_CHARS};
 pub use operators::{check_password, NewOperator, MIN_PASSWORD_CHARS};
 pub use outbox::{FlushReport, OutboxCounts};
-pub use purge::{PastRetention, Purge};
+pub use purge::{AutoPurge, PastRetention, Purge};
 pub use queue::{LineState, QueueLine, QueueTarget};
 pub use slots::{NewSeries, NewSlot, SeriesReport, WithdrawReport};
 pub use subject_access::SubjectExport;

@@ -36,6 +36,37 @@ pub struct Purge {
     pub enquiry_bodies: usize,
 }
 
+/// The setting naming the last day the start-up purge ran on this store.
+const PURGE_DAY: &str = "retention-purge-day";
+
+/// What the start-up purge came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AutoPurge {
+    /// It already ran today.
+    NotDue,
+    /// It ran: how many clients were erased, records removed and e-mail bodies removed.
+    Ran {
+        /// Clients erased.
+        clients: usize,
+        /// Records removed with them.
+        records: usize,
+        /// Resolved enquiries' correspondence removed.
+        enquiry_bodies: usize,
+    },
+}
+
+impl AutoPurge {
+    /// A line for the status bar when something went, else `None`.
+    pub fn summary(&self) -> Option<String> {
+        match *self {
+            AutoPurge::Ran { clients, enquiry_bodies, .. } if clients + enquiry_bodies > 0 => Some(format!(
+                "Retention purge: {clients} client(s) past the policy's limit erased, the correspondence of {enquiry_bodies} resolved enquiry(ies) removed."
+            )),
+            _ => None,
+        }
+    }
+}
+
 impl Desk {
     /// Finds the clients whose retention period has ended (DATA-02: the policy's years after
     /// the end of the academic year in which their course ended) and, unless `dry_run`,
@@ -43,6 +74,28 @@ impl Desk {
     /// Clients with no course end are kept. Supervisors and administrators; audited.
     pub fn purge(&self, paths: &Paths, dry_run: bool, progress: Progress<'_>) -> Result<Purge, DeskError> {
         self.require(Permission::Erase)?;
+        self.run_purge(paths, dry_run, progress)
+    }
+
+    /// The retention purge a session runs when it starts (DATA-02, DATA-03): at most once a
+    /// day on this store, whoever is signed in, since the policy asks for it. Erases exactly
+    /// what [`Desk::purge`] would, and says how much, never who.
+    pub fn purge_if_due(&self, paths: &Paths) -> Result<AutoPurge, DeskError> {
+        self.require(Permission::AutomaticPurge)?;
+        let today = self.today().format("%Y-%m-%d").to_string();
+        if self.store.setting(PURGE_DAY)?.as_deref() == Some(today.as_bytes()) {
+            return Ok(AutoPurge::NotDue);
+        }
+        let done = self.run_purge(paths, false, &crate::store::no_progress)?;
+        self.store.set_setting(PURGE_DAY, Some(today.as_bytes()))?;
+        Ok(AutoPurge::Ran {
+            clients: done.clients.len(),
+            records: done.records,
+            enquiry_bodies: done.enquiry_bodies,
+        })
+    }
+
+    fn run_purge(&self, paths: &Paths, dry_run: bool, progress: Progress<'_>) -> Result<Purge, DeskError> {
         let today = self.today();
         let mut due: Vec<(Client, PastRetention)> = Vec::new();
         for c in self.store.scan::<Client>()? {

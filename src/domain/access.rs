@@ -47,11 +47,14 @@ pub enum Permission {
     /// Make the policy's automatic daily backup: any signed-in operator's session may, since
     /// the policy asks for it, not the operator.
     AutomaticBackup,
+    /// Run the policy's retention purge when a session starts (DATA-02): any signed-in
+    /// operator's session may, since the policy asks for it, not the operator.
+    AutomaticPurge,
 }
 
 impl Permission {
     /// Every permission, in the order of the role matrix in `docs/security.md`.
-    pub const ALL: [Permission; 19] = [
+    pub const ALL: [Permission; 20] = [
         Permission::ViewClients,
         Permission::ViewContactDetails,
         Permission::EditClients,
@@ -71,6 +74,7 @@ impl Permission {
         Permission::GenerateDemo,
         Permission::MaintainStore,
         Permission::AutomaticBackup,
+        Permission::AutomaticPurge,
     ];
 
     /// Whether the permission changes data: writes need completed training (SEC-05).
@@ -82,6 +86,7 @@ impl Permission {
                 | Permission::ReadNoteBodies
                 | Permission::SupervisorReports
                 | Permission::AutomaticBackup
+                | Permission::AutomaticPurge
         )
     }
 
@@ -107,6 +112,7 @@ impl Permission {
             Permission::GenerateDemo => "generate demo data",
             Permission::MaintainStore => "maintain the store",
             Permission::AutomaticBackup => "make the automatic daily backup",
+            Permission::AutomaticPurge => "run the retention purge at start-up",
         }
     }
 }
@@ -120,7 +126,7 @@ fn role_allows(role: Role, p: Permission) -> bool {
             p,
             P::ManageOperators | P::GenerateDemo | P::BulkEmail | P::MaintainStore
         ),
-        _ if p == P::AutomaticBackup => true,
+        _ if matches!(p, P::AutomaticBackup | P::AutomaticPurge) => true,
         Role::Consultant => matches!(
             p,
             P::ViewClients

@@ -77,6 +77,8 @@ pub enum SessionDone {
     Outbox(Result<(FlushReport, OutboxCounts), String>),
     /// An automatic backup run (the policy's `[backups]`).
     Backup(Result<Box<crate::desk::AutoBackup>, String>),
+    /// The retention purge run when the session starts (DATA-02).
+    Purge(Result<crate::desk::AutoPurge, String>),
     /// A result for one pane.
     Pane(PaneId, PaneDone),
 }
@@ -87,6 +89,7 @@ impl std::fmt::Debug for SessionDone {
             SessionDone::Directory(r) => write!(f, "Directory(ok: {})", r.is_ok()),
             SessionDone::Outbox(r) => write!(f, "Outbox({r:?})"),
             SessionDone::Backup(r) => write!(f, "Backup(ok: {})", r.is_ok()),
+            SessionDone::Purge(r) => write!(f, "Purge({r:?})"),
             SessionDone::Pane(p, d) => write!(f, "Pane({p:?}, {d:?})"),
         }
     }

@@ -17,6 +17,7 @@ use crate::notify::{NotifyConfig, Transport, Transports};
 use crate::paths::Paths;
 use crate::ui::command::{Command, Context};
 use crate::ui::event::{Event, Jobs, SessionDone};
+use crate::ui::housekeeping::{BackupState, Backups};
 use crate::ui::keymap::{KeyChord, Keymap, Resolved};
 use crate::ui::lookup::SharedIndex;
 use crate::ui::pane::{Cx, DeskJobs, Notice, Pane, PaneId};
@@ -30,48 +31,11 @@ pub const OUTBOX_EVERY: chrono::Duration = chrono::Duration::seconds(60);
 /// How often the screen asks whether today's automatic backup is due (by the desk's clock).
 pub const BACKUP_EVERY: chrono::Duration = chrono::Duration::hours(1);
 
+/// The start-up purge's name (for the log when it fails).
+const PURGE_JOB: &str = "the retention purge";
+
 /// The backup job's name (for the log when it fails).
 const BACKUP_JOB: &str = "the automatic backup";
-
-/// The automatic backups as the screen keeps them.
-struct Backups {
-    paths: Paths,
-    /// A run is under way.
-    running: bool,
-    /// When to ask again, by the desk's clock.
-    next_at: DateTime<Utc>,
-    /// What the status bar says of the last run.
-    state: BackupState,
-}
-
-/// What the last automatic backup run came to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum BackupState {
-    /// None has run yet in this session.
-    Unknown,
-    /// Today's backup exists (made now or earlier).
-    Done,
-    /// The policy turns them off.
-    Off,
-    /// It failed; the notice said why.
-    Failed,
-    /// The desk was too busy to copy the store without making bookings wait: tried again
-    /// within the hour.
-    Waiting,
-}
-
-impl BackupState {
-    fn word(&self, running: bool) -> &'static str {
-        match (running, self) {
-            (true, _) => "running",
-            (false, BackupState::Unknown) => "-",
-            (false, BackupState::Done) => "today's made",
-            (false, BackupState::Off) => "off",
-            (false, BackupState::Failed) => "failed",
-            (false, BackupState::Waiting) => "waiting for a quiet moment",
-        }
-    }
-}
 
 /// The outbox job's name (for the log when it fails).
 const OUTBOX_JOB: &str = "sending the outbox";
@@ -171,13 +135,13 @@ impl Main {
             body: Rect::default(),
             tabs: Vec::new(),
         });
-        // The lookup index takes a moment on a large store: the first frame comes at once and
-        // the clients pane says it is loading meanwhile.
-        if let Ok(job) = main.desk.lookup_job() {
-            main.jobs.spawn_session("building the client lookup", move |_| {
-                SessionDone::Directory(job().map(Box::new).map_err(|e| e.to_string()))
-            });
-        }
+        // The day's retention purge runs first, so the lookup never holds an erased client;
+        // both take a moment on a large store: the first frame comes at once and the clients
+        // pane says it is loading meanwhile.
+        let purge_paths = paths.clone();
+        main.jobs.spawn_session(PURGE_JOB, move |desk| {
+            SessionDone::Purge(desk.purge_if_due(&purge_paths).map_err(|e| e.to_string()))
+        });
         // Consultants start on their day; everyone else at client lookup.
         let start = if main.desk.operator().has_role(crate::domain::operator::Role::Consultant) {
             PaneId::Notes
@@ -261,6 +225,22 @@ impl Main {
                     });
                 }
             }
+            SessionDone::Purge(result) => {
+                match result {
+                    Ok(done) => {
+                        if let Some(line) = done.summary() {
+                            tracing::info!(?done, "retention purge at start-up");
+                            self.notice = Some(Notice::Done(line));
+                        }
+                    }
+                    Err(e) => {
+                        self.notice = Some(Notice::Problem(format!(
+                            "the retention purge could not run: {e}; a supervisor can run `careerdesk purge`"
+                        )))
+                    }
+                }
+                self.load_lookup();
+            }
             SessionDone::Directory(Err(e)) => {
                 self.notice = Some(Notice::Problem(format!("client lookup is unavailable: {e}")))
             }
@@ -306,8 +286,20 @@ impl Main {
         }
     }
 
+    /// Builds the client lookup in the background (from the saved lookup when it is whole).
+    fn load_lookup(&mut self) {
+        if let Ok(job) = self.desk.lookup_job() {
+            self.jobs.spawn_session("building the client lookup", move |_| {
+                SessionDone::Directory(job().map(Box::new).map_err(|e| e.to_string()))
+            });
+        }
+    }
+
     /// A job of this session panicked.
     pub fn job_failed(&mut self, what: &str, text: String) {
+        if what == PURGE_JOB {
+            self.load_lookup();
+        }
         if what == OUTBOX_JOB {
             self.outbox.running = false;
         }

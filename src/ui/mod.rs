@@ -5,6 +5,7 @@ pub mod command;
 pub mod drive;
 pub mod event;
 pub mod holder;
+pub mod housekeeping;
 pub mod input;
 pub mod keymap;
 pub mod lookup;
