@@ -40,14 +40,6 @@ fn large(pane: &mut dyn Pane) -> String {
     screen(pane, 160, 48)
 }
 
-fn has(screen: &str, text: &str) {
-    assert!(screen.contains(text), "`{text}` is not on screen:\n{screen}");
-}
-
-fn lacks(screen: &str, text: &str) {
-    assert!(!screen.contains(text), "`{text}` should not be on screen:\n{screen}");
-}
-
 // ---------------------------------------------------------------------------------------------
 // Clients
 

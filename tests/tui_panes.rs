@@ -80,14 +80,6 @@ fn large(pane: &mut dyn Pane) -> String {
     screen(pane, 160, 48)
 }
 
-fn has(screen: &str, text: &str) {
-    assert!(screen.contains(text), "`{text}` is not on screen:\n{screen}");
-}
-
-fn lacks(screen: &str, text: &str) {
-    assert!(!screen.contains(text), "`{text}` should not be on screen:\n{screen}");
-}
-
 /// The screen line holding `text`.
 fn line_with<'s>(screen: &'s str, text: &str) -> &'s str {
     screen

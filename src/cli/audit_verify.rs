@@ -28,8 +28,8 @@ pub(super) fn verify(cli: &Cli, desk: &Desk) -> Result<(), DeskError> {
 
 /// The filter `audit --operator --client --action --from --to` asks for.
 pub(super) fn filter(desk: &Desk, a: &AuditArgs) -> Result<AuditFilter, DeskError> {
-    let client = match &a.client {
-        Some(sn) => Some(desk.client_by_student_number(&args::student_number(sn)?)?.id),
+    let records = match &a.client {
+        Some(sn) => Some(desk.records_about(&args::student_number(sn)?)?),
         None => None,
     };
     let action = match &a.action {
@@ -47,7 +47,7 @@ pub(super) fn filter(desk: &Desk, a: &AuditArgs) -> Result<AuditFilter, DeskErro
     }
     Ok(AuditFilter {
         login: a.operator.as_ref().map(|l| l.trim().to_string()),
-        client,
+        records,
         action,
         from,
         to,

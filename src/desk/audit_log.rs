@@ -1,9 +1,12 @@
 //! The audit log for supervisors: a filtered view and the chain check (issue 11 item 5).
 
+use std::collections::BTreeSet;
+
 use super::{Desk, DeskError};
 use crate::domain::access::Permission;
 use crate::domain::audit::AuditEntry;
-use crate::domain::audit_filter::AuditFilter;
+use crate::domain::audit_filter::{self, AuditFilter, AuditQuery};
+use crate::domain::validate::StudentNumber;
 use crate::store::audit_chain::ChainReport;
 use crate::store::StoreError;
 
@@ -17,9 +20,61 @@ impl Desk {
             .collect())
     }
 
+    /// The ids of a client's record and of everything held on them, for an audit filter
+    /// "about this client" (supervisors).
+    pub fn records_about(&self, sn: &StudentNumber) -> Result<BTreeSet<u128>, DeskError> {
+        self.require(Permission::SupervisorReports)?;
+        let client = self.client_by_student_number(sn)?;
+        Ok(self.held_on(client)?.ids().into_iter().collect())
+    }
+
+    /// The supervisor's view of the audit log for a typed query: break-glass reads first, then
+    /// newest first, at most `limit` entries, with how many matched in all and how many could
+    /// not be read (erased clients' entries, damage).
+    pub fn audit_view(&self, query: &AuditQuery, limit: usize) -> Result<AuditView, DeskError> {
+        let records = match &query.student_number {
+            Some(sn) => Some(self.records_about(&crate::domain::validate::StudentNumber::parse(sn)?)?),
+            None => None,
+        };
+        let filter = AuditFilter {
+            login: query.login.clone(),
+            records,
+            action: query.action,
+            from: query.from,
+            to: query.to,
+        };
+        let mut entries = Vec::new();
+        let mut unreadable = 0;
+        for e in self.audit_filtered(&filter)? {
+            match e {
+                Ok(e) => entries.push(e),
+                Err(_) => unreadable += 1,
+            }
+        }
+        let matched = entries.len();
+        audit_filter::break_glass_first(&mut entries);
+        entries.truncate(limit);
+        Ok(AuditView {
+            entries,
+            matched,
+            unreadable,
+        })
+    }
+
     /// Checks that no audit entry was edited, removed or reordered (supervisors and admins).
     pub fn verify_audit(&self) -> Result<ChainReport, DeskError> {
         self.require(Permission::SupervisorReports)?;
         Ok(self.store.verify_audit_chain()?)
     }
+}
+
+/// What the screen's audit view shows.
+#[derive(Debug, Clone, Default)]
+pub struct AuditView {
+    /// The entries, break-glass reads first, then newest first.
+    pub entries: Vec<AuditEntry>,
+    /// How many entries the query kept in all.
+    pub matched: usize,
+    /// Entries that could not be read (their client was erased, or they are damaged).
+    pub unreadable: usize,
 }

@@ -4,6 +4,7 @@
 
 mod appointments;
 mod audit_log;
+pub use audit_log::AuditView;
 mod backups;
 mod client_edit;
 mod clients;

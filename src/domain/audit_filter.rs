@@ -1,18 +1,19 @@
 //! Which audit entries a supervisor asked to see: by operator, client, action and date range.
 
+use std::collections::BTreeSet;
+
 use chrono::NaiveDate;
 
 use super::audit::{AuditAction, AuditEntry};
-use super::ids::ClientId;
-use super::EntityKind;
 
 /// A filter over the audit log; an empty filter keeps every entry.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditFilter {
     /// Only entries by this login (as recorded).
     pub login: Option<String>,
-    /// Only entries about this client.
-    pub client: Option<ClientId>,
+    /// Only entries about one of these records: a client's own and everything held on them
+    /// (their notes, appointments, ...), gathered by the desk.
+    pub records: Option<BTreeSet<u128>>,
     /// Only entries with this action.
     pub action: Option<AuditAction>,
     /// Only entries on or after this day (UTC).
@@ -29,8 +30,9 @@ impl AuditFilter {
             .as_deref()
             .is_none_or(|l| e.login.as_deref().is_some_and(|el| el.eq_ignore_ascii_case(l)))
             && self
-                .client
-                .is_none_or(|c| e.subject.is_some_and(|s| s.kind == EntityKind::Client && s.id == c.0))
+                .records
+                .as_ref()
+                .is_none_or(|r| e.subject.is_some_and(|s| r.contains(&s.id)))
             && self.action.is_none_or(|a| a == e.action)
             && self.from.is_none_or(|f| day >= f)
             && self.to.is_none_or(|t| day <= t)
@@ -71,11 +73,78 @@ pub fn parse_action(code: &str) -> Result<AuditAction, String> {
         })
 }
 
+/// What a supervisor typed in the screen's audit view, e.g.
+/// `operator:cons1 client:10000042 action:read-note from:2026-11-01 to:2026-11-30`: the
+/// filter's parts with the client still as a student number, for the desk to resolve.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditQuery {
+    /// `operator:LOGIN`.
+    pub login: Option<String>,
+    /// `client:STUDENT_NUMBER`, as typed.
+    pub student_number: Option<String>,
+    /// `action:CODE`.
+    pub action: Option<AuditAction>,
+    /// `from:YYYY-MM-DD`.
+    pub from: Option<NaiveDate>,
+    /// `to:YYYY-MM-DD`.
+    pub to: Option<NaiveDate>,
+}
+
+/// The words a query understands, for messages.
+const QUERY_WORDS: &str = "operator:LOGIN client:STUDENT_NUMBER action:CODE from:YYYY-MM-DD to:YYYY-MM-DD";
+
+/// Reads a typed audit query; each wrong part is named with what to type instead.
+pub fn parse_query(text: &str) -> Result<AuditQuery, String> {
+    let mut q = AuditQuery::default();
+    for word in text.split_whitespace() {
+        let Some((name, value)) = word.split_once(':').filter(|(_, v)| !v.is_empty()) else {
+            return Err(format!(
+                "{} is not a filter; type any of {QUERY_WORDS}",
+                super::text::quote(word)
+            ));
+        };
+        let date = |v: &str| {
+            NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                .map_err(|_| format!("{name}: {} is not a date; type it as YYYY-MM-DD", super::text::quote(v)))
+        };
+        match name.to_ascii_lowercase().as_str() {
+            "operator" | "op" => q.login = Some(value.to_string()),
+            "client" => q.student_number = Some(value.to_string()),
+            "action" => q.action = Some(parse_action(value)?),
+            "from" => q.from = Some(date(value)?),
+            "to" => q.to = Some(date(value)?),
+            _ => {
+                return Err(format!(
+                    "{} is not a filter; type any of {QUERY_WORDS}",
+                    super::text::quote(name)
+                ))
+            }
+        }
+    }
+    if let (Some(f), Some(t)) = (q.from, q.to) {
+        if t < f {
+            return Err(format!("to:{t} is before from:{f}; swap them"));
+        }
+    }
+    Ok(q)
+}
+
+/// Whether an entry is a read of a note above the reader's level, with the reason given
+/// (SEC-04's break-glass): supervisors see these first.
+pub fn is_break_glass(e: &AuditEntry) -> bool {
+    e.action == AuditAction::ReadNote && e.reason.is_some()
+}
+
+/// Orders entries for the supervisor's view: break-glass reads first, then newest first.
+pub fn break_glass_first(entries: &mut [AuditEntry]) {
+    entries.sort_by(|a, b| is_break_glass(b).cmp(&is_break_glass(a)).then_with(|| b.id.cmp(&a.id)));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::domain::ids::AuditId;
-    use crate::domain::RecordRef;
+    use crate::domain::{EntityKind, RecordRef};
     use chrono::TimeZone;
 
     fn entry(login: &str, action: AuditAction, client: Option<u128>, day: u32) -> AuditEntry {
@@ -111,11 +180,11 @@ mod tests {
             ..Default::default()
         }));
         assert!(by(AuditFilter {
-            client: Some(ClientId(7)),
+            records: Some(BTreeSet::from([3, 7])),
             ..Default::default()
         }));
         assert!(!by(AuditFilter {
-            client: Some(ClientId(8)),
+            records: Some(BTreeSet::from([8])),
             ..Default::default()
         }));
         assert!(!by(AuditFilter {
@@ -145,5 +214,40 @@ mod tests {
         }
         let err = parse_action("reed").unwrap_err();
         assert!(err.contains("read-note"), "{err}");
+    }
+
+    #[test]
+    fn sec_04_a_typed_query_reads_each_part_and_names_a_wrong_one() {
+        let q = parse_query("operator:cons1 client:10000042 action:read-note from:2026-11-01 to:2026-11-30").unwrap();
+        assert_eq!(q.login.as_deref(), Some("cons1"));
+        assert_eq!(q.student_number.as_deref(), Some("10000042"));
+        assert_eq!(q.action, Some(AuditAction::ReadNote));
+        assert_eq!(q.from, NaiveDate::from_ymd_opt(2026, 11, 1));
+        assert_eq!(q.to, NaiveDate::from_ymd_opt(2026, 11, 30));
+        assert_eq!(parse_query("  ").unwrap(), AuditQuery::default());
+        assert!(parse_query("cons1").unwrap_err().contains("is not a filter"));
+        assert!(parse_query("who:cons1").unwrap_err().contains("is not a filter"));
+        assert!(parse_query("from:yesterday").unwrap_err().contains("YYYY-MM-DD"));
+        assert!(parse_query("action:peek")
+            .unwrap_err()
+            .contains("is not an audit action"));
+        assert!(parse_query("from:2026-11-30 to:2026-11-01")
+            .unwrap_err()
+            .contains("swap"));
+    }
+
+    #[test]
+    fn sec_04_break_glass_reads_come_first_then_newest_first() {
+        let mut a = entry("cons1", AuditAction::ReadNote, Some(7), 10);
+        a.id = AuditId(1);
+        let mut b = entry("cons2", AuditAction::ReadNote, Some(7), 11);
+        b.id = AuditId(2);
+        b.reason = Some("covering for a colleague".into());
+        let mut c = entry("desk1", AuditAction::SignIn, None, 12);
+        c.id = AuditId(3);
+        let mut list = vec![a, b, c];
+        break_glass_first(&mut list);
+        let ids: Vec<u128> = list.iter().map(|e| e.id.0).collect();
+        assert_eq!(ids, [2, 3, 1]);
     }
 }

@@ -154,6 +154,7 @@ commands! {
     Waive => "waive", Triage, "Waive the selected no-show (a reason is asked for)";
     ConfirmBlock => "confirm-block", Triage, "Confirm the proposed block of the selected client";
     DismissBlock => "dismiss-block", Triage, "Dismiss the proposed block of the selected client";
+    AuditLog => "audit-log", Triage, "Show the audit log, break-glass reads first; / filters by operator, client, action, dates (esc back)";
     FilterTags => "filter-tags", Employers, "Filter employers by tags (comma-separated)";
     QueueNext => "queue-next", Queue, "Call the next client in the queue";
     QueueDone => "queue-done", Queue, "Mark the selected client as seen";

@@ -112,6 +112,8 @@ pub enum PaneDone {
     RebookOffers(Result<Vec<crate::domain::appointment::Slot>, String>),
     /// The triage lists and chart.
     Triage(Box<Result<crate::ui::panes::triage::TriageData, String>>),
+    /// The supervisor's audit view (issue 11 item 5).
+    Audit(Box<Result<crate::desk::AuditView, String>>),
     /// The slots on show in the calendar, for load number `ticket`.
     Calendar(u64, Box<Result<crate::ui::panes::calendar::CalendarData, String>>),
 }
@@ -124,6 +126,7 @@ impl std::fmt::Debug for PaneDone {
             PaneDone::FreeSlots(t, r) => write!(f, "FreeSlots({t}, {:?})", r.as_ref().map(Vec::len)),
             PaneDone::Employers(t, r) => write!(f, "Employers({t}, {:?})", r.as_ref().map(Vec::len)),
             PaneDone::Triage(r) => write!(f, "Triage(ok: {})", r.is_ok()),
+            PaneDone::Audit(r) => write!(f, "Audit(ok: {})", r.is_ok()),
             PaneDone::RebookOffers(r) => write!(f, "RebookOffers({:?})", r.as_ref().map(Vec::len)),
             PaneDone::Calendar(t, r) => write!(f, "Calendar({t}, ok: {})", r.is_ok()),
         }

@@ -185,3 +185,13 @@ pub fn open_client(ui: &mut Ui<'_>, pane: &mut careerdesk::ui::panes::clients::C
     ui.replace(pane, text);
     ui.cmd(pane, Command::Select);
 }
+
+/// Fails, showing the screen, unless `text` is on it.
+pub fn has(screen: &str, text: &str) {
+    assert!(screen.contains(text), "`{text}` is not on screen:\n{screen}");
+}
+
+/// Fails, showing the screen, if `text` is on it.
+pub fn lacks(screen: &str, text: &str) {
+    assert!(!screen.contains(text), "`{text}` should not be on screen:\n{screen}");
+}

@@ -4,6 +4,7 @@
 //!
 //! The lists and the chart read weeks of appointments: they are built as a job.
 
+mod audit;
 mod view;
 
 use crossterm::event::{KeyCode, KeyEvent};
@@ -176,6 +177,8 @@ pub struct TriagePane {
     marked: std::collections::BTreeSet<AppointmentId>,
     /// The lists are being built.
     loading: bool,
+    /// The audit view, when open in place of the triage lists.
+    audit: Option<audit::AuditPane>,
 }
 
 impl TriagePane {
@@ -191,6 +194,7 @@ impl TriagePane {
             list_area: Rect::default(),
             marked: std::collections::BTreeSet::new(),
             loading: false,
+            audit: None,
         }
     }
 
@@ -431,7 +435,7 @@ impl Pane for TriagePane {
     }
 
     fn typing(&self) -> bool {
-        matches!(self.mode, Mode::Reason { .. })
+        matches!(self.mode, Mode::Reason { .. }) || self.audit.as_ref().is_some_and(|a| a.typing())
     }
 
     fn shown(&mut self, cx: &mut Cx<'_>) {
@@ -442,6 +446,16 @@ impl Pane for TriagePane {
     fn command(&mut self, cmd: Command, cx: &mut Cx<'_>) -> bool {
         if !self.allowed {
             return false;
+        }
+        if let Some(audit) = &mut self.audit {
+            if !audit.command(cmd, cx) && cmd == Command::Back {
+                self.audit = None;
+            }
+            return true;
+        }
+        if cmd == Command::AuditLog && matches!(self.mode, Mode::Browse) {
+            self.audit = Some(audit::AuditPane::open(self.tz, cx));
+            return true;
         }
         if cmd == Command::Back {
             self.mode = Mode::Browse;
@@ -493,6 +507,9 @@ impl Pane for TriagePane {
     }
 
     fn key(&mut self, key: &KeyEvent, cx: &mut Cx<'_>) -> bool {
+        if let Some(audit) = &mut self.audit {
+            return audit.key(key);
+        }
         match &mut self.mode {
             Mode::Reason { input, .. } => {
                 input.handle(key);
@@ -514,7 +531,12 @@ impl Pane for TriagePane {
 
     fn click(&mut self, column: u16, row: u16, _cx: &mut Cx<'_>) {
         let a = self.list_area;
-        if !matches!(self.mode, Mode::Browse) || column < a.x || column >= a.x + a.width || row <= a.y {
+        if self.audit.is_some()
+            || !matches!(self.mode, Mode::Browse)
+            || column < a.x
+            || column >= a.x + a.width
+            || row <= a.y
+        {
             return;
         }
         let visible = a.height.saturating_sub(2) as usize;
@@ -540,6 +562,9 @@ impl Pane for TriagePane {
             frame.render_widget(Paragraph::new(text).block(block("Triage", th, false)), area);
             return;
         }
+        if let Some(audit) = &self.audit {
+            return audit.render(frame, area, th);
+        }
         let [left, right] = Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(area);
         self.list_area = Rect::new(left.x - area.x, left.y - area.y, left.width, left.height);
         let lines: Vec<Line<'static>> = self.rows.iter().map(|r| self.line(r, th)).collect();
@@ -561,6 +586,12 @@ impl Pane for TriagePane {
     }
 
     fn job_done(&mut self, done: PaneDone, cx: &mut Cx<'_>) {
+        if let PaneDone::Audit(result) = done {
+            if let Some(audit) = &mut self.audit {
+                audit.loaded(*result, cx);
+            }
+            return;
+        }
         let PaneDone::Triage(data) = done else { return };
         self.loading = false;
         match *data {
@@ -580,6 +611,7 @@ impl Pane for TriagePane {
             Command::Waive,
             Command::ConfirmBlock,
             Command::DismissBlock,
+            Command::AuditLog,
             Command::Refresh,
             Command::Help,
         ]
