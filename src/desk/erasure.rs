@@ -135,6 +135,12 @@ impl Desk {
     /// The de-identified counts kept from erased clients (supervisors; reports add them in).
     pub fn erased_tally(&self) -> Result<ErasedTally, DeskError> {
         self.require(Permission::SupervisorReports)?;
+        self.erased_tally_unchecked()
+    }
+
+    /// The erased-client counts without a permission check: for reports, which publish them
+    /// only through the suppression engine or to supervisors.
+    pub(super) fn erased_tally_unchecked(&self) -> Result<ErasedTally, DeskError> {
         Ok(match self.store.setting(TALLY)? {
             Some(b) => serde_json::from_slice(&b).unwrap_or_else(|e| {
                 tracing::warn!("the erased-client counts do not read ({e}); starting them again");
