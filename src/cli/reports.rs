@@ -87,7 +87,11 @@ pub fn run(format: Format, desk: &Desk, cmd: &ReportCmd) -> Result<(), DeskError
             print_table(format, "week_of", &desk.no_shows_table(*weeks, variant(*publishable))?);
         }
         ReportCmd::ContactsPerWeek { weeks, publishable } => {
-            print_table(format, "week_of", &desk.contacts_per_week(*weeks, variant(*publishable))?);
+            print_table(
+                format,
+                "week_of",
+                &desk.contacts_per_week(*weeks, variant(*publishable))?,
+            );
         }
         ReportCmd::ProgrammeUsage { programme, services } => {
             print_programme_usage(format, &desk.programme_usage(programme, services)?);
@@ -146,8 +150,14 @@ fn print_programme_usage(format: Format, lines: &[ProgrammeUsageLine]) {
             m.insert("student_number".into(), Value::String(l.student_number.to_string()));
             m.insert("name".into(), Value::String(l.name.clone()));
             for (service, day) in &l.used {
-                m.insert(service.clone(), Value::String(if day.is_some() { "yes" } else { "no" }.into()));
-                m.insert(format!("{service}_last"), day.map_or(Value::Null, |d| Value::String(d.to_string())));
+                m.insert(
+                    service.clone(),
+                    Value::String(if day.is_some() { "yes" } else { "no" }.into()),
+                );
+                m.insert(
+                    format!("{service}_last"),
+                    day.map_or(Value::Null, |d| Value::String(d.to_string())),
+                );
             }
             Value::Object(m)
         })
@@ -166,6 +176,10 @@ fn print_programme_usage(format: Format, lines: &[ProgrammeUsageLine]) {
             }));
             t.row(r);
         }
-        format!("{}{} client(s); usage only, no notes or reasons (DATA-07, DATA-09)\n", t.render(), lines.len())
+        format!(
+            "{}{} client(s); usage only, no notes or reasons (DATA-07, DATA-09)\n",
+            t.render(),
+            lines.len()
+        )
     });
 }

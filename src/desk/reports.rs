@@ -91,7 +91,10 @@ impl Desk {
         Ok(self
             .store
             .scan::<Appointment>()?
-            .filter_map(|a| a.map_err(|e| tracing::warn!("a report skipped a damaged appointment: {e}")).ok())
+            .filter_map(|a| {
+                a.map_err(|e| tracing::warn!("a report skipped a damaged appointment: {e}"))
+                    .ok()
+            })
             .collect())
     }
 
@@ -113,7 +116,12 @@ impl Desk {
     fn week_table(&self, weeks: u32, columns: Vec<String>) -> Result<(NaiveDate, Counts), DeskError> {
         let (first, _) = self.report_weeks(weeks)?;
         let rows = (0..u64::from(weeks))
-            .map(|i| first.checked_add_days(Days::new(7 * i)).unwrap_or(NaiveDate::MAX).to_string())
+            .map(|i| {
+                first
+                    .checked_add_days(Days::new(7 * i))
+                    .unwrap_or(NaiveDate::MAX)
+                    .to_string()
+            })
             .collect();
         Ok((first, Counts::with_rows(rows, columns)))
     }
@@ -218,7 +226,9 @@ impl Desk {
         self.require(Permission::SupervisorReports)?;
         let programme = programme.trim();
         if programme.is_empty() {
-            return Err(DeskError::Invalid("give the programme with --programme, as client records name it".into()));
+            return Err(DeskError::Invalid(
+                "give the programme with --programme, as client records name it".into(),
+            ));
         }
         let services: Vec<String> = if services.is_empty() {
             self.type_columns()

@@ -204,7 +204,11 @@ impl Published {
 
     /// The cell at row `r`, column `c` (`Count(0)` outside the table).
     pub fn cell(&self, r: usize, c: usize) -> Cell {
-        self.cells.get(r).and_then(|l| l.get(c)).copied().unwrap_or(Cell::Count(0))
+        self.cells
+            .get(r)
+            .and_then(|l| l.get(c))
+            .copied()
+            .unwrap_or(Cell::Count(0))
     }
 
     /// One row's cells.
@@ -251,7 +255,9 @@ mod tests {
     use proptest::prelude::*;
 
     fn counts(values: &[Vec<u64>]) -> Counts {
-        let columns: Vec<String> = (0..values.first().map_or(0, Vec::len)).map(|j| format!("c{j}")).collect();
+        let columns: Vec<String> = (0..values.first().map_or(0, Vec::len))
+            .map(|j| format!("c{j}"))
+            .collect();
         let mut t = Counts::new(columns.clone());
         for (i, line) in values.iter().enumerate() {
             for (j, v) in line.iter().enumerate() {
@@ -335,11 +341,22 @@ mod tests {
     #[test]
     fn data_08_rolling_programmes_up_to_schools_hides_fewer_cells() {
         let mut t = Counts::new(vec!["guidance".into(), "cv".into()]);
-        for (programme, g, cv) in [("BSc Physics", 3, 2), ("MSc Physics", 4, 3), ("BA Law", 6, 7), ("LLM", 1, 9)] {
+        for (programme, g, cv) in [
+            ("BSc Physics", 3, 2),
+            ("MSc Physics", 4, 3),
+            ("BA Law", 6, 7),
+            ("LLM", 1, 9),
+        ] {
             t.add(programme, "guidance", g);
             t.add(programme, "cv", cv);
         }
-        let school = |p: &str| if p.contains("Physics") { "Science".into() } else { "Law".into() };
+        let school = |p: &str| {
+            if p.contains("Physics") {
+                "Science".into()
+            } else {
+                "Law".into()
+            }
+        };
         let by_school = t.roll_up(school);
         assert_eq!(by_school.rows(), ["Science", "Law"]);
         let (fine, coarse) = (t.publish(5), by_school.publish(5));
