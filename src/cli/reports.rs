@@ -107,7 +107,13 @@ fn print_table(format: Format, label: &str, p: &Published) {
         let mut m = Map::new();
         m.insert(label.to_string(), Value::String(name.to_string()));
         for (c, cell) in p.columns().iter().zip(cells) {
-            m.insert(c.clone(), serde_json::to_value(cell).unwrap_or(Value::Null));
+            // A column named like the label or the total keeps its own key.
+            let key = if c == label || c == "total" {
+                format!("{c}_column")
+            } else {
+                c.clone()
+            };
+            m.insert(key, serde_json::to_value(cell).unwrap_or(Value::Null));
         }
         m.insert("total".into(), serde_json::to_value(total).unwrap_or(Value::Null));
         Value::Object(m)
