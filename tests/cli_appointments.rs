@@ -295,7 +295,7 @@ fn queue_outbox_report_and_ics_export() {
         .stdout(predicate::str::contains("sent 1"));
     let eml: Vec<_> = std::fs::read_dir(tmp.path().join("outbox")).unwrap().collect();
     assert_eq!(eml.len(), 1);
-    desk(&["--format", "csv", "report", "no-shows", "--weeks", "4"])
+    desk(&["--format", "csv", "report", "no-shows", "--weeks", "4", "--publishable"])
         .assert()
         .success()
         .stdout(predicate::str::starts_with("week_of,"));

@@ -13,7 +13,7 @@ use crate::paths::Paths;
 
 use super::args;
 use super::output::{emit, Format, Table};
-use super::{ExportCmd, OutboxCmd, QueueCmd, ReportCmd, SlotCmd};
+use super::{ExportCmd, OutboxCmd, QueueCmd, SlotCmd};
 
 fn booking_json(desk: &Desk, a: &Appointment) -> serde_json::Value {
     serde_json::json!({
@@ -459,34 +459,6 @@ pub fn outbox(format: Format, desk: &Desk, paths: &Paths, cmd: &OutboxCmd) -> Re
                     report.retrying,
                     report.failed,
                     transports.email.name()
-                )
-            });
-        }
-    }
-    Ok(())
-}
-
-/// `report no-shows`.
-pub fn report(format: Format, desk: &Desk, cmd: &ReportCmd) -> Result<(), DeskError> {
-    match cmd {
-        ReportCmd::NoShows { weeks } => {
-            let rows = desk.no_show_report(*weeks)?;
-            emit(format, &rows, || {
-                let mut t = Table::new(&["WEEK OF", "DUE", "NO-SHOWS", "NOT WAIVED", "UNRESOLVED"]);
-                for r in &rows {
-                    t.row(vec![
-                        r.week_of.to_string(),
-                        r.held_or_missed.to_string(),
-                        r.no_shows.to_string(),
-                        r.unwaived_no_shows.to_string(),
-                        r.unresolved.to_string(),
-                    ]);
-                }
-                format!(
-                    "{}counts under {} are shown as <{} (DATA-08)\n",
-                    t.render(),
-                    desk.policy().reports.suppression_threshold,
-                    desk.policy().reports.suppression_threshold
                 )
             });
         }

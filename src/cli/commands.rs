@@ -165,7 +165,7 @@ fn dispatch(cli: &Cli, paths: &Paths) -> Result<(), DeskError> {
         }
         Command::Queue(cmd) => appointments::queue(cli.format, &sign_in(cli, paths)?, cmd),
         Command::Outbox(cmd) => appointments::outbox(cli.format, &sign_in(cli, paths)?, paths, cmd),
-        Command::Report(cmd) => appointments::report(cli.format, &sign_in(cli, paths)?, cmd),
+        Command::Report(cmd) => super::reports::run(cli.format, &sign_in(cli, paths)?, cmd),
         Command::Triage => appointments::triage(cli.format, &sign_in(cli, paths)?),
         Command::Export(cmd) => appointments::export(&sign_in(cli, paths)?, cmd),
         Command::Employer(cmd) => super::employers::run(cli.format, &sign_in(cli, paths)?, cmd),

@@ -9,6 +9,7 @@ mod enquiries;
 mod events;
 mod output;
 mod privacy;
+mod reports;
 mod secret;
 mod store;
 
@@ -191,9 +192,9 @@ pub enum Command {
     /// Confirmation and reminder messages.
     #[command(subcommand)]
     Outbox(OutboxCmd),
-    /// Reports that identify nobody.
+    /// Reports: counts by week, type, school or programme (suppressed with --publishable) and programme usage.
     #[command(subcommand)]
-    Report(ReportCmd),
+    Report(reports::ReportCmd),
     /// Supervisor triage: unresolved outcomes, no-show flags, proposed blocks, waivers.
     Triage,
     /// Export data.
@@ -338,17 +339,6 @@ pub enum OutboxCmd {
     List,
     /// Send what is due now (transport from notify.toml in the config dir; default: .eml files).
     Flush,
-}
-
-/// `report ...`.
-#[derive(Debug, Subcommand)]
-pub enum ReportCmd {
-    /// No-shows by week, small numbers suppressed.
-    NoShows {
-        /// How many weeks back (1 to 520).
-        #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=i64::from(limits::REPORT_WEEKS)))]
-        weeks: u32,
-    },
 }
 
 /// `enquiry ...`.

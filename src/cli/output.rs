@@ -28,15 +28,24 @@ pub const TABLE_CELL_CHARS: usize = 500;
 
 /// Rows of text under a header, printed with aligned columns.
 pub struct Table {
-    header: Vec<&'static str>,
+    header: Vec<String>,
     rows: Vec<Vec<String>>,
 }
 
 impl Table {
     /// A table with these column names.
     pub fn new(header: &[&'static str]) -> Self {
+        Self::with_header(header.iter().map(|h| h.to_string()).collect())
+    }
+
+    /// A table whose column names are only known at run time (a report's columns); they are
+    /// escaped like cells.
+    pub fn with_header(header: Vec<String>) -> Self {
         Self {
-            header: header.to_vec(),
+            header: header
+                .into_iter()
+                .map(|h| text::terminal(&text::shorten(&h, TABLE_CELL_CHARS), Breaks::Escape).into_owned())
+                .collect(),
             rows: Vec::new(),
         }
     }
@@ -73,7 +82,7 @@ impl Table {
                 .collect();
             parts.join("  ").trim_end().to_string()
         };
-        let mut out = line(self.header.clone());
+        let mut out = line(self.header.iter().map(String::as_str).collect());
         out.push('\n');
         for r in &self.rows {
             out.push_str(&line(r.iter().map(String::as_str).collect()));

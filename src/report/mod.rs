@@ -3,6 +3,10 @@
 
 use serde::Serialize;
 
+mod table;
+
+pub use table::{Counts, Published};
+
 /// One cell of an aggregate report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
