@@ -17,6 +17,22 @@ impl Desk {
             .collect())
     }
 
+    /// The break-glass note reads `filter` keeps (SEC-04), newest first, for supervisors; damaged
+    /// entries are left to `audit` and `audit verify`.
+    pub fn break_glass_reads(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, DeskError> {
+        let filter = AuditFilter {
+            break_glass: true,
+            ..filter.clone()
+        };
+        let mut reads: Vec<AuditEntry> = self
+            .audit_filtered(&filter)?
+            .into_iter()
+            .filter_map(Result::ok)
+            .collect();
+        reads.reverse();
+        Ok(reads)
+    }
+
     /// Checks that no audit entry was edited, removed or reordered (supervisors and admins).
     pub fn verify_audit(&self) -> Result<ChainReport, DeskError> {
         self.require(Permission::SupervisorReports)?;

@@ -19,6 +19,8 @@ pub struct AuditFilter {
     pub from: Option<NaiveDate>,
     /// Only entries on or before this day (UTC).
     pub to: Option<NaiveDate>,
+    /// Only break-glass note reads (SEC-04).
+    pub break_glass: bool,
 }
 
 impl AuditFilter {
@@ -34,11 +36,12 @@ impl AuditFilter {
             && self.action.is_none_or(|a| a == e.action)
             && self.from.is_none_or(|f| day >= f)
             && self.to.is_none_or(|t| day <= t)
+            && (!self.break_glass || e.is_break_glass())
     }
 }
 
 /// Every audit action, for parsing a filter's action code.
-pub const ACTIONS: [AuditAction; 13] = [
+pub const ACTIONS: [AuditAction; 14] = [
     AuditAction::Create,
     AuditAction::Update,
     AuditAction::Delete,
@@ -52,6 +55,7 @@ pub const ACTIONS: [AuditAction; 13] = [
     AuditAction::Demo,
     AuditAction::Init,
     AuditAction::Maintenance,
+    AuditAction::ReadWellbeing,
 ];
 
 /// The action with this code (`sign-in`, `read-note`, ...).
@@ -136,6 +140,22 @@ mod tests {
             to: d(9),
             ..Default::default()
         }));
+    }
+
+    #[test]
+    fn sec_04_the_break_glass_part_keeps_only_note_reads_with_a_reason() {
+        let plain = entry("cons2", AuditAction::ReadNote, None, 10);
+        let mut glass = plain.clone();
+        glass.reason = Some("client at risk, author away".into());
+        let mut waiver = entry("sup1", AuditAction::Override, None, 10);
+        waiver.reason = Some("illness".into());
+        let f = AuditFilter {
+            break_glass: true,
+            ..Default::default()
+        };
+        assert!(f.keeps(&glass) && glass.is_break_glass());
+        assert!(!f.keeps(&plain) && !plain.is_break_glass());
+        assert!(!f.keeps(&waiver) && !waiver.is_break_glass());
     }
 
     #[test]

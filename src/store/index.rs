@@ -9,6 +9,7 @@ use crate::domain::appointment::{Appointment, Outcome, Slot};
 use crate::domain::client::{Client, FlagKind};
 use crate::domain::employer::{Contact, Employer, EngagementNote, Vacancy};
 use crate::domain::enquiry::Enquiry;
+use crate::domain::wellbeing::Concern;
 use crate::domain::event::{Event, EventBooking};
 use crate::domain::ids::{ClientId, EmployerId, OperatorId};
 use crate::domain::note::Note;
@@ -395,6 +396,7 @@ impl Indexed for Contact {
 }
 
 impl Indexed for Enquiry {}
+impl Indexed for Concern {}
 impl Indexed for EngagementNote {}
 impl Indexed for Vacancy {}
 impl Indexed for Event {}
