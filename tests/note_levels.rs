@@ -173,3 +173,38 @@ fn sec_04_note_commands_refuse_above_level_reads_without_a_reason_and_list_break
     assert!(text.contains("read-note (break-glass)"), "{text}");
     as_op(dir, "cons2").args(["audit", "break-glass"]).assert().code(4);
 }
+
+#[test]
+fn sec_04_the_notes_pane_asks_for_a_reason_instead_of_showing_a_body_above_your_level() {
+    use careerdesk::ui::command::Command;
+    use careerdesk::ui::pane::Pane;
+    use careerdesk::ui::panes::notes::NotesPane;
+    use common::panes::{screen, Ui};
+    use std::sync::Arc;
+
+    let w = world();
+    let client = w.admin.client_by_student_number(&common::sn("10000001")).unwrap();
+    w.as_("cons1")
+        .write_note_at(client.id, None, "Zyq private matter.", Some(AccessLevel::AuthorOnly))
+        .unwrap();
+    let cons2 = Arc::new(w.as_("cons2"));
+    let mut ui = Ui::new(&cons2);
+    ui.client = Some(client.id);
+    let mut pane = NotesPane::new(&cons2);
+    ui.shown(&mut pane);
+    ui.cmd(&mut pane, Command::ReadNote);
+    assert!(pane.typing(), "the reason field takes what is typed");
+    let s = screen(&mut pane, 160, 48);
+    assert!(s.contains("author-only, above your level"), "{s}");
+    assert!(!s.contains("Zyq private matter"), "{s}");
+    // No reason, no body.
+    ui.cmd(&mut pane, Command::Select);
+    assert!(ui.problem().contains("reason is required"), "{}", ui.problem());
+    assert!(!screen(&mut pane, 160, 48).contains("Zyq private matter"));
+    ui.type_text(&mut pane, "author away, client in crisis");
+    ui.cmd(&mut pane, Command::Select);
+    assert!(screen(&mut pane, 160, 48).contains("Zyq private matter."));
+    let glass = w.admin.break_glass_reads(&Default::default()).unwrap();
+    assert_eq!(glass.len(), 1);
+    assert_eq!(glass[0].reason.as_deref(), Some("author away, client in crisis"));
+}
