@@ -132,3 +132,23 @@ fn data_06_wellbeing_commands_flag_refer_and_show() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn data_06_the_client_card_shows_an_open_concern_to_consultants_only() {
+    use careerdesk::ui::panes::clients::ClientsPane;
+    use common::panes::{built_index, open_client, screen, Ui};
+    use std::sync::Arc;
+
+    let w = world();
+    w.as_("cons1").raise_concern(&sn("10000001"), "worried").unwrap();
+    for (login, shown) in [("cons1", true), ("desk1", false)] {
+        let desk = Arc::new(w.as_(login));
+        let mut ui = Ui::new(&desk);
+        let mut pane = ClientsPane::new(&desk, built_index(&desk));
+        ui.shown(&mut pane);
+        open_client(&mut ui, &mut pane, "Ada");
+        let s = screen(&mut pane, 160, 48);
+        assert!(s.contains("Ada Example"), "{s}");
+        assert_eq!(s.contains("wellbeing concern open (1 recorded)"), shown, "{login}:\n{s}");
+    }
+}
