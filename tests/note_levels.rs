@@ -33,7 +33,9 @@ fn appt_07_a_note_takes_its_level_from_the_setting_and_may_be_stricter_never_loo
         .book_with(&w.admin, "10000001", "guidance", "2026-11-18 10:00", None)
         .unwrap();
     let cons = w.as_("cons1");
-    let in_pod = cons.write_note(client.id, Some(booked.id), "Talked through two offers.").unwrap();
+    let in_pod = cons
+        .write_note(client.id, Some(booked.id), "Talked through two offers.")
+        .unwrap();
     assert_eq!(in_pod.confidentiality, Confidentiality::Confidential);
     assert_eq!(in_pod.level, AccessLevel::Consultants);
     // A note outside an appointment is labelled not confidential: the whole service.
@@ -41,7 +43,12 @@ fn appt_07_a_note_takes_its_level_from_the_setting_and_may_be_stricter_never_loo
     assert_eq!(loose.level, AccessLevel::WholeService);
     // Stricter is allowed; looser than the setting is refused by policy, and nothing is written.
     let strict = cons
-        .write_note_at(client.id, Some(booked.id), "Mentioned a health matter.", Some(AccessLevel::AuthorOnly))
+        .write_note_at(
+            client.id,
+            Some(booked.id),
+            "Mentioned a health matter.",
+            Some(AccessLevel::AuthorOnly),
+        )
         .unwrap();
     assert_eq!(strict.level, AccessLevel::AuthorOnly);
     let err = cons
@@ -51,7 +58,9 @@ fn appt_07_a_note_takes_its_level_from_the_setting_and_may_be_stricter_never_loo
     assert!(err.to_string().contains("consultants"), "{err}");
     let listed = cons.notes_for(client.id).unwrap();
     assert_eq!(listed.len(), 3);
-    assert!(listed.iter().any(|n| n.id == strict.id && n.level == AccessLevel::AuthorOnly));
+    assert!(listed
+        .iter()
+        .any(|n| n.id == strict.id && n.level == AccessLevel::AuthorOnly));
 }
 
 #[test]
@@ -70,7 +79,10 @@ fn sec_04_reading_above_your_level_needs_a_break_glass_reason_that_is_audited_an
     let err = cons2.read_note(note.id).unwrap_err();
     assert!(matches!(err, DeskError::NoteLevel(_)), "{err}");
     assert_eq!(err.exit_code(), 3);
-    assert!(err.to_string().contains("author-only") && err.to_string().contains("--break-glass"), "{err}");
+    assert!(
+        err.to_string().contains("author-only") && err.to_string().contains("--break-glass"),
+        "{err}"
+    );
     // A blank reason is no reason.
     assert_eq!(cons2.read_note_because(note.id, Some("  ")).unwrap_err().exit_code(), 2);
     // With a reason the body is read.
@@ -82,14 +94,20 @@ fn sec_04_reading_above_your_level_needs_a_break_glass_reason_that_is_audited_an
     w.as_("sup1").read_note(ordinary.id).unwrap();
     // Every body read is audited; the break-glass one carries its reason and is listed.
     let sup = w.as_("sup1");
-    let reads = sup.audit_log().unwrap().into_iter().filter_map(Result::ok).filter(|e| {
-        e.action == careerdesk::domain::audit::AuditAction::ReadNote
-    });
+    let reads = sup
+        .audit_log()
+        .unwrap()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.action == careerdesk::domain::audit::AuditAction::ReadNote);
     assert_eq!(reads.count(), 3, "author's read, break-glass read, supervisor's read");
     let glass = sup.break_glass_reads(&Default::default()).unwrap();
     assert_eq!(glass.len(), 1);
     assert_eq!(glass[0].login.as_deref(), Some("cons2"));
-    assert_eq!(glass[0].reason.as_deref(), Some("author on leave; client in crisis at the desk"));
+    assert_eq!(
+        glass[0].reason.as_deref(),
+        Some("author on leave; client in crisis at the desk")
+    );
     assert_eq!(glass[0].subject.map(|s| s.id), Some(note.id.0));
     // Only supervisors (and administrators) see the list.
     assert_eq!(cons2.break_glass_reads(&Default::default()).unwrap_err().exit_code(), 4);
@@ -127,11 +145,24 @@ fn sec_04_note_commands_refuse_above_level_reads_without_a_reason_and_list_break
     let dir = tmp.path();
     cli_init_with(
         dir,
-        &[("cons1", "consultant"), ("cons2", "consultant"), ("desk1", "desk"), ("sup1", "supervisor")],
+        &[
+            ("cons1", "consultant"),
+            ("cons2", "consultant"),
+            ("desk1", "desk"),
+            ("sup1", "supervisor"),
+        ],
     );
     cli_add_clients(|| as_op(dir, "admin"), &["10000001"]);
     let out = as_op(dir, "cons1")
-        .args(["--format", "json", "note", "add", "10000001", "--body", "Private matter."])
+        .args([
+            "--format",
+            "json",
+            "note",
+            "add",
+            "10000001",
+            "--body",
+            "Private matter.",
+        ])
         .args(["--level", "author-only"])
         .assert()
         .success();
@@ -144,9 +175,15 @@ fn sec_04_note_commands_refuse_above_level_reads_without_a_reason_and_list_break
         .assert()
         .code(2);
     // The list shows the level, never the body.
-    let list = as_op(dir, "desk1").args(["note", "list", "10000001"]).assert().success();
+    let list = as_op(dir, "desk1")
+        .args(["note", "list", "10000001"])
+        .assert()
+        .success();
     let text = String::from_utf8_lossy(&list.get_output().stdout).to_string();
-    assert!(text.contains("author-only") && !text.contains("Private matter"), "{text}");
+    assert!(
+        text.contains("author-only") && !text.contains("Private matter"),
+        "{text}"
+    );
     let refused = as_op(dir, "cons2").args(["note", "show", &id]).assert().code(3);
     let err = String::from_utf8_lossy(&refused.get_output().stderr).to_string();
     assert!(err.contains("author-only") && err.contains("--break-glass"), "{err}");
@@ -168,7 +205,10 @@ fn sec_04_note_commands_refuse_above_level_reads_without_a_reason_and_list_break
     assert_eq!(rows.len(), 1, "{v}");
     assert_eq!(rows[0]["login"], "cons2");
     assert_eq!(rows[0]["reason"], "author away, client in crisis");
-    let table = as_op(dir, "sup1").args(["audit", "--action", "read-note"]).assert().success();
+    let table = as_op(dir, "sup1")
+        .args(["audit", "--action", "read-note"])
+        .assert()
+        .success();
     let text = String::from_utf8_lossy(&table.get_output().stdout).to_string();
     assert!(text.contains("read-note (break-glass)"), "{text}");
     as_op(dir, "cons2").args(["audit", "break-glass"]).assert().code(4);

@@ -24,7 +24,9 @@ fn world() -> World {
 fn data_06_a_concern_records_who_when_why_and_only_an_explicit_referral_refers_it() {
     let w = world();
     let cons = w.as_("cons1");
-    let raised = cons.raise_concern(&sn("10000001"), "seemed very low, mentioned not sleeping").unwrap();
+    let raised = cons
+        .raise_concern(&sn("10000001"), "seemed very low, mentioned not sleeping")
+        .unwrap();
     let cons_id = raised.raised_by;
     assert_eq!(raised.raised_at, at(2026, 11, 16, 9, 0));
     assert!(raised.referrals.is_empty(), "raising a concern refers it nowhere");
@@ -37,10 +39,19 @@ fn data_06_a_concern_records_who_when_why_and_only_an_explicit_referral_refers_i
         .refer_concern(&sn("10000001"), "Student Wellbeing Service", Some("student agreed"))
         .unwrap();
     let r = referred.last_referral().unwrap();
-    assert_eq!((r.to.as_str(), r.at, r.note.as_deref()), ("Student Wellbeing Service", at(2026, 11, 16, 11, 0), Some("student agreed")));
+    assert_eq!(
+        (r.to.as_str(), r.at, r.note.as_deref()),
+        (
+            "Student Wellbeing Service",
+            at(2026, 11, 16, 11, 0),
+            Some("student agreed")
+        )
+    );
     assert_ne!(r.by, cons_id, "the referrer is recorded, not the raiser");
     // Referring a client with no concern is refused, naming the way to raise one.
-    let err = sup.refer_concern(&sn("10000002"), "School of Physics", None).unwrap_err();
+    let err = sup
+        .refer_concern(&sn("10000002"), "School of Physics", None)
+        .unwrap_err();
     assert_eq!(err.exit_code(), 2);
     assert!(err.to_string().contains("wellbeing flag"), "{err}");
     // Blank reasons and names are bad input.
@@ -49,7 +60,9 @@ fn data_06_a_concern_records_who_when_why_and_only_an_explicit_referral_refers_i
     // Every step is audited against the concern.
     let entries: Vec<_> = sup.audit_log().unwrap().into_iter().filter_map(Result::ok).collect();
     assert!(entries.iter().any(|e| e.detail == "wellbeing concern raised"));
-    assert!(entries.iter().any(|e| e.detail.contains("referred to Student Wellbeing Service")));
+    assert!(entries
+        .iter()
+        .any(|e| e.detail.contains("referred to Student Wellbeing Service")));
     assert!(entries
         .iter()
         .any(|e| e.action == careerdesk::domain::audit::AuditAction::ReadWellbeing));
@@ -81,7 +94,10 @@ fn data_06_concerns_are_sealed_with_the_client_s_key_in_the_export_and_gone_afte
     cons.refer_concern(&sn("10000001"), "School of Physics", None).unwrap();
     let client = w.admin.client_by_student_number(&sn("10000001")).unwrap();
     let sealed = w.admin.store().every_value().unwrap();
-    let v = sealed.iter().find(|v| v.tree == "wellbeing").expect("the concern is stored");
+    let v = sealed
+        .iter()
+        .find(|v| v.tree == "wellbeing")
+        .expect("the concern is stored");
     assert!(matches!(
         v.sealed_with,
         Some(careerdesk::store::crypto::KeyRef::Subject { id, .. }) if id == client.id.0
@@ -123,10 +139,16 @@ fn data_06_wellbeing_commands_flag_refer_and_show() {
     let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     assert_eq!(v[0]["reason"], "seemed very low");
     assert_eq!(v[0]["referrals"][0]["to"], "Student Wellbeing Service");
-    let table = as_op(dir, "cons1").args(["wellbeing", "show", "10000001"]).assert().success();
+    let table = as_op(dir, "cons1")
+        .args(["wellbeing", "show", "10000001"])
+        .assert()
+        .success();
     let text = String::from_utf8_lossy(&table.get_output().stdout).to_string();
     assert!(text.contains("cons1") && text.contains("referred"), "{text}");
-    as_op(dir, "desk1").args(["wellbeing", "show", "10000001"]).assert().code(4);
+    as_op(dir, "desk1")
+        .args(["wellbeing", "show", "10000001"])
+        .assert()
+        .code(4);
     as_op(dir, "cons1")
         .args(["wellbeing", "flag", "10000001", "--reason", ""])
         .assert()
@@ -149,6 +171,10 @@ fn data_06_the_client_card_shows_an_open_concern_to_consultants_only() {
         open_client(&mut ui, &mut pane, "Ada");
         let s = screen(&mut pane, 160, 48);
         assert!(s.contains("Ada Example"), "{s}");
-        assert_eq!(s.contains("wellbeing concern open (1 recorded)"), shown, "{login}:\n{s}");
+        assert_eq!(
+            s.contains("wellbeing concern open (1 recorded)"),
+            shown,
+            "{login}:\n{s}"
+        );
     }
 }

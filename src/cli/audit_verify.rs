@@ -1,9 +1,9 @@
 //! `audit verify` and the filters of `audit`.
 
 use super::output::{emit, Table};
-use crate::domain::audit::AuditEntry;
 use super::{args, AuditArgs, Cli};
 use crate::desk::{Desk, DeskError};
+use crate::domain::audit::AuditEntry;
 use crate::domain::audit_filter::{self, AuditFilter};
 use crate::store::audit_chain::ChainReport;
 

@@ -8,8 +8,8 @@ use crate::domain::ids::NoteId;
 use crate::domain::note::{AccessLevel, Confidentiality, Note};
 use crate::domain::validate::FieldError;
 
-use super::output::{emit, fields, Format, Table};
 use super::args;
+use super::output::{emit, fields, Format, Table};
 
 /// `note ...`.
 #[derive(Debug, Subcommand)]
@@ -107,7 +107,10 @@ fn table(desk: &Desk, notes: &[NoteSummary]) -> String {
     for n in notes {
         t.row(vec![
             n.id.to_string(),
-            n.at.map_or_else(|| "-".into(), |at| desk.local_time(at).format("%Y-%m-%d %H:%M").to_string()),
+            n.at.map_or_else(
+                || "-".into(),
+                |at| desk.local_time(at).format("%Y-%m-%d %H:%M").to_string(),
+            ),
             n.level.code().into(),
             label(n.confidentiality).into(),
             n.revisions.to_string(),
@@ -124,7 +127,10 @@ fn show(desk: &Desk, note: &Note) -> String {
         ("setting", label(note.confidentiality).into()),
         (
             "written",
-            cur.map_or_else(|| "-".into(), |r| desk.local_time(r.at).format("%Y-%m-%d %H:%M").to_string()),
+            cur.map_or_else(
+                || "-".into(),
+                |r| desk.local_time(r.at).format("%Y-%m-%d %H:%M").to_string(),
+            ),
         ),
         ("revisions", note.revisions.len().to_string()),
     ]);

@@ -79,7 +79,12 @@ fn table(desk: &Desk, concerns: &[Concern]) -> String {
     let when = |at| desk.local_time(at).format("%Y-%m-%d %H:%M").to_string();
     let mut t = Table::new(&["WHEN", "WHO", "WHAT", "DETAIL"]);
     for c in concerns {
-        t.row(vec![when(c.raised_at), who(c.raised_by), "concern raised".into(), c.reason.clone()]);
+        t.row(vec![
+            when(c.raised_at),
+            who(c.raised_by),
+            "concern raised".into(),
+            c.reason.clone(),
+        ]);
         for r in &c.referrals {
             let detail = match &r.note {
                 Some(n) => format!("{}: {n}", r.to),

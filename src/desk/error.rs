@@ -118,7 +118,9 @@ impl DeskError {
             | DeskError::ClientExists { .. }
             | DeskError::AlreadyBooked { .. }
             | DeskError::File { .. } => 2,
-            DeskError::Refused(_) | DeskError::Clashes(_) | DeskError::LiaiseFirst { .. } | DeskError::NoteLevel(_) => 3,
+            DeskError::Refused(_) | DeskError::Clashes(_) | DeskError::LiaiseFirst { .. } | DeskError::NoteLevel(_) => {
+                3
+            }
             DeskError::Denied(_) => 4,
             DeskError::Store(StoreError::BadCredentials) => 4,
             DeskError::Store(

@@ -190,7 +190,12 @@ impl Desk {
         if !self.may(Permission::ReadNoteBodies) {
             return ReadAccess::Never;
         }
-        note::read_access(&self.operator.roles, self.operator.id, summary.written_by, summary.level)
+        note::read_access(
+            &self.operator.roles,
+            self.operator.id,
+            summary.written_by,
+            summary.level,
+        )
     }
 
     /// Reads a note's body. Within the reader's level no reason is needed; above it, a

@@ -32,7 +32,11 @@ pub enum AccessLevel {
 
 impl AccessLevel {
     /// Every level, loosest first.
-    pub const ALL: [AccessLevel; 3] = [AccessLevel::WholeService, AccessLevel::Consultants, AccessLevel::AuthorOnly];
+    pub const ALL: [AccessLevel; 3] = [
+        AccessLevel::WholeService,
+        AccessLevel::Consultants,
+        AccessLevel::AuthorOnly,
+    ];
 
     /// The level a note gets when its author names none, from its setting's label (APPT-07):
     /// a confidential setting keeps it among consultants, an open one opens it to the service.

@@ -82,7 +82,13 @@ mod tests {
         c.refer(OperatorId(3), at, "School of Physics".into(), Some("tutor told".into()));
         assert_eq!(c.referrals.len(), 2);
         assert_eq!(c.last_referral().map(|r| r.to.as_str()), Some("School of Physics"));
-        let older = Concern::raise(ConcernId(0), ClientId(2), OperatorId(3), at - chrono::Duration::days(1), "x".into());
+        let older = Concern::raise(
+            ConcernId(0),
+            ClientId(2),
+            OperatorId(3),
+            at - chrono::Duration::days(1),
+            "x".into(),
+        );
         assert_eq!(latest(&[c.clone(), older]).map(|c| c.id), Some(ConcernId(1)));
         assert!(latest(&[]).is_none());
     }

@@ -13,11 +13,11 @@ use crate::domain::employer::{Contact, Employer, EngagementNote, Vacancy};
 use crate::domain::enquiry::Enquiry;
 use crate::domain::event::{Event, EventBooking};
 use crate::domain::note::{Note, NoteV1};
-use crate::domain::wellbeing::Concern;
 use crate::domain::operator::Operator;
 use crate::domain::outbox::OutboxEntry;
 use crate::domain::queue::QueueEntry;
 use crate::domain::records::{Attachment, Complaint, Consent, Feedback};
+use crate::domain::wellbeing::Concern;
 use crate::domain::EntityKind;
 
 /// Why bytes could not become a value.

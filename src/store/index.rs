@@ -9,7 +9,6 @@ use crate::domain::appointment::{Appointment, Outcome, Slot};
 use crate::domain::client::{Client, FlagKind};
 use crate::domain::employer::{Contact, Employer, EngagementNote, Vacancy};
 use crate::domain::enquiry::Enquiry;
-use crate::domain::wellbeing::Concern;
 use crate::domain::event::{Event, EventBooking};
 use crate::domain::ids::{ClientId, EmployerId, OperatorId};
 use crate::domain::note::Note;
@@ -18,6 +17,7 @@ use crate::domain::outbox::{Delivery, OutboxEntry};
 use crate::domain::queue::{QueueEntry, QueueState};
 use crate::domain::records::{Attachment, Complaint, Consent, Feedback};
 use crate::domain::validate::StudentNumber;
+use crate::domain::wellbeing::Concern;
 
 use super::crypto::KeyRing;
 use super::{show_key, Store, StoreError};

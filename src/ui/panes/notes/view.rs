@@ -135,7 +135,10 @@ impl NotesPane {
                         "This note is {}, above your level. To read it, say why (SEC-04):",
                         level.code()
                     )),
-                    Line::styled("the read and your reason go to the audit log, shown to supervisors.", th.dim),
+                    Line::styled(
+                        "the read and your reason go to the audit log, shown to supervisors.",
+                        th.dim,
+                    ),
                     Line::raw(""),
                     input.line("Reason", true, th),
                 ];
