@@ -16,11 +16,15 @@ const NAME: &str = "Zyqcanaryname Person";
 const MAIL: &str = "zyqcanarymail@student.example.ac.uk";
 const NOTE: &str = "zyqcanarynote: talked about applying for a placement";
 const ENQUIRY: &str = "zyqcanaryenquiry: asked by e-mail about a placement, and the reply";
-const CANARIES: [&[u8]; 4] = [
+const CONCERN: &str = "zyqcanaryconcern: seemed very low and mentioned not sleeping";
+const REFERRAL: &str = "zyqcanaryreferral: agreed to see the wellbeing team this week";
+const CANARIES: [&[u8]; 6] = [
     b"zyqcanaryname",
     b"zyqcanarymail",
     b"zyqcanarynote",
     b"zyqcanaryenquiry",
+    b"zyqcanaryconcern",
+    b"zyqcanaryreferral",
 ];
 
 fn holds_canary(bytes: &[u8]) -> Option<&'static str> {
@@ -70,6 +74,10 @@ fn data_05_erasure_leaves_nothing_readable_of_the_client_in_the_store_its_log_or
         .unwrap();
     let cons = w.as_("cons1");
     cons.write_note(client.id, Some(booked.id), NOTE).unwrap();
+    // A wellbeing concern and its referral (DATA-06) go with the client too.
+    cons.raise_concern(&common::sn("10000009"), CONCERN).unwrap();
+    cons.refer_concern(&common::sn("10000009"), "Student Wellbeing Service", Some(REFERRAL))
+        .unwrap();
     w.admin
         .add_enquiry(&careerdesk::desk::NewEnquiry {
             channel: careerdesk::domain::enquiry::EnquiryChannel::Email,
@@ -104,7 +112,7 @@ fn data_05_erasure_leaves_nothing_readable_of_the_client_in_the_store_its_log_or
         }
         assert_eq!(holds_canary(&v.raw), None, "plain canary in `{}`", v.tree);
     }
-    assert!(seen >= 5, "the canaries were stored ({seen} values)");
+    assert!(seen >= 6, "the canaries were stored ({seen} values)");
 
     let sup = w.as_("sup1");
     let done = sup

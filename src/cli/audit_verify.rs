@@ -1,8 +1,9 @@
 //! `audit verify` and the filters of `audit`.
 
-use super::output::emit;
+use super::output::{emit, Table};
 use super::{args, AuditArgs, Cli};
 use crate::desk::{Desk, DeskError};
+use crate::domain::audit::AuditEntry;
 use crate::domain::audit_filter::{self, AuditFilter};
 use crate::store::audit_chain::ChainReport;
 
@@ -51,5 +52,30 @@ pub(super) fn filter(desk: &Desk, a: &AuditArgs) -> Result<AuditFilter, DeskErro
         action,
         from,
         to,
+        break_glass: false,
     })
+}
+
+/// `audit break-glass`: note reads made above the reader's level, newest first, with the
+/// reason each gave (SEC-04).
+pub(super) fn break_glass(cli: &Cli, desk: &Desk, a: &AuditArgs) -> Result<(), DeskError> {
+    let reads = desk.break_glass_reads(&filter(desk, a)?)?;
+    let mut t = Table::new(&["WHEN", "WHO", "NOTE", "REASON"]);
+    for e in reads.iter().take(a.last as usize) {
+        t.row(vec![
+            e.at.format("%Y-%m-%d %H:%M:%S").to_string(),
+            e.login.clone().unwrap_or_else(|| "?".into()),
+            e.subject.map_or("-".into(), |s| ulid::Ulid(s.id).to_string()),
+            e.reason.clone().unwrap_or_default(),
+        ]);
+    }
+    let shown: Vec<&AuditEntry> = reads.iter().take(a.last as usize).collect();
+    emit(cli.format, &shown, || {
+        if shown.is_empty() {
+            "no break-glass note reads\n".into()
+        } else {
+            t.render()
+        }
+    });
+    Ok(())
 }

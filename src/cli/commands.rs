@@ -170,6 +170,8 @@ fn dispatch(cli: &Cli, paths: &Paths) -> Result<(), DeskError> {
         Command::Export(cmd) => appointments::export(&sign_in(cli, paths)?, cmd),
         Command::Employer(cmd) => super::employers::run(cli.format, &sign_in(cli, paths)?, cmd),
         Command::Event(cmd) => super::events::run(cli.format, &sign_in(cli, paths)?, cmd),
+        Command::Note(cmd) => super::notes::run(cli.format, &sign_in(cli, paths)?, cmd),
+        Command::Wellbeing(cmd) => super::wellbeing::run(cli.format, &sign_in(cli, paths)?, cmd),
     }
 }
 
@@ -596,8 +598,10 @@ fn demo(cli: &Cli, paths: &Paths, args: &DemoArgs) -> Result<(), DeskError> {
 
 fn audit(cli: &Cli, paths: &Paths, args: &AuditArgs) -> Result<(), DeskError> {
     let desk = sign_in(cli, paths)?;
-    if let Some(AuditCmd::Verify) = args.cmd {
-        return super::audit_verify::verify(cli, &desk);
+    match args.cmd {
+        Some(AuditCmd::Verify) => return super::audit_verify::verify(cli, &desk),
+        Some(AuditCmd::BreakGlass) => return super::audit_verify::break_glass(cli, &desk, args),
+        None => {}
     }
     let entries = desk.audit_filtered(&super::audit_verify::filter(&desk, args)?)?;
     let skip = entries.len().saturating_sub(args.last as usize);
@@ -609,9 +613,16 @@ fn audit(cli: &Cli, paths: &Paths, args: &AuditArgs) -> Result<(), DeskError> {
                 t.row(vec![
                     e.at.format("%Y-%m-%d %H:%M:%S").to_string(),
                     e.login.clone().unwrap_or_else(|| "?".into()),
-                    e.action.code().into(),
+                    if e.is_break_glass() {
+                        "read-note (break-glass)".into()
+                    } else {
+                        e.action.code().into()
+                    },
                     e.subject.map_or("-".into(), |s| s.to_string()),
-                    e.detail.clone(),
+                    match (&e.reason, e.is_break_glass()) {
+                        (Some(r), true) => format!("{}: {r}", e.detail),
+                        _ => e.detail.clone(),
+                    },
                 ]);
                 rows.push(e);
             }

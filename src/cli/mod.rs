@@ -7,11 +7,13 @@ mod commands;
 mod employers;
 mod enquiries;
 mod events;
+mod notes;
 mod output;
 mod privacy;
 mod reports;
 mod secret;
 mod store;
+mod wellbeing;
 
 use std::path::PathBuf;
 
@@ -206,6 +208,12 @@ pub enum Command {
     /// Employability events on the combined calendar: clash check, audience (EVT-01, EVT-02).
     #[command(subcommand)]
     Event(events::EventCmd),
+    /// Notes on clients, with access levels and break-glass reads (SEC-04, APPT-07).
+    #[command(subcommand)]
+    Note(notes::NoteCmd),
+    /// Wellbeing concerns and referrals (DATA-06; consultants and supervisors).
+    #[command(subcommand)]
+    Wellbeing(wellbeing::WellbeingCmd),
 }
 
 /// `slot ...`.
@@ -634,4 +642,6 @@ pub struct AuditArgs {
 pub enum AuditCmd {
     /// Check that no audit entry was edited, removed or reordered (exit 1 names the first).
     Verify,
+    /// Note reads made above the reader's level with a break-glass reason, newest first (SEC-04).
+    BreakGlass,
 }

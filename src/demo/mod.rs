@@ -19,7 +19,7 @@ use crate::domain::appointment::{Appointment, AppointmentState, Outcome, Recordi
 use crate::domain::audit::AuditAction;
 use crate::domain::client::Client;
 use crate::domain::ids::{AppointmentId, NoteId, OperatorId, SlotId};
-use crate::domain::note::{Confidentiality, Note, NoteRevision};
+use crate::domain::note::{AccessLevel, Confidentiality, Note, NoteRevision};
 use crate::domain::operator::Operator;
 use crate::policy::{AppointmentType, Location, Setting};
 use crate::store::{BulkWriter, WriteSet};
@@ -470,15 +470,17 @@ fn calendar(
                             .map(|_| g.word(|w| &w.note_phrases))
                             .collect::<Vec<_>>()
                             .join(" ");
+                        let confidentiality = if loc.confidential {
+                            Confidentiality::Confidential
+                        } else {
+                            Confidentiality::NotConfidential
+                        };
                         let note = Note {
                             id: NoteId(g.id(appt.end())),
                             client,
                             appointment: Some(appt.id),
-                            confidentiality: if loc.confidential {
-                                Confidentiality::Confidential
-                            } else {
-                                Confidentiality::NotConfidential
-                            },
+                            confidentiality,
+                            level: AccessLevel::default_for(confidentiality),
                             revisions: vec![NoteRevision {
                                 by: *consultant,
                                 at: appt.end(),

@@ -42,6 +42,7 @@ impl Desk {
             action: query.action,
             from: query.from,
             to: query.to,
+            break_glass: false,
         };
         let mut entries = Vec::new();
         let mut unreadable = 0;
@@ -59,6 +60,22 @@ impl Desk {
             matched,
             unreadable,
         })
+    }
+
+    /// The break-glass note reads `filter` keeps (SEC-04), newest first, for supervisors; damaged
+    /// entries are left to `audit` and `audit verify`.
+    pub fn break_glass_reads(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, DeskError> {
+        let filter = AuditFilter {
+            break_glass: true,
+            ..filter.clone()
+        };
+        let mut reads: Vec<AuditEntry> = self
+            .audit_filtered(&filter)?
+            .into_iter()
+            .filter_map(Result::ok)
+            .collect();
+        reads.reverse();
+        Ok(reads)
     }
 
     /// Checks that no audit entry was edited, removed or reordered (supervisors and admins).

@@ -37,6 +37,10 @@ pub enum DeskError {
         /// What to say, naming the owner and the command to record the liaison.
         message: String,
     },
+    /// A note's access level refused it (SEC-04): a read above the reader's level without a
+    /// break-glass reason, or a level looser than the setting allows. The message says how.
+    #[error("refused by policy: {0}")]
+    NoteLevel(String),
     /// The operator may not do it.
     #[error("permission denied: {0}")]
     Denied(String),
@@ -114,7 +118,9 @@ impl DeskError {
             | DeskError::ClientExists { .. }
             | DeskError::AlreadyBooked { .. }
             | DeskError::File { .. } => 2,
-            DeskError::Refused(_) | DeskError::Clashes(_) | DeskError::LiaiseFirst { .. } => 3,
+            DeskError::Refused(_) | DeskError::Clashes(_) | DeskError::LiaiseFirst { .. } | DeskError::NoteLevel(_) => {
+                3
+            }
             DeskError::Denied(_) => 4,
             DeskError::Store(StoreError::BadCredentials) => 4,
             DeskError::Store(

@@ -12,6 +12,7 @@ use crate::domain::note::Note;
 use crate::domain::outbox::OutboxEntry;
 use crate::domain::queue::QueueEntry;
 use crate::domain::records::{Attachment, Complaint, Consent};
+use crate::domain::wellbeing::Concern;
 use crate::store::codec::Record;
 use crate::store::index::{APPOINTMENT_BY_CLIENT, NOTE_BY_CLIENT, OUTBOX_BY_APPOINTMENT};
 use crate::store::WriteSet;
@@ -42,6 +43,8 @@ pub struct Held {
     pub enquiries: Vec<Enquiry>,
     /// Event bookings.
     pub event_bookings: Vec<EventBooking>,
+    /// Wellbeing concerns and their referrals (DATA-06).
+    pub concerns: Vec<Concern>,
 }
 
 impl Held {
@@ -56,6 +59,7 @@ impl Held {
             + self.attachments.len()
             + self.enquiries.len()
             + self.event_bookings.len()
+            + self.concerns.len()
     }
 
     /// Every record's id, the client's included (to find the audit entries about them).
@@ -70,6 +74,7 @@ impl Held {
         ids.extend(self.attachments.iter().map(Record::id));
         ids.extend(self.enquiries.iter().map(Record::id));
         ids.extend(self.event_bookings.iter().map(Record::id));
+        ids.extend(self.concerns.iter().map(Record::id));
         ids
     }
 
@@ -89,6 +94,7 @@ impl Held {
         all(ws, desk, &self.attachments);
         all(ws, desk, &self.enquiries);
         all(ws, desk, &self.event_bookings);
+        all(ws, desk, &self.concerns);
         ws.remove(&desk.store, &self.client);
     }
 }
@@ -126,6 +132,7 @@ impl Desk {
             attachments: store.sealed_for(id)?,
             enquiries: store.sealed_for(id)?,
             event_bookings: store.sealed_for(id)?,
+            concerns: store.sealed_for(id)?,
             client,
         })
     }

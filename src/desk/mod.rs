@@ -31,6 +31,7 @@ mod slots;
 mod subject_access;
 mod triage;
 mod views;
+mod wellbeing;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};

@@ -1,5 +1,7 @@
 //! Notes through the desk: write, amend, list and read. Desk staff see that notes exist, never
-//! their bodies; every body read is audited (SEC-04). The label comes from the setting (APPT-07).
+//! their bodies; every body read is audited (SEC-04). The label comes from the setting (APPT-07),
+//! and the access level defaults from the label. A read above the reader's level needs a
+//! break-glass reason, kept in the read's audit entry and listed for supervisors.
 
 use serde::Serialize;
 
@@ -9,7 +11,7 @@ use crate::domain::audit::AuditAction;
 use crate::domain::client::Client;
 use crate::domain::ids::{AppointmentId, ClientId, NoteId, OperatorId};
 use crate::domain::limits;
-use crate::domain::note::{Confidentiality, Note, NoteRevision};
+use crate::domain::note::{self, AccessLevel, Confidentiality, Note, NoteRevision, ReadAccess};
 use crate::domain::validate::{self, FieldError};
 use crate::domain::{EntityKind, RecordRef};
 use crate::store::index::NOTE_BY_CLIENT;
@@ -29,6 +31,10 @@ pub struct NoteSummary {
     pub appointment: Option<AppointmentId>,
     /// Confidentiality label.
     pub confidentiality: Confidentiality,
+    /// Who may read the body without a break-glass reason.
+    pub level: AccessLevel,
+    /// Who wrote the first revision: the author, whom the level always admits.
+    pub written_by: Option<OperatorId>,
     /// Who wrote the current revision.
     pub author: Option<OperatorId>,
     /// When the current revision was written.
@@ -49,13 +55,26 @@ fn check_body(body: &str) -> Result<String, FieldError> {
 }
 
 impl Desk {
-    /// Writes a note on a client, for one of their appointments or none. Labelled by the
-    /// appointment's location; notes outside an appointment are labelled not confidential.
+    /// Writes a note on a client, for one of their appointments or none, at the level its
+    /// setting gives it (see [`Desk::write_note_at`]).
     pub fn write_note(
         &self,
         client: ClientId,
         appointment: Option<AppointmentId>,
         body: &str,
+    ) -> Result<Note, DeskError> {
+        self.write_note_at(client, appointment, body, None)
+    }
+
+    /// Writes a note on a client, for one of their appointments or none. Labelled by the
+    /// appointment's location; notes outside an appointment are labelled not confidential. The
+    /// level defaults from the label; a stricter one may be asked for, a looser one is refused.
+    pub fn write_note_at(
+        &self,
+        client: ClientId,
+        appointment: Option<AppointmentId>,
+        body: &str,
+        level: Option<AccessLevel>,
     ) -> Result<Note, DeskError> {
         self.require(Permission::WriteNotes)?;
         let body = check_body(body)?;
@@ -78,12 +97,25 @@ impl Desk {
             }
             None => Confidentiality::NotConfidential,
         };
+        let level = match level {
+            Some(l) if !l.allowed_for(confidentiality) => {
+                return Err(DeskError::NoteLevel(format!(
+                    "SEC-04: a note taken in a confidential setting may not be readable by the whole service; \
+                     use --level {} or {}",
+                    AccessLevel::Consultants.code(),
+                    AccessLevel::AuthorOnly.code()
+                )))
+            }
+            Some(l) => l,
+            None => AccessLevel::default_for(confidentiality),
+        };
         let now = self.now();
         let note = Note {
             id: NoteId::new_at(now_ms(now)),
             client,
             appointment,
             confidentiality,
+            level,
             revisions: vec![NoteRevision {
                 by: self.operator.id,
                 at: now,
@@ -93,7 +125,11 @@ impl Desk {
         };
         let mut ws = WriteSet::new();
         ws.put(&self.store, None, &note);
-        ws.audit(self.audit(AuditAction::Create, note_ref(note.id), "note written".into()));
+        ws.audit(self.audit(
+            AuditAction::Create,
+            note_ref(note.id),
+            format!("note written ({})", level.code()),
+        ));
         self.commit(ws)?;
         Ok(note)
     }
@@ -131,6 +167,8 @@ impl Desk {
                     id: n.id,
                     appointment: n.appointment,
                     confidentiality: n.confidentiality,
+                    level: n.level,
+                    written_by: n.author(),
                     author: cur.map(|r| r.by),
                     at: cur.map(|r| r.at),
                     revisions: n.revisions.len(),
@@ -141,15 +179,66 @@ impl Desk {
         Ok(out)
     }
 
-    /// Reads a note's body: consultants and supervisors only, and the read is audited first (SEC-04).
+    /// Reads a note's body within the reader's level (SEC-04); see [`Desk::read_note_because`].
     pub fn read_note(&self, id: NoteId) -> Result<Note, DeskError> {
+        self.read_note_because(id, None)
+    }
+
+    /// Whether the signed-in operator may read this note's body as it stands, needs a
+    /// break-glass reason, or never may (for the screen to ask before it reads).
+    pub fn note_access(&self, summary: &NoteSummary) -> ReadAccess {
+        if !self.may(Permission::ReadNoteBodies) {
+            return ReadAccess::Never;
+        }
+        note::read_access(
+            &self.operator.roles,
+            self.operator.id,
+            summary.written_by,
+            summary.level,
+        )
+    }
+
+    /// Reads a note's body. Within the reader's level no reason is needed; above it, a
+    /// break-glass reason is required (exit 3 without one), kept in the read's audit entry and
+    /// listed for supervisors. Desk staff never read a body, reason or not. Every read is
+    /// audited before the body is returned.
+    pub fn read_note_because(&self, id: NoteId, break_glass: Option<&str>) -> Result<Note, DeskError> {
         self.require(Permission::ReadNoteBodies)?;
         let note = self
             .store
             .get::<Note>(id.0)?
             .ok_or_else(|| DeskError::Invalid(format!("no note with id {id}")))?;
+        let access = note::read_access(&self.operator.roles, self.operator.id, note.author(), note.level);
+        let entry = match (access, break_glass) {
+            (ReadAccess::Never, _) => {
+                return Err(DeskError::Denied(format!(
+                    "{} ({}) may not read notes at level {}, with or without a reason (SEC-04)",
+                    self.operator.login,
+                    self.operator.roles_text(),
+                    note.level.code()
+                )))
+            }
+            (ReadAccess::BreakGlass, None) => {
+                return Err(DeskError::NoteLevel(format!(
+                    "SEC-04: note {id} is at level {}, above yours; to read it anyway give a break-glass \
+                     reason (`note show {id} --break-glass REASON`): the read and the reason are audited \
+                     and shown to supervisors",
+                    note.level.code()
+                )))
+            }
+            (ReadAccess::BreakGlass, Some(reason)) => {
+                let reason = validate::reason(reason, "to read a note above your level (break-glass)")?;
+                self.audit_because(
+                    AuditAction::ReadNote,
+                    note_ref(id),
+                    format!("{} note body read by break-glass", note.level.code()),
+                    reason,
+                )
+            }
+            (ReadAccess::Allowed, _) => self.audit(AuditAction::ReadNote, note_ref(id), "note body read".into()),
+        };
         let mut ws = WriteSet::new();
-        ws.audit(self.audit(AuditAction::ReadNote, note_ref(id), "note body read".into()));
+        ws.audit(entry);
         self.commit(ws)?;
         Ok(note)
     }

@@ -22,7 +22,8 @@ pub enum Permission {
     Book,
     /// Add and withdraw calendar slots.
     ManageSlots,
-    /// Read the body of a note (SEC-04); every read is audited.
+    /// Read the body of a note (SEC-04) up to one's level (`note::read_access`); every read is
+    /// audited.
     ReadNoteBodies,
     /// Write notes and record outcomes.
     WriteNotes,
@@ -40,6 +41,8 @@ pub enum Permission {
     SupervisorReports,
     /// Erase a client (DATA-05).
     Erase,
+    /// Raise, refer and see wellbeing concerns about a client (DATA-06).
+    Wellbeing,
     /// Fill the store with generated demo data.
     GenerateDemo,
     /// Check, re-index, compact, back up and restore the store (maintenance).
@@ -54,7 +57,7 @@ pub enum Permission {
 
 impl Permission {
     /// Every permission, in the order of the role matrix in `docs/security.md`.
-    pub const ALL: [Permission; 20] = [
+    pub const ALL: [Permission; 21] = [
         Permission::ViewClients,
         Permission::ViewContactDetails,
         Permission::EditClients,
@@ -71,6 +74,7 @@ impl Permission {
         Permission::BulkEmail,
         Permission::SupervisorReports,
         Permission::Erase,
+        Permission::Wellbeing,
         Permission::GenerateDemo,
         Permission::MaintainStore,
         Permission::AutomaticBackup,
@@ -109,6 +113,7 @@ impl Permission {
             Permission::BulkEmail => "send bulk e-mail to employer contacts",
             Permission::SupervisorReports => "run identifying reports and read the audit log",
             Permission::Erase => "erase clients",
+            Permission::Wellbeing => "raise, refer and see wellbeing concerns",
             Permission::GenerateDemo => "generate demo data",
             Permission::MaintainStore => "maintain the store",
             Permission::AutomaticBackup => "make the automatic daily backup",
@@ -138,12 +143,14 @@ fn role_allows(role: Role, p: Permission) -> bool {
                 | P::ReadNoteBodies
                 | P::WriteNotes
                 | P::Waive
+                | P::Wellbeing
         ),
         Role::Desk => matches!(
             p,
             P::ViewClients | P::ViewContactDetails | P::EditClients | P::Book | P::ManageSlots
         ),
-        Role::EmployerRelations => matches!(p, P::ViewClients | P::ManageEmployers),
+        // Note bodies at the whole-service level only: `note::read_access` decides per note.
+        Role::EmployerRelations => matches!(p, P::ViewClients | P::ManageEmployers | P::ReadNoteBodies),
     }
 }
 

@@ -36,6 +36,8 @@ pub enum AuditAction {
     Init,
     /// Store maintenance, such as rebuilding the indexes.
     Maintenance,
+    /// A client's wellbeing concerns were read (DATA-06). Last, so older entries decode.
+    ReadWellbeing,
 }
 
 impl AuditAction {
@@ -55,6 +57,7 @@ impl AuditAction {
             AuditAction::Demo => "demo",
             AuditAction::Init => "init",
             AuditAction::Maintenance => "maintenance",
+            AuditAction::ReadWellbeing => "read-wellbeing",
         }
     }
 }
@@ -79,4 +82,12 @@ pub struct AuditEntry {
     pub detail: String,
     /// The reason given, where one is required (waivers, break-glass reads, erasure).
     pub reason: Option<String>,
+}
+
+impl AuditEntry {
+    /// Whether this is a note read above the reader's level, made with a break-glass reason
+    /// (SEC-04): the reads supervisors are shown first.
+    pub fn is_break_glass(&self) -> bool {
+        self.action == AuditAction::ReadNote && self.reason.is_some()
+    }
 }

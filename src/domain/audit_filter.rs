@@ -20,6 +20,8 @@ pub struct AuditFilter {
     pub from: Option<NaiveDate>,
     /// Only entries on or before this day (UTC).
     pub to: Option<NaiveDate>,
+    /// Only break-glass note reads (SEC-04).
+    pub break_glass: bool,
 }
 
 impl AuditFilter {
@@ -36,11 +38,12 @@ impl AuditFilter {
             && self.action.is_none_or(|a| a == e.action)
             && self.from.is_none_or(|f| day >= f)
             && self.to.is_none_or(|t| day <= t)
+            && (!self.break_glass || e.is_break_glass())
     }
 }
 
 /// Every audit action, for parsing a filter's action code.
-pub const ACTIONS: [AuditAction; 13] = [
+pub const ACTIONS: [AuditAction; 14] = [
     AuditAction::Create,
     AuditAction::Update,
     AuditAction::Delete,
@@ -54,6 +57,7 @@ pub const ACTIONS: [AuditAction; 13] = [
     AuditAction::Demo,
     AuditAction::Init,
     AuditAction::Maintenance,
+    AuditAction::ReadWellbeing,
 ];
 
 /// The action with this code (`sign-in`, `read-note`, ...).
@@ -129,15 +133,13 @@ pub fn parse_query(text: &str) -> Result<AuditQuery, String> {
     Ok(q)
 }
 
-/// Whether an entry is a read of a note above the reader's level, with the reason given
-/// (SEC-04's break-glass): supervisors see these first.
-pub fn is_break_glass(e: &AuditEntry) -> bool {
-    e.action == AuditAction::ReadNote && e.reason.is_some()
-}
-
 /// Orders entries for the supervisor's view: break-glass reads first, then newest first.
 pub fn break_glass_first(entries: &mut [AuditEntry]) {
-    entries.sort_by(|a, b| is_break_glass(b).cmp(&is_break_glass(a)).then_with(|| b.id.cmp(&a.id)));
+    entries.sort_by(|a, b| {
+        b.is_break_glass()
+            .cmp(&a.is_break_glass())
+            .then_with(|| b.id.cmp(&a.id))
+    });
 }
 
 #[cfg(test)]
@@ -205,6 +207,22 @@ mod tests {
             to: d(9),
             ..Default::default()
         }));
+    }
+
+    #[test]
+    fn sec_04_the_break_glass_part_keeps_only_note_reads_with_a_reason() {
+        let plain = entry("cons2", AuditAction::ReadNote, None, 10);
+        let mut glass = plain.clone();
+        glass.reason = Some("client at risk, author away".into());
+        let mut waiver = entry("sup1", AuditAction::Override, None, 10);
+        waiver.reason = Some("illness".into());
+        let f = AuditFilter {
+            break_glass: true,
+            ..Default::default()
+        };
+        assert!(f.keeps(&glass) && glass.is_break_glass());
+        assert!(!f.keeps(&plain) && !plain.is_break_glass());
+        assert!(!f.keeps(&waiver) && !waiver.is_break_glass());
     }
 
     #[test]

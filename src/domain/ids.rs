@@ -122,6 +122,8 @@ id_type!(
     QueueEntryId,
     /// A message in the outbox.
     MessageId,
+    /// A wellbeing concern raised about a client (DATA-06).
+    ConcernId,
     /// An entry in the audit log.
     AuditId,
     /// A device (terminal) holding a replica.

@@ -25,6 +25,7 @@ pub mod series;
 pub mod sign_in;
 pub mod text;
 pub mod validate;
+pub mod wellbeing;
 
 use serde::{Deserialize, Serialize};
 
@@ -68,6 +69,8 @@ pub enum EntityKind {
     QueueEntry,
     /// [`outbox::OutboxEntry`].
     Message,
+    /// [`wellbeing::Concern`].
+    Concern,
 }
 
 impl EntityKind {
@@ -92,6 +95,7 @@ impl EntityKind {
             EntityKind::Attachment => "attachments",
             EntityKind::QueueEntry => "queue",
             EntityKind::Message => "outbox",
+            EntityKind::Concern => "wellbeing",
         }
     }
 }

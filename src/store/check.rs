@@ -66,6 +66,7 @@ impl Store {
         self.check_kind::<Appointment>(&mut report, &mut |_| {})?;
         self.check_kind::<Note>(&mut report, &mut |_| {})?;
         self.check_kind::<Enquiry>(&mut report, &mut |_| {})?;
+        self.check_kind::<crate::domain::wellbeing::Concern>(&mut report, &mut |_| {})?;
         self.check_kind::<Employer>(&mut report, &mut |_| {})?;
         self.check_kind::<Contact>(&mut report, &mut |_| {})?;
         self.check_kind::<EngagementNote>(&mut report, &mut |_| {})?;

@@ -12,11 +12,12 @@ use crate::domain::client::{Client, ClientV1};
 use crate::domain::employer::{Contact, Employer, EngagementNote, Vacancy};
 use crate::domain::enquiry::Enquiry;
 use crate::domain::event::{Event, EventBooking};
-use crate::domain::note::Note;
+use crate::domain::note::{Note, NoteV1};
 use crate::domain::operator::Operator;
 use crate::domain::outbox::OutboxEntry;
 use crate::domain::queue::QueueEntry;
 use crate::domain::records::{Attachment, Complaint, Consent, Feedback};
+use crate::domain::wellbeing::Concern;
 use crate::domain::EntityKind;
 
 /// Why bytes could not become a value.
@@ -219,7 +220,6 @@ impl Record for Slot {
 
 record!(Operator, Operator);
 record!(Appointment, Appointment, client: client);
-record!(Note, Note, client: client);
 record!(Enquiry, Enquiry, maybe_client: client);
 record!(Employer, Employer);
 record!(Contact, Contact);
@@ -232,6 +232,29 @@ record!(Complaint, Complaint, client: client);
 record!(Feedback, Feedback);
 record!(Attachment, Attachment, client: client);
 record!(QueueEntry, QueueEntry, client: client);
+record!(Concern, Concern, client: client);
+
+impl Record for Note {
+    const KIND: EntityKind = EntityKind::Note;
+    /// Format 2 added the access level; a format-1 note reads with its label's default.
+    const FORMAT: u8 = 2;
+
+    fn id(&self) -> u128 {
+        self.id.0
+    }
+
+    fn subject(&self) -> Option<u128> {
+        Some(self.client.0)
+    }
+
+    fn decode_format(format: u8, body: &[u8]) -> Result<Self, CodecError> {
+        match format {
+            1 => decode_body::<NoteV1>(body).map(Note::from),
+            2 => decode_body(body),
+            other => Err(CodecError::UnknownFormat(other)),
+        }
+    }
+}
 
 /// An outbox entry before it named its client (format 1).
 #[derive(serde::Deserialize)]
@@ -350,6 +373,35 @@ mod tests {
         assert_eq!(Slot::decode(&again).unwrap(), s);
         // A format-2 body is not mistaken for format 1, nor the other way round.
         assert!(Slot::decode_format(2, &bytes[1..]).is_err());
+    }
+
+    #[test]
+    fn sec_04_note_written_in_format_1_reads_with_its_label_s_default_level() {
+        use crate::domain::ids::{NoteId, OperatorId};
+        use crate::domain::note::{AccessLevel, Confidentiality, NoteRevision};
+        for (label, level) in [
+            (Confidentiality::Confidential, AccessLevel::Consultants),
+            (Confidentiality::NotConfidential, AccessLevel::WholeService),
+        ] {
+            let v1 = NoteV1 {
+                id: NoteId(5),
+                client: ClientId(42),
+                appointment: None,
+                confidentiality: label,
+                revisions: vec![NoteRevision {
+                    by: OperatorId(3),
+                    at: Utc.with_ymd_and_hms(2025, 10, 1, 11, 0, 0).unwrap(),
+                    body: "Talked through two offers.".into(),
+                }],
+                needs_review: false,
+            };
+            let n = Note::decode(&encode_versioned(1, &v1).unwrap()).unwrap();
+            assert_eq!((n.level, n.confidentiality), (level, label));
+            assert_eq!(n.revisions, v1.revisions);
+            let again = n.encode().unwrap();
+            assert_eq!(again[0], 2);
+            assert_eq!(Note::decode(&again).unwrap(), n);
+        }
     }
 
     #[test]

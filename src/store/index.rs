@@ -17,6 +17,7 @@ use crate::domain::outbox::{Delivery, OutboxEntry};
 use crate::domain::queue::{QueueEntry, QueueState};
 use crate::domain::records::{Attachment, Complaint, Consent, Feedback};
 use crate::domain::validate::StudentNumber;
+use crate::domain::wellbeing::Concern;
 
 use super::crypto::KeyRing;
 use super::{show_key, Store, StoreError};
@@ -395,6 +396,7 @@ impl Indexed for Contact {
 }
 
 impl Indexed for Enquiry {}
+impl Indexed for Concern {}
 impl Indexed for EngagementNote {}
 impl Indexed for Vacancy {}
 impl Indexed for Event {}

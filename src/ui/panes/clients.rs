@@ -43,6 +43,8 @@ struct Card {
     appointments: Vec<Appointment>,
     eligibility: Vec<(AppointmentTypeId, String, Decision)>,
     notes: usize,
+    /// Wellbeing concerns recorded (DATA-06); `None` for roles not told of them.
+    concerns: Option<usize>,
 }
 
 enum Mode {
@@ -178,6 +180,7 @@ impl ClientsPane {
                 appointments,
                 eligibility,
                 notes,
+                concerns: desk.concern_count(id),
             })
         })();
         match loaded {

@@ -18,7 +18,8 @@ use crate::domain::access::Permission;
 use crate::domain::appointment::{Appointment, Outcome, Slot};
 use crate::domain::client::Client;
 use crate::domain::ids::{NoteId, OperatorId};
-use crate::domain::note::{Confidentiality, Note};
+use crate::domain::note::{AccessLevel, Confidentiality, Note, ReadAccess};
+use crate::ui::input::Input;
 use crate::ui::pane::Cx;
 
 /// One row of the client's history.
@@ -34,6 +35,13 @@ enum Mode {
     Browse,
     /// Reading a note's body.
     Reading(Note),
+    /// Asking the break-glass reason for a note above the reader's level (SEC-04), instead of
+    /// showing its body.
+    BreakGlass {
+        note: NoteId,
+        level: AccessLevel,
+        input: Input,
+    },
     /// Writing a note.
     Writing {
         editor: Box<TextArea<'static>>,
@@ -146,8 +154,36 @@ impl NotesPane {
             cx.problem("choose a note (the indented rows) to read");
             return;
         };
+        if cx.desk.note_access(n) == ReadAccess::BreakGlass {
+            let mut input = Input::new();
+            input.max = crate::domain::limits::REASON;
+            self.mode = Mode::BreakGlass {
+                note: n.id,
+                level: n.level,
+                input,
+            };
+            return;
+        }
         match cx.desk.read_note(n.id) {
             Ok(note) => self.mode = Mode::Reading(note),
+            Err(e) => cx.problem(e.to_string()),
+        }
+    }
+
+    /// Reads the note with the reason typed; a blank one keeps asking.
+    fn break_glass(&mut self, cx: &mut Cx<'_>) {
+        let Mode::BreakGlass { note, input, .. } = &self.mode else {
+            return;
+        };
+        if input.value().trim().is_empty() {
+            cx.problem("a reason is required to read a note above your level (SEC-04); type it, or esc to cancel");
+            return;
+        }
+        match cx.desk.read_note_because(*note, Some(input.value())) {
+            Ok(note) => {
+                cx.done("Read by break-glass: the reason is in the audit log for supervisors.");
+                self.mode = Mode::Reading(note);
+            }
             Err(e) => cx.problem(e.to_string()),
         }
     }

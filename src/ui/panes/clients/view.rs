@@ -200,6 +200,12 @@ impl ClientsPane {
             };
             lines.push(Line::styled(format!("{what}: {}", short(&f.reason)), th.warn));
         }
+        if let Some(n) = card.concerns.filter(|n| *n > 0) {
+            lines.push(Line::styled(
+                format!("⚑ wellbeing concern open ({n} recorded): `wellbeing show` lists them and their referrals"),
+                th.warn,
+            ));
+        }
         if let Some(s) = &v.suspended {
             lines.push(Line::styled(format!("⛔ suspended: {}", short(s)), th.bad));
         }

@@ -20,7 +20,7 @@ impl Pane for NotesPane {
     }
 
     fn typing(&self) -> bool {
-        matches!(self.mode, Mode::Writing { .. })
+        matches!(self.mode, Mode::Writing { .. } | Mode::BreakGlass { .. })
     }
 
     fn shown(&mut self, cx: &mut Cx<'_>) {
@@ -94,6 +94,14 @@ impl Pane for NotesPane {
             }
             return true;
         }
+        if matches!(self.mode, Mode::BreakGlass { .. }) {
+            match cmd {
+                Command::Select => self.break_glass(cx),
+                Command::Back => self.mode = Mode::Browse,
+                _ => return false,
+            }
+            return true;
+        }
         if matches!(self.mode, Mode::Reading(_)) {
             if matches!(cmd, Command::Back | Command::Select | Command::ReadNote) {
                 self.mode = Mode::Browse;
@@ -145,6 +153,9 @@ impl Pane for NotesPane {
     }
 
     fn key(&mut self, key: &KeyEvent, _cx: &mut Cx<'_>) -> bool {
+        if let Mode::BreakGlass { input, .. } = &mut self.mode {
+            return input.handle(key);
+        }
         if let Mode::Writing {
             editor,
             confirm_discard,

@@ -128,6 +128,28 @@ impl NotesPane {
         }
         match &mut self.mode {
             Mode::Browse => {}
+            Mode::BreakGlass { level, input, .. } => {
+                let popup = centred(area, area.width.saturating_sub(8).clamp(20, 90), 7);
+                let lines = vec![
+                    Line::raw(format!(
+                        "This note is {}, above your level. To read it, say why (SEC-04):",
+                        level.code()
+                    )),
+                    Line::styled(
+                        "the read and your reason go to the audit log, shown to supervisors.",
+                        th.dim,
+                    ),
+                    Line::raw(""),
+                    input.line("Reason", true, th),
+                ];
+                frame.render_widget(Clear, popup);
+                frame.render_widget(
+                    Paragraph::new(lines)
+                        .block(block("Break-glass read · enter reads · esc cancels", th, true))
+                        .wrap(Wrap { trim: false }),
+                    popup,
+                );
+            }
             Mode::Reading(note) => {
                 let popup = centred(
                     area,

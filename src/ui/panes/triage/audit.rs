@@ -8,7 +8,7 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use crate::desk::AuditView;
-use crate::domain::audit_filter::{self, is_break_glass};
+use crate::domain::audit_filter;
 use crate::ui::command::Command;
 use crate::ui::event::PaneDone;
 use crate::ui::input::Input;
@@ -115,7 +115,7 @@ impl AuditPane {
         if let Some(r) = &e.reason {
             text.push_str(&format!(" · why: {r}"));
         }
-        if is_break_glass(e) {
+        if e.is_break_glass() {
             Line::styled(format!("! break-glass  {text}"), th.warn)
         } else {
             Line::styled(text, th.text)
@@ -136,7 +136,7 @@ impl AuditPane {
             self.editing,
         ));
         frame.render_widget(query, top);
-        let breaks = self.view.entries.iter().filter(|e| is_break_glass(e)).count();
+        let breaks = self.view.entries.iter().filter(|e| e.is_break_glass()).count();
         let mut title = format!(
             "{} {}{}{} · break-glass reads first ({breaks})",
             self.view.matched,
