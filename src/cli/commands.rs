@@ -169,6 +169,7 @@ fn dispatch(cli: &Cli, paths: &Paths) -> Result<(), DeskError> {
         Command::Triage => appointments::triage(cli.format, &sign_in(cli, paths)?),
         Command::Export(cmd) => appointments::export(&sign_in(cli, paths)?, cmd),
         Command::Employer(cmd) => super::employers::run(cli.format, &sign_in(cli, paths)?, cmd),
+        Command::Complaint(cmd) => super::complaints::run(cli.format, &sign_in(cli, paths)?, cmd),
         Command::Event(cmd) => super::events::run(cli.format, &sign_in(cli, paths)?, cmd),
     }
 }

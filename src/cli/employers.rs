@@ -262,7 +262,22 @@ pub fn run(format: Format, desk: &Desk, cmd: &EmployerCmd) -> Result<(), DeskErr
                 }))
                 .collect::<Vec<_>>());
             v["engagement"] = serde_json::json!(p.engagement.iter().map(|n| note_line(desk, n)).collect::<Vec<_>>());
-            emit(format, &v, || profile_text(desk, &p));
+            // Supervisors see the complaint flag (CMP-01); others get `None`.
+            let flag = desk.employer_complaint_flag(id)?;
+            if let Some(n) = flag {
+                v["complaint_flag"] = serde_json::json!({ "distinct_clients": n });
+            }
+            emit(format, &v, || {
+                let mut out = String::new();
+                if let Some(n) = flag {
+                    out.push_str(&format!(
+                        "FLAGGED (CMP-01): complaints from {n} students; `complaint list --employer {}`\n",
+                        p.employer.id
+                    ));
+                }
+                out.push_str(&profile_text(desk, &p));
+                out
+            });
         }
         EmployerCmd::Find { text, tags } => {
             let hits = desk.find_employers(text.as_deref().unwrap_or(""), tags)?;

@@ -4,6 +4,7 @@ mod appointments;
 mod args;
 mod audit_verify;
 mod commands;
+mod complaints;
 mod employers;
 mod enquiries;
 mod events;
@@ -202,6 +203,9 @@ pub enum Command {
     /// Employer relations: profiles, contacts, engagement, liaison (EMP-01..EMP-05).
     #[command(subcommand)]
     Employer(employers::EmployerCmd),
+    /// Complaints about employers and about the service (CMP-01, CMP-02).
+    #[command(subcommand)]
+    Complaint(complaints::ComplaintCmd),
     /// Employability events on the combined calendar: clash check, audience (EVT-01, EVT-02).
     #[command(subcommand)]
     Event(events::EventCmd),

@@ -37,6 +37,9 @@ pub enum DeskError {
         /// What to say, naming the owner and the command to record the liaison.
         message: String,
     },
+    /// An escalation out of order (CMP-02): stages go director, committee, university.
+    #[error("refused by policy: CMP-02: {0}")]
+    Escalation(crate::domain::complaint::EscalationRefused),
     /// The operator may not do it.
     #[error("permission denied: {0}")]
     Denied(String),
@@ -114,7 +117,10 @@ impl DeskError {
             | DeskError::ClientExists { .. }
             | DeskError::AlreadyBooked { .. }
             | DeskError::File { .. } => 2,
-            DeskError::Refused(_) | DeskError::Clashes(_) | DeskError::LiaiseFirst { .. } => 3,
+            DeskError::Refused(_)
+            | DeskError::Clashes(_)
+            | DeskError::LiaiseFirst { .. }
+            | DeskError::Escalation(_) => 3,
             DeskError::Denied(_) => 4,
             DeskError::Store(StoreError::BadCredentials) => 4,
             DeskError::Store(

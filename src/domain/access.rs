@@ -47,11 +47,15 @@ pub enum Permission {
     /// Make the policy's automatic daily backup: any signed-in operator's session may, since
     /// the policy asks for it, not the operator.
     AutomaticBackup,
+    /// Record complaints and read them (CMP-01, CMP-02).
+    RecordComplaints,
+    /// Escalate a complaint about the service to its next stage (CMP-02).
+    EscalateComplaints,
 }
 
 impl Permission {
     /// Every permission, in the order of the role matrix in `docs/security.md`.
-    pub const ALL: [Permission; 19] = [
+    pub const ALL: [Permission; 21] = [
         Permission::ViewClients,
         Permission::ViewContactDetails,
         Permission::EditClients,
@@ -71,6 +75,8 @@ impl Permission {
         Permission::GenerateDemo,
         Permission::MaintainStore,
         Permission::AutomaticBackup,
+        Permission::RecordComplaints,
+        Permission::EscalateComplaints,
     ];
 
     /// Whether the permission changes data: writes need completed training (SEC-05).
@@ -107,6 +113,8 @@ impl Permission {
             Permission::GenerateDemo => "generate demo data",
             Permission::MaintainStore => "maintain the store",
             Permission::AutomaticBackup => "make the automatic daily backup",
+            Permission::RecordComplaints => "record and read complaints",
+            Permission::EscalateComplaints => "escalate complaints about the service",
         }
     }
 }
@@ -132,10 +140,11 @@ fn role_allows(role: Role, p: Permission) -> bool {
                 | P::ReadNoteBodies
                 | P::WriteNotes
                 | P::Waive
+                | P::RecordComplaints
         ),
         Role::Desk => matches!(
             p,
-            P::ViewClients | P::ViewContactDetails | P::EditClients | P::Book | P::ManageSlots
+            P::ViewClients | P::ViewContactDetails | P::EditClients | P::Book | P::ManageSlots | P::RecordComplaints
         ),
         Role::EmployerRelations => matches!(p, P::ViewClients | P::ManageEmployers),
     }
