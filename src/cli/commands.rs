@@ -116,6 +116,12 @@ fn dispatch(cli: &Cli, paths: &Paths) -> Result<(), DeskError> {
             });
             Ok(())
         }
+        Command::Import(ImportCmd::Employers(args)) => {
+            super::import::employers(cli.format, &sign_in(cli, paths)?, args)
+        }
+        Command::Import(ImportCmd::Vacancies(args)) => {
+            super::import::vacancies(cli.format, &sign_in(cli, paths)?, args)
+        }
         Command::Demo(args) => demo(cli, paths, args),
         Command::Audit(args) => audit(cli, paths, args),
         Command::Erase { client, reason, yes } => super::privacy::erase(cli, paths, client, reason, *yes),

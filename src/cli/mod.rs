@@ -8,6 +8,7 @@ mod complaints;
 mod employers;
 mod enquiries;
 mod events;
+mod import;
 mod output;
 mod privacy;
 mod secret;
@@ -587,6 +588,10 @@ pub enum ImportCmd {
         #[arg(long)]
         skip_bad: bool,
     },
+    /// Import employers from an employer portal's export, CSV or JSON (columns: name,sector,website,tags).
+    Employers(import::PortalArgs),
+    /// Import vacancies from an employer portal's export, CSV or JSON (columns: employer,title,closes,url).
+    Vacancies(import::PortalArgs),
 }
 
 /// `demo`.
