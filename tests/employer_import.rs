@@ -261,5 +261,9 @@ fn emp_02_import_from_the_command_line_and_hostile_files_leave_the_store_as_it_w
         .args(["employer", "show", "Acme Engineering"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("self-registered").and(predicate::str::contains("yes")));
+        .stdout(
+            predicate::str::contains("self-registered")
+                .and(predicate::str::contains("yes"))
+                .and(predicate::str::contains("Graduate engineer  (closes 2027-01-31)")),
+        );
 }
