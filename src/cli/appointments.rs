@@ -471,7 +471,13 @@ pub fn triage(format: Format, desk: &Desk) -> Result<(), DeskError> {
     let unresolved = desk.unresolved(200)?;
     let flagged = desk.flagged_clients()?;
     let waivers = desk.recent_waivers(28)?;
-    let all = serde_json::json!({ "unresolved": unresolved, "flagged": flagged, "waivers": waivers });
+    let employers = desk.flagged_employers()?;
+    let all = serde_json::json!({
+        "unresolved": unresolved,
+        "flagged": flagged,
+        "waivers": waivers,
+        "flagged_employers": employers,
+    });
     emit(format, &all, || {
         let mut out = format!(
             "Unresolved outcomes ({}): settle with `careerdesk outcome BOOKING ...`\n",
@@ -517,6 +523,15 @@ pub fn triage(format: Format, desk: &Desk) -> Result<(), DeskError> {
                 desk.local_time(w.at).format("%Y-%m-%d %H:%M").to_string(),
                 w.reason.clone(),
             ]);
+        }
+        out.push_str(&t.render());
+        out.push_str(&format!(
+            "\nEmployers complained about by several students ({}): `complaint list --employer ID` (CMP-01)\n",
+            employers.len()
+        ));
+        let mut t = Table::new(&["EMPLOYER", "NAME", "STUDENTS"]);
+        for e in &employers {
+            t.row(vec![e.employer.to_string(), e.name.clone(), e.clients.to_string()]);
         }
         out.push_str(&t.render());
         out

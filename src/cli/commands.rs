@@ -116,6 +116,12 @@ fn dispatch(cli: &Cli, paths: &Paths) -> Result<(), DeskError> {
             });
             Ok(())
         }
+        Command::Import(ImportCmd::Employers(args)) => {
+            super::import::employers(cli.format, &sign_in(cli, paths)?, args)
+        }
+        Command::Import(ImportCmd::Vacancies(args)) => {
+            super::import::vacancies(cli.format, &sign_in(cli, paths)?, args)
+        }
         Command::Demo(args) => demo(cli, paths, args),
         Command::Audit(args) => audit(cli, paths, args),
         Command::Erase { client, reason, yes } => super::privacy::erase(cli, paths, client, reason, *yes),
@@ -169,6 +175,7 @@ fn dispatch(cli: &Cli, paths: &Paths) -> Result<(), DeskError> {
         Command::Triage => appointments::triage(cli.format, &sign_in(cli, paths)?),
         Command::Export(cmd) => appointments::export(&sign_in(cli, paths)?, cmd),
         Command::Employer(cmd) => super::employers::run(cli.format, &sign_in(cli, paths)?, cmd),
+        Command::Complaint(cmd) => super::complaints::run(cli.format, &sign_in(cli, paths)?, cmd),
         Command::Event(cmd) => super::events::run(cli.format, &sign_in(cli, paths)?, cmd),
         Command::Note(cmd) => super::notes::run(cli.format, &sign_in(cli, paths)?, cmd),
         Command::Wellbeing(cmd) => super::wellbeing::run(cli.format, &sign_in(cli, paths)?, cmd),

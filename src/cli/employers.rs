@@ -201,6 +201,20 @@ fn profile_text(desk: &Desk, p: &EmployerProfile) -> String {
     for n in &p.engagement {
         out.push_str(&format!("  {}\n", note_line(desk, n)));
     }
+    out.push_str("vacancies:\n");
+    if p.vacancies.is_empty() {
+        out.push_str("  (none)\n");
+    }
+    for v in &p.vacancies {
+        let closes = v
+            .closes
+            .map_or_else(|| "open-ended".to_string(), |d| format!("closes {d}"));
+        out.push_str(&format!(
+            "  {}  ({closes})  {}\n",
+            v.title,
+            v.url.as_deref().unwrap_or("")
+        ));
+    }
     out
 }
 
@@ -262,7 +276,23 @@ pub fn run(format: Format, desk: &Desk, cmd: &EmployerCmd) -> Result<(), DeskErr
                 }))
                 .collect::<Vec<_>>());
             v["engagement"] = serde_json::json!(p.engagement.iter().map(|n| note_line(desk, n)).collect::<Vec<_>>());
-            emit(format, &v, || profile_text(desk, &p));
+            v["vacancies"] = serde_json::json!(p.vacancies);
+            // Supervisors see the complaint flag (CMP-01); others get `None`.
+            let flag = desk.employer_complaint_flag(id)?;
+            if let Some(n) = flag {
+                v["complaint_flag"] = serde_json::json!({ "distinct_clients": n });
+            }
+            emit(format, &v, || {
+                let mut out = String::new();
+                if let Some(n) = flag {
+                    out.push_str(&format!(
+                        "FLAGGED (CMP-01): complaints from {n} students; `complaint list --employer {}`\n",
+                        p.employer.id
+                    ));
+                }
+                out.push_str(&profile_text(desk, &p));
+                out
+            });
         }
         EmployerCmd::Find { text, tags } => {
             let hits = desk.find_employers(text.as_deref().unwrap_or(""), tags)?;

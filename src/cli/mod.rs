@@ -4,9 +4,11 @@ mod appointments;
 mod args;
 mod audit_verify;
 mod commands;
+mod complaints;
 mod employers;
 mod enquiries;
 mod events;
+mod import;
 mod notes;
 mod output;
 mod privacy;
@@ -205,6 +207,9 @@ pub enum Command {
     /// Employer relations: profiles, contacts, engagement, liaison (EMP-01..EMP-05).
     #[command(subcommand)]
     Employer(employers::EmployerCmd),
+    /// Complaints about employers and about the service (CMP-01, CMP-02).
+    #[command(subcommand)]
+    Complaint(complaints::ComplaintCmd),
     /// Employability events on the combined calendar: clash check, audience (EVT-01, EVT-02).
     #[command(subcommand)]
     Event(events::EventCmd),
@@ -581,6 +586,10 @@ pub enum ImportCmd {
         #[arg(long)]
         skip_bad: bool,
     },
+    /// Import employers from an employer portal's export, CSV or JSON (columns: name,sector,website,tags).
+    Employers(import::PortalArgs),
+    /// Import vacancies from an employer portal's export, CSV or JSON (columns: employer,title,closes,url).
+    Vacancies(import::PortalArgs),
 }
 
 /// `demo`.

@@ -2,7 +2,7 @@
 //! contacts (key contacts marked `*`) and engagement notes (EMP-01, EMP-03, EMP-05).
 
 use crate::domain::access::Permission;
-use crate::domain::employer::{Contact, Employer, EngagementNote, Ownership};
+use crate::domain::employer::{Contact, Employer, EngagementNote, Ownership, Vacancy};
 use crate::domain::ids::EmployerId;
 use crate::store::index::CONTACT_BY_EMPLOYER;
 
@@ -17,6 +17,8 @@ pub struct EmployerProfile {
     pub contacts: Vec<Contact>,
     /// Engagement notes, newest first.
     pub engagement: Vec<EngagementNote>,
+    /// Vacancies (EMP-02), closing soonest first, open-ended last.
+    pub vacancies: Vec<Vacancy>,
 }
 
 impl Desk {
@@ -82,10 +84,19 @@ impl Desk {
             .filter(|n| n.employer == id)
             .collect();
         engagement.sort_by_key(|n| std::cmp::Reverse(n.at));
+        let mut vacancies: Vec<Vacancy> = self
+            .store
+            .scan::<Vacancy>()?
+            .filter_map(Result::ok)
+            .filter(|v| v.employer == id)
+            .collect();
+        vacancies
+            .sort_by(|a, b| (a.closes.is_none(), a.closes, &a.title).cmp(&(b.closes.is_none(), b.closes, &b.title)));
         Ok(EmployerProfile {
             employer,
             contacts,
             engagement,
+            vacancies,
         })
     }
 }

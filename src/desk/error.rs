@@ -41,6 +41,9 @@ pub enum DeskError {
     /// break-glass reason, or a level looser than the setting allows. The message says how.
     #[error("refused by policy: {0}")]
     NoteLevel(String),
+    /// An escalation out of order (CMP-02): stages go director, committee, university.
+    #[error("refused by policy: CMP-02: {0}")]
+    Escalation(crate::domain::complaint::EscalationRefused),
     /// The operator may not do it.
     #[error("permission denied: {0}")]
     Denied(String),
@@ -118,9 +121,11 @@ impl DeskError {
             | DeskError::ClientExists { .. }
             | DeskError::AlreadyBooked { .. }
             | DeskError::File { .. } => 2,
-            DeskError::Refused(_) | DeskError::Clashes(_) | DeskError::LiaiseFirst { .. } | DeskError::NoteLevel(_) => {
-                3
-            }
+            DeskError::Refused(_)
+            | DeskError::Clashes(_)
+            | DeskError::LiaiseFirst { .. }
+            | DeskError::NoteLevel(_)
+            | DeskError::Escalation(_) => 3,
             DeskError::Denied(_) => 4,
             DeskError::Store(StoreError::BadCredentials) => 4,
             DeskError::Store(

@@ -53,11 +53,15 @@ pub enum Permission {
     /// Run the policy's retention purge when a session starts (DATA-02): any signed-in
     /// operator's session may, since the policy asks for it, not the operator.
     AutomaticPurge,
+    /// Record complaints and read them (CMP-01, CMP-02).
+    RecordComplaints,
+    /// Escalate a complaint about the service to its next stage (CMP-02).
+    EscalateComplaints,
 }
 
 impl Permission {
     /// Every permission, in the order of the role matrix in `docs/security.md`.
-    pub const ALL: [Permission; 21] = [
+    pub const ALL: [Permission; 23] = [
         Permission::ViewClients,
         Permission::ViewContactDetails,
         Permission::EditClients,
@@ -79,6 +83,8 @@ impl Permission {
         Permission::MaintainStore,
         Permission::AutomaticBackup,
         Permission::AutomaticPurge,
+        Permission::RecordComplaints,
+        Permission::EscalateComplaints,
     ];
 
     /// Whether the permission changes data: writes need completed training (SEC-05).
@@ -118,6 +124,8 @@ impl Permission {
             Permission::MaintainStore => "maintain the store",
             Permission::AutomaticBackup => "make the automatic daily backup",
             Permission::AutomaticPurge => "run the retention purge at start-up",
+            Permission::RecordComplaints => "record and read complaints",
+            Permission::EscalateComplaints => "escalate complaints about the service",
         }
     }
 }
@@ -144,10 +152,11 @@ fn role_allows(role: Role, p: Permission) -> bool {
                 | P::WriteNotes
                 | P::Waive
                 | P::Wellbeing
+                | P::RecordComplaints
         ),
         Role::Desk => matches!(
             p,
-            P::ViewClients | P::ViewContactDetails | P::EditClients | P::Book | P::ManageSlots
+            P::ViewClients | P::ViewContactDetails | P::EditClients | P::Book | P::ManageSlots | P::RecordComplaints
         ),
         // Note bodies at the whole-service level only: `note::read_access` decides per note.
         Role::EmployerRelations => matches!(p, P::ViewClients | P::ManageEmployers | P::ReadNoteBodies),

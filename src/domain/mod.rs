@@ -7,6 +7,7 @@ pub mod audit_filter;
 pub mod change;
 pub mod clash;
 pub mod client;
+pub mod complaint;
 pub mod employer;
 pub mod enquiry;
 pub mod event;
