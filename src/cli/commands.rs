@@ -170,6 +170,7 @@ fn dispatch(cli: &Cli, paths: &Paths) -> Result<(), DeskError> {
         Command::Export(cmd) => appointments::export(&sign_in(cli, paths)?, cmd),
         Command::Employer(cmd) => super::employers::run(cli.format, &sign_in(cli, paths)?, cmd),
         Command::Event(cmd) => super::events::run(cli.format, &sign_in(cli, paths)?, cmd),
+        Command::Consent(cmd) => super::consents::run(cli.format, &sign_in(cli, paths)?, cmd),
     }
 }
 

@@ -4,6 +4,7 @@ mod appointments;
 mod args;
 mod audit_verify;
 mod commands;
+mod consents;
 mod employers;
 mod enquiries;
 mod events;
@@ -205,6 +206,9 @@ pub enum Command {
     /// Employability events on the combined calendar: clash check, audience (EVT-01, EVT-02).
     #[command(subcommand)]
     Event(events::EventCmd),
+    /// The consent register for third-party services (DATA-11).
+    #[command(subcommand)]
+    Consent(consents::ConsentCmd),
 }
 
 /// `slot ...`.

@@ -43,6 +43,8 @@ struct Card {
     appointments: Vec<Appointment>,
     eligibility: Vec<(AppointmentTypeId, String, Decision)>,
     notes: usize,
+    /// The current consent per third-party service (DATA-11).
+    consents: Vec<crate::desk::ConsentLine>,
 }
 
 enum Mode {
@@ -172,12 +174,14 @@ impl ClientsPane {
                 })
                 .collect();
             let notes = desk.notes_for(id)?.len();
+            let consents = desk.consents(&client.student_number)?.current;
             Ok(Card {
                 view: desk.view_client(&client),
                 client,
                 appointments,
                 eligibility,
                 notes,
+                consents,
             })
         })();
         match loaded {
