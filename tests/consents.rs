@@ -122,3 +122,46 @@ fn data_11_consents_through_the_command_line() {
         .success()
         .stdout(predicates::str::contains("History").and(predicates::str::contains("cv-scoring")));
 }
+
+#[test]
+fn data_12_a_queued_reminder_is_not_sent_once_the_client_withdraws_that_channel() {
+    let w = World::new(
+        at(2026, 11, 30, 9, 0),
+        &[("cons1", Role::Consultant)],
+        &[("10000001", "Ada One")],
+    );
+    w.slot("cons1", "guidance", "2026-12-03 10:00");
+    w.book_with(&w.admin, "10000001", "guidance", "2026-12-03 10:00", None)
+        .unwrap();
+    let pending = |w: &World| {
+        w.admin
+            .outbox()
+            .unwrap()
+            .iter()
+            .filter(|e| matches!(e.state, careerdesk::domain::outbox::Delivery::Pending { .. }))
+            .count()
+    };
+    assert_eq!(pending(&w), 2, "a confirmation and a reminder are planned");
+    let dir = tempfile::tempdir().unwrap();
+    let eml = careerdesk::notify::EmlDir::new(dir.path());
+    let first = w.admin.flush_outbox(&eml, None, "careers@example.ac.uk").unwrap();
+    assert_eq!((first.sent, first.withheld), (1, 0));
+
+    // The client now wants no contact at all: the reminder, planned when e-mail was allowed,
+    // is withdrawn unsent when it falls due.
+    let client = w.admin.client_by_student_number(&sn("10000001")).unwrap();
+    let changes = careerdesk::desk::ClientChanges {
+        contact: Some(careerdesk::domain::client::ContactPreferences::parse("none").unwrap()),
+        ..Default::default()
+    };
+    w.admin.edit_client(client.id, &changes).unwrap();
+    w.clock.set(at(2026, 12, 3, 9, 0));
+    let later = w.admin.flush_outbox(&eml, None, "careers@example.ac.uk").unwrap();
+    assert_eq!((later.sent, later.withheld), (0, 1));
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "only the confirmation was written"
+    );
+    assert_eq!(pending(&w), 0);
+}
