@@ -171,6 +171,8 @@ fn dispatch(cli: &Cli, paths: &Paths) -> Result<(), DeskError> {
         Command::Employer(cmd) => super::employers::run(cli.format, &sign_in(cli, paths)?, cmd),
         Command::Event(cmd) => super::events::run(cli.format, &sign_in(cli, paths)?, cmd),
         Command::Consent(cmd) => super::consents::run(cli.format, &sign_in(cli, paths)?, cmd),
+        Command::Attach(a) => super::attachments::attach(cli.format, &sign_in(cli, paths)?, a),
+        Command::Attachment(cmd) => super::attachments::run(cli.format, &sign_in(cli, paths)?, cmd),
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod appointments;
 mod args;
+mod attachments;
 mod audit_verify;
 mod commands;
 mod consents;
@@ -209,6 +210,11 @@ pub enum Command {
     /// The consent register for third-party services (DATA-11).
     #[command(subcommand)]
     Consent(consents::ConsentCmd),
+    /// Attach a file (CV, application, feedback form) to a client (DATA-01).
+    Attach(attachments::AttachArgs),
+    /// A client's attached files: list, get (audited), remove (DATA-01).
+    #[command(subcommand)]
+    Attachment(attachments::AttachmentCmd),
 }
 
 /// `slot ...`.

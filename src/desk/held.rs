@@ -11,7 +11,7 @@ use crate::domain::ids::{AppointmentId, MessageId, NoteId};
 use crate::domain::note::Note;
 use crate::domain::outbox::OutboxEntry;
 use crate::domain::queue::QueueEntry;
-use crate::domain::records::{Attachment, Complaint, Consent};
+use crate::domain::records::{Attachment, AttachmentContent, Complaint, Consent};
 use crate::store::codec::Record;
 use crate::store::index::{APPOINTMENT_BY_CLIENT, NOTE_BY_CLIENT, OUTBOX_BY_APPOINTMENT};
 use crate::store::WriteSet;
@@ -38,6 +38,9 @@ pub struct Held {
     pub complaints: Vec<Complaint>,
     /// Attachments (metadata).
     pub attachments: Vec<Attachment>,
+    /// The attachments' bytes: erased with them; the export writes them out itself, encoded.
+    #[serde(skip)]
+    pub attachment_contents: Vec<AttachmentContent>,
     /// Enquiries.
     pub enquiries: Vec<Enquiry>,
     /// Event bookings.
@@ -87,6 +90,7 @@ impl Held {
         all(ws, desk, &self.consents);
         all(ws, desk, &self.complaints);
         all(ws, desk, &self.attachments);
+        all(ws, desk, &self.attachment_contents);
         all(ws, desk, &self.enquiries);
         all(ws, desk, &self.event_bookings);
         ws.remove(&desk.store, &self.client);
@@ -124,6 +128,7 @@ impl Desk {
             consents: store.sealed_for(id)?,
             complaints: store.sealed_for(id)?,
             attachments: store.sealed_for(id)?,
+            attachment_contents: store.sealed_for(id)?,
             enquiries: store.sealed_for(id)?,
             event_bookings: store.sealed_for(id)?,
             client,

@@ -3,6 +3,7 @@
 //! entry together. The CLI and the TUI both call this; neither touches the store directly.
 
 mod appointments;
+mod attachments;
 mod audit_log;
 mod backups;
 mod client_edit;
@@ -47,6 +48,7 @@ use crate::store::crypto::KdfParams;
 use crate::store::{LockedStore, Store, StoreError, StoreState, WriteSet};
 
 pub use appointments::NewBooking;
+pub use attachments::{parse_attachment_kind, NAME_CHARS};
 pub use backups::{read_manifest, AutoBackup, Backup, Manifest, Restored, MANIFEST};
 pub use client_edit::{ClientChanges, ClientEdit, Edited};
 pub use clients::{ClientView, NewClient};
@@ -69,7 +71,7 @@ pub use outbox::{FlushReport, OutboxCounts};
 pub use purge::{PastRetention, Purge};
 pub use queue::{LineState, QueueLine, QueueTarget};
 pub use slots::{NewSeries, NewSlot, SeriesReport, WithdrawReport};
-pub use subject_access::SubjectExport;
+pub use subject_access::{ExportedFile, SubjectExport};
 pub use triage::{FlaggedClient, NoShowWeek, UnresolvedLine, WaiverLine};
 pub use views::{DayLine, StaffName};
 

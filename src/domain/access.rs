@@ -24,6 +24,8 @@ pub enum Permission {
     ManageSlots,
     /// Read the body of a note (SEC-04); every read is audited.
     ReadNoteBodies,
+    /// Read the content of a client's uploaded files (DATA-01); every read is audited.
+    ReadAttachments,
     /// Write notes and record outcomes.
     WriteNotes,
     /// Waive a no-show or late cancellation (APPT-03).
@@ -51,7 +53,7 @@ pub enum Permission {
 
 impl Permission {
     /// Every permission, in the order of the role matrix in `docs/security.md`.
-    pub const ALL: [Permission; 19] = [
+    pub const ALL: [Permission; 20] = [
         Permission::ViewClients,
         Permission::ViewContactDetails,
         Permission::EditClients,
@@ -60,6 +62,7 @@ impl Permission {
         Permission::Book,
         Permission::ManageSlots,
         Permission::ReadNoteBodies,
+        Permission::ReadAttachments,
         Permission::WriteNotes,
         Permission::Waive,
         Permission::Block,
@@ -80,6 +83,7 @@ impl Permission {
             Permission::ViewClients
                 | Permission::ViewContactDetails
                 | Permission::ReadNoteBodies
+                | Permission::ReadAttachments
                 | Permission::SupervisorReports
                 | Permission::AutomaticBackup
         )
@@ -96,6 +100,7 @@ impl Permission {
             Permission::Book => "book appointments",
             Permission::ManageSlots => "manage calendar slots",
             Permission::ReadNoteBodies => "read note bodies",
+            Permission::ReadAttachments => "read attachments",
             Permission::WriteNotes => "write notes and record outcomes",
             Permission::Waive => "waive no-shows",
             Permission::Block => "block clients",
@@ -130,6 +135,7 @@ fn role_allows(role: Role, p: Permission) -> bool {
                 | P::Book
                 | P::ManageSlots
                 | P::ReadNoteBodies
+                | P::ReadAttachments
                 | P::WriteNotes
                 | P::Waive
         ),

@@ -136,6 +136,38 @@ pub struct Attachment {
     pub size: u64,
     /// BLAKE3 hash of the content, hex.
     pub hash: String,
+    /// When it was attached.
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub added_at: DateTime<Utc>,
+    /// Who attached it.
+    pub added_by: OperatorId,
+}
+
+/// An attachment's bytes, in their own record (same id as the [`Attachment`]) so listing
+/// never loads them; sealed with the client's key like the record (DATA-01, DATA-05).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentContent {
+    /// The attachment's id.
+    pub id: AttachmentId,
+    /// Client.
+    pub client: ClientId,
+    /// The file's bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// The BLAKE3 hash of an attachment's bytes, hex: kept on upload, checked on every read.
+pub fn content_hash(bytes: &[u8]) -> String {
+    blake3::hash(bytes).to_hex().to_string()
+}
+
+/// The kind's name as typed and shown (`cv`, `application`, `feedback-form`, `other`).
+pub fn attachment_kind_code(k: AttachmentKind) -> &'static str {
+    match k {
+        AttachmentKind::Cv => "cv",
+        AttachmentKind::Application => "application",
+        AttachmentKind::FeedbackForm => "feedback-form",
+        AttachmentKind::Other => "other",
+    }
 }
 
 /// The longest service name in the consent register.

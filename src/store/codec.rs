@@ -16,7 +16,7 @@ use crate::domain::note::Note;
 use crate::domain::operator::Operator;
 use crate::domain::outbox::OutboxEntry;
 use crate::domain::queue::QueueEntry;
-use crate::domain::records::{Attachment, Complaint, Consent, Feedback};
+use crate::domain::records::{Attachment, AttachmentContent, Complaint, Consent, Feedback};
 use crate::domain::EntityKind;
 
 /// Why bytes could not become a value.
@@ -231,6 +231,7 @@ record!(Consent, Consent, client: client);
 record!(Complaint, Complaint, client: client);
 record!(Feedback, Feedback);
 record!(Attachment, Attachment, client: client);
+record!(AttachmentContent, AttachmentContent, client: client);
 record!(QueueEntry, QueueEntry, client: client);
 
 /// An outbox entry before it named its client (format 1).
