@@ -173,6 +173,7 @@ fn dispatch(cli: &Cli, paths: &Paths) -> Result<(), DeskError> {
         Command::Consent(cmd) => super::consents::run(cli.format, &sign_in(cli, paths)?, cmd),
         Command::Attach(a) => super::attachments::attach(cli.format, &sign_in(cli, paths)?, a),
         Command::Attachment(cmd) => super::attachments::run(cli.format, &sign_in(cli, paths)?, cmd),
+        Command::Feedback(cmd) => super::feedback::run(cli.format, &sign_in(cli, paths)?, cmd),
     }
 }
 

@@ -9,6 +9,7 @@ mod consents;
 mod employers;
 mod enquiries;
 mod events;
+mod feedback;
 mod output;
 mod privacy;
 mod secret;
@@ -215,6 +216,9 @@ pub enum Command {
     /// A client's attached files: list, get (audited), remove (DATA-01).
     #[command(subcommand)]
     Attachment(attachments::AttachmentCmd),
+    /// Feedback on appointments and events; the quotable comments (DATA-10).
+    #[command(subcommand)]
+    Feedback(feedback::FeedbackCmd),
 }
 
 /// `slot ...`.

@@ -11,7 +11,7 @@ use crate::domain::ids::{AppointmentId, MessageId, NoteId};
 use crate::domain::note::Note;
 use crate::domain::outbox::OutboxEntry;
 use crate::domain::queue::QueueEntry;
-use crate::domain::records::{Attachment, AttachmentContent, Complaint, Consent};
+use crate::domain::records::{Attachment, AttachmentContent, Complaint, Consent, Feedback};
 use crate::store::codec::Record;
 use crate::store::index::{APPOINTMENT_BY_CLIENT, NOTE_BY_CLIENT, OUTBOX_BY_APPOINTMENT};
 use crate::store::WriteSet;
@@ -45,6 +45,8 @@ pub struct Held {
     pub enquiries: Vec<Enquiry>,
     /// Event bookings.
     pub event_bookings: Vec<EventBooking>,
+    /// Feedback on their appointments (DATA-10).
+    pub feedback: Vec<Feedback>,
 }
 
 impl Held {
@@ -59,6 +61,7 @@ impl Held {
             + self.attachments.len()
             + self.enquiries.len()
             + self.event_bookings.len()
+            + self.feedback.len()
     }
 
     /// Every record's id, the client's included (to find the audit entries about them).
@@ -73,6 +76,7 @@ impl Held {
         ids.extend(self.attachments.iter().map(Record::id));
         ids.extend(self.enquiries.iter().map(Record::id));
         ids.extend(self.event_bookings.iter().map(Record::id));
+        ids.extend(self.feedback.iter().map(Record::id));
         ids
     }
 
@@ -93,6 +97,7 @@ impl Held {
         all(ws, desk, &self.attachment_contents);
         all(ws, desk, &self.enquiries);
         all(ws, desk, &self.event_bookings);
+        all(ws, desk, &self.feedback);
         ws.remove(&desk.store, &self.client);
     }
 }
@@ -131,6 +136,7 @@ impl Desk {
             attachment_contents: store.sealed_for(id)?,
             enquiries: store.sealed_for(id)?,
             event_bookings: store.sealed_for(id)?,
+            feedback: store.sealed_for(id)?,
             client,
         })
     }

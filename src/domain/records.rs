@@ -96,6 +96,9 @@ pub struct Feedback {
     pub id: FeedbackId,
     /// Subject.
     pub subject: FeedbackSubject,
+    /// The appointment's client, for feedback on an appointment: the record is sealed with
+    /// their key and goes with their erasure. Never shown with a quotation.
+    pub client: Option<ClientId>,
     /// Rating 1..=5.
     pub rating: u8,
     /// Comment.
@@ -105,6 +108,17 @@ pub struct Feedback {
     /// When.
     #[serde(with = "chrono::serde::ts_milliseconds")]
     pub at: DateTime<Utc>,
+}
+
+/// The lowest and highest ratings.
+pub const RATINGS: std::ops::RangeInclusive<u8> = 1..=5;
+
+/// The comments that may be quoted in publicity (DATA-10): only those whose author consented
+/// to anonymous quotation, newest first.
+pub fn quotable(feedback: &[Feedback]) -> Vec<&Feedback> {
+    let mut out: Vec<&Feedback> = feedback.iter().filter(|f| f.may_quote_anonymously).collect();
+    out.sort_by_key(|f| std::cmp::Reverse(f.at));
+    out
 }
 
 /// Kinds of upload (DATA-01).

@@ -229,7 +229,7 @@ record!(Event, Event);
 record!(EventBooking, EventBooking, client: client);
 record!(Consent, Consent, client: client);
 record!(Complaint, Complaint, client: client);
-record!(Feedback, Feedback);
+record!(Feedback, Feedback, maybe_client: client);
 record!(Attachment, Attachment, client: client);
 record!(AttachmentContent, AttachmentContent, client: client);
 record!(QueueEntry, QueueEntry, client: client);
