@@ -31,7 +31,7 @@ fn data_01_desk_staff_attach_and_list_consultants_read_audited_and_remove() {
         .unwrap();
     assert_eq!(a.size, CANARY.len() as u64);
     assert_eq!(a.hash, blake3::hash(CANARY).to_hex().to_string());
-    assert_eq!(desk.attachments(&ada).unwrap(), [a.clone()]);
+    assert_eq!(desk.attachments(&ada).unwrap(), std::slice::from_ref(&a));
     // Desk staff may attach but not read the content.
     assert_eq!(desk.read_attachment(a.id).unwrap_err().exit_code(), 4);
     let cons = w.as_("cons1");
