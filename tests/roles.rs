@@ -146,3 +146,27 @@ fn sec_06_operator_grant_and_revoke_from_the_command_line() {
         .success()
         .stdout(predicates::str::contains("er1 does not have the bulk-email grant"));
 }
+
+#[test]
+fn data_01_desk_staff_may_attach_and_list_but_only_consultants_and_up_read_attachments() {
+    let w = World::new(
+        at(2026, 11, 30, 8, 0),
+        &[
+            ("desk1", Role::Desk),
+            ("cons1", Role::Consultant),
+            ("er1", Role::EmployerRelations),
+            ("sup1", Role::Supervisor),
+        ],
+        &[],
+    );
+    for (login_name, attach, read) in [
+        ("desk1", true, false),
+        ("cons1", true, true),
+        ("er1", false, false),
+        ("sup1", true, true),
+    ] {
+        let desk = w.as_(login_name);
+        assert_eq!(desk.may(Permission::EditClients), attach, "{login_name} attaches");
+        assert_eq!(desk.may(Permission::ReadAttachments), read, "{login_name} reads");
+    }
+}

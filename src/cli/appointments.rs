@@ -453,8 +453,16 @@ pub fn outbox(format: Format, desk: &Desk, paths: &Paths, cmd: &OutboxCmd) -> Re
                 } else {
                     String::new()
                 };
+                let withheld = if report.withheld > 0 {
+                    format!(
+                        "; {} withheld (the client no longer allows that channel)",
+                        report.withheld
+                    )
+                } else {
+                    String::new()
+                };
                 format!(
-                    "sent {}, retrying {}, failed {} (through {}){later}\n",
+                    "sent {}, retrying {}, failed {} (through {}){later}{withheld}\n",
                     report.sent,
                     report.retrying,
                     report.failed,

@@ -179,6 +179,10 @@ fn dispatch(cli: &Cli, paths: &Paths) -> Result<(), DeskError> {
         Command::Event(cmd) => super::events::run(cli.format, &sign_in(cli, paths)?, cmd),
         Command::Note(cmd) => super::notes::run(cli.format, &sign_in(cli, paths)?, cmd),
         Command::Wellbeing(cmd) => super::wellbeing::run(cli.format, &sign_in(cli, paths)?, cmd),
+        Command::Consent(cmd) => super::consents::run(cli.format, &sign_in(cli, paths)?, cmd),
+        Command::Attach(a) => super::attachments::attach(cli.format, &sign_in(cli, paths)?, a),
+        Command::Attachment(cmd) => super::attachments::run(cli.format, &sign_in(cli, paths)?, cmd),
+        Command::Feedback(cmd) => super::feedback::run(cli.format, &sign_in(cli, paths)?, cmd),
     }
 }
 

@@ -2,12 +2,16 @@
 
 mod appointments;
 mod args;
+mod attachments;
 mod audit_verify;
 mod commands;
+
 mod complaints;
+mod consents;
 mod employers;
 mod enquiries;
 mod events;
+mod feedback;
 mod import;
 mod notes;
 mod output;
@@ -219,6 +223,17 @@ pub enum Command {
     /// Wellbeing concerns and referrals (DATA-06; consultants and supervisors).
     #[command(subcommand)]
     Wellbeing(wellbeing::WellbeingCmd),
+    /// The consent register for third-party services (DATA-11).
+    #[command(subcommand)]
+    Consent(consents::ConsentCmd),
+    /// Attach a file (CV, application, feedback form) to a client (DATA-01).
+    Attach(attachments::AttachArgs),
+    /// A client's attached files: list, get (audited), remove (DATA-01).
+    #[command(subcommand)]
+    Attachment(attachments::AttachmentCmd),
+    /// Feedback on appointments and events; the quotable comments (DATA-10).
+    #[command(subcommand)]
+    Feedback(feedback::FeedbackCmd),
 }
 
 /// `slot ...`.

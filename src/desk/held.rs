@@ -11,7 +11,7 @@ use crate::domain::ids::{AppointmentId, MessageId, NoteId};
 use crate::domain::note::Note;
 use crate::domain::outbox::OutboxEntry;
 use crate::domain::queue::QueueEntry;
-use crate::domain::records::{Attachment, Complaint, Consent};
+use crate::domain::records::{Attachment, AttachmentContent, Complaint, Consent, Feedback};
 use crate::domain::wellbeing::Concern;
 use crate::store::codec::Record;
 use crate::store::index::{APPOINTMENT_BY_CLIENT, NOTE_BY_CLIENT, OUTBOX_BY_APPOINTMENT};
@@ -39,12 +39,17 @@ pub struct Held {
     pub complaints: Vec<Complaint>,
     /// Attachments (metadata).
     pub attachments: Vec<Attachment>,
+    /// The attachments' bytes: erased with them; the export writes them out itself, encoded.
+    #[serde(skip)]
+    pub attachment_contents: Vec<AttachmentContent>,
     /// Enquiries.
     pub enquiries: Vec<Enquiry>,
     /// Event bookings.
     pub event_bookings: Vec<EventBooking>,
     /// Wellbeing concerns and their referrals (DATA-06).
     pub concerns: Vec<Concern>,
+    /// Feedback on their appointments (DATA-10).
+    pub feedback: Vec<Feedback>,
 }
 
 impl Held {
@@ -60,6 +65,7 @@ impl Held {
             + self.enquiries.len()
             + self.event_bookings.len()
             + self.concerns.len()
+            + self.feedback.len()
     }
 
     /// Every record's id, the client's included (to find the audit entries about them).
@@ -75,6 +81,7 @@ impl Held {
         ids.extend(self.enquiries.iter().map(Record::id));
         ids.extend(self.event_bookings.iter().map(Record::id));
         ids.extend(self.concerns.iter().map(Record::id));
+        ids.extend(self.feedback.iter().map(Record::id));
         ids
     }
 
@@ -92,9 +99,11 @@ impl Held {
         all(ws, desk, &self.consents);
         all(ws, desk, &self.complaints);
         all(ws, desk, &self.attachments);
+        all(ws, desk, &self.attachment_contents);
         all(ws, desk, &self.enquiries);
         all(ws, desk, &self.event_bookings);
         all(ws, desk, &self.concerns);
+        all(ws, desk, &self.feedback);
         ws.remove(&desk.store, &self.client);
     }
 }
@@ -130,9 +139,11 @@ impl Desk {
             consents: store.sealed_for(id)?,
             complaints: store.sealed_for(id)?,
             attachments: store.sealed_for(id)?,
+            attachment_contents: store.sealed_for(id)?,
             enquiries: store.sealed_for(id)?,
             event_bookings: store.sealed_for(id)?,
             concerns: store.sealed_for(id)?,
+            feedback: store.sealed_for(id)?,
             client,
         })
     }

@@ -3,12 +3,14 @@
 //! entry together. The CLI and the TUI both call this; neither touches the store directly.
 
 mod appointments;
+mod attachments;
 mod audit_log;
 pub use audit_log::AuditView;
 mod backups;
 mod client_edit;
 mod clients;
 mod complaints;
+mod consents;
 mod directory;
 mod employer_edit;
 mod employer_import;
@@ -17,6 +19,7 @@ mod enquiries;
 mod erasure;
 mod error;
 mod events;
+mod feedback;
 mod held;
 mod import;
 mod lockout;
@@ -52,10 +55,12 @@ use crate::store::crypto::KdfParams;
 use crate::store::{LockedStore, Store, StoreError, StoreState, WriteSet};
 
 pub use appointments::NewBooking;
+pub use attachments::{parse_attachment_kind, NAME_CHARS};
 pub use backups::{read_manifest, AutoBackup, Backup, Manifest, Restored, MANIFEST};
 pub use client_edit::{ClientChanges, ClientEdit, Edited};
 pub use clients::{ClientView, NewClient};
 pub use complaints::{ComplaintAbout, ComplaintLine, FlaggedEmployer, NewComplaint, COMPLAINT_SUMMARY_CHARS};
+pub use consents::{consent_state_code, ConsentLine, ConsentRegister};
 pub use directory::{ClientDirectory, DirectoryEntry};
 pub use employer_edit::{EmployerChanges, Logged, NewContact, NewEmployer};
 pub use employer_import::{PortalImport, EMPLOYER_COLUMNS, VACANCY_COLUMNS};
@@ -64,6 +69,7 @@ pub use enquiries::{channel_code, parse_channel, NewEnquiry, SUMMARY_CHARS};
 pub use erasure::{ErasedTally, Erasure};
 pub use error::DeskError;
 pub use events::{NewEvent, MAX_EVENT_CAPACITY, MAX_EVENT_MINUTES};
+pub use feedback::{NewFeedback, Quotation, COMMENT_CHARS};
 pub use held::Held;
 pub use import::{ImportReport, RowError, CSV_HEADER};
 pub use lookup::Lookup;
@@ -77,7 +83,7 @@ pub use purge::{AutoPurge, PastRetention, Purge};
 pub use queue::{LineState, QueueLine, QueueTarget};
 pub use reports::{Grouping, ProgrammeUsageLine, Variant, ERASED, NO_SCHOOL, NO_SHOW_COLUMNS};
 pub use slots::{NewSeries, NewSlot, SeriesReport, WithdrawReport};
-pub use subject_access::SubjectExport;
+pub use subject_access::{ExportedFile, SubjectExport};
 pub use triage::{FlaggedClient, NoShowWeek, UnresolvedLine, WaiverLine};
 pub use views::{DayLine, StaffName};
 

@@ -28,6 +28,8 @@ pub struct FlushReport {
     /// Due messages not tried because their transport was unreachable earlier in the run;
     /// they stay due for the next run.
     pub deferred: usize,
+    /// Messages withdrawn unsent because the client no longer allows their channel (DATA-12).
+    pub withheld: usize,
 }
 
 /// Pending and failed message counts (for the status bar).
@@ -174,6 +176,21 @@ impl Desk {
                 report.deferred += 1;
                 continue;
             }
+            // The preferences are read again at sending: a client may have changed them since
+            // the message was planned (DATA-12).
+            let recipient = match old.client {
+                Some(c) => self.store.get::<Client>(c.0)?,
+                None => None,
+            };
+            if recipient.is_some_and(|c| !old.message.channel.allowed_by(&c.contact)) {
+                let mut new = old.clone();
+                new.state = Delivery::Withdrawn;
+                let mut ws = WriteSet::new();
+                ws.put(&self.store, Some(&old), &new);
+                self.commit(ws)?;
+                report.withheld += 1;
+                continue;
+            }
             let via = match old.message.channel {
                 notify::Channel::Email => Some(transport),
                 notify::Channel::Sms => sms,
@@ -225,8 +242,8 @@ impl Desk {
                 AuditAction::Update,
                 None,
                 format!(
-                    "outbox flushed: {} sent, {} retrying, {} failed",
-                    report.sent, report.retrying, report.failed
+                    "outbox flushed: {} sent, {} retrying, {} failed, {} withheld by contact preferences",
+                    report.sent, report.retrying, report.failed, report.withheld
                 ),
             ));
             self.commit(ws)?;

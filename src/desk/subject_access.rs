@@ -22,6 +22,19 @@ pub struct SubjectExport {
     pub held: Held,
     /// Audit entries about any of those records, oldest first.
     pub audit: Vec<AuditEntry>,
+    /// Each attachment's file, its bytes in standard base64 (DATA-01).
+    pub attachment_files: Vec<ExportedFile>,
+}
+
+/// One attachment's file in the export.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportedFile {
+    /// The attachment's id.
+    pub id: String,
+    /// Its file name.
+    pub name: String,
+    /// The bytes, standard base64.
+    pub base64: String,
 }
 
 impl Desk {
@@ -33,6 +46,16 @@ impl Desk {
         let client = self.client_by_student_number(sn)?;
         let id = client.id;
         let held = self.held_on(client)?;
+        let mut attachment_files = Vec::new();
+        for a in &held.attachments {
+            use base64::Engine as _;
+            let bytes = self.attachment_bytes(a)?;
+            attachment_files.push(ExportedFile {
+                id: a.id.to_string(),
+                name: a.name.clone(),
+                base64: base64::engine::general_purpose::STANDARD.encode(bytes),
+            });
+        }
         let ids = held.ids();
         let audit = self
             .store
@@ -55,6 +78,7 @@ impl Desk {
             exported_by: self.operator.login.to_string(),
             held,
             audit,
+            attachment_files,
         })
     }
 }

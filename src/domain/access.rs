@@ -25,6 +25,8 @@ pub enum Permission {
     /// Read the body of a note (SEC-04) up to one's level (`note::read_access`); every read is
     /// audited.
     ReadNoteBodies,
+    /// Read the content of a client's uploaded files (DATA-01); every read is audited.
+    ReadAttachments,
     /// Write notes and record outcomes.
     WriteNotes,
     /// Waive a no-show or late cancellation (APPT-03).
@@ -61,7 +63,7 @@ pub enum Permission {
 
 impl Permission {
     /// Every permission, in the order of the role matrix in `docs/security.md`.
-    pub const ALL: [Permission; 23] = [
+    pub const ALL: [Permission; 24] = [
         Permission::ViewClients,
         Permission::ViewContactDetails,
         Permission::EditClients,
@@ -70,6 +72,7 @@ impl Permission {
         Permission::Book,
         Permission::ManageSlots,
         Permission::ReadNoteBodies,
+        Permission::ReadAttachments,
         Permission::WriteNotes,
         Permission::Waive,
         Permission::Block,
@@ -94,6 +97,7 @@ impl Permission {
             Permission::ViewClients
                 | Permission::ViewContactDetails
                 | Permission::ReadNoteBodies
+                | Permission::ReadAttachments
                 | Permission::SupervisorReports
                 | Permission::AutomaticBackup
                 | Permission::AutomaticPurge
@@ -111,6 +115,7 @@ impl Permission {
             Permission::Book => "book appointments",
             Permission::ManageSlots => "manage calendar slots",
             Permission::ReadNoteBodies => "read note bodies",
+            Permission::ReadAttachments => "read attachments",
             Permission::WriteNotes => "write notes and record outcomes",
             Permission::Waive => "waive no-shows",
             Permission::Block => "block clients",
@@ -149,6 +154,7 @@ fn role_allows(role: Role, p: Permission) -> bool {
                 | P::Book
                 | P::ManageSlots
                 | P::ReadNoteBodies
+                | P::ReadAttachments
                 | P::WriteNotes
                 | P::Waive
                 | P::Wellbeing

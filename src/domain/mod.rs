@@ -66,6 +66,8 @@ pub enum EntityKind {
     Feedback,
     /// [`records::Attachment`].
     Attachment,
+    /// [`records::AttachmentContent`].
+    AttachmentContent,
     /// [`queue::QueueEntry`].
     QueueEntry,
     /// [`outbox::OutboxEntry`].
@@ -94,6 +96,7 @@ impl EntityKind {
             EntityKind::Complaint => "complaints",
             EntityKind::Feedback => "feedback",
             EntityKind::Attachment => "attachments",
+            EntityKind::AttachmentContent => "attachment_content",
             EntityKind::QueueEntry => "queue",
             EntityKind::Message => "outbox",
             EntityKind::Concern => "wellbeing",

@@ -36,6 +36,8 @@ pub struct Policy {
     pub backups: Backups,
     /// Event clash checking (EVT-01).
     pub events: Events,
+    /// Uploaded files (DATA-01).
+    pub attachments: Attachments,
     /// Teaching terms, used by per-term allocations; never overlapping.
     pub terms: Vec<Term>,
     /// Places where appointments are held (APPT-07, APPT-08).
@@ -164,6 +166,14 @@ section! {
     Complaints {
         /// Distinct complaining clients that flag an employer to supervisors.
         alert_threshold = 3,
+    }
+}
+
+section! {
+    /// The `[attachments]` section (DATA-01): the largest file a client's upload may be.
+    Attachments {
+        /// The largest attachment in bytes (default 10 MiB).
+        max_bytes = 10_485_760,
     }
 }
 

@@ -21,8 +21,8 @@ use serde::Deserialize;
 use toml_edit::ImDocument;
 
 use super::{
-    AppointmentTypeId, Backups, Complaints, Eligibility, Events, FairUse, Location, NoShow, PeakPeriod, Policy,
-    Reminders, Reports, Retention, Security, Setting, SignIn, Term,
+    AppointmentTypeId, Attachments, Backups, Complaints, Eligibility, Events, FairUse, Location, NoShow, PeakPeriod,
+    Policy, Reminders, Reports, Retention, Security, Setting, SignIn, Term,
 };
 use toml_errors::{syntax_error, type_error};
 
@@ -65,6 +65,8 @@ struct RawPolicy {
     backups: Backups,
     #[serde(default)]
     events: Events,
+    #[serde(default)]
+    attachments: Attachments,
     #[serde(default)]
     terms: Vec<Term>,
     #[serde(default)]

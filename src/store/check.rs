@@ -32,7 +32,7 @@ use crate::domain::note::Note;
 use crate::domain::operator::Operator;
 use crate::domain::outbox::OutboxEntry;
 use crate::domain::queue::QueueEntry;
-use crate::domain::records::{Attachment, Complaint, Consent, Feedback};
+use crate::domain::records::{Attachment, AttachmentContent, Complaint, Consent, Feedback};
 use crate::domain::EntityKind;
 
 /// What [`Store::read_tree`] calls for each key and value.
@@ -77,6 +77,7 @@ impl Store {
         self.check_kind::<Complaint>(&mut report, &mut |_| {})?;
         self.check_kind::<Feedback>(&mut report, &mut |_| {})?;
         self.check_kind::<Attachment>(&mut report, &mut |_| {})?;
+        self.check_kind::<AttachmentContent>(&mut report, &mut |_| {})?;
         self.check_kind::<QueueEntry>(&mut report, &mut |_| {})?;
         self.check_kind::<OutboxEntry>(&mut report, &mut |_| {})?;
         self.check_key_slots(&mut report, &logins)?;

@@ -16,7 +16,7 @@ use crate::domain::note::{Note, NoteV1};
 use crate::domain::operator::Operator;
 use crate::domain::outbox::OutboxEntry;
 use crate::domain::queue::QueueEntry;
-use crate::domain::records::{Attachment, Complaint, Consent, Feedback};
+use crate::domain::records::{Attachment, AttachmentContent, Complaint, Consent, Feedback};
 use crate::domain::wellbeing::Concern;
 use crate::domain::EntityKind;
 
@@ -229,8 +229,9 @@ record!(Event, Event);
 record!(EventBooking, EventBooking, client: client);
 record!(Consent, Consent, client: client);
 record!(Complaint, Complaint, client: client);
-record!(Feedback, Feedback);
+record!(Feedback, Feedback, maybe_client: client);
 record!(Attachment, Attachment, client: client);
+record!(AttachmentContent, AttachmentContent, client: client);
 record!(QueueEntry, QueueEntry, client: client);
 record!(Concern, Concern, client: client);
 

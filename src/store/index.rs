@@ -15,7 +15,7 @@ use crate::domain::note::Note;
 use crate::domain::operator::Operator;
 use crate::domain::outbox::{Delivery, OutboxEntry};
 use crate::domain::queue::{QueueEntry, QueueState};
-use crate::domain::records::{Attachment, Complaint, Consent, Feedback};
+use crate::domain::records::{Attachment, AttachmentContent, Complaint, Consent, Feedback};
 use crate::domain::validate::StudentNumber;
 use crate::domain::wellbeing::Concern;
 
@@ -405,3 +405,4 @@ impl Indexed for Consent {}
 impl Indexed for Complaint {}
 impl Indexed for Feedback {}
 impl Indexed for Attachment {}
+impl Indexed for AttachmentContent {}

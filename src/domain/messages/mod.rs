@@ -58,6 +58,15 @@ impl Channel {
             Channel::Sms => "sms",
         }
     }
+
+    /// Whether the client's contact preferences allow a message on this channel now (DATA-12):
+    /// an e-mail needs e-mail contact, a text phone contact.
+    pub fn allowed_by(self, contact: &ContactPreferences) -> bool {
+        match self {
+            Channel::Email => contact.allows(super::client::ContactChannel::Email),
+            Channel::Sms => contact.allows(super::client::ContactChannel::Phone),
+        }
+    }
 }
 
 /// The ways this terminal can send messages. E-mail always works (written as `.eml` files when

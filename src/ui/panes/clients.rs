@@ -45,6 +45,8 @@ struct Card {
     notes: usize,
     /// Wellbeing concerns recorded (DATA-06); `None` for roles not told of them.
     concerns: Option<usize>,
+    /// The current consent per third-party service (DATA-11).
+    consents: Vec<crate::desk::ConsentLine>,
 }
 
 enum Mode {
@@ -174,6 +176,7 @@ impl ClientsPane {
                 })
                 .collect();
             let notes = desk.notes_for(id)?.len();
+            let consents = desk.consents(&client.student_number)?.current;
             Ok(Card {
                 view: desk.view_client(&client),
                 client,
@@ -181,6 +184,7 @@ impl ClientsPane {
                 eligibility,
                 notes,
                 concerns: desk.concern_count(id),
+                consents,
             })
         })();
         match loaded {

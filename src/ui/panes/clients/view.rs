@@ -212,6 +212,21 @@ impl ClientsPane {
         if let Some(d) = v.blocked_until {
             lines.push(Line::styled(format!("⛔ blocked from booking until {d}"), th.bad));
         }
+        if !card.consents.is_empty() {
+            let list: Vec<String> = card
+                .consents
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{} {} {}",
+                        c.consent.service,
+                        crate::desk::consent_state_code(c.consent.state),
+                        local(self.tz, c.consent.at)
+                    )
+                })
+                .collect();
+            lines.push(Line::raw(format!("Consents: {}", list.join(" · "))));
+        }
         lines.push(Line::raw(""));
         lines.push(Line::styled("May book", th.title));
         for (id, name, d) in &card.eligibility {
