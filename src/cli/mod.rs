@@ -6,6 +6,7 @@ mod audit_verify;
 mod commands;
 mod employers;
 mod enquiries;
+mod event_bookings;
 mod events;
 mod output;
 mod privacy;

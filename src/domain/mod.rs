@@ -10,6 +10,7 @@ pub mod client;
 pub mod employer;
 pub mod enquiry;
 pub mod event;
+pub mod event_places;
 pub mod ids;
 pub mod liaison;
 pub mod limits;
