@@ -189,7 +189,7 @@ fn evt_03_two_desks_cancelling_at_once_never_put_the_event_over_capacity() {
 fn evt_03_two_desks_booking_the_last_place_at_once_give_it_to_one() {
     let w = world();
     let (d1, d2) = (w.as_("desk1"), w.as_("desk2"));
-    for round in 0..4 {
+    for round in 0..8 {
         let title = format!("Last place {round}");
         event(&w, &title, 1, &[]);
         at_once(
