@@ -87,8 +87,14 @@ fn evt_03_full_event_puts_client_on_waiting_list() {
     let w = world();
     event(&w, "Insight day", 2, &[]);
     let desk = w.as_("desk1");
-    assert_eq!(book(&desk, "Insight day", "20240001").unwrap().placement, Placement::Place);
-    assert_eq!(book(&desk, "insight day", "20240002").unwrap().placement, Placement::Place);
+    assert_eq!(
+        book(&desk, "Insight day", "20240001").unwrap().placement,
+        Placement::Place
+    );
+    assert_eq!(
+        book(&desk, "insight day", "20240002").unwrap().placement,
+        Placement::Place
+    );
     let third = book(&desk, "Insight day", "20240003").unwrap();
     assert_eq!(third.placement, Placement::Waiting { position: 1 });
     assert_eq!(third.booking.state, EventBookingState::Waiting);
@@ -123,7 +129,10 @@ fn evt_03_waiting_list_is_promoted_on_cancel_with_an_outbox_message() {
     assert_eq!(done.booking.state, EventBookingState::Cancelled);
     assert_eq!(done.promoted.len(), 1);
     assert_eq!(done.promoted[0].0.number(), "20240007", "the first to join is promoted");
-    assert_eq!(done.promoted[0].1, 0, "nothing queued for a client who allows post only");
+    assert_eq!(
+        done.promoted[0].1, 0,
+        "nothing queued for a client who allows post only"
+    );
     assert!(messages_to(&desk, "20240007", MessageKind::EventPlace).is_empty());
     let r = desk.event_roster("Insight day").unwrap();
     assert_eq!(r.booked.iter().map(|l| l.number()).collect::<Vec<_>>(), ["20240007"]);
@@ -135,7 +144,11 @@ fn evt_03_waiting_list_is_promoted_on_cancel_with_an_outbox_message() {
     let told = messages_to(&desk, "20240003", MessageKind::EventPlace);
     assert!(!told.is_empty(), "the promoted client is told");
     let email = told.iter().find(|m| m.message.to.contains('@')).expect("an e-mail");
-    assert!(email.message.subject.contains("Insight day"), "{}", email.message.subject);
+    assert!(
+        email.message.subject.contains("Insight day"),
+        "{}",
+        email.message.subject
+    );
     assert!(messages_to(&desk, "20240001", MessageKind::EventPlace).is_empty());
     // Cancelling twice is refused: there is nothing left to cancel.
     let e = desk.cancel_event_booking("Insight day", &sn("20240001")).unwrap_err();
@@ -252,7 +265,8 @@ fn evt_03_booked_but_absent_are_listed_and_messaged_after_the_event() {
         book(&desk, "Insight day", n).unwrap();
     }
     w.clock.set(start());
-    desk.attend_event("Insight day", &Attendee::Client(sn("20240002"))).unwrap();
+    desk.attend_event("Insight day", &Attendee::Client(sn("20240002")))
+        .unwrap();
     let e = desk.event_absentees("Insight day").unwrap_err();
     assert!(e.to_string().contains("not ended"), "{e}");
     w.clock.set(start() + Duration::hours(3));
@@ -264,7 +278,9 @@ fn evt_03_booked_but_absent_are_listed_and_messaged_after_the_event() {
         .collect();
     assert_eq!(absent, ["20240001", "20240003"]);
     // The desk may not message them; employer relations may.
-    let e = desk.message_event_absentees("Insight day", "Sorry we missed you").unwrap_err();
+    let e = desk
+        .message_event_absentees("Insight day", "Sorry we missed you")
+        .unwrap_err();
     assert_eq!(e.exit_code(), 4, "{e}");
     let er = w.as_("er1");
     let e = er.message_event_absentees("Insight day", "   ").unwrap_err();
@@ -293,7 +309,10 @@ fn evt_02_a_client_of_another_school_is_refused_with_the_reason() {
     let e = book(&desk, "Law fair", "20240001").unwrap_err();
     assert_eq!(e.exit_code(), 3, "{e}");
     let text = e.to_string();
-    assert!(text.contains("EVT-02") && text.contains("Law") && text.contains("Natural Sciences"), "{text}");
+    assert!(
+        text.contains("EVT-02") && text.contains("Law") && text.contains("Natural Sciences"),
+        "{text}"
+    );
     // Opened to the client's school by consultation, the same booking goes through.
     w.as_("er1").open_event("Law fair", "Natural Sciences", "er1").unwrap();
     assert_eq!(book(&desk, "Law fair", "20240001").unwrap().placement, Placement::Place);
@@ -308,10 +327,16 @@ fn evt_03_booking_twice_is_refused_clearly() {
     let e = book(&desk, "Insight day", "20240001").unwrap_err();
     assert_eq!(e.exit_code(), 2);
     let text = e.to_string();
-    assert!(text.contains("already") && text.contains(&first.booking.id.to_string()), "{text}");
+    assert!(
+        text.contains("already") && text.contains(&first.booking.id.to_string()),
+        "{text}"
+    );
     // On the waiting list too.
     book(&desk, "Insight day", "20240002").unwrap();
-    assert!(book(&desk, "Insight day", "20240002").unwrap_err().to_string().contains("waiting"));
+    assert!(book(&desk, "Insight day", "20240002")
+        .unwrap_err()
+        .to_string()
+        .contains("waiting"));
 }
 
 #[test]
@@ -383,10 +408,7 @@ fn evt_03_cli_book_wait_cancel_promote_and_list_the_bookings() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("already holds a booking"));
-    let out = desk()
-        .args(["--format", "json", "event", "list"])
-        .output()
-        .unwrap();
+    let out = desk().args(["--format", "json", "event", "list"]).output().unwrap();
     let listed: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
     let fair = listed.iter().find(|e| e["title"] == "Careers fair").unwrap();
     assert_eq!((fair["taken"].as_u64(), fair["waiting"].as_u64()), (Some(2), Some(1)));
@@ -429,7 +451,10 @@ fn evt_03_cli_attendance_by_number_and_card_and_refusals() {
     cli_setup(dir);
     let desk = || as_op(dir, "desk1");
     for n in ["30000001", "30000002", "30000003"] {
-        desk().args(["event", "book", "Door test", "--client", n]).assert().success();
+        desk()
+            .args(["event", "book", "Door test", "--client", n])
+            .assert()
+            .success();
     }
     desk()
         .args(["event", "attend", "Door test", "--client", "30000001"])
@@ -445,10 +470,7 @@ fn evt_03_cli_attendance_by_number_and_card_and_refusals() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("waiting list"));
-    desk()
-        .args(["event", "attend", "Door test"])
-        .assert()
-        .code(2);
+    desk().args(["event", "attend", "Door test"]).assert().code(2);
     desk()
         .args(["event", "absent", "Door test"])
         .assert()

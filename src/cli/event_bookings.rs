@@ -174,35 +174,33 @@ pub fn run(format: Format, desk: &Desk, cmd: &EventBookingCmd) -> Result<(), Des
             });
             emit(format, &json, || format!("marked as attending (booking {})\n", b.id));
         }
-        EventBookingCmd::Absent { event, message } => {
-            match message {
-                None => {
-                    let absent = desk.event_absentees(event)?;
-                    let rows: Vec<serde_json::Value> = absent.iter().map(|l| line_json(desk, l)).collect();
-                    emit(format, &rows, || {
-                        let mut t = Table::new(&["STUDENT", "NAME", "BOOKED", "BOOKING"]);
-                        for l in &absent {
-                            t.row(vec![
-                                l.number().to_string(),
-                                l.name.clone(),
-                                when(desk, l.booked_at),
-                                l.id.to_string(),
-                            ]);
-                        }
-                        t.render()
-                    });
-                }
-                Some(text) => {
-                    let done = desk.message_event_absentees(event, text)?;
-                    emit(format, &done, || {
-                        format!(
-                            "queued {} message(s) to {} absent client(s); {} allow no contact this terminal can make\n",
-                            done.messages, done.messaged, done.not_contactable
-                        )
-                    });
-                }
+        EventBookingCmd::Absent { event, message } => match message {
+            None => {
+                let absent = desk.event_absentees(event)?;
+                let rows: Vec<serde_json::Value> = absent.iter().map(|l| line_json(desk, l)).collect();
+                emit(format, &rows, || {
+                    let mut t = Table::new(&["STUDENT", "NAME", "BOOKED", "BOOKING"]);
+                    for l in &absent {
+                        t.row(vec![
+                            l.number().to_string(),
+                            l.name.clone(),
+                            when(desk, l.booked_at),
+                            l.id.to_string(),
+                        ]);
+                    }
+                    t.render()
+                });
             }
-        }
+            Some(text) => {
+                let done = desk.message_event_absentees(event, text)?;
+                emit(format, &done, || {
+                    format!(
+                        "queued {} message(s) to {} absent client(s); {} allow no contact this terminal can make\n",
+                        done.messages, done.messaged, done.not_contactable
+                    )
+                });
+            }
+        },
         EventBookingCmd::Bookings { event } => {
             let r = desk.event_roster(event)?;
             emit(format, &roster_json(desk, &r), || roster_text(desk, &r));

@@ -283,9 +283,7 @@ pub fn run(format: Format, desk: &Desk, cmd: &EventCmd) -> Result<(), DeskError>
             let tally = |e: &Event| tallies.get(&e.id).copied().unwrap_or_default();
             let rows: Vec<serde_json::Value> = events.iter().map(|e| event_json(desk, e, tally(e))).collect();
             emit(format, &rows, || {
-                let mut t = Table::new(&[
-                    "ID", "START", "END", "TITLE", "SECTOR", "BOOKED", "WAITING", "AUDIENCE",
-                ]);
+                let mut t = Table::new(&["ID", "START", "END", "TITLE", "SECTOR", "BOOKED", "WAITING", "AUDIENCE"]);
                 for e in &events {
                     let n = tally(e);
                     t.row(vec![

@@ -258,15 +258,18 @@ impl Desk {
             return Err(DeskError::Refused(Decision::refused(Refusal {
                 rule: Rule::Suspended,
                 clause: "SEC-03",
-                message: format!("{} is suspended pending investigation and cannot be booked", client.name),
+                message: format!(
+                    "{} is suspended pending investigation and cannot be booked",
+                    client.name
+                ),
                 allowed_from: None,
                 figures: None,
             })));
         }
         self.with_event(event.id, |event, bookings, ws| {
             let now = self.now();
-            let placement = places::place_new(event, client.id, client.school.as_deref(), bookings, now)
-                .map_err(refused)?;
+            let placement =
+                places::place_new(event, client.id, client.school.as_deref(), bookings, now).map_err(refused)?;
             let booking = EventBooking {
                 id: EventBookingId::new_at(now_ms(now)),
                 event: event.id,
@@ -307,7 +310,11 @@ impl Desk {
             ws.audit(self.audit(
                 AuditAction::Update,
                 booking_ref(new.id),
-                format!("cancelled a booking ({}) on event {}", places::state_word(old.state), event.id),
+                format!(
+                    "cancelled a booking ({}) on event {}",
+                    places::state_word(old.state),
+                    event.id
+                ),
             ));
             let after: Vec<EventBooking> = bookings
                 .iter()
@@ -440,7 +447,12 @@ impl Desk {
         }
     }
 
-    fn queue_event_messages(&self, ws: &mut WriteSet, client: crate::domain::ids::ClientId, messages: Vec<PlannedMessage>) {
+    fn queue_event_messages(
+        &self,
+        ws: &mut WriteSet,
+        client: crate::domain::ids::ClientId,
+        messages: Vec<PlannedMessage>,
+    ) {
         for message in messages {
             let entry = OutboxEntry {
                 id: MessageId::new_at(now_ms(self.now())),

@@ -179,7 +179,12 @@ pub fn place_new(
         });
     }
     let in_audience = event.audience_schools.is_empty()
-        || school.is_some_and(|s| event.audience_schools.iter().any(|a| a.trim().eq_ignore_ascii_case(s.trim())));
+        || school.is_some_and(|s| {
+            event
+                .audience_schools
+                .iter()
+                .any(|a| a.trim().eq_ignore_ascii_case(s.trim()))
+        });
     if !in_audience {
         return Err(PlaceRefusal::OutsideAudience {
             school: school.map(str::to_string),
@@ -237,7 +242,10 @@ pub fn attendable<'a>(
     match b.state {
         EventBookingState::Attended => return Err(PlaceRefusal::AlreadyAttended),
         EventBookingState::Waiting => {
-            let position = waiting_list(bookings).iter().position(|w| w.id == b.id).map_or(0, |p| p + 1);
+            let position = waiting_list(bookings)
+                .iter()
+                .position(|w| w.id == b.id)
+                .map_or(0, |p| p + 1);
             return Err(PlaceRefusal::OnlyWaiting { position });
         }
         _ => {}
@@ -376,9 +384,15 @@ mod tests {
         let e = event(10, &[]);
         assert_eq!(place_new(&e, ClientId(1), None, &[], t(12)), Err(PlaceRefusal::Ended));
         let b = vec![booking(1, 1, Booked, 1)];
-        assert_eq!(cancellable(&e, &b, ClientId(1), t(12)).unwrap_err(), PlaceRefusal::Ended);
+        assert_eq!(
+            cancellable(&e, &b, ClientId(1), t(12)).unwrap_err(),
+            PlaceRefusal::Ended
+        );
         assert_eq!(cancellable(&e, &b, ClientId(1), t(11)).unwrap().id, EventBookingId(1));
-        assert_eq!(cancellable(&e, &b, ClientId(2), t(11)).unwrap_err(), PlaceRefusal::NotBooked);
+        assert_eq!(
+            cancellable(&e, &b, ClientId(2), t(11)).unwrap_err(),
+            PlaceRefusal::NotBooked
+        );
     }
 
     #[test]
@@ -398,7 +412,11 @@ mod tests {
         both[1].state = Cancelled;
         assert_eq!(promotions(&e, &both, t(8)), vec![EventBookingId(4), EventBookingId(5)]);
         // Full (or over, after a capacity cut): nobody.
-        let full = vec![booking(1, 1, Booked, 1), booking(2, 2, Attended, 1), booking(3, 3, Waiting, 2)];
+        let full = vec![
+            booking(1, 1, Booked, 1),
+            booking(2, 2, Attended, 1),
+            booking(3, 3, Waiting, 2),
+        ];
         assert!(promotions(&e, &full, t(8)).is_empty());
         let over = vec![
             booking(1, 1, Booked, 1),
@@ -422,7 +440,10 @@ mod tests {
             booking(5, 5, Absent, 2),
         ];
         assert_eq!(attendable(&e, &b, ClientId(1), t(9)).unwrap().id, EventBookingId(1));
-        assert_eq!(attendable(&e, &b, ClientId(1), t(8)).unwrap_err(), PlaceRefusal::TooEarly);
+        assert_eq!(
+            attendable(&e, &b, ClientId(1), t(8)).unwrap_err(),
+            PlaceRefusal::TooEarly
+        );
         assert_eq!(
             attendable(&e, &b, ClientId(2), t(10)).unwrap_err(),
             PlaceRefusal::AlreadyAttended
@@ -431,8 +452,14 @@ mod tests {
             attendable(&e, &b, ClientId(3), t(10)).unwrap_err(),
             PlaceRefusal::OnlyWaiting { position: 1 }
         );
-        assert_eq!(attendable(&e, &b, ClientId(4), t(10)).unwrap_err(), PlaceRefusal::NotBooked);
-        assert_eq!(attendable(&e, &b, ClientId(9), t(10)).unwrap_err(), PlaceRefusal::NotBooked);
+        assert_eq!(
+            attendable(&e, &b, ClientId(4), t(10)).unwrap_err(),
+            PlaceRefusal::NotBooked
+        );
+        assert_eq!(
+            attendable(&e, &b, ClientId(9), t(10)).unwrap_err(),
+            PlaceRefusal::NotBooked
+        );
         // Recorded absent but came late after all: a correction.
         assert_eq!(attendable(&e, &b, ClientId(5), t(13)).unwrap().id, EventBookingId(5));
     }

@@ -121,7 +121,12 @@ pub fn plan_place_offered(f: &EventFacts, now: DateTime<Utc>, channels: Channels
 
 /// Staff's message to a client who booked an event but did not attend, with the text staff
 /// wrote, as the client allows (EVT-03, DATA-12).
-pub fn plan_absent_follow_up(f: &EventFacts, text: &str, now: DateTime<Utc>, channels: Channels) -> Vec<PlannedMessage> {
+pub fn plan_absent_follow_up(
+    f: &EventFacts,
+    text: &str,
+    now: DateTime<Utc>,
+    channels: Channels,
+) -> Vec<PlannedMessage> {
     let title = one_line(&f.title);
     let body = format!(
         "Dear {},\n\nYou booked a place on {title} ({}) but we did not see you there.\n\n{}\n\n{}\n",
@@ -181,7 +186,10 @@ mod tests {
         assert!(msgs[0].body.starts_with("Dear Ada Lovelace,\n"));
         assert!(msgs[0].body.contains("Where: Main hall"));
         assert_eq!(msgs[1].to, "+447700900123");
-        assert_eq!(plan_place_offered(&facts(ContactPreferences::all()), now(), Channels::default()).len(), 1);
+        assert_eq!(
+            plan_place_offered(&facts(ContactPreferences::all()), now(), Channels::default()).len(),
+            1
+        );
     }
 
     #[test]
