@@ -262,6 +262,8 @@ fn evt_03_booked_but_absent_are_listed_and_messaged_after_the_event() {
     event(&w, "Insight day", 3, &[]);
     let desk = w.as_("desk1");
     for n in ["20240001", "20240002", "20240003"] {
+        // A minute apart, so the list's booking order is theirs.
+        tick(&w, 1);
         book(&desk, "Insight day", n).unwrap();
     }
     w.clock.set(start());
