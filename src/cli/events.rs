@@ -7,6 +7,7 @@ use clap::Subcommand;
 use crate::desk::{Desk, DeskError, NewEvent};
 use crate::domain::clash::{Clash, Shared, Timing};
 use crate::domain::event::Event;
+use crate::domain::event_places::Tally;
 use crate::domain::ids::EmployerId;
 
 use super::args;
@@ -87,6 +88,9 @@ pub enum EventCmd {
         /// Event id or unique title.
         event: String,
     },
+    /// Bookings, the waiting list and attendance (EVT-03).
+    #[command(flatten)]
+    Bookings(super::event_bookings::EventBookingCmd),
 }
 
 fn when(desk: &Desk, at: DateTime<Utc>) -> String {
@@ -99,8 +103,11 @@ fn employer_name(desk: &Desk, id: EmployerId) -> String {
         .unwrap_or_else(|_| format!("employer {id}"))
 }
 
-fn event_json(desk: &Desk, e: &Event) -> serde_json::Value {
+fn event_json(desk: &Desk, e: &Event, tally: Tally) -> serde_json::Value {
     serde_json::json!({
+        "taken": tally.taken,
+        "waiting": tally.waiting,
+        "attended": tally.attended,
         "id": e.id.to_string(),
         "title": e.title,
         "sector": e.sector,
@@ -151,7 +158,7 @@ pub fn clashes_json(clashes: &[Clash]) -> serde_json::Value {
         .collect::<Vec<_>>())
 }
 
-fn event_text(desk: &Desk, e: &Event) -> String {
+fn event_text(desk: &Desk, e: &Event, tally: Tally) -> String {
     let employers: Vec<String> = e.employers.iter().map(|id| employer_name(desk, *id)).collect();
     let mut out = fields(&[
         ("id", e.id.to_string()),
@@ -161,6 +168,9 @@ fn event_text(desk: &Desk, e: &Event) -> String {
         ("end", when(desk, e.end)),
         ("location", e.location.clone()),
         ("capacity", e.capacity.to_string()),
+        ("booked", format!("{} of {}", tally.taken, e.capacity)),
+        ("waiting", tally.waiting.to_string()),
+        ("attended", tally.attended.to_string()),
         ("organiser", desk.operator_login(e.organiser)),
         ("employers", employers.join(", ")),
         ("audience", e.audience_schools.join(", ")),
@@ -181,10 +191,11 @@ fn event_text(desk: &Desk, e: &Event) -> String {
     out
 }
 
-fn saved(format: Format, desk: &Desk, verb: &str, e: &Event) {
-    emit(format, &event_json(desk, e), || {
+fn saved(format: Format, desk: &Desk, verb: &str, e: &Event) -> Result<(), DeskError> {
+    emit(format, &event_json(desk, e, desk.event_tally(e)?), || {
         format!("{verb} event {} \"{}\" at {}\n", e.id, e.title, when(desk, e.start))
     });
+    Ok(())
 }
 
 /// The start of a local day, in UTC.
@@ -224,7 +235,7 @@ pub fn run(format: Format, desk: &Desk, cmd: &EventCmd) -> Result<(), DeskError>
                 location: location.clone(),
             };
             let e = desk.add_event(&new, despite_clash.as_deref())?;
-            saved(format, desk, "added", &e);
+            saved(format, desk, "added", &e)?;
         }
         EventCmd::Move {
             event,
@@ -234,7 +245,7 @@ pub fn run(format: Format, desk: &Desk, cmd: &EventCmd) -> Result<(), DeskError>
         } => {
             let start = args::local_time(desk, "at", at)?;
             let e = desk.move_event(event, start, *minutes, despite_clash.as_deref())?;
-            saved(format, desk, "moved", &e);
+            saved(format, desk, "moved", &e)?;
         }
         EventCmd::Open {
             event,
@@ -242,7 +253,7 @@ pub fn run(format: Format, desk: &Desk, cmd: &EventCmd) -> Result<(), DeskError>
             consulted,
         } => {
             let e = desk.open_event(event, school, consulted)?;
-            emit(format, &event_json(desk, &e), || {
+            emit(format, &event_json(desk, &e, desk.event_tally(&e)?), || {
                 format!("\"{}\" is open to {}\n", e.title, e.audience_schools.join(", "))
             });
         }
@@ -268,17 +279,21 @@ pub fn run(format: Format, desk: &Desk, cmd: &EventCmd) -> Result<(), DeskError>
                 ));
             }
             let events = desk.events_between(from, to)?;
-            let rows: Vec<serde_json::Value> = events.iter().map(|e| event_json(desk, e)).collect();
+            let tallies = desk.event_tallies()?;
+            let tally = |e: &Event| tallies.get(&e.id).copied().unwrap_or_default();
+            let rows: Vec<serde_json::Value> = events.iter().map(|e| event_json(desk, e, tally(e))).collect();
             emit(format, &rows, || {
-                let mut t = Table::new(&["ID", "START", "END", "TITLE", "SECTOR", "PLACES", "AUDIENCE"]);
+                let mut t = Table::new(&["ID", "START", "END", "TITLE", "SECTOR", "BOOKED", "WAITING", "AUDIENCE"]);
                 for e in &events {
+                    let n = tally(e);
                     t.row(vec![
                         e.id.to_string(),
                         when(desk, e.start),
                         when(desk, e.end),
                         e.title.clone(),
                         e.sector.clone(),
-                        e.capacity.to_string(),
+                        format!("{}/{}", n.taken, e.capacity),
+                        n.waiting.to_string(),
                         e.audience_schools.join(","),
                     ]);
                 }
@@ -287,8 +302,10 @@ pub fn run(format: Format, desk: &Desk, cmd: &EventCmd) -> Result<(), DeskError>
         }
         EventCmd::Show { event } => {
             let e = desk.find_event(event)?;
-            emit(format, &event_json(desk, &e), || event_text(desk, &e));
+            let n = desk.event_tally(&e)?;
+            emit(format, &event_json(desk, &e, n), || event_text(desk, &e, n));
         }
+        EventCmd::Bookings(cmd) => super::event_bookings::run(format, desk, cmd)?,
     }
     Ok(())
 }

@@ -10,6 +10,7 @@ mod complaints;
 mod consents;
 mod employers;
 mod enquiries;
+mod event_bookings;
 mod events;
 mod feedback;
 mod import;

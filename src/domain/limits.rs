@@ -45,6 +45,8 @@ pub const GUIDANCE: usize = 2_000;
 pub const ENGAGEMENT: usize = 20_000;
 /// Where an event is held.
 pub const LOCATION: usize = 200;
+/// A message staff write to those absent from an event (EVT-03).
+pub const EVENT_MESSAGE: usize = 5_000;
 /// A new password (a passphrase of many words fits easily).
 pub const PASSWORD: usize = 1_024;
 

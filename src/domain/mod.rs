@@ -11,6 +11,7 @@ pub mod complaint;
 pub mod employer;
 pub mod enquiry;
 pub mod event;
+pub mod event_places;
 pub mod ids;
 pub mod liaison;
 pub mod limits;

@@ -4,6 +4,7 @@
 //! the transports (APPT-09, DATA-12).
 
 pub mod compose;
+pub mod events;
 pub mod ics;
 pub mod plan;
 pub mod retry;
@@ -27,6 +28,10 @@ pub enum MessageKind {
     Reminder,
     /// Sent when a booked appointment is cancelled; withdraws the calendar entry.
     Cancellation,
+    /// Sent when a client on an event's waiting list is given a place (EVT-03).
+    EventPlace,
+    /// Sent by staff to those who booked an event but did not attend (EVT-03).
+    EventFollowUp,
 }
 
 impl MessageKind {
@@ -36,6 +41,8 @@ impl MessageKind {
             MessageKind::Confirmation => "confirmation",
             MessageKind::Reminder => "reminder",
             MessageKind::Cancellation => "cancellation",
+            MessageKind::EventPlace => "event-place",
+            MessageKind::EventFollowUp => "event-follow-up",
         }
     }
 }

@@ -51,6 +51,8 @@ pub enum Rule {
     RoomFull,
     /// The service is closed that day (a `[[closures]]` entry).
     Closed,
+    /// The event is open to other schools' students only (EVT-02).
+    Audience,
 }
 
 /// The numbers behind a counting refusal: `used` of `limit` between two local dates.
