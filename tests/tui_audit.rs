@@ -84,3 +84,45 @@ fn sec_04_a_supervisor_filters_the_audit_log_by_operator_action_and_client() {
     ui.cmd(&mut pane, Command::Back);
     has(&screen(&mut pane, 160, 48), "Triage: select");
 }
+
+#[test]
+fn sec_04_break_glass_reads_are_listed_first_with_their_reason() {
+    let w = World::new(
+        at(2026, 11, 16, 9, 0),
+        &[
+            ("cons1", Role::Consultant),
+            ("cons2", Role::Consultant),
+            ("sup1", Role::Supervisor),
+        ],
+        &[("10000001", "Ada One")],
+    );
+    let ada = w.admin.client_by_student_number(&sn("10000001")).unwrap();
+    let private = w
+        .as_("cons1")
+        .write_note_at(
+            ada.id,
+            None,
+            "Only for me.",
+            Some(careerdesk::domain::note::AccessLevel::AuthorOnly),
+        )
+        .unwrap();
+    let cons2 = w.as_("cons2");
+    cons2
+        .read_note_because(private.id, Some("covering cons1's caseload today"))
+        .unwrap();
+    // Later, ordinary entries: they come after the break-glass read all the same.
+    w.as_("cons1").read_note(private.id).unwrap();
+    w.as_("cons2");
+
+    let sup = Arc::new(w.as_("sup1"));
+    let mut ui = Ui::new(&sup);
+    let mut pane = TriagePane::new(&sup);
+    ui.shown(&mut pane);
+    ui.cmd(&mut pane, Command::AuditLog);
+    let s = screen(&mut pane, 160, 48);
+    has(&s, "break-glass reads first (1)");
+    let rows: Vec<&str> = s.lines().filter(|l| l.contains("2026-11-16")).collect();
+    assert!(rows[0].contains("! break-glass") && rows[0].contains("cons2"), "{s}");
+    assert!(rows[0].contains("why: covering cons1's caseload today"), "{s}");
+    assert!(rows[1..].iter().all(|r| !r.contains("! break-glass")), "{s}");
+}

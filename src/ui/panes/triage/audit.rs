@@ -111,10 +111,13 @@ impl AuditPane {
         let when = e.at.with_timezone(&self.tz).format("%Y-%m-%d %H:%M");
         let who = e.login.clone().unwrap_or_else(|| "?".into());
         let record = e.subject.map_or("-".to_string(), |s| s.to_string());
-        let mut text = format!("{when}  {who:<12} {:<14} {record:<22} {}", e.action.code(), e.detail);
-        if let Some(r) = &e.reason {
-            text.push_str(&format!(" · why: {r}"));
-        }
+        // The reason first: it is what a supervisor reads the line for.
+        let why = e.reason.as_ref().map_or(String::new(), |r| format!("why: {r} · "));
+        let text = format!(
+            "{when}  {who:<12} {:<14} {why}{record:<22} {}",
+            e.action.code(),
+            e.detail
+        );
         if e.is_break_glass() {
             Line::styled(format!("! break-glass  {text}"), th.warn)
         } else {
