@@ -1,14 +1,13 @@
 //! Supervisor triage: unresolved outcomes, clients over the no-show thresholds, proposed
 //! blocks, waivers, and the weekly no-show report with suppression (APPT-02..APPT-04, DATA-08).
 
-use chrono::{DateTime, Datelike, Days, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Days, Duration, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::domain::access::Permission;
 use crate::domain::appointment::{Appointment, Outcome, Slot};
 use crate::domain::client::{Client, FlagKind};
 use crate::domain::ids::{AppointmentId, ClientId, OperatorId};
-use crate::domain::limits;
 use crate::domain::operator::Operator;
 use crate::domain::policy::AppointmentTypeId;
 use crate::domain::validate::StudentNumber;
@@ -176,20 +175,8 @@ impl Desk {
     /// clients may run it.
     pub fn no_show_report(&self, weeks: u32) -> Result<Vec<NoShowWeek>, DeskError> {
         self.require(Permission::ViewClients)?;
-        limits::range("weeks", i64::from(weeks), 1, i64::from(limits::REPORT_WEEKS))?;
         let now = self.now();
-        let today = self.today();
-        let this_monday = today
-            .checked_sub_days(Days::new(u64::from(today.weekday().num_days_from_monday())))
-            .unwrap_or(today);
-        let first = this_monday
-            .checked_sub_days(Days::new(7 * (u64::from(weeks) - 1)))
-            .unwrap_or(NaiveDate::MIN);
-        let tz = self.policy.institution.time_zone;
-        let from = chrono::TimeZone::from_local_datetime(&tz, &first.and_hms_opt(0, 0, 0).unwrap_or_default())
-            .earliest()
-            .map(|d| d.with_timezone(&Utc))
-            .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
+        let (first, from) = self.report_weeks(weeks)?;
         #[derive(Default, Clone, Copy)]
         struct Tally {
             due: u64,
