@@ -7,6 +7,8 @@
 //! - `open_unlock_directory`: open, unlock and read every client into the directory with
 //!   per-client keys (each key unwrapped once), and the resident memory after it.
 //!   Target: <= 1 s and <= 300 MB.
+//! - `purge_10000`: `Desk::purge` of 10,000 clients past retention (their course end moved
+//!   back to 2014 first, on the same copy), with its progress. Target: under a minute.
 //!
 //! ```sh
 //! cargo bench --bench erasure
@@ -16,12 +18,15 @@ mod support;
 
 use std::time::{Duration, Instant};
 
+use careerdesk::desk::ClientEdit;
 use careerdesk::domain::client::Client;
 
 /// How many clients are erased per run.
 const ERASURES: usize = 20;
 /// How many clients are looked at to find those with the most history.
 const SAMPLE: usize = 4_000;
+/// How many clients the purge finds past retention.
+const PURGED: usize = 10_000;
 
 fn main() {
     let n = support::clients();
@@ -88,6 +93,51 @@ fn main() {
         "erase_one_client (worst)",
         spread.max,
         Duration::from_millis(50),
+        "sled insert+flush",
+        anchor,
+    );
+
+    // 10,000 clients whose course ended in 2014: past any source's retention at the pinned day.
+    let expired: Vec<Client> = desk
+        .store()
+        .scan::<Client>()
+        .expect("scan")
+        .filter_map(Result::ok)
+        .take(PURGED)
+        .collect();
+    let old = ClientEdit {
+        status: Some("graduate".into()),
+        course_end: Some("2014-06-30".into()),
+        ..ClientEdit::default()
+    }
+    .parse()
+    .expect("changes");
+    let t = Instant::now();
+    for c in &expired {
+        desk.edit_client(c.id, &old).expect("edit");
+    }
+    eprintln!(
+        "{} clients' course end moved to 2014 in {:.1?}",
+        expired.len(),
+        t.elapsed()
+    );
+    let told = std::sync::atomic::AtomicU64::new(0);
+    let progress = |_: &str, _: u64, _: u64| {
+        told.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    };
+    let t = Instant::now();
+    let purged = desk.purge(&paths, false, &progress).expect("purge");
+    let took = t.elapsed();
+    eprintln!(
+        "purge: {} clients erased, {} records, progress told {} times",
+        purged.clients.len(),
+        purged.records,
+        told.into_inner()
+    );
+    support::report_absolute(
+        "purge_10000",
+        took,
+        Duration::from_secs(60),
         "sled insert+flush",
         anchor,
     );

@@ -413,3 +413,62 @@ fn data_05_export_subject_writes_a_new_file_from_the_cli() {
         .code(2)
         .stderr(predicates::str::contains("already exists"));
 }
+
+#[test]
+fn data_02_a_purge_longer_than_one_batch_erases_every_expired_client_and_says_how_far_it_got() {
+    let w = World::new(
+        common::at(2026, 11, 16, 9, 0),
+        &[("cons1", Role::Consultant)],
+        &[("10000001", "Kept Person")],
+    );
+    let paths = Paths::resolve(Some(w._tmp.path()));
+    // 230 clients past retention (more than two of the purge's batches), each with a note and
+    // a consent, and one whose course has not ended.
+    let cons = w.as_("cons1");
+    let mut gone = Vec::new();
+    for n in 0..230u32 {
+        let sn = format!("2{n:07}");
+        let mut c = new_client(&sn, &format!("Zyqexpired Person{n}"));
+        c.status = "graduate".into();
+        c.course_end = Some(if n % 2 == 0 { "2014-06-30" } else { "2015-01-31" }.into());
+        let client = add(&w.admin, &c).unwrap();
+        if n % 10 == 0 {
+            cons.write_note(client.id, None, "zyqexpired note").unwrap();
+            w.admin.give_consent(&common::sn(&sn), "careers-fair-photos").unwrap();
+        }
+        gone.push(client);
+    }
+    let seen = std::sync::Mutex::new(Vec::new());
+    let progress = |what: &str, done: u64, total: u64| {
+        seen.lock().unwrap().push((what.to_string(), done, total));
+    };
+    let done = w.admin.purge(&paths, false, &progress).unwrap();
+    assert_eq!(done.clients.len(), 230);
+    assert!(done.records >= 230 + 23 * 2, "{}", done.records);
+    let calls = seen.into_inner().unwrap();
+    let counts: Vec<u64> = calls.iter().map(|c| c.1).collect();
+    assert!(calls.iter().all(|c| c.2 == 230));
+    assert!(
+        counts.windows(2).all(|p| p[0] < p[1]),
+        "progress only goes up: {counts:?}"
+    );
+    assert_eq!(counts.first(), Some(&0));
+    assert_eq!(counts.last(), Some(&230));
+    assert!(counts.len() >= 4, "progress is told batch by batch: {counts:?}");
+    for c in &gone {
+        assert!(w.admin.client_by_student_number(&c.student_number).is_err());
+        assert!(!w.admin.store().holds_subject_key(c.id.0));
+    }
+    assert!(w.admin.client_by_student_number(&common::sn("10000001")).is_ok());
+    for v in w.admin.store().every_value().unwrap() {
+        if let Some(p) = &v.plain {
+            assert!(
+                !p.windows(9).any(|x| x == b"zyqexpire"),
+                "an expired client is still readable in `{}`",
+                v.tree
+            );
+        }
+    }
+    // The counts kept for reports add every one of them.
+    assert_eq!(w.admin.erased_tally().unwrap().clients, 230);
+}

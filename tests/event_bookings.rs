@@ -520,3 +520,37 @@ fn evt_03_cli_audience_refusal_and_bad_input() {
         .assert()
         .code(4);
 }
+
+#[test]
+fn data_05_erasing_a_promoted_client_takes_their_event_place_message_too() {
+    let w = world();
+    event(&w, "Insight day", 1, &[]);
+    let desk = w.as_("desk1");
+    book(&desk, "Insight day", "20240001").unwrap();
+    book(&desk, "Insight day", "20240003").unwrap();
+    desk.cancel_event_booking("Insight day", &sn("20240001")).unwrap();
+    let id = desk.client_by_student_number(&sn("20240003")).unwrap().id;
+    assert!(!messages_to(&desk, "20240003", MessageKind::EventPlace).is_empty());
+    let paths = careerdesk::paths::Paths::resolve(Some(w._tmp.path()));
+    let done = w
+        .admin
+        .erase_client(&paths, &sn("20240003"), "the student asked")
+        .unwrap();
+    assert!(done.messages_withdrawn >= 1, "{done:?}");
+    // No message, booking or other record sealed for them is left, readable or not.
+    let left: Vec<String> = w
+        .admin
+        .store()
+        .every_value()
+        .unwrap()
+        .into_iter()
+        .filter(
+            |v| matches!(v.sealed_with, Some(careerdesk::store::crypto::KeyRef::Subject { id: s, .. }) if s == id.0),
+        )
+        .filter(|v| v.tree != "oplog" && v.tree != "audit")
+        .map(|v| v.tree)
+        .collect();
+    assert!(left.is_empty(), "records left sealed for the erased client in {left:?}");
+    assert!(desk.outbox().unwrap().iter().all(|m| m.client != Some(id)));
+    assert!(desk.event_roster("Insight day").unwrap().booked.is_empty());
+}

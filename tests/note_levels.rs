@@ -248,3 +248,77 @@ fn sec_04_the_notes_pane_asks_for_a_reason_instead_of_showing_a_body_above_your_
     assert_eq!(glass.len(), 1);
     assert_eq!(glass[0].reason.as_deref(), Some("author away, client in crisis"));
 }
+
+#[test]
+fn sec_04_amending_a_note_keeps_every_revision_and_needs_the_note_s_level() {
+    let w = world();
+    let client = w.admin.client_by_student_number(&common::sn("10000001")).unwrap();
+    let cons1 = w.as_("cons1");
+    let note = cons1
+        .write_note_at(client.id, None, "First text.", Some(AccessLevel::AuthorOnly))
+        .unwrap();
+    // Another consultant, a supervisor and desk staff may not amend an author-only note: it
+    // would hand them its earlier text. Nothing changes.
+    for login in ["cons2", "sup1"] {
+        let err = w.as_(login).amend_note(note.id, "Overwritten.").unwrap_err();
+        assert!(matches!(err, DeskError::NoteLevel(_)), "{login}: {err}");
+        assert!(err.to_string().contains("author-only"), "{err}");
+    }
+    assert_eq!(w.as_("desk1").amend_note(note.id, "x").unwrap_err().exit_code(), 4);
+    assert_eq!(cons1.read_note(note.id).unwrap().revisions.len(), 1);
+    // The author amends; both revisions are kept, the newest is current.
+    w.clock.set(at(2026, 11, 16, 10, 0));
+    let amended = cons1.amend_note(note.id, "Second text.").unwrap();
+    let bodies: Vec<&str> = amended.revisions.iter().map(|r| r.body.as_str()).collect();
+    assert_eq!(bodies, ["First text.", "Second text."]);
+    assert_eq!(amended.current().map(|r| r.at), Some(at(2026, 11, 16, 10, 0)));
+    // A whole-service note may be amended by another consultant; a blank body is bad input.
+    let open = cons1.write_note(client.id, None, "CV reviewed.").unwrap();
+    assert_eq!(
+        w.as_("cons2")
+            .amend_note(open.id, "CV reviewed; sent back.")
+            .unwrap()
+            .revisions
+            .len(),
+        2
+    );
+    assert_eq!(cons1.amend_note(open.id, "  ").unwrap_err().exit_code(), 2);
+}
+
+#[test]
+fn sec_04_note_amend_and_show_history_through_the_binary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    cli_init_with(dir, &[("cons1", "consultant"), ("cons2", "consultant")]);
+    cli_add_clients(|| as_op(dir, "admin"), &["10000001"]);
+    let out = as_op(dir, "cons1")
+        .args(["--format", "json", "note", "add", "10000001", "--body", "First text."])
+        .args(["--level", "author-only"])
+        .assert()
+        .success();
+    let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let id = v["note"].as_str().unwrap().to_string();
+    as_op(dir, "cons2")
+        .args(["note", "amend", &id, "--body", "Not mine."])
+        .assert()
+        .code(3);
+    as_op(dir, "cons1")
+        .args(["note", "amend", &id, "--body", "Second text."])
+        .assert()
+        .success();
+    let shown = as_op(dir, "cons1").args(["note", "show", &id]).assert().success();
+    let text = String::from_utf8_lossy(&shown.get_output().stdout).to_string();
+    assert!(text.contains("Second text.") && !text.contains("First text."), "{text}");
+    let history = as_op(dir, "cons1")
+        .args(["note", "show", &id, "--history"])
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&history.get_output().stdout).to_string();
+    let (first, second) = (text.find("First text."), text.find("Second text."));
+    assert!(first.is_some() && second > first, "{text}");
+    assert!(text.contains("revision 2 by cons1"), "{text}");
+    as_op(dir, "cons1")
+        .args(["note", "amend", "not-an-id", "--body", "x"])
+        .assert()
+        .code(2);
+}

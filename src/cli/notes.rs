@@ -1,4 +1,4 @@
-//! `careerdesk note add|list|show` (SEC-04, APPT-07): notes with their access level; reading
+//! `careerdesk note add|amend|list|show` (SEC-04, APPT-07): notes with their access level; reading
 //! above one's level needs `--break-glass REASON`.
 
 use clap::Subcommand;
@@ -30,6 +30,14 @@ pub enum NoteCmd {
         #[arg(long)]
         level: Option<String>,
     },
+    /// Add a revision to a note (within your level); earlier revisions are kept.
+    Amend {
+        /// The note's id (`note list` shows them).
+        id: String,
+        /// The new text.
+        #[arg(long)]
+        body: String,
+    },
     /// List a client's notes, newest first: level and label, never the body.
     List {
         /// The client's student number.
@@ -43,6 +51,9 @@ pub enum NoteCmd {
         /// Why you must read a note above your level (audited, shown to supervisors).
         #[arg(long, value_name = "REASON")]
         break_glass: Option<String>,
+        /// Show every revision, oldest first, not only the current text.
+        #[arg(long)]
+        history: bool,
     },
 }
 
@@ -89,14 +100,26 @@ pub(super) fn run(format: Format, desk: &Desk, cmd: &NoteCmd) -> Result<(), Desk
                 },
             );
         }
+        NoteCmd::Amend { id, body } => {
+            let note = desk.amend_note(note_id(id)?, body)?;
+            emit(
+                format,
+                &serde_json::json!({ "note": note.id.to_string(), "revisions": note.revisions.len() }),
+                || format!("amended note {} (revision {})\n", note.id, note.revisions.len()),
+            );
+        }
         NoteCmd::List { client } => {
             let client = desk.client_by_student_number(&args::student_number(client)?)?;
             let notes = desk.notes_for(client.id)?;
             emit(format, &notes, || table(desk, &notes));
         }
-        NoteCmd::Show { id, break_glass } => {
+        NoteCmd::Show {
+            id,
+            break_glass,
+            history,
+        } => {
             let note = desk.read_note_because(note_id(id)?, break_glass.as_deref())?;
-            emit(format, &note, || show(desk, &note));
+            emit(format, &note, || show(desk, &note, *history));
         }
     }
     Ok(())
@@ -119,7 +142,7 @@ fn table(desk: &Desk, notes: &[NoteSummary]) -> String {
     t.render()
 }
 
-fn show(desk: &Desk, note: &Note) -> String {
+fn show(desk: &Desk, note: &Note, history: bool) -> String {
     let cur = note.current();
     let mut out = fields(&[
         ("note", note.id.to_string()),
@@ -135,7 +158,16 @@ fn show(desk: &Desk, note: &Note) -> String {
         ("revisions", note.revisions.len().to_string()),
     ]);
     out.push('\n');
-    out.push_str(cur.map_or("", |r| r.body.as_str()));
-    out.push('\n');
+    if history {
+        let staff = desk.staff_names().unwrap_or_default();
+        for (n, r) in note.revisions.iter().enumerate() {
+            let who = staff.get(&r.by).map_or("?", |s| s.login.as_str());
+            let when = desk.local_time(r.at).format("%Y-%m-%d %H:%M");
+            out.push_str(&format!("--- revision {} by {who}, {when}\n{}\n", n + 1, r.body));
+        }
+    } else {
+        out.push_str(cur.map_or("", |r| r.body.as_str()));
+        out.push('\n');
+    }
     out
 }

@@ -1,4 +1,4 @@
-//! `careerdesk wellbeing flag|refer|show` (DATA-06): a concern about a client and its explicit,
+//! `careerdesk wellbeing flag|refer|close|show` (DATA-06): a concern about a client and its explicit,
 //! recorded referrals to a school or support service.
 
 use clap::Subcommand;
@@ -32,6 +32,14 @@ pub enum WellbeingCmd {
         #[arg(long)]
         note: Option<String>,
     },
+    /// Close the client's latest open concern with its outcome; it and its referrals are kept.
+    Close {
+        /// The client's student number.
+        client: String,
+        /// What came of it (required).
+        #[arg(long)]
+        outcome: String,
+    },
     /// A client's concerns and referrals (audited).
     Show {
         /// The client's student number.
@@ -57,6 +65,15 @@ pub(super) fn run(format: Format, desk: &Desk, cmd: &WellbeingCmd) -> Result<(),
                 format,
                 &serde_json::json!({ "concern": c.id.to_string(), "referred_to": to }),
                 || format!("wellbeing concern {} for {sn} referred to {to}\n", c.id),
+            );
+        }
+        WellbeingCmd::Close { client, outcome } => {
+            let sn = args::student_number(client)?;
+            let c = desk.close_concern(&sn, outcome)?;
+            emit(
+                format,
+                &serde_json::json!({ "concern": c.id.to_string(), "closed": true }),
+                || format!("wellbeing concern {} for {sn} closed\n", c.id),
             );
         }
         WellbeingCmd::Show { client } => {
@@ -91,6 +108,9 @@ fn table(desk: &Desk, concerns: &[Concern]) -> String {
                 None => r.to.clone(),
             };
             t.row(vec![when(r.at), who(r.by), "referred".into(), detail]);
+        }
+        if let Some(x) = &c.closed {
+            t.row(vec![when(x.at), who(x.by), "closed".into(), x.outcome.clone()]);
         }
     }
     t.render()

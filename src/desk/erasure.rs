@@ -13,7 +13,7 @@ use crate::domain::audit::AuditAction;
 use crate::domain::outbox::Delivery;
 use crate::domain::validate::StudentNumber;
 use crate::paths::Paths;
-use crate::store::{destroy_key_in_copy, WriteSet, BACKUP_STORE_DIR};
+use crate::store::{destroy_keys_in_copy, WriteSet, BACKUP_STORE_DIR};
 
 use super::{Desk, DeskError};
 
@@ -68,67 +68,92 @@ impl Desk {
         client: crate::domain::client::Client,
         reason: &str,
     ) -> Result<Erasure, DeskError> {
+        self.erase_each(paths, vec![client], reason)
+    }
+
+    /// Removes several clients and everything linked to them in one commit, then destroys their
+    /// keys with one sync of the key file and reaches each backup once (a purge erases in
+    /// batches: per client, that work is the same but paid once). Each client keeps their own
+    /// audit entry. Returns the sums.
+    pub(super) fn erase_each(
+        &self,
+        paths: &Paths,
+        clients: Vec<crate::domain::client::Client>,
+        reason: &str,
+    ) -> Result<Erasure, DeskError> {
         let now = self.now();
         let mut ws = WriteSet::new();
         let mut done = Erasure {
-            records: 1,
+            records: 0,
             slots_freed: 0,
             messages_withdrawn: 0,
             backups_reached: 0,
         };
         let mut tally = self.erased_tally_unchecked()?;
-        tally.clients += 1;
-        let held = self.held_on(client)?;
-        for a in &held.appointments {
-            let outcome = match &a.state {
-                AppointmentState::Settled { outcome, .. } => outcome.code(),
-                AppointmentState::Booked | AppointmentState::CheckedIn { .. } => {
-                    if a.start > now {
-                        done.slots_freed += 1;
-                    }
-                    "open"
-                }
+        let helds = self.held_on_each(clients)?;
+        for held in &helds {
+            tally.clients += 1;
+            let mut one = Erasure {
+                records: held.records(),
+                slots_freed: 0,
+                messages_withdrawn: 0,
+                backups_reached: 0,
             };
-            let day = a.start.date_naive();
-            let monday = day - Duration::days(i64::from(day.weekday().num_days_from_monday()));
-            *tally
-                .appointments
-                .entry(format!("{monday} {} {outcome}", a.appointment_type))
-                .or_default() += 1;
-            // The slot no longer names the appointment: a future one can be booked again.
-            if let Some(slot) = self.store.get::<Slot>(a.slot.0)? {
-                if slot.booking == Some(a.id) {
-                    let mut freed = slot.clone();
-                    freed.booking = None;
-                    ws.put(&self.store, Some(&slot), &freed);
+            for a in &held.appointments {
+                let outcome = match &a.state {
+                    AppointmentState::Settled { outcome, .. } => outcome.code(),
+                    AppointmentState::Booked | AppointmentState::CheckedIn { .. } => {
+                        if a.start > now {
+                            one.slots_freed += 1;
+                        }
+                        "open"
+                    }
+                };
+                let day = a.start.date_naive();
+                let monday = day - Duration::days(i64::from(day.weekday().num_days_from_monday()));
+                *tally
+                    .appointments
+                    .entry(format!("{monday} {} {outcome}", a.appointment_type))
+                    .or_default() += 1;
+                // The slot no longer names the appointment: a future one can be booked again.
+                if let Some(slot) = self.store.get::<Slot>(a.slot.0)? {
+                    if slot.booking == Some(a.id) {
+                        let mut freed = slot.clone();
+                        freed.booking = None;
+                        ws.put(&self.store, Some(&slot), &freed);
+                    }
                 }
             }
+            one.messages_withdrawn = held
+                .messages
+                .iter()
+                .filter(|m| matches!(m.state, Delivery::Pending { .. }))
+                .count();
+            held.remove_into(&mut ws, self);
+            ws.erasing(held.client.id.0);
+            ws.audit_kept(self.audit_because(
+                AuditAction::Erase,
+                None,
+                format!(
+                    "a client was erased: {} record(s), {} future booking(s) freed, {} message(s) withdrawn",
+                    one.records, one.slots_freed, one.messages_withdrawn
+                ),
+                reason,
+            ));
+            done.records += one.records;
+            done.slots_freed += one.slots_freed;
+            done.messages_withdrawn += one.messages_withdrawn;
         }
-        done.messages_withdrawn = held
-            .messages
-            .iter()
-            .filter(|m| matches!(m.state, Delivery::Pending { .. }))
-            .count();
-        done.records = held.records();
-        held.remove_into(&mut ws, self);
-        let client = &held.client;
-        ws.erasing(client.id.0);
-        ws.audit_kept(self.audit_because(
-            AuditAction::Erase,
-            None,
-            format!(
-                "a client was erased: {} record(s), {} future booking(s) freed, {} message(s) withdrawn",
-                done.records, done.slots_freed, done.messages_withdrawn
-            ),
-            reason,
-        ));
         self.commit(ws)?;
-        self.directory_remove(client);
-        let slots = self.store.destroy_subject_keys(client.id.0)?;
-        done.backups_reached = reach_backups(paths, client.id.0, &slots)?;
+        let ids: Vec<u128> = helds.iter().map(|h| h.client.id.0).collect();
+        for held in &helds {
+            self.directory_remove(&held.client);
+        }
+        let slots = self.store.destroy_subject_keys_of(&ids)?;
+        done.backups_reached = reach_backups(paths, &slots)?;
         let bytes = serde_json::to_vec(&tally).map_err(|e| DeskError::Invalid(e.to_string()))?;
         self.store.set_setting(TALLY, Some(&bytes))?;
-        tracing::info!(records = done.records, "client erased");
+        tracing::info!(clients = ids.len(), records = done.records, "client(s) erased");
         Ok(done)
     }
 
@@ -151,10 +176,10 @@ impl Desk {
     }
 }
 
-/// Destroys the client's keys in each automatic backup's copy of the key file, and in the
-/// copies maintenance keeps beside the store; returns how many held them. A copy that cannot
+/// Destroys the clients' keys in each automatic backup's copy of the key file, and in the
+/// copies maintenance keeps beside the store; returns how many held any. A copy that cannot
 /// be reached is named in the log and left for its expiry (`[backups] keep`).
-fn reach_backups(paths: &Paths, client: u128, slots: &[u64]) -> Result<usize, DeskError> {
+fn reach_backups(paths: &Paths, clients: &[(u128, Vec<u64>)]) -> Result<usize, DeskError> {
     let mut copies: Vec<std::path::PathBuf> = std::fs::read_dir(paths.backups())
         .map(|list| list.flatten().map(|e| e.path().join(BACKUP_STORE_DIR)).collect())
         .unwrap_or_default();
@@ -172,7 +197,7 @@ fn reach_backups(paths: &Paths, client: u128, slots: &[u64]) -> Result<usize, De
     }
     let mut reached = 0;
     for dir in copies {
-        match destroy_key_in_copy(&dir, client, slots) {
+        match destroy_keys_in_copy(&dir, clients) {
             Ok(true) => reached += 1,
             Ok(false) => {}
             Err(e) => tracing::warn!("erasure could not reach the copy at {}: {e}", dir.display()),

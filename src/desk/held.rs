@@ -1,6 +1,8 @@
 //! Everything held on one client, gathered in one place: what erasure removes (DATA-05) and
 //! what the subject-access export writes out.
 
+use std::collections::{HashMap, HashSet};
+
 use serde::Serialize;
 
 use crate::domain::appointment::Appointment;
@@ -111,40 +113,75 @@ impl Held {
 impl Desk {
     /// Gathers everything held on `client` (no permission check: callers check theirs).
     pub(super) fn held_on(&self, client: Client) -> Result<Held, DeskError> {
+        let mut all = self.held_on_each(vec![client])?;
+        all.pop()
+            .ok_or_else(|| DeskError::Invalid("the client's records could not be gathered".into()))
+    }
+
+    /// [`Desk::held_on`] for several clients, reading each tree without an index by client
+    /// once for all of them (a purge erases in batches). In the order given.
+    pub(super) fn held_on_each(&self, clients: Vec<Client>) -> Result<Vec<Held>, DeskError> {
         let store = &self.store;
-        let appointments: Vec<Appointment> = store
-            .indexed::<AppointmentId>(APPOINTMENT_BY_CLIENT, &client.id.key())?
-            .into_iter()
-            .filter_map(|id| store.get::<Appointment>(id.0).transpose())
-            .collect::<Result<_, _>>()?;
-        let mut messages = Vec::new();
-        for a in &appointments {
-            for id in store.indexed::<MessageId>(OUTBOX_BY_APPOINTMENT, &a.id.key())? {
-                if let Some(m) = store.get::<OutboxEntry>(id.0)? {
+        let ids: HashSet<u128> = clients.iter().map(|c| c.id.0).collect();
+        let mut queue = store.sealed_for_each::<QueueEntry>(&ids)?;
+        let mut consents = store.sealed_for_each::<Consent>(&ids)?;
+        let mut complaints = store.sealed_for_each::<Complaint>(&ids)?;
+        let mut attachments = store.sealed_for_each::<Attachment>(&ids)?;
+        let mut attachment_contents = store.sealed_for_each::<AttachmentContent>(&ids)?;
+        let mut enquiries = store.sealed_for_each::<Enquiry>(&ids)?;
+        let mut event_bookings = store.sealed_for_each::<EventBooking>(&ids)?;
+        let mut concerns = store.sealed_for_each::<Concern>(&ids)?;
+        let mut feedback = store.sealed_for_each::<Feedback>(&ids)?;
+        // Messages sealed for the client that no appointment leads to (event place offers,
+        // messages to absentees).
+        let mut own_messages = store.sealed_for_each::<OutboxEntry>(&ids)?;
+        let mut out = Vec::with_capacity(clients.len());
+        for client in clients {
+            let id = client.id.0;
+            let appointments: Vec<Appointment> = store
+                .indexed::<AppointmentId>(APPOINTMENT_BY_CLIENT, &client.id.key())?
+                .into_iter()
+                .filter_map(|id| store.get::<Appointment>(id.0).transpose())
+                .collect::<Result<_, _>>()?;
+            let mut messages = Vec::new();
+            for a in &appointments {
+                for id in store.indexed::<MessageId>(OUTBOX_BY_APPOINTMENT, &a.id.key())? {
+                    if let Some(m) = store.get::<OutboxEntry>(id.0)? {
+                        messages.push(m);
+                    }
+                }
+            }
+            for m in own_messages.remove(&id).unwrap_or_default() {
+                if !messages.iter().any(|k| k.id == m.id) {
                     messages.push(m);
                 }
             }
+            let notes: Vec<Note> = store
+                .indexed::<NoteId>(NOTE_BY_CLIENT, &client.id.key())?
+                .into_iter()
+                .filter_map(|id| store.get::<Note>(id.0).transpose())
+                .collect::<Result<_, _>>()?;
+            out.push(Held {
+                appointments,
+                messages,
+                notes,
+                queue: take(&mut queue, id),
+                consents: take(&mut consents, id),
+                complaints: take(&mut complaints, id),
+                attachments: take(&mut attachments, id),
+                attachment_contents: take(&mut attachment_contents, id),
+                enquiries: take(&mut enquiries, id),
+                event_bookings: take(&mut event_bookings, id),
+                concerns: take(&mut concerns, id),
+                feedback: take(&mut feedback, id),
+                client,
+            });
         }
-        let notes: Vec<Note> = store
-            .indexed::<NoteId>(NOTE_BY_CLIENT, &client.id.key())?
-            .into_iter()
-            .filter_map(|id| store.get::<Note>(id.0).transpose())
-            .collect::<Result<_, _>>()?;
-        let id = client.id.0;
-        Ok(Held {
-            appointments,
-            messages,
-            notes,
-            queue: store.sealed_for(id)?,
-            consents: store.sealed_for(id)?,
-            complaints: store.sealed_for(id)?,
-            attachments: store.sealed_for(id)?,
-            attachment_contents: store.sealed_for(id)?,
-            enquiries: store.sealed_for(id)?,
-            event_bookings: store.sealed_for(id)?,
-            concerns: store.sealed_for(id)?,
-            feedback: store.sealed_for(id)?,
-            client,
-        })
+        Ok(out)
     }
+}
+
+/// A client's records from a per-client map, leaving the others.
+fn take<T>(each: &mut HashMap<u128, Vec<T>>, client: u128) -> Vec<T> {
+    each.remove(&client).unwrap_or_default()
 }

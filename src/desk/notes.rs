@@ -134,14 +134,27 @@ impl Desk {
         Ok(note)
     }
 
-    /// Adds a revision to a note; earlier revisions are kept.
+    /// Adds a revision to a note; earlier revisions are kept. Only someone who may read the
+    /// note as it stands (SEC-04: within their level, no break-glass) may amend it, since the
+    /// amended note, earlier revisions included, comes back to them.
     pub fn amend_note(&self, id: NoteId, body: &str) -> Result<Note, DeskError> {
         self.require(Permission::WriteNotes)?;
+        self.require(Permission::ReadNoteBodies)?;
         let body = check_body(body)?;
         let old = self
             .store
             .get::<Note>(id.0)?
             .ok_or_else(|| DeskError::Invalid(format!("no note with id {id}")))?;
+        match note::read_access(&self.operator.roles, self.operator.id, old.author(), old.level) {
+            ReadAccess::Allowed => {}
+            ReadAccess::BreakGlass | ReadAccess::Never => {
+                return Err(DeskError::NoteLevel(format!(
+                    "SEC-04: note {id} is at level {}, above yours, so you may not amend it; ask its \
+                     author, or write a new note",
+                    old.level.code()
+                )))
+            }
+        }
         let mut new = old.clone();
         new.revisions.push(NoteRevision {
             by: self.operator.id,

@@ -36,6 +36,10 @@ pub struct Purge {
     pub enquiry_bodies: usize,
 }
 
+/// Clients erased per commit by a purge: one pass over the trees without a client index, one
+/// sync of the key file and one visit to each backup serve the whole batch.
+const PURGE_BATCH: usize = 100;
+
 /// The setting naming the last day the start-up purge ran on this store.
 const PURGE_DAY: &str = "retention-purge-day";
 
@@ -136,9 +140,13 @@ impl Desk {
             "retention period ended (DATA-02: {} year(s) after the academic year the course ended)",
             self.policy.retention.years
         );
-        for (n, (client, _)) in due.into_iter().enumerate() {
-            progress("erasing clients past retention", n as u64, total);
-            done.records += self.erase(paths, client, &reason)?.records;
+        let mut left = due.into_iter().map(|(c, _)| c).peekable();
+        let mut erased = 0u64;
+        while left.peek().is_some() {
+            progress("erasing clients past retention", erased, total);
+            let batch: Vec<Client> = left.by_ref().take(PURGE_BATCH).collect();
+            erased += batch.len() as u64;
+            done.records += self.erase_each(paths, batch, &reason)?.records;
         }
         progress("erasing clients past retention", total, total);
         let mut ws = WriteSet::new();

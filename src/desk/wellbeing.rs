@@ -1,5 +1,5 @@
 //! Wellbeing concerns through the desk (DATA-06): raise one about a client, refer it to a named
-//! school or support service, and see a client's concerns. Consultants, supervisors and
+//! school or support service, close it with its outcome, and see a client's concerns. Consultants, supervisors and
 //! administrators only; every step is a person's recorded action, audited, and nothing is ever
 //! referred automatically. Concerns are sealed with the client's key, so erasure takes them.
 
@@ -49,15 +49,10 @@ impl Desk {
             Some(n) if !n.trim().is_empty() => Some(validate::text("note", n, limits::GUIDANCE)?),
             _ => None,
         };
-        let client = self.client_by_student_number(sn)?;
-        let concerns = self.concerns_of(&client)?;
-        let old = wellbeing::latest(&concerns).cloned().ok_or_else(|| {
-            DeskError::Invalid(format!(
-                "no wellbeing concern is recorded for {sn}; raise one first with `wellbeing flag {sn} --reason TEXT`"
-            ))
-        })?;
+        let old = self.open_concern(sn)?;
         let mut new = old.clone();
-        new.refer(self.operator.id, self.now(), to.clone(), note);
+        new.refer(self.operator.id, self.now(), to.clone(), note)
+            .map_err(|e| DeskError::Invalid(e.to_string()))?;
         self.update(
             &old,
             &new,
@@ -68,6 +63,37 @@ impl Desk {
             ),
         )?;
         Ok(new)
+    }
+
+    /// Closes the client's latest open concern with its outcome, by the operator, now. The
+    /// concern and its referrals are kept; the card stops showing it as open.
+    pub fn close_concern(&self, sn: &StudentNumber, outcome: &str) -> Result<Concern, DeskError> {
+        self.require(Permission::Wellbeing)?;
+        let outcome = validate::text("outcome", outcome, limits::GUIDANCE)?;
+        let old = self.open_concern(sn)?;
+        let mut new = old.clone();
+        new.close(self.operator.id, self.now(), outcome)
+            .map_err(|e| DeskError::Invalid(e.to_string()))?;
+        self.update(
+            &old,
+            &new,
+            self.audit(
+                AuditAction::Update,
+                concern_ref(new.id),
+                "wellbeing concern closed".into(),
+            ),
+        )?;
+        Ok(new)
+    }
+
+    fn open_concern(&self, sn: &StudentNumber) -> Result<Concern, DeskError> {
+        let client = self.client_by_student_number(sn)?;
+        let concerns = self.concerns_of(&client)?;
+        wellbeing::latest_open(&concerns).cloned().ok_or_else(|| {
+            DeskError::Invalid(format!(
+                "no open wellbeing concern is recorded for {sn}; raise one first with `wellbeing flag {sn} --reason TEXT`"
+            ))
+        })
     }
 
     /// A client's wellbeing concerns, oldest first, with their referrals; the read is audited.
@@ -88,13 +114,16 @@ impl Desk {
         Ok((client, concerns))
     }
 
-    /// How many wellbeing concerns are recorded for a client, for the client card: `None` when
+    /// How many wellbeing concerns are open for a client, for the client card: `None` when
     /// the operator may not see wellbeing concerns (desk staff are not told one exists).
     pub fn concern_count(&self, client: ClientId) -> Option<usize> {
         if !self.may(Permission::Wellbeing) {
             return None;
         }
-        self.store.sealed_for::<Concern>(client.0).ok().map(|c| c.len())
+        self.store
+            .sealed_for::<Concern>(client.0)
+            .ok()
+            .map(|c| c.iter().filter(|c| c.is_open()).count())
     }
 
     fn concerns_of(&self, client: &Client) -> Result<Vec<Concern>, DeskError> {

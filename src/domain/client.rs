@@ -160,7 +160,8 @@ impl std::fmt::Display for ContactPreferences {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FlagKind {
-    /// A wellbeing concern raised by staff (DATA-06).
+    /// A wellbeing concern flag from before concerns were their own record (DATA-06): read
+    /// from old stores, never raised now; its reason is withheld ([`Flag::shown_reason`]).
     WellbeingConcern,
     /// Repeated no-shows crossed the concern threshold (APPT-04).
     NoShowConcern,
@@ -180,6 +181,18 @@ pub struct Flag {
     pub at: DateTime<Utc>,
     /// A short reason, never note content.
     pub reason: String,
+}
+
+impl Flag {
+    /// The reason as staff may see it on the card. A wellbeing flag is a legacy of stores made
+    /// before concerns had their own sealed record (DATA-06): nothing raises one now, and its
+    /// reason is never shown, since desk staff see the card; `wellbeing show` is the way in.
+    pub fn shown_reason(&self) -> &str {
+        match self.kind {
+            FlagKind::WellbeingConcern => "recorded before concerns were kept apart; see `wellbeing show`",
+            FlagKind::NoShowConcern | FlagKind::BlockProposed => &self.reason,
+        }
+    }
 }
 
 /// A suspension pending investigation (SEC-03): who, when, why.
@@ -364,5 +377,27 @@ impl Client {
     /// The block in force on `today`, if any.
     pub fn block_on(&self, today: NaiveDate) -> Option<&Block> {
         self.block.as_ref().filter(|b| today < b.expires)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn data_06_an_old_wellbeing_flag_never_shows_its_reason() {
+        let at = Utc.with_ymd_and_hms(2026, 11, 30, 10, 0, 0).unwrap();
+        let flag = |kind| Flag {
+            kind,
+            raised_by: None,
+            at,
+            reason: "private worry".into(),
+        };
+        assert!(!flag(FlagKind::WellbeingConcern)
+            .shown_reason()
+            .contains("private worry"));
+        assert_eq!(flag(FlagKind::NoShowConcern).shown_reason(), "private worry");
+        assert_eq!(flag(FlagKind::BlockProposed).shown_reason(), "private worry");
     }
 }

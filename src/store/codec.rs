@@ -17,7 +17,7 @@ use crate::domain::operator::Operator;
 use crate::domain::outbox::OutboxEntry;
 use crate::domain::queue::QueueEntry;
 use crate::domain::records::{Attachment, AttachmentContent, Complaint, Consent, Feedback};
-use crate::domain::wellbeing::Concern;
+use crate::domain::wellbeing::{Concern, ConcernV1};
 use crate::domain::EntityKind;
 
 /// Why bytes could not become a value.
@@ -233,7 +233,6 @@ record!(Feedback, Feedback, maybe_client: client);
 record!(Attachment, Attachment, client: client);
 record!(AttachmentContent, AttachmentContent, client: client);
 record!(QueueEntry, QueueEntry, client: client);
-record!(Concern, Concern, client: client);
 
 impl Record for Note {
     const KIND: EntityKind = EntityKind::Note;
@@ -251,6 +250,28 @@ impl Record for Note {
     fn decode_format(format: u8, body: &[u8]) -> Result<Self, CodecError> {
         match format {
             1 => decode_body::<NoteV1>(body).map(Note::from),
+            2 => decode_body(body),
+            other => Err(CodecError::UnknownFormat(other)),
+        }
+    }
+}
+
+impl Record for Concern {
+    const KIND: EntityKind = EntityKind::Concern;
+    /// Format 2 added the closure; a format-1 concern reads as open.
+    const FORMAT: u8 = 2;
+
+    fn id(&self) -> u128 {
+        self.id.0
+    }
+
+    fn subject(&self) -> Option<u128> {
+        Some(self.client.0)
+    }
+
+    fn decode_format(format: u8, body: &[u8]) -> Result<Self, CodecError> {
+        match format {
+            1 => decode_body::<ConcernV1>(body).map(Concern::from),
             2 => decode_body(body),
             other => Err(CodecError::UnknownFormat(other)),
         }
@@ -403,6 +424,25 @@ mod tests {
             assert_eq!(again[0], 2);
             assert_eq!(Note::decode(&again).unwrap(), n);
         }
+    }
+
+    #[test]
+    fn data_06_a_concern_written_in_format_1_reads_as_open() {
+        use crate::domain::ids::{ConcernId, OperatorId};
+        let v1 = ConcernV1 {
+            id: ConcernId(7),
+            client: ClientId(42),
+            raised_by: OperatorId(3),
+            raised_at: Utc.with_ymd_and_hms(2026, 11, 1, 11, 0, 0).unwrap(),
+            reason: "low".into(),
+            referrals: Vec::new(),
+        };
+        let c = Concern::decode(&encode_versioned(1, &v1).unwrap()).unwrap();
+        assert!(c.is_open());
+        assert_eq!((c.id, c.reason.as_str()), (ConcernId(7), "low"));
+        let again = c.encode().unwrap();
+        assert_eq!(again[0], 2);
+        assert_eq!(Concern::decode(&again).unwrap(), c);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! their keys (here and in backups), finishing an erasure stopped half-way, the erasable
 //! setting (the saved lookup), and listing every value for checks that nothing readable is left.
 
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use super::crypto::KeyRef;
@@ -23,10 +24,10 @@ pub struct StoredValue {
     pub plain: Option<Vec<u8>>,
 }
 
-/// Destroys a client's keys in a copy of a store's folder (a backup), given the slots they
-/// were in; says whether the copy held them.
-pub fn destroy_key_in_copy(store_dir: &Path, client: u128, slots: &[u64]) -> Result<bool, StoreError> {
-    SubjectKeys::destroy_in_copy(store_dir, client, slots)
+/// Destroys clients' keys in a copy of a store's folder (a backup), given the slots they were
+/// in, opening and syncing the copy's key file once; says whether the copy held any.
+pub fn destroy_keys_in_copy(store_dir: &Path, clients: &[(u128, Vec<u64>)]) -> Result<bool, StoreError> {
+    SubjectKeys::destroy_in_copy(store_dir, clients)
 }
 
 const PENDING_ERASURE: &[u8] = b"erase_pending/";
@@ -39,11 +40,20 @@ impl Store {
     /// The records of a kind sealed with a client's key, found from the envelopes' headers
     /// without opening any value (for erasure and the subject-access export).
     pub fn sealed_for<T: Record>(&self, client: u128) -> Result<Vec<T>, StoreError> {
-        let mut out = Vec::new();
+        let mut each = self.sealed_for_each::<T>(&HashSet::from([client]))?;
+        Ok(each.remove(&client).unwrap_or_default())
+    }
+
+    /// [`Store::sealed_for`] for several clients in one pass over the tree (a purge erases
+    /// clients in batches): each client's records, by client id.
+    pub fn sealed_for_each<T: Record>(&self, clients: &HashSet<u128>) -> Result<HashMap<u128, Vec<T>>, StoreError> {
+        let mut out: HashMap<u128, Vec<T>> = HashMap::new();
         for item in self.tree(T::KIND.tree())?.iter() {
             let (k, v) = item?;
-            if matches!(KeyRef::of(&v), Ok((KeyRef::Subject { id, .. }, _)) if id == client) {
-                out.push(self.open_record::<T>(&k, &v)?);
+            if let Ok((KeyRef::Subject { id, .. }, _)) = KeyRef::of(&v) {
+                if clients.contains(&id) {
+                    out.entry(id).or_default().push(self.open_record::<T>(&k, &v)?);
+                }
             }
         }
         Ok(out)
@@ -80,12 +90,23 @@ impl Store {
     /// Destroys a client's keys, and the key of the saved client lookup (it holds every
     /// client's name), in this store's key file: whatever they sealed, anywhere on disk, can no
     /// longer be opened. Returns the slots the client's keys were in, to destroy them in
-    /// backups too ([`destroy_key_in_copy`]).
+    /// backups too ([`destroy_keys_in_copy`]).
     pub fn destroy_subject_keys(&self, client: u128) -> Result<Vec<u64>, StoreError> {
-        let slots = self.subjects.slots_of(client);
-        self.subjects.destroy(client)?;
-        self.subjects.destroy(subject_keys::LOOKUP_SUBJECT)?;
-        self.tree(META)?.remove(pending_erasure_key(client))?;
+        let mut slots = self.destroy_subject_keys_of(&[client])?;
+        Ok(slots.pop().map(|(_, s)| s).unwrap_or_default())
+    }
+
+    /// [`Store::destroy_subject_keys`] for several clients with one sync of the key file and
+    /// one flush: each client with the slots its keys were in.
+    pub fn destroy_subject_keys_of(&self, clients: &[u128]) -> Result<Vec<(u128, Vec<u64>)>, StoreError> {
+        let slots: Vec<(u128, Vec<u64>)> = clients.iter().map(|&c| (c, self.subjects.slots_of(c))).collect();
+        let mut ids = clients.to_vec();
+        ids.push(subject_keys::LOOKUP_SUBJECT);
+        self.subjects.destroy_all(&ids)?;
+        let meta = self.tree(META)?;
+        for &client in clients {
+            meta.remove(pending_erasure_key(client))?;
+        }
         self.db.flush()?;
         Ok(slots)
     }

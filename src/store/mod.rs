@@ -40,7 +40,7 @@ use subject_keys::SubjectKeys;
 pub use backup::{BackupCopy, HoldCommits, BACKUP_STORE_DIR};
 pub use check::{CheckReport, Finding, Problem, Recovery};
 pub use compact::{disk_size, Copied};
-pub use erasure::{destroy_key_in_copy, StoredValue};
+pub use erasure::{destroy_keys_in_copy, StoredValue};
 pub use error::StoreError;
 pub use files::StoreState;
 pub use locked::LockedStore;

@@ -220,22 +220,33 @@ impl SubjectKeys {
     /// Destroys every generation of a subject's key: the slots are overwritten with zeros and
     /// the file synced. Returns how many keys were destroyed.
     pub fn destroy(&self, id: u128) -> Result<usize, StoreError> {
+        self.destroy_all(&[id])
+    }
+
+    /// Destroys every generation of each subject's key with one sync of the file; returns how
+    /// many keys were destroyed.
+    pub fn destroy_all(&self, ids: &[u128]) -> Result<usize, StoreError> {
         let mut f = self.file();
-        let places = f.places.remove(&id).unwrap_or_default();
-        for p in &places {
-            write_slot(&mut f.file, &self.path, p.slot, &[0u8; SLOT])?;
-            f.free.push(p.slot);
+        let mut destroyed = 0;
+        for id in ids {
+            let places = f.places.remove(id).unwrap_or_default();
+            for p in &places {
+                write_slot(&mut f.file, &self.path, p.slot, &[0u8; SLOT])?;
+                f.free.push(p.slot);
+            }
+            destroyed += places.len();
         }
-        if !places.is_empty() {
+        if destroyed > 0 {
             f.file.sync_data().map_err(|e| io(&self.path, "sync", e))?;
             f.dirty = false;
         }
         drop(f);
+        let gone: std::collections::HashSet<u128> = ids.iter().copied().collect();
         self.opened
             .write()
             .unwrap_or_else(|p| p.into_inner())
-            .retain(|(sid, _), _| *sid != id);
-        Ok(places.len())
+            .retain(|(sid, _), _| !gone.contains(sid));
+        Ok(destroyed)
     }
 
     /// Copies the key file into another store folder (a backup or maintenance copy).
@@ -251,9 +262,10 @@ impl SubjectKeys {
         Ok(())
     }
 
-    /// Destroys a subject's key in another store's key file (a backup's) if it holds it at the
-    /// same slot as this one did: slots never move, so a copy holds a key where the store did.
-    pub fn destroy_in_copy(dir: &Path, id: u128, slots: &[u64]) -> Result<bool, StoreError> {
+    /// Destroys subjects' keys in another store's key file (a backup's) where it holds them at
+    /// the same slots as this one did: slots never move, so a copy holds a key where the store
+    /// did. Says whether the copy held any.
+    pub fn destroy_in_copy(dir: &Path, subjects: &[(u128, Vec<u64>)]) -> Result<bool, StoreError> {
         let path = dir.join(FILE);
         let mut file = match OpenOptions::new().read(true).write(true).open(&path) {
             Ok(f) => f,
@@ -261,13 +273,15 @@ impl SubjectKeys {
             Err(e) => return Err(io(&path, "open", e)),
         };
         let mut changed = false;
-        for &slot in slots {
-            let Ok(raw) = read_slot(&mut file, &path, slot) else {
-                continue;
-            };
-            if parse_slot(&raw).0 == id {
-                write_slot(&mut file, &path, slot, &[0u8; SLOT])?;
-                changed = true;
+        for (id, slots) in subjects {
+            for &slot in slots {
+                let Ok(raw) = read_slot(&mut file, &path, slot) else {
+                    continue;
+                };
+                if parse_slot(&raw).0 == *id {
+                    write_slot(&mut file, &path, slot, &[0u8; SLOT])?;
+                    changed = true;
+                }
             }
         }
         if changed {

@@ -198,11 +198,11 @@ impl ClientsPane {
                 FlagKind::NoShowConcern => "⚑ no-show concern",
                 FlagKind::BlockProposed => "⚑ block proposed",
             };
-            lines.push(Line::styled(format!("{what}: {}", short(&f.reason)), th.warn));
+            lines.push(Line::styled(format!("{what}: {}", short(f.shown_reason())), th.warn));
         }
         if let Some(n) = card.concerns.filter(|n| *n > 0) {
             lines.push(Line::styled(
-                format!("⚑ wellbeing concern open ({n} recorded): `wellbeing show` lists them and their referrals"),
+                format!("⚑ wellbeing concern open ({n}): `wellbeing show` lists them and their referrals"),
                 th.warn,
             ));
         }
