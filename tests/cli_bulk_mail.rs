@@ -177,8 +177,17 @@ fn evt_04_bad_input_to_mail_employers_exits_2_with_a_clear_message() {
     std::fs::write(&latin1, b"caf\xe9").unwrap();
     run(&["--event", "Engineering fair", "--tag", "stem"], &latin1, "not UTF-8");
     // Only another owner's key contact: nobody is left to send to.
+    as_(dir, "er1")
+        .args(["employer", "add", "--name", "Solo Ltd", "--sector", "retail", "--owner", "er1"])
+        .assert()
+        .success();
+    as_(dir, "er1")
+        .args(["employer", "contact", "add", "Solo Ltd", "--name", "Only Key"])
+        .args(["--email", "only@solo.example", "--key"])
+        .assert()
+        .success();
     run(
-        &["--event", "Engineering fair", "--employer", "Acme Engineering"],
+        &["--event", "Engineering fair", "--employer", "Solo Ltd"],
         &body,
         "nobody to send to: every contact was left out",
     );

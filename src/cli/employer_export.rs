@@ -49,16 +49,17 @@ fn text(d: &StudentDirectory) -> String {
         out.push('\n');
         for c in &e.contacts {
             let title = c.title.as_deref().map(|t| format!(", {t}")).unwrap_or_default();
-            out.push_str(&format!(
-                "  {}{title}  {}  {}\n",
-                c.name,
-                c.email.as_deref().unwrap_or(""),
-                c.phone.as_deref().unwrap_or("")
-            ));
+            let mut line = format!("  {}{title}", c.name);
+            for detail in [&c.email, &c.phone].into_iter().flatten() {
+                line.push_str(&format!("  {detail}"));
+            }
+            out.push_str(&line);
+            out.push('\n');
         }
         for v in &e.vacancies {
             let closes = v.closes.map(|d| format!(" (closes {d})")).unwrap_or_default();
-            out.push_str(&format!("  vacancy: {}{closes}  {}\n", v.title, v.url.as_deref().unwrap_or("")));
+            let url = v.url.as_deref().map(|u| format!("  {u}")).unwrap_or_default();
+            out.push_str(&format!("  vacancy: {}{closes}{url}\n", v.title));
         }
     }
     out

@@ -9,7 +9,9 @@ use serde::Serialize;
 
 use crate::domain::access::Permission;
 use crate::domain::audit::AuditAction;
-use crate::domain::bulk_mail::{self, CheckRecent, EmployerFacts, LeftOutReason, Letter, PromotedEvent, Recipient};
+use crate::domain::bulk_mail::{
+    self, CheckRecent, EmployerFacts, LeftOut, LeftOutReason, Letter, PromotedEvent, Recipient,
+};
 use crate::domain::employer::{Employer, EngagementKind, EngagementNote};
 use crate::domain::ids::{EmployerId, EngagementId, MessageId};
 use crate::domain::messages::PlannedMessage;
@@ -179,7 +181,7 @@ impl Desk {
                 notes: &p.engagement,
             })
             .collect();
-        let plan = bulk_mail::plan(self.operator.id, &letter, &facts, self.now(), |r| self.left_out_reason(r))
+        let plan = bulk_mail::plan(self.operator.id, &letter, &facts, self.now(), |l| self.left_out_reason(l))
             .map_err(invalid)?;
         let left_out = plan
             .recipients
@@ -188,7 +190,7 @@ impl Desk {
             .map(|l| LeftOutLine {
                 employer: l.employer_name.clone(),
                 contact: l.contact_name.clone(),
-                reason: self.left_out_reason(&l.reason),
+                reason: self.left_out_reason(l),
             })
             .collect();
         let sample = plan
@@ -244,14 +246,15 @@ impl Desk {
         Ok(out)
     }
 
-    fn left_out_reason(&self, reason: &LeftOutReason) -> String {
-        match reason {
+    fn left_out_reason(&self, left: &LeftOut) -> String {
+        match &left.reason {
             LeftOutReason::NoEmail => "no e-mail address; add one with `employer contact add`".into(),
             LeftOutReason::LiaiseFirst { owner } => {
                 let login = self.operator_login(*owner);
                 format!(
                     "key contact of {login}'s key account: liaise with {login} first (EMP-04) and record it with \
-                     `employer liaise EMPLOYER --with {login} --note WHAT-WAS-AGREED`"
+                     `employer liaise {:?} --with {login} --note WHAT-WAS-AGREED`",
+                    left.employer_name
                 )
             }
             LeftOutReason::SameAddress { as_contact } => {

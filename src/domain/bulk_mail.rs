@@ -344,13 +344,13 @@ pub struct BulkPlan {
 }
 
 /// Plans `letter` to `employers` for `operator` at `now`; refused when nobody is left to send to,
-/// saying who was left out and why (`describe` words each reason).
+/// saying who was left out and why (`describe` words each one's reason).
 pub fn plan(
     operator: OperatorId,
     letter: &Letter,
     employers: &[EmployerFacts<'_>],
     now: DateTime<Utc>,
-    describe: impl Fn(&LeftOutReason) -> String,
+    describe: impl Fn(&LeftOut) -> String,
 ) -> Result<BulkPlan, BulkMailError> {
     let recipients = choose_recipients(operator, employers, now);
     if recipients.to.is_empty() {
@@ -360,7 +360,7 @@ pub fn plan(
             let lines: Vec<String> = recipients
                 .left_out
                 .iter()
-                .map(|l| format!("  {}, {}: {}", l.employer_name, l.contact_name, describe(&l.reason)))
+                .map(|l| format!("  {}, {}: {}", l.employer_name, l.contact_name, describe(l)))
                 .collect();
             format!("every contact was left out:\n{}", lines.join("\n"))
         };
