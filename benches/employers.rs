@@ -242,15 +242,37 @@ fn benches(c: &mut Criterion) {
     });
     let target = Duration::from_millis(2);
     let naive = "naive overlap scan in memory";
-    support::report_absolute("clash_check, as event add runs it (p50)", through_desk.p50, target, naive, anchor);
-    support::report_absolute("clash_check, as event add runs it (p99)", through_desk.p99, target, naive, anchor);
-    support::report_absolute("clash_check, the pure rule on events in memory (p50)", pure.p50, target, naive, anchor);
-    support::report_absolute("clash_check, the pure rule on events in memory (p99)", pure.p99, target, naive, anchor);
+    support::report_absolute(
+        "clash_check, as event add runs it (p50)",
+        through_desk.p50,
+        target,
+        naive,
+        anchor,
+    );
+    support::report_absolute(
+        "clash_check, as event add runs it (p99)",
+        through_desk.p99,
+        target,
+        naive,
+        anchor,
+    );
+    support::report_absolute(
+        "clash_check, the pure rule on events in memory (p50)",
+        pure.p50,
+        target,
+        naive,
+        anchor,
+    );
+    support::report_absolute(
+        "clash_check, the pure rule on events in memory (p99)",
+        pure.p99,
+        target,
+        naive,
+        anchor,
+    );
 
     // (b) The employer search: a word and a tag, then a word alone.
-    let queries: Vec<(String, &str)> = (0..8)
-        .map(|i| (WORDS[i * 2].to_lowercase(), TAGS[i * 3]))
-        .collect();
+    let queries: Vec<(String, &str)> = (0..8).map(|i| (WORDS[i * 2].to_lowercase(), TAGS[i * 3])).collect();
     let hits: usize = queries
         .iter()
         .map(|(w, t)| desk.find_employers(w, &[t.to_string()]).expect("search").len())
@@ -287,7 +309,13 @@ fn benches(c: &mut Criterion) {
         k += 1;
         black_box(desk.find_employers(w, &[]).expect("search"));
     });
-    support::report_absolute("employer_search, text alone (p50)", text_only.p50, target, naive, text_anchor);
+    support::report_absolute(
+        "employer_search, text alone (p50)",
+        text_only.p50,
+        target,
+        naive,
+        text_anchor,
+    );
 
     let mut g = c.benchmark_group("employers");
     g.bench_function(format!("clash_check/{EVENTS}_events"), |b| {

@@ -17,10 +17,7 @@ use common::*;
 fn world() -> World {
     let w = World::new(
         at(2026, 11, 30, 9, 0),
-        &[
-            ("er1", Role::EmployerRelations),
-            ("er2", Role::EmployerRelations),
-        ],
+        &[("er1", Role::EmployerRelations), ("er2", Role::EmployerRelations)],
         &[],
     );
     let er1 = w.as_("er1");
@@ -53,7 +50,11 @@ fn world() -> World {
                 name: name.into(),
                 email: email.map(str::to_string),
                 key_contact: key,
-                guidance: if key { "Call before e-mailing".into() } else { String::new() },
+                guidance: if key {
+                    "Call before e-mailing".into()
+                } else {
+                    String::new()
+                },
                 ..NewContact::default()
             },
         )
@@ -138,9 +139,17 @@ fn sec_06_emp_04_another_owners_key_contact_is_left_out_until_a_liaison() {
     let p = er2.preview_bulk_mail(&request(&["Acme Engineering"], &[])).unwrap();
     let names: Vec<&str> = p.recipients.iter().map(|r| r.contact_name.as_str()).collect();
     assert_eq!(names, ["Pat Plain"]);
-    let sam = p.left_out.iter().find(|l| l.contact == "Sam Key*").expect("Sam Key is left out");
+    let sam = p
+        .left_out
+        .iter()
+        .find(|l| l.contact == "Sam Key*")
+        .expect("Sam Key is left out");
     assert!(sam.reason.contains("liaise with er1 first"), "{}", sam.reason);
-    let no_mail = p.left_out.iter().find(|l| l.contact == "No Mail").expect("No Mail is left out");
+    let no_mail = p
+        .left_out
+        .iter()
+        .find(|l| l.contact == "No Mail")
+        .expect("No Mail is left out");
     assert!(no_mail.reason.contains("no e-mail address"), "{}", no_mail.reason);
 
     er2.record_liaison(acme(&er2).id, &login("er1"), "Agreed to promote the fair")
@@ -149,7 +158,12 @@ fn sec_06_emp_04_another_owners_key_contact_is_left_out_until_a_liaison() {
     let names: Vec<&str> = p.recipients.iter().map(|r| r.contact_name.as_str()).collect();
     assert_eq!(names, ["Sam Key", "Pat Plain"]);
     assert!(p.recipients[0].key_contact);
-    assert_eq!(p.left_out.len(), 1, "only the contact without an address: {:?}", p.left_out);
+    assert_eq!(
+        p.left_out.len(),
+        1,
+        "only the contact without an address: {:?}",
+        p.left_out
+    );
 }
 
 #[test]
@@ -183,7 +197,10 @@ fn evt_04_preview_queues_nothing() {
     let p = er2.preview_bulk_mail(&request(&[], &["stem"])).unwrap();
     assert_eq!(p.recipients.len(), 2);
     assert!(employer_mail(&w).is_empty());
-    assert_eq!(er2.employer_profile(acme(&er2).id).unwrap().engagement.len(), notes_before);
+    assert_eq!(
+        er2.employer_profile(acme(&er2).id).unwrap().engagement.len(),
+        notes_before
+    );
     assert_eq!(w.admin.audit_log().unwrap().len(), audit_before);
 }
 
@@ -192,14 +209,21 @@ fn evt_04_each_recipient_gets_their_own_message_through_the_outbox() {
     let w = world();
     // The owner mails their own key contact without a liaison.
     w.admin.set_bulk_email_grant(&login("er1"), true).unwrap();
-    let sent = w.as_("er1").send_bulk_mail(&request(&["Acme Engineering"], &["law"])).unwrap();
+    let sent = w
+        .as_("er1")
+        .send_bulk_mail(&request(&["Acme Engineering"], &["law"]))
+        .unwrap();
     assert_eq!(sent.queued, 3);
     let queued = employer_mail(&w);
     let mut to: Vec<&str> = queued.iter().map(|e| e.message.to.as_str()).collect();
     to.sort();
     assert_eq!(to, ["lee@bolt.example", "pat@acme.example", "sam@acme.example"]);
     for e in &queued {
-        assert_eq!((e.client, e.appointment), (None, None), "an employer message has no client");
+        assert_eq!(
+            (e.client, e.appointment),
+            (None, None),
+            "an employer message has no client"
+        );
         for other in ADDRESSES.iter().filter(|a| **a != e.message.to) {
             assert!(!e.message.body.contains(other) && !e.message.subject.contains(other));
         }
@@ -247,7 +271,13 @@ fn evt_04_sending_notes_an_email_engagement_per_employer_and_audits_without_addr
         .find(|e| e.detail.starts_with("bulk mail to employer contacts"))
         .expect("the send is audited");
     assert_eq!(entry.operator, Some(er2.operator().id));
-    assert!(entry.detail.contains("2 message(s) to 2 employer(s) promoting 2 event(s)"), "{}", entry.detail);
+    assert!(
+        entry
+            .detail
+            .contains("2 message(s) to 2 employer(s) promoting 2 event(s)"),
+        "{}",
+        entry.detail
+    );
     for e in &sent.preview.events {
         assert!(entry.detail.contains(&e.id.to_string()), "{}", entry.detail);
     }
@@ -298,6 +328,9 @@ fn evt_04_bad_requests_are_refused_clearly_and_queue_nothing() {
         },
     )
     .unwrap();
-    invalid(request(&["Quiet Ltd"], &[]), "every contact was left out:\n  Quiet Ltd, Nobody Mailable: no e-mail address");
+    invalid(
+        request(&["Quiet Ltd"], &[]),
+        "every contact was left out:\n  Quiet Ltd, Nobody Mailable: no e-mail address",
+    );
     assert!(employer_mail(&w).is_empty());
 }

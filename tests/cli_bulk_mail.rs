@@ -18,12 +18,21 @@ fn as_(dir: &Path, login: &str) -> Command {
 fn setup(dir: &Path) {
     common::cli_init_with(dir, &[("er1", "employer-relations"), ("er2", "employer-relations")]);
     as_(dir, "er1")
-        .args(["employer", "add", "--name", "Acme Engineering", "--sector", "engineering"])
+        .args([
+            "employer",
+            "add",
+            "--name",
+            "Acme Engineering",
+            "--sector",
+            "engineering",
+        ])
         .args(["--owner", "er1", "--tag", "stem"])
         .assert()
         .success();
     as_(dir, "er1")
-        .args(["employer", "add", "--name", "Bolt Law", "--sector", "law", "--tag", "stem"])
+        .args([
+            "employer", "add", "--name", "Bolt Law", "--sector", "law", "--tag", "stem",
+        ])
         .assert()
         .success();
     for (employer, name, email, extra) in [
@@ -33,7 +42,12 @@ fn setup(dir: &Path) {
             "sam@acme.example",
             &["--key", "--guidance", "Call before e-mailing"][..],
         ),
-        ("Acme Engineering", "Pat Plain", "pat@acme.example", &["--visible-to-students"][..]),
+        (
+            "Acme Engineering",
+            "Pat Plain",
+            "pat@acme.example",
+            &["--visible-to-students"][..],
+        ),
         ("Bolt Law", "Lee Bolt", "lee@bolt.example", &[][..]),
     ] {
         as_(dir, "er1")
@@ -57,16 +71,27 @@ fn setup(dir: &Path) {
         .args(["operator", "grant", "er2", "bulk-email"])
         .assert()
         .success();
-    std::fs::write(dir.join("body.txt"), "Please join us at these events.\r\nReply to book a stand.\r\n").unwrap();
+    std::fs::write(
+        dir.join("body.txt"),
+        "Please join us at these events.\r\nReply to book a stand.\r\n",
+    )
+    .unwrap();
 }
 
 fn mail(dir: &Path, login: &str, mode: &str) -> Command {
     let mut c = as_(dir, login);
-    c.args(["mail", "employers", "--event", "Engineering fair", "--event", "Law insight day"])
-        .args(["--tag", "stem", "--subject", "Spring events"])
-        .arg("--body-file")
-        .arg(dir.join("body.txt"))
-        .arg(mode);
+    c.args([
+        "mail",
+        "employers",
+        "--event",
+        "Engineering fair",
+        "--event",
+        "Law insight day",
+    ])
+    .args(["--tag", "stem", "--subject", "Spring events"])
+    .arg("--body-file")
+    .arg(dir.join("body.txt"))
+    .arg(mode);
     c
 }
 
@@ -101,25 +126,26 @@ fn evt_04_preview_then_send_then_flush_through_the_command_line() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     setup(dir);
-    mail(dir, "er2", "--preview")
-        .assert()
-        .success()
-        .stdout(
-            predicate::str::contains("2 message(s), one to each recipient")
-                .and(predicate::str::contains("pat@acme.example"))
-                .and(predicate::str::contains("lee@bolt.example"))
-                .and(predicate::str::contains("Sam Key*"))
-                .and(predicate::str::contains("liaise with er1 first"))
-                .and(predicate::str::contains("Mon 1 Mar 2027 10:00-12:00 GMT"))
-                .and(predicate::str::contains("Law insight day"))
-                .and(predicate::str::contains("nothing was queued")),
-        );
+    mail(dir, "er2", "--preview").assert().success().stdout(
+        predicate::str::contains("2 message(s), one to each recipient")
+            .and(predicate::str::contains("pat@acme.example"))
+            .and(predicate::str::contains("lee@bolt.example"))
+            .and(predicate::str::contains("Sam Key*"))
+            .and(predicate::str::contains("liaise with er1 first"))
+            .and(predicate::str::contains("Mon 1 Mar 2027 10:00-12:00 GMT"))
+            .and(predicate::str::contains("Law insight day"))
+            .and(predicate::str::contains("nothing was queued")),
+    );
     as_(dir, "admin")
         .args(["outbox", "list"])
         .assert()
         .success()
         .stdout(predicate::str::contains("employer-mail").not());
-    let out = mail(dir, "er2", "--send").arg("--format").arg("json").assert().success();
+    let out = mail(dir, "er2", "--send")
+        .arg("--format")
+        .arg("json")
+        .assert()
+        .success();
     let sent: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     assert_eq!(sent["queued"], 2);
     assert_eq!(sent["engagement_notes"], 2);
@@ -167,9 +193,17 @@ fn evt_04_bad_input_to_mail_employers_exits_2_with_a_clear_message() {
             .stderr(predicate::str::contains(want));
     };
     let body = dir.join("body.txt");
-    run(&["--event", "Nope", "--tag", "stem"], &body, "no event has the id or title \"Nope\"");
+    run(
+        &["--event", "Nope", "--tag", "stem"],
+        &body,
+        "no event has the id or title \"Nope\"",
+    );
     run(&["--event", "Engineering fair"], &body, "say who to write to");
-    run(&["--event", "Engineering fair", "--tag", "stem"], &dir.join("missing.txt"), "cannot read");
+    run(
+        &["--event", "Engineering fair", "--tag", "stem"],
+        &dir.join("missing.txt"),
+        "cannot read",
+    );
     let bell = dir.join("bell.txt");
     std::fs::write(&bell, "Ring \u{7} the bell").unwrap();
     run(&["--event", "Engineering fair", "--tag", "stem"], &bell, "body");
@@ -178,7 +212,9 @@ fn evt_04_bad_input_to_mail_employers_exits_2_with_a_clear_message() {
     run(&["--event", "Engineering fair", "--tag", "stem"], &latin1, "not UTF-8");
     // Only another owner's key contact: nobody is left to send to.
     as_(dir, "er1")
-        .args(["employer", "add", "--name", "Solo Ltd", "--sector", "retail", "--owner", "er1"])
+        .args([
+            "employer", "add", "--name", "Solo Ltd", "--sector", "retail", "--owner", "er1",
+        ])
         .assert()
         .success();
     as_(dir, "er1")

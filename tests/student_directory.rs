@@ -51,7 +51,11 @@ fn data_13_the_student_directory_leaves_out_hidden_contacts_and_internal_details
                 email: Some(email.into()),
                 visible_to_students: visible,
                 key_contact: key,
-                guidance: if key { "Call before e-mailing".into() } else { String::new() },
+                guidance: if key {
+                    "Call before e-mailing".into()
+                } else {
+                    String::new()
+                },
                 ..NewContact::default()
             },
         )
@@ -73,7 +77,9 @@ fn data_13_the_student_directory_leaves_out_hidden_contacts_and_internal_details
     let entry = log.last().unwrap();
     assert_eq!(entry.action, AuditAction::Export);
     assert!(
-        entry.detail.contains("1 contact(s) visible to students, 1 hidden contact(s) left out"),
+        entry
+            .detail
+            .contains("1 contact(s) visible to students, 1 hidden contact(s) left out"),
         "{}",
         entry.detail
     );
@@ -82,22 +88,57 @@ fn data_13_the_student_directory_leaves_out_hidden_contacts_and_internal_details
 fn setup(dir: &Path) {
     cli_init_with(dir, &[("er1", "employer-relations"), ("desk1", "desk")]);
     as_op(dir, "er1")
-        .args(["employer", "add", "--name", "Acme Engineering", "--sector", "engineering"])
+        .args([
+            "employer",
+            "add",
+            "--name",
+            "Acme Engineering",
+            "--sector",
+            "engineering",
+        ])
         .args(["--owner", "er1", "--tag", "internal-tag"])
         .assert()
         .success();
     as_op(dir, "er1")
-        .args(["employer", "contact", "add", "Acme Engineering", "--name", "Hidden Person"])
-        .args(["--email", "hidden@acme.example", "--key", "--guidance", "Call before e-mailing"])
+        .args([
+            "employer",
+            "contact",
+            "add",
+            "Acme Engineering",
+            "--name",
+            "Hidden Person",
+        ])
+        .args([
+            "--email",
+            "hidden@acme.example",
+            "--key",
+            "--guidance",
+            "Call before e-mailing",
+        ])
         .assert()
         .success();
     as_op(dir, "er1")
-        .args(["employer", "contact", "add", "Acme Engineering", "--name", "Shown Person"])
+        .args([
+            "employer",
+            "contact",
+            "add",
+            "Acme Engineering",
+            "--name",
+            "Shown Person",
+        ])
         .args(["--email", "shown@acme.example", "--visible-to-students"])
         .assert()
         .success();
     as_op(dir, "er1")
-        .args(["employer", "note", "Acme Engineering", "--kind", "meeting", "--text", "Discussed fees"])
+        .args([
+            "employer",
+            "note",
+            "Acme Engineering",
+            "--kind",
+            "meeting",
+            "--text",
+            "Discussed fees",
+        ])
         .assert()
         .success();
 }
@@ -124,7 +165,9 @@ fn data_13_employer_export_for_students_never_shows_hidden_contacts_in_any_forma
         .arg(&file)
         .assert()
         .success()
-        .stderr(predicate::str::contains("1 contact(s) not visible to students left out"));
+        .stderr(predicate::str::contains(
+            "1 contact(s) not visible to students left out",
+        ));
     let written = std::fs::read_to_string(&file).unwrap();
     let mut csv = csv::Reader::from_reader(written.as_bytes());
     let rows: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();

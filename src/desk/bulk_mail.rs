@@ -181,8 +181,10 @@ impl Desk {
                 notes: &p.engagement,
             })
             .collect();
-        let plan = bulk_mail::plan(self.operator.id, &letter, &facts, self.now(), |l| self.left_out_reason(l))
-            .map_err(invalid)?;
+        let plan = bulk_mail::plan(self.operator.id, &letter, &facts, self.now(), |l| {
+            self.left_out_reason(l)
+        })
+        .map_err(invalid)?;
         let left_out = plan
             .recipients
             .left_out

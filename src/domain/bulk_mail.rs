@@ -278,7 +278,12 @@ impl Recipients {
 /// chosen is not chosen twice. Employers come by name, each employer's contacts key first.
 pub fn choose_recipients(operator: OperatorId, employers: &[EmployerFacts<'_>], now: DateTime<Utc>) -> Recipients {
     let mut order: Vec<&EmployerFacts<'_>> = employers.iter().collect();
-    order.sort_by(|a, b| a.employer.name.cmp(&b.employer.name).then(a.employer.id.cmp(&b.employer.id)));
+    order.sort_by(|a, b| {
+        a.employer
+            .name
+            .cmp(&b.employer.name)
+            .then(a.employer.id.cmp(&b.employer.id))
+    });
     order.dedup_by_key(|f| f.employer.id);
     let mut out = Recipients::default();
     let mut taken: HashMap<String, String> = HashMap::new();

@@ -71,7 +71,12 @@ fn liaison(by: OperatorId, with: OperatorId) -> EngagementNote {
 fn letter(events: Vec<Event>) -> Result<Letter, BulkMailError> {
     let tz: Tz = "Europe/London".parse().unwrap();
     let promoted = events.iter().map(|e| PromotedEvent::of(e, tz)).collect();
-    Letter::new("Spring events", "We would love you to take part.", promoted, "Careers Service")
+    Letter::new(
+        "Spring events",
+        "We would love you to take part.",
+        promoted,
+        "Careers Service",
+    )
 }
 
 #[test]
@@ -87,8 +92,13 @@ fn evt_04_one_message_bundles_every_event_with_time_place_and_audience() {
     let plan = plan(ME, &l, &facts, now(), |_| String::new()).unwrap();
     assert_eq!(plan.messages.len(), 1);
     let m = &plan.messages[0];
-    assert_eq!((m.kind, m.channel, m.to.as_str()), (MessageKind::EmployerMail, Channel::Email, "pat@acme.example"));
-    assert!(m.body.starts_with("Dear Pat Plain,\n\nWe would love you to take part.\n\nThe events:"));
+    assert_eq!(
+        (m.kind, m.channel, m.to.as_str()),
+        (MessageKind::EmployerMail, Channel::Email, "pat@acme.example")
+    );
+    assert!(m
+        .body
+        .starts_with("Dear Pat Plain,\n\nWe would love you to take part.\n\nThe events:"));
     for want in [
         "1. Engineering fair",
         "When:     Mon 7 Dec 2026 10:00-12:00 GMT",
@@ -141,7 +151,10 @@ fn emp_04_another_owners_key_contact_is_left_out_until_a_liaison() {
         }]
     }
     let r = choose_recipients(ME, &facts(&e, &contacts, &[]), now());
-    assert_eq!(r.to.iter().map(|t| t.contact_name.as_str()).collect::<Vec<_>>(), ["Pat Plain"]);
+    assert_eq!(
+        r.to.iter().map(|t| t.contact_name.as_str()).collect::<Vec<_>>(),
+        ["Pat Plain"]
+    );
     assert_eq!(r.left_out.len(), 1);
     assert_eq!(r.left_out[0].contact_name, "Sam Key*");
     assert_eq!(r.left_out[0].reason, LeftOutReason::LiaiseFirst { owner: OWNER });
@@ -180,7 +193,11 @@ fn evt_04_contacts_without_an_address_and_repeated_addresses_are_left_out_with_a
     let r = choose_recipients(ME, &facts, now());
     assert_eq!(r.to.len(), 1);
     assert_eq!(r.to[0].employer_name, "Acme", "employers come by name");
-    let reasons: Vec<(&str, &LeftOutReason)> = r.left_out.iter().map(|l| (l.contact_name.as_str(), &l.reason)).collect();
+    let reasons: Vec<(&str, &LeftOutReason)> = r
+        .left_out
+        .iter()
+        .map(|l| (l.contact_name.as_str(), &l.reason))
+        .collect();
     assert_eq!(
         reasons,
         [
