@@ -175,6 +175,7 @@ fn dispatch(cli: &Cli, paths: &Paths) -> Result<(), DeskError> {
         Command::Triage => appointments::triage(cli.format, &sign_in(cli, paths)?),
         Command::Export(cmd) => appointments::export(&sign_in(cli, paths)?, cmd),
         Command::Employer(cmd) => super::employers::run(cli.format, &sign_in(cli, paths)?, cmd),
+        Command::Mail(cmd) => super::bulk_mail::run(cli.format, &sign_in(cli, paths)?, cmd),
         Command::Complaint(cmd) => super::complaints::run(cli.format, &sign_in(cli, paths)?, cmd),
         Command::Event(cmd) => super::events::run(cli.format, &sign_in(cli, paths)?, cmd),
         Command::Note(cmd) => super::notes::run(cli.format, &sign_in(cli, paths)?, cmd),

@@ -96,6 +96,16 @@ pub enum EmployerCmd {
         #[arg(long)]
         note: String,
     },
+    /// The employer directory for students (DATA-13): only the contacts visible to students,
+    /// no guidance, ownership, tags or notes; table, JSON or CSV (--format). Audited.
+    Export {
+        /// Say that the export is meant for students (the only kind there is).
+        #[arg(long, required = true)]
+        for_students: bool,
+        /// Write to this new file instead of standard output (it must not exist).
+        #[arg(long, value_name = "FILE")]
+        out: Option<std::path::PathBuf>,
+    },
     /// Hand a key account over to another operator (audited).
     HandOver {
         /// Employer id or unique name.
@@ -378,6 +388,7 @@ pub fn run(format: Format, desk: &Desk, cmd: &EmployerCmd) -> Result<(), DeskErr
                 format!("recorded liaison with {with}\n")
             });
         }
+        EmployerCmd::Export { out, .. } => super::employer_export::run(format, desk, out.as_deref())?,
         EmployerCmd::HandOver { employer, to } => {
             let id = desk.resolve_employer(employer)?.id;
             let e = desk.hand_over(id, &args::login(to)?)?;

@@ -4,10 +4,12 @@ mod appointments;
 mod args;
 mod attachments;
 mod audit_verify;
+mod bulk_mail;
 mod commands;
 
 mod complaints;
 mod consents;
+mod employer_export;
 mod employers;
 mod enquiries;
 mod event_bookings;
@@ -212,6 +214,9 @@ pub enum Command {
     /// Employer relations: profiles, contacts, engagement, liaison (EMP-01..EMP-05).
     #[command(subcommand)]
     Employer(employers::EmployerCmd),
+    /// Bulk mail to employer contacts promoting events (EVT-04; needs the bulk-email grant).
+    #[command(subcommand)]
+    Mail(bulk_mail::MailCmd),
     /// Complaints about employers and about the service (CMP-01, CMP-02).
     #[command(subcommand)]
     Complaint(complaints::ComplaintCmd),

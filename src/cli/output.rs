@@ -94,16 +94,22 @@ impl Table {
 
 /// Prints `value` as JSON or CSV, or `table()` as text.
 pub fn emit<T: Serialize>(format: Format, value: &T, table: impl FnOnce() -> String) {
+    match render(format, value, table) {
+        Ok(s) => write_stdout(&s),
+        Err(e) => error(&format!("error: {e}\n")),
+    }
+}
+
+/// `value` as JSON or CSV, or `table()` as text, as [`emit`] prints it (for writing to a file).
+pub fn render<T: Serialize>(format: Format, value: &T, table: impl FnOnce() -> String) -> Result<String, String> {
     match format {
-        Format::Json => match serde_json::to_string_pretty(value) {
-            Ok(s) => write_stdout(&format!("{}\n", text::json(&s))),
-            Err(e) => error(&format!("error: could not write JSON: {e}\n")),
-        },
-        Format::Table => print_text(&table()),
-        Format::Csv => match serde_json::to_value(value) {
-            Ok(v) => write_stdout(&to_csv(&v)),
-            Err(e) => error(&format!("error: could not write CSV: {e}\n")),
-        },
+        Format::Json => serde_json::to_string_pretty(value)
+            .map(|s| format!("{}\n", text::json(&s)))
+            .map_err(|e| format!("could not write JSON: {e}")),
+        Format::Table => Ok(text::terminal(&table(), Breaks::Keep).into_owned()),
+        Format::Csv => serde_json::to_value(value)
+            .map(|v| to_csv(&v))
+            .map_err(|e| format!("could not write CSV: {e}")),
     }
 }
 

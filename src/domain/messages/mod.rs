@@ -32,6 +32,9 @@ pub enum MessageKind {
     EventPlace,
     /// Sent by staff to those who booked an event but did not attend (EVT-03).
     EventFollowUp,
+    /// Bulk mail to an employer contact promoting events (EVT-04); added last so stored
+    /// messages keep their kind.
+    EmployerMail,
 }
 
 impl MessageKind {
@@ -43,6 +46,7 @@ impl MessageKind {
             MessageKind::Cancellation => "cancellation",
             MessageKind::EventPlace => "event-place",
             MessageKind::EventFollowUp => "event-follow-up",
+            MessageKind::EmployerMail => "employer-mail",
         }
     }
 }
