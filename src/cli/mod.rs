@@ -8,6 +8,7 @@ mod commands;
 
 mod complaints;
 mod consents;
+mod employer_chart;
 mod employers;
 mod enquiries;
 mod event_bookings;

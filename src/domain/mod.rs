@@ -6,6 +6,7 @@ pub mod audit;
 pub mod audit_filter;
 pub mod change;
 pub mod clash;
+pub mod contact_chart;
 pub mod client;
 pub mod complaint;
 pub mod employer;
