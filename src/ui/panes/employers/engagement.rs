@@ -157,7 +157,11 @@ impl Sheet {
                 let (id, name) = (g.id, g.name.clone());
                 match desk.log_engagement_at(id, kind, self.form.value(TEXT), &contacts, Some(at)) {
                     Ok(logged) => {
-                        let mut said = format!("Logged a {} with {name}.", kind.as_str());
+                        let article = match kind {
+                            EngagementKind::Email | EngagementKind::Event | EngagementKind::Other => "an",
+                            _ => "a",
+                        };
+                        let mut said = format!("Logged {article} {} with {name}.", kind.as_str());
                         if !logged.recent.is_empty() {
                             said.push_str(&format!(
                                 " Multi-owner: {} recent note(s) by colleagues are in the profile.",
