@@ -352,17 +352,21 @@ fn evt_04_the_profile_charts_contacts_per_week_over_the_last_year() {
     let desk = Arc::new(w.as_("er2"));
     let (_ui, mut pane) = pane_for(&desk, "initech");
     let s = large(&mut pane);
-    has(
-        &s,
-        "Contacts per week, last 52 weeks (EVT-04): 3 in all, most 2 (w/c 23 Nov)",
-    );
+    has(&s, "Weekly contacts (EVT-04) · last 52 weeks");
+    has(&s, "3 in all · busiest w/c 23 Nov: 2");
     let spark = format!("{}█▄ max 2", "·".repeat(50));
     has(&s, &spark);
     has(&s, "8 Dec 2025");
     has(&s, "w/c 30 Nov");
+    // A narrow pane shows the latest weeks that fit, and says how many.
+    let s = screen(&mut pane, 80, 30);
+    has(&s, "Weekly contacts (EVT-04) · last 32 of 52");
+    has(&s, &format!("{}█▄ max 2", "·".repeat(30)));
     // An employer with no contacts says so.
     let (_ui, mut pane) = pane_for(&desk, "acme");
-    has(&large(&mut pane), "Contacts per week, last 52 weeks (EVT-04): none");
+    let s = large(&mut pane);
+    has(&s, "no contacts in these weeks");
+    has(&s, &format!("{} max 0", "·".repeat(52)));
 }
 
 #[test]

@@ -494,7 +494,10 @@ impl Pane for EmployersPane {
                 "Busiest employers, last year (EVT-04)",
                 view::busiest_lines(b, *selected, th),
             ),
-            (Mode::Profile, Some(p)) => ("Profile", self.profile_lines(p, th)),
+            (Mode::Profile, Some(p)) => (
+                "Profile",
+                self.profile_lines(p, right.width.saturating_sub(2) as usize, th),
+            ),
             (Mode::Profile, None) => (
                 "Profile",
                 vec![Line::styled("Choose an employer to see its profile.", th.dim)],

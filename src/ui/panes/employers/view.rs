@@ -38,7 +38,7 @@ impl EmployersPane {
     }
 
     /// The selected employer's profile as lines.
-    pub(super) fn profile_lines(&self, p: &EmployerProfile, th: &Theme) -> Vec<Line<'static>> {
+    pub(super) fn profile_lines(&self, p: &EmployerProfile, width: usize, th: &Theme) -> Vec<Line<'static>> {
         let e = &p.employer;
         let mut lines = vec![Line::styled(e.name.clone(), th.title)];
         let registered = if e.self_registered { " · self-registered" } else { "" };
@@ -86,7 +86,7 @@ impl EmployersPane {
         }
         if let Some(chart) = &self.chart {
             lines.push(Line::raw(""));
-            lines.extend(chart_lines(chart, th));
+            lines.extend(chart_lines(chart, width, th));
         }
         lines.push(Line::raw(""));
         lines.push(Line::styled(
@@ -187,33 +187,47 @@ fn kind_word(k: EngagementKind) -> &'static str {
 }
 
 
-/// The contact-time chart (EVT-04): a heading with the total and the busiest week, one
-/// character per week, and the first and last weeks' Mondays under its ends.
-pub(super) fn chart_lines(chart: &ContactChart, th: &Theme) -> Vec<Line<'static>> {
+/// The contact-time chart (EVT-04) in `width` columns: a heading, one character per week (the
+/// latest weeks that fit when the pane is narrow), the Mondays under its ends, and the total
+/// with the busiest week.
+pub(super) fn chart_lines(chart: &ContactChart, width: usize, th: &Theme) -> Vec<Line<'static>> {
     let weeks = chart.weeks.len();
-    let head = match chart.busiest_week() {
-        Some(w) => format!(
-            "Contacts per week, last {weeks} weeks (EVT-04): {} in all, most {} (w/c {})",
-            chart.total(),
-            w.contacts,
-            w.monday.format("%-d %b")
-        ),
-        None => format!("Contacts per week, last {weeks} weeks (EVT-04): none"),
+    let max = format!(" max {}", chart.max());
+    let room = width.saturating_sub(2 + max.chars().count()).max(1);
+    let shown = &chart.weeks[weeks.saturating_sub(room)..];
+    let title = match shown.len() {
+        n if n == weeks => format!("Weekly contacts (EVT-04) · last {weeks} weeks"),
+        n => format!("Weekly contacts (EVT-04) · last {n} of {weeks}"),
     };
-    let mut lines = vec![Line::styled(head, th.title)];
-    lines.push(Line::from(vec![
-        Span::styled("  ", th.dim),
-        Span::styled(chart.sparkline(), th.warn),
-        Span::styled(format!(" max {}", chart.max()), th.dim),
-    ]));
-    if let (Some(first), Some(last)) = (chart.weeks.first(), chart.weeks.last()) {
+    let spark: String = chart.sparkline().chars().skip(weeks - shown.len()).collect();
+    let mut lines = vec![
+        Line::styled(title, th.title),
+        Line::from(vec![
+            Span::styled("  ", th.dim),
+            Span::styled(spark, th.warn),
+            Span::styled(max, th.dim),
+        ]),
+    ];
+    if let (Some(first), Some(last)) = (shown.first(), shown.last()) {
         let (first, last) = (
             first.monday.format("%-d %b %Y").to_string(),
             format!("w/c {}", last.monday.format("%-d %b")),
         );
-        let gap = weeks.saturating_sub(first.chars().count() + last.chars().count()).max(1);
+        let gap = shown.len().saturating_sub(first.chars().count() + last.chars().count()).max(1);
         lines.push(Line::styled(format!("  {first}{}{last}", " ".repeat(gap)), th.dim));
     }
+    lines.push(Line::styled(
+        match chart.busiest_week() {
+            Some(w) => format!(
+                "  {} in all · busiest w/c {}: {}",
+                chart.total(),
+                w.monday.format("%-d %b"),
+                w.contacts
+            ),
+            None => "  no contacts in these weeks".to_string(),
+        },
+        th.text,
+    ));
     lines
 }
 
