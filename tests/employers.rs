@@ -37,6 +37,7 @@ fn contact(name: &str, key: bool) -> NewContact {
         name: name.into(),
         title: None,
         email: Some(format!("{}@firm.example", name.to_lowercase().replace(' ', "."))),
+        phone: None,
         key_contact: key,
         visible_to_students: false,
         guidance: if key {

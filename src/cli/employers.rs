@@ -68,9 +68,34 @@ pub enum EmployerCmd {
         #[arg(required = true)]
         tags: Vec<String>,
     },
+    /// Remove tags from an employer.
+    Untag {
+        /// Employer id or unique name.
+        employer: String,
+        /// Tags to remove.
+        #[arg(required = true)]
+        tags: Vec<String>,
+    },
     /// Employer contacts.
     #[command(subcommand)]
     Contact(ContactCmd),
+    /// Chart an employer's contacts (engagement notes) per week, this week last (EVT-04).
+    Contacts {
+        /// Employer id or unique name.
+        employer: String,
+        /// How many weeks back.
+        #[arg(long, default_value_t = crate::domain::contact_chart::YEAR_WEEKS)]
+        weeks: u32,
+    },
+    /// The employers with the most contacts over the last weeks, most first (EVT-04).
+    Busiest {
+        /// How many weeks back.
+        #[arg(long, default_value_t = crate::domain::contact_chart::YEAR_WEEKS)]
+        weeks: u32,
+        /// How many employers to list.
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+    },
     /// Log an engagement: meeting, call, email, fair, visit, event or other.
     Note {
         /// Employer id or unique name.
@@ -84,6 +109,9 @@ pub enum EmployerCmd {
         /// A contact involved, by name (repeat for several).
         #[arg(long = "contact", value_name = "NAME")]
         contacts: Vec<String>,
+        /// When it happened, `YYYY-MM-DD HH:MM` local time (default: now).
+        #[arg(long)]
+        when: Option<String>,
     },
     /// Record a liaison with a key account's owner before contacting its key contacts (EMP-04).
     Liaise {
@@ -95,6 +123,9 @@ pub enum EmployerCmd {
         /// What was agreed.
         #[arg(long)]
         note: String,
+        /// When it happened, `YYYY-MM-DD HH:MM` local time (default: now).
+        #[arg(long)]
+        when: Option<String>,
     },
     /// The employer directory for students (DATA-13): only the contacts visible to students,
     /// no guidance, ownership, tags or notes; table, JSON or CSV (--format). Audited.
@@ -132,6 +163,9 @@ pub enum ContactCmd {
         /// Job title.
         #[arg(long)]
         title: Option<String>,
+        /// Phone.
+        #[arg(long)]
+        phone: Option<String>,
         /// A key contact of the key account (shown with `*`).
         #[arg(long)]
         key: bool,
@@ -328,11 +362,25 @@ pub fn run(format: Format, desk: &Desk, cmd: &EmployerCmd) -> Result<(), DeskErr
                 format!("{} is tagged {}\n", e.name, e.tags.join(", "))
             });
         }
+        EmployerCmd::Untag { employer, tags } => {
+            let id = desk.resolve_employer(employer)?.id;
+            let e = desk.untag_employer(id, tags)?;
+            emit(format, &employer_json(desk, &e), || match e.tags.is_empty() {
+                true => format!("{} has no tags now\n", e.name),
+                false => format!("{} is tagged {}\n", e.name, e.tags.join(", ")),
+            });
+        }
+        EmployerCmd::Contacts { employer, weeks } => {
+            let e = desk.resolve_employer(employer)?;
+            super::employer_chart::contacts(format, desk, &e, *weeks)?;
+        }
+        EmployerCmd::Busiest { weeks, limit } => super::employer_chart::busiest(format, desk, *weeks, *limit)?,
         EmployerCmd::Contact(ContactCmd::Add {
             employer,
             name,
             email,
             title,
+            phone,
             key,
             visible_to_students,
             guidance,
@@ -344,6 +392,7 @@ pub fn run(format: Format, desk: &Desk, cmd: &EmployerCmd) -> Result<(), DeskErr
                     name: name.clone(),
                     title: title.clone(),
                     email: Some(email.clone()),
+                    phone: phone.clone(),
                     key_contact: *key,
                     visible_to_students: *visible_to_students,
                     guidance: guidance.clone(),
@@ -360,10 +409,12 @@ pub fn run(format: Format, desk: &Desk, cmd: &EmployerCmd) -> Result<(), DeskErr
             kind,
             text,
             contacts,
+            when,
         } => {
             let id = desk.resolve_employer(employer)?.id;
             let kind = EngagementKind::parse(kind)?;
-            let logged = desk.log_engagement(id, kind, text, contacts)?;
+            let at = when.as_deref().map(|w| args::local_time(desk, "when", w)).transpose()?;
+            let logged = desk.log_engagement_at(id, kind, text, contacts, at)?;
             let recent: Vec<String> = logged.recent.iter().map(|n| note_line(desk, n)).collect();
             emit(
                 format,
@@ -381,9 +432,15 @@ pub fn run(format: Format, desk: &Desk, cmd: &EmployerCmd) -> Result<(), DeskErr
                 },
             );
         }
-        EmployerCmd::Liaise { employer, with, note } => {
+        EmployerCmd::Liaise {
+            employer,
+            with,
+            note,
+            when,
+        } => {
             let id = desk.resolve_employer(employer)?.id;
-            let n = desk.record_liaison(id, &args::login(with)?, note)?;
+            let at = when.as_deref().map(|w| args::local_time(desk, "when", w)).transpose()?;
+            let n = desk.record_liaison_at(id, &args::login(with)?, note, at)?;
             emit(format, &serde_json::json!({ "id": n.id.to_string() }), || {
                 format!("recorded liaison with {with}\n")
             });

@@ -9,6 +9,7 @@ mod commands;
 
 mod complaints;
 mod consents;
+mod employer_chart;
 mod employer_export;
 mod employers;
 mod enquiries;

@@ -2,6 +2,8 @@
 //! liaison and hand-over (EMP-01, EMP-03..EMP-05). Every write needs ManageEmployers; contact
 //! with another owner's key contacts passes the liaison gate (`domain::liaison`).
 
+use chrono::{DateTime, Utc};
+
 use crate::domain::access::Permission;
 use crate::domain::audit::AuditAction;
 use crate::domain::employer::{Contact, Employer, EngagementKind, EngagementNote, Ownership};
@@ -9,7 +11,7 @@ use crate::domain::ids::{ContactId, EmployerId, EngagementId, OperatorId};
 use crate::domain::liaison::{self, Gate};
 use crate::domain::limits;
 use crate::domain::operator::Login;
-use crate::domain::validate::{self, Email, FieldError};
+use crate::domain::validate::{self, Email, FieldError, Phone};
 use crate::domain::{EntityKind, RecordRef};
 use crate::store::WriteSet;
 
@@ -54,6 +56,8 @@ pub struct NewContact {
     pub title: Option<String>,
     /// E-mail.
     pub email: Option<String>,
+    /// Phone.
+    pub phone: Option<String>,
     /// A key contact (EMP-03).
     pub key_contact: bool,
     /// Whether students may see these details (DATA-13).
@@ -316,6 +320,30 @@ impl Desk {
         Ok(new)
     }
 
+    /// Removes tags from an employer (EMP-01); a tag it does not carry is named in the refusal.
+    pub fn untag_employer(&self, id: EmployerId, tags: &[String]) -> Result<Employer, DeskError> {
+        self.require(Permission::ManageEmployers)?;
+        let old = self.employer(id)?;
+        let gone = clean_tags(tags);
+        if let Some(t) = gone.iter().find(|t| !old.tags.contains(t)) {
+            return Err(DeskError::Fields(vec![FieldError::new(
+                "tags",
+                format!("{} is not tagged #{t}", old.name),
+            )]));
+        }
+        if gone.is_empty() {
+            return Ok(old);
+        }
+        let mut new = old.clone();
+        new.tags.retain(|t| !gone.contains(t));
+        self.update(
+            &old,
+            &new,
+            self.audit(AuditAction::Update, employer_ref(id), "employer untagged".into()),
+        )?;
+        Ok(new)
+    }
+
     /// Adds a contact at an employer (EMP-03, DATA-13).
     pub fn add_contact(&self, employer: EmployerId, new: &NewContact) -> Result<Contact, DeskError> {
         self.require(Permission::ManageEmployers)?;
@@ -332,6 +360,10 @@ impl Desk {
             Some(raw) => Email::parse(raw).map_err(|e| errors.push(e)).ok(),
             None => None,
         };
+        let phone = match new.phone.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(raw) => Phone::parse(raw).map_err(|e| errors.push(e)).ok(),
+            None => None,
+        };
         let guidance = new.guidance.trim().to_string();
         if let Err(e) = limits::check("guidance", &guidance, limits::GUIDANCE) {
             errors.push(e);
@@ -345,7 +377,7 @@ impl Desk {
             name,
             title,
             email,
-            phone: None,
+            phone,
             key_contact: new.key_contact,
             guidance,
             visible_to_students: new.visible_to_students,
@@ -401,8 +433,8 @@ impl Desk {
         }
     }
 
-    /// Logs an engagement with an employer (EMP-01), with the contacts involved by name; the
-    /// liaison gate applies to another owner's key contacts (EMP-04).
+    /// Logs an engagement with an employer now (EMP-01), with the contacts involved by name;
+    /// the liaison gate applies to another owner's key contacts (EMP-04).
     pub fn log_engagement(
         &self,
         employer: EmployerId,
@@ -410,7 +442,21 @@ impl Desk {
         text: &str,
         contact_names: &[String],
     ) -> Result<Logged, DeskError> {
+        self.log_engagement_at(employer, kind, text, contact_names, None)
+    }
+
+    /// Logs an engagement that happened `at` (`None`: now), as [`Desk::log_engagement`]; a time
+    /// after now is refused.
+    pub fn log_engagement_at(
+        &self,
+        employer: EmployerId,
+        kind: EngagementKind,
+        text: &str,
+        contact_names: &[String],
+        at: Option<DateTime<Utc>>,
+    ) -> Result<Logged, DeskError> {
         self.require(Permission::ManageEmployers)?;
+        let at = self.happened("when", at)?;
         if kind == EngagementKind::Liaison {
             return Err(DeskError::Invalid("record a liaison with `employer liaise`".into()));
         }
@@ -437,7 +483,7 @@ impl Desk {
             }
         }
         let recent = self.contact_gate(&profile, &contacts)?;
-        let note = self.write_engagement(employer, kind, contacts, None, text)?;
+        let note = self.write_engagement(employer, kind, contacts, None, text, at)?;
         Ok(Logged { note, recent })
     }
 
@@ -448,14 +494,14 @@ impl Desk {
         contacts: Vec<ContactId>,
         liaised_with: Option<OperatorId>,
         text: String,
+        at: DateTime<Utc>,
     ) -> Result<EngagementNote, DeskError> {
-        let now = self.now();
         let note = EngagementNote {
-            id: EngagementId::new_at(now_ms(now)),
+            id: EngagementId::new_at(now_ms(self.now())),
             employer,
             contacts,
             author: self.operator.id,
-            at: now,
+            at,
             kind,
             liaised_with,
             text,
@@ -475,14 +521,27 @@ impl Desk {
         Ok(note)
     }
 
-    /// Records a liaison with a key account's owner: who, when and what was agreed (EMP-04).
+    /// Records a liaison with a key account's owner now, and what was agreed (EMP-04).
     pub fn record_liaison(
         &self,
         employer: EmployerId,
         with: &Login,
         agreed: &str,
     ) -> Result<EngagementNote, DeskError> {
+        self.record_liaison_at(employer, with, agreed, None)
+    }
+
+    /// Records a liaison with a key account's owner: who, when (`None`: now; not after now)
+    /// and what was agreed (EMP-04).
+    pub fn record_liaison_at(
+        &self,
+        employer: EmployerId,
+        with: &Login,
+        agreed: &str,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<EngagementNote, DeskError> {
         self.require(Permission::ManageEmployers)?;
+        let at = self.happened("when", at)?;
         let agreed = validate::text("note", agreed, limits::ENGAGEMENT)?;
         let e = self.employer(employer)?;
         let Ownership::KeyAccount { owner } = e.ownership else {
@@ -501,7 +560,7 @@ impl Desk {
         if owner == self.operator.id {
             return Err(DeskError::Invalid(format!("you own {}: no liaison is needed", e.name)));
         }
-        self.write_engagement(employer, EngagementKind::Liaison, Vec::new(), Some(owner), agreed)
+        self.write_engagement(employer, EngagementKind::Liaison, Vec::new(), Some(owner), agreed, at)
     }
 
     /// Hands a key account over to another operator, or makes an employer a key account

@@ -7,6 +7,7 @@ pub mod audit_filter;
 pub mod bulk_mail;
 pub mod change;
 pub mod clash;
+pub mod contact_chart;
 pub mod client;
 pub mod complaint;
 pub mod employer;

@@ -156,6 +156,13 @@ commands! {
     DismissBlock => "dismiss-block", Triage, "Dismiss the proposed block of the selected client";
     AuditLog => "audit-log", Triage, "Show the audit log, break-glass reads first; / filters by operator, client, action, dates (esc back)";
     FilterTags => "filter-tags", Employers, "Filter employers by tags (comma-separated)";
+    AddEmployer => "add-employer", Employers, "Add an employer (a form: name, sector, website, tags, owner or multi-owner)";
+    EditEmployer => "edit-employer", Employers, "Edit the selected employer's name, sector, website or key-account owner";
+    TagEmployer => "tag-employer", Employers, "Add or remove the selected employer's tags";
+    AddContact => "add-contact", Employers, "Add a contact at the selected employer";
+    LogEngagement => "log-engagement", Employers, "Log an engagement with the selected employer (the liaison gate applies, EMP-04)";
+    RecordLiaison => "record-liaison", Employers, "Record a liaison with the key account's owner: who, when, what was agreed";
+    BusiestEmployers => "busiest-employers", Employers, "Show the employers with the most contacts over the last year (esc back)";
     QueueNext => "queue-next", Queue, "Call the next client in the queue";
     QueueDone => "queue-done", Queue, "Mark the selected client as seen";
     QueueCheckIn => "queue-check-in", Queue, "Check a client in by student number or card swipe";

@@ -108,6 +108,8 @@ pub enum PaneDone {
     ),
     /// Employers matching search number `ticket`.
     Employers(u64, Result<Vec<Employer>, String>),
+    /// The employers with the most contacts over the last year (EVT-04).
+    Busiest(Result<Vec<crate::desk::BusyEmployer>, String>),
     /// Slots to offer for re-booking after a technical failure (APPT-10).
     RebookOffers(Result<Vec<crate::domain::appointment::Slot>, String>),
     /// The triage lists and chart.
@@ -125,6 +127,7 @@ impl std::fmt::Debug for PaneDone {
             PaneDone::Index(r) => write!(f, "Index(ok: {})", r.is_ok()),
             PaneDone::FreeSlots(t, r) => write!(f, "FreeSlots({t}, {:?})", r.as_ref().map(Vec::len)),
             PaneDone::Employers(t, r) => write!(f, "Employers({t}, {:?})", r.as_ref().map(Vec::len)),
+            PaneDone::Busiest(r) => write!(f, "Busiest({:?})", r.as_ref().map(Vec::len)),
             PaneDone::Triage(r) => write!(f, "Triage(ok: {})", r.is_ok()),
             PaneDone::Audit(r) => write!(f, "Audit(ok: {})", r.is_ok()),
             PaneDone::RebookOffers(r) => write!(f, "RebookOffers({:?})", r.as_ref().map(Vec::len)),

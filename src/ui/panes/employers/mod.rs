@@ -1,29 +1,41 @@
 //! Employers: search by text and tags, key accounts first (★ with their owner, or multi-owner);
-//! the profile shows sector, website, tags, ownership, contacts (key contacts marked `*` with
-//! their guidance), whether each contact is visible to students, and engagement notes
-//! (EMP-01, EMP-03..EMP-05, DATA-13). A key account owned by someone else shows the liaison gate.
+//! the profile shows sector, website, tags, ownership, the contact-time chart (EVT-04),
+//! contacts (key contacts marked `*` with their guidance), whether each contact is visible to
+//! students, vacancies and engagement notes (EMP-01..EMP-05, DATA-13). A key account owned by
+//! someone else shows the liaison gate.
 //!
 //! The pane opens on the list, so letters are commands until `/` (search) or `#` (tags) opens a
 //! field; esc leaves a field, and esc in the list clears the tag filter, then the search. Each
 //! search reads every employer and runs as a job; only the latest one's result is shown.
+//!
+//! Forms (`sheet.rs`, `engagement.rs`) add and edit employers, tags and contacts, log
+//! engagement and record liaisons, each through the desk; the busiest employers over the last
+//! year are listed by a job. The drawing is in `view.rs`.
+
+mod engagement;
+mod sheet;
+mod view;
 
 use std::collections::HashMap;
 
 use crossterm::event::KeyEvent;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
-use crate::desk::{EmployerProfile, StaffName};
-use crate::domain::employer::{Employer, EngagementKind, Ownership};
-use crate::domain::ids::OperatorId;
+use crate::desk::{BusyEmployer, EmployerProfile, StaffName};
+use crate::domain::contact_chart::{ContactChart, YEAR_WEEKS};
+use crate::domain::employer::{Employer, Ownership};
+use crate::domain::ids::{EmployerId, OperatorId};
 use crate::ui::command::Command;
 use crate::ui::event::{Latest, PaneDone};
 use crate::ui::input::Input;
 use crate::ui::pane::{is_movement, move_selection, Cx, Pane, PaneId};
 use crate::ui::panes::widgets::{block, list};
 use crate::ui::theme::Theme;
+
+use sheet::{Outcome, Sheet};
 
 /// Which part of the pane has the keyboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +47,22 @@ enum Focus {
     /// Typing comma-separated tags.
     Tags,
 }
+
+/// What the right-hand side shows.
+enum Mode {
+    /// The selected employer's profile.
+    Profile,
+    /// A form over the profile.
+    Sheet(Box<Sheet>),
+    /// The busiest employers over the last year (`None` while they are counted).
+    Busiest {
+        busy: Option<Vec<BusyEmployer>>,
+        selected: usize,
+    },
+}
+
+/// How many employers the busiest list shows.
+const BUSIEST: usize = 20;
 
 /// The employers pane.
 pub struct EmployersPane {
@@ -49,12 +77,15 @@ pub struct EmployersPane {
     employers: Vec<Employer>,
     selected: usize,
     profile: Option<EmployerProfile>,
+    /// The profile's contacts per week over the last year (EVT-04).
+    chart: Option<ContactChart>,
+    mode: Mode,
     staff: HashMap<OperatorId, StaffName>,
     list_area: Rect,
     /// Numbers the searches; only the latest one's result is shown.
     latest: Latest,
     /// The employer to keep selected when the awaited result arrives.
-    keep: Option<crate::domain::ids::EmployerId>,
+    keep: Option<EmployerId>,
     /// A message for when the awaited result arrives (the tag filter's count).
     say_count: bool,
 }
@@ -72,6 +103,8 @@ impl EmployersPane {
             employers: Vec::new(),
             selected: 0,
             profile: None,
+            chart: None,
+            mode: Mode::Profile,
             staff: HashMap::new(),
             list_area: Rect::default(),
             latest: Latest::default(),
@@ -136,7 +169,7 @@ impl EmployersPane {
                 cx.done(format!(
                     "{} employer(s) tagged {}",
                     self.employers.len(),
-                    hashtags(&tags)
+                    view::hashtags(&tags)
                 ));
             }
         }
@@ -144,13 +177,150 @@ impl EmployersPane {
 
     fn load_profile(&mut self, cx: &mut Cx<'_>) {
         self.profile = None;
+        self.chart = None;
         let Some(e) = self.employers.get(self.selected) else {
             return;
         };
         match cx.desk.employer_profile(e.id) {
-            Ok(p) => self.profile = Some(p),
+            Ok(p) => {
+                self.chart = Some(cx.desk.chart_of(&p.engagement, YEAR_WEEKS));
+                self.profile = Some(p);
+            }
             Err(err) => cx.problem(err.to_string()),
         }
+    }
+
+    /// The selected employer's profile, or the reason there is none.
+    fn chosen(&self, cx: &mut Cx<'_>) -> Option<&EmployerProfile> {
+        if self.profile.is_none() {
+            cx.problem("choose an employer first: none is selected (`n` adds one)");
+        }
+        self.profile.as_ref()
+    }
+
+    /// The login of a key account's owner ("" for others).
+    fn owner_login(&self, e: &Employer) -> String {
+        match e.ownership {
+            Ownership::KeyAccount { owner } => self.login(owner),
+            _ => String::new(),
+        }
+    }
+
+    /// Opens a form for a command of the list, if it is one.
+    fn open_sheet(&mut self, cmd: Command, cx: &mut Cx<'_>) -> bool {
+        let sheet = match cmd {
+            Command::AddEmployer => Sheet::add(),
+            Command::EditEmployer | Command::TagEmployer | Command::AddContact | Command::LogEngagement => {
+                let Some(p) = self.chosen(cx) else {
+                    return true;
+                };
+                let owner = self.owner_login(&p.employer);
+                match cmd {
+                    Command::EditEmployer => Sheet::edit(&p.employer, &owner),
+                    Command::TagEmployer => Sheet::tags(&p.employer),
+                    Command::AddContact => Sheet::contact(&p.employer),
+                    _ => Sheet::engagement(p, &owner, cx.desk),
+                }
+            }
+            Command::RecordLiaison => {
+                let Some(p) = self.chosen(cx) else {
+                    return true;
+                };
+                let Ownership::KeyAccount { owner } = p.employer.ownership else {
+                    cx.problem(format!("{} is not a key account: no liaison is needed", p.employer.name));
+                    return true;
+                };
+                if owner == self.me {
+                    cx.problem(format!("you own {}: no liaison is needed", p.employer.name));
+                    return true;
+                }
+                Sheet::liaison(p.employer.id, &p.employer.name, &self.login(owner), cx.desk, None)
+            }
+            _ => return false,
+        };
+        self.focus = Focus::List;
+        self.mode = Mode::Sheet(Box::new(sheet));
+        true
+    }
+
+    /// Passes a command to the open form and acts on what it says.
+    fn sheet_command(&mut self, cmd: Command, cx: &mut Cx<'_>) -> bool {
+        let Mode::Sheet(sheet) = &mut self.mode else {
+            return false;
+        };
+        let Some(outcome) = sheet.command(cmd, cx.desk) else {
+            return false;
+        };
+        match outcome {
+            Outcome::Stay => {}
+            Outcome::Closed => self.mode = Mode::Profile,
+            Outcome::Saved(said, id) => {
+                self.mode = Mode::Profile;
+                cx.done(said);
+                self.show(id, cx);
+            }
+            Outcome::Next(next, said) => {
+                self.mode = Mode::Sheet(next);
+                if let Some(said) = said {
+                    cx.done(said);
+                }
+                self.load_profile(cx);
+            }
+            Outcome::Liaise { id, name, owner } => {
+                if let Mode::Sheet(back) = std::mem::replace(&mut self.mode, Mode::Profile) {
+                    self.mode = Mode::Sheet(Box::new(Sheet::liaison(id, &name, &owner, cx.desk, Some(back))));
+                }
+            }
+        }
+        true
+    }
+
+    /// Shows `id` in the list (searching again, keeping it selected) and its profile.
+    fn show(&mut self, id: EmployerId, cx: &mut Cx<'_>) {
+        self.keep = Some(id);
+        if let Some(i) = self.employers.iter().position(|e| e.id == id) {
+            self.selected = i;
+        }
+        self.refilter(cx);
+    }
+
+    /// Counts the busiest employers as a job.
+    fn busiest(&mut self, cx: &mut Cx<'_>) {
+        self.mode = Mode::Busiest {
+            busy: None,
+            selected: 0,
+        };
+        cx.spawn(PaneId::Employers, "busiest employers", |desk| {
+            PaneDone::Busiest(desk.busiest_employers(YEAR_WEEKS, BUSIEST).map_err(|e| e.to_string()))
+        });
+    }
+
+    /// A command while the busiest list is shown.
+    fn busiest_command(&mut self, cmd: Command, cx: &mut Cx<'_>) -> bool {
+        let Mode::Busiest { busy, selected } = &mut self.mode else {
+            return false;
+        };
+        let n = busy.as_ref().map_or(0, Vec::len);
+        if is_movement(cmd) {
+            *selected = move_selection(*selected, n, cmd, 10);
+            return true;
+        }
+        match cmd {
+            Command::Back => self.mode = Mode::Profile,
+            Command::Select => {
+                let id = busy.as_ref().and_then(|b| b.get(*selected)).map(|b| b.employer.id);
+                self.mode = Mode::Profile;
+                if let Some(id) = id {
+                    // Clear the filters so the employer is in the list.
+                    self.search.clear();
+                    self.tags.clear();
+                    self.show(id, cx);
+                }
+            }
+            Command::BusiestEmployers | Command::Refresh => self.busiest(cx),
+            _ => return false,
+        }
+        true
     }
 
     fn load_staff(&mut self, cx: &mut Cx<'_>) {
@@ -160,157 +330,6 @@ impl EmployersPane {
         }
     }
 
-    /// "★ key account (owner: login)", "multi-owner" or nothing (EMP-03, EMP-05).
-    fn ownership_mark(&self, e: &Employer) -> Option<String> {
-        match e.ownership {
-            Ownership::KeyAccount { owner } => Some(format!("★ key account (owner: {})", self.login(owner))),
-            Ownership::MultiOwner => Some("◇ multi-owner".into()),
-            Ownership::Open => None,
-        }
-    }
-
-    /// A list row; when `width` is too narrow for the full mark, "★ owner" or "◇ multi-owner".
-    fn row(&self, e: &Employer, width: usize, th: &Theme) -> Line<'static> {
-        let mut spans = vec![Span::raw(e.name.clone())];
-        if let Some(mut m) = self.ownership_mark(e) {
-            if e.name.chars().count() + 2 + m.chars().count() > width {
-                if let Ownership::KeyAccount { owner } = e.ownership {
-                    m = format!("★ {}", self.login(owner));
-                }
-            }
-            spans.push(Span::styled(format!("  {m}"), th.warn));
-        }
-        if !e.tags.is_empty() {
-            spans.push(Span::styled(format!("  {}", hashtags(&e.tags)), th.dim));
-        }
-        Line::from(spans)
-    }
-
-    /// The selected employer's profile as lines.
-    fn profile_lines(&self, p: &EmployerProfile, th: &Theme) -> Vec<Line<'static>> {
-        let e = &p.employer;
-        let mut lines = vec![Line::styled(e.name.clone(), th.title)];
-        let registered = if e.self_registered { " · self-registered" } else { "" };
-        lines.push(Line::raw(format!(
-            "Sector: {} · Website: {}{registered}",
-            e.sector,
-            e.website.clone().unwrap_or_else(|| "-".into())
-        )));
-        let tags = if e.tags.is_empty() {
-            "-".to_string()
-        } else {
-            hashtags(&e.tags)
-        };
-        lines.push(Line::raw(format!("Tags: {tags}")));
-        match e.ownership {
-            Ownership::KeyAccount { owner } => {
-                let name = self
-                    .staff
-                    .get(&owner)
-                    .map_or(String::new(), |s| format!(" ({})", s.name));
-                lines.push(Line::styled(
-                    format!("Ownership: ★ key account, owner {}{name}", self.login(owner)),
-                    th.text,
-                ));
-                if owner == self.me {
-                    lines.push(Line::styled("You own this key account.", th.good));
-                } else {
-                    lines.push(Line::styled(
-                        format!(
-                            "Key account: liaise with {} before contacting its key contacts (EMP-04)",
-                            self.login(owner)
-                        ),
-                        th.warn,
-                    ));
-                }
-            }
-            Ownership::MultiOwner => {
-                lines.push(Line::raw("Ownership: ◇ multi-owner, no single owner (EMP-05)"));
-                lines.push(Line::styled(
-                    "Check the recent engagement notes below before making contact.",
-                    th.dim,
-                ));
-            }
-            Ownership::Open => lines.push(Line::raw("Ownership: open, anyone may make contact")),
-        }
-        lines.push(Line::raw(""));
-        lines.push(Line::styled(
-            format!("Contacts ({}) · * = key contact", p.contacts.len()),
-            th.title,
-        ));
-        if p.contacts.is_empty() {
-            lines.push(Line::styled("  none recorded", th.dim));
-        }
-        for c in &p.contacts {
-            let mut details: Vec<String> = Vec::new();
-            if let Some(t) = &c.title {
-                details.push(t.clone());
-            }
-            if let Some(m) = &c.email {
-                details.push(m.to_string());
-            }
-            if let Some(ph) = &c.phone {
-                details.push(ph.to_string());
-            }
-            let (seen, style) = if c.visible_to_students {
-                ("◉ visible to students", th.text)
-            } else {
-                ("⊘ hidden from students", th.dim)
-            };
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {}", c.display_name()), th.text),
-                Span::styled(format!(" · {seen}"), style),
-            ]));
-            if !details.is_empty() {
-                lines.push(Line::styled(format!("      {}", details.join(" · ")), th.dim));
-            }
-            if !c.guidance.trim().is_empty() {
-                lines.push(Line::styled(format!("      guidance: {}", c.guidance.trim()), th.warn));
-            }
-        }
-        lines.push(Line::raw(""));
-        lines.push(Line::styled(format!("Engagement ({})", p.engagement.len()), th.title));
-        if p.engagement.is_empty() {
-            lines.push(Line::styled("  none recorded", th.dim));
-        }
-        for n in &p.engagement {
-            let kind = match (n.kind, n.liaised_with) {
-                (EngagementKind::Liaison, Some(o)) => format!("liaison with {}", self.login(o)),
-                (k, _) => kind_word(k).to_string(),
-            };
-            lines.push(Line::from(vec![
-                Span::styled(
-                    format!(
-                        "  {} {kind} · {}: ",
-                        n.at.with_timezone(&self.tz).format("%Y-%m-%d"),
-                        self.login(n.author)
-                    ),
-                    th.dim,
-                ),
-                Span::raw(n.text.clone()),
-            ]));
-        }
-        lines
-    }
-}
-
-/// Tags as "#a #b".
-fn hashtags(tags: &[String]) -> String {
-    tags.iter().map(|t| format!("#{t}")).collect::<Vec<_>>().join(" ")
-}
-
-/// The word for an engagement kind.
-fn kind_word(k: EngagementKind) -> &'static str {
-    match k {
-        EngagementKind::Meeting => "meeting",
-        EngagementKind::Call => "call",
-        EngagementKind::Email => "e-mail",
-        EngagementKind::Event => "event",
-        EngagementKind::Liaison => "liaison",
-        EngagementKind::Other => "other",
-        EngagementKind::Fair => "fair",
-        EngagementKind::Visit => "visit",
-    }
 }
 
 impl Pane for EmployersPane {
@@ -319,7 +338,7 @@ impl Pane for EmployersPane {
     }
 
     fn typing(&self) -> bool {
-        self.focus != Focus::List
+        self.focus != Focus::List || matches!(self.mode, Mode::Sheet(_))
     }
 
     fn shown(&mut self, cx: &mut Cx<'_>) {
@@ -328,6 +347,14 @@ impl Pane for EmployersPane {
     }
 
     fn command(&mut self, cmd: Command, cx: &mut Cx<'_>) -> bool {
+        match self.mode {
+            Mode::Sheet(_) => return self.sheet_command(cmd, cx),
+            Mode::Busiest { .. } => return self.busiest_command(cmd, cx),
+            Mode::Profile => {}
+        }
+        if self.focus == Focus::List && self.open_sheet(cmd, cx) {
+            return true;
+        }
         if is_movement(cmd) && self.focus != Focus::Tags {
             let page = self.list_area.height.saturating_sub(2) as usize;
             let before = self.selected;
@@ -375,6 +402,10 @@ impl Pane for EmployersPane {
                 self.load_staff(cx);
                 self.refilter(cx);
             }
+            (Command::BusiestEmployers, _) => {
+                self.focus = Focus::List;
+                self.busiest(cx);
+            }
             (_, Focus::Tags) if is_movement(cmd) => {}
             _ => return false,
         }
@@ -382,6 +413,10 @@ impl Pane for EmployersPane {
     }
 
     fn key(&mut self, key: &KeyEvent, cx: &mut Cx<'_>) -> bool {
+        if let Mode::Sheet(sheet) = &mut self.mode {
+            sheet.key(key);
+            return true;
+        }
         match self.focus {
             Focus::Search => {
                 if self.search.handle(key) {
@@ -449,21 +484,48 @@ impl Pane for EmployersPane {
             block(&title, th, self.focus == Focus::List),
             th,
         );
-        let body = match &self.profile {
-            Some(p) => self.profile_lines(p, th),
-            None => vec![Line::styled("Choose an employer to see its profile.", th.dim)],
+        let (title, body) = match (&self.mode, &self.profile) {
+            (Mode::Sheet(sheet), _) => return sheet.render(frame, right, th),
+            (Mode::Busiest { busy: None, .. }, _) => (
+                "Busiest employers, last year (EVT-04)",
+                vec![Line::styled("Counting contacts…", th.dim)],
+            ),
+            (Mode::Busiest { busy: Some(b), selected }, _) => (
+                "Busiest employers, last year (EVT-04)",
+                view::busiest_lines(b, *selected, th),
+            ),
+            (Mode::Profile, Some(p)) => (
+                "Profile",
+                self.profile_lines(p, right.width.saturating_sub(2) as usize, th),
+            ),
+            (Mode::Profile, None) => (
+                "Profile",
+                vec![Line::styled("Choose an employer to see its profile.", th.dim)],
+            ),
         };
         frame.render_widget(
             Paragraph::new(body)
                 .wrap(Wrap { trim: false })
-                .block(block("Profile", th, false)),
+                .block(block(title, th, matches!(self.mode, Mode::Busiest { .. }))),
             right,
         );
     }
 
     fn job_done(&mut self, done: PaneDone, cx: &mut Cx<'_>) {
-        if let PaneDone::Employers(ticket, found) = done {
-            self.found(ticket, found, cx);
+        match done {
+            PaneDone::Employers(ticket, found) => self.found(ticket, found, cx),
+            PaneDone::Busiest(found) => {
+                if let Mode::Busiest { busy, .. } = &mut self.mode {
+                    match found {
+                        Ok(found) => *busy = Some(found),
+                        Err(e) => {
+                            self.mode = Mode::Profile;
+                            cx.problem(e);
+                        }
+                    }
+                }
+            }
+            _ => {}
         }
     }
 
@@ -471,8 +533,9 @@ impl Pane for EmployersPane {
         &[
             Command::Search,
             Command::FilterTags,
-            Command::Select,
-            Command::Refresh,
+            Command::AddEmployer,
+            Command::LogEngagement,
+            Command::BusiestEmployers,
             Command::Help,
         ]
     }
