@@ -83,6 +83,9 @@ impl CalendarPane {
     /// Opens the selected booked slot's client and notes.
     pub(super) fn open_client(&mut self, cx: &mut Cx<'_>) {
         let Some(row) = self.current() else {
+            if self.gridded() && !self.rows.is_empty() {
+                return cx.problem("no slot in this cell: move to a cell with a slot (the arrows) or click one");
+            }
             return cx.problem("no slot on show to open: go to another day (←/→) or today (t)");
         };
         match &row.appointment {

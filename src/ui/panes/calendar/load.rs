@@ -107,7 +107,7 @@ fn fetch(desk: &crate::desk::Desk, req: Request) -> Result<CalendarData, DeskErr
     Ok(CalendarData {
         staff,
         index: RowIndex::of(&rows),
-        grids: grids(&rows, &events, req, desk.policy().institution.time_zone),
+        grids: grids(&rows, &events, req.span, req.from, desk.policy().institution.time_zone),
         rows,
         events,
         month: MonthCounts::default(),
@@ -136,9 +136,9 @@ fn events_on_show(desk: &crate::desk::Desk, req: Request) -> Result<Vec<EventRow
     Ok(out)
 }
 
-/// The grids of the rows loaded: the day by consultant and by room, or the week by day, over
-/// the half hours that hold every slot and event on show.
-fn grids(rows: &[Row], events: &[EventRow], req: Request, tz: chrono_tz::Tz) -> Grids {
+/// The grids of the rows loaded from `from`: the day by consultant and by room, or the week by
+/// day, over the half hours that hold every slot and event on show.
+pub(super) fn grids(rows: &[Row], events: &[EventRow], span: Span, from: NaiveDate, tz: chrono_tz::Tz) -> Grids {
     let minute = |r: &Row| minute_of(r.slot.start.with_timezone(&tz));
     let spans = rows
         .iter()
@@ -148,7 +148,7 @@ fn grids(rows: &[Row], events: &[EventRow], req: Request, tz: chrono_tz::Tz) -> 
         })
         .chain(events.iter().map(|e| (e.start, e.end)));
     let hours = Hours::covering(spans);
-    match req.span {
+    match span {
         Span::Day => Grids {
             hours,
             consultants: Grid::by_key(rows, hours, |r| r.login.clone(), minute),
@@ -157,7 +157,7 @@ fn grids(rows: &[Row], events: &[EventRow], req: Request, tz: chrono_tz::Tz) -> 
         },
         Span::Week | Span::Month => Grids {
             hours,
-            days: Grid::by_day(rows, hours, req.from, minute),
+            days: Grid::by_day(rows, hours, from, minute),
             ..Grids::default()
         },
     }
