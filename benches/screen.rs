@@ -278,7 +278,10 @@ fn benches(c: &mut Criterion) {
     key(&mut app, KeyCode::Char('w'));
     assert!(app.settle(), "the day grid never finished loading");
     let s = app.screen(160, 48);
-    assert!(s.contains("Tue 17 Nov 2026 (today)") && s.contains("day grid by consultant"), "{s}");
+    assert!(
+        s.contains("Tue 17 Nov 2026 (today)") && s.contains("day grid by consultant"),
+        "{s}"
+    );
     frame(&mut app, "calendar day grid");
     key(&mut app, KeyCode::Char('m'));
     assert!(app.settle(), "the month never finished loading");

@@ -36,7 +36,11 @@ fn world() -> World {
             ("desk1", Role::Desk),
             ("er1", Role::EmployerRelations),
         ],
-        &[("10000001", "Ada One"), ("10000002", "Bo Two"), ("10000003", "Cy Three")],
+        &[
+            ("10000001", "Ada One"),
+            ("10000002", "Bo Two"),
+            ("10000003", "Cy Three"),
+        ],
     );
     for (who, when) in [
         ("cons1", "2026-11-16 09:00"),
@@ -180,19 +184,36 @@ fn evt_01_the_day_grid_has_a_column_per_consultant_and_a_booked_slot_in_its_half
     assert!(c1 < c2, "{s}");
     // Ada One in cons1's column of the 13:30 row, Bo Two in cons2's of the 14:00 row.
     let row = line_with(&s, "│13:30");
-    assert!(from(row, c1 - 1).trim_start_matches(['>', ' ']).starts_with("● Ada One (10000001)"), "{s}");
+    assert!(
+        from(row, c1 - 1)
+            .trim_start_matches(['>', ' '])
+            .starts_with("● Ada One (10000001)"),
+        "{s}"
+    );
     let row = line_with(&s, "│14:00");
-    assert!(from(row, c2 - 1).trim_start_matches(['>', ' ']).starts_with("● Bo Two (10000002)"), "{s}");
+    assert!(
+        from(row, c2 - 1)
+            .trim_start_matches(['>', ' '])
+            .starts_with("● Bo Two (10000002)"),
+        "{s}"
+    );
     // A free slot says so with its symbol and word; a half hour with no slot is a dot.
     let row = line_with(&s, "│09:00");
-    assert!(from(row, c1 - 1).trim_start_matches(['>', ' ']).starts_with("○ free"), "{s}");
+    assert!(
+        from(row, c1 - 1).trim_start_matches(['>', ' ']).starts_with("○ free"),
+        "{s}"
+    );
     assert!(from(row, c2 - 1).trim_start_matches(['>', ' ']).starts_with('·'), "{s}");
     // Every slot of the day is in the grid, each in the half-hour row of its start.
     for slot in slots_on(&desk, monday()) {
         let t = desk.local_time(slot.start);
         let label = format!("│{:02}:{:02}", t.hour(), if t.minute() < 30 { 0 } else { 30 });
         let row = line_with(&s, &label);
-        let col = if slot.consultant == w.admin.operator_by_login(&login("cons1")).unwrap().id { c1 } else { c2 };
+        let col = if slot.consultant == w.admin.operator_by_login(&login("cons1")).unwrap().id {
+            c1
+        } else {
+            c2
+        };
         let cell = from(row, col - 1);
         assert!(!cell.trim_start_matches(['>', ' ']).starts_with('·'), "{label}: {s}");
     }
@@ -233,11 +254,19 @@ fn evt_01_week_grid_and_month_counts_match_the_slots_and_events_of_the_desk() {
     let ten = at(monday(), 10);
     assert_eq!(ten.len(), 2);
     let row = line_with(&s, "│10:00");
-    assert!(from(row, mon - 1).trim_start_matches(['>', ' ']).starts_with(&cell_counts(&ten)), "{s}");
+    assert!(
+        from(row, mon - 1)
+            .trim_start_matches(['>', ' '])
+            .starts_with(&cell_counts(&ten)),
+        "{s}"
+    );
     let tue = col_of(line_with(&s, "Sun 22"), "Tue 17").unwrap();
     let row = line_with(&s, "│11:00");
     assert_eq!(at(monday() + Duration::days(1), 11).len(), 1);
-    assert!(from(row, tue - 1).trim_start_matches(['>', ' ']).starts_with("○ cons2"), "{s}");
+    assert!(
+        from(row, tue - 1).trim_start_matches(['>', ' ']).starts_with("○ cons2"),
+        "{s}"
+    );
     // The month: each day's free slots, bookings and events, as the desk counts them.
     ui.cmd(&mut pane, Command::CalendarMonth);
     let s = screen(&mut pane, 160, 48);
@@ -247,21 +276,33 @@ fn evt_01_week_grid_and_month_counts_match_the_slots_and_events_of_the_desk() {
         let slots = slots_on(&desk, day);
         let free = slots.iter().filter(|s| !s.withdrawn && s.booking.is_none()).count();
         let booked = slots.iter().filter(|s| !s.withdrawn && s.booking.is_some()).count();
-        let on = events
-            .iter()
-            .filter(|e| desk.local_time(e.start).date() == day)
-            .count();
+        let on = events.iter().filter(|e| desk.local_time(e.start).date() == day).count();
         let s = screen(&mut pane, 160, 48);
         let title = day.format("%a %-d %b %Y").to_string();
-        has(&s, &format!("{title}{}: {free} free slot(s), {booked} booking(s), {on} event(s)", if k == 0 { " (today)" } else { "" }));
+        has(
+            &s,
+            &format!(
+                "{title}{}: {free} free slot(s), {booked} booking(s), {on} event(s)",
+                if k == 0 { " (today)" } else { "" }
+            ),
+        );
         // The selected day's cell: its date, then its counts under it.
         let head = format!(">{}", day.format("%a %-d"));
         let (x, y) = find(&s, &head);
         let lines: Vec<&str> = s.lines().collect();
         let x = x as usize;
-        assert!(from(lines[y as usize + 1], x).starts_with(&format!(" ○ {free} free")), "{s}");
-        assert!(from(lines[y as usize + 2], x).starts_with(&format!(" ● {booked} booked")), "{s}");
-        assert!(from(lines[y as usize + 3], x).starts_with(&format!(" ★ {on} events")), "{s}");
+        assert!(
+            from(lines[y as usize + 1], x).starts_with(&format!(" ○ {free} free")),
+            "{s}"
+        );
+        assert!(
+            from(lines[y as usize + 2], x).starts_with(&format!(" ● {booked} booked")),
+            "{s}"
+        );
+        assert!(
+            from(lines[y as usize + 3], x).starts_with(&format!(" ★ {on} events")),
+            "{s}"
+        );
         ui.cmd(&mut pane, Command::CalendarNext);
     }
 }
@@ -274,7 +315,10 @@ fn calendar_selecting_a_month_day_opens_that_day() {
     ui.shown(&mut pane);
     ui.cmd(&mut pane, Command::CalendarMonth);
     // Down a week and back, then two days on: Wednesday 18.
-    ui.cmds(&mut pane, &[Command::Down, Command::Up, Command::CalendarNext, Command::CalendarNext]);
+    ui.cmds(
+        &mut pane,
+        &[Command::Down, Command::Up, Command::CalendarNext, Command::CalendarNext],
+    );
     let s = screen(&mut pane, 160, 48);
     has(&s, ">Wed 18");
     ui.cmd(&mut pane, Command::Select);
@@ -284,7 +328,10 @@ fn calendar_selecting_a_month_day_opens_that_day() {
         has(&s, &desk.local_time(slot.start).format("%H:%M").to_string());
     }
     // Past the month's end: December is loaded.
-    ui.cmds(&mut pane, &[Command::CalendarMonth, Command::Last, Command::CalendarNext]);
+    ui.cmds(
+        &mut pane,
+        &[Command::CalendarMonth, Command::Last, Command::CalendarNext],
+    );
     let s = screen(&mut pane, 160, 48);
     has(&s, "December 2026");
     has(&s, ">Tue 1");
@@ -307,13 +354,12 @@ fn calendar_a_click_on_a_grid_cell_or_a_month_day_selects_it() {
     ui.cmd(&mut pane, Command::BookSlot);
     assert!(ui.problem().contains("not free"), "{}", ui.problem());
     // A click on an empty cell selects it and says there is no slot there.
-    let (x, y) = find(&s, "│09:00");
+    let (_, y) = find(&s, "│09:00");
     let head = line_with(&s, "cons2");
     let c2 = col_of(head, "cons2").unwrap() as u16;
     ui.click(&mut pane, c2, y);
     let s = screen(&mut pane, 160, 48);
     has(&s, "No slot at 09:00 · cons2.");
-    let _ = x;
     // The month: a click on a day selects it.
     ui.cmd(&mut pane, Command::CalendarMonth);
     let s = screen(&mut pane, 160, 48);

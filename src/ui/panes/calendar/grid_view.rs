@@ -169,10 +169,19 @@ impl CalendarPane {
             .events
             .iter()
             .enumerate()
-            .filter(|(_, e)| if week { shown.clone().any(|c| self.column_day(c) == e.day) } else { e.day == self.date })
+            .filter(|(_, e)| {
+                if week {
+                    shown.clone().any(|c| self.column_day(c) == e.day)
+                } else {
+                    e.day == self.date
+                }
+            })
             .collect();
         let lines = grid_lines(self.grids.hours, events.into_iter());
-        let at = lines.iter().position(|l| *l == GridLine::Slots(self.cell.row)).unwrap_or(0);
+        let at = lines
+            .iter()
+            .position(|l| *l == GridLine::Slots(self.cell.row))
+            .unwrap_or(0);
         let height = body.height as usize;
         self.page = height.max(1);
         let window = list_window(at, lines.len(), height);
@@ -185,7 +194,12 @@ impl CalendarPane {
                     let mut spans = vec![Span::styled(format!("{:<6}", self.grids.hours.label(row)), th.dim)];
                     for (n, col) in shown.clone().enumerate() {
                         let cell = Cell { col, row };
-                        let rows: Vec<&Row> = self.grid().cell(cell).iter().filter_map(|&i| self.rows.get(i)).collect();
+                        let rows: Vec<&Row> = self
+                            .grid()
+                            .cell(cell)
+                            .iter()
+                            .filter_map(|&i| self.rows.get(i))
+                            .collect();
                         let (text, style) = if week {
                             self.week_cell(&rows, th)
                         } else {
@@ -259,17 +273,23 @@ mod tests {
             consultations: Vec::new(),
         };
         let tz = chrono_tz::Europe::London;
-        let events = [EventRow::of(event(10, 15), None, tz), EventRow::of(event(9, 0), None, tz)];
+        let events = [
+            EventRow::of(event(10, 15), None, tz),
+            EventRow::of(event(9, 0), None, tz),
+        ];
         let hours = Hours::default();
         let lines = grid_lines(hours, events.iter().enumerate());
         assert_eq!(lines.len(), hours.rows + 2);
-        assert_eq!(&lines[..5], &[
-            GridLine::Band(1),
-            GridLine::Slots(0),
-            GridLine::Slots(1),
-            GridLine::Band(0),
-            GridLine::Slots(2),
-        ]);
+        assert_eq!(
+            &lines[..5],
+            &[
+                GridLine::Band(1),
+                GridLine::Slots(0),
+                GridLine::Slots(1),
+                GridLine::Band(0),
+                GridLine::Slots(2),
+            ]
+        );
     }
 
     #[test]

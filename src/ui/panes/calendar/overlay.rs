@@ -71,13 +71,12 @@ impl EventRow {
     /// The band: "★ 12:00–14:00 Careers fair · Engineering, MEng Civil · 12/40 places · Main hall".
     pub fn band(&self) -> String {
         let hm = |m: u32| format!("{:02}:{:02}", m / 60 % 24, m % 60);
-        let end = if self.end >= 24 * 60 { "24:00".into() } else { hm(self.end) };
-        let mut text = format!(
-            "★ {}–{end} {} · {}",
-            hm(self.start),
-            self.event.title,
-            self.audience()
-        );
+        let end = if self.end >= 24 * 60 {
+            "24:00".into()
+        } else {
+            hm(self.end)
+        };
+        let mut text = format!("★ {}–{end} {} · {}", hm(self.start), self.event.title, self.audience());
         if let Some(p) = self.places() {
             text.push_str(&format!(" · {p}"));
         }
@@ -144,6 +143,9 @@ mod tests {
         assert_eq!(row.short(), "★ 12:00 Careers fair 12/40");
         // No places: no tally.
         let row = EventRow::of(event(0), None, chrono_tz::Europe::London);
-        assert_eq!(row.band(), "★ 12:00–14:00 Careers fair · Engineering, MEng Civil · Main hall");
+        assert_eq!(
+            row.band(),
+            "★ 12:00–14:00 Careers fair · Engineering, MEng Civil · Main hall"
+        );
     }
 }

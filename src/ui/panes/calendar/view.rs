@@ -87,7 +87,11 @@ impl CalendarPane {
                 let at = self.grids.hours.label(self.cell.row);
                 return vec![Line::styled(format!("No slot at {at} · {column}."), th.dim)];
             }
-            let span = if self.span == super::Span::Week { "this week" } else { "this day" };
+            let span = if self.span == super::Span::Week {
+                "this week"
+            } else {
+                "this day"
+            };
             return vec![Line::styled(format!("No slots {span} for {}.", self.who()), th.dim)];
         };
         let s = &r.slot;
@@ -167,10 +171,17 @@ impl CalendarPane {
     /// The events on `day` as band lines, at most `max` (the last saying how many more).
     pub(super) fn event_lines(&self, day: NaiveDate, max: usize, th: &Theme) -> Vec<Line<'static>> {
         let on: Vec<_> = self.events.iter().filter(|e| e.day == day).collect();
-        let cap = if on.len() > max { max.saturating_sub(1) } else { on.len() };
+        let cap = if on.len() > max {
+            max.saturating_sub(1)
+        } else {
+            on.len()
+        };
         let mut lines: Vec<Line<'static>> = on[..cap].iter().map(|e| Line::styled(e.band(), th.warn)).collect();
         if on.len() > cap {
-            lines.push(Line::styled(format!("★ +{} more event(s) this day", on.len() - cap), th.warn));
+            lines.push(Line::styled(
+                format!("★ +{} more event(s) this day", on.len() - cap),
+                th.warn,
+            ));
         }
         lines
     }
@@ -294,7 +305,11 @@ impl CalendarPane {
                 let day = monday + Duration::days(i as i64);
                 let on: Vec<_> = self.events.iter().filter(|e| e.day == day).collect();
                 let Some(first) = on.first() else { continue };
-                let more = if on.len() > 1 { format!(" +{}", on.len() - 1) } else { String::new() };
+                let more = if on.len() > 1 {
+                    format!(" +{}", on.len() - 1)
+                } else {
+                    String::new()
+                };
                 let width = (b.width as usize).saturating_sub(1 + more.chars().count());
                 let text = format!(" {}{more}", cut(&first.short(), width));
                 frame.render_widget(Paragraph::new(Line::styled(text, th.warn)), *b);
