@@ -2,7 +2,8 @@
 //! CAREERDESK_BENCH_CLIENTS says otherwise), its clock pinned to the busy weekday, Tuesday
 //! 17 November 2026, so the calendar shows that day's full slot grid:
 //!
-//! - a full 160x48 frame of each pane, the calendar's day and week views explicitly, against a
+//! - a full 160x48 frame of each pane, the calendar's day and week views (as lists and as
+//!   grids) and its month explicitly, against a
 //!   trivial frame drawn in the same process: a Paragraph of 48 lines of text filling every
 //!   cell of the screen, which does no work of a pane's own (the clients pane is not used as
 //!   the anchor: it is one of the panes measured, with a lookup's matches and a client card);
@@ -267,6 +268,31 @@ fn benches(c: &mut Criterion) {
     let s = app.screen(160, 48);
     assert!(s.contains("week of Mon 16 Nov 2026") && s.contains("[Tue 17]"), "{s}");
     frame(&mut app, "calendar week view");
+    // The grids and the month: switching list and grid loads nothing; the month loads its
+    // counts (and events) once.
+    key(&mut app, KeyCode::Char('v'));
+    assert!(app.settle(), "the week grid never settled");
+    let s = app.screen(160, 48);
+    assert!(s.contains("week grid") && s.contains("[Tue 17]"), "{s}");
+    frame(&mut app, "calendar week grid");
+    key(&mut app, KeyCode::Char('w'));
+    assert!(app.settle(), "the day grid never finished loading");
+    let s = app.screen(160, 48);
+    assert!(
+        s.contains("Tue 17 Nov 2026 (today)") && s.contains("day grid by consultant"),
+        "{s}"
+    );
+    frame(&mut app, "calendar day grid");
+    key(&mut app, KeyCode::Char('m'));
+    assert!(app.settle(), "the month never finished loading");
+    let s = app.screen(160, 48);
+    assert!(s.contains("November 2026") && s.contains("month view"), "{s}");
+    frame(&mut app, "calendar month view");
+    // Back to the day list, then the week as before.
+    for ch in ['m', 'v', 'w'] {
+        key(&mut app, KeyCode::Char(ch));
+        assert!(app.settle(), "the calendar never finished loading");
+    }
 
     // The same frames under criterion, for its statistics.
     let mut g = c.benchmark_group("frame_160x48");

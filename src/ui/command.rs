@@ -131,9 +131,15 @@ commands! {
     Refresh => "refresh", Global, "Reload this pane's data";
     NextTheme => "next-theme", Global, "Switch between the normal and high-contrast themes";
     CalendarToday => "calendar-today", Calendar, "Jump to today";
-    CalendarPrev => "calendar-prev", Calendar, "Previous day (or week in week view)";
-    CalendarNext => "calendar-next", Calendar, "Next day (or week in week view)";
+    CalendarPrev => "calendar-prev", Calendar, "Previous day (or week in week view); in a grid the column to the left, in the month the day before";
+    CalendarNext => "calendar-next", Calendar, "Next day (or week in week view); in a grid the column to the right, in the month the day after";
     CalendarWeek => "calendar-week", Calendar, "Switch between day and week view";
+    CalendarDay => "calendar-day", Calendar, "Show one day (from the month: the selected day)";
+    CalendarMonth => "calendar-month", Calendar, "Show the month: each day's free slots, bookings and events (again: back to the day)";
+    CalendarGrid => "calendar-grid", Calendar, "Switch the day and the week between a list and a grid of half hours";
+    CalendarRooms => "calendar-rooms", Calendar, "Switch the day grid's columns between consultants and rooms";
+    CalendarEarlier => "calendar-earlier", Calendar, "Previous day, week or month, in any view";
+    CalendarLater => "calendar-later", Calendar, "Next day, week or month, in any view";
     CalendarConsultant => "calendar-consultant", Calendar, "Show the next consultant's calendar, or everyone's";
     CalendarGoto => "calendar-goto", Calendar, "Jump to a date (YYYY-MM-DD)";
     BookSlot => "book-slot", Calendar, "Book a client into the selected free slot";

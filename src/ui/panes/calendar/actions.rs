@@ -31,7 +31,7 @@ impl CalendarPane {
 
     /// Asks to confirm withdrawing the selected slot, or says why it cannot be withdrawn.
     pub(super) fn start_withdraw(&mut self, cx: &mut Cx<'_>) {
-        let Some(row) = self.rows.get(self.selected) else {
+        let Some(row) = self.current() else {
             return cx.problem("no slot selected: there are no slots on show");
         };
         let why_not = match row.state {

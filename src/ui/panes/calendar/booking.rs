@@ -14,7 +14,7 @@ const PICK_LIMIT: usize = 20;
 impl CalendarPane {
     /// Opens the client picker for the selected slot, if it is free and not over.
     pub(super) fn start_booking(&mut self, cx: &mut Cx<'_>) {
-        let Some(row) = self.rows.get(self.selected) else {
+        let Some(row) = self.current() else {
             return cx.problem("no slot selected: choose a free slot (○ free) first");
         };
         if row.state != SlotState::Free {
@@ -82,7 +82,10 @@ impl CalendarPane {
 
     /// Opens the selected booked slot's client and notes.
     pub(super) fn open_client(&mut self, cx: &mut Cx<'_>) {
-        let Some(row) = self.rows.get(self.selected) else {
+        let Some(row) = self.current() else {
+            if self.gridded() && !self.rows.is_empty() {
+                return cx.problem("no slot in this cell: move to a cell with a slot (the arrows) or click one");
+            }
             return cx.problem("no slot on show to open: go to another day (←/→) or today (t)");
         };
         match &row.appointment {

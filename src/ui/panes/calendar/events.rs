@@ -5,7 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 use ratatui::Frame;
 
-use super::{view, CalendarPane, Hit, Mode};
+use super::{view, CalendarPane, Hit, Mode, Span};
 use crate::ui::command::Command;
 use crate::ui::event::PaneDone;
 use crate::ui::input::Input;
@@ -66,6 +66,17 @@ impl Pane for CalendarPane {
             }
             return is_movement(cmd);
         }
+        if self.span == Span::Month {
+            if cmd == Command::Select {
+                self.open_day(cx);
+                return true;
+            }
+            if self.move_day(cmd, cx) {
+                return true;
+            }
+        } else if self.gridded() && self.move_cell(cmd) {
+            return true;
+        }
         if is_movement(cmd) {
             self.selected = move_selection(self.selected, self.rows.len(), cmd, self.page);
             self.remember();
@@ -83,6 +94,13 @@ impl Pane for CalendarPane {
             Command::CalendarPrev => self.step(false, cx),
             Command::CalendarNext => self.step(true, cx),
             Command::CalendarWeek => self.toggle_week(cx),
+            Command::CalendarDay => self.show_span(Span::Day, cx),
+            Command::CalendarMonth if self.span == Span::Month => self.show_span(Span::Day, cx),
+            Command::CalendarMonth => self.show_span(Span::Month, cx),
+            Command::CalendarGrid => self.toggle_grid(cx),
+            Command::CalendarRooms => self.toggle_columns(cx),
+            Command::CalendarEarlier => self.step(false, cx),
+            Command::CalendarLater => self.step(true, cx),
             Command::CalendarConsultant => self.request(true, cx),
             Command::CalendarGoto => self.mode = Mode::Goto(Input::new()),
             Command::Refresh => self.load(cx),
@@ -117,6 +135,11 @@ impl Pane for CalendarPane {
                 self.selected = i;
                 self.remember();
             }
+            Some(Hit::Cell(c)) if matches!(self.mode, Mode::Browse) => {
+                self.cell = c;
+                self.sync_cell();
+            }
+            Some(Hit::Day(d)) if matches!(self.mode, Mode::Browse) => self.date = d,
             Some(Hit::Match(i)) => {
                 if let Mode::Pick { selected, .. } = &mut self.mode {
                     *selected = i;
@@ -128,10 +151,12 @@ impl Pane for CalendarPane {
 
     fn render(&mut self, frame: &mut Frame<'_>, area: Rect, th: &Theme) {
         self.hits.clear();
-        if self.week {
-            self.render_week(frame, area, th);
-        } else {
-            self.render_day(frame, area, th);
+        match (self.span, self.gridded()) {
+            (Span::Month, _) => self.render_month(frame, area, th),
+            (Span::Day, true) => self.render_day_grid(frame, area, th),
+            (Span::Week, true) => self.render_week_grid(frame, area, th),
+            (Span::Day, false) => self.render_day(frame, area, th),
+            (Span::Week, false) => self.render_week(frame, area, th),
         }
         match &self.mode {
             Mode::Browse => {}
@@ -167,6 +192,9 @@ impl Pane for CalendarPane {
                         self.staff = d.staff;
                         self.rows = d.rows;
                         self.index = d.index;
+                        self.grids = d.grids;
+                        self.events = d.events;
+                        self.month = d.month;
                         self.consultant = d.consultant;
                         self.now = d.now;
                         self.today = d.today;
@@ -203,6 +231,8 @@ impl Pane for CalendarPane {
             Command::AddSeries,
             Command::WithdrawSlot,
             Command::Help,
+            Command::CalendarMonth,
+            Command::CalendarGrid,
         ]
     }
 }

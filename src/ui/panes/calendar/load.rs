@@ -1,9 +1,13 @@
 //! Loading the calendar's slots: what a load asks for, the job that reads the slots on show
-//! with their appointments (the latest load wins), and each slot's state.
+//! with their appointments (the latest load wins), each slot's state, the events on show with
+//! their tallies, and what the grids and the month need of them, once per load.
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{CalendarData, CalendarPane, Row, RowIndex};
+use super::grid::{minute_of, Grid, Hours};
+use super::month::MonthCounts;
+use super::overlay::{overlaps, EventRow};
+use super::{CalendarData, CalendarPane, Grids, Row, RowIndex, Span};
 use crate::desk::DeskError;
 use crate::domain::appointment::{Appointment, AppointmentState, Slot};
 use crate::domain::ids::OperatorId;
@@ -16,7 +20,7 @@ use crate::ui::theme::SlotState;
 struct Request {
     from: NaiveDate,
     days: i64,
-    week: bool,
+    span: Span,
     consultant: Option<OperatorId>,
     /// Move the consultant filter on to the next consultant with slots in the range first.
     cycle: bool,
@@ -44,7 +48,11 @@ fn fetch(desk: &crate::desk::Desk, req: Request) -> Result<CalendarData, DeskErr
                 with_slots.into_iter().find(|(l, id)| *l > me && *id != current)
             }
         };
-        let span = if req.week { "this week" } else { "this day" };
+        let span = match req.span {
+            Span::Day => "this day",
+            Span::Week => "this week",
+            Span::Month => "this month",
+        };
         (consultant, message) = match next {
             Some((who, id)) => (Some(id), Some(Notice::Done(format!("Showing {who}'s calendar")))),
             None if req.consultant.is_none() => (
@@ -55,12 +63,34 @@ fn fetch(desk: &crate::desk::Desk, req: Request) -> Result<CalendarData, DeskErr
         };
     }
     let now = desk.now();
+    let events = events_on_show(desk, req)?;
+    let slots = desk.calendar(req.from, req.days, consultant)?;
+    if req.span == Span::Month {
+        // The month needs only counts: no appointment is read.
+        let policy = desk.policy();
+        let month = MonthCounts::of(
+            slots.iter().map(|s| (policy.local_date(s.start), s)),
+            events.iter().map(|e| e.day),
+        );
+        return Ok(CalendarData {
+            staff,
+            rows: Vec::new(),
+            index: RowIndex::default(),
+            grids: Grids::default(),
+            events,
+            month,
+            consultant,
+            message,
+            now,
+            today: desk.today(),
+        });
+    }
     let mut rows = Vec::new();
-    for slot in desk.calendar(req.from, req.days, consultant)? {
+    for slot in slots {
         let appointment = desk.slot_appointment(&slot)?;
         let state = slot_state(&slot, appointment.as_ref(), now);
-        let client = match (&appointment, req.week) {
-            (Some(a), false) => desk
+        let client = match (&appointment, req.span) {
+            (Some(a), Span::Day) => desk
                 .client_label(Some(a))
                 .map(|(name, number)| format!("{name} ({number})")),
             _ => None,
@@ -77,12 +107,60 @@ fn fetch(desk: &crate::desk::Desk, req: Request) -> Result<CalendarData, DeskErr
     Ok(CalendarData {
         staff,
         index: RowIndex::of(&rows),
+        grids: grids(&rows, &events, req.span, req.from, desk.policy().institution.time_zone),
         rows,
+        events,
+        month: MonthCounts::default(),
         consultant,
         message,
         now,
         today: desk.today(),
     })
+}
+
+/// The events overlapping the days of a request, each with its tally when it has places.
+fn events_on_show(desk: &crate::desk::Desk, req: Request) -> Result<Vec<EventRow>, DeskError> {
+    let tz = desk.policy().institution.time_zone;
+    let (from, _) = desk.day_bounds(req.from);
+    let last = req.from + chrono::Duration::days(req.days.max(1) - 1);
+    let (_, to) = desk.day_bounds(last);
+    let mut out = Vec::new();
+    for e in desk.events()?.into_iter().filter(|e| overlaps(e, from, to)) {
+        let tally = if e.capacity > 0 {
+            Some(desk.event_tally(&e)?)
+        } else {
+            None
+        };
+        out.push(EventRow::of(e, tally, tz));
+    }
+    Ok(out)
+}
+
+/// The grids of the rows loaded from `from`: the day by consultant and by room, or the week by
+/// day, over the half hours that hold every slot and event on show.
+pub(super) fn grids(rows: &[Row], events: &[EventRow], span: Span, from: NaiveDate, tz: chrono_tz::Tz) -> Grids {
+    let minute = |r: &Row| minute_of(r.slot.start.with_timezone(&tz));
+    let spans = rows
+        .iter()
+        .map(|r| {
+            let start = minute(r);
+            (start, start + u32::from(r.slot.minutes))
+        })
+        .chain(events.iter().map(|e| (e.start, e.end)));
+    let hours = Hours::covering(spans);
+    match span {
+        Span::Day => Grids {
+            hours,
+            consultants: Grid::by_key(rows, hours, |r| r.login.clone(), minute),
+            rooms: Grid::by_key(rows, hours, |r| r.slot.location.as_str().to_string(), minute),
+            days: Grid::default(),
+        },
+        Span::Week | Span::Month => Grids {
+            hours,
+            days: Grid::by_day(rows, hours, from, minute),
+            ..Grids::default()
+        },
+    }
 }
 
 impl CalendarPane {
@@ -97,7 +175,7 @@ impl CalendarPane {
         let req = Request {
             from,
             days,
-            week: self.week,
+            span: self.span,
             consultant: self.consultant,
             cycle,
         };

@@ -11,7 +11,7 @@ use ratatui::Terminal;
 use super::window::{list_window, RowIndex};
 use super::*;
 use crate::domain::appointment::Slot;
-use crate::domain::ids::SlotId;
+use crate::domain::ids::{AppointmentId, SlotId};
 use crate::domain::policy::{AppointmentTypeId, LocationId};
 use crate::ui::panes::widgets::{block, list};
 use crate::ui::theme::{Theme, ThemeKind};
@@ -54,7 +54,7 @@ fn rows(first: NaiveDate, days: i64, per_day: usize) -> Vec<Row> {
                     start,
                     minutes: 45,
                     location: LocationId(format!("room-{}", c % 7)),
-                    booking: None,
+                    booking: booked.then_some(AppointmentId(n as u128 + 1)),
                     withdrawn: false,
                     series: None,
                 },
@@ -76,12 +76,18 @@ fn pane(rows: Vec<Row>, date: NaiveDate, week: bool, selected: usize) -> Calenda
         tz: chrono_tz::Europe::London,
         date,
         today: date,
-        week,
+        span: if week { Span::Week } else { Span::Day },
+        shape: Shape::List,
+        columns: Columns::Consultants,
         consultant: None,
         staff: HashMap::new(),
         index: RowIndex::of(&rows),
+        grids: Grids::default(),
+        events: Vec::new(),
+        month: MonthCounts::default(),
         rows,
         selected,
+        cell: Cell::default(),
         selected_slot: None,
         mode: Mode::Browse,
         now,
@@ -217,4 +223,60 @@ fn a_busy_week_frame_marks_where_each_drawn_cell_is() {
     assert_eq!(p.hits.len(), 5 * 41);
     let at = p.hits.iter().find(|(_, h)| *h == Hit::Slot(6000)).map(|(r, _)| r.y);
     assert_eq!(at, Some(42));
+}
+
+/// The pane showing `rows` as a grid (the day's by consultant, or the week's), the cell on
+/// the `selected` row.
+fn grid_pane(rows: Vec<Row>, date: NaiveDate, week: bool, selected: usize) -> CalendarPane {
+    let mut p = pane(rows, date, week, selected);
+    let (span, from) = if week {
+        (Span::Week, CalendarPane::monday(date))
+    } else {
+        (Span::Day, date)
+    };
+    p.grids = super::load::grids(&p.rows, &[], span, from, p.tz);
+    p.shape = Shape::Grid;
+    p.reselect();
+    p
+}
+
+#[test]
+fn a_busy_day_grid_draws_only_the_columns_and_half_hours_that_show() {
+    // 4,000 slots: 500 consultants, eight times a day from 09:00 to 17:15.
+    let mut p = grid_pane(rows(tuesday(), 1, 4000), tuesday(), false, 2000);
+    assert_eq!(p.grids.consultants.columns(), 500);
+    assert_eq!(p.grids.hours.rows, 17);
+    p.selected_slot = Some(p.rows[2000].slot.id);
+    p.reselect();
+    // Slot 2000 is consultant1's 13:30: the first column, the tenth half hour.
+    assert_eq!(p.cell, Cell { col: 0, row: 9 });
+    draw(&mut p, 160, 48);
+    // Nine columns of 16 or more in the 152 cells beside the times, 17 half hours: a hit for
+    // each cell drawn and no other.
+    assert_eq!(p.hits.len(), 9 * 17);
+    assert!(p.hits.iter().all(|(_, h)| matches!(h, Hit::Cell(c) if c.col < 9)));
+    // Moving right past the ninth column scrolls the columns by one.
+    for _ in 0..9 {
+        p.move_cell(crate::ui::command::Command::CalendarNext);
+    }
+    p.hits.clear();
+    draw(&mut p, 160, 48);
+    assert_eq!(p.cell.col, 9);
+    assert!(p.hits.iter().any(|(_, h)| *h == Hit::Cell(Cell { col: 9, row: 9 })));
+    assert!(!p.hits.iter().any(|(_, h)| matches!(h, Hit::Cell(c) if c.col == 0)));
+}
+
+#[test]
+fn a_busy_week_grid_draws_seven_columns_of_counts() {
+    let monday = tuesday() - Duration::days(1);
+    let mut p = grid_pane(rows(monday, 5, 4000), tuesday(), true, 6000);
+    let buf = draw(&mut p, 160, 48);
+    assert_eq!(p.hits.len(), 7 * 17);
+    // Each weekday's 09:00 holds 500 slots, every third booked.
+    let line: String = (0..160).map(|x| buf[(x, 2)].symbol().to_string()).collect();
+    assert!(line.starts_with("│09:00"), "{line}");
+    let cell = p.grids.days.cell(Cell { col: 0, row: 0 });
+    assert_eq!(cell.len(), 500);
+    let free = cell.iter().filter(|&&i| p.rows[i].state == SlotState::Free).count();
+    assert!(line.contains(&format!("○{free} ●{}", 500 - free)), "{line}");
 }

@@ -17,24 +17,24 @@ use crate::ui::panes::widgets::{block, list};
 use crate::ui::theme::{SlotState, Theme};
 
 /// The symbols of every state, for the week view's legend.
-const LEGEND: &str = "○ free  ● booked  ◆ checked in  ✔ attended  ✗ no-show/late cancel  ↻ technical  ? unresolved  – cancelled/withdrawn";
+pub(super) const LEGEND: &str = "○ free  ● booked  ◆ checked in  ✔ attended  ✗ no-show/late cancel  ↻ technical  ? unresolved  – cancelled/withdrawn";
 
 /// A time as "Mon 30 Nov 10:00" in the institution's zone.
 pub(super) fn local_short(tz: chrono_tz::Tz, at: DateTime<Utc>) -> String {
     at.with_timezone(&tz).format("%a %-d %b %H:%M").to_string()
 }
 
-fn hhmm(tz: chrono_tz::Tz, at: DateTime<Utc>) -> String {
+pub(super) fn hhmm(tz: chrono_tz::Tz, at: DateTime<Utc>) -> String {
     at.with_timezone(&tz).format("%H:%M").to_string()
 }
 
 /// The state's symbol alone ("●"), for compact cells; the legend gives the words.
-fn symbol(state: SlotState) -> &'static str {
+pub(super) fn symbol(state: SlotState) -> &'static str {
     state.label().split(' ').next().unwrap_or("?")
 }
 
 /// The first `n` characters of `s`.
-fn cut(s: &str, n: usize) -> String {
+pub(super) fn cut(s: &str, n: usize) -> String {
     s.chars().take(n).collect()
 }
 
@@ -55,7 +55,7 @@ fn rel(r: Rect, area: Rect) -> Rect {
 }
 
 impl CalendarPane {
-    fn who(&self) -> String {
+    pub(super) fn who(&self) -> String {
         match self.consultant {
             Some(id) => match self.staff.get(&id) {
                 Some(s) => format!("{} ({})", s.login, s.name),
@@ -66,7 +66,7 @@ impl CalendarPane {
     }
 
     /// Said in the title while newer slots are being loaded.
-    fn loading_mark(&self) -> &'static str {
+    pub(super) fn loading_mark(&self) -> &'static str {
         if self.loading.is_some() {
             " · loading…"
         } else {
@@ -74,15 +74,24 @@ impl CalendarPane {
         }
     }
 
-    fn day_title(&self, d: NaiveDate) -> String {
+    pub(super) fn day_title(&self, d: NaiveDate) -> String {
         let mark = if d == self.today { " (today)" } else { "" };
         format!("{}{mark}", d.format("%a %-d %b %Y"))
     }
 
     /// One line about the selected slot: when, what, who, where, state, client.
-    fn detail(&self, th: &Theme) -> Vec<Line<'static>> {
-        let Some(r) = self.rows.get(self.selected) else {
-            let span = if self.week { "this week" } else { "this day" };
+    pub(super) fn detail(&self, th: &Theme) -> Vec<Line<'static>> {
+        let Some(r) = self.current() else {
+            if self.gridded() && !self.rows.is_empty() {
+                let column = self.grid().labels.get(self.cell.col).cloned().unwrap_or_default();
+                let at = self.grids.hours.label(self.cell.row);
+                return vec![Line::styled(format!("No slot at {at} · {column}."), th.dim)];
+            }
+            let span = if self.span == super::Span::Week {
+                "this week"
+            } else {
+                "this day"
+            };
             return vec![Line::styled(format!("No slots {span} for {}.", self.who()), th.dim)];
         };
         let s = &r.slot;
@@ -159,8 +168,36 @@ impl CalendarPane {
         DayList { rows, lines, selected }
     }
 
+    /// The events on `day` as band lines, at most `max` (the last saying how many more).
+    pub(super) fn event_lines(&self, day: NaiveDate, max: usize, th: &Theme) -> Vec<Line<'static>> {
+        let on: Vec<_> = self.events.iter().filter(|e| e.day == day).collect();
+        let cap = if on.len() > max {
+            max.saturating_sub(1)
+        } else {
+            on.len()
+        };
+        let mut lines: Vec<Line<'static>> = on[..cap].iter().map(|e| Line::styled(e.band(), th.warn)).collect();
+        if on.len() > cap {
+            lines.push(Line::styled(
+                format!("★ +{} more event(s) this day", on.len() - cap),
+                th.warn,
+            ));
+        }
+        lines
+    }
+
     pub(super) fn render_day(&mut self, frame: &mut Frame<'_>, area: Rect, th: &Theme) {
-        let [list_area, detail_area] = Layout::vertical([Constraint::Fill(1), Constraint::Length(4)]).areas(area);
+        // Events on the day, above the slots: drawn only when there are some.
+        let bands = self.event_lines(self.date, 3, th);
+        let [band_area, list_area, detail_area] = Layout::vertical([
+            Constraint::Length(bands.len() as u16),
+            Constraint::Fill(1),
+            Constraint::Length(4),
+        ])
+        .areas(area);
+        if !bands.is_empty() {
+            frame.render_widget(Paragraph::new(bands), band_area);
+        }
         let title = format!(
             "Calendar · {} · {} · day view{}",
             self.day_title(self.date),
@@ -189,7 +226,7 @@ impl CalendarPane {
     }
 
     /// Makes the hit rectangles recorded in frame coordinates relative to the pane area.
-    fn fix_hits(&mut self, area: Rect) {
+    pub(super) fn fix_hits(&mut self, area: Rect) {
         for (r, _) in &mut self.hits {
             *r = rel(*r, area);
         }
@@ -250,8 +287,10 @@ impl CalendarPane {
         let outer = block(&title, th, matches!(self.mode, super::Mode::Browse));
         let inner = outer.inner(area);
         frame.render_widget(outer, area);
-        let [head, cells, legend, detail] = Layout::vertical([
+        let has_events = !self.events.is_empty();
+        let [head, band, cells, legend, detail] = Layout::vertical([
             Constraint::Length(1),
+            Constraint::Length(u16::from(has_events)),
             Constraint::Fill(1),
             Constraint::Length(1),
             Constraint::Length(2),
@@ -259,6 +298,23 @@ impl CalendarPane {
         .areas(inner);
         let cols = Layout::horizontal([Constraint::Ratio(1, 7); 7]).split(cells);
         let heads = Layout::horizontal([Constraint::Ratio(1, 7); 7]).split(head);
+        if has_events {
+            // Each day's first event, and how many more, in a row under the day names.
+            let bands = Layout::horizontal([Constraint::Ratio(1, 7); 7]).split(band);
+            for (i, b) in bands.iter().enumerate() {
+                let day = monday + Duration::days(i as i64);
+                let on: Vec<_> = self.events.iter().filter(|e| e.day == day).collect();
+                let Some(first) = on.first() else { continue };
+                let more = if on.len() > 1 {
+                    format!(" +{}", on.len() - 1)
+                } else {
+                    String::new()
+                };
+                let width = (b.width as usize).saturating_sub(1 + more.chars().count());
+                let text = format!(" {}{more}", cut(&first.short(), width));
+                frame.render_widget(Paragraph::new(Line::styled(text, th.warn)), *b);
+            }
+        }
         let visible = cells.height as usize;
         self.page = visible.max(1);
         for (i, (col, hd)) in cols.iter().zip(heads.iter()).enumerate() {
