@@ -4,6 +4,7 @@
 mod common;
 
 use std::path::Path;
+use std::time::Duration;
 
 use assert_cmd::Command as Cli;
 use common::pty::*;

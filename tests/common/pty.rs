@@ -17,9 +17,11 @@ pub const COLS: u16 = 140;
 
 /// The binary running in a pseudo-terminal, its output parsed into a screen.
 pub struct Screen {
-    parser: Arc<Mutex<vt100::Parser>>,
+    /// The parsed screen.
+    pub parser: Arc<Mutex<vt100::Parser>>,
     writer: Box<dyn Write + Send>,
-    child: Box<dyn Child + Send + Sync>,
+    /// The running binary.
+    pub child: Box<dyn Child + Send + Sync>,
     _master: Box<dyn MasterPty + Send>,
 }
 
