@@ -33,7 +33,14 @@ fn evt_01_evt_03_create_a_clashing_event_with_a_reason_book_and_mark_attendance_
     cli_init(data);
     cli_add_clients(|| as_op(data, "admin"), &["10000001"]);
     as_op(data, "admin")
-        .args(["employer", "add", "--name", "Acme Engineering", "--sector", "engineering"])
+        .args([
+            "employer",
+            "add",
+            "--name",
+            "Acme Engineering",
+            "--sector",
+            "engineering",
+        ])
         .assert()
         .success();
     // Doors open an hour before the start, so attendance can be marked straight away.
@@ -48,7 +55,17 @@ fn evt_01_evt_03_create_a_clashing_event_with_a_reason_book_and_mark_attendance_
 
     s.send("n");
     s.wait_for("Create an event");
-    let first = ["Careers fair", &start, &end, "Main hall", "Acme Engineering", "engineering", "", "", "40"];
+    let first = [
+        "Careers fair",
+        &start,
+        &end,
+        "Main hall",
+        "Acme Engineering",
+        "engineering",
+        "",
+        "",
+        "40",
+    ];
     fill(&mut s, &first);
     s.send(ENTER);
     s.wait_for("Saved \"Careers fair\"");
@@ -56,7 +73,17 @@ fn evt_01_evt_03_create_a_clashing_event_with_a_reason_book_and_mark_attendance_
     // A second event at the same time with the same employer and sector clashes.
     s.send("n");
     s.wait_for("Create an event");
-    let second = ["Engineering talk", &start, &end, "Room 2", "Acme Engineering", "engineering", "", "", "20"];
+    let second = [
+        "Engineering talk",
+        &start,
+        &end,
+        "Room 2",
+        "Acme Engineering",
+        "engineering",
+        "",
+        "",
+        "20",
+    ];
     fill(&mut s, &second);
     s.send(ENTER);
     s.wait_for("Clashes on the combined calendar (EVT-01)");

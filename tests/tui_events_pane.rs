@@ -300,7 +300,10 @@ fn evt_01_moving_an_event_into_a_clash_asks_for_a_reason() {
     ui.cmd(&mut pane, Command::Down);
     ui.replace(&mut pane, "13:30");
     ui.cmd(&mut pane, Command::Select);
-    has(&large(&mut pane), "\"Engineering fair\" (Mon 7 Dec 2026 10:00) is 0h30 away");
+    has(
+        &large(&mut pane),
+        "\"Engineering fair\" (Mon 7 Dec 2026 10:00) is 0h30 away",
+    );
     assert_eq!(desk.find_event(&talk.id.to_string()).unwrap().start, talk.start);
     ui.type_text(&mut pane, "the site is only open that day");
     ui.cmd(&mut pane, Command::Select);
@@ -321,8 +324,15 @@ fn evt_02_opening_to_another_school_records_who_was_consulted() {
     ui.cmd(&mut pane, Command::Down);
     ui.type_text(&mut pane, "sup1");
     ui.cmd(&mut pane, Command::Select);
-    assert!(ui.done().contains("is open to Engineering (consulted sup1)"), "{}", ui.done());
-    has(&large(&mut pane), "opened to Engineering on Mon 30 Nov 2026 08:00, consulting sup1");
+    assert!(
+        ui.done().contains("is open to Engineering (consulted sup1)"),
+        "{}",
+        ui.done()
+    );
+    has(
+        &large(&mut pane),
+        "opened to Engineering on Mon 30 Nov 2026 08:00, consulting sup1",
+    );
     let now = desk.find_event(&fair.title).unwrap();
     assert_eq!(now.consultations.len(), 1);
     // Someone who is not an operator is refused by the desk, on the status line.
@@ -331,7 +341,11 @@ fn evt_02_opening_to_another_school_records_who_was_consulted() {
     ui.cmd(&mut pane, Command::Down);
     ui.type_text(&mut pane, "nobody");
     ui.cmd(&mut pane, Command::Select);
-    assert!(ui.problem().contains("no operator has the login \"nobody\""), "{}", ui.problem());
+    assert!(
+        ui.problem().contains("no operator has the login \"nobody\""),
+        "{}",
+        ui.problem()
+    );
 }
 
 #[test]
@@ -344,7 +358,8 @@ fn evt_03_booking_into_a_full_event_goes_to_the_waiting_list_and_says_so() {
     ui.type_text(&mut pane, "10000001");
     ui.cmd(&mut pane, Command::Select);
     assert!(
-        ui.done().contains("Ada One (10000001) has a place on \"Small workshop\" (1 of 1 taken)"),
+        ui.done()
+            .contains("Ada One (10000001) has a place on \"Small workshop\" (1 of 1 taken)"),
         "{}",
         ui.done()
     );
@@ -411,7 +426,8 @@ fn evt_03_attendance_is_marked_by_card_swipe() {
     ui.type_text(&mut pane, ";10000001?");
     ui.cmd(&mut pane, Command::Select);
     assert!(
-        ui.done().contains("Ada One (10000001) is marked as attending \"Engineering fair\""),
+        ui.done()
+            .contains("Ada One (10000001) is marked as attending \"Engineering fair\""),
         "{}",
         ui.done()
     );
@@ -462,7 +478,12 @@ fn evt_03_an_operator_without_the_right_sees_the_desks_refusal() {
     // The desk may book but not manage events.
     let desk = Arc::new(w.as_("desk1"));
     let (mut ui, mut pane) = pane_for(&desk);
-    for c in [Command::AddEvent, Command::MoveEvent, Command::OpenEvent, Command::MessageAbsent] {
+    for c in [
+        Command::AddEvent,
+        Command::MoveEvent,
+        Command::OpenEvent,
+        Command::MessageAbsent,
+    ] {
         ui.cmd(&mut pane, c);
         assert!(
             ui.problem().contains("may not manage employers and events"),

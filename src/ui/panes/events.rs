@@ -177,7 +177,10 @@ impl EventsPane {
                 self.mode = Mode::Browse;
                 let when = view::span_text(self.tz, &e);
                 match reason {
-                    Some(r) => cx.done(format!("Saved \"{}\" ({when}) despite the clash, because: {r}", e.title)),
+                    Some(r) => cx.done(format!(
+                        "Saved \"{}\" ({when}) despite the clash, because: {r}",
+                        e.title
+                    )),
                     None => cx.done(format!("Saved \"{}\" ({when}).", e.title)),
                 }
                 self.keep = Some(e.id);
@@ -258,8 +261,8 @@ impl EventsPane {
         let title = format!("Events: {} · from {RECENT_DAYS} days ago", self.rows.len());
         let focused = matches!(self.mode, Mode::Browse);
         if self.rows.is_empty() {
-            let empty = Paragraph::new(Line::styled("No events yet: n creates one.", th.dim))
-                .block(block(&title, th, focused));
+            let empty =
+                Paragraph::new(Line::styled("No events yet: n creates one.", th.dim)).block(block(&title, th, focused));
             frame.render_widget(empty, area);
             return;
         }

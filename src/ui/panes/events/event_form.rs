@@ -200,7 +200,9 @@ impl EventForm {
             (Kind::Move(id), Typed::Move { start, minutes }) => {
                 desk.move_event(&id.to_string(), *start, Some(*minutes), reason.as_deref())
             }
-            _ => Err(DeskError::Invalid("the form does not match the event; close it and try again".into())),
+            _ => Err(DeskError::Invalid(
+                "the form does not match the event; close it and try again".into(),
+            )),
         };
         match result {
             Ok(e) => EventFormResult::Saved(Box::new(e), reason),
@@ -260,7 +262,9 @@ impl EventForm {
             _ => None,
         };
         let typed = match &self.kind {
-            Kind::Move(_) => minutes.zip(start).map(|(minutes, start)| Typed::Move { start, minutes }),
+            Kind::Move(_) => minutes
+                .zip(start)
+                .map(|(minutes, start)| Typed::Move { start, minutes }),
             Kind::Add => {
                 let capacity = match f.value(CAPACITY).parse::<u32>() {
                     Ok(c) => Some(c),

@@ -54,10 +54,7 @@ pub fn row_lines(tz: chrono_tz::Tz, row: &EventRow, now: DateTime<Utc>, th: &The
             Span::styled(format!("  {}", e.title), th.title),
             Span::styled(ended.to_string(), th.dim),
         ]),
-        Line::styled(
-            format!("    {employers} · {audience} · {}", places_text(row)),
-            th.dim,
-        ),
+        Line::styled(format!("    {employers} · {audience} · {}", places_text(row)), th.dim),
     ]
 }
 
@@ -68,7 +65,11 @@ fn roster_part(lines: &mut Vec<Line<'static>>, heading: &str, people: &[EventBoo
         lines.push(Line::styled("  none", th.dim));
     }
     for (i, p) in people.iter().enumerate() {
-        let n = if numbered { format!("{}. ", i + 1) } else { String::new() };
+        let n = if numbered {
+            format!("{}. ", i + 1)
+        } else {
+            String::new()
+        };
         lines.push(Line::raw(format!("  {n}{} {}", p.number(), p.name)));
     }
 }
@@ -87,7 +88,11 @@ pub fn detail_lines(tz: chrono_tz::Tz, row: &EventRow, d: &EventDetail, th: &The
             d.organiser
         )),
         Line::raw(format!("Employers: {}", none(&row.employers))),
-        Line::raw(format!("Sector: {} · Programmes: {}", e.sector, none(&e.target_programmes))),
+        Line::raw(format!(
+            "Sector: {} · Programmes: {}",
+            e.sector,
+            none(&e.target_programmes)
+        )),
         Line::raw(format!("Audience: {}", none(&e.audience_schools))),
     ];
     for c in &d.consultations {
