@@ -1,136 +1,14 @@
 //! The real binary in a pseudo-terminal, its screen read back through a VT100 parser: the
 //! moments a person goes through, keyboard only.
 
-use std::io::{Read, Write};
+mod common;
+
 use std::path::Path;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use assert_cmd::Command as Cli;
-use portable_pty::{native_pty_system, Child, CommandBuilder, MasterPty, PtySize};
+use common::pty::*;
 use predicates::prelude::*;
-
-const ADMIN_PW: &str = "admin-password-1";
-const ROWS: u16 = 40;
-const COLS: u16 = 140;
-
-struct Screen {
-    parser: Arc<Mutex<vt100::Parser>>,
-    writer: Box<dyn Write + Send>,
-    child: Box<dyn Child + Send + Sync>,
-    _master: Box<dyn MasterPty + Send>,
-}
-
-impl Screen {
-    fn start(data: &Path) -> Screen {
-        Screen::start_with(data, &[])
-    }
-
-    /// The binary with extra environment variables.
-    fn start_with(data: &Path, env: &[(&str, &str)]) -> Screen {
-        let pty = native_pty_system();
-        let pair = pty
-            .openpty(PtySize {
-                rows: ROWS,
-                cols: COLS,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .expect("a pseudo-terminal");
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_careerdesk"));
-        cmd.env_clear();
-        cmd.env("PATH", std::env::var("PATH").unwrap_or_default());
-        cmd.env("HOME", data);
-        cmd.env("TERM", "xterm-256color");
-        cmd.env("CAREERDESK_DATA_DIR", data);
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        cmd.cwd(data);
-        let child = pair.slave.spawn_command(cmd).expect("the binary starts");
-        drop(pair.slave);
-        let mut reader = pair.master.try_clone_reader().expect("reader");
-        let writer = pair.master.take_writer().expect("writer");
-        let parser = Arc::new(Mutex::new(vt100::Parser::new(
-            std::num::NonZeroU16::new(ROWS).unwrap(),
-            std::num::NonZeroU16::new(COLS).unwrap(),
-            0,
-        )));
-        let p = parser.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                p.lock().unwrap().process(&buf[..n]);
-            }
-        });
-        Screen {
-            parser,
-            writer,
-            child,
-            _master: pair.master,
-        }
-    }
-
-    fn text(&self) -> String {
-        self.parser.lock().unwrap().screen().contents()
-    }
-
-    /// Waits until the screen shows `what`, failing with the screen's text after 20 s.
-    fn wait_for(&self, what: &str) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if self.text().contains(what) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("the screen never showed {what:?}; it shows:\n{}", self.text());
-    }
-
-    fn send(&mut self, keys: &str) {
-        self.writer.write_all(keys.as_bytes()).unwrap();
-        self.writer.flush().unwrap();
-        // Let the app read each burst on its own (a lone ESC is only a key when nothing follows).
-        std::thread::sleep(Duration::from_millis(120));
-    }
-
-    fn type_text(&mut self, text: &str) {
-        for c in text.chars() {
-            self.writer.write_all(c.to_string().as_bytes()).unwrap();
-        }
-        self.writer.flush().unwrap();
-        std::thread::sleep(Duration::from_millis(120));
-    }
-
-    /// Waits for the program to end by itself.
-    fn wait_exit(&mut self) -> bool {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return true;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        false
-    }
-}
-
-impl Drop for Screen {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-    }
-}
-
-const TAB: &str = "\t";
-const ENTER: &str = "\r";
-const ESC: &str = "\x1b";
-const DOWN: &str = "\x1b[B";
-const CTRL_S: &str = "\x13";
-const CTRL_L: &str = "\x0c";
-const CTRL_U: &str = "\x15";
 
 fn cli(data: &Path) -> Cli {
     let mut c = Cli::cargo_bin("careerdesk").unwrap();
@@ -212,14 +90,6 @@ fn store_with_a_client(data: &Path) {
             .assert()
             .success();
     }
-}
-
-fn sign_in(s: &mut Screen, login: &str, password: &str) {
-    s.wait_for("sign in");
-    s.type_text(login);
-    s.send(ENTER);
-    s.type_text(password);
-    s.send(ENTER);
 }
 
 #[test]

@@ -21,6 +21,8 @@ pub enum Context {
     Triage,
     /// The drop-in queue pane.
     Queue,
+    /// The events pane.
+    Events,
     /// The help overlay.
     Help,
     /// The command palette.
@@ -31,7 +33,7 @@ pub enum Context {
 
 impl Context {
     /// All contexts, in the order the help overlay lists them.
-    pub const ALL: [Context; 10] = [
+    pub const ALL: [Context; 11] = [
         Context::Global,
         Context::Calendar,
         Context::Clients,
@@ -39,6 +41,7 @@ impl Context {
         Context::Employers,
         Context::Triage,
         Context::Queue,
+        Context::Events,
         Context::Help,
         Context::Palette,
         Context::Form,
@@ -54,6 +57,7 @@ impl Context {
             Context::Employers => "employers",
             Context::Triage => "triage",
             Context::Queue => "queue",
+            Context::Events => "events",
             Context::Help => "help",
             Context::Palette => "palette",
             Context::Form => "form",
@@ -119,6 +123,7 @@ commands! {
     ShowEmployers => "show-employers", Global, "Go to employers";
     ShowTriage => "show-triage", Global, "Go to supervisor triage";
     ShowQueue => "show-queue", Global, "Go to the drop-in queue";
+    ShowEvents => "show-events", Global, "Go to events and their bookings";
     Up => "up", Global, "Move up";
     Down => "down", Global, "Move down";
     PageUp => "page-up", Global, "Move up a page";
@@ -172,6 +177,13 @@ commands! {
     QueueNext => "queue-next", Queue, "Call the next client in the queue";
     QueueDone => "queue-done", Queue, "Mark the selected client as seen";
     QueueCheckIn => "queue-check-in", Queue, "Check a client in by student number or card swipe";
+    AddEvent => "add-event", Events, "Create an event (a form; a clash asks for a reason to go ahead)";
+    MoveEvent => "move-event", Events, "Move the selected event to a new time (clashes are checked again)";
+    OpenEvent => "open-event", Events, "Open the selected event to another school, naming who was consulted";
+    BookEvent => "book-event", Events, "Book a student onto the selected event by student number (the waiting list when full)";
+    CancelEventBooking => "cancel-event-booking", Events, "Cancel a student's booking on the selected event (the first waiting gets the place)";
+    AttendEvent => "attend-event", Events, "Mark attendance at the selected event: swipe the card or type the number";
+    MessageAbsent => "message-absent", Events, "After the event: message everyone who booked but did not come";
     NextField => "next-field", Form, "Move to the next field of the form";
     PrevField => "prev-field", Form, "Move to the previous field of the form";
     NextChoice => "next-choice", Form, "Change the focused choice to the next option";

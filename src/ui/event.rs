@@ -118,6 +118,8 @@ pub enum PaneDone {
     Audit(Box<Result<crate::desk::AuditView, String>>),
     /// The slots on show in the calendar, for load number `ticket`.
     Calendar(u64, Box<Result<crate::ui::panes::calendar::CalendarData, String>>),
+    /// The events list with its counts, for load number `ticket`.
+    Events(u64, Box<Result<Vec<crate::ui::panes::events::EventRow>, String>>),
 }
 
 impl std::fmt::Debug for PaneDone {
@@ -132,6 +134,7 @@ impl std::fmt::Debug for PaneDone {
             PaneDone::Audit(r) => write!(f, "Audit(ok: {})", r.is_ok()),
             PaneDone::RebookOffers(r) => write!(f, "RebookOffers({:?})", r.as_ref().map(Vec::len)),
             PaneDone::Calendar(t, r) => write!(f, "Calendar({t}, ok: {})", r.is_ok()),
+            PaneDone::Events(t, r) => write!(f, "Events({t}, {:?})", r.as_ref().as_ref().map(Vec::len)),
         }
     }
 }

@@ -1,4 +1,4 @@
-//! The signed-in main screen: six panes behind tabs, the help overlay and the palette, the
+//! The signed-in main screen: seven panes behind tabs, the help overlay and the palette, the
 //! status bar, and the session's background work (the client lookup build, the outbox run).
 
 use std::sync::Arc;

@@ -27,17 +27,20 @@ pub enum PaneId {
     Triage,
     /// Drop-in queue.
     Queue,
+    /// Employability events and their bookings.
+    Events,
 }
 
 impl PaneId {
     /// All panes in tab order.
-    pub const ALL: [PaneId; 6] = [
+    pub const ALL: [PaneId; 7] = [
         PaneId::Calendar,
         PaneId::Clients,
         PaneId::Notes,
         PaneId::Employers,
         PaneId::Triage,
         PaneId::Queue,
+        PaneId::Events,
     ];
 
     /// The tab title, with its key.
@@ -49,6 +52,7 @@ impl PaneId {
             PaneId::Employers => "Employers",
             PaneId::Triage => "Triage",
             PaneId::Queue => "Queue",
+            PaneId::Events => "Events",
         }
     }
 
@@ -61,6 +65,7 @@ impl PaneId {
             PaneId::Employers => Context::Employers,
             PaneId::Triage => Context::Triage,
             PaneId::Queue => Context::Queue,
+            PaneId::Events => Context::Events,
         }
     }
 
@@ -73,6 +78,7 @@ impl PaneId {
             Command::ShowEmployers => PaneId::Employers,
             Command::ShowTriage => PaneId::Triage,
             Command::ShowQueue => PaneId::Queue,
+            Command::ShowEvents => PaneId::Events,
             _ => return None,
         })
     }

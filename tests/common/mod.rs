@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod panes;
+pub mod pty;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -4,6 +4,7 @@ pub mod calendar;
 pub mod client_form;
 pub mod clients;
 pub mod employers;
+pub mod events;
 pub mod form;
 pub mod notes;
 pub mod queue;
@@ -24,5 +25,6 @@ pub fn all(desk: &Desk, clients: &SharedIndex) -> Vec<Box<dyn Pane>> {
         Box::new(employers::EmployersPane::new(desk)),
         Box::new(triage::TriagePane::new(desk)),
         Box::new(queue::QueuePane::new(desk)),
+        Box::new(events::EventsPane::new(desk)),
     ]
 }
