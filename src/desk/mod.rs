@@ -8,6 +8,7 @@ mod audit_log;
 pub use audit_log::AuditView;
 mod backups;
 mod client_edit;
+mod client_records;
 mod clients;
 mod complaints;
 mod consents;
