@@ -227,7 +227,8 @@ fn data_08_suppressed_cells_are_drawn_as_suppressed_and_the_drawn_totals_do_not_
         if kind == ReportKind::ProgrammeUsage {
             // MSc Physics' one client and LLB's two are hidden, and so is enough else.
             has(&s, "<5");
-            has(&s, "count(s) hidden in all, so no total gives one away");
+            has(&s, "one its row or column total would give away");
+            assert_eq!(drawn_row(&s, "MA History")[0], "0", "nobody in MA History attended");
         }
     }
 }
@@ -279,4 +280,48 @@ fn data_08_the_triage_no_show_chart_is_the_engines_publishable_table() {
     let week = p.rows().iter().position(|r| r == "2026-11-09").unwrap();
     assert_eq!(full.cell(week, no_show), Cell::Count(6));
     assert_eq!(p.cell(week, no_show), Cell::Suppressed(5));
+}
+
+#[test]
+fn data_14_the_usage_view_draws_what_the_command_line_prints_as_publishable() {
+    let (w, _) = world();
+    let (drawn, p) = {
+        let sup = Arc::new(w.as_("sup1"));
+        let (_ui, mut pane) = reports_view(&sup);
+        let s = screen(&mut pane, W, H);
+        let p = service_table(&sup, ReportKind::Usage);
+        let drawn: Vec<(String, Vec<String>)> = expected(&p)
+            .into_iter()
+            .map(|(label, _)| {
+                let cells = drawn_row(&s, &label);
+                (label, cells)
+            })
+            .collect();
+        (drawn, p)
+    };
+    // The store handed to the command line, the desk's lock released.
+    let paths = careerdesk::paths::Paths::resolve(Some(w._tmp.path()));
+    std::fs::write(paths.policy(), careerdesk::policy::example("standard").unwrap().text).unwrap();
+    let World { _tmp, admin, .. } = w;
+    drop(admin);
+    let out = as_op(_tmp.path(), "sup1")
+        .args(["--format", "json", "report", "usage", "--publishable"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let printed: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(printed.len(), drawn.len());
+    let mut keys: Vec<String> = p.columns().to_vec();
+    keys.push("total".into());
+    for (line, (label, cells)) in printed.iter().zip(&drawn) {
+        assert_eq!(line["school"], serde_json::Value::String(label.clone()));
+        let from_cli: Vec<String> = keys
+            .iter()
+            .map(|k| match &line[k.as_str()] {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .collect();
+        assert_eq!(&from_cli, cells, "line {label}");
+    }
 }

@@ -236,7 +236,14 @@ impl Desk {
                 used.insert((a.client, a.appointment_type.to_string()));
             }
         }
-        let mut counts = Counts::new(self.type_columns());
+        let columns = self.type_columns();
+        let mut counts = Counts::new(columns.clone());
+        // Every programme gets its row, one nobody from used anything too.
+        if let Some(first) = columns.first() {
+            for programme in programmes.values() {
+                counts.add(programme, first, 0);
+            }
+        }
         for (client, ty) in &used {
             if let Some(programme) = programmes.get(client) {
                 counts.add(programme, ty, 1);

@@ -198,8 +198,9 @@ impl ReportsPane {
 /// What the publishable form hides, said under each table.
 pub fn suppression_note(p: &Published) -> String {
     match p.threshold() {
+        Some(t) if p.suppressed() == 0 => format!("nothing hidden: every count is 0 or at least {t}"),
         Some(t) => format!(
-            "<{t}: a count from 1 to {} is hidden; {} count(s) hidden in all, so no total gives one away",
+            "<{t}: hidden, a count from 1 to {} or one its row or column total would give away ({} hidden in all)",
             t.saturating_sub(1),
             p.suppressed()
         ),
