@@ -270,7 +270,13 @@ impl ClientsPane {
                 Span::styled(format!("{}{waived}", state.label()), state.style(th)),
             ]));
         }
-        let [top, bottom] = Layout::vertical([Constraint::Fill(1), Constraint::Length(9)]).areas(area);
+        // A short screen keeps its height for the card until `s` asks for the sections.
+        let section_height = match (area.height >= 36, matches!(self.mode, Mode::Section { .. })) {
+            (true, _) => 9,
+            (false, true) => area.height / 2,
+            (false, false) => 0,
+        };
+        let [top, bottom] = Layout::vertical([Constraint::Fill(1), Constraint::Length(section_height)]).areas(area);
         let browsing = !self.searching && matches!(self.mode, Mode::Browse);
         frame.render_widget(
             Paragraph::new(lines)
@@ -278,7 +284,9 @@ impl ClientsPane {
                 .wrap(Wrap { trim: false }),
             top,
         );
-        self.render_section(frame, bottom, th);
+        if section_height > 0 {
+            self.render_section(frame, bottom, th);
+        }
     }
 
     /// The section on show: its tabs in the title, its rows (or the service's refusal).

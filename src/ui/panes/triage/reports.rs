@@ -189,7 +189,8 @@ impl ReportsPane {
                 let b = block(&format!("Chart: {}", kind.counts()), th, false);
                 let width = b.inner(bottom).width as usize;
                 let column = kind.chart_column().and_then(|c| p.columns().iter().position(|x| x == c));
-                frame.render_widget(Paragraph::new(bar_lines(p, column, width, th)).block(b), bottom);
+                let bars = bar_lines(p, column, |r| r.to_string(), width, th);
+                frame.render_widget(Paragraph::new(bars).block(b), bottom);
             }
         }
     }
@@ -200,7 +201,7 @@ pub fn suppression_note(p: &Published) -> String {
     match p.threshold() {
         Some(t) if p.suppressed() == 0 => format!("nothing hidden: every count is 0 or at least {t}"),
         Some(t) => format!(
-            "<{t}: hidden, a count from 1 to {} or one its row or column total would give away ({} hidden in all)",
+            "<{t}: between 1 and {}, hidden, or a count its row or column total would give away ({} hidden in all)",
             t.saturating_sub(1),
             p.suppressed()
         ),
@@ -245,14 +246,22 @@ pub fn table_lines(p: &Published, row_label: &str, th: &Theme) -> Vec<Line<'stat
     lines
 }
 
-/// A bar per row: the cell of `column`, or the row's total when `None`. A hidden count is
-/// text only, never a bar whose length would give it away.
-pub fn bar_lines(p: &Published, column: Option<usize>, width: usize, th: &Theme) -> Vec<Line<'static>> {
+/// A bar per row, labelled by `label` of the row's own label: the cell of `column`, or the
+/// row's total when `None`. A hidden count is text only, never a bar whose length would give
+/// it away.
+pub fn bar_lines(
+    p: &Published,
+    column: Option<usize>,
+    label: impl Fn(&str) -> String,
+    width: usize,
+    th: &Theme,
+) -> Vec<Line<'static>> {
     let value = |i: usize| match column {
         Some(c) => p.cell(i, c),
         None => p.row_totals().get(i).copied().unwrap_or(Cell::Count(0)),
     };
-    let label_width = p.rows().iter().map(|r| r.chars().count()).max().unwrap_or(0).min(20);
+    let labels: Vec<String> = p.rows().iter().map(|r| label(r)).collect();
+    let label_width = labels.iter().map(|r| r.chars().count()).max().unwrap_or(0).min(20);
     let max = (0..p.rows().len())
         .filter_map(|i| match value(i) {
             Cell::Count(n) => Some(n),
@@ -264,7 +273,7 @@ pub fn bar_lines(p: &Published, column: Option<usize>, width: usize, th: &Theme)
     let room = width.saturating_sub(label_width + 3 + 6).max(1);
     (0..p.rows().len())
         .map(|i| {
-            let label = crate::domain::text::shorten(&p.rows()[i], label_width).into_owned();
+            let label = crate::domain::text::shorten(&labels[i], label_width).into_owned();
             let (bar, text) = match value(i) {
                 Cell::Count(n) => {
                     let len = usize::try_from(n).unwrap_or(usize::MAX).saturating_mul(room) / max as usize;
