@@ -196,6 +196,26 @@ fn data_07_programme_usage_says_who_used_which_service_and_when() {
     assert!(err.to_string().contains("guidance"), "{err}");
 }
 
+#[test]
+fn data_07_programme_usage_as_counts_goes_through_the_engine_and_names_nobody() {
+    let (w, _) = world();
+    let full = w.as_("sup1").programme_usage_table(Variant::Unsuppressed).unwrap();
+    let g = col(&full, "guidance");
+    for (programme, n) in [("BSc Physics", 6), ("MSc Physics", 2), ("BA Law", 3), ("LLB", 2)] {
+        assert_eq!(full.cell(row(&full, programme), g), Cell::Count(n), "{programme}");
+    }
+    assert_eq!(full.total(), Cell::Count(13));
+    let desk = w.as_("desk1");
+    assert_eq!(
+        desk.programme_usage_table(Variant::Unsuppressed).unwrap_err().exit_code(),
+        4
+    );
+    let shown = desk.programme_usage_table(Variant::Publishable).unwrap();
+    assert_eq!(shown.cell(row(&shown, "MSc Physics"), g), Cell::Suppressed(5));
+    assert_eq!(shown.cell(row(&shown, "BSc Physics"), g), Cell::Count(6));
+    assert!(shown.rows().iter().all(|r| !r.contains("Person") && !r.contains("1000000")));
+}
+
 /// The world with a canary in a note body, a waiver reason and a block reason, handed to the
 /// command line (the desk's lock released).
 fn canary_store() -> tempfile::TempDir {

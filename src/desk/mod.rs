@@ -9,6 +9,7 @@ pub use audit_log::AuditView;
 mod backups;
 mod bulk_mail;
 mod client_edit;
+mod client_records;
 mod clients;
 mod complaints;
 mod consents;

@@ -219,6 +219,39 @@ impl Desk {
         self.publish(variant, &counts)
     }
 
+    /// How many of each programme's clients attended each appointment type at least once
+    /// (DATA-07 as a count, DATA-08): rows by programme, through the engine like every
+    /// aggregate report, so it names nobody and its publishable form hides small groups.
+    pub fn programme_usage_table(&self, variant: Variant) -> Result<Published, DeskError> {
+        self.require(Permission::ViewClients)?;
+        let programmes: BTreeMap<ClientId, String> = self
+            .store
+            .scan::<Client>()?
+            .filter_map(Result::ok)
+            .map(|c| (c.id, c.programme))
+            .collect();
+        let mut used: std::collections::BTreeSet<(ClientId, String)> = std::collections::BTreeSet::new();
+        for a in self.all_appointments()? {
+            if a.outcome() == Some(Outcome::Attended) && programmes.contains_key(&a.client) {
+                used.insert((a.client, a.appointment_type.to_string()));
+            }
+        }
+        let columns = self.type_columns();
+        let mut counts = Counts::new(columns.clone());
+        // Every programme gets its row, one nobody from used anything too.
+        if let Some(first) = columns.first() {
+            for programme in programmes.values() {
+                counts.add(programme, first, 0);
+            }
+        }
+        for (client, ty) in &used {
+            if let Some(programme) = programmes.get(client) {
+                counts.add(programme, ty, 1);
+            }
+        }
+        self.publish(variant, &counts.sorted())
+    }
+
     /// For the staff of programme `programme` (DATA-07): its clients, and for each service in
     /// `services` (every appointment type when empty) whether and when they last attended one.
     /// It names clients, so supervisors only; it carries no note, reason or attachment.

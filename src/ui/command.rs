@@ -157,6 +157,12 @@ commands! {
     AddClient => "add-client", Clients, "Add a walk-in client who is not in the store yet";
     EditClient => "edit-client", Clients, "Edit the selected client's contact details (and study record, by role)";
     EraseClient => "erase-client", Clients, "Erase the selected client for good (supervisors; asks a reason and the student number)";
+    CardSection => "card-section", Clients, "Show the card's next section (consents, attachments, enquiries, feedback, complaints); ↑/↓ choose in it, esc back";
+    OpenAttachment => "open-attachment", Clients, "Open the selected attachment (consultants and up; the read is logged)";
+    GiveConsent => "give-consent", Clients, "Record the client's consent to a third-party service (a form)";
+    WithdrawConsent => "withdraw-consent", Clients, "Record that the client withdraws a consent (a form)";
+    AddEnquiry => "add-enquiry", Clients, "Record an enquiry from the client (a form)";
+    AddFeedback => "add-feedback", Clients, "Record the client's feedback on their latest past appointment (a form)";
     ReadNote => "read-note", Notes, "Read the selected note (the read is logged)";
     WriteNote => "write-note", Notes, "Write a note for the selected appointment";
     SaveNote => "save-note", Notes, "Save the note being written";
@@ -166,6 +172,7 @@ commands! {
     ConfirmBlock => "confirm-block", Triage, "Confirm the proposed block of the selected client";
     DismissBlock => "dismiss-block", Triage, "Dismiss the proposed block of the selected client";
     AuditLog => "audit-log", Triage, "Show the audit log, break-glass reads first; / filters by operator, client, action, dates (esc back)";
+    Reports => "reports", Triage, "Show the reports (usage, no-shows, contacts per week, programme usage) with small counts hidden; ↑/↓ choose one, esc back";
     FilterTags => "filter-tags", Employers, "Filter employers by tags (comma-separated)";
     AddEmployer => "add-employer", Employers, "Add an employer (a form: name, sector, website, tags, owner or multi-owner)";
     EditEmployer => "edit-employer", Employers, "Edit the selected employer's name, sector, website or key-account owner";

@@ -116,6 +116,10 @@ pub enum PaneDone {
     Triage(Box<Result<crate::ui::panes::triage::TriageData, String>>),
     /// The supervisor's audit view (issue 11 item 5).
     Audit(Box<Result<crate::desk::AuditView, String>>),
+    /// The sections of a client's card (consents, attachments, enquiries, feedback, complaints).
+    CardSections(Box<crate::ui::panes::clients::CardSections>),
+    /// The reports view in triage: every report's publishable table.
+    Reports(Box<Result<crate::ui::panes::triage::ReportTables, String>>),
     /// The slots on show in the calendar, for load number `ticket`.
     Calendar(u64, Box<Result<crate::ui::panes::calendar::CalendarData, String>>),
     /// The events list with its counts, for load number `ticket`.
@@ -135,6 +139,8 @@ impl std::fmt::Debug for PaneDone {
             PaneDone::RebookOffers(r) => write!(f, "RebookOffers({:?})", r.as_ref().map(Vec::len)),
             PaneDone::Calendar(t, r) => write!(f, "Calendar({t}, ok: {})", r.is_ok()),
             PaneDone::Events(t, r) => write!(f, "Events({t}, {:?})", r.as_ref().as_ref().map(Vec::len)),
+            PaneDone::CardSections(s) => write!(f, "CardSections({:?})", s.client),
+            PaneDone::Reports(r) => write!(f, "Reports(ok: {})", r.is_ok()),
         }
     }
 }

@@ -8,12 +8,21 @@
 //! the first of them when they do. Free slots are looked up as a job too (a month of slots);
 //! a client's card is a handful of records and loads at once.
 //!
+//! Below the record, the card shows one of its sections at a time (consents, attachments,
+//! enquiries, feedback, complaints), loaded through the desk as a job when the card opens; each
+//! shows what the service allows the operator's role, or its refusal.
+//!
 //! The booking and cancelling steps are in `booking.rs`, the commands, keys and job results in
-//! `events.rs`, and the drawing (the matches, the booking steps' lists, the card) in `view.rs`.
+//! `events.rs`, the drawing (the matches, the booking steps' lists, the card) in `view.rs`, the
+//! sections in `sections.rs` and choosing and recording in them in `records.rs`.
 
 mod booking;
 mod events;
+mod records;
+mod sections;
 mod view;
+
+pub use sections::{CardSections, Loaded, Section};
 
 use chrono::Utc;
 use ratatui::layout::Rect;
@@ -45,8 +54,6 @@ struct Card {
     notes: usize,
     /// Wellbeing concerns recorded (DATA-06); `None` for roles not told of them.
     concerns: Option<usize>,
-    /// The current consent per third-party service (DATA-11).
-    consents: Vec<crate::desk::ConsentLine>,
 }
 
 enum Mode {
@@ -71,6 +78,16 @@ enum Mode {
     },
     /// Adding a walk-in client, or editing the card's client.
     Form(Box<ClientForm>),
+    /// Choosing a row in the card's section on show.
+    Section { selected: usize },
+    /// Recording a consent, an enquiry or feedback for the card's client.
+    Record(Box<records::RecordForm>),
+    /// Reading an attachment's content (after an audited read).
+    Attachment {
+        name: String,
+        lines: Vec<String>,
+        scroll: usize,
+    },
     /// Erasing the card's client: the reason, then the student number typed again (DATA-05).
     Erase {
         /// Which of the two is being typed.
@@ -103,6 +120,10 @@ pub struct ClientsPane {
     keep: Option<ClientId>,
     selected: usize,
     card: Option<Card>,
+    /// The card's sections, once loaded for the card on show.
+    sections: Option<CardSections>,
+    /// The section on show below the card.
+    section: Section,
     mode: Mode,
     list_area: Rect,
     tz: chrono_tz::Tz,
@@ -126,6 +147,8 @@ impl ClientsPane {
             keep: None,
             selected: 0,
             card: None,
+            sections: None,
+            section: Section::default(),
             mode: Mode::Browse,
             list_area: Rect::default(),
         }
@@ -176,7 +199,6 @@ impl ClientsPane {
                 })
                 .collect();
             let notes = desk.notes_for(id)?.len();
-            let consents = desk.consents(&client.student_number)?.current;
             Ok(Card {
                 view: desk.view_client(&client),
                 client,
@@ -184,14 +206,17 @@ impl ClientsPane {
                 eligibility,
                 notes,
                 concerns: desk.concern_count(id),
-                consents,
             })
         })();
         match loaded {
             Ok(card) => {
                 self.now = desk.now();
                 *cx.client = Some(card.client.id);
+                if self.sections.as_ref().is_some_and(|s| s.client != card.client.id) {
+                    self.sections = None;
+                }
                 self.card = Some(card);
+                self.load_sections(cx);
             }
             Err(e) => cx.problem(e.to_string()),
         }
@@ -296,6 +321,7 @@ impl ClientsPane {
                     Ok(done) => {
                         self.index.remove(id);
                         self.card = None;
+                        self.sections = None;
                         *cx.client = None;
                         self.mode = Mode::Browse;
                         self.search.clear();

@@ -1,11 +1,17 @@
 //! Supervisor triage: unresolved outcomes to settle, clients over the no-show thresholds (with
 //! their unwaived no-shows) to block or clear, recent waivers, and the weekly no-show chart with
-//! small counts suppressed (APPT-02..APPT-04, DATA-08). One row at a time, with quick keys.
+//! small counts suppressed by the report engine (APPT-02..APPT-04, DATA-08). One row at a time,
+//! with quick keys. `A` opens the audit log and `R` the reports (usage, no-shows, contacts per
+//! week, programme usage), in place of the lists.
 //!
 //! The lists and the chart read weeks of appointments: they are built as a job.
 
 mod audit;
+mod load;
+mod reports;
 mod view;
+
+pub use reports::{ReportKind, ReportTables};
 
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -13,7 +19,7 @@ use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use crate::desk::{FlaggedClient, NoShowWeek, UnresolvedLine, WaiverLine};
+use crate::desk::{UnresolvedLine, WaiverLine};
 use crate::domain::access::Permission;
 use crate::domain::appointment::Outcome;
 use crate::domain::client::FlagKind;
@@ -25,6 +31,7 @@ use crate::ui::event::PaneDone;
 use crate::ui::input::Input;
 use crate::ui::pane::{is_movement, move_selection, Cx, Pane, PaneId};
 use crate::ui::panes::widgets::{block, list};
+use crate::report::Published;
 use crate::ui::theme::Theme;
 
 /// The outcomes a supervisor may record here, with their quick keys.
@@ -116,51 +123,7 @@ enum Mode {
 /// The triage lists and chart, built by a job.
 pub struct TriageData {
     rows: Vec<Row>,
-    chart: Vec<NoShowWeek>,
-}
-
-/// Builds the triage lists: unresolved outcomes, flagged clients with their missed
-/// appointments, recent waivers, and the weekly no-show chart.
-fn fetch(desk: &crate::desk::Desk) -> Result<TriageData, crate::desk::DeskError> {
-    let unresolved = desk.unresolved(200)?;
-    let flagged = merge_flags(desk.flagged_clients()?);
-    let waivers = desk.recent_waivers(28)?;
-    let chart = desk.no_show_report(12)?;
-    let mut rows = vec![Row::Heading(format!(
-        "Unresolved outcomes ({}): select records one",
-        unresolved.len()
-    ))];
-    if unresolved.is_empty() {
-        rows.push(Row::Nothing);
-    }
-    rows.extend(unresolved.into_iter().map(Row::Unresolved));
-    rows.push(Row::Heading(format!("Over a no-show threshold ({})", flagged.len())));
-    if flagged.is_empty() {
-        rows.push(Row::Nothing);
-    }
-    for f in flagged {
-        let (sn, name, client) = (f.student_number.clone(), f.name.clone(), f.client);
-        rows.push(Row::Flagged(f));
-        let mut missed = desk.client_appointments(client)?;
-        missed.retain(|a| matches!(a.outcome(), Some(Outcome::NoShow | Outcome::LateCancel)) && a.waiver.is_none());
-        for a in missed.iter().rev() {
-            rows.push(Row::Missed {
-                booking: a.id,
-                start: desk.local_time(a.start).format("%Y-%m-%d %H:%M").to_string(),
-                appointment_type: a.appointment_type.clone(),
-                outcome: a.outcome().unwrap_or(Outcome::NoShow),
-                student_number: sn.clone(),
-                name: name.clone(),
-                client,
-            });
-        }
-    }
-    rows.push(Row::Heading(format!("Waivers in the last 28 days ({})", waivers.len())));
-    if waivers.is_empty() {
-        rows.push(Row::Nothing);
-    }
-    rows.extend(waivers.into_iter().map(Row::Waiver));
-    Ok(TriageData { rows, chart })
+    chart: Published,
 }
 
 /// The supervisor triage pane.
@@ -170,7 +133,8 @@ pub struct TriagePane {
     rows: Vec<Row>,
     /// Index into the selectable rows.
     selected: usize,
-    chart: Vec<NoShowWeek>,
+    /// The no-show table the chart draws, once built.
+    chart: Option<Published>,
     mode: Mode,
     list_area: Rect,
     /// Unresolved bookings marked for one outcome together.
@@ -179,6 +143,8 @@ pub struct TriagePane {
     loading: bool,
     /// The audit view, when open in place of the triage lists.
     audit: Option<audit::AuditPane>,
+    /// The reports view, when open in place of the triage lists.
+    reports: Option<reports::ReportsPane>,
 }
 
 impl TriagePane {
@@ -189,12 +155,13 @@ impl TriagePane {
             allowed: desk.may(Permission::SupervisorReports),
             rows: Vec::new(),
             selected: 0,
-            chart: Vec::new(),
+            chart: None,
             mode: Mode::Browse,
             list_area: Rect::default(),
             marked: std::collections::BTreeSet::new(),
             loading: false,
             audit: None,
+            reports: None,
         }
     }
 
@@ -218,7 +185,7 @@ impl TriagePane {
         }
         self.loading = true;
         cx.spawn(PaneId::Triage, "building triage", |desk| {
-            PaneDone::Triage(Box::new(fetch(desk).map_err(|e| e.to_string())))
+            PaneDone::Triage(Box::new(load::fetch(desk).map_err(|e| e.to_string())))
         });
     }
 
@@ -411,24 +378,6 @@ fn block_action(cmd: Command, student_number: StudentNumber, name: String) -> Ac
     }
 }
 
-/// One row per client, flags merged (a client may carry both no-show flags).
-fn merge_flags(list: Vec<FlaggedClient>) -> Vec<Flagged> {
-    let mut out: Vec<Flagged> = Vec::new();
-    for f in list {
-        match out.iter_mut().find(|o| o.client == f.client) {
-            Some(o) => o.flags.push(f.flag),
-            None => out.push(Flagged {
-                student_number: f.student_number,
-                name: f.name,
-                client: f.client,
-                flags: vec![f.flag],
-                reason: f.reason,
-            }),
-        }
-    }
-    out
-}
-
 impl Pane for TriagePane {
     fn id(&self) -> PaneId {
         PaneId::Triage
@@ -453,8 +402,18 @@ impl Pane for TriagePane {
             }
             return true;
         }
+        if let Some(view) = &mut self.reports {
+            if !view.command(cmd, cx) && cmd == Command::Back {
+                self.reports = None;
+            }
+            return true;
+        }
         if cmd == Command::AuditLog && matches!(self.mode, Mode::Browse) {
             self.audit = Some(audit::AuditPane::open(self.tz, cx));
+            return true;
+        }
+        if cmd == Command::Reports && matches!(self.mode, Mode::Browse) {
+            self.reports = Some(reports::ReportsPane::open(cx));
             return true;
         }
         if cmd == Command::Back {
@@ -532,6 +491,7 @@ impl Pane for TriagePane {
     fn click(&mut self, column: u16, row: u16, _cx: &mut Cx<'_>) {
         let a = self.list_area;
         if self.audit.is_some()
+            || self.reports.is_some()
             || !matches!(self.mode, Mode::Browse)
             || column < a.x
             || column >= a.x + a.width
@@ -565,6 +525,9 @@ impl Pane for TriagePane {
         if let Some(audit) = &self.audit {
             return audit.render(frame, area, th);
         }
+        if let Some(view) = &self.reports {
+            return view.render(frame, area, th);
+        }
         let [left, right] = Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(area);
         self.list_area = Rect::new(left.x - area.x, left.y - area.y, left.width, left.height);
         let lines: Vec<Line<'static>> = self.rows.iter().map(|r| self.line(r, th)).collect();
@@ -592,12 +555,18 @@ impl Pane for TriagePane {
             }
             return;
         }
+        if let PaneDone::Reports(result) = done {
+            if let Some(view) = &mut self.reports {
+                view.loaded(*result, cx);
+            }
+            return;
+        }
         let PaneDone::Triage(data) = done else { return };
         self.loading = false;
         match *data {
             Ok(d) => {
                 self.rows = d.rows;
-                self.chart = d.chart;
+                self.chart = Some(d.chart);
             }
             Err(e) => cx.problem(e),
         }
@@ -612,6 +581,7 @@ impl Pane for TriagePane {
             Command::ConfirmBlock,
             Command::DismissBlock,
             Command::AuditLog,
+            Command::Reports,
             Command::Refresh,
             Command::Help,
         ]

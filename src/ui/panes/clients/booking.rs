@@ -45,6 +45,8 @@ impl ClientsPane {
             Mode::Form(form) => self.mode = Mode::Form(form),
             // Enter in the erasure steps is handled before this (see `erase_step`).
             erase @ Mode::Erase { .. } => self.mode = erase,
+            // The sections' own enter is handled before this (see `section_command`).
+            other @ (Mode::Section { .. } | Mode::Record(_) | Mode::Attachment { .. }) => self.mode = other,
             Mode::BookType { selected } => {
                 let Some(card) = &self.card else { return };
                 let Some((type_id, name, decision)) = card.eligibility.get(selected) else {

@@ -17,7 +17,7 @@ impl Pane for ClientsPane {
     }
 
     fn typing(&self) -> bool {
-        (self.searching && matches!(self.mode, Mode::Browse)) || matches!(self.mode, Mode::Form(_) | Mode::Erase { .. })
+        (self.searching && matches!(self.mode, Mode::Browse)) || matches!(self.mode, Mode::Form(_) | Mode::Erase { .. } | Mode::Record(_))
     }
 
     fn shown(&mut self, cx: &mut Cx<'_>) {
@@ -36,6 +36,9 @@ impl Pane for ClientsPane {
             }
             return true;
         }
+        if let Some(handled) = self.section_command(cmd, cx) {
+            return handled;
+        }
         if is_movement(cmd) {
             let page = self.list_area.height.saturating_sub(2) as usize;
             match &mut self.mode {
@@ -52,7 +55,7 @@ impl Pane for ClientsPane {
                 Mode::BookSlot { slots, selected, .. } => *selected = move_selection(*selected, slots.len(), cmd, page),
                 Mode::FindingSlots { .. } | Mode::Erase { .. } => {}
                 Mode::Cancel { bookings, selected } => *selected = move_selection(*selected, bookings.len(), cmd, page),
-                Mode::Form(_) => {}
+                Mode::Form(_) | Mode::Section { .. } | Mode::Record(_) | Mode::Attachment { .. } => {}
             }
             return true;
         }
@@ -61,9 +64,13 @@ impl Pane for ClientsPane {
             Command::Back => match &self.mode {
                 // A step of booking goes back to the one before; choosing a type, to the card.
                 Mode::BookSlot { .. } | Mode::FindingSlots { .. } => self.mode = Mode::BookType { selected: 0 },
-                Mode::BookType { .. } | Mode::Cancel { .. } | Mode::Form(_) | Mode::Erase { .. } => {
-                    self.mode = Mode::Browse
-                }
+                Mode::BookType { .. }
+                | Mode::Cancel { .. }
+                | Mode::Form(_)
+                | Mode::Erase { .. }
+                | Mode::Section { .. }
+                | Mode::Record(_)
+                | Mode::Attachment { .. } => self.mode = Mode::Browse,
                 // Leave the search box, keeping what was typed: letters work as commands again.
                 Mode::Browse if self.searching => self.searching = false,
                 Mode::Browse => return false,
@@ -95,6 +102,11 @@ impl Pane for ClientsPane {
             Command::AddClient => self.start_form(true, cx),
             Command::EditClient => self.start_form(false, cx),
             Command::EraseClient => self.start_erase(cx),
+            Command::CardSection => self.next_section(cx),
+            Command::OpenAttachment => self.attachments_to_open(cx),
+            Command::GiveConsent | Command::WithdrawConsent | Command::AddEnquiry | Command::AddFeedback => {
+                self.start_record(cmd, cx);
+            }
             Command::CheckIn if self.card.is_none() => {
                 cx.problem("choose a client first: type part of a name, then enter");
             }
@@ -134,6 +146,10 @@ impl Pane for ClientsPane {
 
     fn key(&mut self, key: &KeyEvent, cx: &mut Cx<'_>) -> bool {
         if let Mode::Form(form) = &mut self.mode {
+            form.key(key);
+            return true;
+        }
+        if let Mode::Record(form) = &mut self.mode {
             form.key(key);
             return true;
         }
@@ -194,6 +210,7 @@ impl Pane for ClientsPane {
             }
             PaneDone::Index(Err(e)) => cx.problem(format!("client lookup could not be rebuilt: {e}")),
             PaneDone::FreeSlots(type_id, result) => self.slots_found(type_id, result, cx),
+            PaneDone::CardSections(loaded) => self.sections_loaded(*loaded),
             _ => {}
         }
     }
@@ -208,6 +225,7 @@ impl Pane for ClientsPane {
             Command::QueueAdd,
             Command::AddClient,
             Command::EditClient,
+            Command::CardSection,
             Command::NextPane,
             Command::Quit,
             Command::Help,

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
-use super::{ClientsPane, Mode};
+use super::{ClientsPane, Mode, Section};
 use crate::domain::appointment::Appointment;
 use crate::domain::client::FlagKind;
 use crate::domain::policy::AppointmentTypeId;
@@ -50,7 +50,19 @@ impl ClientsPane {
             th,
         );
         match &self.mode {
-            Mode::Browse => self.render_card(frame, right, th),
+            Mode::Browse | Mode::Section { .. } => self.render_card(frame, right, th),
+            Mode::Record(form) => form.render(frame, right, th),
+            Mode::Attachment { name, lines, scroll } => {
+                let shown: Vec<Line<'static>> = lines.iter().skip(*scroll).map(|l| Line::raw(l.clone())).collect();
+                frame.render_widget(
+                    Paragraph::new(shown).block(block(
+                        &format!("Attachment {name} (read logged) · ↑/↓ scroll · esc closes"),
+                        th,
+                        true,
+                    )),
+                    right,
+                );
+            }
             Mode::BookType { selected } => {
                 let rows = self
                     .card
@@ -212,21 +224,6 @@ impl ClientsPane {
         if let Some(d) = v.blocked_until {
             lines.push(Line::styled(format!("⛔ blocked from booking until {d}"), th.bad));
         }
-        if !card.consents.is_empty() {
-            let list: Vec<String> = card
-                .consents
-                .iter()
-                .map(|c| {
-                    format!(
-                        "{} {} {}",
-                        c.consent.service,
-                        crate::desk::consent_state_code(c.consent.state),
-                        local(self.tz, c.consent.at)
-                    )
-                })
-                .collect();
-            lines.push(Line::raw(format!("Consents: {}", list.join(" · "))));
-        }
         lines.push(Line::raw(""));
         lines.push(Line::styled("May book", th.title));
         for (id, name, d) in &card.eligibility {
@@ -273,12 +270,50 @@ impl ClientsPane {
                 Span::styled(format!("{}{waived}", state.label()), state.style(th)),
             ]));
         }
+        // A short screen keeps its height for the card until `s` asks for the sections.
+        let section_height = match (area.height >= 36, matches!(self.mode, Mode::Section { .. })) {
+            (true, _) => 9,
+            (false, true) => area.height / 2,
+            (false, false) => 0,
+        };
+        let [top, bottom] = Layout::vertical([Constraint::Fill(1), Constraint::Length(section_height)]).areas(area);
+        let browsing = !self.searching && matches!(self.mode, Mode::Browse);
         frame.render_widget(
             Paragraph::new(lines)
-                .block(block("Client", th, !self.searching))
+                .block(block("Client", th, browsing))
                 .wrap(Wrap { trim: false }),
-            area,
+            top,
         );
+        if section_height > 0 {
+            self.render_section(frame, bottom, th);
+        }
+    }
+
+    /// The section on show: its tabs in the title, its rows (or the service's refusal).
+    fn render_section(&self, frame: &mut Frame<'_>, area: Rect, th: &Theme) {
+        let tabs: Vec<String> = Section::ALL
+            .iter()
+            .map(|s| {
+                if *s == self.section {
+                    format!("[{}]", s.title())
+                } else {
+                    s.title().to_string()
+                }
+            })
+            .collect();
+        let title = format!("{} · s next", tabs.join(" "));
+        let (rows, selected) = match &self.sections {
+            None => (vec![Line::styled("loading…", th.dim)], None),
+            Some(s) => {
+                let selected = match self.mode {
+                    Mode::Section { selected } if s.rows(self.section) > 0 => Some(selected),
+                    _ => None,
+                };
+                (s.lines(self.section, self.tz, th), selected)
+            }
+        };
+        let focused = matches!(self.mode, Mode::Section { .. });
+        list(frame, area, rows, selected, block(&title, th, focused), th);
     }
 }
 

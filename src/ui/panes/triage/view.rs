@@ -1,5 +1,5 @@
-//! Drawing triage: list rows, the weekly no-show chart (suppressed counts as text, never as a
-//! bar) and the outcome and reason pop-ups. Nothing here loads data.
+//! Drawing triage: list rows, the weekly no-show chart (from the report engine; suppressed
+//! counts as text, never as a bar) and the outcome and reason pop-ups. Nothing here loads data.
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -9,7 +9,6 @@ use ratatui::Frame;
 use super::{Action, Mode, Row, TriagePane, OUTCOMES};
 use crate::domain::client::FlagKind;
 use crate::domain::validate::StudentNumber;
-use crate::report::Cell;
 use crate::ui::panes::widgets::{block, local};
 use crate::ui::theme::{SlotState, Theme};
 
@@ -75,47 +74,32 @@ impl TriagePane {
         }
     }
 
-    /// The weekly no-show chart.
+    /// The weekly no-show chart: the report engine's publishable no-show table (DATA-08), so
+    /// a small week is hidden along with whatever would give it away.
     pub(super) fn render_chart(&self, frame: &mut Frame<'_>, area: Rect, th: &Theme) {
         let b = block("No-shows by week (DATA-08)", th, false);
         let inner = b.inner(area);
         frame.render_widget(b, area);
-        let max = self
-            .chart
-            .iter()
-            .filter_map(|w| match w.no_shows {
-                Cell::Count(n) => Some(n),
-                Cell::Suppressed(_) => None,
-            })
-            .max()
-            .unwrap_or(0)
-            .max(1);
-        let bar_room = (inner.width as usize).saturating_sub(7 + 1 + 5 + 8).max(1);
-        let mut lines = vec![Line::styled("w/c      no-shows (of due)", th.dim)];
-        for w in &self.chart {
-            let (bar, count) = match w.no_shows {
-                Cell::Count(n) => {
-                    let len = ((n as usize) * bar_room).div_ceil(max as usize);
-                    ("█".repeat(len), n.to_string())
-                }
-                // A suppressed count is text only: no bar whose length would give it away.
-                Cell::Suppressed(t) => (String::new(), format!("<{t}")),
-            };
-            lines.push(Line::from(vec![
-                Span::raw(format!("{} │", w.week_of.format("%d %b"))),
-                Span::styled(bar, th.warn),
-                Span::raw(format!(" {count}")),
-                Span::styled(format!(" of {}", w.held_or_missed), th.dim),
-            ]));
+        let Some(p) = &self.chart else {
+            frame.render_widget(Paragraph::new(Line::styled("loading…", th.dim)), inner);
+            return;
+        };
+        let column = p.columns().iter().position(|c| c == "no-show");
+        let mut lines = vec![Line::styled("w/c    no-shows (of all due)", th.dim)];
+        // Weeks by their Monday, short, as the rest of triage writes days.
+        let week = |r: &str| {
+            chrono::NaiveDate::parse_from_str(r, "%Y-%m-%d").map_or_else(|_| r.to_string(), |d| d.format("%d %b").to_string())
+        };
+        let bars = super::reports::bar_lines(p, column, week, (inner.width as usize).saturating_sub(9), th);
+        for (i, mut line) in bars.into_iter().enumerate() {
+            let of = p.row_totals().get(i).map_or_else(String::new, |t| format!(" of {t}"));
+            line.spans.push(Span::styled(of, th.dim));
+            lines.push(line);
         }
-        let threshold = self.chart.iter().find_map(|w| match w.no_shows {
-            Cell::Suppressed(t) => Some(t),
-            Cell::Count(_) => None,
-        });
-        if let Some(t) = threshold {
-            lines.push(Line::styled(format!("<{t}: between 1 and {}, hidden", t - 1), th.dim));
+        if p.suppressed() > 0 {
+            lines.push(Line::styled(super::reports::suppression_note(p), th.dim));
         }
-        frame.render_widget(Paragraph::new(lines), inner);
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
     }
 
     /// The outcome chooser or the reason field, over the pane.
