@@ -207,13 +207,18 @@ fn data_07_programme_usage_as_counts_goes_through_the_engine_and_names_nobody() 
     assert_eq!(full.total(), Cell::Count(13));
     let desk = w.as_("desk1");
     assert_eq!(
-        desk.programme_usage_table(Variant::Unsuppressed).unwrap_err().exit_code(),
+        desk.programme_usage_table(Variant::Unsuppressed)
+            .unwrap_err()
+            .exit_code(),
         4
     );
     let shown = desk.programme_usage_table(Variant::Publishable).unwrap();
     assert_eq!(shown.cell(row(&shown, "MSc Physics"), g), Cell::Suppressed(5));
     assert_eq!(shown.cell(row(&shown, "BSc Physics"), g), Cell::Count(6));
-    assert!(shown.rows().iter().all(|r| !r.contains("Person") && !r.contains("1000000")));
+    assert!(shown
+        .rows()
+        .iter()
+        .all(|r| !r.contains("Person") && !r.contains("1000000")));
 }
 
 /// The world with a canary in a note body, a waiver reason and a block reason, handed to the

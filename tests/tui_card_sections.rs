@@ -81,7 +81,11 @@ fn data_11_the_card_shows_a_consent_given_through_the_service_and_records_one_on
     ui.type_text(&mut pane, "Not A Service!");
     ui.cmd(&mut pane, Command::Select);
     has(&screen(&mut pane, W, H), "✗");
-    assert_eq!(desk.consents(&ada).unwrap().current.len(), 1, "a bad name records nothing");
+    assert_eq!(
+        desk.consents(&ada).unwrap().current.len(),
+        1,
+        "a bad name records nothing"
+    );
     ui.replace(&mut pane, "job-matcher");
     ui.cmd(&mut pane, Command::Select);
     assert_eq!(ui.done(), "Consent to job-matcher given.");
@@ -92,7 +96,10 @@ fn data_11_the_card_shows_a_consent_given_through_the_service_and_records_one_on
         .find(|c| c.consent.service == "job-matcher")
         .expect("given from the screen");
     assert_eq!(line.recorded_by_login, "desk1");
-    assert!(s_has_line(&screen(&mut pane, W, H), &["job-matcher", "given", "by desk1"]));
+    assert!(s_has_line(
+        &screen(&mut pane, W, H),
+        &["job-matcher", "given", "by desk1"]
+    ));
 
     // Withdrawn from the screen: choose the row, the form starts with its service.
     let row = register
@@ -108,7 +115,10 @@ fn data_11_the_card_shows_a_consent_given_through_the_service_and_records_one_on
     ui.cmd(&mut pane, Command::Select);
     assert_eq!(ui.done(), "Consent to cv-scoring withdrawn.");
     assert!(!desk.may_use_service(&ada, "cv-scoring").unwrap());
-    assert!(s_has_line(&screen(&mut pane, W, H), &["cv-scoring", "withdrawn", "by desk1"]));
+    assert!(s_has_line(
+        &screen(&mut pane, W, H),
+        &["cv-scoring", "withdrawn", "by desk1"]
+    ));
 }
 
 /// Whether one line of the screen holds every one of `parts`.
@@ -213,10 +223,16 @@ fn data_10_feedback_and_an_enquiry_are_recorded_from_the_card_and_listed_in_its_
     assert_eq!(asked.len(), 1);
     assert_eq!(asked[0].channel, EnquiryChannel::Desk);
     has(&screen(&mut pane, W, H), "[Enquiries]");
-    assert!(s_has_line(&screen(&mut pane, W, H), &["desk", "open", "summer internships"]));
+    assert!(s_has_line(
+        &screen(&mut pane, W, H),
+        &["desk", "open", "summer internships"]
+    ));
     desk.resolve_enquiry(asked[0].id).unwrap();
     ui.cmd(&mut pane, Command::Refresh);
-    assert!(s_has_line(&screen(&mut pane, W, H), &["resolved 2026-11-16", "summer internships"]));
+    assert!(s_has_line(
+        &screen(&mut pane, W, H),
+        &["resolved 2026-11-16", "summer internships"]
+    ));
 }
 
 #[test]

@@ -223,7 +223,10 @@ fn data_08_suppressed_cells_are_drawn_as_suppressed_and_the_drawn_totals_do_not_
                 }
             }
         }
-        assert!(recoverable(&drawn).is_empty(), "{kind:?}: recovered from the drawn totals:\n{s}");
+        assert!(
+            recoverable(&drawn).is_empty(),
+            "{kind:?}: recovered from the drawn totals:\n{s}"
+        );
         if kind == ReportKind::ProgrammeUsage {
             // MSc Physics' one client and LLB's two are hidden, and so is enough else.
             has(&s, "<5");

@@ -26,12 +26,12 @@ use crate::domain::client::FlagKind;
 use crate::domain::ids::{AppointmentId, ClientId};
 use crate::domain::policy::AppointmentTypeId;
 use crate::domain::validate::StudentNumber;
+use crate::report::Published;
 use crate::ui::command::Command;
 use crate::ui::event::PaneDone;
 use crate::ui::input::Input;
 use crate::ui::pane::{is_movement, move_selection, Cx, Pane, PaneId};
 use crate::ui::panes::widgets::{block, list};
-use crate::report::Published;
 use crate::ui::theme::Theme;
 
 /// The outcomes a supervisor may record here, with their quick keys.

@@ -17,7 +17,8 @@ impl Pane for ClientsPane {
     }
 
     fn typing(&self) -> bool {
-        (self.searching && matches!(self.mode, Mode::Browse)) || matches!(self.mode, Mode::Form(_) | Mode::Erase { .. } | Mode::Record(_))
+        (self.searching && matches!(self.mode, Mode::Browse))
+            || matches!(self.mode, Mode::Form(_) | Mode::Erase { .. } | Mode::Record(_))
     }
 
     fn shown(&mut self, cx: &mut Cx<'_>) {

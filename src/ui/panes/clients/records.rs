@@ -126,8 +126,13 @@ impl RecordForm {
 
     /// Draws the form.
     pub(super) fn render(&self, frame: &mut Frame<'_>, area: Rect, th: &Theme) {
-        self.form
-            .render(frame, area, self.title(), "enter records it · ↑/↓ fields · esc closes", th);
+        self.form.render(
+            frame,
+            area,
+            self.title(),
+            "enter records it · ↑/↓ fields · esc closes",
+            th,
+        );
     }
 
     /// A key for the focused field.
@@ -227,7 +232,11 @@ impl ClientsPane {
         self.section = Section::Attachments;
         self.searching = false;
         self.mode = Mode::Section { selected: 0 };
-        if self.sections.as_ref().is_some_and(|s| s.rows(Section::Attachments) == 0) {
+        if self
+            .sections
+            .as_ref()
+            .is_some_and(|s| s.rows(Section::Attachments) == 0)
+        {
             cx.problem("this client has no attachments to open");
         }
     }
@@ -285,7 +294,11 @@ impl ClientsPane {
                     cx.problem("feedback is on an appointment, and this client has had none yet");
                     return true;
                 };
-                let about = format!("{} {}", a.appointment_type, cx.desk.local_time(a.start).format("%Y-%m-%d %H:%M"));
+                let about = format!(
+                    "{} {}",
+                    a.appointment_type,
+                    cx.desk.local_time(a.start).format("%Y-%m-%d %H:%M")
+                );
                 RecordForm::feedback(a.id, &about)
             }
             _ => return false,

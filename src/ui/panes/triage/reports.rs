@@ -1,6 +1,6 @@
 //! The supervisor's reports view inside triage (DATA-07, DATA-08, DATA-14): usage by school,
 //! no-shows by week, contacts per week and programme usage, each as a table and a bar chart.
-//! Every one is the publishable form from the same engine as `careerdesk report ... 
+//! Every one is the publishable form from the same engine as `careerdesk report ...
 //! --publishable`, so a small count is never drawn and never derivable from the totals; the
 //! tables hold counts and labels only (schools, programmes, weeks, appointment types), never
 //! a person. Built as a job: reports read every appointment.
@@ -188,7 +188,9 @@ impl ReportsPane {
                 frame.render_widget(Paragraph::new(lines).block(block(&heading, th, false)), top);
                 let b = block(&format!("Chart: {}", kind.counts()), th, false);
                 let width = b.inner(bottom).width as usize;
-                let column = kind.chart_column().and_then(|c| p.columns().iter().position(|x| x == c));
+                let column = kind
+                    .chart_column()
+                    .and_then(|c| p.columns().iter().position(|x| x == c));
                 let bars = bar_lines(p, column, |r| r.to_string(), width, th);
                 frame.render_widget(Paragraph::new(bars).block(b), bottom);
             }

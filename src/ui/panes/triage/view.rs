@@ -88,7 +88,8 @@ impl TriagePane {
         let mut lines = vec![Line::styled("w/c    no-shows (of all due)", th.dim)];
         // Weeks by their Monday, short, as the rest of triage writes days.
         let week = |r: &str| {
-            chrono::NaiveDate::parse_from_str(r, "%Y-%m-%d").map_or_else(|_| r.to_string(), |d| d.format("%d %b").to_string())
+            chrono::NaiveDate::parse_from_str(r, "%Y-%m-%d")
+                .map_or_else(|_| r.to_string(), |d| d.format("%d %b").to_string())
         };
         let bars = super::reports::bar_lines(p, column, week, (inner.width as usize).saturating_sub(9), th);
         for (i, mut line) in bars.into_iter().enumerate() {
