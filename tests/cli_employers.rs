@@ -202,7 +202,9 @@ fn local_ago(minutes_ago: i64) -> String {
 /// This week's Monday in the service's time zone.
 fn this_monday() -> chrono::NaiveDate {
     use chrono::Datelike;
-    let today = chrono::Utc::now().with_timezone(&chrono_tz::Europe::London).date_naive();
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::London)
+        .date_naive();
     today - chrono::Duration::days(i64::from(today.weekday().num_days_from_monday()))
 }
 
@@ -226,7 +228,15 @@ fn evt_04_employer_contacts_charts_weeks_as_text_json_and_csv() {
     }
     // A liaison is between colleagues, not a contact with the employer.
     as_(dir, "er2")
-        .args(["employer", "liaise", "Acme Engineering", "--with", "er1", "--note", "Agreed"])
+        .args([
+            "employer",
+            "liaise",
+            "Acme Engineering",
+            "--with",
+            "er1",
+            "--note",
+            "Agreed",
+        ])
         .assert()
         .success();
     let out = as_(dir, "desk1")
@@ -247,13 +257,24 @@ fn evt_04_employer_contacts_charts_weeks_as_text_json_and_csv() {
         .output()
         .unwrap();
     let text = String::from_utf8(text.stdout).unwrap();
-    assert!(text.contains("Contacts with Acme Engineering per week, last 52 week(s) (EVT-04)"), "{text}");
+    assert!(
+        text.contains("Contacts with Acme Engineering per week, last 52 week(s) (EVT-04)"),
+        "{text}"
+    );
     assert!(text.contains("3 contact(s) in all; most in one week: "), "{text}");
     let this_week = text.lines().find(|l| l.starts_with(&last.to_string())).unwrap();
     assert!(this_week.contains("│█"), "{this_week}");
     // CSV: a header and a row per week; --weeks narrows the chart.
     as_(dir, "er2")
-        .args(["--format", "csv", "employer", "contacts", "Acme Engineering", "--weeks", "2"])
+        .args([
+            "--format",
+            "csv",
+            "employer",
+            "contacts",
+            "Acme Engineering",
+            "--weeks",
+            "2",
+        ])
         .assert()
         .success()
         .stdout(predicate::function(|s: &str| {
@@ -267,7 +288,15 @@ fn evt_04_employer_contacts_charts_weeks_as_text_json_and_csv() {
         .stderr(predicate::str::contains("weeks: must be between 1 and 520"));
     // A contact after now is refused, naming the field.
     as_(dir, "er1")
-        .args(["employer", "note", "Acme Engineering", "--kind", "call", "--text", "Soon"])
+        .args([
+            "employer",
+            "note",
+            "Acme Engineering",
+            "--kind",
+            "call",
+            "--text",
+            "Soon",
+        ])
         .args(["--when", &local_ago(-120)])
         .assert()
         .code(2)
@@ -301,7 +330,10 @@ fn evt_04_employer_busiest_lists_the_employers_with_most_contacts_first() {
     let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
     let names: Vec<&str> = rows.iter().map(|r| r["employer"].as_str().unwrap()).collect();
     assert_eq!(names, ["Acme Engineering", "Bolt Law"], "Quiet Ltd has no contacts");
-    assert_eq!((rows[0]["contacts"].as_u64(), rows[1]["contacts"].as_u64()), (Some(3), Some(2)));
+    assert_eq!(
+        (rows[0]["contacts"].as_u64(), rows[1]["contacts"].as_u64()),
+        (Some(3), Some(2))
+    );
     assert_eq!(rows[1]["busiest_week"], this_monday().to_string());
     assert_eq!(rows[1]["most_in_a_week"], 2);
     // Over the last 2 weeks Bolt Law is busier; --limit 1 keeps the first.

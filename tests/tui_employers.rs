@@ -144,13 +144,21 @@ fn emp_01_the_add_form_names_each_wrong_field_and_an_owner_makes_a_key_account()
     let desk = Arc::new(w.as_("er2"));
     let (mut ui, mut pane) = pane_for(&desk, "");
     ui.cmd(&mut pane, Command::AddEmployer);
-    fill(&mut ui, &mut pane, &[Some("Zeta Labs"), Some(""), Some("not a site"), None, Some("nobody")]);
+    fill(
+        &mut ui,
+        &mut pane,
+        &[Some("Zeta Labs"), Some(""), Some("not a site"), None, Some("nobody")],
+    );
     ui.cmd(&mut pane, Command::Select);
     let s = large(&mut pane);
     has(&s, "✗ sector");
     has(&s, "✗ website: must be an address like https://example.com");
     assert!(w.admin.find_employers("zeta", &[]).unwrap().is_empty(), "nothing added");
-    fill(&mut ui, &mut pane, &[None, Some("science"), Some(""), None, Some("nobody")]);
+    fill(
+        &mut ui,
+        &mut pane,
+        &[None, Some("science"), Some(""), None, Some("nobody")],
+    );
     ui.cmd(&mut pane, Command::Select);
     has(&large(&mut pane), "no operator has login nobody");
     fill(&mut ui, &mut pane, &[None, None, None, None, Some("er1")]);
@@ -218,7 +226,15 @@ fn emp_01_editing_tagging_and_adding_a_contact_from_the_pane() {
     fill(
         &mut ui,
         &mut pane,
-        &[None, None, None, None, Some("yes"), Some("Ring before noon"), Some("yes")],
+        &[
+            None,
+            None,
+            None,
+            None,
+            Some("yes"),
+            Some("Ring before noon"),
+            Some("yes"),
+        ],
     );
     ui.cmd(&mut pane, Command::Select);
     assert_eq!(ui.done(), "Added Sam Lee* at Initech Consulting.");
@@ -249,10 +265,17 @@ fn emp_01_an_engagement_logged_on_the_screen_shows_in_the_profile() {
     has(&s, "Engagement (1)");
     // A time after now, or a kind there is not, is refused naming the field.
     ui.cmd(&mut pane, Command::LogEngagement);
-    fill(&mut ui, &mut pane, &[Some("lunch"), Some("2026-12-01 09:00"), None, Some("Later")]);
+    fill(
+        &mut ui,
+        &mut pane,
+        &[Some("lunch"), Some("2026-12-01 09:00"), None, Some("Later")],
+    );
     ui.cmd(&mut pane, Command::Select);
     let s = large(&mut pane);
-    has(&s, "✗ kind: must be one of meeting, call, email, fair, visit, event, other");
+    has(
+        &s,
+        "✗ kind: must be one of meeting, call, email, fair, visit, event, other",
+    );
     fill(&mut ui, &mut pane, &[Some("call")]);
     ui.cmd(&mut pane, Command::Select);
     has(&large(&mut pane), "✗ when: is after now");
@@ -266,7 +289,10 @@ fn emp_04_the_gate_refusal_names_the_owner_and_a_recorded_liaison_lets_it_throug
     ui.cmd(&mut pane, Command::LogEngagement);
     let s = large(&mut pane);
     has(&s, "Contacts here: Kim Key*, Pat Plain");
-    has(&s, "Key account of er1: naming a key contact needs a liaison with er1 first (EMP-04).");
+    has(
+        &s,
+        "Key account of er1: naming a key contact needs a liaison with er1 first (EMP-04).",
+    );
     fill(
         &mut ui,
         &mut pane,
@@ -281,7 +307,10 @@ fn emp_04_the_gate_refusal_names_the_owner_and_a_recorded_liaison_lets_it_throug
     has(&s, "by er1; liaise with er1 before contacting its key contacts.");
     has(&s, "enter records the liaison with er1");
     let acme = w.admin.resolve_employer("Acme Engineering").unwrap();
-    assert!(w.admin.employer_profile(acme.id).unwrap().engagement.is_empty(), "nothing logged");
+    assert!(
+        w.admin.employer_profile(acme.id).unwrap().engagement.is_empty(),
+        "nothing logged"
+    );
     // Enter offers the liaison: who (the owner), when (now), what was agreed.
     ui.cmd(&mut pane, Command::Select);
     let s = large(&mut pane);
@@ -308,7 +337,11 @@ fn emp_04_a_liaison_is_recorded_from_the_list_and_the_owner_needs_none() {
     let desk = Arc::new(w.as_("er2"));
     let (mut ui, mut pane) = pane_for(&desk, "acme");
     ui.cmd(&mut pane, Command::RecordLiaison);
-    fill(&mut ui, &mut pane, &[None, Some("2026-11-29 16:00"), Some("Spoke about Kim")]);
+    fill(
+        &mut ui,
+        &mut pane,
+        &[None, Some("2026-11-29 16:00"), Some("Spoke about Kim")],
+    );
     ui.cmd(&mut pane, Command::Select);
     assert_eq!(ui.done(), "Recorded the liaison with er1 about Acme Engineering.");
     has(&large(&mut pane), "2026-11-29 liaison with er1 · er2: Spoke about Kim");
@@ -326,12 +359,23 @@ fn emp_05_a_multi_owner_employer_shows_recent_notes_instead_of_a_gate() {
     let (mut ui, mut pane) = pane_for(&desk, "globex");
     ui.cmd(&mut pane, Command::LogEngagement);
     let s = large(&mut pane);
-    has(&s, "Multi-owner (EMP-05): no single owner; read the 1 recent note(s) first:");
+    has(
+        &s,
+        "Multi-owner (EMP-05): no single owner; read the 1 recent note(s) first:",
+    );
     has(&s, "2026-11-24 call · er1: Agreed the spring talks");
     lacks(&s, "liaison");
-    fill(&mut ui, &mut pane, &[Some("email"), None, None, Some("Sent the fair dates")]);
+    fill(
+        &mut ui,
+        &mut pane,
+        &[Some("email"), None, None, Some("Sent the fair dates")],
+    );
     ui.cmd(&mut pane, Command::Select);
-    assert!(ui.done().starts_with("Logged an email with Globex Finance."), "{}", ui.done());
+    assert!(
+        ui.done().starts_with("Logged an email with Globex Finance."),
+        "{}",
+        ui.done()
+    );
     has(&large(&mut pane), "2026-11-30 e-mail · er2: Sent the fair dates");
 }
 
@@ -375,15 +419,23 @@ fn evt_04_the_busiest_employers_are_listed_most_first_and_enter_shows_one() {
     let er1 = w.as_("er1");
     let initech = w.admin.resolve_employer("Initech").unwrap();
     for day in [20, 23, 27] {
-        er1.log_engagement_at(initech.id, EngagementKind::Call, "Called", &[], Some(at(2026, 11, day, 9, 0)))
-            .unwrap();
+        er1.log_engagement_at(
+            initech.id,
+            EngagementKind::Call,
+            "Called",
+            &[],
+            Some(at(2026, 11, day, 9, 0)),
+        )
+        .unwrap();
     }
     let desk = Arc::new(w.as_("er2"));
     let (mut ui, mut pane) = pane_for(&desk, "acme");
     assert!(ui.cmd(&mut pane, Command::BusiestEmployers));
     let s = large(&mut pane);
     has(&s, "Busiest employers, last year (EVT-04)");
-    let first = s.lines().position(|l| l.contains("1. Initech Consulting · 3 contact(s)"));
+    let first = s
+        .lines()
+        .position(|l| l.contains("1. Initech Consulting · 3 contact(s)"));
     let second = s.lines().position(|l| l.contains("2. Globex Finance · 1 contact(s)"));
     assert!(first.is_some() && first < second, "{s}");
     lacks(&s, "Acme Engineering · ");
@@ -395,4 +447,32 @@ fn evt_04_the_busiest_employers_are_listed_most_first_and_enter_shows_one() {
     ui.cmd(&mut pane, Command::BusiestEmployers);
     ui.cmd(&mut pane, Command::Back);
     has(&large(&mut pane), "Profile");
+}
+
+#[test]
+fn emp_02_emp_03_the_profile_shows_vacancies_and_editing_the_owner_hands_the_account_over() {
+    let w = world();
+    let er1 = w.as_("er1");
+    let csv = "employer,title,closes,url\n\
+Acme Engineering,Graduate engineer,2027-01-31,https://acme.example.com/jobs/1\n\
+Acme Engineering,Summer placement,,\n";
+    er1.import_vacancies(csv.as_bytes(), "v.csv", careerdesk::desk::FileFormat::Csv, true)
+        .unwrap();
+    let desk = Arc::new(er1);
+    let (mut ui, mut pane) = pane_for(&desk, "acme");
+    let s = large(&mut pane);
+    has(&s, "Vacancies (2)");
+    has(&s, "Graduate engineer · closes 31 Jan 2027 · uploaded by the employer");
+    has(&s, "https://acme.example.com/jobs/1");
+    has(&s, "Summer placement · open-ended");
+    // The owner hands the key account to er2 from the edit form.
+    ui.cmd(&mut pane, Command::EditEmployer);
+    has(&large(&mut pane), "Owner: er1");
+    fill(&mut ui, &mut pane, &[None, None, None, Some("multi-owner")]);
+    ui.cmd(&mut pane, Command::Select);
+    has(&large(&mut pane), "✗ owner: type the new owner's login");
+    fill(&mut ui, &mut pane, &[None, None, None, Some("er2")]);
+    ui.cmd(&mut pane, Command::Select);
+    assert_eq!(ui.done(), "Saved Acme Engineering; handed over to er2.");
+    has(&large(&mut pane), "Ownership: ★ key account, owner er2");
 }

@@ -63,12 +63,7 @@ impl Desk {
     pub fn busiest_employers(&self, weeks: u32, limit: usize) -> Result<Vec<BusyEmployer>, DeskError> {
         self.require(Permission::ViewClients)?;
         limits::range("weeks", i64::from(weeks), 1, i64::from(limits::REPORT_WEEKS))?;
-        limits::range(
-            "limit",
-            i64::try_from(limit).unwrap_or(i64::MAX),
-            1,
-            BUSIEST_MAX as i64,
-        )?;
+        limits::range("limit", i64::try_from(limit).unwrap_or(i64::MAX), 1, BUSIEST_MAX as i64)?;
         let mut by_employer: HashMap<EmployerId, Vec<EngagementNote>> = HashMap::new();
         for n in self.store.scan::<EngagementNote>()?.filter_map(Result::ok) {
             by_employer.entry(n.employer).or_default().push(n);

@@ -200,12 +200,7 @@ mod tests {
     fn evt_04_weeks_start_at_monday_midnight_in_the_service_s_time_zone_not_utc() {
         // In summer, Monday 00:00 in London is Sunday 23:00 UTC.
         let summer_now = utc(2026, 7, 8, 12, 0);
-        let c = weekly(
-            [utc(2026, 7, 5, 23, 0), utc(2026, 7, 5, 22, 59)],
-            summer_now,
-            London,
-            2,
-        );
+        let c = weekly([utc(2026, 7, 5, 23, 0), utc(2026, 7, 5, 22, 59)], summer_now, London, 2);
         assert_eq!(c.weeks[1].monday, day(2026, 7, 6));
         assert_eq!((c.weeks[0].contacts, c.weeks[1].contacts), (1, 1));
     }

@@ -67,7 +67,8 @@ impl Sheet {
         ]);
         if !p.contacts.is_empty() {
             let names: Vec<String> = p.contacts.iter().map(|c| c.display_name()).collect();
-            form.notes.push(format!("Contacts here: {} (* = key contact)", names.join(", ")));
+            form.notes
+                .push(format!("Contacts here: {} (* = key contact)", names.join(", ")));
         }
         match p.employer.ownership {
             Ownership::KeyAccount { owner: o } if o != desk.operator().id => form.notes.push(format!(
@@ -117,7 +118,8 @@ impl Sheet {
         ]);
         form.focus_on(AGREED);
         if then.is_some() {
-            form.notes.push("The engagement you typed is kept: it comes back once this is recorded.".into());
+            form.notes
+                .push("The engagement you typed is kept: it comes back once this is recorded.".into());
         }
         Sheet {
             form,
@@ -175,9 +177,9 @@ impl Sheet {
                             "Refused by the liaison gate (EMP-04): {name} is a key account owned by {owner}; \
                              liaise with {owner} before contacting its key contacts."
                         ));
-                        self.form
-                            .notes
-                            .push(format!("enter records the liaison with {owner} (who, when, what was agreed)"));
+                        self.form.notes.push(format!(
+                            "enter records the liaison with {owner} (who, when, what was agreed)"
+                        ));
                         g.gated = Some(owner);
                         Outcome::Stay
                     }
@@ -198,7 +200,9 @@ impl Sheet {
                             Some(mut back) => {
                                 back.form.problems.clear();
                                 back.form.notes.retain(|n| !n.starts_with("enter records"));
-                                back.form.notes.push(format!("✓ Liaison with {with} recorded: enter logs the engagement."));
+                                back.form
+                                    .notes
+                                    .push(format!("✓ Liaison with {with} recorded: enter logs the engagement."));
                                 Outcome::Next(back, Some(said))
                             }
                             None => Outcome::Saved(said, id),

@@ -227,7 +227,10 @@ impl EmployersPane {
                     return true;
                 };
                 let Ownership::KeyAccount { owner } = p.employer.ownership else {
-                    cx.problem(format!("{} is not a key account: no liaison is needed", p.employer.name));
+                    cx.problem(format!(
+                        "{} is not a key account: no liaison is needed",
+                        p.employer.name
+                    ));
                     return true;
                 };
                 if owner == self.me {
@@ -329,7 +332,6 @@ impl EmployersPane {
             Err(e) => cx.problem(e.to_string()),
         }
     }
-
 }
 
 impl Pane for EmployersPane {
@@ -490,7 +492,13 @@ impl Pane for EmployersPane {
                 "Busiest employers, last year (EVT-04)",
                 vec![Line::styled("Counting contacts…", th.dim)],
             ),
-            (Mode::Busiest { busy: Some(b), selected }, _) => (
+            (
+                Mode::Busiest {
+                    busy: Some(b),
+                    selected,
+                },
+                _,
+            ) => (
                 "Busiest employers, last year (EVT-04)",
                 view::busiest_lines(b, *selected, th),
             ),
@@ -504,9 +512,11 @@ impl Pane for EmployersPane {
             ),
         };
         frame.render_widget(
-            Paragraph::new(body)
-                .wrap(Wrap { trim: false })
-                .block(block(title, th, matches!(self.mode, Mode::Busiest { .. }))),
+            Paragraph::new(body).wrap(Wrap { trim: false }).block(block(
+                title,
+                th,
+                matches!(self.mode, Mode::Busiest { .. }),
+            )),
             right,
         );
     }

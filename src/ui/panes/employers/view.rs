@@ -129,10 +129,15 @@ impl EmployersPane {
             lines.push(Line::styled("  none advertised", th.dim));
         }
         for v in &p.vacancies {
-            let closes = v
-                .closes
-                .map_or_else(|| "open-ended".to_string(), |d| format!("closes {}", d.format("%-d %b %Y")));
-            let uploaded = if v.self_uploaded { " · uploaded by the employer" } else { "" };
+            let closes = v.closes.map_or_else(
+                || "open-ended".to_string(),
+                |d| format!("closes {}", d.format("%-d %b %Y")),
+            );
+            let uploaded = if v.self_uploaded {
+                " · uploaded by the employer"
+            } else {
+                ""
+            };
             lines.push(Line::from(vec![
                 Span::styled(format!("  {}", v.title), th.text),
                 Span::styled(format!(" · {closes}{uploaded}"), th.dim),
@@ -186,7 +191,6 @@ fn kind_word(k: EngagementKind) -> &'static str {
     }
 }
 
-
 /// The contact-time chart (EVT-04) in `width` columns: a heading, one character per week (the
 /// latest weeks that fit when the pane is narrow), the Mondays under its ends, and the total
 /// with the busiest week.
@@ -213,7 +217,10 @@ pub(super) fn chart_lines(chart: &ContactChart, width: usize, th: &Theme) -> Vec
             first.monday.format("%-d %b %Y").to_string(),
             format!("w/c {}", last.monday.format("%-d %b")),
         );
-        let gap = shown.len().saturating_sub(first.chars().count() + last.chars().count()).max(1);
+        let gap = shown
+            .len()
+            .saturating_sub(first.chars().count() + last.chars().count())
+            .max(1);
         lines.push(Line::styled(format!("  {first}{}{last}", " ".repeat(gap)), th.dim));
     }
     lines.push(Line::styled(
@@ -238,9 +245,18 @@ pub(super) fn busiest_lines(busy: &[BusyEmployer], selected: usize, th: &Theme) 
     }
     let mut lines = vec![Line::styled("enter shows the employer · esc goes back", th.dim)];
     for (i, b) in busy.iter().enumerate() {
-        let (mark, style) = if i == selected { ("> ", th.selected) } else { ("  ", th.text) };
+        let (mark, style) = if i == selected {
+            ("> ", th.selected)
+        } else {
+            ("  ", th.text)
+        };
         lines.push(Line::styled(
-            format!("{mark}{:>2}. {} · {} contact(s)", i + 1, b.employer.name, b.chart.total()),
+            format!(
+                "{mark}{:>2}. {} · {} contact(s)",
+                i + 1,
+                b.employer.name,
+                b.chart.total()
+            ),
             style,
         ));
         lines.push(Line::styled(format!("      {}", b.chart.sparkline()), th.warn));
