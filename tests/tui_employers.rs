@@ -448,3 +448,31 @@ fn evt_04_the_busiest_employers_are_listed_most_first_and_enter_shows_one() {
     ui.cmd(&mut pane, Command::Back);
     has(&large(&mut pane), "Profile");
 }
+
+#[test]
+fn emp_02_emp_03_the_profile_shows_vacancies_and_editing_the_owner_hands_the_account_over() {
+    let w = world();
+    let er1 = w.as_("er1");
+    let csv = "employer,title,closes,url\n\
+Acme Engineering,Graduate engineer,2027-01-31,https://acme.example.com/jobs/1\n\
+Acme Engineering,Summer placement,,\n";
+    er1.import_vacancies(csv.as_bytes(), "v.csv", careerdesk::desk::FileFormat::Csv, true)
+        .unwrap();
+    let desk = Arc::new(er1);
+    let (mut ui, mut pane) = pane_for(&desk, "acme");
+    let s = large(&mut pane);
+    has(&s, "Vacancies (2)");
+    has(&s, "Graduate engineer · closes 31 Jan 2027 · uploaded by the employer");
+    has(&s, "https://acme.example.com/jobs/1");
+    has(&s, "Summer placement · open-ended");
+    // The owner hands the key account to er2 from the edit form.
+    ui.cmd(&mut pane, Command::EditEmployer);
+    has(&large(&mut pane), "Owner: er1");
+    fill(&mut ui, &mut pane, &[None, None, None, Some("multi-owner")]);
+    ui.cmd(&mut pane, Command::Select);
+    has(&large(&mut pane), "✗ owner: type the new owner's login");
+    fill(&mut ui, &mut pane, &[None, None, None, Some("er2")]);
+    ui.cmd(&mut pane, Command::Select);
+    assert_eq!(ui.done(), "Saved Acme Engineering; handed over to er2.");
+    has(&large(&mut pane), "Ownership: ★ key account, owner er2");
+}

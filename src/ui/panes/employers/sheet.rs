@@ -291,7 +291,7 @@ fn submit_edit(form: &Form, desk: &Desk, id: EmployerId, owner: &str) -> Result<
             _ => {
                 return Err(DeskError::Fields(vec![FieldError::new(
                     "owner",
-                    "type the new owner's login: a hand-over makes a key account, and only the owner can change",
+                    "type the new owner's login: the form hands a key account over; it does not make an employer open or multi-owner",
                 )]))
             }
         },
