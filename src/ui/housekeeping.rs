@@ -26,8 +26,8 @@ pub(crate) enum BackupState {
     Off,
     /// It failed; the notice said why.
     Failed,
-    /// The desk was too busy to copy the store without making bookings wait: tried again
-    /// within the hour.
+    /// The desk was too busy to copy the store without making bookings wait: tried again when
+    /// the next background job ends, else within the hour.
     Waiting,
 }
 

@@ -215,6 +215,17 @@ impl Main {
 
     /// Takes a session job's result.
     pub fn job_done(&mut self, done: SessionDone) {
+        // The work that kept the store busy (the start-up purge, an import) may be what just
+        // ended: a waiting backup is tried again now rather than in an hour.
+        let retry_backup = !matches!(done, SessionDone::Backup(_));
+        self.take_job(done);
+        if retry_backup && self.backups.state == BackupState::Waiting {
+            self.backups.next_at = self.desk.now();
+            self.back_up_if_due();
+        }
+    }
+
+    fn take_job(&mut self, done: SessionDone) {
         match done {
             SessionDone::Directory(Ok(index)) => {
                 self.clients.set(*index);
