@@ -15,7 +15,7 @@ use crate::domain::bulk_mail::{
 use crate::domain::employer::{Employer, EngagementKind, EngagementNote};
 use crate::domain::ids::{EmployerId, EngagementId, MessageId};
 use crate::domain::messages::PlannedMessage;
-use crate::domain::outbox::{Delivery, OutboxEntry};
+use crate::domain::outbox::OutboxEntry;
 use crate::store::WriteSet;
 
 use super::{now_ms, Desk, DeskError, EmployerProfile};
@@ -103,18 +103,8 @@ impl Desk {
         let now = self.now();
         let mut ws = WriteSet::new();
         for message in messages {
-            let entry = OutboxEntry {
-                id: MessageId::new_at(now_ms(now)),
-                appointment: None,
-                // An employer contact is not a client: nothing to seal with a client's key.
-                client: None,
-                state: Delivery::Pending {
-                    attempts: 0,
-                    next_at: message.due_at,
-                    last_error: None,
-                },
-                message,
-            };
+            // An employer contact is not a client: nothing to seal with a client's key.
+            let entry = OutboxEntry::pending(MessageId::new_at(now_ms(now)), None, None, message);
             ws.put(&self.store, None, &entry);
         }
         let titles: Vec<String> = letter.events.iter().map(|e| format!("\"{}\"", e.title)).collect();

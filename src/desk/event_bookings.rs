@@ -24,7 +24,7 @@ use crate::domain::ids::{EventBookingId, EventId, MessageId};
 use crate::domain::limits;
 use crate::domain::messages::events::{plan_absent_follow_up, plan_place_offered, EventFacts};
 use crate::domain::messages::PlannedMessage;
-use crate::domain::outbox::{Delivery, OutboxEntry};
+use crate::domain::outbox::OutboxEntry;
 use crate::domain::rules::{Decision, Refusal, Rule};
 use crate::domain::validate::{self, StudentNumber};
 use crate::domain::{EntityKind, RecordRef};
@@ -454,17 +454,7 @@ impl Desk {
         messages: Vec<PlannedMessage>,
     ) {
         for message in messages {
-            let entry = OutboxEntry {
-                id: MessageId::new_at(now_ms(self.now())),
-                appointment: None,
-                client: Some(client),
-                state: Delivery::Pending {
-                    attempts: 0,
-                    next_at: message.due_at,
-                    last_error: None,
-                },
-                message,
-            };
+            let entry = OutboxEntry::pending(MessageId::new_at(now_ms(self.now())), None, Some(client), message);
             ws.put(&self.store, None, &entry);
         }
     }

@@ -81,17 +81,12 @@ impl Desk {
     }
 
     fn queue_message(&self, ws: &mut WriteSet, appt: &Appointment, message: notify::PlannedMessage) {
-        let entry = OutboxEntry {
-            id: MessageId::new_at(now_ms(self.now())),
-            appointment: Some(appt.id),
-            client: Some(appt.client),
-            state: Delivery::Pending {
-                attempts: 0,
-                next_at: message.due_at,
-                last_error: None,
-            },
+        let entry = OutboxEntry::pending(
+            MessageId::new_at(now_ms(self.now())),
+            Some(appt.id),
+            Some(appt.client),
             message,
-        };
+        );
         ws.put(&self.store, None, &entry);
     }
 

@@ -50,3 +50,25 @@ pub struct OutboxEntry {
     /// The client it goes to, if it goes to one: it is sealed with their key (DATA-05).
     pub client: Option<ClientId>,
 }
+
+impl OutboxEntry {
+    /// A new message waiting to go at its due time, with no attempts made.
+    pub fn pending(
+        id: MessageId,
+        appointment: Option<AppointmentId>,
+        client: Option<ClientId>,
+        message: PlannedMessage,
+    ) -> Self {
+        OutboxEntry {
+            id,
+            appointment,
+            state: Delivery::Pending {
+                attempts: 0,
+                next_at: message.due_at,
+                last_error: None,
+            },
+            message,
+            client,
+        }
+    }
+}
