@@ -362,3 +362,36 @@ fn evt_02_open_records_the_consultation_shown_by_event_show() {
     assert_eq!(shown["consultations"][0]["consulted"], "er2");
     assert_eq!(shown["organiser"], "er1");
 }
+
+#[test]
+fn evt_01_a_clash_names_the_other_event_in_local_time_and_its_employer_by_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    setup(dir);
+    let summer = |c: &mut Command, title: &str, at: &str| {
+        c.args(["event", "add", "--title", title, "--sector", "law"])
+            .args(["--at", at, "--minutes", "90", "--capacity", "30"])
+            .args(["--employer", "acme engineering"]);
+    };
+    let mut first = as_(dir, "er1");
+    summer(&mut first, "Summer Open Day", "2027-06-15 10:00");
+    first.assert().success();
+    // London is an hour ahead of UTC in June: the refusal gives the time as typed.
+    let mut second = as_(dir, "er1");
+    summer(&mut second, "Summer Workshop", "2027-06-15 11:00");
+    second.assert().code(3).stderr(
+        predicate::str::contains("\"Summer Open Day\" (Tue 15 Jun 2027 10:00) overlaps it")
+            .and(predicate::str::contains("employer Acme Engineering"))
+            .and(predicate::str::contains("09:00").not()),
+    );
+    let mut as_json = as_(dir, "er1");
+    as_json.args(["--format", "json"]);
+    summer(&mut as_json, "Summer Workshop", "2027-06-15 11:00");
+    let out = as_json.output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(err["clashes"][0]["start_utc"], "2027-06-15 09:00");
+    assert!(err["clashes"][0]["text"]
+        .as_str()
+        .is_some_and(|t| t.contains("Tue 15 Jun 2027 10:00") && t.contains("Acme Engineering")));
+}

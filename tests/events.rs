@@ -39,7 +39,7 @@ fn fair(title: &str, sector: &str, day: u32, hour: u32) -> NewEvent {
 
 fn clashes_of(e: DeskError) -> Vec<careerdesk::domain::clash::Clash> {
     match e {
-        DeskError::Clashes(c) => c,
+        DeskError::Clashes(c) => c.into_iter().map(|r| r.clash).collect(),
         other => panic!("expected clashes, got {other}"),
     }
 }

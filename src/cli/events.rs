@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 use clap::Subcommand;
 
-use crate::desk::{Desk, DeskError, NewEvent};
-use crate::domain::clash::{Clash, Shared, Timing};
+use crate::desk::{ClashReport, Desk, DeskError, NewEvent};
+use crate::domain::clash::{Shared, Timing};
 use crate::domain::event::Event;
 use crate::domain::event_places::Tally;
 use crate::domain::ids::EmployerId;
@@ -129,10 +129,11 @@ fn event_json(desk: &Desk, e: &Event, tally: Tally) -> serde_json::Value {
 }
 
 /// Each clash as JSON, for a refusal printed with `--format json`.
-pub fn clashes_json(clashes: &[Clash]) -> serde_json::Value {
+pub fn clashes_json(clashes: &[ClashReport]) -> serde_json::Value {
     serde_json::json!(clashes
         .iter()
-        .map(|c| {
+        .map(|report| {
+            let c = &report.clash;
             let minutes_apart = match c.timing {
                 Timing::Overlap => 0,
                 Timing::Near { minutes_apart } => minutes_apart,
@@ -153,6 +154,7 @@ pub fn clashes_json(clashes: &[Clash]) -> serde_json::Value {
                 "overlaps": matches!(c.timing, Timing::Overlap),
                 "minutes_apart": minutes_apart,
                 "shared": shared,
+                "text": report.text,
             })
         })
         .collect::<Vec<_>>())

@@ -26,9 +26,9 @@ pub enum DeskError {
     #[error(
         "refused by policy: the event clashes with {} event(s) on the calendar:\n{}\nMove it, or give a reason to go ahead (--despite-clash REASON)",
         .0.len(),
-        .0.iter().map(|c| format!("  {c}")).collect::<Vec<_>>().join("\n")
+        .0.iter().map(|c| format!("  {}", c.text)).collect::<Vec<_>>().join("\n")
     )]
-    Clashes(Vec<crate::domain::clash::Clash>),
+    Clashes(Vec<super::clash_text::ClashReport>),
     /// The liaison gate refused it: the key account's owner must be liaised with first (EMP-04).
     #[error("refused by policy: EMP-04: {message}")]
     LiaiseFirst {

@@ -251,10 +251,10 @@ impl Desk {
         };
         let entry = match (clashes.is_empty(), despite_clash) {
             (true, _) => self.audit(action, event_ref(new.id), detail),
-            (false, None) => return Err(DeskError::Clashes(clashes)),
+            (false, None) => return Err(DeskError::Clashes(self.clash_reports(clashes))),
             (false, Some(reason)) => {
                 let reason = super::required_reason(reason, "to go ahead despite a clash")?;
-                let named: Vec<String> = clashes.iter().map(ToString::to_string).collect();
+                let named: Vec<String> = clashes.iter().map(|c| self.describe_clash(c)).collect();
                 self.audit_because(
                     AuditAction::Override,
                     event_ref(new.id),

@@ -19,8 +19,6 @@ use crate::ui::command::Command;
 use crate::ui::panes::form::{Form, FormField};
 use crate::ui::theme::Theme;
 
-use super::view::clash_text;
-
 const EVENT: &str = "Event";
 const TITLE: &str = "Title";
 const START: &str = "Start";
@@ -208,7 +206,7 @@ impl EventForm {
             Ok(e) => EventFormResult::Saved(Box::new(e), reason),
             Err(DeskError::Clashes(clashes)) => {
                 let mut reason = Form::new(vec![FormField::new(REASON, "", "why go ahead despite the clash")]);
-                reason.problems = clashes.iter().map(|c| clash_text(desk, c)).collect();
+                reason.problems = clashes.iter().map(|c| c.text.clone()).collect();
                 reason.notes = vec![format!(
                     "It clashes with {} event(s) on the combined calendar. Go ahead only with a reason: it is audited with the clashes.",
                     clashes.len()

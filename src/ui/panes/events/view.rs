@@ -1,10 +1,9 @@
-//! How the events pane draws its list rows, the selected event's detail and a clash.
+//! How the events pane draws its list rows and the selected event's detail.
 
 use chrono::{DateTime, Utc};
 use ratatui::text::{Line, Span};
 
-use crate::desk::{Desk, EventBookingLine};
-use crate::domain::clash::{Clash, Shared, Timing};
+use crate::desk::EventBookingLine;
 use crate::domain::event::Event;
 use crate::ui::theme::Theme;
 
@@ -120,36 +119,4 @@ pub fn detail_lines(tz: chrono_tz::Tz, row: &EventRow, d: &EventDetail, th: &The
         None => roster_part(&mut lines, "Absent", &d.roster.absent, false, th),
     }
     lines
-}
-
-/// A clash as the organiser reads it: the other event, when, how it meets this one in time and
-/// what they share (employers by name).
-pub fn clash_text(desk: &Desk, c: &Clash) -> String {
-    let timing = match c.timing {
-        Timing::Overlap => "overlaps it".to_string(),
-        Timing::Near { minutes_apart } => {
-            format!("is {}h{:02} away", minutes_apart / 60, minutes_apart % 60)
-        }
-    };
-    let shared: Vec<String> = c
-        .shared
-        .iter()
-        .map(|s| match s {
-            Shared::Employer(id) => {
-                let name = desk
-                    .resolve_employer(&id.to_string())
-                    .map(|e| e.name)
-                    .unwrap_or_else(|_| id.to_string());
-                format!("employer {name}")
-            }
-            Shared::Sector(x) => format!("sector \"{x}\""),
-            Shared::Programme(x) => format!("programme \"{x}\""),
-        })
-        .collect();
-    format!(
-        "EVT-01: \"{}\" ({}) {timing} and shares {}",
-        c.title,
-        desk.local_time(c.start).format("%a %-d %b %Y %H:%M"),
-        shared.join(", ")
-    )
 }
