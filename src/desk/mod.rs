@@ -95,7 +95,7 @@ pub use reports::{Grouping, ProgrammeUsageLine, Variant, ERASED, NO_SCHOOL, NO_S
 pub use slots::{NewSeries, NewSlot, SeriesReport, WithdrawReport};
 pub use student_directory::StudentDirectory;
 pub use subject_access::{ExportedFile, SubjectExport};
-pub use triage::{FlaggedClient, NoShowWeek, UnresolvedLine, WaiverLine};
+pub use triage::{FlaggedClient, UnresolvedLine, WaiverLine};
 pub use views::{DayLine, StaffName};
 
 /// Where the time comes from; tests use [`FixedClock`].

@@ -1,18 +1,17 @@
 //! Supervisor triage: unresolved outcomes, clients over the no-show thresholds, proposed
 //! blocks, waivers, and the weekly no-show report with suppression (APPT-02..APPT-04, DATA-08).
 
-use chrono::{DateTime, Days, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use crate::domain::access::Permission;
-use crate::domain::appointment::{Appointment, Outcome, Slot};
+use crate::domain::appointment::Appointment;
 use crate::domain::client::{Client, FlagKind};
 use crate::domain::ids::{AppointmentId, ClientId, OperatorId};
 use crate::domain::operator::Operator;
 use crate::domain::policy::AppointmentTypeId;
 use crate::domain::validate::StudentNumber;
-use crate::report::Cell;
-use crate::store::index::{flag_code, time_key, APPOINTMENT_OPEN, APPOINTMENT_WAIVED, CLIENT_BY_FLAG, SLOT_BY_TIME};
+use crate::store::index::{flag_code, time_key, APPOINTMENT_OPEN, APPOINTMENT_WAIVED, CLIENT_BY_FLAG};
 
 use super::{Desk, DeskError};
 
@@ -63,21 +62,6 @@ pub struct WaiverLine {
     pub reason: String,
     /// When.
     pub at: DateTime<Utc>,
-}
-
-/// One week of the no-show report; counts under the threshold are suppressed (DATA-08).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct NoShowWeek {
-    /// Monday of the week.
-    pub week_of: NaiveDate,
-    /// Appointments that were due to happen (attended, no-show, late-cancel).
-    pub held_or_missed: Cell,
-    /// No-shows.
-    pub no_shows: Cell,
-    /// No-shows still counted after waivers.
-    pub unwaived_no_shows: Cell,
-    /// Past appointments with no outcome yet.
-    pub unresolved: Cell,
 }
 
 impl Desk {
@@ -168,64 +152,5 @@ impl Desk {
         }
         out.reverse();
         Ok(out)
-    }
-
-    /// No-shows by week for the last `weeks` weeks (1 to [`limits::REPORT_WEEKS`]), suppressed
-    /// under the policy's threshold (DATA-08). It identifies nobody, so anyone who may look up
-    /// clients may run it.
-    pub fn no_show_report(&self, weeks: u32) -> Result<Vec<NoShowWeek>, DeskError> {
-        self.require(Permission::ViewClients)?;
-        let now = self.now();
-        let (first, from) = self.report_weeks(weeks)?;
-        #[derive(Default, Clone, Copy)]
-        struct Tally {
-            due: u64,
-            no_shows: u64,
-            unwaived: u64,
-            unresolved: u64,
-        }
-        let mut tallies = vec![Tally::default(); weeks as usize];
-        let slots: Vec<crate::domain::ids::SlotId> =
-            self.store
-                .indexed_between(SLOT_BY_TIME, &time_key(from), &time_key(now))?;
-        for slot_id in slots {
-            let Some(slot) = self.store.get::<Slot>(slot_id.0)? else {
-                continue;
-            };
-            let Some(appt_id) = slot.booking else { continue };
-            let Some(a) = self.store.get::<Appointment>(appt_id.0)? else {
-                continue;
-            };
-            let week = (self.policy.local_date(a.start) - first).num_days() / 7;
-            let Some(t) = usize::try_from(week).ok().and_then(|w| tallies.get_mut(w)) else {
-                continue;
-            };
-            match a.outcome() {
-                Some(Outcome::Attended | Outcome::LateCancel) => t.due += 1,
-                Some(Outcome::NoShow) => {
-                    t.due += 1;
-                    t.no_shows += 1;
-                    if a.waiver.is_none() {
-                        t.unwaived += 1;
-                    }
-                }
-                None if a.is_unresolved(now) => t.unresolved += 1,
-                _ => {}
-            }
-        }
-        let th = self.policy.reports.suppression_threshold;
-        Ok(tallies
-            .iter()
-            .enumerate()
-            .map(|(i, t)| NoShowWeek {
-                week_of: first
-                    .checked_add_days(Days::new(7 * i as u64))
-                    .unwrap_or(NaiveDate::MAX),
-                held_or_missed: Cell::of(t.due, th),
-                no_shows: Cell::of(t.no_shows, th),
-                unwaived_no_shows: Cell::of(t.unwaived, th),
-                unresolved: Cell::of(t.unresolved, th),
-            })
-            .collect())
     }
 }
