@@ -502,3 +502,34 @@ fn emp_01_desk_staff_get_the_desk_s_refusal_on_the_vacancy_form() {
     let id = w.admin.resolve_employer("Bolt Law").unwrap().id;
     assert!(w.admin.employer_profile(id).unwrap().vacancies.is_empty());
 }
+
+#[test]
+fn evt_04_cmp_01_cmp_02_emp_01_the_new_actions_are_in_the_help_overlay_and_the_palette() {
+    use careerdesk::ui::command::Context;
+    use careerdesk::ui::keymap::{Base, Keymap};
+    use careerdesk::ui::widgets::palette::Palette;
+    for base in [Base::Default, Base::Vim] {
+        let map = Keymap::builtin(base);
+        for (context, name, keys) in [
+            (Context::Employers, "mail-employers", "m"),
+            (Context::Employers, "add-complaint", "C"),
+            (Context::Employers, "add-vacancy", "v"),
+            (Context::Employers, "edit-vacancy", "V"),
+            (Context::Events, "promote-event", "p"),
+            (Context::Clients, "escalate-complaint", "X"),
+        ] {
+            let rows = map.help_rows(context);
+            let row = rows
+                .iter()
+                .find(|r| r.name == name)
+                .unwrap_or_else(|| panic!("{name} in help"));
+            assert_eq!(row.keys, keys, "{name}");
+            let command = Command::from_name(name).unwrap();
+            let palette = Palette::new().matches(&map, context, &|_| true);
+            assert!(
+                palette.iter().any(|(c, k)| *c == command && k == keys),
+                "{name} in the palette"
+            );
+        }
+    }
+}
