@@ -42,6 +42,7 @@ mod slots;
 mod student_directory;
 mod subject_access;
 mod triage;
+mod vacancies;
 mod views;
 mod wellbeing;
 
@@ -96,6 +97,7 @@ pub use slots::{NewSeries, NewSlot, SeriesReport, WithdrawReport};
 pub use student_directory::StudentDirectory;
 pub use subject_access::{ExportedFile, SubjectExport};
 pub use triage::{FlaggedClient, UnresolvedLine, WaiverLine};
+pub use vacancies::{NewVacancy, VacancyChanges};
 pub use views::{DayLine, StaffName};
 
 /// Where the time comes from; tests use [`FixedClock`].

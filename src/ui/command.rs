@@ -163,6 +163,7 @@ commands! {
     WithdrawConsent => "withdraw-consent", Clients, "Record that the client withdraws a consent (a form)";
     AddEnquiry => "add-enquiry", Clients, "Record an enquiry from the client (a form)";
     AddFeedback => "add-feedback", Clients, "Record the client's feedback on their latest past appointment (a form)";
+    EscalateComplaint => "escalate-complaint", Clients, "Escalate the chosen complaint about the service to its next stage (supervisors; in the complaints section)";
     ReadNote => "read-note", Notes, "Read the selected note (the read is logged)";
     WriteNote => "write-note", Notes, "Write a note for the selected appointment";
     SaveNote => "save-note", Notes, "Save the note being written";
@@ -181,6 +182,10 @@ commands! {
     LogEngagement => "log-engagement", Employers, "Log an engagement with the selected employer (the liaison gate applies, EMP-04)";
     RecordLiaison => "record-liaison", Employers, "Record a liaison with the key account's owner: who, when, what was agreed";
     BusiestEmployers => "busiest-employers", Employers, "Show the employers with the most contacts over the last year (esc back)";
+    MailEmployers => "mail-employers", Employers, "Bulk mail employer contacts about events: enter previews who gets it and who is left out, enter again sends (bulk-email grant)";
+    AddComplaint => "add-complaint", Employers, "Record a student's complaint about the selected employer (student number, permission, what happened)";
+    AddVacancy => "add-vacancy", Employers, "Add a vacancy at the selected employer (title, closing date, where to apply)";
+    EditVacancy => "edit-vacancy", Employers, "Edit or close one of the selected employer's vacancies (chosen by its number in the profile)";
     QueueNext => "queue-next", Queue, "Call the next client in the queue";
     QueueDone => "queue-done", Queue, "Mark the selected client as seen";
     QueueCheckIn => "queue-check-in", Queue, "Check a client in by student number or card swipe";
@@ -191,6 +196,7 @@ commands! {
     CancelEventBooking => "cancel-event-booking", Events, "Cancel a student's booking on the selected event (the first waiting gets the place)";
     AttendEvent => "attend-event", Events, "Mark attendance at the selected event: swipe the card or type the number";
     MessageAbsent => "message-absent", Events, "After the event: message everyone who booked but did not come";
+    PromoteEvent => "promote-event", Events, "Bulk mail employer contacts promoting the selected event (and others): preview the recipients, then send (bulk-email grant)";
     NextField => "next-field", Form, "Move to the next field of the form";
     PrevField => "prev-field", Form, "Move to the previous field of the form";
     NextChoice => "next-choice", Form, "Change the focused choice to the next option";

@@ -3,7 +3,9 @@
 //! (audience and consultations; roster: booked, the waiting list in order, attended, absent).
 //! Create and move an event through a form whose clashes need a reason to go ahead (EVT-01),
 //! open it to another school naming who was consulted (EVT-02), and book, cancel, mark
-//! attendance by card or number and message the absent (EVT-03).
+//! attendance by card or number and message the absent (EVT-03). Promote the selected event
+//! (and others) to employer contacts by bulk mail, previewing the recipients first (EVT-04,
+//! `ui/panes/bulk_mail.rs`).
 //!
 //! The list is read by a job (only the latest load's result is shown); every write is one desk
 //! call, whose refusal (a permission, a rule) is shown on the status line.
@@ -24,6 +26,7 @@ use crate::domain::ids::EventId;
 use crate::ui::command::Command;
 use crate::ui::event::{Latest, PaneDone};
 use crate::ui::pane::{is_movement, move_selection, Cx, Pane, PaneId};
+use crate::ui::panes::bulk_mail::{Composed, Composer};
 use crate::ui::panes::widgets::block;
 use crate::ui::theme::Theme;
 
@@ -42,6 +45,8 @@ enum Mode {
     Form(Box<EventForm>),
     /// A prompt on the selected event.
     Prompt(Box<Prompt>),
+    /// A bulk mail to employers promoting events (EVT-04).
+    Mail(Box<Composer>),
 }
 
 /// The events pane.
@@ -220,6 +225,38 @@ impl EventsPane {
         true
     }
 
+    /// Handles a command while the bulk mail composer is open.
+    fn mail_command(&mut self, cmd: Command, cx: &mut Cx<'_>) -> bool {
+        let Mode::Mail(composer) = &mut self.mode else {
+            return false;
+        };
+        match composer.command(cmd, cx.desk) {
+            None => return false,
+            Some(Composed::Stay) => {}
+            Some(Composed::Closed) => {
+                self.mode = Mode::Browse;
+                cx.done("Closed the bulk mail; nothing was sent.");
+            }
+            Some(Composed::Sent(said)) => {
+                self.mode = Mode::Browse;
+                *cx.messages_queued = true;
+                cx.done(said);
+            }
+        }
+        true
+    }
+
+    /// Opens the bulk mail composer promoting the selected event, or says why not (SEC-06).
+    fn promote(&mut self, cx: &mut Cx<'_>) {
+        let Some(e) = self.selected_event(cx) else {
+            return;
+        };
+        match Composer::open(cx.desk, &e.title, "", "") {
+            Ok(c) => self.mode = Mode::Mail(Box::new(c)),
+            Err(err) => cx.problem(err.to_string()),
+        }
+    }
+
     fn browse_command(&mut self, cmd: Command, cx: &mut Cx<'_>) -> bool {
         if is_movement(cmd) {
             let page = (self.list_area.height.saturating_sub(2) as usize / ROW_LINES).max(1);
@@ -248,6 +285,7 @@ impl EventsPane {
             Command::CancelEventBooking => self.open_prompt(PromptKind::Cancel, cx),
             Command::AttendEvent => self.open_prompt(PromptKind::Attend, cx),
             Command::MessageAbsent => self.open_prompt(PromptKind::Message, cx),
+            Command::PromoteEvent => self.promote(cx),
             Command::Select => self.load_detail(cx),
             Command::Refresh => self.reload(cx),
             Command::Back => return false,
@@ -299,6 +337,7 @@ impl Pane for EventsPane {
             Mode::Browse => self.browse_command(cmd, cx),
             Mode::Form(_) => self.form_command(cmd, cx),
             Mode::Prompt(_) => self.prompt_command(cmd, cx),
+            Mode::Mail(_) => self.mail_command(cmd, cx),
         }
     }
 
@@ -311,6 +350,10 @@ impl Pane for EventsPane {
             }
             Mode::Prompt(prompt) => {
                 prompt.form.key(key);
+                true
+            }
+            Mode::Mail(composer) => {
+                composer.key(key);
                 true
             }
         }
@@ -357,8 +400,10 @@ impl Pane for EventsPane {
                 .block(block("Event", th, false)),
             detail_area,
         );
-        if let Mode::Form(form) = &self.mode {
-            form.render(frame, area, th);
+        match &self.mode {
+            Mode::Form(form) => form.render(frame, area, th),
+            Mode::Mail(composer) => composer.render(frame, area, th),
+            _ => {}
         }
     }
 
@@ -377,6 +422,7 @@ impl Pane for EventsPane {
             Command::MoveEvent,
             Command::OpenEvent,
             Command::MessageAbsent,
+            Command::PromoteEvent,
             Command::Help,
         ]
     }

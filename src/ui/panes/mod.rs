@@ -1,5 +1,6 @@
 //! The panes of the main screen.
 
+pub mod bulk_mail;
 pub mod calendar;
 pub mod client_form;
 pub mod clients;

@@ -105,6 +105,7 @@ impl Pane for ClientsPane {
             Command::EraseClient => self.start_erase(cx),
             Command::CardSection => self.next_section(cx),
             Command::OpenAttachment => self.attachments_to_open(cx),
+            Command::EscalateComplaint => self.complaints_to_escalate(cx),
             Command::GiveConsent | Command::WithdrawConsent | Command::AddEnquiry | Command::AddFeedback => {
                 self.start_record(cmd, cx);
             }

@@ -8,8 +8,9 @@ use ratatui::Frame;
 use super::sections::{self, CardSections, Section};
 use super::{ClientsPane, Mode};
 use crate::desk::{parse_channel, Desk, NewEnquiry, NewFeedback};
+use crate::domain::complaint;
 use crate::domain::ids::AppointmentId;
-use crate::domain::records::FeedbackSubject;
+use crate::domain::records::{ComplaintSubject, FeedbackSubject};
 use crate::domain::validate::StudentNumber;
 use crate::ui::command::Command;
 use crate::ui::event::PaneDone;
@@ -208,6 +209,10 @@ impl ClientsPane {
                 }
                 match cmd {
                     Command::Back => self.mode = Mode::Browse,
+                    Command::EscalateComplaint => {
+                        let at = *selected;
+                        self.escalate(at, cx);
+                    }
                     Command::Select | Command::OpenAttachment if self.section == Section::Attachments => {
                         let at = *selected;
                         self.open_attachment(at, cx);
@@ -221,6 +226,52 @@ impl ClientsPane {
                 Some(true)
             }
             _ => None,
+        }
+    }
+
+    /// `escalate-complaint` from the card: shows the complaints to choose from.
+    pub(super) fn complaints_to_escalate(&mut self, cx: &mut Cx<'_>) {
+        if self.card.is_none() {
+            return cx.problem("choose a client first: type part of a name, then enter");
+        }
+        self.section = Section::Complaints;
+        self.searching = false;
+        self.mode = Mode::Section { selected: 0 };
+        cx.done("↑/↓ choose the complaint about the service, then escalate it again");
+    }
+
+    /// Escalates the `at`th complaint of the section to its next stage through the desk
+    /// (CMP-02: supervisors; one stage at a time, dated). Only a complaint about the service
+    /// escalates; the desk's refusal is shown as it is.
+    fn escalate(&mut self, at: usize, cx: &mut Cx<'_>) {
+        if self.section != Section::Complaints {
+            self.section = Section::Complaints;
+            return cx.problem("choose a complaint first: ↑/↓ in the complaints section, then escalate");
+        }
+        let Some(line) = self
+            .sections
+            .as_ref()
+            .and_then(|s| s.complaints.shown().get(at).cloned())
+        else {
+            return cx.problem("no complaint chosen: this client has none shown here");
+        };
+        let ComplaintSubject::Service { history } = &line.complaint.subject else {
+            return cx.problem(
+                "a complaint about an employer does not escalate (CMP-02); only complaints about the service do",
+            );
+        };
+        let Some(next) = complaint::next_stage(history) else {
+            return cx.problem("this complaint has reached the university stage: there is no further stage");
+        };
+        match cx.desk.escalate_complaint(line.complaint.id, next) {
+            Ok(_) => {
+                cx.done(format!(
+                    "Escalated the complaint to the {} (dated today).",
+                    complaint::stage_name(next)
+                ));
+                self.load_sections(cx);
+            }
+            Err(e) => cx.problem(e.to_string()),
         }
     }
 

@@ -224,7 +224,14 @@ impl CardSections {
                         let about = match (&l.complaint.subject, &l.employer_name) {
                             (ComplaintSubject::Employer { .. }, Some(name)) => format!("employer {}", short(name)),
                             (ComplaintSubject::Employer { .. }, None) => "an employer".into(),
-                            (ComplaintSubject::Service { .. }, _) => "the service".into(),
+                            (ComplaintSubject::Service { history }, _) => match history.last() {
+                                Some((stage, at)) => format!(
+                                    "the service  [escalated to the {} {}]",
+                                    crate::domain::complaint::stage_name(*stage),
+                                    local(tz, *at)
+                                ),
+                                None => "the service  [not escalated]".into(),
+                            },
                         };
                         Line::raw(format!(
                             "{}  about {about}  {}",

@@ -8,11 +8,17 @@
 //! field; esc leaves a field, and esc in the list clears the tag filter, then the search. Each
 //! search reads every employer and runs as a job; only the latest one's result is shown.
 //!
-//! Forms (`sheet.rs`, `engagement.rs`) add and edit employers, tags and contacts, log
-//! engagement and record liaisons, each through the desk; the busiest employers over the last
-//! year are listed by a job. The drawing is in `view.rs`.
+//! Forms (`sheet.rs`, `engagement.rs`, `records.rs`) add and edit employers, tags and contacts,
+//! log engagement, record liaisons, record a student's complaint about the employer (CMP-01)
+//! and add, edit and close its vacancies, each through the desk. The profile lists the
+//! employer's complaints, with the supervisors' flag. Bulk mail to employers about events is
+//! composed in `ui/panes/bulk_mail.rs` (EVT-04). The busiest employers over the last year are
+//! listed by a job (`busiest.rs`). The drawing is in `view.rs`.
 
+mod busiest;
 mod engagement;
+mod mail;
+mod records;
 mod sheet;
 mod view;
 
@@ -24,7 +30,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
-use crate::desk::{BusyEmployer, EmployerProfile, StaffName};
+use crate::desk::{BusyEmployer, ComplaintLine, DeskError, EmployerProfile, StaffName};
 use crate::domain::contact_chart::{ContactChart, YEAR_WEEKS};
 use crate::domain::employer::{Employer, Ownership};
 use crate::domain::ids::{EmployerId, OperatorId};
@@ -32,6 +38,7 @@ use crate::ui::command::Command;
 use crate::ui::event::{Latest, PaneDone};
 use crate::ui::input::Input;
 use crate::ui::pane::{is_movement, move_selection, Cx, Pane, PaneId};
+use crate::ui::panes::bulk_mail::Composer;
 use crate::ui::panes::widgets::{block, list};
 use crate::ui::theme::Theme;
 
@@ -54,11 +61,27 @@ enum Mode {
     Profile,
     /// A form over the profile.
     Sheet(Box<Sheet>),
+    /// A bulk mail to employers about events (EVT-04).
+    Mail(Box<Composer>),
     /// The busiest employers over the last year (`None` while they are counted).
     Busiest {
         busy: Option<Vec<BusyEmployer>>,
         selected: usize,
     },
+}
+
+/// The complaints about the employer on show, as the desk gave them (CMP-01).
+#[derive(Default)]
+enum Complaints {
+    /// Not loaded (no employer on show).
+    #[default]
+    None,
+    /// The complaints, newest first, and for a supervisor the distinct clients flagging it.
+    Shown(Vec<ComplaintLine>, Option<usize>),
+    /// The desk refused the operator's role: its words.
+    Refused(String),
+    /// Something else went wrong.
+    Failed(String),
 }
 
 /// How many employers the busiest list shows.
@@ -79,6 +102,10 @@ pub struct EmployersPane {
     profile: Option<EmployerProfile>,
     /// The profile's contacts per week over the last year (EVT-04).
     chart: Option<ContactChart>,
+    /// The profile's complaints (CMP-01), or the desk's refusal or problem.
+    complaints: Complaints,
+    /// The policy's `[complaints] alert_threshold` (distinct students that flag an employer).
+    threshold: usize,
     mode: Mode,
     staff: HashMap<OperatorId, StaffName>,
     list_area: Rect,
@@ -104,6 +131,8 @@ impl EmployersPane {
             selected: 0,
             profile: None,
             chart: None,
+            complaints: Complaints::None,
+            threshold: desk.policy().complaints.alert_threshold as usize,
             mode: Mode::Profile,
             staff: HashMap::new(),
             list_area: Rect::default(),
@@ -178,15 +207,29 @@ impl EmployersPane {
     fn load_profile(&mut self, cx: &mut Cx<'_>) {
         self.profile = None;
         self.chart = None;
+        self.complaints = Complaints::None;
         let Some(e) = self.employers.get(self.selected) else {
             return;
         };
         match cx.desk.employer_profile(e.id) {
             Ok(p) => {
                 self.chart = Some(cx.desk.chart_of(&p.engagement, YEAR_WEEKS));
+                self.complaints = Self::complaints_of(cx.desk, e.id);
                 self.profile = Some(p);
             }
             Err(err) => cx.problem(err.to_string()),
+        }
+    }
+
+    /// The complaints about `id` and, for a supervisor, its flag; or why they are not shown.
+    fn complaints_of(desk: &crate::desk::Desk, id: EmployerId) -> Complaints {
+        let found = desk
+            .complaints(Some(&id.to_string()))
+            .and_then(|lines| Ok((lines, desk.employer_complaint_flag(id)?)));
+        match found {
+            Ok((lines, flag)) => Complaints::Shown(lines, flag),
+            Err(DeskError::Denied(why)) => Complaints::Refused(why),
+            Err(e) => Complaints::Failed(e.to_string()),
         }
     }
 
@@ -210,6 +253,23 @@ impl EmployersPane {
     fn open_sheet(&mut self, cmd: Command, cx: &mut Cx<'_>) -> bool {
         let sheet = match cmd {
             Command::AddEmployer => Sheet::add(),
+            Command::AddComplaint | Command::AddVacancy | Command::EditVacancy => {
+                let Some(p) = self.chosen(cx) else {
+                    return true;
+                };
+                match cmd {
+                    Command::AddComplaint => Sheet::complaint(p),
+                    Command::AddVacancy => Sheet::vacancy(p),
+                    _ => match Sheet::pick_vacancy(p) {
+                        Some(s) => s,
+                        None => {
+                            let said = format!("{} has no vacancies to edit (`v` adds one)", p.employer.name);
+                            cx.problem(said);
+                            return true;
+                        }
+                    },
+                }
+            }
             Command::EditEmployer | Command::TagEmployer | Command::AddContact | Command::LogEngagement => {
                 let Some(p) = self.chosen(cx) else {
                     return true;
@@ -287,45 +347,6 @@ impl EmployersPane {
         self.refilter(cx);
     }
 
-    /// Counts the busiest employers as a job.
-    fn busiest(&mut self, cx: &mut Cx<'_>) {
-        self.mode = Mode::Busiest {
-            busy: None,
-            selected: 0,
-        };
-        cx.spawn(PaneId::Employers, "busiest employers", |desk| {
-            PaneDone::Busiest(desk.busiest_employers(YEAR_WEEKS, BUSIEST).map_err(|e| e.to_string()))
-        });
-    }
-
-    /// A command while the busiest list is shown.
-    fn busiest_command(&mut self, cmd: Command, cx: &mut Cx<'_>) -> bool {
-        let Mode::Busiest { busy, selected } = &mut self.mode else {
-            return false;
-        };
-        let n = busy.as_ref().map_or(0, Vec::len);
-        if is_movement(cmd) {
-            *selected = move_selection(*selected, n, cmd, 10);
-            return true;
-        }
-        match cmd {
-            Command::Back => self.mode = Mode::Profile,
-            Command::Select => {
-                let id = busy.as_ref().and_then(|b| b.get(*selected)).map(|b| b.employer.id);
-                self.mode = Mode::Profile;
-                if let Some(id) = id {
-                    // Clear the filters so the employer is in the list.
-                    self.search.clear();
-                    self.tags.clear();
-                    self.show(id, cx);
-                }
-            }
-            Command::BusiestEmployers | Command::Refresh => self.busiest(cx),
-            _ => return false,
-        }
-        true
-    }
-
     fn load_staff(&mut self, cx: &mut Cx<'_>) {
         match cx.desk.staff_names() {
             Ok(s) => self.staff = s,
@@ -340,7 +361,7 @@ impl Pane for EmployersPane {
     }
 
     fn typing(&self) -> bool {
-        self.focus != Focus::List || matches!(self.mode, Mode::Sheet(_))
+        self.focus != Focus::List || matches!(self.mode, Mode::Sheet(_) | Mode::Mail(_))
     }
 
     fn shown(&mut self, cx: &mut Cx<'_>) {
@@ -351,6 +372,7 @@ impl Pane for EmployersPane {
     fn command(&mut self, cmd: Command, cx: &mut Cx<'_>) -> bool {
         match self.mode {
             Mode::Sheet(_) => return self.sheet_command(cmd, cx),
+            Mode::Mail(_) => return self.mail_command(cmd, cx),
             Mode::Busiest { .. } => return self.busiest_command(cmd, cx),
             Mode::Profile => {}
         }
@@ -408,6 +430,7 @@ impl Pane for EmployersPane {
                 self.focus = Focus::List;
                 self.busiest(cx);
             }
+            (Command::MailEmployers, _) => self.compose(cx),
             (_, Focus::Tags) if is_movement(cmd) => {}
             _ => return false,
         }
@@ -415,9 +438,16 @@ impl Pane for EmployersPane {
     }
 
     fn key(&mut self, key: &KeyEvent, cx: &mut Cx<'_>) -> bool {
-        if let Mode::Sheet(sheet) = &mut self.mode {
-            sheet.key(key);
-            return true;
+        match &mut self.mode {
+            Mode::Sheet(sheet) => {
+                sheet.key(key);
+                return true;
+            }
+            Mode::Mail(composer) => {
+                composer.key(key);
+                return true;
+            }
+            _ => {}
         }
         match self.focus {
             Focus::Search => {
@@ -488,6 +518,7 @@ impl Pane for EmployersPane {
         );
         let (title, body) = match (&self.mode, &self.profile) {
             (Mode::Sheet(sheet), _) => return sheet.render(frame, right, th),
+            (Mode::Mail(composer), _) => return composer.render(frame, area, th),
             (Mode::Busiest { busy: None, .. }, _) => (
                 "Busiest employers, last year (EVT-04)",
                 vec![Line::styled("Counting contacts…", th.dim)],
@@ -545,6 +576,8 @@ impl Pane for EmployersPane {
             Command::FilterTags,
             Command::AddEmployer,
             Command::LogEngagement,
+            Command::MailEmployers,
+            Command::AddVacancy,
             Command::BusiestEmployers,
             Command::Help,
         ]

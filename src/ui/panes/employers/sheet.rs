@@ -1,5 +1,6 @@
 //! The employers pane's forms: adding and editing an employer, its tags and a contact (the
-//! engagement and liaison forms are in `engagement.rs`). Each builds the desk's input from what
+//! engagement and liaison forms are in `engagement.rs`, complaints and vacancies in
+//! `records.rs`). Each builds the desk's input from what
 //! is typed and hands it to the desk, which checks permission and every field; a refusal is
 //! shown under the fields, each wrong field on its own line.
 
@@ -17,6 +18,7 @@ use crate::ui::panes::form::{Form, FormField};
 use crate::ui::theme::Theme;
 
 use super::engagement::{Engagement, Liaison};
+use super::records::{self, VacancyEdit};
 
 pub(super) const NAME: &str = "Name";
 const SECTOR: &str = "Sector";
@@ -76,6 +78,16 @@ pub(super) enum What {
     Engagement(Engagement),
     /// A liaison with the key account's owner (EMP-04).
     Liaison(Liaison),
+    /// A student's complaint about the employer (CMP-01).
+    Complaint { id: EmployerId, name: String },
+    /// A new vacancy at the employer (EMP-01).
+    Vacancy { id: EmployerId, name: String },
+    /// Which of the employer's vacancies to edit.
+    PickVacancy {
+        vacancies: Vec<crate::domain::employer::Vacancy>,
+    },
+    /// A vacancy's title, closing date and address (EMP-01).
+    EditVacancy(VacancyEdit),
 }
 
 /// One of the employers pane's forms.
@@ -185,6 +197,9 @@ impl Sheet {
             What::Tags { id, name } => submit_tags(&self.form, desk, *id, name),
             What::Contact { id, name } => submit_contact(&self.form, desk, *id, name),
             What::Engagement(_) | What::Liaison(_) => return self.submit_engagement(desk),
+            What::Complaint { .. } | What::Vacancy { .. } | What::PickVacancy { .. } | What::EditVacancy(_) => {
+                return self.submit_record(desk)
+            }
         };
         match done {
             Ok(outcome) => outcome,
@@ -224,6 +239,22 @@ impl Sheet {
                 format!("Record a liaison about {}", l.name),
                 "↑/↓ field · enter records it · esc cancels",
             ),
+            What::Complaint { name, .. } => (
+                format!("Record a complaint about {name} (CMP-01)"),
+                "↑/↓ field · enter records it · esc cancels",
+            ),
+            What::Vacancy { name, .. } => (
+                format!("Add a vacancy at {name}"),
+                "↑/↓ field · enter adds · esc cancels",
+            ),
+            What::PickVacancy { .. } => (
+                "Edit a vacancy: which one?".to_string(),
+                "type its number · enter opens it · esc cancels",
+            ),
+            What::EditVacancy(v) => (
+                format!("Edit the vacancy {}", v.title),
+                "↑/↓ field · enter saves the changed fields · esc cancels",
+            ),
         };
         self.form.render(frame, area, &title, help, th);
     }
@@ -254,7 +285,7 @@ fn owner_field(raw: &str) -> Result<(Option<Login>, bool), FieldError> {
 }
 
 /// A yes/no field.
-fn yes_no(form: &Form, label: &str, field: &'static str) -> Result<bool, FieldError> {
+pub(super) fn yes_no(form: &Form, label: &str, field: &'static str) -> Result<bool, FieldError> {
     match form.value(label).to_lowercase().as_str() {
         "yes" | "y" => Ok(true),
         "no" | "n" | "" => Ok(false),
@@ -368,6 +399,12 @@ pub(super) fn label_of(field: &str) -> &'static str {
         "text" => TEXT,
         "with" => WITH,
         "note" => AGREED,
+        "student-number" => records::STUDENT,
+        "permission" => records::PERMISSION,
+        "summary" => records::SUMMARY,
+        "closes" => records::CLOSES,
+        "url" => records::APPLY,
+        "vacancy number" => records::WHICH,
         _ => "",
     }
 }

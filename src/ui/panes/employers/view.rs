@@ -1,5 +1,6 @@
 //! Drawing the employers pane: list rows, the profile (ownership and the liaison gate, the
-//! contact-time chart, contacts, vacancies, engagement notes) and the busiest employers.
+//! contact-time chart, contacts, vacancies, complaints with the supervisors' flag, engagement
+//! notes) and the busiest employers.
 
 use ratatui::text::{Line, Span};
 
@@ -8,7 +9,8 @@ use crate::domain::contact_chart::ContactChart;
 use crate::domain::employer::{Employer, EngagementKind, Ownership};
 use crate::ui::theme::Theme;
 
-use super::EmployersPane;
+use super::{Complaints, EmployersPane};
+use crate::domain::records::ComplaintSubject;
 
 impl EmployersPane {
     /// "★ key account (owner: login)", "multi-owner" or nothing (EMP-03, EMP-05).
@@ -128,7 +130,7 @@ impl EmployersPane {
         if p.vacancies.is_empty() {
             lines.push(Line::styled("  none advertised", th.dim));
         }
-        for v in &p.vacancies {
+        for (i, v) in p.vacancies.iter().enumerate() {
             let closes = v.closes.map_or_else(
                 || "open-ended".to_string(),
                 |d| format!("closes {}", d.format("%-d %b %Y")),
@@ -139,13 +141,14 @@ impl EmployersPane {
                 ""
             };
             lines.push(Line::from(vec![
-                Span::styled(format!("  {}", v.title), th.text),
+                Span::styled(format!("  {}. {}", i + 1, v.title), th.text),
                 Span::styled(format!(" · {closes}{uploaded}"), th.dim),
             ]));
             if let Some(url) = &v.url {
                 lines.push(Line::styled(format!("      {url}"), th.dim));
             }
         }
+        lines.extend(self.complaint_lines(th));
         lines.push(Line::raw(""));
         lines.push(Line::styled(format!("Engagement ({})", p.engagement.len()), th.title));
         if p.engagement.is_empty() {
@@ -167,6 +170,62 @@ impl EmployersPane {
                 ),
                 Span::raw(n.text.clone()),
             ]));
+        }
+        lines
+    }
+}
+
+impl EmployersPane {
+    /// The complaints about the employer on show (CMP-01): for a supervisor the flag first,
+    /// then each with its date, the student and whether it may be taken up.
+    fn complaint_lines(&self, th: &Theme) -> Vec<Line<'static>> {
+        let mut lines = vec![Line::raw("")];
+        match &self.complaints {
+            Complaints::None => {}
+            Complaints::Refused(why) => {
+                lines.push(Line::styled("Complaints", th.title));
+                lines.push(Line::styled(format!("  not shown to your role: {why}"), th.dim));
+            }
+            Complaints::Failed(e) => {
+                lines.push(Line::styled("Complaints", th.title));
+                lines.push(Line::styled(format!("  could not be read: {e}"), th.bad));
+            }
+            Complaints::Shown(list, flag) => {
+                lines.push(Line::styled(
+                    format!("Complaints ({}) · C records one", list.len()),
+                    th.title,
+                ));
+                if let Some(n) = flag {
+                    lines.push(Line::styled(
+                        format!(
+                            "  ⚑ flagged to supervisors: {n} distinct student(s) complained (threshold {}); it may be taken up",
+                            self.threshold
+                        ),
+                        th.warn,
+                    ));
+                }
+                if list.is_empty() {
+                    lines.push(Line::styled("  none recorded", th.dim));
+                }
+                for l in list {
+                    let sn = l.student_number.as_ref().map_or("?".to_string(), |s| s.to_string());
+                    let up = match (&l.complaint.subject, l.may_take_up) {
+                        (ComplaintSubject::Employer { permission: true, .. }, _) => "permission to take it up",
+                        (_, true) => "may be taken up (flagged)",
+                        _ => "no permission to take it up",
+                    };
+                    lines.push(Line::from(vec![
+                        Span::styled(
+                            format!(
+                                "  {} · {sn} · {up}: ",
+                                l.complaint.received_at.with_timezone(&self.tz).format("%Y-%m-%d")
+                            ),
+                            th.dim,
+                        ),
+                        Span::raw(l.complaint.summary.clone()),
+                    ]));
+                }
+            }
         }
         lines
     }
