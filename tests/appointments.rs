@@ -4,13 +4,13 @@
 mod common;
 
 use careerdesk::desk::{Desk, DeskError, NewSlot, Variant};
-use careerdesk::report::Cell;
 use careerdesk::domain::appointment::{Appointment, Outcome};
 use careerdesk::domain::audit::AuditAction;
 use careerdesk::domain::client::FlagKind;
 use careerdesk::domain::operator::Role;
 use careerdesk::domain::outbox::Delivery;
 use careerdesk::notify::{Channel, MessageKind};
+use careerdesk::report::Cell;
 use chrono::{DateTime, Utc};
 use common::*;
 

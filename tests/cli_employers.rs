@@ -352,3 +352,105 @@ fn evt_04_employer_busiest_lists_the_employers_with_most_contacts_first() {
         .code(2)
         .stderr(predicate::str::contains("limit: must be between 1 and 500"));
 }
+
+/// The id of the one vacancy `employer show` lists for Acme Engineering.
+fn vacancy_id(dir: &Path) -> String {
+    let out = as_(dir, "er1")
+        .args(["--format", "json", "employer", "show", "acme engineering"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let vacancies = v["vacancies"].as_array().expect("vacancies listed");
+    assert_eq!(vacancies.len(), 1, "{v}");
+    vacancies[0]["id"].as_str().expect("an id").to_string()
+}
+
+#[test]
+fn emp_01_a_vacancy_is_added_edited_and_closed_from_the_command_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    setup(dir);
+    as_(dir, "er1")
+        .args([
+            "employer",
+            "vacancy",
+            "add",
+            "acme engineering",
+            "--title",
+            "Graduate engineer",
+        ])
+        .args(["--closes", "2027-01-31", "--url", "https://acme.example/jobs"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("added vacancy").and(predicate::str::contains("closes 2027-01-31")));
+    let id = vacancy_id(dir);
+    as_(dir, "er1")
+        .args(["employer", "show", "acme engineering"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "{id}  Graduate engineer  (closes 2027-01-31)"
+        )));
+    as_(dir, "er1")
+        .args([
+            "employer",
+            "vacancy",
+            "edit",
+            &id,
+            "--title",
+            "Graduate design engineer",
+        ])
+        .args(["--closes", ""])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\"Graduate design engineer\" (open-ended)"));
+    as_(dir, "er1")
+        .args(["employer", "vacancy", "close", &id])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("closed vacancy"));
+    let out = as_(dir, "er1")
+        .args(["--format", "json", "employer", "show", "acme engineering"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["vacancies"][0]["title"], "Graduate design engineer");
+    assert!(
+        v["vacancies"][0]["closes"].is_string(),
+        "closing sets today's date: {v}"
+    );
+}
+
+#[test]
+fn emp_01_bad_vacancy_input_is_exit_2_other_roles_exit_4_and_nothing_is_saved() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    setup(dir);
+    as_(dir, "er1")
+        .args(["employer", "vacancy", "add", "acme engineering", "--title", "Intern"])
+        .args(["--closes", "31/01/2027"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("closes"));
+    as_(dir, "er1")
+        .args(["employer", "vacancy", "add", "acme engineering", "--title", "  "])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("title"));
+    as_(dir, "desk1")
+        .args(["employer", "vacancy", "add", "acme engineering", "--title", "Intern"])
+        .assert()
+        .code(4);
+    as_(dir, "er1")
+        .args(["employer", "vacancy", "close", "not-an-id"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a vacancy id"));
+    let out = as_(dir, "er1")
+        .args(["--format", "json", "employer", "show", "acme engineering"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["vacancies"].as_array().map(Vec::len), Some(0), "{v}");
+}

@@ -79,6 +79,9 @@ pub enum EmployerCmd {
     /// Employer contacts.
     #[command(subcommand)]
     Contact(ContactCmd),
+    /// An employer's vacancies typed in by staff (EMP-01).
+    #[command(subcommand)]
+    Vacancy(super::vacancies::VacancyCmd),
     /// Chart an employer's contacts (engagement notes) per week, this week last (EVT-04).
     Contacts {
         /// Employer id or unique name.
@@ -254,7 +257,8 @@ fn profile_text(desk: &Desk, p: &EmployerProfile) -> String {
             .closes
             .map_or_else(|| "open-ended".to_string(), |d| format!("closes {d}"));
         out.push_str(&format!(
-            "  {}  ({closes})  {}\n",
+            "  {}  {}  ({closes})  {}\n",
+            v.id,
             v.title,
             v.url.as_deref().unwrap_or("")
         ));
@@ -375,6 +379,7 @@ pub fn run(format: Format, desk: &Desk, cmd: &EmployerCmd) -> Result<(), DeskErr
             super::employer_chart::contacts(format, desk, &e, *weeks)?;
         }
         EmployerCmd::Busiest { weeks, limit } => super::employer_chart::busiest(format, desk, *weeks, *limit)?,
+        EmployerCmd::Vacancy(cmd) => super::vacancies::run(format, desk, cmd)?,
         EmployerCmd::Contact(ContactCmd::Add {
             employer,
             name,

@@ -23,6 +23,7 @@ mod privacy;
 mod reports;
 mod secret;
 mod store;
+mod vacancies;
 mod wellbeing;
 
 use std::path::PathBuf;
