@@ -236,6 +236,69 @@ fn data_10_feedback_and_an_enquiry_are_recorded_from_the_card_and_listed_in_its_
 }
 
 #[test]
+fn data_03_an_open_enquiry_is_resolved_from_the_card_after_a_confirmation() {
+    let w = world();
+    let ada = sn("10000001");
+    let desk = Arc::new(w.as_("desk1"));
+    desk.add_enquiry(&careerdesk::desk::NewEnquiry {
+        channel: EnquiryChannel::Phone,
+        client: Some(ada.clone()),
+        summary: "Rang about CV help".into(),
+        body: None,
+    })
+    .unwrap();
+    let (mut ui, mut pane) = ada_card(&desk);
+    // Recording another from the card leaves the enquiries section chosen, first row selected.
+    ui.cmd(&mut pane, Command::AddEnquiry);
+    ui.cmd(&mut pane, Command::Down);
+    ui.type_text(&mut pane, "Asked about summer internships");
+    ui.cmd(&mut pane, Command::Select);
+    assert_eq!(ui.done(), "Enquiry recorded.");
+    let shown = desk.client_enquiries(&ada).unwrap();
+    assert_eq!(shown.len(), 2);
+    let (first, other) = (shown[0].id, shown[1].id);
+    let open = |id| {
+        desk.client_enquiries(&ada)
+            .unwrap()
+            .into_iter()
+            .find(|e| e.id == id)
+            .unwrap()
+            .resolved_on
+            .is_none()
+    };
+
+    // The first enter asks; esc keeps it open.
+    ui.cmd(&mut pane, Command::Select);
+    assert!(ui.done().contains("enter again resolves it"), "{}", ui.done());
+    has(&screen(&mut pane, W, H), "Resolve this enquiry?");
+    assert!(open(first));
+    ui.cmd(&mut pane, Command::Back);
+    assert_eq!(ui.done(), "The enquiry stays open.");
+    lacks(&screen(&mut pane, W, H), "Resolve this enquiry?");
+    assert!(open(first));
+    // Moving to another row forgets the question: enter there asks again.
+    ui.cmd(&mut pane, Command::Select);
+    ui.cmd(&mut pane, Command::Down);
+    ui.cmd(&mut pane, Command::Up);
+    ui.cmd(&mut pane, Command::Select);
+    assert!(
+        open(first),
+        "a question asked before moving does not count as the confirmation"
+    );
+
+    // Enter again confirms: the stored enquiry is resolved today, the other stays open.
+    ui.cmd(&mut pane, Command::Select);
+    assert_eq!(ui.done(), "Enquiry resolved on 2026-11-16.");
+    assert!(!open(first));
+    assert!(open(other));
+    ui.settle(&mut pane);
+    assert!(s_has_line(&screen(&mut pane, W, H), &["resolved 2026-11-16"]));
+    // A resolved one is said to be so, and stays as it is.
+    ui.cmd(&mut pane, Command::Select);
+    assert!(ui.problem().contains("was resolved on 2026-11-16"), "{}", ui.problem());
+}
+
+#[test]
 fn sec_05_a_section_the_service_refuses_shows_its_refusal_and_a_refused_write_records_nothing() {
     let w = world();
     let ada = sn("10000001");

@@ -62,6 +62,14 @@ pub enum StoreCmd {
     Reindex,
     /// Rewrite the store into a fresh copy holding only live data (keeps the old copy beside it).
     Compact,
+    /// Re-seal records about clients still sealed with the institution key under each client's own key.
+    Reseal,
+    /// Give clients' keys a new generation, re-seal with it and destroy the old one.
+    RotateKeys {
+        /// Only this client's key (a student number); without it, every client's.
+        #[arg(long, value_name = "STUDENT_NUMBER")]
+        client: Option<String>,
+    },
     /// Make a consistent backup of the store and the policy file in a new folder.
     Backup {
         /// The folder to make (it must not exist yet).

@@ -138,11 +138,14 @@ fn print_table(format: Format, label: &str, p: &Published) {
         r.push(p.total().to_string());
         t.row(r);
         let note = match p.threshold() {
-            Some(th) => format!(
-                "publishable: counts under {th} are shown as <{th}, and {} more count(s) hidden where the totals would give them away (DATA-08)\n",
-                p.suppressed()
-            ),
-            None => "unsuppressed: for supervisors, not for publishing; use --publishable for a copy to share (DATA-14)\n".into(),
+            Some(th) => match crate::report::legend(p) {
+                Some(legend) => format!("publishable (DATA-08): {legend}\n"),
+                None => format!("publishable (DATA-08): nothing hidden, every count is 0 or at least {th}\n"),
+            },
+            None => {
+                "unsuppressed: for supervisors, not for publishing; use --publishable for a copy to share (DATA-14)\n"
+                    .into()
+            }
         };
         format!("{}{note}", t.render())
     });

@@ -17,6 +17,8 @@ pub fn run(cli: &Cli, paths: &Paths, cmd: &StoreCmd) -> Result<(), DeskError> {
         StoreCmd::Check => check(cli, paths),
         StoreCmd::Reindex => reindex(cli, paths),
         StoreCmd::Compact => compact(cli, paths),
+        StoreCmd::Reseal => reseal(cli, paths),
+        StoreCmd::RotateKeys { client } => rotate_keys(cli, paths, client.as_deref()),
         StoreCmd::Backup { dir, auto } => backup(cli, paths, dir.as_deref(), *auto),
         StoreCmd::Restore { backup } => restore(cli, paths, backup),
     }
@@ -89,6 +91,58 @@ fn compact(cli: &Cli, paths: &Paths) -> Result<(), DeskError> {
         )
     });
     Ok(())
+}
+
+fn reseal(cli: &Cli, paths: &Paths) -> Result<(), DeskError> {
+    let done = sign_in(cli, paths)?.reseal_store()?;
+    emit(cli.format, &done, || {
+        format!(
+            "re-sealed under clients' own keys: {} records, {} op-log entries, {} audit entries \
+             ({} audit chain links recomputed), for {} clients\n\
+             left with the institution key: {} records that belong to no client\n{}{}",
+            done.records,
+            done.ops,
+            done.audit,
+            done.links,
+            done.clients,
+            done.no_client,
+            damaged_line(done.damaged),
+            if done.records + done.ops + done.audit > 0 {
+                "sled's log still holds the copies sealed the old way: run `careerdesk store compact` and \
+                 delete the previous copy it keeps\n"
+            } else {
+                ""
+            }
+        )
+    });
+    Ok(())
+}
+
+fn rotate_keys(cli: &Cli, paths: &Paths, client: Option<&str>) -> Result<(), DeskError> {
+    let sn = client.map(super::args::student_number).transpose()?;
+    let done = sign_in(cli, paths)?.rotate_keys(sn.as_ref())?;
+    emit(cli.format, &done, || {
+        format!(
+            "rotated the keys of {} clients: {} records, {} op-log entries and {} audit entries sealed with \
+             the new keys ({} audit chain links recomputed); {} older keys destroyed\n{}",
+            done.clients,
+            done.records,
+            done.ops,
+            done.audit,
+            done.links,
+            done.keys_destroyed,
+            damaged_line(done.damaged)
+        )
+    });
+    Ok(())
+}
+
+fn damaged_line(n: u64) -> String {
+    if n == 0 {
+        String::new()
+    } else {
+        format!("{n} value(s) could not be opened and were left as they are; `careerdesk store check` lists them\n")
+    }
 }
 
 fn backup(cli: &Cli, paths: &Paths, dir: Option<&std::path::Path>, auto: bool) -> Result<(), DeskError> {

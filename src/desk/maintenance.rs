@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use super::{Desk, DeskError};
 use crate::domain::access::Permission;
 use crate::domain::audit::AuditAction;
-use crate::store::{beside, disk_size, CheckReport, StoreError, WriteSet};
+use crate::domain::validate::StudentNumber;
+use crate::store::{beside, disk_size, no_progress, CheckReport, Resealed, StoreError, WriteSet};
 
 /// What compacting the store did.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -133,6 +134,60 @@ impl Desk {
             bytes_after: disk_size(&path),
             previous,
         })
+    }
+}
+
+impl Desk {
+    /// Re-seals, under each client's own key, the records, op-log entries and audit entries
+    /// about them still sealed with the institution key (written before per-client keys), so
+    /// that erasing the client makes them unreadable too (administrators; DATA-05). In place,
+    /// in batches, with commits held; doing it again finds nothing to do. Audited with counts.
+    pub fn reseal_store(&self) -> Result<Resealed, DeskError> {
+        self.require(Permission::MaintainStore)?;
+        let done = self.store.reseal_for_clients(&no_progress)?;
+        let mut ws = WriteSet::new();
+        ws.audit_kept(self.audit(
+            AuditAction::Maintenance,
+            None,
+            format!(
+                "re-sealed under clients' own keys: {} records, {} op-log entries, {} audit entries \
+                 ({} chain links recomputed) of {} clients; {} records of no client and {} unreadable values left",
+                done.records, done.ops, done.audit, done.links, done.clients, done.no_client, done.damaged
+            ),
+        ));
+        self.commit(ws)?;
+        Ok(done)
+    }
+
+    /// Rotates client keys, one client's (`Some`) or every client's: a new key generation,
+    /// everything sealed with the older ones sealed again with it, then those destroyed
+    /// (administrators). Audited with counts.
+    pub fn rotate_keys(&self, client: Option<&StudentNumber>) -> Result<Resealed, DeskError> {
+        self.require(Permission::MaintainStore)?;
+        let id = match client {
+            Some(sn) => Some(self.client_by_student_number(sn)?.id.0),
+            None => None,
+        };
+        let done = self.store.rotate_subject_keys(id, &no_progress)?;
+        let mut ws = WriteSet::new();
+        ws.audit_kept(self.audit(
+            AuditAction::Maintenance,
+            None,
+            format!(
+                "client keys rotated{}: {} clients, {} records, {} op-log entries, {} audit entries \
+                 ({} chain links recomputed) sealed again; {} older keys destroyed; {} unreadable values left",
+                if id.is_some() { " for one client" } else { "" },
+                done.clients,
+                done.records,
+                done.ops,
+                done.audit,
+                done.links,
+                done.keys_destroyed,
+                done.damaged
+            ),
+        ));
+        self.commit(ws)?;
+        Ok(done)
     }
 }
 

@@ -1,8 +1,10 @@
 //! Aggregate reports with small-number suppression (DATA-08, DATA-14): no count from 1 to
-//! `threshold - 1` is ever shown; it prints as `<threshold`.
+//! `threshold - 1` is ever shown; it prints as `<threshold`. A count hidden only to protect
+//! another cell (secondary suppression) prints as [`WITHHELD`], since `<threshold` would misstate it.
 
 use serde::Serialize;
 
+mod suppress;
 mod table;
 
 pub use table::{Counts, Published};
@@ -16,6 +18,16 @@ pub enum Cell {
     /// A count below the threshold, hidden.
     #[serde(serialize_with = "suppressed")]
     Suppressed(u32),
+    /// A count hidden to protect another cell (secondary suppression): it is not small.
+    #[serde(serialize_with = "withheld")]
+    Withheld,
+}
+
+/// The marker of a count hidden to protect another cell.
+pub const WITHHELD: &str = "*";
+
+fn withheld<S: serde::Serializer>(s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(WITHHELD)
 }
 
 fn suppressed<S: serde::Serializer>(threshold: &u32, s: S) -> Result<S::Ok, S::Error> {
@@ -31,6 +43,38 @@ impl Cell {
             Cell::Count(count)
         }
     }
+
+    /// Whether the count is hidden, for either reason.
+    pub fn is_hidden(self) -> bool {
+        !matches!(self, Cell::Count(_))
+    }
+}
+
+/// The legend under a published table: what each marker in it means (`None` when nothing is
+/// hidden). The CLI and the screen both print it.
+pub fn legend(p: &Published) -> Option<String> {
+    let t = p.threshold()?;
+    let all = || {
+        p.cells()
+            .chain(p.row_totals().iter().copied())
+            .chain(p.column_totals().iter().copied())
+            .chain(std::iter::once(p.total()))
+    };
+    let small = all().filter(|c| matches!(c, Cell::Suppressed(_))).count();
+    let kept = all().filter(|c| matches!(c, Cell::Withheld)).count();
+    let mut parts = Vec::new();
+    if small > 0 {
+        parts.push(format!(
+            "<{t}: a count from 1 to {} ({small} hidden)",
+            t.saturating_sub(1)
+        ));
+    }
+    if kept > 0 {
+        parts.push(format!(
+            "{WITHHELD}: hidden to protect another cell, not a small count ({kept} hidden)"
+        ));
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
 }
 
 impl std::fmt::Display for Cell {
@@ -38,6 +82,7 @@ impl std::fmt::Display for Cell {
         match self {
             Cell::Count(n) => write!(f, "{n}"),
             Cell::Suppressed(t) => write!(f, "<{t}"),
+            Cell::Withheld => f.write_str(WITHHELD),
         }
     }
 }

@@ -84,7 +84,7 @@ impl Counts {
     /// The publishable form (DATA-14): primary and secondary suppression under `threshold`.
     pub fn publish(&self, threshold: u32) -> Published {
         let grid = self.grid();
-        let hidden = suppress(&grid, u64::from(threshold));
+        let hidden = super::suppress::suppress(&grid, u64::from(threshold));
         self.published(&grid, |i, j| hidden[i][j], threshold)
     }
 
@@ -120,7 +120,11 @@ impl Counts {
         let cell = |i: usize, j: usize| {
             let v = grid.get(i).and_then(|l| l.get(j)).copied().unwrap_or(0);
             if hide(i, j) {
-                Cell::Suppressed(threshold)
+                // One place decides the marker: small counts as `<t`, the rest as withheld.
+                match Cell::of(v, threshold) {
+                    Cell::Suppressed(t) => Cell::Suppressed(t),
+                    _ => Cell::Withheld,
+                }
             } else {
                 Cell::Count(v)
             }
@@ -134,47 +138,6 @@ impl Counts {
             column_totals: (0..c).map(|j| cell(r, j)).collect(),
             total: cell(r, c),
             threshold: (threshold > 0).then_some(threshold),
-        }
-    }
-}
-
-/// Which entries of `grid` (counts plus a totals row and column) to hide. Primary: every value
-/// from 1 to `threshold - 1`. Secondary: each row and column of the grid (its total included)
-/// is a sum with one known answer, so a line with exactly one hidden entry gives it away; such
-/// a line gets a second entry hidden (its smallest other non-zero count, else its total),
-/// repeated until no line has exactly one.
-fn suppress(grid: &[Vec<u64>], threshold: u64) -> Vec<Vec<bool>> {
-    let mut hidden: Vec<Vec<bool>> = grid
-        .iter()
-        .map(|l| l.iter().map(|v| *v > 0 && *v < threshold).collect())
-        .collect();
-    let height = grid.len();
-    let width = grid.first().map_or(0, Vec::len);
-    let mut lines: Vec<Vec<(usize, usize)>> = (0..height).map(|i| (0..width).map(|j| (i, j)).collect()).collect();
-    lines.extend((0..width).map(|j| (0..height).map(|i| (i, j)).collect::<Vec<_>>()));
-    loop {
-        let mut changed = false;
-        for line in &lines {
-            if line.iter().filter(|(i, j)| hidden[*i][*j]).count() != 1 {
-                continue;
-            }
-            // The line's last entry is its total: hide a count before a total where one will do.
-            let Some((total, counts)) = line.split_last() else {
-                continue;
-            };
-            let open = |p: &&(usize, usize)| !hidden[p.0][p.1] && grid[p.0][p.1] > 0;
-            let pick = counts
-                .iter()
-                .filter(open)
-                .min_by_key(|(i, j)| grid[*i][*j])
-                .or(Some(total).filter(open));
-            if let Some((i, j)) = pick {
-                hidden[*i][*j] = true;
-                changed = true;
-            }
-        }
-        if !changed {
-            return hidden;
         }
     }
 }
@@ -244,8 +207,13 @@ impl Published {
             .chain(&self.row_totals)
             .chain(&self.column_totals)
             .chain(std::iter::once(&self.total))
-            .filter(|c| matches!(c, Cell::Suppressed(_)))
+            .filter(|c| c.is_hidden())
             .count()
+    }
+
+    /// Every cell of the table, row by row (totals not included).
+    pub fn cells(&self) -> impl Iterator<Item = Cell> + '_ {
+        self.cells.iter().flatten().copied()
     }
 }
 
@@ -271,7 +239,7 @@ mod tests {
     fn shown(p: &Published) -> Vec<Vec<Option<u64>>> {
         let open = |c: Cell| match c {
             Cell::Count(n) => Some(n),
-            Cell::Suppressed(_) => None,
+            Cell::Suppressed(_) | Cell::Withheld => None,
         };
         let mut g: Vec<Vec<Option<u64>>> = (0..p.rows().len())
             .map(|i| {
@@ -316,8 +284,8 @@ mod tests {
         let p = t.publish(5);
         assert_eq!(p.cell(0, 0), Cell::Suppressed(5));
         // Row 0 and column 0 would give the 3 away: each has a second cell hidden.
-        assert!(p.row(0).iter().filter(|c| matches!(c, Cell::Suppressed(_))).count() >= 2);
-        assert!((0..2).filter(|i| matches!(p.cell(*i, 0), Cell::Suppressed(_))).count() >= 2);
+        assert!(p.row(0).iter().filter(|c| c.is_hidden()).count() >= 2);
+        assert!((0..2).filter(|i| p.cell(*i, 0).is_hidden()).count() >= 2);
         assert!(recoverable(&shown(&p)).is_empty(), "{p:?}");
         assert_eq!(p.total(), Cell::Count(62));
     }
@@ -365,7 +333,118 @@ mod tests {
         assert_eq!(coarse.total(), fine.total());
     }
 
+    /// Every value each hidden entry can take, given what is published: the shown counts, the
+    /// markers (`<t`: 1 to t-1; withheld: 0 or at least t) and that lines add up. By brute force
+    /// over the counts (each up to `max`), so only for small tables. `None` where shown.
+    fn possible(p: &Published, max: u64) -> Vec<Vec<Option<std::collections::BTreeSet<u64>>>> {
+        let (r, c) = (p.rows().len(), p.columns().len());
+        let marker = |i: usize, j: usize| -> Cell {
+            match (i < r, j < c) {
+                (true, true) => p.cell(i, j),
+                (true, false) => p.row_totals()[i],
+                (false, true) => p.column_totals()[j],
+                (false, false) => p.total(),
+            }
+        };
+        let fits = |cell: Cell, v: u64| match cell {
+            Cell::Count(n) => n == v,
+            Cell::Suppressed(t) => v > 0 && v < u64::from(t),
+            Cell::Withheld => v == 0 || v >= u64::from(p.threshold().unwrap_or(0)),
+        };
+        let mut out: Vec<Vec<Option<std::collections::BTreeSet<u64>>>> = (0..=r)
+            .map(|i| {
+                (0..=c)
+                    .map(|j| marker(i, j).is_hidden().then(Default::default))
+                    .collect()
+            })
+            .collect();
+        let n = r * c;
+        let mut values = vec![0u64; n];
+        loop {
+            let g = |i: usize, j: usize| -> u64 {
+                match (i < r, j < c) {
+                    (true, true) => values[i * c + j],
+                    (true, false) => (0..c).map(|b| values[i * c + b]).sum(),
+                    (false, true) => (0..r).map(|a| values[a * c + j]).sum(),
+                    (false, false) => values.iter().sum(),
+                }
+            };
+            if (0..=r).all(|i| (0..=c).all(|j| fits(marker(i, j), g(i, j)))) {
+                for (i, line) in out.iter_mut().enumerate() {
+                    for (j, set) in line.iter_mut().enumerate() {
+                        if let Some(set) = set {
+                            set.insert(g(i, j));
+                        }
+                    }
+                }
+            }
+            // The next combination of counts.
+            let mut k = 0;
+            while k < n && values[k] == max {
+                values[k] = 0;
+                k += 1;
+            }
+            if k == n {
+                return out;
+            }
+            values[k] += 1;
+        }
+    }
+
+    #[test]
+    fn data_08_a_count_hidden_to_protect_another_has_its_own_marker_and_gives_nothing_away() {
+        // Row 0: the 1 is small; its total (6) would then give away a second cell hidden as
+        // "<5" only if that cell were small. The 5 is hidden to protect the 1, so it is marked
+        // as withheld, not as under 5.
+        let p = counts(&[vec![1, 5], vec![9, 7]]).publish(5);
+        assert_eq!(p.cell(0, 0), Cell::Suppressed(5));
+        let withheld: Vec<Cell> = p.cells().filter(|c| *c == Cell::Withheld).collect();
+        assert!(!withheld.is_empty(), "{p:?}");
+        assert_ne!(Cell::Withheld.to_string(), Cell::Suppressed(5).to_string());
+        assert_eq!(Cell::Withheld.to_string(), "*");
+        assert_eq!(serde_json::to_string(&Cell::Withheld).unwrap(), "\"*\"");
+        let legend = super::super::legend(&p).unwrap();
+        assert!(legend.contains("<5: a count from 1 to 4") && legend.contains("*: hidden to protect another cell"));
+        // Knowing that "*" is at least 5 must not pin any hidden count: with row 0's total shown
+        // as 6 the 1 and the 5 would be exact, so more is hidden.
+        for (i, line) in possible(&p, 12).iter().enumerate() {
+            for (j, set) in line.iter().enumerate() {
+                if let Some(set) = set {
+                    assert!(set.len() > 1, "entry ({i}, {j}) is exactly {set:?} in {p:?}");
+                }
+            }
+        }
+        assert!(super::super::legend(&counts(&[vec![5, 6]]).publish(5)).is_none());
+    }
+
     proptest! {
+        #[test]
+        fn data_08_no_hidden_cell_is_recoverable_from_its_marker_and_the_totals(
+            values in (1usize..3, 1usize..3).prop_flat_map(|(r, c)| {
+                prop::collection::vec(prop::collection::vec(prop_oneof![Just(0u64), 1u64..5, 0u64..8], c), r)
+            }),
+            threshold in 2u32..6,
+        ) {
+            let t = counts(&values);
+            let p = t.publish(threshold);
+            // A table whose every non-zero entry is hidden has nothing more to hide: its small
+            // counts can still follow from the markers alone (two "<3" summing to a "<3"), which
+            // only a roll-up to a higher level cures.
+            let all_hidden = shown(&p).iter().flatten().zip(t.grid().iter().flatten()).all(|(s, v)| s.is_none() || *v == 0);
+            if all_hidden {
+                return Ok(());
+            }
+            for (i, line) in possible(&p, 9).iter().enumerate() {
+                for (j, set) in line.iter().enumerate() {
+                    if let Some(set) = set {
+                        // The threshold 2 marker "<2" says 1 by itself; anything else must stay open.
+                        let only_marker = threshold == 2 && set.len() == 1 && set.contains(&1);
+                        prop_assert!(set.len() > 1 || only_marker, "({}, {}) is exactly {:?} in {:?}", i, j, set, p);
+                    }
+                }
+            }
+        }
+
         #[test]
         fn data_08_no_suppressed_cell_is_recoverable_from_totals(
             values in (1usize..6, 1usize..6).prop_flat_map(|(r, c)| {

@@ -4,7 +4,10 @@
 //! destroyed still verifies. The newest link is kept in `meta` (`audit_head`), so removing the
 //! last entry is seen too. Decision 0015 says why and how existing stores join the chain.
 
+use std::collections::HashMap;
+
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
+use sled::Transactional;
 
 use super::{show_key, Store, StoreError, AUDIT, META};
 
@@ -189,6 +192,79 @@ impl Store {
         )?;
         self.db.flush()?;
         Ok(())
+    }
+
+    /// Puts re-sealed audit entries (the same entries sealed with another key: a re-seal or a
+    /// key rotation) in place of the old bytes and recomputes the chain from the first of them
+    /// on, in chain order, in one transaction with the head. Refuses when the chain is not
+    /// intact, so that a re-seal never covers over an edit. The caller holds commits. Returns
+    /// how many links were recomputed.
+    pub(crate) fn replace_audit_sealed(&self, new: &HashMap<[u8; 16], Vec<u8>>) -> Result<u64, StoreError> {
+        if new.is_empty() {
+            return Ok(0);
+        }
+        if let ChainReport::Broken { id, position, problem } = self.verify_audit_chain()? {
+            return Err(StoreError::Conflict(format!(
+                "the audit log's chain is broken at entry {id} (position {position}: {}); nothing was re-sealed. \
+                 `careerdesk audit verify` names it; restore a backup or keep the store as evidence",
+                problem.describe()
+            )));
+        }
+        let audit = self.tree(AUDIT)?;
+        let chain = self.tree(AUDIT_CHAIN)?;
+        let meta = self.tree(META)?;
+        let Some(head) = meta.get(HEAD)?.and_then(|raw| Head::decode(&raw)) else {
+            return Ok(0);
+        };
+        // Chain order, oldest first, with each link.
+        let mut order: Vec<([u8; 16], Link)> = Vec::with_capacity(head.position as usize);
+        let mut key = head.key;
+        while key != NO_KEY {
+            let Some(link) = chain.get(key)?.and_then(|raw| Link::decode(&raw)) else {
+                break;
+            };
+            order.push((key, link));
+            key = link.prev;
+        }
+        order.reverse();
+        let Some(first) = order.iter().position(|(k, _)| new.contains_key(k)) else {
+            return Ok(0);
+        };
+        let mut hash = if first == 0 { [0u8; 32] } else { order[first - 1].1.hash };
+        let mut links: Vec<([u8; 16], Link)> = Vec::with_capacity(order.len() - first);
+        for (key, link) in &order[first..] {
+            let sealed = match new.get(key) {
+                Some(v) => v.clone(),
+                None => audit.get(key)?.map(|v| v.to_vec()).unwrap_or_default(),
+            };
+            hash = link_hash(&hash, link.position, key, &sealed);
+            links.push((*key, Link { hash, ..*link }));
+        }
+        let last = links.last().map(|(k, l)| (*k, *l));
+        let result = (&audit, &chain, &meta).transaction(|(a, c, m)| {
+            for (k, v) in new {
+                a.insert(k.as_slice(), v.as_slice())?;
+            }
+            for (k, l) in &links {
+                c.insert(k.as_slice(), l.encode().as_slice())?;
+            }
+            if let Some((key, l)) = last {
+                let head = Head {
+                    key,
+                    position: l.position,
+                    hash: l.hash,
+                };
+                m.insert(HEAD, head.encode().as_slice())?;
+            }
+            Ok::<(), ConflictableTransactionError<StoreError>>(())
+        });
+        match result {
+            Ok(()) => {}
+            Err(sled::transaction::TransactionError::Abort(e)) => return Err(e),
+            Err(sled::transaction::TransactionError::Storage(e)) => return Err(e.into()),
+        }
+        self.db.flush()?;
+        Ok(links.len() as u64)
     }
 
     /// Checks the audit chain from its newest link back, and names the first broken entry.

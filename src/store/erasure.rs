@@ -99,13 +99,20 @@ impl Store {
     /// [`Store::destroy_subject_keys`] for several clients with one sync of the key file and
     /// one flush: each client with the slots its keys were in.
     pub fn destroy_subject_keys_of(&self, clients: &[u128]) -> Result<Vec<(u128, Vec<u64>)>, StoreError> {
-        let slots: Vec<(u128, Vec<u64>)> = clients.iter().map(|&c| (c, self.subjects.slots_of(c))).collect();
+        // Slots of keys rotated out are included: a backup made before the rotation holds them.
+        let mut slots = Vec::with_capacity(clients.len());
+        for &c in clients {
+            let mut s = self.subjects.slots_of(c);
+            s.extend(self.retired_slots(c)?);
+            slots.push((c, s));
+        }
         let mut ids = clients.to_vec();
         ids.push(subject_keys::LOOKUP_SUBJECT);
         self.subjects.destroy_all(&ids)?;
         let meta = self.tree(META)?;
         for &client in clients {
             meta.remove(pending_erasure_key(client))?;
+            self.forget_retired_slots(client)?;
         }
         self.db.flush()?;
         Ok(slots)

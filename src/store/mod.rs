@@ -21,6 +21,7 @@ mod locked;
 mod oplog;
 mod refused;
 mod reindex;
+mod reseal;
 pub mod subject_keys;
 mod txn;
 
@@ -46,6 +47,7 @@ pub use files::StoreState;
 pub use locked::LockedStore;
 pub use refused::{recordable_login, MAX_RECORDED_LOGIN_CHARS};
 pub use reindex::Reindexed;
+pub use reseal::Resealed;
 pub use txn::{BulkWriter, Committed, Version, WriteSet};
 
 /// Told how long work is getting on: what it is doing, how many done of how many.

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::codec::{self, CodecError};
-use super::crypto::SealError;
+use super::crypto::{KeyRef, SealError};
 use super::{decode_plain, show_key, Store, StoreError, OPLOG};
 use crate::domain::change::{Change, Hlc, Op};
 use crate::domain::ids::{DeviceId, OperatorId};
@@ -116,5 +116,73 @@ impl Store {
             operator: stored.operator,
             changes,
         })
+    }
+}
+
+impl Store {
+    /// Re-seals one op-log entry, if it needs it: a format-1 op (sealed whole with the
+    /// institution key) becomes format 2, each change sealed with the key of the client
+    /// `subject_of` names for its record; in a format-2 op each change sealed with a key
+    /// generation `rotate(id, generation)` picks is sealed again with the subject's newest key,
+    /// and every other change is kept byte for byte (those of erased clients included).
+    /// Returns the new sealed bytes, or `None` when nothing changed.
+    pub(crate) fn reseal_op(
+        &self,
+        key: &[u8],
+        sealed: &[u8],
+        subject_of: &dyn Fn(&RecordRef) -> Option<u128>,
+        rotate: &dyn Fn(u128, u32) -> bool,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        let corrupt = |reason: String| StoreError::Corrupt {
+            tree: OPLOG.into(),
+            key: show_key(key),
+            reason,
+        };
+        let plain = self
+            .open_sealed(OPLOG, key, sealed)
+            .map_err(|e| corrupt(e.to_string()))?;
+        let (&format, body) = plain.split_first().ok_or_else(|| corrupt("empty".into()))?;
+        if format == 1 {
+            let op = decode_plain::<Op>(OPLOG, key, &plain)?;
+            let subjects: Vec<Option<u128>> = op
+                .changes
+                .iter()
+                .map(|c| match c {
+                    Change::Delete { .. } | Change::Erased { .. } => None,
+                    c => subject_of(&c.record()).filter(|&id| id != 0),
+                })
+                .collect();
+            if subjects.iter().all(Option::is_none) {
+                return Ok(None);
+            }
+            return self.seal_op(&op, &subjects).map(|(_, v)| Some(v));
+        }
+        if format != OP_FORMAT {
+            return Err(corrupt(CodecError::UnknownFormat(format).to_string()));
+        }
+        let mut stored: StoredOp = codec::decode_body(body).map_err(|e| corrupt(e.to_string()))?;
+        let mut changed = false;
+        for (n, c) in stored.changes.iter_mut().enumerate() {
+            let StoredChange::Sealed { subject, sealed, .. } = c else {
+                continue;
+            };
+            let Ok((KeyRef::Subject { id, generation }, _)) = KeyRef::of(sealed) else {
+                continue;
+            };
+            if !rotate(id, generation) {
+                continue;
+            }
+            let at = change_key(stored.seq, n);
+            let inner = self
+                .open_sealed(OPLOG, &at, sealed)
+                .map_err(|e| corrupt(e.to_string()))?;
+            *sealed = self.seal_for(Some(*subject), OPLOG, &at, Ok(inner))?;
+            changed = true;
+        }
+        if !changed {
+            return Ok(None);
+        }
+        self.seal_for(None, OPLOG, key, codec::encode_versioned(OP_FORMAT, &stored))
+            .map(Some)
     }
 }

@@ -142,7 +142,13 @@ impl SubjectKeys {
                 .key(ring, id, place.generation)?
                 .ok_or_else(|| damaged(&self.path, "a key vanished"));
         }
-        let generation = 1;
+        let key = self.add_slot(&mut f, ring, id, 1)?;
+        Ok(key)
+    }
+
+    /// Writes a new slot for a subject's key of `generation` (not yet durable: see
+    /// [`SubjectKeys::sync`]) and caches the key.
+    fn add_slot(&self, f: &mut SlotFile, ring: &KeyRing, id: u128, generation: u32) -> Result<SubjectKey, StoreError> {
         let (key, wrapped) = ring
             .new_subject_key(id, generation)
             .map_err(|e| StoreError::Io(e.to_string()))?;
@@ -160,12 +166,70 @@ impl SubjectKeys {
         write_slot(&mut f.file, &self.path, slot, &raw)?;
         f.dirty = true;
         f.places.entry(id).or_default().push(Place { generation, slot });
-        drop(f);
         self.opened
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .insert((id, generation), key.clone());
         Ok(key)
+    }
+
+    /// Makes a subject's next key generation (key rotation): from now on its values are
+    /// sealed with it. Returns the new generation. Not yet durable: see [`SubjectKeys::sync`].
+    pub fn new_generation(&self, ring: &KeyRing, id: u128) -> Result<u32, StoreError> {
+        let mut f = self.file();
+        let newest = f.places.get(&id).and_then(|p| p.last()).map_or(0, |p| p.generation);
+        let generation = newest
+            .checked_add(1)
+            .ok_or_else(|| damaged(&self.path, "a key has run out of generations"))?;
+        self.add_slot(&mut f, ring, id, generation)?;
+        Ok(generation)
+    }
+
+    /// The newest generation of a subject's key, if it has one.
+    pub fn newest_generation(&self, id: u128) -> Option<u32> {
+        self.file().places.get(&id).and_then(|p| p.last()).map(|p| p.generation)
+    }
+
+    /// Destroys every generation of a subject's key older than `keep` (the end of a
+    /// rotation), syncing the file; returns the slots they were in.
+    pub fn destroy_older(&self, id: u128, keep: u32) -> Result<Vec<u64>, StoreError> {
+        let mut f = self.file();
+        let old: Vec<Place> = f
+            .places
+            .get(&id)
+            .map(|p| p.iter().filter(|p| p.generation < keep).copied().collect())
+            .unwrap_or_default();
+        if old.is_empty() {
+            return Ok(Vec::new());
+        }
+        for p in &old {
+            write_slot(&mut f.file, &self.path, p.slot, &[0u8; SLOT])?;
+            f.free.push(p.slot);
+        }
+        if let Some(places) = f.places.get_mut(&id) {
+            places.retain(|p| p.generation >= keep);
+        }
+        f.file.sync_data().map_err(|e| io(&self.path, "sync", e))?;
+        f.dirty = false;
+        drop(f);
+        self.opened
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|(sid, generation), _| *sid != id || *generation >= keep);
+        Ok(old.iter().map(|p| p.slot).collect())
+    }
+
+    /// Every subject with a key, the reserved ones left out.
+    pub fn subjects(&self) -> Vec<u128> {
+        let mut ids: Vec<u128> = self
+            .file()
+            .places
+            .keys()
+            .copied()
+            .filter(|&id| id != LOOKUP_SUBJECT)
+            .collect();
+        ids.sort_unstable();
+        ids
     }
 
     /// A subject's key of one generation, or `None` when it was destroyed (or never made).

@@ -124,6 +124,8 @@ pub struct ClientsPane {
     sections: Option<CardSections>,
     /// The section on show below the card.
     section: Section,
+    /// An open enquiry chosen to resolve, awaiting `enter` again to confirm (DATA-03).
+    resolving: Option<crate::domain::ids::EnquiryId>,
     mode: Mode,
     list_area: Rect,
     tz: chrono_tz::Tz,
@@ -149,6 +151,7 @@ impl ClientsPane {
             card: None,
             sections: None,
             section: Section::default(),
+            resolving: None,
             mode: Mode::Browse,
             list_area: Rect::default(),
         }

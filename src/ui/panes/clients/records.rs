@@ -205,20 +205,29 @@ impl ClientsPane {
                 let rows = self.sections.as_ref().map_or(0, |s| s.rows(self.section));
                 if is_movement(cmd) {
                     *selected = move_selection(*selected, rows, cmd, 5);
+                    self.resolving = None;
                     return Some(true);
                 }
                 match cmd {
+                    Command::Back if self.resolving.is_some() => {
+                        self.resolving = None;
+                        cx.done("The enquiry stays open.");
+                    }
                     Command::Back => self.mode = Mode::Browse,
                     Command::EscalateComplaint => {
                         let at = *selected;
                         self.escalate(at, cx);
+                    }
+                    Command::Select if self.section == Section::Enquiries => {
+                        let at = *selected;
+                        self.resolve_enquiry(at, cx);
                     }
                     Command::Select | Command::OpenAttachment if self.section == Section::Attachments => {
                         let at = *selected;
                         self.open_attachment(at, cx);
                     }
                     Command::Select => cx.problem(format!(
-                        "enter opens an attachment; {} rows are for reading (s shows the next section)",
+                        "enter opens an attachment or resolves an enquiry; {} rows are for reading (s shows the next section)",
                         self.section.title().to_lowercase()
                     )),
                     _ => return None,
@@ -272,6 +281,38 @@ impl ClientsPane {
                 self.load_sections(cx);
             }
             Err(e) => cx.problem(e.to_string()),
+        }
+    }
+
+    /// `enter` on an enquiry: the first asks to confirm, the second (on the same open enquiry)
+    /// resolves it through the desk (DATA-03) and reloads the sections.
+    fn resolve_enquiry(&mut self, at: usize, cx: &mut Cx<'_>) {
+        let Some(e) = self
+            .sections
+            .as_ref()
+            .and_then(|s| s.enquiries.shown().get(at).cloned())
+        else {
+            return cx.problem("no enquiry chosen: ↑/↓ choose one in the enquiries section");
+        };
+        if let Some(d) = e.resolved_on {
+            self.resolving = None;
+            return cx.problem(format!("that enquiry was resolved on {d}"));
+        }
+        if self.resolving != Some(e.id) {
+            self.resolving = Some(e.id);
+            return cx.done(format!(
+                "Resolve the enquiry \"{}\"? enter again resolves it, esc keeps it open.",
+                crate::domain::text::shorten(&e.summary, 60)
+            ));
+        }
+        self.resolving = None;
+        match cx.desk.resolve_enquiry(e.id) {
+            Ok(done) => {
+                let on = done.resolved_on.map(|d| d.to_string()).unwrap_or_default();
+                cx.done(format!("Enquiry resolved on {on}."));
+                self.load_sections(cx);
+            }
+            Err(err) => cx.problem(err.to_string()),
         }
     }
 

@@ -301,7 +301,13 @@ impl ClientsPane {
                 }
             })
             .collect();
-        let title = format!("{} · s next", tabs.join(" "));
+        let title = match self.resolving {
+            Some(_) if self.section == Section::Enquiries && matches!(self.mode, Mode::Section { .. }) => {
+                "Resolve this enquiry? enter resolves it, esc keeps it open".to_string()
+            }
+            _ if self.section == Section::Enquiries => format!("{} · s next · enter resolves", tabs.join(" ")),
+            _ => format!("{} · s next", tabs.join(" ")),
+        };
         let (rows, selected) = match &self.sections {
             None => (vec![Line::styled("loading…", th.dim)], None),
             Some(s) => {

@@ -200,14 +200,10 @@ impl ReportsPane {
 
 /// What the publishable form hides, said under each table.
 pub fn suppression_note(p: &Published) -> String {
-    match p.threshold() {
-        Some(t) if p.suppressed() == 0 => format!("nothing hidden: every count is 0 or at least {t}"),
-        Some(t) => format!(
-            "<{t}: between 1 and {}, hidden, or a count its row or column total would give away ({} hidden in all)",
-            t.saturating_sub(1),
-            p.suppressed()
-        ),
-        None => "every count shown".into(),
+    match (p.threshold(), crate::report::legend(p)) {
+        (Some(t), None) => format!("nothing hidden: every count is 0 or at least {t}"),
+        (Some(_), Some(legend)) => legend,
+        (None, _) => "every count shown".into(),
     }
 }
 
@@ -267,7 +263,7 @@ pub fn bar_lines(
     let max = (0..p.rows().len())
         .filter_map(|i| match value(i) {
             Cell::Count(n) => Some(n),
-            Cell::Suppressed(_) => None,
+            Cell::Suppressed(_) | Cell::Withheld => None,
         })
         .max()
         .unwrap_or(0)
@@ -281,7 +277,7 @@ pub fn bar_lines(
                     let len = usize::try_from(n).unwrap_or(usize::MAX).saturating_mul(room) / max as usize;
                     ("█".repeat(len.min(room)), n.to_string())
                 }
-                Cell::Suppressed(t) => (String::new(), format!("<{t}")),
+                hidden => (String::new(), hidden.to_string()),
             };
             Line::from(vec![
                 Span::raw(format!("{label:<label_width$} │")),
