@@ -194,21 +194,27 @@ impl Store {
         Ok(())
     }
 
-    /// Puts re-sealed audit entries (the same entries sealed with another key: a re-seal or a
-    /// key rotation) in place of the old bytes and recomputes the chain from the first of them
-    /// on, in chain order, in one transaction with the head. Refuses when the chain is not
-    /// intact, so that a re-seal never covers over an edit. The caller holds commits. Returns
-    /// how many links were recomputed.
-    pub(crate) fn replace_audit_sealed(&self, new: &HashMap<[u8; 16], Vec<u8>>) -> Result<u64, StoreError> {
-        if new.is_empty() {
-            return Ok(0);
-        }
+    /// Refuses, before anything is changed, to re-seal a store whose audit chain is already
+    /// broken: recomputing links over it would hide what was edited or removed.
+    pub(crate) fn refuse_broken_chain(&self) -> Result<(), StoreError> {
         if let ChainReport::Broken { id, position, problem } = self.verify_audit_chain()? {
             return Err(StoreError::Conflict(format!(
                 "the audit log's chain is broken at entry {id} (position {position}: {}); nothing was re-sealed. \
                  `careerdesk audit verify` names it; restore a backup or keep the store as evidence",
                 problem.describe()
             )));
+        }
+        Ok(())
+    }
+
+    /// Puts re-sealed audit entries (the same entries sealed with another key: a re-seal or a
+    /// key rotation) in place of the old bytes and recomputes the chain from the first of them
+    /// on, in chain order, in one transaction with the head. The caller holds commits and has
+    /// checked the chain is intact ([`Store::refuse_broken_chain`]), so that a re-seal never
+    /// covers over an edit. Returns how many links were recomputed.
+    pub(crate) fn replace_audit_sealed(&self, new: &HashMap<[u8; 16], Vec<u8>>) -> Result<u64, StoreError> {
+        if new.is_empty() {
+            return Ok(0);
         }
         let audit = self.tree(AUDIT)?;
         let chain = self.tree(AUDIT_CHAIN)?;

@@ -62,6 +62,7 @@ impl Store {
     /// of client id 0, which names none) are left. Doing it again finds nothing to do.
     pub fn reseal_for_clients(&self, progress: Progress<'_>) -> Result<Resealed, StoreError> {
         let _held = self.hold_commits();
+        self.refuse_broken_chain()?;
         let mut done = Resealed::default();
         let mut clients = HashSet::new();
         macro_rules! kinds {
@@ -127,6 +128,7 @@ impl Store {
     /// anywhere on disk (sled's log, old pages) can no longer be opened.
     pub fn rotate_subject_keys(&self, only: Option<u128>, progress: Progress<'_>) -> Result<Resealed, StoreError> {
         let _held = self.hold_commits();
+        self.refuse_broken_chain()?;
         let targets: Vec<u128> = match only {
             Some(id) if self.subjects.has(id) => vec![id],
             Some(_) => Vec::new(),
