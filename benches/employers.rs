@@ -3,8 +3,9 @@
 //! 2026):
 //!
 //! - `clash_check`: the event clash check (EVT-01) for a new event on that day against 20,000
-//!   events around it, as `event add` runs it (`Desk::event_clashes`: every event read from the
-//!   store, then `domain::clash::clashes`), and the pure check alone on events in memory.
+//!   events around it, as `event add` runs it (`Desk::event_clashes`: the events starting in
+//!   `domain::clash::window` read through the index of events by start, then
+//!   `domain::clash::clashes`), and the pure check alone on all 20,000 events in memory.
 //!   Target: <= 2 ms.
 //! - `employer_search`: `Desk::find_employers` by a word of the name or sector and a tag over
 //!   5,000 employers (the tag index narrows the scan), and by a word alone (every employer

@@ -182,6 +182,22 @@ impl Store {
         Ok(out)
     }
 
+    /// The index entry with the greatest key, if the tree holds any.
+    pub fn index_last(&self, tree: IndexTree) -> Result<Option<(Vec<u8>, Vec<u8>)>, StoreError> {
+        let Some((k, v)) = self.tree(tree.name)?.last()? else {
+            return Ok(None);
+        };
+        match tree.layout {
+            Layout::Single => Ok(Some((k.to_vec(), v.to_vec()))),
+            Layout::Grouped(_) => {
+                let entries = decode(&v).map_err(|e| e.at(tree, &k))?;
+                Ok(entries
+                    .last()
+                    .map(|(suffix, value)| ([k.as_ref(), suffix].concat(), value.to_vec())))
+            }
+        }
+    }
+
     /// Index entries in a key range `[from, to)`, in key order.
     pub fn index_range(&self, tree: IndexTree, from: &[u8], to: &[u8]) -> Result<KeyValues, StoreError> {
         let sled_tree = self.tree(tree.name)?;

@@ -125,7 +125,11 @@ fn events_on_show(desk: &crate::desk::Desk, req: Request) -> Result<Vec<EventRow
     let last = req.from + chrono::Duration::days(req.days.max(1) - 1);
     let (_, to) = desk.day_bounds(last);
     let mut out = Vec::new();
-    for e in desk.events()?.into_iter().filter(|e| overlaps(e, from, to)) {
+    for e in desk
+        .events_overlapping(from, to)?
+        .into_iter()
+        .filter(|e| overlaps(e, from, to))
+    {
         let tally = if e.capacity > 0 {
             Some(desk.event_tally(&e)?)
         } else {
