@@ -26,6 +26,9 @@ pub(crate) enum GroupError {
     TooLong(usize),
 }
 
+/// One index entry as `(key, value)`.
+pub type KeyValue = (Vec<u8>, Vec<u8>);
+
 /// A group's entries as `(suffix, value)`, borrowed from its stored value.
 pub(crate) type Entries<'a> = Vec<(&'a [u8], &'a [u8])>;
 
@@ -183,7 +186,7 @@ impl Store {
     }
 
     /// The index entry with the greatest key, if the tree holds any.
-    pub fn index_last(&self, tree: IndexTree) -> Result<Option<(Vec<u8>, Vec<u8>)>, StoreError> {
+    pub fn index_last(&self, tree: IndexTree) -> Result<Option<KeyValue>, StoreError> {
         let Some((k, v)) = self.tree(tree.name)?.last()? else {
             return Ok(None);
         };
