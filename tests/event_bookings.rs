@@ -554,3 +554,40 @@ fn data_05_erasing_a_promoted_client_takes_their_event_place_message_too() {
     assert!(desk.outbox().unwrap().iter().all(|m| m.client != Some(id)));
     assert!(desk.event_roster("Insight day").unwrap().booked.is_empty());
 }
+
+#[test]
+fn evt_03_a_demo_event_s_roster_names_real_clients_of_its_audience_each_once() {
+    use careerdesk::domain::event::EventBooking;
+    let tmp = tempfile::tempdir().unwrap();
+    let admin = init(tmp.path(), clock());
+    careerdesk::demo::generate(&admin, 300, 5, &careerdesk::demo::Progress::Hidden).unwrap();
+    let events = admin.events().unwrap();
+    assert!(events.len() >= 6);
+    for e in &events {
+        let r = admin.event_roster(&e.id.to_string()).unwrap();
+        let lines: Vec<_> = r
+            .booked
+            .iter()
+            .chain(&r.waiting)
+            .chain(&r.attended)
+            .chain(&r.absent)
+            .collect();
+        assert!(lines.len() >= 10, "{} has {} bookings", e.title, lines.len());
+        let mut seen = std::collections::HashSet::new();
+        for line in lines {
+            assert_ne!(line.name, "(unknown client)", "{}", e.title);
+            let number = line.student_number.clone().expect("a real client");
+            assert!(seen.insert(number.to_string()), "{number} booked twice on {}", e.title);
+            let client = admin.client_by_student_number(&number).unwrap();
+            assert_eq!(line.name, client.name);
+            assert!(
+                e.audience_schools.contains(client.school.as_ref().unwrap()),
+                "{}",
+                e.title
+            );
+            // Sealed with the client's own key, as a booking made at the desk is.
+            let sealed = admin.store().sealed_for::<EventBooking>(client.id.0).unwrap();
+            assert!(sealed.iter().any(|b| b.id == line.id), "{number} on {}", e.title);
+        }
+    }
+}

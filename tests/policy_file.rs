@@ -683,6 +683,31 @@ fn evt_01_clash_gap_defaults_to_a_day_and_is_checked() {
 }
 
 #[test]
+fn calendar_opening_hours_default_to_nine_to_five_and_are_checked() {
+    let standard = load_example("standard").calendar;
+    assert_eq!((standard.opens, standard.closes), (9 * 60, 17 * 60));
+    let p = Policy::parse(MINIMAL, "p.toml").unwrap();
+    assert_eq!(p.calendar, careerdesk::policy::OpeningHours::default());
+    let set = MINIMAL.to_string() + "[calendar]\nopens = \"08:30\"\ncloses = \"24:00\"\n";
+    let p = Policy::parse(&set, "p.toml").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((p.calendar.opens, p.calendar.closes), (8 * 60 + 30, 24 * 60));
+    let bad = MINIMAL.to_string() + "[calendar]\nopens = \"9am\"\ncloses = \"25:00\"\n";
+    let errors = errors_of(&bad);
+    let e = the_error(&errors, "calendar.opens");
+    assert!(
+        e.message.contains("9am") && e.message.contains("HH:MM"),
+        "{}",
+        e.message
+    );
+    assert_eq!(e.line, Some(line_containing(&bad, "opens")));
+    the_error(&errors, "calendar.closes");
+    let backwards = MINIMAL.to_string() + "[calendar]\nopens = \"17:00\"\ncloses = \"09:00\"\n";
+    let errors = errors_of(&backwards);
+    let e = the_error(&errors, "calendar.closes");
+    assert!(e.message.contains("not after the opening time"), "{}", e.message);
+}
+
+#[test]
 fn sec_01_sign_in_limits_default_when_absent() {
     let p = Policy::parse(MINIMAL, "p.toml").unwrap();
     assert_eq!(p.sign_in.lock_after, 5);

@@ -1,5 +1,6 @@
-//! How index entries lie on disk: grouped under a shared prefix (store format 2), migrated
-//! from one key per entry (format 1) at the first unlock, and rebuilt on request.
+//! How index entries lie on disk: grouped under a shared prefix (store format 2), with the
+//! event indexes (format 3), migrated from one key per entry (format 1) or from a store
+//! without the event indexes (format 2) at the first unlock, and rebuilt on request.
 
 mod common;
 
@@ -225,12 +226,62 @@ fn a_format_1_store_is_reindexed_at_its_first_unlock() {
     assert_grouped(tmp.path());
     let db = raw_sled(store_dir(tmp.path()));
     let format = db.open_tree("meta").unwrap().get(b"format").unwrap().unwrap();
-    assert_eq!(format.as_ref(), &[2u8]);
+    assert_eq!(format.as_ref(), &[3u8]);
     drop(db);
     // The migration was made in a copy; the format-1 store is kept beside it.
     let kept = data_dir_names(tmp.path());
-    assert!(kept.iter().any(|n| n.starts_with("store.before-format-2-")), "{kept:?}");
+    assert!(kept.iter().any(|n| n.starts_with("store.before-format-3-")), "{kept:?}");
     assert!(!kept.iter().any(|n| n == "store.migrating"), "{kept:?}");
+}
+
+/// The event indexes format 3 added.
+const EVENT_INDEXES: [&str; 3] = ["idx_event_start", "idx_event_length", "idx_event_booking_event"];
+
+#[test]
+fn evt_01_a_format_2_store_gains_the_event_indexes_at_its_first_unlock() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (events, rosters) = {
+        let admin = init(tmp.path(), clock());
+        careerdesk::demo::generate(&admin, 20, 3, &careerdesk::demo::Progress::Hidden).unwrap();
+        let events = admin.events().unwrap();
+        let rosters: Vec<_> = events
+            .iter()
+            .map(|e| admin.event_roster(&e.id.to_string()).unwrap())
+            .collect();
+        (events, rosters)
+    };
+    assert!(rosters.iter().all(|r| r.tally.taken > 0), "{rosters:?}");
+    {
+        // Format 2 as it was: no event index trees.
+        let db = raw_sled(store_dir(tmp.path()));
+        for tree in EVENT_INDEXES {
+            assert!(!db.open_tree(tree).unwrap().is_empty(), "{tree}");
+            db.drop_tree(tree).unwrap();
+        }
+        db.open_tree("meta").unwrap().insert(b"format", &[2u8]).unwrap();
+        db.flush().unwrap();
+    }
+    let desk = sign_in(tmp.path(), "admin", ADMIN_PASSWORD, clock()).unwrap();
+    assert_eq!(desk.events().unwrap(), events);
+    for (e, roster) in events.iter().zip(&rosters) {
+        assert_eq!(&desk.event_roster(&e.id.to_string()).unwrap(), roster);
+        let near = desk
+            .events_between(e.start - chrono::Duration::days(2), e.end + chrono::Duration::days(2))
+            .unwrap();
+        assert!(near.contains(e));
+    }
+    drop(desk);
+    let db = raw_sled(store_dir(tmp.path()));
+    assert_eq!(
+        db.open_tree("meta").unwrap().get(b"format").unwrap().unwrap().as_ref(),
+        &[3u8]
+    );
+    for tree in EVENT_INDEXES {
+        assert!(!db.open_tree(tree).unwrap().is_empty(), "{tree}");
+    }
+    drop(db);
+    let kept = data_dir_names(tmp.path());
+    assert!(kept.iter().any(|n| n.starts_with("store.before-format-3-")), "{kept:?}");
 }
 
 fn data_dir_names(dir: &Path) -> Vec<String> {

@@ -254,10 +254,12 @@ pub fn generate(desk: &Desk, clients: usize, seed: u64, show_progress: &Progress
 
     let bar = progress(clients as u64, show_progress, "clients");
     let mut client_ids = Vec::with_capacity(clients);
+    let mut by_school = people::BySchool::default();
     for i in 0..clients {
         let c = people::client(&mut g, i, now, policy.local_date(now));
         bulk.put(&c)?;
         client_ids.push(c.id);
+        by_school.add(&c);
         if i % 1024 == 0 {
             bar.set(i as u64);
         }
@@ -267,7 +269,12 @@ pub fn generate(desk: &Desk, clients: usize, seed: u64, show_progress: &Progress
 
     let cal = Calendar::new(policy, &staff.consultants);
     calendar(&mut g, &mut bulk, &cal, &client_ids, now, show_progress, &mut summary)?;
-    people::employers_and_events(desk, &mut g, &mut bulk, clients, &staff, now, &mut summary)?;
+    let people = people::People {
+        staff: &staff,
+        clients: &client_ids,
+        by_school: &by_school,
+    };
+    people::employers_and_events(desk, &mut g, &mut bulk, &people, now, &mut summary)?;
     let bar = progress(bulk.len() as u64, show_progress, "writing");
     bulk.finish(&|done, _| bar.set(done as u64))?;
     bar.finish();

@@ -1,7 +1,10 @@
 //! Generated people and organisations: staff, clients, employers with contacts, events.
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
-use rand::Rng;
+use std::collections::HashMap;
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 
 use super::{DemoSummary, Gen, DEMO_PASSWORD};
 use crate::desk::{Desk, DeskError};
@@ -159,16 +162,56 @@ fn unreachable_email() -> Email {
     Email::parse("demo@example.ac.uk").unwrap_or_else(|_| unreachable_email())
 }
 
-/// Employers with contacts, tags and engagement notes; events with bookings.
+/// The generated clients by school, to book events for their audience.
+#[derive(Debug, Default)]
+pub struct BySchool(HashMap<String, Vec<ClientId>>);
+
+impl BySchool {
+    /// Counts a client under their school.
+    pub fn add(&mut self, c: &Client) {
+        if let Some(school) = &c.school {
+            self.0.entry(school.clone()).or_default().push(c.id);
+        }
+    }
+}
+
+/// The people events are organised and booked by.
+pub struct People<'a> {
+    /// The staff.
+    pub staff: &'a Staff,
+    /// Every generated client.
+    pub clients: &'a [ClientId],
+    /// The clients by school.
+    pub by_school: &'a BySchool,
+}
+
+/// Up to `n` distinct clients for an event open to `school`: its students, or any clients when
+/// the school has none. Drawn from a generator of the event's own, so the rest of the demo
+/// data stays as it was for the seed.
+fn attendees(people: &People<'_>, school: &str, n: usize, event: EventId) -> Vec<ClientId> {
+    let pool = match people.by_school.0.get(school) {
+        Some(p) if !p.is_empty() => p.as_slice(),
+        _ => people.clients,
+    };
+    let mut rng = StdRng::seed_from_u64(event.0 as u64 ^ (event.0 >> 64) as u64);
+    rand::seq::index::sample(&mut rng, pool.len(), n.min(pool.len()))
+        .into_iter()
+        .map(|i| pool[i])
+        .collect()
+}
+
+/// Employers with contacts, tags and engagement notes; events with bookings by real clients,
+/// each at most once an event.
 pub fn employers_and_events(
     _desk: &Desk,
     g: &mut Gen,
     bulk: &mut BulkWriter<'_>,
-    clients: usize,
-    staff: &Staff,
+    people: &People<'_>,
     now: DateTime<Utc>,
     summary: &mut DemoSummary,
 ) -> Result<(), DeskError> {
+    let staff = people.staff;
+    let clients = people.clients.len();
     let n = (clients / 200).max(20);
     let mut employer_ids = Vec::with_capacity(n);
     for i in 0..n {
@@ -263,11 +306,13 @@ pub fn employers_and_events(
             capacity: 40,
             consultations: Vec::new(),
         };
-        for _ in 0..g.rng.gen_range(10..50) {
+        let wanted = g.rng.gen_range(10..50);
+        let school = ev.audience_schools.first().map(String::as_str).unwrap_or_default();
+        for client in attendees(people, school, wanted, ev.id) {
             let b = EventBooking {
                 id: EventBookingId(g.id(start - Duration::days(7))),
                 event: ev.id,
-                client: ClientId(0),
+                client,
                 booked_at: start - Duration::days(7),
                 state: if start < now {
                     if g.rng.gen_bool(0.8) {

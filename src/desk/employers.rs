@@ -32,11 +32,19 @@ impl Desk {
             .map(|t| t.trim().to_lowercase())
             .filter(|t| !t.is_empty())
             .collect();
-        let candidates: Vec<Employer> = match tags.first() {
-            // The tag index narrows the scan to employers with the first tag.
-            Some(first) => {
+        let candidates: Vec<Employer> = match tags.split_first() {
+            // The tag index narrows the scan to employers with every tag, before any is read.
+            Some((first, rest)) => {
+                let mut ids = self.store.employers_tagged(first)?;
+                for tag in rest {
+                    if ids.is_empty() {
+                        break;
+                    }
+                    let with: std::collections::HashSet<_> = self.store.employers_tagged(tag)?.into_iter().collect();
+                    ids.retain(|id| with.contains(id));
+                }
                 let mut out = Vec::new();
-                for id in self.store.employers_tagged(first)? {
+                for id in ids {
                     if let Some(e) = self.store.get::<Employer>(id.0)? {
                         out.push(e);
                     }

@@ -137,14 +137,14 @@ fn refused(r: PlaceRefusal) -> DeskError {
 }
 
 impl Desk {
-    /// Every booking of one event, oldest first. Damaged records are skipped with a warning so
-    /// one cannot hide the rest.
+    /// Every booking of one event, oldest first, read through the index of bookings by event.
+    /// Damaged records are skipped with a warning so one cannot hide the rest.
     fn bookings_of(&self, event: EventId) -> Result<Vec<EventBooking>, DeskError> {
         let mut out = Vec::new();
-        for b in self.store.scan::<EventBooking>()? {
-            match b {
-                Ok(b) if b.event == event => out.push(b),
-                Ok(_) => {}
+        for id in self.store.event_bookings_of(event)? {
+            match self.store.get::<EventBooking>(id.0) {
+                Ok(Some(b)) if b.event == event => out.push(b),
+                Ok(_) => tracing::warn!("the booking index names booking {id} under event {event}, which it is not"),
                 Err(e) if e.is_damage() => tracing::warn!("event booking record skipped: {e}"),
                 Err(e) => return Err(e.into()),
             }

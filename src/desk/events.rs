@@ -97,13 +97,40 @@ impl Desk {
         Ok(out)
     }
 
-    /// Events starting from `from` (inclusive) to `to` (exclusive), earliest first.
+    /// Events starting from `from` (inclusive) to `to` (exclusive), earliest first, read
+    /// through the index of events by start.
     pub fn events_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Event>, DeskError> {
-        Ok(self
-            .events()?
-            .into_iter()
-            .filter(|e| e.start >= from && e.start < to)
-            .collect())
+        self.require(Permission::ViewClients)?;
+        let mut out = self.events_starting(from, to)?;
+        out.retain(|e| e.start >= from && e.start < to);
+        Ok(out)
+    }
+
+    /// Events starting before `to` and ending at or after `from`, earliest first: those starting
+    /// in `[from, to)` and those started before, back as far as the longest event stored.
+    pub fn events_overlapping(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Event>, DeskError> {
+        self.require(Permission::ViewClients)?;
+        let longest = self.store.longest_event()? + Duration::milliseconds(1);
+        let earliest = from.checked_sub_signed(longest).unwrap_or(DateTime::<Utc>::MIN_UTC);
+        let mut out = self.events_starting(earliest, to)?;
+        out.retain(|e| e.start < to && e.end.max(e.start) >= from);
+        Ok(out)
+    }
+
+    /// The events the index says start in `[from, to)`, earliest first. Damaged records are
+    /// skipped with a warning, like [`Desk::events`].
+    fn events_starting(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Event>, DeskError> {
+        let mut out = Vec::new();
+        for id in self.store.events_starting_between(from, to)? {
+            match self.store.get::<Event>(id.0) {
+                Ok(Some(e)) => out.push(e),
+                Ok(None) => tracing::warn!("the event index names event {id}, which is not stored"),
+                Err(e) if e.is_damage() => tracing::warn!("event record skipped: {e}"),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        out.sort_by_key(|e| (e.start, e.id));
+        Ok(out)
     }
 
     /// The event named by its id or by its title (unique, compared without case).
@@ -128,10 +155,13 @@ impl Desk {
         }
     }
 
-    /// The clashes `event` would have on the calendar as it stands (EVT-01).
+    /// The clashes `event` would have on the calendar as it stands (EVT-01). Only the events
+    /// starting in the rule's window ([`clash::window`]: the gap and the longest event stored
+    /// before the new one, the gap after it) are read.
     pub fn event_clashes(&self, event: &Event) -> Result<Vec<Clash>, DeskError> {
         let gap = Duration::hours(i64::from(self.policy.events.clash_gap_hours));
-        Ok(clash::clashes(event, &self.all_events()?, gap))
+        let (from, to) = clash::window(event, gap, self.store.longest_event()?);
+        Ok(clash::clashes(event, &self.events_starting(from, to)?, gap))
     }
 
     /// Adds an event. A clash refuses it (exit 3, each clashing event and why) unless

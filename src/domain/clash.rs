@@ -126,6 +126,28 @@ pub fn shared(a: &Event, b: &Event) -> Vec<Shared> {
     out
 }
 
+/// The starts an event must have to clash with `new`, given the gap and the longest event on
+/// the calendar: from `new.start - gap - longest` (inclusive) to `new.end + gap` (exclusive),
+/// widened by a millisecond each way. Any event starting outside it either ends at least `gap`
+/// before `new` starts or starts at least `gap` after it ends, so [`timing`] rules it out
+/// whatever it shares; the service reads only the events starting inside.
+pub fn window(new: &Event, gap: Duration, longest: Duration) -> (DateTime<Utc>, DateTime<Utc>) {
+    let slack = Duration::milliseconds(1);
+    let from = new
+        .start
+        .checked_sub_signed(gap)
+        .and_then(|t| t.checked_sub_signed(longest))
+        .and_then(|t| t.checked_sub_signed(slack))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC);
+    let to = new
+        .end
+        .max(new.start)
+        .checked_add_signed(gap)
+        .and_then(|t| t.checked_add_signed(slack))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC);
+    (from, to)
+}
+
 /// Every event in `calendar` that `new` clashes with, earliest first. The event itself (by
 /// id, when it is being moved) is left out. Time is checked first: it rules out nearly every
 /// event for the price of two comparisons.
@@ -233,6 +255,29 @@ mod tests {
         let far = event(2, "Engineering", at(10, 10), 2);
         let other = event(3, "Retail", at(3, 10), 2);
         assert!(clashes(&far, [&old, &other], GAP).is_empty());
+    }
+
+    /// Every event the rule finds starts inside [`window`], on events of every length and
+    /// distance around the new one, including events exactly the gap away.
+    #[test]
+    fn evt_01_every_clash_starts_inside_the_window() {
+        let new = event(1000, "Engineering", at(10, 12), 2);
+        let mut calendar = Vec::new();
+        for (i, minutes_off) in (-4000i64..4000).step_by(7).enumerate() {
+            let mut e = event(i as u128, "Engineering", new.start + Duration::minutes(minutes_off), 0);
+            e.end = e.start + Duration::minutes((i as i64 * 37) % 1500);
+            calendar.push(e);
+        }
+        let longest = calendar.iter().map(|e| e.end - e.start).max().unwrap();
+        let found = clashes(&new, &calendar, GAP);
+        assert!(found.len() > 100, "{}", found.len());
+        let (from, to) = window(&new, GAP, longest);
+        for c in &found {
+            assert!(c.start >= from && c.start < to, "{c}");
+        }
+        let inside: Vec<&Event> = calendar.iter().filter(|e| e.start >= from && e.start < to).collect();
+        assert!(inside.len() < calendar.len());
+        assert_eq!(clashes(&new, inside, GAP), found);
     }
 
     #[test]

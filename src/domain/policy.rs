@@ -36,6 +36,8 @@ pub struct Policy {
     pub backups: Backups,
     /// Event clash checking (EVT-01).
     pub events: Events,
+    /// `[calendar]`: the opening hours the calendar's grids show.
+    pub calendar: OpeningHours,
     /// Uploaded files (DATA-01).
     pub attachments: Attachments,
     /// Teaching terms, used by per-term allocations; never overlapping.
@@ -183,6 +185,26 @@ section! {
         /// Events sharing an employer, sector or audience clash when fewer than this many hours
         /// lie between one's end and the other's start (0: only overlapping events clash).
         clash_gap_hours = 24,
+    }
+}
+
+/// The `[calendar]` section: the service's usual opening hours, as minutes after local
+/// midnight (`opens = "09:00"`, `closes = "17:00"` in the file); the calendar's day and week
+/// grids show them, widened to any slot or event outside them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpeningHours {
+    /// When the service opens, in minutes after midnight (default 09:00).
+    pub opens: u32,
+    /// When it closes, in minutes after midnight, after `opens` (default 17:00; 24:00 at most).
+    pub closes: u32,
+}
+
+impl Default for OpeningHours {
+    fn default() -> Self {
+        OpeningHours {
+            opens: 9 * 60,
+            closes: 17 * 60,
+        }
     }
 }
 

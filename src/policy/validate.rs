@@ -66,6 +66,8 @@ struct RawPolicy {
     #[serde(default)]
     events: Events,
     #[serde(default)]
+    calendar: RawCalendar,
+    #[serde(default)]
     attachments: Attachments,
     #[serde(default)]
     terms: Vec<Term>,
@@ -77,6 +79,23 @@ struct RawPolicy {
     peak_periods: Vec<PeakPeriod>,
     #[serde(default)]
     closures: Vec<RawClosure>,
+}
+
+/// The `[calendar]` section as written: opening hours as local `HH:MM` times.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawCalendar {
+    opens: String,
+    closes: String,
+}
+
+impl Default for RawCalendar {
+    fn default() -> Self {
+        RawCalendar {
+            opens: "09:00".into(),
+            closes: "17:00".into(),
+        }
+    }
 }
 
 /// A `[[closures]]` entry: one `date`, or a `from` and `to`.

@@ -26,6 +26,9 @@ pub(crate) enum GroupError {
     TooLong(usize),
 }
 
+/// One index entry as `(key, value)`.
+pub type KeyValue = (Vec<u8>, Vec<u8>);
+
 /// A group's entries as `(suffix, value)`, borrowed from its stored value.
 pub(crate) type Entries<'a> = Vec<(&'a [u8], &'a [u8])>;
 
@@ -180,6 +183,22 @@ impl Store {
         let mut out = expand(tree, sled_tree.scan_prefix(start), prefix, None)?;
         out.retain(|(k, _)| k.starts_with(prefix));
         Ok(out)
+    }
+
+    /// The index entry with the greatest key, if the tree holds any.
+    pub fn index_last(&self, tree: IndexTree) -> Result<Option<KeyValue>, StoreError> {
+        let Some((k, v)) = self.tree(tree.name)?.last()? else {
+            return Ok(None);
+        };
+        match tree.layout {
+            Layout::Single => Ok(Some((k.to_vec(), v.to_vec()))),
+            Layout::Grouped(_) => {
+                let entries = decode(&v).map_err(|e| e.at(tree, &k))?;
+                Ok(entries
+                    .last()
+                    .map(|(suffix, value)| ([k.as_ref(), suffix].concat(), value.to_vec())))
+            }
+        }
     }
 
     /// Index entries in a key range `[from, to)`, in key order.

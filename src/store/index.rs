@@ -10,7 +10,7 @@ use crate::domain::client::{Client, FlagKind};
 use crate::domain::employer::{Contact, Employer, EngagementNote, Vacancy};
 use crate::domain::enquiry::Enquiry;
 use crate::domain::event::{Event, EventBooking};
-use crate::domain::ids::{ClientId, EmployerId, OperatorId};
+use crate::domain::ids::{ClientId, EmployerId, EventBookingId, EventId, OperatorId};
 use crate::domain::note::Note;
 use crate::domain::operator::Operator;
 use crate::domain::outbox::{Delivery, OutboxEntry};
@@ -95,8 +95,17 @@ pub const CONTACT_BY_EMPLOYER: IndexTree = single("idx_contact_employer");
 /// whole series to withdraw).
 pub const SLOT_BY_SERIES: IndexTree = grouped("idx_slot_series", 16);
 
+/// Events by start time: `start_ms ++ event` (the clash check reads the window around a new
+/// event, the calendar the events starting in the days it shows).
+pub const EVENT_BY_START: IndexTree = single("idx_event_start");
+/// Events by length: `length_ms ++ event`; the last entry is the longest event, which says how
+/// far before a new event the clash check must look.
+pub const EVENT_BY_LENGTH: IndexTree = single("idx_event_length");
+/// Event bookings by event: `event ++ booking` (a roster reads only its event's bookings).
+pub const EVENT_BOOKING_BY_EVENT: IndexTree = single("idx_event_booking_event");
+
 /// Every index tree (for rebuilding them all).
-pub const ALL: [IndexTree; 17] = [
+pub const ALL: [IndexTree; 20] = [
     CLIENT_BY_STUDENT_NUMBER,
     OPERATOR_BY_LOGIN,
     SLOT_BY_CONSULTANT,
@@ -114,6 +123,9 @@ pub const ALL: [IndexTree; 17] = [
     EMPLOYER_BY_TAG,
     CONTACT_BY_EMPLOYER,
     SLOT_BY_SERIES,
+    EVENT_BY_START,
+    EVENT_BY_LENGTH,
+    EVENT_BOOKING_BY_EVENT,
 ];
 
 /// The id of the record an index entry belongs to ([`entry_record`]), or the damage named.
@@ -172,6 +184,40 @@ impl Store {
     pub fn employers_tagged(&self, tag: &str) -> Result<Vec<EmployerId>, StoreError> {
         self.indexed(EMPLOYER_BY_TAG, &self.keys().index_hash("tag", tag))
     }
+
+    /// The events starting from `from` (inclusive) to `to` (exclusive), by start time.
+    pub fn events_starting_between(
+        &self,
+        from: chrono::DateTime<chrono::Utc>,
+        to: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<EventId>, StoreError> {
+        if to <= from {
+            return Ok(Vec::new());
+        }
+        self.indexed_between(EVENT_BY_START, &time_key(from), &time_key(to))
+    }
+
+    /// The length of the longest event stored (zero when there is none).
+    pub fn longest_event(&self) -> Result<chrono::Duration, StoreError> {
+        let Some((key, _)) = self.index_last(EVENT_BY_LENGTH)? else {
+            return Ok(chrono::Duration::zero());
+        };
+        let ms = key
+            .get(..8)
+            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+            .map(u64::from_be_bytes)
+            .ok_or_else(|| StoreError::Corrupt {
+                tree: EVENT_BY_LENGTH.name.into(),
+                key: show_key(&key),
+                reason: "the index entry does not hold a length; run `careerdesk store reindex`".into(),
+            })?;
+        Ok(chrono::Duration::milliseconds(i64::try_from(ms).unwrap_or(i64::MAX)))
+    }
+
+    /// The bookings of one event, in booking-id order.
+    pub fn event_bookings_of(&self, event: EventId) -> Result<Vec<EventBookingId>, StoreError> {
+        self.indexed(EVENT_BOOKING_BY_EVENT, &event.key())
+    }
 }
 
 fn student_number_key(keys: &KeyRing, sn: &StudentNumber) -> Vec<u8> {
@@ -189,6 +235,8 @@ pub fn owner(tree: IndexTree) -> EntityKind {
         n if n == NOTE_BY_CLIENT.name => EntityKind::Note,
         n if n == EMPLOYER_BY_TAG.name => EntityKind::Employer,
         n if n == CONTACT_BY_EMPLOYER.name => EntityKind::Contact,
+        n if n == EVENT_BY_START.name || n == EVENT_BY_LENGTH.name => EntityKind::Event,
+        n if n == EVENT_BOOKING_BY_EVENT.name => EntityKind::EventBooking,
         _ => EntityKind::Appointment,
     }
 }
@@ -399,8 +447,24 @@ impl Indexed for Enquiry {}
 impl Indexed for Concern {}
 impl Indexed for EngagementNote {}
 impl Indexed for Vacancy {}
-impl Indexed for Event {}
-impl Indexed for EventBooking {}
+impl Indexed for Event {
+    fn index_entries(&self, _keys: &KeyRing) -> Vec<IndexEntry> {
+        let length = (self.end - self.start).num_milliseconds().max(0) as u64;
+        vec![
+            IndexEntry::plain(EVENT_BY_START, &[&time_key(self.start), &self.id.key()]),
+            IndexEntry::plain(EVENT_BY_LENGTH, &[&length.to_be_bytes(), &self.id.key()]),
+        ]
+    }
+}
+
+impl Indexed for EventBooking {
+    fn index_entries(&self, _keys: &KeyRing) -> Vec<IndexEntry> {
+        vec![IndexEntry::plain(
+            EVENT_BOOKING_BY_EVENT,
+            &[&self.event.key(), &self.id.key()],
+        )]
+    }
+}
 impl Indexed for Consent {}
 impl Indexed for Complaint {}
 impl Indexed for Feedback {}

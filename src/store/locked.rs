@@ -1,6 +1,6 @@
 //! A store on disk before an operator's password has unwrapped its data key: opening (with
 //! damaged files named, never taken for "no store"), creating (never over existing data) and
-//! unlocking (with the format-1 migration done in a copy).
+//! unlocking (with the migration of an older format done in a copy).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -17,7 +17,7 @@ use crate::domain::sign_in::Refusal;
 
 /// A store on disk whose data key has not been unwrapped yet.
 pub struct LockedStore {
-    /// Behind a lock so the format-1 migration can put the migrated database in its place.
+    /// Behind a lock so a format migration can put the migrated database in its place.
     db: Mutex<sled::Db>,
     path: PathBuf,
     gate: Arc<Gate>,
@@ -139,7 +139,7 @@ impl LockedStore {
         self.unlock_reporting(login, password, now, &super::no_progress)
     }
 
-    /// [`LockedStore::unlock`], telling `progress` how a format-1 migration is getting on (it
+    /// [`LockedStore::unlock`], telling `progress` how a format migration is getting on (it
     /// rebuilds every index: minutes on a large store).
     pub fn unlock_reporting(
         &self,
@@ -172,7 +172,7 @@ impl LockedStore {
         let keys = KeyRing::new(key);
         let store = match meta.get(b"format")?.as_deref() {
             Some([STORE_FORMAT]) => Store::new(db, self.path.clone(), keys, self.subjects(), device, self.gate.clone()),
-            Some([1]) => self.migrate(db, keys, device, progress)?,
+            Some([1 | 2]) => self.migrate(db, keys, device, progress)?,
             other => {
                 let found = other.map_or_else(
                     || "none".to_string(),
@@ -207,9 +207,9 @@ impl LockedStore {
         refused::record(&self.db(), &self.gate, login, cause, now)
     }
 
-    /// Format 1 to format 2: the indexes are rebuilt in a copy (`store.migrating`), checked,
-    /// and the copy put in the store's place; the format-1 store is kept beside it
-    /// (`store.before-format-2-TIME`). If anything fails the store is left as it was.
+    /// An older format to this build's: the indexes are rebuilt in a copy (`store.migrating`),
+    /// checked, and the copy put in the store's place; the older store is kept beside it
+    /// (`store.before-format-3-TIME`). If anything fails the store is left as it was.
     fn migrate(
         &self,
         db: sled::Db,
@@ -217,7 +217,7 @@ impl LockedStore {
         device: DeviceId,
         progress: super::Progress<'_>,
     ) -> Result<Store, StoreError> {
-        tracing::info!("store format 1: rebuilding the indexes in format {STORE_FORMAT}, in a copy");
+        tracing::info!("older store format: rebuilding the indexes in format {STORE_FORMAT}, in a copy");
         let staging = super::beside(&self.path, "migrating");
         let kept = super::beside(
             &self.path,
@@ -254,7 +254,7 @@ impl LockedStore {
         drop(slot);
         let subjects = Arc::new(SubjectKeys::open(&self.path)?);
         *self.subjects.lock().unwrap_or_else(|p| p.into_inner()) = subjects.clone();
-        tracing::info!("store migrated; the format-1 store is kept at {}", kept.display());
+        tracing::info!("store migrated; the older store is kept at {}", kept.display());
         Ok(Store::new(
             migrated,
             self.path.clone(),

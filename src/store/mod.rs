@@ -60,8 +60,9 @@ pub fn no_progress(_: &str, _: u64, _: u64) {}
 pub type KeyValues = Vec<(Vec<u8>, Vec<u8>)>;
 
 /// The store layout version this build writes. Format 1 had one sled key per index entry;
-/// format 2 groups them (see [`group`]). A format-1 store is re-indexed at its first unlock.
-pub const STORE_FORMAT: u8 = 2;
+/// format 2 groups them (see [`group`]); format 3 adds the event indexes (by start, by length,
+/// bookings by event). A format-1 or format-2 store is re-indexed at its first unlock.
+pub const STORE_FORMAT: u8 = 3;
 
 pub(crate) const META: &str = "meta";
 pub(crate) const KEY_SLOTS: &str = "key_slots";

@@ -1,6 +1,6 @@
 //! Rebuilding the index trees from the records, in a copy: the migration from store format 1
-//! (one sled key per index entry) to format 2 (grouped entries), and a repair for damaged
-//! indexes.
+//! (one sled key per index entry) or 2 (no event indexes) to format 3, and a repair for
+//! damaged indexes.
 //!
 //! The store itself is only read. Everything that is not an index (records, key slots, meta,
 //! the audit tree, the op log) is copied into the new database as it is, damaged values
@@ -19,6 +19,7 @@ use super::{guard, open_db, Store, StoreError, META, STORE_FORMAT};
 use crate::domain::appointment::{Appointment, Slot};
 use crate::domain::client::Client;
 use crate::domain::employer::{Contact, Employer};
+use crate::domain::event::{Event, EventBooking};
 use crate::domain::note::Note;
 use crate::domain::operator::Operator;
 use crate::domain::outbox::OutboxEntry;
@@ -84,6 +85,8 @@ impl Store {
         self.reindex_kind::<QueueEntry>(&copy, &mut done, progress)?;
         self.reindex_kind::<Employer>(&copy, &mut done, progress)?;
         self.reindex_kind::<Contact>(&copy, &mut done, progress)?;
+        self.reindex_kind::<Event>(&copy, &mut done, progress)?;
+        self.reindex_kind::<EventBooking>(&copy, &mut done, progress)?;
         for tree in index::ALL {
             copy.open_tree(tree.name)?;
         }

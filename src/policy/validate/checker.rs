@@ -150,6 +150,7 @@ impl Checker<'_> {
         self.range("backups.keep", raw.backups.keep, 1, MAX_BACKUPS_KEPT);
         let gap = raw.events.clash_gap_hours;
         self.range("events.clash_gap_hours", gap, 0, MAX_CLASH_GAP_HOURS);
+        let calendar = self.opening_hours(&raw.calendar);
         // Uploads are held whole in the store and in each backup: kept to 100 MiB at most.
         self.range("attachments.max_bytes", raw.attachments.max_bytes, 1, 104_857_600);
 
@@ -171,6 +172,7 @@ impl Checker<'_> {
             complaints: raw.complaints,
             backups: raw.backups,
             events: raw.events,
+            calendar,
             attachments: raw.attachments,
             terms: raw.terms,
             locations: raw.locations,

@@ -1,16 +1,64 @@
-//! Checking each section of a policy that is more than figures: the institution, terms,
-//! locations, closures, appointment types and peak periods.
+//! Checking each section of a policy that is more than figures: the institution, the
+//! calendar's opening hours, terms, locations, closures, appointment types and peak periods.
 
 use chrono_tz::Tz;
 
-use super::{Checker, RawAppointmentType, RawClosure, RawInstitution, MAX_COUNT, MAX_DAYS, MAX_WINDOW_DAYS};
+use super::{
+    Checker, RawAppointmentType, RawCalendar, RawClosure, RawInstitution, MAX_COUNT, MAX_DAYS, MAX_WINDOW_DAYS,
+};
 use crate::domain::limits;
 use crate::domain::text::quote;
 use crate::policy::{
-    Allocation, AllocationPeriod, AppointmentType, Closure, Institution, Location, MonthDay, PeakPeriod, Term,
+    Allocation, AllocationPeriod, AppointmentType, Closure, Institution, Location, MonthDay, OpeningHours, PeakPeriod,
+    Term,
 };
 
+/// Minutes after midnight of a local `HH:MM` time (`24:00` too when `end_of_day`).
+fn minute_of_day(text: &str, end_of_day: bool) -> Option<u32> {
+    let (h, m) = text.trim().split_once(':')?;
+    if h.len() != 2 || m.len() != 2 {
+        return None;
+    }
+    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+    let minute = h.checked_mul(60)?.checked_add(m)?;
+    (m < 60 && (minute < 24 * 60 || (end_of_day && minute == 24 * 60))).then_some(minute)
+}
+
 impl Checker<'_> {
+    /// The `[calendar]` opening hours: two `HH:MM` times, the closing after the opening.
+    pub(super) fn opening_hours(&mut self, raw: &RawCalendar) -> OpeningHours {
+        let fallback = OpeningHours::default();
+        let opens = minute_of_day(&raw.opens, false).unwrap_or_else(|| {
+            self.error(
+                "calendar.opens",
+                format!("{} is not a time of day as HH:MM, e.g. \"09:00\"", quote(&raw.opens)),
+            );
+            fallback.opens
+        });
+        let closes = minute_of_day(&raw.closes, true).unwrap_or_else(|| {
+            self.error(
+                "calendar.closes",
+                format!(
+                    "{} is not a time of day as HH:MM (00:00 to 24:00), e.g. \"17:00\"",
+                    quote(&raw.closes)
+                ),
+            );
+            fallback.closes
+        });
+        if closes <= opens {
+            self.error(
+                "calendar.closes",
+                format!(
+                    "{} is not after the opening time {}",
+                    quote(&raw.closes),
+                    quote(&raw.opens)
+                ),
+            );
+            return fallback;
+        }
+        OpeningHours { opens, closes }
+    }
+
     pub(super) fn institution(&mut self, raw: RawInstitution) -> Institution {
         self.non_empty("institution.name", &raw.name);
         let time_zone = raw.time_zone.trim().parse::<Tz>().unwrap_or_else(|_| {

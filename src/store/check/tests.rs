@@ -21,6 +21,8 @@ fn every_index_tree_has_an_owner_that_writes_it() {
                     | EntityKind::QueueEntry
                     | EntityKind::Employer
                     | EntityKind::Contact
+                    | EntityKind::Event
+                    | EntityKind::EventBooking
             ),
             "{}",
             tree.name
@@ -28,6 +30,8 @@ fn every_index_tree_has_an_owner_that_writes_it() {
     }
     assert_eq!(index::owner(index::SLOT_HELD), EntityKind::Appointment);
     assert_eq!(index::owner(index::OUTBOX_DUE), EntityKind::Message);
+    assert_eq!(index::owner(index::EVENT_BY_LENGTH), EntityKind::Event);
+    assert_eq!(index::owner(index::EVENT_BOOKING_BY_EVENT), EntityKind::EventBooking);
 }
 
 #[test]

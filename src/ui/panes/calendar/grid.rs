@@ -9,13 +9,10 @@ use chrono::{NaiveDate, Timelike};
 
 use super::window::list_window;
 use super::Row;
+use crate::domain::policy::OpeningHours;
 
 /// Minutes in a grid row.
 pub(super) const HALF_HOUR: u32 = 30;
-
-/// The service's usual opening hours, 09:00 to 17:00, as minutes after midnight; a grid
-/// widens them to show any slot or event outside them.
-pub(super) const OPENING: (u32, u32) = (9 * 60, 17 * 60);
 
 /// The half hours a grid shows: from `open` (minutes after midnight, on a half hour) for
 /// `rows` half hours.
@@ -26,16 +23,17 @@ pub(super) struct Hours {
 }
 
 impl Default for Hours {
+    /// The policy's default opening hours (09:00 to 17:00), nothing outside them.
     fn default() -> Self {
-        Hours::covering(std::iter::empty())
+        Hours::covering(OpeningHours::default(), std::iter::empty())
     }
 }
 
 impl Hours {
-    /// The opening hours widened to cover every `(start, end)` given, in minutes after
-    /// midnight (an end past midnight counts as midnight).
-    pub fn covering(spans: impl Iterator<Item = (u32, u32)>) -> Hours {
-        let (mut open, mut close) = OPENING;
+    /// The policy's opening hours (`[calendar]`) widened to cover every `(start, end)` given,
+    /// in minutes after midnight (an end past midnight counts as midnight).
+    pub fn covering(opening: OpeningHours, spans: impl Iterator<Item = (u32, u32)>) -> Hours {
+        let (mut open, mut close) = (opening.opens.min(24 * 60 - 1), opening.closes.min(24 * 60));
         for (start, end) in spans {
             open = open.min(start);
             close = close.max(end.max(start + 1)).min(24 * 60);
@@ -184,13 +182,25 @@ mod tests {
         assert_eq!(h, Hours { open: 540, rows: 16 });
         assert_eq!((h.label(0), h.label(15)), ("09:00".into(), "16:30".into()));
         // A slot from 08:15 to 08:45 and an event until 18:10 widen them to 08:00-18:30.
-        let h = Hours::covering([(8 * 60 + 15, 8 * 60 + 45), (16 * 60, 18 * 60 + 10)].into_iter());
+        let h = Hours::covering(
+            OpeningHours::default(),
+            [(8 * 60 + 15, 8 * 60 + 45), (16 * 60, 18 * 60 + 10)].into_iter(),
+        );
         assert_eq!(h, Hours { open: 480, rows: 21 });
         assert_eq!(h.label(20), "18:00");
         assert_eq!(h.row_of(8 * 60 + 20), 0);
         assert_eq!(h.row_of(23 * 60), 20, "past the last row: the last row");
+        // The policy's opening hours, 08:00 to 19:30.
+        let h = Hours::covering(
+            OpeningHours {
+                opens: 8 * 60,
+                closes: 19 * 60 + 30,
+            },
+            std::iter::empty(),
+        );
+        assert_eq!(h, Hours { open: 480, rows: 23 });
         // Never past midnight.
-        let h = Hours::covering([(23 * 60 + 40, 24 * 60 + 90)].into_iter());
+        let h = Hours::covering(OpeningHours::default(), [(23 * 60 + 40, 24 * 60 + 90)].into_iter());
         assert_eq!(h.open + h.rows as u32 * HALF_HOUR, 24 * 60);
     }
 

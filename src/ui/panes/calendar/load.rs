@@ -11,6 +11,7 @@ use super::{CalendarData, CalendarPane, Grids, Row, RowIndex, Span};
 use crate::desk::DeskError;
 use crate::domain::appointment::{Appointment, AppointmentState, Slot};
 use crate::domain::ids::OperatorId;
+use crate::domain::policy::OpeningHours;
 use crate::ui::event::PaneDone;
 use crate::ui::pane::{Cx, Notice, PaneId};
 use crate::ui::theme::SlotState;
@@ -107,7 +108,14 @@ fn fetch(desk: &crate::desk::Desk, req: Request) -> Result<CalendarData, DeskErr
     Ok(CalendarData {
         staff,
         index: RowIndex::of(&rows),
-        grids: grids(&rows, &events, req.span, req.from, desk.policy().institution.time_zone),
+        grids: grids(
+            &rows,
+            &events,
+            req.span,
+            req.from,
+            desk.policy().institution.time_zone,
+            desk.policy().calendar,
+        ),
         rows,
         events,
         month: MonthCounts::default(),
@@ -125,7 +133,11 @@ fn events_on_show(desk: &crate::desk::Desk, req: Request) -> Result<Vec<EventRow
     let last = req.from + chrono::Duration::days(req.days.max(1) - 1);
     let (_, to) = desk.day_bounds(last);
     let mut out = Vec::new();
-    for e in desk.events()?.into_iter().filter(|e| overlaps(e, from, to)) {
+    for e in desk
+        .events_overlapping(from, to)?
+        .into_iter()
+        .filter(|e| overlaps(e, from, to))
+    {
         let tally = if e.capacity > 0 {
             Some(desk.event_tally(&e)?)
         } else {
@@ -137,8 +149,15 @@ fn events_on_show(desk: &crate::desk::Desk, req: Request) -> Result<Vec<EventRow
 }
 
 /// The grids of the rows loaded from `from`: the day by consultant and by room, or the week by
-/// day, over the half hours that hold every slot and event on show.
-pub(super) fn grids(rows: &[Row], events: &[EventRow], span: Span, from: NaiveDate, tz: chrono_tz::Tz) -> Grids {
+/// day, over the policy's opening hours widened to every slot and event on show.
+pub(super) fn grids(
+    rows: &[Row],
+    events: &[EventRow],
+    span: Span,
+    from: NaiveDate,
+    tz: chrono_tz::Tz,
+    opening: OpeningHours,
+) -> Grids {
     let minute = |r: &Row| minute_of(r.slot.start.with_timezone(&tz));
     let spans = rows
         .iter()
@@ -147,7 +166,7 @@ pub(super) fn grids(rows: &[Row], events: &[EventRow], span: Span, from: NaiveDa
             (start, start + u32::from(r.slot.minutes))
         })
         .chain(events.iter().map(|e| (e.start, e.end)));
-    let hours = Hours::covering(spans);
+    let hours = Hours::covering(opening, spans);
     match span {
         Span::Day => Grids {
             hours,

@@ -234,7 +234,7 @@ fn grid_pane(rows: Vec<Row>, date: NaiveDate, week: bool, selected: usize) -> Ca
     } else {
         (Span::Day, date)
     };
-    p.grids = super::load::grids(&p.rows, &[], span, from, p.tz);
+    p.grids = super::load::grids(&p.rows, &[], span, from, p.tz, Default::default());
     p.shape = Shape::Grid;
     p.reselect();
     p
