@@ -311,3 +311,37 @@ fn emp_05_multi_owner_has_no_gate_and_shows_recent_engagement() {
     let second = note(&w.as_("er2"), &e, &["Kim Key"]).unwrap();
     assert_eq!(second.recent, [first.note]);
 }
+
+#[test]
+fn emp_01_search_sees_every_write_made_since_the_last_search() {
+    let w = world();
+    let er = w.as_("er1");
+    let names = |hits: Vec<Employer>| hits.into_iter().map(|e| e.name).collect::<Vec<_>>();
+    let a = er.add_employer(&new_employer("Acme Engineering", &["stem"])).unwrap();
+    assert_eq!(
+        names(er.find_employers("", &["stem".into()]).unwrap()),
+        ["Acme Engineering"]
+    );
+    // Each write lands between two searches of the same session: none may be missed.
+    er.untag_employer(a.id, &["stem".into()]).unwrap();
+    assert!(er.find_employers("", &["stem".into()]).unwrap().is_empty());
+    er.add_employer(&new_employer("Bolt Robotics", &["stem"])).unwrap();
+    assert_eq!(
+        names(er.find_employers("", &["stem".into()]).unwrap()),
+        ["Bolt Robotics"]
+    );
+    er.edit_employer(
+        a.id,
+        &EmployerChanges {
+            name: Some("Acme Aerospace".into()),
+            ..EmployerChanges::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(names(er.find_employers("aerospace", &[]).unwrap()), ["Acme Aerospace"]);
+    assert_eq!(
+        names(er.find_employers("acme", &[]).unwrap()),
+        ["Acme Aerospace"],
+        "the old name is gone"
+    );
+}

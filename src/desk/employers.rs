@@ -32,34 +32,13 @@ impl Desk {
             .map(|t| t.trim().to_lowercase())
             .filter(|t| !t.is_empty())
             .collect();
-        let candidates: Vec<Employer> = match tags.split_first() {
-            // The tag index narrows the scan to employers with every tag, before any is read.
-            Some((first, rest)) => {
-                let mut ids = self.store.employers_tagged(first)?;
-                for tag in rest {
-                    if ids.is_empty() {
-                        break;
-                    }
-                    let with: std::collections::HashSet<_> = self.store.employers_tagged(tag)?.into_iter().collect();
-                    ids.retain(|id| with.contains(id));
-                }
-                let mut out = Vec::new();
-                for id in ids {
-                    if let Some(e) = self.store.get::<Employer>(id.0)? {
-                        out.push(e);
-                    }
-                }
-                out
-            }
-            None => self.store.scan::<Employer>()?.filter_map(Result::ok).collect(),
-        };
-        let mut hits: Vec<Employer> = candidates
-            .into_iter()
-            .filter(|e| tags.iter().all(|t| e.tags.iter().any(|et| et == t)))
-            .filter(|e| {
-                let hay = format!("{} {}", e.name, e.sector).to_lowercase();
-                words.iter().all(|w| hay.contains(w))
-            })
+        // In memory: a tag or text search opens no record (the cache is read again after a write).
+        let all = self.searchable_employers()?;
+        let mut hits: Vec<Employer> = all
+            .iter()
+            .filter(|s| tags.iter().all(|t| s.employer.tags.iter().any(|et| et == t)))
+            .filter(|s| words.iter().all(|w| s.hay.contains(w)))
+            .map(|s| s.employer.clone())
             .collect();
         hits.sort_by(|a, b| {
             let key = |e: &Employer| !matches!(e.ownership, Ownership::KeyAccount { .. });

@@ -16,6 +16,7 @@ mod complaints;
 mod consents;
 mod directory;
 mod employer_activity;
+mod employer_cache;
 mod employer_edit;
 mod employer_import;
 mod employers;
@@ -145,6 +146,8 @@ pub struct Desk {
     operator: Operator,
     clock: Arc<dyn Clock>,
     directory: Mutex<Option<Lookup>>,
+    /// Employers in memory for search, read again when the store changes.
+    employers: Mutex<Option<employer_cache::EmployerCache>>,
     /// How this terminal can send messages: texts are planned only when it can send them.
     channels: Channels,
 }
@@ -196,6 +199,7 @@ impl Desk {
             operator: admin,
             clock,
             directory: Mutex::new(None),
+            employers: Mutex::new(None),
             channels: Channels::default(),
         })
     }
@@ -265,6 +269,7 @@ impl Desk {
             operator,
             clock,
             directory: Mutex::new(None),
+            employers: Mutex::new(None),
             channels: Channels::default(),
         })
     }
