@@ -145,6 +145,7 @@ fn evt_01_an_event_shows_on_its_day_with_its_audience_and_places_in_every_view()
     // The day grid: a band across the grid just above the half hour it starts in.
     ui.cmd(&mut pane, Command::CalendarGrid);
     let s = screen(&mut pane, 160, 48);
+    insta::assert_snapshot!("day_grid_with_an_event_160x48", s);
     has(&s, &band);
     let lines: Vec<&str> = s.lines().collect();
     let at = lines.iter().position(|l| l.contains(&band)).unwrap();
@@ -152,6 +153,7 @@ fn evt_01_an_event_shows_on_its_day_with_its_audience_and_places_in_every_view()
     // The week grid and the week's columns: in Monday's column.
     ui.cmd(&mut pane, Command::CalendarWeek);
     let s = screen(&mut pane, 160, 48);
+    insta::assert_snapshot!("week_grid_with_an_event_160x48", s);
     has(&s, "week grid");
     let mon = col_of(line_with(&s, "Sun 22"), "Mon 16").unwrap();
     let short = format!("★ 12:00 Law careers evening {}", places.trim_end_matches(" places"));

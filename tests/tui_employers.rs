@@ -396,6 +396,7 @@ fn evt_04_the_profile_charts_contacts_per_week_over_the_last_year() {
     let desk = Arc::new(w.as_("er2"));
     let (_ui, mut pane) = pane_for(&desk, "initech");
     let s = large(&mut pane);
+    insta::assert_snapshot!("employer_profile_with_its_contact_chart_160x48", s);
     has(&s, "Weekly contacts (EVT-04) · last 52 weeks");
     has(&s, "3 in all · busiest w/c 23 Nov: 2");
     let spark = format!("{}█▄ max 2", "·".repeat(50));

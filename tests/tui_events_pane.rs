@@ -137,6 +137,7 @@ fn evt_01_the_list_shows_events_with_employers_audience_and_places_and_the_roste
     let desk = Arc::new(w.as_("desk1"));
     let (_ui, mut pane) = pane_for(&desk);
     let s = large(&mut pane);
+    insta::assert_snapshot!("events_pane_list_and_roster_160x48", s);
     has(&s, "Mon 7 Dec 2026 10:00–12:00");
     has(&s, "Engineering fair");
     has(&s, "Acme Engineering · Natural Sciences · 2/40 booked · 0 waiting");
