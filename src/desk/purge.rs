@@ -60,6 +60,11 @@ pub enum AutoPurge {
 }
 
 impl AutoPurge {
+    /// Whether it erased any client (the screen's lookup must then be loaded again).
+    pub fn erased_anyone(&self) -> bool {
+        matches!(self, AutoPurge::Ran { clients, .. } if *clients > 0)
+    }
+
     /// A line for the status bar when something went, else `None`.
     pub fn summary(&self) -> Option<String> {
         match *self {

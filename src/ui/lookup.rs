@@ -21,6 +21,12 @@ impl SharedIndex {
         self.ready.store(true, Ordering::SeqCst);
     }
 
+    /// Drops the index until the next is set (the panes say the lookup is loading).
+    pub fn clear(&self) {
+        *self.index.write().unwrap_or_else(|p| p.into_inner()) = None;
+        self.ready.store(false, Ordering::SeqCst);
+    }
+
     /// Whether an index has been built (never waits, so drawing can ask).
     pub fn is_ready(&self) -> bool {
         self.ready.load(Ordering::SeqCst)

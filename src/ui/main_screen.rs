@@ -72,6 +72,17 @@ pub struct Main {
     tabs: Vec<(Rect, usize)>,
     /// The client lookup index the panes share, once built.
     clients: SharedIndex,
+    /// Lookup loads in flight, and whether the one in flight predates an erasure.
+    lookup_loads: LookupLoads,
+}
+
+/// The lookup loads this session has started and not yet taken.
+#[derive(Default)]
+struct LookupLoads {
+    in_flight: u32,
+    /// The start-up purge erased clients after a load in flight began: its result may still
+    /// hold them, so it is not shown and a fresh load starts instead.
+    stale: bool,
 }
 
 /// Sends what is due (when this operator may) and counts what is left.
@@ -134,10 +145,13 @@ impl Main {
             last_input: now,
             body: Rect::default(),
             tabs: Vec::new(),
+            lookup_loads: LookupLoads::default(),
         });
-        // The day's retention purge runs first, so the lookup never holds an erased client;
-        // both take a moment on a large store: the first frame comes at once and the clients
-        // pane says it is loading meanwhile.
+        // The lookup loads at once, beside the day's retention purge (which reads every client
+        // on a large store, seconds at 200,000): the first frame comes at once and the clients
+        // pane says it is loading meanwhile. A load that began before the purge erased anyone
+        // is not shown; the lookup is loaded again after it, so it never holds an erased client.
+        main.load_lookup();
         let purge_paths = paths.clone();
         main.jobs.spawn_session(PURGE_JOB, move |desk| {
             SessionDone::Purge(desk.purge_if_due(&purge_paths).map_err(|e| e.to_string()))
@@ -227,6 +241,8 @@ impl Main {
 
     fn take_job(&mut self, done: SessionDone) {
         match done {
+            // Counting every result in, in the guard: one that predates an erasure is dropped.
+            SessionDone::Directory(_) if self.lookup_taken() => self.load_lookup(),
             SessionDone::Directory(Ok(index)) => {
                 self.clients.set(*index);
                 for i in 0..self.panes.len() {
@@ -236,22 +252,22 @@ impl Main {
                     });
                 }
             }
-            SessionDone::Purge(result) => {
-                match result {
-                    Ok(done) => {
-                        if let Some(line) = done.summary() {
-                            tracing::info!(?done, "retention purge at start-up");
-                            self.notice = Some(Notice::Done(line));
-                        }
+            SessionDone::Purge(result) => match result {
+                Ok(done) => {
+                    if let Some(line) = done.summary() {
+                        tracing::info!(?done, "retention purge at start-up");
+                        self.notice = Some(Notice::Done(line));
                     }
-                    Err(e) => {
-                        self.notice = Some(Notice::Problem(format!(
-                            "the retention purge could not run: {e}; a supervisor can run `careerdesk purge`"
-                        )))
+                    if done.erased_anyone() {
+                        self.lookup_after_erasure();
                     }
                 }
-                self.load_lookup();
-            }
+                Err(e) => {
+                    self.notice = Some(Notice::Problem(format!(
+                        "the retention purge could not run: {e}; a supervisor can run `careerdesk purge`"
+                    )))
+                }
+            },
             SessionDone::Directory(Err(e)) => {
                 self.notice = Some(Notice::Problem(format!("client lookup is unavailable: {e}")))
             }
@@ -300,17 +316,32 @@ impl Main {
     /// Builds the client lookup in the background (from the saved lookup when it is whole).
     fn load_lookup(&mut self) {
         if let Ok(job) = self.desk.lookup_job() {
+            self.lookup_loads.in_flight += 1;
             self.jobs.spawn_session("building the client lookup", move |_| {
                 SessionDone::Directory(job().map(Box::new).map_err(|e| e.to_string()))
             });
         }
     }
 
-    /// A job of this session panicked.
-    pub fn job_failed(&mut self, what: &str, text: String) {
-        if what == PURGE_JOB {
+    /// Counts a lookup load's result in; true when it predates an erasure and is to be
+    /// dropped for a fresh load.
+    fn lookup_taken(&mut self) -> bool {
+        self.lookup_loads.in_flight = self.lookup_loads.in_flight.saturating_sub(1);
+        std::mem::take(&mut self.lookup_loads.stale)
+    }
+
+    /// Clients were erased: a load in flight may hold them, and one already shown does.
+    fn lookup_after_erasure(&mut self) {
+        if self.lookup_loads.in_flight > 0 {
+            self.lookup_loads.stale = true;
+        } else {
+            self.clients.clear();
             self.load_lookup();
         }
+    }
+
+    /// A job of this session panicked.
+    pub fn job_failed(&mut self, what: &str, text: String) {
         if what == OUTBOX_JOB {
             self.outbox.running = false;
         }
