@@ -62,6 +62,20 @@ fn id_of(key: &[u8]) -> String {
     ulid::Ulid(u128::from_be_bytes(key.try_into().unwrap())).to_string()
 }
 
+/// Flips one bit of the second audit entry's sealed bytes, as someone with the files could;
+/// returns its id.
+fn edit_second_entry(dir: &Path) -> String {
+    with_db(dir, |db| {
+        let all = entries(db);
+        let (k, v) = &all[1];
+        let mut edited = v.to_vec();
+        let last = edited.len() - 1;
+        edited[last] ^= 0x01;
+        db.open_tree("audit").unwrap().insert(k, edited).unwrap();
+        id_of(k)
+    })
+}
+
 fn verify_fails_naming(dir: &Path, id: &str, position: usize, problem: &str) {
     as_admin(dir).args(["audit", "verify"]).assert().code(1).stderr(
         predicate::str::contains(id)
@@ -87,15 +101,7 @@ fn an_untouched_log_verifies_and_says_how_many_entries_it_checked() {
 fn editing_one_entry_makes_verify_fail_and_name_it() {
     let tmp = tempfile::tempdir().unwrap();
     store_with_entries(tmp.path());
-    let id = with_db(tmp.path(), |db| {
-        let all = entries(db);
-        let (k, v) = &all[1];
-        let mut edited = v.to_vec();
-        let last = edited.len() - 1;
-        edited[last] ^= 0x01;
-        db.open_tree("audit").unwrap().insert(k, edited).unwrap();
-        id_of(k)
-    });
+    let id = edit_second_entry(tmp.path());
     verify_fails_naming(tmp.path(), &id, 2, "was changed or moved");
 }
 
@@ -249,15 +255,7 @@ fn the_log_filters_by_action_and_refuses_an_unknown_action() {
 fn reseal_and_rotate_keys_refuse_a_broken_chain_and_leave_the_edit_for_verify_to_name() {
     let tmp = tempfile::tempdir().unwrap();
     store_with_entries(tmp.path());
-    let id = with_db(tmp.path(), |db| {
-        let all = entries(db);
-        let (k, v) = &all[1];
-        let mut edited = v.to_vec();
-        let last = edited.len() - 1;
-        edited[last] ^= 0x01;
-        db.open_tree("audit").unwrap().insert(k, edited).unwrap();
-        id_of(k)
-    });
+    let id = edit_second_entry(tmp.path());
     for cmd in [&["store", "reseal"][..], &["store", "rotate-keys"][..]] {
         let out = as_admin(tmp.path()).args(cmd).output().unwrap();
         assert!(!out.status.success(), "{cmd:?} went ahead over a broken chain");

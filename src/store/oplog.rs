@@ -79,17 +79,17 @@ impl Store {
         Ok((key, sealed))
     }
 
+    /// The plain bytes of an op-log entry's outer envelope (format byte first).
+    fn open_op_bytes(&self, key: &[u8], sealed: &[u8]) -> Result<Vec<u8>, StoreError> {
+        self.open_sealed(OPLOG, key, sealed)
+            .map_err(|e| op_corrupt(key, e.to_string()))
+    }
+
     /// Opens an op-log entry. A change about an erased client comes back as
     /// [`Change::Erased`]: that it happened is kept, what it was is not.
     pub(crate) fn open_op(&self, key: &[u8], sealed: &[u8]) -> Result<Op, StoreError> {
-        let corrupt = |reason: String| StoreError::Corrupt {
-            tree: OPLOG.into(),
-            key: show_key(key),
-            reason,
-        };
-        let plain = self
-            .open_sealed(OPLOG, key, sealed)
-            .map_err(|e| corrupt(e.to_string()))?;
+        let corrupt = |reason: String| op_corrupt(key, reason);
+        let plain = self.open_op_bytes(key, sealed)?;
         let (&format, body) = plain.split_first().ok_or_else(|| corrupt("empty".into()))?;
         let stored: StoredOp = match format {
             1 => return decode_plain::<Op>(OPLOG, key, &plain),
@@ -133,14 +133,8 @@ impl Store {
         subject_of: &dyn Fn(&RecordRef) -> Option<u128>,
         rotate: &dyn Fn(u128, u32) -> bool,
     ) -> Result<Option<Vec<u8>>, StoreError> {
-        let corrupt = |reason: String| StoreError::Corrupt {
-            tree: OPLOG.into(),
-            key: show_key(key),
-            reason,
-        };
-        let plain = self
-            .open_sealed(OPLOG, key, sealed)
-            .map_err(|e| corrupt(e.to_string()))?;
+        let corrupt = |reason: String| op_corrupt(key, reason);
+        let plain = self.open_op_bytes(key, sealed)?;
         let (&format, body) = plain.split_first().ok_or_else(|| corrupt("empty".into()))?;
         if format == 1 {
             let op = decode_plain::<Op>(OPLOG, key, &plain)?;
@@ -184,5 +178,14 @@ impl Store {
         }
         self.seal_for(None, OPLOG, key, codec::encode_versioned(OP_FORMAT, &stored))
             .map(Some)
+    }
+}
+
+/// An op-log entry that does not open or decode.
+fn op_corrupt(key: &[u8], reason: String) -> StoreError {
+    StoreError::Corrupt {
+        tree: OPLOG.into(),
+        key: show_key(key),
+        reason,
     }
 }
