@@ -14,4 +14,5 @@ pub mod paths;
 pub mod policy;
 pub mod report;
 pub mod store;
+pub mod sync;
 pub mod ui;

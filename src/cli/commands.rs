@@ -128,6 +128,15 @@ fn dispatch(cli: &Cli, paths: &Paths) -> Result<(), DeskError> {
         Command::Enquiry(cmd) => super::enquiries::run(cli, &sign_in(cli, paths)?, cmd),
         Command::Purge { dry_run } => super::privacy::purge(cli, paths, *dry_run),
         Command::Store(cmd) => super::store::run(cli, paths, cmd),
+        Command::Serve { listen } => super::sync::serve(paths, listen),
+        Command::Server(cmd) => super::sync::server(cli, paths, cmd),
+        Command::Enrol {
+            server,
+            code,
+            fingerprint,
+            name,
+        } => super::sync::enrol(cli, paths, server, code, fingerprint, name),
+        Command::Sync { status } => super::sync::sync(cli, paths, *status),
         Command::Slot(cmd) => appointments::slot(cli.format, &sign_in(cli, paths)?, cmd),
         Command::Book(args) => appointments::book(cli.format, &sign_in(cli, paths)?, args),
         Command::Cancel { .. }

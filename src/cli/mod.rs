@@ -23,6 +23,7 @@ mod privacy;
 mod reports;
 mod secret;
 mod store;
+mod sync;
 mod vacancies;
 mod wellbeing;
 
@@ -133,6 +134,36 @@ pub enum Command {
     /// Store maintenance (administrators).
     #[command(subcommand)]
     Store(StoreCmd),
+    /// Run the sync server: desks enrol with it and sync through it (`docs/operations.md`).
+    Serve {
+        /// Address to listen on, e.g. 0.0.0.0:7441 (port 0 picks a free one).
+        #[arg(long, value_name = "ADDR")]
+        listen: String,
+    },
+    /// The sync server's administration, on its own machine: enrolment codes, devices, revocation.
+    #[command(subcommand)]
+    Server(sync::ServerCmd),
+    /// Enrol this desk with a sync server (administrators), pinning the server's fingerprint.
+    Enrol {
+        /// The server, HOST:PORT.
+        #[arg(long, value_name = "HOST:PORT")]
+        server: String,
+        /// The one-time code from `careerdesk server enrol-code`.
+        #[arg(long)]
+        code: String,
+        /// The fingerprint `careerdesk serve` printed.
+        #[arg(long)]
+        fingerprint: String,
+        /// A name for this terminal (a place, not a person).
+        #[arg(long, default_value = "desk")]
+        name: String,
+    },
+    /// Sync this desk with its server now, with a progress bar; --status says where it stands.
+    Sync {
+        /// Say where sync stands; change nothing.
+        #[arg(long)]
+        status: bool,
+    },
     /// Calendar slots.
     #[command(subcommand)]
     Slot(SlotCmd),

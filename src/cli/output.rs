@@ -248,3 +248,25 @@ mod tests {
         assert_eq!(out, "School  A\\u{202e}B\\nC\n");
     }
 }
+
+/// A progress bar on standard error for long work, made on the first report of progress.
+#[derive(Default)]
+pub struct ProgressBar(std::sync::Mutex<Option<indicatif::ProgressBar>>);
+
+impl ProgressBar {
+    /// Shows `done` of `total` for `what`.
+    pub fn show(&self, what: &str, done: u64, total: u64) {
+        let mut bar = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let b = bar.get_or_insert_with(|| indicatif::ProgressBar::new(total));
+        b.set_length(total);
+        b.set_message(what.to_string());
+        b.set_position(done);
+    }
+
+    /// Clears the bar.
+    pub fn finish(&self) {
+        if let Some(b) = self.0.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            b.finish_and_clear();
+        }
+    }
+}

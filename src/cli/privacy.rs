@@ -69,20 +69,11 @@ pub(super) fn erase(cli: &Cli, paths: &Paths, client: &str, reason: &str, yes: b
 
 pub(super) fn purge(cli: &Cli, paths: &Paths, dry_run: bool) -> Result<(), DeskError> {
     let desk = sign_in(cli, paths)?;
-    let bar = std::sync::Mutex::new(None::<indicatif::ProgressBar>);
-    let progress = |what: &str, done: u64, total: u64| {
-        let mut bar = bar.lock().unwrap_or_else(|p| p.into_inner());
-        let b = bar.get_or_insert_with(|| {
-            let b = indicatif::ProgressBar::new(total);
-            b.set_message(what.to_string());
-            b
-        });
-        b.set_position(done);
-    };
-    let done = desk.purge(paths, dry_run, &progress)?;
-    if let Some(b) = bar.lock().unwrap_or_else(|p| p.into_inner()).take() {
-        b.finish_and_clear();
-    }
+    let bar = super::output::ProgressBar::default();
+    let done = desk.purge(paths, dry_run, &|what: &str, n: u64, total: u64| {
+        bar.show(what, n, total)
+    })?;
+    bar.finish();
     emit(cli.format, &done, || {
         let mut t = Table::new(&["STUDENT", "COURSE ENDED", "KEPT UNTIL"]);
         for c in &done.clients {

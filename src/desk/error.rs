@@ -96,6 +96,18 @@ pub enum DeskError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A sync did not finish; what it had stored is kept.
+    #[error(transparent)]
+    Sync(crate::sync::SyncError),
+}
+
+impl From<crate::sync::SyncError> for DeskError {
+    fn from(e: crate::sync::SyncError) -> Self {
+        match e {
+            crate::sync::SyncError::Store(s) => DeskError::Store(s),
+            other => DeskError::Sync(other),
+        }
+    }
 }
 
 impl From<FieldError> for DeskError {
@@ -132,6 +144,10 @@ impl DeskError {
                 StoreError::Conflict(_) | StoreError::NotInitialised { .. } | StoreError::AlreadyInitialised { .. },
             ) => 2,
             DeskError::Store(_) | DeskError::Terminal(_) | DeskError::Damaged(_) | DeskError::Stopped(_) => 1,
+            DeskError::Sync(crate::sync::SyncError::NotEnrolled) => 2,
+            DeskError::Sync(crate::sync::SyncError::Refused { .. } | crate::sync::SyncError::WrongServer { .. }) => 4,
+            // Unreachable, broken off or timed out: worth trying again later.
+            DeskError::Sync(_) => 5,
         }
     }
 }

@@ -42,6 +42,7 @@ mod reports;
 mod slots;
 mod student_directory;
 mod subject_access;
+mod sync;
 mod triage;
 mod vacancies;
 mod views;
@@ -97,6 +98,7 @@ pub use reports::{Grouping, ProgrammeUsageLine, Variant, ERASED, NO_SCHOOL, NO_S
 pub use slots::{NewSeries, NewSlot, SeriesReport, WithdrawReport};
 pub use student_directory::StudentDirectory;
 pub use subject_access::{ExportedFile, SubjectExport};
+pub use sync::{Enrolled, SyncStatus};
 pub use triage::{FlaggedClient, UnresolvedLine, WaiverLine};
 pub use vacancies::{NewVacancy, VacancyChanges};
 pub use views::{DayLine, StaffName};

@@ -59,11 +59,14 @@ pub enum Permission {
     RecordComplaints,
     /// Escalate a complaint about the service to its next stage (CMP-02).
     EscalateComplaints,
+    /// Sync this desk with the server: every role's desk syncs; each op carries its own
+    /// operator, whose rights are what count.
+    Sync,
 }
 
 impl Permission {
     /// Every permission, in the order of the role matrix in `docs/security.md`.
-    pub const ALL: [Permission; 24] = [
+    pub const ALL: [Permission; 25] = [
         Permission::ViewClients,
         Permission::ViewContactDetails,
         Permission::EditClients,
@@ -88,6 +91,7 @@ impl Permission {
         Permission::AutomaticPurge,
         Permission::RecordComplaints,
         Permission::EscalateComplaints,
+        Permission::Sync,
     ];
 
     /// Whether the permission changes data: writes need completed training (SEC-05).
@@ -101,6 +105,7 @@ impl Permission {
                 | Permission::SupervisorReports
                 | Permission::AutomaticBackup
                 | Permission::AutomaticPurge
+                | Permission::Sync
         )
     }
 
@@ -131,6 +136,7 @@ impl Permission {
             Permission::AutomaticPurge => "run the retention purge at start-up",
             Permission::RecordComplaints => "record and read complaints",
             Permission::EscalateComplaints => "escalate complaints about the service",
+            Permission::Sync => "sync this desk with the server",
         }
     }
 }
@@ -144,7 +150,7 @@ fn role_allows(role: Role, p: Permission) -> bool {
             p,
             P::ManageOperators | P::GenerateDemo | P::BulkEmail | P::MaintainStore
         ),
-        _ if matches!(p, P::AutomaticBackup | P::AutomaticPurge) => true,
+        _ if matches!(p, P::AutomaticBackup | P::AutomaticPurge | P::Sync) => true,
         Role::Consultant => matches!(
             p,
             P::ViewClients

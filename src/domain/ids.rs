@@ -128,6 +128,8 @@ id_type!(
     AuditId,
     /// A device (terminal) holding a replica.
     DeviceId,
+    /// A terminal enrolled with a sync server: the credential it connects with.
+    TerminalId,
 );
 
 #[cfg(test)]

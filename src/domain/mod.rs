@@ -28,6 +28,7 @@ pub mod rules;
 pub mod series;
 pub mod sign_in;
 pub mod student_directory;
+pub mod sync;
 pub mod text;
 pub mod validate;
 pub mod wellbeing;

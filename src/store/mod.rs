@@ -21,8 +21,10 @@ mod locked;
 mod oplog;
 mod refused;
 mod reindex;
+pub mod relay;
 mod reseal;
 pub mod subject_keys;
+mod sync_log;
 mod txn;
 
 use std::path::{Path, PathBuf};
@@ -48,6 +50,7 @@ pub use locked::LockedStore;
 pub use refused::{recordable_login, MAX_RECORDED_LOGIN_CHARS};
 pub use reindex::Reindexed;
 pub use reseal::Resealed;
+pub use sync_log::{Replicas, SyncPosition};
 pub use txn::{BulkWriter, Committed, Version, WriteSet};
 
 /// Told how long work is getting on: what it is doing, how many done of how many.
@@ -91,7 +94,7 @@ pub fn beside(path: &Path, suffix: &str) -> PathBuf {
 
 /// Opens the sled database in `path`. sled's panics on damaged files (see [`guard`]) and its
 /// corruption errors become [`StoreError::Damaged`], naming the file and what to do.
-fn open_db(path: &Path) -> Result<sled::Db, StoreError> {
+pub(crate) fn open_db(path: &Path) -> Result<sled::Db, StoreError> {
     let config = sled::Config::new()
         .path(path)
         // A small page cache keeps a 200k-client store within its memory budget.
@@ -145,7 +148,11 @@ fn open_db(path: &Path) -> Result<sled::Db, StoreError> {
     }
 }
 
-fn decode_plain<T: serde::de::DeserializeOwned>(tree: &str, key: &[u8], raw: &[u8]) -> Result<T, StoreError> {
+pub(crate) fn decode_plain<T: serde::de::DeserializeOwned>(
+    tree: &str,
+    key: &[u8],
+    raw: &[u8],
+) -> Result<T, StoreError> {
     let corrupt = |reason: String| StoreError::Corrupt {
         tree: tree.into(),
         key: String::from_utf8(key.to_vec()).unwrap_or_else(|_| show_key(key)),

@@ -9,6 +9,7 @@ use super::crypto::{KeyRef, SealError};
 use super::{decode_plain, show_key, Store, StoreError, OPLOG};
 use crate::domain::change::{Change, Hlc, Op};
 use crate::domain::ids::{DeviceId, OperatorId};
+use crate::domain::sync::SealedOp;
 use crate::domain::RecordRef;
 
 /// Format 1 sealed the whole op with the institution key; format 2 seals changes about a
@@ -187,5 +188,51 @@ fn op_corrupt(key: &[u8], reason: String) -> StoreError {
         tree: OPLOG.into(),
         key: show_key(key),
         reason,
+    }
+}
+
+impl Store {
+    /// This store's op-log entries after sequence `after`, at most `limit`, as they travel:
+    /// the sealed bytes as stored, with the clear fields the server needs (the clients an op
+    /// is about are named by id only).
+    pub fn sealed_ops_after(&self, after: u64, limit: usize) -> Result<Vec<SealedOp>, StoreError> {
+        let tree = self.tree(OPLOG)?;
+        let mut out = Vec::new();
+        for item in tree.range(after.saturating_add(1).to_be_bytes()..).take(limit) {
+            let (key, sealed) = item?;
+            let corrupt = |reason: String| op_corrupt(&key, reason);
+            let plain = self.open_op_bytes(&key, &sealed)?;
+            let (&format, body) = plain.split_first().ok_or_else(|| corrupt("empty".into()))?;
+            let (device, seq, hlc, operator, subjects) = match format {
+                1 => {
+                    let op = decode_plain::<Op>(OPLOG, &key, &plain)?;
+                    (op.device, op.seq, op.hlc, op.operator, Vec::new())
+                }
+                OP_FORMAT => {
+                    let stored: StoredOp = codec::decode_body(body).map_err(|e| corrupt(e.to_string()))?;
+                    let mut subjects: Vec<u128> = stored
+                        .changes
+                        .iter()
+                        .filter_map(|c| match c {
+                            StoredChange::Sealed { subject, .. } => Some(*subject),
+                            StoredChange::Open(_) => None,
+                        })
+                        .collect();
+                    subjects.sort_unstable();
+                    subjects.dedup();
+                    (stored.device, stored.seq, stored.hlc, stored.operator, subjects)
+                }
+                other => return Err(corrupt(CodecError::UnknownFormat(other).to_string())),
+            };
+            out.push(SealedOp {
+                device,
+                seq,
+                hlc,
+                operator,
+                subjects,
+                sealed: sealed.to_vec(),
+            });
+        }
+        Ok(out)
     }
 }

@@ -1,0 +1,283 @@
+//! `careerdesk serve`, `server ...`, `enrol` and `sync`: the sync server and a desk's side of it.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use clap::Subcommand;
+
+use super::commands::sign_in;
+use super::output::{emit, Table};
+use super::Cli;
+use crate::desk::DeskError;
+use crate::domain::ids::TerminalId;
+use crate::domain::validate::FieldError;
+use crate::paths::Paths;
+use crate::store::relay::RelayStore;
+use crate::sync::client::{self, Endpoint};
+use crate::sync::message::{AdminAction, AdminReply, Reply, Request};
+use crate::sync::server::{system_clock, Server};
+use crate::sync::tls::{self, show_fingerprint};
+
+/// The administrator's token, beside the server's store: whoever can read it administers the
+/// server (the folder is its owner's alone).
+const ADMIN_TOKEN: &str = "admin-token";
+/// Where a running server says it listens, and its fingerprint, for `server ...` commands.
+const SERVING: &str = "serving";
+
+/// `server` subcommands (run on the server's machine, as the user that runs it).
+#[derive(Debug, Subcommand)]
+pub enum ServerCmd {
+    /// Make a one-time code a desk enrols with (`careerdesk enrol`).
+    EnrolCode {
+        /// How long the code stays valid, in minutes.
+        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=10_080))]
+        valid_minutes: u32,
+    },
+    /// List the enrolled terminals with their last sync.
+    Devices,
+    /// Refuse a terminal from now on (a lost or stolen laptop).
+    Revoke {
+        /// The terminal's id, as `server devices` lists it.
+        terminal: String,
+    },
+}
+
+/// The server's folder in the data directory.
+fn server_dir(paths: &Paths) -> PathBuf {
+    paths.data.join("server")
+}
+
+fn io(path: &Path) -> impl Fn(std::io::Error) -> DeskError + '_ {
+    move |e| DeskError::Invalid(format!("cannot use {}: {e}", path.display()))
+}
+
+/// The administrator's token, made on first use.
+fn admin_token(dir: &Path) -> Result<[u8; 32], DeskError> {
+    let path = dir.join(ADMIN_TOKEN);
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        let fp = tls::parse_fingerprint(&text).map_err(|_| {
+            DeskError::Damaged(format!(
+                "{} is damaged; delete it and start the server again",
+                path.display()
+            ))
+        })?;
+        return Ok(fp);
+    }
+    let mut token = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut token);
+    std::fs::write(&path, show_fingerprint(&token)).map_err(io(&path))?;
+    Ok(token)
+}
+
+/// `careerdesk serve --listen ADDR`: runs the sync server until stopped.
+pub fn serve(paths: &Paths, listen: &str) -> Result<(), DeskError> {
+    let dir = server_dir(paths);
+    let relay = RelayStore::open(&dir)?;
+    let token = admin_token(&dir)?;
+    let server = Arc::new(Server::new(relay, token, system_clock())?);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| DeskError::Invalid(format!("the server could not start: {e}")))?;
+    rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|e| FieldError::new("listen", format!("cannot listen on {listen}: {e}")))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| DeskError::Invalid(format!("the server's address is unknown: {e}")))?;
+        let fp = show_fingerprint(&server.fingerprint());
+        let serving = dir.join(SERVING);
+        std::fs::write(&serving, format!("{addr}\n{fp}\n")).map_err(io(&serving))?;
+        let mut out = std::io::stdout();
+        let _ = writeln!(out, "careerdesk sync server listening on {addr}");
+        let _ = writeln!(out, "fingerprint {fp}");
+        let _ = writeln!(
+            out,
+            "desks enrol with: careerdesk enrol --server {addr} --fingerprint {fp} --code CODE"
+        );
+        let _ = out.flush();
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                let _ = stop_tx.send(true);
+            }
+        });
+        server.serve(listener, stop_rx).await;
+        let _ = std::fs::remove_file(&serving);
+        Ok(())
+    })
+}
+
+/// Carries out an administrator's request: through the running server if there is one, else
+/// on its store directly (the same code answers both).
+fn admin(paths: &Paths, action: AdminAction) -> Result<AdminReply, DeskError> {
+    let dir = server_dir(paths);
+    if !dir.exists() {
+        return Err(DeskError::Invalid(format!(
+            "there is no sync server in {}; start one with `careerdesk serve --listen ADDR`",
+            paths.data.display()
+        )));
+    }
+    let token = admin_token(&dir)?;
+    if let Ok(text) = std::fs::read_to_string(dir.join(SERVING)) {
+        let mut lines = text.lines();
+        if let (Some(addr), Some(fp)) = (lines.next(), lines.next()) {
+            if let Ok(fingerprint) = tls::parse_fingerprint(fp) {
+                let endpoint = Endpoint {
+                    addr: addr.to_string(),
+                    fingerprint,
+                };
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| DeskError::Invalid(e.to_string()))?;
+                match rt.block_on(client::admin(&endpoint, token, action.clone())) {
+                    Ok(reply) => return Ok(reply),
+                    // A server that stopped without tidying up: use its store directly.
+                    Err(crate::sync::SyncError::Unreachable { .. }) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+    }
+    let server = Server::new(RelayStore::open(&dir)?, token, system_clock())?;
+    match server.answer(&mut None, Request::Admin { token, action }) {
+        Some(Reply::Admin(reply)) => Ok(reply),
+        Some(Reply::Error { message, .. }) => Err(DeskError::Invalid(message)),
+        other => Err(DeskError::Invalid(format!("unexpected answer: {other:?}"))),
+    }
+}
+
+fn ms_to_text(ms: Option<u64>) -> String {
+    ms.and_then(|m| chrono::DateTime::from_timestamp_millis(m as i64))
+        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_else(|| "-".into())
+}
+
+/// `careerdesk server ...`.
+pub fn server(cli: &Cli, paths: &Paths, cmd: &ServerCmd) -> Result<(), DeskError> {
+    match cmd {
+        ServerCmd::EnrolCode { valid_minutes } => {
+            let AdminReply::Code(code) = admin(
+                paths,
+                AdminAction::EnrolCode {
+                    valid_minutes: *valid_minutes,
+                },
+            )?
+            else {
+                return Err(DeskError::Invalid("the server made no code".into()));
+            };
+            emit(
+                cli.format,
+                &serde_json::json!({ "code": code, "valid_minutes": valid_minutes }),
+                || format!("{code}\n(one use, valid for {valid_minutes} minutes)\n"),
+            );
+        }
+        ServerCmd::Devices => {
+            let AdminReply::Terminals(list) = admin(paths, AdminAction::Terminals)? else {
+                return Err(DeskError::Invalid("the server listed no terminals".into()));
+            };
+            let rows: Vec<serde_json::Value> = list
+                .iter()
+                .map(|t| {
+                    serde_json::json!({
+                        "terminal": t.id.to_string(),
+                        "name": t.name,
+                        "enrolled": ms_to_text(Some(t.enrolled_ms)),
+                        "last_sync": ms_to_text(t.last_sync_ms),
+                        "revoked": t.revoked_ms.map(|m| ms_to_text(Some(m))),
+                    })
+                })
+                .collect();
+            emit(cli.format, &rows, || {
+                let mut table = Table::new(&["TERMINAL", "NAME", "ENROLLED", "LAST SYNC", "STATE"]);
+                for t in &list {
+                    table.row(vec![
+                        t.id.to_string(),
+                        t.name.clone(),
+                        ms_to_text(Some(t.enrolled_ms)),
+                        ms_to_text(t.last_sync_ms),
+                        match t.revoked_ms {
+                            Some(m) => format!("revoked {}", ms_to_text(Some(m))),
+                            None => "enrolled".into(),
+                        },
+                    ]);
+                }
+                table.render()
+            });
+        }
+        ServerCmd::Revoke { terminal } => {
+            let id: TerminalId = terminal.parse().map_err(|m: String| FieldError::new("terminal", m))?;
+            let AdminReply::Revoked(found) = admin(paths, AdminAction::Revoke { terminal: id })? else {
+                return Err(DeskError::Invalid("the server did not answer the revocation".into()));
+            };
+            if !found {
+                return Err(FieldError::new(
+                    "terminal",
+                    format!("no terminal {id} is enrolled; see `careerdesk server devices`"),
+                )
+                .into());
+            }
+            emit(cli.format, &serde_json::json!({ "revoked": id.to_string() }), || {
+                format!("terminal {id} is revoked: it is refused from its next request\n")
+            });
+        }
+    }
+    Ok(())
+}
+
+/// `careerdesk enrol`.
+pub fn enrol(
+    cli: &Cli,
+    paths: &Paths,
+    server: &str,
+    code: &str,
+    fingerprint: &str,
+    name: &str,
+) -> Result<(), DeskError> {
+    let desk = sign_in(cli, paths)?;
+    let done = desk.enrol(server, fingerprint, code, name)?;
+    emit(cli.format, &done, || {
+        format!(
+            "enrolled with {} as terminal {}; run `careerdesk sync` to sync now\n",
+            done.server, done.terminal
+        )
+    });
+    Ok(())
+}
+
+/// `careerdesk sync`.
+pub fn sync(cli: &Cli, paths: &Paths, status: bool) -> Result<(), DeskError> {
+    let desk = sign_in(cli, paths)?;
+    if status {
+        let s = desk.sync_status()?;
+        emit(cli.format, &s, || match &s.server {
+            None => "not enrolled with a sync server (offline)\n".into(),
+            Some(server) => format!(
+                "server {server}, pulled to {}, {} op(s) of other desks held, {} op(s) made here\n",
+                s.cursor, s.remote_ops, s.own_ops
+            ),
+        });
+        return Ok(());
+    }
+    let bar = super::output::ProgressBar::default();
+    let report = desk.sync_now(&|what: &str, done: u64, total: u64| bar.show(what, done, total))?;
+    bar.finish();
+    emit(cli.format, &report, || {
+        format!(
+            "synced: {} op(s) pushed, {} pulled ({} new from other desks){}\n",
+            report.pushed,
+            report.pulled,
+            report.new,
+            if report.server_restored {
+                "; the server had been restored from a backup, and was given what it lacked"
+            } else {
+                ""
+            }
+        )
+    });
+    Ok(())
+}

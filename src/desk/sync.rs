@@ -1,0 +1,152 @@
+//! Sync from the desk's side: enrolling this terminal with a server (administrators), one
+//! sync now (any operator: the ops it carries were each made, and are each checked, as their
+//! own operator), and where sync stands for the status bar and `careerdesk sync --status`.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Desk, DeskError};
+use crate::domain::access::Permission;
+use crate::domain::audit::AuditAction;
+use crate::domain::ids::TerminalId;
+use crate::store::codec;
+use crate::store::WriteSet;
+use crate::sync::client::{self, Credentials, Endpoint, SyncProgress, SyncReport};
+use crate::sync::tls::{self, Fingerprint};
+use crate::sync::SyncError;
+
+/// The sealed setting holding this terminal's enrolment.
+const ENROLMENT: &str = "sync_enrolment";
+
+/// This terminal's enrolment, kept sealed with the store.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Enrolment {
+    addr: String,
+    fingerprint: Fingerprint,
+    terminal: TerminalId,
+    secret: [u8; 32],
+    server_id: u128,
+}
+
+/// What enrolling gave.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Enrolled {
+    /// The server.
+    pub server: String,
+    /// This terminal's id there.
+    pub terminal: TerminalId,
+}
+
+/// Where this desk's sync stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SyncStatus {
+    /// The server, when enrolled.
+    pub server: Option<String>,
+    /// This terminal's id there.
+    pub terminal: Option<TerminalId>,
+    /// The newest server sequence pulled.
+    pub cursor: u64,
+    /// Ops of other desks held.
+    pub remote_ops: u64,
+    /// This desk's own ops.
+    pub own_ops: u64,
+}
+
+/// Runs one future to completion on a runtime of its own (the CLI and the screen's jobs call
+/// sync from plain threads).
+fn block_on<T>(f: impl std::future::Future<Output = Result<T, SyncError>>) -> Result<T, DeskError> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| DeskError::Invalid(format!("sync could not start: {e}")))?;
+    rt.block_on(f).map_err(DeskError::from)
+}
+
+impl Desk {
+    fn enrolment(&self) -> Result<Option<Enrolment>, DeskError> {
+        match self.store.setting(ENROLMENT)? {
+            None => Ok(None),
+            Some(raw) => codec::decode_body(&raw).map(Some).map_err(|e| {
+                DeskError::Damaged(format!(
+                    "this desk's sync enrolment does not read ({e}); enrol it again"
+                ))
+            }),
+        }
+    }
+
+    /// Enrols this terminal with the server at `addr`, whose certificate must have
+    /// `fingerprint`, using a one-time `code` (administrators). Audited.
+    pub fn enrol(&self, addr: &str, fingerprint: &str, code: &str, name: &str) -> Result<Enrolled, DeskError> {
+        self.require(Permission::MaintainStore)?;
+        let fingerprint = tls::parse_fingerprint(fingerprint)
+            .map_err(|m| crate::domain::validate::FieldError::new("fingerprint", m))?;
+        let addr = addr.trim();
+        if addr.is_empty() || !addr.contains(':') {
+            return Err(crate::domain::validate::FieldError::new("server", "give the server as HOST:PORT").into());
+        }
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 80 || name.chars().any(char::is_control) {
+            return Err(crate::domain::validate::FieldError::new(
+                "name",
+                "give the terminal a name of 1 to 80 characters (a place, such as \"Main desk 2\")",
+            )
+            .into());
+        }
+        let endpoint = Endpoint {
+            addr: addr.to_string(),
+            fingerprint,
+        };
+        let (terminal, secret, server_id) = block_on(client::enrol(&endpoint, code.trim(), name))?;
+        let enrolment = Enrolment {
+            addr: endpoint.addr.clone(),
+            fingerprint,
+            terminal,
+            secret,
+            server_id,
+        };
+        let encoded = codec::encode_body(&enrolment).map_err(|e| DeskError::Invalid(e.to_string()))?;
+        self.store.set_setting(ENROLMENT, Some(&encoded))?;
+        let mut ws = WriteSet::new();
+        ws.audit(self.audit(
+            AuditAction::Maintenance,
+            None,
+            format!(
+                "enrolled with the sync server at {} as terminal {terminal}",
+                endpoint.addr
+            ),
+        ));
+        self.commit(ws)?;
+        Ok(Enrolled {
+            server: endpoint.addr,
+            terminal,
+        })
+    }
+
+    /// Syncs with the server once: pushes what it lacks, pulls what other desks made.
+    pub fn sync_now(&self, progress: SyncProgress<'_>) -> Result<SyncReport, DeskError> {
+        self.require(Permission::Sync)?;
+        let e = self.enrolment()?.ok_or(DeskError::from(SyncError::NotEnrolled))?;
+        let creds = Credentials {
+            endpoint: Endpoint {
+                addr: e.addr,
+                fingerprint: e.fingerprint,
+            },
+            terminal: e.terminal,
+            secret: e.secret,
+        };
+        block_on(client::sync_once(&self.store, &creds, progress))
+    }
+
+    /// Where this desk's sync stands.
+    pub fn sync_status(&self) -> Result<SyncStatus, DeskError> {
+        self.require(Permission::Sync)?;
+        let e = self.enrolment()?;
+        let position = self.store.sync_position()?;
+        Ok(SyncStatus {
+            server: e.as_ref().map(|e| e.addr.clone()),
+            terminal: e.map(|e| e.terminal),
+            cursor: position.cursor,
+            remote_ops: self.store.remote_ops()?.len() as u64,
+            own_ops: self.store.op_seq()?,
+        })
+    }
+}

@@ -1,0 +1,514 @@
+//! The sync server's own store: every op any desk pushed, in the order the server accepted
+//! them (a dense server sequence), with each replica's high-water mark, the enrolled
+//! terminals, one-time enrolment codes and the server's identity. Ops arrive sealed by the
+//! desks; the server never opens them. A batch and its bookkeeping are one transaction.
+
+use std::path::{Path, PathBuf};
+
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
+use sled::Tree;
+
+use super::codec;
+use super::{open_db, StoreError};
+use crate::domain::ids::{DeviceId, TerminalId};
+use crate::domain::sync::{ops_to_accept, PushRefusal, SealedOp, TerminalEntry};
+
+/// Server sequence (8 bytes) -> the op.
+const OPS: &str = "relay_ops";
+/// Device (16) ++ device sequence (8) -> server sequence.
+const BY_DEVICE: &str = "relay_by_device";
+/// Device (16) -> [`ReplicaState`].
+const REPLICAS: &str = "relay_replicas";
+/// Terminal (16) -> [`TerminalEntry`].
+const TERMINALS: &str = "relay_terminals";
+/// Code hash (32) -> [`EnrolCode`].
+const CODES: &str = "relay_codes";
+const META: &str = "relay_meta";
+const HEAD: &[u8] = b"head";
+const SERVER_ID: &[u8] = b"server_id";
+const EPOCH: &[u8] = b"epoch";
+const TLS_CERT: &[u8] = b"tls_cert";
+const TLS_KEY: &[u8] = b"tls_key";
+const FORMAT: u8 = 1;
+
+/// The server's name and the life of its data: a restored server takes a new epoch, so desks
+/// know to push again what it lacks and pull again from the start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelayIdentity {
+    /// Fixed for the server's life.
+    pub server_id: u128,
+    /// New at every restore.
+    pub epoch: u128,
+}
+
+/// A certificate and its private key, DER.
+pub type CertAndKey = (Vec<u8>, Vec<u8>);
+
+/// What the server holds of one replica.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplicaState {
+    /// The terminal that pushes its ops.
+    pub terminal: TerminalId,
+    /// The sequence before its first op (0, or the old replica's last for a restored store).
+    pub base: u64,
+    /// Its newest op held.
+    pub high_water: u64,
+}
+
+/// A one-time enrolment code, kept as its hash.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct EnrolCode {
+    expires_ms: u64,
+    used: bool,
+}
+
+/// Why the server refused something a terminal asked.
+#[derive(Debug, thiserror::Error)]
+pub enum RelayError {
+    /// The store itself failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Unknown, used or expired code.
+    #[error("the enrolment code is unknown, already used or expired; ask the server's administrator for a new one (`careerdesk server enrol-code`)")]
+    BadCode,
+    /// Unknown terminal or wrong secret.
+    #[error("this terminal is not enrolled with the server (or its credential is wrong); enrol it again with `careerdesk enrol`")]
+    UnknownTerminal,
+    /// The terminal was revoked.
+    #[error("this terminal's enrolment was revoked by the server's administrator")]
+    Revoked,
+    /// A push that does not follow on.
+    #[error(transparent)]
+    Push(#[from] PushRefusal),
+}
+
+/// The server's store.
+pub struct RelayStore {
+    db: sled::Db,
+    path: PathBuf,
+    ops: Tree,
+    by_device: Tree,
+    replicas: Tree,
+    terminals: Tree,
+    codes: Tree,
+    meta: Tree,
+}
+
+fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
+    codec::encode_versioned(FORMAT, value).map_err(|e| StoreError::Io(e.to_string()))
+}
+
+fn decode<T: serde::de::DeserializeOwned>(tree: &str, key: &[u8], raw: &[u8]) -> Result<T, StoreError> {
+    super::decode_plain(tree, key, raw)
+}
+
+fn be_u64(raw: Option<sled::IVec>) -> u64 {
+    raw.and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
+        .map_or(0, u64::from_be_bytes)
+}
+
+fn device_key(device: DeviceId, seq: u64) -> [u8; 24] {
+    let mut k = [0u8; 24];
+    k[..16].copy_from_slice(&device.0.to_be_bytes());
+    k[16..].copy_from_slice(&seq.to_be_bytes());
+    k
+}
+
+fn random_u128() -> u128 {
+    let mut b = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut b);
+    u128::from_be_bytes(b)
+}
+
+fn storage(e: TransactionError<StoreError>) -> StoreError {
+    match e {
+        TransactionError::Abort(e) => e,
+        TransactionError::Storage(e) => e.into(),
+    }
+}
+
+impl RelayStore {
+    /// Opens (creating on first use) the server's store in `dir`.
+    pub fn open(dir: &Path) -> Result<RelayStore, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Open {
+            path: dir.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+        let db = open_db(dir)?;
+        let tree = |n: &str| db.open_tree(n);
+        let store = RelayStore {
+            ops: tree(OPS)?,
+            by_device: tree(BY_DEVICE)?,
+            replicas: tree(REPLICAS)?,
+            terminals: tree(TERMINALS)?,
+            codes: tree(CODES)?,
+            meta: tree(META)?,
+            path: dir.to_path_buf(),
+            db,
+        };
+        if store.meta.get(SERVER_ID)?.is_none() {
+            store.meta.insert(SERVER_ID, &random_u128().to_be_bytes())?;
+            store.meta.insert(EPOCH, &random_u128().to_be_bytes())?;
+            store.db.flush()?;
+        }
+        Ok(store)
+    }
+
+    /// The store's folder.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The server's id and epoch.
+    pub fn identity(&self) -> Result<RelayIdentity, StoreError> {
+        let read = |k: &[u8]| -> Result<u128, StoreError> {
+            self.meta
+                .get(k)?
+                .and_then(|v| <[u8; 16]>::try_from(v.as_ref()).ok())
+                .map(u128::from_be_bytes)
+                .ok_or_else(|| StoreError::Corrupt {
+                    tree: META.into(),
+                    key: String::from_utf8_lossy(k).into(),
+                    reason: "missing".into(),
+                })
+        };
+        Ok(RelayIdentity {
+            server_id: read(SERVER_ID)?,
+            epoch: read(EPOCH)?,
+        })
+    }
+
+    /// Gives the server a new epoch: done after it is restored from a backup, so every desk
+    /// pushes again what it lacks.
+    pub fn new_epoch(&self) -> Result<u128, StoreError> {
+        let epoch = random_u128();
+        self.meta.insert(EPOCH, &epoch.to_be_bytes())?;
+        self.db.flush()?;
+        Ok(epoch)
+    }
+
+    /// The TLS certificate and private key (DER) kept from the first start, if any.
+    pub fn tls_identity(&self) -> Result<Option<CertAndKey>, StoreError> {
+        Ok(match (self.meta.get(TLS_CERT)?, self.meta.get(TLS_KEY)?) {
+            (Some(c), Some(k)) => Some((c.to_vec(), k.to_vec())),
+            _ => None,
+        })
+    }
+
+    /// Keeps the TLS certificate and private key (DER).
+    pub fn set_tls_identity(&self, cert: &[u8], key: &[u8]) -> Result<(), StoreError> {
+        self.meta.insert(TLS_CERT, cert)?;
+        self.meta.insert(TLS_KEY, key)?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// The newest server sequence (0 before any op).
+    pub fn head(&self) -> Result<u64, StoreError> {
+        Ok(be_u64(self.meta.get(HEAD)?))
+    }
+
+    /// Makes a one-time enrolment code valid until `expires_ms`; only its hash is kept.
+    pub fn issue_code(&self, expires_ms: u64) -> Result<String, StoreError> {
+        let mut raw = [0u8; 10];
+        rand::thread_rng().fill_bytes(&mut raw);
+        // Ten bytes as base32 in groups: easy to read out and type.
+        let text = ulid::Ulid(u128::from_be_bytes({
+            let mut b = [0u8; 16];
+            b[6..].copy_from_slice(&raw);
+            b
+        }))
+        .to_string();
+        let code = format!(
+            "{}-{}-{}-{}",
+            &text[10..14],
+            &text[14..18],
+            &text[18..22],
+            &text[22..26]
+        );
+        let entry = EnrolCode {
+            expires_ms,
+            used: false,
+        };
+        self.codes.insert(code_hash(&code), encode(&entry)?)?;
+        self.db.flush()?;
+        Ok(code)
+    }
+
+    /// Enrols a terminal with a one-time code: its id and secret (shown once, held only by
+    /// the terminal). The code is spent in the same transaction.
+    pub fn enrol(&self, code: &str, name: &str, now_ms: u64) -> Result<(TerminalId, [u8; 32]), RelayError> {
+        let hash = code_hash(code);
+        let mut secret = [0u8; 32];
+        rand::thread_rng().fill_bytes(&mut secret);
+        let id = TerminalId::new_at(now_ms);
+        let entry = TerminalEntry {
+            id,
+            name: name.to_string(),
+            enrolled_ms: now_ms,
+            last_sync_ms: None,
+            revoked_ms: None,
+            secret_hash: secret_hash(&secret),
+            replicas: Vec::new(),
+        };
+        let value = encode(&entry)?;
+        let result = (&self.codes, &self.terminals).transaction(|(codes, terminals)| {
+            let Some(raw) = codes.get(hash)? else {
+                return Err(ConflictableTransactionError::Abort(None));
+            };
+            let mut c: EnrolCode =
+                decode(CODES, &hash, &raw).map_err(|e| ConflictableTransactionError::Abort(Some(e)))?;
+            if c.used || c.expires_ms < now_ms {
+                return Err(ConflictableTransactionError::Abort(None));
+            }
+            c.used = true;
+            codes.insert(
+                &hash,
+                encode(&c).map_err(|e| ConflictableTransactionError::Abort(Some(e)))?,
+            )?;
+            terminals.insert(&id.0.to_be_bytes(), value.clone())?;
+            Ok(())
+        });
+        match result {
+            Ok(()) => {}
+            Err(TransactionError::Abort(None)) => return Err(RelayError::BadCode),
+            Err(TransactionError::Abort(Some(e))) => return Err(e.into()),
+            Err(TransactionError::Storage(e)) => return Err(StoreError::from(e).into()),
+        }
+        self.db.flush().map_err(StoreError::from)?;
+        Ok((id, secret))
+    }
+
+    /// The terminal whose credential this is, if enrolled and not revoked.
+    pub fn authenticate(&self, id: TerminalId, secret: &[u8; 32]) -> Result<TerminalEntry, RelayError> {
+        let entry = self.terminal(id)?.ok_or(RelayError::UnknownTerminal)?;
+        // Compared as keyed hashes: equal-length digests, so timing says nothing useful.
+        if entry.secret_hash != secret_hash(secret) {
+            return Err(RelayError::UnknownTerminal);
+        }
+        if entry.revoked_ms.is_some() {
+            return Err(RelayError::Revoked);
+        }
+        Ok(entry)
+    }
+
+    /// One terminal.
+    pub fn terminal(&self, id: TerminalId) -> Result<Option<TerminalEntry>, StoreError> {
+        let key = id.0.to_be_bytes();
+        self.terminals
+            .get(key)?
+            .map(|raw| decode(TERMINALS, &key, &raw))
+            .transpose()
+    }
+
+    /// Every enrolled terminal, in enrolment order.
+    pub fn terminals(&self) -> Result<Vec<TerminalEntry>, StoreError> {
+        self.terminals
+            .iter()
+            .map(|item| {
+                let (k, v) = item?;
+                decode(TERMINALS, &k, &v)
+            })
+            .collect()
+    }
+
+    fn update_terminal(&self, id: TerminalId, change: impl Fn(&mut TerminalEntry)) -> Result<bool, StoreError> {
+        let key = id.0.to_be_bytes();
+        let Some(mut entry) = self.terminal(id)? else {
+            return Ok(false);
+        };
+        change(&mut entry);
+        self.terminals.insert(key, encode(&entry)?)?;
+        self.db.flush()?;
+        Ok(true)
+    }
+
+    /// Revokes a terminal: it is refused from its next frame on. False if unknown.
+    pub fn revoke(&self, id: TerminalId, now_ms: u64) -> Result<bool, StoreError> {
+        self.update_terminal(id, |t| {
+            t.revoked_ms.get_or_insert(now_ms);
+        })
+    }
+
+    /// Records a terminal's sync.
+    pub fn note_sync(&self, id: TerminalId, now_ms: u64) -> Result<(), StoreError> {
+        self.update_terminal(id, |t| t.last_sync_ms = Some(now_ms)).map(|_| ())
+    }
+
+    /// What the server holds of one replica.
+    pub fn replica(&self, device: DeviceId) -> Result<Option<ReplicaState>, StoreError> {
+        let key = device.0.to_be_bytes();
+        self.replicas
+            .get(key)?
+            .map(|raw| decode(REPLICAS, &key, &raw))
+            .transpose()
+    }
+
+    /// Takes a batch of one replica's ops from `terminal`: ops already held are skipped, new
+    /// ones get the next server sequence numbers, all in one transaction. A gap, a rewritten
+    /// op or another terminal's replica refuses the whole batch. `base` is used only the first
+    /// time the replica is seen. Returns the replica's high-water mark after it.
+    pub fn push(&self, terminal: TerminalId, base: u64, ops: &[SealedOp]) -> Result<u64, RelayError> {
+        let Some(first) = ops.first() else {
+            return Ok(self.replica_high_water(terminal, None)?);
+        };
+        let device = first.device;
+        if ops.iter().any(|o| o.device != device) {
+            return Err(RelayError::Push(PushRefusal::NotYours { device }));
+        }
+        let state = self.replica(device)?;
+        if let Some(s) = state {
+            if s.terminal != terminal {
+                return Err(RelayError::Push(PushRefusal::NotYours { device }));
+            }
+        }
+        let state = state.unwrap_or(ReplicaState {
+            terminal,
+            base,
+            high_water: base,
+        });
+        let held = |seq: u64| -> Option<Vec<u8>> {
+            let at = self.by_device.get(device_key(device, seq)).ok()??;
+            let raw = self.ops.get(&at).ok()??;
+            let op: SealedOp = decode(OPS, &at, &raw).ok()?;
+            Some(op.sealed)
+        };
+        let fresh = ops_to_accept(state.high_water, state.base, ops, &held)?;
+        let encoded: Vec<Vec<u8>> = fresh.iter().map(|o| encode(*o)).collect::<Result<_, _>>()?;
+        let high_water = fresh.last().map_or(state.high_water, |o| o.seq);
+        let new_state = encode(&ReplicaState { high_water, ..state })?;
+        (&self.ops, &self.by_device, &self.replicas, &self.meta)
+            .transaction(|(tx_ops, tx_by, tx_rep, tx_meta)| {
+                let mut head = be_u64(tx_meta.get(HEAD)?);
+                for (op, bytes) in fresh.iter().zip(&encoded) {
+                    head += 1;
+                    tx_ops.insert(&head.to_be_bytes(), bytes.clone())?;
+                    tx_by.insert(&device_key(device, op.seq), &head.to_be_bytes())?;
+                }
+                tx_meta.insert(HEAD, &head.to_be_bytes())?;
+                tx_rep.insert(&device.0.to_be_bytes(), new_state.clone())?;
+                Ok::<_, ConflictableTransactionError<StoreError>>(())
+            })
+            .map_err(storage)?;
+        self.db.flush().map_err(StoreError::from)?;
+        if state.high_water == base && !fresh.is_empty() {
+            self.update_terminal(terminal, |t| {
+                if !t.replicas.contains(&device) {
+                    t.replicas.push(device);
+                }
+            })?;
+        }
+        Ok(high_water)
+    }
+
+    /// A replica's high-water mark as far as `terminal` may know it (0 for another's).
+    pub fn replica_high_water(&self, terminal: TerminalId, device: Option<DeviceId>) -> Result<u64, StoreError> {
+        Ok(match device {
+            Some(d) => self
+                .replica(d)?
+                .filter(|s| s.terminal == terminal)
+                .map_or(0, |s| s.high_water),
+            None => 0,
+        })
+    }
+
+    /// Ops after server sequence `after`, oldest first, at most `max_ops` of them and about
+    /// `max_bytes` in all (at least one): each with its server sequence.
+    pub fn pull(&self, after: u64, max_ops: usize, max_bytes: usize) -> Result<Vec<(u64, SealedOp)>, StoreError> {
+        let mut out = Vec::new();
+        let mut bytes = 0;
+        for item in self.ops.range((after.saturating_add(1)).to_be_bytes()..) {
+            let (k, v) = item?;
+            if out.len() >= max_ops || (!out.is_empty() && bytes + v.len() > max_bytes) {
+                break;
+            }
+            bytes += v.len();
+            let seq = <[u8; 8]>::try_from(k.as_ref()).map_or(0, u64::from_be_bytes);
+            out.push((seq, decode(OPS, &k, &v)?));
+        }
+        Ok(out)
+    }
+}
+
+/// A code's hash, with the case and separators a person may type folded away.
+fn code_hash(code: &str) -> [u8; 32] {
+    let folded: String = code
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    *blake3::keyed_hash(&[7u8; 32], folded.as_bytes()).as_bytes()
+}
+
+fn secret_hash(secret: &[u8; 32]) -> [u8; 32] {
+    *blake3::keyed_hash(&[11u8; 32], secret).as_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::change::Hlc;
+    use crate::domain::ids::OperatorId;
+
+    fn op(device: DeviceId, seq: u64) -> SealedOp {
+        SealedOp {
+            device,
+            seq,
+            hlc: Hlc {
+                wall_ms: seq,
+                counter: 0,
+                device,
+            },
+            operator: OperatorId(1),
+            subjects: vec![],
+            sealed: vec![seq as u8; 3],
+        }
+    }
+
+    #[test]
+    fn a_code_enrols_once_and_a_revoked_terminal_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let relay = RelayStore::open(dir.path()).unwrap();
+        let code = relay.issue_code(10_000).unwrap();
+        let (id, secret) = relay.enrol(&code.to_lowercase(), "fair laptop", 5_000).unwrap();
+        assert!(matches!(relay.enrol(&code, "again", 5_000), Err(RelayError::BadCode)));
+        let late = relay.issue_code(10_000).unwrap();
+        assert!(matches!(relay.enrol(&late, "late", 10_001), Err(RelayError::BadCode)));
+        assert!(relay.authenticate(id, &secret).is_ok());
+        assert!(matches!(
+            relay.authenticate(id, &[0; 32]),
+            Err(RelayError::UnknownTerminal)
+        ));
+        assert!(relay.revoke(id, 6_000).unwrap());
+        assert!(matches!(relay.authenticate(id, &secret), Err(RelayError::Revoked)));
+    }
+
+    #[test]
+    fn pushes_are_dense_idempotent_and_a_replica_belongs_to_one_terminal() {
+        let dir = tempfile::tempdir().unwrap();
+        let relay = RelayStore::open(dir.path()).unwrap();
+        let t1 = TerminalId(1);
+        let t2 = TerminalId(2);
+        let d = DeviceId(40);
+        assert_eq!(relay.push(t1, 0, &[op(d, 1), op(d, 2)]).unwrap(), 2);
+        assert_eq!(relay.push(t1, 0, &[op(d, 2), op(d, 3)]).unwrap(), 3);
+        assert_eq!(relay.head().unwrap(), 3);
+        assert!(matches!(
+            relay.push(t1, 0, &[op(d, 5)]),
+            Err(RelayError::Push(PushRefusal::Gap { .. }))
+        ));
+        assert!(matches!(
+            relay.push(t2, 0, &[op(d, 4)]),
+            Err(RelayError::Push(PushRefusal::NotYours { .. }))
+        ));
+        assert_eq!(relay.head().unwrap(), 3);
+        let pulled = relay.pull(1, 10, 1 << 20).unwrap();
+        assert_eq!(
+            pulled.iter().map(|(s, o)| (*s, o.seq)).collect::<Vec<_>>(),
+            vec![(2, 2), (3, 3)]
+        );
+        assert_eq!(relay.pull(0, 2, 1 << 20).unwrap().len(), 2);
+    }
+}

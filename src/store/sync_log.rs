@@ -1,0 +1,199 @@
+//! What a desk keeps of sync: the ops other desks made, as the server sent them (keyed by
+//! their device and sequence, so taking one twice changes nothing), the server it follows
+//! (id and epoch) and how far it has pulled. A batch and the cursor after it are written in
+//! one transaction, so a sync stopped anywhere starts again where it left off.
+
+use serde::{Deserialize, Serialize};
+use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
+
+use super::codec;
+use super::{decode_plain, Store, StoreError, META};
+use crate::domain::ids::DeviceId;
+use crate::domain::sync::SealedOp;
+
+/// Device (16) ++ sequence (8) -> the op as received.
+pub(crate) const REMOTE_OPS: &str = "oplog_remote";
+const CURSOR: &[u8] = b"sync_cursor";
+const SERVER: &[u8] = b"sync_server";
+const RESTORED_FROM: &[u8] = b"restored_from_device";
+const RESTORED_AFTER: &[u8] = b"restored_after_seq";
+
+/// The server a desk follows and where its pull has got to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SyncPosition {
+    /// The server's id, once it has been met.
+    pub server_id: Option<u128>,
+    /// The server's epoch when last met.
+    pub epoch: Option<u128>,
+    /// The newest server sequence taken.
+    pub cursor: u64,
+}
+
+/// This store's replicas: its own device, and the device it was restored from (whose ops
+/// before the restore are in its log too), with the sequence each starts after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replicas {
+    /// (device, sequence before its first op here, last sequence here), oldest first.
+    pub ranges: Vec<(DeviceId, u64, u64)>,
+}
+
+fn remote_key(device: DeviceId, seq: u64) -> [u8; 24] {
+    let mut k = [0u8; 24];
+    k[..16].copy_from_slice(&device.0.to_be_bytes());
+    k[16..].copy_from_slice(&seq.to_be_bytes());
+    k
+}
+
+impl Store {
+    /// Where this desk's sync stands.
+    pub fn sync_position(&self) -> Result<SyncPosition, StoreError> {
+        let meta = self.tree(META)?;
+        let mut position = match meta.get(SERVER)? {
+            Some(raw) => decode_plain::<SyncPosition>(META, SERVER, &raw)?,
+            None => SyncPosition::default(),
+        };
+        position.cursor = self.meta_counter(CURSOR)?;
+        Ok(position)
+    }
+
+    /// Follows a server: its id and epoch, and the cursor to pull after. A new epoch (the
+    /// server was restored), or a cursor past the server's `head` (restored without one),
+    /// starts the pull again from 0; taking ops again changes nothing.
+    pub fn follow_server(&self, server_id: u128, epoch: u128, head: u64) -> Result<SyncPosition, StoreError> {
+        let now = self.sync_position()?;
+        let cursor = if now.server_id == Some(server_id) && now.epoch == Some(epoch) && now.cursor <= head {
+            now.cursor
+        } else {
+            0
+        };
+        let position = SyncPosition {
+            server_id: Some(server_id),
+            epoch: Some(epoch),
+            cursor,
+        };
+        let encoded = codec::encode_versioned(1, &position).map_err(|e| StoreError::Io(e.to_string()))?;
+        let meta = self.tree(META)?;
+        let _open = self.open_gate();
+        meta.transaction(|tx| {
+            tx.insert(SERVER, encoded.clone())?;
+            tx.insert(CURSOR, &cursor.to_be_bytes())?;
+            Ok::<_, ConflictableTransactionError<()>>(())
+        })
+        .map_err(|e| match e {
+            TransactionError::Storage(e) => StoreError::from(e),
+            TransactionError::Abort(()) => StoreError::Io("the sync position was not stored".into()),
+        })?;
+        self.db.flush()?;
+        Ok(position)
+    }
+
+    /// Takes a batch of other desks' ops and the cursor after it, in one transaction. This
+    /// desk's own ops coming back are skipped (it has them); others already held are
+    /// rewritten with the same bytes. Returns how many were new.
+    pub fn take_remote_ops(&self, batch: &[(u64, SealedOp)], cursor: u64) -> Result<usize, StoreError> {
+        let own = self.replicas()?;
+        let mine = |op: &SealedOp| {
+            own.ranges
+                .iter()
+                .any(|&(d, base, last)| d == op.device && op.seq > base && op.seq <= last)
+        };
+        let mut rows = Vec::with_capacity(batch.len());
+        for (_, op) in batch.iter().filter(|(_, op)| !mine(op)) {
+            let value = codec::encode_versioned(1, op).map_err(|e| StoreError::Io(e.to_string()))?;
+            rows.push((remote_key(op.device, op.seq), value));
+        }
+        let remote = self.tree(REMOTE_OPS)?;
+        let meta = self.tree(META)?;
+        let _open = self.open_gate();
+        let new = (&remote, &meta)
+            .transaction(|(tx_remote, tx_meta)| {
+                let mut new = 0;
+                for (k, v) in &rows {
+                    if tx_remote.insert(&k[..], v.clone())?.is_none() {
+                        new += 1;
+                    }
+                }
+                tx_meta.insert(CURSOR, &cursor.to_be_bytes())?;
+                Ok::<_, ConflictableTransactionError<()>>(new)
+            })
+            .map_err(|e| match e {
+                TransactionError::Storage(e) => StoreError::from(e),
+                TransactionError::Abort(()) => StoreError::Io("the batch was not stored".into()),
+            })?;
+        self.db.flush()?;
+        Ok(new)
+    }
+
+    /// Other desks' ops held, in (device, sequence) order.
+    pub fn remote_ops(&self) -> Result<Vec<SealedOp>, StoreError> {
+        self.tree(REMOTE_OPS)?
+            .iter()
+            .map(|item| {
+                let (k, v) = item?;
+                decode_plain(REMOTE_OPS, &k, &v)
+            })
+            .collect()
+    }
+
+    /// This store's replicas and the range of its op log each made.
+    pub fn replicas(&self) -> Result<Replicas, StoreError> {
+        let meta = self.tree(META)?;
+        let last = self.op_seq()?;
+        let restored_after = self.meta_counter(RESTORED_AFTER)?;
+        let from = meta
+            .get(RESTORED_FROM)?
+            .and_then(|v| <[u8; 16]>::try_from(v.as_ref()).ok())
+            .map(|b| DeviceId(u128::from_be_bytes(b)));
+        let mut ranges = Vec::new();
+        match from {
+            Some(old) => {
+                ranges.push((old, 0, restored_after));
+                ranges.push((self.device, restored_after, last));
+            }
+            None => ranges.push((self.device, 0, last)),
+        }
+        Ok(Replicas { ranges })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::change::Hlc;
+    use crate::domain::ids::OperatorId;
+
+    fn op(device: DeviceId, seq: u64) -> SealedOp {
+        SealedOp {
+            device,
+            seq,
+            hlc: Hlc {
+                wall_ms: seq,
+                counter: 0,
+                device,
+            },
+            operator: OperatorId(1),
+            subjects: vec![],
+            sealed: vec![1, 2, 3],
+        }
+    }
+
+    #[test]
+    fn a_batch_taken_twice_adds_nothing_and_a_new_epoch_pulls_again() {
+        let (_dir, store) = super::super::temp_store();
+        store.follow_server(5, 6, 0).unwrap();
+        let other = DeviceId(77);
+        let batch = vec![(1, op(other, 1)), (2, op(other, 2))];
+        assert_eq!(store.take_remote_ops(&batch, 2).unwrap(), 2);
+        assert_eq!(store.take_remote_ops(&batch, 2).unwrap(), 0);
+        assert_eq!(store.sync_position().unwrap().cursor, 2);
+        assert_eq!(store.follow_server(5, 6, 2).unwrap().cursor, 2);
+        assert_eq!(
+            store.follow_server(5, 6, 1).unwrap().cursor,
+            0,
+            "a server behind the cursor"
+        );
+        store.take_remote_ops(&batch, 2).unwrap();
+        assert_eq!(store.follow_server(5, 7, 9).unwrap().cursor, 0, "a new epoch");
+        assert_eq!(store.remote_ops().unwrap().len(), 2);
+    }
+}

@@ -1,0 +1,264 @@
+//! The desk's side of sync: connect to the pinned server, enrol, and one sync: push this
+//! store's ops the server lacks, then pull what other desks made, a page at a time, each page
+//! stored with its cursor in one transaction. Stopped anywhere, the next sync carries on.
+
+use std::time::Duration;
+
+use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
+use tokio_rustls::rustls::pki_types::ServerName;
+use tokio_rustls::TlsConnector;
+
+use super::frame;
+use super::message::{AdminAction, AdminReply, Reply, Request, MAX_OPS_PER_FRAME};
+use super::tls::{self, Fingerprint};
+use super::SyncError;
+use crate::domain::ids::TerminalId;
+use crate::store::Store;
+
+/// How long connecting (TCP and TLS) may take.
+const CONNECT: Duration = Duration::from_secs(10);
+/// How long one reply may take.
+const REPLY: Duration = Duration::from_secs(30);
+
+/// Where the server is and who it must be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// `HOST:PORT`.
+    pub addr: String,
+    /// Its certificate's fingerprint, pinned at enrolment.
+    pub fingerprint: Fingerprint,
+}
+
+/// An enrolled terminal's credential at its server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credentials {
+    /// The server.
+    pub endpoint: Endpoint,
+    /// The terminal's id.
+    pub terminal: TerminalId,
+    /// Its secret.
+    pub secret: [u8; 32],
+}
+
+/// What one sync did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SyncReport {
+    /// Ops of this desk the server took.
+    pub pushed: u64,
+    /// Ops pulled from the server (this desk's own that came back included).
+    pub pulled: u64,
+    /// Other desks' ops new to this desk.
+    pub new: u64,
+    /// The server's newest sequence, which this desk has now pulled to.
+    pub cursor: u64,
+    /// Whether the server's epoch had changed (restored from a backup) since the last sync.
+    pub server_restored: bool,
+}
+
+/// One stage of a sync, for a progress bar: (what, done, of).
+pub type SyncProgress<'a> = &'a (dyn Fn(&str, u64, u64) + Sync);
+
+/// An open session with the server.
+pub struct Session {
+    tls: TlsStream<TcpStream>,
+}
+
+impl Session {
+    /// Connects to the server and checks it is the pinned one.
+    pub async fn connect(endpoint: &Endpoint) -> Result<Session, SyncError> {
+        let unreachable = |reason: String| SyncError::Unreachable {
+            addr: endpoint.addr.clone(),
+            reason,
+        };
+        let config = tls::client_config(endpoint.fingerprint).map_err(|e| unreachable(e.to_string()))?;
+        let tcp = tokio::time::timeout(CONNECT, TcpStream::connect(&endpoint.addr))
+            .await
+            .map_err(|_| unreachable("no answer in 10 seconds".into()))?
+            .map_err(|e| unreachable(e.to_string()))?;
+        let _ = tcp.set_nodelay(true);
+        let name = ServerName::try_from(tls::SERVER_NAME).map_err(|e| unreachable(e.to_string()))?;
+        let tls = tokio::time::timeout(CONNECT, TlsConnector::from(config).connect(name, tcp))
+            .await
+            .map_err(|_| unreachable("the secure connection was not set up in 10 seconds".into()))?
+            .map_err(|e| {
+                if e.to_string().contains("ApplicationVerificationFailure") {
+                    SyncError::WrongServer {
+                        addr: endpoint.addr.clone(),
+                    }
+                } else {
+                    unreachable(e.to_string())
+                }
+            })?;
+        Ok(Session { tls })
+    }
+
+    /// Sends a request and reads its reply; a refusal becomes [`SyncError::Refused`].
+    pub async fn call(&mut self, request: &Request) -> Result<Reply, SyncError> {
+        frame::write(&mut self.tls, request).await.map_err(broken)?;
+        let reply = tokio::time::timeout(REPLY, frame::read(&mut self.tls))
+            .await
+            .map_err(|_| SyncError::TimedOut)?
+            .map_err(broken)?;
+        match reply {
+            Reply::Error {
+                code,
+                message,
+                retry_after_ms,
+            } => Err(SyncError::Refused {
+                code,
+                message,
+                retry_after_ms,
+            }),
+            r => Ok(r),
+        }
+    }
+
+    /// Ends the session politely (a failure here loses nothing).
+    pub async fn close(mut self) {
+        let _ = frame::write(&mut self.tls, &Request::Bye).await;
+    }
+}
+
+fn broken(e: frame::FrameError) -> SyncError {
+    match e {
+        frame::FrameError::Closed(why) => SyncError::Broken(why),
+        other => SyncError::Frame(other),
+    }
+}
+
+fn unexpected(reply: &Reply) -> SyncError {
+    SyncError::Protocol(format!("{reply:?}").chars().take(80).collect())
+}
+
+/// Enrols this terminal with a one-time code: its credential and the server's id.
+pub async fn enrol(endpoint: &Endpoint, code: &str, name: &str) -> Result<(TerminalId, [u8; 32], u128), SyncError> {
+    let mut session = Session::connect(endpoint).await?;
+    let reply = session
+        .call(&Request::Enrol {
+            code: code.to_string(),
+            name: name.to_string(),
+        })
+        .await?;
+    session.close().await;
+    match reply {
+        Reply::Enrolled {
+            terminal,
+            secret,
+            server_id,
+        } => Ok((terminal, secret, server_id)),
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// An administrator's request to a running server.
+pub async fn admin(endpoint: &Endpoint, token: [u8; 32], action: AdminAction) -> Result<AdminReply, SyncError> {
+    let mut session = Session::connect(endpoint).await?;
+    let reply = session.call(&Request::Admin { token, action }).await?;
+    session.close().await;
+    match reply {
+        Reply::Admin(r) => Ok(r),
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// One sync of `store` with its server.
+pub async fn sync_once(
+    store: &Store,
+    creds: &Credentials,
+    progress: SyncProgress<'_>,
+) -> Result<SyncReport, SyncError> {
+    let mut session = Session::connect(&creds.endpoint).await?;
+    let replicas = store.replicas()?;
+    let reply = session
+        .call(&Request::Hello {
+            terminal: creds.terminal,
+            secret: creds.secret,
+            replicas: replicas.ranges.iter().map(|r| r.0).collect(),
+        })
+        .await?;
+    let Reply::Welcome {
+        server_id,
+        epoch,
+        head,
+        high_water,
+        ..
+    } = reply
+    else {
+        return Err(unexpected(&reply));
+    };
+    let before = store.sync_position()?;
+    if before.server_id.is_some_and(|id| id != server_id) {
+        return Err(SyncError::OtherServer {
+            addr: creds.endpoint.addr.clone(),
+        });
+    }
+    let position = store.follow_server(server_id, epoch, head)?;
+    let mut report = SyncReport {
+        server_restored: before.epoch.is_some_and(|e| e != epoch),
+        ..SyncReport::default()
+    };
+
+    // Push: for each replica, from what the server holds (never from what this desk thinks it
+    // sent: a restored server may hold less).
+    let to_push: u64 = replicas
+        .ranges
+        .iter()
+        .map(|&(d, base, last)| {
+            let held = high_water.iter().find(|h| h.0 == d).map_or(0, |h| h.1);
+            last.saturating_sub(held.max(base))
+        })
+        .sum();
+    for &(device, base, last) in &replicas.ranges {
+        let mut from = high_water.iter().find(|h| h.0 == device).map_or(0, |h| h.1).max(base);
+        while from < last {
+            let ops: Vec<_> = store
+                .sealed_ops_after(from, MAX_OPS_PER_FRAME as usize)?
+                .into_iter()
+                .take_while(|o| o.device == device && o.seq <= last)
+                .collect();
+            if ops.is_empty() {
+                break;
+            }
+            let sent = ops.len() as u64;
+            let reply = session.call(&Request::Push { base, ops }).await?;
+            let Reply::PushAck { high_water, .. } = reply else {
+                return Err(unexpected(&reply));
+            };
+            if high_water <= from {
+                return Err(SyncError::Protocol("the server took none of the ops pushed".into()));
+            }
+            report.pushed += sent.min(high_water - from);
+            from = high_water;
+            progress("pushing", report.pushed, to_push);
+        }
+    }
+
+    // Pull, a page at a time; each page and its cursor are stored together.
+    let mut cursor = position.cursor;
+    let start = cursor;
+    loop {
+        let reply = session
+            .call(&Request::Pull {
+                after: cursor,
+                max_ops: MAX_OPS_PER_FRAME,
+            })
+            .await?;
+        let Reply::Batch { ops, head: now_head } = reply else {
+            return Err(unexpected(&reply));
+        };
+        let Some(&(last, _)) = ops.last() else {
+            break;
+        };
+        if ops.first().is_some_and(|(s, _)| *s <= cursor) || last <= cursor {
+            return Err(SyncError::Protocol("a batch from before the cursor".into()));
+        }
+        report.new += store.take_remote_ops(&ops, last)? as u64;
+        report.pulled += ops.len() as u64;
+        cursor = last;
+        progress("pulling", cursor - start, now_head.max(head).saturating_sub(start));
+    }
+    report.cursor = cursor;
+    session.close().await;
+    Ok(report)
+}

@@ -1,0 +1,149 @@
+//! The protocol's messages: what a desk asks ([`Request`]) and what the server answers
+//! ([`Reply`]). One request, one reply, in turn.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::ids::{DeviceId, TerminalId};
+use crate::domain::sync::{SealedOp, TerminalEntry};
+
+/// Most ops a desk sends in one push, or asks for in one pull.
+pub const MAX_OPS_PER_FRAME: u32 = 1_000;
+
+/// What a desk (or the server's administrator) sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Request {
+    /// Opens a session as an enrolled terminal, naming the replicas whose ops it pushes.
+    Hello {
+        /// The terminal's credential id.
+        terminal: TerminalId,
+        /// Its secret.
+        secret: [u8; 32],
+        /// Its replicas (the current one last).
+        replicas: Vec<DeviceId>,
+    },
+    /// Enrols a new terminal with a one-time code.
+    Enrol {
+        /// The code from `careerdesk server enrol-code`.
+        code: String,
+        /// A name for the terminal (a place, never a person).
+        name: String,
+    },
+    /// Ops of one replica, oldest first; `base` is the sequence before its first op.
+    Push {
+        /// The sequence before the replica's first op.
+        base: u64,
+        /// The ops.
+        ops: Vec<SealedOp>,
+    },
+    /// Ops after server sequence `after`.
+    Pull {
+        /// The cursor.
+        after: u64,
+        /// At most this many.
+        max_ops: u32,
+    },
+    /// A server administrator's request, with the token in the server's data folder.
+    Admin {
+        /// The token.
+        token: [u8; 32],
+        /// What to do.
+        action: AdminAction,
+    },
+    /// Ends the session.
+    Bye,
+}
+
+/// What an administrator may ask a running server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AdminAction {
+    /// A one-time enrolment code valid for this many minutes.
+    EnrolCode {
+        /// Minutes.
+        valid_minutes: u32,
+    },
+    /// The enrolled terminals.
+    Terminals,
+    /// Revoke a terminal.
+    Revoke {
+        /// Which.
+        terminal: TerminalId,
+    },
+}
+
+/// What the server answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Reply {
+    /// The session is open.
+    Welcome {
+        /// The server's id.
+        server_id: u128,
+        /// Its epoch: new when it was restored from a backup.
+        epoch: u128,
+        /// Its clock, ms since the epoch.
+        server_time_ms: u64,
+        /// Its newest server sequence.
+        head: u64,
+        /// For each replica the hello named, the newest op the server holds.
+        high_water: Vec<(DeviceId, u64)>,
+    },
+    /// The terminal is enrolled: keep the secret, it is not shown again.
+    Enrolled {
+        /// The terminal's credential id.
+        terminal: TerminalId,
+        /// Its secret.
+        secret: [u8; 32],
+        /// The server's id.
+        server_id: u128,
+    },
+    /// The push was taken.
+    PushAck {
+        /// The replica.
+        device: DeviceId,
+        /// Its newest op the server now holds.
+        high_water: u64,
+    },
+    /// Ops after the cursor, each with its server sequence.
+    Batch {
+        /// The ops, oldest first.
+        ops: Vec<(u64, SealedOp)>,
+        /// The server's newest sequence.
+        head: u64,
+    },
+    /// An administrator's request was done.
+    Admin(AdminReply),
+    /// Refused.
+    Error {
+        /// What kind.
+        code: ErrorCode,
+        /// What to tell the user.
+        message: String,
+        /// When to try again, for a busy server.
+        retry_after_ms: Option<u64>,
+    },
+}
+
+/// What an administrator's request gave.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AdminReply {
+    /// A new code.
+    Code(String),
+    /// The terminals.
+    Terminals(Vec<TerminalEntry>),
+    /// Whether the terminal was found (and is now revoked).
+    Revoked(bool),
+}
+
+/// The kinds of refusal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ErrorCode {
+    /// Not enrolled, wrong secret or wrong code.
+    Unauthorised,
+    /// Revoked.
+    Revoked,
+    /// A push with a gap, a rewritten op, or another terminal's replica.
+    BadPush,
+    /// A request out of turn or malformed.
+    BadRequest,
+    /// Busy or failing: try again after `retry_after_ms`.
+    Unavailable,
+}

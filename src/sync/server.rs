@@ -1,0 +1,261 @@
+//! The sync server's connection loop: TLS, then one request and one reply at a time. A
+//! terminal proves itself with Hello; its revocation is checked again on every request after,
+//! so a revoked terminal is refused at once. Ops are kept as the desks sealed them.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio_rustls::TlsAcceptor;
+
+use super::frame::{self, FrameError, MAX_FRAME};
+use super::message::{AdminAction, AdminReply, ErrorCode, Reply, Request, MAX_OPS_PER_FRAME};
+use super::tls::{self, Fingerprint};
+use super::SyncError;
+use crate::domain::ids::TerminalId;
+use crate::store::relay::{RelayError, RelayStore};
+
+/// How long a TLS handshake may take.
+const HANDSHAKE: Duration = Duration::from_secs(10);
+/// How long a session may sit without a request.
+const IDLE: Duration = Duration::from_secs(60);
+/// How long a busy or failing server asks desks to wait.
+const RETRY_AFTER_MS: u64 = 5_000;
+
+/// The time now, in ms since the epoch (a test may set the server's clock).
+pub type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
+
+/// The system clock.
+pub fn system_clock() -> Clock {
+    Arc::new(|| chrono::Utc::now().timestamp_millis().max(0) as u64)
+}
+
+/// A sync server over its store.
+pub struct Server {
+    relay: RelayStore,
+    acceptor: TlsAcceptor,
+    fingerprint: Fingerprint,
+    admin_token: [u8; 32],
+    clock: Clock,
+}
+
+impl Server {
+    /// A server over `relay`: its TLS identity is made at the first start and kept.
+    pub fn new(relay: RelayStore, admin_token: [u8; 32], clock: Clock) -> Result<Server, SyncError> {
+        let (cert, key) = tls::server_identity(&relay)?;
+        let config = tls::server_config(&cert, &key).map_err(|e| SyncError::Protocol(e.to_string()))?;
+        Ok(Server {
+            fingerprint: tls::fingerprint(&cert),
+            acceptor: TlsAcceptor::from(config),
+            relay,
+            admin_token,
+            clock,
+        })
+    }
+
+    /// The fingerprint desks pin at enrolment.
+    pub fn fingerprint(&self) -> Fingerprint {
+        self.fingerprint
+    }
+
+    /// The server's store.
+    pub fn relay(&self) -> &RelayStore {
+        &self.relay
+    }
+
+    /// Serves connections until `stop` turns true.
+    pub async fn serve(self: Arc<Self>, listener: TcpListener, mut stop: watch::Receiver<bool>) {
+        loop {
+            tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok((tcp, peer)) => {
+                        let server = self.clone();
+                        tokio::spawn(async move {
+                            if let Err(e) = server.connection(tcp).await {
+                                tracing::info!(%peer, "sync session ended: {e}");
+                            }
+                        });
+                    }
+                    Err(e) => {
+                        tracing::warn!("accepting a connection failed: {e}");
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                },
+                _ = stop.changed() => {
+                    if *stop.borrow() {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    async fn connection(&self, tcp: TcpStream) -> Result<(), SyncError> {
+        let _ = tcp.set_nodelay(true);
+        let mut tls = tokio::time::timeout(HANDSHAKE, self.acceptor.accept(tcp))
+            .await
+            .map_err(|_| SyncError::TimedOut)?
+            .map_err(|e| SyncError::Broken(e.to_string()))?;
+        let mut session: Option<TerminalId> = None;
+        loop {
+            let request: Request = match tokio::time::timeout(IDLE, frame::read(&mut tls)).await {
+                Err(_) => return Err(SyncError::TimedOut),
+                Ok(Err(FrameError::Closed(_))) => return Ok(()),
+                Ok(Err(e)) => {
+                    // Say what was wrong, then close: after a bad frame the stream is not
+                    // known to be at a frame boundary.
+                    let reply = refusal(ErrorCode::BadRequest, e.to_string());
+                    let _ = frame::write(&mut tls, &reply).await;
+                    return Err(e.into());
+                }
+                Ok(Ok(r)) => r,
+            };
+            let Some(reply) = self.answer(&mut session, request) else {
+                return Ok(());
+            };
+            frame::write(&mut tls, &reply).await?;
+        }
+    }
+
+    /// The reply to one request; `None` ends the session.
+    pub fn answer(&self, session: &mut Option<TerminalId>, request: Request) -> Option<Reply> {
+        let now = (self.clock)();
+        Some(match request {
+            Request::Bye => return None,
+            Request::Enrol { code, name } => match self.relay.enrol(&code, &name, now) {
+                Ok((terminal, secret)) => match self.relay.identity() {
+                    Ok(id) => Reply::Enrolled {
+                        terminal,
+                        secret,
+                        server_id: id.server_id,
+                    },
+                    Err(e) => relay_refusal(e.into()),
+                },
+                Err(e) => relay_refusal(e),
+            },
+            Request::Admin { token, action } => {
+                if blake3::hash(&token) != blake3::hash(&self.admin_token) {
+                    return Some(refusal(ErrorCode::Unauthorised, "wrong administrator token".into()));
+                }
+                match self.admin(action, now) {
+                    Ok(r) => Reply::Admin(r),
+                    Err(e) => relay_refusal(e),
+                }
+            }
+            Request::Hello {
+                terminal,
+                secret,
+                replicas,
+            } => match self.hello(terminal, &secret, &replicas, now) {
+                Ok(reply) => {
+                    *session = Some(terminal);
+                    reply
+                }
+                Err(e) => relay_refusal(e),
+            },
+            Request::Push { base, ops } => {
+                let terminal = match self.still_enrolled(*session) {
+                    Ok(t) => t,
+                    Err(r) => return Some(r),
+                };
+                if ops.len() > MAX_OPS_PER_FRAME as usize {
+                    return Some(refusal(
+                        ErrorCode::BadRequest,
+                        format!("at most {MAX_OPS_PER_FRAME} ops in one push"),
+                    ));
+                }
+                let device = ops.first().map(|o| o.device);
+                match self.relay.push(terminal, base, &ops) {
+                    Ok(high_water) => match device {
+                        Some(device) => Reply::PushAck { device, high_water },
+                        None => refusal(ErrorCode::BadRequest, "a push with no ops".into()),
+                    },
+                    Err(e) => relay_refusal(e),
+                }
+            }
+            Request::Pull { after, max_ops } => {
+                if let Err(r) = self.still_enrolled(*session) {
+                    return Some(r);
+                }
+                let max_ops = max_ops.clamp(1, MAX_OPS_PER_FRAME) as usize;
+                match (self.relay.pull(after, max_ops, MAX_FRAME / 2), self.relay.head()) {
+                    (Ok(ops), Ok(head)) => Reply::Batch { ops, head },
+                    (Err(e), _) | (_, Err(e)) => relay_refusal(e.into()),
+                }
+            }
+        })
+    }
+
+    fn hello(
+        &self,
+        terminal: TerminalId,
+        secret: &[u8; 32],
+        replicas: &[crate::domain::ids::DeviceId],
+        now: u64,
+    ) -> Result<Reply, RelayError> {
+        self.relay.authenticate(terminal, secret)?;
+        self.relay.note_sync(terminal, now)?;
+        let identity = self.relay.identity()?;
+        let mut high_water = Vec::with_capacity(replicas.len());
+        for &d in replicas {
+            high_water.push((d, self.relay.replica_high_water(terminal, Some(d))?));
+        }
+        Ok(Reply::Welcome {
+            server_id: identity.server_id,
+            epoch: identity.epoch,
+            server_time_ms: now,
+            head: self.relay.head()?,
+            high_water,
+        })
+    }
+
+    /// The session's terminal if it is still enrolled and not revoked, else the refusal.
+    fn still_enrolled(&self, session: Option<TerminalId>) -> Result<TerminalId, Reply> {
+        let Some(terminal) = session else {
+            return Err(refusal(ErrorCode::Unauthorised, "say hello first".into()));
+        };
+        match self.relay.terminal(terminal) {
+            Ok(Some(t)) if t.revoked_ms.is_none() => Ok(terminal),
+            Ok(Some(_)) => Err(relay_refusal(RelayError::Revoked)),
+            Ok(None) => Err(relay_refusal(RelayError::UnknownTerminal)),
+            Err(e) => Err(relay_refusal(e.into())),
+        }
+    }
+
+    fn admin(&self, action: AdminAction, now: u64) -> Result<AdminReply, RelayError> {
+        Ok(match action {
+            AdminAction::EnrolCode { valid_minutes } => {
+                let until = now.saturating_add(u64::from(valid_minutes) * 60_000);
+                AdminReply::Code(self.relay.issue_code(until)?)
+            }
+            AdminAction::Terminals => AdminReply::Terminals(self.relay.terminals()?),
+            AdminAction::Revoke { terminal } => AdminReply::Revoked(self.relay.revoke(terminal, now)?),
+        })
+    }
+}
+
+fn refusal(code: ErrorCode, message: String) -> Reply {
+    Reply::Error {
+        code,
+        message,
+        retry_after_ms: None,
+    }
+}
+
+fn relay_refusal(e: RelayError) -> Reply {
+    let code = match &e {
+        RelayError::BadCode | RelayError::UnknownTerminal => ErrorCode::Unauthorised,
+        RelayError::Revoked => ErrorCode::Revoked,
+        RelayError::Push(_) => ErrorCode::BadPush,
+        RelayError::Store(inner) => {
+            tracing::error!("the sync server's store failed: {inner}");
+            return Reply::Error {
+                code: ErrorCode::Unavailable,
+                message: "the server could not use its store; it has logged why".into(),
+                retry_after_ms: Some(RETRY_AFTER_MS),
+            };
+        }
+    };
+    refusal(code, e.to_string())
+}

@@ -1,0 +1,515 @@
+//! Sync's transport and op replication, against an in-process server on 127.0.0.1:0: enrolment
+//! with a pinned fingerprint, push and pull between two desks through the desk's own calls,
+//! idempotent pushes, refused gaps, revoked and impostor terminals, broken connections at
+//! every point, a restored server, and hostile frames.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use careerdesk::desk::{Desk, DeskError};
+use careerdesk::domain::ids::TerminalId;
+use careerdesk::domain::operator::Role;
+use careerdesk::store::relay::RelayStore;
+use careerdesk::sync::client::{self, Endpoint, Session};
+use careerdesk::sync::message::{ErrorCode, Reply, Request};
+use careerdesk::sync::server::{system_clock, Server};
+use careerdesk::sync::tls::{self, show_fingerprint};
+use careerdesk::sync::SyncError;
+use common::{add, new_client, World};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// A server running on its own thread until dropped.
+struct Running {
+    addr: SocketAddr,
+    server: Arc<Server>,
+    stop: tokio::sync::watch::Sender<bool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Running {
+    fn start(dir: &Path) -> Running {
+        Running::start_on(dir, "127.0.0.1:0")
+    }
+
+    /// On a given address (a restarted server keeps its port, as desks are enrolled with it).
+    fn start_on(dir: &Path, listen: &str) -> Running {
+        let listen = listen.to_string();
+        let relay = RelayStore::open(dir).unwrap();
+        let server = Arc::new(Server::new(relay, [3; 32], system_clock()).unwrap());
+        let (stop, stop_rx) = tokio::sync::watch::channel(false);
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let s = server.clone();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::bind(listen).await.unwrap();
+                addr_tx.send(listener.local_addr().unwrap()).unwrap();
+                s.serve(listener, stop_rx).await;
+            });
+        });
+        let addr = addr_rx.recv().unwrap();
+        Running {
+            addr,
+            server,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    fn endpoint(&self) -> Endpoint {
+        Endpoint {
+            addr: self.addr.to_string(),
+            fingerprint: self.server.fingerprint(),
+        }
+    }
+
+    fn fingerprint(&self) -> String {
+        show_fingerprint(&self.server.fingerprint())
+    }
+
+    fn code(&self) -> String {
+        self.server.relay().issue_code(u64::MAX).unwrap()
+    }
+
+    fn relay(&self) -> &RelayStore {
+        self.server.relay()
+    }
+
+    /// Stops the server and waits for its thread, freeing its store.
+    fn stop(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(t) = self.thread.take() {
+            t.join().unwrap();
+        }
+    }
+}
+
+fn enrolled(world: &World, server: &Running, name: &str) {
+    world
+        .admin
+        .enrol(&server.addr.to_string(), &server.fingerprint(), &server.code(), name)
+        .unwrap();
+}
+
+fn no_progress(_: &str, _: u64, _: u64) {}
+
+fn sync(desk: &Desk) -> careerdesk::sync::client::SyncReport {
+    desk.sync_now(&no_progress).unwrap()
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn sync_two_desks_exchange_their_ops_through_the_server_and_a_second_sync_moves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Running::start(dir.path());
+    let a = World::new(common::t0(), &[("desk1", Role::Desk)], &[("A0000001", "First Client")]);
+    let b = World::new(common::t0(), &[], &[]);
+    enrolled(&a, &server, "Main desk");
+    enrolled(&b, &server, "Fair laptop");
+
+    let a_ops = a.admin.store().op_seq().unwrap();
+    let first = sync(&a.admin);
+    assert_eq!(first.pushed, a_ops, "every op of desk A reaches the server");
+    assert_eq!(server.relay().head().unwrap(), a_ops);
+
+    let from_b = sync(&b.admin);
+    assert_eq!(from_b.new, a_ops, "desk B takes each of A's ops once");
+    let b_ops = b.admin.store().op_seq().unwrap();
+    assert_eq!(from_b.pushed, b_ops);
+    let held: Vec<_> = b.admin.store().remote_ops().unwrap();
+    assert!(held.iter().all(|o| o.device == a.admin.store().device()));
+    assert_eq!(held.len() as u64, a_ops);
+
+    // A client added on A after the first sync travels on the next one.
+    add(&a.admin, &new_client("A0000002", "Second Client")).unwrap();
+    let again = sync(&a.admin);
+    assert_eq!(again.pushed, 1);
+    assert_eq!(again.new, b_ops, "A now holds B's ops");
+    let b_again = sync(&b.admin);
+    assert_eq!((b_again.pushed, b_again.new), (0, 1));
+    let quiet = sync(&b.admin);
+    assert_eq!((quiet.pushed, quiet.new, quiet.pulled), (0, 0, 0));
+    assert_eq!(
+        server.relay().head().unwrap(),
+        a_ops + 1 + b_ops,
+        "no op was stored twice"
+    );
+
+    let status = b.admin.sync_status().unwrap();
+    assert_eq!(status.remote_ops, a_ops + 1);
+    assert_eq!(status.cursor, server.relay().head().unwrap());
+    server.stop();
+}
+
+#[test]
+fn sync_enrolment_needs_an_administrator_the_right_fingerprint_and_an_unused_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Running::start(dir.path());
+    let w = World::new(common::t0(), &[("desk1", Role::Desk)], &[]);
+    let code = server.code();
+    let addr = server.addr.to_string();
+
+    let desk = w.as_("desk1");
+    assert!(matches!(
+        desk.enrol(&addr, &server.fingerprint(), &code, "Main desk"),
+        Err(DeskError::Denied(_))
+    ));
+    // Another server's fingerprint: refused before anything is sent, so the code still works.
+    let wrong = show_fingerprint(&tls::fingerprint(b"some other certificate"));
+    match w.admin.enrol(&addr, &wrong, &code, "Main desk") {
+        Err(DeskError::Sync(SyncError::WrongServer { .. })) => {}
+        other => panic!("expected the wrong server to be named, got {other:?}"),
+    }
+    match w.admin.enrol(&addr, "not a fingerprint", &code, "Main desk") {
+        Err(e @ DeskError::Fields(_)) => assert!(e.to_string().contains("fingerprint"), "{e}"),
+        r => panic!("a bad fingerprint must be named, got {r:?}"),
+    }
+    assert!(matches!(
+        w.admin.sync_now(&no_progress),
+        Err(DeskError::Sync(SyncError::NotEnrolled))
+    ));
+    w.admin.enrol(&addr, &server.fingerprint(), &code, "Main desk").unwrap();
+    // A code works once.
+    let other = World::new(common::t0(), &[], &[]);
+    match other.admin.enrol(&addr, &server.fingerprint(), &code, "Second desk") {
+        Err(DeskError::Sync(SyncError::Refused {
+            code: ErrorCode::Unauthorised,
+            ..
+        })) => {}
+        r => panic!("a spent code must be refused, got {r:?}"),
+    }
+    assert_eq!(server.relay().terminals().unwrap().len(), 1);
+    server.stop();
+}
+
+#[test]
+fn sync_a_revoked_terminal_is_refused_at_once_and_nothing_it_sends_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Running::start(dir.path());
+    let w = World::new(common::t0(), &[], &[("A0000001", "First Client")]);
+    enrolled(&w, &server, "Lost laptop");
+    sync(&w.admin);
+    let head = server.relay().head().unwrap();
+    let terminal = server.relay().terminals().unwrap()[0].id;
+    assert!(server.relay().revoke(terminal, 1).unwrap());
+    add(&w.admin, &new_client("A0000002", "Second Client")).unwrap();
+    match w.admin.sync_now(&no_progress) {
+        Err(DeskError::Sync(SyncError::Refused {
+            code: ErrorCode::Revoked,
+            ..
+        })) => {}
+        r => panic!("a revoked terminal must be refused, got {r:?}"),
+    }
+    assert_eq!(server.relay().head().unwrap(), head);
+    server.stop();
+}
+
+#[test]
+fn sync_a_terminal_cannot_push_another_terminal_s_ops_or_leave_a_gap() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Running::start(dir.path());
+    let a = World::new(common::t0(), &[], &[("A0000001", "First Client")]);
+    enrolled(&a, &server, "Main desk");
+    sync(&a.admin);
+    let head = server.relay().head().unwrap();
+    let ops = a.admin.store().sealed_ops_after(0, 100).unwrap();
+
+    let endpoint = server.endpoint();
+    let (terminal, secret, _) = rt()
+        .block_on(client::enrol(&endpoint, &server.code(), "Impostor"))
+        .unwrap();
+    let outcome = rt().block_on(async {
+        let mut s = Session::connect(&endpoint).await.unwrap();
+        s.call(&Request::Hello {
+            terminal,
+            secret,
+            replicas: vec![ops[0].device],
+        })
+        .await
+        .unwrap();
+        let posing = s
+            .call(&Request::Push {
+                base: 0,
+                ops: ops.clone(),
+            })
+            .await;
+        let wrong_secret = {
+            let mut s2 = Session::connect(&endpoint).await.unwrap();
+            s2.call(&Request::Hello {
+                terminal,
+                secret: [0; 32],
+                replicas: vec![],
+            })
+            .await
+        };
+        let unknown = {
+            let mut s3 = Session::connect(&endpoint).await.unwrap();
+            s3.call(&Request::Hello {
+                terminal: TerminalId(42),
+                secret,
+                replicas: vec![],
+            })
+            .await
+        };
+        let before_hello = {
+            let mut s4 = Session::connect(&endpoint).await.unwrap();
+            s4.call(&Request::Pull { after: 0, max_ops: 10 }).await
+        };
+        (posing, wrong_secret, unknown, before_hello)
+    });
+    assert!(
+        matches!(
+            outcome.0,
+            Err(SyncError::Refused {
+                code: ErrorCode::BadPush,
+                ..
+            })
+        ),
+        "{:?}",
+        outcome.0
+    );
+    for refused in [outcome.1, outcome.2, outcome.3] {
+        assert!(
+            matches!(
+                refused,
+                Err(SyncError::Refused {
+                    code: ErrorCode::Unauthorised,
+                    ..
+                })
+            ),
+            "{refused:?}"
+        );
+    }
+    assert_eq!(server.relay().head().unwrap(), head);
+
+    // A's own terminal skipping an op is refused whole.
+    let creds_gap = rt().block_on(async {
+        let (t, s, _) = client::enrol(&endpoint, &server.code(), "Gap desk").await.unwrap();
+        let mut session = Session::connect(&endpoint).await.unwrap();
+        let fresh_device = careerdesk::domain::ids::DeviceId(7);
+        session
+            .call(&Request::Hello {
+                terminal: t,
+                secret: s,
+                replicas: vec![fresh_device],
+            })
+            .await
+            .unwrap();
+        let mut gap = ops[1].clone();
+        gap.device = fresh_device;
+        gap.seq = 2;
+        session
+            .call(&Request::Push {
+                base: 0,
+                ops: vec![gap],
+            })
+            .await
+    });
+    assert!(
+        matches!(
+            creds_gap,
+            Err(SyncError::Refused {
+                code: ErrorCode::BadPush,
+                ..
+            })
+        ),
+        "{creds_gap:?}"
+    );
+    assert_eq!(server.relay().head().unwrap(), head);
+    server.stop();
+}
+
+/// A TCP relay between desks and the server that cuts each connection after the next limit in
+/// its list of bytes come back from the server (no limit once the list is used up).
+fn cutting_proxy(to: SocketAddr, limits: Vec<usize>) -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            listener.set_nonblocking(true).unwrap();
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            let mut limits = limits.into_iter();
+            while let Ok((mut desk, _)) = listener.accept().await {
+                let limit = limits.next().unwrap_or(usize::MAX);
+                tokio::spawn(async move {
+                    let Ok(mut server) = tokio::net::TcpStream::connect(to).await else {
+                        return;
+                    };
+                    let (mut dr, mut dw) = desk.split();
+                    let (mut sr, mut sw) = server.split();
+                    let up = tokio::io::copy(&mut dr, &mut sw);
+                    let down = async {
+                        let mut sent = 0;
+                        let mut buf = vec![0u8; 4096];
+                        while sent < limit {
+                            let n = match sr.read(&mut buf).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => n,
+                            };
+                            let take = n.min(limit - sent);
+                            if dw.write_all(&buf[..take]).await.is_err() {
+                                return;
+                            }
+                            sent += take;
+                        }
+                    };
+                    tokio::select! { _ = up => {}, _ = down => {} }
+                });
+            }
+        });
+    });
+    addr
+}
+
+#[test]
+fn sync_a_connection_cut_at_any_point_loses_nothing_and_stores_nothing_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Running::start(dir.path());
+    let a = World::new(common::t0(), &[], &[("A0000001", "First Client")]);
+    for n in 2..40 {
+        add(&a.admin, &new_client(&format!("A00000{n:02}"), "Some Client")).unwrap();
+    }
+    let b = World::new(common::t0(), &[], &[]);
+    // Both enrol through the relay (its first two connections are not cut); every sync after
+    // goes through it, each cut shorter or longer, in turn.
+    let cuts = [200usize, 1_500, 3_000, 6_000, 12_000, 40_000];
+    let limits: Vec<usize> = [usize::MAX, usize::MAX]
+        .into_iter()
+        .chain(cuts.iter().flat_map(|&c| [c, c]))
+        .collect();
+    let proxy = cutting_proxy(server.addr, limits).to_string();
+    for (w, name) in [(&a, "Main desk"), (&b, "Fair laptop")] {
+        w.admin
+            .enrol(&proxy, &server.fingerprint(), &server.code(), name)
+            .unwrap();
+    }
+    let a_ops = a.admin.store().op_seq().unwrap();
+    let b_ops = b.admin.store().op_seq().unwrap();
+
+    let mut broken = 0;
+    for _ in cuts {
+        for desk in [&a.admin, &b.admin] {
+            match desk.sync_now(&no_progress) {
+                Ok(_) => {}
+                Err(DeskError::Sync(SyncError::Broken(_) | SyncError::Unreachable { .. } | SyncError::Frame(_))) => {
+                    broken += 1
+                }
+                Err(e) => panic!("a cut connection must be reported as broken, got {e}"),
+            }
+        }
+    }
+    assert!(broken >= 6, "the relay cut at least the short runs ({broken})");
+    sync(&a.admin);
+    sync(&b.admin);
+    sync(&a.admin);
+    assert_eq!(
+        server.relay().head().unwrap(),
+        a_ops + b_ops,
+        "each op once on the server"
+    );
+    assert_eq!(a.admin.store().remote_ops().unwrap().len() as u64, b_ops);
+    assert_eq!(b.admin.store().remote_ops().unwrap().len() as u64, a_ops);
+    server.stop();
+}
+
+#[test]
+fn sync_a_server_restored_from_an_older_backup_is_given_again_what_it_lacks() {
+    let dir = tempfile::tempdir().unwrap();
+    let server_dir = dir.path().join("server");
+    let backup_dir = dir.path().join("backup");
+    let a = World::new(common::t0(), &[], &[("A0000001", "First Client")]);
+    let b = World::new(common::t0(), &[], &[]);
+    let server = Running::start(&server_dir);
+    enrolled(&a, &server, "Main desk");
+    enrolled(&b, &server, "Fair laptop");
+    sync(&a.admin);
+    sync(&b.admin);
+    let listen = server.addr.to_string();
+    server.stop();
+    common::copy_dir(&server_dir, &backup_dir);
+
+    let server = Running::start_on(&server_dir, &listen);
+    for n in 2..6 {
+        add(&a.admin, &new_client(&format!("A000000{n}"), "Later Client")).unwrap();
+    }
+    sync(&a.admin);
+    sync(&b.admin);
+    server.stop();
+
+    // The disk is lost; the backup from before A's later clients is put back, with a new epoch.
+    std::fs::remove_dir_all(&server_dir).unwrap();
+    common::copy_dir(&backup_dir, &server_dir);
+    RelayStore::open(&server_dir).unwrap().new_epoch().unwrap();
+    let server = Running::start_on(&server_dir, &listen);
+    let c = World::new(common::t0(), &[], &[]);
+    enrolled(&c, &server, "New desk");
+
+    let back = sync(&a.admin);
+    assert!(back.server_restored, "the desk saw the server had been restored");
+    assert_eq!(back.pushed, 4, "A gives back its four later ops");
+    sync(&b.admin);
+    let c_report = sync(&c.admin);
+    let a_ops = a.admin.store().op_seq().unwrap();
+    let b_ops = b.admin.store().op_seq().unwrap();
+    assert_eq!(c_report.new, a_ops + b_ops, "a new desk sees everything, nothing lost");
+    assert_eq!(b.admin.store().remote_ops().unwrap().len() as u64, a_ops);
+    server.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_bad_frames_get_a_clean_refusal_and_the_server_keeps_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir_path = dir.path().to_path_buf();
+    let server = tokio::task::spawn_blocking(move || Running::start(&dir_path))
+        .await
+        .unwrap();
+    let endpoint = server.endpoint();
+    let connector = tokio_rustls::TlsConnector::from(tls::client_config(endpoint.fingerprint).unwrap());
+    let name = tokio_rustls::rustls::pki_types::ServerName::try_from(tls::SERVER_NAME).unwrap();
+    let garbage: Vec<Vec<u8>> = vec![
+        // Over the size limit.
+        vec![0x7f, 0xff, 0xff, 0xff, 1],
+        // Another protocol version.
+        [&5u32.to_be_bytes()[..], &[9, 0, 0, 0, 0]].concat(),
+        // Random bytes in a well-sized frame.
+        [&9u32.to_be_bytes()[..], &[1, 250, 3, 99, 7, 255, 0, 13, 200]].concat(),
+        // Empty frame.
+        0u32.to_be_bytes().to_vec(),
+    ];
+    for bytes in garbage {
+        let tcp = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+        let mut tls = connector.connect(name.clone(), tcp).await.unwrap();
+        tls.write_all(&bytes).await.unwrap();
+        tls.flush().await.unwrap();
+        let reply: Result<Reply, _> = careerdesk::sync::frame::read(&mut tls).await;
+        match reply {
+            Ok(Reply::Error {
+                code: ErrorCode::BadRequest,
+                message,
+                ..
+            }) => assert!(!message.is_empty()),
+            other => panic!("a bad frame must get a refusal, got {other:?}"),
+        }
+    }
+    // Still serving: an enrolment works.
+    let code = server.code();
+    assert!(client::enrol(&endpoint, &code, "After the noise").await.is_ok());
+    tokio::task::spawn_blocking(move || server.stop()).await.unwrap();
+}
