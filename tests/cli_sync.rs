@@ -1,0 +1,277 @@
+//! Sync through the real binary: `careerdesk serve` as its own process, `server enrol-code`,
+//! `server devices` and `server revoke` talking to it, and two desks' `enrol` and `sync`; bad
+//! input is exit 2 with the field named, a refusal exit 4, and nothing is changed by either.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use common::{as_op, cli_add_clients, cli_init_with};
+use predicates::str::contains;
+
+/// `careerdesk serve` in `dir` on a free port, with the address and fingerprint it printed.
+struct Serving {
+    child: Child,
+    addr: String,
+    fingerprint: String,
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(dir: &Path) -> Serving {
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("careerdesk"))
+        .env("CAREERDESK_DATA_DIR", dir)
+        .env("HOME", dir)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("careerdesk serve starts");
+    let out = child.stdout.take().expect("its output");
+    let mut lines = BufReader::new(out).lines();
+    let first = lines.next().expect("a first line").expect("text");
+    let second = lines.next().expect("a second line").expect("text");
+    let addr = first
+        .strip_prefix("careerdesk sync server listening on ")
+        .expect("the address is printed")
+        .to_string();
+    let fingerprint = second
+        .strip_prefix("fingerprint ")
+        .expect("the fingerprint is printed")
+        .to_string();
+    assert!(fingerprint.starts_with("SHA256:"), "{fingerprint}");
+    Serving {
+        child,
+        addr,
+        fingerprint,
+    }
+}
+
+fn server_cmd(dir: &Path) -> assert_cmd::Command {
+    let mut c = assert_cmd::Command::cargo_bin("careerdesk").expect("the binary");
+    c.env("CAREERDESK_DATA_DIR", dir).env("HOME", dir);
+    c
+}
+
+fn enrol_code(dir: &Path) -> String {
+    let out = server_cmd(dir).args(["server", "enrol-code"]).assert().success();
+    String::from_utf8_lossy(&out.get_output().stdout)
+        .lines()
+        .next()
+        .expect("the code")
+        .to_string()
+}
+
+#[test]
+fn sync_two_desks_enrol_with_a_running_server_and_sync_from_the_command_line() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    cli_init_with(a.path(), &[("desk1", "desk")]);
+    cli_init_with(b.path(), &[]);
+    cli_add_clients(|| as_op(a.path(), "admin"), &["C1000001", "C1000002"]);
+    let s = serve(server_dir.path());
+
+    // Bad input: exit 2, the field named, nothing enrolled.
+    as_op(a.path(), "admin")
+        .args([
+            "enrol",
+            "--server",
+            &s.addr,
+            "--code",
+            "X",
+            "--fingerprint",
+            "SHA256:12",
+        ])
+        .assert()
+        .code(2)
+        .stderr(contains("fingerprint"));
+    as_op(a.path(), "admin")
+        .args([
+            "enrol",
+            "--server",
+            "nowhere",
+            "--code",
+            "X",
+            "--fingerprint",
+            &s.fingerprint,
+        ])
+        .assert()
+        .code(2)
+        .stderr(contains("HOST:PORT"));
+    // Only an administrator enrols a desk.
+    as_op(a.path(), "desk1")
+        .args([
+            "enrol",
+            "--server",
+            &s.addr,
+            "--code",
+            "X",
+            "--fingerprint",
+            &s.fingerprint,
+        ])
+        .assert()
+        .code(4);
+    as_op(a.path(), "admin")
+        .arg("sync")
+        .assert()
+        .code(2)
+        .stderr(contains("not enrolled"));
+    server_cmd(server_dir.path())
+        .args(["server", "devices", "--format", "json"])
+        .assert()
+        .success()
+        .stdout(contains("[]"));
+
+    for (dir, name) in [(a.path(), "Main desk"), (b.path(), "Fair laptop")] {
+        let code = enrol_code(server_dir.path());
+        as_op(dir, "admin")
+            .args([
+                "enrol",
+                "--server",
+                &s.addr,
+                "--code",
+                &code,
+                "--fingerprint",
+                &s.fingerprint,
+            ])
+            .args(["--name", name])
+            .assert()
+            .success()
+            .stdout(contains("enrolled with"));
+    }
+    as_op(a.path(), "desk1")
+        .arg("sync")
+        .assert()
+        .success()
+        .stdout(contains("pushed"));
+    let out = as_op(b.path(), "admin")
+        .args(["sync", "--format", "json"])
+        .assert()
+        .success();
+    let report: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert!(report["new"].as_u64().unwrap() >= 3, "B took A's ops: {report}");
+    as_op(b.path(), "admin")
+        .args(["sync", "--status"])
+        .assert()
+        .success()
+        .stdout(contains(format!("server {}", s.addr)));
+
+    let out = server_cmd(server_dir.path())
+        .args(["server", "devices", "--format", "json"])
+        .assert()
+        .success();
+    let devices: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let list = devices.as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    assert!(list.iter().all(|d| d["last_sync"] != "-"), "{devices}");
+    let main = list.iter().find(|d| d["name"] == "Main desk").unwrap();
+    let terminal = main["terminal"].as_str().unwrap();
+
+    server_cmd(server_dir.path())
+        .args(["server", "revoke", "not-an-id"])
+        .assert()
+        .code(2)
+        .stderr(contains("terminal"));
+    server_cmd(server_dir.path())
+        .args(["server", "revoke", terminal])
+        .assert()
+        .success()
+        .stdout(contains("revoked"));
+    as_op(a.path(), "admin")
+        .arg("sync")
+        .assert()
+        .code(4)
+        .stderr(contains("revoked"));
+    as_op(b.path(), "admin").arg("sync").assert().success();
+}
+
+#[test]
+fn sync_server_commands_work_on_a_stopped_server_and_say_when_there_is_none() {
+    let dir = tempfile::tempdir().unwrap();
+    server_cmd(dir.path())
+        .args(["server", "devices"])
+        .assert()
+        .code(2)
+        .stderr(contains("careerdesk serve --listen"));
+    drop(serve(dir.path()));
+    // Stopped (killed, leaving its `serving` note behind): the store is used directly.
+    let code = enrol_code(dir.path());
+    assert!(code.len() >= 16, "{code}");
+    server_cmd(dir.path())
+        .args(["server", "devices"])
+        .assert()
+        .success()
+        .stdout(contains("TERMINAL"));
+}
+
+#[test]
+fn sync_a_desk_restored_from_its_backup_pushes_under_a_new_device_and_gets_back_what_it_lost() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    cli_init_with(a.path(), &[]);
+    cli_init_with(b.path(), &[]);
+    let s = serve(server_dir.path());
+    for dir in [a.path(), b.path()] {
+        let code = enrol_code(server_dir.path());
+        as_op(dir, "admin")
+            .args([
+                "enrol",
+                "--server",
+                &s.addr,
+                "--code",
+                &code,
+                "--fingerprint",
+                &s.fingerprint,
+            ])
+            .assert()
+            .success();
+    }
+    as_op(a.path(), "admin").arg("sync").assert().success();
+    let backup = a.path().join("backup-1");
+    as_op(a.path(), "admin")
+        .args(["store", "backup", backup.to_str().unwrap()])
+        .assert()
+        .success();
+    // Two clients made after the backup reach the server; then the desk's disk is lost.
+    cli_add_clients(|| as_op(a.path(), "admin"), &["C2000001", "C2000002"]);
+    as_op(a.path(), "admin").arg("sync").assert().success();
+    as_op(a.path(), "admin")
+        .args(["store", "restore", backup.to_str().unwrap()])
+        .assert()
+        .success();
+    cli_add_clients(|| as_op(a.path(), "admin"), &["C2000003"]);
+    let out = as_op(a.path(), "admin")
+        .args(["sync", "--format", "json"])
+        .assert()
+        .success();
+    let report: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    // Its new op goes up under its new device id (no sequence number reused); the two ops its
+    // restore lost come back from the server.
+    assert!(report["pushed"].as_u64().unwrap() >= 1, "{report}");
+    assert!(report["new"].as_u64().unwrap() >= 2, "{report}");
+    let out = as_op(b.path(), "admin")
+        .args(["sync", "--format", "json"])
+        .assert()
+        .success();
+    let b_report: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert!(
+        b_report["new"].as_u64().unwrap() >= 3,
+        "B sees all three clients' ops: {b_report}"
+    );
+    // Nothing twice: syncing again moves nothing.
+    let out = as_op(a.path(), "admin")
+        .args(["sync", "--format", "json"])
+        .assert()
+        .success();
+    let quiet: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(quiet["pushed"], 0, "{quiet}");
+}
