@@ -26,10 +26,15 @@ impl Drop for Serving {
 }
 
 fn serve(dir: &Path) -> Serving {
+    serve_on(dir, "127.0.0.1:0")
+}
+
+/// `careerdesk serve` listening on `listen`.
+fn serve_on(dir: &Path, listen: &str) -> Serving {
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("careerdesk"))
         .env("CAREERDESK_DATA_DIR", dir)
         .env("HOME", dir)
-        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(["serve", "--listen", listen])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -274,4 +279,40 @@ fn sync_a_desk_restored_from_its_backup_pushes_under_a_new_device_and_gets_back_
         .success();
     let quiet: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     assert_eq!(quiet["pushed"], 0, "{quiet}");
+}
+
+#[test]
+fn sync_a_server_restored_from_its_backup_takes_a_new_epoch_and_the_desk_gives_back_what_it_lacks() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let a = tempfile::tempdir().unwrap();
+    cli_init_with(a.path(), &[]);
+    let backup = tempfile::tempdir().unwrap();
+    let s = serve(server_dir.path());
+    let code = enrol_code(server_dir.path());
+    as_op(a.path(), "admin")
+        .args(["enrol", "--server", &s.addr, "--code", &code, "--fingerprint", &s.fingerprint])
+        .assert()
+        .success();
+    as_op(a.path(), "admin").arg("sync").assert().success();
+    let addr = s.addr.clone();
+    drop(s);
+    common::copy_dir(&server_dir.path().join("server"), &backup.path().join("server"));
+    let s = serve_on(server_dir.path(), &addr);
+    cli_add_clients(|| as_op(a.path(), "admin"), &["C3000001", "C3000002"]);
+    as_op(a.path(), "admin").arg("sync").assert().success();
+    drop(s);
+
+    // The server's disk is lost: the older copy goes back, marked as restored.
+    std::fs::remove_dir_all(server_dir.path().join("server")).unwrap();
+    common::copy_dir(&backup.path().join("server"), &server_dir.path().join("server"));
+    std::fs::write(server_dir.path().join("server").join("restored"), "").unwrap();
+    let _s = serve_on(server_dir.path(), &addr);
+    assert!(!server_dir.path().join("server").join("restored").exists(), "the mark is used once");
+    let out = as_op(a.path(), "admin")
+        .args(["sync", "--format", "json"])
+        .assert()
+        .success();
+    let report: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(report["server_restored"], true, "{report}");
+    assert_eq!(report["pushed"], 2, "the two ops the copy lacked: {report}");
 }

@@ -24,6 +24,8 @@ use crate::sync::tls::{self, show_fingerprint};
 const ADMIN_TOKEN: &str = "admin-token";
 /// Where a running server says it listens, and its fingerprint, for `server ...` commands.
 const SERVING: &str = "serving";
+/// Put beside the store after restoring it from a backup: the next start takes a new epoch.
+const RESTORED: &str = "restored";
 
 /// `server` subcommands (run on the server's machine, as the user that runs it).
 #[derive(Debug, Subcommand)]
@@ -74,6 +76,13 @@ fn admin_token(dir: &Path) -> Result<[u8; 32], DeskError> {
 pub fn serve(paths: &Paths, listen: &str) -> Result<(), DeskError> {
     let dir = server_dir(paths);
     let relay = RelayStore::open(&dir)?;
+    let restored = dir.join(RESTORED);
+    let new_epoch = restored.exists();
+    if new_epoch {
+        // Desks push what the restored copy lacks and pull again from the start.
+        relay.new_epoch()?;
+        std::fs::remove_file(&restored).map_err(io(&restored))?;
+    }
     let token = admin_token(&dir)?;
     let server = Arc::new(Server::new(relay, token, system_clock())?);
     let rt = tokio::runtime::Builder::new_multi_thread()
