@@ -21,7 +21,8 @@ pub(super) enum Entry {
 /// line's sum puts on its hidden entries are worked through ([`pinned`]); while one comes out
 /// exact, another entry in its row or column is hidden and the whole is done again. When
 /// nothing beside it is left to hide (every non-zero entry of its lines is hidden already, as in
-/// two `<3` adding up to a `<3`), a marker gives up its bound instead ([`loosen`]).
+/// two `<3` adding up to a `<3`), a shown total elsewhere is hidden or a marker gives up its
+/// bound instead ([`free_exact`]).
 pub(super) fn suppress(grid: &[Vec<u64>], threshold: u64) -> Vec<Vec<Entry>> {
     let mut hidden: Vec<Vec<bool>> = grid
         .iter()
@@ -43,7 +44,7 @@ pub(super) fn suppress(grid: &[Vec<u64>], threshold: u64) -> Vec<Vec<Entry>> {
         match pick {
             Some((a, b)) => hidden[a][b] = true,
             None => {
-                if !loosen(grid, &lines, &hidden, &mut loose, threshold, (i, j)) {
+                if !free_exact(grid, &lines, &mut hidden, &mut loose, threshold, (i, j)) {
                     // No bound left to give up: every non-zero entry hidden with none. Nothing
                     // is then exact (doubling every count fits what is published just as well).
                     for (a, line) in grid.iter().enumerate() {
@@ -76,54 +77,63 @@ fn entries(hidden: &[Vec<bool>], loose: &[Vec<bool>]) -> Vec<Vec<Entry>> {
         .collect()
 }
 
-/// Gives up the bound of one hidden entry so that `exact` is no longer exact, where one will
-/// do. Totals go first (the totals of the lines through `exact`, then the others, the grand
-/// total among them), as a count keeps its marker longest; if no total alone frees `exact`,
-/// the first total or count in that order loses its bound anyway and the search goes on.
-/// Returns false when no hidden entry has a bound left.
-fn loosen(
+/// Frees `exact`, whose lines have nothing left to hide, by one step, choosing in this order:
+/// hiding a shown total elsewhere (the grand total, say) whose sum pins it, if one alone frees
+/// it; giving up the bound of a hidden total (those of the lines through `exact` first), if
+/// one alone frees it; giving up the bound of a hidden count in those lines, if one alone frees
+/// it; else the first hidden total (or, with none left, count) in that order loses its bound
+/// and the search goes on. A count keeps its marker longest. Returns false when no hidden
+/// entry has a bound left.
+fn free_exact(
     grid: &[Vec<u64>],
     lines: &[Vec<(usize, usize)>],
-    hidden: &[Vec<bool>],
+    hidden: &mut [Vec<bool>],
     loose: &mut [Vec<bool>],
     threshold: u64,
     exact: (usize, usize),
 ) -> bool {
     let (h, w) = (grid.len(), grid.first().map_or(0, Vec::len));
-    let bounded = |p: &(usize, usize)| hidden[p.0][p.1] && !loose[p.0][p.1];
     let is_total = |p: &(usize, usize)| p.0 + 1 == h || p.1 + 1 == w;
-    let mut order: Vec<(usize, usize)> = lines
-        .iter()
-        .filter(|l| l.contains(&exact))
-        .filter_map(|l| l.last().copied())
-        .collect();
-    order.extend((0..h).flat_map(|i| (0..w).map(move |j| (i, j))).filter(is_total));
-    order.extend(
-        (0..h)
-            .flat_map(|i| (0..w).map(move |j| (i, j)))
-            .filter(|p| !is_total(p)),
-    );
-    let mut candidates: Vec<(usize, usize)> = Vec::new();
-    for p in order {
-        if bounded(&p) && !candidates.contains(&p) {
-            candidates.push(p);
-        }
-    }
-    let frees = |p: (usize, usize), loose: &mut [Vec<bool>]| {
-        loose[p.0][p.1] = true;
-        let freed = bounds(grid, lines, hidden, loose, threshold)[exact.0][exact.1];
-        loose[p.0][p.1] = false;
-        freed.0 != freed.1
+    let through: Vec<&Vec<(usize, usize)>> = lines.iter().filter(|l| l.contains(&exact)).collect();
+    let mut order: Vec<(usize, usize)> = through.iter().filter_map(|l| l.last().copied()).collect();
+    let every = || (0..h).flat_map(|i| (0..w).map(move |j| (i, j)));
+    order.extend(every().filter(is_total));
+    order.extend(through.iter().flat_map(|l| l.iter().copied()));
+    order.extend(every().filter(|p| !is_total(p)));
+    let mut seen = vec![vec![false; w]; h];
+    order.retain(|&(i, j)| !std::mem::replace(&mut seen[i][j], true));
+    let frees = |hidden: &[Vec<bool>], loose: &[Vec<bool>]| {
+        let b = bounds(grid, lines, hidden, loose, threshold)[exact.0][exact.1];
+        b.0 != b.1
     };
-    let choice = candidates
+    // Hiding a shown total.
+    for &(i, j) in order.iter().filter(|p| is_total(p)) {
+        if hidden[i][j] || grid[i][j] == 0 {
+            continue;
+        }
+        hidden[i][j] = true;
+        if frees(hidden, loose) {
+            return true;
+        }
+        hidden[i][j] = false;
+    }
+    // Giving up a bound: totals, then the counts of the lines through `exact`.
+    let bounded: Vec<(usize, usize)> = order
         .iter()
         .copied()
-        .filter(is_total)
-        .find(|p| frees(*p, loose))
-        .or_else(|| candidates.first().copied());
-    match choice {
-        Some((a, b)) => {
-            loose[a][b] = true;
+        .filter(|&(i, j)| hidden[i][j] && !loose[i][j])
+        .collect();
+    let near = |p: &(usize, usize)| is_total(p) || through.iter().any(|l| l.contains(p));
+    for &(i, j) in bounded.iter().filter(|p| near(p)) {
+        loose[i][j] = true;
+        if frees(hidden, loose) {
+            return true;
+        }
+        loose[i][j] = false;
+    }
+    match bounded.first() {
+        Some(&(i, j)) => {
+            loose[i][j] = true;
             true
         }
         None => false,

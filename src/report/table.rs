@@ -450,6 +450,23 @@ mod tests {
         assert!(p.row(0).iter().all(|c| *c == Cell::Suppressed(4)), "{p:?}");
     }
 
+    #[test]
+    fn data_08_where_a_shown_grand_total_pins_small_counts_it_is_hidden_before_any_bound_is_given_up() {
+        // Six rows of one "<5" each: their totals, each 1 to 4, adding up to a shown 6 would
+        // make every one 1. Hiding the grand total is enough; no marker loses its bound.
+        let values: Vec<Vec<u64>> = (0..6)
+            .map(|i| (0..3).map(|j| u64::from((i + j) % 3 == 0)).collect())
+            .collect();
+        let p = counts(&values).publish(5);
+        assert_eq!(p.total(), Cell::Withheld);
+        assert!(p.row_totals().iter().all(|c| *c == Cell::Suppressed(5)), "{p:?}");
+        assert!(
+            p.cells().all(|c| matches!(c, Cell::Count(0) | Cell::Suppressed(5))),
+            "{p:?}"
+        );
+        assert!(recoverable(&shown(&p)).is_empty(), "{p:?}");
+    }
+
     proptest! {
         #[test]
         fn data_08_no_hidden_cell_is_recoverable_from_its_marker_and_the_totals(
