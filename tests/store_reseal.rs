@@ -323,7 +323,7 @@ fn data_05_reseal_puts_old_records_under_the_clients_key_so_erasure_leaves_nothi
         .unwrap();
     assert!(out.status.success());
     let again: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    for field in ["records", "ops", "audit", "clients"] {
+    for field in ["records", "ops", "audit", "clients", "unplaced"] {
         assert_eq!(again[field], 0, "{field}: {again}");
     }
     // Audited with counts only.
@@ -513,4 +513,19 @@ fn data_05_reseal_places_removed_records_from_the_op_logs_history_so_erasure_lea
         .count();
     assert_eq!(kept, 1);
     erase_and_find_nothing(&dir);
+    // Re-sealing after the erasure makes no key for the erased client and re-seals nothing.
+    let out = admin(&dir)
+        .args(["--format", "json", "store", "reseal"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let after: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for field in ["records", "ops", "audit", "clients"] {
+        assert_eq!(after[field], 0, "{field}: {after}");
+    }
+    let keys = std::fs::read(store.join("subject-keys")).unwrap();
+    assert!(!keys.windows(16).any(|x| x == client.to_be_bytes()));
+    for (tree, with, plain) in readable(&dir) {
+        assert_eq!(holds_canary(&plain), None, "readable in `{tree}` sealed with {with:?}");
+    }
 }
