@@ -36,22 +36,23 @@ pub(crate) enum Owner {
 /// a client record is its own subject, the others name it in their `client` field).
 pub(crate) fn may_name_client(kind: EntityKind) -> bool {
     use EntityKind as K;
-    matches!(
-        kind,
+    // Every kind listed, so that a new one is decided here.
+    match kind {
         K::Client
-            | K::Appointment
-            | K::Note
-            | K::Enquiry
-            | K::EventBooking
-            | K::Consent
-            | K::Complaint
-            | K::Feedback
-            | K::Attachment
-            | K::AttachmentContent
-            | K::QueueEntry
-            | K::Message
-            | K::Concern
-    )
+        | K::Appointment
+        | K::Note
+        | K::Enquiry
+        | K::EventBooking
+        | K::Consent
+        | K::Complaint
+        | K::Feedback
+        | K::Attachment
+        | K::AttachmentContent
+        | K::QueueEntry
+        | K::Message
+        | K::Concern => true,
+        K::Operator | K::Slot | K::Employer | K::Contact | K::Engagement | K::Vacancy | K::Event => false,
+    }
 }
 
 /// What a change's fields say of the client a record is about: `Some(Some(id))` when they name
