@@ -9,9 +9,12 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
 use careerdesk::desk::NewClient;
+use careerdesk::domain::audit::{AuditAction, AuditEntry};
 use careerdesk::domain::change::{Change, Hlc, Op};
-use careerdesk::domain::ids::{DeviceId, OperatorId};
+use careerdesk::domain::ids::{AuditId, DeviceId, OperatorId};
 use careerdesk::domain::operator::Role;
+use careerdesk::domain::records::AttachmentKind;
+use careerdesk::domain::EntityKind;
 use careerdesk::domain::RecordRef;
 use careerdesk::paths::Paths;
 use careerdesk::store::codec;
@@ -24,11 +27,16 @@ const NAME: &str = "Zyqcanaryname Person";
 const MAIL: &str = "zyqcanarymail@student.example.ac.uk";
 const NOTE: &str = "zyqcanarynote: talked about applying for a placement";
 const ENQUIRY: &str = "zyqcanaryenquiry: asked by e-mail about a placement";
-const CANARIES: [&[u8]; 4] = [
+const FILE_NAME: &str = "zyqcanaryfile.pdf";
+const FILE_BYTES: &[u8] = b"%PDF placement applications";
+const AUDITED: &str = "zyqcanaryaudit: a file named after the student was removed";
+const CANARIES: [&[u8]; 6] = [
     b"zyqcanaryname",
     b"zyqcanarymail",
     b"zyqcanarynote",
     b"zyqcanaryenquiry",
+    b"zyqcanaryfile",
+    b"zyqcanaryaudit",
 ];
 
 fn holds_canary(bytes: &[u8]) -> Option<&'static str> {
@@ -184,6 +192,25 @@ fn seal_like_before_client_keys(store: &Path, client: u128) {
     file.sync_all().unwrap();
 }
 
+/// Adds audit entries to a closed store as a release before per-client keys wrote them (the
+/// whole entry sealed with the institution key), and unmakes the audit chain again so that they
+/// are linked at the next unlock.
+fn add_old_audit_entries(store: &Path, entries: &[AuditEntry]) {
+    let db = common::raw_sled(store);
+    let raw_slot = db.open_tree("key_slots").unwrap().get("admin").unwrap().unwrap();
+    let slot: KeySlot = codec::decode_body(&raw_slot[1..]).unwrap();
+    let ring = KeyRing::new(slot.unwrap_key(ADMIN_PASSWORD).unwrap());
+    let audit = db.open_tree("audit").unwrap();
+    for entry in entries {
+        let key = entry.id.key();
+        let plain = codec::encode_versioned(1, entry).unwrap();
+        audit.insert(key, ring.seal("audit", &key, &plain).unwrap()).unwrap();
+    }
+    db.open_tree("audit_chain").unwrap().clear().unwrap();
+    db.open_tree("meta").unwrap().remove("audit_head").unwrap();
+    db.flush().unwrap();
+}
+
 fn admin(dir: &Path) -> assert_cmd::Command {
     common::bin_as(dir, "admin", ADMIN_PASSWORD)
 }
@@ -296,7 +323,7 @@ fn data_05_reseal_puts_old_records_under_the_clients_key_so_erasure_leaves_nothi
         .unwrap();
     assert!(out.status.success());
     let again: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    for field in ["records", "ops", "audit", "clients"] {
+    for field in ["records", "ops", "audit", "clients", "unplaced"] {
         assert_eq!(again[field], 0, "{field}: {again}");
     }
     // Audited with counts only.
@@ -381,5 +408,124 @@ fn data_05_rotate_keys_makes_a_new_generation_destroys_the_old_and_erasure_still
     assert_eq!(key_files.len(), 1);
     for (path, bytes) in key_files {
         assert!(!bytes.windows(16).any(|x| x == client.to_be_bytes()), "{path}");
+    }
+}
+
+#[test]
+fn data_05_reseal_places_removed_records_from_the_op_logs_history_so_erasure_leaves_nothing_readable() {
+    let (w, paths, client) = world();
+    let dir = w._tmp.path().to_path_buf();
+    let store = paths.store();
+    // A file attached and removed again: only the op log still holds its name and bytes.
+    let attached = w
+        .admin
+        .attach(
+            &common::sn("10000009"),
+            FILE_NAME,
+            AttachmentKind::Cv,
+            FILE_BYTES.to_vec(),
+        )
+        .unwrap();
+    w.admin.remove_attachment(attached.id).unwrap();
+    w.admin.store().flush().unwrap();
+    let World {
+        _tmp: _keep,
+        admin: desk,
+        ..
+    } = w;
+    drop(desk);
+    seal_like_before_client_keys(&store, client);
+    let entry = |n: u64, subject: RecordRef, detail: &str| AuditEntry {
+        id: AuditId::sequenced(1_763_200_000_000 + n, n),
+        at: chrono::DateTime::from_timestamp_millis(1_763_200_000_000).unwrap(),
+        operator: None,
+        login: None,
+        action: AuditAction::Delete,
+        subject: Some(subject),
+        detail: detail.into(),
+        reason: None,
+    };
+    let removed = RecordRef {
+        kind: EntityKind::Attachment,
+        id: attached.id.0,
+    };
+    // A note no longer in the store and never in the op log: nothing says whose it was.
+    let unknown = RecordRef {
+        kind: EntityKind::Note,
+        id: 0x0191_0000_0000_0000_0000_0000_0000_0042,
+    };
+    add_old_audit_entries(
+        &store,
+        &[entry(1, removed, AUDITED), entry(2, unknown, "a note was removed")],
+    );
+    // As written the old way: the removed file's canaries open with the institution key, in
+    // the op log and in the audit log.
+    let before = readable(&dir);
+    let old = |tree: &str, canary: &str| {
+        before
+            .iter()
+            .any(|(t, with, p)| t == tree && *with == Some(KeyRef::Institution) && holds_canary(p) == Some(canary))
+    };
+    assert!(old("oplog", "zyqcanaryfile"));
+    assert!(old("audit", "zyqcanaryaudit"));
+    checks_clean(&dir);
+
+    admin(&dir)
+        .args(["store", "reseal"])
+        .assert()
+        .success()
+        .stdout(contains("for 1 clients"))
+        .stdout(contains(
+            "1 op-log and audit entries about records no record or history places with a client",
+        ));
+    for (tree, with, plain) in readable(&dir) {
+        if let Some(c) = holds_canary(&plain) {
+            assert_eq!(
+                with,
+                Some(KeyRef::Subject {
+                    id: client,
+                    generation: 1
+                }),
+                "{c} in `{tree}`"
+            );
+        }
+    }
+    checks_clean(&dir);
+    // Again: nothing to do, and the entry nothing places is counted again, never guessed.
+    let out = admin(&dir)
+        .args(["--format", "json", "store", "reseal"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let again: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for field in ["records", "ops", "audit", "clients"] {
+        assert_eq!(again[field], 0, "{field}: {again}");
+    }
+    assert_eq!(again["unplaced"], 1, "{again}");
+    let kept = readable(&dir)
+        .into_iter()
+        .filter(|(t, with, p)| {
+            t == "audit"
+                && *with == Some(KeyRef::Institution)
+                && p.windows(b"a note was removed".len())
+                    .any(|x| x == b"a note was removed")
+        })
+        .count();
+    assert_eq!(kept, 1);
+    erase_and_find_nothing(&dir);
+    // Re-sealing after the erasure makes no key for the erased client and re-seals nothing.
+    let out = admin(&dir)
+        .args(["--format", "json", "store", "reseal"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let after: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for field in ["records", "ops", "audit", "clients"] {
+        assert_eq!(after[field], 0, "{field}: {after}");
+    }
+    let keys = std::fs::read(store.join("subject-keys")).unwrap();
+    assert!(!keys.windows(16).any(|x| x == client.to_be_bytes()));
+    for (tree, with, plain) in readable(&dir) {
+        assert_eq!(holds_canary(&plain), None, "readable in `{tree}` sealed with {with:?}");
     }
 }

@@ -204,7 +204,7 @@ fn data_08_suppressed_cells_are_drawn_as_suppressed_and_the_drawn_totals_do_not_
                 drawn_row(&s, l)
                     .iter()
                     .map(|t| match t.as_str() {
-                        "<5" | "*" => None,
+                        "<5" | "*" | "?" => None,
                         n => Some(n.parse::<u64>().unwrap_or_else(|_| panic!("`{n}` in {l}:\n{s}"))),
                     })
                     .collect()

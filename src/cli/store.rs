@@ -99,13 +99,15 @@ fn reseal(cli: &Cli, paths: &Paths) -> Result<(), DeskError> {
         format!(
             "re-sealed under clients' own keys: {} records, {} op-log entries, {} audit entries \
              ({} audit chain links recomputed), for {} clients\n\
-             left with the institution key: {} records that belong to no client\n{}{}",
+             left with the institution key: {} records that belong to no client, {} op-log and audit entries \
+             about records no record or history places with a client\n{}{}",
             done.records,
             done.ops,
             done.audit,
             done.links,
             done.clients,
             done.no_client,
+            done.unplaced,
             damaged_line(done.damaged),
             if done.records + done.ops + done.audit > 0 {
                 "sled's log still holds the copies sealed the old way: run `careerdesk store compact` and \

@@ -151,8 +151,16 @@ impl Desk {
             None,
             format!(
                 "re-sealed under clients' own keys: {} records, {} op-log entries, {} audit entries \
-                 ({} chain links recomputed) of {} clients; {} records of no client and {} unreadable values left",
-                done.records, done.ops, done.audit, done.links, done.clients, done.no_client, done.damaged
+                 ({} chain links recomputed) of {} clients; {} records of no client, {} op-log and audit entries \
+                 no history places with a client and {} unreadable values left",
+                done.records,
+                done.ops,
+                done.audit,
+                done.links,
+                done.clients,
+                done.no_client,
+                done.unplaced,
+                done.damaged
             ),
         ));
         self.commit(ws)?;

@@ -1,6 +1,8 @@
 //! Aggregate reports with small-number suppression (DATA-08, DATA-14): no count from 1 to
 //! `threshold - 1` is ever shown; it prints as `<threshold`. A count hidden only to protect
 //! another cell (secondary suppression) prints as [`WITHHELD`], since `<threshold` would misstate it.
+//! A count whose marker's bound would itself give a count away (every non-zero count of its
+//! lines hidden, two `<3` adding up to a `<3`) prints as [`UNBOUNDED`]: hidden, with no bound.
 
 use serde::Serialize;
 
@@ -21,10 +23,20 @@ pub enum Cell {
     /// A count hidden to protect another cell (secondary suppression): it is not small.
     #[serde(serialize_with = "withheld")]
     Withheld,
+    /// A count hidden with no bound: `<threshold` or [`WITHHELD`] would give a count away.
+    #[serde(serialize_with = "unbounded")]
+    Unbounded,
 }
 
 /// The marker of a count hidden to protect another cell.
 pub const WITHHELD: &str = "*";
+
+/// The marker of a count hidden with no bound at all.
+pub const UNBOUNDED: &str = "?";
+
+fn unbounded<S: serde::Serializer>(s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(UNBOUNDED)
+}
 
 fn withheld<S: serde::Serializer>(s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(WITHHELD)
@@ -62,6 +74,7 @@ pub fn legend(p: &Published) -> Option<String> {
     };
     let small = all().filter(|c| matches!(c, Cell::Suppressed(_))).count();
     let kept = all().filter(|c| matches!(c, Cell::Withheld)).count();
+    let open = all().filter(|c| matches!(c, Cell::Unbounded)).count();
     let mut parts = Vec::new();
     if small > 0 {
         parts.push(format!(
@@ -74,6 +87,11 @@ pub fn legend(p: &Published) -> Option<String> {
             "{WITHHELD}: hidden to protect another cell, not a small count ({kept} hidden)"
         ));
     }
+    if open > 0 {
+        parts.push(format!(
+            "{UNBOUNDED}: hidden, any count, as a bound would give a count away ({open} hidden)"
+        ));
+    }
     (!parts.is_empty()).then(|| parts.join("; "))
 }
 
@@ -83,6 +101,7 @@ impl std::fmt::Display for Cell {
             Cell::Count(n) => write!(f, "{n}"),
             Cell::Suppressed(t) => write!(f, "<{t}"),
             Cell::Withheld => f.write_str(WITHHELD),
+            Cell::Unbounded => f.write_str(UNBOUNDED),
         }
     }
 }

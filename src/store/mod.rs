@@ -16,6 +16,7 @@ pub mod files;
 mod gate;
 mod group;
 pub mod guard;
+mod history;
 pub mod index;
 mod locked;
 mod oplog;

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::codec::{self, CodecError};
 use super::crypto::{KeyRef, SealError};
+use super::history::{client_in_fields, Named, Owner};
 use super::{decode_plain, show_key, Store, StoreError, OPLOG};
 use crate::domain::change::{Change, Hlc, Op};
 use crate::domain::ids::{DeviceId, OperatorId};
@@ -120,37 +121,88 @@ impl Store {
     }
 }
 
+/// What re-sealing one op-log entry came to.
+#[derive(Debug, Default)]
+pub(crate) struct OpResealed {
+    /// The entry's new sealed bytes, or `None` when nothing changed.
+    pub sealed: Option<Vec<u8>>,
+    /// Whether a change in it carries the fields of a record that nothing places with a
+    /// client ([`Owner::Unknown`]): left under the institution key.
+    pub unplaced: bool,
+}
+
 impl Store {
+    /// Each change of an op-log entry with what it says of whose record it is, without
+    /// opening a change sealed with a client's key (its header names the client): see
+    /// [`client_in_fields`]; `None` for a change that carries no fields.
+    pub(crate) fn op_owners(&self, key: &[u8], sealed: &[u8]) -> Result<Vec<(RecordRef, Named)>, StoreError> {
+        let corrupt = |reason: String| op_corrupt(key, reason);
+        let plain = self.open_op_bytes(key, sealed)?;
+        let (&format, body) = plain.split_first().ok_or_else(|| corrupt("empty".into()))?;
+        let named = |c: &Change| match c {
+            Change::Create { record, fields } | Change::Update { record, fields } => client_in_fields(*record, fields),
+            Change::Delete { .. } | Change::Erased { .. } => None,
+        };
+        match format {
+            1 => {
+                let op = decode_plain::<Op>(OPLOG, key, &plain)?;
+                Ok(op.changes.iter().map(|c| (c.record(), named(c))).collect())
+            }
+            OP_FORMAT => {
+                let stored: StoredOp = codec::decode_body(body).map_err(|e| corrupt(e.to_string()))?;
+                Ok(stored
+                    .changes
+                    .iter()
+                    .map(|c| match c {
+                        StoredChange::Open(c) => (c.record(), named(c)),
+                        StoredChange::Sealed { record, subject, .. } => (*record, Some(Some(*subject))),
+                    })
+                    .collect())
+            }
+            other => Err(corrupt(CodecError::UnknownFormat(other).to_string())),
+        }
+    }
+
     /// Re-seals one op-log entry, if it needs it: a format-1 op (sealed whole with the
-    /// institution key) becomes format 2, each change sealed with the key of the client
-    /// `subject_of` names for its record; in a format-2 op each change sealed with a key
-    /// generation `rotate(id, generation)` picks is sealed again with the subject's newest key,
-    /// and every other change is kept byte for byte (those of erased clients included).
-    /// Returns the new sealed bytes, or `None` when nothing changed.
+    /// institution key) becomes format 2, each change that carries a record's fields sealed
+    /// with the key of the client `owner` places its record with; in a format-2 op, a change
+    /// kept open that `owner` now places with a client is sealed with their key, each change
+    /// sealed with a key generation `rotate(id, generation)` picks is sealed again with the
+    /// subject's newest key, and every other change is kept byte for byte (those of erased
+    /// clients included). A change whose record `owner` cannot place stays as it is, and the
+    /// answer says so.
     pub(crate) fn reseal_op(
         &self,
         key: &[u8],
         sealed: &[u8],
-        subject_of: &dyn Fn(&RecordRef) -> Option<u128>,
+        owner: &dyn Fn(&RecordRef) -> Result<Owner, StoreError>,
         rotate: &dyn Fn(u128, u32) -> bool,
-    ) -> Result<Option<Vec<u8>>, StoreError> {
+    ) -> Result<OpResealed, StoreError> {
         let corrupt = |reason: String| op_corrupt(key, reason);
+        let mut done = OpResealed::default();
+        // The client whose key a change with fields goes under, if `owner` places it.
+        let mut place = |c: &Change| -> Result<Option<u128>, StoreError> {
+            if matches!(c, Change::Delete { .. } | Change::Erased { .. }) {
+                return Ok(None);
+            }
+            Ok(match owner(&c.record())? {
+                Owner::Client(id) => Some(id),
+                Owner::NoClient => None,
+                Owner::Unknown => {
+                    done.unplaced = true;
+                    None
+                }
+            })
+        };
         let plain = self.open_op_bytes(key, sealed)?;
         let (&format, body) = plain.split_first().ok_or_else(|| corrupt("empty".into()))?;
         if format == 1 {
             let op = decode_plain::<Op>(OPLOG, key, &plain)?;
-            let subjects: Vec<Option<u128>> = op
-                .changes
-                .iter()
-                .map(|c| match c {
-                    Change::Delete { .. } | Change::Erased { .. } => None,
-                    c => subject_of(&c.record()).filter(|&id| id != 0),
-                })
-                .collect();
-            if subjects.iter().all(Option::is_none) {
-                return Ok(None);
+            let subjects: Vec<Option<u128>> = op.changes.iter().map(&mut place).collect::<Result<_, _>>()?;
+            if subjects.iter().any(Option::is_some) {
+                done.sealed = Some(self.seal_op(&op, &subjects)?.1);
             }
-            return self.seal_op(&op, &subjects).map(|(_, v)| Some(v));
+            return Ok(done);
         }
         if format != OP_FORMAT {
             return Err(corrupt(CodecError::UnknownFormat(format).to_string()));
@@ -158,6 +210,19 @@ impl Store {
         let mut stored: StoredOp = codec::decode_body(body).map_err(|e| corrupt(e.to_string()))?;
         let mut changed = false;
         for (n, c) in stored.changes.iter_mut().enumerate() {
+            let at = change_key(stored.seq, n);
+            if let StoredChange::Open(change) = c {
+                if let Some(subject) = place(change)? {
+                    let encoded = codec::encode_versioned(1, &*change);
+                    *c = StoredChange::Sealed {
+                        record: change.record(),
+                        subject,
+                        sealed: self.seal_for(Some(subject), OPLOG, &at, encoded)?,
+                    };
+                    changed = true;
+                }
+                continue;
+            }
             let StoredChange::Sealed { subject, sealed, .. } = c else {
                 continue;
             };
@@ -167,18 +232,16 @@ impl Store {
             if !rotate(id, generation) {
                 continue;
             }
-            let at = change_key(stored.seq, n);
             let inner = self
                 .open_sealed(OPLOG, &at, sealed)
                 .map_err(|e| corrupt(e.to_string()))?;
             *sealed = self.seal_for(Some(*subject), OPLOG, &at, Ok(inner))?;
             changed = true;
         }
-        if !changed {
-            return Ok(None);
+        if changed {
+            done.sealed = Some(self.seal_for(None, OPLOG, key, codec::encode_versioned(OP_FORMAT, &stored))?);
         }
-        self.seal_for(None, OPLOG, key, codec::encode_versioned(OP_FORMAT, &stored))
-            .map(Some)
+        Ok(done)
     }
 }
 

@@ -11,7 +11,7 @@ use sled::IVec;
 
 use super::codec::Record;
 use super::crypto::KeyRef;
-use super::subject_keys::LOOKUP_SUBJECT;
+use super::history::Owner;
 use super::{decode_plain, Progress, Store, StoreError, AUDIT, KEY_SLOTS, META, OPLOG};
 use crate::domain::appointment::{Appointment, Slot};
 use crate::domain::audit::AuditEntry;
@@ -48,6 +48,10 @@ pub struct Resealed {
     pub links: u64,
     /// Records sealed with the institution key that belong to no client, left as they are.
     pub no_client: u64,
+    /// Op-log and audit entries about a record that may be a client's but that neither the
+    /// store nor the op log's history places with a client still in the store: left with the
+    /// institution key, never guessed.
+    pub unplaced: u64,
     /// Values that could not be opened, left as they are (`store check` lists them).
     pub damaged: u64,
     /// Older key generations destroyed (rotation).
@@ -92,9 +96,11 @@ impl Store {
             QueueEntry,
             OutboxEntry,
         );
-        // Every live record of a client now names the client in its envelope header.
-        let subject_of = |r: &RecordRef| self.header_subject(r);
-        self.reseal_ops(&subject_of, &|_, _| false, &mut done, progress)?;
+        // Every live record of a client now names the client in its envelope header; a record
+        // since removed is placed from the op log's history.
+        let history = self.removed_records_history()?;
+        let owner = |r: &RecordRef| self.owner(r, &history);
+        self.reseal_ops(&owner, &|_, _| false, &mut done, progress)?;
         let mut audit = HashMap::new();
         for item in self.tree(AUDIT)?.iter() {
             let (k, v) = item?;
@@ -109,8 +115,16 @@ impl Store {
                 done.damaged += 1;
                 continue;
             };
-            let Some(id) = entry.subject.as_ref().and_then(subject_of) else {
+            let Some(subject) = entry.subject.as_ref() else {
                 continue;
+            };
+            let id = match owner(subject)? {
+                Owner::Client(id) => id,
+                Owner::NoClient => continue,
+                Owner::Unknown => {
+                    done.unplaced += 1;
+                    continue;
+                }
             };
             clients.insert(id);
             audit.insert(audit_key(&k)?, self.seal_for(Some(id), AUDIT, &k, Ok(plain))?);
@@ -172,7 +186,7 @@ impl Store {
             }
             done.records += self.apply(&tree, &mut pending)?;
         }
-        self.reseal_ops(&|_| None, &rotate, &mut done, progress)?;
+        self.reseal_ops(&|_| Ok(Owner::NoClient), &rotate, &mut done, progress)?;
         let mut audit = HashMap::new();
         for item in self.tree(AUDIT)?.iter() {
             let (k, v) = item?;
@@ -227,15 +241,6 @@ impl Store {
         Ok(())
     }
 
-    /// The client a live record's envelope names, read from its header without opening it.
-    fn header_subject(&self, r: &RecordRef) -> Option<u128> {
-        let raw = self.tree(r.kind.tree()).ok()?.get(r.id.to_be_bytes()).ok()??;
-        match KeyRef::of(&raw) {
-            Ok((KeyRef::Subject { id, .. }, _)) if id != LOOKUP_SUBJECT && id != 0 => Some(id),
-            _ => None,
-        }
-    }
-
     fn reseal_kind<T: Record>(
         &self,
         done: &mut Resealed,
@@ -277,7 +282,7 @@ impl Store {
 
     fn reseal_ops(
         &self,
-        subject_of: &dyn Fn(&RecordRef) -> Option<u128>,
+        owner: &dyn Fn(&RecordRef) -> Result<Owner, StoreError>,
         rotate: &dyn Fn(u128, u32) -> bool,
         done: &mut Resealed,
         progress: Progress<'_>,
@@ -287,9 +292,15 @@ impl Store {
         let mut pending: Pending = Vec::new();
         for (n, item) in tree.iter().enumerate() {
             let (k, v) = item?;
-            match self.reseal_op(&k, &v, subject_of, rotate) {
-                Ok(Some(new)) => pending.push((k, v, new)),
-                Ok(None) => {}
+            match self.reseal_op(&k, &v, owner, rotate) {
+                Ok(op) => {
+                    done.unplaced += u64::from(op.unplaced);
+                    if let Some(new) = op.sealed {
+                        pending.push((k, v, new));
+                    }
+                }
+                // The storage failing is not a damaged value.
+                Err(e @ (StoreError::Io(_) | StoreError::Engine { .. })) => return Err(e),
                 Err(_) => done.damaged += 1,
             }
             if pending.len() >= BATCH {

@@ -263,7 +263,7 @@ pub fn bar_lines(
     let max = (0..p.rows().len())
         .filter_map(|i| match value(i) {
             Cell::Count(n) => Some(n),
-            Cell::Suppressed(_) | Cell::Withheld => None,
+            Cell::Suppressed(_) | Cell::Withheld | Cell::Unbounded => None,
         })
         .max()
         .unwrap_or(0)
