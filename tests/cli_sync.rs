@@ -290,7 +290,15 @@ fn sync_a_server_restored_from_its_backup_takes_a_new_epoch_and_the_desk_gives_b
     let s = serve(server_dir.path());
     let code = enrol_code(server_dir.path());
     as_op(a.path(), "admin")
-        .args(["enrol", "--server", &s.addr, "--code", &code, "--fingerprint", &s.fingerprint])
+        .args([
+            "enrol",
+            "--server",
+            &s.addr,
+            "--code",
+            &code,
+            "--fingerprint",
+            &s.fingerprint,
+        ])
         .assert()
         .success();
     as_op(a.path(), "admin").arg("sync").assert().success();
@@ -307,7 +315,10 @@ fn sync_a_server_restored_from_its_backup_takes_a_new_epoch_and_the_desk_gives_b
     common::copy_dir(&backup.path().join("server"), &server_dir.path().join("server"));
     std::fs::write(server_dir.path().join("server").join("restored"), "").unwrap();
     let _s = serve_on(server_dir.path(), &addr);
-    assert!(!server_dir.path().join("server").join("restored").exists(), "the mark is used once");
+    assert!(
+        !server_dir.path().join("server").join("restored").exists(),
+        "the mark is used once"
+    );
     let out = as_op(a.path(), "admin")
         .args(["sync", "--format", "json"])
         .assert()
