@@ -74,6 +74,16 @@ fn enrol_code(dir: &Path) -> String {
         .to_string()
 }
 
+/// Enrols the desk in `dir` with the running server `s` (whose folder is `server_dir`).
+fn enrol(dir: &Path, server_dir: &Path, s: &Serving) {
+    let code = enrol_code(server_dir);
+    as_op(dir, "admin")
+        .args(["enrol", "--server", &s.addr, "--code", &code])
+        .args(["--fingerprint", &s.fingerprint])
+        .assert()
+        .success();
+}
+
 #[test]
 fn sync_two_desks_enrol_with_a_running_server_and_sync_from_the_command_line() {
     let server_dir = tempfile::tempdir().unwrap();
@@ -226,19 +236,7 @@ fn sync_a_desk_restored_from_its_backup_pushes_under_a_new_device_and_gets_back_
     cli_init_with(b.path(), &[]);
     let s = serve(server_dir.path());
     for dir in [a.path(), b.path()] {
-        let code = enrol_code(server_dir.path());
-        as_op(dir, "admin")
-            .args([
-                "enrol",
-                "--server",
-                &s.addr,
-                "--code",
-                &code,
-                "--fingerprint",
-                &s.fingerprint,
-            ])
-            .assert()
-            .success();
+        enrol(dir, server_dir.path(), &s);
     }
     as_op(a.path(), "admin").arg("sync").assert().success();
     let backup = a.path().join("backup-1");
@@ -288,19 +286,7 @@ fn sync_a_server_restored_from_its_backup_takes_a_new_epoch_and_the_desk_gives_b
     cli_init_with(a.path(), &[]);
     let backup = tempfile::tempdir().unwrap();
     let s = serve(server_dir.path());
-    let code = enrol_code(server_dir.path());
-    as_op(a.path(), "admin")
-        .args([
-            "enrol",
-            "--server",
-            &s.addr,
-            "--code",
-            &code,
-            "--fingerprint",
-            &s.fingerprint,
-        ])
-        .assert()
-        .success();
+    enrol(a.path(), server_dir.path(), &s);
     as_op(a.path(), "admin").arg("sync").assert().success();
     let addr = s.addr.clone();
     drop(s);

@@ -25,6 +25,25 @@ pub struct SealedOp {
     pub sealed: Vec<u8>,
 }
 
+#[cfg(test)]
+impl SealedOp {
+    /// An op for tests: `seq` of `device`, its clock at `seq` ms, `sealed` as its bytes.
+    pub(crate) fn sample(device: DeviceId, seq: u64, sealed: Vec<u8>) -> SealedOp {
+        SealedOp {
+            device,
+            seq,
+            hlc: Hlc {
+                wall_ms: seq,
+                counter: 0,
+                device,
+            },
+            operator: OperatorId(1),
+            subjects: vec![],
+            sealed,
+        }
+    }
+}
+
 /// A terminal as the server knows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TerminalEntry {
@@ -126,18 +145,7 @@ mod tests {
     use super::*;
 
     fn op(seq: u64, body: u8) -> SealedOp {
-        SealedOp {
-            device: DeviceId(9),
-            seq,
-            hlc: Hlc {
-                wall_ms: seq,
-                counter: 0,
-                device: DeviceId(9),
-            },
-            operator: OperatorId(1),
-            subjects: vec![],
-            sealed: vec![body],
-        }
+        SealedOp::sample(DeviceId(9), seq, vec![body])
     }
 
     #[test]

@@ -449,22 +449,9 @@ fn secret_hash(secret: &[u8; 32]) -> [u8; 32] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::change::Hlc;
-    use crate::domain::ids::OperatorId;
 
     fn op(device: DeviceId, seq: u64) -> SealedOp {
-        SealedOp {
-            device,
-            seq,
-            hlc: Hlc {
-                wall_ms: seq,
-                counter: 0,
-                device,
-            },
-            operator: OperatorId(1),
-            subjects: vec![],
-            sealed: vec![seq as u8; 3],
-        }
+        SealedOp::sample(device, seq, vec![seq as u8; 3])
     }
 
     #[test]

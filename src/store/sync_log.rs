@@ -159,22 +159,9 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::change::Hlc;
-    use crate::domain::ids::OperatorId;
 
     fn op(device: DeviceId, seq: u64) -> SealedOp {
-        SealedOp {
-            device,
-            seq,
-            hlc: Hlc {
-                wall_ms: seq,
-                counter: 0,
-                device,
-            },
-            operator: OperatorId(1),
-            subjects: vec![],
-            sealed: vec![1, 2, 3],
-        }
+        SealedOp::sample(device, seq, vec![1, 2, 3])
     }
 
     #[test]
