@@ -513,3 +513,112 @@ async fn sync_bad_frames_get_a_clean_refusal_and_the_server_keeps_serving() {
     assert!(client::enrol(&endpoint, &code, "After the noise").await.is_ok());
     tokio::task::spawn_blocking(move || server.stop()).await.unwrap();
 }
+
+/// Every file under `dir`, with its bytes.
+fn files_under(dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            files_under(&p, out);
+        } else if let Ok(bytes) = std::fs::read(&p) {
+            out.push((p.display().to_string(), bytes));
+        }
+    }
+}
+
+#[test]
+fn data_05_an_erasure_reaches_the_server_and_every_desk_and_a_stale_desk_s_ops_about_the_client_are_dropped() {
+    const CANARY: &[u8] = b"Zyqsynccanary";
+    let dir = tempfile::tempdir().unwrap();
+    let server = Running::start(&dir.path().join("server"));
+    let a = World::new(common::t0(), &[], &[("A0000001", "Zyqsynccanary Person")]);
+    let b = World::new(common::t0(), &[], &[]);
+    enrolled(&a, &server, "Main desk");
+    enrolled(&b, &server, "Second desk");
+    sync(&a.admin);
+    sync(&b.admin);
+    let sn = common::sn("A0000001");
+    let client = a.admin.client_by_student_number(&sn).unwrap().id.0;
+
+    // A laptop leaves with a copy of desk A's data (its backup, restored there): it is stale.
+    let a_paths = careerdesk::paths::Paths::resolve(a.admin.store().path().parent());
+    let backup = dir.path().join("laptop-backup");
+    std::fs::write(a_paths.policy(), careerdesk::policy::example("standard").unwrap().text).unwrap();
+    a.admin.backup(&a_paths, &backup).unwrap();
+    let laptop_dir = tempfile::tempdir().unwrap();
+    let laptop_paths = careerdesk::paths::Paths::resolve(Some(laptop_dir.path()));
+    Desk::restore(&laptop_paths, &backup, "admin", common::ADMIN_PASSWORD, a.clock.clone()).unwrap();
+    let laptop = common::sign_in(laptop_dir.path(), "admin", common::ADMIN_PASSWORD, a.clock.clone()).unwrap();
+
+    // A supervisor erases the client on desk A, which syncs.
+    a.admin
+        .erase_client(&a_paths, &sn, "the student asked (DATA-05)")
+        .unwrap();
+    sync(&a.admin);
+    assert!(server.relay().is_erased(client).unwrap());
+
+    // Offline, the laptop still has the client and changes them; then it syncs.
+    laptop.block_client(&sn, "late for three appointments", None).unwrap();
+    let report = sync(&laptop);
+    assert_eq!(report.erasures_applied, 1, "the laptop carries out the erasure");
+    assert!(
+        laptop.client_by_student_number(&sn).is_err(),
+        "the client is gone from the laptop"
+    );
+    assert!(!laptop.store().holds_subject_key(client), "and so is their key");
+    sync(&b.admin);
+
+    // On the server, every op about the client has lost its content, the laptop's late one too.
+    let all = server.relay().pull(0, 100_000, usize::MAX).unwrap();
+    let about: Vec<_> = all.iter().filter(|(_, o)| o.subjects.contains(&client)).collect();
+    assert!(
+        about.len() >= 2,
+        "the create and the laptop's later change: {}",
+        about.len()
+    );
+    assert!(
+        report.pushed >= 1,
+        "the laptop's change reached the server, which dropped it"
+    );
+    assert!(about
+        .iter()
+        .all(|(_, o)| o.body == careerdesk::domain::sync::OpBody::Dropped));
+    for desk in [&b.admin, &laptop] {
+        for op in desk.store().remote_ops().unwrap() {
+            if op.subjects.contains(&client) {
+                assert_eq!(op.body, careerdesk::domain::sync::OpBody::Dropped);
+            }
+        }
+        for v in desk.store().every_value().unwrap() {
+            if let Some(p) = &v.plain {
+                assert!(
+                    !p.windows(CANARY.len()).any(|w| w == CANARY),
+                    "readable canary in `{}`",
+                    v.tree
+                );
+            }
+        }
+        desk.store().flush().unwrap();
+    }
+    // No file anywhere, server included, holds the name in the clear.
+    let mut all_files = Vec::new();
+    for d in [dir.path(), laptop_dir.path(), a._tmp.path(), b._tmp.path()] {
+        files_under(d, &mut all_files);
+    }
+    for (path, bytes) in &all_files {
+        assert!(
+            !bytes.windows(CANARY.len()).any(|w| w == CANARY),
+            "plain canary in {path}"
+        );
+    }
+    // A desk enrolled after it all never sees the client.
+    let c = World::new(common::t0(), &[], &[]);
+    enrolled(&c, &server, "New desk");
+    sync(&c.admin);
+    for op in c.admin.store().remote_ops().unwrap() {
+        if op.subjects.contains(&client) {
+            assert_eq!(op.body, careerdesk::domain::sync::OpBody::Dropped);
+        }
+    }
+    server.stop();
+}

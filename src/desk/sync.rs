@@ -133,7 +133,36 @@ impl Desk {
             terminal: e.terminal,
             secret: e.secret,
         };
-        block_on(client::sync_once(&self.store, &creds, progress))
+        let mut report = block_on(client::sync_once(&self.store, &creds, progress))?;
+        // Every tombstone, not only this sync's: an erasure stopped part way here is finished.
+        let erased = self.store.erased_remotely_all()?;
+        report.erasures_applied = self.apply_erasures(&erased)?;
+        Ok(report)
+    }
+
+    /// Erases here the clients another desk erased (DATA-05): their records, their keys here
+    /// and in this desk's backups. The supervisor's decision was made, checked and audited
+    /// where they made it; this desk records that it carried it out. Returns how many it held.
+    fn apply_erasures(&self, erased: &[u128]) -> Result<u64, DeskError> {
+        let mut clients = Vec::new();
+        for &id in erased {
+            match self.store.get::<crate::domain::client::Client>(id)? {
+                Some(c) => clients.push(c),
+                // Not held as a record: destroy any key for them all the same.
+                None if self.store.holds_subject_key(id) => {
+                    self.store.destroy_subject_keys(id)?;
+                }
+                None => {}
+            }
+        }
+        if clients.is_empty() {
+            return Ok(0);
+        }
+        let n = clients.len() as u64;
+        // The data folder is the store's parent (`Paths::store`), where its backups are.
+        let paths = crate::paths::Paths::resolve(self.store.path().parent());
+        self.erase_each(&paths, clients, "erased on another desk; carried out here at sync")?;
+        Ok(n)
     }
 
     /// Where this desk's sync stands.

@@ -21,8 +21,32 @@ pub struct SealedOp {
     pub operator: OperatorId,
     /// The clients it is about (ids only), so an erasure can find and drop it.
     pub subjects: Vec<u128>,
+    /// The clients it erases (DATA-05): from then on every op about them is dropped everywhere.
+    pub erases: Vec<u128>,
+    /// What it holds.
+    pub body: OpBody,
+}
+
+/// What an op holds as it travels.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OpBody {
     /// The op-log entry exactly as the desk stores it.
-    pub sealed: Vec<u8>,
+    Sealed(Vec<u8>),
+    /// Dropped because it is about an erased client: its place in its device's sequence is
+    /// kept, its content is gone (DATA-05).
+    Dropped,
+}
+
+impl SealedOp {
+    /// Whether it is about any of `erased`.
+    pub fn is_about_any(&self, erased: &dyn Fn(u128) -> bool) -> bool {
+        self.subjects.iter().any(|&s| erased(s))
+    }
+
+    /// Drops its content, keeping its place (and the erasures it records).
+    pub fn drop_content(&mut self) {
+        self.body = OpBody::Dropped;
+    }
 }
 
 #[cfg(test)]
@@ -39,7 +63,8 @@ impl SealedOp {
             },
             operator: OperatorId(1),
             subjects: vec![],
-            sealed,
+            erases: vec![],
+            body: OpBody::Sealed(sealed),
         }
     }
 }
@@ -101,14 +126,15 @@ pub enum PushRefusal {
 }
 
 /// Checks that a batch of one replica's ops follows on from what is held: each op is either
-/// already held (`held(seq)` gives its bytes) with the same contents, or the next in sequence.
+/// already held (`held(seq)` gives its body) with the same contents, or dropped there since
+/// (an erasure), or the next in sequence.
 /// `high_water` is the newest held, `base` the sequence before its first op (a restored store's
 /// new replica starts after its old one's last op). Returns the ops that are new.
 pub fn ops_to_accept<'a>(
     high_water: u64,
     base: u64,
     ops: &'a [SealedOp],
-    held: &dyn Fn(u64) -> Option<Vec<u8>>,
+    held: &dyn Fn(u64) -> Option<OpBody>,
 ) -> Result<Vec<&'a SealedOp>, PushRefusal> {
     let mut next = high_water.max(base) + 1;
     let mut fresh = Vec::new();
@@ -121,7 +147,8 @@ pub fn ops_to_accept<'a>(
         // Ops at or below the base were made before the replica was restored: not its own.
         if op.seq < next && op.seq > base {
             match held(op.seq) {
-                Some(bytes) if bytes == op.sealed => continue,
+                Some(OpBody::Dropped) => continue,
+                Some(body) if body == op.body => continue,
                 Some(_) => {
                     return Err(PushRefusal::Rewritten {
                         device: op.device,
@@ -150,7 +177,7 @@ mod tests {
 
     #[test]
     fn a_push_again_is_accepted_and_adds_nothing() {
-        let held = |seq: u64| (seq <= 2).then(|| vec![seq as u8]);
+        let held = |seq: u64| (seq <= 2).then(|| OpBody::Sealed(vec![seq as u8]));
         let ops = [op(1, 1), op(2, 2), op(3, 3)];
         let fresh = ops_to_accept(2, 0, &ops, &held).unwrap();
         assert_eq!(fresh.iter().map(|o| o.seq).collect::<Vec<_>>(), vec![3]);
@@ -158,7 +185,7 @@ mod tests {
 
     #[test]
     fn a_gap_or_a_rewritten_op_refuses_the_batch() {
-        let held = |seq: u64| (seq <= 2).then(|| vec![seq as u8]);
+        let held = |seq: u64| (seq <= 2).then(|| OpBody::Sealed(vec![seq as u8]));
         assert!(matches!(
             ops_to_accept(2, 0, &[op(4, 4)], &held),
             Err(PushRefusal::Gap {
@@ -171,6 +198,12 @@ mod tests {
             ops_to_accept(2, 0, &[op(2, 7)], &held),
             Err(PushRefusal::Rewritten { seq: 2, .. })
         ));
+    }
+
+    #[test]
+    fn data_05_an_op_dropped_for_an_erasure_may_come_again_with_its_content() {
+        let held = |_: u64| Some(OpBody::Dropped);
+        assert!(ops_to_accept(2, 0, &[op(1, 1), op(2, 2)], &held).unwrap().is_empty());
     }
 
     #[test]

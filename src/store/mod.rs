@@ -51,7 +51,7 @@ pub use locked::LockedStore;
 pub use refused::{recordable_login, MAX_RECORDED_LOGIN_CHARS};
 pub use reindex::Reindexed;
 pub use reseal::Resealed;
-pub use sync_log::{Replicas, SyncPosition};
+pub use sync_log::{Replicas, SyncPosition, TakenOps};
 pub use txn::{BulkWriter, Committed, Version, WriteSet};
 
 /// Told how long work is getting on: what it is doing, how many done of how many.

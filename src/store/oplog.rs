@@ -10,8 +10,8 @@ use super::history::{client_in_fields, Named, Owner};
 use super::{decode_plain, show_key, Store, StoreError, OPLOG};
 use crate::domain::change::{Change, Hlc, Op};
 use crate::domain::ids::{DeviceId, OperatorId};
-use crate::domain::sync::SealedOp;
-use crate::domain::RecordRef;
+use crate::domain::sync::{OpBody, SealedOp};
+use crate::domain::{EntityKind, RecordRef};
 
 /// Format 1 sealed the whole op with the institution key; format 2 seals changes about a
 /// client with the client's key.
@@ -266,24 +266,30 @@ impl Store {
             let corrupt = |reason: String| op_corrupt(&key, reason);
             let plain = self.open_op_bytes(&key, &sealed)?;
             let (&format, body) = plain.split_first().ok_or_else(|| corrupt("empty".into()))?;
-            let (device, seq, hlc, operator, subjects) = match format {
+            let erased_client = |c: &Change| match c {
+                Change::Delete { record } if record.kind == EntityKind::Client => Some(record.id),
+                _ => None,
+            };
+            let (device, seq, hlc, operator, subjects, erases) = match format {
                 1 => {
                     let op = decode_plain::<Op>(OPLOG, &key, &plain)?;
-                    (op.device, op.seq, op.hlc, op.operator, Vec::new())
+                    let erases = op.changes.iter().filter_map(erased_client).collect();
+                    (op.device, op.seq, op.hlc, op.operator, Vec::new(), erases)
                 }
                 OP_FORMAT => {
                     let stored: StoredOp = codec::decode_body(body).map_err(|e| corrupt(e.to_string()))?;
-                    let mut subjects: Vec<u128> = stored
-                        .changes
-                        .iter()
-                        .filter_map(|c| match c {
-                            StoredChange::Sealed { subject, .. } => Some(*subject),
-                            StoredChange::Open(_) => None,
-                        })
-                        .collect();
+                    let mut subjects = Vec::new();
+                    let mut erases = Vec::new();
+                    for c in &stored.changes {
+                        match c {
+                            StoredChange::Sealed { subject, .. } => subjects.push(*subject),
+                            // A client record is removed only by erasing them (DATA-05).
+                            StoredChange::Open(c) => erases.extend(erased_client(c)),
+                        }
+                    }
                     subjects.sort_unstable();
                     subjects.dedup();
-                    (stored.device, stored.seq, stored.hlc, stored.operator, subjects)
+                    (stored.device, stored.seq, stored.hlc, stored.operator, subjects, erases)
                 }
                 other => return Err(corrupt(CodecError::UnknownFormat(other).to_string())),
             };
@@ -293,7 +299,8 @@ impl Store {
                 hlc,
                 operator,
                 subjects,
-                sealed: sealed.to_vec(),
+                erases,
+                body: OpBody::Sealed(sealed.to_vec()),
             });
         }
         Ok(out)

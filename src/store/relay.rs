@@ -13,7 +13,7 @@ use sled::Tree;
 use super::codec;
 use super::{open_db, StoreError};
 use crate::domain::ids::{DeviceId, TerminalId};
-use crate::domain::sync::{ops_to_accept, PushRefusal, SealedOp, TerminalEntry};
+use crate::domain::sync::{ops_to_accept, OpBody, PushRefusal, SealedOp, TerminalEntry};
 
 /// Server sequence (8 bytes) -> the op.
 const OPS: &str = "relay_ops";
@@ -25,6 +25,10 @@ const REPLICAS: &str = "relay_replicas";
 const TERMINALS: &str = "relay_terminals";
 /// Code hash (32) -> [`EnrolCode`].
 const CODES: &str = "relay_codes";
+/// Erased client (16) -> server sequence of the op that erased them: an absorbing tombstone.
+const ERASED: &str = "relay_erased";
+/// Client (16) ++ server sequence (8) -> nothing: the ops about each client.
+const BY_SUBJECT: &str = "relay_by_subject";
 const META: &str = "relay_meta";
 const HEAD: &[u8] = b"head";
 const SERVER_ID: &[u8] = b"server_id";
@@ -84,6 +88,12 @@ pub enum RelayError {
     Push(#[from] PushRefusal),
 }
 
+impl From<sled::Error> for RelayError {
+    fn from(e: sled::Error) -> Self {
+        RelayError::Store(e.into())
+    }
+}
+
 /// The server's store.
 pub struct RelayStore {
     db: sled::Db,
@@ -93,7 +103,11 @@ pub struct RelayStore {
     replicas: Tree,
     terminals: Tree,
     codes: Tree,
+    erased: Tree,
+    by_subject: Tree,
     meta: Tree,
+    /// One push at a time: an erasure and an op about the same client never pass each other.
+    pushing: std::sync::Mutex<()>,
 }
 
 fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
@@ -113,6 +127,13 @@ fn device_key(device: DeviceId, seq: u64) -> [u8; 24] {
     let mut k = [0u8; 24];
     k[..16].copy_from_slice(&device.0.to_be_bytes());
     k[16..].copy_from_slice(&seq.to_be_bytes());
+    k
+}
+
+fn subject_key(client: u128, server_seq: u64) -> [u8; 24] {
+    let mut k = [0u8; 24];
+    k[..16].copy_from_slice(&client.to_be_bytes());
+    k[16..].copy_from_slice(&server_seq.to_be_bytes());
     k
 }
 
@@ -144,7 +165,10 @@ impl RelayStore {
             replicas: tree(REPLICAS)?,
             terminals: tree(TERMINALS)?,
             codes: tree(CODES)?,
+            erased: tree(ERASED)?,
+            by_subject: tree(BY_SUBJECT)?,
             meta: tree(META)?,
+            pushing: std::sync::Mutex::new(()),
             path: dir.to_path_buf(),
             db,
         };
@@ -349,7 +373,9 @@ impl RelayStore {
     /// Takes a batch of one replica's ops from `terminal`: ops already held are skipped, new
     /// ones get the next server sequence numbers, all in one transaction. A gap, a rewritten
     /// op or another terminal's replica refuses the whole batch. `base` is used only the first
-    /// time the replica is seen. Returns the replica's high-water mark after it.
+    /// time the replica is seen. An op that erases a client leaves a tombstone and drops the
+    /// content of every op about them, held or to come (DATA-05). Returns the replica's
+    /// high-water mark after it.
     pub fn push(&self, terminal: TerminalId, base: u64, ops: &[SealedOp]) -> Result<u64, RelayError> {
         let Some(first) = ops.first() else {
             return Ok(self.replica_high_water(terminal, None)?);
@@ -358,6 +384,7 @@ impl RelayStore {
         if ops.iter().any(|o| o.device != device) {
             return Err(RelayError::Push(PushRefusal::NotYours { device }));
         }
+        let _one = self.pushing.lock().unwrap_or_else(|p| p.into_inner());
         let state = self.replica(device)?;
         if let Some(s) = state {
             if s.terminal != terminal {
@@ -369,23 +396,69 @@ impl RelayStore {
             base,
             high_water: base,
         });
-        let held = |seq: u64| -> Option<Vec<u8>> {
+        let held = |seq: u64| -> Option<OpBody> {
             let at = self.by_device.get(device_key(device, seq)).ok()??;
             let raw = self.ops.get(&at).ok()??;
             let op: SealedOp = decode(OPS, &at, &raw).ok()?;
-            Some(op.sealed)
+            Some(op.body)
         };
         let fresh = ops_to_accept(state.high_water, state.base, ops, &held)?;
-        let encoded: Vec<Vec<u8>> = fresh.iter().map(|o| encode(*o)).collect::<Result<_, _>>()?;
-        let high_water = fresh.last().map_or(state.high_water, |o| o.seq);
+
+        // Clients this batch erases that were not erased before, and the ops held about them.
+        let mut newly_erased: Vec<u128> = Vec::new();
+        for c in fresh.iter().flat_map(|o| o.erases.iter().copied()) {
+            if !newly_erased.contains(&c) && !self.erased.contains_key(c.to_be_bytes())? {
+                newly_erased.push(c);
+            }
+        }
+        let mut to_drop: Vec<sled::IVec> = Vec::new();
+        for c in &newly_erased {
+            for item in self.by_subject.scan_prefix(c.to_be_bytes()) {
+                let (k, _) = item?;
+                to_drop.push(sled::IVec::from(&k[16..]));
+            }
+        }
+        let erased = |c: u128| newly_erased.contains(&c) || self.erased.contains_key(c.to_be_bytes()).unwrap_or(true);
+        let mut keep: Vec<SealedOp> = Vec::with_capacity(fresh.len());
+        for op in &fresh {
+            let mut op = (*op).clone();
+            if op.is_about_any(&erased) {
+                op.drop_content();
+            }
+            keep.push(op);
+        }
+        let encoded: Vec<Vec<u8>> = keep.iter().map(encode).collect::<Result<_, _>>()?;
+        let high_water = keep.last().map_or(state.high_water, |o| o.seq);
         let new_state = encode(&ReplicaState { high_water, ..state })?;
-        (&self.ops, &self.by_device, &self.replicas, &self.meta)
-            .transaction(|(tx_ops, tx_by, tx_rep, tx_meta)| {
+        let abort = ConflictableTransactionError::Abort;
+        (
+            &self.ops,
+            &self.by_device,
+            &self.replicas,
+            &self.meta,
+            &self.by_subject,
+            &self.erased,
+        )
+            .transaction(|(tx_ops, tx_by, tx_rep, tx_meta, tx_subject, tx_erased)| {
+                for at in &to_drop {
+                    let Some(raw) = tx_ops.get(at)? else { continue };
+                    let mut op: SealedOp = decode(OPS, at, &raw).map_err(abort)?;
+                    op.drop_content();
+                    tx_ops.insert(at, encode(&op).map_err(abort)?)?;
+                }
                 let mut head = be_u64(tx_meta.get(HEAD)?);
-                for (op, bytes) in fresh.iter().zip(&encoded) {
+                for (op, bytes) in keep.iter().zip(&encoded) {
                     head += 1;
                     tx_ops.insert(&head.to_be_bytes(), bytes.clone())?;
                     tx_by.insert(&device_key(device, op.seq), &head.to_be_bytes())?;
+                    for s in &op.subjects {
+                        tx_subject.insert(&subject_key(*s, head), &[])?;
+                    }
+                    for c in &op.erases {
+                        if newly_erased.contains(c) && tx_erased.get(c.to_be_bytes())?.is_none() {
+                            tx_erased.insert(&c.to_be_bytes(), &head.to_be_bytes())?;
+                        }
+                    }
                 }
                 tx_meta.insert(HEAD, &head.to_be_bytes())?;
                 tx_rep.insert(&device.0.to_be_bytes(), new_state.clone())?;
@@ -393,7 +466,7 @@ impl RelayStore {
             })
             .map_err(storage)?;
         self.db.flush().map_err(StoreError::from)?;
-        if state.high_water == base && !fresh.is_empty() {
+        if state.high_water == state.base && !keep.is_empty() {
             self.update_terminal(terminal, |t| {
                 if !t.replicas.contains(&device) {
                     t.replicas.push(device);
@@ -401,6 +474,11 @@ impl RelayStore {
             })?;
         }
         Ok(high_water)
+    }
+
+    /// Whether a client was erased (their tombstone is kept for good).
+    pub fn is_erased(&self, client: u128) -> Result<bool, StoreError> {
+        Ok(self.erased.contains_key(client.to_be_bytes())?)
     }
 
     /// A replica's high-water mark as far as `terminal` may know it (0 for another's).

@@ -9,10 +9,12 @@ use sled::transaction::{ConflictableTransactionError, TransactionError, Transact
 use super::codec;
 use super::{decode_plain, Store, StoreError, META};
 use crate::domain::ids::DeviceId;
-use crate::domain::sync::SealedOp;
+use crate::domain::sync::{OpBody, SealedOp};
 
 /// Device (16) ++ sequence (8) -> the op as received.
 pub(crate) const REMOTE_OPS: &str = "oplog_remote";
+/// Client (16) -> nothing: clients erased on any desk, whose ops this desk drops (DATA-05).
+pub(crate) const ERASED_REMOTELY: &str = "sync_erased";
 const CURSOR: &[u8] = b"sync_cursor";
 const SERVER: &[u8] = b"sync_server";
 const RESTORED_FROM: &[u8] = b"restored_from_device";
@@ -35,6 +37,16 @@ pub struct SyncPosition {
 pub struct Replicas {
     /// (device, sequence before its first op here, last sequence here), oldest first.
     pub ranges: Vec<(DeviceId, u64, u64)>,
+}
+
+/// What a batch brought.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TakenOps {
+    /// Other desks' ops new to this desk.
+    pub new: usize,
+    /// Clients the batch erased that this desk had not heard of (their records here are to be
+    /// erased too).
+    pub erased: Vec<u128>,
 }
 
 fn remote_key(device: DeviceId, seq: u64) -> [u8; 24] {
@@ -89,29 +101,56 @@ impl Store {
 
     /// Takes a batch of other desks' ops and the cursor after it, in one transaction. This
     /// desk's own ops coming back are skipped (it has them); others already held are
-    /// rewritten with the same bytes. Returns how many were new.
-    pub fn take_remote_ops(&self, batch: &[(u64, SealedOp)], cursor: u64) -> Result<usize, StoreError> {
+    /// rewritten with the same bytes. An op that erases a client leaves a tombstone here, and
+    /// the content of every op about them, held or in the batch, is dropped (DATA-05).
+    pub fn take_remote_ops(&self, batch: &[(u64, SealedOp)], cursor: u64) -> Result<TakenOps, StoreError> {
         let own = self.replicas()?;
         let mine = |op: &SealedOp| {
             own.ranges
                 .iter()
                 .any(|&(d, base, last)| d == op.device && op.seq > base && op.seq <= last)
         };
+        let erased_tree = self.tree(ERASED_REMOTELY)?;
+        let mut erased_now: Vec<u128> = Vec::new();
+        for c in batch.iter().flat_map(|(_, op)| op.erases.iter().copied()) {
+            if !erased_now.contains(&c) && !erased_tree.contains_key(c.to_be_bytes())? {
+                erased_now.push(c);
+            }
+        }
+        let erased = |c: u128| erased_now.contains(&c) || erased_tree.contains_key(c.to_be_bytes()).unwrap_or(true);
+        let encode = |op: &SealedOp| codec::encode_versioned(1, op).map_err(|e| StoreError::Io(e.to_string()));
         let mut rows = Vec::with_capacity(batch.len());
         for (_, op) in batch.iter().filter(|(_, op)| !mine(op)) {
-            let value = codec::encode_versioned(1, op).map_err(|e| StoreError::Io(e.to_string()))?;
-            rows.push((remote_key(op.device, op.seq), value));
+            let mut op = op.clone();
+            if op.is_about_any(&erased) {
+                op.drop_content();
+            }
+            rows.push((remote_key(op.device, op.seq), encode(&op)?));
         }
         let remote = self.tree(REMOTE_OPS)?;
+        // Ops held from before about the clients now erased.
+        if !erased_now.is_empty() {
+            for item in remote.iter() {
+                let (k, v) = item?;
+                let mut op: SealedOp = decode_plain(REMOTE_OPS, &k, &v)?;
+                if op.body != OpBody::Dropped && op.is_about_any(&|c| erased_now.contains(&c)) {
+                    op.drop_content();
+                    rows.push((remote_key(op.device, op.seq), encode(&op)?));
+                }
+            }
+        }
         let meta = self.tree(META)?;
         let _open = self.open_gate();
-        let new = (&remote, &meta)
-            .transaction(|(tx_remote, tx_meta)| {
+        let new = (&remote, &meta, &erased_tree)
+            .transaction(|(tx_remote, tx_meta, tx_erased)| {
                 let mut new = 0;
                 for (k, v) in &rows {
                     if tx_remote.insert(&k[..], v.clone())?.is_none() {
                         new += 1;
                     }
+                }
+                for c in &erased_now {
+                    tx_erased.insert(&c.to_be_bytes(), &[])?;
                 }
                 tx_meta.insert(CURSOR, &cursor.to_be_bytes())?;
                 Ok::<_, ConflictableTransactionError<()>>(new)
@@ -121,7 +160,27 @@ impl Store {
                 TransactionError::Abort(()) => StoreError::Io("the batch was not stored".into()),
             })?;
         self.db.flush()?;
-        Ok(new)
+        Ok(TakenOps {
+            new,
+            erased: erased_now,
+        })
+    }
+
+    /// Every client erased on another desk that this desk has learnt of.
+    pub fn erased_remotely_all(&self) -> Result<Vec<u128>, StoreError> {
+        self.tree(ERASED_REMOTELY)?
+            .iter()
+            .keys()
+            .map(|k| {
+                let k = k?;
+                Ok(<[u8; 16]>::try_from(k.as_ref()).map_or(0, u128::from_be_bytes))
+            })
+            .collect()
+    }
+
+    /// Whether a client was erased on another desk (learnt at a sync).
+    pub fn erased_remotely(&self, client: u128) -> Result<bool, StoreError> {
+        Ok(self.tree(ERASED_REMOTELY)?.contains_key(client.to_be_bytes())?)
     }
 
     /// Other desks' ops held, in (device, sequence) order.
@@ -170,8 +229,8 @@ mod tests {
         store.follow_server(5, 6, 0).unwrap();
         let other = DeviceId(77);
         let batch = vec![(1, op(other, 1)), (2, op(other, 2))];
-        assert_eq!(store.take_remote_ops(&batch, 2).unwrap(), 2);
-        assert_eq!(store.take_remote_ops(&batch, 2).unwrap(), 0);
+        assert_eq!(store.take_remote_ops(&batch, 2).unwrap().new, 2);
+        assert_eq!(store.take_remote_ops(&batch, 2).unwrap().new, 0);
         assert_eq!(store.sync_position().unwrap().cursor, 2);
         assert_eq!(store.follow_server(5, 6, 2).unwrap().cursor, 2);
         assert_eq!(
@@ -182,5 +241,32 @@ mod tests {
         store.take_remote_ops(&batch, 2).unwrap();
         assert_eq!(store.follow_server(5, 7, 9).unwrap().cursor, 0, "a new epoch");
         assert_eq!(store.remote_ops().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn data_05_an_erasure_pulled_drops_every_op_about_the_client_held_or_to_come() {
+        let (_dir, store) = super::super::temp_store();
+        let other = DeviceId(77);
+        let mut about = op(other, 1);
+        about.subjects = vec![500];
+        let unrelated = op(other, 2);
+        store.take_remote_ops(&[(1, about.clone()), (2, unrelated)], 2).unwrap();
+        let mut erasure = op(other, 3);
+        erasure.erases = vec![500];
+        let taken = store.take_remote_ops(&[(3, erasure)], 3).unwrap();
+        assert_eq!(taken.erased, vec![500]);
+        let held = store.remote_ops().unwrap();
+        assert_eq!(
+            held[0].body,
+            OpBody::Dropped,
+            "the op about the client lost its content"
+        );
+        assert_ne!(held[1].body, OpBody::Dropped);
+        let mut later = op(other, 4);
+        later.subjects = vec![500];
+        let again = store.take_remote_ops(&[(4, later)], 4).unwrap();
+        assert!(again.erased.is_empty(), "the tombstone is already here");
+        assert_eq!(store.remote_ops().unwrap()[3].body, OpBody::Dropped);
+        assert!(store.erased_remotely(500).unwrap());
     }
 }

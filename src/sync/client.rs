@@ -54,6 +54,11 @@ pub struct SyncReport {
     pub cursor: u64,
     /// Whether the server's epoch had changed (restored from a backup) since the last sync.
     pub server_restored: bool,
+    /// Clients erased on another desk, learnt of in this sync (ids stay in the program).
+    #[serde(skip)]
+    pub erased: Vec<u128>,
+    /// Of those, how many this desk held and has now erased too.
+    pub erasures_applied: u64,
 }
 
 /// One stage of a sync, for a progress bar: (what, done, of).
@@ -253,7 +258,9 @@ pub async fn sync_once(
         if ops.first().is_some_and(|(s, _)| *s <= cursor) || last <= cursor {
             return Err(SyncError::Protocol("a batch from before the cursor".into()));
         }
-        report.new += store.take_remote_ops(&ops, last)? as u64;
+        let taken = store.take_remote_ops(&ops, last)?;
+        report.new += taken.new as u64;
+        report.erased.extend(taken.erased);
         report.pulled += ops.len() as u64;
         cursor = last;
         progress("pulling", cursor - start, now_head.max(head).saturating_sub(start));
