@@ -9,6 +9,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
 use common::{as_op, cli_add_clients, cli_init_with};
+use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 
 /// `careerdesk serve` in `dir` on a free port, with the address and fingerprint it printed.
@@ -312,4 +313,65 @@ fn sync_a_server_restored_from_its_backup_takes_a_new_epoch_and_the_desk_gives_b
     let report: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     assert_eq!(report["server_restored"], true, "{report}");
     assert_eq!(report["pushed"], 2, "the two ops the copy lacked: {report}");
+}
+
+#[test]
+fn sync_the_server_serves_the_institution_s_policy_versioned_and_each_desk_takes_it_at_its_next_sync() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let a = tempfile::tempdir().unwrap();
+    cli_init_with(a.path(), &[]);
+    let s = serve(server_dir.path());
+    enrol(a.path(), server_dir.path(), &s);
+    server_cmd(server_dir.path())
+        .args(["server", "policy"])
+        .assert()
+        .success()
+        .stdout(contains("no policy yet"));
+
+    // A policy that does not read is refused with its line named, and nothing is served.
+    let standard = careerdesk::policy::example("standard").unwrap().text;
+    let bad = server_dir.path().join("bad.toml");
+    std::fs::write(&bad, standard.replace("max_contacts = 3", "max_contacts = \"three\"")).unwrap();
+    server_cmd(server_dir.path())
+        .args(["server", "policy", bad.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(contains("bad.toml"))
+        .stderr(contains("max_contacts"));
+
+    let good = server_dir.path().join("institution.toml");
+    std::fs::write(&good, standard.replace("max_contacts = 3", "max_contacts = 4")).unwrap();
+    server_cmd(server_dir.path())
+        .args(["server", "policy", good.to_str().unwrap()])
+        .assert()
+        .success()
+        .stdout(contains("version 1"));
+    as_op(a.path(), "admin")
+        .arg("sync")
+        .assert()
+        .success()
+        .stdout(contains("policy is now version 1"));
+    let now = std::fs::read_to_string(a.path().join("policy.toml")).unwrap();
+    assert!(
+        now.contains("max_contacts = 4"),
+        "the desk's policy file is the server's"
+    );
+    let kept: Vec<_> = std::fs::read_dir(a.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("policy.toml.before-v1"))
+        .collect();
+    assert_eq!(kept.len(), 1, "the old file is kept beside it");
+    // The next sync takes nothing more; the desk works on under the new policy.
+    as_op(a.path(), "admin")
+        .arg("sync")
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("policy").not());
+    as_op(a.path(), "admin")
+        .args(["policy", "check", a.path().join("policy.toml").to_str().unwrap()])
+        .assert()
+        .success();
+    // Any command signs in under it: the new figure is the one in force.
+    as_op(a.path(), "admin").args(["sync", "--status"]).assert().success();
 }

@@ -46,7 +46,7 @@ fn holds_canary(bytes: &[u8]) -> Option<&'static str> {
         .map(|c| std::str::from_utf8(c).unwrap_or("?"))
 }
 
-/// An op as format 2 stores it (mirrors `store/oplog.rs`).
+/// An op as format 3 stores it (mirrors `store/oplog.rs`).
 #[derive(serde::Serialize, serde::Deserialize)]
 enum StoredChange {
     Open(Change),
@@ -64,6 +64,7 @@ struct StoredOp {
     hlc: Hlc,
     operator: OperatorId,
     changes: Vec<StoredChange>,
+    policy_version: u32,
 }
 
 /// A store with one client (canaries in their name, e-mail, a note and an enquiry) and one
@@ -136,7 +137,7 @@ fn seal_like_before_client_keys(store: &Path, client: u128) {
             let (k, v) = item.unwrap();
             if name == "oplog" {
                 let plain = ring.open("oplog", &k, &v).unwrap();
-                if plain[0] != 2 {
+                if plain[0] != 3 {
                     continue;
                 }
                 let stored: StoredOp = codec::decode_body(&plain[1..]).unwrap();

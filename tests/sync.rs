@@ -622,3 +622,29 @@ fn data_05_an_erasure_reaches_the_server_and_every_desk_and_a_stale_desk_s_ops_a
     }
     server.stop();
 }
+
+#[test]
+fn sync_each_op_records_the_policy_version_it_was_decided_under() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Running::start(dir.path());
+    let a = World::new(common::t0(), &[], &[("A0000001", "First Client")]);
+    enrolled(&a, &server, "Main desk");
+    let text = careerdesk::policy::example("standard").unwrap().text;
+    assert_eq!(server.relay().set_policy(text).unwrap(), 1);
+    let report = sync(&a.admin);
+    assert_eq!(report.policy_taken, Some(1));
+    assert_eq!(a.admin.store().policy_version().unwrap(), 1);
+    add(&a.admin, &new_client("A0000002", "Second Client")).unwrap();
+    let ops = a.admin.store().sealed_ops_after(0, 1_000).unwrap();
+    let (last, before) = ops.split_last().unwrap();
+    assert_eq!(last.policy_version, 1, "decided under the server's policy");
+    assert!(
+        before.iter().all(|o| o.policy_version == 0),
+        "decided under the desk's own file"
+    );
+    // The server sees it too, in the clear, once pushed.
+    sync(&a.admin);
+    let held = server.relay().pull(0, 1_000, usize::MAX).unwrap();
+    assert_eq!(held.last().unwrap().1.policy_version, 1);
+    server.stop();
+}

@@ -43,6 +43,12 @@ pub enum ServerCmd {
         /// The terminal's id, as `server devices` lists it.
         terminal: String,
     },
+    /// Serve FILE as the institution's policy, to every desk at its next sync (checked
+    /// first, versioned); with no FILE, show the policy served now.
+    Policy {
+        /// The policy file.
+        file: Option<PathBuf>,
+    },
 }
 
 /// The server's folder in the data directory.
@@ -234,6 +240,34 @@ pub fn server(cli: &Cli, paths: &Paths, cmd: &ServerCmd) -> Result<(), DeskError
                 format!("terminal {id} is revoked: it is refused from its next request\n")
             });
         }
+        ServerCmd::Policy { file: Some(file) } => {
+            let text = crate::policy::read_file(file)?;
+            // Checked here first, so a mistake is named with this file's name and line.
+            crate::policy::Policy::parse(&text, &file.display().to_string())?;
+            let AdminReply::PolicyVersion(version) = admin(paths, AdminAction::SetPolicy { text })? else {
+                return Err(DeskError::Invalid("the server did not take the policy".into()));
+            };
+            emit(cli.format, &serde_json::json!({ "policy_version": version }), || {
+                format!("the server now serves policy version {version}; each desk takes it at its next sync\n")
+            });
+        }
+        ServerCmd::Policy { file: None } => {
+            let AdminReply::Policy(served) = admin(paths, AdminAction::ShowPolicy)? else {
+                return Err(DeskError::Invalid("the server did not say its policy".into()));
+            };
+            let (version, text) = served.unwrap_or((0, String::new()));
+            emit(
+                cli.format,
+                &serde_json::json!({ "policy_version": version, "text": text }),
+                || {
+                    if version == 0 {
+                        "the server serves no policy yet; each desk uses its own file\n".to_string()
+                    } else {
+                        format!("# policy version {version}\n{text}")
+                    }
+                },
+            );
+        }
     }
     Ok(())
 }
@@ -276,17 +310,25 @@ pub fn sync(cli: &Cli, paths: &Paths, status: bool) -> Result<(), DeskError> {
     let report = desk.sync_now(&|what: &str, done: u64, total: u64| bar.show(what, done, total))?;
     bar.finish();
     emit(cli.format, &report, || {
-        format!(
-            "synced: {} op(s) pushed, {} pulled ({} new from other desks){}\n",
-            report.pushed,
-            report.pulled,
-            report.new,
-            if report.server_restored {
-                "; the server had been restored from a backup, and was given what it lacked"
-            } else {
-                ""
-            }
-        )
+        let mut text = format!(
+            "synced: {} op(s) pushed, {} pulled ({} new from other desks)\n",
+            report.pushed, report.pulled, report.new
+        );
+        if report.server_restored {
+            text.push_str("the server had been restored from a backup, and was given what it lacked\n");
+        }
+        if report.erasures_applied > 0 {
+            text.push_str(&format!(
+                "{} client(s) erased on another desk were erased here too\n",
+                report.erasures_applied
+            ));
+        }
+        if let Some(v) = report.policy_taken {
+            text.push_str(&format!(
+                "the institution's policy is now version {v} (the old file is kept beside it); it applies from the next sign-in\n"
+            ));
+        }
+        text
     });
     Ok(())
 }

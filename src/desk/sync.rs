@@ -134,10 +134,41 @@ impl Desk {
             secret: e.secret,
         };
         let mut report = block_on(client::sync_once(&self.store, &creds, progress))?;
+        if let Some((version, text)) = report.policy.take() {
+            self.take_policy(version, &text)?;
+            report.policy_taken = Some(version);
+        }
         // Every tombstone, not only this sync's: an erasure stopped part way here is finished.
         let erased = self.store.erased_remotely_all()?;
         report.erasures_applied = self.apply_erasures(&erased)?;
         Ok(report)
+    }
+
+    /// Puts a policy version from the server in place of this desk's policy file, after the
+    /// same checks the file gets at start-up; the file it replaces is kept beside it. It
+    /// applies from the next sign-in. Audited.
+    fn take_policy(&self, version: u32, text: &str) -> Result<(), DeskError> {
+        let source = format!("policy version {version} from the sync server");
+        crate::policy::Policy::parse(text, &source)?;
+        let paths = crate::paths::Paths::resolve(self.store.path().parent());
+        let file = paths.policy();
+        let io = |e: std::io::Error| DeskError::Invalid(format!("cannot write {}: {e}", file.display()));
+        if file.exists() {
+            let kept = crate::store::beside(&file, &format!("before-v{version}"));
+            std::fs::copy(&file, &kept).map_err(io)?;
+        }
+        let staging = crate::store::beside(&file, "arriving");
+        std::fs::write(&staging, text).map_err(io)?;
+        std::fs::rename(&staging, &file).map_err(io)?;
+        self.store.set_policy_version(version)?;
+        let mut ws = WriteSet::new();
+        ws.audit(self.audit(
+            AuditAction::Maintenance,
+            None,
+            format!("the institution's policy version {version} came from the sync server"),
+        ));
+        self.commit(ws)?;
+        Ok(())
     }
 
     /// Erases here the clients another desk erased (DATA-05): their records, their keys here

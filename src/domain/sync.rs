@@ -23,6 +23,9 @@ pub struct SealedOp {
     pub subjects: Vec<u128>,
     /// The clients it erases (DATA-05): from then on every op about them is dropped everywhere.
     pub erases: Vec<u128>,
+    /// The version of the institution's policy it was decided under (0: before any policy
+    /// came from the server).
+    pub policy_version: u32,
     /// What it holds.
     pub body: OpBody,
 }
@@ -64,6 +67,7 @@ impl SealedOp {
             operator: OperatorId(1),
             subjects: vec![],
             erases: vec![],
+            policy_version: 0,
             body: OpBody::Sealed(sealed),
         }
     }

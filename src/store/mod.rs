@@ -72,6 +72,8 @@ pub(crate) const META: &str = "meta";
 pub(crate) const KEY_SLOTS: &str = "key_slots";
 pub(crate) const AUDIT: &str = "audit";
 pub(crate) const OPLOG: &str = "oplog";
+/// The meta key holding the version of the policy from the sync server in force here.
+const POLICY_VERSION: &[u8] = b"policy_version";
 /// The meta key counting bulk loads.
 const BULK_LOADS: &[u8] = b"bulk_loads";
 const AUDIT_FORMAT: u8 = 1;
@@ -502,6 +504,24 @@ impl Store {
     /// The sequence number of this store's newest op (0 before any): cheap, read from meta.
     pub fn op_seq(&self) -> Result<u64, StoreError> {
         self.meta_counter(b"device_seq")
+    }
+
+    /// The version of the institution's policy from the sync server in force on this desk (0:
+    /// its own policy file); each op records it.
+    pub fn policy_version(&self) -> Result<u32, StoreError> {
+        Ok(self
+            .tree(META)?
+            .get(POLICY_VERSION)?
+            .and_then(|v| <[u8; 4]>::try_from(v.as_ref()).ok())
+            .map_or(0, u32::from_be_bytes))
+    }
+
+    /// Records the policy version now in force (after its file was written).
+    pub fn set_policy_version(&self, version: u32) -> Result<(), StoreError> {
+        let _open = self.open_gate();
+        self.tree(META)?.insert(POLICY_VERSION, &version.to_be_bytes())?;
+        self.db.flush()?;
+        Ok(())
     }
 
     /// How many bulk loads (writes outside the op log, such as demo data) this store has had.

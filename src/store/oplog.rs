@@ -15,7 +15,9 @@ use crate::domain::{EntityKind, RecordRef};
 
 /// Format 1 sealed the whole op with the institution key; format 2 seals changes about a
 /// client with the client's key.
-const OP_FORMAT: u8 = 2;
+const OP_FORMAT: u8 = 3;
+/// Format 2: as 3 without the policy version.
+const OP_FORMAT_2: u8 = 2;
 
 /// One change as stored.
 #[derive(Debug, Serialize, Deserialize)]
@@ -41,6 +43,40 @@ struct StoredOp {
     hlc: Hlc,
     operator: OperatorId,
     changes: Vec<StoredChange>,
+    /// The version of the institution's policy the op was decided under (0: the desk's own
+    /// policy file, before any came from a sync server).
+    policy_version: u32,
+}
+
+/// An op as format 2 stored it.
+#[derive(Debug, Deserialize)]
+#[cfg_attr(test, derive(Serialize))]
+struct StoredOp2 {
+    device: DeviceId,
+    seq: u64,
+    hlc: Hlc,
+    operator: OperatorId,
+    changes: Vec<StoredChange>,
+}
+
+/// Decodes a format-2 or format-3 op's body.
+fn decode_stored(format: u8, key: &[u8], body: &[u8]) -> Result<StoredOp, StoreError> {
+    let corrupt = |e: CodecError| op_corrupt(key, e.to_string());
+    match format {
+        OP_FORMAT => codec::decode_body(body).map_err(corrupt),
+        OP_FORMAT_2 => {
+            let o: StoredOp2 = codec::decode_body(body).map_err(corrupt)?;
+            Ok(StoredOp {
+                device: o.device,
+                seq: o.seq,
+                hlc: o.hlc,
+                operator: o.operator,
+                changes: o.changes,
+                policy_version: 0,
+            })
+        }
+        other => Err(corrupt(CodecError::UnknownFormat(other))),
+    }
 }
 
 /// The key a sealed change is bound to: the op's and its place in it.
@@ -51,8 +87,14 @@ fn change_key(seq: u64, n: usize) -> Vec<u8> {
 }
 
 impl Store {
-    /// Seals an op for the op log; `subjects` says, change by change, whose key seals it.
-    pub(crate) fn seal_op(&self, op: &Op, subjects: &[Option<u128>]) -> Result<([u8; 8], Vec<u8>), StoreError> {
+    /// Seals an op for the op log; `subjects` says, change by change, whose key seals it, and
+    /// `policy_version` which version of the policy it was decided under.
+    pub(crate) fn seal_op(
+        &self,
+        op: &Op,
+        subjects: &[Option<u128>],
+        policy_version: u32,
+    ) -> Result<([u8; 8], Vec<u8>), StoreError> {
         let key = op.seq.to_be_bytes();
         let mut changes = Vec::with_capacity(op.changes.len());
         for (n, change) in op.changes.iter().enumerate() {
@@ -76,6 +118,7 @@ impl Store {
             hlc: op.hlc,
             operator: op.operator,
             changes,
+            policy_version,
         };
         let sealed = self.seal_for(None, OPLOG, &key, codec::encode_versioned(OP_FORMAT, &stored))?;
         Ok((key, sealed))
@@ -95,8 +138,7 @@ impl Store {
         let (&format, body) = plain.split_first().ok_or_else(|| corrupt("empty".into()))?;
         let stored: StoredOp = match format {
             1 => return decode_plain::<Op>(OPLOG, key, &plain),
-            OP_FORMAT => codec::decode_body(body).map_err(|e| corrupt(e.to_string()))?,
-            other => return Err(corrupt(CodecError::UnknownFormat(other).to_string())),
+            other => decode_stored(other, key, body)?,
         };
         let mut changes = Vec::with_capacity(stored.changes.len());
         for (n, c) in stored.changes.into_iter().enumerate() {
@@ -148,8 +190,8 @@ impl Store {
                 let op = decode_plain::<Op>(OPLOG, key, &plain)?;
                 Ok(op.changes.iter().map(|c| (c.record(), named(c))).collect())
             }
-            OP_FORMAT => {
-                let stored: StoredOp = codec::decode_body(body).map_err(|e| corrupt(e.to_string()))?;
+            other => {
+                let stored = decode_stored(other, key, body)?;
                 Ok(stored
                     .changes
                     .iter()
@@ -159,7 +201,6 @@ impl Store {
                     })
                     .collect())
             }
-            other => Err(corrupt(CodecError::UnknownFormat(other).to_string())),
         }
     }
 
@@ -200,14 +241,11 @@ impl Store {
             let op = decode_plain::<Op>(OPLOG, key, &plain)?;
             let subjects: Vec<Option<u128>> = op.changes.iter().map(&mut place).collect::<Result<_, _>>()?;
             if subjects.iter().any(Option::is_some) {
-                done.sealed = Some(self.seal_op(&op, &subjects)?.1);
+                done.sealed = Some(self.seal_op(&op, &subjects, 0)?.1);
             }
             return Ok(done);
         }
-        if format != OP_FORMAT {
-            return Err(corrupt(CodecError::UnknownFormat(format).to_string()));
-        }
-        let mut stored: StoredOp = codec::decode_body(body).map_err(|e| corrupt(e.to_string()))?;
+        let mut stored = decode_stored(format, key, body)?;
         let mut changed = false;
         for (n, c) in stored.changes.iter_mut().enumerate() {
             let at = change_key(stored.seq, n);
@@ -270,14 +308,14 @@ impl Store {
                 Change::Delete { record } if record.kind == EntityKind::Client => Some(record.id),
                 _ => None,
             };
-            let (device, seq, hlc, operator, subjects, erases) = match format {
+            let (device, seq, hlc, operator, subjects, erases, policy_version) = match format {
                 1 => {
                     let op = decode_plain::<Op>(OPLOG, &key, &plain)?;
                     let erases = op.changes.iter().filter_map(erased_client).collect();
-                    (op.device, op.seq, op.hlc, op.operator, Vec::new(), erases)
+                    (op.device, op.seq, op.hlc, op.operator, Vec::new(), erases, 0)
                 }
-                OP_FORMAT => {
-                    let stored: StoredOp = codec::decode_body(body).map_err(|e| corrupt(e.to_string()))?;
+                other => {
+                    let stored = decode_stored(other, &key, body)?;
                     let mut subjects = Vec::new();
                     let mut erases = Vec::new();
                     for c in &stored.changes {
@@ -289,9 +327,17 @@ impl Store {
                     }
                     subjects.sort_unstable();
                     subjects.dedup();
-                    (stored.device, stored.seq, stored.hlc, stored.operator, subjects, erases)
+                    let v = stored.policy_version;
+                    (
+                        stored.device,
+                        stored.seq,
+                        stored.hlc,
+                        stored.operator,
+                        subjects,
+                        erases,
+                        v,
+                    )
                 }
-                other => return Err(corrupt(CodecError::UnknownFormat(other).to_string())),
             };
             out.push(SealedOp {
                 device,
@@ -300,9 +346,46 @@ impl Store {
                 operator,
                 subjects,
                 erases,
+                policy_version,
                 body: OpBody::Sealed(sealed.to_vec()),
             });
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_op_written_in_format_2_reads_as_decided_under_no_served_policy() {
+        let (_dir, store) = super::super::temp_store();
+        let op = StoredOp2 {
+            device: DeviceId(4),
+            seq: 1,
+            hlc: Hlc {
+                wall_ms: 9,
+                counter: 0,
+                device: DeviceId(4),
+            },
+            operator: OperatorId(2),
+            changes: vec![StoredChange::Open(Change::Delete {
+                record: RecordRef {
+                    kind: EntityKind::Client,
+                    id: 77,
+                },
+            })],
+        };
+        let key = 1u64.to_be_bytes();
+        let sealed = store
+            .seal_for(None, OPLOG, &key, codec::encode_versioned(OP_FORMAT_2, &op))
+            .unwrap();
+        store.tree(OPLOG).unwrap().insert(key, sealed).unwrap();
+        let read = store.ops_after(0).unwrap().next().unwrap().unwrap();
+        assert_eq!(read.seq, 1);
+        let travelling = store.sealed_ops_after(0, 10).unwrap();
+        assert_eq!(travelling[0].policy_version, 0);
+        assert_eq!(travelling[0].erases, vec![77], "a client's removal travels as an erasure");
     }
 }

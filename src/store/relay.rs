@@ -35,6 +35,8 @@ const SERVER_ID: &[u8] = b"server_id";
 const EPOCH: &[u8] = b"epoch";
 const TLS_CERT: &[u8] = b"tls_cert";
 const TLS_KEY: &[u8] = b"tls_key";
+const POLICY_TEXT: &[u8] = b"policy_text";
+const POLICY_VERSION: &[u8] = b"policy_version";
 const FORMAT: u8 = 1;
 
 /// The server's name and the life of its data: a restored server takes a new epoch, so desks
@@ -86,6 +88,9 @@ pub enum RelayError {
     /// A push that does not follow on.
     #[error(transparent)]
     Push(#[from] PushRefusal),
+    /// A policy that does not read; nothing was changed.
+    #[error("the policy was not taken: {0}")]
+    BadPolicy(String),
 }
 
 impl From<sled::Error> for RelayError {
@@ -227,6 +232,33 @@ impl RelayStore {
         self.meta.insert(TLS_KEY, key)?;
         self.db.flush()?;
         Ok(())
+    }
+
+    /// Keeps a new version of the institution's policy (already checked); returns its number.
+    pub fn set_policy(&self, text: &str) -> Result<u32, StoreError> {
+        let version = self.policy()?.map_or(0, |(v, _)| v) + 1;
+        self.meta
+            .transaction(|tx| {
+                tx.insert(POLICY_TEXT, text.as_bytes())?;
+                tx.insert(POLICY_VERSION, &version.to_be_bytes())?;
+                Ok::<_, ConflictableTransactionError<StoreError>>(())
+            })
+            .map_err(storage)?;
+        self.db.flush()?;
+        Ok(version)
+    }
+
+    /// The institution's policy the server serves, with its version, if one was set.
+    pub fn policy(&self) -> Result<Option<(u32, String)>, StoreError> {
+        let version = self
+            .meta
+            .get(POLICY_VERSION)?
+            .and_then(|v| <[u8; 4]>::try_from(v.as_ref()).ok())
+            .map(u32::from_be_bytes);
+        match (version, self.meta.get(POLICY_TEXT)?) {
+            (Some(v), Some(t)) => Ok(Some((v, String::from_utf8_lossy(&t).into_owned()))),
+            _ => Ok(None),
+        }
     }
 
     /// The newest server sequence (0 before any op).

@@ -59,6 +59,11 @@ pub struct SyncReport {
     pub erased: Vec<u128>,
     /// Of those, how many this desk held and has now erased too.
     pub erasures_applied: u64,
+    /// A newer version of the institution's policy from the server: version and text.
+    #[serde(skip)]
+    pub policy: Option<(u32, String)>,
+    /// The version of the policy the desk took in this sync, if it took one.
+    pub policy_taken: Option<u32>,
 }
 
 /// One stage of a sync, for a progress bar: (what, done, of).
@@ -187,6 +192,7 @@ pub async fn sync_once(
         epoch,
         head,
         high_water,
+        policy_version,
         ..
     } = reply
     else {
@@ -203,6 +209,15 @@ pub async fn sync_once(
         server_restored: before.epoch.is_some_and(|e| e != epoch),
         ..SyncReport::default()
     };
+
+    // A newer policy is fetched; the desk checks and writes it.
+    if policy_version > store.policy_version()? {
+        let reply = session.call(&Request::GetPolicy).await?;
+        let Reply::Policy { version, text } = reply else {
+            return Err(unexpected(&reply));
+        };
+        report.policy = Some((version, text));
+    }
 
     // Push: for each replica, from what the server holds (never from what this desk thinks it
     // sent: a restored server may hold less).

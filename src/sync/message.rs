@@ -35,6 +35,8 @@ pub enum Request {
         /// The ops.
         ops: Vec<SealedOp>,
     },
+    /// The institution's policy the server serves.
+    GetPolicy,
     /// Ops after server sequence `after`.
     Pull {
         /// The cursor.
@@ -68,6 +70,13 @@ pub enum AdminAction {
         /// Which.
         terminal: TerminalId,
     },
+    /// Serve a new version of the institution's policy (the TOML text; checked first).
+    SetPolicy {
+        /// The policy file's text.
+        text: String,
+    },
+    /// The policy served now.
+    ShowPolicy,
 }
 
 /// What the server answers.
@@ -85,6 +94,15 @@ pub enum Reply {
         head: u64,
         /// For each replica the hello named, the newest op the server holds.
         high_water: Vec<(DeviceId, u64)>,
+        /// The version of the institution's policy it serves (0: none set).
+        policy_version: u32,
+    },
+    /// The institution's policy.
+    Policy {
+        /// Its version.
+        version: u32,
+        /// The policy file's text.
+        text: String,
     },
     /// The terminal is enrolled: keep the secret, it is not shown again.
     Enrolled {
@@ -131,6 +149,10 @@ pub enum AdminReply {
     Terminals(Vec<TerminalEntry>),
     /// Whether the terminal was found (and is now revoked).
     Revoked(bool),
+    /// The version now served.
+    PolicyVersion(u32),
+    /// The policy served, if any: version and text.
+    Policy(Option<(u32, String)>),
 }
 
 /// The kinds of refusal.

@@ -174,6 +174,16 @@ impl Server {
                     Err(e) => relay_refusal(e),
                 }
             }
+            Request::GetPolicy => {
+                if let Err(r) = self.still_enrolled(*session) {
+                    return Some(r);
+                }
+                match self.relay.policy() {
+                    Ok(Some((version, text))) => Reply::Policy { version, text },
+                    Ok(None) => refusal(ErrorCode::BadRequest, "the server serves no policy yet".into()),
+                    Err(e) => relay_refusal(e.into()),
+                }
+            }
             Request::Pull { after, max_ops } => {
                 if let Err(r) = self.still_enrolled(*session) {
                     return Some(r);
@@ -207,6 +217,7 @@ impl Server {
             server_time_ms: now,
             head: self.relay.head()?,
             high_water,
+            policy_version: self.relay.policy()?.map_or(0, |(v, _)| v),
         })
     }
 
@@ -231,6 +242,15 @@ impl Server {
             }
             AdminAction::Terminals => AdminReply::Terminals(self.relay.terminals()?),
             AdminAction::Revoke { terminal } => AdminReply::Revoked(self.relay.revoke(terminal, now)?),
+            AdminAction::SetPolicy { text } => {
+                // The same checks a desk makes of its own file: a policy that does not read
+                // is never served.
+                if let Err(e) = crate::policy::Policy::parse(&text, "the policy sent to the server") {
+                    return Err(RelayError::BadPolicy(e.to_string()));
+                }
+                AdminReply::PolicyVersion(self.relay.set_policy(&text)?)
+            }
+            AdminAction::ShowPolicy => AdminReply::Policy(self.relay.policy()?),
         })
     }
 }
@@ -248,6 +268,7 @@ fn relay_refusal(e: RelayError) -> Reply {
         RelayError::BadCode | RelayError::UnknownTerminal => ErrorCode::Unauthorised,
         RelayError::Revoked => ErrorCode::Revoked,
         RelayError::Push(_) => ErrorCode::BadPush,
+        RelayError::BadPolicy(_) => ErrorCode::BadRequest,
         RelayError::Store(inner) => {
             tracing::error!("the sync server's store failed: {inner}");
             return Reply::Error {

@@ -110,8 +110,12 @@ impl Store {
                     operator,
                     changes: ws.changes.clone(),
                 };
+                let policy_version = meta
+                    .get(super::super::POLICY_VERSION)?
+                    .and_then(|v| <[u8; 4]>::try_from(v.as_ref()).ok())
+                    .map_or(0, u32::from_be_bytes);
                 let (k, v) = self
-                    .seal_op(&op, &ws.change_subjects)
+                    .seal_op(&op, &ws.change_subjects, policy_version)
                     .map_err(ConflictableTransactionError::Abort)?;
                 tx[at(OPLOG)].insert(&k, v)?;
                 seq = Some(next);
