@@ -36,9 +36,14 @@ impl Running {
 
     /// On a given address (a restarted server keeps its port, as desks are enrolled with it).
     fn start_on(dir: &Path, listen: &str) -> Running {
+        Running::start_with(dir, listen, system_clock())
+    }
+
+    /// With the server's clock given.
+    fn start_with(dir: &Path, listen: &str, clock: careerdesk::sync::server::Clock) -> Running {
         let listen = listen.to_string();
         let relay = RelayStore::open(dir).unwrap();
-        let server = Arc::new(Server::new(relay, [3; 32], system_clock()).unwrap());
+        let server = Arc::new(Server::new(relay, [3; 32], clock).unwrap());
         let (stop, stop_rx) = tokio::sync::watch::channel(false);
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let s = server.clone();
@@ -646,5 +651,51 @@ fn sync_each_op_records_the_policy_version_it_was_decided_under() {
     sync(&a.admin);
     let held = server.relay().pull(0, 1_000, usize::MAX).unwrap();
     assert_eq!(held.last().unwrap().1.policy_version, 1);
+    server.stop();
+}
+
+#[test]
+fn sync_a_desk_clock_a_day_ahead_is_refused_until_the_server_s_passes_it_and_one_a_year_behind_syncs() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let dir = tempfile::tempdir().unwrap();
+    let server_now = Arc::new(AtomicU64::new(common::t0().timestamp_millis() as u64));
+    let clock_of = server_now.clone();
+    let server = Running::start_with(
+        dir.path(),
+        "127.0.0.1:0",
+        Arc::new(move || clock_of.load(Ordering::SeqCst)),
+    );
+    let ahead = World::new(
+        common::t0() + chrono::Duration::days(1),
+        &[],
+        &[("A0000001", "Ahead Client")],
+    );
+    let behind = World::new(
+        common::t0() - chrono::Duration::days(365),
+        &[],
+        &[("B0000001", "Behind Client")],
+    );
+    enrolled(&ahead, &server, "Fast clock");
+    enrolled(&behind, &server, "Slow clock");
+
+    match ahead.admin.sync_now(&no_progress) {
+        Err(
+            e @ DeskError::Sync(SyncError::Refused {
+                code: ErrorCode::BadPush,
+                ..
+            }),
+        ) => {
+            assert!(e.to_string().contains("clock is 24 hour(s) ahead"), "{e}");
+        }
+        other => panic!("a clock a day ahead must be refused, got {other:?}"),
+    }
+    assert_eq!(server.relay().head().unwrap(), 0, "nothing of it was taken");
+    let behind_report = sync(&behind.admin);
+    assert_eq!(behind_report.pushed, behind.admin.store().op_seq().unwrap());
+
+    // A day later by the server's clock, the same changes go, none lost.
+    server_now.fetch_add(86_400_000 + 60_000, Ordering::SeqCst);
+    let later = sync(&ahead.admin);
+    assert_eq!(later.pushed, ahead.admin.store().op_seq().unwrap());
     server.stop();
 }

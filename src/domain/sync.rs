@@ -127,6 +127,38 @@ pub enum PushRefusal {
         /// The replica.
         device: DeviceId,
     },
+    /// The op's clock is further ahead of the server's than the limit: taken, it would win
+    /// every later edit made elsewhere until real time caught up.
+    #[error("this desk's clock is {} ahead of the server's: set the desk's clock right. Nothing is lost: its changes wait on the desk and are sent once the server's clock has passed theirs", ahead(*.ahead_ms))]
+    ClockAhead {
+        /// By how much, ms.
+        ahead_ms: u64,
+    },
+}
+
+/// How far an op's clock may be ahead of the server's (ten minutes).
+pub const MAX_CLOCK_AHEAD_MS: u64 = 10 * 60 * 1000;
+
+/// A time ahead in words: "3 minutes", "26 hours".
+fn ahead(ms: u64) -> String {
+    let minutes = ms / 60_000;
+    if minutes < 120 {
+        format!("{} minute(s)", minutes.max(1))
+    } else {
+        format!("{} hour(s)", minutes / 60)
+    }
+}
+
+/// Refuses a batch holding an op whose clock is past the server's `now_ms` by more than
+/// [`MAX_CLOCK_AHEAD_MS`]. A clock behind is taken: the hybrid clock orders it after what its
+/// desk has seen.
+pub fn check_clocks(ops: &[&SealedOp], now_ms: u64) -> Result<(), PushRefusal> {
+    match ops.iter().map(|o| o.hlc.wall_ms).max() {
+        Some(newest) if newest > now_ms.saturating_add(MAX_CLOCK_AHEAD_MS) => Err(PushRefusal::ClockAhead {
+            ahead_ms: newest - now_ms,
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// Checks that a batch of one replica's ops follows on from what is held: each op is either
@@ -208,6 +240,20 @@ mod tests {
     fn data_05_an_op_dropped_for_an_erasure_may_come_again_with_its_content() {
         let held = |_: u64| Some(OpBody::Dropped);
         assert!(ops_to_accept(2, 0, &[op(1, 1), op(2, 2)], &held).unwrap().is_empty());
+    }
+
+    #[test]
+    fn an_op_a_day_ahead_is_refused_and_one_a_year_behind_is_taken() {
+        let now = 400 * 86_400_000;
+        let mut ahead = op(1, 1);
+        ahead.hlc.wall_ms = now + 86_400_000;
+        let refusal = check_clocks(&[&ahead], now).unwrap_err();
+        assert!(refusal.to_string().contains("24 hour(s) ahead"), "{refusal}");
+        let mut near = op(2, 2);
+        near.hlc.wall_ms = now + 60_000;
+        let mut behind = op(3, 3);
+        behind.hlc.wall_ms = now - 365 * 86_400_000;
+        assert!(check_clocks(&[&near, &behind], now).is_ok());
     }
 
     #[test]

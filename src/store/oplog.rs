@@ -386,6 +386,10 @@ mod tests {
         assert_eq!(read.seq, 1);
         let travelling = store.sealed_ops_after(0, 10).unwrap();
         assert_eq!(travelling[0].policy_version, 0);
-        assert_eq!(travelling[0].erases, vec![77], "a client's removal travels as an erasure");
+        assert_eq!(
+            travelling[0].erases,
+            vec![77],
+            "a client's removal travels as an erasure"
+        );
     }
 }

@@ -13,7 +13,7 @@ use sled::Tree;
 use super::codec;
 use super::{open_db, StoreError};
 use crate::domain::ids::{DeviceId, TerminalId};
-use crate::domain::sync::{ops_to_accept, OpBody, PushRefusal, SealedOp, TerminalEntry};
+use crate::domain::sync::{check_clocks, ops_to_accept, OpBody, PushRefusal, SealedOp, TerminalEntry};
 
 /// Server sequence (8 bytes) -> the op.
 const OPS: &str = "relay_ops";
@@ -408,7 +408,7 @@ impl RelayStore {
     /// time the replica is seen. An op that erases a client leaves a tombstone and drops the
     /// content of every op about them, held or to come (DATA-05). Returns the replica's
     /// high-water mark after it.
-    pub fn push(&self, terminal: TerminalId, base: u64, ops: &[SealedOp]) -> Result<u64, RelayError> {
+    pub fn push(&self, terminal: TerminalId, base: u64, ops: &[SealedOp], now_ms: u64) -> Result<u64, RelayError> {
         let Some(first) = ops.first() else {
             return Ok(self.replica_high_water(terminal, None)?);
         };
@@ -435,6 +435,7 @@ impl RelayStore {
             Some(op.body)
         };
         let fresh = ops_to_accept(state.high_water, state.base, ops, &held)?;
+        check_clocks(&fresh, now_ms)?;
 
         // Clients this batch erases that were not erased before, and the ops held about them.
         let mut newly_erased: Vec<u128> = Vec::new();
@@ -589,15 +590,15 @@ mod tests {
         let t1 = TerminalId(1);
         let t2 = TerminalId(2);
         let d = DeviceId(40);
-        assert_eq!(relay.push(t1, 0, &[op(d, 1), op(d, 2)]).unwrap(), 2);
-        assert_eq!(relay.push(t1, 0, &[op(d, 2), op(d, 3)]).unwrap(), 3);
+        assert_eq!(relay.push(t1, 0, &[op(d, 1), op(d, 2)], 0).unwrap(), 2);
+        assert_eq!(relay.push(t1, 0, &[op(d, 2), op(d, 3)], 0).unwrap(), 3);
         assert_eq!(relay.head().unwrap(), 3);
         assert!(matches!(
-            relay.push(t1, 0, &[op(d, 5)]),
+            relay.push(t1, 0, &[op(d, 5)], 0),
             Err(RelayError::Push(PushRefusal::Gap { .. }))
         ));
         assert!(matches!(
-            relay.push(t2, 0, &[op(d, 4)]),
+            relay.push(t2, 0, &[op(d, 4)], 0),
             Err(RelayError::Push(PushRefusal::NotYours { .. }))
         ));
         assert_eq!(relay.head().unwrap(), 3);

@@ -166,7 +166,7 @@ impl Server {
                     ));
                 }
                 let device = ops.first().map(|o| o.device);
-                match self.relay.push(terminal, base, &ops) {
+                match self.relay.push(terminal, base, &ops, now) {
                     Ok(high_water) => match device {
                         Some(device) => Reply::PushAck { device, high_water },
                         None => refusal(ErrorCode::BadRequest, "a push with no ops".into()),
