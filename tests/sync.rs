@@ -699,3 +699,43 @@ fn sync_a_desk_clock_a_day_ahead_is_refused_until_the_server_s_passes_it_and_one
     assert_eq!(later.pushed, ahead.admin.store().op_seq().unwrap());
     server.stop();
 }
+
+#[test]
+fn sync_every_request_sent_twice_changes_nothing_more_than_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Running::start(dir.path());
+    let a = World::new(common::t0(), &[], &[("A0000001", "First Client")]);
+    let endpoint = server.endpoint();
+    let (terminal, secret, _) = rt()
+        .block_on(client::enrol(&endpoint, &server.code(), "Main desk"))
+        .unwrap();
+    let ops = a.admin.store().sealed_ops_after(0, 100).unwrap();
+    let device = ops[0].device;
+    let replies = rt().block_on(async {
+        let mut s = Session::connect(&endpoint).await.unwrap();
+        let hello = Request::Hello {
+            terminal,
+            secret,
+            replicas: vec![device],
+        };
+        let push = Request::Push {
+            base: 0,
+            ops: ops.clone(),
+        };
+        let pull = Request::Pull { after: 0, max_ops: 100 };
+        let mut replies = Vec::new();
+        for request in [&hello, &hello, &push, &push, &pull, &pull] {
+            replies.push(s.call(request).await.unwrap());
+        }
+        replies
+    });
+    let head = server.relay().head().unwrap();
+    assert_eq!(head, ops.len() as u64, "the second push stored nothing");
+    assert_eq!(replies[2], replies[3], "the same acknowledgement both times");
+    assert_eq!(replies[4], replies[5], "the same batch both times");
+    match (&replies[0], &replies[1]) {
+        (Reply::Welcome { head: h0, .. }, Reply::Welcome { head: h1, .. }) => assert_eq!((h0, h1), (&0, &0)),
+        other => panic!("two welcomes expected, got {other:?}"),
+    }
+    server.stop();
+}
