@@ -88,16 +88,8 @@ pub struct TerminalEntry {
     pub revoked_ms: Option<u64>,
     /// A keyed hash of its secret (the secret itself is held only by the terminal).
     pub secret_hash: [u8; 32],
-    /// The replicas whose ops it has pushed: no other terminal may push theirs.
+    /// The replicas whose ops it was the first to push.
     pub replicas: Vec<DeviceId>,
-}
-
-impl TerminalEntry {
-    /// Whether this terminal may push ops made by `device`: one it has pushed before, or one
-    /// no terminal has claimed yet (`claimed_elsewhere` false).
-    pub fn may_push_for(&self, device: DeviceId, claimed_elsewhere: bool) -> bool {
-        self.replicas.contains(&device) || !claimed_elsewhere
-    }
 }
 
 /// Why a push of ops was refused: the whole batch is refused, nothing of it is kept.
@@ -121,7 +113,7 @@ pub enum PushRefusal {
         /// The op.
         seq: u64,
     },
-    /// Another terminal pushes this replica's ops.
+    /// The replica is another terminal's store's current one, or not one of this terminal's.
     #[error("device {device} belongs to another terminal")]
     NotYours {
         /// The replica.

@@ -184,6 +184,12 @@ impl KeyRing {
         }
     }
 
+    /// A value that tells whether two stores hold the same institution key, and nothing of
+    /// the key itself (sync's server keeps it to refuse another institution's desks).
+    pub fn institution_check(&self) -> [u8; 32] {
+        blake3::derive_key("careerdesk 2026 institution check v1", &self.institution.0)
+    }
+
     /// The institution data key (to wrap it in a new key slot).
     pub(crate) fn institution(&self) -> &DataKey {
         &self.institution

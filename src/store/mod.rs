@@ -286,6 +286,11 @@ impl Store {
         Ok(())
     }
 
+    /// Tells this store's institution key from another's, revealing nothing of it.
+    pub fn institution_check(&self) -> [u8; 32] {
+        self.keys.institution_check()
+    }
+
     /// This replica's device id.
     pub fn device(&self) -> DeviceId {
         self.device

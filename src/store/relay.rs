@@ -29,6 +29,8 @@ const CODES: &str = "relay_codes";
 const ERASED: &str = "relay_erased";
 /// Client (16) ++ server sequence (8) -> nothing: the ops about each client.
 const BY_SUBJECT: &str = "relay_by_subject";
+/// Device (16) -> the terminal (16) whose store's current replica it is.
+const CURRENT: &str = "relay_current";
 const META: &str = "relay_meta";
 const HEAD: &[u8] = b"head";
 const SERVER_ID: &[u8] = b"server_id";
@@ -36,6 +38,7 @@ const EPOCH: &[u8] = b"epoch";
 const TLS_CERT: &[u8] = b"tls_cert";
 const TLS_KEY: &[u8] = b"tls_key";
 const POLICY_TEXT: &[u8] = b"policy_text";
+const INSTITUTION: &[u8] = b"institution_check";
 const POLICY_VERSION: &[u8] = b"policy_version";
 const FORMAT: u8 = 1;
 
@@ -55,12 +58,21 @@ pub type CertAndKey = (Vec<u8>, Vec<u8>);
 /// What the server holds of one replica.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReplicaState {
-    /// The terminal that pushes its ops.
+    /// The terminal that first pushed its ops.
     pub terminal: TerminalId,
     /// The sequence before its first op (0, or the old replica's last for a restored store).
     pub base: u64,
     /// Its newest op held.
     pub high_water: u64,
+}
+
+/// Which of a terminal's replicas a push is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pushing {
+    /// Its store's current replica, which only it may push.
+    Current,
+    /// A replica its store was copied from (a restore, a desk set up from another's backup).
+    Older,
 }
 
 /// A one-time enrolment code, kept as its hash.
@@ -88,6 +100,9 @@ pub enum RelayError {
     /// A push that does not follow on.
     #[error(transparent)]
     Push(#[from] PushRefusal),
+    /// A desk whose store holds another institution's key.
+    #[error("this desk's data belongs to another institution than the one this server serves (its data key differs); nothing was sent. A desk of this institution is set up from a backup of one of its desks (`careerdesk store restore`)")]
+    OtherInstitution,
     /// A policy that does not read; nothing was changed.
     #[error("the policy was not taken: {0}")]
     BadPolicy(String),
@@ -110,6 +125,7 @@ pub struct RelayStore {
     codes: Tree,
     erased: Tree,
     by_subject: Tree,
+    current: Tree,
     meta: Tree,
     /// One push at a time: an erasure and an op about the same client never pass each other.
     pushing: std::sync::Mutex<()>,
@@ -172,6 +188,7 @@ impl RelayStore {
             codes: tree(CODES)?,
             erased: tree(ERASED)?,
             by_subject: tree(BY_SUBJECT)?,
+            current: tree(CURRENT)?,
             meta: tree(META)?,
             pushing: std::sync::Mutex::new(()),
             path: dir.to_path_buf(),
@@ -232,6 +249,22 @@ impl RelayStore {
         self.meta.insert(TLS_KEY, key)?;
         self.db.flush()?;
         Ok(())
+    }
+
+    /// Checks a desk's institution: the first desk's founds it; any other is refused.
+    pub fn check_institution(&self, check: &[u8; 32]) -> Result<(), RelayError> {
+        let founded = self
+            .meta
+            .compare_and_swap(INSTITUTION, None as Option<&[u8]>, Some(&check[..]))
+            .map_err(StoreError::from)?;
+        match founded {
+            Ok(()) => {
+                self.db.flush().map_err(StoreError::from)?;
+                Ok(())
+            }
+            Err(held) if held.current.as_deref() == Some(&check[..]) => Ok(()),
+            Err(_) => Err(RelayError::OtherInstitution),
+        }
     }
 
     /// Keeps a new version of the institution's policy (already checked); returns its number.
@@ -402,27 +435,52 @@ impl RelayStore {
             .transpose()
     }
 
+    /// Claims `device` as the current replica of `terminal`'s store: true if it is that
+    /// terminal's (claimed now or before), false if another terminal's. A store's current
+    /// replica is never shared: a copy of a store takes a new device id.
+    pub fn claim_current(&self, terminal: TerminalId, device: DeviceId) -> Result<bool, StoreError> {
+        let mine = terminal.0.to_be_bytes();
+        let claimed = self
+            .current
+            .compare_and_swap(device.0.to_be_bytes(), None as Option<&[u8]>, Some(&mine[..]))?;
+        let ours = match claimed {
+            Ok(()) => {
+                self.db.flush()?;
+                true
+            }
+            Err(held) => held.current.as_deref() == Some(&mine[..]),
+        };
+        Ok(ours)
+    }
+
     /// Takes a batch of one replica's ops from `terminal`: ops already held are skipped, new
-    /// ones get the next server sequence numbers, all in one transaction. A gap, a rewritten
-    /// op or another terminal's replica refuses the whole batch. `base` is used only the first
-    /// time the replica is seen. An op that erases a client leaves a tombstone and drops the
-    /// content of every op about them, held or to come (DATA-05). Returns the replica's
-    /// high-water mark after it.
-    pub fn push(&self, terminal: TerminalId, base: u64, ops: &[SealedOp], now_ms: u64) -> Result<u64, RelayError> {
+    /// ones get the next server sequence numbers, all in one transaction. The replica is the
+    /// terminal's current one ([`RelayStore::claim_current`]) or one its store was copied
+    /// from (`Pushing::Older`): copies of one history hold the same bytes, so either may push
+    /// it, and a rewritten op is refused. A gap, a rewritten op or another terminal's current
+    /// replica refuses the whole batch. `base` is used only the first time the replica is
+    /// seen. An op that erases a client leaves a tombstone and drops the content of every op
+    /// about them, held or to come (DATA-05). Returns the replica's high-water mark after it.
+    pub fn push(
+        &self,
+        terminal: TerminalId,
+        pushing: Pushing,
+        base: u64,
+        ops: &[SealedOp],
+        now_ms: u64,
+    ) -> Result<u64, RelayError> {
         let Some(first) = ops.first() else {
-            return Ok(self.replica_high_water(terminal, None)?);
+            return Ok(0);
         };
         let device = first.device;
         if ops.iter().any(|o| o.device != device) {
             return Err(RelayError::Push(PushRefusal::NotYours { device }));
         }
+        if pushing == Pushing::Current && !self.claim_current(terminal, device)? {
+            return Err(RelayError::Push(PushRefusal::NotYours { device }));
+        }
         let _one = self.pushing.lock().unwrap_or_else(|p| p.into_inner());
         let state = self.replica(device)?;
-        if let Some(s) = state {
-            if s.terminal != terminal {
-                return Err(RelayError::Push(PushRefusal::NotYours { device }));
-            }
-        }
         let state = state.unwrap_or(ReplicaState {
             terminal,
             base,
@@ -514,15 +572,9 @@ impl RelayStore {
         Ok(self.erased.contains_key(client.to_be_bytes())?)
     }
 
-    /// A replica's high-water mark as far as `terminal` may know it (0 for another's).
-    pub fn replica_high_water(&self, terminal: TerminalId, device: Option<DeviceId>) -> Result<u64, StoreError> {
-        Ok(match device {
-            Some(d) => self
-                .replica(d)?
-                .filter(|s| s.terminal == terminal)
-                .map_or(0, |s| s.high_water),
-            None => 0,
-        })
+    /// A replica's high-water mark (0 before any of its ops).
+    pub fn replica_high_water(&self, device: DeviceId) -> Result<u64, StoreError> {
+        Ok(self.replica(device)?.map_or(0, |s| s.high_water))
     }
 
     /// Ops after server sequence `after`, oldest first, at most `max_ops` of them and about
@@ -590,16 +642,25 @@ mod tests {
         let t1 = TerminalId(1);
         let t2 = TerminalId(2);
         let d = DeviceId(40);
-        assert_eq!(relay.push(t1, 0, &[op(d, 1), op(d, 2)], 0).unwrap(), 2);
-        assert_eq!(relay.push(t1, 0, &[op(d, 2), op(d, 3)], 0).unwrap(), 3);
+        let now = Pushing::Current;
+        assert_eq!(relay.push(t1, now, 0, &[op(d, 1), op(d, 2)], 0).unwrap(), 2);
+        assert_eq!(relay.push(t1, now, 0, &[op(d, 2), op(d, 3)], 0).unwrap(), 3);
         assert_eq!(relay.head().unwrap(), 3);
         assert!(matches!(
-            relay.push(t1, 0, &[op(d, 5)], 0),
+            relay.push(t1, now, 0, &[op(d, 5)], 0),
             Err(RelayError::Push(PushRefusal::Gap { .. }))
         ));
         assert!(matches!(
-            relay.push(t2, 0, &[op(d, 4)], 0),
+            relay.push(t2, now, 0, &[op(d, 4)], 0),
             Err(RelayError::Push(PushRefusal::NotYours { .. }))
+        ));
+        // A copy of t1's store on t2 may give its history again, byte for byte, not rewrite it.
+        assert_eq!(relay.push(t2, Pushing::Older, 0, &[op(d, 1)], 0).unwrap(), 3);
+        let mut rewritten = op(d, 2);
+        rewritten.body = OpBody::Sealed(vec![9]);
+        assert!(matches!(
+            relay.push(t2, Pushing::Older, 0, &[rewritten], 0),
+            Err(RelayError::Push(PushRefusal::Rewritten { .. }))
         ));
         assert_eq!(relay.head().unwrap(), 3);
         let pulled = relay.pull(1, 10, 1 << 20).unwrap();

@@ -185,6 +185,7 @@ pub async fn sync_once(
             terminal: creds.terminal,
             secret: creds.secret,
             replicas: replicas.ranges.iter().map(|r| r.0).collect(),
+            institution: store.institution_check(),
         })
         .await?;
     let Reply::Welcome {

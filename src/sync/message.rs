@@ -20,6 +20,8 @@ pub enum Request {
         secret: [u8; 32],
         /// Its replicas (the current one last).
         replicas: Vec<DeviceId>,
+        /// Its store's institution check: the server serves one institution.
+        institution: [u8; 32],
     },
     /// Enrols a new terminal with a one-time code.
     Enrol {

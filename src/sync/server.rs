@@ -13,8 +13,9 @@ use super::frame::{self, FrameError, MAX_FRAME};
 use super::message::{AdminAction, AdminReply, ErrorCode, Reply, Request, MAX_OPS_PER_FRAME};
 use super::tls::{self, Fingerprint};
 use super::SyncError;
-use crate::domain::ids::TerminalId;
-use crate::store::relay::{RelayError, RelayStore};
+use crate::domain::ids::{DeviceId, TerminalId};
+use crate::domain::sync::PushRefusal;
+use crate::store::relay::{Pushing, RelayError, RelayStore};
 
 /// How long a TLS handshake may take.
 const HANDSHAKE: Duration = Duration::from_secs(10);
@@ -22,6 +23,17 @@ const HANDSHAKE: Duration = Duration::from_secs(10);
 const IDLE: Duration = Duration::from_secs(60);
 /// How long a busy or failing server asks desks to wait.
 const RETRY_AFTER_MS: u64 = 5_000;
+
+/// What a session knows once its terminal has said hello.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// The terminal.
+    terminal: TerminalId,
+    /// Its store's current replica, if it is this terminal's to push.
+    current: Option<DeviceId>,
+    /// The replicas its store was copied from.
+    older: Vec<DeviceId>,
+}
 
 /// The time now, in ms since the epoch (a test may set the server's clock).
 pub type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
@@ -97,7 +109,7 @@ impl Server {
             .await
             .map_err(|_| SyncError::TimedOut)?
             .map_err(|e| SyncError::Broken(e.to_string()))?;
-        let mut session: Option<TerminalId> = None;
+        let mut session: Option<Session> = None;
         loop {
             let request: Request = match tokio::time::timeout(IDLE, frame::read(&mut tls)).await {
                 Err(_) => return Err(SyncError::TimedOut),
@@ -119,7 +131,7 @@ impl Server {
     }
 
     /// The reply to one request; `None` ends the session.
-    pub fn answer(&self, session: &mut Option<TerminalId>, request: Request) -> Option<Reply> {
+    pub fn answer(&self, session: &mut Option<Session>, request: Request) -> Option<Reply> {
         let now = (self.clock)();
         Some(match request {
             Request::Bye => return None,
@@ -147,17 +159,25 @@ impl Server {
                 terminal,
                 secret,
                 replicas,
-            } => match self.hello(terminal, &secret, &replicas, now) {
-                Ok(reply) => {
-                    *session = Some(terminal);
+                institution,
+            } => match self.hello(terminal, &secret, &replicas, &institution, now) {
+                Ok((reply, opened)) => {
+                    *session = Some(opened);
                     reply
                 }
                 Err(e) => relay_refusal(e),
             },
             Request::Push { base, ops } => {
-                let terminal = match self.still_enrolled(*session) {
+                let terminal = match self.still_enrolled(session.as_ref()) {
                     Ok(t) => t,
                     Err(r) => return Some(r),
+                };
+                let device = ops.first().map(|o| o.device);
+                let pushing = match (session.as_ref(), device) {
+                    (Some(s), Some(d)) if s.current == Some(d) => Pushing::Current,
+                    (Some(s), Some(d)) if s.older.contains(&d) => Pushing::Older,
+                    (_, Some(device)) => return Some(relay_refusal(PushRefusal::NotYours { device }.into())),
+                    (_, None) => return Some(refusal(ErrorCode::BadRequest, "a push with no ops".into())),
                 };
                 if ops.len() > MAX_OPS_PER_FRAME as usize {
                     return Some(refusal(
@@ -165,8 +185,7 @@ impl Server {
                         format!("at most {MAX_OPS_PER_FRAME} ops in one push"),
                     ));
                 }
-                let device = ops.first().map(|o| o.device);
-                match self.relay.push(terminal, base, &ops, now) {
+                match self.relay.push(terminal, pushing, base, &ops, now) {
                     Ok(high_water) => match device {
                         Some(device) => Reply::PushAck { device, high_water },
                         None => refusal(ErrorCode::BadRequest, "a push with no ops".into()),
@@ -175,7 +194,7 @@ impl Server {
                 }
             }
             Request::GetPolicy => {
-                if let Err(r) = self.still_enrolled(*session) {
+                if let Err(r) = self.still_enrolled(session.as_ref()) {
                     return Some(r);
                 }
                 match self.relay.policy() {
@@ -185,7 +204,7 @@ impl Server {
                 }
             }
             Request::Pull { after, max_ops } => {
-                if let Err(r) = self.still_enrolled(*session) {
+                if let Err(r) = self.still_enrolled(session.as_ref()) {
                     return Some(r);
                 }
                 let max_ops = max_ops.clamp(1, MAX_OPS_PER_FRAME) as usize;
@@ -201,29 +220,42 @@ impl Server {
         &self,
         terminal: TerminalId,
         secret: &[u8; 32],
-        replicas: &[crate::domain::ids::DeviceId],
+        replicas: &[DeviceId],
+        institution: &[u8; 32],
         now: u64,
-    ) -> Result<Reply, RelayError> {
+    ) -> Result<(Reply, Session), RelayError> {
         self.relay.authenticate(terminal, secret)?;
+        self.relay.check_institution(institution)?;
         self.relay.note_sync(terminal, now)?;
         let identity = self.relay.identity()?;
         let mut high_water = Vec::with_capacity(replicas.len());
         for &d in replicas {
-            high_water.push((d, self.relay.replica_high_water(terminal, Some(d))?));
+            high_water.push((d, self.relay.replica_high_water(d)?));
         }
-        Ok(Reply::Welcome {
+        // The last replica named is the store's current one; the others it was copied from.
+        let (current, older) = match replicas.split_last() {
+            Some((&c, older)) => (self.relay.claim_current(terminal, c)?.then_some(c), older.to_vec()),
+            None => (None, Vec::new()),
+        };
+        let session = Session {
+            terminal,
+            current,
+            older,
+        };
+        let reply = Reply::Welcome {
             server_id: identity.server_id,
             epoch: identity.epoch,
             server_time_ms: now,
             head: self.relay.head()?,
             high_water,
             policy_version: self.relay.policy()?.map_or(0, |(v, _)| v),
-        })
+        };
+        Ok((reply, session))
     }
 
     /// The session's terminal if it is still enrolled and not revoked, else the refusal.
-    fn still_enrolled(&self, session: Option<TerminalId>) -> Result<TerminalId, Reply> {
-        let Some(terminal) = session else {
+    fn still_enrolled(&self, session: Option<&Session>) -> Result<TerminalId, Reply> {
+        let Some(terminal) = session.map(|s| s.terminal) else {
             return Err(refusal(ErrorCode::Unauthorised, "say hello first".into()));
         };
         match self.relay.terminal(terminal) {
@@ -265,7 +297,7 @@ fn refusal(code: ErrorCode, message: String) -> Reply {
 
 fn relay_refusal(e: RelayError) -> Reply {
     let code = match &e {
-        RelayError::BadCode | RelayError::UnknownTerminal => ErrorCode::Unauthorised,
+        RelayError::BadCode | RelayError::UnknownTerminal | RelayError::OtherInstitution => ErrorCode::Unauthorised,
         RelayError::Revoked => ErrorCode::Revoked,
         RelayError::Push(_) => ErrorCode::BadPush,
         RelayError::BadPolicy(_) => ErrorCode::BadRequest,
