@@ -837,3 +837,58 @@ fn sync_every_request_sent_twice_changes_nothing_more_than_once() {
     }
     server.stop();
 }
+
+#[test]
+fn sync_a_client_made_on_one_desk_opens_on_another_and_their_key_goes_at_an_erasure() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Running::start(dir.path());
+    let a = World::new(common::t0(), &[], &[("A0000001", "First Client")]);
+    let (_b_dir, b) = twin(&a, a.clock.clone());
+    enrolled(&a, &server, "Main desk");
+    enrol_desk(&b, &server, "Second desk");
+    // Made on A after B was set up: B has no key for them but the one that travels.
+    let made = add(&a.admin, &new_client("A0000002", "Zyqtravel Person")).unwrap();
+    let id = made.id.0;
+    assert!(!b.store().holds_subject_key(id));
+    sync(&a.admin);
+    sync(&b);
+    assert!(b.store().holds_subject_key(id), "the key came with the op");
+    let about: Vec<_> = b
+        .store()
+        .remote_ops()
+        .unwrap()
+        .into_iter()
+        .filter(|o| o.subjects.contains(&id))
+        .collect();
+    assert!(!about.is_empty());
+    let opened = b.store().open_remote_op(&about[0]).unwrap().expect("not dropped");
+    let created = opened.changes.iter().any(|c| match c {
+        careerdesk::domain::change::Change::Create { record, fields } => {
+            record.id == id && fields.values().any(|v| v.contains("Zyqtravel Person"))
+        }
+        _ => false,
+    });
+    assert!(created, "B reads the client A made: {:?}", opened.changes);
+
+    // A erases them: the op and the key go from B at its next sync.
+    let a_paths = careerdesk::paths::Paths::resolve(a.admin.store().path().parent());
+    a.admin
+        .erase_client(&a_paths, &common::sn("A0000002"), "the student asked (DATA-05)")
+        .unwrap();
+    sync(&a.admin);
+    sync(&b);
+    assert!(
+        !b.store().holds_subject_key(id),
+        "B destroyed the key it had been given"
+    );
+    for op in b
+        .store()
+        .remote_ops()
+        .unwrap()
+        .iter()
+        .filter(|o| o.subjects.contains(&id))
+    {
+        assert_eq!(b.store().open_remote_op(op).unwrap(), None, "dropped");
+    }
+    server.stop();
+}

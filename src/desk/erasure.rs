@@ -179,7 +179,7 @@ impl Desk {
 /// Destroys the clients' keys in each automatic backup's copy of the key file, and in the
 /// copies maintenance keeps beside the store; returns how many held any. A copy that cannot
 /// be reached is named in the log and left for its expiry (`[backups] keep`).
-fn reach_backups(paths: &Paths, clients: &[(u128, Vec<u64>)]) -> Result<usize, DeskError> {
+pub(super) fn reach_backups(paths: &Paths, clients: &[(u128, Vec<u64>)]) -> Result<usize, DeskError> {
     let mut copies: Vec<std::path::PathBuf> = std::fs::read_dir(paths.backups())
         .map(|list| list.flatten().map(|e| e.path().join(BACKUP_STORE_DIR)).collect())
         .unwrap_or_default();

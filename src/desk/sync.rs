@@ -175,13 +175,17 @@ impl Desk {
     /// and in this desk's backups. The supervisor's decision was made, checked and audited
     /// where they made it; this desk records that it carried it out. Returns how many it held.
     fn apply_erasures(&self, erased: &[u128]) -> Result<u64, DeskError> {
+        // The data folder is the store's parent (`Paths::store`), where its backups are.
+        let paths = crate::paths::Paths::resolve(self.store.path().parent());
         let mut clients = Vec::new();
         for &id in erased {
             match self.store.get::<crate::domain::client::Client>(id)? {
                 Some(c) => clients.push(c),
-                // Not held as a record: destroy any key for them all the same.
+                // Not held as a record, but their key came with an op: destroy it, here and
+                // in the backups made since.
                 None if self.store.holds_subject_key(id) => {
-                    self.store.destroy_subject_keys(id)?;
+                    let slots = self.store.destroy_subject_keys(id)?;
+                    super::erasure::reach_backups(&paths, &[(id, slots)])?;
                 }
                 None => {}
             }
@@ -190,8 +194,6 @@ impl Desk {
             return Ok(0);
         }
         let n = clients.len() as u64;
-        // The data folder is the store's parent (`Paths::store`), where its backups are.
-        let paths = crate::paths::Paths::resolve(self.store.path().parent());
         self.erase_each(&paths, clients, "erased on another desk; carried out here at sync")?;
         Ok(n)
     }

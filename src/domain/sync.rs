@@ -33,11 +33,29 @@ pub struct SealedOp {
 /// What an op holds as it travels.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum OpBody {
-    /// The op-log entry exactly as the desk stores it.
-    Sealed(Vec<u8>),
+    /// The op-log entry exactly as the desk stores it, and the keys of the clients its
+    /// changes are sealed with, so another desk of the institution can open them.
+    Sealed {
+        /// The op-log entry.
+        entry: Vec<u8>,
+        /// Each client key the entry's changes are sealed with.
+        keys: Vec<TravellingKey>,
+    },
     /// Dropped because it is about an erased client: its place in its device's sequence is
     /// kept, its content is gone (DATA-05).
     Dropped,
+}
+
+/// A client's key as it travels with an op: wrapped by the institution key (the server, which
+/// has no key, cannot open it), dropped with the op's content at an erasure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TravellingKey {
+    /// The client.
+    pub subject: u128,
+    /// The key's generation.
+    pub generation: u32,
+    /// The key, wrapped.
+    pub wrapped: Vec<u8>,
 }
 
 impl SealedOp {
@@ -68,7 +86,10 @@ impl SealedOp {
             subjects: vec![],
             erases: vec![],
             policy_version: 0,
-            body: OpBody::Sealed(sealed),
+            body: OpBody::Sealed {
+                entry: sealed,
+                keys: vec![],
+            },
         }
     }
 }
@@ -205,7 +226,7 @@ mod tests {
 
     #[test]
     fn a_push_again_is_accepted_and_adds_nothing() {
-        let held = |seq: u64| (seq <= 2).then(|| OpBody::Sealed(vec![seq as u8]));
+        let held = |seq: u64| (seq <= 2).then(|| op(seq, seq as u8).body);
         let ops = [op(1, 1), op(2, 2), op(3, 3)];
         let fresh = ops_to_accept(2, 0, &ops, &held).unwrap();
         assert_eq!(fresh.iter().map(|o| o.seq).collect::<Vec<_>>(), vec![3]);
@@ -213,7 +234,7 @@ mod tests {
 
     #[test]
     fn a_gap_or_a_rewritten_op_refuses_the_batch() {
-        let held = |seq: u64| (seq <= 2).then(|| OpBody::Sealed(vec![seq as u8]));
+        let held = |seq: u64| (seq <= 2).then(|| op(seq, seq as u8).body);
         assert!(matches!(
             ops_to_accept(2, 0, &[op(4, 4)], &held),
             Err(PushRefusal::Gap {

@@ -10,7 +10,7 @@ use super::history::{client_in_fields, Named, Owner};
 use super::{decode_plain, show_key, Store, StoreError, OPLOG};
 use crate::domain::change::{Change, Hlc, Op};
 use crate::domain::ids::{DeviceId, OperatorId};
-use crate::domain::sync::{OpBody, SealedOp};
+use crate::domain::sync::{OpBody, SealedOp, TravellingKey};
 use crate::domain::{EntityKind, RecordRef};
 
 /// Format 1 sealed the whole op with the institution key; format 2 seals changes about a
@@ -293,6 +293,25 @@ fn op_corrupt(key: &[u8], reason: String) -> StoreError {
 }
 
 impl Store {
+    /// Opens an op another desk of the institution made, as it came from the server: `None`
+    /// when its content was dropped (its client was erased). Changes about a client whose key
+    /// is not here come back as [`Change::Erased`].
+    pub fn open_remote_op(&self, op: &SealedOp) -> Result<Option<Op>, StoreError> {
+        match &op.body {
+            OpBody::Dropped => Ok(None),
+            OpBody::Sealed { entry, .. } => {
+                let opened = self.open_op(&op.seq.to_be_bytes(), entry)?;
+                if (opened.device, opened.seq) != (op.device, op.seq) {
+                    return Err(op_corrupt(
+                        &op.seq.to_be_bytes(),
+                        "the op inside is not the one its header names".into(),
+                    ));
+                }
+                Ok(Some(opened))
+            }
+        }
+    }
+
     /// This store's op-log entries after sequence `after`, at most `limit`, as they travel:
     /// the sealed bytes as stored, with the clear fields the server needs (the clients an op
     /// is about are named by id only).
@@ -308,6 +327,7 @@ impl Store {
                 Change::Delete { record } if record.kind == EntityKind::Client => Some(record.id),
                 _ => None,
             };
+            let mut keys: Vec<TravellingKey> = Vec::new();
             let (device, seq, hlc, operator, subjects, erases, policy_version) = match format {
                 1 => {
                     let op = decode_plain::<Op>(OPLOG, &key, &plain)?;
@@ -320,7 +340,23 @@ impl Store {
                     let mut erases = Vec::new();
                     for c in &stored.changes {
                         match c {
-                            StoredChange::Sealed { subject, .. } => subjects.push(*subject),
+                            StoredChange::Sealed { subject, sealed, .. } => {
+                                subjects.push(*subject);
+                                // The key it is sealed with goes with it, if still here (an
+                                // erased client's is not, nor is anything of theirs needed).
+                                if let Ok((KeyRef::Subject { id, generation }, _)) = KeyRef::of(sealed) {
+                                    let known = keys.iter().any(|k| k.subject == id && k.generation == generation);
+                                    if !known {
+                                        if let Some(w) = self.subjects.wrapped(id, generation)? {
+                                            keys.push(TravellingKey {
+                                                subject: id,
+                                                generation,
+                                                wrapped: w.to_vec(),
+                                            });
+                                        }
+                                    }
+                                }
+                            }
                             // A client record is removed only by erasing them (DATA-05).
                             StoredChange::Open(c) => erases.extend(erased_client(c)),
                         }
@@ -347,7 +383,10 @@ impl Store {
                 subjects,
                 erases,
                 policy_version,
-                body: OpBody::Sealed(sealed.to_vec()),
+                body: OpBody::Sealed {
+                    entry: sealed.to_vec(),
+                    keys,
+                },
             });
         }
         Ok(out)

@@ -657,7 +657,10 @@ mod tests {
         // A copy of t1's store on t2 may give its history again, byte for byte, not rewrite it.
         assert_eq!(relay.push(t2, Pushing::Older, 0, &[op(d, 1)], 0).unwrap(), 3);
         let mut rewritten = op(d, 2);
-        rewritten.body = OpBody::Sealed(vec![9]);
+        rewritten.body = OpBody::Sealed {
+            entry: vec![9],
+            keys: vec![],
+        };
         assert!(matches!(
             relay.push(t2, Pushing::Older, 0, &[rewritten], 0),
             Err(RelayError::Push(PushRefusal::Rewritten { .. }))

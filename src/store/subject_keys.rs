@@ -152,6 +152,57 @@ impl SubjectKeys {
         let (key, wrapped) = ring
             .new_subject_key(id, generation)
             .map_err(|e| StoreError::Io(e.to_string()))?;
+        self.put_slot(f, id, generation, &wrapped, key)
+    }
+
+    /// A subject's key of one generation as the file holds it, wrapped by the institution
+    /// key (to travel with the ops it sealed), or `None` when it is not here.
+    pub fn wrapped(&self, id: u128, generation: u32) -> Result<Option<[u8; WRAPPED_SUBJECT_KEY]>, StoreError> {
+        let mut f = self.file();
+        let Some(place) = f
+            .places
+            .get(&id)
+            .and_then(|p| p.iter().find(|p| p.generation == generation))
+            .copied()
+        else {
+            return Ok(None);
+        };
+        let raw = read_slot(&mut f.file, &self.path, place.slot)?;
+        raw[20..20 + WRAPPED_SUBJECT_KEY]
+            .try_into()
+            .map(Some)
+            .map_err(|_| damaged(&self.path, "a slot is short"))
+    }
+
+    /// Takes in a subject's key made on another desk of the institution (it must unwrap with
+    /// this store's institution key); false when it is here already. Not yet durable: see
+    /// [`SubjectKeys::sync`].
+    pub fn install(&self, ring: &KeyRing, id: u128, generation: u32, wrapped: &[u8]) -> Result<bool, StoreError> {
+        let wrapped: [u8; WRAPPED_SUBJECT_KEY] = wrapped
+            .try_into()
+            .map_err(|_| StoreError::Io("a client key from another desk has the wrong length".into()))?;
+        let key = ring.unwrap_subject_key(id, generation, &wrapped).map_err(|_| {
+            StoreError::Io("a client key from another desk does not open with this institution's key".into())
+        })?;
+        let mut f = self.file();
+        if f.places
+            .get(&id)
+            .is_some_and(|p| p.iter().any(|p| p.generation == generation))
+        {
+            return Ok(false);
+        }
+        self.put_slot(&mut f, id, generation, &wrapped, key)?;
+        Ok(true)
+    }
+
+    fn put_slot(
+        &self,
+        f: &mut SlotFile,
+        id: u128,
+        generation: u32,
+        wrapped: &[u8; WRAPPED_SUBJECT_KEY],
+        key: SubjectKey,
+    ) -> Result<SubjectKey, StoreError> {
         let slot = match f.free.pop() {
             Some(s) => s,
             None => {
@@ -162,10 +213,12 @@ impl SubjectKeys {
         let mut raw = [0u8; SLOT];
         raw[..16].copy_from_slice(&id.to_be_bytes());
         raw[16..20].copy_from_slice(&generation.to_be_bytes());
-        raw[20..20 + WRAPPED_SUBJECT_KEY].copy_from_slice(&wrapped);
+        raw[20..20 + WRAPPED_SUBJECT_KEY].copy_from_slice(wrapped);
         write_slot(&mut f.file, &self.path, slot, &raw)?;
         f.dirty = true;
-        f.places.entry(id).or_default().push(Place { generation, slot });
+        let places = f.places.entry(id).or_default();
+        places.push(Place { generation, slot });
+        places.sort_by_key(|p| p.generation);
         self.opened
             .write()
             .unwrap_or_else(|p| p.into_inner())

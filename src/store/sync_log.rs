@@ -127,6 +127,27 @@ impl Store {
             }
             rows.push((remote_key(op.device, op.seq), encode(&op)?));
         }
+        // The client keys that came with the ops, so their changes can be opened here. The
+        // key file is synced before the ops that need them are stored.
+        for (_, op) in batch.iter().filter(|(_, op)| !mine(op)) {
+            if let OpBody::Sealed { keys, .. } = &op.body {
+                if op.is_about_any(&erased) {
+                    continue;
+                }
+                for k in keys.iter().filter(|k| !erased(k.subject)) {
+                    // A key that does not open here leaves its changes unreadable, never the
+                    // sync stuck.
+                    if let Err(e) = self.subjects.install(&self.keys, k.subject, k.generation, &k.wrapped) {
+                        tracing::warn!(
+                            "a client key from device {} op {} was not taken: {e}",
+                            op.device,
+                            op.seq
+                        );
+                    }
+                }
+            }
+        }
+        self.subjects.sync()?;
         let remote = self.tree(REMOTE_OPS)?;
         // Ops held from before about the clients now erased.
         if !erased_now.is_empty() {
