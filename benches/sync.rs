@@ -21,11 +21,11 @@
 //! cargo bench --bench sync
 //! ```
 
-mod support;
 #[path = "sync_parts/load.rs"]
 mod load;
 #[path = "sync_parts/net.rs"]
 mod net;
+mod support;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -194,7 +194,9 @@ fn main() {
 
     // The server's 50,000: A's ops again under fresh device ids, pushed by one terminal.
     let loader = rt.block_on(net::Terminal::enrol(&endpoint, &server.code(), "Bench loader"));
-    let copies = PULL_OPS.saturating_sub(templates.len() as u64).div_ceil(templates.len() as u64);
+    let copies = PULL_OPS
+        .saturating_sub(templates.len() as u64)
+        .div_ceil(templates.len() as u64);
     let t = Instant::now();
     rt.block_on(async {
         let mut s = loader.session(&endpoint, vec![]).await;
@@ -234,14 +236,37 @@ fn main() {
         rate(n, whole),
         rate(n, bare)
     );
+    eprintln!(
+        "pull: of the whole sync, {:.2?} is the desk storing its pages (whole less the transport alone), {:.0} B of frame per op",
+        whole.saturating_sub(bare),
+        bytes as f64 / n.max(1) as f64
+    );
     let target = Duration::from_secs_f64(n as f64 / TARGET_OPS_PER_S);
     let sled_name = format!("sled batch insert+flush of {n} x 300 B");
     support::report_absolute("pull_whole_sync", whole, target, &sled_name, anchor_sled);
-    support::report_absolute("pull_whole_sync", whole, target, "raw loopback TLS copy of the same bytes", anchor_tls);
+    support::report_absolute(
+        "pull_whole_sync",
+        whole,
+        target,
+        "raw loopback TLS copy of the same bytes",
+        anchor_tls,
+    );
     support::report_absolute("pull_transport_alone", bare, target, &sled_name, anchor_sled);
-    support::report_absolute("pull_transport_alone", bare, target, "raw loopback TLS copy of the same bytes", anchor_tls);
+    support::report_absolute(
+        "pull_transport_alone",
+        bare,
+        target,
+        "raw loopback TLS copy of the same bytes",
+        anchor_tls,
+    );
 
-    // b. Incremental sync of 100 ops.
+    // b. Incremental sync of 100 ops. A first takes the copies it has not pulled yet (not
+    // timed): from here on each sync moves only the round's ops.
+    let caught_up = a.sync_now(&no_progress).expect("A catches up");
+    eprintln!(
+        "incremental: desk A caught up first ({} ops pulled, not timed)",
+        caught_up.pulled
+    );
     let (mut pushes, mut takes, mut anchors) = (Vec::new(), Vec::new(), Vec::new());
     let mut i = TEMPLATE_CLIENTS;
     for round in 0..INCREMENTAL_ROUNDS {
@@ -268,10 +293,34 @@ fn main() {
     print_spread("incremental: desk B syncs and takes them", takes.len(), &take);
     print_spread("anchor sled batch insert+flush of 100 x 300 B", anchors.len(), &anchor);
     let name = "sled batch insert+flush of 100 x 300 B p50";
-    support::report_absolute("incremental_push_100 p50", push.p50, INCREMENTAL_TARGET, name, anchor.p50);
-    support::report_absolute("incremental_push_100 p99", push.p99, INCREMENTAL_TARGET, name, anchor.p50);
-    support::report_absolute("incremental_take_100 p50", take.p50, INCREMENTAL_TARGET, name, anchor.p50);
-    support::report_absolute("incremental_take_100 p99", take.p99, INCREMENTAL_TARGET, name, anchor.p50);
+    support::report_absolute(
+        "incremental_push_100 p50",
+        push.p50,
+        INCREMENTAL_TARGET,
+        name,
+        anchor.p50,
+    );
+    support::report_absolute(
+        "incremental_push_100 p99",
+        push.p99,
+        INCREMENTAL_TARGET,
+        name,
+        anchor.p50,
+    );
+    support::report_absolute(
+        "incremental_take_100 p50",
+        take.p50,
+        INCREMENTAL_TARGET,
+        name,
+        anchor.p50,
+    );
+    support::report_absolute(
+        "incremental_take_100 p99",
+        take.p99,
+        INCREMENTAL_TARGET,
+        name,
+        anchor.p50,
+    );
     drop(a);
     drop(b);
 

@@ -54,7 +54,10 @@ async fn round(desk: &mut SimDesk, endpoint: &Endpoint, templates: &[SealedOp]) 
         .collect();
     let after = net::push(&mut s, ops).await?;
     if after != held + OPS_PER_ROUND {
-        return Err(SyncError::Protocol(format!("pushed to {after}, not {}", held + OPS_PER_ROUND)));
+        return Err(SyncError::Protocol(format!(
+            "pushed to {after}, not {}",
+            held + OPS_PER_ROUND
+        )));
     }
     let mut pulled = 0;
     loop {

@@ -45,7 +45,9 @@ impl Running {
                 .expect("server runtime");
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-                addr_tx.send(listener.local_addr().expect("address")).expect("send address");
+                addr_tx
+                    .send(listener.local_addr().expect("address"))
+                    .expect("send address");
                 s.serve(listener, stop_rx).await;
             });
         });
@@ -175,7 +177,8 @@ pub async fn pull_all(terminal: &Terminal, endpoint: &Endpoint) -> (Duration, u6
 pub async fn raw_tls_copy(server: &Running, bytes: u64) -> Duration {
     let (cert, key) = tls::server_identity(server.relay()).expect("identity");
     let acceptor = tokio_rustls::TlsAcceptor::from(tls::server_config(&cert, &key).expect("server config"));
-    let connector = tokio_rustls::TlsConnector::from(tls::client_config(tls::fingerprint(&cert)).expect("client config"));
+    let connector =
+        tokio_rustls::TlsConnector::from(tls::client_config(tls::fingerprint(&cert)).expect("client config"));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("address");
     let sender = tokio::spawn(async move {
