@@ -149,6 +149,43 @@ fn sled_batch(dir: &Path, n: usize) -> Duration {
     t.elapsed()
 }
 
+/// What a desk's storing of pulled pages costs sled alone: `n` values of `len` bytes, a page
+/// of 1,000 at a time, each page one transaction over two trees (the ops and a cursor, as the
+/// desk writes them) and a flush.
+fn sled_pages(dir: &Path, n: usize, len: usize) -> Duration {
+    use sled::transaction::{ConflictableTransactionError, Transactional};
+    let db = sled::Config::new().path(dir).open().expect("sled");
+    let (ops, meta) = (db.open_tree("ops").expect("tree"), db.open_tree("meta").expect("tree"));
+    let value = vec![7u8; len];
+    let t = Instant::now();
+    for page in (0..n as u64).collect::<Vec<_>>().chunks(MAX_OPS_PER_FRAME as usize) {
+        (&ops, &meta)
+            .transaction(|(tx_ops, tx_meta)| {
+                for i in page {
+                    tx_ops.insert(&i.to_be_bytes(), value.clone())?;
+                }
+                tx_meta.insert(b"cursor", &page[page.len() - 1].to_be_bytes())?;
+                Ok::<_, ConflictableTransactionError<()>>(())
+            })
+            .expect("transaction");
+        db.flush().expect("flush");
+    }
+    t.elapsed()
+}
+
+/// Bytes of the files under `dir`.
+fn dir_size(dir: &Path) -> u64 {
+    std::fs::read_dir(dir).map_or(0, |entries| {
+        entries
+            .flatten()
+            .map(|e| match e.file_type() {
+                Ok(t) if t.is_dir() => dir_size(&e.path()),
+                _ => e.metadata().map_or(0, |m| m.len()),
+            })
+            .sum()
+    })
+}
+
 fn rate(n: u64, d: Duration) -> f64 {
     n as f64 / d.as_secs_f64().max(1e-12)
 }
@@ -241,6 +278,12 @@ fn main() {
         whole.saturating_sub(bare),
         bytes as f64 / n.max(1) as f64
     );
+    let per_op = (bytes / n.max(1)) as usize;
+    let pages = sled_pages(&tmp.path().join("anchor-pages"), n as usize, per_op);
+    eprintln!(
+        "pull: sled alone storing {n} values of {per_op} B, a transaction over two trees and a flush per 1,000: {pages:.2?} ({:.0} values/s)",
+        rate(n, pages)
+    );
     let target = Duration::from_secs_f64(n as f64 / TARGET_OPS_PER_S);
     let sled_name = format!("sled batch insert+flush of {n} x 300 B");
     support::report_absolute("pull_whole_sync", whole, target, &sled_name, anchor_sled);
@@ -328,6 +371,13 @@ fn main() {
     let anchor_one = support::sled_insert_flush(&tmp.path().join("anchor-load"), 500);
     rt.block_on(load::run(&server, &endpoint, &templates, anchor_one.p50));
 
+    let held = server.relay().head().expect("head");
+    let on_disk = dir_size(&tmp.path().join("server"));
+    eprintln!(
+        "server store: {held} ops, {:.1} MB on disk ({:.0} B per op, sled's log included)",
+        on_disk as f64 / 1e6,
+        on_disk as f64 / held.max(1) as f64
+    );
     if let Some(peak) = support::peak_memory() {
         eprintln!("peak resident memory: {peak}");
     }
