@@ -33,7 +33,7 @@ use std::time::{Duration, Instant};
 use careerdesk::desk::{Desk, NewClient, NewOperator, NewSlot};
 use careerdesk::domain::ids::DeviceId;
 use careerdesk::domain::operator::{Login, Role};
-use careerdesk::domain::sync::SealedOp;
+use careerdesk::domain::sync::{OpBody, SealedOp};
 use careerdesk::sync::message::MAX_OPS_PER_FRAME;
 use careerdesk::sync::tls::show_fingerprint;
 use chrono::{Datelike, Duration as Days, TimeZone, Utc, Weekday};
@@ -216,13 +216,18 @@ fn main() {
 
     // Desk A's real commits, pushed by its own sync.
     let a = new_desk(tmp.path(), "desk-a");
+    let institution = a.store().institution_check();
     let t = Instant::now();
     let (clients, slots, bookings) = make_history(&a);
     a.enrol(&addr, &fp, &server.code(), "Bench desk A").expect("enrol A");
     let made = t.elapsed();
     let first = a.sync_now(&no_progress).expect("A's first sync");
     let templates = a.store().sealed_ops_after(0, usize::MAX).expect("A's ops");
-    let mean = templates.iter().map(|o| o.sealed.len()).sum::<usize>() / templates.len().max(1);
+    let size = |o: &SealedOp| match &o.body {
+        OpBody::Sealed { entry, .. } => entry.len(),
+        OpBody::Dropped => 0,
+    };
+    let mean = templates.iter().map(size).sum::<usize>() / templates.len().max(1);
     eprintln!(
         "desk A: {clients} clients, {slots} slots, {bookings} bookings = {} ops (sealed mean {mean} B) in {made:.2?}; pushed {}",
         templates.len(),
@@ -230,7 +235,12 @@ fn main() {
     );
 
     // The server's 50,000: A's ops again under fresh device ids, pushed by one terminal.
-    let loader = rt.block_on(net::Terminal::enrol(&endpoint, &server.code(), "Bench loader"));
+    let loader = rt.block_on(net::Terminal::enrol(
+        &endpoint,
+        &server.code(),
+        "Bench loader",
+        a.store().institution_check(),
+    ));
     let copies = PULL_OPS
         .saturating_sub(templates.len() as u64)
         .div_ceil(templates.len() as u64);
@@ -369,7 +379,13 @@ fn main() {
 
     // c. The load test.
     let anchor_one = support::sled_insert_flush(&tmp.path().join("anchor-load"), 500);
-    rt.block_on(load::run(&server, &endpoint, &templates, anchor_one.p50));
+    rt.block_on(load::run(
+        &server,
+        &endpoint,
+        &templates,
+        anchor_one.p50,
+        a.store().institution_check(),
+    ));
 
     let held = server.relay().head().expect("head");
     let on_disk = dir_size(&tmp.path().join("server"));

@@ -71,12 +71,18 @@ async fn round(desk: &mut SimDesk, endpoint: &Endpoint, templates: &[SealedOp]) 
 }
 
 /// Runs the load test and prints its figures.
-pub async fn run(server: &Running, endpoint: &Endpoint, templates: &[SealedOp], anchor: Duration) {
+pub async fn run(
+    server: &Running,
+    endpoint: &Endpoint,
+    templates: &[SealedOp],
+    anchor: Duration,
+    institution: [u8; 32],
+) {
     let t = Instant::now();
     let mut desks = Vec::with_capacity(DESKS);
     let start_head = server.relay().head().expect("head");
     for i in 0..DESKS {
-        let terminal = Terminal::enrol(endpoint, &server.code(), &format!("Load desk {i}")).await;
+        let terminal = Terminal::enrol(endpoint, &server.code(), &format!("Load desk {i}"), institution).await;
         let device = DeviceId::new_at(support::busy_weekday().timestamp_millis() as u64);
         // Each desk has synced before: it starts at the head.
         desks.push(SimDesk {

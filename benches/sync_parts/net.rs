@@ -94,13 +94,19 @@ pub struct Terminal {
     pub id: TerminalId,
     /// Its secret.
     pub secret: [u8; 32],
+    /// The institution check its Hello carries (the bench desk's store's).
+    pub institution: [u8; 32],
 }
 
 impl Terminal {
     /// Enrols a terminal with a one-time code.
-    pub async fn enrol(endpoint: &Endpoint, code: &str, name: &str) -> Terminal {
+    pub async fn enrol(endpoint: &Endpoint, code: &str, name: &str, institution: [u8; 32]) -> Terminal {
         let (id, secret, _) = client::enrol(endpoint, code, name).await.expect("enrol");
-        Terminal { id, secret }
+        Terminal {
+            id,
+            secret,
+            institution,
+        }
     }
 
     /// An open session after Hello, naming `replicas`.
@@ -121,6 +127,7 @@ impl Terminal {
                 terminal: self.id,
                 secret: self.secret,
                 replicas,
+                institution: self.institution,
             })
             .await?;
         match reply {
