@@ -239,7 +239,7 @@ fn main() {
         &endpoint,
         &server.code(),
         "Bench loader",
-        a.store().institution_check(),
+        institution,
     ));
     let copies = PULL_OPS
         .saturating_sub(templates.len() as u64)
@@ -379,13 +379,7 @@ fn main() {
 
     // c. The load test.
     let anchor_one = support::sled_insert_flush(&tmp.path().join("anchor-load"), 500);
-    rt.block_on(load::run(
-        &server,
-        &endpoint,
-        &templates,
-        anchor_one.p50,
-        a.store().institution_check(),
-    ));
+    rt.block_on(load::run(&server, &endpoint, &templates, anchor_one.p50, institution));
 
     let held = server.relay().head().expect("head");
     let on_disk = dir_size(&tmp.path().join("server"));
