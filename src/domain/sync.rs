@@ -161,7 +161,11 @@ pub fn retry_after(failures: u32, jitter: f64) -> Duration {
     let ceiling = RETRY_FIRST
         .checked_mul(1u32 << doublings)
         .map_or(RETRY_CAP, |d| d.min(RETRY_CAP));
-    let jitter = if jitter.is_finite() { jitter.clamp(0.0, 1.0) } else { 0.0 };
+    let jitter = if jitter.is_finite() {
+        jitter.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
     let half = ceiling / 2;
     half + half.mul_f64(jitter)
 }
@@ -230,7 +234,10 @@ mod tests {
     fn retry_equal_jitter_stays_between_half_and_the_whole_ceiling() {
         assert_eq!(retry_after(1, 0.0), Duration::from_millis(2_500));
         assert_eq!(retry_after(1, 0.5), Duration::from_millis(3_750));
-        assert_eq!(retry_after(3, 0.25), Duration::from_secs(10) + Duration::from_millis(2_500));
+        assert_eq!(
+            retry_after(3, 0.25),
+            Duration::from_secs(10) + Duration::from_millis(2_500)
+        );
         for n in 1..12 {
             let low = retry_after(n, 0.0);
             let high = retry_after(n, 1.0);

@@ -1,5 +1,6 @@
 //! The signed-in main screen: seven panes behind tabs, the help overlay and the palette, the
-//! status bar, and the session's background work (the client lookup build, the outbox run).
+//! status bar, and the session's background work (the client lookup build, the outbox run,
+//! the backup, the sync task).
 
 use std::sync::Arc;
 
@@ -22,6 +23,7 @@ use crate::ui::keymap::{KeyChord, Keymap, Resolved};
 use crate::ui::lookup::SharedIndex;
 use crate::ui::pane::{Cx, DeskJobs, Notice, Pane, PaneId};
 use crate::ui::panes;
+use crate::ui::sync_task::{run_sync, SyncGate, SyncTask, SYNC_JOB};
 use crate::ui::theme::Theme;
 use crate::ui::widgets::help::HelpOverlay;
 use crate::ui::widgets::palette::{render_palette, Palette, PaletteInput};
@@ -66,6 +68,10 @@ pub struct Main {
     palette: Option<Palette>,
     outbox: Outbox,
     backups: Backups,
+    /// The sync task, when this terminal is enrolled.
+    sync: SyncTask,
+    /// The start-up retention purge is running (a sync waits for it).
+    purging: bool,
     /// When the operator last touched a key or the mouse, by the desk's clock.
     last_input: DateTime<Utc>,
     body: Rect,
@@ -102,8 +108,16 @@ fn run_outbox(desk: &Desk, transports: Option<&Transports>, from: &str) -> Resul
 impl Main {
     /// The main screen for a signed-in desk; starts building the client lookup and the first
     /// outbox run in the background.
-    pub fn open(desk: Arc<Desk>, session: u64, paths: &Paths, jobs: Jobs) -> Box<Main> {
+    pub fn open(desk: Arc<Desk>, session: u64, paths: &Paths, jobs: Jobs, sync_gate: SyncGate) -> Box<Main> {
         let now = desk.now();
+        let enrolled = match desk.sync_enrolled() {
+            Ok(enrolled) => enrolled,
+            Err(e) => {
+                tracing::warn!("sync is off for this session: {e}");
+                false
+            }
+        };
+        let sync = SyncTask::new(enrolled, desk.policy().sync.every_seconds, now, sync_gate);
         let jobs = DeskJobs::new(jobs, desk.clone(), session);
         let mut notice = None;
         let (transports, from) = match NotifyConfig::load(&paths.config)
@@ -142,6 +156,8 @@ impl Main {
                 next_at: now,
                 state: BackupState::Unknown,
             },
+            sync,
+            purging: true,
             last_input: now,
             body: Rect::default(),
             tabs: Vec::new(),
@@ -166,6 +182,7 @@ impl Main {
         main.show_active();
         main.send_outbox_if_due();
         main.back_up_if_due();
+        main.sync_if_due();
         main
     }
 
@@ -224,6 +241,7 @@ impl Main {
         };
         self.send_outbox_if_due();
         self.back_up_if_due();
+        self.sync_if_due();
         out
     }
 
@@ -231,12 +249,20 @@ impl Main {
     pub fn job_done(&mut self, done: SessionDone) {
         // The work that kept the store busy (the start-up purge, an import) may be what just
         // ended: a waiting backup is tried again now rather than in an hour.
-        let retry_backup = !matches!(done, SessionDone::Backup(_));
+        let retry_backup = !matches!(done, SessionDone::Backup(_) | SessionDone::SyncProgress(_));
+        let retry_sync = !matches!(done, SessionDone::Sync(_) | SessionDone::SyncProgress(_));
+        if matches!(done, SessionDone::Purge(_)) {
+            self.purging = false;
+        }
         self.take_job(done);
         if retry_backup && self.backups.state == BackupState::Waiting {
             self.backups.next_at = self.desk.now();
             self.back_up_if_due();
         }
+        if retry_sync {
+            self.sync.quiet_moment(self.desk.now());
+        }
+        self.sync_if_due();
     }
 
     fn take_job(&mut self, done: SessionDone) {
@@ -250,6 +276,20 @@ impl Main {
                         pane.directory_ready(cx);
                         true
                     });
+                }
+            }
+            SessionDone::Sync(result) => {
+                if let Some(text) = self.sync.finished(&result, self.desk.now(), rand::random()) {
+                    self.notice = Some(Notice::Problem(format!("sync: {text}")));
+                }
+                match result {
+                    Ok(report) => tracing::info!(?report, "synced from the desk screen"),
+                    Err(f) => tracing::warn!("sync from the desk screen: {}", f.text),
+                }
+            }
+            SessionDone::SyncProgress(pct) => {
+                if self.sync.running {
+                    self.sync.percent = Some(pct);
                 }
             }
             SessionDone::Purge(result) => match result {
@@ -349,6 +389,12 @@ impl Main {
             self.backups.running = false;
             self.backups.state = BackupState::Failed;
         }
+        if what == SYNC_JOB {
+            self.sync.crashed(self.desk.now(), rand::random());
+        }
+        if what == PURGE_JOB {
+            self.purging = false;
+        }
         self.notice = Some(Notice::Problem(text));
     }
 
@@ -365,6 +411,35 @@ impl Main {
         let paths = self.backups.paths.clone();
         self.jobs.spawn_session(BACKUP_JOB, move |desk| {
             SessionDone::Backup(desk.backup_if_due(&paths).map(Box::new).map_err(|e| e.to_string()))
+        });
+    }
+
+    /// Starts a sync when one is due (at sign-in, then on the policy's schedule or the backoff
+    /// after a failure). Never two at once; none while the start-up purge or the backup is
+    /// copying the store (the sync's commits would make the backup start again).
+    pub fn sync_if_due(&mut self) {
+        if self.sync.due(self.desk.now()) && !self.backups.running && !self.purging {
+            self.start_sync(false);
+        }
+    }
+
+    fn start_sync(&mut self, asked: bool) {
+        self.sync.started(asked);
+        let gate = self.sync.gate.clone();
+        self.jobs
+            .spawn_session_posting(SYNC_JOB, move |desk, post| run_sync(desk, &gate, post));
+    }
+
+    /// The sync-now command: a sync at once, the backoff started again.
+    fn sync_now(&mut self) {
+        self.notice = Some(if !self.sync.enrolled {
+            Notice::Problem(crate::sync::SyncError::NotEnrolled.to_string())
+        } else if self.sync.running {
+            Notice::Done("A sync is already running; its result shows in the status bar.".into())
+        } else {
+            self.sync.reset_backoff(self.desk.now());
+            self.start_sync(true);
+            Notice::Done("Syncing now…".into())
         });
     }
 
@@ -437,6 +512,7 @@ impl Main {
             Command::Quit | Command::Lock | Command::SignOut | Command::NextTheme => return Some(cmd),
             Command::Help => self.help = Some(0),
             Command::Palette => self.palette = Some(Palette::new()),
+            Command::SyncNow => self.sync_now(),
             Command::NextPane => self.switch((self.active + 1) % self.panes.len()),
             Command::PrevPane => self.switch((self.active + self.panes.len() - 1) % self.panes.len()),
             _ => {
@@ -584,8 +660,11 @@ impl Main {
         frame.render_widget(Paragraph::new(bar_line), bar);
         let op = self.desk.operator();
         let now = self.desk.local_time(self.desk.now());
+        let sync = self.sync.bar_text(self.desk.now(), &|at| {
+            self.desk.local_time(at).format("%H:%M").to_string()
+        });
         let status_text = format!(
-            " {} ({}) · {} · sync: offline (no server set up) · outbox: {} pending, {} failed · backup: {} ",
+            " {} ({}) · {} · {sync} · outbox: {} pending, {} failed · backup: {} ",
             op.login,
             op.roles_text(),
             now.format("%a %-d %b %H:%M"),
