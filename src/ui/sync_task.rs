@@ -39,7 +39,11 @@ pub struct SyncFailure {
 /// How far a sync has got, as a whole percentage: pushing is the first half, pulling the
 /// second.
 pub fn sync_percent(stage: &str, done: u64, of: u64) -> u8 {
-    let part = done.min(of).saturating_mul(100).checked_div(of).map_or(100, |p| p as u8);
+    let part = done
+        .min(of)
+        .saturating_mul(100)
+        .checked_div(of)
+        .map_or(100, |p| p as u8);
     match stage {
         "pushing" => part / 2,
         _ => 50 + part / 2,
