@@ -70,7 +70,7 @@ pub struct Main {
     palette: Option<Palette>,
     outbox: Outbox,
     backups: Backups,
-    /// The sync task, when this terminal is enrolled.
+    /// The sync task (it never runs a job when this terminal is not enrolled).
     sync: SyncTask,
     /// The start-up retention purge is running (a sync waits for it).
     purging: bool,
@@ -94,8 +94,9 @@ struct LookupLoads {
 }
 
 impl Main {
-    /// The main screen for a signed-in desk; starts building the client lookup and the first
-    /// outbox run in the background.
+    /// The main screen for a signed-in desk; starts building the client lookup, the start-up
+    /// purge, the first outbox run, the day's backup and (when enrolled) the first sync in the
+    /// background.
     pub fn open(desk: Arc<Desk>, session: u64, paths: &Paths, jobs: Jobs, sync_gate: SyncGate) -> Box<Main> {
         let now = desk.now();
         let enrolled = match desk.sync_enrolled() {
