@@ -746,3 +746,23 @@ fn sec_01_sign_in_limits_are_checked_each_named() {
         Some(line_containing(&typo, "lock_afterr"))
     );
 }
+
+#[test]
+fn sync_every_seconds_defaults_to_a_minute_and_is_checked() {
+    assert_eq!(load_example("standard").sync.every_seconds, 60);
+    assert_eq!(Policy::parse(MINIMAL, "p.toml").unwrap().sync.every_seconds, 60);
+    let text = STANDARD.to_string() + "\n[sync]\nevery_seconds = 300\n";
+    let p = Policy::parse(&text, "policy.toml").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(p.sync.every_seconds, 300);
+    for bad in ["every_seconds = 9", "every_seconds = 3601", "every_seconds = 0"] {
+        let text = STANDARD.to_string() + "\n[sync]\n" + bad + "\n";
+        let errors = errors_of(&text);
+        let e = the_error(&errors, "sync.every_seconds");
+        assert_eq!(e.line, Some(line_containing(&text, "every_seconds")), "{bad}");
+    }
+    let text = STANDARD.to_string() + "\n[sync]\nevry_seconds = 60\n";
+    assert!(
+        Policy::parse(&text, "policy.toml").is_err(),
+        "a misspelt setting is refused"
+    );
+}

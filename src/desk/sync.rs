@@ -198,6 +198,13 @@ impl Desk {
         Ok(n)
     }
 
+    /// Whether this terminal is enrolled with a sync server: one setting read, cheap enough for
+    /// the screen thread (the desk screen asks at sign-in whether to run its sync task).
+    pub fn sync_enrolled(&self) -> Result<bool, DeskError> {
+        self.require(Permission::Sync)?;
+        Ok(self.enrolment()?.is_some())
+    }
+
     /// Where this desk's sync stands.
     pub fn sync_status(&self) -> Result<SyncStatus, DeskError> {
         self.require(Permission::Sync)?;

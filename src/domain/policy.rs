@@ -34,6 +34,8 @@ pub struct Policy {
     pub complaints: Complaints,
     /// Automatic daily backups of the store.
     pub backups: Backups,
+    /// How often the desk screen syncs with its server.
+    pub sync: SyncSchedule,
     /// Event clash checking (EVT-01).
     pub events: Events,
     /// `[calendar]`: the opening hours the calendar's grids show.
@@ -168,6 +170,14 @@ section! {
     Complaints {
         /// Distinct complaining clients that flag an employer to supervisors.
         alert_threshold = 3,
+    }
+}
+
+section! {
+    /// The `[sync]` section: how often the desk screen of an enrolled desk syncs by itself.
+    SyncSchedule {
+        /// Seconds between syncs while all is well (after a failure the backoff decides).
+        every_seconds = 60,
     }
 }
 

@@ -1,6 +1,8 @@
 //! What sync moves between a desk and its server: ops as sealed bytes with the few clear
-//! fields the server needs (ids and clocks, never personal data), and the server's view of
-//! the terminals it has enrolled.
+//! fields the server needs (ids and clocks, never personal data), the server's view of the
+//! terminals it has enrolled, and how long a desk waits before trying again after a failure.
+
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -216,6 +218,34 @@ pub fn ops_to_accept<'a>(
     Ok(fresh)
 }
 
+/// The wait before the first retry after a failed sync.
+pub const RETRY_FIRST: Duration = Duration::from_secs(5);
+/// The longest wait between tries, however many have failed.
+pub const RETRY_CAP: Duration = Duration::from_secs(600);
+
+/// How long to wait before the next try after `failures` failed syncs in a row (0: none
+/// failed, no wait). The ceiling doubles from [`RETRY_FIRST`] with each failure up to
+/// [`RETRY_CAP`]; *equal jitter* then keeps the upper half of it fixed and spreads the lower
+/// half by `jitter` (0 to 1, drawn by the caller): `ceiling / 2 + jitter * ceiling / 2`. So a
+/// retry never comes sooner than half the ceiling (no burst of instant retries, as full jitter
+/// allows), and desks that failed together do not all come back at the same moment.
+pub fn retry_after(failures: u32, jitter: f64) -> Duration {
+    if failures == 0 {
+        return Duration::ZERO;
+    }
+    let doublings = (failures - 1).min(31);
+    let ceiling = RETRY_FIRST
+        .checked_mul(1u32 << doublings)
+        .map_or(RETRY_CAP, |d| d.min(RETRY_CAP));
+    let jitter = if jitter.is_finite() {
+        jitter.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let half = ceiling / 2;
+    half + half.mul_f64(jitter)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -275,5 +305,50 @@ mod tests {
         assert_eq!(ops_to_accept(0, 50, &[op(51, 0)], &none).unwrap().len(), 1);
         assert!(ops_to_accept(0, 50, &[op(50, 0)], &none).is_err());
         assert!(ops_to_accept(0, 50, &[op(52, 0)], &none).is_err());
+    }
+
+    #[test]
+    fn retry_waits_nothing_before_any_failure() {
+        assert_eq!(retry_after(0, 0.7), Duration::ZERO);
+    }
+
+    #[test]
+    fn retry_ceiling_doubles_from_five_seconds() {
+        let ceilings: Vec<u64> = (1..=7).map(|n| retry_after(n, 1.0).as_secs()).collect();
+        assert_eq!(ceilings, vec![5, 10, 20, 40, 80, 160, 320]);
+    }
+
+    #[test]
+    fn retry_is_capped_at_ten_minutes_however_many_failures() {
+        for n in [8, 9, 20, 31, 32, 33, 1_000, u32::MAX] {
+            assert_eq!(retry_after(n, 1.0), RETRY_CAP, "{n} failures");
+            assert_eq!(retry_after(n, 0.0), RETRY_CAP / 2, "{n} failures");
+        }
+    }
+
+    #[test]
+    fn retry_equal_jitter_stays_between_half_and_the_whole_ceiling() {
+        assert_eq!(retry_after(1, 0.0), Duration::from_millis(2_500));
+        assert_eq!(retry_after(1, 0.5), Duration::from_millis(3_750));
+        assert_eq!(
+            retry_after(3, 0.25),
+            Duration::from_secs(10) + Duration::from_millis(2_500)
+        );
+        for n in 1..12 {
+            let low = retry_after(n, 0.0);
+            let high = retry_after(n, 1.0);
+            assert_eq!(low * 2, high, "{n} failures");
+            for j in [0.1, 0.33, 0.9] {
+                let d = retry_after(n, j);
+                assert!(low <= d && d <= high, "{n} failures, jitter {j}: {d:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn retry_jitter_out_of_range_is_held_to_it() {
+        assert_eq!(retry_after(2, -3.0), retry_after(2, 0.0));
+        assert_eq!(retry_after(2, 7.0), retry_after(2, 1.0));
+        assert_eq!(retry_after(2, f64::NAN), retry_after(2, 0.0));
     }
 }

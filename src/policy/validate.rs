@@ -22,12 +22,15 @@ use toml_edit::ImDocument;
 
 use super::{
     AppointmentTypeId, Attachments, Backups, Complaints, Eligibility, Events, FairUse, Location, NoShow, PeakPeriod,
-    Policy, Reminders, Reports, Retention, Security, Setting, SignIn, Term,
+    Policy, Reminders, Reports, Retention, Security, Setting, SignIn, SyncSchedule, Term,
 };
 use toml_errors::{syntax_error, type_error};
 
 /// The most daily backups a policy may keep (a year's).
 pub const MAX_BACKUPS_KEPT: u32 = 365;
+
+/// The fewest and most seconds between a desk's scheduled syncs (ten seconds to an hour).
+pub const SYNC_EVERY_SECONDS: (u32, u32) = (10, 3_600);
 
 /// The most of anything counted (contacts, appointments, no-shows, people): far above any policy.
 const MAX_COUNT: u32 = 1_000;
@@ -63,6 +66,8 @@ struct RawPolicy {
     complaints: Complaints,
     #[serde(default)]
     backups: Backups,
+    #[serde(default)]
+    sync: SyncSchedule,
     #[serde(default)]
     events: Events,
     #[serde(default)]

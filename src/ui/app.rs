@@ -19,6 +19,7 @@ use crate::ui::keymap::{KeyChord, Keymap, KeymapError, Resolved};
 use crate::ui::main_screen::Main;
 use crate::ui::pane::Notice;
 use crate::ui::screens::{FormInput, LockForm, LockInput, LoginForm, SetupForm, DEMO_SIZES};
+use crate::ui::sync_task::SyncGate;
 use crate::ui::theme::Theme;
 
 pub use crate::ui::event::Event;
@@ -62,6 +63,8 @@ pub struct App {
     session: u64,
     /// Keys pressed so far of a binding of several keys (`g g`).
     pending: Vec<KeyChord>,
+    /// Held by the running sync job, whichever session started it.
+    sync_gate: SyncGate,
 }
 
 impl App {
@@ -108,6 +111,7 @@ impl App {
             jobs,
             session: 0,
             pending: Vec::new(),
+            sync_gate: SyncGate::default(),
         }
     }
 
@@ -137,10 +141,12 @@ impl App {
             (Screen::Setup(form), Event::Key(key)) => self.setup(form, &key),
             (Screen::Login(form), Event::Key(key)) => self.login(form, &key),
             (Screen::Locked(main, form), Event::Key(key)) => self.locked(main, form, &key),
-            // Behind the lock the outbox keeps being sent, and the day's backup made, on schedule.
+            // Behind the lock the outbox keeps being sent, the day's backup made and the desk
+            // synced, on schedule.
             (Screen::Locked(mut main, form), Event::Tick) => {
                 main.send_outbox_if_due();
                 main.back_up_if_due();
+                main.sync_if_due();
                 Screen::Locked(main, form)
             }
             (Screen::Main(main), event) => self.main(main, event),
@@ -345,7 +351,13 @@ impl App {
 
     fn open_main(&mut self, desk: Desk, notice: Option<Notice>) -> Box<Main> {
         self.session += 1;
-        let mut main = Main::open(Arc::new(desk), self.session, &self.paths, self.jobs.clone());
+        let mut main = Main::open(
+            Arc::new(desk),
+            self.session,
+            &self.paths,
+            self.jobs.clone(),
+            self.sync_gate.clone(),
+        );
         if let Some(n) = notice {
             main.set_notice(n);
         }

@@ -135,6 +135,7 @@ commands! {
     Search => "search", Global, "Type to search this pane";
     Refresh => "refresh", Global, "Reload this pane's data";
     NextTheme => "next-theme", Global, "Switch between the normal and high-contrast themes";
+    SyncNow => "sync-now", Global, "Sync with the server now (an enrolled desk also syncs by itself; the status bar says how it went)";
     CalendarToday => "calendar-today", Calendar, "Jump to today";
     CalendarPrev => "calendar-prev", Calendar, "Previous day (or week in week view); in a grid the column to the left, in the month the day before";
     CalendarNext => "calendar-next", Calendar, "Next day (or week in week view); in a grid the column to the right, in the month the day after";

@@ -79,6 +79,10 @@ pub enum SessionDone {
     Backup(Result<Box<crate::desk::AutoBackup>, String>),
     /// The retention purge run when the session starts (DATA-02).
     Purge(Result<crate::desk::AutoPurge, String>),
+    /// A sync with the server (the sync task), or why it did not sync.
+    Sync(Result<crate::sync::client::SyncReport, crate::ui::sync_task::SyncFailure>),
+    /// How far the running sync has got, in per cent.
+    SyncProgress(u8),
     /// A result for one pane.
     Pane(PaneId, PaneDone),
 }
@@ -90,6 +94,8 @@ impl std::fmt::Debug for SessionDone {
             SessionDone::Outbox(r) => write!(f, "Outbox({r:?})"),
             SessionDone::Backup(r) => write!(f, "Backup(ok: {})", r.is_ok()),
             SessionDone::Purge(r) => write!(f, "Purge({r:?})"),
+            SessionDone::Sync(r) => write!(f, "Sync({r:?})"),
+            SessionDone::SyncProgress(p) => write!(f, "SyncProgress({p}%)"),
             SessionDone::Pane(p, d) => write!(f, "Pane({p:?}, {d:?})"),
         }
     }

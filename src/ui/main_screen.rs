@@ -1,5 +1,6 @@
 //! The signed-in main screen: seven panes behind tabs, the help overlay and the palette, the
-//! status bar, and the session's background work (the client lookup build, the outbox run).
+//! status bar, and the session's background work (the client lookup build, the outbox run,
+//! the backup, the sync task).
 
 use std::sync::Arc;
 
@@ -10,10 +11,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use crate::desk::{Desk, FlushReport, OutboxCounts};
+use crate::desk::{Desk, OutboxCounts};
 use crate::domain::access::Permission;
 use crate::domain::ids::ClientId;
-use crate::notify::{NotifyConfig, Transport, Transports};
+use crate::notify::{NotifyConfig, Transports};
 use crate::paths::Paths;
 use crate::ui::command::{Command, Context};
 use crate::ui::event::{Event, Jobs, SessionDone};
@@ -22,9 +23,12 @@ use crate::ui::keymap::{KeyChord, Keymap, Resolved};
 use crate::ui::lookup::SharedIndex;
 use crate::ui::pane::{Cx, DeskJobs, Notice, Pane, PaneId};
 use crate::ui::panes;
+use crate::ui::sync_task::{SyncGate, SyncTask};
 use crate::ui::theme::Theme;
 use crate::ui::widgets::help::HelpOverlay;
 use crate::ui::widgets::palette::{render_palette, Palette, PaletteInput};
+
+mod jobs;
 
 /// How often the screen sends due messages by itself.
 pub const OUTBOX_EVERY: chrono::Duration = chrono::Duration::seconds(60);
@@ -66,6 +70,10 @@ pub struct Main {
     palette: Option<Palette>,
     outbox: Outbox,
     backups: Backups,
+    /// The sync task (it never runs a job when this terminal is not enrolled).
+    sync: SyncTask,
+    /// The start-up retention purge is running (a sync waits for it).
+    purging: bool,
     /// When the operator last touched a key or the mouse, by the desk's clock.
     last_input: DateTime<Utc>,
     body: Rect,
@@ -85,25 +93,20 @@ struct LookupLoads {
     stale: bool,
 }
 
-/// Sends what is due (when this operator may) and counts what is left.
-fn run_outbox(desk: &Desk, transports: Option<&Transports>, from: &str) -> Result<(FlushReport, OutboxCounts), String> {
-    let report = match transports {
-        Some(t) if desk.may(Permission::Book) => {
-            let sms = t.sms.as_deref().map(|s| s as &dyn Transport);
-            desk.flush_outbox(t.email.as_ref(), sms, from)
-                .map_err(|e| e.to_string())?
-        }
-        _ => FlushReport::default(),
-    };
-    let counts = desk.outbox_counts().map_err(|e| e.to_string())?;
-    Ok((report, counts))
-}
-
 impl Main {
-    /// The main screen for a signed-in desk; starts building the client lookup and the first
-    /// outbox run in the background.
-    pub fn open(desk: Arc<Desk>, session: u64, paths: &Paths, jobs: Jobs) -> Box<Main> {
+    /// The main screen for a signed-in desk; starts building the client lookup, the start-up
+    /// purge, the first outbox run, the day's backup and (when enrolled) the first sync in the
+    /// background.
+    pub fn open(desk: Arc<Desk>, session: u64, paths: &Paths, jobs: Jobs, sync_gate: SyncGate) -> Box<Main> {
         let now = desk.now();
+        let enrolled = match desk.sync_enrolled() {
+            Ok(enrolled) => enrolled,
+            Err(e) => {
+                tracing::warn!("sync is off for this session: {e}");
+                false
+            }
+        };
+        let sync = SyncTask::new(enrolled, desk.policy().sync.every_seconds, now, sync_gate);
         let jobs = DeskJobs::new(jobs, desk.clone(), session);
         let mut notice = None;
         let (transports, from) = match NotifyConfig::load(&paths.config)
@@ -142,6 +145,8 @@ impl Main {
                 next_at: now,
                 state: BackupState::Unknown,
             },
+            sync,
+            purging: true,
             last_input: now,
             body: Rect::default(),
             tabs: Vec::new(),
@@ -166,6 +171,7 @@ impl Main {
         main.show_active();
         main.send_outbox_if_due();
         main.back_up_if_due();
+        main.sync_if_due();
         main
     }
 
@@ -224,164 +230,8 @@ impl Main {
         };
         self.send_outbox_if_due();
         self.back_up_if_due();
+        self.sync_if_due();
         out
-    }
-
-    /// Takes a session job's result.
-    pub fn job_done(&mut self, done: SessionDone) {
-        // The work that kept the store busy (the start-up purge, an import) may be what just
-        // ended: a waiting backup is tried again now rather than in an hour.
-        let retry_backup = !matches!(done, SessionDone::Backup(_));
-        self.take_job(done);
-        if retry_backup && self.backups.state == BackupState::Waiting {
-            self.backups.next_at = self.desk.now();
-            self.back_up_if_due();
-        }
-    }
-
-    fn take_job(&mut self, done: SessionDone) {
-        match done {
-            // Counting every result in, in the guard: one that predates an erasure is dropped.
-            SessionDone::Directory(_) if self.lookup_taken() => self.load_lookup(),
-            SessionDone::Directory(Ok(index)) => {
-                self.clients.set(*index);
-                for i in 0..self.panes.len() {
-                    self.with_pane_at(i, |pane, cx| {
-                        pane.directory_ready(cx);
-                        true
-                    });
-                }
-            }
-            SessionDone::Purge(result) => match result {
-                Ok(done) => {
-                    if let Some(line) = done.summary() {
-                        tracing::info!(?done, "retention purge at start-up");
-                        self.notice = Some(Notice::Done(line));
-                    }
-                    if done.erased_anyone() {
-                        self.lookup_after_erasure();
-                    }
-                }
-                Err(e) => {
-                    self.notice = Some(Notice::Problem(format!(
-                        "the retention purge could not run: {e}; a supervisor can run `careerdesk purge`"
-                    )))
-                }
-            },
-            SessionDone::Directory(Err(e)) => {
-                self.notice = Some(Notice::Problem(format!("client lookup is unavailable: {e}")))
-            }
-            SessionDone::Outbox(result) => {
-                self.outbox.running = false;
-                match result {
-                    Ok((report, counts)) => {
-                        if report.sent + report.retrying + report.failed > 0 {
-                            tracing::info!(?report, "outbox sent from the desk screen");
-                        }
-                        self.outbox.counts = counts;
-                    }
-                    Err(e) => self.notice = Some(Notice::Problem(format!("the outbox could not be sent: {e}"))),
-                }
-                self.send_outbox_if_due();
-            }
-            SessionDone::Backup(result) => {
-                self.backups.running = false;
-                self.backups.state = match result.map(|b| *b) {
-                    Ok(crate::desk::AutoBackup::Made { backup, pruned }) => {
-                        tracing::info!(path = %backup.path.display(), pruned = pruned.len(), "automatic backup made");
-                        BackupState::Done
-                    }
-                    Ok(crate::desk::AutoBackup::NotDue { .. }) => BackupState::Done,
-                    Ok(crate::desk::AutoBackup::Off) => BackupState::Off,
-                    Ok(crate::desk::AutoBackup::Busy) => BackupState::Waiting,
-                    Err(e) => {
-                        self.notice = Some(Notice::Problem(format!(
-                            "today's automatic backup failed: {e}; `careerdesk store backup` makes one by hand"
-                        )));
-                        BackupState::Failed
-                    }
-                };
-            }
-            SessionDone::Pane(id, done) => {
-                if let Some(i) = self.panes.iter().position(|p| p.id() == id) {
-                    self.with_pane_at(i, |pane, cx| {
-                        pane.job_done(done, cx);
-                        true
-                    });
-                }
-            }
-        }
-    }
-
-    /// Builds the client lookup in the background (from the saved lookup when it is whole).
-    fn load_lookup(&mut self) {
-        if let Ok(job) = self.desk.lookup_job() {
-            self.lookup_loads.in_flight += 1;
-            self.jobs.spawn_session("building the client lookup", move |_| {
-                SessionDone::Directory(job().map(Box::new).map_err(|e| e.to_string()))
-            });
-        }
-    }
-
-    /// Counts a lookup load's result in; true when it predates an erasure and is to be
-    /// dropped for a fresh load.
-    fn lookup_taken(&mut self) -> bool {
-        self.lookup_loads.in_flight = self.lookup_loads.in_flight.saturating_sub(1);
-        std::mem::take(&mut self.lookup_loads.stale)
-    }
-
-    /// Clients were erased: a load in flight may hold them, and one already shown does.
-    fn lookup_after_erasure(&mut self) {
-        if self.lookup_loads.in_flight > 0 {
-            self.lookup_loads.stale = true;
-        } else {
-            self.clients.clear();
-            self.load_lookup();
-        }
-    }
-
-    /// A job of this session panicked.
-    pub fn job_failed(&mut self, what: &str, text: String) {
-        if what == OUTBOX_JOB {
-            self.outbox.running = false;
-        }
-        if what == BACKUP_JOB {
-            self.backups.running = false;
-            self.backups.state = BackupState::Failed;
-        }
-        self.notice = Some(Notice::Problem(text));
-    }
-
-    /// Makes today's automatic backup in the background when none exists yet: asked at sign-in
-    /// and then hourly, so a desk left open overnight makes the next day's too. The store's
-    /// commit gate keeps the copy whole while the desk goes on working.
-    pub fn back_up_if_due(&mut self) {
-        let now = self.desk.now();
-        if self.backups.running || now < self.backups.next_at || self.backups.state == BackupState::Off {
-            return;
-        }
-        self.backups.running = true;
-        self.backups.next_at = now + BACKUP_EVERY;
-        let paths = self.backups.paths.clone();
-        self.jobs.spawn_session(BACKUP_JOB, move |desk| {
-            SessionDone::Backup(desk.backup_if_due(&paths).map(Box::new).map_err(|e| e.to_string()))
-        });
-    }
-
-    /// Starts an outbox run when one is wanted (messages were queued) or the schedule says so.
-    pub fn send_outbox_if_due(&mut self) {
-        let now = self.desk.now();
-        if self.outbox.running || !(self.outbox.wanted || now >= self.outbox.next_at) {
-            return;
-        }
-        self.outbox.running = true;
-        self.outbox.wanted = false;
-        self.outbox.next_at = now + OUTBOX_EVERY;
-        let transports = self.outbox.transports.clone();
-        let from = self.outbox.from.clone();
-        self.jobs.spawn_session(OUTBOX_JOB, move |desk| {
-            SessionDone::Outbox(run_outbox(desk, transports.as_deref(), &from))
-        });
     }
 
     /// Handles a key on the main screen; returns a command the app itself must act on.
@@ -437,6 +287,7 @@ impl Main {
             Command::Quit | Command::Lock | Command::SignOut | Command::NextTheme => return Some(cmd),
             Command::Help => self.help = Some(0),
             Command::Palette => self.palette = Some(Palette::new()),
+            Command::SyncNow => self.sync_now(),
             Command::NextPane => self.switch((self.active + 1) % self.panes.len()),
             Command::PrevPane => self.switch((self.active + self.panes.len() - 1) % self.panes.len()),
             _ => {
@@ -584,8 +435,11 @@ impl Main {
         frame.render_widget(Paragraph::new(bar_line), bar);
         let op = self.desk.operator();
         let now = self.desk.local_time(self.desk.now());
+        let sync = self.sync.bar_text(self.desk.now(), &|at| {
+            self.desk.local_time(at).format("%H:%M").to_string()
+        });
         let status_text = format!(
-            " {} ({}) · {} · sync: offline (no server set up) · outbox: {} pending, {} failed · backup: {} ",
+            " {} ({}) · {} · {sync} · outbox: {} pending, {} failed · backup: {} ",
             op.login,
             op.roles_text(),
             now.format("%a %-d %b %H:%M"),

@@ -16,6 +16,7 @@ pub mod panes;
 pub mod safe_backend;
 pub mod screens;
 pub mod start;
+pub mod sync_task;
 pub mod theme;
 pub mod tui;
 pub mod widgets;

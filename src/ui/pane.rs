@@ -9,7 +9,7 @@ use ratatui::Frame;
 use crate::desk::Desk;
 use crate::domain::ids::ClientId;
 use crate::ui::command::{Command, Context};
-use crate::ui::event::{JobDone, Jobs, PaneDone, SessionDone};
+use crate::ui::event::{Event, JobDone, Jobs, PaneDone, SessionDone};
 use crate::ui::theme::Theme;
 
 /// The panes, in tab order.
@@ -130,6 +130,24 @@ impl DeskJobs {
         self.jobs.spawn(what, move |_| JobDone::Session {
             session,
             done: work(&desk),
+        });
+    }
+
+    /// Runs `work` on a blocking thread; it may post results to the main screen as it goes
+    /// (progress), and its last result goes there too.
+    pub fn spawn_session_posting(
+        &self,
+        what: &'static str,
+        work: impl FnOnce(&Desk, &(dyn Fn(SessionDone) + Sync)) -> SessionDone + Send + 'static,
+    ) {
+        let desk = self.desk.clone();
+        let session = self.session;
+        self.jobs.spawn(what, move |poster| {
+            let post = |done: SessionDone| poster.post(Event::Job(JobDone::Session { session, done }));
+            JobDone::Session {
+                session,
+                done: work(&desk, &post),
+            }
         });
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod panes;
 pub mod pty;
+pub mod server;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

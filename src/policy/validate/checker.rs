@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::{
     Checker, PolicyError, RawPolicy, MAX_BACKUPS_KEPT, MAX_CLASH_GAP_HOURS, MAX_COUNT, MAX_DAYS, MAX_REMINDER_HOURS,
-    MAX_WINDOW_DAYS,
+    MAX_WINDOW_DAYS, SYNC_EVERY_SECONDS,
 };
 use crate::domain::limits;
 use crate::domain::text::{is_unsafe, quote};
@@ -148,6 +148,8 @@ impl Checker<'_> {
         let alert = raw.complaints.alert_threshold;
         self.range("complaints.alert_threshold", alert, 1, MAX_COUNT);
         self.range("backups.keep", raw.backups.keep, 1, MAX_BACKUPS_KEPT);
+        let (fewest, most) = SYNC_EVERY_SECONDS;
+        self.range("sync.every_seconds", raw.sync.every_seconds, fewest, most);
         let gap = raw.events.clash_gap_hours;
         self.range("events.clash_gap_hours", gap, 0, MAX_CLASH_GAP_HOURS);
         let calendar = self.opening_hours(&raw.calendar);
@@ -171,6 +173,7 @@ impl Checker<'_> {
             sign_in: raw.sign_in,
             complaints: raw.complaints,
             backups: raw.backups,
+            sync: raw.sync,
             events: raw.events,
             calendar,
             attachments: raw.attachments,
