@@ -13,96 +13,20 @@ use careerdesk::desk::{Desk, DeskError};
 use careerdesk::domain::ids::TerminalId;
 use careerdesk::domain::operator::Role;
 use careerdesk::store::relay::RelayStore;
-use careerdesk::sync::client::{self, Endpoint, Session};
+use careerdesk::sync::client::{self, Session};
 use careerdesk::sync::message::{ErrorCode, Reply, Request};
-use careerdesk::sync::server::{system_clock, Server};
 use careerdesk::sync::tls::{self, show_fingerprint};
 use careerdesk::sync::SyncError;
+use common::server::Running;
 use common::{add, new_client, World};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// A server running on its own thread until dropped.
-struct Running {
-    addr: SocketAddr,
-    server: Arc<Server>,
-    stop: tokio::sync::watch::Sender<bool>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Running {
-    fn start(dir: &Path) -> Running {
-        Running::start_on(dir, "127.0.0.1:0")
-    }
-
-    /// On a given address (a restarted server keeps its port, as desks are enrolled with it).
-    fn start_on(dir: &Path, listen: &str) -> Running {
-        Running::start_with(dir, listen, system_clock())
-    }
-
-    /// With the server's clock given.
-    fn start_with(dir: &Path, listen: &str, clock: careerdesk::sync::server::Clock) -> Running {
-        let listen = listen.to_string();
-        let relay = RelayStore::open(dir).unwrap();
-        let server = Arc::new(Server::new(relay, [3; 32], clock).unwrap());
-        let (stop, stop_rx) = tokio::sync::watch::channel(false);
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let s = server.clone();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind(listen).await.unwrap();
-                addr_tx.send(listener.local_addr().unwrap()).unwrap();
-                s.serve(listener, stop_rx).await;
-            });
-        });
-        let addr = addr_rx.recv().unwrap();
-        Running {
-            addr,
-            server,
-            stop,
-            thread: Some(thread),
-        }
-    }
-
-    fn endpoint(&self) -> Endpoint {
-        Endpoint {
-            addr: self.addr.to_string(),
-            fingerprint: self.server.fingerprint(),
-        }
-    }
-
-    fn fingerprint(&self) -> String {
-        show_fingerprint(&self.server.fingerprint())
-    }
-
-    fn code(&self) -> String {
-        self.server.relay().issue_code(u64::MAX).unwrap()
-    }
-
-    fn relay(&self) -> &RelayStore {
-        self.server.relay()
-    }
-
-    /// Stops the server and waits for its thread, freeing its store.
-    fn stop(mut self) {
-        let _ = self.stop.send(true);
-        if let Some(t) = self.thread.take() {
-            t.join().unwrap();
-        }
-    }
-}
-
 fn enrolled(world: &World, server: &Running, name: &str) {
-    enrol_desk(&world.admin, server, name);
+    server.enrol(&world.admin, name);
 }
 
 fn enrol_desk(desk: &Desk, server: &Running, name: &str) {
-    desk.enrol(&server.addr.to_string(), &server.fingerprint(), &server.code(), name)
-        .unwrap();
+    server.enrol(desk, name);
 }
 
 /// Another desk of `w`'s institution: `w`'s backup restored in a folder of its own (so it has

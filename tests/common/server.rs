@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use careerdesk::desk::Desk;
 use careerdesk::store::relay::RelayStore;
-use careerdesk::sync::server::{system_clock, Server};
+use careerdesk::sync::client::Endpoint;
+use careerdesk::sync::server::{system_clock, Clock, Server};
 use careerdesk::sync::tls::show_fingerprint;
 
 /// A server running on its own thread until stopped.
@@ -26,9 +27,14 @@ impl Running {
 
     /// On a given address (a restarted server keeps its port, as desks are enrolled with it).
     pub fn start_on(dir: &Path, listen: &str) -> Running {
+        Running::start_with(dir, listen, system_clock())
+    }
+
+    /// With the server's clock given.
+    pub fn start_with(dir: &Path, listen: &str, clock: Clock) -> Running {
         let listen = listen.to_string();
         let relay = RelayStore::open(dir).unwrap();
-        let server = Arc::new(Server::new(relay, [3; 32], system_clock()).unwrap());
+        let server = Arc::new(Server::new(relay, [3; 32], clock).unwrap());
         let (stop, stop_rx) = tokio::sync::watch::channel(false);
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let s = server.clone();
@@ -50,6 +56,14 @@ impl Running {
             server,
             stop,
             thread: Some(thread),
+        }
+    }
+
+    /// Where it is and who it must be, for the protocol's own calls.
+    pub fn endpoint(&self) -> Endpoint {
+        Endpoint {
+            addr: self.addr.to_string(),
+            fingerprint: self.server.fingerprint(),
         }
     }
 
