@@ -404,13 +404,22 @@ impl RelayStore {
     }
 
     fn update_terminal(&self, id: TerminalId, change: impl Fn(&mut TerminalEntry)) -> Result<bool, StoreError> {
+        let changed = self.change_terminal(id, change)?;
+        if changed {
+            self.db.flush()?;
+        }
+        Ok(changed)
+    }
+
+    /// Changes a terminal's entry without waiting for the disk (for what may be lost in a
+    /// crash without harm: sled writes it within a second).
+    fn change_terminal(&self, id: TerminalId, change: impl Fn(&mut TerminalEntry)) -> Result<bool, StoreError> {
         let key = id.0.to_be_bytes();
         let Some(mut entry) = self.terminal(id)? else {
             return Ok(false);
         };
         change(&mut entry);
         self.terminals.insert(key, encode(&entry)?)?;
-        self.db.flush()?;
         Ok(true)
     }
 
@@ -422,8 +431,10 @@ impl RelayStore {
     }
 
     /// Records a terminal's sync.
+    /// Records a terminal's sync. Not flushed: a last-sync time lost in a crash is harmless,
+    /// and a flush at every hello would cost every round a second fsync.
     pub fn note_sync(&self, id: TerminalId, now_ms: u64) -> Result<(), StoreError> {
-        self.update_terminal(id, |t| t.last_sync_ms = Some(now_ms)).map(|_| ())
+        self.change_terminal(id, |t| t.last_sync_ms = Some(now_ms)).map(|_| ())
     }
 
     /// What the server holds of one replica.

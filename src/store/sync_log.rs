@@ -99,7 +99,8 @@ impl Store {
         Ok(position)
     }
 
-    /// Takes a batch of other desks' ops and the cursor after it, in one transaction. This
+    /// Takes a batch of other desks' ops and the cursor after it, in one transaction (made
+    /// durable by the next [`Store::flush`]). This
     /// desk's own ops coming back are skipped (it has them); others already held are
     /// rewritten with the same bytes. An op that erases a client leaves a tombstone here, and
     /// the content of every op about them, held or in the batch, is dropped (DATA-05).
@@ -180,7 +181,9 @@ impl Store {
                 TransactionError::Storage(e) => StoreError::from(e),
                 TransactionError::Abort(()) => StoreError::Io("the batch was not stored".into()),
             })?;
-        self.db.flush()?;
+        // Not flushed here: the batch and its cursor are one transaction, so whatever a crash
+        // keeps is a whole prefix of pages, and the rest is pulled again. The puller flushes
+        // at the end (`Store::flush`).
         Ok(TakenOps {
             new,
             erased: erased_now,

@@ -105,7 +105,18 @@ impl Session {
 
     /// Sends a request and reads its reply; a refusal becomes [`SyncError::Refused`].
     pub async fn call(&mut self, request: &Request) -> Result<Reply, SyncError> {
-        frame::write(&mut self.tls, request).await.map_err(broken)?;
+        self.send(request).await?;
+        self.receive().await
+    }
+
+    /// Sends a request; its reply is read by [`Session::receive`] (so a desk may ask for the
+    /// next page before it stores the last).
+    pub async fn send(&mut self, request: &Request) -> Result<(), SyncError> {
+        frame::write(&mut self.tls, request).await.map_err(broken)
+    }
+
+    /// Reads the reply to the oldest request sent and not yet answered.
+    pub async fn receive(&mut self) -> Result<Reply, SyncError> {
         let reply = tokio::time::timeout(REPLY, frame::read(&mut self.tls))
             .await
             .map_err(|_| SyncError::TimedOut)?
@@ -255,16 +266,18 @@ pub async fn sync_once(
         }
     }
 
-    // Pull, a page at a time; each page and its cursor are stored together.
+    // Pull, a page at a time; each page and its cursor are stored together. The next page
+    // is asked for before the last is stored, so the wire and the disk work at once; the
+    // pages are flushed once at the end (a crash before it loses only pages pulled again).
     let mut cursor = position.cursor;
     let start = cursor;
+    let pull = |after: u64| Request::Pull {
+        after,
+        max_ops: MAX_OPS_PER_FRAME,
+    };
+    session.send(&pull(cursor)).await?;
     loop {
-        let reply = session
-            .call(&Request::Pull {
-                after: cursor,
-                max_ops: MAX_OPS_PER_FRAME,
-            })
-            .await?;
+        let reply = session.receive().await?;
         let Reply::Batch { ops, head: now_head } = reply else {
             return Err(unexpected(&reply));
         };
@@ -274,13 +287,21 @@ pub async fn sync_once(
         if ops.first().is_some_and(|(s, _)| *s <= cursor) || last <= cursor {
             return Err(SyncError::Protocol("a batch from before the cursor".into()));
         }
+        let more = last < now_head;
+        if more {
+            session.send(&pull(last)).await?;
+        }
         let taken = store.take_remote_ops(&ops, last)?;
         report.new += taken.new as u64;
         report.erased.extend(taken.erased);
         report.pulled += ops.len() as u64;
         cursor = last;
         progress("pulling", cursor - start, now_head.max(head).saturating_sub(start));
+        if !more {
+            break;
+        }
     }
+    store.flush()?;
     report.cursor = cursor;
     session.close().await;
     Ok(report)

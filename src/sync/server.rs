@@ -103,7 +103,7 @@ impl Server {
         }
     }
 
-    async fn connection(&self, tcp: TcpStream) -> Result<(), SyncError> {
+    async fn connection(self: Arc<Self>, tcp: TcpStream) -> Result<(), SyncError> {
         let _ = tcp.set_nodelay(true);
         let mut tls = tokio::time::timeout(HANDSHAKE, self.acceptor.accept(tcp))
             .await
@@ -123,7 +123,17 @@ impl Server {
                 }
                 Ok(Ok(r)) => r,
             };
-            let Some(reply) = self.answer(&mut session, request) else {
+            // The store's work (its flushes wait for the disk) runs off the async workers, so
+            // one desk's push never holds up another's frames.
+            let me = self.clone();
+            let (reply, back) = tokio::task::spawn_blocking(move || {
+                let reply = me.answer(&mut session, request);
+                (reply, session)
+            })
+            .await
+            .map_err(|e| SyncError::Protocol(format!("the server's worker stopped: {e}")))?;
+            session = back;
+            let Some(reply) = reply else {
                 return Ok(());
             };
             frame::write(&mut tls, &reply).await?;
