@@ -65,6 +65,21 @@ fn new_desk(dir: &Path, name: &str) -> Desk {
     .expect("init a desk")
 }
 
+/// A second desk of `a`'s institution, set up as a service sets one up: `a`'s backup restored
+/// in a folder of its own (a device id of its own), signed in as its administrator.
+fn twin_of(a: &Desk, dir: &Path, name: &str) -> Desk {
+    let src = careerdesk::paths::Paths::resolve(Some(&dir.join(format!("{name}-from"))));
+    std::fs::create_dir_all(&src.data).expect("a folder");
+    let text = careerdesk::policy::example("standard").map(|e| e.text).unwrap_or_default();
+    std::fs::write(src.policy(), text).expect("a policy file");
+    let backup = dir.join(format!("{name}-backup"));
+    a.backup(&src, &backup).expect("back up desk A");
+    let there = careerdesk::paths::Paths::resolve(Some(&dir.join(name)));
+    Desk::restore(&there, &backup, "admin", support::PASSWORD, support::clock()).expect("restore");
+    let locked = careerdesk::store::LockedStore::open(&there.store()).expect("open");
+    Desk::sign_in(&locked, support::policy(), "admin", support::PASSWORD, support::clock()).expect("sign in")
+}
+
 fn client(tag: &str, i: usize) -> NewClient {
     NewClient {
         student_number: format!("{tag}{i:07}"),
@@ -246,9 +261,10 @@ fn main() {
         .div_ceil(templates.len() as u64);
     let t = Instant::now();
     rt.block_on(async {
-        let mut s = loader.session(&endpoint, vec![]).await;
         for _ in 0..copies {
             let device = DeviceId::new_at(support::busy_weekday().timestamp_millis() as u64);
+            // Each copy is the current replica of the session that pushes it.
+            let mut s = loader.session(&endpoint, vec![device]).await;
             let ops: Vec<SealedOp> = templates
                 .iter()
                 .enumerate()
@@ -257,8 +273,8 @@ fn main() {
             for chunk in ops.chunks(MAX_OPS_PER_FRAME as usize) {
                 net::push(&mut s, chunk.to_vec()).await.expect("load the server");
             }
+            s.close().await;
         }
-        s.close().await;
     });
     let head = server.relay().head().expect("head");
     let loading = t.elapsed();
@@ -268,7 +284,7 @@ fn main() {
     );
 
     // a. Pull throughput.
-    let b = new_desk(tmp.path(), "desk-b");
+    let b = twin_of(&a, tmp.path(), "desk-b");
     b.enrol(&addr, &fp, &server.code(), "Bench desk B").expect("enrol B");
     let t = Instant::now();
     let pulled = b.sync_now(&no_progress).expect("B's first sync");

@@ -145,7 +145,7 @@ fn sync_a_desk_of_another_institution_is_refused_and_sends_nothing() {
     match stranger.admin.sync_now(&no_progress) {
         Err(
             e @ DeskError::Sync(SyncError::Refused {
-                code: ErrorCode::Unauthorised,
+                code: ErrorCode::OtherInstitution,
                 ..
             }),
         ) => {
@@ -704,7 +704,7 @@ fn sync_a_desk_clock_a_day_ahead_is_refused_until_the_server_s_passes_it_and_one
     match ahead.sync_now(&no_progress) {
         Err(
             e @ DeskError::Sync(SyncError::Refused {
-                code: ErrorCode::BadPush,
+                code: ErrorCode::ClockAhead,
                 ..
             }),
         ) => {

@@ -170,4 +170,8 @@ pub enum ErrorCode {
     BadRequest,
     /// Busy or failing: try again after `retry_after_ms`.
     Unavailable,
+    /// The desk's store holds another institution's key.
+    OtherInstitution,
+    /// An op's clock is too far ahead of the server's.
+    ClockAhead,
 }

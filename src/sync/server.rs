@@ -307,8 +307,10 @@ fn refusal(code: ErrorCode, message: String) -> Reply {
 
 fn relay_refusal(e: RelayError) -> Reply {
     let code = match &e {
-        RelayError::BadCode | RelayError::UnknownTerminal | RelayError::OtherInstitution => ErrorCode::Unauthorised,
+        RelayError::BadCode | RelayError::UnknownTerminal => ErrorCode::Unauthorised,
+        RelayError::OtherInstitution => ErrorCode::OtherInstitution,
         RelayError::Revoked => ErrorCode::Revoked,
+        RelayError::Push(PushRefusal::ClockAhead { .. }) => ErrorCode::ClockAhead,
         RelayError::Push(_) => ErrorCode::BadPush,
         RelayError::BadPolicy(_) => ErrorCode::BadRequest,
         RelayError::Store(inner) => {

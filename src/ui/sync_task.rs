@@ -13,6 +13,7 @@ use crate::desk::{Desk, DeskError};
 use crate::domain::sync::retry_after;
 use crate::store::StoreError;
 use crate::sync::client::SyncReport;
+use crate::sync::message::ErrorCode;
 use crate::sync::SyncError;
 use crate::ui::event::SessionDone;
 
@@ -24,14 +25,26 @@ pub(crate) const SYNC_JOB: &str = "syncing with the server";
 #[derive(Clone, Default)]
 pub struct SyncGate(Arc<Mutex<()>>);
 
+/// What kind of failure a sync met.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// The server could not be reached, or the connection broke: offline.
+    Offline,
+    /// The store was busy (maintenance in a copy): wait for a quiet moment, not counted as a
+    /// failure.
+    Busy,
+    /// The server answered and refused, with the reason in a few words: the network is fine,
+    /// a person has something to do (set the clock, enrol again, ask the administrator).
+    Refused(&'static str),
+}
+
 /// Why a sync job did not sync.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncFailure {
     /// What went wrong and what to do, for the status line.
     pub text: String,
-    /// The store was busy (maintenance in a copy): wait for a quiet moment, not counted as a
-    /// failure.
-    pub busy: bool,
+    /// What kind of failure: it decides the status bar's words and whether it counts.
+    pub kind: FailureKind,
     /// The server asked for a wait before the next try (`Unavailable`).
     pub retry_after: Option<Duration>,
 }
@@ -73,9 +86,32 @@ fn failure(e: &DeskError) -> SyncFailure {
         }) => Some(Duration::from_millis(*ms)),
         _ => None,
     };
+    let kind = match e {
+        DeskError::Store(StoreError::Busy) => FailureKind::Busy,
+        DeskError::Sync(SyncError::WrongServer { .. } | SyncError::OtherServer { .. }) => {
+            FailureKind::Refused("not the server this desk was enrolled with")
+        }
+        DeskError::Sync(SyncError::Refused { code, .. }) => FailureKind::Refused(match code {
+            ErrorCode::Revoked => "this terminal was revoked",
+            ErrorCode::OtherInstitution => "another institution's server",
+            ErrorCode::Unauthorised => "not enrolled there",
+            ErrorCode::ClockAhead => "this desk's clock is ahead",
+            ErrorCode::BadPush | ErrorCode::BadRequest => "the server refused a change",
+            ErrorCode::Unavailable => return failure_offline(e.to_string(), retry_after),
+        }),
+        _ => FailureKind::Offline,
+    };
     SyncFailure {
         text: e.to_string(),
-        busy: matches!(e, DeskError::Store(StoreError::Busy)),
+        kind,
+        retry_after,
+    }
+}
+
+fn failure_offline(text: String, retry_after: Option<Duration>) -> SyncFailure {
+    SyncFailure {
+        text,
+        kind: FailureKind::Offline,
         retry_after,
     }
 }
@@ -98,6 +134,8 @@ pub(crate) struct SyncTask {
     pub(crate) failures: u32,
     /// When the first of those failures was.
     pub(crate) offline_since: Option<DateTime<Utc>>,
+    /// Why the server refused the last try, when it answered and refused.
+    pub(crate) refused: Option<&'static str>,
     /// When the last sync of this session succeeded.
     pub(crate) last_ok: Option<DateTime<Utc>>,
     /// Conflicts waiting for a person to settle. Not built yet (server-decided bookings come
@@ -121,6 +159,7 @@ impl SyncTask {
             next_at: now,
             failures: 0,
             offline_since: None,
+            refused: None,
             last_ok: None,
             conflicts: None,
             every: chrono::Duration::seconds(i64::from(every_seconds)),
@@ -164,16 +203,21 @@ impl SyncTask {
             Ok(_) => {
                 self.failures = 0;
                 self.offline_since = None;
+                self.refused = None;
                 self.last_ok = Some(now);
                 self.next_at = now + self.every;
                 None
             }
-            Err(f) if f.busy => {
+            Err(f) if f.kind == FailureKind::Busy => {
                 self.waiting = true;
                 self.next_at = now + self.every;
                 None
             }
             Err(f) => {
+                self.refused = match f.kind {
+                    FailureKind::Refused(why) => Some(why),
+                    _ => None,
+                };
                 self.failures = self.failures.saturating_add(1);
                 let first = self.offline_since.is_none();
                 self.offline_since.get_or_insert(now);
@@ -192,11 +236,7 @@ impl SyncTask {
 
     /// The job panicked: counted as a failure.
     pub(crate) fn crashed(&mut self, now: DateTime<Utc>, jitter: f64) {
-        let failed = Err(SyncFailure {
-            text: String::new(),
-            busy: false,
-            retry_after: None,
-        });
+        let failed = Err(failure_offline(String::new(), None));
         self.finished(&failed, now, jitter);
     }
 
@@ -210,6 +250,12 @@ impl SyncTask {
                 Some(p) => format!("sync: ⟳ syncing {p}%"),
                 None => "sync: ⟳ syncing".to_string(),
             }
+        } else if let (Some(since), Some(why)) = (self.offline_since, self.refused) {
+            format!(
+                "sync: ✗ refused ({why}) since {}, next try {}",
+                clock(since),
+                wait_text(self.next_at - now)
+            )
         } else if let Some(since) = self.offline_since {
             format!(
                 "sync: ✗ offline since {}, next try {}",
@@ -257,7 +303,7 @@ mod tests {
     fn down() -> Result<SyncReport, SyncFailure> {
         Err(SyncFailure {
             text: "could not reach".into(),
-            busy: false,
+            kind: FailureKind::Offline,
             retry_after: None,
         })
     }
@@ -302,7 +348,7 @@ mod tests {
         task.started(false);
         let busy = Err(SyncFailure {
             text: "busy".into(),
-            busy: true,
+            kind: FailureKind::Busy,
             retry_after: None,
         });
         assert_eq!(task.finished(&busy, t(0), 0.0), None);
@@ -318,7 +364,7 @@ mod tests {
         let mut task = SyncTask::new(true, 60, t(0), SyncGate::default());
         let unavailable = Err(SyncFailure {
             text: "try later".into(),
-            busy: false,
+            kind: FailureKind::Offline,
             retry_after: Some(Duration::from_secs(90)),
         });
         task.finished(&unavailable, t(0), 0.0);
@@ -328,6 +374,27 @@ mod tests {
             "sync: ✗ offline since 10:00, next try in 90 s"
         );
         assert_eq!(wait_text(chrono::Duration::seconds(125)), "in 3 min");
+    }
+
+    #[test]
+    fn sync_a_refusal_says_why_instead_of_offline() {
+        let mut task = SyncTask::new(true, 60, t(0), SyncGate::default());
+        let revoked = DeskError::Sync(SyncError::Refused {
+            code: ErrorCode::Revoked,
+            message: "revoked".into(),
+            retry_after_ms: None,
+        });
+        task.started(false);
+        task.finished(&Err(failure(&revoked)), t(0), 0.0);
+        let bar = task.bar_text(t(1), &hm);
+        assert!(bar.contains("refused (this terminal was revoked)"), "{bar}");
+        assert!(!bar.contains("offline"), "{bar}");
+        task.started(false);
+        task.finished(&Ok(SyncReport::default()), t(10), 0.0);
+        assert!(task.bar_text(t(11), &hm).contains("synced"));
+        task.started(false);
+        task.finished(&down(), t(20), 0.0);
+        assert!(task.bar_text(t(21), &hm).contains("offline since"));
     }
 
     #[test]
