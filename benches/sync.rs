@@ -70,7 +70,9 @@ fn new_desk(dir: &Path, name: &str) -> Desk {
 fn twin_of(a: &Desk, dir: &Path, name: &str) -> Desk {
     let src = careerdesk::paths::Paths::resolve(Some(&dir.join(format!("{name}-from"))));
     std::fs::create_dir_all(&src.data).expect("a folder");
-    let text = careerdesk::policy::example("standard").map(|e| e.text).unwrap_or_default();
+    let text = careerdesk::policy::example("standard")
+        .map(|e| e.text)
+        .unwrap_or_default();
     std::fs::write(src.policy(), text).expect("a policy file");
     let backup = dir.join(format!("{name}-backup"));
     a.backup(&src, &backup).expect("back up desk A");

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use careerdesk::domain::ids::{DeviceId, TerminalId};
 use careerdesk::domain::sync::SealedOp;
-use careerdesk::store::relay::RelayStore;
+use careerdesk::store::relay::{RelayBackend, RelayStore};
 use careerdesk::sync::client::{self, Endpoint, Session};
 use careerdesk::sync::frame;
 use careerdesk::sync::message::{Reply, Request, MAX_OPS_PER_FRAME};
@@ -74,7 +74,7 @@ impl Running {
     }
 
     /// The server's store.
-    pub fn relay(&self) -> &RelayStore {
+    pub fn relay(&self) -> &dyn RelayBackend {
         self.server.relay()
     }
 

@@ -15,7 +15,7 @@ use super::tls::{self, Fingerprint};
 use super::SyncError;
 use crate::domain::ids::{DeviceId, TerminalId};
 use crate::domain::sync::PushRefusal;
-use crate::store::relay::{Pushing, RelayError, RelayStore};
+use crate::store::relay::{Pushing, RelayBackend, RelayError};
 
 /// How long a TLS handshake may take.
 const HANDSHAKE: Duration = Duration::from_secs(10);
@@ -45,7 +45,7 @@ pub fn system_clock() -> Clock {
 
 /// A sync server over its store.
 pub struct Server {
-    relay: RelayStore,
+    relay: Box<dyn RelayBackend>,
     acceptor: TlsAcceptor,
     fingerprint: Fingerprint,
     admin_token: [u8; 32],
@@ -54,13 +54,13 @@ pub struct Server {
 
 impl Server {
     /// A server over `relay`: its TLS identity is made at the first start and kept.
-    pub fn new(relay: RelayStore, admin_token: [u8; 32], clock: Clock) -> Result<Server, SyncError> {
+    pub fn new(relay: impl RelayBackend + 'static, admin_token: [u8; 32], clock: Clock) -> Result<Server, SyncError> {
         let (cert, key) = tls::server_identity(&relay)?;
         let config = tls::server_config(&cert, &key).map_err(|e| SyncError::Protocol(e.to_string()))?;
         Ok(Server {
             fingerprint: tls::fingerprint(&cert),
             acceptor: TlsAcceptor::from(config),
-            relay,
+            relay: Box::new(relay),
             admin_token,
             clock,
         })
@@ -72,8 +72,8 @@ impl Server {
     }
 
     /// The server's store.
-    pub fn relay(&self) -> &RelayStore {
-        &self.relay
+    pub fn relay(&self) -> &dyn RelayBackend {
+        self.relay.as_ref()
     }
 
     /// Serves connections until `stop` turns true.

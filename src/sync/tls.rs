@@ -10,7 +10,7 @@ use tokio_rustls::rustls::crypto::{verify_tls13_signature, CryptoProvider, WebPk
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
 use tokio_rustls::rustls::{DigitallySignedStruct, SignatureScheme};
 
-use crate::store::relay::RelayStore;
+use crate::store::relay::RelayBackend;
 use crate::store::StoreError;
 
 /// The name the server's certificate carries and desks ask for.
@@ -67,7 +67,7 @@ fn provider() -> Arc<CryptoProvider> {
 }
 
 /// The server's certificate and key (DER), made and kept at its first start.
-pub fn server_identity(relay: &RelayStore) -> Result<(Vec<u8>, Vec<u8>), StoreError> {
+pub fn server_identity(relay: &dyn RelayBackend) -> Result<(Vec<u8>, Vec<u8>), StoreError> {
     if let Some(identity) = relay.tls_identity()? {
         return Ok(identity);
     }

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use careerdesk::desk::Desk;
-use careerdesk::store::relay::RelayStore;
+use careerdesk::store::relay::{RelayBackend, RelayStore};
 use careerdesk::sync::client::Endpoint;
 use careerdesk::sync::server::{system_clock, Clock, Server};
 use careerdesk::sync::tls::show_fingerprint;
@@ -78,7 +78,7 @@ impl Running {
     }
 
     /// The server's store.
-    pub fn relay(&self) -> &RelayStore {
+    pub fn relay(&self) -> &dyn RelayBackend {
         self.server.relay()
     }
 

@@ -1,0 +1,124 @@
+//! What the sync server asks of its store, as one trait. sled ([`RelayStore`]) is the one
+//! implementation today; a shared service for many institutions would add one on PostgreSQL
+//! (`docs/scaling.md`) without the server knowing which it has.
+
+use super::{CertAndKey, Pushing, RelayError, RelayIdentity, RelayStore};
+use crate::domain::ids::{DeviceId, TerminalId};
+use crate::domain::sync::{SealedOp, TerminalEntry};
+use crate::store::StoreError;
+
+/// The sync server's store.
+pub trait RelayBackend: Send + Sync {
+    /// The server's id and epoch.
+    fn identity(&self) -> Result<RelayIdentity, StoreError>;
+    /// The TLS certificate and key kept from the first start.
+    fn tls_identity(&self) -> Result<Option<CertAndKey>, StoreError>;
+    /// Keeps the TLS certificate and key.
+    fn set_tls_identity(&self, cert: &[u8], key: &[u8]) -> Result<(), StoreError>;
+    /// The first institution check founds the institution; another is refused.
+    fn check_institution(&self, check: &[u8; 32]) -> Result<(), RelayError>;
+    /// Serves a new policy version (already checked); returns its number.
+    fn set_policy(&self, text: &str) -> Result<u32, StoreError>;
+    /// The policy served, with its version.
+    fn policy(&self) -> Result<Option<(u32, String)>, StoreError>;
+    /// The newest server sequence.
+    fn head(&self) -> Result<u64, StoreError>;
+    /// A one-time enrolment code valid until `expires_ms`.
+    fn issue_code(&self, expires_ms: u64) -> Result<String, StoreError>;
+    /// Enrols a terminal with a code: its id and secret.
+    fn enrol(&self, code: &str, name: &str, now_ms: u64) -> Result<(TerminalId, [u8; 32]), RelayError>;
+    /// The terminal whose credential this is, if enrolled and not revoked.
+    fn authenticate(&self, id: TerminalId, secret: &[u8; 32]) -> Result<TerminalEntry, RelayError>;
+    /// One terminal.
+    fn terminal(&self, id: TerminalId) -> Result<Option<TerminalEntry>, StoreError>;
+    /// Every terminal.
+    fn terminals(&self) -> Result<Vec<TerminalEntry>, StoreError>;
+    /// Revokes a terminal; false if unknown.
+    fn revoke(&self, id: TerminalId, now_ms: u64) -> Result<bool, StoreError>;
+    /// Records a terminal's sync.
+    fn note_sync(&self, id: TerminalId, now_ms: u64) -> Result<(), StoreError>;
+    /// Claims a store's current replica for a terminal; false if another's.
+    fn claim_current(&self, terminal: TerminalId, device: DeviceId) -> Result<bool, StoreError>;
+    /// A replica's high-water mark.
+    fn replica_high_water(&self, device: DeviceId) -> Result<u64, StoreError>;
+    /// Takes a batch of one replica's ops in one transaction; the high-water mark after.
+    fn push(
+        &self,
+        terminal: TerminalId,
+        pushing: Pushing,
+        base: u64,
+        ops: &[SealedOp],
+        now_ms: u64,
+    ) -> Result<u64, RelayError>;
+    /// Ops after a server sequence, each with its sequence.
+    fn pull(&self, after: u64, max_ops: usize, max_bytes: usize) -> Result<Vec<(u64, SealedOp)>, StoreError>;
+    /// Whether a client was erased.
+    fn is_erased(&self, client: u128) -> Result<bool, StoreError>;
+}
+
+impl RelayBackend for RelayStore {
+    fn identity(&self) -> Result<RelayIdentity, StoreError> {
+        RelayStore::identity(self)
+    }
+    fn tls_identity(&self) -> Result<Option<CertAndKey>, StoreError> {
+        RelayStore::tls_identity(self)
+    }
+    fn set_tls_identity(&self, cert: &[u8], key: &[u8]) -> Result<(), StoreError> {
+        RelayStore::set_tls_identity(self, cert, key)
+    }
+    fn check_institution(&self, check: &[u8; 32]) -> Result<(), RelayError> {
+        RelayStore::check_institution(self, check)
+    }
+    fn set_policy(&self, text: &str) -> Result<u32, StoreError> {
+        RelayStore::set_policy(self, text)
+    }
+    fn policy(&self) -> Result<Option<(u32, String)>, StoreError> {
+        RelayStore::policy(self)
+    }
+    fn head(&self) -> Result<u64, StoreError> {
+        RelayStore::head(self)
+    }
+    fn issue_code(&self, expires_ms: u64) -> Result<String, StoreError> {
+        RelayStore::issue_code(self, expires_ms)
+    }
+    fn enrol(&self, code: &str, name: &str, now_ms: u64) -> Result<(TerminalId, [u8; 32]), RelayError> {
+        RelayStore::enrol(self, code, name, now_ms)
+    }
+    fn authenticate(&self, id: TerminalId, secret: &[u8; 32]) -> Result<TerminalEntry, RelayError> {
+        RelayStore::authenticate(self, id, secret)
+    }
+    fn terminal(&self, id: TerminalId) -> Result<Option<TerminalEntry>, StoreError> {
+        RelayStore::terminal(self, id)
+    }
+    fn terminals(&self) -> Result<Vec<TerminalEntry>, StoreError> {
+        RelayStore::terminals(self)
+    }
+    fn revoke(&self, id: TerminalId, now_ms: u64) -> Result<bool, StoreError> {
+        RelayStore::revoke(self, id, now_ms)
+    }
+    fn note_sync(&self, id: TerminalId, now_ms: u64) -> Result<(), StoreError> {
+        RelayStore::note_sync(self, id, now_ms)
+    }
+    fn claim_current(&self, terminal: TerminalId, device: DeviceId) -> Result<bool, StoreError> {
+        RelayStore::claim_current(self, terminal, device)
+    }
+    fn replica_high_water(&self, device: DeviceId) -> Result<u64, StoreError> {
+        RelayStore::replica_high_water(self, device)
+    }
+    fn push(
+        &self,
+        terminal: TerminalId,
+        pushing: Pushing,
+        base: u64,
+        ops: &[SealedOp],
+        now_ms: u64,
+    ) -> Result<u64, RelayError> {
+        RelayStore::push(self, terminal, pushing, base, ops, now_ms)
+    }
+    fn pull(&self, after: u64, max_ops: usize, max_bytes: usize) -> Result<Vec<(u64, SealedOp)>, StoreError> {
+        RelayStore::pull(self, after, max_ops, max_bytes)
+    }
+    fn is_erased(&self, client: u128) -> Result<bool, StoreError> {
+        RelayStore::is_erased(self, client)
+    }
+}
