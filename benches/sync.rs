@@ -25,6 +25,9 @@
 mod load;
 #[path = "sync_parts/net.rs"]
 mod net;
+#[path = "../tests/common/server.rs"]
+#[allow(dead_code)]
+mod server_harness;
 mod support;
 
 use std::path::Path;
@@ -218,7 +221,7 @@ fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
     std::fs::create_dir_all(&root).expect("bench data dir");
     let tmp = tempfile::tempdir_in(&root).expect("temp dir");
-    let server = net::Running::start(&tmp.path().join("server"));
+    let server = net::start_server(&tmp.path().join("server"));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -75,6 +75,15 @@ fn enrol_code(dir: &Path) -> String {
         .to_string()
 }
 
+/// Syncs the desk in `dir` as its administrator and gives the report `--format json` prints.
+fn sync_json(dir: &Path) -> serde_json::Value {
+    let out = as_op(dir, "admin")
+        .args(["sync", "--format", "json"])
+        .assert()
+        .success();
+    serde_json::from_slice(&out.get_output().stdout).expect("a JSON report")
+}
+
 /// Sets up `to` as a second desk of `from`'s service: `from`'s backup restored there.
 fn cli_twin(from: &Path, to: &Path) {
     let keep = tempfile::tempdir().unwrap();
@@ -184,11 +193,7 @@ fn sync_two_desks_enrol_with_a_running_server_and_sync_from_the_command_line() {
         .assert()
         .success()
         .stdout(contains("pushed"));
-    let out = as_op(b.path(), "admin")
-        .args(["sync", "--format", "json"])
-        .assert()
-        .success();
-    let report: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let report = sync_json(b.path());
     assert!(
         report["new"].as_u64().unwrap() >= 1,
         "B took A's op made after the copy: {report}"
@@ -272,30 +277,18 @@ fn sync_a_desk_restored_from_its_backup_pushes_under_a_new_device_and_gets_back_
         .assert()
         .success();
     cli_add_clients(|| as_op(a.path(), "admin"), &["C2000003"]);
-    let out = as_op(a.path(), "admin")
-        .args(["sync", "--format", "json"])
-        .assert()
-        .success();
-    let report: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let report = sync_json(a.path());
     // Its new op goes up under its new device id (no sequence number reused); the two ops its
     // restore lost come back from the server.
     assert!(report["pushed"].as_u64().unwrap() >= 1, "{report}");
     assert!(report["new"].as_u64().unwrap() >= 2, "{report}");
-    let out = as_op(b.path(), "admin")
-        .args(["sync", "--format", "json"])
-        .assert()
-        .success();
-    let b_report: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let b_report = sync_json(b.path());
     assert!(
         b_report["new"].as_u64().unwrap() >= 3,
         "B sees all three clients' ops: {b_report}"
     );
     // Nothing twice: syncing again moves nothing.
-    let out = as_op(a.path(), "admin")
-        .args(["sync", "--format", "json"])
-        .assert()
-        .success();
-    let quiet: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let quiet = sync_json(a.path());
     assert_eq!(quiet["pushed"], 0, "{quiet}");
 }
 
@@ -325,11 +318,7 @@ fn sync_a_server_restored_from_its_backup_takes_a_new_epoch_and_the_desk_gives_b
         !server_dir.path().join("server").join("restored").exists(),
         "the mark is used once"
     );
-    let out = as_op(a.path(), "admin")
-        .args(["sync", "--format", "json"])
-        .assert()
-        .success();
-    let report: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let report = sync_json(a.path());
     assert_eq!(report["server_restored"], true, "{report}");
     assert_eq!(report["pushed"], 2, "the two ops the copy lacked: {report}");
 }

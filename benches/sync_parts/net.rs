@@ -2,89 +2,30 @@
 //! terminals speaking the protocol through `client::Session`, a bare pull that keeps nothing,
 //! and the raw TLS copy the pull is anchored to.
 
-use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use careerdesk::domain::ids::{DeviceId, TerminalId};
 use careerdesk::domain::sync::SealedOp;
-use careerdesk::store::relay::{RelayBackend, RelayStore};
 use careerdesk::sync::client::{self, Endpoint, Session};
 use careerdesk::sync::frame;
 use careerdesk::sync::message::{Reply, Request, MAX_OPS_PER_FRAME};
-use careerdesk::sync::server::{Clock, Server};
+use careerdesk::sync::server::Clock;
 use careerdesk::sync::tls;
 use careerdesk::sync::SyncError;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_rustls::rustls::pki_types::ServerName;
 
-/// A server on 127.0.0.1:0, serving on a runtime thread of its own until stopped.
-pub struct Running {
-    addr: SocketAddr,
-    server: Arc<Server>,
-    stop: tokio::sync::watch::Sender<bool>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
+/// The in-process server the tests use too (`tests/common/server.rs`), on its own runtime
+/// thread until stopped.
+pub use crate::server_harness::Running;
 
-impl Running {
-    /// Opens the server's store in `dir` and serves, its clock pinned to the bench's day.
-    pub fn start(dir: &Path) -> Running {
-        let relay = RelayStore::open(dir).expect("the server's store");
-        let at = crate::support::busy_weekday().timestamp_millis() as u64;
-        let clock: Clock = Arc::new(move || at);
-        let server = Arc::new(Server::new(relay, [3; 32], clock).expect("server"));
-        let (stop, stop_rx) = tokio::sync::watch::channel(false);
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let s = server.clone();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("server runtime");
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-                addr_tx
-                    .send(listener.local_addr().expect("address"))
-                    .expect("send address");
-                s.serve(listener, stop_rx).await;
-            });
-        });
-        let addr = addr_rx.recv().expect("the server's address");
-        Running {
-            addr,
-            server,
-            stop,
-            thread: Some(thread),
-        }
-    }
-
-    /// Where desks reach it, with its pinned fingerprint.
-    pub fn endpoint(&self) -> Endpoint {
-        Endpoint {
-            addr: self.addr.to_string(),
-            fingerprint: self.server.fingerprint(),
-        }
-    }
-
-    /// A one-time enrolment code that does not expire.
-    pub fn code(&self) -> String {
-        self.server.relay().issue_code(u64::MAX).expect("a code")
-    }
-
-    /// The server's store.
-    pub fn relay(&self) -> &dyn RelayBackend {
-        self.server.relay()
-    }
-
-    /// Stops the server and waits for its thread.
-    pub fn stop(mut self) {
-        let _ = self.stop.send(true);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
+/// A server on 127.0.0.1:0 over its store in `dir`, its clock pinned to the bench's day.
+pub fn start_server(dir: &Path) -> Running {
+    let at = crate::support::busy_weekday().timestamp_millis() as u64;
+    let clock: Clock = Arc::new(move || at);
+    Running::start_with(dir, "127.0.0.1:0", clock)
 }
 
 /// An enrolled terminal's credential.
