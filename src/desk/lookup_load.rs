@@ -63,18 +63,21 @@ pub(super) fn fresh(
     read_directory: impl Fn(&Store) -> Result<ClientDirectory, DeskError>,
 ) -> Result<Lookup, DeskError> {
     // Read before the records: a change committed meanwhile is then taken in again at the next
-    // sign-in, which is harmless, rather than missed.
+    // sign-in, which is harmless, rather than missed. An erasure meanwhile keeps it unsaved.
+    let epoch = store.erasure_epoch();
     let covers = Covers {
         op_seq: store.op_seq()?,
         bulk: store.bulk_loads()?,
     };
-    let lookup = Lookup::new(read_directory(store)?);
-    save(store, &lookup, covers);
+    let mut lookup = Lookup::new(read_directory(store)?);
+    lookup.set_covers(covers);
+    save(store, &lookup, covers, epoch);
     Ok(lookup)
 }
 
 /// The saved lookup brought up to date, or `None` when there is none worth using.
 fn saved(store: &Store) -> Result<Option<(Lookup, usize)>, DeskError> {
+    let epoch = store.erasure_epoch();
     let Some(bytes) = store.setting(SAVED)? else {
         return Ok(None);
     };
@@ -108,28 +111,59 @@ fn saved(store: &Store) -> Result<Option<(Lookup, usize)>, DeskError> {
             None => lookup.remove(ClientId(id)),
         }
     }
+    let now = Covers {
+        op_seq: last,
+        bulk: covers.bulk,
+    };
+    lookup.set_covers(now);
     if changed.len() > RESAVE_AFTER_CLIENTS || ops > RESAVE_AFTER_OPS {
         lookup = Lookup::new(lookup.current_directory());
-        save(
-            store,
-            &lookup,
-            Covers {
-                op_seq: last,
-                bulk: covers.bulk,
-            },
-        );
+        lookup.set_covers(now);
+        save(store, &lookup, now, epoch);
     }
     Ok(Some((lookup, changed.len())))
 }
 
-/// Saves the lookup; a failure only costs the next sign-in a full build, so it is logged.
-fn save(store: &Store, lookup: &Lookup, covers: Covers) {
+/// Saves a copy of a lookup kept in memory after an erasure destroyed the saved one's key
+/// (DATA-05): built again from itself (no record reads), leaving out every client erased
+/// since the store was opened, and sealed with the lookup key made after the erasure. Not
+/// saved (false) when the lookup was not loaded from this store, a bulk load came since, or
+/// another erasure came while it was being built: the next sign-in then builds it.
+pub(super) fn resave(store: &Store, lookup: &Lookup) -> Result<bool, DeskError> {
+    let Some(covers) = lookup.covers() else {
+        return Ok(false);
+    };
+    if covers.bulk != store.bulk_loads()? {
+        return Ok(false);
+    }
+    let started = std::time::Instant::now();
+    let (epoch, erased) = store.erasures_since_open();
+    let fresh = lookup.rebuilt_without(&erased);
+    drop(erased);
+    let bytes = fresh
+        .to_bytes(covers)
+        .map_err(|e| DeskError::Invalid(e.to_string()))?;
+    drop(fresh);
+    let saved = store.set_erasable_setting_if(epoch, SAVED, &bytes)?;
+    tracing::info!(
+        saved,
+        ms = started.elapsed().as_millis() as u64,
+        "client lookup saved again from memory after an erasure"
+    );
+    Ok(saved)
+}
+
+/// Saves the lookup unless an erasure came since `epoch` (it may hold the erased client); a
+/// failure only costs the next sign-in a full build, so it is logged.
+fn save(store: &Store, lookup: &Lookup, covers: Covers, epoch: u64) {
     let result = lookup.to_bytes(covers).map_err(|e| e.to_string()).and_then(|bytes| {
         store
-            .set_erasable_setting(SAVED, Some(&bytes))
+            .set_erasable_setting_if(epoch, SAVED, &bytes)
             .map_err(|e| e.to_string())
     });
-    if let Err(e) = result {
-        tracing::warn!("the client lookup could not be saved: {e}");
+    match result {
+        Ok(true) => {}
+        Ok(false) => tracing::info!("a client was erased while the lookup was loading; it is not saved this time"),
+        Err(e) => tracing::warn!("the client lookup could not be saved: {e}"),
     }
 }

@@ -78,7 +78,7 @@ pub use employer_edit::{EmployerChanges, Logged, NewContact, NewEmployer};
 pub use employer_import::{PortalImport, EMPLOYER_COLUMNS, VACANCY_COLUMNS};
 pub use employers::EmployerProfile;
 pub use enquiries::{channel_code, parse_channel, NewEnquiry, SUMMARY_CHARS};
-pub use erasure::{ErasedTally, Erasure};
+pub use erasure::{ErasedIds, ErasedTally, Erasure};
 pub use error::DeskError;
 pub use event_bookings::{AbsentMessaged, Attendee, EventBooked, EventBookingLine, EventCancelled, EventRoster};
 pub use events::{NewEvent, MAX_EVENT_CAPACITY, MAX_EVENT_MINUTES};

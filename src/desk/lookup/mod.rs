@@ -43,6 +43,8 @@ pub struct Lookup {
     /// Documents whose client changed or went since the build (one bit each).
     stale: Vec<u64>,
     recent: Recent,
+    /// What of the store it was loaded from: every op up to this is in it (later ones may be).
+    covers: Option<Covers>,
 }
 
 impl std::fmt::Debug for Lookup {
@@ -74,7 +76,27 @@ impl Lookup {
             built,
             stale,
             recent: Recent::default(),
+            covers: None,
         }
+    }
+
+    /// What of the store the lookup was loaded from, when it was loaded from one: saving a
+    /// copy made from it names this, so the next sign-in takes in every op since.
+    pub fn covers(&self) -> Option<Covers> {
+        self.covers
+    }
+
+    /// Says what of the store the lookup holds (the loader does, see `lookup_load`).
+    pub fn set_covers(&mut self, covers: Covers) {
+        self.covers = Some(covers);
+    }
+
+    /// Built again from itself, without the clients in `leave_out`: every change taken in
+    /// and the same coverage, ready to be saved (no record is read).
+    pub fn rebuilt_without(&self, leave_out: &std::collections::HashSet<u128>) -> Lookup {
+        let mut fresh = Lookup::new(self.directory_without(leave_out));
+        fresh.covers = self.covers;
+        fresh
     }
 
     /// How many clients can be found.
@@ -94,16 +116,25 @@ impl Lookup {
 
     /// The directory as it is now: the built entries still current and the changed ones.
     pub fn current_directory(&self) -> ClientDirectory {
+        self.directory_without(&std::collections::HashSet::new())
+    }
+
+    fn directory_without(&self, leave_out: &std::collections::HashSet<u128>) -> ClientDirectory {
         let mut d = ClientDirectory::new();
         for doc in 0..self.built.docs.len() as u32 {
             if !self.is_stale(doc) {
                 let i = self.built.docs[doc as usize] as usize;
-                d.put(self.dir.entry_id(i), self.dir.fields(i));
+                let id = self.dir.entry_id(i);
+                if !leave_out.contains(&id.0) {
+                    d.put(id, self.dir.fields(i));
+                }
             }
         }
         for (_, e) in self.recent.live() {
             let x = &e.entry;
-            d.put(x.id, [&x.name, &x.student_number, &x.email, &x.programme]);
+            if !leave_out.contains(&x.id.0) {
+                d.put(x.id, [&x.name, &x.student_number, &x.email, &x.programme]);
+            }
         }
         d
     }
