@@ -10,7 +10,7 @@ use crate::domain::{EntityKind, RecordRef};
 use crate::store::{StoreError, WriteSet};
 
 use super::directory::{ClientDirectory, DirectoryEntry};
-use super::lookup::Lookup;
+use super::lookup::{Covers, Lookup};
 use super::lookup_load::LookupSource;
 use super::{now_ms, Desk, DeskError};
 
@@ -294,9 +294,9 @@ impl Desk {
     /// since the store was opened, under the lookup key made after the erasure. The desk
     /// screen runs it as a background job once the erased clients are out of its lookup.
     /// False when it was not saved (see `lookup_load::resave`): the next sign-in builds it.
-    pub fn save_lookup_copy(&self, lookup: &Lookup) -> Result<bool, DeskError> {
+    pub fn save_lookup_copy(&self, dir: ClientDirectory, covers: Option<Covers>) -> Result<bool, DeskError> {
         self.require(Permission::ViewClients)?;
-        super::lookup_load::resave(&self.store, lookup)
+        super::lookup_load::resave(&self.store, dir, covers)
     }
 
     /// Loads this desk's own lookup (the one `find_clients` searches) if it is not loaded:
@@ -317,9 +317,14 @@ impl Desk {
     /// from it), as [`Self::save_lookup_copy`] does; false when none is loaded.
     pub fn save_kept_lookup(&self) -> Result<bool, DeskError> {
         self.require(Permission::ViewClients)?;
-        let guard = self.directory.lock().unwrap_or_else(|p| p.into_inner());
-        match guard.as_ref() {
-            Some(l) => super::lookup_load::resave(&self.store, l),
+        let snapshot = self
+            .directory
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map(Lookup::snapshot);
+        match snapshot {
+            Some((dir, covers)) => super::lookup_load::resave(&self.store, dir, covers),
             None => Ok(false),
         }
     }

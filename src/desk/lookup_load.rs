@@ -129,8 +129,8 @@ fn saved(store: &Store) -> Result<Option<(Lookup, usize)>, DeskError> {
 /// since the store was opened, and sealed with the lookup key made after the erasure. Not
 /// saved (false) when the lookup was not loaded from this store, a bulk load came since, or
 /// another erasure came while it was being built: the next sign-in then builds it.
-pub(super) fn resave(store: &Store, lookup: &Lookup) -> Result<bool, DeskError> {
-    let Some(covers) = lookup.covers() else {
+pub(super) fn resave(store: &Store, dir: ClientDirectory, covers: Option<Covers>) -> Result<bool, DeskError> {
+    let Some(covers) = covers else {
         return Ok(false);
     };
     if covers.bulk != store.bulk_loads()? {
@@ -138,7 +138,14 @@ pub(super) fn resave(store: &Store, lookup: &Lookup) -> Result<bool, DeskError> 
     }
     let started = std::time::Instant::now();
     let (epoch, erased) = store.erasures_since_open();
-    let fresh = lookup.rebuilt_without(&erased);
+    let mut fresh = Lookup::new(dir);
+    for &id in &erased {
+        fresh.remove(ClientId(id));
+    }
+    if fresh.has_changes() {
+        // A client erased elsewhere (a sync) was still in the lookup in memory.
+        fresh = Lookup::new(fresh.current_directory());
+    }
     drop(erased);
     let bytes = fresh
         .to_bytes(covers)

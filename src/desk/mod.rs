@@ -85,7 +85,7 @@ pub use events::{NewEvent, MAX_EVENT_CAPACITY, MAX_EVENT_MINUTES};
 pub use feedback::{NewFeedback, Quotation, COMMENT_CHARS};
 pub use held::Held;
 pub use import::{ImportReport, RowError, CSV_HEADER};
-pub use lookup::Lookup;
+pub use lookup::{Covers, Lookup};
 pub use lookup_load::LookupSource;
 pub use maintenance::{Compacted, IndexesRebuilt};
 pub use notes::{NoteSummary, MAX_NOTE_CHARS};

@@ -91,12 +91,10 @@ impl Lookup {
         self.covers = Some(covers);
     }
 
-    /// Built again from itself, without the clients in `leave_out`: every change taken in
-    /// and the same coverage, ready to be saved (no record is read).
-    pub fn rebuilt_without(&self, leave_out: &std::collections::HashSet<u128>) -> Lookup {
-        let mut fresh = Lookup::new(self.directory_without(leave_out));
-        fresh.covers = self.covers;
-        fresh
+    /// The directory as it is now and what of the store it covers: what a copy is saved from
+    /// (taken under a lock, then built without it).
+    pub fn snapshot(&self) -> (ClientDirectory, Option<Covers>) {
+        (self.current_directory(), self.covers)
     }
 
     /// How many clients can be found.
@@ -116,25 +114,16 @@ impl Lookup {
 
     /// The directory as it is now: the built entries still current and the changed ones.
     pub fn current_directory(&self) -> ClientDirectory {
-        self.directory_without(&std::collections::HashSet::new())
-    }
-
-    fn directory_without(&self, leave_out: &std::collections::HashSet<u128>) -> ClientDirectory {
         let mut d = ClientDirectory::new();
         for doc in 0..self.built.docs.len() as u32 {
             if !self.is_stale(doc) {
                 let i = self.built.docs[doc as usize] as usize;
-                let id = self.dir.entry_id(i);
-                if !leave_out.contains(&id.0) {
-                    d.put(id, self.dir.fields(i));
-                }
+                d.put(self.dir.entry_id(i), self.dir.fields(i));
             }
         }
         for (_, e) in self.recent.live() {
             let x = &e.entry;
-            if !leave_out.contains(&x.id.0) {
-                d.put(x.id, [&x.name, &x.student_number, &x.email, &x.programme]);
-            }
+            d.put(x.id, [&x.name, &x.student_number, &x.email, &x.programme]);
         }
         d
     }
