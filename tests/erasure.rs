@@ -227,6 +227,14 @@ fn data_05_erase_through_the_cli_asks_again_needs_a_reason_and_a_supervisor() {
         .args(["client", "show", "10000002"])
         .assert()
         .success();
+    // The command line saved the lookup again without the client: the next sign-in reads it.
+    let desk = common::sign_in(dir, "admin", pw, common::clock()).unwrap();
+    let (lookup, source) = desk.load_lookup().unwrap();
+    assert!(matches!(source, LookupSource::Saved { .. }), "{source:?}");
+    assert_eq!(lookup.len(), 1);
+    let found = lookup.search("10000002", 5);
+    assert!(found.len() == 1 && found[0].student_number == "10000002");
+    drop(desk);
     cli(dir, "admin", pw)
         .args(["audit"])
         .assert()
