@@ -558,3 +558,19 @@ fn data_05_a_lookup_copy_taken_before_an_erasure_is_saved_without_the_erased_cli
     let (dir, _) = lookup.snapshot();
     assert!(!sup.save_lookup_copy(dir, None).unwrap());
 }
+
+#[test]
+fn data_05_a_lookup_copy_begun_before_an_erasure_is_not_saved_after_it() {
+    let w = World::new(common::at(2026, 11, 16, 9, 0), &[], &[("10000001", "Kept Person")]);
+    let client = add(&w.admin, &canary_client()).unwrap();
+    let store = w.admin.store();
+    let epoch = store.erasure_epoch();
+    store.destroy_subject_keys(client.id.0).unwrap();
+    // Sealed after the erasure with the lookup's new key, it could hold the erased client.
+    assert!(!store.set_erasable_setting_if(epoch, "client-lookup", b"begun before").unwrap());
+    assert_eq!(store.setting("client-lookup").unwrap(), None);
+    let (now, erased) = store.erasures_since_open();
+    assert!(now > epoch && erased.contains(&client.id.0));
+    assert!(store.set_erasable_setting_if(now, "client-lookup", b"begun after").unwrap());
+    assert_eq!(store.setting("client-lookup").unwrap().as_deref(), Some(&b"begun after"[..]));
+}
