@@ -510,7 +510,10 @@ fn data_05_after_an_erasure_the_lookup_is_saved_again_from_memory_without_the_cl
         .erase_client(&paths, &common::sn("10000009"), "the student asked for erasure")
         .unwrap();
     assert_eq!(done.erased.len(), 1);
-    assert!(!format!("{done:?}").contains(&done.erased.ids()[0].0.to_string()), "ids never shown");
+    assert!(
+        !format!("{done:?}").contains(&done.erased.ids()[0].0.to_string()),
+        "ids never shown"
+    );
     // The old copy's key went with the erasure; the lookup in memory forgot the client at once.
     assert!(saved_lookup(&sup).is_none(), "the old copy is unreadable");
     assert!(sup.find_clients("zyqcanaryname", 5).unwrap().is_empty());
@@ -567,10 +570,17 @@ fn data_05_a_lookup_copy_begun_before_an_erasure_is_not_saved_after_it() {
     let epoch = store.erasure_epoch();
     store.destroy_subject_keys(client.id.0).unwrap();
     // Sealed after the erasure with the lookup's new key, it could hold the erased client.
-    assert!(!store.set_erasable_setting_if(epoch, "client-lookup", b"begun before").unwrap());
+    assert!(!store
+        .set_erasable_setting_if(epoch, "client-lookup", b"begun before")
+        .unwrap());
     assert_eq!(store.setting("client-lookup").unwrap(), None);
     let (now, erased) = store.erasures_since_open();
     assert!(now > epoch && erased.contains(&client.id.0));
-    assert!(store.set_erasable_setting_if(now, "client-lookup", b"begun after").unwrap());
-    assert_eq!(store.setting("client-lookup").unwrap().as_deref(), Some(&b"begun after"[..]));
+    assert!(store
+        .set_erasable_setting_if(now, "client-lookup", b"begun after")
+        .unwrap());
+    assert_eq!(
+        store.setting("client-lookup").unwrap().as_deref(),
+        Some(&b"begun after"[..])
+    );
 }

@@ -451,7 +451,10 @@ fn data_05_the_start_up_purge_leaves_the_lookup_answering_and_saved_again_withou
     let locked = careerdesk::store::LockedStore::open(&paths.store()).unwrap();
     let desk = careerdesk::desk::Desk::sign_in(&locked, common::policy(), "admin", ADMIN_PW, clock).unwrap();
     let (lookup, source) = desk.load_lookup().unwrap();
-    assert!(matches!(source, careerdesk::desk::LookupSource::Saved { .. }), "{source:?}");
+    assert!(
+        matches!(source, careerdesk::desk::LookupSource::Saved { .. }),
+        "{source:?}"
+    );
     assert!(lookup.search("oswin", 5).is_empty());
     assert_eq!(lookup.search("ada", 5).len(), 1);
 }

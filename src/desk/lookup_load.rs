@@ -147,9 +147,7 @@ pub(super) fn resave(store: &Store, dir: ClientDirectory, covers: Option<Covers>
         fresh = Lookup::new(fresh.current_directory());
     }
     drop(erased);
-    let bytes = fresh
-        .to_bytes(covers)
-        .map_err(|e| DeskError::Invalid(e.to_string()))?;
+    let bytes = fresh.to_bytes(covers).map_err(|e| DeskError::Invalid(e.to_string()))?;
     drop(fresh);
     let saved = store.set_erasable_setting_if(epoch, SAVED, &bytes)?;
     tracing::info!(

@@ -381,7 +381,8 @@ impl SubjectKeys {
             .retain(|(sid, _), _| !gone.contains(sid));
         if destroyed > 0 {
             log.epoch += 1;
-            log.subjects.extend(ids.iter().copied().filter(|&id| id != LOOKUP_SUBJECT));
+            log.subjects
+                .extend(ids.iter().copied().filter(|&id| id != LOOKUP_SUBJECT));
         }
         Ok(destroyed)
     }
