@@ -140,6 +140,11 @@ fn data_05_erasure_leaves_nothing_readable_of_the_client_in_the_store_its_log_or
                 !bytes.windows(16).any(|x| x == client.id.0.to_be_bytes()),
                 "{path} still names the erased client's key"
             );
+            // Nor the key of the saved lookup of its day, which names everyone.
+            assert!(
+                !bytes.windows(16).any(|x| x == u128::MAX.to_be_bytes()),
+                "{path} still holds the lookup's key"
+            );
         }
     }
 

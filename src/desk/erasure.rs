@@ -188,7 +188,10 @@ impl Desk {
         for held in &helds {
             self.directory_remove(&held.client);
         }
-        let slots = self.store.destroy_subject_keys_of(&ids)?;
+        let lookup_key = self.store.lookup_key_slots();
+        let mut slots = self.store.destroy_subject_keys_of(&ids)?;
+        // The backups' lookup copies name the erased clients too: their key goes as well.
+        slots.push(lookup_key);
         done.backups_reached = reach_backups(paths, &slots)?;
         done.erased = ErasedIds(helds.iter().map(|h| h.client.id).collect());
         let bytes = serde_json::to_vec(&tally).map_err(|e| DeskError::Invalid(e.to_string()))?;

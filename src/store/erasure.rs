@@ -82,6 +82,13 @@ impl Store {
         Ok(out)
     }
 
+    /// The slots the saved lookup's key is in, with its reserved id: read before an erasure
+    /// destroys it, so that the copies of the key file in backups lose it too (a backup holds
+    /// the lookup of its day, every client's name in it, sealed with that key).
+    pub fn lookup_key_slots(&self) -> (u128, Vec<u64>) {
+        (subject_keys::LOOKUP_SUBJECT, self.subjects.slots_of(subject_keys::LOOKUP_SUBJECT))
+    }
+
     /// Whether this store still holds a key for the subject (a client id).
     pub fn holds_subject_key(&self, id: u128) -> bool {
         self.subjects.has(id)
