@@ -120,6 +120,10 @@ pub(super) fn purge(cli: &Cli, paths: &Paths, dry_run: bool) -> Result<(), DeskE
 /// and the next sign-in would otherwise build it from every client record. A failure only
 /// costs that build, so it is logged and the erasure goes on.
 fn keep_lookup(desk: &crate::desk::Desk) {
+    // Someone who may not erase is refused next: no need to load it.
+    if !desk.may(crate::domain::access::Permission::Erase) {
+        return;
+    }
     if let Err(e) = desk.keep_lookup() {
         tracing::warn!("the client lookup could not be loaded before the erasure: {e}");
     }

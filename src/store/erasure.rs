@@ -86,7 +86,10 @@ impl Store {
     /// destroys it, so that the copies of the key file in backups lose it too (a backup holds
     /// the lookup of its day, every client's name in it, sealed with that key).
     pub fn lookup_key_slots(&self) -> (u128, Vec<u64>) {
-        (subject_keys::LOOKUP_SUBJECT, self.subjects.slots_of(subject_keys::LOOKUP_SUBJECT))
+        (
+            subject_keys::LOOKUP_SUBJECT,
+            self.subjects.slots_of(subject_keys::LOOKUP_SUBJECT),
+        )
     }
 
     /// Whether this store still holds a key for the subject (a client id).
