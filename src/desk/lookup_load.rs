@@ -49,12 +49,22 @@ pub(super) fn load(
                 ms = started.elapsed().as_millis() as u64,
                 "client lookup read from its saved copy"
             );
-            return Ok((lookup, LookupSource::Saved { changed }));
+            return Ok((without_erased(store, lookup), LookupSource::Saved { changed }));
         }
         Ok(None) => {}
         Err(e) => tracing::warn!("the saved client lookup could not be used, building it afresh: {e}"),
     }
     Ok((fresh(store, read_directory)?, LookupSource::Built))
+}
+
+/// The lookup without any client erased since the store was opened: one erased while it was
+/// being read or built (its own records read before the erasure committed) is not offered.
+fn without_erased(store: &Store, mut lookup: Lookup) -> Lookup {
+    let (_, erased) = store.erasures_since_open();
+    for id in erased {
+        lookup.remove(ClientId(id));
+    }
+    lookup
 }
 
 /// Builds the lookup from the client records and saves it.
@@ -72,7 +82,7 @@ pub(super) fn fresh(
     let mut lookup = Lookup::new(read_directory(store)?);
     lookup.set_covers(covers);
     save(store, &lookup, covers, epoch);
-    Ok(lookup)
+    Ok(without_erased(store, lookup))
 }
 
 /// The saved lookup brought up to date, or `None` when there is none worth using.
