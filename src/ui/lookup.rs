@@ -24,6 +24,18 @@ impl SharedIndex {
         self.ready.store(true, Ordering::SeqCst);
     }
 
+    /// Puts a loaded index in place without the clients erased while it loaded (they are out
+    /// before any search sees it), asking for a save again when there were any.
+    pub fn set_without(&self, mut index: Lookup, erased: &[crate::domain::ids::ClientId]) {
+        for &id in erased {
+            index.remove(id);
+        }
+        self.set(index);
+        if !erased.is_empty() {
+            self.erased.store(true, Ordering::SeqCst);
+        }
+    }
+
     /// Drops the index until the next is set (the panes say the lookup is loading).
     pub fn clear(&self) {
         *self.index.write().unwrap_or_else(|p| p.into_inner()) = None;

@@ -53,9 +53,8 @@ impl Main {
     fn take_job(&mut self, done: SessionDone) {
         match done {
             SessionDone::Directory(Ok(index)) => {
-                self.clients.set(*index);
                 // Clients erased while it loaded leave it before anyone can search it.
-                self.clients.remove_all(&self.lookup_loads.erased);
+                self.clients.set_without(*index, &self.lookup_loads.erased);
                 self.lookup_taken();
                 for i in 0..self.panes.len() {
                     self.with_pane_at(i, |pane, cx| {
