@@ -6,7 +6,7 @@ mod common;
 use std::path::Path;
 
 use assert_cmd::Command;
-use careerdesk::desk::{AutoBackup, AutoPurge, NewClient};
+use careerdesk::desk::{AutoBackup, AutoPurge, LookupSource, NewClient};
 use careerdesk::domain::operator::Role;
 use careerdesk::paths::Paths;
 use careerdesk::store::crypto::KeyRef;
@@ -140,6 +140,11 @@ fn data_05_erasure_leaves_nothing_readable_of_the_client_in_the_store_its_log_or
                 !bytes.windows(16).any(|x| x == client.id.0.to_be_bytes()),
                 "{path} still names the erased client's key"
             );
+            // Nor the key of the saved lookup of its day, which names everyone.
+            assert!(
+                !bytes.windows(16).any(|x| x == u128::MAX.to_be_bytes()),
+                "{path} still holds the lookup's key"
+            );
         }
     }
 
@@ -227,6 +232,14 @@ fn data_05_erase_through_the_cli_asks_again_needs_a_reason_and_a_supervisor() {
         .args(["client", "show", "10000002"])
         .assert()
         .success();
+    // The command line saved the lookup again without the client: the next sign-in reads it.
+    let desk = common::sign_in(dir, "admin", pw, common::clock()).unwrap();
+    let (lookup, source) = desk.load_lookup().unwrap();
+    assert!(matches!(source, LookupSource::Saved { .. }), "{source:?}");
+    assert_eq!(lookup.len(), 1);
+    let found = lookup.search("10000002", 5);
+    assert!(found.len() == 1 && found[0].student_number == "10000002");
+    drop(desk);
     cli(dir, "admin", pw)
         .args(["audit"])
         .assert()
@@ -471,4 +484,108 @@ fn data_02_a_purge_longer_than_one_batch_erases_every_expired_client_and_says_ho
     }
     // The counts kept for reports add every one of them.
     assert_eq!(w.admin.erased_tally().unwrap().clients, 230);
+}
+
+/// The saved lookup's plain bytes, if the store can still open it (it is sealed with the
+/// reserved lookup key, `u128::MAX`).
+fn saved_lookup(desk: &careerdesk::desk::Desk) -> Option<Vec<u8>> {
+    desk.store()
+        .every_value()
+        .unwrap()
+        .into_iter()
+        .find(|v| matches!(v.sealed_with, Some(KeyRef::Subject { id, .. }) if id == u128::MAX) && v.plain.is_some())
+        .and_then(|v| v.plain)
+}
+
+#[test]
+fn data_05_after_an_erasure_the_lookup_is_saved_again_from_memory_without_the_client_and_sign_in_reads_it() {
+    let w = World::new(
+        common::at(2026, 11, 16, 9, 0),
+        &[("sup1", Role::Supervisor)],
+        &[("10000001", "Kept Person")],
+    );
+    let paths = Paths::resolve(Some(w._tmp.path()));
+    add(&w.admin, &canary_client()).unwrap();
+    // The command line's way: the lookup is loaded before the erasure (here from its copy).
+    assert_eq!(w.admin.load_lookup().unwrap().1, LookupSource::Built);
+    let sup = w.as_("sup1");
+    sup.keep_lookup().unwrap();
+    assert!(saved_lookup(&sup).is_some_and(|b| holds_canary(&b).is_some()));
+    let done = sup
+        .erase_client(&paths, &common::sn("10000009"), "the student asked for erasure")
+        .unwrap();
+    assert_eq!(done.erased.len(), 1);
+    assert!(
+        !format!("{done:?}").contains(&done.erased.ids()[0].0.to_string()),
+        "ids never shown"
+    );
+    // The old copy's key went with the erasure; the lookup in memory forgot the client at once.
+    assert!(saved_lookup(&sup).is_none(), "the old copy is unreadable");
+    assert!(sup.find_clients("zyqcanaryname", 5).unwrap().is_empty());
+    assert_eq!(sup.find_clients("kept", 5).unwrap().len(), 1);
+
+    assert!(sup.save_kept_lookup().unwrap(), "saved again from memory");
+    let copy = saved_lookup(&sup).expect("the new copy opens");
+    assert_eq!(holds_canary(&copy), None);
+    assert!(copy.windows(11).any(|x| x == b"Kept Person"));
+    for v in sup.store().every_value().unwrap() {
+        if let Some(p) = &v.plain {
+            assert_eq!(holds_canary(p), None, "readable canary in `{}`", v.tree);
+        }
+    }
+    // The next sign-in reads the new copy, not every client record.
+    drop(sup);
+    let (lookup, source) = w.admin.load_lookup().unwrap();
+    assert!(matches!(source, LookupSource::Saved { .. }), "{source:?}");
+    assert!(lookup.search("zyqcanaryname", 5).is_empty());
+    assert_eq!(lookup.search("kept", 5).len(), 1);
+}
+
+#[test]
+fn data_05_a_lookup_copy_taken_before_an_erasure_is_saved_without_the_erased_client() {
+    let w = World::new(
+        common::at(2026, 11, 16, 9, 0),
+        &[("sup1", Role::Supervisor)],
+        &[("10000001", "Kept Person")],
+    );
+    let paths = Paths::resolve(Some(w._tmp.path()));
+    add(&w.admin, &canary_client()).unwrap();
+    let sup = w.as_("sup1");
+    // A lookup that did not hear of the erasure (as one holding a client erased at a sync).
+    let (lookup, _) = sup.load_lookup().unwrap();
+    let (dir, covers) = lookup.snapshot();
+    sup.erase_client(&paths, &common::sn("10000009"), "the student asked for erasure")
+        .unwrap();
+    assert!(sup.save_lookup_copy(dir, covers).unwrap());
+    let copy = saved_lookup(&sup).expect("the new copy opens");
+    assert_eq!(holds_canary(&copy), None, "the erased client is left out");
+    let (lookup, source) = w.admin.load_lookup().unwrap();
+    assert!(matches!(source, LookupSource::Saved { .. }), "{source:?}");
+    assert!(lookup.search("zyqcanaryname", 5).is_empty());
+    // A lookup not loaded from the store (no coverage) is never saved.
+    let (dir, _) = lookup.snapshot();
+    assert!(!sup.save_lookup_copy(dir, None).unwrap());
+}
+
+#[test]
+fn data_05_a_lookup_copy_begun_before_an_erasure_is_not_saved_after_it() {
+    let w = World::new(common::at(2026, 11, 16, 9, 0), &[], &[("10000001", "Kept Person")]);
+    let client = add(&w.admin, &canary_client()).unwrap();
+    let store = w.admin.store();
+    let epoch = store.erasure_epoch();
+    store.destroy_subject_keys(client.id.0).unwrap();
+    // Sealed after the erasure with the lookup's new key, it could hold the erased client.
+    assert!(!store
+        .set_erasable_setting_if(epoch, "client-lookup", b"begun before")
+        .unwrap());
+    assert_eq!(store.setting("client-lookup").unwrap(), None);
+    let (now, erased) = store.erasures_since_open();
+    assert!(now > epoch && erased.contains(&client.id.0));
+    assert!(store
+        .set_erasable_setting_if(now, "client-lookup", b"begun after")
+        .unwrap());
+    assert_eq!(
+        store.setting("client-lookup").unwrap().as_deref(),
+        Some(&b"begun after"[..])
+    );
 }

@@ -445,4 +445,15 @@ fn data_02_the_screen_runs_the_retention_purge_at_start_up_and_says_what_went() 
         .assert()
         .success()
         .stdout(predicates::str::contains("retention purge: 1 client(s) erased"));
+    // DATA-05 and the half-second start: the screen dropped the erased client from its lookup
+    // and saved it again from itself, so the next sign-in reads that copy (not every record),
+    // and it holds no one erased.
+    let desk = common::sign_in(tmp.path(), "admin", ADMIN_PW, common::clock()).unwrap();
+    let (lookup, source) = desk.load_lookup().unwrap();
+    assert!(
+        matches!(source, careerdesk::desk::LookupSource::Saved { .. }),
+        "{source:?}"
+    );
+    assert!(lookup.search("oswin", 5).is_empty());
+    assert_eq!(lookup.search("zephyrine", 5).len(), 1);
 }

@@ -56,4 +56,7 @@ fn data_05_a_supervisor_erases_from_the_card_after_a_reason_and_the_student_numb
     // The lookup forgot her at once.
     assert!(shared.search("Ada", 5).unwrap().is_empty());
     assert_eq!(shared.search("Bo", 5).unwrap().len(), 1);
+    // And asked the screen to save it again (its saved copy's key went with the erasure).
+    assert!(shared.take_save_wanted());
+    assert!(!shared.take_save_wanted(), "once");
 }

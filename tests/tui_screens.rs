@@ -2,6 +2,8 @@
 //! TestBackend at a fixed time, with generated demo data. Whole-screen snapshots (insta) of
 //! each pane at 80x24 and 160x48, and the role rule that desk staff never see a note body.
 
+mod common;
+
 use std::sync::Arc;
 
 use careerdesk::desk::FixedClock;
@@ -395,4 +397,64 @@ fn a_damaged_store_is_named_on_the_sign_in_screen_never_offered_for_set_up() {
     assert!(s.contains("careerdesk store restore"), "{s}");
     assert!(s.contains("sign in"), "{s}");
     assert!(!s.contains("first administrator"), "{s}");
+}
+
+#[test]
+fn data_05_the_start_up_purge_leaves_the_lookup_answering_and_saved_again_without_who_went() {
+    let tmp = tempfile::tempdir().unwrap();
+    let paths = Paths::resolve(Some(tmp.path()));
+    let clock = Arc::new(FixedClock::new(Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap()));
+    {
+        let desk = careerdesk::desk::Desk::init(
+            &paths.store(),
+            common::policy(),
+            "admin",
+            "Alex Admin",
+            ADMIN_PW,
+            clock.clone(),
+        )
+        .unwrap();
+        common::add(&desk, &common::new_client("10000001", "Ada Keeper")).unwrap();
+        // A graduate whose course ended in 2014: past the policy's limit.
+        let gone = careerdesk::desk::NewClient {
+            status: "graduate".into(),
+            course_end: Some("2014-06-30".into()),
+            ..common::new_client("10999999", "Oswin Longgone")
+        };
+        common::add(&desk, &gone).unwrap();
+        desk.load_lookup().unwrap();
+    }
+    std::fs::write(paths.policy(), careerdesk::policy::example("standard").unwrap().text).unwrap();
+    let mut app = Driver::new(
+        paths.clone(),
+        Keymap::builtin(Base::Default),
+        None,
+        Theme::of(ThemeKind::Plain),
+        clock.clone(),
+    )
+    .unwrap();
+    typed(&mut app, "admin");
+    key(&mut app, KeyCode::Enter);
+    typed(&mut app, ADMIN_PW);
+    key(&mut app, KeyCode::Enter);
+    settle(&mut app);
+    let s = screen(&mut app, 160, 48);
+    assert!(s.contains("Retention purge: 1 client(s)"), "{s}");
+    // The lookup kept answering: the graduate is gone from it, everyone else is found.
+    typed(&mut app, "osw");
+    assert!(screen(&mut app, 160, 48).contains("Matches: 0"));
+    ctrl(&mut app, 'u');
+    typed(&mut app, "ada");
+    assert!(screen(&mut app, 160, 48).contains("Ada Keeper"));
+    drop(app);
+    // It was saved again from memory: the next sign-in reads that copy, without the graduate.
+    let locked = careerdesk::store::LockedStore::open(&paths.store()).unwrap();
+    let desk = careerdesk::desk::Desk::sign_in(&locked, common::policy(), "admin", ADMIN_PW, clock).unwrap();
+    let (lookup, source) = desk.load_lookup().unwrap();
+    assert!(
+        matches!(source, careerdesk::desk::LookupSource::Saved { .. }),
+        "{source:?}"
+    );
+    assert!(lookup.search("oswin", 5).is_empty());
+    assert_eq!(lookup.search("ada", 5).len(), 1);
 }

@@ -56,7 +56,9 @@ pub(super) fn erase(cli: &Cli, paths: &Paths, client: &str, reason: &str, yes: b
             )));
         }
     }
+    keep_lookup(&desk);
     let done = desk.erase_client(paths, &sn, reason)?;
+    save_kept_lookup(&desk);
     emit(cli.format, &done, || {
         format!(
             "erased {sn}: {} record(s) removed, {} future booking(s) freed, {} message(s) withdrawn, \
@@ -69,11 +71,17 @@ pub(super) fn erase(cli: &Cli, paths: &Paths, client: &str, reason: &str, yes: b
 
 pub(super) fn purge(cli: &Cli, paths: &Paths, dry_run: bool) -> Result<(), DeskError> {
     let desk = sign_in(cli, paths)?;
+    if !dry_run {
+        keep_lookup(&desk);
+    }
     let bar = super::output::ProgressBar::default();
     let done = desk.purge(paths, dry_run, &|what: &str, n: u64, total: u64| {
         bar.show(what, n, total)
     })?;
     bar.finish();
+    if !done.erased_ids.is_empty() {
+        save_kept_lookup(&desk);
+    }
     emit(cli.format, &done, || {
         let mut t = Table::new(&["STUDENT", "COURSE ENDED", "KEPT UNTIL"]);
         for c in &done.clients {
@@ -105,4 +113,27 @@ pub(super) fn purge(cli: &Cli, paths: &Paths, dry_run: bool) -> Result<(), DeskE
         }
     });
     Ok(())
+}
+
+/// Loads the client lookup before an erasure (from its saved copy when it is whole), so that
+/// it can be saved again from memory afterwards: the erasure destroys the saved copy's key,
+/// and the next sign-in would otherwise build it from every client record. A failure only
+/// costs that build, so it is logged and the erasure goes on.
+fn keep_lookup(desk: &crate::desk::Desk) {
+    // Someone who may not erase is refused next: no need to load it.
+    if !desk.may(crate::domain::access::Permission::Erase) {
+        return;
+    }
+    if let Err(e) = desk.keep_lookup() {
+        tracing::warn!("the client lookup could not be loaded before the erasure: {e}");
+    }
+}
+
+/// Saves the lookup again once the erased clients are out of it (DATA-05: the new copy is
+/// made after the removal, under a new key); a failure is logged (see [`keep_lookup`]).
+fn save_kept_lookup(desk: &crate::desk::Desk) {
+    match desk.save_kept_lookup() {
+        Ok(saved) => tracing::info!(saved, "client lookup kept through the erasure"),
+        Err(e) => tracing::warn!("the client lookup could not be saved after the erasure: {e}"),
+    }
 }

@@ -10,7 +10,7 @@ use crate::domain::{EntityKind, RecordRef};
 use crate::store::{StoreError, WriteSet};
 
 use super::directory::{ClientDirectory, DirectoryEntry};
-use super::lookup::Lookup;
+use super::lookup::{Covers, Lookup};
 use super::lookup_load::LookupSource;
 use super::{now_ms, Desk, DeskError};
 
@@ -287,6 +287,46 @@ impl Desk {
         self.require(Permission::ViewClients)?;
         let store = self.store.clone();
         Ok(move || super::lookup_load::load(&store, read_directory).map(|(l, _)| l))
+    }
+
+    /// Saves a copy of a lookup kept in memory, after an erasure made the saved copy unreadable
+    /// (DATA-05): built from the lookup itself, no record read, without any client erased
+    /// since the store was opened, under the lookup key made after the erasure. The desk
+    /// screen runs it as a background job once the erased clients are out of its lookup.
+    /// False when it was not saved (see `lookup_load::resave`): the next sign-in builds it.
+    pub fn save_lookup_copy(&self, dir: ClientDirectory, covers: Option<Covers>) -> Result<bool, DeskError> {
+        self.require(Permission::ViewClients)?;
+        super::lookup_load::resave(&self.store, dir, covers)
+    }
+
+    /// Loads this desk's own lookup (the one `find_clients` searches) if it is not loaded:
+    /// the command line does before an erasure, so that [`Self::save_kept_lookup`] can save
+    /// it again afterwards from memory. Operators who may not view clients skip it.
+    pub fn keep_lookup(&self) -> Result<(), DeskError> {
+        if !self.may(Permission::ViewClients) {
+            return Ok(());
+        }
+        let mut guard = self.directory.lock().unwrap_or_else(|p| p.into_inner());
+        if guard.is_none() {
+            *guard = Some(self.build_lookup()?);
+        }
+        Ok(())
+    }
+
+    /// Saves this desk's own lookup again after an erasure (which removed the erased clients
+    /// from it), as [`Self::save_lookup_copy`] does; false when none is loaded.
+    pub fn save_kept_lookup(&self) -> Result<bool, DeskError> {
+        self.require(Permission::ViewClients)?;
+        let snapshot = self
+            .directory
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map(Lookup::snapshot);
+        match snapshot {
+            Some((dir, covers)) => super::lookup_load::resave(&self.store, dir, covers),
+            None => Ok(false),
+        }
     }
 
     /// Builds the in-memory directory now (the TUI calls this right after sign-in). Damaged

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::access::Permission;
 use crate::domain::appointment::{AppointmentState, Slot};
 use crate::domain::audit::AuditAction;
+use crate::domain::ids::ClientId;
 use crate::domain::outbox::Delivery;
 use crate::domain::validate::StudentNumber;
 use crate::paths::Paths;
@@ -31,6 +32,42 @@ pub struct Erasure {
     pub messages_withdrawn: usize,
     /// Automatic backups in which the client's keys were destroyed too.
     pub backups_reached: usize,
+    /// Who was erased, for the lookups kept in memory (never shown, written out or logged).
+    #[serde(skip)]
+    pub erased: ErasedIds,
+}
+
+/// The ids of erased clients, kept inside the program so lookups in memory can drop them at
+/// once: not serialised, and its `Debug` says only how many.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct ErasedIds(Vec<ClientId>);
+
+impl ErasedIds {
+    /// The erased clients' ids.
+    pub fn ids(&self) -> &[ClientId] {
+        &self.0
+    }
+
+    /// How many clients were erased.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether no one was erased.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Takes in more erased clients.
+    pub fn extend(&mut self, more: ErasedIds) {
+        self.0.extend(more.0);
+    }
+}
+
+impl std::fmt::Debug for ErasedIds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ErasedIds({} client(s))", self.0.len())
+    }
 }
 
 /// De-identified counts of erased clients' appointments: by week (its Monday), appointment
@@ -88,6 +125,7 @@ impl Desk {
             slots_freed: 0,
             messages_withdrawn: 0,
             backups_reached: 0,
+            erased: ErasedIds::default(),
         };
         let mut tally = self.erased_tally_unchecked()?;
         let helds = self.held_on_each(clients)?;
@@ -98,6 +136,7 @@ impl Desk {
                 slots_freed: 0,
                 messages_withdrawn: 0,
                 backups_reached: 0,
+                erased: ErasedIds::default(),
             };
             for a in &held.appointments {
                 let outcome = match &a.state {
@@ -149,8 +188,12 @@ impl Desk {
         for held in &helds {
             self.directory_remove(&held.client);
         }
-        let slots = self.store.destroy_subject_keys_of(&ids)?;
+        let lookup_key = self.store.lookup_key_slots();
+        let mut slots = self.store.destroy_subject_keys_of(&ids)?;
+        // The backups' lookup copies name the erased clients too: their key goes as well.
+        slots.push(lookup_key);
         done.backups_reached = reach_backups(paths, &slots)?;
+        done.erased = ErasedIds(helds.iter().map(|h| h.client.id).collect());
         let bytes = serde_json::to_vec(&tally).map_err(|e| DeskError::Invalid(e.to_string()))?;
         self.store.set_setting(TALLY, Some(&bytes))?;
         tracing::info!(clients = ids.len(), records = done.records, "client(s) erased");

@@ -49,12 +49,22 @@ pub(super) fn load(
                 ms = started.elapsed().as_millis() as u64,
                 "client lookup read from its saved copy"
             );
-            return Ok((lookup, LookupSource::Saved { changed }));
+            return Ok((without_erased(store, lookup), LookupSource::Saved { changed }));
         }
         Ok(None) => {}
         Err(e) => tracing::warn!("the saved client lookup could not be used, building it afresh: {e}"),
     }
     Ok((fresh(store, read_directory)?, LookupSource::Built))
+}
+
+/// The lookup without any client erased since the store was opened: one erased while it was
+/// being read or built (its own records read before the erasure committed) is not offered.
+fn without_erased(store: &Store, mut lookup: Lookup) -> Lookup {
+    let (_, erased) = store.erasures_since_open();
+    for id in erased {
+        lookup.remove(ClientId(id));
+    }
+    lookup
 }
 
 /// Builds the lookup from the client records and saves it.
@@ -63,18 +73,21 @@ pub(super) fn fresh(
     read_directory: impl Fn(&Store) -> Result<ClientDirectory, DeskError>,
 ) -> Result<Lookup, DeskError> {
     // Read before the records: a change committed meanwhile is then taken in again at the next
-    // sign-in, which is harmless, rather than missed.
+    // sign-in, which is harmless, rather than missed. An erasure meanwhile keeps it unsaved.
+    let epoch = store.erasure_epoch();
     let covers = Covers {
         op_seq: store.op_seq()?,
         bulk: store.bulk_loads()?,
     };
-    let lookup = Lookup::new(read_directory(store)?);
-    save(store, &lookup, covers);
-    Ok(lookup)
+    let mut lookup = Lookup::new(read_directory(store)?);
+    lookup.set_covers(covers);
+    save(store, &lookup, covers, epoch);
+    Ok(without_erased(store, lookup))
 }
 
 /// The saved lookup brought up to date, or `None` when there is none worth using.
 fn saved(store: &Store) -> Result<Option<(Lookup, usize)>, DeskError> {
+    let epoch = store.erasure_epoch();
     let Some(bytes) = store.setting(SAVED)? else {
         return Ok(None);
     };
@@ -108,28 +121,64 @@ fn saved(store: &Store) -> Result<Option<(Lookup, usize)>, DeskError> {
             None => lookup.remove(ClientId(id)),
         }
     }
+    let now = Covers {
+        op_seq: last,
+        bulk: covers.bulk,
+    };
+    lookup.set_covers(now);
     if changed.len() > RESAVE_AFTER_CLIENTS || ops > RESAVE_AFTER_OPS {
         lookup = Lookup::new(lookup.current_directory());
-        save(
-            store,
-            &lookup,
-            Covers {
-                op_seq: last,
-                bulk: covers.bulk,
-            },
-        );
+        lookup.set_covers(now);
+        save(store, &lookup, now, epoch);
     }
     Ok(Some((lookup, changed.len())))
 }
 
-/// Saves the lookup; a failure only costs the next sign-in a full build, so it is logged.
-fn save(store: &Store, lookup: &Lookup, covers: Covers) {
+/// Saves a copy of a lookup kept in memory after an erasure destroyed the saved one's key
+/// (DATA-05): built again from itself (no record reads), leaving out every client erased
+/// since the store was opened, and sealed with the lookup key made after the erasure. Not
+/// saved (false) when the lookup was not loaded from this store, a bulk load came since, or
+/// another erasure came while it was being built: the next sign-in then builds it.
+pub(super) fn resave(store: &Store, dir: ClientDirectory, covers: Option<Covers>) -> Result<bool, DeskError> {
+    let Some(covers) = covers else {
+        return Ok(false);
+    };
+    if covers.bulk != store.bulk_loads()? {
+        return Ok(false);
+    }
+    let started = std::time::Instant::now();
+    let (epoch, erased) = store.erasures_since_open();
+    let mut fresh = Lookup::new(dir);
+    for &id in &erased {
+        fresh.remove(ClientId(id));
+    }
+    if fresh.has_changes() {
+        // A client erased elsewhere (a sync) was still in the lookup in memory.
+        fresh = Lookup::new(fresh.current_directory());
+    }
+    drop(erased);
+    let bytes = fresh.to_bytes(covers).map_err(|e| DeskError::Invalid(e.to_string()))?;
+    drop(fresh);
+    let saved = store.set_erasable_setting_if(epoch, SAVED, &bytes)?;
+    tracing::info!(
+        saved,
+        ms = started.elapsed().as_millis() as u64,
+        "client lookup saved again from memory after an erasure"
+    );
+    Ok(saved)
+}
+
+/// Saves the lookup unless an erasure came since `epoch` (it may hold the erased client); a
+/// failure only costs the next sign-in a full build, so it is logged.
+fn save(store: &Store, lookup: &Lookup, covers: Covers, epoch: u64) {
     let result = lookup.to_bytes(covers).map_err(|e| e.to_string()).and_then(|bytes| {
         store
-            .set_erasable_setting(SAVED, Some(&bytes))
+            .set_erasable_setting_if(epoch, SAVED, &bytes)
             .map_err(|e| e.to_string())
     });
-    if let Err(e) = result {
-        tracing::warn!("the client lookup could not be saved: {e}");
+    match result {
+        Ok(true) => {}
+        Ok(false) => tracing::info!("a client was erased while the lookup was loading; it is not saved this time"),
+        Err(e) => tracing::warn!("the client lookup could not be saved: {e}"),
     }
 }

@@ -9,6 +9,7 @@ use crate::domain::client::Client;
 use crate::paths::Paths;
 use crate::store::{Progress, WriteSet};
 
+use super::erasure::ErasedIds;
 use super::{Desk, DeskError};
 
 /// One client past the retention limit.
@@ -34,6 +35,9 @@ pub struct Purge {
     /// Resolved enquiries whose correspondence is past its keeping (DATA-03): removed, or for
     /// a dry run, to be removed. Their summaries stay.
     pub enquiry_bodies: usize,
+    /// Who was erased, for the lookups kept in memory (never shown, written out or logged).
+    #[serde(skip)]
+    pub erased_ids: ErasedIds,
 }
 
 /// Clients erased per commit by a purge: one pass over the trees without a client index, one
@@ -44,7 +48,7 @@ const PURGE_BATCH: usize = 100;
 const PURGE_DAY: &str = "retention-purge-day";
 
 /// What the start-up purge came to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AutoPurge {
     /// It already ran today.
     NotDue,
@@ -56,6 +60,8 @@ pub enum AutoPurge {
         records: usize,
         /// Resolved enquiries' correspondence removed.
         enquiry_bodies: usize,
+        /// Who was erased (for the screen's lookup; its `Debug` says only how many).
+        erased: ErasedIds,
     },
 }
 
@@ -65,10 +71,22 @@ impl AutoPurge {
         matches!(self, AutoPurge::Ran { clients, .. } if *clients > 0)
     }
 
+    /// Who was erased (none when it did not run).
+    pub fn erased(&self) -> &[crate::domain::ids::ClientId] {
+        match self {
+            AutoPurge::Ran { erased, .. } => erased.ids(),
+            AutoPurge::NotDue => &[],
+        }
+    }
+
     /// A line for the status bar when something went, else `None`.
     pub fn summary(&self) -> Option<String> {
         match *self {
-            AutoPurge::Ran { clients, enquiry_bodies, .. } if clients + enquiry_bodies > 0 => Some(format!(
+            AutoPurge::Ran {
+                clients,
+                enquiry_bodies,
+                ..
+            } if clients + enquiry_bodies > 0 => Some(format!(
                 "Retention purge: {clients} client(s) past the policy's limit erased, the correspondence of {enquiry_bodies} resolved enquiry(ies) removed."
             )),
             _ => None,
@@ -101,6 +119,7 @@ impl Desk {
             clients: done.clients.len(),
             records: done.records,
             enquiry_bodies: done.enquiry_bodies,
+            erased: done.erased_ids,
         })
     }
 
@@ -136,6 +155,7 @@ impl Desk {
             clients: due.iter().map(|(_, l)| l.clone()).collect(),
             records: 0,
             enquiry_bodies: self.purge_enquiry_bodies(dry_run)?,
+            erased_ids: ErasedIds::default(),
         };
         if dry_run || due.is_empty() {
             return Ok(done);
@@ -151,7 +171,9 @@ impl Desk {
             progress("erasing clients past retention", erased, total);
             let batch: Vec<Client> = left.by_ref().take(PURGE_BATCH).collect();
             erased += batch.len() as u64;
-            done.records += self.erase_each(paths, batch, &reason)?.records;
+            let one = self.erase_each(paths, batch, &reason)?;
+            done.records += one.records;
+            done.erased_ids.extend(one.erased);
         }
         progress("erasing clients past retention", total, total);
         let mut ws = WriteSet::new();

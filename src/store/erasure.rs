@@ -82,6 +82,16 @@ impl Store {
         Ok(out)
     }
 
+    /// The slots the saved lookup's key is in, with its reserved id: read before an erasure
+    /// destroys it, so that the copies of the key file in backups lose it too (a backup holds
+    /// the lookup of its day, every client's name in it, sealed with that key).
+    pub fn lookup_key_slots(&self) -> (u128, Vec<u64>) {
+        (
+            subject_keys::LOOKUP_SUBJECT,
+            self.subjects.slots_of(subject_keys::LOOKUP_SUBJECT),
+        )
+    }
+
     /// Whether this store still holds a key for the subject (a client id).
     pub fn holds_subject_key(&self, id: u128) -> bool {
         self.subjects.has(id)
@@ -134,6 +144,34 @@ impl Store {
             tracing::info!("finished an erasure that was stopped before its keys were destroyed");
         }
         Ok(pending.len())
+    }
+
+    /// The count of erasures (key destructions) since the store was opened and the clients
+    /// erased meanwhile: a lookup kept in memory leaves those out before it is saved, and is
+    /// saved with [`Store::set_erasable_setting_if`] only if the count has not moved.
+    pub fn erasures_since_open(&self) -> (u64, HashSet<u128>) {
+        let log = self.subjects.erasures();
+        (log.epoch, log.subjects.clone())
+    }
+
+    /// How many erasures there have been since the store was opened (see
+    /// [`Store::erasures_since_open`]).
+    pub fn erasure_epoch(&self) -> u64 {
+        self.subjects.erasures().epoch
+    }
+
+    /// [`Store::set_erasable_setting`] unless a key was destroyed since `epoch` (see
+    /// [`Store::erasures_since_open`]): the value may hold a client erased meanwhile, sealed
+    /// with the lookup key made after the erasure. No erasure can run while it seals and
+    /// stores. Says whether it stored the value.
+    pub fn set_erasable_setting_if(&self, epoch: u64, name: &str, value: &[u8]) -> Result<bool, StoreError> {
+        let log = self.subjects.erasures();
+        if log.epoch != epoch {
+            return Ok(false);
+        }
+        self.set_erasable_setting(name, Some(value))?;
+        drop(log);
+        Ok(true)
     }
 
     /// Stores (`Some`) or removes (`None`) a setting sealed with its own destroyable key, which

@@ -51,6 +51,20 @@ pub struct SubjectKeys {
     path: PathBuf,
     file: Mutex<SlotFile>,
     opened: RwLock<HashMap<(u128, u32), SubjectKey>>,
+    /// The subjects destroyed since the file was opened; held while destroying, and while a
+    /// copy of the lookup is sealed (see [`SubjectKeys::erasures`]).
+    erasures: Mutex<Erasures>,
+}
+
+/// The subjects whose keys were destroyed since the key file was opened (in memory only),
+/// and how many times keys were destroyed: a copy of the lookup made from memory is saved
+/// only if no erasure came between the look at this and the sealing.
+#[derive(Debug, Default, Clone)]
+pub struct Erasures {
+    /// Counts each [`SubjectKeys::destroy_all`] that destroyed anything.
+    pub epoch: u64,
+    /// The subjects destroyed (clients' ids; never shown or logged).
+    pub subjects: std::collections::HashSet<u128>,
 }
 
 fn io(path: &Path, what: &str, e: std::io::Error) -> StoreError {
@@ -118,6 +132,7 @@ impl SubjectKeys {
                 dirty: false,
             }),
             opened: RwLock::new(HashMap::new()),
+            erasures: Mutex::new(Erasures::default()),
         })
     }
 
@@ -343,6 +358,7 @@ impl SubjectKeys {
     /// Destroys every generation of each subject's key with one sync of the file; returns how
     /// many keys were destroyed.
     pub fn destroy_all(&self, ids: &[u128]) -> Result<usize, StoreError> {
+        let mut log = self.erasures();
         let mut f = self.file();
         let mut destroyed = 0;
         for id in ids {
@@ -363,7 +379,18 @@ impl SubjectKeys {
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .retain(|(sid, _), _| !gone.contains(sid));
+        if destroyed > 0 {
+            log.epoch += 1;
+            log.subjects
+                .extend(ids.iter().copied().filter(|&id| id != LOOKUP_SUBJECT));
+        }
         Ok(destroyed)
+    }
+
+    /// The erasures since the file was opened, held: no key is destroyed until the guard is
+    /// dropped (taken before the file's own lock, never after it).
+    pub fn erasures(&self) -> MutexGuard<'_, Erasures> {
+        self.erasures.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Copies the key file into another store folder (a backup or maintenance copy).

@@ -83,6 +83,9 @@ pub enum SessionDone {
     Sync(Result<crate::sync::client::SyncReport, crate::ui::sync_task::SyncFailure>),
     /// How far the running sync has got, in per cent.
     SyncProgress(u8),
+    /// The client lookup saved again after an erasure: whether it was (see
+    /// `Desk::save_lookup_copy`).
+    LookupSaved(Result<bool, String>),
     /// A result for one pane.
     Pane(PaneId, PaneDone),
 }
@@ -96,6 +99,7 @@ impl std::fmt::Debug for SessionDone {
             SessionDone::Purge(r) => write!(f, "Purge({r:?})"),
             SessionDone::Sync(r) => write!(f, "Sync({r:?})"),
             SessionDone::SyncProgress(p) => write!(f, "SyncProgress({p}%)"),
+            SessionDone::LookupSaved(r) => write!(f, "LookupSaved({r:?})"),
             SessionDone::Pane(p, d) => write!(f, "Pane({p:?}, {d:?})"),
         }
     }

@@ -12,6 +12,9 @@ use crate::desk::{DirectoryEntry, Lookup};
 pub struct SharedIndex {
     index: Arc<RwLock<Option<Lookup>>>,
     ready: Arc<AtomicBool>,
+    /// A client was erased since the lookup was last saved: its saved copy is unreadable (the
+    /// erasure destroyed its key) and the screen saves it again from this one.
+    erased: Arc<AtomicBool>,
 }
 
 impl SharedIndex {
@@ -19,6 +22,18 @@ impl SharedIndex {
     pub fn set(&self, index: Lookup) {
         *self.index.write().unwrap_or_else(|p| p.into_inner()) = Some(index);
         self.ready.store(true, Ordering::SeqCst);
+    }
+
+    /// Puts a loaded index in place without the clients erased while it loaded (they are out
+    /// before any search sees it), asking for a save again when there were any.
+    pub fn set_without(&self, mut index: Lookup, erased: &[crate::domain::ids::ClientId]) {
+        for &id in erased {
+            index.remove(id);
+        }
+        self.set(index);
+        if !erased.is_empty() {
+            self.erased.store(true, Ordering::SeqCst);
+        }
     }
 
     /// Drops the index until the next is set (the panes say the lookup is loading).
@@ -40,11 +55,35 @@ impl SharedIndex {
         }
     }
 
-    /// Forgets an erased client.
+    /// Forgets an erased client at once, and asks for the lookup to be saved again.
     pub fn remove(&self, id: crate::domain::ids::ClientId) {
-        if let Some(i) = self.index.write().unwrap_or_else(|p| p.into_inner()).as_mut() {
-            i.remove(id);
+        self.remove_all(&[id]);
+    }
+
+    /// Forgets erased clients at once (one lock for a purge's thousands), and asks for the
+    /// lookup to be saved again.
+    pub fn remove_all(&self, ids: &[crate::domain::ids::ClientId]) {
+        if ids.is_empty() {
+            return;
         }
+        if let Some(i) = self.index.write().unwrap_or_else(|p| p.into_inner()).as_mut() {
+            for &id in ids {
+                i.remove(id);
+            }
+        }
+        self.erased.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether a save was asked for since the last call (and forgets that it was).
+    pub fn take_save_wanted(&self) -> bool {
+        self.erased.swap(false, Ordering::SeqCst)
+    }
+
+    /// The lookup as it is now and what of the store it covers, to save a copy from (the
+    /// lock is held only while the directory is copied, not while the copy is built).
+    pub fn snapshot(&self) -> Option<(crate::desk::ClientDirectory, Option<crate::desk::Covers>)> {
+        let index = self.index.read().unwrap_or_else(|p| p.into_inner());
+        index.as_ref().map(Lookup::snapshot)
     }
 
     /// The best `limit` matches for `query`, or `None` before the index is built.

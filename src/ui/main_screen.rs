@@ -80,7 +80,7 @@ pub struct Main {
     tabs: Vec<(Rect, usize)>,
     /// The client lookup index the panes share, once built.
     clients: SharedIndex,
-    /// Lookup loads in flight, and whether the one in flight predates an erasure.
+    /// Lookup loads in flight, the clients erased while one was, and the save after an erasure.
     lookup_loads: LookupLoads,
 }
 
@@ -88,9 +88,11 @@ pub struct Main {
 #[derive(Default)]
 struct LookupLoads {
     in_flight: u32,
-    /// The start-up purge erased clients after a load in flight began: its result may still
-    /// hold them, so it is not shown and a fresh load starts instead.
-    stale: bool,
+    /// Clients the start-up purge erased while a load was in flight: its result may still
+    /// hold them, so they are removed from it before it is shown.
+    erased: Vec<crate::domain::ids::ClientId>,
+    /// A save of the lookup (after an erasure) is running.
+    saving: bool,
 }
 
 impl Main {
@@ -154,8 +156,9 @@ impl Main {
         });
         // The lookup loads at once, beside the day's retention purge (which reads every client
         // on a large store, seconds at 200,000): the first frame comes at once and the clients
-        // pane says it is loading meanwhile. A load that began before the purge erased anyone
-        // is not shown; the lookup is loaded again after it, so it never holds an erased client.
+        // pane says it is loading meanwhile. The clients the purge erases are removed from the
+        // lookup at once (from a load still in flight when it arrives), so it never holds an
+        // erased client, and it is then saved again from itself (see `jobs.rs`).
         main.load_lookup();
         let purge_paths = paths.clone();
         main.jobs.spawn_session(PURGE_JOB, move |desk| {
@@ -228,6 +231,7 @@ impl Main {
             }
             Event::Resize(..) | Event::Job(_) => None,
         };
+        self.save_lookup_if_wanted();
         self.send_outbox_if_due();
         self.back_up_if_due();
         self.sync_if_due();

@@ -43,6 +43,8 @@ pub struct Lookup {
     /// Documents whose client changed or went since the build (one bit each).
     stale: Vec<u64>,
     recent: Recent,
+    /// What of the store it was loaded from: every op up to this is in it (later ones may be).
+    covers: Option<Covers>,
 }
 
 impl std::fmt::Debug for Lookup {
@@ -74,7 +76,25 @@ impl Lookup {
             built,
             stale,
             recent: Recent::default(),
+            covers: None,
         }
+    }
+
+    /// What of the store the lookup was loaded from, when it was loaded from one: saving a
+    /// copy made from it names this, so the next sign-in takes in every op since.
+    pub fn covers(&self) -> Option<Covers> {
+        self.covers
+    }
+
+    /// Says what of the store the lookup holds (the loader does, see `lookup_load`).
+    pub fn set_covers(&mut self, covers: Covers) {
+        self.covers = Some(covers);
+    }
+
+    /// The directory as it is now and what of the store it covers: what a copy is saved from
+    /// (taken under a lock, then built without it).
+    pub fn snapshot(&self) -> (ClientDirectory, Option<Covers>) {
+        (self.current_directory(), self.covers)
     }
 
     /// How many clients can be found.

@@ -124,6 +124,7 @@ impl Lookup {
                 built,
                 stale,
                 recent: Recent::default(),
+                covers: Some(covers),
             },
             covers,
         ))

@@ -11,6 +11,9 @@ use crate::ui::sync_task::{run_sync, SYNC_JOB};
 
 use super::{Main, BACKUP_EVERY, BACKUP_JOB, OUTBOX_EVERY, OUTBOX_JOB, PURGE_JOB};
 
+/// The job that saves the client lookup again after an erasure.
+const LOOKUP_SAVE_JOB: &str = "saving the client lookup";
+
 /// Sends what is due (when this operator may) and counts what is left.
 fn run_outbox(desk: &Desk, transports: Option<&Transports>, from: &str) -> Result<(FlushReport, OutboxCounts), String> {
     let report = match transports {
@@ -36,6 +39,7 @@ impl Main {
             self.purging = false;
         }
         self.take_job(done);
+        self.save_lookup_if_wanted();
         if retry_backup && self.backups.state == BackupState::Waiting {
             self.backups.next_at = self.desk.now();
             self.back_up_if_due();
@@ -48,10 +52,10 @@ impl Main {
 
     fn take_job(&mut self, done: SessionDone) {
         match done {
-            // Counting every result in, in the guard: one that predates an erasure is dropped.
-            SessionDone::Directory(_) if self.lookup_taken() => self.load_lookup(),
             SessionDone::Directory(Ok(index)) => {
-                self.clients.set(*index);
+                // Clients erased while it loaded leave it before anyone can search it.
+                self.clients.set_without(*index, &self.lookup_loads.erased);
+                self.lookup_taken();
                 for i in 0..self.panes.len() {
                     self.with_pane_at(i, |pane, cx| {
                         pane.directory_ready(cx);
@@ -80,7 +84,7 @@ impl Main {
                         self.notice = Some(Notice::Done(line));
                     }
                     if done.erased_anyone() {
-                        self.lookup_after_erasure();
+                        self.lookup_after_erasure(done.erased());
                     }
                 }
                 Err(e) => {
@@ -90,7 +94,16 @@ impl Main {
                 }
             },
             SessionDone::Directory(Err(e)) => {
+                self.lookup_taken();
                 self.notice = Some(Notice::Problem(format!("client lookup is unavailable: {e}")))
+            }
+            SessionDone::LookupSaved(result) => {
+                self.lookup_loads.saving = false;
+                match result {
+                    Ok(saved) => tracing::info!(saved, "client lookup saved again after an erasure"),
+                    // Only the next sign-in's speed is at stake: it builds the lookup.
+                    Err(e) => tracing::warn!("the client lookup could not be saved after an erasure: {e}"),
+                }
             }
             SessionDone::Outbox(result) => {
                 self.outbox.running = false;
@@ -144,21 +157,39 @@ impl Main {
         }
     }
 
-    /// Counts a lookup load's result in; true when it predates an erasure and is to be
-    /// dropped for a fresh load.
-    fn lookup_taken(&mut self) -> bool {
+    /// Counts a lookup load's result in; once none is in flight, the clients erased meanwhile
+    /// are forgotten (every load that could hold them has had them removed).
+    fn lookup_taken(&mut self) {
         self.lookup_loads.in_flight = self.lookup_loads.in_flight.saturating_sub(1);
-        std::mem::take(&mut self.lookup_loads.stale)
+        if self.lookup_loads.in_flight == 0 {
+            self.lookup_loads.erased.clear();
+        }
     }
 
-    /// Clients were erased: a load in flight may hold them, and one already shown does.
-    fn lookup_after_erasure(&mut self) {
+    /// Clients were erased (DATA-05): they leave the lookup shown at once, and any load in
+    /// flight when it arrives; no load from the records is needed, and searches go on.
+    fn lookup_after_erasure(&mut self, erased: &[crate::domain::ids::ClientId]) {
+        self.clients.remove_all(erased);
         if self.lookup_loads.in_flight > 0 {
-            self.lookup_loads.stale = true;
-        } else {
-            self.clients.clear();
-            self.load_lookup();
+            self.lookup_loads.erased.extend_from_slice(erased);
         }
+    }
+
+    /// After an erasure, saves the lookup again from itself in the background (no record
+    /// read), so the next sign-in reads a saved copy instead of building it from every client
+    /// record: the erasure destroyed the old copy's key. Waits for loads in flight (their
+    /// results still lose the erased clients first) and for a save already running.
+    pub(super) fn save_lookup_if_wanted(&mut self) {
+        if self.lookup_loads.saving || self.lookup_loads.in_flight > 0 || !self.clients.take_save_wanted() {
+            return;
+        }
+        let Some((dir, covers)) = self.clients.snapshot() else {
+            return;
+        };
+        self.lookup_loads.saving = true;
+        self.jobs.spawn_session(LOOKUP_SAVE_JOB, move |desk| {
+            SessionDone::LookupSaved(desk.save_lookup_copy(dir, covers).map_err(|e| e.to_string()))
+        });
     }
 
     /// A job of this session panicked.
@@ -175,6 +206,9 @@ impl Main {
         }
         if what == PURGE_JOB {
             self.purging = false;
+        }
+        if what == LOOKUP_SAVE_JOB {
+            self.lookup_loads.saving = false;
         }
         self.notice = Some(Notice::Problem(text));
     }
