@@ -252,3 +252,51 @@ fn sync_now_is_in_the_help_overlay_and_the_palette() {
     d.key(KeyCode::Enter);
     has(&mut d, "not enrolled with a sync server");
 }
+
+#[test]
+fn data_05_a_client_erased_on_another_desk_leaves_the_screen_s_lookup_at_its_next_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Running::start(dir.path());
+    // This desk (the screen's) and another of the same service, set up from its backup: both
+    // hold Ada One.
+    let tmp = tempfile::tempdir().unwrap();
+    let clock = store(tmp.path(), None);
+    let paths = Paths::resolve(Some(tmp.path()));
+    let other_dir = tempfile::tempdir().unwrap();
+    let other_paths = Paths::resolve(Some(other_dir.path()));
+    {
+        let here = sign_in(tmp.path(), "admin", ADMIN_PASSWORD, clock.clone()).unwrap();
+        let backup = dir.path().join("backup");
+        here.backup(&paths, &backup).unwrap();
+        server.enrol(&here, "Main desk");
+        Desk::restore(&other_paths, &backup, "admin", ADMIN_PASSWORD, clock.clone()).unwrap();
+    }
+    let locked = careerdesk::store::LockedStore::open(&other_paths.store()).unwrap();
+    let other = Desk::sign_in(&locked, policy(), "admin", ADMIN_PASSWORD, clock.clone()).unwrap();
+    server.enrol(&other, "Second desk");
+
+    let mut d = signed_in(tmp.path(), clock.clone());
+    d.typed("ada");
+    has(&mut d, "Ada One");
+
+    // A supervisor erases her on the other desk, which syncs; this screen syncs (f9).
+    other
+        .erase_client(&other_paths, &sn("10000001"), "the student asked (DATA-05)")
+        .unwrap();
+    other.sync_now(&|_: &str, _: u64, _: u64| {}).unwrap();
+    f9(&mut d);
+    assert!(d.settle());
+    // The same search again, from an empty box.
+    d.send(Event::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)));
+    d.typed("ada");
+    let s = d.screen(W, H);
+    assert!(!s.contains("Ada One"), "the erased client is still offered:\n{s}");
+    assert!(s.contains("Matches: 0"), "{s}");
+    drop(d);
+    let again = sign_in(tmp.path(), "admin", ADMIN_PASSWORD, clock).unwrap();
+    assert!(
+        again.client_by_student_number(&sn("10000001")).is_err(),
+        "erased in the store too"
+    );
+    server.stop();
+}

@@ -140,7 +140,9 @@ impl Desk {
         }
         // Every tombstone, not only this sync's: an erasure stopped part way here is finished.
         let erased = self.store.erased_remotely_all()?;
-        report.erasures_applied = self.apply_erasures(&erased)?;
+        let here = self.apply_erasures(&erased)?;
+        report.erasures_applied = here.len() as u64;
+        report.erased_here = crate::domain::sync::ErasedClients(here.ids().iter().map(|c| c.0).collect());
         Ok(report)
     }
 
@@ -173,8 +175,8 @@ impl Desk {
 
     /// Erases here the clients another desk erased (DATA-05): their records, their keys here
     /// and in this desk's backups. The supervisor's decision was made, checked and audited
-    /// where they made it; this desk records that it carried it out. Returns how many it held.
-    fn apply_erasures(&self, erased: &[u128]) -> Result<u64, DeskError> {
+    /// where they made it; this desk records that it carried it out. Returns those it held.
+    fn apply_erasures(&self, erased: &[u128]) -> Result<super::erasure::ErasedIds, DeskError> {
         // The data folder is the store's parent (`Paths::store`), where its backups are.
         let paths = crate::paths::Paths::resolve(self.store.path().parent());
         let mut clients = Vec::new();
@@ -191,11 +193,10 @@ impl Desk {
             }
         }
         if clients.is_empty() {
-            return Ok(0);
+            return Ok(Default::default());
         }
-        let n = clients.len() as u64;
-        self.erase_each(&paths, clients, "erased on another desk; carried out here at sync")?;
-        Ok(n)
+        let done = self.erase_each(&paths, clients, "erased on another desk; carried out here at sync")?;
+        Ok(done.erased)
     }
 
     /// Whether this terminal is enrolled with a sync server: one setting read, cheap enough for

@@ -96,6 +96,17 @@ impl SealedOp {
     }
 }
 
+/// Ids of erased clients, kept inside the program (a lookup in memory drops them): never
+/// serialised, and its `Debug` says only how many, so no log lists them.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct ErasedClients(pub Vec<u128>);
+
+impl std::fmt::Debug for ErasedClients {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} client(s)", self.0.len())
+    }
+}
+
 /// A terminal as the server knows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TerminalEntry {

@@ -14,6 +14,7 @@ use super::message::{AdminAction, AdminReply, Reply, Request, MAX_OPS_PER_FRAME}
 use super::tls::{self, Fingerprint};
 use super::SyncError;
 use crate::domain::ids::TerminalId;
+use crate::domain::sync::ErasedClients;
 use crate::store::Store;
 
 /// How long connecting (TCP and TLS) may take.
@@ -56,9 +57,12 @@ pub struct SyncReport {
     pub server_restored: bool,
     /// Clients erased on another desk, learnt of in this sync (ids stay in the program).
     #[serde(skip)]
-    pub erased: Vec<u128>,
+    pub erased: ErasedClients,
     /// Of those, how many this desk held and has now erased too.
     pub erasures_applied: u64,
+    /// Those this desk held and erased, for the lookups in memory.
+    #[serde(skip)]
+    pub erased_here: ErasedClients,
     /// A newer version of the institution's policy from the server: version and text.
     #[serde(skip)]
     pub policy: Option<(u32, String)>,
@@ -293,7 +297,7 @@ pub async fn sync_once(
         }
         let taken = store.take_remote_ops(&ops, last)?;
         report.new += taken.new as u64;
-        report.erased.extend(taken.erased);
+        report.erased.0.extend(taken.erased);
         report.pulled += ops.len() as u64;
         cursor = last;
         progress("pulling", cursor - start, now_head.max(head).saturating_sub(start));

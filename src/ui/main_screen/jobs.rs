@@ -68,7 +68,20 @@ impl Main {
                     self.notice = Some(Notice::Problem(format!("sync: {text}")));
                 }
                 match result {
-                    Ok(report) => tracing::info!(?report, "synced from the desk screen"),
+                    Ok(report) => {
+                        tracing::info!(?report, "synced from the desk screen");
+                        // Clients erased on another desk and here at this sync leave the
+                        // lookup at once, as after the start-up purge.
+                        if !report.erased_here.0.is_empty() {
+                            let ids: Vec<crate::domain::ids::ClientId> = report
+                                .erased_here
+                                .0
+                                .iter()
+                                .map(|&id| crate::domain::ids::ClientId(id))
+                                .collect();
+                            self.lookup_after_erasure(&ids);
+                        }
+                    }
                     Err(f) => tracing::warn!("sync from the desk screen: {}", f.text),
                 }
             }
