@@ -15,7 +15,7 @@ use super::tls::{self, Fingerprint};
 use super::SyncError;
 use crate::domain::ids::TerminalId;
 use crate::domain::sync::ErasedClients;
-use crate::store::Store;
+use crate::store::{Store, StoreError, TakenOps};
 
 /// How long connecting (TCP and TLS) may take.
 const CONNECT: Duration = Duration::from_secs(10);
@@ -152,6 +152,13 @@ fn broken(e: frame::FrameError) -> SyncError {
     }
 }
 
+/// The result of a page stored on a thread of its own.
+async fn joined(job: tokio::task::JoinHandle<Result<TakenOps, StoreError>>) -> Result<TakenOps, SyncError> {
+    job.await
+        .map_err(|e| SyncError::Protocol(format!("storing a page stopped: {e}")))?
+        .map_err(SyncError::Store)
+}
+
 fn unexpected(reply: &Reply) -> SyncError {
     SyncError::Protocol(format!("{reply:?}").chars().take(80).collect())
 }
@@ -270,14 +277,20 @@ pub async fn sync_once(
         }
     }
 
-    // Pull, a page at a time; each page and its cursor are stored together. The next page
-    // is asked for before the last is stored, so the wire and the disk work at once; the
-    // pages are flushed once at the end (a crash before it loses only pages pulled again).
+    // Pull, a page at a time; each page and its cursor are stored together, in order. The
+    // next page is asked for, and read, while the last is stored on a thread of its own, so
+    // the wire and the disk work at once; the pages are flushed once at the end (a crash
+    // before it loses only pages pulled again).
     let mut cursor = position.cursor;
     let start = cursor;
     let pull = |after: u64| Request::Pull {
         after,
         max_ops: MAX_OPS_PER_FRAME,
+    };
+    let mut storing: Option<tokio::task::JoinHandle<Result<TakenOps, StoreError>>> = None;
+    let stored = |report: &mut SyncReport, taken: TakenOps| {
+        report.new += taken.new as u64;
+        report.erased.0.extend(taken.erased);
     };
     session.send(&pull(cursor)).await?;
     loop {
@@ -295,15 +308,20 @@ pub async fn sync_once(
         if more {
             session.send(&pull(last)).await?;
         }
-        let taken = store.take_remote_ops(&ops, last)?;
-        report.new += taken.new as u64;
-        report.erased.0.extend(taken.erased);
+        if let Some(previous) = storing.take() {
+            stored(&mut report, joined(previous).await?);
+        }
         report.pulled += ops.len() as u64;
+        let s = store.clone();
+        storing = Some(tokio::task::spawn_blocking(move || s.take_remote_ops(&ops, last)));
         cursor = last;
         progress("pulling", cursor - start, now_head.max(head).saturating_sub(start));
         if !more {
             break;
         }
+    }
+    if let Some(last) = storing.take() {
+        stored(&mut report, joined(last).await?);
     }
     store.flush()?;
     report.cursor = cursor;
