@@ -221,7 +221,7 @@ fn an_edit_is_audited_by_field_name_and_logged_as_a_field_level_update() {
     assert_eq!(op.seq, before + 1);
     assert_eq!(op.changes.len(), 1);
     match &op.changes[0] {
-        Change::Update { record, fields } => {
+        Change::Update { record, fields, .. } => {
             assert_eq!(record.id, done.client.id.0);
             let names: Vec<&str> = fields.keys().map(String::as_str).collect();
             assert_eq!(names, ["email", "phone"], "only the changed fields");

@@ -122,7 +122,7 @@ fn every_change_is_in_the_op_log_with_dense_sequence_and_field_level_updates() {
     let last = ops.last().unwrap();
     assert_eq!(last.operator, desk.operator().id);
     match &last.changes[0] {
-        Change::Update { record, fields } => {
+        Change::Update { record, fields, .. } => {
             assert_eq!(record.kind, EntityKind::Operator);
             assert_eq!(record.id, op.id.0);
             assert_eq!(fields.keys().collect::<Vec<_>>(), ["suspension"]);

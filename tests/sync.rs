@@ -787,7 +787,7 @@ fn sync_a_client_made_on_one_desk_opens_on_another_and_their_key_goes_at_an_eras
     assert!(!about.is_empty());
     let opened = b.store().open_remote_op(&about[0]).unwrap().expect("not dropped");
     let created = opened.changes.iter().any(|c| match c {
-        careerdesk::domain::change::Change::Create { record, fields } => {
+        careerdesk::domain::change::Change::Create { record, fields, .. } => {
             record.id == id && fields.values().any(|v| v.contains("Zyqtravel Person"))
         }
         _ => false,

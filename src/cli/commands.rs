@@ -137,6 +137,7 @@ fn dispatch(cli: &Cli, paths: &Paths) -> Result<(), DeskError> {
             name,
         } => super::sync::enrol(cli, paths, server, code, fingerprint, name),
         Command::Sync { status } => super::sync::sync(cli, paths, *status),
+        Command::Conflicts => super::sync::conflicts(cli, paths),
         Command::Slot(cmd) => appointments::slot(cli.format, &sign_in(cli, paths)?, cmd),
         Command::Book(args) => appointments::book(cli.format, &sign_in(cli, paths)?, args),
         Command::Cancel { .. }

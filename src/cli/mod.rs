@@ -164,6 +164,8 @@ pub enum Command {
         #[arg(long)]
         status: bool,
     },
+    /// Other desks' changes that could not be merged here and wait for a person.
+    Conflicts,
     /// Calendar slots.
     #[command(subcommand)]
     Slot(SlotCmd),

@@ -292,17 +292,39 @@ pub fn enrol(
     Ok(())
 }
 
+/// `careerdesk conflicts`.
+pub fn conflicts(cli: &Cli, paths: &Paths) -> Result<(), DeskError> {
+    let desk = sign_in(cli, paths)?;
+    let list = desk.sync_conflicts()?;
+    emit(cli.format, &list, || {
+        if list.is_empty() {
+            return "no conflicts: every change from other desks is merged\n".into();
+        }
+        let mut text = format!("{} change(s) from other desks wait for a person:\n", list.len());
+        for c in &list {
+            text.push_str(&format!(
+                "  {} {} (op {} of device {}): {}\n",
+                c.kind, c.record, c.seq, c.device, c.what
+            ));
+        }
+        text
+    });
+    Ok(())
+}
+
 /// `careerdesk sync`.
 pub fn sync(cli: &Cli, paths: &Paths, status: bool) -> Result<(), DeskError> {
     let desk = sign_in(cli, paths)?;
     if status {
         let s = desk.sync_status()?;
-        emit(cli.format, &s, || match &s.server {
+        emit(cli.format, &s, || {
+            match &s.server {
             None => "not enrolled with a sync server (offline)\n".into(),
             Some(server) => format!(
-                "server {server}, pulled to {}, {} op(s) of other desks held, {} op(s) made here\n",
-                s.cursor, s.remote_ops, s.own_ops
+                "server {server}, pulled to {}, {} op(s) of other desks held ({} still to merge), {} op(s) made here, {} in the conflicts queue\n",
+                s.cursor, s.remote_ops, s.to_merge, s.own_ops, s.conflicts
             ),
+        }
         });
         return Ok(());
     }
@@ -314,6 +336,18 @@ pub fn sync(cli: &Cli, paths: &Paths, status: bool) -> Result<(), DeskError> {
             "synced: {} op(s) pushed, {} pulled ({} new from other desks)\n",
             report.pushed, report.pulled, report.new
         );
+        if report.merged > 0 {
+            text.push_str(&format!(
+                "{} op(s) of other desks merged here ({} record(s) changed)\n",
+                report.merged, report.records_changed
+            ));
+        }
+        if report.conflicts > 0 {
+            text.push_str(&format!(
+                "{} op(s) of other desks wait in the conflicts queue ({} new): `careerdesk conflicts` lists them\n",
+                report.conflicts, report.new_conflicts
+            ));
+        }
         if report.server_restored {
             text.push_str("the server had been restored from a backup, and was given what it lacked\n");
         }

@@ -1,6 +1,7 @@
 //! Loading the client lookup at sign-in. The lookup is saved in the store as one sealed value
 //! (the packed directory and the built index) with the op-log position it covers; a desk
-//! reads it in one go and takes in the clients the op log changed since, instead of opening
+//! reads it in one go and takes in the clients the op log (and other desks' ops merged here)
+//! changed since, instead of opening
 //! every client record and building the index again. With no saved lookup, or one from an
 //! older format, damaged, or older than a bulk load, it is built from the records and saved.
 //! Once many clients have changed since it was saved, it is built again from itself (no
@@ -78,6 +79,7 @@ pub(super) fn fresh(
     let covers = Covers {
         op_seq: store.op_seq()?,
         bulk: store.bulk_loads()?,
+        applied: store.applied_seq()?,
     };
     let mut lookup = Lookup::new(read_directory(store)?);
     lookup.set_covers(covers);
@@ -115,6 +117,9 @@ fn saved(store: &Store) -> Result<Option<(Lookup, usize)>, DeskError> {
             }
         }
     }
+    // And the clients other desks' ops changed, merged here since.
+    let (merged, applied) = store.clients_merged_after(covers.applied)?;
+    changed.extend(merged);
     for &id in &changed {
         match store.get::<Client>(id)? {
             Some(c) => lookup.upsert(&c),
@@ -124,6 +129,7 @@ fn saved(store: &Store) -> Result<Option<(Lookup, usize)>, DeskError> {
     let now = Covers {
         op_seq: last,
         bulk: covers.bulk,
+        applied,
     };
     lookup.set_covers(now);
     if changed.len() > RESAVE_AFTER_CLIENTS || ops > RESAVE_AFTER_OPS {

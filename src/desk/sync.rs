@@ -49,6 +49,27 @@ pub struct SyncStatus {
     pub remote_ops: u64,
     /// This desk's own ops.
     pub own_ops: u64,
+    /// Other desks' ops taken and not merged yet.
+    pub to_merge: u64,
+    /// Other desks' ops in the conflicts queue.
+    pub conflicts: u64,
+}
+
+/// An op of another desk waiting in the conflicts queue, as staff see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConflictView {
+    /// The desk (device) that made it.
+    pub device: String,
+    /// Its sequence there.
+    pub seq: u64,
+    /// The kind of record.
+    pub kind: &'static str,
+    /// The record's id.
+    pub record: String,
+    /// What is wrong and what to do.
+    pub what: String,
+    /// When it was put aside here.
+    pub at: chrono::DateTime<chrono::Utc>,
 }
 
 /// Runs one future to completion on a runtime of its own (the CLI and the screen's jobs call
@@ -143,6 +164,17 @@ impl Desk {
         let here = self.apply_erasures(&erased)?;
         report.erasures_applied = here.len() as u64;
         report.erased_here = crate::domain::sync::ErasedClients(here.ids().iter().map(|c| c.0).collect());
+        // Then every op taken and not merged yet, this sync's and any a stop left behind
+        // (erasures first: an erased client's records go with their keys and backups, as
+        // erasure does, and the erasing op's own removals then find nothing left to merge).
+        let merged = self
+            .store
+            .apply_remote(self.now(), &|done, of| progress("merging", done, of))?;
+        report.merged = merged.ops;
+        report.records_changed = merged.records;
+        report.new_conflicts = merged.conflicts;
+        report.conflicts = self.store.sync_conflicts()?.len() as u64;
+        report.changed_clients = crate::domain::sync::ChangedClients(merged.clients);
         Ok(report)
     }
 
@@ -206,6 +238,26 @@ impl Desk {
         Ok(self.enrolment()?.is_some())
     }
 
+    /// Other desks' ops that could not be merged here, oldest first.
+    pub fn sync_conflicts(&self) -> Result<Vec<ConflictView>, DeskError> {
+        self.require(Permission::Sync)?;
+        let mut list: Vec<ConflictView> = self
+            .store
+            .sync_conflicts()?
+            .into_iter()
+            .map(|c| ConflictView {
+                device: format!("{:032x}", c.device.0),
+                seq: c.seq,
+                kind: c.record.kind.tree(),
+                record: format!("{:032x}", c.record.id),
+                what: c.describe(),
+                at: c.at,
+            })
+            .collect();
+        list.sort_by_key(|c| c.at);
+        Ok(list)
+    }
+
     /// Where this desk's sync stands.
     pub fn sync_status(&self) -> Result<SyncStatus, DeskError> {
         self.require(Permission::Sync)?;
@@ -217,6 +269,8 @@ impl Desk {
             cursor: position.cursor,
             remote_ops: self.store.remote_ops()?.len() as u64,
             own_ops: self.store.op_seq()?,
+            to_merge: self.store.ops_to_merge()?,
+            conflicts: self.store.sync_conflicts()?.len() as u64,
         })
     }
 }

@@ -68,6 +68,9 @@ pub enum Change {
     Create {
         /// The record.
         record: RecordRef,
+        /// The record's layout version the fields are written in (0: not recorded, an op
+        /// written before changes carried it).
+        format: u8,
         /// Field name -> JSON value.
         fields: BTreeMap<String, String>,
     },
@@ -75,8 +78,13 @@ pub enum Change {
     Update {
         /// The record.
         record: RecordRef,
+        /// The record's layout version (0: not recorded).
+        format: u8,
         /// Field name -> new JSON value.
         fields: BTreeMap<String, String>,
+        /// For the fields that are sets (flags, tags, audiences, a note's revisions): the
+        /// elements added and removed, so two desks' edits of one set both survive a merge.
+        sets: BTreeMap<String, SetEdit>,
     },
     /// Removed.
     Delete {
@@ -103,6 +111,24 @@ impl Change {
     }
 }
 
+/// What one change did to a field that is a set: elements as JSON text.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetEdit {
+    /// Elements put in.
+    pub added: Vec<String>,
+    /// Elements taken out.
+    pub removed: Vec<String>,
+}
+
+/// How a record type is written as fields: its layout version and which of its fields are sets.
+#[derive(Debug, Clone, Copy)]
+pub struct Shape {
+    /// The layout version.
+    pub format: u8,
+    /// Fields merged element by element.
+    pub set_fields: &'static [&'static str],
+}
+
 /// One entry in the op log: the unit sync pushes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Op {
@@ -126,14 +152,30 @@ pub fn fields_of<T: Serialize>(value: &T) -> Result<BTreeMap<String, String>, se
     })
 }
 
+/// The elements of a set field's JSON value, each as JSON text (none when it is no array).
+pub fn set_elements(json: &str) -> Vec<String> {
+    match serde_json::from_str::<serde_json::Value>(json) {
+        Ok(serde_json::Value::Array(items)) => items.iter().map(|v| v.to_string()).collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// The change between two versions of a record: `Create` with no old version, else the
-/// fields whose values differ (`None` when nothing changed). A record that cannot be written as
-/// fields is an error, never an empty or made-up change.
-pub fn diff<T: Serialize>(record: RecordRef, old: Option<&T>, new: &T) -> Result<Option<Change>, serde_json::Error> {
+/// fields whose values differ (`None` when nothing changed), with each changed set field's
+/// additions and removals. A record that cannot be written as fields is an error, never an
+/// empty or made-up change.
+pub fn diff<T: Serialize>(
+    record: RecordRef,
+    shape: Shape,
+    old: Option<&T>,
+    new: &T,
+) -> Result<Option<Change>, serde_json::Error> {
     let new_fields = fields_of(new)?;
+    let format = shape.format;
     Ok(match old {
         None => Some(Change::Create {
             record,
+            format,
             fields: new_fields,
         }),
         Some(old) => {
@@ -142,7 +184,22 @@ pub fn diff<T: Serialize>(record: RecordRef, old: Option<&T>, new: &T) -> Result
                 .into_iter()
                 .filter(|(k, v)| old_fields.get(k) != Some(v))
                 .collect();
-            (!fields.is_empty()).then_some(Change::Update { record, fields })
+            let mut sets = BTreeMap::new();
+            for (name, value) in fields.iter().filter(|(k, _)| shape.set_fields.contains(&k.as_str())) {
+                let before = old_fields.get(name).map(|v| set_elements(v)).unwrap_or_default();
+                let after = set_elements(value);
+                let edit = SetEdit {
+                    added: after.iter().filter(|e| !before.contains(e)).cloned().collect(),
+                    removed: before.iter().filter(|e| !after.contains(e)).cloned().collect(),
+                };
+                sets.insert(name.clone(), edit);
+            }
+            (!fields.is_empty()).then_some(Change::Update {
+                record,
+                format,
+                fields,
+                sets,
+            })
         }
     })
 }
@@ -196,14 +253,49 @@ mod tests {
         };
         let old = R { a: 1, b: "x".into() };
         let new = R { a: 1, b: "y".into() };
-        match diff(rec, Some(&old), &new).unwrap() {
+        let shape = Shape {
+            format: 1,
+            set_fields: &[],
+        };
+        match diff(rec, shape, Some(&old), &new).unwrap() {
             Some(Change::Update { fields, .. }) => {
                 assert_eq!(fields.len(), 1);
                 assert_eq!(fields.get("b").map(String::as_str), Some("\"y\""));
             }
             other => panic!("expected an update, got {other:?}"),
         }
-        assert!(diff(rec, Some(&old), &old).unwrap().is_none());
-        assert!(matches!(diff(rec, None, &new).unwrap(), Some(Change::Create { fields, .. }) if fields.len() == 2));
+        assert!(diff(rec, shape, Some(&old), &old).unwrap().is_none());
+        assert!(
+            matches!(diff(rec, shape, None, &new).unwrap(), Some(Change::Create { fields, .. }) if fields.len() == 2)
+        );
+    }
+
+    #[derive(Serialize)]
+    struct Tagged {
+        tags: Vec<String>,
+    }
+
+    #[test]
+    fn a_set_field_s_change_names_what_was_added_and_removed() {
+        let rec = RecordRef {
+            kind: EntityKind::Employer,
+            id: 3,
+        };
+        let shape = Shape {
+            format: 2,
+            set_fields: &["tags"],
+        };
+        let old = Tagged {
+            tags: vec!["a".into(), "b".into()],
+        };
+        let new = Tagged {
+            tags: vec!["b".into(), "c".into()],
+        };
+        let Some(Change::Update { sets, format, .. }) = diff(rec, shape, Some(&old), &new).unwrap() else {
+            panic!("expected an update");
+        };
+        assert_eq!(format, 2);
+        assert_eq!(sets["tags"].added, vec!["\"c\"".to_string()]);
+        assert_eq!(sets["tags"].removed, vec!["\"a\"".to_string()]);
     }
 }

@@ -17,6 +17,7 @@ pub mod event_places;
 pub mod ids;
 pub mod liaison;
 pub mod limits;
+pub mod merge;
 pub mod messages;
 pub mod note;
 pub mod operator;

@@ -107,6 +107,17 @@ impl std::fmt::Debug for ErasedClients {
     }
 }
 
+/// Ids of clients whose records another desk's ops changed here, kept inside the program (the
+/// lookup in memory takes them in): never serialised, its `Debug` a count.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct ChangedClients(pub Vec<u128>);
+
+impl std::fmt::Debug for ChangedClients {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} client(s)", self.0.len())
+    }
+}
+
 /// A terminal as the server knows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TerminalEntry {

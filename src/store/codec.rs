@@ -64,14 +64,34 @@ pub fn encode_versioned<T: Serialize>(format: u8, value: &T) -> Result<Vec<u8>, 
 }
 
 /// A record kind the store keeps in its own tree.
-pub trait Record: Serialize + DeserializeOwned + Sized + super::index::Indexed {
+pub trait Record: Serialize + DeserializeOwned + Sized + Clone + super::index::Indexed {
     /// Which kind (and so which tree).
     const KIND: EntityKind;
     /// The layout version written today.
     const FORMAT: u8 = 1;
 
+    /// Fields that are sets of elements (flags, tags, audiences): a sync merges them element
+    /// by element, so two desks' additions both survive.
+    const SET_FIELDS: &'static [&'static str] = &[];
+
     /// The record's id.
     fn id(&self) -> u128;
+
+    /// Puts the set fields in their one order (see [`Record::SET_FIELDS`]), so two desks that
+    /// merged the same elements hold the same record. Called on every write.
+    fn canonical(&mut self) {}
+
+    /// Told which set fields a merge found both desks changed without seeing each other's
+    /// change (a note amended on two desks is flagged for its author).
+    fn merged_unseen(&mut self, _fields: &[String]) {}
+
+    /// How the record is written as fields, for the op log.
+    fn shape() -> crate::domain::change::Shape {
+        crate::domain::change::Shape {
+            format: Self::FORMAT,
+            set_fields: Self::SET_FIELDS,
+        }
+    }
 
     /// The client this record belongs to, if any: it is sealed with that client's own key,
     /// so erasing the client makes every copy of it unreadable (DATA-05).
@@ -178,10 +198,22 @@ macro_rules! record {
     };
 }
 
+/// Sorts a set field into its one order and drops repeated elements.
+fn sort_set<T: PartialEq, K: Ord>(items: &mut Vec<T>, key: impl FnMut(&T) -> K) {
+    items.sort_by_key(key);
+    items.dedup();
+}
+
 impl Record for Client {
     const KIND: EntityKind = EntityKind::Client;
     /// Format 2 added school, contact preferences, flags, activities, suspension and block.
     const FORMAT: u8 = 2;
+    // Activities are counts (two desks' "+1" are not one element), so they are not a set.
+    const SET_FIELDS: &'static [&'static str] = &["flags"];
+
+    fn canonical(&mut self) {
+        sort_set(&mut self.flags, |f| (f.at, f.reason.clone()));
+    }
 
     fn id(&self) -> u128 {
         self.id.0
@@ -221,11 +253,35 @@ impl Record for Slot {
 record!(Operator, Operator);
 record!(Appointment, Appointment, client: client);
 record!(Enquiry, Enquiry, maybe_client: client);
-record!(Employer, Employer);
+impl Record for Employer {
+    const KIND: EntityKind = EntityKind::Employer;
+    const SET_FIELDS: &'static [&'static str] = &["tags"];
+
+    fn id(&self) -> u128 {
+        self.id.0
+    }
+
+    fn canonical(&mut self) {
+        sort_set(&mut self.tags, String::clone);
+    }
+}
 record!(Contact, Contact);
 record!(EngagementNote, Engagement);
 record!(Vacancy, Vacancy);
-record!(Event, Event);
+impl Record for Event {
+    const KIND: EntityKind = EntityKind::Event;
+    // The employers' order is the organiser's, so that list merges as one value.
+    const SET_FIELDS: &'static [&'static str] = &["audience_schools", "target_programmes"];
+
+    fn id(&self) -> u128 {
+        self.id.0
+    }
+
+    fn canonical(&mut self) {
+        sort_set(&mut self.audience_schools, String::clone);
+        sort_set(&mut self.target_programmes, String::clone);
+    }
+}
 record!(EventBooking, EventBooking, client: client);
 record!(Consent, Consent, client: client);
 record!(Complaint, Complaint, client: client);
@@ -238,6 +294,18 @@ impl Record for Note {
     const KIND: EntityKind = EntityKind::Note;
     /// Format 2 added the access level; a format-1 note reads with its label's default.
     const FORMAT: u8 = 2;
+    // Two desks' amendments of one note are both kept (and the note flagged at the merge).
+    const SET_FIELDS: &'static [&'static str] = &["revisions"];
+
+    fn canonical(&mut self) {
+        sort_set(&mut self.revisions, |r| (r.at, r.by, r.body.clone()));
+    }
+
+    fn merged_unseen(&mut self, fields: &[String]) {
+        if fields.iter().any(|f| f == "revisions") {
+            self.needs_review = true;
+        }
+    }
 
     fn id(&self) -> u128 {
         self.id.0

@@ -4,6 +4,7 @@
 //! A store on disk is first a [`LockedStore`]: nothing in it can be read until an operator's
 //! password unwraps the data key ([`LockedStore::unlock`]), which gives a [`Store`].
 
+mod apply;
 pub mod audit_chain;
 mod backup;
 mod check;
@@ -12,6 +13,7 @@ mod compact;
 pub mod crypto;
 mod erasure;
 mod error;
+mod field_clocks;
 pub mod files;
 mod gate;
 mod group;
@@ -19,6 +21,7 @@ pub mod guard;
 mod history;
 pub mod index;
 mod locked;
+mod op_formats;
 mod oplog;
 mod refused;
 mod reindex;
@@ -41,6 +44,7 @@ use codec::{CodecError, Record};
 use crypto::{KdfParams, KeyRef, KeyRing, KeySlot, SealError};
 use subject_keys::SubjectKeys;
 
+pub use apply::{Applied, Conflict, ConflictReason};
 pub use backup::{BackupCopy, HoldCommits, BACKUP_STORE_DIR};
 pub use check::{CheckReport, Finding, Problem, Recovery};
 pub use compact::{disk_size, Copied};

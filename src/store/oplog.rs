@@ -7,21 +7,21 @@ use serde::{Deserialize, Serialize};
 use super::codec::{self, CodecError};
 use super::crypto::{KeyRef, SealError};
 use super::history::{client_in_fields, Named, Owner};
+use super::op_formats::{decode_sealed_change, OpV1, StoredOp2, StoredOp3};
 use super::{decode_plain, show_key, Store, StoreError, OPLOG};
 use crate::domain::change::{Change, Hlc, Op};
 use crate::domain::ids::{DeviceId, OperatorId};
 use crate::domain::sync::{OpBody, SealedOp, TravellingKey};
 use crate::domain::{EntityKind, RecordRef};
 
-/// Format 1 sealed the whole op with the institution key; format 2 seals changes about a
-/// client with the client's key.
-const OP_FORMAT: u8 = 3;
-/// Format 2: as 3 without the policy version.
-const OP_FORMAT_2: u8 = 2;
+/// Today's layout (older ones: `op_formats.rs`).
+const OP_FORMAT: u8 = 4;
+/// The version byte of a change sealed alone, in today's layout.
+const SEALED_CHANGE: u8 = 2;
 
 /// One change as stored.
 #[derive(Debug, Serialize, Deserialize)]
-enum StoredChange {
+pub(super) enum StoredChange {
     /// About no client: stored as it is.
     Open(Change),
     /// About a client: the encoded change, sealed with the client's key.
@@ -37,46 +37,35 @@ enum StoredChange {
 
 /// An op as stored.
 #[derive(Debug, Serialize, Deserialize)]
-struct StoredOp {
-    device: DeviceId,
-    seq: u64,
-    hlc: Hlc,
-    operator: OperatorId,
-    changes: Vec<StoredChange>,
+pub(super) struct StoredOp {
+    pub device: DeviceId,
+    pub seq: u64,
+    pub hlc: Hlc,
+    pub operator: OperatorId,
+    pub changes: Vec<StoredChange>,
     /// The version of the institution's policy the op was decided under (0: the desk's own
     /// policy file, before any came from a sync server).
-    policy_version: u32,
+    pub policy_version: u32,
 }
 
-/// An op as format 2 stored it.
-#[derive(Debug, Deserialize)]
-#[cfg_attr(test, derive(Serialize))]
-struct StoredOp2 {
-    device: DeviceId,
-    seq: u64,
-    hlc: Hlc,
-    operator: OperatorId,
-    changes: Vec<StoredChange>,
-}
-
-/// Decodes a format-2 or format-3 op's body.
+/// Decodes the body of an op in format 2 or later as today's layout.
 fn decode_stored(format: u8, key: &[u8], body: &[u8]) -> Result<StoredOp, StoreError> {
     let corrupt = |e: CodecError| op_corrupt(key, e.to_string());
     match format {
         OP_FORMAT => codec::decode_body(body).map_err(corrupt),
-        OP_FORMAT_2 => {
-            let o: StoredOp2 = codec::decode_body(body).map_err(corrupt)?;
-            Ok(StoredOp {
-                device: o.device,
-                seq: o.seq,
-                hlc: o.hlc,
-                operator: o.operator,
-                changes: o.changes,
-                policy_version: 0,
-            })
-        }
+        3 => codec::decode_body::<StoredOp3>(body)
+            .map(StoredOp::from)
+            .map_err(corrupt),
+        2 => codec::decode_body::<StoredOp2>(body)
+            .map(StoredOp::from)
+            .map_err(corrupt),
         other => Err(corrupt(CodecError::UnknownFormat(other))),
     }
+}
+
+/// A format-1 op: the whole op under the institution key.
+fn decode_v1(key: &[u8], plain: &[u8]) -> Result<Op, StoreError> {
+    decode_plain::<OpV1>(OPLOG, key, plain).map(Op::from)
 }
 
 /// The key a sealed change is bound to: the op's and its place in it.
@@ -102,7 +91,7 @@ impl Store {
             changes.push(match subject {
                 None => StoredChange::Open(change.clone()),
                 Some(subject) => {
-                    let encoded = codec::encode_versioned(1, change);
+                    let encoded = codec::encode_versioned(SEALED_CHANGE, change);
                     let sealed = self.seal_for(Some(subject), OPLOG, &change_key(op.seq, n), encoded)?;
                     StoredChange::Sealed {
                         record: change.record(),
@@ -137,7 +126,7 @@ impl Store {
         let plain = self.open_op_bytes(key, sealed)?;
         let (&format, body) = plain.split_first().ok_or_else(|| corrupt("empty".into()))?;
         let stored: StoredOp = match format {
-            1 => return decode_plain::<Op>(OPLOG, key, &plain),
+            1 => return decode_v1(key, &plain),
             other => decode_stored(other, key, body)?,
         };
         let mut changes = Vec::with_capacity(stored.changes.len());
@@ -146,7 +135,7 @@ impl Store {
                 StoredChange::Open(c) => c,
                 StoredChange::Sealed { record, sealed, .. } => {
                     match self.open_sealed(OPLOG, &change_key(stored.seq, n), &sealed) {
-                        Ok(plain) => decode_plain::<Change>(OPLOG, key, &plain)?,
+                        Ok(plain) => decode_sealed_change(&plain).map_err(|e| corrupt(e.to_string()))?,
                         Err(SealError::UnknownKey) => Change::Erased { record },
                         Err(e) => return Err(corrupt(e.to_string())),
                     }
@@ -182,12 +171,14 @@ impl Store {
         let plain = self.open_op_bytes(key, sealed)?;
         let (&format, body) = plain.split_first().ok_or_else(|| corrupt("empty".into()))?;
         let named = |c: &Change| match c {
-            Change::Create { record, fields } | Change::Update { record, fields } => client_in_fields(*record, fields),
+            Change::Create { record, fields, .. } | Change::Update { record, fields, .. } => {
+                client_in_fields(*record, fields)
+            }
             Change::Delete { .. } | Change::Erased { .. } => None,
         };
         match format {
             1 => {
-                let op = decode_plain::<Op>(OPLOG, key, &plain)?;
+                let op = decode_v1(key, &plain)?;
                 Ok(op.changes.iter().map(|c| (c.record(), named(c))).collect())
             }
             other => {
@@ -238,7 +229,7 @@ impl Store {
         let plain = self.open_op_bytes(key, sealed)?;
         let (&format, body) = plain.split_first().ok_or_else(|| corrupt("empty".into()))?;
         if format == 1 {
-            let op = decode_plain::<Op>(OPLOG, key, &plain)?;
+            let op = decode_v1(key, &plain)?;
             let subjects: Vec<Option<u128>> = op.changes.iter().map(&mut place).collect::<Result<_, _>>()?;
             if subjects.iter().any(Option::is_some) {
                 done.sealed = Some(self.seal_op(&op, &subjects, 0)?.1);
@@ -251,7 +242,7 @@ impl Store {
             let at = change_key(stored.seq, n);
             if let StoredChange::Open(change) = c {
                 if let Some(subject) = place(change)? {
-                    let encoded = codec::encode_versioned(1, &*change);
+                    let encoded = codec::encode_versioned(SEALED_CHANGE, &*change);
                     *c = StoredChange::Sealed {
                         record: change.record(),
                         subject,
@@ -330,7 +321,7 @@ impl Store {
             let mut keys: Vec<TravellingKey> = Vec::new();
             let (device, seq, hlc, operator, subjects, erases, policy_version) = match format {
                 1 => {
-                    let op = decode_plain::<Op>(OPLOG, &key, &plain)?;
+                    let op = decode_v1(&key, &plain)?;
                     let erases = op.changes.iter().filter_map(erased_client).collect();
                     (op.device, op.seq, op.hlc, op.operator, Vec::new(), erases, 0)
                 }
@@ -409,16 +400,18 @@ mod tests {
                 device: DeviceId(4),
             },
             operator: OperatorId(2),
-            changes: vec![StoredChange::Open(Change::Delete {
-                record: RecordRef {
-                    kind: EntityKind::Client,
-                    id: 77,
+            changes: vec![crate::store::op_formats::StoredChangeV1::Open(
+                crate::store::op_formats::ChangeV1::Delete {
+                    record: RecordRef {
+                        kind: EntityKind::Client,
+                        id: 77,
+                    },
                 },
-            })],
+            )],
         };
         let key = 1u64.to_be_bytes();
         let sealed = store
-            .seal_for(None, OPLOG, &key, codec::encode_versioned(OP_FORMAT_2, &op))
+            .seal_for(None, OPLOG, &key, codec::encode_versioned(2, &op))
             .unwrap();
         store.tree(OPLOG).unwrap().insert(key, sealed).unwrap();
         let read = store.ops_after(0).unwrap().next().unwrap().unwrap();

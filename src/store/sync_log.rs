@@ -15,6 +15,14 @@ use crate::domain::sync::{OpBody, SealedOp};
 pub(crate) const REMOTE_OPS: &str = "oplog_remote";
 /// Client (16) -> nothing: clients erased on any desk, whose ops this desk drops (DATA-05).
 pub(crate) const ERASED_REMOTELY: &str = "sync_erased";
+/// Server sequence (8) -> device ++ sequence (24): ops taken and not yet merged, in the order
+/// the server gave them (which keeps each op after every op its desk had seen).
+pub(crate) const APPLY_QUEUE: &str = "sync_apply_queue";
+/// Merge sequence (8) -> the ids (16 each) of the clients whose records a merged op changed,
+/// for the client lookup to take in (as it takes in this desk's own op log).
+pub(crate) const APPLIED_LOG: &str = "sync_applied";
+/// The newest merge sequence in [`APPLIED_LOG`].
+pub(crate) const APPLIED_SEQ: &[u8] = b"sync_applied_seq";
 const CURSOR: &[u8] = b"sync_cursor";
 const SERVER: &[u8] = b"sync_server";
 const RESTORED_FROM: &[u8] = b"restored_from_device";
@@ -121,12 +129,12 @@ impl Store {
         let erased = |c: u128| erased_now.contains(&c) || erased_tree.contains_key(c.to_be_bytes()).unwrap_or(true);
         let encode = |op: &SealedOp| codec::encode_versioned(1, op).map_err(|e| StoreError::Io(e.to_string()));
         let mut rows = Vec::with_capacity(batch.len());
-        for (_, op) in batch.iter().filter(|(_, op)| !mine(op)) {
+        for (server_seq, op) in batch.iter().filter(|(_, op)| !mine(op)) {
             let mut op = op.clone();
             if op.is_about_any(&erased) {
                 op.drop_content();
             }
-            rows.push((remote_key(op.device, op.seq), encode(&op)?));
+            rows.push((Some(*server_seq), remote_key(op.device, op.seq), encode(&op)?));
         }
         // The client keys that came with the ops, so their changes can be opened here. The
         // key file is synced before the ops that need them are stored.
@@ -157,18 +165,22 @@ impl Store {
                 let mut op: SealedOp = decode_plain(REMOTE_OPS, &k, &v)?;
                 if op.body != OpBody::Dropped && op.is_about_any(&|c| erased_now.contains(&c)) {
                     op.drop_content();
-                    rows.push((remote_key(op.device, op.seq), encode(&op)?));
+                    rows.push((None, remote_key(op.device, op.seq), encode(&op)?));
                 }
             }
         }
         let meta = self.tree(META)?;
+        let queue = self.tree(APPLY_QUEUE)?;
         let _open = self.open_gate();
-        let new = (&remote, &meta, &erased_tree)
-            .transaction(|(tx_remote, tx_meta, tx_erased)| {
+        let new = (&remote, &meta, &erased_tree, &queue)
+            .transaction(|(tx_remote, tx_meta, tx_erased, tx_queue)| {
                 let mut new = 0;
-                for (k, v) in &rows {
+                for (server_seq, k, v) in &rows {
                     if tx_remote.insert(&k[..], v.clone())?.is_none() {
                         new += 1;
+                        if let Some(s) = server_seq {
+                            tx_queue.insert(&s.to_be_bytes(), &k[..])?;
+                        }
                     }
                 }
                 for c in &erased_now {
@@ -188,6 +200,26 @@ impl Store {
             new,
             erased: erased_now,
         })
+    }
+
+    /// How many ops of other desks have been merged here (caches of records key on it).
+    pub fn applied_seq(&self) -> Result<u64, StoreError> {
+        self.meta_counter(APPLIED_SEQ)
+    }
+
+    /// The clients whose records ops merged after `after` changed, and the newest merge
+    /// sequence read.
+    pub fn clients_merged_after(&self, after: u64) -> Result<(Vec<u128>, u64), StoreError> {
+        let mut clients = Vec::new();
+        let mut last = after;
+        for item in self.tree(APPLIED_LOG)?.range(after.saturating_add(1).to_be_bytes()..) {
+            let (k, v) = item?;
+            last = <[u8; 8]>::try_from(k.as_ref()).map_or(last, u64::from_be_bytes);
+            for c in v.chunks_exact(16) {
+                clients.push(<[u8; 16]>::try_from(c).map_or(0, u128::from_be_bytes));
+            }
+        }
+        Ok((clients, last.max(self.applied_seq()?)))
     }
 
     /// Every client erased on another desk that this desk has learnt of.

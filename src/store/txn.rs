@@ -14,6 +14,7 @@ mod write_set;
 
 pub use bulk::BulkWriter;
 pub use commit::Committed;
+pub(crate) use commit::Merging;
 
 use super::index::IndexTree;
 use super::StoreError;

@@ -68,6 +68,17 @@ pub struct SyncReport {
     pub policy: Option<(u32, String)>,
     /// The version of the policy the desk took in this sync, if it took one.
     pub policy_taken: Option<u32>,
+    /// Other desks' ops merged into this desk's records.
+    pub merged: u64,
+    /// Records those ops wrote or removed here.
+    pub records_changed: u64,
+    /// Ops put in the conflicts queue at this sync (not merged; listed for a person).
+    pub new_conflicts: u64,
+    /// Every op in the conflicts queue.
+    pub conflicts: u64,
+    /// Clients whose records changed, for the lookups in memory.
+    #[serde(skip)]
+    pub changed_clients: crate::domain::sync::ChangedClients,
 }
 
 /// One stage of a sync, for a progress bar: (what, done, of).

@@ -49,18 +49,20 @@ pub struct SyncFailure {
     pub retry_after: Option<Duration>,
 }
 
-/// How far a sync has got, as a whole percentage: pushing is the first half, pulling the
-/// second.
+/// How far a sync has got, as a whole percentage: pushing, pulling, then merging.
 pub fn sync_percent(stage: &str, done: u64, of: u64) -> u8 {
     let part = done
         .min(of)
         .saturating_mul(100)
         .checked_div(of)
-        .map_or(100, |p| p as u8);
-    match stage {
-        "pushing" => part / 2,
-        _ => 50 + part / 2,
-    }
+        .map_or(100, |p| p as u16);
+    // Pushing, pulling, then merging what came into this desk's records.
+    let pct = match stage {
+        "pushing" => part * 3 / 10,
+        "pulling" => 30 + part * 4 / 10,
+        _ => 70 + part * 3 / 10,
+    };
+    pct.min(100) as u8
 }
 
 /// Runs one sync on `desk` (in a job), posting each new whole percentage through `post`.
@@ -309,12 +311,14 @@ mod tests {
     }
 
     #[test]
-    fn sync_percent_puts_pushing_first_and_pulling_second() {
+    fn sync_percent_puts_pushing_first_pulling_second_and_merging_last() {
         assert_eq!(sync_percent("pushing", 0, 10), 0);
-        assert_eq!(sync_percent("pushing", 5, 10), 25);
-        assert_eq!(sync_percent("pulling", 0, 0), 100);
-        assert_eq!(sync_percent("pulling", 3, 10), 65);
-        assert_eq!(sync_percent("pulling", 12, 10), 100);
+        assert_eq!(sync_percent("pushing", 5, 10), 15);
+        assert_eq!(sync_percent("pulling", 0, 0), 70);
+        assert_eq!(sync_percent("pulling", 5, 10), 50);
+        assert_eq!(sync_percent("pulling", 12, 10), 70);
+        assert_eq!(sync_percent("merging", 5, 10), 85);
+        assert_eq!(sync_percent("merging", 10, 10), 100);
     }
 
     #[test]

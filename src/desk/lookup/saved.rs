@@ -12,7 +12,8 @@ use crate::domain::ids::ClientId;
 
 const MAGIC: &[u8; 4] = b"CDLK";
 /// Bump when the layout below or the terms (see `terms`) change: older values are rebuilt.
-const FORMAT: u32 = 1;
+/// Format 2 added the merges from other desks it covers.
+const FORMAT: u32 = 2;
 
 /// What a saved lookup covers: the op log up to `op_seq`, and bulk loads up to `bulk`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +22,8 @@ pub struct Covers {
     pub op_seq: u64,
     /// The store's count of bulk loads when it was built.
     pub bulk: u64,
+    /// The last merge of another desk's op it includes (see `Store::applied_seq`).
+    pub applied: u64,
 }
 
 /// Why a saved lookup was not used.
@@ -51,6 +54,7 @@ impl Lookup {
         out.extend_from_slice(&FORMAT.to_le_bytes());
         out.extend_from_slice(&covers.op_seq.to_le_bytes());
         out.extend_from_slice(&covers.bulk.to_le_bytes());
+        out.extend_from_slice(&covers.applied.to_le_bytes());
         put_len(&mut out, ids.len());
         for id in ids {
             out.extend_from_slice(&id.0.to_le_bytes());
@@ -85,6 +89,7 @@ impl Lookup {
         let covers = Covers {
             op_seq: r.u64()?,
             bulk: r.u64()?,
+            applied: r.u64()?,
         };
         let n = r.len()?;
         let raw_ids = r.take(n.checked_mul(16).ok_or(SavedError::Damaged("size"))?)?;

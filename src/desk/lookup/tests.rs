@@ -337,7 +337,11 @@ pub(super) fn generated(n: usize) -> Vec<DirectoryEntry> {
 #[test]
 fn a_saved_lookup_reads_back_and_answers_the_same() {
     let l = Lookup::new(generated(400));
-    let covers = Covers { op_seq: 7, bulk: 2 };
+    let covers = Covers {
+        op_seq: 7,
+        bulk: 2,
+        applied: 3,
+    };
     let bytes = l.to_bytes(covers).expect("fresh");
     let (back, got) = Lookup::from_bytes(&bytes).expect("reads back");
     assert_eq!(got, covers);
@@ -351,16 +355,35 @@ fn a_saved_lookup_reads_back_and_answers_the_same() {
 fn a_changed_lookup_is_not_saved_until_built_again() {
     let mut l = people();
     l.upsert(&client(60, "Iris New", "40000060"));
-    assert_eq!(l.to_bytes(Covers { op_seq: 1, bulk: 0 }), Err(SavedError::NotFresh));
+    assert_eq!(
+        l.to_bytes(Covers {
+            op_seq: 1,
+            bulk: 0,
+            applied: 0
+        }),
+        Err(SavedError::NotFresh)
+    );
     let again = Lookup::new(l.current_directory());
     assert_eq!(again.len(), 10);
     assert_eq!(names(&again, "iris"), ["Iris New"]);
-    assert!(again.to_bytes(Covers { op_seq: 1, bulk: 0 }).is_ok());
+    assert!(again
+        .to_bytes(Covers {
+            op_seq: 1,
+            bulk: 0,
+            applied: 0
+        })
+        .is_ok());
 }
 
 #[test]
 fn a_damaged_saved_lookup_is_refused_never_trusted() {
-    let bytes = people().to_bytes(Covers { op_seq: 1, bulk: 0 }).expect("fresh");
+    let bytes = people()
+        .to_bytes(Covers {
+            op_seq: 1,
+            bulk: 0,
+            applied: 0,
+        })
+        .expect("fresh");
     // Every cut, and a changed byte at many places: refused or, where the change is harmless,
     // read; never a panic, and searching what was read never panics either.
     for cut in 0..bytes.len() {

@@ -9,11 +9,39 @@ use sled::Transactional;
 use super::{AuditSeal, Version, Write, WriteSet};
 use crate::domain::change::{Hlc, Op};
 use crate::domain::ids::{AuditId, OperatorId};
+use crate::domain::merge::FieldClocks;
+use crate::domain::RecordRef;
 use crate::store::audit_chain::{self, AUDIT_CHAIN};
 use crate::store::codec::Record;
+use crate::store::field_clocks::FIELD_CLOCKS;
 use crate::store::group::{self, GroupError};
 use crate::store::index::{IndexTree, Layout};
+use crate::store::sync_log::{APPLIED_LOG, APPLIED_SEQ, APPLY_QUEUE};
 use crate::store::{Store, StoreError, AUDIT, META, OPLOG};
+
+/// How far ahead of this desk's clock another desk's may be and still move it.
+const MAX_DRIFT_MS: u64 = 10 * 60 * 1000;
+
+/// Another desk's changes merged here (see `store/apply.rs`): written with the records' clocks
+/// as merged, with no op-log entry of their own, taking their op off the queue of ops to apply.
+pub(crate) struct Merging {
+    /// Each merged record's clocks, and whose key seals them.
+    pub clocks: Vec<(RecordRef, Option<u128>, FieldClocks)>,
+    /// The queue entry the op came from.
+    pub dequeue: Vec<u8>,
+    /// The clients whose records changed (for the client lookup), if any.
+    pub clients: Vec<u128>,
+    /// The op's clock: this desk's next ops come after it.
+    pub at: Hlc,
+}
+
+/// Whose commit it is.
+enum Mode {
+    /// A change made here, by this operator: an op-log entry.
+    Local(OperatorId),
+    /// Another desk's op merged here.
+    Merge(Merging),
+}
 
 /// What a commit did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,11 +61,24 @@ impl Store {
     }
 
     /// Commits `ws` atomically with its op-log entry, then flushes to disk.
-    pub fn commit(&self, operator: OperatorId, mut ws: WriteSet, now: DateTime<Utc>) -> Result<Committed, StoreError> {
+    pub fn commit(&self, operator: OperatorId, ws: WriteSet, now: DateTime<Utc>) -> Result<Committed, StoreError> {
+        self.write(Mode::Local(operator), ws, now)
+    }
+
+    /// Writes another desk's merged changes (not flushed: whatever a crash loses is still on
+    /// the queue, and merged again).
+    pub(crate) fn commit_merged(&self, ws: WriteSet, merging: Merging, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.write(Mode::Merge(merging), ws, now).map(|_| ())
+    }
+
+    fn write(&self, mode: Mode, mut ws: WriteSet, now: DateTime<Utc>) -> Result<Committed, StoreError> {
         if let Some(e) = ws.failed.take() {
             return Err(e);
         }
-        let mut names: Vec<&str> = vec![META, OPLOG, AUDIT, AUDIT_CHAIN];
+        let mut names: Vec<&str> = vec![META, OPLOG, AUDIT, AUDIT_CHAIN, FIELD_CLOCKS];
+        if matches!(mode, Mode::Merge(_)) {
+            names.extend([APPLY_QUEUE, APPLIED_LOG]);
+        }
         for t in ws
             .writes
             .iter()
@@ -75,7 +116,21 @@ impl Store {
         // A backup copying the store waits for this commit, or this commit for it.
         let _open = self.open_gate();
         let mut clock = self.clock.lock().unwrap_or_else(|p| p.into_inner());
-        let hlc = Hlc::tick(*clock, now.timestamp_millis().max(0) as u64, self.device);
+        let now_ms = now.timestamp_millis().max(0) as u64;
+        let hlc = match &mode {
+            Mode::Local(_) => Hlc::tick(*clock, now_ms, self.device),
+            // Past the other desk's clock, so what is done here next is after it; a clock too
+            // far ahead (the server refuses those) leaves this one as it is.
+            Mode::Merge(m) => Hlc::observe(*clock, m.at, now_ms, self.device, MAX_DRIFT_MS).unwrap_or(m.at),
+        };
+        let merged_clocks = match &mode {
+            Mode::Merge(m) => m
+                .clocks
+                .iter()
+                .map(|(r, subject, c)| self.seal_clocks(*r, *subject, c))
+                .collect::<Result<Vec<_>, _>>()?,
+            Mode::Local(_) => Vec::new(),
+        };
         let result = trees[..].transaction(|tx| {
             for u in &ws.unchanged {
                 let now = tx[at(u.tree)].get(u.key)?;
@@ -95,7 +150,27 @@ impl Store {
                 }
             }
             let mut seq = None;
-            if !ws.changes.is_empty() {
+            if let Mode::Merge(m) = &mode {
+                for (k, v) in &merged_clocks {
+                    tx[at(FIELD_CLOCKS)].insert(k.as_slice(), v.as_slice())?;
+                }
+                tx[at(APPLY_QUEUE)].remove(m.dequeue.as_slice())?;
+                // Every merged op moves the count (caches of records key on it); those that
+                // changed clients say which, for the client lookup.
+                let meta = &tx[at(META)];
+                let next = meta
+                    .get(APPLIED_SEQ)?
+                    .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
+                    .map_or(0, u64::from_be_bytes)
+                    + 1;
+                meta.insert(APPLIED_SEQ, &next.to_be_bytes())?;
+                if !m.clients.is_empty() {
+                    let ids: Vec<u8> = m.clients.iter().flat_map(|c| c.to_be_bytes()).collect();
+                    tx[at(APPLIED_LOG)].insert(&next.to_be_bytes(), ids)?;
+                }
+            }
+            if let (Mode::Local(operator), false) = (&mode, ws.changes.is_empty()) {
+                let operator = *operator;
                 let meta = &tx[at(META)];
                 let next = meta
                     .get(b"device_seq")?
@@ -118,6 +193,11 @@ impl Store {
                     .seal_op(&op, &ws.change_subjects, policy_version)
                     .map_err(ConflictableTransactionError::Abort)?;
                 tx[at(OPLOG)].insert(&k, v)?;
+                for (change, subject) in ws.changes.iter().zip(&ws.change_subjects) {
+                    self.tx_touch_clocks(&tx[at(FIELD_CLOCKS)], change.record(), *subject, |c| {
+                        c.record_local(change, hlc)
+                    })?;
+                }
                 seq = Some(next);
             }
             for w in &ws.writes {
@@ -144,11 +224,13 @@ impl Store {
             Err(TransactionError::Abort(e)) => return Err(e),
             Err(TransactionError::Storage(e)) => return Err(e.into()),
         };
-        if seq.is_some() {
+        if seq.is_some() || matches!(mode, Mode::Merge(_)) {
             *clock = Some(hlc);
         }
         drop(clock);
-        self.db.flush()?;
+        if let Mode::Local(_) = mode {
+            self.db.flush()?;
+        }
         drop(_open);
         Ok(Committed { seq })
     }

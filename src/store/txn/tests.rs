@@ -29,7 +29,7 @@ fn bulk_groups_merge_into_groups_already_stored() {
 }
 
 /// A record whose encoding fails, to see that such a failure is loud.
-#[derive(serde::Deserialize)]
+#[derive(Clone, serde::Deserialize)]
 struct Unencodable {
     id: u128,
 }

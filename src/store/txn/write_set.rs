@@ -24,12 +24,21 @@ impl WriteSet {
     /// which are not rewritten), those it drops are removed and new ones written. Unique
     /// entries are always guarded and written.
     pub fn put<T: Record>(&mut self, store: &Store, old: Option<&T>, new: &T) {
+        let ordered;
+        let new = if T::SET_FIELDS.is_empty() {
+            new
+        } else {
+            let mut n = new.clone();
+            n.canonical();
+            ordered = n;
+            &ordered
+        };
         let record = RecordRef {
             kind: T::KIND,
             id: new.id(),
         };
         let sealed = store.seal_record(new);
-        let change = diff(record, old, new).map_err(|e| StoreError::Encode {
+        let change = diff(record, T::shape(), old, new).map_err(|e| StoreError::Encode {
             what: format!("change to {}", T::KIND.tree()),
             reason: e.to_string(),
         });

@@ -81,6 +81,7 @@ impl Main {
                                 .collect();
                             self.lookup_after_erasure(&ids);
                         }
+                        self.lookup_after_merge(&report.changed_clients.0);
                     }
                     Err(f) => tracing::warn!("sync from the desk screen: {}", f.text),
                 }
@@ -185,6 +186,26 @@ impl Main {
         self.clients.remove_all(erased);
         if self.lookup_loads.in_flight > 0 {
             self.lookup_loads.erased.extend_from_slice(erased);
+        }
+    }
+
+    /// Other desks changed these clients (merged at a sync): a few are read again here and
+    /// taken into the lookup shown; many (a first sync) load the lookup again in the
+    /// background, which takes in every merge since its saved copy.
+    fn lookup_after_merge(&mut self, changed: &[u128]) {
+        const READ_HERE: usize = 200;
+        if changed.is_empty() {
+            return;
+        }
+        if changed.len() > READ_HERE || !self.clients.is_ready() {
+            self.load_lookup();
+            return;
+        }
+        for &id in changed {
+            match self.desk.client(crate::domain::ids::ClientId(id)) {
+                Ok(c) => self.clients.upsert(&c),
+                Err(_) => self.clients.remove(crate::domain::ids::ClientId(id)),
+            }
         }
     }
 
