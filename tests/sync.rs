@@ -816,3 +816,175 @@ fn sync_a_client_made_on_one_desk_opens_on_another_and_their_key_goes_at_an_eras
     }
     server.stop();
 }
+
+/// Whether any op in `ops` creates a record with a field holding `text`, opened with `store`.
+fn opens_a_creation_with(store: &careerdesk::store::Store, ops: &[careerdesk::domain::sync::SealedOp], text: &str) -> bool {
+    ops.iter().any(|o| match store.open_remote_op(o) {
+        Ok(Some(op)) => op.changes.iter().any(|c| match c {
+            careerdesk::domain::change::Change::Create { fields, .. } => fields.values().any(|v| v.contains(text)),
+            _ => false,
+        }),
+        _ => false,
+    })
+}
+
+fn join_request<'a>(server: &'a str, fingerprint: &'a str, code: &'a str, password: &'a str) -> careerdesk::desk::JoinRequest<'a> {
+    careerdesk::desk::JoinRequest {
+        server,
+        fingerprint,
+        code,
+        name: "Second desk",
+        login: "admin",
+        password,
+    }
+}
+
+fn standard_policy() -> &'static str {
+    careerdesk::policy::example("standard").unwrap().text
+}
+
+#[test]
+fn sec_01_a_desk_joined_from_the_server_opens_with_the_first_desk_s_password_and_its_ops_travel_both_ways() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Running::start(dir.path());
+    server.relay().set_policy(standard_policy()).unwrap();
+    let a = World::new(common::t0(), &[("desk1", Role::Desk)], &[]);
+    add(&a.admin, &new_client("A0000001", "Zyqjoin Person")).unwrap();
+    enrolled(&a, &server, "Main desk");
+    sync(&a.admin);
+    // Key slots travel with the sync: every operator's, as A stores them.
+    let mut logins: Vec<String> = server.relay().key_slots().unwrap().into_iter().map(|s| s.login).collect();
+    logins.sort();
+    assert_eq!(logins, ["admin", "desk1"]);
+
+    let b_dir = tempfile::tempdir().unwrap();
+    let b_paths = careerdesk::paths::Paths::resolve(Some(b_dir.path()));
+    let (addr, fp, code) = (server.addr.to_string(), server.fingerprint(), server.code());
+    let pulled = std::sync::Mutex::new(Vec::new());
+    let joined = careerdesk::desk::join(
+        &b_paths,
+        join_request(&addr, &fp, &code, common::ADMIN_PASSWORD),
+        None,
+        &|what: &str, done: u64, of: u64| pulled.lock().unwrap().push((what.to_string(), done, of)),
+    )
+    .unwrap();
+    assert_eq!(joined.key_slots, 2);
+    assert_eq!(joined.policy_version, Some(1));
+    assert_eq!(joined.sync.new, a.admin.store().op_seq().unwrap(), "every op of A pulled at join");
+    assert!(pulled.lock().unwrap().iter().any(|(w, _, _)| w == "pulling"), "the progress was told");
+    assert_eq!(std::fs::read_to_string(b_paths.policy()).unwrap(), standard_policy());
+
+    // B opens with A's administrator's own password (and any other operator's), not a wrong one.
+    let locked = careerdesk::store::LockedStore::open(&b_paths.store()).unwrap();
+    assert!(matches!(
+        locked.unlock("admin", "not-the-password", common::t0()),
+        Err(careerdesk::store::StoreError::BadCredentials)
+    ));
+    assert!(locked.unlock("desk1", common::STAFF_PASSWORD, common::t0()).is_ok());
+    let b_store = locked.unlock("admin", common::ADMIN_PASSWORD, common::t0()).unwrap();
+    assert_eq!(b_store.institution_check(), a.admin.store().institution_check());
+    assert_ne!(b_store.replicas().unwrap(), a.admin.store().replicas().unwrap(), "a device of its own");
+    let held = b_store.remote_ops().unwrap();
+    assert!(opens_a_creation_with(&b_store, &held, "Zyqjoin Person"), "B reads A's client");
+
+    // Until apply brings A's records, B's administrator record is put here by hand, so that
+    // the desk can sign in; what it makes then reaches the server and A.
+    let mut ws = careerdesk::store::WriteSet::new();
+    ws.put(&b_store, None, a.admin.operator());
+    b_store.commit(a.admin.operator().id, ws, common::t0()).unwrap();
+    drop(b_store);
+    drop(locked);
+    let b = common::sign_in(b_dir.path(), "admin", common::ADMIN_PASSWORD, a.clock.clone()).unwrap();
+    let made = add(&b, &new_client("B0000001", "Zyqfromb Person")).unwrap();
+    let from_b = sync(&b);
+    assert_eq!(from_b.pushed, b.store().op_seq().unwrap(), "the server takes B's ops: one institution");
+    let at_a = sync(&a.admin);
+    assert_eq!(at_a.new, from_b.pushed);
+    let about: Vec<_> = a
+        .admin
+        .store()
+        .remote_ops()
+        .unwrap()
+        .into_iter()
+        .filter(|o| o.subjects.contains(&made.id.0))
+        .collect();
+    assert!(opens_a_creation_with(a.admin.store(), &about, "Zyqfromb Person"), "A reads B's client");
+    // B offered the slots back as they came: nothing changed on the server.
+    assert_eq!(server.relay().key_slots().unwrap().len(), 2);
+    server.stop();
+}
+
+#[test]
+fn sync_joining_is_refused_clearly_and_leaves_no_store_for_each_wrong_thing() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Running::start(dir.path());
+    let b_dir = tempfile::tempdir().unwrap();
+    let b_paths = careerdesk::paths::Paths::resolve(Some(b_dir.path()));
+    let addr = server.addr.to_string();
+    let fp = server.fingerprint();
+    let nothing_made = |what: &str| {
+        assert!(!b_paths.store().exists(), "{what}: no store");
+        assert!(!b_paths.policy().exists(), "{what}: no policy file");
+    };
+    let try_join = |code: &str, fingerprint: &str, password: &str| {
+        careerdesk::desk::join(
+            &b_paths,
+            join_request(&addr, fingerprint, code, password),
+            Some((standard_policy(), "standard")),
+            &no_progress,
+        )
+    };
+
+    // A server no desk has synced with holds no institution.
+    let code = server.code();
+    let e = try_join(&code, &fp, common::ADMIN_PASSWORD).unwrap_err();
+    assert!(
+        matches!(&e, DeskError::Sync(SyncError::Refused { code: ErrorCode::NoInstitution, .. })),
+        "{e}"
+    );
+    assert!(e.to_string().contains("careerdesk init"), "{e}");
+    nothing_made("no institution");
+
+    let a = World::new(common::t0(), &[], &[("A0000001", "First Client")]);
+    enrolled(&a, &server, "Main desk");
+    sync(&a.admin);
+
+    let e = try_join("AAAA-BBBB-CCCC-DDDD", &fp, common::ADMIN_PASSWORD).unwrap_err();
+    assert!(e.to_string().contains("enrolment code is unknown, already used or expired"), "{e}");
+    nothing_made("a wrong code");
+
+    let other = show_fingerprint(&[9; 32]);
+    let e = try_join(&code, &other, common::ADMIN_PASSWORD).unwrap_err();
+    assert!(matches!(&e, DeskError::Sync(SyncError::WrongServer { .. })), "{e}");
+    nothing_made("another fingerprint");
+
+    let e = try_join(&code, &fp, "not-the-password").unwrap_err();
+    assert!(e.to_string().contains("wrong login or password"), "{e}");
+    nothing_made("a wrong password");
+    let e = careerdesk::desk::join(
+        &b_paths,
+        careerdesk::desk::JoinRequest {
+            login: "nobody",
+            ..join_request(&addr, &fp, &code, common::ADMIN_PASSWORD)
+        },
+        Some((standard_policy(), "standard")),
+        &no_progress,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("wrong login or password"), "{e}");
+    nothing_made("an unknown login");
+
+    // The code was not spent by the refusals: it joins now, once.
+    let joined = try_join(&code, &fp, common::ADMIN_PASSWORD).unwrap();
+    assert_eq!(joined.policy_version, None, "the server serves none: the policy given");
+    assert!(b_paths.store().exists());
+
+    // A data folder that already holds a store is refused before anything is asked of the server.
+    let again = server.code();
+    let e = try_join(&again, &fp, common::ADMIN_PASSWORD).unwrap_err();
+    assert!(e.to_string().contains("already holds careerdesk data"), "{e}");
+    assert!(server.relay().institution(&again, 0).is_ok(), "the code is still unspent");
+    let terminals = server.relay().terminals().unwrap().len();
+    assert_eq!(terminals, 2, "the refusals enrolled nothing");
+    server.stop();
+}

@@ -18,6 +18,7 @@ mod group;
 pub mod guard;
 mod history;
 pub mod index;
+mod join;
 mod locked;
 mod oplog;
 mod refused;
