@@ -387,8 +387,12 @@ fn sync_the_server_serves_the_institution_s_policy_versioned_and_each_desk_takes
 /// `careerdesk join` on the data folder `dir` as the administrator, with `code`, at `s`.
 fn join_cmd(dir: &Path, s: &Serving, code: &str, password: &str) -> assert_cmd::Command {
     let mut c = common::bin_as(dir, "admin", password);
-    c.args(["join", "--server", &s.addr, "--code", code])
-        .args(["--fingerprint", &s.fingerprint, "--name", "Second desk"]);
+    c.args(["join", "--server", &s.addr, "--code", code]).args([
+        "--fingerprint",
+        &s.fingerprint,
+        "--name",
+        "Second desk",
+    ]);
     c
 }
 

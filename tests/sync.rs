@@ -818,7 +818,11 @@ fn sync_a_client_made_on_one_desk_opens_on_another_and_their_key_goes_at_an_eras
 }
 
 /// Whether any op in `ops` creates a record with a field holding `text`, opened with `store`.
-fn opens_a_creation_with(store: &careerdesk::store::Store, ops: &[careerdesk::domain::sync::SealedOp], text: &str) -> bool {
+fn opens_a_creation_with(
+    store: &careerdesk::store::Store,
+    ops: &[careerdesk::domain::sync::SealedOp],
+    text: &str,
+) -> bool {
     ops.iter().any(|o| match store.open_remote_op(o) {
         Ok(Some(op)) => op.changes.iter().any(|c| match c {
             careerdesk::domain::change::Change::Create { fields, .. } => fields.values().any(|v| v.contains(text)),
@@ -828,7 +832,12 @@ fn opens_a_creation_with(store: &careerdesk::store::Store, ops: &[careerdesk::do
     })
 }
 
-fn join_request<'a>(server: &'a str, fingerprint: &'a str, code: &'a str, password: &'a str) -> careerdesk::desk::JoinRequest<'a> {
+fn join_request<'a>(
+    server: &'a str,
+    fingerprint: &'a str,
+    code: &'a str,
+    password: &'a str,
+) -> careerdesk::desk::JoinRequest<'a> {
     careerdesk::desk::JoinRequest {
         server,
         fingerprint,
@@ -853,7 +862,13 @@ fn sec_01_a_desk_joined_from_the_server_opens_with_the_first_desk_s_password_and
     enrolled(&a, &server, "Main desk");
     sync(&a.admin);
     // Key slots travel with the sync: every operator's, as A stores them.
-    let mut logins: Vec<String> = server.relay().key_slots().unwrap().into_iter().map(|s| s.login).collect();
+    let mut logins: Vec<String> = server
+        .relay()
+        .key_slots()
+        .unwrap()
+        .into_iter()
+        .map(|s| s.login)
+        .collect();
     logins.sort();
     assert_eq!(logins, ["admin", "desk1"]);
 
@@ -870,8 +885,15 @@ fn sec_01_a_desk_joined_from_the_server_opens_with_the_first_desk_s_password_and
     .unwrap();
     assert_eq!(joined.key_slots, 2);
     assert_eq!(joined.policy_version, Some(1));
-    assert_eq!(joined.sync.new, a.admin.store().op_seq().unwrap(), "every op of A pulled at join");
-    assert!(pulled.lock().unwrap().iter().any(|(w, _, _)| w == "pulling"), "the progress was told");
+    assert_eq!(
+        joined.sync.new,
+        a.admin.store().op_seq().unwrap(),
+        "every op of A pulled at join"
+    );
+    assert!(
+        pulled.lock().unwrap().iter().any(|(w, _, _)| w == "pulling"),
+        "the progress was told"
+    );
     assert_eq!(std::fs::read_to_string(b_paths.policy()).unwrap(), standard_policy());
 
     // B opens with A's administrator's own password (and any other operator's), not a wrong one.
@@ -883,9 +905,16 @@ fn sec_01_a_desk_joined_from_the_server_opens_with_the_first_desk_s_password_and
     assert!(locked.unlock("desk1", common::STAFF_PASSWORD, common::t0()).is_ok());
     let b_store = locked.unlock("admin", common::ADMIN_PASSWORD, common::t0()).unwrap();
     assert_eq!(b_store.institution_check(), a.admin.store().institution_check());
-    assert_ne!(b_store.replicas().unwrap(), a.admin.store().replicas().unwrap(), "a device of its own");
+    assert_ne!(
+        b_store.replicas().unwrap(),
+        a.admin.store().replicas().unwrap(),
+        "a device of its own"
+    );
     let held = b_store.remote_ops().unwrap();
-    assert!(opens_a_creation_with(&b_store, &held, "Zyqjoin Person"), "B reads A's client");
+    assert!(
+        opens_a_creation_with(&b_store, &held, "Zyqjoin Person"),
+        "B reads A's client"
+    );
 
     // Until apply brings A's records, B's administrator record is put here by hand, so that
     // the desk can sign in; what it makes then reaches the server and A.
@@ -897,7 +926,11 @@ fn sec_01_a_desk_joined_from_the_server_opens_with_the_first_desk_s_password_and
     let b = common::sign_in(b_dir.path(), "admin", common::ADMIN_PASSWORD, a.clock.clone()).unwrap();
     let made = add(&b, &new_client("B0000001", "Zyqfromb Person")).unwrap();
     let from_b = sync(&b);
-    assert_eq!(from_b.pushed, b.store().op_seq().unwrap(), "the server takes B's ops: one institution");
+    assert_eq!(
+        from_b.pushed,
+        b.store().op_seq().unwrap(),
+        "the server takes B's ops: one institution"
+    );
     let at_a = sync(&a.admin);
     assert_eq!(at_a.new, from_b.pushed);
     let about: Vec<_> = a
@@ -908,7 +941,10 @@ fn sec_01_a_desk_joined_from_the_server_opens_with_the_first_desk_s_password_and
         .into_iter()
         .filter(|o| o.subjects.contains(&made.id.0))
         .collect();
-    assert!(opens_a_creation_with(a.admin.store(), &about, "Zyqfromb Person"), "A reads B's client");
+    assert!(
+        opens_a_creation_with(a.admin.store(), &about, "Zyqfromb Person"),
+        "A reads B's client"
+    );
     // B offered the slots back as they came: nothing changed on the server.
     assert_eq!(server.relay().key_slots().unwrap().len(), 2);
     server.stop();
@@ -939,7 +975,13 @@ fn sync_joining_is_refused_clearly_and_leaves_no_store_for_each_wrong_thing() {
     let code = server.code();
     let e = try_join(&code, &fp, common::ADMIN_PASSWORD).unwrap_err();
     assert!(
-        matches!(&e, DeskError::Sync(SyncError::Refused { code: ErrorCode::NoInstitution, .. })),
+        matches!(
+            &e,
+            DeskError::Sync(SyncError::Refused {
+                code: ErrorCode::NoInstitution,
+                ..
+            })
+        ),
         "{e}"
     );
     assert!(e.to_string().contains("careerdesk init"), "{e}");
@@ -950,7 +992,11 @@ fn sync_joining_is_refused_clearly_and_leaves_no_store_for_each_wrong_thing() {
     sync(&a.admin);
 
     let e = try_join("AAAA-BBBB-CCCC-DDDD", &fp, common::ADMIN_PASSWORD).unwrap_err();
-    assert!(e.to_string().contains("enrolment code is unknown, already used or expired"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("enrolment code is unknown, already used or expired"),
+        "{e}"
+    );
     nothing_made("a wrong code");
 
     let other = show_fingerprint(&[9; 32]);
@@ -983,7 +1029,10 @@ fn sync_joining_is_refused_clearly_and_leaves_no_store_for_each_wrong_thing() {
     let again = server.code();
     let e = try_join(&again, &fp, common::ADMIN_PASSWORD).unwrap_err();
     assert!(e.to_string().contains("already holds careerdesk data"), "{e}");
-    assert!(server.relay().institution(&again, 0).is_ok(), "the code is still unspent");
+    assert!(
+        server.relay().institution(&again, 0).is_ok(),
+        "the code is still unspent"
+    );
     let terminals = server.relay().terminals().unwrap().len();
     assert_eq!(terminals, 2, "the refusals enrolled nothing");
     server.stop();

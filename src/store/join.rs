@@ -200,7 +200,11 @@ mod tests {
         let first = store.key_slot_copies(5_000).unwrap();
         assert_eq!(first.len(), 1);
         assert_eq!((first[0].login.as_str(), first[0].changed_ms), ("admin", 5_000));
-        assert_eq!(store.key_slot_copies(9_000).unwrap(), first, "unchanged: the same stamp");
+        assert_eq!(
+            store.key_slot_copies(9_000).unwrap(),
+            first,
+            "unchanged: the same stamp"
+        );
         // A new password (a slot rewritten), offered with a clock behind: still later.
         let again = store.make_key_slot("admin", "another-password-2").unwrap();
         store
@@ -233,7 +237,11 @@ mod tests {
         assert!(!there.exists(), "nothing made for another institution's check");
         let joined = LockedStore::join(&there, &slots, &check, "admin", "admin-password-1").unwrap();
         assert_eq!(joined.institution_check(), check);
-        assert_ne!(joined.replicas().unwrap(), first.replicas().unwrap(), "a device id of its own");
+        assert_ne!(
+            joined.replicas().unwrap(),
+            first.replicas().unwrap(),
+            "a device id of its own"
+        );
         assert_eq!(joined.key_slot_copies(99).unwrap(), slots, "offered back as they came");
         drop(joined);
         let locked = LockedStore::open(&there).unwrap();

@@ -198,11 +198,7 @@ pub struct InstitutionCopy {
 /// Fetches the institution from the server with a valid one-time `code`, which is not spent.
 pub async fn institution(endpoint: &Endpoint, code: &str) -> Result<InstitutionCopy, SyncError> {
     let mut session = Session::connect(endpoint).await?;
-    let reply = session
-        .call(&Request::Institution {
-            code: code.to_string(),
-        })
-        .await?;
+    let reply = session.call(&Request::Institution { code: code.to_string() }).await?;
     session.close().await;
     match reply {
         Reply::Institution {
@@ -277,9 +273,7 @@ pub async fn sync_once(
     // for desks that join later. They are wrapped by each operator's password.
     let slots = store.key_slot_copies(now_ms())?;
     for chunk in slots.chunks(MAX_KEY_SLOTS) {
-        let reply = session
-            .call(&Request::OfferKeySlots { slots: chunk.to_vec() })
-            .await?;
+        let reply = session.call(&Request::OfferKeySlots { slots: chunk.to_vec() }).await?;
         let Reply::KeySlotsKept { .. } = reply else {
             return Err(unexpected(&reply));
         };

@@ -72,7 +72,9 @@ impl RelayStore {
     /// flushed when anything changed. Returns how many were taken.
     pub fn keep_key_slots(&self, slots: &[KeySlotCopy], now_ms: u64) -> Result<usize, RelayError> {
         if slots.len() > MAX_KEY_SLOTS {
-            return Err(RelayError::BadSlots(format!("at most {MAX_KEY_SLOTS} key slots in one hello")));
+            return Err(RelayError::BadSlots(format!(
+                "at most {MAX_KEY_SLOTS} key slots in one hello"
+            )));
         }
         if let Some(why) = slots.iter().find_map(KeySlotCopy::unfit) {
             return Err(RelayError::BadSlots(why.into()));
