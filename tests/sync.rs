@@ -142,6 +142,8 @@ fn sync_a_desk_of_another_institution_is_refused_and_sends_nothing() {
     enrolled(&stranger, &server, "Other university");
     sync(&a.admin);
     let head = server.relay().head().unwrap();
+    let slots = server.relay().key_slots().unwrap();
+    assert_eq!(slots.len(), 1, "A's administrator's key slot travelled");
     match stranger.admin.sync_now(&no_progress) {
         Err(
             e @ DeskError::Sync(SyncError::Refused {
@@ -154,10 +156,35 @@ fn sync_a_desk_of_another_institution_is_refused_and_sends_nothing() {
         other => panic!("another institution's desk must be refused, got {other:?}"),
     }
     assert_eq!(server.relay().head().unwrap(), head);
+    assert_eq!(
+        server.relay().key_slots().unwrap(),
+        slots,
+        "its key slot (for a login A has too) was not kept"
+    );
     assert!(
         stranger.admin.store().remote_ops().unwrap().is_empty(),
         "and it took nothing"
     );
+    // Key slots are offered only in a session a hello opened.
+    let rt = rt();
+    let offered = rt.block_on(async {
+        let mut s = Session::connect(&server.endpoint()).await.unwrap();
+        s.call(&Request::OfferKeySlots {
+            slots: stranger.admin.store().key_slot_copies(0).unwrap(),
+        })
+        .await
+    });
+    assert!(
+        matches!(
+            offered,
+            Err(SyncError::Refused {
+                code: ErrorCode::Unauthorised,
+                ..
+            })
+        ),
+        "{offered:?}"
+    );
+    assert_eq!(server.relay().key_slots().unwrap(), slots);
     server.stop();
 }
 
@@ -1035,5 +1062,52 @@ fn sync_joining_is_refused_clearly_and_leaves_no_store_for_each_wrong_thing() {
     );
     let terminals = server.relay().terminals().unwrap().len();
     assert_eq!(terminals, 2, "the refusals enrolled nothing");
+    server.stop();
+}
+
+#[test]
+fn sync_a_changed_password_s_key_slot_replaces_the_older_one_and_a_desk_joined_after_opens_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Running::start(dir.path());
+    server.relay().set_policy(standard_policy()).unwrap();
+    let a = World::new(common::t0(), &[], &[]);
+    let (_c_dir, c) = twin(&a, a.clock.clone());
+    enrolled(&a, &server, "Main desk");
+    enrol_desk(&c, &server, "Copy desk");
+    sync(&a.admin);
+    let before = server.relay().key_slots().unwrap();
+
+    // The password changes on A; C, a copy made before, still holds the old slot.
+    a.admin
+        .set_password(&common::login("admin"), "a-newer-password-2")
+        .unwrap();
+    sync(&a.admin);
+    let after = server.relay().key_slots().unwrap();
+    assert_ne!(after, before, "the changed slot replaced the older one");
+    assert!(after[0].changed_ms > before[0].changed_ms);
+    sync(&c);
+    assert_eq!(server.relay().key_slots().unwrap(), after, "an older slot never wins");
+
+    // A desk joined now opens with the new password, not the old one.
+    let b_dir = tempfile::tempdir().unwrap();
+    let b_paths = careerdesk::paths::Paths::resolve(Some(b_dir.path()));
+    let (addr, fp, code) = (server.addr.to_string(), server.fingerprint(), server.code());
+    let e = careerdesk::desk::join(
+        &b_paths,
+        join_request(&addr, &fp, &code, common::ADMIN_PASSWORD),
+        None,
+        &no_progress,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("wrong login or password"), "{e}");
+    careerdesk::desk::join(
+        &b_paths,
+        join_request(&addr, &fp, &code, "a-newer-password-2"),
+        None,
+        &no_progress,
+    )
+    .unwrap();
+    let locked = careerdesk::store::LockedStore::open(&b_paths.store()).unwrap();
+    assert!(locked.unlock("admin", "a-newer-password-2", common::t0()).is_ok());
     server.stop();
 }

@@ -42,9 +42,11 @@ fn stamp_for(raw: &[u8], slot: &[u8]) -> Option<u64> {
 
 impl Store {
     /// This store's key slots as they travel to the server, each with when it last changed
-    /// here. A slot this desk has not offered before as it is now (a new operator, a changed
-    /// password) is stamped `now_ms`, later than its stamp before: so the newest change of a
-    /// login's password, as the desks sync it, is the one the server keeps.
+    /// here. A slot that changed since this desk last offered it (a changed password) is
+    /// stamped `now_ms`, and always later than its stamp before: so the newest change of a
+    /// login's password, as the desks sync it, is the one the server keeps. A slot this desk
+    /// never offered (a new operator, or every slot at a desk's first sync) is stamped 0: of
+    /// unknown age, it never replaces a slot the server holds for the same login.
     pub fn key_slot_copies(&self, now_ms: u64) -> Result<Vec<KeySlotCopy>, StoreError> {
         let slots = self.tree(KEY_SLOTS)?;
         let stamps = self.tree(SLOT_STAMPS)?;
@@ -57,14 +59,22 @@ impl Store {
                 continue;
             };
             let held = stamps.get(&login)?;
-            let changed_ms = match held.as_deref().and_then(|h| stamp_for(h, &slot)) {
-                Some(ms) => ms,
-                None => {
-                    let before = held.as_deref().and_then(stamp_ms);
+            let changed_ms = match held.as_deref().map(|h| (stamp_for(h, &slot), stamp_ms(h))) {
+                // Offered before as it is.
+                Some((Some(ms), _)) => ms,
+                // Changed since it was last offered: now, and always later than before.
+                Some((None, before)) => {
                     let ms = before.map_or(now_ms, |b| now_ms.max(b.saturating_add(1)));
                     stamps.insert(&login, &stamp(&slot, ms)[..])?;
                     stamped = true;
                     ms
+                }
+                // Never offered: of unknown age, older than any change a desk has seen (so a
+                // copy of an old backup, or a desk's first sync, never undoes a newer password).
+                None => {
+                    stamps.insert(&login, &stamp(&slot, 0)[..])?;
+                    stamped = true;
+                    0
                 }
             };
             out.push(KeySlotCopy {
@@ -199,22 +209,33 @@ mod tests {
         let store = LockedStore::create(&dir.path().join("store"), "admin", "admin-password-1", cheap()).unwrap();
         let first = store.key_slot_copies(5_000).unwrap();
         assert_eq!(first.len(), 1);
-        assert_eq!((first[0].login.as_str(), first[0].changed_ms), ("admin", 5_000));
+        assert_eq!(
+            (first[0].login.as_str(), first[0].changed_ms),
+            ("admin", 0),
+            "age unknown"
+        );
         assert_eq!(
             store.key_slot_copies(9_000).unwrap(),
             first,
             "unchanged: the same stamp"
         );
-        // A new password (a slot rewritten), offered with a clock behind: still later.
+        // A new password (a slot rewritten): stamped now, and later again with a clock behind.
         let again = store.make_key_slot("admin", "another-password-2").unwrap();
         store
             .tree(KEY_SLOTS)
             .unwrap()
             .insert(b"admin", crate::store::codec::encode_versioned(1, &again).unwrap())
             .unwrap();
-        let changed = store.key_slot_copies(1_000).unwrap();
-        assert_eq!(changed[0].changed_ms, 5_001);
+        let changed = store.key_slot_copies(5_000).unwrap();
+        assert_eq!(changed[0].changed_ms, 5_000);
         assert_ne!(changed[0].slot, first[0].slot);
+        let again = store.make_key_slot("admin", "a-third-password-3").unwrap();
+        store
+            .tree(KEY_SLOTS)
+            .unwrap()
+            .insert(b"admin", crate::store::codec::encode_versioned(1, &again).unwrap())
+            .unwrap();
+        assert_eq!(store.key_slot_copies(1_000).unwrap()[0].changed_ms, 5_001);
     }
 
     #[test]
