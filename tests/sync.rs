@@ -1111,3 +1111,49 @@ fn sync_a_changed_password_s_key_slot_replaces_the_older_one_and_a_desk_joined_a
     assert!(locked.unlock("admin", "a-newer-password-2", common::t0()).is_ok());
     server.stop();
 }
+
+#[test]
+fn sync_a_join_stopped_after_its_store_was_made_takes_the_store_away_again() {
+    // The server's clock moves ten seconds at each request, and the code is valid only for
+    // the first: it lets the institution be fetched, then has expired when the desk enrols.
+    let ticks = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let t = ticks.clone();
+    let clock: careerdesk::sync::server::Clock =
+        Arc::new(move || t.fetch_add(10_000, std::sync::atomic::Ordering::SeqCst) + 10_000);
+    let dir = tempfile::tempdir().unwrap();
+    let server = Running::start_with(dir.path(), "127.0.0.1:0", clock);
+    let a = World::new(common::t0(), &[], &[]);
+    server
+        .relay()
+        .check_institution(&a.admin.store().institution_check())
+        .unwrap();
+    let slots = a.admin.store().key_slot_copies(0).unwrap();
+    server.relay().keep_key_slots(&slots, 0).unwrap();
+    let code = server.relay().issue_code(10_000).unwrap();
+
+    let b_dir = tempfile::tempdir().unwrap();
+    let b_paths = careerdesk::paths::Paths::resolve(Some(b_dir.path()));
+    let (addr, fp) = (server.addr.to_string(), server.fingerprint());
+    let e = careerdesk::desk::join(
+        &b_paths,
+        join_request(&addr, &fp, &code, common::ADMIN_PASSWORD),
+        Some((standard_policy(), "standard")),
+        &no_progress,
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("enrolment code is unknown, already used or expired"),
+        "{e}"
+    );
+    // Three requests: the institution, that session's bye, and the enrolment refused.
+    assert_eq!(
+        ticks.load(std::sync::atomic::Ordering::SeqCst),
+        30_000,
+        "it got as far as enrolling"
+    );
+    assert!(!b_paths.store().exists(), "the store made is taken away again");
+    assert!(!b_paths.policy().exists());
+    assert!(server.relay().terminals().unwrap().is_empty());
+    server.stop();
+}
