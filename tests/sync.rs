@@ -1047,8 +1047,18 @@ fn sync_joining_is_refused_clearly_and_leaves_no_store_for_each_wrong_thing() {
     assert!(e.to_string().contains("wrong login or password"), "{e}");
     nothing_made("an unknown login");
 
-    // The code was not spent by the refusals: it joins now, once.
-    let joined = try_join(&code, &fp, common::ADMIN_PASSWORD).unwrap();
+    // The code was not spent by the refusals: it joins now, once (the login taken as sign-in
+    // takes it).
+    let joined = careerdesk::desk::join(
+        &b_paths,
+        careerdesk::desk::JoinRequest {
+            login: " Admin ",
+            ..join_request(&addr, &fp, &code, common::ADMIN_PASSWORD)
+        },
+        Some((standard_policy(), "standard")),
+        &no_progress,
+    )
+    .unwrap();
     assert_eq!(joined.policy_version, None, "the server serves none: the policy given");
     assert!(b_paths.store().exists());
 

@@ -299,6 +299,8 @@ pub fn join(
     let endpoint = endpoint(req.server, req.fingerprint)?;
     let name = terminal_name(req.name)?;
     super::refuse_existing_data(&paths.store())?;
+    // As sign-in takes it.
+    let login = req.login.trim().to_ascii_lowercase();
     let code = req.code.trim();
     let found = block_on(client::institution(&endpoint, code))?;
     let (policy_text, policy_version) = match (&found.policy, own_policy) {
@@ -321,24 +323,19 @@ pub fn join(
         }
     };
     std::fs::create_dir_all(&paths.data).map_err(DeskError::file("create", &paths.data))?;
-    let store = match crate::store::LockedStore::join(
-        &paths.store(),
-        &found.key_slots,
-        &found.check,
-        req.login,
-        req.password,
-    ) {
-        Ok(s) => s,
-        Err(crate::store::StoreError::BadCredentials) => {
-            return Err(DeskError::Invalid(format!(
-                "wrong login or password: no operator {} of the institution signs in with that password; \
+    let store =
+        match crate::store::LockedStore::join(&paths.store(), &found.key_slots, &found.check, &login, req.password) {
+            Ok(s) => s,
+            Err(crate::store::StoreError::BadCredentials) => {
+                return Err(DeskError::Invalid(format!(
+                    "wrong login or password: no operator {} of the institution signs in with that password; \
                  nothing was made, and the code is not spent. Use the login and password you sign in with on \
                  the first desk",
-                crate::store::recordable_login(req.login)
-            )))
-        }
-        Err(e) => return Err(e.into()),
-    };
+                    crate::store::recordable_login(&login)
+                )))
+            }
+            Err(e) => return Err(e.into()),
+        };
     let (terminal, secret, server_id) = match block_on(client::enrol(&endpoint, code, name)) {
         Ok(t) => t,
         Err(e) => return Err(undone(paths, store, false, e)),
@@ -381,7 +378,7 @@ pub fn join(
                 endpoint.addr
             ),
         );
-        entry.login = Some(crate::store::recordable_login(req.login));
+        entry.login = Some(crate::store::recordable_login(&login));
         ws.audit_kept(entry);
         store.commit(crate::domain::ids::OperatorId(0), ws, now)?;
         let creds = Credentials {
