@@ -383,3 +383,102 @@ fn sync_the_server_serves_the_institution_s_policy_versioned_and_each_desk_takes
     // Any command signs in under it: the new figure is the one in force.
     as_op(a.path(), "admin").args(["sync", "--status"]).assert().success();
 }
+
+/// `careerdesk join` on the data folder `dir` as the administrator, with `code`, at `s`.
+fn join_cmd(dir: &Path, s: &Serving, code: &str, password: &str) -> assert_cmd::Command {
+    let mut c = common::bin_as(dir, "admin", password);
+    c.args(["join", "--server", &s.addr, "--code", code]).args([
+        "--fingerprint",
+        &s.fingerprint,
+        "--name",
+        "Second desk",
+    ]);
+    c
+}
+
+fn no_store_made(dir: &Path) {
+    assert!(!dir.join("store").exists(), "no store in {}", dir.display());
+    assert!(!dir.join("policy.toml").exists(), "no policy file in {}", dir.display());
+}
+
+#[test]
+fn sec_01_a_desk_joined_from_the_command_line_opens_with_the_first_desk_s_own_password() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    cli_init_with(a.path(), &[("desk1", "desk")]);
+    cli_add_clients(|| as_op(a.path(), "admin"), &["C1000001"]);
+    let s = serve(server_dir.path());
+
+    // Before any desk has synced, the server holds no institution to join.
+    join_cmd(b.path(), &s, &enrol_code(server_dir.path()), common::ADMIN_PASSWORD)
+        .assert()
+        .failure()
+        .stderr(contains("holds no institution yet").and(contains("careerdesk init")));
+    no_store_made(b.path());
+
+    enrol(a.path(), server_dir.path(), &s);
+    sync_json(a.path());
+    let policy = server_dir.path().join("institution.toml");
+    std::fs::write(&policy, careerdesk::policy::example("standard").unwrap().text).unwrap();
+    server_cmd(server_dir.path())
+        .args(["server", "policy", policy.to_str().unwrap()])
+        .assert()
+        .success();
+    let code = enrol_code(server_dir.path());
+
+    // Each wrong thing is refused with what to do, and leaves nothing on the desk.
+    join_cmd(b.path(), &s, "AAAA-BBBB-CCCC-DDDD", common::ADMIN_PASSWORD)
+        .assert()
+        .code(4)
+        .stderr(contains("enrolment code is unknown"));
+    no_store_made(b.path());
+    let mut other = common::bin_as(b.path(), "admin", common::ADMIN_PASSWORD);
+    other
+        .args(["join", "--server", &s.addr, "--code", &code, "--fingerprint"])
+        .arg(careerdesk::sync::tls::show_fingerprint(&[7; 32]))
+        .assert()
+        .code(4)
+        .stderr(contains("is not the one this desk was enrolled with"));
+    no_store_made(b.path());
+    join_cmd(b.path(), &s, &code, "not-the-password")
+        .assert()
+        .code(2)
+        .stderr(contains("wrong login or password"));
+    no_store_made(b.path());
+    join_cmd(a.path(), &s, &code, common::ADMIN_PASSWORD)
+        .assert()
+        .failure()
+        .stderr(contains("already holds careerdesk data"));
+
+    // The same code (no refusal spent it) joins, with the first sync's figures.
+    let out = join_cmd(b.path(), &s, &code, common::ADMIN_PASSWORD)
+        .args(["--format", "json"])
+        .assert()
+        .success();
+    let joined: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).expect("JSON");
+    assert_eq!(joined["key_slots"], 2);
+    assert_eq!(joined["policy_version"], 1, "the server's policy");
+    assert!(joined["sync"]["new"].as_u64().unwrap() > 0, "{joined}");
+    join_cmd(b.path(), &s, &code, common::ADMIN_PASSWORD)
+        .assert()
+        .failure()
+        .stderr(contains("already holds careerdesk data"));
+
+    // The joined store opens with A's operators' own passwords and reads what A made.
+    let a_locked = careerdesk::store::LockedStore::open(&a.path().join("store")).unwrap();
+    let a_check = a_locked
+        .unlock("admin", common::ADMIN_PASSWORD, common::t0())
+        .unwrap()
+        .institution_check();
+    let locked = careerdesk::store::LockedStore::open(&b.path().join("store")).unwrap();
+    assert!(locked.unlock("desk1", common::STAFF_PASSWORD, common::t0()).is_ok());
+    let store = locked.unlock("admin", common::ADMIN_PASSWORD, common::t0()).unwrap();
+    assert_eq!(store.institution_check(), a_check);
+    let held = store.remote_ops().unwrap();
+    assert!(!held.is_empty());
+    for op in &held {
+        assert!(store.open_remote_op(op).unwrap().is_some(), "every op of A opens on B");
+    }
+    assert!(b.path().join("policy.toml").exists());
+}

@@ -136,6 +136,13 @@ fn dispatch(cli: &Cli, paths: &Paths) -> Result<(), DeskError> {
             fingerprint,
             name,
         } => super::sync::enrol(cli, paths, server, code, fingerprint, name),
+        Command::Join {
+            server,
+            code,
+            fingerprint,
+            name,
+            policy,
+        } => super::sync::join(cli, paths, server, code, fingerprint, name, policy.as_deref()),
         Command::Sync { status } => super::sync::sync(cli, paths, *status),
         Command::Conflicts => super::sync::conflicts(cli, paths),
         Command::Slot(cmd) => appointments::slot(cli.format, &sign_in(cli, paths)?, cmd),
@@ -279,7 +286,7 @@ fn init(format: Format, paths: &Paths, args: &InitArgs) -> Result<(), DeskError>
 }
 
 /// A policy file's text, or a shipped example's when no such file exists.
-fn read_policy_source(arg: &str) -> Result<(String, String), DeskError> {
+pub(super) fn read_policy_source(arg: &str) -> Result<(String, String), DeskError> {
     let path = Path::new(arg);
     if path.exists() {
         let text = crate::policy::read_file(path)?;

@@ -158,6 +158,25 @@ pub enum Command {
         #[arg(long, default_value = "desk")]
         name: String,
     },
+    /// Set up this data folder (no store yet) as a new desk of the institution a sync server
+    /// serves: an existing operator (--as) signs in with their password from the first desk.
+    Join {
+        /// The server, HOST:PORT.
+        #[arg(long, value_name = "HOST:PORT")]
+        server: String,
+        /// The one-time code from `careerdesk server enrol-code`.
+        #[arg(long)]
+        code: String,
+        /// The fingerprint `careerdesk serve` printed.
+        #[arg(long)]
+        fingerprint: String,
+        /// A name for this terminal (a place, not a person).
+        #[arg(long, default_value = "desk")]
+        name: String,
+        /// The policy file (or a shipped example's name), used only when the server serves none.
+        #[arg(long, value_name = "FILE")]
+        policy: Option<String>,
+    },
     /// Sync this desk with its server now, with a progress bar; --status says where it stands.
     Sync {
         /// Say where sync stands; change nothing.

@@ -312,6 +312,65 @@ pub fn conflicts(cli: &Cli, paths: &Paths) -> Result<(), DeskError> {
     Ok(())
 }
 
+/// `careerdesk join`: a new desk of the institution the server serves, made from it.
+pub fn join(
+    cli: &Cli,
+    paths: &Paths,
+    server: &str,
+    code: &str,
+    fingerprint: &str,
+    name: &str,
+    policy: Option<&str>,
+) -> Result<(), DeskError> {
+    let login = cli.as_login.as_deref().ok_or_else(|| {
+        DeskError::Invalid(
+            "say which operator of the institution is joining with --as LOGIN (or set CAREERDESK_OPERATOR): \
+             the login and password they sign in with on the first desk"
+                .into(),
+        )
+    })?;
+    // Before asking for the password: a folder that holds a store is refused at once.
+    crate::desk::refuse_existing_data(&paths.store())?;
+    let own = policy.map(super::commands::read_policy_source).transpose()?;
+    let password = super::secret::acting_password(login)?;
+    let bar = super::output::ProgressBar::default();
+    let request = crate::desk::JoinRequest {
+        server,
+        fingerprint,
+        code,
+        name,
+        login,
+        password: &password,
+    };
+    let done = crate::desk::join(
+        paths,
+        request,
+        own.as_ref().map(|(text, source)| (text.as_str(), source.as_str())),
+        &|what: &str, n: u64, of: u64| bar.show(what, n, of),
+    );
+    bar.finish();
+    let done = done?;
+    emit(cli.format, &done, || {
+        let policy = match done.policy_version {
+            Some(v) => format!("the institution's policy version {v} from the server"),
+            None => "the policy file given".into(),
+        };
+        format!(
+            "joined the institution through {} as terminal {}\n\
+             store made at {} with {} operator key slot(s) and {policy}\n\
+             first sync: {} op(s) pulled ({} from other desks)\n\
+             sign in with your own login and password, as on the first desk\n",
+            done.server,
+            done.terminal,
+            paths.store().display(),
+            done.key_slots,
+            done.sync.pulled,
+            done.sync.new
+        )
+    });
+    Ok(())
+}
+
 /// `careerdesk sync`.
 pub fn sync(cli: &Cli, paths: &Paths, status: bool) -> Result<(), DeskError> {
     let desk = sign_in(cli, paths)?;

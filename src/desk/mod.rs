@@ -98,7 +98,7 @@ pub use reports::{Grouping, ProgrammeUsageLine, Variant, ERASED, NO_SCHOOL, NO_S
 pub use slots::{NewSeries, NewSlot, SeriesReport, WithdrawReport};
 pub use student_directory::StudentDirectory;
 pub use subject_access::{ExportedFile, SubjectExport};
-pub use sync::{Enrolled, SyncStatus};
+pub use sync::{join, Enrolled, JoinRequest, Joined, SyncStatus};
 pub use triage::{FlaggedClient, UnresolvedLine, WaiverLine};
 pub use vacancies::{NewVacancy, VacancyChanges};
 pub use views::{DayLine, StaffName};

@@ -9,7 +9,7 @@ use crate::domain::access::Permission;
 use crate::domain::audit::AuditAction;
 use crate::domain::ids::TerminalId;
 use crate::store::codec;
-use crate::store::WriteSet;
+use crate::store::{Store, WriteSet};
 use crate::sync::client::{self, Credentials, Endpoint, SyncProgress, SyncReport};
 use crate::sync::tls::{self, Fingerprint};
 use crate::sync::SyncError;
@@ -82,6 +82,33 @@ fn block_on<T>(f: impl std::future::Future<Output = Result<T, SyncError>>) -> Re
     rt.block_on(f).map_err(DeskError::from)
 }
 
+/// The server to enrol or join with, its address and fingerprint checked.
+fn endpoint(addr: &str, fingerprint: &str) -> Result<Endpoint, DeskError> {
+    let fingerprint =
+        tls::parse_fingerprint(fingerprint).map_err(|m| crate::domain::validate::FieldError::new("fingerprint", m))?;
+    let addr = addr.trim();
+    if addr.is_empty() || !addr.contains(':') {
+        return Err(crate::domain::validate::FieldError::new("server", "give the server as HOST:PORT").into());
+    }
+    Ok(Endpoint {
+        addr: addr.to_string(),
+        fingerprint,
+    })
+}
+
+/// A terminal's name, checked: a place, never a person.
+fn terminal_name(name: &str) -> Result<&str, DeskError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 80 || name.chars().any(char::is_control) {
+        return Err(crate::domain::validate::FieldError::new(
+            "name",
+            "give the terminal a name of 1 to 80 characters (a place, such as \"Main desk 2\")",
+        )
+        .into());
+    }
+    Ok(name)
+}
+
 impl Desk {
     fn enrolment(&self) -> Result<Option<Enrolment>, DeskError> {
         match self.store.setting(ENROLMENT)? {
@@ -98,24 +125,9 @@ impl Desk {
     /// `fingerprint`, using a one-time `code` (administrators). Audited.
     pub fn enrol(&self, addr: &str, fingerprint: &str, code: &str, name: &str) -> Result<Enrolled, DeskError> {
         self.require(Permission::MaintainStore)?;
-        let fingerprint = tls::parse_fingerprint(fingerprint)
-            .map_err(|m| crate::domain::validate::FieldError::new("fingerprint", m))?;
-        let addr = addr.trim();
-        if addr.is_empty() || !addr.contains(':') {
-            return Err(crate::domain::validate::FieldError::new("server", "give the server as HOST:PORT").into());
-        }
-        let name = name.trim();
-        if name.is_empty() || name.chars().count() > 80 || name.chars().any(char::is_control) {
-            return Err(crate::domain::validate::FieldError::new(
-                "name",
-                "give the terminal a name of 1 to 80 characters (a place, such as \"Main desk 2\")",
-            )
-            .into());
-        }
-        let endpoint = Endpoint {
-            addr: addr.to_string(),
-            fingerprint,
-        };
+        let endpoint = endpoint(addr, fingerprint)?;
+        let name = terminal_name(name)?;
+        let fingerprint = endpoint.fingerprint;
         let (terminal, secret, server_id) = block_on(client::enrol(&endpoint, code.trim(), name))?;
         let enrolment = Enrolment {
             addr: endpoint.addr.clone(),
@@ -272,5 +284,188 @@ impl Desk {
             to_merge: self.store.ops_to_merge()?,
             conflicts: self.store.sync_conflicts()?.len() as u64,
         })
+    }
+}
+
+/// What a desk joining its institution gives: the server, its one-time code, and an existing
+/// operator's login and password (those they sign in with on the first desk).
+#[derive(Debug, Clone, Copy)]
+pub struct JoinRequest<'a> {
+    /// The server, `HOST:PORT`.
+    pub server: &'a str,
+    /// Its certificate's fingerprint, pinned from now on.
+    pub fingerprint: &'a str,
+    /// The one-time enrolment code an administrator made (`careerdesk server enrol-code`).
+    pub code: &'a str,
+    /// A name for this terminal (a place, never a person).
+    pub name: &'a str,
+    /// An operator of the institution.
+    pub login: &'a str,
+    /// Their password.
+    pub password: &'a str,
+}
+
+/// What joining did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Joined {
+    /// The server.
+    pub server: String,
+    /// This terminal's id there.
+    pub terminal: TerminalId,
+    /// The operators' key slots the store was made with.
+    pub key_slots: usize,
+    /// The version of the institution's policy taken from the server (none: the one given).
+    pub policy_version: Option<u32>,
+    /// The first sync.
+    pub sync: SyncReport,
+}
+
+/// Why joining stopped after the store was made: it is taken away again, and this says so.
+fn undone(paths: &crate::paths::Paths, store: Store, policy_written: bool, e: DeskError) -> DeskError {
+    drop(store);
+    let _ = std::fs::remove_dir_all(paths.store());
+    if policy_written {
+        let _ = std::fs::remove_file(paths.policy());
+    }
+    e
+}
+
+/// Sets up a new desk of the institution the server serves, in the data folder `paths`,
+/// which must hold no store (decision 0020, step 2). In order, each refusal leaving nothing:
+/// - the server's institution is fetched with the one-time code (which is checked, not
+///   spent), the server's certificate pinned to `fingerprint`; a server no desk has synced
+///   with yet holds no institution, and is refused;
+/// - the operator's slot among the institution's key slots must open with their password,
+///   and its key becomes the new store's institution key (a device id of its own);
+/// - the terminal enrols, spending the code; the institution's policy is written (the
+///   server's, else `own_policy`: text and where it came from);
+/// - the first sync pulls everything the server holds, telling `progress`.
+///
+/// If anything fails once the store is made, it is taken away again, so the folder is as it
+/// was and `join` can be run again (with a new code once the code was spent). The operator
+/// then signs in on this desk with their own login and password.
+pub fn join(
+    paths: &crate::paths::Paths,
+    req: JoinRequest<'_>,
+    own_policy: Option<(&str, &str)>,
+    progress: SyncProgress<'_>,
+) -> Result<Joined, DeskError> {
+    let endpoint = endpoint(req.server, req.fingerprint)?;
+    let name = terminal_name(req.name)?;
+    super::refuse_existing_data(&paths.store())?;
+    // As sign-in takes it.
+    let login = req.login.trim().to_ascii_lowercase();
+    let code = req.code.trim();
+    let found = block_on(client::institution(&endpoint, code))?;
+    let (policy_text, policy_version) = match (&found.policy, own_policy) {
+        (Some((version, text)), _) => {
+            let source = format!("policy version {version} from the sync server");
+            crate::policy::Policy::parse(text, &source)?;
+            (text.clone(), Some(*version))
+        }
+        (None, Some((text, source))) => {
+            crate::policy::Policy::parse(text, source)?;
+            (text.to_string(), None)
+        }
+        (None, None) => {
+            return Err(crate::domain::validate::FieldError::new(
+                "policy",
+                "the server serves no policy yet: give this desk the institution's policy file with --policy FILE \
+                 (the first desk's), or serve it first with `careerdesk server policy FILE` on the server",
+            )
+            .into())
+        }
+    };
+    std::fs::create_dir_all(&paths.data).map_err(DeskError::file("create", &paths.data))?;
+    let store =
+        match crate::store::LockedStore::join(&paths.store(), &found.key_slots, &found.check, &login, req.password) {
+            Ok(s) => s,
+            Err(crate::store::StoreError::BadCredentials) => {
+                return Err(DeskError::Invalid(format!(
+                    "wrong login or password: no operator {} of the institution signs in with that password; \
+                 nothing was made, and the code is not spent. Use the login and password you sign in with on \
+                 the first desk",
+                    crate::store::recordable_login(&login)
+                )))
+            }
+            Err(e) => return Err(e.into()),
+        };
+    let (terminal, secret, server_id) = match block_on(client::enrol(&endpoint, code, name)) {
+        Ok(t) => t,
+        Err(e) => return Err(undone(paths, store, false, e)),
+    };
+    let enrolment = Enrolment {
+        addr: endpoint.addr.clone(),
+        fingerprint: endpoint.fingerprint,
+        terminal,
+        secret,
+        server_id,
+    };
+    let keep = || -> Result<(), DeskError> {
+        let encoded = codec::encode_body(&enrolment).map_err(|e| DeskError::Invalid(e.to_string()))?;
+        store.set_setting(ENROLMENT, Some(&encoded))?;
+        let file = paths.policy();
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&file)
+            .and_then(|mut f| std::io::Write::write_all(&mut f, policy_text.as_bytes()))
+            .map_err(DeskError::file("write", &file))?;
+        Ok(())
+    };
+    if let Err(e) = keep() {
+        return Err(undone(paths, store, paths.policy().exists(), e));
+    }
+    let finish = || -> Result<SyncReport, DeskError> {
+        if let Some(v) = policy_version {
+            store.set_policy_version(v)?;
+        }
+        let now = chrono::Utc::now();
+        let mut ws = WriteSet::new();
+        let mut entry = super::audit_entry(
+            now,
+            None,
+            AuditAction::Maintenance,
+            None,
+            format!(
+                "desk joined its institution through the sync server at {} as terminal {terminal}",
+                endpoint.addr
+            ),
+        );
+        entry.login = Some(crate::store::recordable_login(&login));
+        ws.audit_kept(entry);
+        store.commit(crate::domain::ids::OperatorId(0), ws, now)?;
+        let creds = Credentials {
+            endpoint: endpoint.clone(),
+            terminal,
+            secret,
+        };
+        let mut report = block_on(client::sync_once(&store, &creds, progress))?;
+        // Everything pulled becomes this desk's records (the operators who sign in here too).
+        let merged = store.apply_remote(chrono::Utc::now(), &|done, of| progress("merging", done, of))?;
+        report.merged = merged.ops;
+        report.records_changed = merged.records;
+        report.new_conflicts = merged.conflicts;
+        report.conflicts = merged.conflicts;
+        Ok(report)
+    };
+    match finish() {
+        Ok(sync) => Ok(Joined {
+            server: endpoint.addr.clone(),
+            terminal,
+            key_slots: found.key_slots.len(),
+            policy_version,
+            sync,
+        }),
+        Err(e) => Err(undone(
+            paths,
+            store,
+            true,
+            DeskError::Invalid(format!(
+                "joining stopped at the first sync, and this desk was taken away again: {e}. The code is spent; \
+                 terminal {terminal} was enrolled for it and can be revoked (`careerdesk server revoke {terminal}`). \
+                 Ask for a new code and join again"
+            )),
+        )),
     }
 }

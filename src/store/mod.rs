@@ -20,6 +20,7 @@ mod group;
 pub mod guard;
 mod history;
 pub mod index;
+mod join;
 mod locked;
 mod op_formats;
 mod oplog;

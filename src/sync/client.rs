@@ -15,6 +15,7 @@ use super::tls::{self, Fingerprint};
 use super::SyncError;
 use crate::domain::ids::TerminalId;
 use crate::domain::sync::ErasedClients;
+use crate::store::relay::{KeySlotCopy, MAX_KEY_SLOTS};
 use crate::store::{Store, StoreError, TakenOps};
 
 /// How long connecting (TCP and TLS) may take.
@@ -194,6 +195,41 @@ pub async fn enrol(endpoint: &Endpoint, code: &str, name: &str) -> Result<(Termi
     }
 }
 
+/// What a desk joining the institution makes its store from (decision 0020, step 2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstitutionCopy {
+    /// The institution check the server was founded with.
+    pub check: [u8; 32],
+    /// Every operator's key slot the server holds.
+    pub key_slots: Vec<KeySlotCopy>,
+    /// The policy it serves, if any: version and text.
+    pub policy: Option<(u32, String)>,
+}
+
+/// Fetches the institution from the server with a valid one-time `code`, which is not spent.
+pub async fn institution(endpoint: &Endpoint, code: &str) -> Result<InstitutionCopy, SyncError> {
+    let mut session = Session::connect(endpoint).await?;
+    let reply = session.call(&Request::Institution { code: code.to_string() }).await?;
+    session.close().await;
+    match reply {
+        Reply::Institution {
+            check,
+            key_slots,
+            policy,
+        } => Ok(InstitutionCopy {
+            check,
+            key_slots,
+            policy,
+        }),
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// The time now, ms since the epoch.
+fn now_ms() -> u64 {
+    chrono::Utc::now().timestamp_millis().max(0) as u64
+}
+
 /// An administrator's request to a running server.
 pub async fn admin(endpoint: &Endpoint, token: [u8; 32], action: AdminAction) -> Result<AdminReply, SyncError> {
     let mut session = Session::connect(endpoint).await?;
@@ -243,6 +279,16 @@ pub async fn sync_once(
         server_restored: before.epoch.is_some_and(|e| e != epoch),
         ..SyncReport::default()
     };
+
+    // Key slots travel (decision 0020, step 3): the server keeps the newest for each login,
+    // for desks that join later. They are wrapped by each operator's password.
+    let slots = store.key_slot_copies(now_ms())?;
+    for chunk in slots.chunks(MAX_KEY_SLOTS) {
+        let reply = session.call(&Request::OfferKeySlots { slots: chunk.to_vec() }).await?;
+        let Reply::KeySlotsKept { .. } = reply else {
+            return Err(unexpected(&reply));
+        };
+    }
 
     // A newer policy is fetched; the desk checks and writes it.
     if policy_version > store.policy_version()? {

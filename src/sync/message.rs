@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::ids::{DeviceId, TerminalId};
 use crate::domain::sync::{SealedOp, TerminalEntry};
+use crate::store::relay::KeySlotCopy;
 
 /// Most ops a desk sends in one push, or asks for in one pull.
 pub const MAX_OPS_PER_FRAME: u32 = 1_000;
@@ -55,6 +56,17 @@ pub enum Request {
     },
     /// Ends the session.
     Bye,
+    /// After `Welcome`: this desk's key slots, for the server to keep merged by login.
+    OfferKeySlots {
+        /// Every operator's slot the desk holds, each with when it last changed there.
+        slots: Vec<KeySlotCopy>,
+    },
+    /// For a desk joining the institution, before it has a store: what it needs to make one.
+    /// The code must be a valid enrolment code; it is not spent (`Enrol` spends it).
+    Institution {
+        /// The one-time code from `careerdesk server enrol-code`.
+        code: String,
+    },
 }
 
 /// What an administrator may ask a running server.
@@ -140,6 +152,21 @@ pub enum Reply {
         /// When to try again, for a busy server.
         retry_after_ms: Option<u64>,
     },
+    // New variants go last: the encoding names a variant by its place.
+    /// The key slots offered were merged.
+    KeySlotsKept {
+        /// How many replaced or added one the server held.
+        taken: u32,
+    },
+    /// What a joining desk makes its store from.
+    Institution {
+        /// The institution check.
+        check: [u8; 32],
+        /// Every operator's key slot.
+        key_slots: Vec<KeySlotCopy>,
+        /// The policy served, if any: version and text.
+        policy: Option<(u32, String)>,
+    },
 }
 
 /// What an administrator's request gave.
@@ -174,4 +201,6 @@ pub enum ErrorCode {
     OtherInstitution,
     /// An op's clock is too far ahead of the server's.
     ClockAhead,
+    /// A desk asked to join a server that holds no institution yet.
+    NoInstitution,
 }

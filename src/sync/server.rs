@@ -213,6 +213,30 @@ impl Server {
                     Err(e) => relay_refusal(e.into()),
                 }
             }
+            Request::OfferKeySlots { slots } => {
+                if let Err(r) = self.still_enrolled(session.as_ref()) {
+                    return Some(r);
+                }
+                // Only after a hello, whose institution check passed: a desk of another
+                // institution never gets its slots kept.
+                match self.relay.keep_key_slots(&slots, now) {
+                    Ok(taken) => Reply::KeySlotsKept {
+                        taken: u32::try_from(taken).unwrap_or(u32::MAX),
+                    },
+                    Err(e) => relay_refusal(e),
+                }
+            }
+            Request::Institution { code } => match self.relay.institution(&code, now) {
+                Ok(found) => match self.relay.policy() {
+                    Ok(policy) => Reply::Institution {
+                        check: found.check,
+                        key_slots: found.key_slots,
+                        policy,
+                    },
+                    Err(e) => relay_refusal(e.into()),
+                },
+                Err(e) => relay_refusal(e),
+            },
             Request::Pull { after, max_ops } => {
                 if let Err(r) = self.still_enrolled(session.as_ref()) {
                     return Some(r);
@@ -312,7 +336,8 @@ fn relay_refusal(e: RelayError) -> Reply {
         RelayError::Revoked => ErrorCode::Revoked,
         RelayError::Push(PushRefusal::ClockAhead { .. }) => ErrorCode::ClockAhead,
         RelayError::Push(_) => ErrorCode::BadPush,
-        RelayError::BadPolicy(_) => ErrorCode::BadRequest,
+        RelayError::BadPolicy(_) | RelayError::BadSlots(_) => ErrorCode::BadRequest,
+        RelayError::NoInstitution => ErrorCode::NoInstitution,
         RelayError::Store(inner) => {
             tracing::error!("the sync server's store failed: {inner}");
             return Reply::Error {

@@ -99,6 +99,7 @@ fn failure(e: &DeskError) -> SyncFailure {
             ErrorCode::Unauthorised => "not enrolled there",
             ErrorCode::ClockAhead => "this desk's clock is ahead",
             ErrorCode::BadPush | ErrorCode::BadRequest => "the server refused a change",
+            ErrorCode::NoInstitution => "the server holds no institution yet",
             ErrorCode::Unavailable => return failure_offline(e.to_string(), retry_after),
         }),
         _ => FailureKind::Offline,

@@ -2,7 +2,7 @@
 //! implementation today; a shared service for many institutions would add one on PostgreSQL
 //! (`docs/scaling.md`) without the server knowing which it has.
 
-use super::{CertAndKey, Pushing, RelayError, RelayIdentity, RelayStore};
+use super::{CertAndKey, Institution, KeySlotCopy, Pushing, RelayError, RelayIdentity, RelayStore};
 use crate::domain::ids::{DeviceId, TerminalId};
 use crate::domain::sync::{SealedOp, TerminalEntry};
 use crate::store::StoreError;
@@ -54,6 +54,12 @@ pub trait RelayBackend: Send + Sync {
     fn pull(&self, after: u64, max_ops: usize, max_bytes: usize) -> Result<Vec<(u64, SealedOp)>, StoreError>;
     /// Whether a client was erased.
     fn is_erased(&self, client: u128) -> Result<bool, StoreError>;
+    /// Keeps a desk's key slots, merged by login (the newer wins); how many were taken.
+    fn keep_key_slots(&self, slots: &[KeySlotCopy], now_ms: u64) -> Result<usize, RelayError>;
+    /// Every key slot held.
+    fn key_slots(&self) -> Result<Vec<KeySlotCopy>, StoreError>;
+    /// The institution's check and key slots, for a desk joining with a valid code.
+    fn institution(&self, code: &str, now_ms: u64) -> Result<Institution, RelayError>;
 }
 
 impl RelayBackend for RelayStore {
@@ -120,5 +126,14 @@ impl RelayBackend for RelayStore {
     }
     fn is_erased(&self, client: u128) -> Result<bool, StoreError> {
         RelayStore::is_erased(self, client)
+    }
+    fn keep_key_slots(&self, slots: &[KeySlotCopy], now_ms: u64) -> Result<usize, RelayError> {
+        RelayStore::keep_key_slots(self, slots, now_ms)
+    }
+    fn key_slots(&self) -> Result<Vec<KeySlotCopy>, StoreError> {
+        RelayStore::key_slots(self)
+    }
+    fn institution(&self, code: &str, now_ms: u64) -> Result<Institution, RelayError> {
+        RelayStore::institution(self, code, now_ms)
     }
 }

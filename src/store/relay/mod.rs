@@ -101,11 +101,17 @@ pub enum RelayError {
     #[error(transparent)]
     Push(#[from] PushRefusal),
     /// A desk whose store holds another institution's key.
-    #[error("this desk's data belongs to another institution than the one this server serves (its data key differs); nothing was sent. A desk of this institution is set up from a backup of one of its desks (`careerdesk store restore`)")]
+    #[error("this desk's data belongs to another institution than the one this server serves (its data key differs); nothing was sent. A new desk of this institution is set up from the server with `careerdesk join`, on a data folder with no store")]
     OtherInstitution,
     /// A policy that does not read; nothing was changed.
     #[error("the policy was not taken: {0}")]
     BadPolicy(String),
+    /// Key slots a hello may not carry; nothing was kept.
+    #[error("the key slots were not taken: {0}")]
+    BadSlots(String),
+    /// A desk asked to join a server no desk of an institution has synced with yet.
+    #[error("this server holds no institution yet: set up the first desk with `careerdesk init`, enrol it (`careerdesk enrol`) and sync it (`careerdesk sync`); then join other desks to it")]
+    NoInstitution,
 }
 
 impl From<sled::Error> for RelayError {
@@ -126,6 +132,7 @@ pub struct RelayStore {
     erased: Tree,
     by_subject: Tree,
     current: Tree,
+    key_slots: Tree,
     meta: Tree,
     /// One push at a time: an erasure and an op about the same client never pass each other.
     pushing: std::sync::Mutex<()>,
@@ -175,6 +182,7 @@ impl RelayStore {
             erased: tree(ERASED)?,
             by_subject: tree(BY_SUBJECT)?,
             current: tree(CURRENT)?,
+            key_slots: tree(slots::KEY_SLOTS)?,
             meta: tree(META)?,
             pushing: std::sync::Mutex::new(()),
             path: dir.to_path_buf(),
@@ -310,6 +318,20 @@ impl RelayStore {
         self.codes.insert(code_hash(&code), encode(&entry)?)?;
         self.db.flush()?;
         Ok(code)
+    }
+
+    /// Whether `code` is a valid enrolment code now (unknown, used and expired ones are
+    /// [`RelayError::BadCode`]); it is not spent.
+    pub fn check_code(&self, code: &str, now_ms: u64) -> Result<(), RelayError> {
+        let hash = code_hash(code);
+        let Some(raw) = self.codes.get(hash).map_err(StoreError::from)? else {
+            return Err(RelayError::BadCode);
+        };
+        let c: EnrolCode = decode(CODES, &hash, &raw)?;
+        if c.used || c.expires_ms < now_ms {
+            return Err(RelayError::BadCode);
+        }
+        Ok(())
     }
 
     /// Enrols a terminal with a one-time code: its id and secret (shown once, held only by
@@ -449,7 +471,9 @@ fn secret_hash(secret: &[u8; 32]) -> [u8; 32] {
 
 mod backend;
 mod ops;
+mod slots;
 
 pub use backend::RelayBackend;
+pub use slots::{Institution, KeySlotCopy, MAX_KEY_SLOTS, MAX_SLOT_AHEAD_MS, MAX_SLOT_BYTES, MAX_SLOT_LOGIN};
 #[cfg(test)]
 mod tests;
