@@ -157,7 +157,11 @@ fn benches(c: &mut Criterion) {
     );
 
     // Saving and reading the lookup as one value, as sign-in does (see `desk::lookup_load`).
-    let covers = careerdesk::desk::lookup::Covers { op_seq: 0, bulk: 0 };
+    let covers = careerdesk::desk::lookup::Covers {
+        op_seq: 0,
+        bulk: 0,
+        applied: 0,
+    };
     let t = Instant::now();
     let bytes = lookup.to_bytes(covers).expect("fresh lookup");
     let saved = t.elapsed();

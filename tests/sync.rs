@@ -17,6 +17,7 @@ use careerdesk::sync::client::{self, Session};
 use careerdesk::sync::message::{ErrorCode, Reply, Request};
 use careerdesk::sync::tls::{self, show_fingerprint};
 use careerdesk::sync::SyncError;
+use common::desks::{no_progress, sync, twin};
 use common::server::Running;
 use common::{add, new_client, World};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -27,23 +28,6 @@ fn enrolled(world: &World, server: &Running, name: &str) {
 
 fn enrol_desk(desk: &Desk, server: &Running, name: &str) {
     server.enrol(desk, name);
-}
-
-/// Another desk of `w`'s institution: `w`'s backup restored in a folder of its own (so it has
-/// `w`'s data and keys and a device id of its own), signed in as its administrator on `clock`.
-fn twin(w: &World, clock: Arc<careerdesk::desk::FixedClock>) -> (tempfile::TempDir, Desk) {
-    let paths = careerdesk::paths::Paths::resolve(w.admin.store().path().parent());
-    if !paths.policy().exists() {
-        std::fs::write(paths.policy(), careerdesk::policy::example("standard").unwrap().text).unwrap();
-    }
-    let backups = tempfile::tempdir().unwrap();
-    let backup = backups.path().join("backup");
-    w.admin.backup(&paths, &backup).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let there = careerdesk::paths::Paths::resolve(Some(dir.path()));
-    Desk::restore(&there, &backup, "admin", common::ADMIN_PASSWORD, clock.clone()).unwrap();
-    let desk = common::sign_in(dir.path(), "admin", common::ADMIN_PASSWORD, clock).unwrap();
-    (dir, desk)
 }
 
 /// Whether `desk` holds every op the server holds: as one of its own replicas' or as another
@@ -70,12 +54,6 @@ fn holds_all_the_server_has(desk: &Desk, server: &Running) {
         );
     }
     assert!(remote.len() <= on_server.len());
-}
-
-fn no_progress(_: &str, _: u64, _: u64) {}
-
-fn sync(desk: &Desk) -> careerdesk::sync::client::SyncReport {
-    desk.sync_now(&no_progress).unwrap()
 }
 
 fn rt() -> tokio::runtime::Runtime {

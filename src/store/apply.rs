@@ -53,6 +53,8 @@ pub enum ConflictReason {
     },
     /// Its content does not read as a record here.
     Unreadable(String),
+    /// Merged, the record would break a rule each desk kept alone.
+    Breaks(String),
 }
 
 /// An op of another desk that is waiting for a person.
@@ -81,6 +83,7 @@ impl Conflict {
                 kind.tree()
             ),
             ConflictReason::Unreadable(m) => format!("a change that does not read here: {m}"),
+            ConflictReason::Breaks(m) => m.clone(),
         }
     }
 }
@@ -176,6 +179,9 @@ fn stage<T: Record>(store: &Store, ws: &mut WriteSet, p: &Pending) -> Result<Opt
             let mut new: T = serde_json::from_value(serde_json::Value::Object(object))
                 .map_err(|e| unreadable(format!("a {}: {e}", T::KIND.tree())))?;
             new.merged_unseen(&p.concurrent);
+            if let Some(broken) = new.merged_breaks() {
+                return Err(ConflictReason::Breaks(broken));
+            }
             match held {
                 Some((old, version)) => {
                     ws.unchanged_since(&old, version, RACED);

@@ -85,6 +85,13 @@ pub trait Record: Serialize + DeserializeOwned + Sized + Clone + super::index::I
     /// change (a note amended on two desks is flagged for its author).
     fn merged_unseen(&mut self, _fields: &[String]) {}
 
+    /// After a merge of two desks' changes, a rule each desk checked alone that the merged
+    /// record now breaks (a withdrawn slot that is also booked): it is not merged, but goes to
+    /// the conflicts queue with this message.
+    fn merged_breaks(&self) -> Option<String> {
+        None
+    }
+
     /// How the record is written as fields, for the op log.
     fn shape() -> crate::domain::change::Shape {
         crate::domain::change::Shape {
@@ -236,6 +243,11 @@ impl Record for Slot {
     const KIND: EntityKind = EntityKind::Slot;
     /// Format 2 added the series a slot was made in.
     const FORMAT: u8 = 2;
+
+    fn merged_breaks(&self) -> Option<String> {
+        (self.withdrawn && self.booking.is_some())
+            .then(|| "a slot withdrawn on one desk was booked on another; the booking needs a new slot".to_string())
+    }
 
     fn id(&self) -> u128 {
         self.id.0

@@ -81,6 +81,8 @@ pub(crate) const OPLOG: &str = "oplog";
 const POLICY_VERSION: &[u8] = b"policy_version";
 /// The meta key counting bulk loads.
 const BULK_LOADS: &[u8] = b"bulk_loads";
+/// The clock after the newest op of another desk merged here (see [`Store::restore_clock`]).
+pub(crate) const CLOCK_SEEN: &[u8] = b"clock_seen";
 const AUDIT_FORMAT: u8 = 1;
 /// Settings the service layer keeps in `meta`, sealed, each under this prefix and its name.
 const SETTING_PREFIX: &[u8] = b"setting/";
@@ -213,10 +215,15 @@ impl Store {
         }
     }
 
-    /// Sets the op-log clock from the newest op, so the next commit's clock is after it.
+    /// Sets the op-log clock from the newest op, or the newest clock of another desk's op
+    /// merged here if later, so the next commit's clock is after both.
     fn restore_clock(&self) -> Result<(), StoreError> {
         let last = self.last_op()?.map(|op| op.hlc);
-        *self.clock.lock().unwrap_or_else(|p| p.into_inner()) = last;
+        let seen = match self.tree(META)?.get(CLOCK_SEEN)? {
+            Some(raw) => Some(decode_plain::<Hlc>(META, CLOCK_SEEN, &raw)?),
+            None => None,
+        };
+        *self.clock.lock().unwrap_or_else(|p| p.into_inner()) = last.max(seen);
         Ok(())
     }
 

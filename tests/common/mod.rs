@@ -1,6 +1,7 @@
 //! Shared set-up for integration tests: a fresh store in a temporary directory.
 #![allow(dead_code)]
 
+pub mod desks;
 pub mod panes;
 pub mod pty;
 pub mod server;

@@ -12,12 +12,13 @@ use crate::domain::ids::{AuditId, OperatorId};
 use crate::domain::merge::FieldClocks;
 use crate::domain::RecordRef;
 use crate::store::audit_chain::{self, AUDIT_CHAIN};
+use crate::store::codec;
 use crate::store::codec::Record;
 use crate::store::field_clocks::FIELD_CLOCKS;
 use crate::store::group::{self, GroupError};
 use crate::store::index::{IndexTree, Layout};
 use crate::store::sync_log::{APPLIED_LOG, APPLIED_SEQ, APPLY_QUEUE};
-use crate::store::{Store, StoreError, AUDIT, META, OPLOG};
+use crate::store::{Store, StoreError, AUDIT, CLOCK_SEEN, META, OPLOG};
 
 /// How far ahead of this desk's clock another desk's may be and still move it.
 const MAX_DRIFT_MS: u64 = 10 * 60 * 1000;
@@ -123,6 +124,7 @@ impl Store {
             // far ahead (the server refuses those) leaves this one as it is.
             Mode::Merge(m) => Hlc::observe(*clock, m.at, now_ms, self.device, MAX_DRIFT_MS).unwrap_or(m.at),
         };
+        let seen = codec::encode_versioned(1, &hlc).map_err(|e| StoreError::Io(e.to_string()))?;
         let merged_clocks = match &mode {
             Mode::Merge(m) => m
                 .clocks
@@ -164,6 +166,7 @@ impl Store {
                     .map_or(0, u64::from_be_bytes)
                     + 1;
                 meta.insert(APPLIED_SEQ, &next.to_be_bytes())?;
+                meta.insert(CLOCK_SEEN, seen.as_slice())?;
                 if !m.clients.is_empty() {
                     let ids: Vec<u8> = m.clients.iter().flat_map(|c| c.to_be_bytes()).collect();
                     tx[at(APPLIED_LOG)].insert(&next.to_be_bytes(), ids)?;
