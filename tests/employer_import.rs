@@ -60,7 +60,7 @@ fn emp_02_employers_import_from_csv_and_json_marked_self_registered() {
     assert!(all.iter().all(|e| e.self_registered));
     assert_eq!(all[0].tags, ["graduate-scheme", "placements"]);
     assert_eq!(all[1].name, "Brightside Retail");
-    assert_eq!(all[2].tags, ["research", "phd"]);
+    assert_eq!(all[2].tags, ["phd", "research"], "tags are kept in alphabetical order");
     // Desk staff may not import employers.
     let desk = w.as_("desk1");
     let err = desk

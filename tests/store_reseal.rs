@@ -10,7 +10,7 @@ use std::path::Path;
 
 use careerdesk::desk::NewClient;
 use careerdesk::domain::audit::{AuditAction, AuditEntry};
-use careerdesk::domain::change::{Change, Hlc, Op};
+use careerdesk::domain::change::{Change, Hlc};
 use careerdesk::domain::ids::{AuditId, DeviceId, OperatorId};
 use careerdesk::domain::operator::Role;
 use careerdesk::domain::records::AttachmentKind;
@@ -46,7 +46,47 @@ fn holds_canary(bytes: &[u8]) -> Option<&'static str> {
         .map(|c| std::str::from_utf8(c).unwrap_or("?"))
 }
 
-/// An op as format 3 stores it (mirrors `store/oplog.rs`).
+/// A change as op format 1 wrote it (mirrors `store/op_formats.rs`).
+#[derive(serde::Serialize)]
+enum ChangeV1 {
+    Create {
+        record: RecordRef,
+        fields: std::collections::BTreeMap<String, String>,
+    },
+    Update {
+        record: RecordRef,
+        fields: std::collections::BTreeMap<String, String>,
+    },
+    Delete {
+        record: RecordRef,
+    },
+    Erased {
+        record: RecordRef,
+    },
+}
+
+impl From<Change> for ChangeV1 {
+    fn from(c: Change) -> ChangeV1 {
+        match c {
+            Change::Create { record, fields, .. } => ChangeV1::Create { record, fields },
+            Change::Update { record, fields, .. } => ChangeV1::Update { record, fields },
+            Change::Delete { record } => ChangeV1::Delete { record },
+            Change::Erased { record } => ChangeV1::Erased { record },
+        }
+    }
+}
+
+/// An op as format 1 wrote it, whole.
+#[derive(serde::Serialize)]
+struct OpV1 {
+    device: DeviceId,
+    seq: u64,
+    hlc: Hlc,
+    operator: OperatorId,
+    changes: Vec<ChangeV1>,
+}
+
+/// An op as format 4 stores it (mirrors `store/oplog.rs`).
 #[derive(serde::Serialize, serde::Deserialize)]
 enum StoredChange {
     Open(Change),
@@ -137,7 +177,7 @@ fn seal_like_before_client_keys(store: &Path, client: u128) {
             let (k, v) = item.unwrap();
             if name == "oplog" {
                 let plain = ring.open("oplog", &k, &v).unwrap();
-                if plain[0] != 3 {
+                if plain[0] != 4 {
                     continue;
                 }
                 let stored: StoredOp = codec::decode_body(&plain[1..]).unwrap();
@@ -156,16 +196,17 @@ fn seal_like_before_client_keys(store: &Path, client: u128) {
                     .into_iter()
                     .enumerate()
                     .map(|(n, c)| match c {
-                        StoredChange::Open(c) => c,
+                        StoredChange::Open(c) => ChangeV1::from(c),
                         StoredChange::Sealed { sealed, .. } => {
                             let mut at = seq.to_be_bytes().to_vec();
                             at.extend_from_slice(&(n as u32).to_be_bytes());
                             let inner = key.open("oplog", &at, &sealed).unwrap();
-                            codec::decode_body(&inner[1..]).unwrap()
+                            assert_eq!(inner[0], 2, "a change sealed alone, today's layout");
+                            ChangeV1::from(codec::decode_body::<Change>(&inner[1..]).unwrap())
                         }
                     })
                     .collect();
-                let op = Op {
+                let op = OpV1 {
                     device: stored.device,
                     seq,
                     hlc: stored.hlc,

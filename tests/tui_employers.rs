@@ -127,7 +127,7 @@ fn emp_01_an_employer_added_on_the_screen_is_found_by_search() {
     assert_eq!(ui.done(), "Added Northwind Robotics.");
     assert!(!pane.typing(), "the form closed");
     let s = large(&mut pane);
-    has(&s, "Northwind Robotics  ◇ multi-owner  #robotics #graduate");
+    has(&s, "Northwind Robotics  ◇ multi-owner  #graduate #robotics");
     has(&s, "Ownership: ◇ multi-owner, no single owner (EMP-05)");
     // Found by search, and in the store.
     ui.cmd(&mut pane, Command::Search);

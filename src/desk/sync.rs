@@ -166,6 +166,7 @@ impl Desk {
             terminal: e.terminal,
             secret: e.secret,
         };
+        self.store.prepare_merging()?;
         let mut report = block_on(client::sync_once(&self.store, &creds, progress))?;
         if let Some((version, text)) = report.policy.take() {
             self.take_policy(version, &text)?;
@@ -440,6 +441,7 @@ pub fn join(
             terminal,
             secret,
         };
+        store.prepare_merging()?;
         let mut report = block_on(client::sync_once(&store, &creds, progress))?;
         // Everything pulled becomes this desk's records (the operators who sign in here too).
         let merged = store.apply_remote(chrono::Utc::now(), &|done, of| progress("merging", done, of))?;

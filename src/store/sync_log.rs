@@ -24,6 +24,8 @@ pub(crate) const APPLIED_LOG: &str = "sync_applied";
 /// The newest merge sequence in [`APPLIED_LOG`].
 pub(crate) const APPLIED_SEQ: &[u8] = b"sync_applied_seq";
 const CURSOR: &[u8] = b"sync_cursor";
+/// Set once this store queues the ops it takes for merging.
+const MERGING: &[u8] = b"sync_merging";
 const SERVER: &[u8] = b"sync_server";
 const RESTORED_FROM: &[u8] = b"restored_from_device";
 const RESTORED_AFTER: &[u8] = b"restored_after_seq";
@@ -202,6 +204,27 @@ impl Store {
         })
     }
 
+    /// Makes ready for merging a store that took other desks' ops before it could merge them:
+    /// those ops, never merged, are let go and the cursor goes back to 0, so the next pull
+    /// takes them again, in the server's order, and queues them. Once per store; returns
+    /// whether it let any go.
+    pub fn prepare_merging(&self) -> Result<bool, StoreError> {
+        let meta = self.tree(META)?;
+        if meta.contains_key(MERGING)? {
+            return Ok(false);
+        }
+        let remote = self.tree(REMOTE_OPS)?;
+        let held = !remote.is_empty();
+        let _open = self.open_gate();
+        // The cursor first: a stop part way leaves the flag unset, and this is done again.
+        meta.insert(CURSOR, &0u64.to_be_bytes())?;
+        self.db.flush()?;
+        remote.clear()?;
+        meta.insert(MERGING, &[1])?;
+        self.db.flush()?;
+        Ok(held)
+    }
+
     /// How many ops of other desks have been merged here (caches of records key on it).
     pub fn applied_seq(&self) -> Result<u64, StoreError> {
         self.meta_counter(APPLIED_SEQ)
@@ -296,6 +319,23 @@ mod tests {
         );
         store.take_remote_ops(&batch, 2).unwrap();
         assert_eq!(store.follow_server(5, 7, 9).unwrap().cursor, 0, "a new epoch");
+        assert_eq!(store.remote_ops().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn ops_taken_before_merging_existed_are_pulled_again_once_and_queued() {
+        let (_dir, store) = super::super::temp_store();
+        let other = DeviceId(77);
+        let batch = vec![(1, op(other, 1)), (2, op(other, 2))];
+        store.take_remote_ops(&batch, 2).unwrap();
+        // As a store from before merging holds them: taken, never queued.
+        store.tree(APPLY_QUEUE).unwrap().clear().unwrap();
+        assert!(store.prepare_merging().unwrap(), "the held ops are let go");
+        assert_eq!(store.sync_position().unwrap().cursor, 0);
+        assert!(store.remote_ops().unwrap().is_empty());
+        assert_eq!(store.take_remote_ops(&batch, 2).unwrap().new, 2);
+        assert_eq!(store.ops_to_merge().unwrap(), 2, "queued in the server's order");
+        assert!(!store.prepare_merging().unwrap(), "only once");
         assert_eq!(store.remote_ops().unwrap().len(), 2);
     }
 
