@@ -112,6 +112,19 @@ impl Built {
         list(&self.post_starts, &self.postings, t)
     }
 
+    /// The documents of term numbers `lo` up to (not including) `hi`, laid end to end (not
+    /// merged); `None` for numbers out of range.
+    pub fn postings_between(&self, lo: u64, hi: u64) -> Option<&[u32]> {
+        let at = |t: u64| {
+            usize::try_from(t)
+                .ok()
+                .and_then(|t| self.post_starts.get(t))
+                .map(|&s| s as usize)
+        };
+        let (a, b) = (at(lo)?, at(hi)?);
+        self.postings.get(a..b)
+    }
+
     /// Merged list `u`.
     pub fn union(&self, u: u64) -> &[u32] {
         list(&self.union_starts, &self.unions, u)

@@ -24,6 +24,8 @@ mod search;
 pub mod terms;
 #[cfg(test)]
 mod tests;
+mod typos;
+mod walk;
 
 use build::Built;
 use recent::Recent;

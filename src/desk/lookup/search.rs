@@ -3,13 +3,9 @@
 //! walked in name order until the limit is reached.
 
 use std::borrow::Cow;
-use std::sync::OnceLock;
-
-use fst::{IntoStreamer, Streamer};
-use levenshtein_automata::{Distance, LevenshteinAutomatonBuilder, DFA};
 
 use super::terms::{fold, typos_allowed};
-use super::Lookup;
+use super::{typos, walk, Lookup};
 
 /// How a word matched a term: the index into a word's lists.
 const EXACT: usize = 0;
@@ -42,25 +38,11 @@ fn cost(class: usize) -> Cost {
     }
 }
 
-/// The automaton builders for one and two typos, transpositions counting as one (made once:
-/// the two-typo one takes some milliseconds).
-fn builders() -> &'static [LevenshteinAutomatonBuilder; 2] {
-    static B: OnceLock<[LevenshteinAutomatonBuilder; 2]> = OnceLock::new();
-    B.get_or_init(|| {
-        [
-            LevenshteinAutomatonBuilder::new(1, true),
-            LevenshteinAutomatonBuilder::new(2, true),
-        ]
-    })
-}
-
 /// One word of a query with its documents by class: exact, prefix (including exact), and
 /// those with a term whose start is one or two typos away (filled only when needed).
 struct Word<'a> {
     text: &'a str,
     lists: [Cow<'a, [u32]>; 4],
-    /// The typo automaton, when the word may have typos (made when first needed).
-    dfa: Option<DFA>,
 }
 
 /// A query being answered.
@@ -87,7 +69,6 @@ impl<'a> Query<'a> {
                 Word {
                     text: w,
                     lists: [exact, prefix, Cow::Borrowed(&[]), Cow::Borrowed(&[])],
-                    dfa: None,
                 }
             })
             .collect();
@@ -227,24 +208,13 @@ impl<'a> Query<'a> {
             // A bitmap over the documents merges many terms' lists faster than sorting them.
             let words = built.docs.len().div_ceil(64);
             let (mut one, mut two) = (vec![0u64; words], vec![0u64; words]);
-            {
-                let first = first_char(w.text);
-                let Some(dfa) = word_dfa(w) else { continue };
-                // The first letter must be right (a slip there would let the automaton wander
-                // through nearly every term); the start of the rest may hold the typos.
-                let mut end = first.as_bytes().to_vec();
-                if let Some(last) = end.last_mut() {
-                    *last = last.saturating_add(1);
-                }
-                let mut stream = built.terms.search_with_state(dfa).ge(first).lt(&end).into_stream();
-                while let Some((_, t, state)) = stream.next() {
-                    match dfa.distance(state) {
-                        Distance::Exact(1) => set_bits(&mut one, built.postings(t)),
-                        Distance::Exact(2) => set_bits(&mut two, built.postings(t)),
-                        _ => {}
-                    }
-                }
+            let max = typos_allowed(w.text);
+            if max == 0 {
+                continue;
             }
+            // The first letter must be right (a slip there would send the search through nearly
+            // every term); the start of the rest may hold the typos.
+            typos::typo_bits(built, w.text, max, &mut one, &mut two);
             w.lists[TYPO1] = Cow::Owned(docs_of(&one));
             w.lists[TYPO2] = Cow::Owned(docs_of(&two));
         }
@@ -257,9 +227,6 @@ impl<'a> Query<'a> {
             return Vec::new();
         }
         let mut out = Vec::new();
-        for w in &mut self.words {
-            word_dfa(w);
-        }
         'entries: for (i, e) in recent.live() {
             let mut total = (0u8, 0u8);
             for w in &self.words {
@@ -273,24 +240,6 @@ impl<'a> Query<'a> {
             }
         }
         out
-    }
-}
-
-/// The word's typo automaton, made on first use; `None` for words too short for typos.
-fn word_dfa<'w>(w: &'w mut Word<'_>) -> Option<&'w DFA> {
-    let k = typos_allowed(w.text);
-    if k == 0 {
-        return None;
-    }
-    if w.dfa.is_none() {
-        w.dfa = Some(builders()[usize::from(k) - 1].build_prefix_dfa(w.text));
-    }
-    w.dfa.as_ref()
-}
-
-fn set_bits(bits: &mut [u64], docs: &[u32]) {
-    for &d in docs {
-        bits[d as usize / 64] |= 1 << (d % 64);
     }
 }
 
@@ -323,9 +272,13 @@ fn class_of(w: &Word<'_>, t: &str) -> Option<usize> {
     if !t.starts_with(first_char(w.text)) {
         return None;
     }
-    match w.dfa.as_ref()?.eval(t) {
-        Distance::Exact(1) => Some(TYPO1),
-        Distance::Exact(2) => Some(TYPO2),
+    let max = typos_allowed(w.text);
+    if max == 0 {
+        return None;
+    }
+    match typos::typos(w.text, t, max)? {
+        1 => Some(TYPO1),
+        2 => Some(TYPO2),
         _ => None,
     }
 }
@@ -333,15 +286,10 @@ fn class_of(w: &Word<'_>, t: &str) -> Option<usize> {
 /// The documents of every term starting with `w`, merged (a prefix with few enough of them
 /// that it was not merged ahead of time: at most `build::UNION_MIN`).
 fn prefix_docs(lookup: &Lookup, w: &str) -> Vec<u32> {
-    let built = &lookup.built;
-    let mut docs = Vec::new();
-    let mut stream = built.terms.range().ge(w).into_stream();
-    while let Some((term, t)) = stream.next() {
-        if !term.starts_with(w.as_bytes()) {
-            break;
-        }
-        docs.extend_from_slice(built.postings(t));
-    }
+    // The terms starting with `w` are one run of term numbers, their documents one run too.
+    let mut docs = walk::prefix_postings(&lookup.built, w.as_bytes())
+        .unwrap_or(&[])
+        .to_vec();
     docs.sort_unstable();
     docs.dedup();
     docs

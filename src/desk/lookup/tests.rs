@@ -101,6 +101,24 @@ fn nine_letter_words_match_with_two_typos() {
 }
 
 #[test]
+fn letters_left_out_before_the_rest_matches_count_as_typos_at_any_length() {
+    let l = Lookup::new(vec![
+        entry(1, "Jo Abbott", "20230001", "jo.abbott158064@student.example.ac.uk"),
+        entry(2, "Jo Abbott", "20230002", "jo.abbott87394@student.example.ac.uk"),
+        entry(3, "Jo Abbott", "20230003", "jo.abbott15@student.example.ac.uk"),
+        entry(4, "Jo Abbott", "20230004", "jo.abbott9@student.example.ac.uk"),
+    ]);
+    let numbers = |q: &str| -> Vec<String> { l.search(q, 10).into_iter().map(|e| e.student_number).collect() };
+    // As typed, then one typo ("jo.abbott15", the "8" left out), then two ("jo.abbott8", the
+    // "15" left out, though more follows: the least distance to any start of the e-mail).
+    assert_eq!(numbers("jo.abbott158"), ["20230001", "20230003", "20230002"]);
+    // "jo.abbott15@student" is one away; "jo.abbott158064@student" three.
+    assert_eq!(numbers("jo.abbott158@student"), ["20230003"]);
+    // Three typos away: not found.
+    assert!(!numbers("jo.abbott158").contains(&"20230004".to_string()));
+}
+
+#[test]
 fn student_numbers_match_exactly_as_a_start_and_with_a_slip() {
     let l = people();
     assert_eq!(names(&l, "20217093"), ["Di Blacksmith"]);
@@ -223,7 +241,7 @@ fn reference(entries: &[DirectoryEntry], query: &str, limit: usize) -> Vec<Strin
 }
 
 /// The least restricted-Damerau distance between `w` and any start of `t`.
-fn prefix_distance(w: &str, t: &str) -> u8 {
+pub(super) fn prefix_distance(w: &str, t: &str) -> u8 {
     let a: Vec<char> = w.chars().collect();
     let b: Vec<char> = t.chars().collect();
     let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
