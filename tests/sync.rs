@@ -17,7 +17,7 @@ use careerdesk::sync::client::{self, Session};
 use careerdesk::sync::message::{ErrorCode, Reply, Request};
 use careerdesk::sync::tls::{self, show_fingerprint};
 use careerdesk::sync::SyncError;
-use common::desks::{no_progress, sync, twin};
+use common::desks::{holds_all_the_server_has, no_progress, sync, twin};
 use common::server::Running;
 use common::{add, new_client, World};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -28,32 +28,6 @@ fn enrolled(world: &World, server: &Running, name: &str) {
 
 fn enrol_desk(desk: &Desk, server: &Running, name: &str) {
     server.enrol(desk, name);
-}
-
-/// Whether `desk` holds every op the server holds: as one of its own replicas' or as another
-/// desk's, once each.
-fn holds_all_the_server_has(desk: &Desk, server: &Running) {
-    let on_server = server.relay().pull(0, usize::MAX, usize::MAX).unwrap();
-    let remote = desk.store().remote_ops().unwrap();
-    let own = desk.store().replicas().unwrap();
-    let mine = |d: careerdesk::domain::ids::DeviceId, seq: u64| {
-        own.ranges
-            .iter()
-            .any(|&(r, base, last)| r == d && seq > base && seq <= last)
-    };
-    for (_, op) in &on_server {
-        let held = remote
-            .iter()
-            .filter(|r| r.device == op.device && r.seq == op.seq)
-            .count();
-        assert!(
-            mine(op.device, op.seq) || held == 1,
-            "op {} of {} is neither the desk's own nor held once",
-            op.seq,
-            op.device
-        );
-    }
-    assert!(remote.len() <= on_server.len());
 }
 
 fn rt() -> tokio::runtime::Runtime {

@@ -31,3 +31,29 @@ pub fn no_progress(_: &str, _: u64, _: u64) {}
 pub fn sync(desk: &Desk) -> careerdesk::sync::client::SyncReport {
     desk.sync_now(&no_progress).unwrap()
 }
+
+/// Whether `desk` holds every op the server holds: as one of its own replicas' or as another
+/// desk's, once each.
+pub fn holds_all_the_server_has(desk: &Desk, server: &super::server::Running) {
+    let on_server = server.relay().pull(0, usize::MAX, usize::MAX).unwrap();
+    let remote = desk.store().remote_ops().unwrap();
+    let own = desk.store().replicas().unwrap();
+    let mine = |d: careerdesk::domain::ids::DeviceId, seq: u64| {
+        own.ranges
+            .iter()
+            .any(|&(r, base, last)| r == d && seq > base && seq <= last)
+    };
+    for (_, op) in &on_server {
+        let held = remote
+            .iter()
+            .filter(|r| r.device == op.device && r.seq == op.seq)
+            .count();
+        assert!(
+            mine(op.device, op.seq) || held == 1,
+            "op {} of {} is neither the desk's own nor held once",
+            op.seq,
+            op.device
+        );
+    }
+    assert!(remote.len() <= on_server.len());
+}
