@@ -1,6 +1,6 @@
 //! Convergence: three desks of one institution make random changes (clients made, changed and
 //! erased; employer tags added and removed; slots added) while they sync at random moments,
-//! then each syncs four times: every desk holds the same records as every other, and every op the
+//! then each syncs twice: every desk holds the same records as every other, and every op the
 //! server holds.
 
 mod common;
@@ -151,10 +151,7 @@ fn run(steps: &[(usize, Step)]) {
                 .set(a.admin.now() + chrono::Duration::seconds(i64::from(*seconds))),
         }
     }
-    // Four rounds: an erasure made last reaches the others at the next round; a desk that
-    // learns of it then makes its own erasure op, which it sends at the round after, and a
-    // desk that synced before it in that round takes it at the fourth.
-    for _ in 0..4 {
+    for _ in 0..2 {
         for desk in desks {
             sync(desk);
         }
@@ -170,7 +167,16 @@ fn run(steps: &[(usize, Step)]) {
         assert!(desk.sync_conflicts().unwrap().is_empty(), "none of these steps clash");
         assert_eq!(desk.sync_status().unwrap().to_merge, 0);
     }
-    // Every op the server holds is on every desk, as its own or once as another desk's.
+    // Every op the server holds is on every desk, as its own or once as another desk's, two
+    // rounds on: a desk that learns of an erasure at the second round records that it carried
+    // it out in an op of its own, which it sends at the third and a desk that synced before it
+    // takes at the fourth (those ops change no record: the client is gone everywhere).
+    for _ in 0..2 {
+        for desk in desks {
+            sync(desk);
+        }
+    }
+    assert_eq!(holdings(desks[0]), first, "the later rounds change no record");
     for desk in desks {
         holds_all_the_server_has(desk, &server);
     }
