@@ -62,6 +62,7 @@ fn benches(c: &mut Criterion) {
                 },
                 recording_consent: RecordingConsent::NotGiven,
                 waiver: None,
+                confirmation: careerdesk::domain::appointment::Confirmation::Local,
             }
         })
         .collect();

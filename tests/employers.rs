@@ -103,7 +103,11 @@ fn emp_01_profiles_are_added_edited_and_found_by_text_and_any_tags() {
         .unwrap();
     assert_eq!(edited.sector, "aerospace");
     assert_eq!(edited.website, None);
-    assert_eq!(edited.tags, ["fairs", "graduate-scheme", "stem"], "tags in alphabetical order");
+    assert_eq!(
+        edited.tags,
+        ["fairs", "graduate-scheme", "stem"],
+        "tags in alphabetical order"
+    );
     assert_eq!(
         names(er.find_employers("aero", &["fairs".into()]).unwrap()),
         ["Acme Engineering"]

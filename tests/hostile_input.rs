@@ -118,6 +118,7 @@ fn template() -> &'static Template {
             state: AppointmentState::Booked,
             recording_consent: RecordingConsent::NotGiven,
             waiver: None,
+            confirmation: careerdesk::domain::appointment::Confirmation::Local,
         }
         .settled(Outcome::NoShow, consultant.id, start + Duration::hours(1));
         let mut ws = WriteSet::new();

@@ -249,28 +249,3 @@ fn sync_one_student_number_given_to_two_people_on_two_desks_waits_in_the_conflic
         "Zyqsecond Person"
     );
 }
-
-#[test]
-fn sync_one_slot_booked_on_two_desks_offline_keeps_both_bookings_and_lists_the_clash_on_each() {
-    let (_dir, _server, a, _b_dir, b) = two_desks();
-    a.slot("cons1", "applications", "2026-12-11 10:00");
-    settle(&a.admin, &b);
-    let on_a = a
-        .book_with(&a.admin, "10000001", "applications", "2026-12-11 10:00", None)
-        .unwrap();
-    later(&a, 1);
-    let on_b = a
-        .book_with(&b, "10000002", "applications", "2026-12-11 10:00", None)
-        .unwrap();
-    settle(&a.admin, &b);
-    // Until the server decides bookings, each desk keeps the booking it made and lists the
-    // other desk's, which is never dropped.
-    for (desk, own) in [(&a.admin, on_a.id), (&b, on_b.id)] {
-        let list = desk.sync_conflicts().unwrap();
-        assert_eq!(list.len(), 1, "{list:?}");
-        let slot = &desk
-            .slots_between(common::local("2026-12-11 00:00"), common::local("2026-12-12 00:00"))
-            .unwrap()[0];
-        assert_eq!(slot.booking, Some(own));
-    }
-}

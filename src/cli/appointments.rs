@@ -23,6 +23,7 @@ fn booking_json(desk: &Desk, a: &Appointment) -> serde_json::Value {
         "location": a.location,
         "state": a.state_code(),
         "waived": a.waiver.is_some(),
+        "confirmation": a.confirmation.word().unwrap_or("confirmed"),
         "recording_consent": matches!(a.recording_consent, crate::domain::appointment::RecordingConsent::Given),
     })
 }
@@ -41,9 +42,20 @@ fn print_booking(format: Format, desk: &Desk, a: &Appointment, verb: &str) {
             _ => a.state_code().to_string(),
         };
         let waived = if a.waiver.is_some() { ", waived" } else { "" };
+        let decided = match &a.confirmation {
+            crate::domain::appointment::Confirmation::Provisional { .. } => {
+                "\nprovisional: the sync server decides at this desk's next sync; its confirmation message goes once it is confirmed\n"
+                    .to_string()
+            }
+            crate::domain::appointment::Confirmation::NeedsRebooking { reason, .. } => {
+                format!("\nneeds rebooking: {reason}\n")
+            }
+            _ => "\n".to_string(),
+        };
         format!(
-            "{verb} {} ({state}{waived})\n{} at {} in {} ({setting})\n",
+            "{verb} {} ({state}{waived}{})\n{} at {} in {} ({setting}){decided}",
             a.id,
+            a.confirmation.word().map(|w| format!(", {w}")).unwrap_or_default(),
             a.appointment_type,
             desk.local_time(a.start).format("%a %-d %b %Y %H:%M"),
             a.location

@@ -300,7 +300,7 @@ pub fn conflicts(cli: &Cli, paths: &Paths) -> Result<(), DeskError> {
         if list.is_empty() {
             return "no conflicts: every change from other desks is merged\n".into();
         }
-        let mut text = format!("{} change(s) from other desks wait for a person:\n", list.len());
+        let mut text = format!("{} conflict(s) wait for a person:\n", list.len());
         for c in &list {
             text.push_str(&format!(
                 "  {} {} (op {} of device {}): {}\n",
@@ -380,8 +380,8 @@ pub fn sync(cli: &Cli, paths: &Paths, status: bool) -> Result<(), DeskError> {
             match &s.server {
             None => "not enrolled with a sync server (offline)\n".into(),
             Some(server) => format!(
-                "server {server}, pulled to {}, {} op(s) of other desks held ({} still to merge), {} op(s) made here, {} in the conflicts queue\n",
-                s.cursor, s.remote_ops, s.to_merge, s.own_ops, s.conflicts
+                "server {server}, pulled to {}, {} op(s) of other desks held ({} still to merge), {} op(s) made here, {} in the conflicts queue, {} booking(s) to rebook\n",
+                s.cursor, s.remote_ops, s.to_merge, s.own_ops, s.conflicts, s.to_rebook
             ),
         }
         });
@@ -405,6 +405,22 @@ pub fn sync(cli: &Cli, paths: &Paths, status: bool) -> Result<(), DeskError> {
             text.push_str(&format!(
                 "{} op(s) of other desks wait in the conflicts queue ({} new): `careerdesk conflicts` lists them\n",
                 report.conflicts, report.new_conflicts
+            ));
+        }
+        let b = &report.bookings;
+        if b.confirmed + b.needs_rebooking + b.released > 0 {
+            text.push_str(&format!(
+                "the server decided {} provisional booking(s): {} confirmed, {} to rebook; {} cancelled booking(s) let go\n",
+                b.confirmed + b.needs_rebooking,
+                b.confirmed,
+                b.needs_rebooking,
+                b.released
+            ));
+        }
+        if report.to_rebook > 0 {
+            text.push_str(&format!(
+                "{} booking(s) made here need rebooking (another desk booked the slot first): `careerdesk conflicts` lists them with free slots\n",
+                report.to_rebook
             ));
         }
         if report.server_restored {

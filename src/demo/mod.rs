@@ -469,6 +469,7 @@ fn calendar(
                         state,
                         recording_consent: RecordingConsent::NotGiven,
                         waiver: None,
+                        confirmation: crate::domain::appointment::Confirmation::Local,
                     };
                     bulk.put(&appt)?;
                     summary.appointments += 1;

@@ -43,6 +43,7 @@ mod slots;
 mod student_directory;
 mod subject_access;
 mod sync;
+mod sync_bookings;
 mod triage;
 mod vacancies;
 mod views;

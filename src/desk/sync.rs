@@ -53,6 +53,8 @@ pub struct SyncStatus {
     pub to_merge: u64,
     /// Other desks' ops in the conflicts queue.
     pub conflicts: u64,
+    /// This desk's bookings the server gave away, waiting to be rebooked (also listed there).
+    pub to_rebook: u64,
 }
 
 /// An op of another desk waiting in the conflicts queue, as staff see it.
@@ -167,7 +169,37 @@ impl Desk {
             secret: e.secret,
         };
         self.store.prepare_merging()?;
-        let mut report = block_on(client::sync_once(&self.store, &creds, progress))?;
+        let mut report = self.sync_round(&creds, progress)?;
+        // Then the bookings the server decides: its answers are written here and sent at once
+        // (a second round), so the other desks learn of them at their next sync.
+        let (claims, releases) = self.booking_requests()?;
+        if !claims.is_empty() || !releases.is_empty() {
+            let decided = block_on(client::settle_bookings(&self.store, &creds, claims, releases))?;
+            let settled = self.take_booking_answers(decided)?;
+            report.bookings = settled;
+            if settled.wrote() {
+                let again = self.sync_round(&creds, progress)?;
+                report.pushed += again.pushed;
+                report.pulled += again.pulled;
+                report.new += again.new;
+                report.cursor = again.cursor;
+                report.erasures_applied += again.erasures_applied;
+                report.erased_here.0.extend(again.erased_here.0);
+                report.policy_taken = again.policy_taken.or(report.policy_taken);
+                report.merged += again.merged;
+                report.records_changed += again.records_changed;
+                report.new_conflicts += again.new_conflicts;
+                report.conflicts = again.conflicts;
+                report.changed_clients.0.extend(again.changed_clients.0);
+            }
+        }
+        report.to_rebook = self.bookings_to_rebook()?.len() as u64;
+        Ok(report)
+    }
+
+    /// One round: push and pull, take a newer policy, carry out erasures, merge.
+    fn sync_round(&self, creds: &Credentials, progress: SyncProgress<'_>) -> Result<SyncReport, DeskError> {
+        let mut report = block_on(client::sync_once(&self.store, creds, progress))?;
         if let Some((version, text)) = report.policy.take() {
             self.take_policy(version, &text)?;
             report.policy_taken = Some(version);
@@ -244,6 +276,11 @@ impl Desk {
         Ok(done.erased)
     }
 
+    /// Whether this desk syncs, so its bookings are provisional until the server decides.
+    pub(crate) fn sync_enrolled_here(&self) -> Result<bool, DeskError> {
+        Ok(self.enrolment()?.is_some())
+    }
+
     /// Whether this terminal is enrolled with a sync server: one setting read, cheap enough for
     /// the screen thread (the desk screen asks at sign-in whether to run its sync task).
     pub fn sync_enrolled(&self) -> Result<bool, DeskError> {
@@ -267,6 +304,7 @@ impl Desk {
                 at: c.at,
             })
             .collect();
+        list.extend(self.rebooking_views()?);
         list.sort_by_key(|c| c.at);
         Ok(list)
     }
@@ -284,6 +322,7 @@ impl Desk {
             own_ops: self.store.op_seq()?,
             to_merge: self.store.ops_to_merge()?,
             conflicts: self.store.sync_conflicts()?.len() as u64,
+            to_rebook: self.bookings_to_rebook()?.len() as u64,
         })
     }
 }

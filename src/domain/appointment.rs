@@ -3,7 +3,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::ids::{AppointmentId, ClientId, OperatorId, SeriesId, SlotId};
+use super::ids::{AppointmentId, ClientId, DeviceId, OperatorId, SeriesId, SlotId};
 use super::policy::{AppointmentTypeId, LocationId};
 
 /// A bookable period in a consultant's calendar.
@@ -202,6 +202,104 @@ pub struct Appointment {
     pub recording_consent: RecordingConsent,
     /// A waiver, if one was granted (APPT-03).
     pub waiver: Option<Waiver>,
+    /// Who decided that the slot is this booking's: this desk alone, or the sync server.
+    pub confirmation: Confirmation,
+}
+
+/// Who decided that an appointment holds its slot. A desk that syncs books provisionally and
+/// the sync server decides, first to arrive first (decision 0020); a desk that does not sync
+/// decides alone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Confirmation {
+    /// Decided on this desk, which syncs with no server (or made before it did).
+    Local,
+    /// Made on a desk that syncs: the server decides at that desk's next sync.
+    Provisional {
+        /// The desk (replica) that made it, which asks the server.
+        desk: DeviceId,
+    },
+    /// The server gave the slot to this booking.
+    Confirmed,
+    /// The server gave the slot to another booking, or refused this one with the whole
+    /// picture: it holds no slot and waits, in its desk's conflicts queue, to be rebooked.
+    NeedsRebooking {
+        /// The desk that made it.
+        desk: DeviceId,
+        /// Why, in words.
+        reason: String,
+        /// The booking the slot went to, if it went to one.
+        taken_by: Option<AppointmentId>,
+        /// Free slots of the same type to offer, soonest first, as the desk saw them.
+        alternatives: Vec<SlotId>,
+    },
+    /// Confirmed and then cancelled; the server has let the slot go.
+    Released,
+}
+
+impl Confirmation {
+    /// The word shown beside a booking whose slot is not (or no longer) settled.
+    pub fn word(&self) -> Option<&'static str> {
+        match self {
+            Confirmation::Local | Confirmation::Confirmed | Confirmation::Released => None,
+            Confirmation::Provisional { .. } => Some("provisional"),
+            Confirmation::NeedsRebooking { .. } => Some("needs rebooking"),
+        }
+    }
+}
+
+/// The layout of an appointment before the server decided bookings (format 1); it reads as
+/// decided on its desk.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AppointmentV1 {
+    /// Record id.
+    pub id: AppointmentId,
+    /// The slot.
+    pub slot: SlotId,
+    /// The client.
+    pub client: ClientId,
+    /// The consultant.
+    pub consultant: OperatorId,
+    /// The type.
+    pub appointment_type: AppointmentTypeId,
+    /// Start.
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub start: DateTime<Utc>,
+    /// Minutes.
+    pub minutes: u16,
+    /// Location.
+    pub location: LocationId,
+    /// Booked at.
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub booked_at: DateTime<Utc>,
+    /// Booked by.
+    pub booked_by: OperatorId,
+    /// State.
+    pub state: AppointmentState,
+    /// Recording consent.
+    pub recording_consent: RecordingConsent,
+    /// Waiver.
+    pub waiver: Option<Waiver>,
+}
+
+impl From<AppointmentV1> for Appointment {
+    fn from(v: AppointmentV1) -> Self {
+        Appointment {
+            id: v.id,
+            slot: v.slot,
+            client: v.client,
+            consultant: v.consultant,
+            appointment_type: v.appointment_type,
+            start: v.start,
+            minutes: v.minutes,
+            location: v.location,
+            booked_at: v.booked_at,
+            booked_by: v.booked_by,
+            state: v.state,
+            recording_consent: v.recording_consent,
+            waiver: v.waiver,
+            confirmation: Confirmation::Local,
+        }
+    }
 }
 
 impl Appointment {
@@ -231,9 +329,22 @@ impl Appointment {
         self.outcome().is_none() && self.end() <= now
     }
 
-    /// Still to happen or happening: booked or checked in, with no outcome yet.
+    /// Still to happen or happening: booked or checked in, with no outcome yet, and not
+    /// waiting to be rebooked.
     pub fn is_live(&self) -> bool {
-        self.outcome().is_none()
+        self.outcome().is_none() && !self.needs_rebooking()
+    }
+
+    /// Whether the server gave its slot to another booking (or refused it): it holds nothing.
+    pub fn needs_rebooking(&self) -> bool {
+        matches!(self.confirmation, Confirmation::NeedsRebooking { .. })
+    }
+
+    /// Whether the slot is this booking's for certain: decided here or by the server, and
+    /// not cancelled in time (the one slot-holder the unique index keeps).
+    pub fn holds_slot_for_certain(&self) -> bool {
+        matches!(self.confirmation, Confirmation::Local | Confirmation::Confirmed)
+            && self.outcome() != Some(Outcome::Cancelled)
     }
 
     /// The state's code for listings: `booked`, `checked-in`, or the outcome's code.

@@ -4,6 +4,7 @@ pub mod access;
 pub mod appointment;
 pub mod audit;
 pub mod audit_filter;
+pub mod booking_claim;
 pub mod bulk_mail;
 pub mod change;
 pub mod clash;

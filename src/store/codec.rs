@@ -263,7 +263,27 @@ impl Record for Slot {
 }
 
 record!(Operator, Operator);
-record!(Appointment, Appointment, client: client);
+impl Record for Appointment {
+    const KIND: EntityKind = EntityKind::Appointment;
+    /// Format 2 added who decided the slot is the booking's (the sync server or the desk).
+    const FORMAT: u8 = 2;
+
+    fn id(&self) -> u128 {
+        self.id.0
+    }
+
+    fn subject(&self) -> Option<u128> {
+        Some(self.client.0)
+    }
+
+    fn decode_format(format: u8, body: &[u8]) -> Result<Self, CodecError> {
+        match format {
+            1 => decode_body::<crate::domain::appointment::AppointmentV1>(body).map(Appointment::from),
+            2 => decode_body(body),
+            other => Err(CodecError::UnknownFormat(other)),
+        }
+    }
+}
 record!(Enquiry, Enquiry, maybe_client: client);
 impl Record for Employer {
     const KIND: EntityKind = EntityKind::Employer;

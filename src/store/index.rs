@@ -5,12 +5,12 @@
 //! trees on disk hold nothing readable. Keys built from ids and times are in the clear: they
 //! order the calendar and say nothing about who a client is.
 
-use crate::domain::appointment::{Appointment, Outcome, Slot};
+use crate::domain::appointment::{Appointment, Confirmation, Outcome, Slot};
 use crate::domain::client::{Client, FlagKind};
 use crate::domain::employer::{Contact, Employer, EngagementNote, Vacancy};
 use crate::domain::enquiry::Enquiry;
 use crate::domain::event::{Event, EventBooking};
-use crate::domain::ids::{ClientId, EmployerId, EventBookingId, EventId, OperatorId};
+use crate::domain::ids::{AppointmentId, ClientId, EmployerId, EventBookingId, EventId, OperatorId};
 use crate::domain::note::Note;
 use crate::domain::operator::Operator;
 use crate::domain::outbox::{Delivery, OutboxEntry};
@@ -104,8 +104,23 @@ pub const EVENT_BY_LENGTH: IndexTree = single("idx_event_length");
 /// Event bookings by event: `event ++ booking` (a roster reads only its event's bookings).
 pub const EVENT_BOOKING_BY_EVENT: IndexTree = single("idx_event_booking_event");
 
+/// Bookings with something to settle with the sync server: `list ++ appointment`, the list
+/// a [`ServerList`].
+pub const APPOINTMENT_SERVER: IndexTree = single("idx_appointment_server");
+
+/// The lists of bookings with something to settle with the sync server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerList {
+    /// Provisional and live: for the desk that made it to claim.
+    ToClaim = 0,
+    /// Confirmed and then cancelled in time: its slot for the server to let go.
+    ToRelease = 1,
+    /// Given away by the server, not yet rebooked or cancelled: in its desk's conflicts.
+    ToRebook = 2,
+}
+
 /// Every index tree (for rebuilding them all).
-pub const ALL: [IndexTree; 20] = [
+pub const ALL: [IndexTree; 21] = [
     CLIENT_BY_STUDENT_NUMBER,
     OPERATOR_BY_LOGIN,
     SLOT_BY_CONSULTANT,
@@ -126,6 +141,7 @@ pub const ALL: [IndexTree; 20] = [
     EVENT_BY_START,
     EVENT_BY_LENGTH,
     EVENT_BOOKING_BY_EVENT,
+    APPOINTMENT_SERVER,
 ];
 
 /// The id of the record an index entry belongs to ([`entry_record`]), or the damage named.
@@ -212,6 +228,11 @@ impl Store {
                 reason: "the index entry does not hold a length; run `careerdesk store reindex`".into(),
             })?;
         Ok(chrono::Duration::milliseconds(i64::try_from(ms).unwrap_or(i64::MAX)))
+    }
+
+    /// The bookings on one of the lists to settle with the sync server, in id order.
+    pub fn server_bookings(&self, list: ServerList) -> Result<Vec<AppointmentId>, StoreError> {
+        self.indexed(APPOINTMENT_SERVER, &[list as u8])
     }
 
     /// The bookings of one event, in booking-id order.
@@ -368,8 +389,10 @@ impl Indexed for Appointment {
             &[&self.client.key(), &time_key(self.start), &self.id.key()],
         )];
         let outcome = self.outcome();
-        if outcome != Some(Outcome::Cancelled) {
-            // SEC-02 and no double booking: one live appointment per slot.
+        if self.holds_slot_for_certain() {
+            // SEC-02 and no double booking: one live appointment per slot. A provisional
+            // booking is held by its slot's record on its desk and decided by the server, so
+            // two desks' provisional bookings of one slot merge side by side.
             out.push(IndexEntry {
                 tree: SLOT_HELD,
                 key: [time_key(self.start).as_slice(), &self.slot.key()].concat(),
@@ -377,11 +400,21 @@ impl Indexed for Appointment {
                 unique: Some("that slot has just been booked by someone else; pick another".into()),
             });
         }
-        if outcome.is_none() {
+        // One the server gave away holds nothing to settle; it waits to be rebooked.
+        if outcome.is_none() && !self.needs_rebooking() {
             out.push(IndexEntry::plain(
                 APPOINTMENT_OPEN,
                 &[&time_key(self.end()), &self.id.key()],
             ));
+        }
+        let server = match (&self.confirmation, outcome) {
+            (Confirmation::Provisional { .. }, None) => Some(ServerList::ToClaim),
+            (Confirmation::Confirmed, Some(Outcome::Cancelled)) => Some(ServerList::ToRelease),
+            (Confirmation::NeedsRebooking { .. }, None) => Some(ServerList::ToRebook),
+            _ => None,
+        };
+        if let Some(list) = server {
+            out.push(IndexEntry::plain(APPOINTMENT_SERVER, &[&[list as u8], &self.id.key()]));
         }
         if let Some(w) = &self.waiver {
             out.push(IndexEntry::plain(

@@ -13,8 +13,10 @@ use super::frame;
 use super::message::{AdminAction, AdminReply, Reply, Request, MAX_OPS_PER_FRAME};
 use super::tls::{self, Fingerprint};
 use super::SyncError;
+use crate::domain::booking_claim::{Claim, Release, MAX_CLAIMS};
 use crate::domain::ids::TerminalId;
 use crate::domain::sync::ErasedClients;
+use crate::store::relay::Decided;
 use crate::store::relay::{KeySlotCopy, MAX_KEY_SLOTS};
 use crate::store::{Store, StoreError, TakenOps};
 
@@ -80,6 +82,10 @@ pub struct SyncReport {
     /// Clients whose records changed, for the lookups in memory.
     #[serde(skip)]
     pub changed_clients: crate::domain::sync::ChangedClients,
+    /// What the server's decisions on this desk's bookings did.
+    pub bookings: crate::domain::booking_claim::BookingsSettled,
+    /// This desk's bookings waiting to be rebooked (the server gave their slots away).
+    pub to_rebook: u64,
 }
 
 /// One stage of a sync, for a progress bar: (what, done, of).
@@ -241,6 +247,76 @@ pub async fn admin(endpoint: &Endpoint, token: [u8; 32], action: AdminAction) ->
     }
 }
 
+/// The hello that opens a session for `store`'s replicas.
+fn hello(store: &Store, creds: &Credentials, replicas: &crate::store::Replicas) -> Request {
+    Request::Hello {
+        terminal: creds.terminal,
+        secret: creds.secret,
+        replicas: replicas.ranges.iter().map(|r| r.0).collect(),
+        institution: store.institution_check(),
+    }
+}
+
+/// How many claims go in one request (each carries the client's history, so frames stay
+/// well under the limit).
+const CLAIMS_PER_REQUEST: usize = 50;
+
+/// Asks `store`'s server to decide provisional bookings, in order, and to let go of the slots
+/// of confirmed bookings cancelled since: each claim's answer, and the releases done.
+pub async fn settle_bookings(
+    store: &Store,
+    creds: &Credentials,
+    claims: Vec<Claim>,
+    releases: Vec<Release>,
+) -> Result<Decided, SyncError> {
+    let mut decided = Decided::default();
+    if claims.is_empty() && releases.is_empty() {
+        return Ok(decided);
+    }
+    let mut session = Session::connect(&creds.endpoint).await?;
+    let reply = session.call(&hello(store, creds, &store.replicas()?)).await?;
+    let Reply::Welcome { server_id, .. } = reply else {
+        return Err(unexpected(&reply));
+    };
+    if store.sync_position()?.server_id.is_some_and(|id| id != server_id) {
+        return Err(SyncError::OtherServer {
+            addr: creds.endpoint.addr.clone(),
+        });
+    }
+    // Releases first: a slot let go on one desk may be the one another desk's claim wants.
+    for chunk in releases.chunks(MAX_CLAIMS) {
+        let reply = session
+            .call(&Request::Bookings {
+                claims: Vec::new(),
+                releases: chunk.to_vec(),
+            })
+            .await?;
+        let Reply::Bookings { released, .. } = reply else {
+            return Err(unexpected(&reply));
+        };
+        decided.released.extend(released);
+    }
+    for chunk in claims.chunks(CLAIMS_PER_REQUEST) {
+        let reply = session
+            .call(&Request::Bookings {
+                claims: chunk.to_vec(),
+                releases: Vec::new(),
+            })
+            .await?;
+        let Reply::Bookings { answers, .. } = reply else {
+            return Err(unexpected(&reply));
+        };
+        if answers.len() != chunk.len() || answers.iter().zip(chunk).any(|(a, c)| a.0 != c.booking.id) {
+            return Err(SyncError::Protocol(
+                "the server answered other bookings than those asked".into(),
+            ));
+        }
+        decided.answers.extend(answers);
+    }
+    session.close().await;
+    Ok(decided)
+}
+
 /// One sync of `store` with its server.
 pub async fn sync_once(
     store: &Store,
@@ -249,14 +325,7 @@ pub async fn sync_once(
 ) -> Result<SyncReport, SyncError> {
     let mut session = Session::connect(&creds.endpoint).await?;
     let replicas = store.replicas()?;
-    let reply = session
-        .call(&Request::Hello {
-            terminal: creds.terminal,
-            secret: creds.secret,
-            replicas: replicas.ranges.iter().map(|r| r.0).collect(),
-            institution: store.institution_check(),
-        })
-        .await?;
+    let reply = session.call(&hello(store, creds, &replicas)).await?;
     let Reply::Welcome {
         server_id,
         epoch,

@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::ids::{DeviceId, TerminalId};
+use crate::domain::booking_claim::{Answer, Claim, Release};
+use crate::domain::ids::{AppointmentId, DeviceId, TerminalId};
 use crate::domain::sync::{SealedOp, TerminalEntry};
 use crate::store::relay::KeySlotCopy;
 
@@ -66,6 +67,14 @@ pub enum Request {
     Institution {
         /// The one-time code from `careerdesk server enrol-code`.
         code: String,
+    },
+    /// After `Welcome`: provisional bookings for the server to decide, in order, and slots
+    /// whose confirmed bookings were cancelled, to let go (at most `MAX_CLAIMS` of each).
+    Bookings {
+        /// The claims.
+        claims: Vec<Claim>,
+        /// The releases.
+        releases: Vec<Release>,
     },
 }
 
@@ -166,6 +175,13 @@ pub enum Reply {
         key_slots: Vec<KeySlotCopy>,
         /// The policy served, if any: version and text.
         policy: Option<(u32, String)>,
+    },
+    /// The bookings were decided.
+    Bookings {
+        /// Each claim's answer, in the order asked.
+        answers: Vec<(AppointmentId, Answer)>,
+        /// The bookings whose slots were let go.
+        released: Vec<AppointmentId>,
     },
 }
 

@@ -237,6 +237,24 @@ impl Server {
                 },
                 Err(e) => relay_refusal(e),
             },
+            Request::Bookings { claims, releases } => {
+                if let Err(r) = self.still_enrolled(session.as_ref()) {
+                    return Some(r);
+                }
+                let policy = match self.policy() {
+                    Ok(p) => p,
+                    Err(r) => return Some(r),
+                };
+                let at = chrono::DateTime::from_timestamp_millis(i64::try_from(now).unwrap_or(i64::MAX))
+                    .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC);
+                match self.relay.decide_claims(&claims, &releases, policy.as_ref(), at) {
+                    Ok(d) => Reply::Bookings {
+                        answers: d.answers,
+                        released: d.released,
+                    },
+                    Err(e) => relay_refusal(e),
+                }
+            }
             Request::Pull { after, max_ops } => {
                 if let Err(r) = self.still_enrolled(session.as_ref()) {
                     return Some(r);
@@ -248,6 +266,28 @@ impl Server {
                 }
             }
         })
+    }
+
+    /// The institution's policy the server serves, read for the rules it re-checks; none
+    /// when it serves none. A served policy that no longer reads is the server's fault, told
+    /// as unavailable rather than deciding without it.
+    fn policy(&self) -> Result<Option<crate::policy::Policy>, Reply> {
+        match self.relay.policy() {
+            Ok(None) => Ok(None),
+            Ok(Some((version, text))) => {
+                crate::policy::Policy::parse(&text, &format!("the served policy, version {version}"))
+                    .map(Some)
+                    .map_err(|e| {
+                        tracing::error!("the served policy does not read: {e}");
+                        Reply::Error {
+                            code: ErrorCode::Unavailable,
+                            message: "the server's policy does not read; its administrator has to set it again".into(),
+                            retry_after_ms: Some(RETRY_AFTER_MS),
+                        }
+                    })
+            }
+            Err(e) => Err(relay_refusal(e.into())),
+        }
     }
 
     fn hello(
@@ -336,7 +376,7 @@ fn relay_refusal(e: RelayError) -> Reply {
         RelayError::Revoked => ErrorCode::Revoked,
         RelayError::Push(PushRefusal::ClockAhead { .. }) => ErrorCode::ClockAhead,
         RelayError::Push(_) => ErrorCode::BadPush,
-        RelayError::BadPolicy(_) | RelayError::BadSlots(_) => ErrorCode::BadRequest,
+        RelayError::BadPolicy(_) | RelayError::BadSlots(_) | RelayError::BadClaims(_) => ErrorCode::BadRequest,
         RelayError::NoInstitution => ErrorCode::NoInstitution,
         RelayError::Store(inner) => {
             tracing::error!("the sync server's store failed: {inner}");

@@ -80,7 +80,7 @@ pub enum SessionDone {
     /// The retention purge run when the session starts (DATA-02).
     Purge(Result<crate::desk::AutoPurge, String>),
     /// A sync with the server (the sync task), or why it did not sync.
-    Sync(Result<crate::sync::client::SyncReport, crate::ui::sync_task::SyncFailure>),
+    Sync(Box<Result<crate::sync::client::SyncReport, crate::ui::sync_task::SyncFailure>>),
     /// How far the running sync has got, in per cent.
     SyncProgress(u8),
     /// The client lookup saved again after an erasure: whether it was (see

@@ -77,7 +77,7 @@ pub(crate) fn run_sync(desk: &Desk, gate: &SyncGate, post: &(dyn Fn(SessionDone)
             post(SessionDone::SyncProgress(pct));
         }
     };
-    SessionDone::Sync(desk.sync_now(&progress).map_err(|e| failure(&e)))
+    SessionDone::Sync(Box::new(desk.sync_now(&progress).map_err(|e| failure(&e))))
 }
 
 fn failure(e: &DeskError) -> SyncFailure {
@@ -141,8 +141,8 @@ pub(crate) struct SyncTask {
     pub(crate) refused: Option<&'static str>,
     /// When the last sync of this session succeeded.
     pub(crate) last_ok: Option<DateTime<Utc>>,
-    /// Conflicts waiting for a person to settle. Not built yet (server-decided bookings come
-    /// with the conflicts queue): always `None`, and the bar shows no count until it is.
+    /// Conflicts waiting for a person to settle (other desks' ops not merged, and this desk's
+    /// bookings to rebook), as the last sync left them; `None` before the first.
     pub(crate) conflicts: Option<u64>,
     /// The time between syncs while all is well.
     pub(crate) every: chrono::Duration,
@@ -203,7 +203,8 @@ impl SyncTask {
         self.running = false;
         self.percent = None;
         match result {
-            Ok(_) => {
+            Ok(report) => {
+                self.conflicts = Some(report.conflicts + report.to_rebook);
                 self.failures = 0;
                 self.offline_since = None;
                 self.refused = None;
@@ -272,7 +273,6 @@ impl SyncTask {
         } else {
             "sync: … starting".to_string()
         };
-        // Where the conflicts queue's count goes once it exists.
         if let Some(n) = self.conflicts.filter(|n| *n > 0) {
             text.push_str(&format!(", {n} conflict{}", if n == 1 { "" } else { "s" }));
         }

@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::{appt_ref, NewBooking};
 use crate::desk::{now_ms, Desk, DeskError};
 use crate::domain::access::Permission;
-use crate::domain::appointment::{Appointment, AppointmentState, Outcome, RecordingConsent, Slot};
+use crate::domain::appointment::{Appointment, AppointmentState, Confirmation, Outcome, RecordingConsent, Slot};
 use crate::domain::audit::AuditAction;
 use crate::domain::client::Client;
 use crate::domain::ids::{AppointmentId, SlotId};
@@ -153,6 +153,15 @@ impl Desk {
             state: AppointmentState::Booked,
             recording_consent: RecordingConsent::NotGiven,
             waiver: None,
+            // A desk that syncs cannot know what the other desks booked meanwhile: the server
+            // decides (decision 0020), and its messages wait for that.
+            confirmation: if self.sync_enrolled_here()? {
+                Confirmation::Provisional {
+                    desk: self.store.device(),
+                }
+            } else {
+                Confirmation::Local
+            },
         };
         let mut held = slot.clone();
         held.booking = Some(appt.id);
@@ -164,11 +173,18 @@ impl Desk {
             version,
             "that slot changed while it was being booked; look again and pick one",
         );
-        self.plan_messages_for_booking(&mut ws, client, &appt)?;
+        if appt.confirmation == Confirmation::Local {
+            self.plan_messages_for_booking(&mut ws, client, &appt)?;
+        }
+        let provisional = if appt.confirmation == Confirmation::Local {
+            ""
+        } else {
+            " (provisional: the sync server decides at the next sync)"
+        };
         ws.audit(self.audit(
             AuditAction::Create,
             appt_ref(appt.id),
-            format!("booked {}", appt.appointment_type),
+            format!("booked {}{provisional}", appt.appointment_type),
         ));
         self.commit(ws)?;
         Ok(appt)
@@ -208,7 +224,12 @@ impl Desk {
         let mut ws = WriteSet::new();
         ws.put(&self.store, Some(&old), &new);
         if outcome == Outcome::Cancelled {
-            if let Some(slot) = self.store.get::<Slot>(old.slot.0)? {
+            // A booking the server gave away holds nothing: the slot is another's.
+            if let Some(slot) = self
+                .store
+                .get::<Slot>(old.slot.0)?
+                .filter(|s| s.booking == Some(old.id))
+            {
                 let mut freed = slot.clone();
                 freed.booking = None;
                 ws.put(&self.store, Some(&slot), &freed);
@@ -258,6 +279,12 @@ impl Desk {
     pub fn rebook_offers(&self, booking: AppointmentId, limit: usize) -> Result<Vec<Slot>, DeskError> {
         self.require(Permission::Book)?;
         let appt = self.appointment(booking)?;
+        self.free_slots_like(&appt, limit)
+    }
+
+    /// Free slots of `appt`'s type to offer in its place: the same consultant's later today
+    /// first, then the next with anyone, up to `limit`.
+    pub(crate) fn free_slots_like(&self, appt: &Appointment, limit: usize) -> Result<Vec<Slot>, DeskError> {
         let now = self.now();
         let tz = self.policy.institution.time_zone;
         let today = self.today();

@@ -21,7 +21,8 @@ pub enum Standing {
 
 /// How `a` stands for the rules at `now`.
 pub fn standing(a: &Appointment, now: DateTime<Utc>) -> Standing {
-    if a.waiver.is_some() {
+    // A booking the server gave away holds nothing until it is rebooked.
+    if a.waiver.is_some() || a.needs_rebooking() {
         return Standing::Ignored;
     }
     match a.outcome() {

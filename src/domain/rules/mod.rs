@@ -149,6 +149,23 @@ pub struct BookingRequest<'a> {
     pub minutes: u16,
 }
 
+/// The rules that count the client's other appointments: allocation (APPT-02) and, for a
+/// consultant-led type, fair use (APPT-05). The sync server runs these too, with every desk's
+/// bookings (`booking_claim`).
+pub fn count_refusals(
+    policy: &Policy,
+    ty: &AppointmentType,
+    tally: &counting::Tally,
+    date: chrono::NaiveDate,
+) -> Vec<Refusal> {
+    let mut refusals = Vec::new();
+    refusals.extend(allocation::check(policy, ty, tally, date));
+    if ty.consultant_led {
+        refusals.extend(fair_use::check(policy, &tally.contacts, date));
+    }
+    refusals
+}
+
 /// Every rule at once: suspended, blocked, eligibility, allocation, fair use.
 ///
 /// `history` is all the client's appointments (any state; may include cancelled ones and the
@@ -173,10 +190,7 @@ pub fn check_booking(
         |a: &Appointment| a.outcome().is_none() && a.start == req.start && a.appointment_type == ty.id;
     let tally = counting::tally(policy, &ty.id, history.iter().filter(|a| !is_this_booking(a)), now);
 
-    refusals.extend(allocation::check(policy, ty, &tally, date));
-    if ty.consultant_led {
-        refusals.extend(fair_use::check(policy, &tally.contacts, date));
-    }
+    refusals.extend(count_refusals(policy, ty, &tally, date));
 
     let fair_span = ty.consultant_led.then(|| fair_use::span(policy, date));
     let allocation_span = allocation::span(policy, ty, date);

@@ -72,6 +72,7 @@ mod tests {
             state,
             recording_consent: RecordingConsent::NotGiven,
             waiver: None,
+            confirmation: crate::domain::appointment::Confirmation::Local,
         }
     }
 

@@ -86,6 +86,7 @@ pub(super) fn appt(ty: &str, start: DateTime<Utc>, state: AppointmentState) -> A
         state,
         recording_consent: RecordingConsent::NotGiven,
         waiver: None,
+        confirmation: crate::domain::appointment::Confirmation::Local,
     }
 }
 

@@ -2,8 +2,13 @@
 //! implementation today; a shared service for many institutions would add one on PostgreSQL
 //! (`docs/scaling.md`) without the server knowing which it has.
 
+use chrono::{DateTime, Utc};
+
+use super::claims::Decided;
 use super::{CertAndKey, Institution, KeySlotCopy, Pushing, RelayError, RelayIdentity, RelayStore};
+use crate::domain::booking_claim::{Claim, Release};
 use crate::domain::ids::{DeviceId, TerminalId};
+use crate::domain::policy::Policy;
 use crate::domain::sync::{SealedOp, TerminalEntry};
 use crate::store::StoreError;
 
@@ -60,6 +65,14 @@ pub trait RelayBackend: Send + Sync {
     fn key_slots(&self) -> Result<Vec<KeySlotCopy>, StoreError>;
     /// The institution's check and key slots, for a desk joining with a valid code.
     fn institution(&self, code: &str, now_ms: u64) -> Result<Institution, RelayError>;
+    /// Decides booking claims in order and lets go of releases, in one transaction.
+    fn decide_claims(
+        &self,
+        claims: &[Claim],
+        releases: &[Release],
+        policy: Option<&Policy>,
+        now: DateTime<Utc>,
+    ) -> Result<Decided, RelayError>;
 }
 
 impl RelayBackend for RelayStore {
@@ -135,5 +148,14 @@ impl RelayBackend for RelayStore {
     }
     fn institution(&self, code: &str, now_ms: u64) -> Result<Institution, RelayError> {
         RelayStore::institution(self, code, now_ms)
+    }
+    fn decide_claims(
+        &self,
+        claims: &[Claim],
+        releases: &[Release],
+        policy: Option<&Policy>,
+        now: DateTime<Utc>,
+    ) -> Result<Decided, RelayError> {
+        RelayStore::decide_claims(self, claims, releases, policy, now)
     }
 }

@@ -109,6 +109,9 @@ pub enum RelayError {
     /// Key slots a hello may not carry; nothing was kept.
     #[error("the key slots were not taken: {0}")]
     BadSlots(String),
+    /// Booking claims a request may not carry; nothing was decided.
+    #[error("the bookings were not decided: {0}")]
+    BadClaims(String),
     /// A desk asked to join a server no desk of an institution has synced with yet.
     #[error("this server holds no institution yet: set up the first desk with `careerdesk init`, enrol it (`careerdesk enrol`) and sync it (`careerdesk sync`); then join other desks to it")]
     NoInstitution,
@@ -470,10 +473,12 @@ fn secret_hash(secret: &[u8; 32]) -> [u8; 32] {
 }
 
 mod backend;
+mod claims;
 mod ops;
 mod slots;
 
 pub use backend::RelayBackend;
+pub use claims::Decided;
 pub use slots::{Institution, KeySlotCopy, MAX_KEY_SLOTS, MAX_SLOT_AHEAD_MS, MAX_SLOT_BYTES, MAX_SLOT_LOGIN};
 #[cfg(test)]
 mod tests;

@@ -144,6 +144,9 @@ impl RelayStore {
                 Ok::<_, ConflictableTransactionError<StoreError>>(())
             })
             .map_err(storage)?;
+        for c in &newly_erased {
+            self.drop_holds_of(*c)?;
+        }
         self.db.flush().map_err(StoreError::from)?;
         if state.high_water == state.base && !keep.is_empty() {
             self.update_terminal(terminal, |t| {

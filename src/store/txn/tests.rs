@@ -212,6 +212,7 @@ fn a_change_that_keeps_a_records_index_entries_does_not_rewrite_them() {
         state: AppointmentState::Booked,
         recording_consent: RecordingConsent::NotGiven,
         waiver: None,
+        confirmation: crate::domain::appointment::Confirmation::Local,
     };
     let attended = appt.settled(Outcome::Attended, appt.booked_by, appt.start);
     let mut ws = WriteSet::new();

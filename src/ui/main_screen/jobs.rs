@@ -64,6 +64,7 @@ impl Main {
                 }
             }
             SessionDone::Sync(result) => {
+                let result = *result;
                 if let Some(text) = self.sync.finished(&result, self.desk.now(), rand::random()) {
                     self.notice = Some(Notice::Problem(format!("sync: {text}")));
                 }

@@ -25,7 +25,7 @@ use crate::ui::pane::Cx;
 /// One row of the client's history.
 enum Row {
     /// An appointment.
-    Appointment(Appointment),
+    Appointment(Box<Appointment>),
     /// A note (without its body), under its appointment or on its own.
     Note(NoteSummary),
 }
@@ -117,7 +117,7 @@ impl NotesPane {
             let mut rows = Vec::new();
             for a in appointments {
                 let id = a.id;
-                rows.push(Row::Appointment(a));
+                rows.push(Row::Appointment(Box::new(a)));
                 for n in notes.iter().filter(|n| n.appointment == Some(id)) {
                     rows.push(Row::Note(n.clone()));
                 }

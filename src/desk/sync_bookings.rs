@@ -1,0 +1,256 @@
+//! Bookings decided by the sync server, the desk's side (decision 0020, step 6): at each sync
+//! the desk asks the server for the slots of the provisional bookings it made, and tells it
+//! the confirmed bookings cancelled since; then it writes the answers. A confirmed booking
+//! gets its messages then (never before); one the server gave to another booking, or refused
+//! with every desk's bookings seen together, is never dropped: it waits in this desk's
+//! conflicts queue, with free slots to offer, until someone rebooks or cancels it.
+
+use super::{Desk, DeskError};
+use crate::domain::appointment::{Appointment, Confirmation, Slot};
+use crate::domain::audit::AuditAction;
+use crate::domain::booking_claim::{Answer, BookingsSettled, Claim, Release, MAX_HISTORY};
+use crate::domain::client::Client;
+use crate::domain::ids::AppointmentId;
+use crate::store::index::ServerList;
+use crate::store::relay::Decided;
+use crate::store::WriteSet;
+
+/// How many free slots a booking that needs rebooking offers.
+const ALTERNATIVES: usize = 3;
+
+impl Desk {
+    /// The provisional bookings this desk made, live, for the server to decide (oldest first,
+    /// each with the client's other appointments here), and the slots of confirmed bookings
+    /// cancelled since, to let go.
+    pub(super) fn booking_requests(&self) -> Result<(Vec<Claim>, Vec<Release>), DeskError> {
+        // This replica's own: a store restored from a copy of another desk shares that desk's
+        // older device id, and that desk goes on booking under it.
+        let own = self.store.device();
+        let mut claims = Vec::new();
+        for id in self.store.server_bookings(ServerList::ToClaim)? {
+            let Some(booking) = self.store.get::<Appointment>(id.0)? else {
+                continue;
+            };
+            let Confirmation::Provisional { desk } = booking.confirmation else {
+                continue;
+            };
+            // Another desk's provisional booking is that desk's to claim.
+            if desk != own {
+                continue;
+            }
+            let mut history = self.client_history(&booking)?;
+            if history.len() > MAX_HISTORY {
+                history.drain(..history.len() - MAX_HISTORY);
+            }
+            claims.push(Claim { booking, history });
+        }
+        let mut releases = Vec::new();
+        for id in self.store.server_bookings(ServerList::ToRelease)? {
+            if let Some(a) = self.store.get::<Appointment>(id.0)? {
+                releases.push(Release {
+                    slot: a.slot,
+                    booking: a.id,
+                });
+            }
+        }
+        Ok((claims, releases))
+    }
+
+    /// The client's other appointments here, oldest first.
+    fn client_history(&self, booking: &Appointment) -> Result<Vec<Appointment>, DeskError> {
+        let mut out = Vec::new();
+        for id in self
+            .store
+            .indexed::<AppointmentId>(crate::store::index::APPOINTMENT_BY_CLIENT, &booking.client.key())?
+        {
+            if id == booking.id {
+                continue;
+            }
+            if let Some(a) = self.store.get::<Appointment>(id.0)? {
+                out.push(a);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Writes the server's answers here, each booking in its own commit.
+    pub(super) fn take_booking_answers(&self, decided: Decided) -> Result<BookingsSettled, DeskError> {
+        let mut settled = BookingsSettled::default();
+        for (id, answer) in decided.answers {
+            match self.take_answer(id, answer)? {
+                Some(true) => settled.confirmed += 1,
+                Some(false) => settled.needs_rebooking += 1,
+                None => {}
+            }
+        }
+        for id in decided.released {
+            let Some(old) = self.store.get::<Appointment>(id.0)? else {
+                continue;
+            };
+            if old.confirmation != Confirmation::Confirmed {
+                continue;
+            }
+            let new = Appointment {
+                confirmation: Confirmation::Released,
+                ..old.clone()
+            };
+            let mut ws = WriteSet::new();
+            ws.put(&self.store, Some(&old), &new);
+            ws.audit(self.audit(
+                AuditAction::Update,
+                super::appointments::appt_ref(id),
+                "the sync server let the cancelled booking's slot go".into(),
+            ));
+            self.commit(ws)?;
+            settled.released += 1;
+        }
+        Ok(settled)
+    }
+
+    /// One answer: `Some(true)` confirmed, `Some(false)` now needs rebooking, `None` when the
+    /// booking is gone or was decided already.
+    fn take_answer(&self, id: AppointmentId, answer: Answer) -> Result<Option<bool>, DeskError> {
+        let Some(old) = self.store.get::<Appointment>(id.0)? else {
+            return Ok(None);
+        };
+        let Confirmation::Provisional { desk } = old.confirmation else {
+            return Ok(None);
+        };
+        let slot = self.store.get::<Slot>(old.slot.0)?;
+        let mut ws = WriteSet::new();
+        let (new, holder, what) = match answer {
+            Answer::Confirmed => (
+                Appointment {
+                    confirmation: Confirmation::Confirmed,
+                    ..old.clone()
+                },
+                Some(old.id),
+                "the sync server confirmed the booking".to_string(),
+            ),
+            Answer::Taken { by } => {
+                let reason =
+                    format!("another desk booked this slot first (booking {by}); rebook the client into another slot");
+                (
+                    self.needing_rebooking(&old, desk, reason.clone(), Some(by))?,
+                    Some(by),
+                    reason,
+                )
+            }
+            Answer::Refused { clause, message } => {
+                let reason = format!("refused with every desk's bookings seen together ({clause}): {message}");
+                (self.needing_rebooking(&old, desk, reason.clone(), None)?, None, reason)
+            }
+        };
+        ws.put(&self.store, Some(&old), &new);
+        // The slot's record says who holds it, as the server decided; another desk that
+        // heard the same answer writes the same.
+        if let Some(slot) = slot.filter(|s| s.booking != holder && (s.booking == Some(old.id) || holder.is_some())) {
+            let held = Slot {
+                booking: holder,
+                ..slot.clone()
+            };
+            ws.put(&self.store, Some(&slot), &held);
+        }
+        let confirmed = new.confirmation == Confirmation::Confirmed;
+        if confirmed && new.is_live() {
+            if let Some(client) = self.store.get::<Client>(new.client.0)? {
+                self.plan_messages_for_booking(&mut ws, &client, &new)?;
+            }
+        }
+        ws.audit(self.audit(AuditAction::Update, super::appointments::appt_ref(id), what));
+        self.commit(ws)?;
+        Ok(Some(confirmed))
+    }
+
+    fn needing_rebooking(
+        &self,
+        old: &Appointment,
+        desk: crate::domain::ids::DeviceId,
+        reason: String,
+        taken_by: Option<AppointmentId>,
+    ) -> Result<Appointment, DeskError> {
+        let alternatives = self
+            .free_slots_like(old, ALTERNATIVES + 1)?
+            .into_iter()
+            .filter(|s| s.id != old.slot)
+            .take(ALTERNATIVES)
+            .map(|s| s.id)
+            .collect();
+        Ok(Appointment {
+            confirmation: Confirmation::NeedsRebooking {
+                desk,
+                reason,
+                taken_by,
+                alternatives,
+            },
+            ..old.clone()
+        })
+    }
+
+    /// This desk's bookings the server gave away or refused, not yet rebooked or cancelled.
+    pub fn bookings_to_rebook(&self) -> Result<Vec<Appointment>, DeskError> {
+        self.require(crate::domain::access::Permission::Sync)?;
+        let own = self.store.device();
+        let mut out = Vec::new();
+        for id in self.store.server_bookings(ServerList::ToRebook)? {
+            if let Some(a) = self.store.get::<Appointment>(id.0)? {
+                if let Confirmation::NeedsRebooking { desk, .. } = &a.confirmation {
+                    if *desk == own {
+                        out.push(a);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// This desk's bookings to rebook, as conflicts-queue lines: who, when, why, and the free
+    /// slots to offer.
+    pub(super) fn rebooking_views(&self) -> Result<Vec<super::sync::ConflictView>, DeskError> {
+        let mut out = Vec::new();
+        for a in self.bookings_to_rebook()? {
+            let Confirmation::NeedsRebooking {
+                desk,
+                reason,
+                alternatives,
+                ..
+            } = &a.confirmation
+            else {
+                continue;
+            };
+            let who = match self.store.get::<Client>(a.client.0)? {
+                Some(c) => format!("{} ({})", c.name, c.student_number),
+                None => "a client".to_string(),
+            };
+            let mut offers = Vec::new();
+            for id in alternatives {
+                if let Some(s) = self
+                    .store
+                    .get::<Slot>(id.0)?
+                    .filter(|s| s.booking.is_none() && !s.withdrawn)
+                {
+                    offers.push(self.local_time(s.start).format("%a %-d %b %H:%M").to_string());
+                }
+            }
+            let offers = if offers.is_empty() {
+                "no free slot of that type soon: find one in the calendar".to_string()
+            } else {
+                format!("free: {}", offers.join(", "))
+            };
+            out.push(super::sync::ConflictView {
+                device: format!("{:032x}", desk.0),
+                seq: 0,
+                kind: "appointments",
+                record: format!("{:032x}", a.id.0),
+                what: format!(
+                    "booking {} of {who}, {} {}, needs rebooking: {reason}; {offers}",
+                    a.id,
+                    a.appointment_type,
+                    self.local_time(a.start).format("%a %-d %b %Y %H:%M")
+                ),
+                at: a.booked_at,
+            });
+        }
+        Ok(out)
+    }
+}

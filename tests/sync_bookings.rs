@@ -1,0 +1,221 @@
+//! Bookings decided by the server: a desk that syncs books provisionally; at its next sync the
+//! server gives the slot to the first booking to arrive and tells the others which booking
+//! has it. Exactly one is confirmed, the others wait in their own desk's conflicts queue with
+//! free slots to offer, nothing is dropped, and a confirmation message is planned only once
+//! the server has confirmed.
+
+mod common;
+
+use careerdesk::desk::Desk;
+use careerdesk::domain::appointment::{Appointment, Confirmation, Slot};
+use careerdesk::domain::operator::Role;
+use common::desks::{sync, twin};
+use common::server::Running;
+use common::World;
+
+const STUDENTS: [&str; 3] = ["10000001", "10000002", "10000003"];
+const AT: &str = "2026-12-11 10:00";
+
+/// Desk A with staff, clients and two slots (10:00 and 11:00), and `n - 1` desks made from
+/// it, every one enrolled with a fresh server and synced.
+fn desks(n: usize) -> (tempfile::TempDir, Running, World, Vec<(tempfile::TempDir, Desk)>) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Running::start(dir.path());
+    let a = World::new(
+        common::at(2026, 11, 30, 8, 0),
+        &[("cons1", Role::Consultant)],
+        &[
+            (STUDENTS[0], "Ada One"),
+            (STUDENTS[1], "Bo Two"),
+            (STUDENTS[2], "Cy Three"),
+        ],
+    );
+    a.slot("cons1", "applications", AT);
+    a.slot("cons1", "applications", "2026-12-11 11:00");
+    let others: Vec<(tempfile::TempDir, Desk)> = (1..n).map(|_| twin(&a, a.clock.clone())).collect();
+    server.enrol(&a.admin, "desk 0");
+    for (i, (_, d)) in others.iter().enumerate() {
+        server.enrol(d, &format!("desk {}", i + 1));
+    }
+    sync(&a.admin);
+    for (_, d) in &others {
+        sync(d);
+    }
+    (dir, server, a, others)
+}
+
+fn later(w: &World, minutes: i64) {
+    w.clock.set(w.admin.now() + chrono::Duration::minutes(minutes));
+}
+
+fn appointment(desk: &Desk, id: careerdesk::domain::ids::AppointmentId) -> Appointment {
+    desk.store()
+        .get::<Appointment>(id.0)
+        .unwrap()
+        .expect("the booking is held")
+}
+
+fn ten_o_clock(desk: &Desk) -> Slot {
+    desk.slots_between(common::local(AT), common::local("2026-12-11 10:01"))
+        .unwrap()
+        .into_iter()
+        .next()
+        .unwrap()
+}
+
+fn messages_for(desk: &Desk, id: careerdesk::domain::ids::AppointmentId) -> usize {
+    desk.outbox()
+        .unwrap()
+        .iter()
+        .filter(|m| m.appointment == Some(id))
+        .count()
+}
+
+/// Every desk books its own student into the 10:00 slot offline; then they sync in `order`,
+/// and all sync again until nothing moves.
+fn race(n: usize, order: &[usize]) {
+    let (_dir, _server, a, others) = desks(n);
+    let all: Vec<&Desk> = std::iter::once(&a.admin).chain(others.iter().map(|(_, d)| d)).collect();
+    let mut made = Vec::new();
+    for (i, desk) in all.iter().enumerate() {
+        let b = a.book_with(desk, STUDENTS[i], "applications", AT, None).unwrap();
+        assert!(
+            matches!(b.confirmation, Confirmation::Provisional { .. }),
+            "a desk that syncs books provisionally: {:?}",
+            b.confirmation
+        );
+        assert_eq!(messages_for(desk, b.id), 0, "no message before the server confirms");
+        made.push(b.id);
+        later(&a, 1);
+    }
+    for &i in order {
+        sync(all[i]);
+    }
+    for _ in 0..2 {
+        for desk in &all {
+            sync(desk);
+        }
+    }
+    let first = order[0];
+    for (i, desk) in all.iter().enumerate() {
+        // Nothing lost: every desk holds every booking, and agrees on each one's standing.
+        for (j, &id) in made.iter().enumerate() {
+            let b = appointment(desk, id);
+            if j == first {
+                assert_eq!(b.confirmation, Confirmation::Confirmed, "desk {i}, booking of desk {j}");
+            } else {
+                match &b.confirmation {
+                    Confirmation::NeedsRebooking {
+                        taken_by, alternatives, ..
+                    } => {
+                        assert_eq!(*taken_by, Some(made[first]), "desk {i}, booking of desk {j}");
+                        assert!(!alternatives.is_empty(), "the 11:00 slot is offered");
+                    }
+                    other => panic!("desk {i}, booking of desk {j}: {other:?}"),
+                }
+            }
+        }
+        assert_eq!(
+            ten_o_clock(desk).booking,
+            Some(made[first]),
+            "desk {i}: the slot is the winner's"
+        );
+        // Each desk's conflicts queue lists its own booking to rebook, and only that.
+        let list = desk.sync_conflicts().unwrap();
+        if i == first {
+            assert!(list.is_empty(), "desk {i}: {list:?}");
+        } else {
+            assert_eq!(list.len(), 1, "desk {i}: {list:?}");
+            assert!(list[0].what.contains("needs rebooking"), "{}", list[0].what);
+            assert!(list[0].what.contains("free:"), "{}", list[0].what);
+            assert_eq!(list[0].record, format!("{:032x}", made[i].0));
+        }
+        assert_eq!(desk.sync_status().unwrap().to_rebook, u64::from(i != first));
+    }
+    // The confirmation goes only for the confirmed booking, from the desk that made it.
+    assert!(
+        messages_for(all[first], made[first]) > 0,
+        "the winner's messages are planned"
+    );
+    for (j, &id) in made.iter().enumerate().filter(|(j, _)| *j != first) {
+        assert_eq!(
+            messages_for(all[j], id),
+            0,
+            "no message for a booking that lost its slot"
+        );
+    }
+}
+
+#[test]
+fn sync_one_slot_booked_offline_on_two_desks_goes_to_the_first_to_sync_a_first() {
+    race(2, &[0, 1]);
+}
+
+#[test]
+fn sync_one_slot_booked_offline_on_two_desks_goes_to_the_first_to_sync_b_first() {
+    race(2, &[1, 0]);
+}
+
+#[test]
+fn sync_one_slot_booked_offline_on_three_desks_is_confirmed_once_and_rebooked_twice() {
+    race(3, &[2, 0, 1]);
+}
+
+#[test]
+fn sync_a_rebooked_client_takes_an_offered_slot_and_is_confirmed() {
+    let (_dir, _server, a, others) = desks(2);
+    let b = &others[0].1;
+    let on_a = a.book_with(&a.admin, STUDENTS[0], "applications", AT, None).unwrap();
+    let on_b = a.book_with(b, STUDENTS[1], "applications", AT, None).unwrap();
+    sync(&a.admin);
+    sync(b);
+    assert!(appointment(b, on_b.id).needs_rebooking());
+    // The desk cancels the booking that lost its slot and books one offered: it leaves the
+    // queue, and the new booking is confirmed at the next sync. The winner's slot stays held.
+    b.cancel(on_b.id).unwrap();
+    assert_eq!(
+        ten_o_clock(b).booking,
+        Some(on_a.id),
+        "cancelling the loser frees nothing"
+    );
+    let again = a
+        .book_with(b, STUDENTS[1], "applications", "2026-12-11 11:00", None)
+        .unwrap();
+    sync(b);
+    assert_eq!(appointment(b, again.id).confirmation, Confirmation::Confirmed);
+    assert!(b.sync_conflicts().unwrap().is_empty());
+    sync(&a.admin);
+    assert_eq!(appointment(&a.admin, again.id).confirmation, Confirmation::Confirmed);
+}
+
+#[test]
+fn sync_a_confirmed_booking_cancelled_lets_the_server_give_its_slot_to_another() {
+    let (_dir, _server, a, others) = desks(2);
+    let b = &others[0].1;
+    let first = a.book_with(&a.admin, STUDENTS[0], "applications", AT, None).unwrap();
+    sync(&a.admin);
+    assert_eq!(appointment(&a.admin, first.id).confirmation, Confirmation::Confirmed);
+    sync(b);
+    a.admin.cancel(first.id).unwrap();
+    // A's cancellation reaches the server at A's sync, which lets the slot go.
+    let report = sync(&a.admin);
+    assert_eq!(report.bookings.released, 1, "{report:?}");
+    assert_eq!(appointment(&a.admin, first.id).confirmation, Confirmation::Released);
+    sync(b);
+    let second = a.book_with(b, STUDENTS[1], "applications", AT, None).unwrap();
+    sync(b);
+    assert_eq!(appointment(b, second.id).confirmation, Confirmation::Confirmed);
+}
+
+#[test]
+fn sync_a_desk_with_no_server_books_as_before_decided_here() {
+    let a = World::new(
+        common::at(2026, 11, 30, 8, 0),
+        &[("cons1", Role::Consultant)],
+        &[(STUDENTS[0], "Ada One")],
+    );
+    a.slot("cons1", "applications", AT);
+    let b = a.book_with(&a.admin, STUDENTS[0], "applications", AT, None).unwrap();
+    assert_eq!(b.confirmation, Confirmation::Local);
+    assert!(messages_for(&a.admin, b.id) > 0, "its messages are planned at once");
+}
