@@ -219,3 +219,96 @@ fn sync_a_desk_with_no_server_books_as_before_decided_here() {
     assert_eq!(b.confirmation, Confirmation::Local);
     assert!(messages_for(&a.admin, b.id) > 0, "its messages are planned at once");
 }
+
+#[test]
+fn appt_05_fair_use_is_checked_again_on_the_server_with_every_desks_bookings() {
+    use careerdesk::desk::Clock as _;
+    let dir = tempfile::tempdir().unwrap();
+    let a = World::new(
+        common::at(2026, 11, 30, 8, 0),
+        &[("cons1", Role::Consultant)],
+        &[(STUDENTS[0], "Ada One")],
+    );
+    // The server's clock is the desks' (fair use counts what is still to come at its now).
+    let clock = a.clock.clone();
+    let server = Running::start_with(
+        dir.path(),
+        "127.0.0.1:0",
+        std::sync::Arc::new(move || clock.now().timestamp_millis() as u64),
+    );
+    server
+        .relay()
+        .set_policy(careerdesk::policy::example("standard").unwrap().text)
+        .unwrap();
+    for day in [
+        "2026-12-14 10:00",
+        "2026-12-16 10:00",
+        "2026-12-18 10:00",
+        "2026-12-21 10:00",
+    ] {
+        a.slot("cons1", "guidance", day);
+    }
+    let (_b_dir, b) = twin(&a, a.clock.clone());
+    server.enrol(&a.admin, "desk 0");
+    server.enrol(&b, "desk 1");
+    sync(&a.admin);
+    sync(&b);
+    // Two consultant contacts, confirmed and known to both desks.
+    for day in ["2026-12-14 10:00", "2026-12-16 10:00"] {
+        a.book_with(&a.admin, STUDENTS[0], "guidance", day, None).unwrap();
+    }
+    sync(&a.admin);
+    sync(&b);
+    // Apart, each desk books a third: allowed on each alone, a fourth in 28 days together.
+    let third = a
+        .book_with(&a.admin, STUDENTS[0], "guidance", "2026-12-18 10:00", None)
+        .unwrap();
+    let fourth = a
+        .book_with(&b, STUDENTS[0], "guidance", "2026-12-21 10:00", None)
+        .unwrap();
+    sync(&a.admin);
+    sync(&b);
+    assert_eq!(appointment(&a.admin, third.id).confirmation, Confirmation::Confirmed);
+    match appointment(&b, fourth.id).confirmation {
+        Confirmation::NeedsRebooking { reason, taken_by, .. } => {
+            assert!(reason.contains("APPT-05"), "{reason}");
+            assert_eq!(taken_by, None);
+        }
+        other => panic!("{other:?}"),
+    }
+    // The refused booking frees its slot for someone else, and is listed on its own desk.
+    let slot = b
+        .slots_between(common::local("2026-12-21 10:00"), common::local("2026-12-21 10:01"))
+        .unwrap()
+        .remove(0);
+    assert_eq!(slot.booking, None);
+    assert_eq!(b.sync_conflicts().unwrap().len(), 1);
+}
+
+#[test]
+fn sync_a_booking_to_rebook_is_moved_into_an_offered_slot_in_one_step_and_leaves_the_queue() {
+    let (_dir, _server, a, others) = desks(2);
+    let b = &others[0].1;
+    a.book_with(&a.admin, STUDENTS[0], "applications", AT, None).unwrap();
+    let on_b = a.book_with(b, STUDENTS[1], "applications", AT, None).unwrap();
+    sync(&a.admin);
+    sync(b);
+    let Confirmation::NeedsRebooking { alternatives, .. } = appointment(b, on_b.id).confirmation else {
+        panic!("B's booking lost its slot");
+    };
+    // The slot it lost is refused (it is the other booking's), and nothing changes.
+    let err = b.rebook_into(on_b.id, on_b.slot).unwrap_err();
+    assert!(err.to_string().contains("no longer free"), "{err}");
+    assert!(appointment(b, on_b.id).needs_rebooking());
+    let moved = b.rebook_into(on_b.id, alternatives[0]).unwrap();
+    assert_eq!(moved.slot, alternatives[0]);
+    assert!(
+        appointment(b, on_b.id).outcome().is_some(),
+        "the old booking is cancelled"
+    );
+    assert!(b.sync_conflicts().unwrap().is_empty());
+    sync(b);
+    assert_eq!(appointment(b, moved.id).confirmation, Confirmation::Confirmed);
+    // A booking that does not need rebooking is not moved this way.
+    assert!(b.rebook_into(moved.id, on_b.slot).is_err());
+}

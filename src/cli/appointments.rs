@@ -321,7 +321,12 @@ pub fn settle(format: Format, desk: &Desk, cmd: &super::Command) -> Result<(), D
 }
 
 /// `rebook`.
-pub fn rebook(format: Format, desk: &Desk, booking: &str, limit: usize) -> Result<(), DeskError> {
+pub fn rebook(format: Format, desk: &Desk, booking: &str, limit: usize, into: Option<&str>) -> Result<(), DeskError> {
+    if let Some(slot) = into {
+        let a = desk.rebook_into(args::booking(booking)?, args::slot(slot)?)?;
+        print_booking(format, desk, &a, "rebooked as");
+        return Ok(());
+    }
     let offers = desk.rebook_offers(args::booking(booking)?, limit)?;
     let (rows, t) = slot_rows(desk, &offers);
     emit(format, &rows, || {

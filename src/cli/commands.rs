@@ -183,9 +183,13 @@ fn dispatch(cli: &Cli, paths: &Paths) -> Result<(), DeskError> {
         Command::Transfer { booking, to } => sign_in(cli, paths)?
             .transfer(args::booking(booking)?, &args::student_number(to)?)
             .map(|_| ()),
-        Command::Rebook { booking, limit } => {
-            appointments::rebook(cli.format, &sign_in(cli, paths)?, booking, *limit as usize)
-        }
+        Command::Rebook { booking, limit, into } => appointments::rebook(
+            cli.format,
+            &sign_in(cli, paths)?,
+            booking,
+            *limit as usize,
+            into.as_deref(),
+        ),
         Command::Queue(cmd) => appointments::queue(cli.format, &sign_in(cli, paths)?, cmd),
         Command::Outbox(cmd) => appointments::outbox(cli.format, &sign_in(cli, paths)?, paths, cmd),
         Command::Report(cmd) => super::reports::run(cli.format, &sign_in(cli, paths)?, cmd),

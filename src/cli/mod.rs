@@ -251,13 +251,17 @@ pub enum Command {
         #[arg(long)]
         to: String,
     },
-    /// Free slots to offer after an online appointment failed (APPT-10).
+    /// Free slots to offer after an online appointment failed (APPT-10), or for a booking the
+    /// sync server gave away; `--into SLOT` moves a booking that needs rebooking there.
     Rebook {
-        /// The failed booking's id.
+        /// The booking's id.
         booking: String,
         /// How many offers (1 to 100).
         #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=i64::from(limits::REBOOK_OFFERS)))]
         limit: u32,
+        /// Book the client of a booking that needs rebooking into this slot, and cancel it.
+        #[arg(long, value_name = "SLOT")]
+        into: Option<String>,
     },
     /// The drop-in queue.
     #[command(subcommand)]

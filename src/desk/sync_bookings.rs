@@ -254,3 +254,30 @@ impl Desk {
         Ok(out)
     }
 }
+
+impl Desk {
+    /// Settles a booking that needs rebooking: books its client into `slot` (every rule
+    /// checked, as any booking), then cancels the old one, which frees nothing. The new
+    /// booking is made first, so a refusal leaves the old one in the queue as it was.
+    pub fn rebook_into(
+        &self,
+        booking: AppointmentId,
+        slot: crate::domain::ids::SlotId,
+    ) -> Result<Appointment, DeskError> {
+        self.require(crate::domain::access::Permission::Book)?;
+        let old = self.appointment(booking)?;
+        if !old.needs_rebooking() || old.outcome().is_some() {
+            return Err(DeskError::Invalid(format!(
+                "booking {} does not need rebooking; cancel it and book again to move it",
+                old.id
+            )));
+        }
+        let client = self
+            .store
+            .get::<Client>(old.client.0)?
+            .ok_or_else(|| DeskError::Invalid(format!("the client of booking {} is no longer held", old.id)))?;
+        let new = self.book_slot(&client, slot, self.now())?;
+        self.cancel(old.id)?;
+        Ok(new)
+    }
+}
