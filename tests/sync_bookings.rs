@@ -312,3 +312,83 @@ fn sync_a_booking_to_rebook_is_moved_into_an_offered_slot_in_one_step_and_leaves
     // A booking that does not need rebooking is not moved this way.
     assert!(b.rebook_into(moved.id, on_b.slot).is_err());
 }
+
+#[test]
+fn sync_booking_claims_out_of_turn_or_too_many_are_refused_and_decide_nothing() {
+    use careerdesk::domain::booking_claim::{Claim, MAX_CLAIMS};
+    use careerdesk::sync::client::{self, Session};
+    use careerdesk::sync::message::{ErrorCode, Reply, Request};
+    let (_dir, server, a, _others) = desks(1);
+    let booking = a.book_with(&a.admin, STUDENTS[0], "applications", AT, None).unwrap();
+    let claim = Claim {
+        booking: booking.clone(),
+        history: Vec::new(),
+    };
+    let endpoint = server.endpoint();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (terminal, secret, _) = rt.block_on(client::enrol(&endpoint, &server.code(), "Claims")).unwrap();
+    let refused = |r: Result<Reply, careerdesk::sync::SyncError>| match r {
+        Err(careerdesk::sync::SyncError::Refused { code, message, .. }) => (code, message),
+        other => panic!("refused expected, got {other:?}"),
+    };
+    rt.block_on(async {
+        // Before a hello.
+        let mut s = Session::connect(&endpoint).await.unwrap();
+        let r = s
+            .call(&Request::Bookings {
+                claims: vec![claim.clone()],
+                releases: Vec::new(),
+            })
+            .await;
+        assert_eq!(refused(r).0, ErrorCode::Unauthorised);
+        // Another desk's booking, or too many claims, after a hello.
+        let mut s = Session::connect(&endpoint).await.unwrap();
+        s.call(&Request::Hello {
+            terminal,
+            secret,
+            replicas: Vec::new(),
+            institution: a.admin.store().institution_check(),
+        })
+        .await
+        .unwrap();
+        let r = s
+            .call(&Request::Bookings {
+                claims: vec![claim.clone()],
+                releases: Vec::new(),
+            })
+            .await;
+        let (code, message) = refused(r);
+        assert_eq!(code, ErrorCode::BadRequest);
+        assert!(message.contains("each desk claims its own"), "{message}");
+        let mut s = Session::connect(&endpoint).await.unwrap();
+        s.call(&Request::Hello {
+            terminal,
+            secret,
+            replicas: Vec::new(),
+            institution: a.admin.store().institution_check(),
+        })
+        .await
+        .unwrap();
+        let r = s
+            .call(&Request::Bookings {
+                claims: Vec::new(),
+                releases: vec![
+                    careerdesk::domain::booking_claim::Release {
+                        slot: booking.slot,
+                        booking: booking.id
+                    };
+                    MAX_CLAIMS + 1
+                ],
+            })
+            .await;
+        let (code, message) = refused(r);
+        assert_eq!(code, ErrorCode::BadRequest);
+        assert!(message.contains("at most"), "{message}");
+    });
+    // None of those decided anything: the desk's own claim still gets the slot.
+    sync(&a.admin);
+    assert_eq!(appointment(&a.admin, booking.id).confirmation, Confirmation::Confirmed);
+}

@@ -241,6 +241,19 @@ impl Server {
                 if let Err(r) = self.still_enrolled(session.as_ref()) {
                     return Some(r);
                 }
+                // A desk claims only the bookings its own current replica made: no desk can
+                // take a slot in another's name. Any desk may let go of a cancelled booking.
+                let current = session.as_ref().and_then(|s| s.current);
+                let foreign = claims.iter().any(|c| match c.booking.confirmation {
+                    crate::domain::appointment::Confirmation::Provisional { desk } => Some(desk) != current,
+                    _ => true,
+                });
+                if foreign {
+                    return Some(refusal(
+                        ErrorCode::BadRequest,
+                        "a claim for a booking this desk did not make provisionally; each desk claims its own".into(),
+                    ));
+                }
                 let policy = match self.policy() {
                     Ok(p) => p,
                     Err(r) => return Some(r),

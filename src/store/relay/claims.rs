@@ -165,3 +165,98 @@ impl RelayStore {
         Ok(self.db.open_tree(HOLDS)?.len())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::appointment::{AppointmentState, Confirmation, RecordingConsent};
+    use crate::domain::ids::{ClientId, DeviceId, OperatorId, SlotId};
+
+    fn booking(id: u128, slot: u128, client: u128) -> Appointment {
+        let at = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 12, 9, 10, 0, 0).unwrap();
+        Appointment {
+            id: AppointmentId(id),
+            slot: SlotId(slot),
+            client: ClientId(client),
+            consultant: OperatorId(7),
+            appointment_type: "guidance".into(),
+            start: at,
+            minutes: 45,
+            location: "room-1".into(),
+            booked_at: at,
+            booked_by: OperatorId(1),
+            state: AppointmentState::Booked,
+            recording_consent: RecordingConsent::NotGiven,
+            waiver: None,
+            confirmation: Confirmation::Provisional { desk: DeviceId(3) },
+        }
+    }
+
+    fn claim(b: Appointment) -> Claim {
+        Claim {
+            booking: b,
+            history: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn sync_claims_are_decided_in_order_kept_and_let_go_only_by_their_own_booking() {
+        let dir = tempfile::tempdir().unwrap();
+        let relay = RelayStore::open(dir.path()).unwrap();
+        let now = Utc::now();
+        let d = relay
+            .decide_claims(
+                &[claim(booking(1, 10, 100)), claim(booking(2, 10, 200))],
+                &[],
+                None,
+                now,
+            )
+            .unwrap();
+        assert_eq!(d.answers[0].1, Answer::Confirmed);
+        assert_eq!(d.answers[1].1, Answer::Taken { by: AppointmentId(1) });
+        assert_eq!(relay.holds().unwrap(), 1);
+        // A release naming another booking lets nothing go; the holder's own does.
+        let wrong = Release {
+            slot: SlotId(10),
+            booking: AppointmentId(2),
+        };
+        relay.decide_claims(&[], &[wrong], None, now).unwrap();
+        assert_eq!(relay.holds().unwrap(), 1);
+        let right = Release {
+            slot: SlotId(10),
+            booking: AppointmentId(1),
+        };
+        let d = relay
+            .decide_claims(&[claim(booking(2, 10, 200))], &[right], None, now)
+            .unwrap();
+        assert_eq!(
+            d.answers[0].1,
+            Answer::Confirmed,
+            "the slot let go goes to the next claim"
+        );
+        // An erased client's holds go, and nothing else of theirs is kept.
+        relay.drop_holds_of(200).unwrap();
+        assert_eq!(relay.holds().unwrap(), 0);
+    }
+
+    #[test]
+    fn sync_too_many_claims_or_too_long_a_history_decide_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let relay = RelayStore::open(dir.path()).unwrap();
+        let now = Utc::now();
+        let long = Claim {
+            history: vec![booking(9, 90, 100); MAX_HISTORY + 1],
+            ..claim(booking(1, 10, 100))
+        };
+        assert!(matches!(
+            relay.decide_claims(&[long], &[], None, now),
+            Err(RelayError::BadClaims(_))
+        ));
+        let many = vec![claim(booking(1, 10, 100)); MAX_CLAIMS + 1];
+        assert!(matches!(
+            relay.decide_claims(&many, &[], None, now),
+            Err(RelayError::BadClaims(_))
+        ));
+        assert_eq!(relay.holds().unwrap(), 0);
+    }
+}
