@@ -175,9 +175,12 @@ impl Desk {
         let (claims, releases) = self.booking_requests()?;
         if !claims.is_empty() || !releases.is_empty() {
             let decided = block_on(client::settle_bookings(&self.store, &creds, claims, releases))?;
-            let settled = self.take_booking_answers(decided)?;
-            report.bookings = settled;
-            if settled.wrote() {
+            report.bookings = self.take_booking_answers(decided)?;
+        }
+        // What this desk wrote in answer to what it learnt (the server's answers, erasures
+        // carried out, slots set right) goes at once too.
+        {
+            if report.bookings.wrote() || report.erasures_applied > 0 || report.slots_repaired > 0 {
                 let again = self.sync_round(&creds, progress)?;
                 report.pushed += again.pushed;
                 report.pulled += again.pulled;
@@ -191,6 +194,7 @@ impl Desk {
                 report.new_conflicts += again.new_conflicts;
                 report.conflicts = again.conflicts;
                 report.changed_clients.0.extend(again.changed_clients.0);
+                report.slots_repaired += again.slots_repaired;
             }
         }
         report.to_rebook = self.bookings_to_rebook()?.len() as u64;
@@ -220,6 +224,7 @@ impl Desk {
         report.new_conflicts = merged.conflicts;
         report.conflicts = self.store.sync_conflicts()?.len() as u64;
         report.changed_clients = crate::domain::sync::ChangedClients(merged.clients);
+        report.slots_repaired = self.repair_slot_holders(&merged.bookings)?;
         Ok(report)
     }
 

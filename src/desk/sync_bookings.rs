@@ -256,6 +256,54 @@ impl Desk {
 }
 
 impl Desk {
+    /// Sets each slot among `touched` (slots and appointments a merge changed) back to the
+    /// booking that holds it for certain, where a change made without knowing of that booking
+    /// (an erasure or a cancellation of a provisional booking on another desk) freed it or gave
+    /// it to another. Returns how many were set right.
+    pub(super) fn repair_slot_holders(&self, touched: &[crate::domain::RecordRef]) -> Result<u64, DeskError> {
+        let mut slots: Vec<u128> = Vec::new();
+        for r in touched {
+            let slot = match r.kind {
+                crate::domain::EntityKind::Slot => Some(r.id),
+                crate::domain::EntityKind::Appointment => self.store.get::<Appointment>(r.id)?.map(|a| a.slot.0),
+                _ => None,
+            };
+            if let Some(s) = slot.filter(|s| !slots.contains(s)) {
+                slots.push(s);
+            }
+        }
+        let mut repaired = 0;
+        for id in slots {
+            let Some((slot, version)) = self.store.get_versioned::<Slot>(id)? else {
+                continue;
+            };
+            let Some(holder) = self.store.slot_holder(&slot)? else {
+                continue;
+            };
+            if slot.booking == Some(holder) {
+                continue;
+            }
+            let held = Slot {
+                booking: Some(holder),
+                ..slot.clone()
+            };
+            let mut ws = WriteSet::new();
+            ws.put(&self.store, Some(&slot), &held);
+            ws.unchanged_since(
+                &slot,
+                version,
+                "the slot changed while it was set right; the next sync does it",
+            );
+            match self.commit(ws) {
+                Ok(()) => repaired += 1,
+                // Changed meanwhile by someone at this desk: the next sync looks again.
+                Err(DeskError::Store(crate::store::StoreError::Conflict(_))) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(repaired)
+    }
+
     /// Settles a booking that needs rebooking: books its client into `slot` (every rule
     /// checked, as any booking), then cancels the old one, which frees nothing. The new
     /// booking is made first, so a refusal leaves the old one in the queue as it was.

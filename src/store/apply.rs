@@ -99,6 +99,9 @@ pub struct Applied {
     pub conflicts: u64,
     /// Clients whose records changed (ids stay in the program).
     pub clients: Vec<u128>,
+    /// Slots and appointments the merged ops changed, for the desk to check each slot still
+    /// names the booking that holds it for certain.
+    pub bookings: Vec<RecordRef>,
 }
 
 /// One record as an op's changes leave it, before it is written.
@@ -238,6 +241,13 @@ impl Store {
                     Ok(Some((records, clients))) => {
                         done.ops += 1;
                         done.records += records;
+                        for r in opened.changes.iter().map(Change::record) {
+                            if matches!(r.kind, EntityKind::Slot | EntityKind::Appointment)
+                                && !done.bookings.contains(&r)
+                            {
+                                done.bookings.push(r);
+                            }
+                        }
                         for c in clients {
                             if !done.clients.contains(&c) {
                                 done.clients.push(c);

@@ -230,6 +230,16 @@ impl Store {
         Ok(chrono::Duration::milliseconds(i64::try_from(ms).unwrap_or(i64::MAX)))
     }
 
+    /// The booking that holds `slot` for certain (decided on this desk or by the server, and
+    /// not cancelled in time), if one does.
+    pub fn slot_holder(&self, slot: &Slot) -> Result<Option<AppointmentId>, StoreError> {
+        let key = [time_key(slot.start).as_slice(), &slot.id.key()].concat();
+        Ok(self
+            .index_get(SLOT_HELD, &key)?
+            .and_then(|v| <[u8; 16]>::try_from(v.as_slice()).ok())
+            .map(|b| AppointmentId(u128::from_be_bytes(b))))
+    }
+
     /// The bookings on one of the lists to settle with the sync server, in id order.
     pub fn server_bookings(&self, list: ServerList) -> Result<Vec<AppointmentId>, StoreError> {
         self.indexed(APPOINTMENT_SERVER, &[list as u8])

@@ -86,6 +86,9 @@ pub struct SyncReport {
     pub bookings: crate::domain::booking_claim::BookingsSettled,
     /// This desk's bookings waiting to be rebooked (the server gave their slots away).
     pub to_rebook: u64,
+    /// Slots whose record was set back to the booking that holds them for certain, after
+    /// another desk's change (an erasure or cancellation made without knowing of it) freed them.
+    pub slots_repaired: u64,
 }
 
 /// One stage of a sync, for a progress bar: (what, done, of).
