@@ -482,3 +482,52 @@ fn sec_01_a_desk_joined_from_the_command_line_opens_with_the_first_desk_s_own_pa
     }
     assert!(b.path().join("policy.toml").exists());
 }
+
+#[test]
+fn sync_one_slot_booked_on_two_desks_from_the_command_line_is_confirmed_on_one_and_rebooked_on_the_other() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    cli_init_with(a.path(), &[("cons1", "consultant")]);
+    cli_add_clients(|| as_op(a.path(), "admin"), &["C1000001", "C1000002"]);
+    for at in ["2027-03-10 10:00", "2027-03-10 11:00"] {
+        as_op(a.path(), "admin")
+            .args(["slot", "add", "--consultant", "cons1", "--type", "applications", "--at", at])
+            .assert()
+            .success();
+    }
+    cli_twin(a.path(), b.path());
+    let s = serve(server_dir.path());
+    enrol(a.path(), server_dir.path(), &s);
+    enrol(b.path(), server_dir.path(), &s);
+    sync_json(a.path());
+    sync_json(b.path());
+    for (dir, client) in [(a.path(), "C1000001"), (b.path(), "C1000002")] {
+        as_op(dir, "admin")
+            .args(["book", "--client", client, "--type", "applications", "--at", "2027-03-10 10:00"])
+            .assert()
+            .success()
+            .stdout(contains("provisional"));
+    }
+    let on_a = sync_json(a.path());
+    assert_eq!(on_a["bookings"]["confirmed"], 1, "{on_a}");
+    let on_b = sync_json(b.path());
+    assert_eq!(on_b["bookings"]["needs_rebooking"], 1, "{on_b}");
+    assert_eq!(on_b["to_rebook"], 1, "{on_b}");
+    as_op(b.path(), "admin")
+        .args(["conflicts"])
+        .assert()
+        .success()
+        .stdout(contains("needs rebooking").and(contains("C1000002")).and(contains("free: Wed 10 Mar 11:00")));
+    as_op(b.path(), "admin")
+        .args(["sync", "--status"])
+        .assert()
+        .success()
+        .stdout(contains("1 booking(s) to rebook"));
+    sync_json(a.path());
+    as_op(a.path(), "admin")
+        .args(["conflicts"])
+        .assert()
+        .success()
+        .stdout(contains("no conflicts"));
+}
