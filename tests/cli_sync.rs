@@ -492,7 +492,16 @@ fn sync_one_slot_booked_on_two_desks_from_the_command_line_is_confirmed_on_one_a
     cli_add_clients(|| as_op(a.path(), "admin"), &["C1000001", "C1000002"]);
     for at in ["2027-03-10 10:00", "2027-03-10 11:00"] {
         as_op(a.path(), "admin")
-            .args(["slot", "add", "--consultant", "cons1", "--type", "applications", "--at", at])
+            .args([
+                "slot",
+                "add",
+                "--consultant",
+                "cons1",
+                "--type",
+                "applications",
+                "--at",
+                at,
+            ])
             .assert()
             .success();
     }
@@ -504,7 +513,15 @@ fn sync_one_slot_booked_on_two_desks_from_the_command_line_is_confirmed_on_one_a
     sync_json(b.path());
     for (dir, client) in [(a.path(), "C1000001"), (b.path(), "C1000002")] {
         as_op(dir, "admin")
-            .args(["book", "--client", client, "--type", "applications", "--at", "2027-03-10 10:00"])
+            .args([
+                "book",
+                "--client",
+                client,
+                "--type",
+                "applications",
+                "--at",
+                "2027-03-10 10:00",
+            ])
             .assert()
             .success()
             .stdout(contains("provisional"));
@@ -514,11 +531,11 @@ fn sync_one_slot_booked_on_two_desks_from_the_command_line_is_confirmed_on_one_a
     let on_b = sync_json(b.path());
     assert_eq!(on_b["bookings"]["needs_rebooking"], 1, "{on_b}");
     assert_eq!(on_b["to_rebook"], 1, "{on_b}");
-    as_op(b.path(), "admin")
-        .args(["conflicts"])
-        .assert()
-        .success()
-        .stdout(contains("needs rebooking").and(contains("C1000002")).and(contains("free: Wed 10 Mar 11:00")));
+    as_op(b.path(), "admin").args(["conflicts"]).assert().success().stdout(
+        contains("needs rebooking")
+            .and(contains("C1000002"))
+            .and(contains("free: Wed 10 Mar 11:00")),
+    );
     as_op(b.path(), "admin")
         .args(["sync", "--status"])
         .assert()
@@ -530,4 +547,63 @@ fn sync_one_slot_booked_on_two_desks_from_the_command_line_is_confirmed_on_one_a
         .assert()
         .success()
         .stdout(contains("no conflicts"));
+}
+
+#[test]
+fn sync_a_lease_is_taken_listed_refused_to_another_desk_and_handed_back_from_the_command_line() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    cli_init_with(a.path(), &[("cons1", "consultant")]);
+    cli_twin(a.path(), b.path());
+    let s = serve(server_dir.path());
+    enrol(a.path(), server_dir.path(), &s);
+    enrol(b.path(), server_dir.path(), &s);
+    sync_json(a.path());
+    sync_json(b.path());
+    let take = |dir: &Path, from: &str| {
+        let mut c = as_op(dir, "admin");
+        c.args(["--format", "json", "lease", "take", "--consultant", "cons1"])
+            .args(["--from", from, "--to", "2027-03-10 12:00", "--hours", "8"]);
+        c
+    };
+    // Bad input: exit 2, the field named, nothing asked of the server.
+    as_op(a.path(), "admin")
+        .args([
+            "lease",
+            "take",
+            "--consultant",
+            "cons1",
+            "--from",
+            "soon",
+            "--to",
+            "2027-03-10 12:00",
+        ])
+        .assert()
+        .code(2)
+        .stderr(contains("from"));
+    let out = take(a.path(), "2027-03-10 09:00").assert().success();
+    let lease: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let id = lease["lease"].as_str().unwrap().to_string();
+    as_op(a.path(), "admin")
+        .args(["lease", "list"])
+        .assert()
+        .success()
+        .stdout(contains(&id).and(contains("cons1")));
+    // The other desk is refused an overlapping lease (exit 4, the reason said).
+    take(b.path(), "2027-03-10 11:00")
+        .assert()
+        .code(4)
+        .stderr(contains("another desk holds a lease"));
+    as_op(a.path(), "admin")
+        .args(["lease", "return", &id])
+        .assert()
+        .success()
+        .stdout(contains("handed back"));
+    as_op(a.path(), "admin")
+        .args(["lease", "list"])
+        .assert()
+        .success()
+        .stdout(contains("no lease"));
+    take(b.path(), "2027-03-10 11:00").assert().success();
 }

@@ -392,3 +392,57 @@ fn sync_booking_claims_out_of_turn_or_too_many_are_refused_and_decide_nothing() 
     sync(&a.admin);
     assert_eq!(appointment(&a.admin, booking.id).confirmation, Confirmation::Confirmed);
 }
+
+#[test]
+fn sync_bookings_in_a_desks_lease_are_certain_at_once_and_no_other_desk_gets_those_slots() {
+    let (_dir, _server, a, others) = desks(2);
+    let b = &others[0].1;
+    let day = |t: &str| common::local(&format!("2026-12-11 {t}"));
+    let lease = a
+        .admin
+        .lease_slots(&common::login("cons1"), day("09:00"), day("12:00"), 8)
+        .unwrap();
+    assert_eq!(a.admin.leases().unwrap(), vec![lease.clone()]);
+    // Another desk cannot lease the same consultant's slots then.
+    let err = b
+        .lease_slots(&common::login("cons1"), day("10:30"), day("13:00"), 8)
+        .unwrap_err();
+    assert!(err.to_string().contains("another desk holds a lease"), "{err}");
+    // Apart: A books in its lease (certain, messages at once); B books the same slot.
+    let on_a = a.book_with(&a.admin, STUDENTS[0], "applications", AT, None).unwrap();
+    assert!(
+        matches!(on_a.confirmation, Confirmation::Leased { .. }),
+        "{:?}",
+        on_a.confirmation
+    );
+    assert!(
+        messages_for(&a.admin, on_a.id) > 0,
+        "a leased booking's messages are planned at once"
+    );
+    let on_b = a.book_with(b, STUDENTS[1], "applications", AT, None).unwrap();
+    assert!(matches!(on_b.confirmation, Confirmation::Provisional { .. }));
+    // B reaches the server first, and is still refused: the slot is in A's lease.
+    sync(b);
+    match appointment(b, on_b.id).confirmation {
+        Confirmation::NeedsRebooking { reason, .. } => assert!(reason.contains("leased to another desk"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+    let planned = messages_for(&a.admin, on_a.id);
+    sync(&a.admin);
+    assert_eq!(appointment(&a.admin, on_a.id).confirmation, Confirmation::Confirmed);
+    assert_eq!(
+        messages_for(&a.admin, on_a.id),
+        planned,
+        "planned once, not again at the confirmation"
+    );
+    sync(b);
+    assert_eq!(ten_o_clock(b).booking, Some(on_a.id));
+    // Handed back, the lease frees the consultant's other slots for any desk.
+    assert!(a.admin.return_lease(lease.id).unwrap());
+    assert!(a.admin.leases().unwrap().is_empty());
+    let eleven = a
+        .book_with(b, STUDENTS[1], "applications", "2026-12-11 11:00", None)
+        .unwrap();
+    sync(b);
+    assert_eq!(appointment(b, eleven.id).confirmation, Confirmation::Confirmed);
+}

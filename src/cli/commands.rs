@@ -191,6 +191,7 @@ fn dispatch(cli: &Cli, paths: &Paths) -> Result<(), DeskError> {
             into.as_deref(),
         ),
         Command::Queue(cmd) => appointments::queue(cli.format, &sign_in(cli, paths)?, cmd),
+        Command::Lease(cmd) => super::sync::lease(cli.format, &sign_in(cli, paths)?, cmd),
         Command::Outbox(cmd) => appointments::outbox(cli.format, &sign_in(cli, paths)?, paths, cmd),
         Command::Report(cmd) => super::reports::run(cli.format, &sign_in(cli, paths)?, cmd),
         Command::Triage => appointments::triage(cli.format, &sign_in(cli, paths)?),

@@ -266,6 +266,9 @@ pub enum Command {
     /// The drop-in queue.
     #[command(subcommand)]
     Queue(QueueCmd),
+    /// Leases of a consultant's slots to this desk, for a fair with no network.
+    #[command(subcommand)]
+    Lease(LeaseCmd),
     /// Confirmation and reminder messages.
     #[command(subcommand)]
     Outbox(OutboxCmd),
@@ -429,6 +432,34 @@ pub enum QueueCmd {
     Done {
         /// Queue entry id or student number.
         who: String,
+    },
+}
+
+/// `lease ...`.
+#[derive(Debug, Subcommand)]
+pub enum LeaseCmd {
+    /// Lease a consultant's slots in a period to this desk: no other desk gets a booking in
+    /// them until the lease ends, so bookings here are certain while offline.
+    Take {
+        /// The consultant's login.
+        #[arg(long)]
+        consultant: String,
+        /// The period's start, local time (YYYY-MM-DD HH:MM).
+        #[arg(long)]
+        from: String,
+        /// The period's end, local time (YYYY-MM-DD HH:MM).
+        #[arg(long)]
+        to: String,
+        /// How many hours from now the lease lasts (1 to 72).
+        #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=72))]
+        hours: u32,
+    },
+    /// This desk's leases still running.
+    List,
+    /// Hand a lease back: its slots are any desk's again.
+    Return {
+        /// The lease's id, as `lease list` shows it.
+        id: String,
     },
 }
 

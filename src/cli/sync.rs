@@ -441,3 +441,80 @@ pub fn sync(cli: &Cli, paths: &Paths, status: bool) -> Result<(), DeskError> {
     });
     Ok(())
 }
+
+/// A lease as a row: id, consultant, period and end, in local time.
+fn lease_json(desk: &crate::desk::Desk, l: &crate::domain::booking_claim::Lease) -> serde_json::Value {
+    let consultant = desk
+        .store()
+        .get::<crate::domain::operator::Operator>(l.consultant.0)
+        .ok()
+        .flatten()
+        .map_or_else(|| l.consultant.to_string(), |o| o.login.to_string());
+    let t = |at| desk.local_time(at).format("%Y-%m-%d %H:%M").to_string();
+    serde_json::json!({
+        "lease": format!("{:032x}", l.id),
+        "consultant": consultant,
+        "from": t(l.from),
+        "to": t(l.to),
+        "until": t(l.expires),
+    })
+}
+
+/// `careerdesk lease take|list|return`.
+pub fn lease(format: super::output::Format, desk: &crate::desk::Desk, cmd: &super::LeaseCmd) -> Result<(), DeskError> {
+    use super::LeaseCmd as L;
+    let line = |v: &serde_json::Value| {
+        format!(
+            "lease {}: {}'s slots {} to {}, until {}\n",
+            v["lease"].as_str().unwrap_or_default(),
+            v["consultant"].as_str().unwrap_or_default(),
+            v["from"].as_str().unwrap_or_default(),
+            v["to"].as_str().unwrap_or_default(),
+            v["until"].as_str().unwrap_or_default()
+        )
+    };
+    match cmd {
+        L::Take {
+            consultant,
+            from,
+            to,
+            hours,
+        } => {
+            let l = desk.lease_slots(
+                &super::args::login(consultant)?,
+                super::args::local_time(desk, "from", from)?,
+                super::args::local_time(desk, "to", to)?,
+                *hours,
+            )?;
+            let v = lease_json(desk, &l);
+            emit(format, &v, || line(&v));
+        }
+        L::List => {
+            let rows: Vec<serde_json::Value> = desk.leases()?.iter().map(|l| lease_json(desk, l)).collect();
+            emit(format, &rows, || {
+                if rows.is_empty() {
+                    "this desk holds no lease\n".into()
+                } else {
+                    rows.iter().map(line).collect()
+                }
+            });
+        }
+        L::Return { id } => {
+            let id = u128::from_str_radix(id.trim(), 16).map_err(|_| {
+                DeskError::Invalid(format!(
+                    "lease: {id:?} is not a lease id; `careerdesk lease list` shows them"
+                ))
+            })?;
+            let held = desk.return_lease(id)?;
+            let v = serde_json::json!({ "returned": format!("{id:032x}"), "held_by_server": held });
+            emit(format, &v, || {
+                if held {
+                    "lease handed back: its slots are any desk's again\n".into()
+                } else {
+                    "the server no longer held that lease (it had ended); forgotten here\n".into()
+                }
+            });
+        }
+    }
+    Ok(())
+}

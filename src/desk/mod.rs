@@ -44,6 +44,7 @@ mod student_directory;
 mod subject_access;
 mod sync;
 mod sync_bookings;
+mod sync_leases;
 mod triage;
 mod vacancies;
 mod views;

@@ -76,7 +76,7 @@ pub struct ConflictView {
 
 /// Runs one future to completion on a runtime of its own (the CLI and the screen's jobs call
 /// sync from plain threads).
-fn block_on<T>(f: impl std::future::Future<Output = Result<T, SyncError>>) -> Result<T, DeskError> {
+pub(super) fn block_on<T>(f: impl std::future::Future<Output = Result<T, SyncError>>) -> Result<T, DeskError> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -156,18 +156,23 @@ impl Desk {
         })
     }
 
-    /// Syncs with the server once: pushes what it lacks, pulls what other desks made.
-    pub fn sync_now(&self, progress: SyncProgress<'_>) -> Result<SyncReport, DeskError> {
-        self.require(Permission::Sync)?;
+    /// How this desk reaches its server; refused when it is not enrolled.
+    pub(super) fn credentials(&self) -> Result<Credentials, DeskError> {
         let e = self.enrolment()?.ok_or(DeskError::from(SyncError::NotEnrolled))?;
-        let creds = Credentials {
+        Ok(Credentials {
             endpoint: Endpoint {
                 addr: e.addr,
                 fingerprint: e.fingerprint,
             },
             terminal: e.terminal,
             secret: e.secret,
-        };
+        })
+    }
+
+    /// Syncs with the server once: pushes what it lacks, pulls what other desks made.
+    pub fn sync_now(&self, progress: SyncProgress<'_>) -> Result<SyncReport, DeskError> {
+        self.require(Permission::Sync)?;
+        let creds = self.credentials()?;
         self.store.prepare_merging()?;
         let mut report = self.sync_round(&creds, progress)?;
         // Then the bookings the server decides: its answers are written here and sent at once

@@ -31,7 +31,7 @@ impl Desk {
             let Some(booking) = self.store.get::<Appointment>(id.0)? else {
                 continue;
             };
-            let Confirmation::Provisional { desk } = booking.confirmation else {
+            let (Confirmation::Provisional { desk } | Confirmation::Leased { desk }) = booking.confirmation else {
                 continue;
             };
             // Another desk's provisional booking is that desk's to claim.
@@ -113,9 +113,11 @@ impl Desk {
         let Some(old) = self.store.get::<Appointment>(id.0)? else {
             return Ok(None);
         };
-        let Confirmation::Provisional { desk } = old.confirmation else {
+        let (Confirmation::Provisional { desk } | Confirmation::Leased { desk }) = old.confirmation else {
             return Ok(None);
         };
+        // A booking in this desk's lease had its messages planned when it was made.
+        let planned = matches!(old.confirmation, Confirmation::Leased { .. });
         let slot = self.store.get::<Slot>(old.slot.0)?;
         let mut ws = WriteSet::new();
         let (new, holder, what) = match answer {
@@ -152,7 +154,7 @@ impl Desk {
             ws.put(&self.store, Some(&slot), &held);
         }
         let confirmed = new.confirmation == Confirmation::Confirmed;
-        if confirmed && new.is_live() {
+        if confirmed && !planned && new.is_live() {
             if let Some(client) = self.store.get::<Client>(new.client.0)? {
                 self.plan_messages_for_booking(&mut ws, &client, &new)?;
             }

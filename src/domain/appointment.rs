@@ -234,6 +234,12 @@ pub enum Confirmation {
     },
     /// Confirmed and then cancelled; the server has let the slot go.
     Released,
+    /// Made on a desk in a lease of the consultant's slots it holds from the server: certain
+    /// at once; the server is told at that desk's next sync.
+    Leased {
+        /// The desk (replica) that made it.
+        desk: DeviceId,
+    },
 }
 
 impl Confirmation {
@@ -241,6 +247,7 @@ impl Confirmation {
     pub fn word(&self) -> Option<&'static str> {
         match self {
             Confirmation::Local | Confirmation::Confirmed | Confirmation::Released => None,
+            Confirmation::Leased { .. } => Some("leased"),
             Confirmation::Provisional { .. } => Some("provisional"),
             Confirmation::NeedsRebooking { .. } => Some("needs rebooking"),
         }
@@ -343,8 +350,10 @@ impl Appointment {
     /// Whether the slot is this booking's for certain: decided here or by the server, and
     /// not cancelled in time (the one slot-holder the unique index keeps).
     pub fn holds_slot_for_certain(&self) -> bool {
-        matches!(self.confirmation, Confirmation::Local | Confirmation::Confirmed)
-            && self.outcome() != Some(Outcome::Cancelled)
+        matches!(
+            self.confirmation,
+            Confirmation::Local | Confirmation::Confirmed | Confirmation::Leased { .. }
+        ) && self.outcome() != Some(Outcome::Cancelled)
     }
 
     /// The state's code for listings: `booked`, `checked-in`, or the outcome's code.

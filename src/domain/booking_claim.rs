@@ -8,8 +8,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::appointment::{Appointment, Outcome};
-use super::ids::{AppointmentId, SlotId};
+use super::appointment::{Appointment, Confirmation, Outcome};
+use super::ids::{AppointmentId, DeviceId, OperatorId, SlotId};
 use super::policy::Policy;
 use super::rules::{self, counting};
 
@@ -57,14 +57,76 @@ pub enum Answer {
     },
 }
 
+/// Longest a lease may last: a fair is a day or two; a lease left behind frees itself.
+pub const MAX_LEASE_HOURS: i64 = 72;
+
+/// A consultant's slots in a period, leased to one desk before it goes offline (a fair): the
+/// server gives no other desk a booking in them until the lease expires or is handed back,
+/// so that desk's bookings there are certain at once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lease {
+    /// The lease's id (the server's).
+    pub id: u128,
+    /// The consultant whose slots are leased.
+    pub consultant: OperatorId,
+    /// The period's start (slots starting at or after it).
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub from: DateTime<Utc>,
+    /// The period's end (slots starting before it).
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub to: DateTime<Utc>,
+    /// The desk (replica) it is leased to.
+    pub desk: DeviceId,
+    /// When it ends by itself.
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub expires: DateTime<Utc>,
+}
+
+impl Lease {
+    /// Whether it covers a booking of `consultant` starting at `start`, at instant `at`.
+    pub fn covers(&self, consultant: OperatorId, start: DateTime<Utc>, at: DateTime<Utc>) -> bool {
+        self.consultant == consultant && self.from <= start && start < self.to && at < self.expires
+    }
+
+    /// Whether it overlaps `other` in consultant and period, both live at `at`.
+    pub fn overlaps(&self, other: &Lease, at: DateTime<Utc>) -> bool {
+        self.consultant == other.consultant
+            && self.from < other.to
+            && other.from < self.to
+            && at < self.expires
+            && at < other.expires
+    }
+}
+
+/// Why a lease asked for cannot be given, if it cannot: a period that is empty, too long, or
+/// that another desk's live lease of the same consultant overlaps.
+pub fn lease_refusal(asked: &Lease, held: &[Lease], now: DateTime<Utc>) -> Option<String> {
+    if asked.to <= asked.from {
+        return Some("the lease's period ends before it starts".into());
+    }
+    if asked.expires <= now || asked.expires > now + chrono::Duration::hours(MAX_LEASE_HOURS) {
+        return Some(format!("a lease lasts from now up to {MAX_LEASE_HOURS} hours"));
+    }
+    held.iter()
+        .find(|h| h.desk != asked.desk && h.overlaps(asked, now))
+        .map(|h| {
+            format!(
+                "another desk holds a lease on these slots until {}; ask it to hand the lease back",
+                h.expires.format("%Y-%m-%d %H:%M UTC")
+            )
+        })
+}
+
 /// Decides one claim. `holder` is the booking the server gave the slot, if any; `held` the
-/// client's bookings the server holds for other slots. `policy` is the institution's, when the
-/// server serves one (without it only the slot and the client's time are checked).
+/// client's bookings the server holds for other slots; `leases` the leases given. `policy` is
+/// the institution's, when the server serves one (without it only the slot, the leases and
+/// the client's time are checked).
 pub fn decide(
     policy: Option<&Policy>,
     claim: &Claim,
     holder: Option<&Appointment>,
     held: &[Appointment],
+    leases: &[Lease],
     now: DateTime<Utc>,
 ) -> Answer {
     let b = &claim.booking;
@@ -72,6 +134,26 @@ pub fn decide(
         Some(h) if h.id == b.id => return Answer::Confirmed,
         Some(h) => return Answer::Taken { by: h.id },
         None => {}
+    }
+    // A booking made on a desk in its own lease, while the lease held, was certain there: it
+    // is confirmed as it stands. In another desk's lease it is refused.
+    let made_on = match &b.confirmation {
+        Confirmation::Provisional { desk } | Confirmation::Leased { desk } => Some(*desk),
+        _ => None,
+    };
+    if let Some(l) = leases.iter().find(|l| l.covers(b.consultant, b.start, b.booked_at)) {
+        if Some(l.desk) == made_on {
+            return Answer::Confirmed;
+        }
+        if l.covers(b.consultant, b.start, now) {
+            return Answer::Refused {
+                clause: "LEASE".into(),
+                message: format!(
+                    "the consultant's slots then are leased to another desk until {}",
+                    l.expires.format("%Y-%m-%d %H:%M UTC")
+                ),
+            };
+        }
     }
     let picture = picture(claim, held);
     if let Some(r) = rules::overlap::check(&picture, b.slot, b.start, b.end(), |a| {
@@ -153,7 +235,7 @@ pub fn cancelled_in_time(a: &Appointment) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::appointment::{AppointmentState, Confirmation, RecordingConsent};
+    use crate::domain::appointment::{AppointmentState, RecordingConsent};
     use crate::domain::ids::{ClientId, OperatorId};
 
     fn at(h: u32) -> DateTime<Utc> {
@@ -191,8 +273,8 @@ mod tests {
     #[test]
     fn sync_a_free_slot_goes_to_the_first_claim_and_again_to_the_same_claim() {
         let c = claim(booking(1, 10, 100, 10));
-        assert_eq!(decide(None, &c, None, &[], at(8)), Answer::Confirmed);
-        assert_eq!(decide(None, &c, Some(&c.booking), &[], at(8)), Answer::Confirmed);
+        assert_eq!(decide(None, &c, None, &[], &[], at(8)), Answer::Confirmed);
+        assert_eq!(decide(None, &c, Some(&c.booking), &[], &[], at(8)), Answer::Confirmed);
     }
 
     #[test]
@@ -200,7 +282,7 @@ mod tests {
         let first = booking(1, 10, 100, 10);
         let c = claim(booking(2, 10, 200, 10));
         assert_eq!(
-            decide(None, &c, Some(&first), &[], at(8)),
+            decide(None, &c, Some(&first), &[], &[], at(8)),
             Answer::Taken { by: AppointmentId(1) }
         );
     }
@@ -209,14 +291,55 @@ mod tests {
     fn sync_a_client_booked_at_the_same_time_on_another_desk_is_refused() {
         let other_desk = booking(1, 11, 100, 10);
         let c = claim(booking(2, 10, 100, 10));
-        match decide(None, &c, None, std::slice::from_ref(&other_desk), at(8)) {
+        match decide(None, &c, None, std::slice::from_ref(&other_desk), &[], at(8)) {
             Answer::Refused { clause, .. } => assert_eq!(clause, "OVERLAP"),
             a => panic!("{a:?}"),
         }
         // Another client's booking then is no clash.
         let mut someone_else = other_desk;
         someone_else.client = ClientId(300);
-        assert_eq!(decide(None, &c, None, &[someone_else], at(8)), Answer::Confirmed);
+        assert_eq!(decide(None, &c, None, &[someone_else], &[], at(8)), Answer::Confirmed);
+    }
+
+    fn lease(desk: u128, from: u32, to: u32) -> Lease {
+        Lease {
+            id: 1,
+            consultant: OperatorId(7),
+            from: at(from),
+            to: at(to),
+            desk: crate::domain::ids::DeviceId(desk),
+            expires: at(20),
+        }
+    }
+
+    #[test]
+    fn sync_a_booking_in_its_own_desks_lease_is_confirmed_and_in_anothers_refused() {
+        let mine = claim(booking(1, 10, 100, 10));
+        let leases = [lease(3, 9, 12)];
+        assert_eq!(decide(None, &mine, None, &[], &leases, at(8)), Answer::Confirmed);
+        let theirs = [lease(4, 9, 12)];
+        match decide(None, &mine, None, &[], &theirs, at(8)) {
+            Answer::Refused { clause, .. } => assert_eq!(clause, "LEASE"),
+            a => panic!("{a:?}"),
+        }
+        // Outside the leased period, the lease does not matter.
+        let later = claim(booking(2, 11, 100, 13));
+        assert_eq!(decide(None, &later, None, &[], &theirs, at(8)), Answer::Confirmed);
+    }
+
+    #[test]
+    fn sync_a_lease_overlapping_another_desks_or_too_long_is_refused() {
+        let held = [lease(4, 9, 12)];
+        assert!(lease_refusal(&lease(3, 11, 14), &held, at(8)).is_some());
+        assert!(
+            lease_refusal(&lease(4, 11, 14), &held, at(8)).is_none(),
+            "a desk's own leases may overlap"
+        );
+        assert!(lease_refusal(&lease(3, 12, 14), &held, at(8)).is_none());
+        let mut long = lease(3, 12, 14);
+        long.expires = at(8) + chrono::Duration::hours(MAX_LEASE_HOURS + 1);
+        assert!(lease_refusal(&long, &[], at(8)).is_some());
+        assert!(lease_refusal(&lease(3, 14, 12), &[], at(8)).is_some());
     }
 
     #[test]

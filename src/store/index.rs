@@ -418,7 +418,7 @@ impl Indexed for Appointment {
             ));
         }
         let server = match (&self.confirmation, outcome) {
-            (Confirmation::Provisional { .. }, None) => Some(ServerList::ToClaim),
+            (Confirmation::Provisional { .. } | Confirmation::Leased { .. }, None) => Some(ServerList::ToClaim),
             (Confirmation::Confirmed, Some(Outcome::Cancelled)) => Some(ServerList::ToRelease),
             (Confirmation::NeedsRebooking { .. }, None) => Some(ServerList::ToRebook),
             _ => None,

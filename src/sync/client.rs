@@ -13,7 +13,7 @@ use super::frame;
 use super::message::{AdminAction, AdminReply, Reply, Request, MAX_OPS_PER_FRAME};
 use super::tls::{self, Fingerprint};
 use super::SyncError;
-use crate::domain::booking_claim::{Claim, Release, MAX_CLAIMS};
+use crate::domain::booking_claim::{Claim, Lease, Release, MAX_CLAIMS};
 use crate::domain::ids::TerminalId;
 use crate::domain::sync::ErasedClients;
 use crate::store::relay::Decided;
@@ -264,6 +264,43 @@ fn hello(store: &Store, creds: &Credentials, replicas: &crate::store::Replicas) 
 /// well under the limit).
 const CLAIMS_PER_REQUEST: usize = 50;
 
+/// A session opened with a hello, with the server this desk follows.
+async fn opened(store: &Store, creds: &Credentials) -> Result<Session, SyncError> {
+    let mut session = Session::connect(&creds.endpoint).await?;
+    let reply = session.call(&hello(store, creds, &store.replicas()?)).await?;
+    let Reply::Welcome { server_id, .. } = reply else {
+        return Err(unexpected(&reply));
+    };
+    if store.sync_position()?.server_id.is_some_and(|id| id != server_id) {
+        return Err(SyncError::OtherServer {
+            addr: creds.endpoint.addr.clone(),
+        });
+    }
+    Ok(session)
+}
+
+/// Asks the server for a lease of a consultant's slots to this desk: the lease given.
+pub async fn take_lease(store: &Store, creds: &Credentials, lease: Lease, hours: u32) -> Result<Lease, SyncError> {
+    let mut session = opened(store, creds).await?;
+    let reply = session.call(&Request::Lease { lease, hours }).await?;
+    session.close().await;
+    match reply {
+        Reply::Leased { lease } => Ok(lease),
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// Hands one of this desk's leases back: whether the server held it.
+pub async fn return_lease(store: &Store, creds: &Credentials, id: u128) -> Result<bool, SyncError> {
+    let mut session = opened(store, creds).await?;
+    let reply = session.call(&Request::ReturnLease { id }).await?;
+    session.close().await;
+    match reply {
+        Reply::LeaseReturned { held } => Ok(held),
+        other => Err(unexpected(&other)),
+    }
+}
+
 /// Asks `store`'s server to decide provisional bookings, in order, and to let go of the slots
 /// of confirmed bookings cancelled since: each claim's answer, and the releases done.
 pub async fn settle_bookings(
@@ -276,16 +313,7 @@ pub async fn settle_bookings(
     if claims.is_empty() && releases.is_empty() {
         return Ok(decided);
     }
-    let mut session = Session::connect(&creds.endpoint).await?;
-    let reply = session.call(&hello(store, creds, &store.replicas()?)).await?;
-    let Reply::Welcome { server_id, .. } = reply else {
-        return Err(unexpected(&reply));
-    };
-    if store.sync_position()?.server_id.is_some_and(|id| id != server_id) {
-        return Err(SyncError::OtherServer {
-            addr: creds.endpoint.addr.clone(),
-        });
-    }
+    let mut session = opened(store, creds).await?;
     // Releases first: a slot let go on one desk may be the one another desk's claim wants.
     for chunk in releases.chunks(MAX_CLAIMS) {
         let reply = session

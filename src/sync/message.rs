@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::booking_claim::{Answer, Claim, Release};
+use crate::domain::booking_claim::{Answer, Claim, Lease, Release};
 use crate::domain::ids::{AppointmentId, DeviceId, TerminalId};
 use crate::domain::sync::{SealedOp, TerminalEntry};
 use crate::store::relay::KeySlotCopy;
@@ -75,6 +75,19 @@ pub enum Request {
         claims: Vec<Claim>,
         /// The releases.
         releases: Vec<Release>,
+    },
+    /// After `Welcome`: a lease of a consultant's slots for a period, to this desk (the
+    /// server sets its id and desk).
+    Lease {
+        /// The lease asked for (its id, desk and expiry are the server's to set).
+        lease: Lease,
+        /// How many hours from now, by the server's clock, it lasts.
+        hours: u32,
+    },
+    /// After `Welcome`: hands one of this desk's leases back.
+    ReturnLease {
+        /// The lease's id.
+        id: u128,
     },
 }
 
@@ -182,6 +195,16 @@ pub enum Reply {
         answers: Vec<(AppointmentId, Answer)>,
         /// The bookings whose slots were let go.
         released: Vec<AppointmentId>,
+    },
+    /// The lease is given.
+    Leased {
+        /// It, with its id.
+        lease: Lease,
+    },
+    /// The lease is handed back (or was not held).
+    LeaseReturned {
+        /// Whether it was held.
+        held: bool,
     },
 }
 

@@ -245,26 +245,64 @@ impl Server {
                 // take a slot in another's name. Any desk may let go of a cancelled booking.
                 let current = session.as_ref().and_then(|s| s.current);
                 let foreign = claims.iter().any(|c| match c.booking.confirmation {
-                    crate::domain::appointment::Confirmation::Provisional { desk } => Some(desk) != current,
+                    crate::domain::appointment::Confirmation::Provisional { desk }
+                    | crate::domain::appointment::Confirmation::Leased { desk } => Some(desk) != current,
                     _ => true,
                 });
                 if foreign {
                     return Some(refusal(
                         ErrorCode::BadRequest,
-                        "a claim for a booking this desk did not make provisionally; each desk claims its own".into(),
+                        "a claim for a booking this desk did not make (provisionally or in its lease); each desk claims its own".into(),
                     ));
                 }
                 let policy = match self.policy() {
                     Ok(p) => p,
                     Err(r) => return Some(r),
                 };
-                let at = chrono::DateTime::from_timestamp_millis(i64::try_from(now).unwrap_or(i64::MAX))
-                    .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC);
-                match self.relay.decide_claims(&claims, &releases, policy.as_ref(), at) {
+                match self
+                    .relay
+                    .decide_claims(&claims, &releases, policy.as_ref(), at_ms(now))
+                {
                     Ok(d) => Reply::Bookings {
                         answers: d.answers,
                         released: d.released,
                     },
+                    Err(e) => relay_refusal(e),
+                }
+            }
+            Request::Lease { lease, hours } => {
+                if let Err(r) = self.still_enrolled(session.as_ref()) {
+                    return Some(r);
+                }
+                // Leased to the asking desk's own current replica, whatever the request says.
+                let Some(desk) = session.as_ref().and_then(|s| s.current) else {
+                    return Some(refusal(
+                        ErrorCode::BadRequest,
+                        "only a desk's current replica takes a lease".into(),
+                    ));
+                };
+                let asked = crate::domain::booking_claim::Lease {
+                    desk,
+                    expires: at_ms(now) + chrono::Duration::hours(i64::from(hours)),
+                    ..lease
+                };
+                match self.relay.take_lease(&asked, at_ms(now)) {
+                    Ok(lease) => Reply::Leased { lease },
+                    Err(e) => relay_refusal(e),
+                }
+            }
+            Request::ReturnLease { id } => {
+                if let Err(r) = self.still_enrolled(session.as_ref()) {
+                    return Some(r);
+                }
+                let Some(desk) = session.as_ref().and_then(|s| s.current) else {
+                    return Some(refusal(
+                        ErrorCode::BadRequest,
+                        "only a desk's current replica holds a lease".into(),
+                    ));
+                };
+                match self.relay.return_lease(id, desk) {
+                    Ok(held) => Reply::LeaseReturned { held },
                     Err(e) => relay_refusal(e),
                 }
             }
@@ -382,6 +420,12 @@ fn refusal(code: ErrorCode, message: String) -> Reply {
     }
 }
 
+/// The server's clock reading as a time.
+fn at_ms(ms: u64) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_millis(i64::try_from(ms).unwrap_or(i64::MAX))
+        .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC)
+}
+
 fn relay_refusal(e: RelayError) -> Reply {
     let code = match &e {
         RelayError::BadCode | RelayError::UnknownTerminal => ErrorCode::Unauthorised,
@@ -389,7 +433,9 @@ fn relay_refusal(e: RelayError) -> Reply {
         RelayError::Revoked => ErrorCode::Revoked,
         RelayError::Push(PushRefusal::ClockAhead { .. }) => ErrorCode::ClockAhead,
         RelayError::Push(_) => ErrorCode::BadPush,
-        RelayError::BadPolicy(_) | RelayError::BadSlots(_) | RelayError::BadClaims(_) => ErrorCode::BadRequest,
+        RelayError::BadPolicy(_) | RelayError::BadSlots(_) | RelayError::BadClaims(_) | RelayError::BadLease(_) => {
+            ErrorCode::BadRequest
+        }
         RelayError::NoInstitution => ErrorCode::NoInstitution,
         RelayError::Store(inner) => {
             tracing::error!("the sync server's store failed: {inner}");

@@ -155,12 +155,17 @@ impl Desk {
             waiver: None,
             // A desk that syncs cannot know what the other desks booked meanwhile: the server
             // decides (decision 0020), and its messages wait for that.
-            confirmation: if self.sync_enrolled_here()? {
-                Confirmation::Provisional {
+            confirmation: if !self.sync_enrolled_here()? {
+                Confirmation::Local
+            } else if self.leased_here(slot.consultant, slot.start)? {
+                // In this desk's own lease no other desk can book it: certain now.
+                Confirmation::Leased {
                     desk: self.store.device(),
                 }
             } else {
-                Confirmation::Local
+                Confirmation::Provisional {
+                    desk: self.store.device(),
+                }
             },
         };
         let mut held = slot.clone();
@@ -173,14 +178,14 @@ impl Desk {
             version,
             "that slot changed while it was being booked; look again and pick one",
         );
-        if appt.confirmation == Confirmation::Local {
+        let provisional = match appt.confirmation {
+            Confirmation::Provisional { .. } => " (provisional: the sync server decides at the next sync)",
+            Confirmation::Leased { .. } => " (in this desk's lease)",
+            _ => "",
+        };
+        if provisional.is_empty() || matches!(appt.confirmation, Confirmation::Leased { .. }) {
             self.plan_messages_for_booking(&mut ws, client, &appt)?;
         }
-        let provisional = if appt.confirmation == Confirmation::Local {
-            ""
-        } else {
-            " (provisional: the sync server decides at the next sync)"
-        };
         ws.audit(self.audit(
             AuditAction::Create,
             appt_ref(appt.id),

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::claims::Decided;
 use super::{CertAndKey, Institution, KeySlotCopy, Pushing, RelayError, RelayIdentity, RelayStore};
-use crate::domain::booking_claim::{Claim, Release};
+use crate::domain::booking_claim::{Claim, Lease, Release};
 use crate::domain::ids::{DeviceId, TerminalId};
 use crate::domain::policy::Policy;
 use crate::domain::sync::{SealedOp, TerminalEntry};
@@ -73,6 +73,10 @@ pub trait RelayBackend: Send + Sync {
         policy: Option<&Policy>,
         now: DateTime<Utc>,
     ) -> Result<Decided, RelayError>;
+    /// Gives a lease of a consultant's slots to a desk, if no other desk's overlaps it.
+    fn take_lease(&self, asked: &Lease, now: DateTime<Utc>) -> Result<Lease, RelayError>;
+    /// Hands a desk's lease back; whether it was held.
+    fn return_lease(&self, id: u128, desk: DeviceId) -> Result<bool, RelayError>;
 }
 
 impl RelayBackend for RelayStore {
@@ -157,5 +161,11 @@ impl RelayBackend for RelayStore {
         now: DateTime<Utc>,
     ) -> Result<Decided, RelayError> {
         RelayStore::decide_claims(self, claims, releases, policy, now)
+    }
+    fn take_lease(&self, asked: &Lease, now: DateTime<Utc>) -> Result<Lease, RelayError> {
+        RelayStore::take_lease(self, asked, now)
+    }
+    fn return_lease(&self, id: u128, desk: DeviceId) -> Result<bool, RelayError> {
+        RelayStore::return_lease(self, id, desk)
     }
 }

@@ -9,7 +9,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionError, Transact
 
 use super::{decode, encode, RelayError, RelayStore};
 use crate::domain::appointment::Appointment;
-use crate::domain::booking_claim::{self, Answer, Claim, Release, MAX_CLAIMS, MAX_HISTORY};
+use crate::domain::booking_claim::{self, Answer, Claim, Lease, Release, MAX_CLAIMS, MAX_HISTORY};
 use crate::domain::ids::AppointmentId;
 use crate::domain::policy::Policy;
 use crate::store::StoreError;
@@ -18,6 +18,8 @@ use crate::store::StoreError;
 pub(super) const HOLDS: &str = "relay_holds";
 /// Client id (16) ++ appointment id (16) -> slot id (16): the client's held bookings.
 pub(super) const CLIENT_HOLDS: &str = "relay_client_holds";
+/// Lease id (16) -> [`Lease`]: consultants' slots leased to one desk for a period.
+pub(super) const LEASES: &str = "relay_leases";
 
 /// What one request decided.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -85,6 +87,7 @@ impl RelayStore {
         }
         let holds = self.db.open_tree(HOLDS).map_err(StoreError::from)?;
         let client_holds = self.db.open_tree(CLIENT_HOLDS).map_err(StoreError::from)?;
+        let leases = self.leases()?;
         let mut before = Vec::with_capacity(claims.len());
         for c in claims {
             let key = c.booking.slot.0.to_be_bytes();
@@ -131,7 +134,7 @@ impl RelayStore {
                         .or_else(|| decided_here.iter().find(|a| a.slot == b.slot).cloned());
                     let mut held: Vec<Appointment> = client_before.iter().filter(|a| !released(a)).cloned().collect();
                     held.extend(decided_here.iter().filter(|a| a.client == b.client).cloned());
-                    let answer = booking_claim::decide(policy, claim, holder.as_ref(), &held, now);
+                    let answer = booking_claim::decide(policy, claim, holder.as_ref(), &held, &leases, now);
                     if answer == Answer::Confirmed && holder.is_none() {
                         let value = encode(b).map_err(abort)?;
                         tx_holds.insert(&key, value)?;
@@ -158,6 +161,62 @@ impl RelayStore {
             client_holds.remove(&k)?;
         }
         Ok(())
+    }
+
+    /// Every lease held, live or not (a lease past its expiry is let go when the next is
+    /// asked for).
+    pub fn leases(&self) -> Result<Vec<Lease>, StoreError> {
+        self.db
+            .open_tree(LEASES)?
+            .iter()
+            .map(|item| {
+                let (k, v) = item?;
+                decode(LEASES, &k, &v)
+            })
+            .collect()
+    }
+
+    /// Gives `asked` (its id chosen here) if no other desk's live lease overlaps it; leases
+    /// past their expiry are let go first. Under the push lock, flushed before it returns.
+    pub fn take_lease(&self, asked: &Lease, now: DateTime<Utc>) -> Result<Lease, RelayError> {
+        let _one = self.pushing.lock().unwrap_or_else(|p| p.into_inner());
+        let tree = self.db.open_tree(LEASES).map_err(StoreError::from)?;
+        let mut live = Vec::new();
+        for l in self.leases()? {
+            if l.expires <= now {
+                tree.remove(l.id.to_be_bytes()).map_err(StoreError::from)?;
+            } else {
+                live.push(l);
+            }
+        }
+        if let Some(why) = booking_claim::lease_refusal(asked, &live, now) {
+            return Err(RelayError::BadLease(why));
+        }
+        let lease = Lease {
+            id: super::random_u128(),
+            ..asked.clone()
+        };
+        tree.insert(lease.id.to_be_bytes(), encode(&lease)?)
+            .map_err(StoreError::from)?;
+        self.db.flush().map_err(StoreError::from)?;
+        Ok(lease)
+    }
+
+    /// Hands a lease back, if `desk` holds it; whether it was held.
+    pub fn return_lease(&self, id: u128, desk: crate::domain::ids::DeviceId) -> Result<bool, RelayError> {
+        let _one = self.pushing.lock().unwrap_or_else(|p| p.into_inner());
+        let tree = self.db.open_tree(LEASES).map_err(StoreError::from)?;
+        let key = id.to_be_bytes();
+        let Some(raw) = tree.get(key).map_err(StoreError::from)? else {
+            return Ok(false);
+        };
+        let held: Lease = decode(LEASES, &key, &raw)?;
+        if held.desk != desk {
+            return Err(RelayError::BadLease("that lease is another desk's to hand back".into()));
+        }
+        tree.remove(key).map_err(StoreError::from)?;
+        self.db.flush().map_err(StoreError::from)?;
+        Ok(true)
     }
 
     /// How many slots the server has given to bookings.

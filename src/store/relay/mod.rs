@@ -109,6 +109,9 @@ pub enum RelayError {
     /// Key slots a hello may not carry; nothing was kept.
     #[error("the key slots were not taken: {0}")]
     BadSlots(String),
+    /// A lease that cannot be given or handed back; nothing was changed.
+    #[error("the lease was not changed: {0}")]
+    BadLease(String),
     /// Booking claims a request may not carry; nothing was decided.
     #[error("the bookings were not decided: {0}")]
     BadClaims(String),
