@@ -90,6 +90,13 @@ fn two_desks_one_slot(tmp: &std::path::Path, server: &Running) -> (Arc<FixedCloc
 
 /// The screen signed in as the administrator, its sign-in sync and every job finished.
 fn signed_in(tmp: &std::path::Path, clock: Arc<FixedClock>) -> Driver {
+    let mut d = signed_in_offline(tmp, clock);
+    has(&mut d, "sync: ✓ synced");
+    d
+}
+
+/// The same, whether or not the sign-in sync reached the server.
+fn signed_in_offline(tmp: &std::path::Path, clock: Arc<FixedClock>) -> Driver {
     let mut d = Driver::new(
         Paths::resolve(Some(tmp)),
         Keymap::builtin(Base::Default),
@@ -103,7 +110,6 @@ fn signed_in(tmp: &std::path::Path, clock: Arc<FixedClock>) -> Driver {
     d.typed(ADMIN_PASSWORD);
     d.send(Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
     assert!(d.settle());
-    has(&mut d, "sync: ✓ synced");
     d
 }
 
@@ -247,4 +253,29 @@ fn conflicts_pane_is_in_the_palette_and_says_so_when_the_queue_is_empty() {
     d.key(KeyCode::Enter);
     has(&mut d, "▶[8 Conflicts]");
     has(&mut d, "Nothing waits in the conflicts queue.");
+}
+
+#[test]
+fn conflicts_pane_on_show_reads_the_queue_again_when_a_sync_makes_a_booking_lose_its_slot() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let server = Running::start(server_dir.path());
+    let listen = server.addr.to_string();
+    let tmp = tempfile::tempdir().unwrap();
+    let (clock, _other) = two_desks_one_slot(tmp.path(), &server);
+    // The server is away at sign-in: Bo Two's booking is still only provisional here.
+    server.stop();
+    let mut d = signed_in_offline(tmp.path(), clock);
+    assert!(bar(&mut d).contains("offline"), "{}", bar(&mut d));
+    // Out of the search field (which takes digits), then to the queue.
+    d.key(KeyCode::Esc);
+    ch(&mut d, '8');
+    has(&mut d, "Nothing waits in the conflicts queue.");
+    // Back, the server gives the slot to the other desk's booking; the pane on show says so at
+    // once, with nothing pressed but sync-now.
+    let server = Running::start_on(server_dir.path(), &listen);
+    d.key(KeyCode::F(9));
+    has(&mut d, "Conflicts: 1 waiting");
+    has(&mut d, "⚠ needs rebooking appointments");
+    assert!(bar(&mut d).contains("1 conflict"), "{}", bar(&mut d));
+    server.stop();
 }
