@@ -279,3 +279,38 @@ fn conflicts_pane_on_show_reads_the_queue_again_when_a_sync_makes_a_booking_lose
     assert!(bar(&mut d).contains("1 conflict"), "{}", bar(&mut d));
     server.stop();
 }
+
+#[test]
+fn calendar_on_show_marks_a_provisional_booking_and_loads_again_when_a_sync_decides_it() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let server = Running::start(server_dir.path());
+    let listen = server.addr.to_string();
+    let tmp = tempfile::tempdir().unwrap();
+    let (clock, _other) = two_desks_one_slot(tmp.path(), &server);
+    server.stop();
+    let mut d = signed_in_offline(tmp.path(), clock);
+    d.key(KeyCode::Esc);
+    ch(&mut d, '1');
+    ch(&mut d, 'g');
+    d.typed("2026-12-11");
+    d.key(KeyCode::Enter);
+    let s = d.screen(W, H);
+    let row = s
+        .lines()
+        .find(|l| l.contains("10:00–10:30"))
+        .unwrap_or_else(|| panic!("{s}"));
+    assert!(
+        row.contains("● booked") && row.contains("◌ provisional") && row.contains("Bo Two"),
+        "{row}"
+    );
+    // The sync gives the slot to the other desk's booking: the calendar on show says so.
+    let server = Running::start_on(server_dir.path(), &listen);
+    d.key(KeyCode::F(9));
+    let s = d.screen(W, H);
+    let row = s
+        .lines()
+        .find(|l| l.contains("10:00–10:30"))
+        .unwrap_or_else(|| panic!("{s}"));
+    assert!(row.contains("Ada One") && !row.contains("provisional"), "{row}");
+    server.stop();
+}
