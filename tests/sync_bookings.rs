@@ -446,3 +446,37 @@ fn sync_bookings_in_a_desks_lease_are_certain_at_once_and_no_other_desk_gets_tho
     sync(b);
     assert_eq!(appointment(b, eleven.id).confirmation, Confirmation::Confirmed);
 }
+
+#[test]
+fn sync_a_booking_to_rebook_is_offered_the_slots_offered_then_or_the_next_free_ones_once_those_are_taken() {
+    let (_dir, _server, a, others) = desks(2);
+    let b = &others[0].1;
+    a.book_with(&a.admin, STUDENTS[0], "applications", AT, None).unwrap();
+    let on_b = a.book_with(b, STUDENTS[1], "applications", AT, None).unwrap();
+    sync(&a.admin);
+    sync(b);
+    let Confirmation::NeedsRebooking { alternatives, .. } = appointment(b, on_b.id).confirmation else {
+        panic!("B's booking lost its slot");
+    };
+    let choices = b.rebooking_choices(on_b.id, 5).unwrap();
+    assert!(choices.offered, "the 11:00 offered then is still free");
+    assert_eq!(choices.slots.iter().map(|s| s.id).collect::<Vec<_>>(), alternatives);
+    // Someone else takes the 11:00; a new slot at 14:00 is the next free of the type.
+    a.book_with(b, STUDENTS[2], "applications", "2026-12-11 11:00", None)
+        .unwrap();
+    b.add_slot(&careerdesk::desk::NewSlot {
+        consultant: common::login("cons1"),
+        appointment_type: "applications".into(),
+        start: common::local("2026-12-11 14:00"),
+        minutes: None,
+        location: None,
+    })
+    .unwrap();
+    let choices = b.rebooking_choices(on_b.id, 5).unwrap();
+    assert!(!choices.offered);
+    let starts: Vec<_> = choices.slots.iter().map(|s| s.start).collect();
+    assert_eq!(starts, vec![common::local("2026-12-11 14:00")]);
+    // A booking that does not need rebooking has no choices.
+    let moved = b.rebook_into(on_b.id, choices.slots[0].id).unwrap();
+    assert!(b.rebooking_choices(moved.id, 5).is_err());
+}

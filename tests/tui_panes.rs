@@ -144,7 +144,7 @@ fn calendar_week_view_has_seven_day_columns_with_compact_cells() {
         has(&s, cell);
     }
     // The legend gives every symbol its word; the selected slot is spelled out in full.
-    has(&s, "○ free  ● booked  ◆ checked in");
+    has(&s, "○ free  ● booked  ◌ provisional  ◆ checked in");
     let s = small(&mut pane);
     has(&s, "[Mon 30]");
     has(&s, "Sun 6");

@@ -38,6 +38,8 @@ mod outbox;
 mod portal_file;
 mod purge;
 mod queue;
+mod rebooking;
+pub use rebooking::RebookingChoices;
 mod reports;
 mod slots;
 mod student_directory;
@@ -100,7 +102,7 @@ pub use reports::{Grouping, ProgrammeUsageLine, Variant, ERASED, NO_SCHOOL, NO_S
 pub use slots::{NewSeries, NewSlot, SeriesReport, WithdrawReport};
 pub use student_directory::StudentDirectory;
 pub use subject_access::{ExportedFile, SubjectExport};
-pub use sync::{join, Enrolled, JoinRequest, Joined, SyncStatus};
+pub use sync::{join, ConflictView, Enrolled, JoinRequest, Joined, SyncStatus};
 pub use triage::{FlaggedClient, UnresolvedLine, WaiverLine};
 pub use vacancies::{NewVacancy, VacancyChanges};
 pub use views::{DayLine, StaffName};

@@ -23,6 +23,8 @@ pub enum Context {
     Queue,
     /// The events pane.
     Events,
+    /// The sync conflicts pane.
+    Conflicts,
     /// The help overlay.
     Help,
     /// The command palette.
@@ -33,7 +35,7 @@ pub enum Context {
 
 impl Context {
     /// All contexts, in the order the help overlay lists them.
-    pub const ALL: [Context; 11] = [
+    pub const ALL: [Context; 12] = [
         Context::Global,
         Context::Calendar,
         Context::Clients,
@@ -42,6 +44,7 @@ impl Context {
         Context::Triage,
         Context::Queue,
         Context::Events,
+        Context::Conflicts,
         Context::Help,
         Context::Palette,
         Context::Form,
@@ -58,6 +61,7 @@ impl Context {
             Context::Triage => "triage",
             Context::Queue => "queue",
             Context::Events => "events",
+            Context::Conflicts => "conflicts",
             Context::Help => "help",
             Context::Palette => "palette",
             Context::Form => "form",
@@ -124,6 +128,7 @@ commands! {
     ShowTriage => "show-triage", Global, "Go to supervisor triage";
     ShowQueue => "show-queue", Global, "Go to the drop-in queue";
     ShowEvents => "show-events", Global, "Go to events and their bookings";
+    ShowConflicts => "show-conflicts", Global, "Go to the sync conflicts queue: other desks' changes not merged, and bookings here that need rebooking";
     Up => "up", Global, "Move up";
     Down => "down", Global, "Move down";
     PageUp => "page-up", Global, "Move up a page";
@@ -198,6 +203,8 @@ commands! {
     AttendEvent => "attend-event", Events, "Mark attendance at the selected event: swipe the card or type the number";
     MessageAbsent => "message-absent", Events, "After the event: message everyone who booked but did not come";
     PromoteEvent => "promote-event", Events, "Bulk mail employer contacts promoting the selected event (and others): preview the recipients, then send (bulk-email grant)";
+    RebookInto => "rebook-into", Conflicts, "Move the selected booking that needs rebooking into a free slot: choose one with ↑/↓, enter moves it";
+    CancelRebooking => "cancel-rebooking", Conflicts, "Cancel the selected booking that needs rebooking (asks to confirm)";
     NextField => "next-field", Form, "Move to the next field of the form";
     PrevField => "prev-field", Form, "Move to the previous field of the form";
     NextChoice => "next-choice", Form, "Change the focused choice to the next option";

@@ -134,6 +134,8 @@ pub enum PaneDone {
     Calendar(u64, Box<Result<crate::ui::panes::calendar::CalendarData, String>>),
     /// The events list with its counts, for load number `ticket`.
     Events(u64, Box<Result<Vec<crate::ui::panes::events::EventRow>, String>>),
+    /// The sync conflicts queue, for load number `ticket`.
+    Conflicts(u64, Box<Result<crate::ui::panes::conflicts::ConflictsData, String>>),
 }
 
 impl std::fmt::Debug for PaneDone {
@@ -151,6 +153,7 @@ impl std::fmt::Debug for PaneDone {
             PaneDone::Events(t, r) => write!(f, "Events({t}, {:?})", r.as_ref().as_ref().map(Vec::len)),
             PaneDone::CardSections(s) => write!(f, "CardSections({:?})", s.client),
             PaneDone::Reports(r) => write!(f, "Reports(ok: {})", r.is_ok()),
+            PaneDone::Conflicts(t, r) => write!(f, "Conflicts({t}, {:?})", r.as_ref().as_ref().map(|d| d.rows.len())),
         }
     }
 }

@@ -1,4 +1,4 @@
-//! The signed-in main screen: seven panes behind tabs, the help overlay and the palette, the
+//! The signed-in main screen: eight panes behind tabs, the help overlay and the palette, the
 //! status bar, and the session's background work (the client lookup build, the outbox run,
 //! the backup, the sync task).
 
@@ -339,6 +339,10 @@ impl Main {
             };
             f(self.panes[i].as_mut(), &mut cx)
         };
+        // A fresh read of the conflicts queue puts its count on the status bar at once.
+        if let Some(n) = self.panes[i].take_conflict_count() {
+            self.sync.conflicts = Some(n);
+        }
         if queued {
             self.outbox.wanted = true;
         }

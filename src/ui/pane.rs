@@ -29,11 +29,13 @@ pub enum PaneId {
     Queue,
     /// Employability events and their bookings.
     Events,
+    /// The sync conflicts queue.
+    Conflicts,
 }
 
 impl PaneId {
     /// All panes in tab order.
-    pub const ALL: [PaneId; 7] = [
+    pub const ALL: [PaneId; 8] = [
         PaneId::Calendar,
         PaneId::Clients,
         PaneId::Notes,
@@ -41,6 +43,7 @@ impl PaneId {
         PaneId::Triage,
         PaneId::Queue,
         PaneId::Events,
+        PaneId::Conflicts,
     ];
 
     /// The tab title, with its key.
@@ -53,6 +56,7 @@ impl PaneId {
             PaneId::Triage => "Triage",
             PaneId::Queue => "Queue",
             PaneId::Events => "Events",
+            PaneId::Conflicts => "Conflicts",
         }
     }
 
@@ -66,6 +70,7 @@ impl PaneId {
             PaneId::Triage => Context::Triage,
             PaneId::Queue => Context::Queue,
             PaneId::Events => Context::Events,
+            PaneId::Conflicts => Context::Conflicts,
         }
     }
 
@@ -79,6 +84,7 @@ impl PaneId {
             Command::ShowTriage => PaneId::Triage,
             Command::ShowQueue => PaneId::Queue,
             Command::ShowEvents => PaneId::Events,
+            Command::ShowConflicts => PaneId::Conflicts,
             _ => return None,
         })
     }
@@ -211,6 +217,13 @@ pub trait Pane {
     fn directory_ready(&mut self, _cx: &mut Cx<'_>) {}
     /// A job this pane started has finished.
     fn job_done(&mut self, _done: PaneDone, _cx: &mut Cx<'_>) {}
+    /// A sync with the server went through; `on_show` says whether this pane is the one shown.
+    fn synced(&mut self, _on_show: bool, _cx: &mut Cx<'_>) {}
+    /// How many conflicts a load of the conflicts queue just counted, once (the status bar
+    /// takes it); `None` for every other pane and between loads.
+    fn take_conflict_count(&mut self) -> Option<u64> {
+        None
+    }
 }
 
 /// Keeps a selection inside a list of `len` rows after a movement command.

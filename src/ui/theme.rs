@@ -3,7 +3,7 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
-use crate::domain::appointment::Outcome;
+use crate::domain::appointment::{Appointment, Confirmation, Outcome};
 use crate::ui::widgets::WidgetTheme;
 
 /// Which palette is in use.
@@ -163,5 +163,87 @@ impl SlotState {
             SlotState::Settled(Outcome::NoShow | Outcome::LateCancel) => th.bad,
             SlotState::Settled(Outcome::Cancelled) | SlotState::Withdrawn => th.dim,
         }
+    }
+}
+
+/// A booking the sync server has yet to decide, or gave away: shown beside the booking's
+/// state, always as a symbol and a word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BookingMark {
+    /// Made on a desk that syncs; the server decides at its next sync.
+    Provisional,
+    /// The server gave its slot to another booking or refused it: it holds no slot.
+    NeedsRebooking,
+}
+
+impl BookingMark {
+    /// The mark for a booking's confirmation, if it needs one.
+    pub fn of(confirmation: &Confirmation) -> Option<BookingMark> {
+        match confirmation {
+            Confirmation::Provisional { .. } => Some(BookingMark::Provisional),
+            Confirmation::NeedsRebooking { .. } => Some(BookingMark::NeedsRebooking),
+            Confirmation::Local | Confirmation::Confirmed | Confirmation::Released | Confirmation::Leased { .. } => {
+                None
+            }
+        }
+    }
+
+    /// The mark for a booking, if it needs one: none once it was cancelled, when whether the
+    /// server had decided no longer matters.
+    pub fn of_booking(a: &Appointment) -> Option<BookingMark> {
+        match a.outcome() {
+            Some(Outcome::Cancelled | Outcome::LateCancel) => None,
+            _ => BookingMark::of(&a.confirmation),
+        }
+    }
+
+    /// Symbol and word, e.g. "◌ provisional".
+    pub fn label(self) -> &'static str {
+        match self {
+            BookingMark::Provisional => "◌ provisional",
+            BookingMark::NeedsRebooking => "⚠ needs rebooking",
+        }
+    }
+
+    /// The symbol alone, for compact cells whose legend gives the word.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BookingMark::Provisional => "◌",
+            BookingMark::NeedsRebooking => "⚠",
+        }
+    }
+
+    /// The style for the mark.
+    pub fn style(self, th: &Theme) -> Style {
+        match self {
+            BookingMark::Provisional => th.warn,
+            BookingMark::NeedsRebooking => th.bad,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ids::DeviceId;
+
+    #[test]
+    fn booking_marks_carry_the_confirmation_s_own_word_after_their_symbol() {
+        let cases = [
+            Confirmation::Provisional { desk: DeviceId(1) },
+            Confirmation::NeedsRebooking {
+                desk: DeviceId(1),
+                reason: "taken".into(),
+                taken_by: None,
+                alternatives: Vec::new(),
+            },
+        ];
+        for c in cases {
+            let mark = BookingMark::of(&c).expect("a mark");
+            let word = c.word().expect("a word");
+            assert_eq!(mark.label(), format!("{} {word}", mark.symbol()));
+        }
+        assert_eq!(BookingMark::of(&Confirmation::Confirmed), None);
+        assert_eq!(BookingMark::of(&Confirmation::Local), None);
     }
 }

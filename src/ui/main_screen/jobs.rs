@@ -83,6 +83,14 @@ impl Main {
                             self.lookup_after_erasure(&ids);
                         }
                         self.lookup_after_merge(&report.changed_clients.0);
+                        // The pane on show reads again what the sync may have changed.
+                        for i in 0..self.panes.len() {
+                            let on_show = i == self.active;
+                            self.with_pane_at(i, |pane, cx| {
+                                pane.synced(on_show, cx);
+                                true
+                            });
+                        }
                     }
                     Err(f) => tracing::warn!("sync from the desk screen: {}", f.text),
                 }

@@ -43,7 +43,7 @@ use crate::ui::event::Latest;
 use crate::ui::input::Input;
 use crate::ui::lookup::SharedIndex;
 use crate::ui::pane::{Cx, Notice};
-use crate::ui::theme::SlotState;
+use crate::ui::theme::{BookingMark, SlotState};
 use dates::parse_date;
 use grid::{Cell, Grid, Hours};
 use month::MonthCounts;
@@ -98,6 +98,8 @@ struct Row {
     slot: Slot,
     appointment: Option<Appointment>,
     state: SlotState,
+    /// Whether the sync server has yet to decide its booking (worked out with the load).
+    mark: Option<BookingMark>,
     /// The consultant's login.
     login: String,
     /// The booked client's name and student number (day view only, for roles that may look

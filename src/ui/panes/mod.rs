@@ -4,6 +4,7 @@ pub mod bulk_mail;
 pub mod calendar;
 pub mod client_form;
 pub mod clients;
+pub mod conflicts;
 pub mod employers;
 pub mod events;
 pub mod form;
@@ -27,5 +28,6 @@ pub fn all(desk: &Desk, clients: &SharedIndex) -> Vec<Box<dyn Pane>> {
         Box::new(triage::TriagePane::new(desk)),
         Box::new(queue::QueuePane::new(desk)),
         Box::new(events::EventsPane::new(desk)),
+        Box::new(conflicts::ConflictsPane::new(desk)),
     ]
 }

@@ -25,6 +25,14 @@ impl Pane for CalendarPane {
         self.load(cx);
     }
 
+    fn synced(&mut self, on_show: bool, cx: &mut Cx<'_>) {
+        // A sync may have decided provisional bookings or merged other desks' slots: the
+        // calendar on show loads again, unless a step (a date, a booking, a form) is under way.
+        if on_show && matches!(self.mode, Mode::Browse) {
+            self.load(cx);
+        }
+    }
+
     fn command(&mut self, cmd: Command, cx: &mut Cx<'_>) -> bool {
         // While a field is open, the cursor keys edit it and enter/esc finish it.
         if let Some(field) = self.field() {

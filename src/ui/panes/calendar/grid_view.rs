@@ -13,7 +13,7 @@ use ratatui::Frame;
 use super::grid::{column_fit, Cell, Hours};
 use super::month::{is_booked, is_free};
 use super::overlay::EventRow;
-use super::view::{cut, symbol, LEGEND};
+use super::view::{cut, symbols, LEGEND};
 use super::window::list_window;
 use super::{CalendarPane, Columns, Hit, Row, Span as Days};
 use crate::ui::panes::widgets::block;
@@ -69,9 +69,10 @@ impl CalendarPane {
         match rows {
             [] => ("·".into(), th.dim),
             [r] => {
-                let what = match &r.client {
-                    Some(c) => format!("{} {c}", symbol(r.state)),
-                    None => r.state.label().to_string(),
+                let what = match (&r.client, r.mark) {
+                    (Some(c), _) => format!("{} {c}", symbols(r)),
+                    (None, Some(m)) => format!("{} {}", r.state.label(), m.label()),
+                    (None, None) => r.state.label().to_string(),
                 };
                 let text = match self.columns {
                     Columns::Consultants => what,
@@ -87,7 +88,7 @@ impl CalendarPane {
     fn week_cell(&self, rows: &[&Row], th: &Theme) -> (String, Style) {
         match rows {
             [] => ("·".into(), th.dim),
-            [r] => (format!("{} {}", symbol(r.state), r.login), r.state.style(th)),
+            [r] => (format!("{} {}", symbols(r), r.login), r.state.style(th)),
             many => (counts(many), th.text),
         }
     }

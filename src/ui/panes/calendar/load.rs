@@ -14,7 +14,7 @@ use crate::domain::ids::OperatorId;
 use crate::domain::policy::OpeningHours;
 use crate::ui::event::PaneDone;
 use crate::ui::pane::{Cx, Notice, PaneId};
-use crate::ui::theme::SlotState;
+use crate::ui::theme::{BookingMark, SlotState};
 
 /// What a calendar load asks for.
 #[derive(Debug, Clone, Copy)]
@@ -96,7 +96,9 @@ fn fetch(desk: &crate::desk::Desk, req: Request) -> Result<CalendarData, DeskErr
                 .map(|(name, number)| format!("{name} ({number})")),
             _ => None,
         };
+        let mark = appointment.as_ref().and_then(BookingMark::of_booking);
         rows.push(Row {
+            mark,
             login: login(slot.consultant),
             day: desk.policy().local_date(slot.start),
             slot,

@@ -60,6 +60,7 @@ fn rows(first: NaiveDate, days: i64, per_day: usize) -> Vec<Row> {
                 },
                 appointment: None,
                 state: if booked { SlotState::Booked } else { SlotState::Free },
+                mark: None,
                 login: format!("consultant{}", c + 1),
                 client: booked.then(|| format!("Client {n} ({})", 20_000_000 + n)),
                 day,

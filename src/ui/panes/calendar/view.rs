@@ -17,7 +17,7 @@ use crate::ui::panes::widgets::{block, list};
 use crate::ui::theme::{SlotState, Theme};
 
 /// The symbols of every state, for the week view's legend.
-pub(super) const LEGEND: &str = "○ free  ● booked  ◆ checked in  ✔ attended  ✗ no-show/late cancel  ↻ technical  ? unresolved  – cancelled/withdrawn";
+pub(super) const LEGEND: &str = "○ free  ● booked  ◌ provisional  ◆ checked in  ✔ attended  ✗ no-show/late cancel  ↻ technical  ? unresolved  – cancelled/withdrawn";
 
 /// A time as "Mon 30 Nov 10:00" in the institution's zone.
 pub(super) fn local_short(tz: chrono_tz::Tz, at: DateTime<Utc>) -> String {
@@ -31,6 +31,22 @@ pub(super) fn hhmm(tz: chrono_tz::Tz, at: DateTime<Utc>) -> String {
 /// The state's symbol alone ("●"), for compact cells; the legend gives the words.
 pub(super) fn symbol(state: SlotState) -> &'static str {
     state.label().split(' ').next().unwrap_or("?")
+}
+
+/// The state's symbol, and the booking mark's after it ("●◌"), for compact cells.
+pub(super) fn symbols(r: &Row) -> String {
+    match r.mark {
+        Some(m) => format!("{}{}", symbol(r.state), m.symbol()),
+        None => symbol(r.state).to_string(),
+    }
+}
+
+/// The booking mark as a span with its word ("◌ provisional  "), or nothing.
+fn mark_span(r: &Row, th: &Theme) -> Span<'static> {
+    match r.mark {
+        Some(m) => Span::styled(format!("{}  ", m.label()), m.style(th)),
+        None => Span::raw(""),
+    }
 }
 
 /// The first `n` characters of `s`.
@@ -118,6 +134,8 @@ impl CalendarPane {
             )),
             Line::from(vec![
                 Span::styled(r.state.label(), r.state.style(th)),
+                Span::raw(if r.mark.is_some() { " · " } else { "" }),
+                mark_span(r, th),
                 Span::raw(client),
                 Span::styled(hint, th.dim),
             ]),
@@ -142,6 +160,7 @@ impl CalendarPane {
                 s.location
             )),
             Span::styled(format!("{:<14}", r.state.label()), r.state.style(th)),
+            mark_span(r, th),
             Span::raw(r.client.clone().unwrap_or_default()),
         ])
     }
@@ -235,7 +254,7 @@ impl CalendarPane {
     /// A compact cell: "10:00 ● cons1", squeezed to "10:00●cons1" or "1000●cons1" when narrow.
     fn cell(&self, r: &Row, width: usize) -> String {
         let t = hhmm(self.tz, r.slot.start);
-        let sym = symbol(r.state);
+        let sym = symbols(r);
         let tries = [
             format!("{t} {sym} {}", r.login),
             format!("{t}{sym}{}", r.login),

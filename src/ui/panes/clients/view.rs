@@ -13,7 +13,7 @@ use crate::domain::policy::AppointmentTypeId;
 use crate::domain::rules::Decision;
 use crate::ui::pane::Pane;
 use crate::ui::panes::widgets::{block, list, local};
-use crate::ui::theme::{SlotState, Theme};
+use crate::ui::theme::{BookingMark, SlotState, Theme};
 
 impl ClientsPane {
     /// Draws the search and the matches, and beside them the card or the booking step on show.
@@ -238,12 +238,15 @@ impl ClientsPane {
             .collect();
         lines.push(Line::styled(format!("Upcoming ({})", upcoming.len()), th.title));
         for a in upcoming.iter().take(5) {
-            lines.push(Line::raw(format!(
-                "  {}  {}  {}",
-                local(self.tz, a.start),
-                a.appointment_type,
-                a.location
-            )));
+            lines.push(Line::from(vec![
+                Span::raw(format!(
+                    "  {}  {}  {}",
+                    local(self.tz, a.start),
+                    a.appointment_type,
+                    a.location
+                )),
+                mark_span(a, th),
+            ]));
         }
         lines.push(Line::styled(
             format!(
@@ -268,6 +271,7 @@ impl ClientsPane {
             lines.push(Line::from(vec![
                 Span::raw(format!("  {}  {:<14} ", local(self.tz, a.start), a.appointment_type)),
                 Span::styled(format!("{}{waived}", state.label()), state.style(th)),
+                mark_span(a, th),
             ]));
         }
         // A short screen keeps its height for the card until `s` asks for the sections.
@@ -320,6 +324,14 @@ impl ClientsPane {
         };
         let focused = matches!(self.mode, Mode::Section { .. });
         list(frame, area, rows, selected, block(&title, th, focused), th);
+    }
+}
+
+/// "  ◌ provisional" after a booking the sync server has yet to decide (or gave away).
+fn mark_span(a: &Appointment, th: &Theme) -> Span<'static> {
+    match BookingMark::of_booking(a) {
+        Some(m) => Span::styled(format!("  {}", m.label()), m.style(th)),
+        None => Span::raw(""),
     }
 }
 

@@ -11,7 +11,15 @@ use crate::domain::ids::OperatorId;
 use crate::domain::note::Confidentiality;
 use crate::ui::panes::widgets::{block, list, local};
 use crate::ui::screens::centred;
-use crate::ui::theme::{SlotState, Theme};
+use crate::ui::theme::{BookingMark, SlotState, Theme};
+
+/// "◌ provisional  " after a booking the sync server has yet to decide (or gave away).
+fn mark_span(a: Option<&crate::domain::appointment::Appointment>, th: &Theme) -> Span<'static> {
+    match a.and_then(BookingMark::of_booking) {
+        Some(m) => Span::styled(format!("{}  ", m.label()), m.style(th)),
+        None => Span::raw(""),
+    }
+}
 
 impl NotesPane {
     /// Draws the list on show and, over it, the step under way.
@@ -46,6 +54,7 @@ impl NotesPane {
                         Line::from(vec![
                             Span::raw(format!("{}  {:<14} ", local(self.tz, s.start), s.appointment_type)),
                             Span::styled(format!("{:<14}", state.label()), state.style(th)),
+                            mark_span(a.as_ref(), th),
                             Span::raw(client),
                         ])
                     })
@@ -91,6 +100,7 @@ impl NotesPane {
                                     a.location
                                 )),
                                 Span::styled(state.label(), state.style(th)),
+                                mark_span(Some(a), th),
                             ])
                         }
                         Row::Note(n) => {
