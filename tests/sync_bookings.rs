@@ -480,3 +480,37 @@ fn sync_a_booking_to_rebook_is_offered_the_slots_offered_then_or_the_next_free_o
     let moved = b.rebook_into(on_b.id, choices.slots[0].id).unwrap();
     assert!(b.rebooking_choices(moved.id, 5).is_err());
 }
+
+#[test]
+fn sync_a_leased_booking_of_a_slot_another_desk_had_before_the_lease_needs_rebooking_and_its_messages_are_withdrawn() {
+    use careerdesk::domain::outbox::Delivery;
+    let (_dir, _server, a, others) = desks(2);
+    let b = &others[0].1;
+    // B books and is confirmed before A leases; A has not pulled it.
+    let first = a.book_with(b, STUDENTS[1], "applications", AT, None).unwrap();
+    sync(b);
+    assert_eq!(appointment(b, first.id).confirmation, Confirmation::Confirmed);
+    a.admin
+        .lease_slots(
+            &common::login("cons1"),
+            common::local("2026-12-11 09:00"),
+            common::local("2026-12-11 12:00"),
+            8,
+        )
+        .unwrap();
+    let leased = a.book_with(&a.admin, STUDENTS[0], "applications", AT, None).unwrap();
+    assert!(matches!(leased.confirmation, Confirmation::Leased { .. }));
+    assert!(messages_for(&a.admin, leased.id) > 0);
+    sync(&a.admin);
+    assert!(appointment(&a.admin, leased.id).needs_rebooking());
+    let pending = a
+        .admin
+        .outbox()
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.appointment == Some(leased.id) && matches!(m.state, Delivery::Pending { .. }))
+        .filter(|m| m.message.kind != careerdesk::notify::MessageKind::Cancellation)
+        .count();
+    assert_eq!(pending, 0, "the booking's confirmation and reminders are withdrawn");
+    assert_eq!(ten_o_clock(&a.admin).booking, Some(first.id));
+}

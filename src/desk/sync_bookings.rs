@@ -159,6 +159,11 @@ impl Desk {
                 self.plan_messages_for_booking(&mut ws, &client, &new)?;
             }
         }
+        // A booking in this desk's lease that lost its slot after all (another desk had it
+        // before the lease, unseen here): its messages are withdrawn, as at a cancellation.
+        if !confirmed && planned {
+            self.cancel_messages_for(&mut ws, &new)?;
+        }
         ws.audit(self.audit(AuditAction::Update, super::appointments::appt_ref(id), what));
         self.commit(ws)?;
         Ok(Some(confirmed))
