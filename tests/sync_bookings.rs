@@ -334,6 +334,20 @@ fn sync_booking_claims_out_of_turn_or_too_many_are_refused_and_decide_nothing() 
         Err(careerdesk::sync::SyncError::Refused { code, message, .. }) => (code, message),
         other => panic!("refused expected, got {other:?}"),
     };
+    let institution = a.admin.store().institution_check();
+    // A session opened with a hello as the other terminal, which has no replica.
+    let opened = || async {
+        let mut s = Session::connect(&endpoint).await.unwrap();
+        s.call(&Request::Hello {
+            terminal,
+            secret,
+            replicas: Vec::new(),
+            institution,
+        })
+        .await
+        .unwrap();
+        s
+    };
     rt.block_on(async {
         // Before a hello.
         let mut s = Session::connect(&endpoint).await.unwrap();
@@ -345,15 +359,7 @@ fn sync_booking_claims_out_of_turn_or_too_many_are_refused_and_decide_nothing() 
             .await;
         assert_eq!(refused(r).0, ErrorCode::Unauthorised);
         // Another desk's booking, or too many claims, after a hello.
-        let mut s = Session::connect(&endpoint).await.unwrap();
-        s.call(&Request::Hello {
-            terminal,
-            secret,
-            replicas: Vec::new(),
-            institution: a.admin.store().institution_check(),
-        })
-        .await
-        .unwrap();
+        let mut s = opened().await;
         let r = s
             .call(&Request::Bookings {
                 claims: vec![claim.clone()],
@@ -363,15 +369,7 @@ fn sync_booking_claims_out_of_turn_or_too_many_are_refused_and_decide_nothing() 
         let (code, message) = refused(r);
         assert_eq!(code, ErrorCode::BadRequest);
         assert!(message.contains("each desk claims its own"), "{message}");
-        let mut s = Session::connect(&endpoint).await.unwrap();
-        s.call(&Request::Hello {
-            terminal,
-            secret,
-            replicas: Vec::new(),
-            institution: a.admin.store().institution_check(),
-        })
-        .await
-        .unwrap();
+        let mut s = opened().await;
         let r = s
             .call(&Request::Bookings {
                 claims: Vec::new(),
