@@ -5,6 +5,7 @@ pub mod desks;
 pub mod panes;
 pub mod pty;
 pub mod server;
+pub mod serving;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -146,6 +146,10 @@ pub const CTRL_S: &str = "\x13";
 pub const CTRL_L: &str = "\x0c";
 /// The bytes of ctrl-u.
 pub const CTRL_U: &str = "\x15";
+/// The bytes of ctrl-r.
+pub const CTRL_R: &str = "\x12";
+/// The bytes of f9.
+pub const F9: &str = "\x1b[20~";
 
 /// Signs in on the sign-in screen.
 pub fn sign_in(s: &mut Screen, login: &str, password: &str) {
