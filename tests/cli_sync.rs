@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::serving::{enrol_code, serve, serve_on, server_cmd, Serving};
+use common::serving::{cli_twin, enrol, enrol_code, serve, serve_on, server_cmd, Serving};
 use common::{as_op, cli_add_clients, cli_init_with};
 use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
@@ -18,30 +18,6 @@ fn sync_json(dir: &Path) -> serde_json::Value {
         .assert()
         .success();
     serde_json::from_slice(&out.get_output().stdout).expect("a JSON report")
-}
-
-/// Sets up `to` as a second desk of `from`'s service: `from`'s backup restored there.
-fn cli_twin(from: &Path, to: &Path) {
-    let keep = tempfile::tempdir().unwrap();
-    let backup = keep.path().join("backup");
-    as_op(from, "admin")
-        .args(["store", "backup", backup.to_str().unwrap()])
-        .assert()
-        .success();
-    as_op(to, "admin")
-        .args(["store", "restore", backup.to_str().unwrap()])
-        .assert()
-        .success();
-}
-
-/// Enrols the desk in `dir` with the running server `s` (whose folder is `server_dir`).
-fn enrol(dir: &Path, server_dir: &Path, s: &Serving) {
-    let code = enrol_code(server_dir);
-    as_op(dir, "admin")
-        .args(["enrol", "--server", &s.addr, "--code", &code])
-        .args(["--fingerprint", &s.fingerprint])
-        .assert()
-        .success();
 }
 
 #[test]

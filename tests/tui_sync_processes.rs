@@ -4,10 +4,8 @@
 
 mod common;
 
-use std::path::Path;
-
 use common::pty::*;
-use common::serving::{enrol_code, serve, Serving};
+use common::serving::{cli_twin, enrol, serve};
 use common::{as_op, cli_add_clients, cli_init_with};
 use predicates::str::contains;
 
@@ -20,15 +18,6 @@ fn open_day() -> chrono::NaiveDate {
         .map(|d| today + chrono::Duration::days(d))
         .find(|d| policy.closure_on(*d).is_none())
         .expect("an open day within two months")
-}
-
-fn enrol(dir: &Path, server_dir: &Path, s: &Serving) {
-    let code = enrol_code(server_dir);
-    as_op(dir, "admin")
-        .args(["enrol", "--server", &s.addr, "--code", &code])
-        .args(["--fingerprint", &s.fingerprint])
-        .assert()
-        .success();
 }
 
 #[test]
@@ -53,16 +42,7 @@ fn sync_a_booking_made_on_one_desk_shows_on_the_other_desks_screen_after_its_syn
         .assert()
         .success();
     // B is a second desk of the same service, from A's backup.
-    let keep = tempfile::tempdir().unwrap();
-    let backup = keep.path().join("backup");
-    as_op(a.path(), "admin")
-        .args(["store", "backup", backup.to_str().unwrap()])
-        .assert()
-        .success();
-    as_op(b.path(), "admin")
-        .args(["store", "restore", backup.to_str().unwrap()])
-        .assert()
-        .success();
+    cli_twin(a.path(), b.path());
     let s = serve(server_dir.path());
     enrol(a.path(), server_dir.path(), &s);
     enrol(b.path(), server_dir.path(), &s);

@@ -4,6 +4,8 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
+use super::as_op;
+
 /// `careerdesk serve` in `dir` on a free port, with the address and fingerprint it printed.
 pub struct Serving {
     child: Child,
@@ -70,4 +72,28 @@ pub fn enrol_code(dir: &Path) -> String {
         .next()
         .expect("the code")
         .to_string()
+}
+
+/// Sets up `to` as a second desk of `from`'s service: `from`'s backup restored there.
+pub fn cli_twin(from: &Path, to: &Path) {
+    let keep = tempfile::tempdir().unwrap();
+    let backup = keep.path().join("backup");
+    as_op(from, "admin")
+        .args(["store", "backup", backup.to_str().unwrap()])
+        .assert()
+        .success();
+    as_op(to, "admin")
+        .args(["store", "restore", backup.to_str().unwrap()])
+        .assert()
+        .success();
+}
+
+/// Enrols the desk in `dir` with the running server `s` (whose folder is `server_dir`).
+pub fn enrol(dir: &Path, server_dir: &Path, s: &Serving) {
+    let code = enrol_code(server_dir);
+    as_op(dir, "admin")
+        .args(["enrol", "--server", &s.addr, "--code", &code])
+        .args(["--fingerprint", &s.fingerprint])
+        .assert()
+        .success();
 }
