@@ -248,4 +248,18 @@ fn sync_one_student_number_given_to_two_people_on_two_desks_waits_in_the_conflic
         b.client_by_student_number(&sn("10000077")).unwrap().name,
         "Zyqsecond Person"
     );
+    // The second person is erased on B: on A the op about them goes with their key, and the
+    // count the sync reports (read from the queue's headers) agrees with the list.
+    let b_paths = careerdesk::paths::Paths::resolve(b.store().path().parent());
+    b.erase_client(&b_paths, &sn("10000077"), "the student asked").unwrap();
+    settle(&a.admin, &b);
+    for desk in [&a.admin, &b] {
+        let listed = desk.sync_conflicts().unwrap().len() as u64;
+        assert_eq!(desk.sync_status().unwrap().conflicts, listed);
+        assert_eq!(sync(desk).conflicts, listed);
+    }
+    assert!(
+        a.admin.sync_conflicts().unwrap().is_empty(),
+        "gone with the erased client's key"
+    );
 }

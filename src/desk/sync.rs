@@ -227,7 +227,7 @@ impl Desk {
         report.merged = merged.ops;
         report.records_changed = merged.records;
         report.new_conflicts = merged.conflicts;
-        report.conflicts = self.store.sync_conflicts()?.len() as u64;
+        report.conflicts = self.store.sync_conflict_count()?;
         report.changed_clients = crate::domain::sync::ChangedClients(merged.clients);
         report.slots_repaired = self.repair_slot_holders(&merged.bookings)?;
         Ok(report)
@@ -331,7 +331,7 @@ impl Desk {
             remote_ops: self.store.remote_ops()?.len() as u64,
             own_ops: self.store.op_seq()?,
             to_merge: self.store.ops_to_merge()?,
-            conflicts: self.store.sync_conflicts()?.len() as u64,
+            conflicts: self.store.sync_conflict_count()?,
             to_rebook: self.bookings_to_rebook()?.len() as u64,
         })
     }

@@ -269,13 +269,15 @@ impl Desk {
     /// it to another. Returns how many were set right.
     pub(super) fn repair_slot_holders(&self, touched: &[crate::domain::RecordRef]) -> Result<u64, DeskError> {
         let mut slots: Vec<u128> = Vec::new();
+        // A first sync can touch a million bookings: no search of the list for each.
+        let mut seen = std::collections::HashSet::new();
         for r in touched {
             let slot = match r.kind {
                 crate::domain::EntityKind::Slot => Some(r.id),
                 crate::domain::EntityKind::Appointment => self.store.get::<Appointment>(r.id)?.map(|a| a.slot.0),
                 _ => None,
             };
-            if let Some(s) = slot.filter(|s| !slots.contains(s)) {
+            if let Some(s) = slot.filter(|s| seen.insert(*s)) {
                 slots.push(s);
             }
         }
@@ -284,14 +286,22 @@ impl Desk {
             let Some((slot, version)) = self.store.get_versioned::<Slot>(id)? else {
                 continue;
             };
-            let Some(holder) = self.store.slot_holder(&slot)? else {
-                continue;
+            let holder = match self.store.slot_holder(&slot)? {
+                Some(holder) => Some(holder),
+                // Held by no booking for certain. A slot naming a booking that is not here
+                // (its client erased) is free: each desk frees it when it carries out the
+                // erasure, but that write goes with the erased client's ops, so another desk's
+                // later word that the booking holds it must not stand.
+                None => match slot.booking {
+                    Some(b) if self.store.get::<Appointment>(b.0)?.is_none() => None,
+                    _ => continue,
+                },
             };
-            if slot.booking == Some(holder) {
+            if slot.booking == holder {
                 continue;
             }
             let held = Slot {
-                booking: Some(holder),
+                booking: holder,
                 ..slot.clone()
             };
             let mut ws = WriteSet::new();

@@ -6,12 +6,14 @@
 //! people, a record layout newer than this desk knows, content that does not read) is never
 //! dropped: its op goes to the conflicts queue, listed on every desk it reached.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+use std::ops::Bound;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::codec::{self, Record};
+use super::crypto::KeyRef;
 use super::sync_log::{APPLY_QUEUE, REMOTE_OPS};
 use super::txn::{Merging, Version, WriteSet};
 use super::{decode_plain, Store, StoreError};
@@ -205,8 +207,24 @@ impl Store {
         let remote = self.tree(REMOTE_OPS)?;
         let of = queue.len() as u64;
         let mut done = Applied::default();
+        // What is in `done`'s lists already: a bootstrap merges a million bookings, so a
+        // search of the list for each would grow with its square.
+        let (mut bookings, mut clients_seen) = (HashSet::new(), HashSet::new());
         let mut n = 0;
-        while let Some((qk, rk)) = queue.first()? {
+        // Each op leaves the queue as it is merged or put aside; the next is looked for after
+        // the last one's key, not from the queue's start, which sled walks past every
+        // emptied leaf to find.
+        let mut last: Option<sled::IVec> = None;
+        loop {
+            let next = match &last {
+                None => queue.first()?,
+                Some(k) => queue
+                    .range((Bound::Excluded(k.clone()), Bound::Unbounded))
+                    .next()
+                    .transpose()?,
+            };
+            let Some((qk, rk)) = next else { break };
+            last = Some(qk.clone());
             n += 1;
             progress(n, of.max(n));
             let op: Option<SealedOp> = match remote.get(&rk)? {
@@ -242,14 +260,12 @@ impl Store {
                         done.ops += 1;
                         done.records += records;
                         for r in opened.changes.iter().map(Change::record) {
-                            if matches!(r.kind, EntityKind::Slot | EntityKind::Appointment)
-                                && !done.bookings.contains(&r)
-                            {
+                            if matches!(r.kind, EntityKind::Slot | EntityKind::Appointment) && bookings.insert(r) {
                                 done.bookings.push(r);
                             }
                         }
                         for c in clients {
-                            if !done.clients.contains(&c) {
+                            if clients_seen.insert(c) {
                                 done.clients.push(c);
                             }
                         }
@@ -403,7 +419,10 @@ impl Store {
         key.extend_from_slice(&op.seq.to_be_bytes());
         let subject = op.subjects.first().copied();
         let sealed = self.seal_for(subject, CONFLICTS, &key, codec::encode_versioned(1, &conflict))?;
+        self.subjects.forget_conflict_count();
         self.tree(CONFLICTS)?.insert(key, sealed)?;
+        // And after: a count taken between the two would miss this one.
+        self.subjects.forget_conflict_count();
         Ok(())
     }
 
@@ -425,6 +444,31 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// How many conflicts [`Store::sync_conflicts`] lists, read from the sealed values' headers
+    /// alone and kept until the queue or the keys change: every sync reports the count, and
+    /// opening each conflict at every sync cost 0.2 s with 49,000 waiting.
+    pub fn sync_conflict_count(&self) -> Result<u64, StoreError> {
+        let mark = match self.subjects.conflict_count() {
+            Ok(known) => return Ok(known),
+            Err(mark) => mark,
+        };
+        let mut count = 0;
+        for item in self.tree(CONFLICTS)?.iter() {
+            let (_, v) = item?;
+            // One whose client was erased is gone with the key; a damaged one is still
+            // counted, and listing the queue says what is wrong with it.
+            let held = match KeyRef::of(&v) {
+                Ok((KeyRef::Subject { id, generation }, _)) => {
+                    !matches!(self.subjects.key(&self.keys, id, generation), Ok(None))
+                }
+                Ok((KeyRef::Institution, _)) | Err(_) => true,
+            };
+            count += u64::from(held);
+        }
+        self.subjects.keep_conflict_count(mark, count);
+        Ok(count)
     }
 
     /// Ops taken from other desks and not merged yet.

@@ -17,6 +17,8 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, RwLock};
 
+use smallvec::SmallVec;
+
 use super::crypto::{KeyRing, SubjectKey, WRAPPED_SUBJECT_KEY};
 use super::StoreError;
 
@@ -35,10 +37,14 @@ struct Place {
     slot: u64,
 }
 
+/// A subject's keys by generation: nearly every subject has one, kept inline so that opening
+/// a key file of 200,000 subjects makes no allocation for each.
+type Generations = SmallVec<[Place; 1]>;
+
 struct SlotFile {
     file: File,
     /// Where each subject's keys are, by generation (newest last).
-    places: HashMap<u128, Vec<Place>>,
+    places: HashMap<u128, Generations>,
     /// Slots zeroed by an erasure, reused before the file grows.
     free: Vec<u64>,
     slots: u64,
@@ -54,6 +60,17 @@ pub struct SubjectKeys {
     /// The subjects destroyed since the file was opened; held while destroying, and while a
     /// copy of the lookup is sealed (see [`SubjectKeys::erasures`]).
     erasures: Mutex<Erasures>,
+    /// How many of the sync conflicts queue's entries have their key here, once counted:
+    /// every handle on the store shares it, and anything that may change it forgets it.
+    conflicts: Mutex<ConflictTally>,
+}
+
+/// The conflicts queue's count as last taken, and a number moved by every change that may
+/// alter it, so a count taken while one happened is not kept.
+#[derive(Debug, Default)]
+struct ConflictTally {
+    changes: u64,
+    count: Option<u64>,
 }
 
 /// The subjects whose keys were destroyed since the key file was opened (in memory only),
@@ -104,10 +121,10 @@ impl SubjectKeys {
         if bytes.len() < HEADER.len() || &bytes[..HEADER.len()] != HEADER {
             return Err(damaged(&path, "its header is not a careerdesk subject key file's"));
         }
-        let mut places: HashMap<u128, Vec<Place>> = HashMap::new();
-        let mut free = Vec::new();
         // A partial slot at the end was cut short while being written, before any use.
         let slots = ((bytes.len() - HEADER.len()) / SLOT) as u64;
+        let mut places: HashMap<u128, Generations> = HashMap::with_capacity(slots as usize);
+        let mut free = Vec::new();
         for (n, raw) in bytes[HEADER.len()..].chunks_exact(SLOT).enumerate() {
             let (id, generation) = parse_slot(raw);
             if id == 0 {
@@ -133,7 +150,34 @@ impl SubjectKeys {
             }),
             opened: RwLock::new(HashMap::new()),
             erasures: Mutex::new(Erasures::default()),
+            conflicts: Mutex::new(ConflictTally::default()),
         })
+    }
+
+    fn tally(&self) -> MutexGuard<'_, ConflictTally> {
+        self.conflicts.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The conflicts count kept by [`SubjectKeys::keep_conflict_count`], if nothing changed
+    /// since; else the mark to count under.
+    pub(crate) fn conflict_count(&self) -> Result<u64, u64> {
+        let t = self.tally();
+        t.count.ok_or(t.changes)
+    }
+
+    /// Keeps a count taken from mark `at`, unless something changed while it was taken.
+    pub(crate) fn keep_conflict_count(&self, at: u64, count: u64) {
+        let mut t = self.tally();
+        if t.changes == at {
+            t.count = Some(count);
+        }
+    }
+
+    /// Forgets the conflicts count: the queue changed, or keys that sealed it went.
+    pub(crate) fn forget_conflict_count(&self) {
+        let mut t = self.tally();
+        t.changes += 1;
+        t.count = None;
     }
 
     fn file(&self) -> MutexGuard<'_, SlotFile> {
@@ -261,6 +305,7 @@ impl SubjectKeys {
     /// Destroys every generation of a subject's key older than `keep` (the end of a
     /// rotation), syncing the file; returns the slots they were in.
     pub fn destroy_older(&self, id: u128, keep: u32) -> Result<Vec<u64>, StoreError> {
+        self.forget_conflict_count();
         let mut f = self.file();
         let old: Vec<Place> = f
             .places
@@ -358,6 +403,7 @@ impl SubjectKeys {
     /// Destroys every generation of each subject's key with one sync of the file; returns how
     /// many keys were destroyed.
     pub fn destroy_all(&self, ids: &[u128]) -> Result<usize, StoreError> {
+        self.forget_conflict_count();
         let mut log = self.erasures();
         let mut f = self.file();
         let mut destroyed = 0;
