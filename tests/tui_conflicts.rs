@@ -13,8 +13,6 @@ use careerdesk::domain::operator::Role;
 use careerdesk::paths::Paths;
 use careerdesk::ui::app::Event;
 use careerdesk::ui::drive::Driver;
-use careerdesk::ui::keymap::{Base, Keymap};
-use careerdesk::ui::theme::{Theme, ThemeKind};
 use common::server::Running;
 use common::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -97,18 +95,8 @@ fn signed_in(tmp: &std::path::Path, clock: Arc<FixedClock>) -> Driver {
 
 /// The same, whether or not the sign-in sync reached the server.
 fn signed_in_offline(tmp: &std::path::Path, clock: Arc<FixedClock>) -> Driver {
-    let mut d = Driver::new(
-        Paths::resolve(Some(tmp)),
-        Keymap::builtin(Base::Default),
-        None,
-        Theme::of(ThemeKind::Plain),
-        clock,
-    )
-    .unwrap();
-    d.typed("admin");
-    d.key(KeyCode::Enter);
-    d.typed(ADMIN_PASSWORD);
-    d.send(Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    let mut d = Driver::plain(Paths::resolve(Some(tmp)), clock).unwrap();
+    d.sign_in("admin", ADMIN_PASSWORD);
     assert!(d.settle());
     d
 }
@@ -129,11 +117,7 @@ fn ch(d: &mut Driver, c: char) {
 
 /// The status bar (the last line drawn).
 fn bar(d: &mut Driver) -> String {
-    let s = d.screen(W, H);
-    s.lines()
-        .rfind(|l| !l.trim().is_empty())
-        .unwrap_or_default()
-        .to_string()
+    d.status_bar(W, H)
 }
 
 /// Bo Two's card in the clients pane.
@@ -234,18 +218,9 @@ fn conflicts_pane_is_in_the_palette_and_says_so_when_the_queue_is_empty() {
         .unwrap(),
     );
     std::fs::write(paths.policy(), careerdesk::policy::example("standard").unwrap().text).unwrap();
-    let mut d = Driver::new(
-        paths,
-        Keymap::builtin(Base::Default),
-        None,
-        Theme::of(ThemeKind::Plain),
-        clock,
-    )
-    .unwrap();
-    d.typed("admin");
-    d.key(KeyCode::Enter);
-    d.typed(ADMIN_PASSWORD);
-    d.key(KeyCode::Enter);
+    let mut d = Driver::plain(paths, clock).unwrap();
+    d.sign_in("admin", ADMIN_PASSWORD);
+    assert!(d.settle());
     d.key(KeyCode::Esc);
     d.ctrl('p');
     d.typed("show-conflicts");

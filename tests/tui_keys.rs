@@ -87,10 +87,7 @@ fn signed_in(tmp: &std::path::Path, keymap: Keymap) -> Driver {
         clock,
     )
     .unwrap();
-    d.typed("admin");
-    d.key(KeyCode::Enter);
-    d.typed(ADMIN_PASSWORD);
-    d.key(KeyCode::Enter);
+    d.sign_in("admin", ADMIN_PASSWORD);
     assert!(d.settle());
     let s = d.screen(W, H);
     assert!(s.contains("▶[2 Clients]"), "{s}");
@@ -310,14 +307,7 @@ fn remapped_help_and_palette_keys_work_and_are_listed() {
 fn the_sign_in_and_the_client_lookup_reach_the_screen_without_a_key() {
     let tmp = tempfile::tempdir().unwrap();
     let clock = store(tmp.path());
-    let mut d = Driver::new(
-        Paths::resolve(Some(tmp.path())),
-        Keymap::builtin(Base::Default),
-        None,
-        Theme::of(ThemeKind::Plain),
-        clock,
-    )
-    .unwrap();
+    let mut d = Driver::plain(Paths::resolve(Some(tmp.path())), clock).unwrap();
     let press = |d: &mut Driver, code| d.send(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
     for c in "admin".chars() {
         press(&mut d, KeyCode::Char(c));

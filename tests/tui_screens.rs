@@ -10,8 +10,6 @@ use careerdesk::desk::FixedClock;
 use careerdesk::paths::Paths;
 use careerdesk::ui::app::Event;
 use careerdesk::ui::drive::Driver;
-use careerdesk::ui::keymap::{Base, Keymap};
-use careerdesk::ui::theme::{Theme, ThemeKind};
 use chrono::{TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyModifiers};
 
@@ -44,14 +42,7 @@ fn app_with_demo(tmp: &std::path::Path) -> App {
 }
 
 fn app_with_demo_and_clock(tmp: &std::path::Path, clock: Arc<FixedClock>) -> App {
-    let mut app = Driver::new(
-        Paths::resolve(Some(tmp)),
-        Keymap::builtin(Base::Default),
-        None,
-        Theme::of(ThemeKind::Plain),
-        clock,
-    )
-    .unwrap();
+    let mut app = Driver::plain(Paths::resolve(Some(tmp)), clock).unwrap();
     typed(&mut app, "Alex Admin");
     key(&mut app, KeyCode::Tab);
     typed(&mut app, ADMIN_PW);
@@ -287,14 +278,7 @@ fn channels_planned_by_the_screen(notify: Option<&str>) -> Vec<careerdesk::notif
         std::fs::create_dir_all(&paths.config).unwrap();
         std::fs::write(paths.config.join("notify.toml"), text).unwrap();
     }
-    let mut app = Driver::new(
-        paths.clone(),
-        Keymap::builtin(Base::Default),
-        None,
-        Theme::of(ThemeKind::Plain),
-        clock.clone(),
-    )
-    .unwrap();
+    let mut app = Driver::plain(paths.clone(), clock.clone()).unwrap();
     typed(&mut app, "admin");
     key(&mut app, KeyCode::Enter);
     typed(&mut app, ADMIN_PW);
@@ -383,14 +367,7 @@ fn a_damaged_store_is_named_on_the_sign_in_screen_never_offered_for_set_up() {
         careerdesk::policy::Policy::parse(careerdesk::policy::example("standard").unwrap().text, "standard").unwrap();
     drop(careerdesk::desk::Desk::init(&paths.store(), policy, "admin", "Admin", ADMIN_PW, clock.clone()).unwrap());
     std::fs::remove_file(paths.store().join("conf")).unwrap();
-    let mut app = Driver::new(
-        paths.clone(),
-        Keymap::builtin(Base::Default),
-        None,
-        Theme::of(ThemeKind::Plain),
-        clock,
-    )
-    .unwrap();
+    let mut app = Driver::plain(paths.clone(), clock).unwrap();
     let s = screen(&mut app, 160, 48);
     assert!(s.contains("the store is damaged"), "{s}");
     assert!(s.contains("`conf` is missing"), "{s}");
@@ -425,14 +402,7 @@ fn data_05_the_start_up_purge_leaves_the_lookup_answering_and_saved_again_withou
         desk.load_lookup().unwrap();
     }
     std::fs::write(paths.policy(), careerdesk::policy::example("standard").unwrap().text).unwrap();
-    let mut app = Driver::new(
-        paths.clone(),
-        Keymap::builtin(Base::Default),
-        None,
-        Theme::of(ThemeKind::Plain),
-        clock.clone(),
-    )
-    .unwrap();
+    let mut app = Driver::plain(paths.clone(), clock.clone()).unwrap();
     typed(&mut app, "admin");
     key(&mut app, KeyCode::Enter);
     typed(&mut app, ADMIN_PW);

@@ -11,8 +11,6 @@ use careerdesk::desk::{Desk, FixedClock};
 use careerdesk::paths::Paths;
 use careerdesk::ui::app::Event;
 use careerdesk::ui::drive::Driver;
-use careerdesk::ui::keymap::{Base, Keymap};
-use careerdesk::ui::theme::{Theme, ThemeKind};
 use common::server::Running;
 use common::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -49,18 +47,8 @@ fn store(tmp: &std::path::Path, server: Option<&Running>) -> Arc<FixedClock> {
 
 /// The app on that store, the admin's password typed and enter pressed (nothing settled).
 fn signing_in(tmp: &std::path::Path, clock: Arc<FixedClock>) -> Driver {
-    let mut d = Driver::new(
-        Paths::resolve(Some(tmp)),
-        Keymap::builtin(Base::Default),
-        None,
-        Theme::of(ThemeKind::Plain),
-        clock,
-    )
-    .unwrap();
-    d.typed("admin");
-    d.key(KeyCode::Enter);
-    d.typed(ADMIN_PASSWORD);
-    d.send(Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    let mut d = Driver::plain(Paths::resolve(Some(tmp)), clock).unwrap();
+    d.sign_in("admin", ADMIN_PASSWORD);
     d
 }
 
@@ -75,11 +63,7 @@ fn signed_in(tmp: &std::path::Path, clock: Arc<FixedClock>) -> Driver {
 
 /// The status bar (the last line drawn).
 fn bar(d: &mut Driver) -> String {
-    let s = d.screen(W, H);
-    s.lines()
-        .rfind(|l| !l.trim().is_empty())
-        .unwrap_or_default()
-        .to_string()
+    d.status_bar(W, H)
 }
 
 fn has(d: &mut Driver, text: &str) {

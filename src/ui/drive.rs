@@ -12,8 +12,8 @@ use crate::desk::Clock;
 use crate::paths::Paths;
 use crate::ui::app::App;
 use crate::ui::event::{channel, Event, Events, Jobs};
-use crate::ui::keymap::{Keymap, KeymapError};
-use crate::ui::theme::Theme;
+use crate::ui::keymap::{Base, Keymap, KeymapError};
+use crate::ui::theme::{Theme, ThemeKind};
 
 /// The longest [`Driver::settle`] waits for background jobs.
 const SETTLE_LIMIT: Duration = Duration::from_secs(120);
@@ -45,6 +45,36 @@ impl Driver {
             jobs,
             runtime,
         })
+    }
+
+    /// An app for `paths` with the built-in keys and the plain theme, as the tests use it.
+    pub fn plain(paths: Paths, clock: Arc<dyn Clock>) -> std::io::Result<Driver> {
+        Driver::new(
+            paths,
+            Keymap::builtin(Base::Default),
+            None,
+            Theme::of(ThemeKind::Plain),
+            clock,
+        )
+    }
+
+    /// Types `login`, enter, `password` and enter on the sign-in screen; the last enter is
+    /// given alone ([`Driver::send`]), so the caller sees the password being checked and
+    /// settles when it wants to.
+    pub fn sign_in(&mut self, login: &str, password: &str) {
+        self.typed(login);
+        self.key(KeyCode::Enter);
+        self.typed(password);
+        self.send(Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    }
+
+    /// The status bar: the last line drawn at `w` x `h`.
+    pub fn status_bar(&mut self, w: u16, h: u16) -> String {
+        let s = self.screen(w, h);
+        s.lines()
+            .rfind(|l| !l.trim().is_empty())
+            .unwrap_or_default()
+            .to_string()
     }
 
     /// The jobs handle the app uses (to post events as the terminal would).

@@ -1,5 +1,5 @@
 //! Desks of one institution for the sync tests: a second desk made from a first one's backup,
-//! and one sync.
+//! its enrolment with a server, and one sync.
 
 use std::sync::Arc;
 
@@ -22,6 +22,16 @@ pub fn twin(w: &World, clock: Arc<careerdesk::desk::FixedClock>) -> (tempfile::T
     Desk::restore(&there, &backup, "admin", super::ADMIN_PASSWORD, clock.clone()).unwrap();
     let desk = super::sign_in(dir.path(), "admin", super::ADMIN_PASSWORD, clock).unwrap();
     (dir, desk)
+}
+
+/// Enrols `world`'s administrator's desk with `server` as terminal `name`.
+pub fn enrolled(world: &World, server: &super::server::Running, name: &str) {
+    server.enrol(&world.admin, name);
+}
+
+/// Enrols `desk` (an administrator's) with `server` as terminal `name`.
+pub fn enrol_desk(desk: &Desk, server: &super::server::Running, name: &str) {
+    server.enrol(desk, name);
 }
 
 /// A progress callback that ignores progress.

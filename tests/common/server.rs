@@ -11,6 +11,14 @@ use careerdesk::sync::client::Endpoint;
 use careerdesk::sync::server::{system_clock, Clock, Server};
 use careerdesk::sync::tls::show_fingerprint;
 
+/// A runtime on the test's own thread, for calling the protocol directly from a plain test.
+pub fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
 /// A server running on its own thread until stopped.
 pub struct Running {
     pub addr: SocketAddr,
