@@ -9,6 +9,9 @@
 //! - `incremental`: desk A makes 100 ops and syncs, desk B syncs and takes them, 20 rounds.
 //!   Target: <= 100 ms each. Anchor: sled's insert of 100 300-byte values in one batch and a
 //!   flush.
+//! - `claims`: desk A makes 200 clients, a slot each and a provisional booking into it, and
+//!   syncs: the server decides every claim. Anchor: the sync of as many ops of new clients
+//!   just before, with nothing to claim. No target is set; the cost of a claim is printed.
 //! - `load`: 200 simulated desks (sessions speaking the protocol, each its own enrolled
 //!   terminal and replica), a round every 10 s each, staggered, for a bounded time
 //!   (`CAREERDESK_BENCH_LOAD_SECS`, 60 s by default). Target: p99 round <= 200 ms.
@@ -21,6 +24,8 @@
 //! cargo bench --bench sync
 //! ```
 
+#[path = "sync_parts/claims.rs"]
+mod claims;
 #[path = "sync_parts/load.rs"]
 mod load;
 #[path = "sync_parts/net.rs"]
@@ -117,11 +122,7 @@ fn make_history(desk: &Desk) -> (usize, usize, usize) {
     })
     .expect("a consultant");
     let consultant = Login::parse("cons1").expect("login");
-    let first = support::busy_weekday().date_naive() + Days::days(1);
-    let mut starts = (0..40)
-        .map(|d| first + Days::days(d))
-        .filter(|d| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun))
-        .flat_map(|d| (9..17).map(move |h| Utc.from_utc_datetime(&d.and_hms_opt(h, 0, 0).expect("time"))));
+    let mut starts = weekday_hours(1, 40);
     let (mut slots, mut bookings) = (0, 0);
     for i in 0..TEMPLATE_CLIENTS {
         let c = add_client(desk, "7", i);
@@ -143,6 +144,16 @@ fn make_history(desk: &Desk) -> (usize, usize, usize) {
         }
     }
     (TEMPLATE_CLIENTS, slots, bookings)
+}
+
+/// The hours 09:00 to 16:00 of each weekday among the `days` days from `from` days after the
+/// pinned day: the starts of the consultant's slots.
+fn weekday_hours(from: i64, days: i64) -> impl Iterator<Item = chrono::DateTime<Utc>> {
+    let first = support::busy_weekday().date_naive() + Days::days(from);
+    (0..days)
+        .map(move |d| first + Days::days(d))
+        .filter(|d| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun))
+        .flat_map(|d| (9..17).map(move |h| Utc.from_utc_datetime(&d.and_hms_opt(h, 0, 0).expect("time"))))
 }
 
 /// A template op as `device`'s op `seq`.
@@ -395,10 +406,29 @@ fn main() {
         name,
         anchor.p50,
     );
+
+    // c. Claims: a fair's day of provisional bookings, decided at one sync.
+    let claimed = claims::run(&a, &mut i);
+    eprintln!(
+        "claims: {} provisional bookings ({} ops) synced and all confirmed in {:.2?}; {} ops of new clients alone in {:.2?}",
+        claims::CLAIMS,
+        claimed.ops,
+        claimed.with_claims,
+        3 * claims::CLAIMS,
+        claimed.without
+    );
+    let extra = claimed.with_claims.saturating_sub(claimed.without);
+    eprintln!(
+        "claims_cost: {extra:.2?} for {} claims, {:.0?} a claim | anchor the sync of as many ops with no claim: {:.2?} | ratio {:.2} (no target set)",
+        claims::CLAIMS,
+        extra / claims::CLAIMS as u32,
+        claimed.without,
+        claimed.with_claims.as_secs_f64() / claimed.without.as_secs_f64().max(1e-9)
+    );
     drop(a);
     drop(b);
 
-    // c. The load test.
+    // d. The load test.
     let anchor_one = support::sled_insert_flush(&tmp.path().join("anchor-load"), 500);
     rt.block_on(load::run(&server, &endpoint, &templates, anchor_one.p50, institution));
 
