@@ -328,7 +328,7 @@ impl Desk {
             server: e.as_ref().map(|e| e.addr.clone()),
             terminal: e.map(|e| e.terminal),
             cursor: position.cursor,
-            remote_ops: self.store.remote_ops()?.len() as u64,
+            remote_ops: self.store.remote_op_count()?,
             own_ops: self.store.op_seq()?,
             to_merge: self.store.ops_to_merge()?,
             conflicts: self.store.sync_conflict_count()?,

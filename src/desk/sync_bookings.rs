@@ -262,6 +262,28 @@ impl Desk {
     }
 }
 
+/// How many slots one commit sets right after a merge.
+const REPAIRS_PER_COMMIT: usize = 500;
+
+/// The writes that give each slot in `fixes` its holder, each guarded by the version it was
+/// read at.
+fn slot_fixes(store: &crate::store::Store, fixes: &[(Slot, crate::store::Version, Option<AppointmentId>)]) -> WriteSet {
+    let mut ws = WriteSet::new();
+    for (slot, version, holder) in fixes {
+        let held = Slot {
+            booking: *holder,
+            ..slot.clone()
+        };
+        ws.put(store, Some(slot), &held);
+        ws.unchanged_since(
+            slot,
+            *version,
+            "the slot changed while it was set right; the next sync does it",
+        );
+    }
+    ws
+}
+
 impl Desk {
     /// Sets each slot among `touched` (slots and appointments a merge changed) back to the
     /// booking that holds it for certain, where a change made without knowing of that booking
@@ -281,7 +303,7 @@ impl Desk {
                 slots.push(s);
             }
         }
-        let mut repaired = 0;
+        let mut fixes = Vec::new();
         for id in slots {
             let Some((slot, version)) = self.store.get_versioned::<Slot>(id)? else {
                 continue;
@@ -297,24 +319,27 @@ impl Desk {
                     _ => continue,
                 },
             };
-            if slot.booking == holder {
-                continue;
+            if slot.booking != holder {
+                fixes.push((slot, version, holder));
             }
-            let held = Slot {
-                booking: holder,
-                ..slot.clone()
-            };
-            let mut ws = WriteSet::new();
-            ws.put(&self.store, Some(&slot), &held);
-            ws.unchanged_since(
-                &slot,
-                version,
-                "the slot changed while it was set right; the next sync does it",
-            );
-            match self.commit(ws) {
-                Ok(()) => repaired += 1,
-                // Changed meanwhile by someone at this desk: the next sync looks again.
-                Err(DeskError::Store(crate::store::StoreError::Conflict(_))) => {}
+        }
+        // A first sync can have thousands to set right: one durable commit for each chunk,
+        // not each slot. A chunk that meets a change made meanwhile goes again one by one, so
+        // one busy slot does not hold back the others.
+        let mut repaired = 0;
+        for chunk in fixes.chunks(REPAIRS_PER_COMMIT) {
+            match self.commit(slot_fixes(&self.store, chunk)) {
+                Ok(()) => repaired += chunk.len() as u64,
+                Err(DeskError::Store(crate::store::StoreError::Conflict(_))) => {
+                    for fix in chunk {
+                        match self.commit(slot_fixes(&self.store, std::slice::from_ref(fix))) {
+                            Ok(()) => repaired += 1,
+                            // Changed meanwhile by someone at this desk: the next sync looks again.
+                            Err(DeskError::Store(crate::store::StoreError::Conflict(_))) => {}
+                            Err(e) => return Err(e),
+                        }
+                    }
+                }
                 Err(e) => return Err(e),
             }
         }

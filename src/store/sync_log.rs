@@ -273,6 +273,12 @@ impl Store {
             .collect()
     }
 
+    /// How many ops taken from other desks this store holds, without reading them: the
+    /// sync status shows it, and a bootstrapped desk holds a million.
+    pub fn remote_op_count(&self) -> Result<u64, StoreError> {
+        Ok(self.tree(REMOTE_OPS)?.len() as u64)
+    }
+
     /// This store's replicas and the range of its op log each made.
     pub fn replicas(&self) -> Result<Replicas, StoreError> {
         let meta = self.tree(META)?;
@@ -320,6 +326,7 @@ mod tests {
         store.take_remote_ops(&batch, 2).unwrap();
         assert_eq!(store.follow_server(5, 7, 9).unwrap().cursor, 0, "a new epoch");
         assert_eq!(store.remote_ops().unwrap().len(), 2);
+        assert_eq!(store.remote_op_count().unwrap(), 2);
     }
 
     #[test]
