@@ -6,6 +6,10 @@
 //!   pulled again by a bare `client::Session` that keeps nothing (the transport alone).
 //!   Target: >= 50,000 ops/s. Anchors, same run: sled's own insert of as many 300-byte values
 //!   in one batch and a flush, and a raw TLS copy of the same bytes over loopback.
+//! - `merge`: desk A makes 10,000 ops of new clients; a desk of the same institution with no
+//!   records (set up from A's backup before any of them) pulls every op A made and merges it.
+//!   Target: the pull's >= 50,000 ops/s. Anchor: sled's batch insert of as many values and a
+//!   flush. `CAREERDESK_BENCH_STOP_AFTER=merge` ends the bench there (for profiling).
 //! - `incremental`: desk A makes 100 ops and syncs, desk B syncs and takes them, 20 rounds.
 //!   Target: <= 100 ms each. Anchor: sled's insert of 100 300-byte values in one batch and a
 //!   flush.
@@ -53,6 +57,8 @@ const PULL_OPS: u64 = 50_000;
 const TARGET_OPS_PER_S: f64 = 50_000.0;
 /// Clients (each with a slot and a booking) desk A makes for the op templates.
 const TEMPLATE_CLIENTS: usize = 150;
+/// Ops of new clients desk A makes for the merge run, each a durable commit.
+const MERGE_OPS: u64 = 10_000;
 /// Ops per incremental round, and the rounds.
 const INCREMENTAL_OPS: u64 = 100;
 const INCREMENTAL_ROUNDS: usize = 20;
@@ -248,6 +254,8 @@ fn main() {
     // Desk A's real commits, pushed by its own sync.
     let a = new_desk(tmp.path(), "desk-a");
     let institution = a.store().institution_check();
+    // A desk of the institution with no records yet, for the merge run.
+    let empty = twin_of(&a, tmp.path(), "desk-e");
     let t = Instant::now();
     let (clients, slots, bookings) = make_history(&a);
     a.enrol(&addr, &fp, &server.code(), "Bench desk A").expect("enrol A");
@@ -264,6 +272,42 @@ fn main() {
         templates.len(),
         first.pushed
     );
+
+    // a0. Merging: A makes MERGE_OPS ops of new clients and pushes them; the desk with no
+    // records pulls everything A made and merges it into its records, every op new to it.
+    let t = Instant::now();
+    for i in 0..MERGE_OPS {
+        add_client(&a, "5", i as usize);
+    }
+    let making = t.elapsed();
+    let more = a.sync_now(&no_progress).expect("A pushes its new clients");
+    empty
+        .enrol(&addr, &fp, &server.code(), "Bench desk E")
+        .expect("enrol E");
+    let t = Instant::now();
+    let merged = empty.sync_now(&no_progress).expect("E's first sync");
+    let merging = t.elapsed();
+    let anchor_merge = sled_batch(&tmp.path().join("anchor-merge"), merged.merged as usize);
+    eprintln!(
+        "merge: desk A made {MERGE_OPS} ops of new clients in {making:.2?} and pushed {}; desk E pulled {} and merged {} ops ({} records, {} conflicts) in {merging:.2?}: {:.0} ops/s",
+        more.pushed,
+        merged.pulled,
+        merged.merged,
+        merged.records_changed,
+        merged.conflicts,
+        rate(merged.merged, merging)
+    );
+    support::report_absolute(
+        "merge_whole_sync",
+        merging,
+        Duration::from_secs_f64(merged.pulled as f64 / TARGET_OPS_PER_S),
+        &format!("sled batch insert+flush of {} x 300 B", merged.merged),
+        anchor_merge,
+    );
+    drop(empty);
+    if std::env::var("CAREERDESK_BENCH_STOP_AFTER").as_deref() == Ok("merge") {
+        return;
+    }
 
     // The server's 50,000: A's ops again under fresh device ids, pushed by one terminal.
     let loader = rt.block_on(net::Terminal::enrol(
