@@ -263,3 +263,53 @@ fn sync_one_student_number_given_to_two_people_on_two_desks_waits_in_the_conflic
         "gone with the erased client's key"
     );
 }
+
+#[test]
+fn sync_a_page_of_ops_merged_together_lands_as_one_by_one_with_a_clash_in_its_middle_kept_aside() {
+    let (_dir, _server, a, _b_dir, b) = two_desks();
+    // On A, one page of ops: twelve new clients, the first edited between each of the others
+    // (ops about one record in one page), and the seventh given a student number B gave to
+    // someone else offline.
+    common::add(&b, &common::new_client("20000007", "Zyqother Person")).unwrap();
+    for i in 1..=12u32 {
+        let number = format!("200000{i:02}");
+        common::add(&a.admin, &common::new_client(&number, &format!("Page Client {i}"))).unwrap();
+        if i > 1 {
+            edit(
+                &a.admin,
+                "20000001",
+                ClientEdit {
+                    phone: Some(format!("07700 900{i:03}")),
+                    ..ClientEdit::default()
+                },
+            );
+        }
+    }
+    let report = sync(&a.admin);
+    assert!(report.pushed >= 23, "the page went up: {report:?}");
+    let report = sync(&b);
+    assert_eq!(report.new_conflicts, 1, "only the clash waits: {report:?}");
+    for i in (1..=12u32).filter(|i| *i != 7) {
+        let number = format!("200000{i:02}");
+        let here = b.client_by_student_number(&sn(&number)).unwrap();
+        let there = a.admin.client_by_student_number(&sn(&number)).unwrap();
+        assert_eq!(here, there, "client {number} as on A");
+    }
+    let phone = b
+        .client_by_student_number(&sn("20000001"))
+        .unwrap()
+        .phone
+        .map(|p| p.to_string());
+    assert!(
+        phone.as_deref().is_some_and(|p| p.replace(' ', "").ends_with("900012")),
+        "the last of eleven edits in the page: {phone:?}"
+    );
+    assert_eq!(
+        b.client_by_student_number(&sn("20000007")).unwrap().name,
+        "Zyqother Person",
+        "B keeps its own"
+    );
+    let listed = b.sync_conflicts().unwrap();
+    assert_eq!(listed.len(), 1);
+    assert!(listed[0].what.contains("student number"), "{}", listed[0].what);
+}

@@ -90,6 +90,34 @@ pub struct WriteSet {
     audits: Vec<(AuditEntry, AuditSeal)>,
 }
 
+impl WriteSet {
+    /// Adds `other`'s writes, checks and changes to these, to commit as one.
+    pub(crate) fn absorb(&mut self, other: WriteSet) {
+        self.writes.extend(other.writes);
+        self.guards.extend(other.guards);
+        self.unchanged.extend(other.unchanged);
+        if self.failed.is_none() {
+            self.failed = other.failed;
+        }
+        self.changes.extend(other.changes);
+        self.change_subjects.extend(other.change_subjects);
+        self.audits.extend(other.audits);
+    }
+
+    /// Every (tree, key) this write set writes, guards or insists is unchanged: two write
+    /// sets with none in common can be committed as one and land as either order would.
+    pub(crate) fn footprint(&self) -> impl Iterator<Item = (&str, &[u8])> + '_ {
+        self.writes
+            .iter()
+            .map(|w| match w {
+                Write::Put { tree, key, .. } | Write::Delete { tree, key } => (tree.as_str(), key.as_slice()),
+                Write::Index { tree, key, .. } => (tree.name, key.as_slice()),
+            })
+            .chain(self.guards.iter().map(|g| (g.tree.name, g.key.as_slice())))
+            .chain(self.unchanged.iter().map(|u| (u.tree, u.key.as_slice())))
+    }
+}
+
 /// Which key seals an audit entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum AuditSeal {

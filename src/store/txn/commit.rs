@@ -23,16 +23,17 @@ use crate::store::{Store, StoreError, AUDIT, CLOCK_SEEN, META, OPLOG};
 /// How far ahead of this desk's clock another desk's may be and still move it.
 const MAX_DRIFT_MS: u64 = 10 * 60 * 1000;
 
-/// Another desk's changes merged here (see `store/apply.rs`): written with the records' clocks
-/// as merged, with no op-log entry of their own, taking their op off the queue of ops to apply.
+/// Other desks' changes merged here (see `store/apply.rs`): written with the records' clocks
+/// as merged, with no op-log entry of their own, taking their ops off the queue of ops to
+/// apply. One commit may carry several ops that touch no record in common.
 pub(crate) struct Merging {
     /// Each merged record's clocks, and whose key seals them.
     pub clocks: Vec<(RecordRef, Option<u128>, FieldClocks)>,
-    /// The queue entry the op came from.
-    pub dequeue: Vec<u8>,
+    /// The queue entries the ops came from.
+    pub dequeue: Vec<Vec<u8>>,
     /// The clients whose records changed (for the client lookup), if any.
     pub clients: Vec<u128>,
-    /// The op's clock: this desk's next ops come after it.
+    /// The latest of the ops' clocks: this desk's next ops come after it.
     pub at: Hlc,
 }
 
@@ -156,7 +157,9 @@ impl Store {
                 for (k, v) in &merged_clocks {
                     tx[at(FIELD_CLOCKS)].insert(k.as_slice(), v.as_slice())?;
                 }
-                tx[at(APPLY_QUEUE)].remove(m.dequeue.as_slice())?;
+                for k in &m.dequeue {
+                    tx[at(APPLY_QUEUE)].remove(k.as_slice())?;
+                }
                 // Every merged op moves the count (caches of records key on it); those that
                 // changed clients say which, for the client lookup.
                 let meta = &tx[at(META)];

@@ -1,0 +1,151 @@
+//! The conflicts queue: other desks' ops that could not be merged here, each kept sealed with
+//! the key of the client it is about (so it goes with them at an erasure) and listed on every
+//! desk it reached until a person settles it.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::sync::SealedOp;
+use crate::domain::{EntityKind, RecordRef};
+use crate::store::codec;
+use crate::store::crypto::KeyRef;
+use crate::store::sync_log::APPLY_QUEUE;
+use crate::store::{decode_plain, Store, StoreError};
+
+/// Device ++ sequence (24) -> sealed [`Conflict`]: other desks' ops that could not be merged.
+pub(crate) const CONFLICTS: &str = "sync_conflicts";
+
+/// Why another desk's op waits in the conflicts queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ConflictReason {
+    /// Merging it would give one unique value (a student number) to two records.
+    Unique(String),
+    /// It was written in a record layout newer than this desk reads: update careerdesk.
+    NewerFormat {
+        /// The kind of record.
+        kind: EntityKind,
+        /// The layout it came in.
+        format: u8,
+    },
+    /// Its content does not read as a record here.
+    Unreadable(String),
+    /// Merged, the record would break a rule each desk kept alone.
+    Breaks(String),
+}
+
+/// An op of another desk that is waiting for a person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conflict {
+    /// The desk that made it.
+    pub device: crate::domain::ids::DeviceId,
+    /// Its sequence there.
+    pub seq: u64,
+    /// The record it was about.
+    pub record: RecordRef,
+    /// Why it was not merged.
+    pub reason: ConflictReason,
+    /// When it was put aside here.
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub at: DateTime<Utc>,
+}
+
+impl Conflict {
+    /// What to tell a person.
+    pub fn describe(&self) -> String {
+        match &self.reason {
+            ConflictReason::Unique(m) => format!("{m} (from another desk; correct one of the two records)"),
+            ConflictReason::NewerFormat { kind, format } => format!(
+                "a {} written by a newer careerdesk (layout {format}); update this desk and sync again",
+                kind.tree()
+            ),
+            ConflictReason::Unreadable(m) => format!("a change that does not read here: {m}"),
+            ConflictReason::Breaks(m) => m.clone(),
+        }
+    }
+}
+
+impl Store {
+    pub(super) fn put_aside_and_dequeue(
+        &self,
+        op: &SealedOp,
+        record: RecordRef,
+        reason: ConflictReason,
+        dequeue: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.put_aside(op, record, reason, now)?;
+        self.tree(APPLY_QUEUE)?.remove(dequeue)?;
+        Ok(())
+    }
+
+    /// Keeps an op that could not be merged, sealed with the key of the client it is about.
+    pub(super) fn put_aside(
+        &self,
+        op: &SealedOp,
+        record: RecordRef,
+        reason: ConflictReason,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let conflict = Conflict {
+            device: op.device,
+            seq: op.seq,
+            record,
+            reason,
+            at: now,
+        };
+        let mut key = op.device.0.to_be_bytes().to_vec();
+        key.extend_from_slice(&op.seq.to_be_bytes());
+        let subject = op.subjects.first().copied();
+        let sealed = self.seal_for(subject, CONFLICTS, &key, codec::encode_versioned(1, &conflict))?;
+        self.subjects.forget_conflict_count();
+        self.tree(CONFLICTS)?.insert(key, sealed)?;
+        // And after: a count taken between the two would miss this one.
+        self.subjects.forget_conflict_count();
+        Ok(())
+    }
+
+    /// The other desks' ops waiting in the conflicts queue (those of erased clients are gone).
+    pub fn sync_conflicts(&self) -> Result<Vec<Conflict>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.tree(CONFLICTS)?.iter() {
+            let (k, v) = item?;
+            match self.open_sealed(CONFLICTS, &k, &v) {
+                Ok(plain) => out.push(decode_plain(CONFLICTS, &k, &plain)?),
+                Err(crate::store::crypto::SealError::UnknownKey) => {}
+                Err(e) => {
+                    return Err(StoreError::Corrupt {
+                        tree: CONFLICTS.into(),
+                        key: crate::store::show_key(&k),
+                        reason: e.to_string(),
+                    })
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// How many conflicts [`Store::sync_conflicts`] lists, read from the sealed values' headers
+    /// alone and kept until the queue or the keys change: every sync reports the count, and
+    /// opening each conflict at every sync cost 0.2 s with 49,000 waiting.
+    pub fn sync_conflict_count(&self) -> Result<u64, StoreError> {
+        let mark = match self.subjects.conflict_count() {
+            Ok(known) => return Ok(known),
+            Err(mark) => mark,
+        };
+        let mut count = 0;
+        for item in self.tree(CONFLICTS)?.iter() {
+            let (_, v) = item?;
+            // One whose client was erased is gone with the key; a damaged one is still
+            // counted, and listing the queue says what is wrong with it.
+            let held = match KeyRef::of(&v) {
+                Ok((KeyRef::Subject { id, generation }, _)) => {
+                    !matches!(self.subjects.key(&self.keys, id, generation), Ok(None))
+                }
+                Ok((KeyRef::Institution, _)) | Err(_) => true,
+            };
+            count += u64::from(held);
+        }
+        self.subjects.keep_conflict_count(mark, count);
+        Ok(count)
+    }
+}
