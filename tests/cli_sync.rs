@@ -519,3 +519,66 @@ fn sync_a_lease_is_taken_listed_refused_to_another_desk_and_handed_back_from_the
         .stdout(contains("no lease"));
     take(b.path(), "2027-03-10 11:00").assert().success();
 }
+
+#[test]
+fn sync_a_change_kept_aside_is_merged_again_from_the_command_line_once_what_stopped_it_is_settled() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    cli_init_with(a.path(), &[]);
+    cli_twin(a.path(), b.path());
+    let s = serve(server_dir.path());
+    enrol(a.path(), server_dir.path(), &s);
+    enrol(b.path(), server_dir.path(), &s);
+    // One student number registered on both desks offline: A's change waits on B.
+    cli_add_clients(|| as_op(a.path(), "admin"), &["C1000009"]);
+    cli_add_clients(|| as_op(b.path(), "admin"), &["C1000009"]);
+    sync_json(a.path());
+    let on_b = sync_json(b.path());
+    assert_eq!(on_b["new_conflicts"], 1, "{on_b}");
+    let out = as_op(b.path(), "admin")
+        .args(["conflicts", "--format", "json"])
+        .assert()
+        .success();
+    let listed: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let change = format!(
+        "{}:{}",
+        listed[0]["device"].as_str().expect("a device"),
+        listed[0]["seq"]
+    );
+    as_op(b.path(), "admin")
+        .args(["conflicts"])
+        .assert()
+        .success()
+        .stdout(contains(change.as_str()).and(contains("--retry")));
+    // Tried before anything is settled, it still waits and says why.
+    as_op(b.path(), "admin")
+        .args(["conflicts", "--retry", &change])
+        .assert()
+        .success()
+        .stdout(contains("still waits").and(contains("student number")));
+    // B's record was the mistake: erased, the number is free and A's change merges.
+    as_op(b.path(), "admin")
+        .args(["erase", "C1000009", "--reason", "registered twice", "--yes"])
+        .assert()
+        .success();
+    as_op(b.path(), "admin")
+        .args(["conflicts", "--retry", &change])
+        .assert()
+        .success()
+        .stdout(contains("merged"));
+    as_op(b.path(), "admin")
+        .args(["conflicts"])
+        .assert()
+        .success()
+        .stdout(contains("no conflicts"));
+    as_op(b.path(), "admin")
+        .args(["client", "show", "C1000009"])
+        .assert()
+        .success();
+    as_op(b.path(), "admin")
+        .args(["conflicts", "--retry", "nonsense"])
+        .assert()
+        .code(2)
+        .stderr(contains("DEVICE:OP"));
+}

@@ -248,6 +248,16 @@ fn sync_one_student_number_given_to_two_people_on_two_desks_waits_in_the_conflic
         b.client_by_student_number(&sn("10000077")).unwrap().name,
         "Zyqsecond Person"
     );
+    // On B, A's change merged again before anything is settled still waits, saying why.
+    let waiting = &b.sync_conflicts().unwrap()[0];
+    let change = format!("{}:{}", waiting.device, waiting.seq);
+    let again = b.retry_conflict(&change).unwrap();
+    assert!(!again.merged, "{again:?}");
+    assert!(
+        again.what.as_deref().is_some_and(|w| w.contains("student number")),
+        "{again:?}"
+    );
+    assert_eq!(b.sync_conflicts().unwrap().len(), 1, "still listed");
     // The second person is erased on B: on A the op about them goes with their key, and the
     // count the sync reports (read from the queue's headers) agrees with the list.
     let b_paths = careerdesk::paths::Paths::resolve(b.store().path().parent());
@@ -262,6 +272,23 @@ fn sync_one_student_number_given_to_two_people_on_two_desks_waits_in_the_conflic
         a.admin.sync_conflicts().unwrap().is_empty(),
         "gone with the erased client's key"
     );
+    // The student number is free on B now: A's change merges when tried again, and leaves
+    // the queue; both desks hold the first person.
+    let done = b.retry_conflict(&change).unwrap();
+    assert!(done.merged && done.records >= 1, "{done:?}");
+    assert!(b.sync_conflicts().unwrap().is_empty());
+    assert_eq!(b.sync_status().unwrap().conflicts, 0);
+    settle(&a.admin, &b);
+    assert_eq!(
+        b.client_by_student_number(&sn("10000077")).unwrap(),
+        a.admin.client_by_student_number(&sn("10000077")).unwrap()
+    );
+    // Once merged it is no longer there to merge, and a change named wrongly is refused with
+    // how to name one.
+    let e = b.retry_conflict(&change).unwrap_err().to_string();
+    assert!(e.contains("no change") && e.contains("careerdesk conflicts"), "{e}");
+    let e = b.retry_conflict("nonsense").unwrap_err().to_string();
+    assert!(e.contains("DEVICE:OP"), "{e}");
 }
 
 #[test]

@@ -289,3 +289,77 @@ fn calendar_on_show_marks_a_provisional_booking_and_loads_again_when_a_sync_deci
     assert!(row.contains("Ada One") && !row.contains("provisional"), "{row}");
     server.stop();
 }
+
+/// The screen's desk and another of the same service, enrolled with `server`, each having
+/// registered student number 10000077 for a different person offline; the other desk synced
+/// first, so its change waits in this desk's conflicts queue after the sign-in sync. Returns
+/// the other desk's folder, which must outlive the test.
+fn two_desks_one_student_number(tmp: &std::path::Path, server: &Running) -> (Arc<FixedClock>, tempfile::TempDir) {
+    let paths = Paths::resolve(Some(tmp));
+    let clock = clock();
+    let other_dir = tempfile::tempdir().unwrap();
+    let other_paths = Paths::resolve(Some(other_dir.path()));
+    let backups = tempfile::tempdir().unwrap();
+    let backup = backups.path().join("backup");
+    let here = Desk::init(
+        &paths.store(),
+        policy(),
+        "admin",
+        "Admin Person",
+        ADMIN_PASSWORD,
+        clock.clone(),
+    )
+    .unwrap();
+    std::fs::write(paths.policy(), careerdesk::policy::example("standard").unwrap().text).unwrap();
+    here.backup(&paths, &backup).unwrap();
+    Desk::restore(&other_paths, &backup, "admin", ADMIN_PASSWORD, clock.clone()).unwrap();
+    server.enrol(&here, "Main desk");
+    let locked = careerdesk::store::LockedStore::open(&other_paths.store()).unwrap();
+    let other = Desk::sign_in(&locked, policy(), "admin", ADMIN_PASSWORD, clock.clone()).unwrap();
+    server.enrol(&other, "Second desk");
+    add(&other, &new_client("10000077", "Zyqfirst Person")).unwrap();
+    add(&here, &new_client("10000077", "Zyqsecond Person")).unwrap();
+    common::desks::sync(&other);
+    (clock, other_dir)
+}
+
+#[test]
+fn conflicts_pane_merges_another_desk_s_change_again_once_what_stopped_it_is_settled() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let server = Running::start(server_dir.path());
+    let tmp = tempfile::tempdir().unwrap();
+    let (clock, _other) = two_desks_one_student_number(tmp.path(), &server);
+    let mut d = signed_in(tmp.path(), clock);
+    assert!(bar(&mut d).contains("1 conflict"), "{}", bar(&mut d));
+    // The clients pane opens typing into its search (no client is shown yet): f11 is a key
+    // of its own.
+    d.key(KeyCode::F(11));
+    has(&mut d, "Conflicts: 1 waiting");
+    has(&mut d, "a merge-again");
+    has(&mut d, "student number");
+    // Tried before anything is settled: it stays, saying why.
+    ch(&mut d, 'a');
+    assert!(d.settle());
+    has(&mut d, "still not merged");
+    has(&mut d, "Conflicts: 1 waiting");
+    // This desk's record was the mistake: once it is erased, `a` merges the other desk's.
+    let paths = Paths::resolve(Some(tmp.path()));
+    d.desk()
+        .unwrap()
+        .erase_client(&paths, &sn("10000077"), "registered twice")
+        .unwrap();
+    ch(&mut d, 'a');
+    assert!(d.settle());
+    has(&mut d, "✓ Merged the change from another desk");
+    has(&mut d, "Nothing waits in the conflicts queue.");
+    assert!(!bar(&mut d).contains("conflict"), "{}", bar(&mut d));
+    assert_eq!(
+        d.desk()
+            .unwrap()
+            .client_by_student_number(&sn("10000077"))
+            .unwrap()
+            .name,
+        "Zyqfirst Person"
+    );
+    server.stop();
+}

@@ -144,7 +144,7 @@ fn dispatch(cli: &Cli, paths: &Paths) -> Result<(), DeskError> {
             policy,
         } => super::sync::join(cli, paths, server, code, fingerprint, name, policy.as_deref()),
         Command::Sync { status } => super::sync::sync(cli, paths, *status),
-        Command::Conflicts => super::sync::conflicts(cli, paths),
+        Command::Conflicts { retry } => super::sync::conflicts(cli, paths, retry.as_deref()),
         Command::Slot(cmd) => appointments::slot(cli.format, &sign_in(cli, paths)?, cmd),
         Command::Book(args) => appointments::book(cli.format, &sign_in(cli, paths)?, args),
         Command::Cancel { .. }

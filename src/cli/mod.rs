@@ -183,8 +183,13 @@ pub enum Command {
         #[arg(long)]
         status: bool,
     },
-    /// Other desks' changes that could not be merged here and wait for a person.
-    Conflicts,
+    /// Other desks' changes that could not be merged here and wait for a person;
+    /// --retry DEVICE:OP merges one again once what stopped it is settled.
+    Conflicts {
+        /// The change to merge again, as the list names it.
+        #[arg(long, value_name = "DEVICE:OP")]
+        retry: Option<String>,
+    },
     /// Calendar slots.
     #[command(subcommand)]
     Slot(SlotCmd),

@@ -292,9 +292,21 @@ pub fn enrol(
     Ok(())
 }
 
-/// `careerdesk conflicts`.
-pub fn conflicts(cli: &Cli, paths: &Paths) -> Result<(), DeskError> {
+/// `careerdesk conflicts [--retry DEVICE:OP]`.
+pub fn conflicts(cli: &Cli, paths: &Paths, retry: Option<&str>) -> Result<(), DeskError> {
     let desk = sign_in(cli, paths)?;
+    if let Some(change) = retry {
+        let done = desk.retry_conflict(change)?;
+        emit(cli.format, &done, || match (&done.merged, &done.what) {
+            (true, _) => format!(
+                "change {} merged ({} record(s) written); it is off the queue\n",
+                done.change, done.records
+            ),
+            (false, Some(what)) => format!("change {} still waits: {what}\n", done.change),
+            (false, None) => format!("change {} still waits\n", done.change),
+        });
+        return Ok(());
+    }
     let list = desk.sync_conflicts()?;
     emit(cli.format, &list, || {
         if list.is_empty() {
@@ -303,10 +315,11 @@ pub fn conflicts(cli: &Cli, paths: &Paths) -> Result<(), DeskError> {
         let mut text = format!("{} conflict(s) wait for a person:\n", list.len());
         for c in &list {
             text.push_str(&format!(
-                "  {} {} (op {} of device {}): {}\n",
-                c.kind, c.record, c.seq, c.device, c.what
+                "  {} {} (change {}:{}): {}\n",
+                c.kind, c.record, c.device, c.seq, c.what
             ));
         }
+        text.push_str("settle what stops one, then merge it again: careerdesk conflicts --retry DEVICE:OP\n");
         text
     });
     Ok(())

@@ -14,7 +14,7 @@ use std::ops::Bound;
 
 use chrono::{DateTime, Utc};
 
-pub use conflicts::{Conflict, ConflictReason};
+pub use conflicts::{Conflict, ConflictReason, Retried};
 
 use super::codec::Record;
 use super::sync_log::{APPLY_QUEUE, REMOTE_OPS};
@@ -220,6 +220,8 @@ struct Queued {
     op: SealedOp,
     changes: Vec<Change>,
     hlc: Hlc,
+    /// Its key in the queue of ops to merge; empty for an op merged again from the conflicts
+    /// queue, which is in no queue (taking an absent key off changes nothing).
     key: Vec<u8>,
 }
 

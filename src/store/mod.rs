@@ -45,7 +45,7 @@ use codec::{CodecError, Record};
 use crypto::{KdfParams, KeyRef, KeyRing, KeySlot, SealError};
 use subject_keys::SubjectKeys;
 
-pub use apply::{Applied, Conflict, ConflictReason};
+pub use apply::{Applied, Conflict, ConflictReason, Retried};
 pub use backup::{BackupCopy, HoldCommits, BACKUP_STORE_DIR};
 pub use check::{CheckReport, Finding, Problem, Recovery};
 pub use compact::{disk_size, Copied};

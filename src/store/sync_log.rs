@@ -59,7 +59,8 @@ pub struct TakenOps {
     pub erased: Vec<u128>,
 }
 
-fn remote_key(device: DeviceId, seq: u64) -> [u8; 24] {
+/// The key of an op taken from another desk: its device, then its sequence there.
+pub(super) fn remote_key(device: DeviceId, seq: u64) -> [u8; 24] {
     let mut k = [0u8; 24];
     k[..16].copy_from_slice(&device.0.to_be_bytes());
     k[16..].copy_from_slice(&seq.to_be_bytes());

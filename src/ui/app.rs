@@ -115,6 +115,15 @@ impl App {
         }
     }
 
+    /// The signed-in desk, if a session is open (tests and benchmarks act on it beside the
+    /// screen, through the same service layer).
+    pub fn desk(&self) -> Option<&Arc<crate::desk::Desk>> {
+        match &self.screen {
+            Screen::Main(m) | Screen::Locked(m, _) => Some(m.desk()),
+            Screen::Setup(_) | Screen::Login(_) => None,
+        }
+    }
+
     /// Whether the app should end.
     pub fn should_quit(&self) -> bool {
         self.quit

@@ -77,6 +77,11 @@ impl Driver {
             .to_string()
     }
 
+    /// The signed-in desk, if a session is open.
+    pub fn desk(&self) -> Option<&Arc<crate::desk::Desk>> {
+        self.app.desk()
+    }
+
     /// The jobs handle the app uses (to post events as the terminal would).
     pub fn jobs(&self) -> &Jobs {
         &self.jobs

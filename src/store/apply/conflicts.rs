@@ -5,11 +5,13 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::{Applied, Queued, Seen};
+use crate::domain::ids::DeviceId;
 use crate::domain::sync::SealedOp;
 use crate::domain::{EntityKind, RecordRef};
 use crate::store::codec;
 use crate::store::crypto::KeyRef;
-use crate::store::sync_log::APPLY_QUEUE;
+use crate::store::sync_log::{remote_key, APPLY_QUEUE, REMOTE_OPS};
 use crate::store::{decode_plain, Store, StoreError};
 
 /// Device ++ sequence (24) -> sealed [`Conflict`]: other desks' ops that could not be merged.
@@ -64,7 +66,97 @@ impl Conflict {
     }
 }
 
+/// What merging an op of the conflicts queue again did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Retried {
+    /// Merged into this desk's records, and off the queue.
+    Merged(Applied),
+    /// Still not mergeable: back in the queue, saying what is wrong now.
+    Waiting(Conflict),
+    /// Its content went with an erasure: nothing is left to merge, and it is off the queue.
+    Gone,
+}
+
+/// Device (16) ++ sequence (8): the op's key in the queue, as in the ops taken.
+fn conflict_key(device: DeviceId, seq: u64) -> [u8; 24] {
+    remote_key(device, seq)
+}
+
 impl Store {
+    /// Merges again the op of `device` numbered `seq` that waits in the conflicts queue, once
+    /// a person has settled what stopped it (the record holding its student number erased,
+    /// careerdesk updated to read its layout). `None` when no such op waits here. The op is
+    /// taken off the queue only after it is merged, so a stop in between leaves it listed,
+    /// and merging it again changes nothing.
+    pub fn retry_conflict(
+        &self,
+        device: DeviceId,
+        seq: u64,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Retried>, StoreError> {
+        let key = conflict_key(device, seq);
+        if self.conflict_at(&key)?.is_none() {
+            return Ok(None);
+        }
+        let op: Option<SealedOp> = match self.tree(REMOTE_OPS)?.get(key)? {
+            Some(raw) => Some(decode_plain(REMOTE_OPS, &key, &raw)?),
+            None => None,
+        };
+        let opened = match op.as_ref().map(|op| (op, self.open_remote_op(op))) {
+            None | Some((_, Ok(None))) => {
+                self.forget_conflict(&key)?;
+                return Ok(Some(Retried::Gone));
+            }
+            Some((op, Err(e))) => {
+                let record = RecordRef {
+                    kind: EntityKind::Client,
+                    id: 0,
+                };
+                self.put_aside(op, record, ConflictReason::Unreadable(e.to_string()), now)?;
+                return Ok(self.conflict_at(&key)?.map(Retried::Waiting));
+            }
+            Some((op, Ok(Some(opened)))) => Queued {
+                op: op.clone(),
+                changes: opened.changes,
+                hlc: opened.hlc,
+                key: Vec::new(),
+            },
+        };
+        match self.merge_one(&opened, 0, now)? {
+            Some((records, clients)) => {
+                self.forget_conflict(&key)?;
+                let mut done = Applied::default();
+                Seen::default().count(&mut done, &opened, records, clients);
+                Ok(Some(Retried::Merged(done)))
+            }
+            None => Ok(self.conflict_at(&key)?.map(Retried::Waiting)),
+        }
+    }
+
+    /// The conflict kept under `key`, if one is there whose client's key is still held.
+    fn conflict_at(&self, key: &[u8]) -> Result<Option<Conflict>, StoreError> {
+        let Some(v) = self.tree(CONFLICTS)?.get(key)? else {
+            return Ok(None);
+        };
+        match self.open_sealed(CONFLICTS, key, &v) {
+            Ok(plain) => Ok(Some(decode_plain(CONFLICTS, key, &plain)?)),
+            Err(crate::store::crypto::SealError::UnknownKey) => Ok(None),
+            Err(e) => Err(StoreError::Corrupt {
+                tree: CONFLICTS.into(),
+                key: crate::store::show_key(key),
+                reason: e.to_string(),
+            }),
+        }
+    }
+
+    /// Takes one op off the conflicts queue.
+    fn forget_conflict(&self, key: &[u8]) -> Result<(), StoreError> {
+        self.subjects.forget_conflict_count();
+        self.tree(CONFLICTS)?.remove(key)?;
+        self.subjects.forget_conflict_count();
+        Ok(())
+    }
+
     pub(super) fn put_aside_and_dequeue(
         &self,
         op: &SealedOp,

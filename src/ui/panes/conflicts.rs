@@ -2,7 +2,8 @@
 //! desk's bookings the server gave away, oldest first. A booking that needs rebooking shows
 //! the free slots to offer; `m` (or enter) chooses one and moves the booking there through
 //! the desk (every booking rule checked, the old booking cancelled), `x` cancels it after
-//! asking. The queue is read as a job when the pane is shown or refreshed and after a sync,
+//! asking. Another desk's change that could not be merged says what stopped it; once that is
+//! settled, `a` merges it again. The queue is read as a job when the pane is shown or refreshed and after a sync,
 //! never while drawing; reading it needs the Sync permission, and a refusal is shown.
 
 mod load;
@@ -217,6 +218,30 @@ impl ConflictsPane {
         self.load(cx);
     }
 
+    /// `a`: merges the selected change from another desk again, through the desk, once what
+    /// stopped it is settled; still stopped, it says what stops it now.
+    fn merge_again(&mut self, cx: &mut Cx<'_>) {
+        let Some(row) = self.current() else {
+            return cx.problem("nothing waits in the conflicts queue");
+        };
+        if row.rebooking.is_some() {
+            return cx.problem("that booking needs rebooking: move it into a free slot (m) or cancel it (x)");
+        }
+        let change = format!("{}:{}", row.view.device, row.view.seq);
+        match cx.desk.retry_conflict(&change) {
+            Ok(done) if done.merged => cx.done(format!(
+                "Merged the change from another desk ({} record(s) written); it is off the queue.",
+                done.records
+            )),
+            Ok(done) => cx.problem(format!(
+                "still not merged: {}",
+                done.what.unwrap_or_else(|| "it waits as before".into())
+            )),
+            Err(e) => cx.problem(format!("not merged: {e}")),
+        }
+        self.load(cx);
+    }
+
     fn offer_count(&self) -> usize {
         self.rebooking()
             .and_then(|b| b.offers.as_ref().ok())
@@ -268,6 +293,7 @@ impl Pane for ConflictsPane {
                 }
                 Command::Select | Command::RebookInto => self.open_offers(cx),
                 Command::CancelRebooking => self.ask_cancel(cx),
+                Command::MergeAgain => self.merge_again(cx),
                 Command::Refresh => self.load(cx),
                 _ => return false,
             },
@@ -303,6 +329,7 @@ impl Pane for ConflictsPane {
         &[
             Command::RebookInto,
             Command::CancelRebooking,
+            Command::MergeAgain,
             Command::Refresh,
             Command::SyncNow,
             Command::Help,
