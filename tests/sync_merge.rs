@@ -340,3 +340,32 @@ fn sync_a_page_of_ops_merged_together_lands_as_one_by_one_with_a_clash_in_its_mi
     assert_eq!(listed.len(), 1);
     assert!(listed[0].what.contains("student number"), "{}", listed[0].what);
 }
+
+#[test]
+fn sync_a_slot_booked_cancelled_and_withdrawn_on_one_desk_merges_in_one_page_as_one_by_one() {
+    let (_dir, _server, a, _b_dir, b) = two_desks();
+    a.slot("cons1", "applications", "2026-12-10 10:00");
+    settle(&a.admin, &b);
+    let day = |desk: &Desk| {
+        desk.slots_between(common::local("2026-12-10 00:00"), common::local("2026-12-11 00:00"))
+            .unwrap()
+    };
+    let slot = day(&a.admin)[0].clone();
+    // On A, between two syncs: the slot booked, the booking cancelled, the slot withdrawn.
+    // B takes the three in one page. The withdrawal, worked out on the slot as the booking
+    // left it, would look like a withdrawn slot still booked; worked out after the
+    // cancellation, as one by one, it merges.
+    let booked = a
+        .book_with(&a.admin, "10000001", "applications", "2026-12-10 10:00", None)
+        .unwrap();
+    later(&a, 1);
+    a.admin.cancel(booked.id).unwrap();
+    later(&a, 1);
+    a.admin.withdraw_slot(slot.id).unwrap();
+    sync(&a.admin);
+    let report = sync(&b);
+    assert_eq!(report.new_conflicts, 0, "{report:?}");
+    assert!(b.sync_conflicts().unwrap().is_empty());
+    assert_eq!(day(&b), day(&a.admin), "the slot as on A");
+    assert!(day(&b)[0].withdrawn && day(&b)[0].booking.is_none());
+}

@@ -198,13 +198,14 @@ impl Staged {
         self.ws
             .footprint()
             .map(|(t, k)| (t.to_string(), k.to_vec()))
-            .chain(
-                self.named
-                    .iter()
-                    .map(|r| (r.kind.tree().to_string(), r.id.to_be_bytes().to_vec())),
-            )
+            .chain(self.named.iter().copied().map(record_key))
             .collect()
     }
+}
+
+/// A record's place among what a batch touches: its tree and key.
+fn record_key(r: RecordRef) -> (String, Vec<u8>) {
+    (r.kind.tree().to_string(), r.id.to_be_bytes().to_vec())
 }
 
 /// What working out one op's merge gave.
@@ -302,6 +303,12 @@ impl Store {
         let mut staged: Vec<Staged> = Vec::new();
         let mut touched: HashSet<(String, Vec<u8>)> = HashSet::new();
         for (index, q) in batch.iter().enumerate() {
+            // An op about a record a staged op writes is worked out after that one lands: even
+            // the decision to put it aside (a slot withdrawn while booked) reads the record.
+            if q.changes.iter().any(|c| touched.contains(&record_key(c.record()))) {
+                self.commit_staged(std::mem::take(&mut staged), batch, now, done, seen)?;
+                touched.clear();
+            }
             let mut prepared = self.prepare_op(q, index, now)?;
             if let Prepared::Staged(s) = &prepared {
                 let footprint = s.footprint();
