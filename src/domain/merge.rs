@@ -202,7 +202,9 @@ fn merge_fields(
             }
         }
     }
-    if !changed {
+    // The same value written later still moves the field's clock: a desk that kept the older
+    // clock would let a change made between the two win here and lose everywhere else.
+    if !changed && clocks_out == *clocks {
         return Merged::Skip(Skipped::Older);
     }
     Merged::Write {
@@ -303,6 +305,33 @@ mod tests {
                 at(50, 1),
                 &[]
             ),
+            Merged::Skip(Skipped::Older)
+        );
+    }
+
+    #[test]
+    fn the_same_value_written_later_moves_the_clock_so_an_edit_between_loses_on_every_desk() {
+        // Here the e-mail is "a" from our own edit at 10; another desk wrote "a" again at 30.
+        let local = fields(&[("email", "\"a\"")]);
+        let mut clocks = made_at(1);
+        clocks.record_local(&update(&[("email", "\"a\"")], &[]), at(10, 1));
+        let Merged::Write {
+            fields: out, clocks, ..
+        } = merge(
+            Some(&local),
+            &clocks,
+            &update(&[("email", "\"a\"")], &[]),
+            at(30, 2),
+            &[],
+        )
+        else {
+            panic!("the later clock must be kept");
+        };
+        assert_eq!(out, local, "the value is as it was");
+        // A third desk's "b" made at 20 arrives last: older than 30, it loses, as it does on
+        // the desk that merged "a" at 30 over its own "b".
+        assert_eq!(
+            merge(Some(&out), &clocks, &update(&[("email", "\"b\"")], &[]), at(20, 3), &[]),
             Merged::Skip(Skipped::Older)
         );
     }
