@@ -47,6 +47,12 @@ fn edit(desk: &Desk, student: &str, e: ClientEdit) {
     desk.edit_client(c.id, &e.parse().unwrap()).unwrap();
 }
 
+/// The slots `desk` holds on Thu 10 Dec 2026.
+fn slots_on_10_dec(desk: &Desk) -> Vec<careerdesk::domain::appointment::Slot> {
+    desk.slots_between(common::local("2026-12-10 00:00"), common::local("2026-12-11 00:00"))
+        .unwrap()
+}
+
 #[test]
 fn sync_a_client_and_a_booking_made_on_one_desk_are_on_the_other_after_both_sync() {
     let (_dir, _server, a, _b_dir, b) = two_desks();
@@ -144,11 +150,7 @@ fn sync_a_slot_withdrawn_on_one_desk_and_booked_on_another_waits_in_both_conflic
     let (_dir, _server, a, _b_dir, b) = two_desks();
     a.slot("cons1", "applications", "2026-12-10 10:00");
     settle(&a.admin, &b);
-    let day = |desk: &Desk| {
-        desk.slots_between(common::local("2026-12-10 00:00"), common::local("2026-12-11 00:00"))
-            .unwrap()
-    };
-    let slot = day(&a.admin)[0].clone();
+    let slot = slots_on_10_dec(&a.admin)[0].clone();
     // Offline, A withdraws it and B books it. Merged field by field the slot would be both
     // withdrawn and booked, which neither desk allows: each keeps its own and lists the other's.
     a.admin.withdraw_slot(slot.id).unwrap();
@@ -163,8 +165,12 @@ fn sync_a_slot_withdrawn_on_one_desk_and_booked_on_another_waits_in_both_conflic
         assert_eq!(list[0].kind, "slots");
         assert!(list[0].what.contains("withdrawn"), "{}", list[0].what);
     }
-    assert!(day(&a.admin)[0].withdrawn && day(&a.admin)[0].booking.is_none());
-    assert_eq!(day(&b)[0].booking, Some(booked.id), "B's booking is not lost");
+    assert!(slots_on_10_dec(&a.admin)[0].withdrawn && slots_on_10_dec(&a.admin)[0].booking.is_none());
+    assert_eq!(
+        slots_on_10_dec(&b)[0].booking,
+        Some(booked.id),
+        "B's booking is not lost"
+    );
     let ada = b.client_by_student_number(&sn("10000001")).unwrap();
     assert_eq!(b.client_appointments(ada.id).unwrap().len(), 1);
 }
@@ -346,11 +352,7 @@ fn sync_a_slot_booked_cancelled_and_withdrawn_on_one_desk_merges_in_one_page_as_
     let (_dir, _server, a, _b_dir, b) = two_desks();
     a.slot("cons1", "applications", "2026-12-10 10:00");
     settle(&a.admin, &b);
-    let day = |desk: &Desk| {
-        desk.slots_between(common::local("2026-12-10 00:00"), common::local("2026-12-11 00:00"))
-            .unwrap()
-    };
-    let slot = day(&a.admin)[0].clone();
+    let slot = slots_on_10_dec(&a.admin)[0].clone();
     // On A, between two syncs: the slot booked, the booking cancelled, the slot withdrawn.
     // B takes the three in one page. The withdrawal, worked out on the slot as the booking
     // left it, would look like a withdrawn slot still booked; worked out after the
@@ -366,6 +368,6 @@ fn sync_a_slot_booked_cancelled_and_withdrawn_on_one_desk_merges_in_one_page_as_
     let report = sync(&b);
     assert_eq!(report.new_conflicts, 0, "{report:?}");
     assert!(b.sync_conflicts().unwrap().is_empty());
-    assert_eq!(day(&b), day(&a.admin), "the slot as on A");
-    assert!(day(&b)[0].withdrawn && day(&b)[0].booking.is_none());
+    assert_eq!(slots_on_10_dec(&b), slots_on_10_dec(&a.admin), "the slot as on A");
+    assert!(slots_on_10_dec(&b)[0].withdrawn && slots_on_10_dec(&b)[0].booking.is_none());
 }

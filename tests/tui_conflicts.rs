@@ -21,38 +21,55 @@ const W: u16 = 160;
 const H: u16 = 40;
 const AT: &str = "2026-12-11 10:00";
 
+/// The screen's desk at `tmp`, made with its policy file and `setup` run on it, and another
+/// desk of the same service made from its backup (a device id of its own), both signed in as
+/// the administrator and neither enrolled. Returns the other desk's folder too, which must
+/// outlive the test.
+fn desk_and_copy(
+    tmp: &std::path::Path,
+    clock: &Arc<FixedClock>,
+    setup: impl FnOnce(&Desk),
+) -> (Desk, Desk, tempfile::TempDir) {
+    let paths = Paths::resolve(Some(tmp));
+    let other_dir = tempfile::tempdir().unwrap();
+    let other_paths = Paths::resolve(Some(other_dir.path()));
+    let backups = tempfile::tempdir().unwrap();
+    let backup = backups.path().join("backup");
+    let here = Desk::init(
+        &paths.store(),
+        policy(),
+        "admin",
+        "Admin Person",
+        ADMIN_PASSWORD,
+        clock.clone(),
+    )
+    .unwrap();
+    std::fs::write(paths.policy(), careerdesk::policy::example("standard").unwrap().text).unwrap();
+    setup(&here);
+    here.backup(&paths, &backup).unwrap();
+    Desk::restore(&other_paths, &backup, "admin", ADMIN_PASSWORD, clock.clone()).unwrap();
+    let locked = careerdesk::store::LockedStore::open(&other_paths.store()).unwrap();
+    let other = Desk::sign_in(&locked, policy(), "admin", ADMIN_PASSWORD, clock.clone()).unwrap();
+    (here, other, other_dir)
+}
+
 /// The screen's desk and another of the same service, both enrolled with `server`, with cons1's
 /// applications slots at 10:00 and 11:00 on Fri 11 Dec; Ada One booked into 10:00 on the other
 /// desk, which syncs first, and Bo Two into 10:00 here, not yet synced. The clock at Fri 20 Nov
 /// 2026 10:00. Returns the other desk's folder, which must outlive the test.
 fn two_desks_one_slot(tmp: &std::path::Path, server: &Running) -> (Arc<FixedClock>, tempfile::TempDir) {
-    let paths = Paths::resolve(Some(tmp));
     let clock = clock();
-    let other_dir = tempfile::tempdir().unwrap();
-    let other_paths = Paths::resolve(Some(other_dir.path()));
-    let backups = tempfile::tempdir().unwrap();
-    let backup = backups.path().join("backup");
     let booking = |client: &str| NewBooking {
         client: sn(client),
         appointment_type: "applications".into(),
         start: local(AT),
         consultant: None,
     };
-    {
-        let here = Desk::init(
-            &paths.store(),
-            policy(),
-            "admin",
-            "Admin Person",
-            ADMIN_PASSWORD,
-            clock.clone(),
-        )
-        .unwrap();
+    let (here, other, other_dir) = desk_and_copy(tmp, &clock, |here| {
         here.add_operator(&staff("cons1", &[Role::Consultant], Some("2026-01-01")))
             .unwrap();
-        std::fs::write(paths.policy(), careerdesk::policy::example("standard").unwrap().text).unwrap();
-        add(&here, &new_client("10000001", "Ada One")).unwrap();
-        add(&here, &new_client("10000002", "Bo Two")).unwrap();
+        add(here, &new_client("10000001", "Ada One")).unwrap();
+        add(here, &new_client("10000002", "Bo Two")).unwrap();
         for at in [AT, "2026-12-11 11:00"] {
             here.add_slot(&careerdesk::desk::NewSlot {
                 consultant: login("cons1"),
@@ -63,12 +80,10 @@ fn two_desks_one_slot(tmp: &std::path::Path, server: &Running) -> (Arc<FixedCloc
             })
             .unwrap();
         }
-        here.backup(&paths, &backup).unwrap();
-        Desk::restore(&other_paths, &backup, "admin", ADMIN_PASSWORD, clock.clone()).unwrap();
+    });
+    {
         server.enrol(&here, "Main desk");
         common::desks::sync(&here);
-        let locked = careerdesk::store::LockedStore::open(&other_paths.store()).unwrap();
-        let other = Desk::sign_in(&locked, policy(), "admin", ADMIN_PASSWORD, clock.clone()).unwrap();
         server.enrol(&other, "Second desk");
         common::desks::sync(&other);
         other.book(&booking("10000001")).unwrap();
@@ -295,27 +310,9 @@ fn calendar_on_show_marks_a_provisional_booking_and_loads_again_when_a_sync_deci
 /// first, so its change waits in this desk's conflicts queue after the sign-in sync. Returns
 /// the other desk's folder, which must outlive the test.
 fn two_desks_one_student_number(tmp: &std::path::Path, server: &Running) -> (Arc<FixedClock>, tempfile::TempDir) {
-    let paths = Paths::resolve(Some(tmp));
     let clock = clock();
-    let other_dir = tempfile::tempdir().unwrap();
-    let other_paths = Paths::resolve(Some(other_dir.path()));
-    let backups = tempfile::tempdir().unwrap();
-    let backup = backups.path().join("backup");
-    let here = Desk::init(
-        &paths.store(),
-        policy(),
-        "admin",
-        "Admin Person",
-        ADMIN_PASSWORD,
-        clock.clone(),
-    )
-    .unwrap();
-    std::fs::write(paths.policy(), careerdesk::policy::example("standard").unwrap().text).unwrap();
-    here.backup(&paths, &backup).unwrap();
-    Desk::restore(&other_paths, &backup, "admin", ADMIN_PASSWORD, clock.clone()).unwrap();
+    let (here, other, other_dir) = desk_and_copy(tmp, &clock, |_| {});
     server.enrol(&here, "Main desk");
-    let locked = careerdesk::store::LockedStore::open(&other_paths.store()).unwrap();
-    let other = Desk::sign_in(&locked, policy(), "admin", ADMIN_PASSWORD, clock.clone()).unwrap();
     server.enrol(&other, "Second desk");
     add(&other, &new_client("10000077", "Zyqfirst Person")).unwrap();
     add(&here, &new_client("10000077", "Zyqsecond Person")).unwrap();

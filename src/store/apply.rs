@@ -276,11 +276,7 @@ impl Store {
                         queue.remove(&qk)?;
                     }
                     Err(e) => {
-                        let record = RecordRef {
-                            kind: EntityKind::Client,
-                            id: 0,
-                        };
-                        self.put_aside(&op, record, ConflictReason::Unreadable(e.to_string()), now)?;
+                        self.put_aside_unreadable(&op, e, now)?;
                         queue.remove(&qk)?;
                         done.conflicts += 1;
                     }

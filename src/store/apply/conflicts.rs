@@ -108,11 +108,7 @@ impl Store {
                 return Ok(Some(Retried::Gone));
             }
             Some((op, Err(e))) => {
-                let record = RecordRef {
-                    kind: EntityKind::Client,
-                    id: 0,
-                };
-                self.put_aside(op, record, ConflictReason::Unreadable(e.to_string()), now)?;
+                self.put_aside_unreadable(op, e, now)?;
                 return Ok(self.conflict_at(&key)?.map(Retried::Waiting));
             }
             Some((op, Ok(Some(opened)))) => Queued {
@@ -168,6 +164,20 @@ impl Store {
         self.put_aside(op, record, reason, now)?;
         self.tree(APPLY_QUEUE)?.remove(dequeue)?;
         Ok(())
+    }
+
+    /// Keeps an op that does not open here: it names no record it could be read as.
+    pub(super) fn put_aside_unreadable(
+        &self,
+        op: &SealedOp,
+        e: StoreError,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let record = RecordRef {
+            kind: EntityKind::Client,
+            id: 0,
+        };
+        self.put_aside(op, record, ConflictReason::Unreadable(e.to_string()), now)
     }
 
     /// Keeps an op that could not be merged, sealed with the key of the client it is about.
