@@ -35,15 +35,7 @@ fn desk_and_copy(
     let other_paths = Paths::resolve(Some(other_dir.path()));
     let backups = tempfile::tempdir().unwrap();
     let backup = backups.path().join("backup");
-    let here = Desk::init(
-        &paths.store(),
-        policy(),
-        "admin",
-        "Admin Person",
-        ADMIN_PASSWORD,
-        clock.clone(),
-    )
-    .unwrap();
+    let here = init(tmp, clock.clone());
     std::fs::write(paths.policy(), careerdesk::policy::example("standard").unwrap().text).unwrap();
     setup(&here);
     here.backup(&paths, &backup).unwrap();
