@@ -144,7 +144,7 @@ fn dispatch(cli: &Cli, paths: &Paths) -> Result<(), DeskError> {
             policy,
         } => super::sync::join(cli, paths, server, code, fingerprint, name, policy.as_deref()),
         Command::Sync { status } => super::sync::sync(cli, paths, *status),
-        Command::Conflicts { retry } => super::sync::conflicts(cli, paths, retry.as_deref()),
+        Command::Conflicts { retry, told } => super::sync::conflicts(cli, paths, retry.as_deref(), told.as_deref()),
         Command::Slot(cmd) => appointments::slot(cli.format, &sign_in(cli, paths)?, cmd),
         Command::Book(args) => appointments::book(cli.format, &sign_in(cli, paths)?, args),
         Command::Cancel { .. }
@@ -191,7 +191,7 @@ fn dispatch(cli: &Cli, paths: &Paths) -> Result<(), DeskError> {
             into.as_deref(),
         ),
         Command::Queue(cmd) => appointments::queue(cli.format, &sign_in(cli, paths)?, cmd),
-        Command::Lease(cmd) => super::sync::lease(cli.format, &sign_in(cli, paths)?, cmd),
+        Command::Lease(cmd) => super::leases::lease(cli.format, &sign_in(cli, paths)?, cmd),
         Command::Outbox(cmd) => appointments::outbox(cli.format, &sign_in(cli, paths)?, paths, cmd),
         Command::Report(cmd) => super::reports::run(cli.format, &sign_in(cli, paths)?, cmd),
         Command::Triage => appointments::triage(cli.format, &sign_in(cli, paths)?),

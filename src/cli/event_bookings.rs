@@ -67,6 +67,7 @@ fn line_json(desk: &Desk, l: &EventBookingLine) -> serde_json::Value {
         "student_number": l.number(),
         "name": l.name,
         "state": state_word(l.state),
+        "place": l.unsettled.unwrap_or("settled"),
         "booked_at": when(desk, l.booked_at),
     })
 }
@@ -94,7 +95,10 @@ fn roster_text(desk: &Desk, r: &EventRoster) -> String {
     let mut rows = |ls: &[EventBookingLine], numbered: bool| {
         for (i, l) in ls.iter().enumerate() {
             t.row(vec![
-                state_word(l.state).to_string(),
+                match l.unsettled {
+                    Some(word) => format!("{} ({word})", state_word(l.state)),
+                    None => state_word(l.state).to_string(),
+                },
                 if numbered { (i + 1).to_string() } else { String::new() },
                 l.number().to_string(),
                 l.name.clone(),
@@ -125,10 +129,18 @@ pub fn run(format: Format, desk: &Desk, cmd: &EventBookingCmd) -> Result<(), Des
                 "booking": done.booking.id.to_string(),
                 "state": state_word(done.booking.state),
                 "waiting_position": position,
+                "place": done.booking.confirmation.word().unwrap_or("settled"),
             });
-            emit(format, &json, || match position {
-                None => format!("{sn} has a place (booking {})\n", done.booking.id),
-                Some(p) => format!(
+            emit(format, &json, || match (position, &done.booking.confirmation) {
+                (None, crate::domain::event::PlaceConfirmation::Provisional { .. }) => format!(
+                    "{sn} has a provisional place (booking {}): the sync server decides at the next sync\n",
+                    done.booking.id
+                ),
+                (None, crate::domain::event::PlaceConfirmation::Leased { .. }) => {
+                    format!("{sn} has a place in this desk's lease (booking {})\n", done.booking.id)
+                }
+                (None, _) => format!("{sn} has a place (booking {})\n", done.booking.id),
+                (Some(p), _) => format!(
                     "the event is full: {sn} is number {p} on the waiting list (booking {})\n",
                     done.booking.id
                 ),

@@ -17,6 +17,7 @@ mod event_bookings;
 mod events;
 mod feedback;
 mod import;
+mod leases;
 mod notes;
 mod output;
 mod privacy;
@@ -184,11 +185,15 @@ pub enum Command {
         status: bool,
     },
     /// Other desks' changes that could not be merged here and wait for a person;
-    /// --retry DEVICE:OP merges one again once what stopped it is settled.
+    /// --retry DEVICE:OP merges one again once what stopped it is settled; --told BOOKING
+    /// records that the client of an event booking that lost its place was told.
     Conflicts {
         /// The change to merge again, as the list names it.
-        #[arg(long, value_name = "DEVICE:OP")]
+        #[arg(long, value_name = "DEVICE:OP", conflicts_with = "told")]
         retry: Option<String>,
+        /// The event booking whose client was told it lost its place (it stays waiting).
+        #[arg(long, value_name = "BOOKING")]
+        told: Option<String>,
     },
     /// Calendar slots.
     #[command(subcommand)]
@@ -271,7 +276,8 @@ pub enum Command {
     /// The drop-in queue.
     #[command(subcommand)]
     Queue(QueueCmd),
-    /// Leases of a consultant's slots to this desk, for a fair with no network.
+    /// Leases of a consultant's slots or an event's places to this desk, for a fair with no
+    /// network.
     #[command(subcommand)]
     Lease(LeaseCmd),
     /// Confirmation and reminder messages.
@@ -455,6 +461,19 @@ pub enum LeaseCmd {
         /// The period's end, local time (YYYY-MM-DD HH:MM).
         #[arg(long)]
         to: String,
+        /// How many hours from now the lease lasts (1 to 72).
+        #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=72))]
+        hours: u32,
+    },
+    /// Lease some of an event's places to this desk: no other desk gets them until the lease
+    /// ends, so places given here are certain while offline.
+    Places {
+        /// The event (id or title).
+        #[arg(long)]
+        event: String,
+        /// How many places.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        places: u32,
         /// How many hours from now the lease lasts (1 to 72).
         #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=72))]
         hours: u32,

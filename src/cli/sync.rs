@@ -292,9 +292,21 @@ pub fn enrol(
     Ok(())
 }
 
-/// `careerdesk conflicts [--retry DEVICE:OP]`.
-pub fn conflicts(cli: &Cli, paths: &Paths, retry: Option<&str>) -> Result<(), DeskError> {
+/// `careerdesk conflicts [--retry DEVICE:OP | --told BOOKING]`.
+pub fn conflicts(cli: &Cli, paths: &Paths, retry: Option<&str>, told: Option<&str>) -> Result<(), DeskError> {
     let desk = sign_in(cli, paths)?;
+    if let Some(booking) = told {
+        let b = desk.place_loss_told(booking)?;
+        let state = crate::domain::event_places::state_word(b.state);
+        let v = serde_json::json!({ "booking": b.id.to_string(), "state": state });
+        emit(cli.format, &v, || {
+            format!(
+                "booking {}: the client was told; it stays {state} and is off the queue\n",
+                b.id
+            )
+        });
+        return Ok(());
+    }
     if let Some(change) = retry {
         let done = desk.retry_conflict(change)?;
         emit(cli.format, &done, || match (&done.merged, &done.what) {
@@ -320,6 +332,9 @@ pub fn conflicts(cli: &Cli, paths: &Paths, retry: Option<&str>) -> Result<(), De
             ));
         }
         text.push_str("settle what stops one, then merge it again: careerdesk conflicts --retry DEVICE:OP\n");
+        if list.iter().any(|c| c.kind == "event_bookings") {
+            text.push_str("once the client of an event booking that lost its place is told: careerdesk conflicts --told BOOKING\n");
+        }
         text
     });
     Ok(())
@@ -393,8 +408,8 @@ pub fn sync(cli: &Cli, paths: &Paths, status: bool) -> Result<(), DeskError> {
             match &s.server {
             None => "not enrolled with a sync server (offline)\n".into(),
             Some(server) => format!(
-                "server {server}, pulled to {}, {} op(s) of other desks held ({} still to merge), {} op(s) made here, {} in the conflicts queue, {} booking(s) to rebook\n",
-                s.cursor, s.remote_ops, s.to_merge, s.own_ops, s.conflicts, s.to_rebook
+                "server {server}, pulled to {}, {} op(s) of other desks held ({} still to merge), {} op(s) made here, {} in the conflicts queue, {} booking(s) to rebook, {} event place(s) lost to tell\n",
+                s.cursor, s.remote_ops, s.to_merge, s.own_ops, s.conflicts, s.to_rebook, s.places_lost
             ),
         }
         });
@@ -436,6 +451,22 @@ pub fn sync(cli: &Cli, paths: &Paths, status: bool) -> Result<(), DeskError> {
                 report.to_rebook
             ));
         }
+        let p = &report.places;
+        if p.confirmed + p.displaced + p.released > 0 {
+            text.push_str(&format!(
+                "the server decided {} provisional event place(s): {} confirmed, {} lost to a full event; {} cancelled place(s) let go\n",
+                p.confirmed + p.displaced,
+                p.confirmed,
+                p.displaced,
+                p.released
+            ));
+        }
+        if report.places_lost > 0 {
+            text.push_str(&format!(
+                "{} event booking(s) made here lost their place (another desk gave the last one first) and are back on the waiting list: `careerdesk conflicts` lists them; tell each client\n",
+                report.places_lost
+            ));
+        }
         if report.server_restored {
             text.push_str("the server had been restored from a backup, and was given what it lacked\n");
         }
@@ -452,82 +483,5 @@ pub fn sync(cli: &Cli, paths: &Paths, status: bool) -> Result<(), DeskError> {
         }
         text
     });
-    Ok(())
-}
-
-/// A lease as a row: id, consultant, period and end, in local time.
-fn lease_json(desk: &crate::desk::Desk, l: &crate::domain::booking_claim::Lease) -> serde_json::Value {
-    let consultant = desk
-        .store()
-        .get::<crate::domain::operator::Operator>(l.consultant.0)
-        .ok()
-        .flatten()
-        .map_or_else(|| l.consultant.to_string(), |o| o.login.to_string());
-    let t = |at| desk.local_time(at).format("%Y-%m-%d %H:%M").to_string();
-    serde_json::json!({
-        "lease": format!("{:032x}", l.id),
-        "consultant": consultant,
-        "from": t(l.from),
-        "to": t(l.to),
-        "until": t(l.expires),
-    })
-}
-
-/// `careerdesk lease take|list|return`.
-pub fn lease(format: super::output::Format, desk: &crate::desk::Desk, cmd: &super::LeaseCmd) -> Result<(), DeskError> {
-    use super::LeaseCmd as L;
-    let line = |v: &serde_json::Value| {
-        format!(
-            "lease {}: {}'s slots {} to {}, until {}\n",
-            v["lease"].as_str().unwrap_or_default(),
-            v["consultant"].as_str().unwrap_or_default(),
-            v["from"].as_str().unwrap_or_default(),
-            v["to"].as_str().unwrap_or_default(),
-            v["until"].as_str().unwrap_or_default()
-        )
-    };
-    match cmd {
-        L::Take {
-            consultant,
-            from,
-            to,
-            hours,
-        } => {
-            let l = desk.lease_slots(
-                &super::args::login(consultant)?,
-                super::args::local_time(desk, "from", from)?,
-                super::args::local_time(desk, "to", to)?,
-                *hours,
-            )?;
-            let v = lease_json(desk, &l);
-            emit(format, &v, || line(&v));
-        }
-        L::List => {
-            let rows: Vec<serde_json::Value> = desk.leases()?.iter().map(|l| lease_json(desk, l)).collect();
-            emit(format, &rows, || {
-                if rows.is_empty() {
-                    "this desk holds no lease\n".into()
-                } else {
-                    rows.iter().map(line).collect()
-                }
-            });
-        }
-        L::Return { id } => {
-            let id = u128::from_str_radix(id.trim(), 16).map_err(|_| {
-                DeskError::Invalid(format!(
-                    "lease: {id:?} is not a lease id; `careerdesk lease list` shows them"
-                ))
-            })?;
-            let held = desk.return_lease(id)?;
-            let v = serde_json::json!({ "returned": format!("{id:032x}"), "held_by_server": held });
-            emit(format, &v, || {
-                if held {
-                    "lease handed back: its slots are any desk's again\n".into()
-                } else {
-                    "the server no longer held that lease (it had ended); forgotten here\n".into()
-                }
-            });
-        }
-    }
     Ok(())
 }

@@ -323,6 +323,7 @@ pub fn employers_and_events(
                 } else {
                     EventBookingState::Booked
                 },
+                confirmation: crate::domain::event::PlaceConfirmation::Local,
             };
             bulk.put(&b)?;
         }

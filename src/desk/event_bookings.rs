@@ -18,7 +18,7 @@ use serde::Serialize;
 use crate::domain::access::Permission;
 use crate::domain::audit::AuditAction;
 use crate::domain::client::Client;
-use crate::domain::event::{Event, EventBooking, EventBookingState};
+use crate::domain::event::{Event, EventBooking, EventBookingState, PlaceConfirmation};
 use crate::domain::event_places::{self as places, PlaceRefusal, Placement, Tally};
 use crate::domain::ids::{EventBookingId, EventId, MessageId};
 use crate::domain::limits;
@@ -60,6 +60,9 @@ pub struct EventBookingLine {
     pub state: EventBookingState,
     /// When booked (orders the waiting list).
     pub booked_at: chrono::DateTime<chrono::Utc>,
+    /// The word for a place not (or no longer) settled with the sync server: "provisional",
+    /// "leased", "lost its place"; none when settled.
+    pub unsettled: Option<&'static str>,
 }
 
 impl EventBookingLine {
@@ -115,7 +118,7 @@ pub struct AbsentMessaged {
     pub messages: usize,
 }
 
-fn booking_ref(id: EventBookingId) -> Option<RecordRef> {
+pub(super) fn booking_ref(id: EventBookingId) -> Option<RecordRef> {
     Some(RecordRef {
         kind: EntityKind::EventBooking,
         id: id.0,
@@ -139,7 +142,7 @@ fn refused(r: PlaceRefusal) -> DeskError {
 impl Desk {
     /// Every booking of one event, oldest first, read through the index of bookings by event.
     /// Damaged records are skipped with a warning so one cannot hide the rest.
-    fn bookings_of(&self, event: EventId) -> Result<Vec<EventBooking>, DeskError> {
+    pub(super) fn bookings_of(&self, event: EventId) -> Result<Vec<EventBooking>, DeskError> {
         let mut out = Vec::new();
         for id in self.store.event_bookings_of(event)? {
             match self.store.get::<EventBooking>(id.0) {
@@ -165,7 +168,7 @@ impl Desk {
 
     /// Runs `decide` on the event as it stands and commits its write set; when another desk
     /// changed the event's bookings meanwhile, decides again on the newer ones.
-    fn with_event<T>(
+    pub(super) fn with_event<T>(
         &self,
         id: EventId,
         mut decide: impl FnMut(&Event, &[EventBooking], &mut WriteSet) -> Result<T, DeskError>,
@@ -217,6 +220,7 @@ impl Desk {
             name: client.map(|c| c.name).unwrap_or_else(|| "(unknown client)".into()),
             state: b.state,
             booked_at: b.booked_at,
+            unsettled: b.confirmation.word(),
         })
     }
 
@@ -270,20 +274,28 @@ impl Desk {
             let now = self.now();
             let placement =
                 places::place_new(event, client.id, client.school.as_deref(), bookings, now).map_err(refused)?;
+            // A desk that syncs cannot see the places the other desks gave meanwhile: the
+            // server decides (decision 0023), unless the place is in this desk's lease.
+            let (state, confirmation) = match placement {
+                Placement::Place => (
+                    EventBookingState::Booked,
+                    self.place_confirmation(event, bookings, false)?,
+                ),
+                Placement::Waiting { .. } => (EventBookingState::Waiting, PlaceConfirmation::Local),
+            };
             let booking = EventBooking {
                 id: EventBookingId::new_at(now_ms(now)),
                 event: event.id,
                 client: client.id,
                 booked_at: now,
-                state: match placement {
-                    Placement::Place => EventBookingState::Booked,
-                    Placement::Waiting { .. } => EventBookingState::Waiting,
-                },
+                state,
+                confirmation,
             };
             ws.put(&self.store, None, &booking);
-            let what = match placement {
-                Placement::Place => "booked a place on".to_string(),
-                Placement::Waiting { position } => format!("joined the waiting list (number {position}) of"),
+            let what = match (placement, booking.confirmation.word()) {
+                (Placement::Place, Some(word)) => format!("booked a place ({word}) on"),
+                (Placement::Place, None) => "booked a place on".to_string(),
+                (Placement::Waiting { position }, _) => format!("joined the waiting list (number {position}) of"),
             };
             ws.audit(self.audit(
                 AuditAction::Create,
@@ -316,19 +328,25 @@ impl Desk {
                     event.id
                 ),
             ));
-            let after: Vec<EventBooking> = bookings
+            let mut after: Vec<EventBooking> = bookings
                 .iter()
                 .map(|b| if b.id == new.id { new.clone() } else { b.clone() })
                 .collect();
             let mut promoted = Vec::new();
             for id in places::promotions(event, &after, now) {
-                let Some(waiting) = after.iter().find(|b| b.id == id) else {
+                let Some(at) = after.iter().position(|b| b.id == id) else {
                     continue;
                 };
+                let waiting = after[at].clone();
                 let mut placed = waiting.clone();
                 placed.state = EventBookingState::Booked;
-                ws.put(&self.store, Some(waiting), &placed);
-                let queued = match self.store.get::<Client>(placed.client.0)? {
+                placed.confirmation = self.place_confirmation(event, &after, true)?;
+                ws.put(&self.store, Some(&waiting), &placed);
+                // The next promotion counts this place (a lease's room).
+                after[at] = placed.clone();
+                // A provisional place is told only once the server confirms it.
+                let told_now = !matches!(placed.confirmation, PlaceConfirmation::Provisional { .. });
+                let queued = match self.store.get::<Client>(placed.client.0)?.filter(|_| told_now) {
                     Some(c) => {
                         let messages = plan_place_offered(&self.event_facts(&c, event), now, self.channels);
                         let n = messages.len();
@@ -434,7 +452,7 @@ impl Desk {
         })
     }
 
-    fn event_facts(&self, client: &Client, event: &Event) -> EventFacts {
+    pub(super) fn event_facts(&self, client: &Client, event: &Event) -> EventFacts {
         EventFacts {
             client_name: client.name.clone(),
             email: Some(client.email.clone()),
@@ -447,7 +465,7 @@ impl Desk {
         }
     }
 
-    fn queue_event_messages(
+    pub(super) fn queue_event_messages(
         &self,
         ws: &mut WriteSet,
         client: crate::domain::ids::ClientId,

@@ -48,6 +48,7 @@ mod sync;
 mod sync_bookings;
 mod sync_conflicts;
 mod sync_leases;
+mod sync_places;
 mod triage;
 mod vacancies;
 mod views;

@@ -55,6 +55,9 @@ pub struct SyncStatus {
     pub conflicts: u64,
     /// This desk's bookings the server gave away, waiting to be rebooked (also listed there).
     pub to_rebook: u64,
+    /// This desk's event bookings that lost their place at the server, for the client to be
+    /// told.
+    pub places_lost: u64,
 }
 
 /// An op of another desk waiting in the conflicts queue, as staff see it.
@@ -182,10 +185,20 @@ impl Desk {
             let decided = block_on(client::settle_bookings(&self.store, &creds, claims, releases))?;
             report.bookings = self.take_booking_answers(decided)?;
         }
+        // And the event places it gave (decision 0023), in the same way.
+        let (claims, releases) = self.place_requests()?;
+        if !claims.is_empty() || !releases.is_empty() {
+            let decided = block_on(client::settle_places(&self.store, &creds, claims, releases))?;
+            report.places = self.take_place_answers(decided)?;
+        }
         // What this desk wrote in answer to what it learnt (the server's answers, erasures
         // carried out, slots set right) goes at once too.
         {
-            if report.bookings.wrote() || report.erasures_applied > 0 || report.slots_repaired > 0 {
+            if report.bookings.wrote()
+                || report.places.wrote()
+                || report.erasures_applied > 0
+                || report.slots_repaired > 0
+            {
                 let again = self.sync_round(&creds, progress)?;
                 report.pushed += again.pushed;
                 report.pulled += again.pulled;
@@ -203,6 +216,7 @@ impl Desk {
             }
         }
         report.to_rebook = self.bookings_to_rebook()?.len() as u64;
+        report.places_lost = self.place_views()?.len() as u64;
         Ok(report)
     }
 
@@ -315,6 +329,7 @@ impl Desk {
             })
             .collect();
         list.extend(self.rebooking_views()?);
+        list.extend(self.place_views()?);
         list.sort_by_key(|c| c.at);
         Ok(list)
     }
@@ -333,6 +348,7 @@ impl Desk {
             to_merge: self.store.ops_to_merge()?,
             conflicts: self.store.sync_conflict_count()?,
             to_rebook: self.bookings_to_rebook()?.len() as u64,
+            places_lost: self.place_views()?.len() as u64,
         })
     }
 }

@@ -63,11 +63,19 @@ impl Desk {
         Ok(lease)
     }
 
-    /// Hands a lease back to the server (its slots are anyone's again) and forgets it here.
+    /// Hands a lease back to the server (its slots or places are anyone's again) and forgets
+    /// it here.
     /// Audited; false if the server no longer held it.
     pub fn return_lease(&self, id: u128) -> Result<bool, DeskError> {
         self.require(Permission::Book)?;
         let mut held = self.held_leases()?;
+        if !held.iter().any(|l| l.id == id) && self.place_leases()?.iter().any(|l| l.id == id) {
+            let creds = self.credentials()?;
+            let was = block_on(client::return_lease(&self.store, &creds, id))?;
+            self.forget_place_lease(id)?;
+            self.audit_lease(format!("handed lease {id:032x} of event places back"))?;
+            return Ok(was);
+        }
         if !held.iter().any(|l| l.id == id) {
             return Err(DeskError::Invalid(format!(
                 "this desk holds no lease {id:032x}; `careerdesk lease --list` lists them"

@@ -308,6 +308,7 @@ mod tests {
             client: ClientId(client),
             booked_at: t(at_hour),
             state,
+            confirmation: crate::domain::event::PlaceConfirmation::Local,
         }
     }
 

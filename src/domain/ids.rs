@@ -130,6 +130,8 @@ id_type!(
     DeviceId,
     /// A terminal enrolled with a sync server: the credential it connects with.
     TerminalId,
+    /// A lease the sync server gave a desk (of a consultant's slots or an event's places).
+    LeaseId,
 );
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ pub mod messages;
 pub mod note;
 pub mod operator;
 pub mod outbox;
+pub mod place_claim;
 pub mod policy;
 pub mod queue;
 pub mod records;

@@ -314,7 +314,27 @@ impl Record for Event {
         sort_set(&mut self.target_programmes, String::clone);
     }
 }
-record!(EventBooking, EventBooking, client: client);
+impl Record for EventBooking {
+    const KIND: EntityKind = EntityKind::EventBooking;
+    /// Format 2 added who decided the place is the booking's (the sync server or the desk).
+    const FORMAT: u8 = 2;
+
+    fn id(&self) -> u128 {
+        self.id.0
+    }
+
+    fn subject(&self) -> Option<u128> {
+        Some(self.client.0)
+    }
+
+    fn decode_format(format: u8, body: &[u8]) -> Result<Self, CodecError> {
+        match format {
+            1 => decode_body::<crate::domain::event::EventBookingV1>(body).map(EventBooking::from),
+            2 => decode_body(body),
+            other => Err(CodecError::UnknownFormat(other)),
+        }
+    }
+}
 record!(Consent, Consent, client: client);
 record!(Complaint, Complaint, client: client);
 record!(Feedback, Feedback, maybe_client: client);

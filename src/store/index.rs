@@ -9,7 +9,7 @@ use crate::domain::appointment::{Appointment, Confirmation, Outcome, Slot};
 use crate::domain::client::{Client, FlagKind};
 use crate::domain::employer::{Contact, Employer, EngagementNote, Vacancy};
 use crate::domain::enquiry::Enquiry;
-use crate::domain::event::{Event, EventBooking};
+use crate::domain::event::{Event, EventBooking, EventBookingState, PlaceConfirmation};
 use crate::domain::ids::{AppointmentId, ClientId, EmployerId, EventBookingId, EventId, OperatorId};
 use crate::domain::note::Note;
 use crate::domain::operator::Operator;
@@ -119,8 +119,24 @@ pub enum ServerList {
     ToRebook = 2,
 }
 
+/// Event bookings with something to settle with the sync server: `list ++ booking`, the list
+/// a [`PlaceList`].
+pub const EVENT_BOOKING_SERVER: IndexTree = single("idx_event_booking_server");
+
+/// The lists of event bookings with something to settle with the sync server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlaceList {
+    /// A place given provisionally or in a lease, still held: for its desk to claim.
+    ToClaim = 0,
+    /// Confirmed and then cancelled: its place for the server to let go.
+    ToRelease = 1,
+    /// Lost its place at the server and put back on the waiting list: in its desk's conflicts
+    /// queue until the client is told.
+    ToTell = 2,
+}
+
 /// Every index tree (for rebuilding them all).
-pub const ALL: [IndexTree; 21] = [
+pub const ALL: [IndexTree; 22] = [
     CLIENT_BY_STUDENT_NUMBER,
     OPERATOR_BY_LOGIN,
     SLOT_BY_CONSULTANT,
@@ -142,6 +158,7 @@ pub const ALL: [IndexTree; 21] = [
     EVENT_BY_LENGTH,
     EVENT_BOOKING_BY_EVENT,
     APPOINTMENT_SERVER,
+    EVENT_BOOKING_SERVER,
 ];
 
 /// The id of the record an index entry belongs to ([`entry_record`]), or the damage named.
@@ -245,6 +262,11 @@ impl Store {
         self.indexed(APPOINTMENT_SERVER, &[list as u8])
     }
 
+    /// The event bookings on one of the lists to settle with the sync server, in id order.
+    pub fn server_places(&self, list: PlaceList) -> Result<Vec<EventBookingId>, StoreError> {
+        self.indexed(EVENT_BOOKING_SERVER, &[list as u8])
+    }
+
     /// The bookings of one event, in booking-id order.
     pub fn event_bookings_of(&self, event: EventId) -> Result<Vec<EventBookingId>, StoreError> {
         self.indexed(EVENT_BOOKING_BY_EVENT, &event.key())
@@ -267,7 +289,7 @@ pub fn owner(tree: IndexTree) -> EntityKind {
         n if n == EMPLOYER_BY_TAG.name => EntityKind::Employer,
         n if n == CONTACT_BY_EMPLOYER.name => EntityKind::Contact,
         n if n == EVENT_BY_START.name || n == EVENT_BY_LENGTH.name => EntityKind::Event,
-        n if n == EVENT_BOOKING_BY_EVENT.name => EntityKind::EventBooking,
+        n if n == EVENT_BOOKING_BY_EVENT.name || n == EVENT_BOOKING_SERVER.name => EntityKind::EventBooking,
         _ => EntityKind::Appointment,
     }
 }
@@ -502,10 +524,23 @@ impl Indexed for Event {
 
 impl Indexed for EventBooking {
     fn index_entries(&self, _keys: &KeyRing) -> Vec<IndexEntry> {
-        vec![IndexEntry::plain(
+        let mut out = vec![IndexEntry::plain(
             EVENT_BOOKING_BY_EVENT,
             &[&self.event.key(), &self.id.key()],
-        )]
+        )];
+        let list = match (&self.confirmation, self.state) {
+            _ if crate::domain::place_claim::to_claim(self) => Some(PlaceList::ToClaim),
+            _ if crate::domain::place_claim::to_release(self) => Some(PlaceList::ToRelease),
+            (PlaceConfirmation::Displaced { .. }, EventBookingState::Waiting) => Some(PlaceList::ToTell),
+            _ => None,
+        };
+        if let Some(list) = list {
+            out.push(IndexEntry::plain(
+                EVENT_BOOKING_SERVER,
+                &[&[list as u8], &self.id.key()],
+            ));
+        }
+        out
     }
 }
 impl Indexed for Consent {}

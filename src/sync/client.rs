@@ -15,8 +15,9 @@ use super::tls::{self, Fingerprint};
 use super::SyncError;
 use crate::domain::booking_claim::{Claim, Lease, Release, MAX_CLAIMS};
 use crate::domain::ids::TerminalId;
+use crate::domain::place_claim::{PlaceClaim, PlaceLease, PlaceRelease};
 use crate::domain::sync::ErasedClients;
-use crate::store::relay::Decided;
+use crate::store::relay::{Decided, PlacesDecided};
 use crate::store::relay::{KeySlotCopy, MAX_KEY_SLOTS};
 use crate::store::{Store, StoreError, TakenOps};
 
@@ -84,8 +85,13 @@ pub struct SyncReport {
     pub changed_clients: crate::domain::sync::ChangedClients,
     /// What the server's decisions on this desk's bookings did.
     pub bookings: crate::domain::booking_claim::BookingsSettled,
+    /// What the server's decisions on this desk's event places did.
+    pub places: crate::domain::place_claim::PlacesSettled,
     /// This desk's bookings waiting to be rebooked (the server gave their slots away).
     pub to_rebook: u64,
+    /// This desk's event bookings that lost their place at the server, for the client to be
+    /// told.
+    pub places_lost: u64,
     /// Slots whose record was set back to the booking that holds them for certain, after
     /// another desk's change (an erasure or cancellation made without knowing of it) freed them.
     pub slots_repaired: u64,
@@ -346,6 +352,78 @@ pub async fn settle_bookings(
     }
     session.close().await;
     Ok(decided)
+}
+
+/// Asks `store`'s server to decide the event places this desk gave provisionally, in order,
+/// and to let go of the places of confirmed bookings cancelled since.
+pub async fn settle_places(
+    store: &Store,
+    creds: &Credentials,
+    claims: Vec<PlaceClaim>,
+    releases: Vec<PlaceRelease>,
+) -> Result<PlacesDecided, SyncError> {
+    let mut decided = PlacesDecided::default();
+    if claims.is_empty() && releases.is_empty() {
+        return Ok(decided);
+    }
+    let mut session = opened(store, creds).await?;
+    // Releases first: a place let go on one desk may be the one another desk's claim wants.
+    for chunk in releases.chunks(MAX_CLAIMS) {
+        let reply = session
+            .call(&Request::Places {
+                claims: Vec::new(),
+                releases: chunk.to_vec(),
+            })
+            .await?;
+        let Reply::Places { released, .. } = reply else {
+            return Err(unexpected(&reply));
+        };
+        decided.released.extend(released);
+    }
+    for chunk in claims.chunks(CLAIMS_PER_REQUEST) {
+        let reply = session
+            .call(&Request::Places {
+                claims: chunk.to_vec(),
+                releases: Vec::new(),
+            })
+            .await?;
+        let Reply::Places { answers, .. } = reply else {
+            return Err(unexpected(&reply));
+        };
+        if answers.len() != chunk.len() || answers.iter().zip(chunk).any(|(a, c)| a.0 != c.booking.id) {
+            return Err(SyncError::Protocol(
+                "the server answered other event places than those asked".into(),
+            ));
+        }
+        decided.answers.extend(answers);
+    }
+    session.close().await;
+    Ok(decided)
+}
+
+/// Asks `store`'s server for a lease of some of an event's places, for `hours`.
+pub async fn take_place_lease(
+    store: &Store,
+    creds: &Credentials,
+    lease: PlaceLease,
+    capacity: u32,
+    settled: u32,
+    hours: u32,
+) -> Result<PlaceLease, SyncError> {
+    let mut session = opened(store, creds).await?;
+    let reply = session
+        .call(&Request::LeasePlaces {
+            lease,
+            capacity,
+            settled,
+            hours,
+        })
+        .await?;
+    session.close().await;
+    match reply {
+        Reply::LeasedPlaces { lease } => Ok(lease),
+        other => Err(unexpected(&other)),
+    }
 }
 
 /// One sync of `store` with its server.

@@ -4,7 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::booking_claim::{Answer, Claim, Lease, Release};
-use crate::domain::ids::{AppointmentId, DeviceId, TerminalId};
+use crate::domain::ids::{AppointmentId, DeviceId, EventBookingId, TerminalId};
+use crate::domain::place_claim::{PlaceAnswer, PlaceClaim, PlaceLease, PlaceRelease};
 use crate::domain::sync::{SealedOp, TerminalEntry};
 use crate::store::relay::KeySlotCopy;
 
@@ -84,10 +85,32 @@ pub enum Request {
         /// How many hours from now, by the server's clock, it lasts.
         hours: u32,
     },
-    /// After `Welcome`: hands one of this desk's leases back.
+    /// After `Welcome`: hands one of this desk's leases (of slots or of places) back.
     ReturnLease {
         /// The lease's id.
         id: u128,
+    },
+    // New variants go last: the encoding names a variant by its place.
+    /// After `Welcome`: event places this desk gave provisionally, for the server to decide
+    /// in order, and places of bookings cancelled since, to let go (at most `MAX_CLAIMS` of
+    /// each).
+    Places {
+        /// The claims.
+        claims: Vec<PlaceClaim>,
+        /// The releases.
+        releases: Vec<PlaceRelease>,
+    },
+    /// After `Welcome`: a lease of some of an event's places for a period, to this desk (the
+    /// server sets its id and desk).
+    LeasePlaces {
+        /// The lease asked for (its id, desk and expiry are the server's to set).
+        lease: PlaceLease,
+        /// The event's places, as this desk knows them.
+        capacity: u32,
+        /// Places decided before their desks synced, as this desk knows them.
+        settled: u32,
+        /// How many hours from now, by the server's clock, it lasts.
+        hours: u32,
     },
 }
 
@@ -205,6 +228,18 @@ pub enum Reply {
     LeaseReturned {
         /// Whether it was held.
         held: bool,
+    },
+    /// The event places were decided.
+    Places {
+        /// Each claim's answer, in the order asked.
+        answers: Vec<(EventBookingId, PlaceAnswer)>,
+        /// The bookings whose places were let go.
+        released: Vec<EventBookingId>,
+    },
+    /// The lease of event places is given.
+    LeasedPlaces {
+        /// It, with its id.
+        lease: PlaceLease,
     },
 }
 

@@ -291,6 +291,54 @@ impl Server {
                     Err(e) => relay_refusal(e),
                 }
             }
+            Request::Places { claims, releases } => {
+                if let Err(r) = self.still_enrolled(session.as_ref()) {
+                    return Some(r);
+                }
+                // As with slots: a desk claims only the places its own current replica gave.
+                let current = session.as_ref().and_then(|s| s.current);
+                if claims
+                    .iter()
+                    .any(|c| current.is_none() || crate::domain::place_claim::made_on(&c.booking) != current)
+                {
+                    return Some(refusal(
+                        ErrorCode::BadRequest,
+                        "a claim for an event place this desk did not give (provisionally or in its lease); each desk claims its own".into(),
+                    ));
+                }
+                match self.relay.decide_places(&claims, &releases, at_ms(now)) {
+                    Ok(d) => Reply::Places {
+                        answers: d.answers,
+                        released: d.released,
+                    },
+                    Err(e) => relay_refusal(e),
+                }
+            }
+            Request::LeasePlaces {
+                lease,
+                capacity,
+                settled,
+                hours,
+            } => {
+                if let Err(r) = self.still_enrolled(session.as_ref()) {
+                    return Some(r);
+                }
+                let Some(desk) = session.as_ref().and_then(|s| s.current) else {
+                    return Some(refusal(
+                        ErrorCode::BadRequest,
+                        "only a desk's current replica takes a lease".into(),
+                    ));
+                };
+                let asked = crate::domain::place_claim::PlaceLease {
+                    desk,
+                    expires: at_ms(now) + chrono::Duration::hours(i64::from(hours)),
+                    ..lease
+                };
+                match self.relay.take_place_lease(&asked, capacity, settled, at_ms(now)) {
+                    Ok(lease) => Reply::LeasedPlaces { lease },
+                    Err(e) => relay_refusal(e),
+                }
+            }
             Request::ReturnLease { id } => {
                 if let Err(r) = self.still_enrolled(session.as_ref()) {
                     return Some(r);

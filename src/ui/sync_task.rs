@@ -204,7 +204,7 @@ impl SyncTask {
         self.percent = None;
         match result {
             Ok(report) => {
-                self.conflicts = Some(report.conflicts + report.to_rebook);
+                self.conflicts = Some(report.conflicts + report.to_rebook + report.places_lost);
                 self.failures = 0;
                 self.offline_since = None;
                 self.refused = None;

@@ -5,9 +5,11 @@
 use chrono::{DateTime, Utc};
 
 use super::claims::Decided;
+use super::places::PlacesDecided;
 use super::{CertAndKey, Institution, KeySlotCopy, Pushing, RelayError, RelayIdentity, RelayStore};
 use crate::domain::booking_claim::{Claim, Lease, Release};
 use crate::domain::ids::{DeviceId, TerminalId};
+use crate::domain::place_claim::{PlaceClaim, PlaceLease, PlaceRelease};
 use crate::domain::policy::Policy;
 use crate::domain::sync::{SealedOp, TerminalEntry};
 use crate::store::StoreError;
@@ -77,6 +79,23 @@ pub trait RelayBackend: Send + Sync {
     fn take_lease(&self, asked: &Lease, now: DateTime<Utc>) -> Result<Lease, RelayError>;
     /// Hands a desk's lease back; whether it was held.
     fn return_lease(&self, id: u128, desk: DeviceId) -> Result<bool, RelayError>;
+    /// Decides event place claims in order and lets go of releases, in one transaction.
+    fn decide_places(
+        &self,
+        claims: &[PlaceClaim],
+        releases: &[PlaceRelease],
+        now: DateTime<Utc>,
+    ) -> Result<PlacesDecided, RelayError>;
+    /// Gives a lease of an event's places to a desk, if that many are free.
+    fn take_place_lease(
+        &self,
+        asked: &PlaceLease,
+        capacity: u32,
+        settled: u32,
+        now: DateTime<Utc>,
+    ) -> Result<PlaceLease, RelayError>;
+    /// How many event places the server counts as held.
+    fn places_held(&self) -> Result<usize, StoreError>;
 }
 
 impl RelayBackend for RelayStore {
@@ -167,5 +186,25 @@ impl RelayBackend for RelayStore {
     }
     fn return_lease(&self, id: u128, desk: DeviceId) -> Result<bool, RelayError> {
         RelayStore::return_lease(self, id, desk)
+    }
+    fn decide_places(
+        &self,
+        claims: &[PlaceClaim],
+        releases: &[PlaceRelease],
+        now: DateTime<Utc>,
+    ) -> Result<PlacesDecided, RelayError> {
+        RelayStore::decide_places(self, claims, releases, now)
+    }
+    fn take_place_lease(
+        &self,
+        asked: &PlaceLease,
+        capacity: u32,
+        settled: u32,
+        now: DateTime<Utc>,
+    ) -> Result<PlaceLease, RelayError> {
+        RelayStore::take_place_lease(self, asked, capacity, settled, now)
+    }
+    fn places_held(&self) -> Result<usize, StoreError> {
+        RelayStore::places_held(self)
     }
 }

@@ -202,13 +202,17 @@ impl RelayStore {
         Ok(lease)
     }
 
-    /// Hands a lease back, if `desk` holds it; whether it was held.
+    /// Hands a lease back (of slots or of an event's places), if `desk` holds it; whether it
+    /// was held.
     pub fn return_lease(&self, id: u128, desk: crate::domain::ids::DeviceId) -> Result<bool, RelayError> {
         let _one = self.pushing.lock().unwrap_or_else(|p| p.into_inner());
         let tree = self.db.open_tree(LEASES).map_err(StoreError::from)?;
         let key = id.to_be_bytes();
         let Some(raw) = tree.get(key).map_err(StoreError::from)? else {
-            return Ok(false);
+            // Lease ids are the server's, drawn at random: one of an event's places, maybe.
+            let held = self.return_place_lease(id, desk)?.unwrap_or(false);
+            self.db.flush().map_err(StoreError::from)?;
+            return Ok(held);
         };
         let held: Lease = decode(LEASES, &key, &raw)?;
         if held.desk != desk {

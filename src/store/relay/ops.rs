@@ -146,6 +146,7 @@ impl RelayStore {
             .map_err(storage)?;
         for c in &newly_erased {
             self.drop_holds_of(*c)?;
+            self.drop_places_of(*c)?;
         }
         self.db.flush().map_err(StoreError::from)?;
         if state.high_water == state.base && !keep.is_empty() {

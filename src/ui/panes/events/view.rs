@@ -69,7 +69,9 @@ fn roster_part(lines: &mut Vec<Line<'static>>, heading: &str, people: &[EventBoo
         } else {
             String::new()
         };
-        lines.push(Line::raw(format!("  {n}{} {}", p.number(), p.name)));
+        // A place the sync server has not settled says so, in words, not colour alone.
+        let mark = p.unsettled.map(|w| format!("  ({w})")).unwrap_or_default();
+        lines.push(Line::raw(format!("  {n}{} {}{mark}", p.number(), p.name)));
     }
 }
 
