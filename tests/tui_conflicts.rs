@@ -352,3 +352,70 @@ fn conflicts_pane_merges_another_desk_s_change_again_once_what_stopped_it_is_set
     );
     server.stop();
 }
+
+/// The screen's desk and another of the same service, enrolled with `server`, with a one-place
+/// event on Mon 7 Dec; each gives its place offline, the other desk syncs first, so this
+/// desk's booking loses its place at the sign-in sync. Returns the other desk's folder.
+fn two_desks_one_place(tmp: &std::path::Path, server: &Running) -> (Arc<FixedClock>, tempfile::TempDir) {
+    let clock = clock();
+    let (here, other, other_dir) = desk_and_copy(tmp, &clock, |here| {
+        add(here, &new_client("10000001", "Ada One")).unwrap();
+        add(here, &new_client("10000002", "Bo Two")).unwrap();
+        here.add_event(
+            &careerdesk::desk::NewEvent {
+                title: "Engineering fair".into(),
+                sector: "engineering".into(),
+                start: at(2026, 12, 7, 10, 0),
+                minutes: 120,
+                capacity: 1,
+                audience_schools: vec!["Natural Sciences".into()],
+                location: "Main hall".into(),
+                ..careerdesk::desk::NewEvent::default()
+            },
+            None,
+        )
+        .unwrap();
+    });
+    server.enrol(&here, "Main desk");
+    common::desks::sync(&here);
+    server.enrol(&other, "Second desk");
+    common::desks::sync(&other);
+    other.book_event("Engineering fair", &sn("10000001")).unwrap();
+    common::desks::sync(&other);
+    let mine = here.book_event("Engineering fair", &sn("10000002")).unwrap().booking;
+    assert!(matches!(
+        mine.confirmation,
+        careerdesk::domain::event::PlaceConfirmation::Provisional { .. }
+    ));
+    (clock, other_dir)
+}
+
+#[test]
+fn evt_03_conflicts_pane_lists_an_event_place_lost_at_sync_and_clears_it_once_the_client_is_told() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let server = Running::start(server_dir.path());
+    let tmp = tempfile::tempdir().unwrap();
+    let (clock, _other) = two_desks_one_place(tmp.path(), &server);
+    let mut d = signed_in(tmp.path(), clock);
+    assert!(bar(&mut d).contains("1 conflict"), "{}", bar(&mut d));
+    d.key(KeyCode::F(11));
+    has(&mut d, "Conflicts: 1 waiting");
+    has(&mut d, "t client-told");
+    has(&mut d, "Bo Two (10000002)");
+    has(&mut d, "lost its place");
+    has(&mut d, "number 1 on the waiting list");
+    // Merging again is for other desks' changes; it says what to do instead.
+    ch(&mut d, 'a');
+    assert!(d.settle());
+    has(&mut d, "tell the client, then record it (t)");
+    has(&mut d, "Conflicts: 1 waiting");
+    ch(&mut d, 't');
+    assert!(d.settle());
+    has(&mut d, "✓ Recorded that the client was told; the booking stays waiting");
+    has(&mut d, "Nothing waits in the conflicts queue.");
+    let roster = d.desk().unwrap().event_roster("Engineering fair").unwrap();
+    assert_eq!(roster.tally.taken, 1);
+    assert_eq!(roster.waiting.len(), 1, "still on the waiting list");
+    assert_eq!(roster.waiting[0].number(), "10000002");
+    server.stop();
+}

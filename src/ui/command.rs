@@ -206,6 +206,7 @@ commands! {
     RebookInto => "rebook-into", Conflicts, "Move the selected booking that needs rebooking into a free slot: choose one with ↑/↓, enter moves it";
     CancelRebooking => "cancel-rebooking", Conflicts, "Cancel the selected booking that needs rebooking (asks to confirm)";
     MergeAgain => "merge-again", Conflicts, "Merge the selected change from another desk again, once what stopped it is settled (the record holding its student number erased, careerdesk updated)";
+    ClientTold => "client-told", Conflicts, "Record that the client of the selected event booking that lost its place was told (it stays on the waiting list)";
     NextField => "next-field", Form, "Move to the next field of the form";
     PrevField => "prev-field", Form, "Move to the previous field of the form";
     NextChoice => "next-choice", Form, "Change the focused choice to the next option";

@@ -3,7 +3,8 @@
 //! the free slots to offer; `m` (or enter) chooses one and moves the booking there through
 //! the desk (every booking rule checked, the old booking cancelled), `x` cancels it after
 //! asking. Another desk's change that could not be merged says what stopped it; once that is
-//! settled, `a` merges it again. The queue is read as a job when the pane is shown or refreshed and after a sync,
+//! settled, `a` merges it again. An event booking that lost its place to a full event says
+//! where it now waits; `t` records that the client was told. The queue is read as a job when the pane is shown or refreshed and after a sync,
 //! never while drawing; reading it needs the Sync permission, and a refusal is shown.
 
 mod load;
@@ -227,6 +228,9 @@ impl ConflictsPane {
         if row.rebooking.is_some() {
             return cx.problem("that booking needs rebooking: move it into a free slot (m) or cancel it (x)");
         }
+        if row.view.kind == "event_bookings" {
+            return cx.problem("that event booking lost its place: tell the client, then record it (t)");
+        }
         let change = format!("{}:{}", row.view.device, row.view.seq);
         match cx.desk.retry_conflict(&change) {
             Ok(done) if done.merged => cx.done(format!(
@@ -238,6 +242,28 @@ impl ConflictsPane {
                 done.what.unwrap_or_else(|| "it waits as before".into())
             )),
             Err(e) => cx.problem(format!("not merged: {e}")),
+        }
+        self.load(cx);
+    }
+
+    /// `t`: records that the client of the selected event booking that lost its place was
+    /// told; it stays on the waiting list and leaves the queue.
+    fn client_told(&mut self, cx: &mut Cx<'_>) {
+        let Some(row) = self.current() else {
+            return cx.problem("nothing waits in the conflicts queue");
+        };
+        if row.view.kind != "event_bookings" {
+            return cx.problem("only an event booking that lost its place is marked as told");
+        }
+        let Some(id) = u128::from_str_radix(&row.view.record, 16).ok().map(crate::domain::ids::EventBookingId) else {
+            return cx.problem("that line names no event booking");
+        };
+        match cx.desk.place_loss_told(&id.to_string()) {
+            Ok(b) => cx.done(format!(
+                "Recorded that the client was told; the booking stays {} and is off the queue.",
+                crate::domain::event_places::state_word(b.state)
+            )),
+            Err(e) => cx.problem(format!("not recorded: {e}")),
         }
         self.load(cx);
     }
@@ -294,6 +320,7 @@ impl Pane for ConflictsPane {
                 Command::Select | Command::RebookInto => self.open_offers(cx),
                 Command::CancelRebooking => self.ask_cancel(cx),
                 Command::MergeAgain => self.merge_again(cx),
+                Command::ClientTold => self.client_told(cx),
                 Command::Refresh => self.load(cx),
                 _ => return false,
             },
@@ -330,6 +357,7 @@ impl Pane for ConflictsPane {
             Command::RebookInto,
             Command::CancelRebooking,
             Command::MergeAgain,
+            Command::ClientTold,
             Command::Refresh,
             Command::SyncNow,
             Command::Help,

@@ -184,7 +184,7 @@ impl ConflictsPane {
         // Inside the border and the "> " of the selected row.
         let width = top.width.saturating_sub(4) as usize;
         let title = format!(
-            "Conflicts: {} waiting · m rebook-into · x cancel-rebooking · a merge-again{loading}",
+            "Conflicts: {} waiting · m rebook-into · x cancel-rebooking · a merge-again · t client-told{loading}",
             self.rows().len()
         );
         if self.rows().is_empty() {
