@@ -1,7 +1,8 @@
 //! Convergence: three desks of one institution make random changes (clients made, changed and
-//! erased; employer tags added and removed; slots added and booked) while they sync at random moments,
-//! then each syncs twice: every desk holds the same records as every other, and every op the
-//! server holds.
+//! erased; employer tags added and removed; slots added and booked; places on a two-place event
+//! given and cancelled) while they sync at random moments, then each syncs twice: every desk
+//! holds the same records as every other, and every op the server holds; no slot is held twice
+//! and the event is never over its capacity.
 
 mod common;
 
@@ -9,6 +10,8 @@ use careerdesk::desk::{ClientEdit, Desk, NewSlot};
 use careerdesk::domain::appointment::{Appointment, Confirmation, Slot};
 use careerdesk::domain::client::Client;
 use careerdesk::domain::employer::Employer;
+use careerdesk::domain::event::{EventBooking, PlaceConfirmation};
+use careerdesk::domain::event_places::holds_place;
 use careerdesk::domain::operator::Role;
 use careerdesk::store::codec::Record;
 use common::desks::{holds_all_the_server_has, sync, twin};
@@ -31,6 +34,10 @@ enum Step {
     Erase { client: usize },
     /// Books a seed client into the `nth` free slot this desk holds (counted round).
     Book { client: usize, nth: u8 },
+    /// Books a seed client onto the event (a place, or the waiting list).
+    EventBook { client: usize },
+    /// Cancels a seed client's booking on the event.
+    EventCancel { client: usize },
     /// Syncs.
     Sync,
     /// The clock moves on some seconds.
@@ -45,6 +52,8 @@ fn step() -> impl Strategy<Value = Step> {
         1 => (9..16u8).prop_map(|hour| Step::Slot { hour }),
         1 => (0..3usize).prop_map(|client| Step::Erase { client }),
         3 => (0..3usize, 0..6u8).prop_map(|(client, nth)| Step::Book { client, nth }),
+        2 => (0..3usize).prop_map(|client| Step::EventBook { client }),
+        1 => (0..3usize).prop_map(|client| Step::EventCancel { client }),
         3 => Just(Step::Sync),
         2 => (1..90u8).prop_map(|seconds| Step::Later { seconds }),
     ]
@@ -53,20 +62,36 @@ fn step() -> impl Strategy<Value = Step> {
 const SEEDS: [&str; 3] = ["10000001", "10000002", "10000003"];
 const TAGS: [&str; 4] = ["graduate", "placement", "bursary", "internship"];
 
-/// What a desk holds, to compare: every client, employer, slot and booking, in id order.
-fn holdings(desk: &Desk) -> (Vec<Client>, Vec<Employer>, Vec<Slot>, Vec<Appointment>) {
+/// What a desk holds, to compare: every client, employer, slot, booking and event booking, in
+/// id order.
+type Holdings = (Vec<Client>, Vec<Employer>, Vec<Slot>, Vec<Appointment>, Vec<EventBooking>);
+
+fn holdings(desk: &Desk) -> Holdings {
     fn all<T: Record>(desk: &Desk) -> Vec<T> {
         let mut v: Vec<T> = desk.store().scan::<T>().unwrap().map(Result::unwrap).collect();
         v.sort_by_key(|r| r.id());
         v
     }
-    (all(desk), all(desk), all(desk), all(desk))
+    (all(desk), all(desk), all(desk), all(desk), all(desk))
 }
+
+/// The event's places: never more held than it has, and every place held settled with the
+/// server (none left provisional); the server counts exactly those.
+fn within_capacity(desk: &Desk, i: usize, server: &Running) {
+    let held: Vec<EventBooking> = holdings(desk).4.into_iter().filter(|b| holds_place(b.state)).collect();
+    assert!(held.len() <= CAPACITY as usize, "desk {i}: {held:?}");
+    for b in &held {
+        assert_eq!(b.confirmation, PlaceConfirmation::Confirmed, "desk {i}: {b:?}");
+    }
+    assert_eq!(server.relay().places_held().unwrap(), held.len(), "desk {i}");
+}
+
+const CAPACITY: u32 = 2;
 
 /// Each slot is held by at most one booking decided for certain, and the slot's record
 /// names it; no booking is left undecided.
 fn one_booking_per_slot(desk: &Desk, i: usize) {
-    let (_, _, slots, bookings) = holdings(desk);
+    let (_, _, slots, bookings, _) = holdings(desk);
     for slot in &slots {
         let holders: Vec<&Appointment> = bookings
             .iter()
@@ -113,6 +138,21 @@ fn run(steps: &[(usize, Step)]) {
             a.slot("cons1", "applications", &format!("{day} {hour}"));
         }
     }
+    a.admin
+        .add_event(
+            &careerdesk::desk::NewEvent {
+                title: "Zyqconverge fair".into(),
+                sector: "engineering".into(),
+                start: common::at(2026, 12, 9, 10, 0),
+                minutes: 120,
+                capacity: CAPACITY,
+                audience_schools: vec!["Natural Sciences".into()],
+                location: "Main hall".into(),
+                ..careerdesk::desk::NewEvent::default()
+            },
+            None,
+        )
+        .unwrap();
     let (_b_dir, b) = twin(&a, a.clock.clone());
     let (_c_dir, c) = twin(&a, a.clock.clone());
     server.enrol(&a.admin, "A");
@@ -188,6 +228,9 @@ fn run(steps: &[(usize, Step)]) {
                     let _ = desk.book_slot(&found, slot.id, desk.now());
                 }
             }
+            // Refused by a rule here (booked already, erased): the desk's rule.
+            Step::EventBook { client } => drop(desk.book_event("Zyqconverge fair", &sn(SEEDS[*client]))),
+            Step::EventCancel { client } => drop(desk.cancel_event_booking("Zyqconverge fair", &sn(SEEDS[*client]))),
             Step::Sync => drop(sync(desk)),
             Step::Later { seconds } => a
                 .clock
@@ -206,17 +249,21 @@ fn run(steps: &[(usize, Step)]) {
         assert_eq!(other.1, first.1, "employers: desk {i} differs from desk 0");
         assert_eq!(other.2, first.2, "slots: desk {i} differs from desk 0");
         assert_eq!(other.3, first.3, "bookings: desk {i} differs from desk 0");
+        assert_eq!(other.4, first.4, "event bookings: desk {i} differs from desk 0");
     }
     for (i, desk) in desks.iter().enumerate() {
-        // The only conflicts are bookings the server gave away, each on the desk that made it.
+        // The only conflicts are bookings the server gave away and event places it found
+        // taken, each on the desk that made it.
         let conflicts = desk.sync_conflicts().unwrap();
         assert!(
-            conflicts.iter().all(|c| c.kind == "appointments"),
+            conflicts.iter().all(|c| c.kind == "appointments" || c.kind == "event_bookings"),
             "desk {i}: {conflicts:?}"
         );
-        assert_eq!(conflicts.len() as u64, desk.sync_status().unwrap().to_rebook);
-        assert_eq!(desk.sync_status().unwrap().to_merge, 0);
+        let status = desk.sync_status().unwrap();
+        assert_eq!(conflicts.len() as u64, status.to_rebook + status.places_lost);
+        assert_eq!(status.to_merge, 0);
         one_booking_per_slot(desk, i);
+        within_capacity(desk, i, &server);
     }
     // Every op the server holds is on every desk, as its own or once as another desk's, two
     // rounds on: a desk that learns of an erasure at the second round records that it carried
