@@ -64,7 +64,13 @@ const TAGS: [&str; 4] = ["graduate", "placement", "bursary", "internship"];
 
 /// What a desk holds, to compare: every client, employer, slot, booking and event booking, in
 /// id order.
-type Holdings = (Vec<Client>, Vec<Employer>, Vec<Slot>, Vec<Appointment>, Vec<EventBooking>);
+type Holdings = (
+    Vec<Client>,
+    Vec<Employer>,
+    Vec<Slot>,
+    Vec<Appointment>,
+    Vec<EventBooking>,
+);
 
 fn holdings(desk: &Desk) -> Holdings {
     fn all<T: Record>(desk: &Desk) -> Vec<T> {
@@ -256,7 +262,9 @@ fn run(steps: &[(usize, Step)]) {
         // taken, each on the desk that made it.
         let conflicts = desk.sync_conflicts().unwrap();
         assert!(
-            conflicts.iter().all(|c| c.kind == "appointments" || c.kind == "event_bookings"),
+            conflicts
+                .iter()
+                .all(|c| c.kind == "appointments" || c.kind == "event_bookings"),
             "desk {i}: {conflicts:?}"
         );
         let status = desk.sync_status().unwrap();

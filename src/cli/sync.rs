@@ -470,6 +470,13 @@ pub fn sync(cli: &Cli, paths: &Paths, status: bool) -> Result<(), DeskError> {
         if report.server_restored {
             text.push_str("the server had been restored from a backup, and was given what it lacked\n");
         }
+        let r = &report.reinstated;
+        if r.sent > 0 {
+            text.push_str(&format!(
+                "{} confirmed booking(s) and place(s) were given back to the restored server; {} it had given to another booking meanwhile need rebooking, {} event place(s) are back on the waiting list\n",
+                r.sent, r.slots_taken, r.places_lost
+            ));
+        }
         if report.erasures_applied > 0 {
             text.push_str(&format!(
                 "{} client(s) erased on another desk were erased here too\n",

@@ -49,6 +49,7 @@ mod sync_bookings;
 mod sync_conflicts;
 mod sync_leases;
 mod sync_places;
+mod sync_reinstate;
 mod triage;
 mod vacancies;
 mod views;

@@ -178,6 +178,9 @@ impl Desk {
         let creds = self.credentials()?;
         self.store.prepare_merging()?;
         let mut report = self.sync_round(&creds, progress)?;
+        // A server restored from an older backup forgot the slots and places it gave since:
+        // they are given back before anything new is claimed.
+        report.reinstated = self.reinstate_if_due(&creds, report.server_restored)?;
         // Then the bookings the server decides: its answers are written here and sent at once
         // (a second round), so the other desks learn of them at their next sync.
         let (claims, releases) = self.booking_requests()?;
@@ -244,6 +247,8 @@ impl Desk {
         report.conflicts = self.store.sync_conflict_count()?;
         report.changed_clients = crate::domain::sync::ChangedClients(merged.clients);
         report.slots_repaired = self.repair_slot_holders(&merged.bookings)?;
+        self.merge_settled_conflicts(Some(&merged.bookings))?;
+        report.conflicts = self.store.sync_conflict_count()?;
         Ok(report)
     }
 

@@ -169,7 +169,7 @@ impl Desk {
         Ok(Some(confirmed))
     }
 
-    fn needing_rebooking(
+    pub(super) fn needing_rebooking(
         &self,
         old: &Appointment,
         desk: crate::domain::ids::DeviceId,

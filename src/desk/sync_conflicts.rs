@@ -79,6 +79,47 @@ impl Desk {
     }
 }
 
+/// Most waiting changes read at a sync to find those its merge may have settled; past it,
+/// they wait for a person (`conflicts --retry`).
+const SETTLED_SCAN_MAX: u64 = 1_000;
+
+impl Desk {
+    /// Merges again, quietly, each waiting change about a record this sync's merge changed
+    /// (an earlier change of a record that a later one settled, e.g. a slot's holder), or
+    /// every waiting change when `touched` is `None`. Returns how many merged.
+    pub(super) fn merge_settled_conflicts(
+        &self,
+        touched: Option<&[crate::domain::RecordRef]>,
+    ) -> Result<u64, DeskError> {
+        let count = self.store.sync_conflict_count()?;
+        if count == 0 || count > SETTLED_SCAN_MAX || touched.is_some_and(|t| t.is_empty()) {
+            return Ok(0);
+        }
+        let touched: Option<std::collections::HashSet<_>> = touched.map(|t| t.iter().copied().collect());
+        let mut merged = 0;
+        for c in self.store.sync_conflicts()? {
+            if touched.as_ref().is_some_and(|t| !t.contains(&c.record)) {
+                continue;
+            }
+            if let Some(Retried::Merged(applied)) = self.store.retry_conflict(c.device, c.seq, self.now())? {
+                self.repair_slot_holders(&applied.bookings)?;
+                let mut ws = WriteSet::new();
+                ws.audit(self.audit(
+                    AuditAction::Update,
+                    None,
+                    format!(
+                        "merged change {:032x}:{} from the sync conflicts queue once a later change settled it",
+                        c.device.0, c.seq
+                    ),
+                ));
+                self.commit(ws)?;
+                merged += 1;
+            }
+        }
+        Ok(merged)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -268,6 +268,17 @@ pub fn retry_after(failures: u32, jitter: f64) -> Duration {
     half + half.mul_f64(jitter)
 }
 
+/// What giving decisions back to a sync server restored from an older backup did on a desk.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ReinstatedHere {
+    /// Confirmed bookings and places sent.
+    pub sent: u64,
+    /// Bookings the server had given away since: now needing rebooking.
+    pub slots_taken: u64,
+    /// Places whose event the server had filled since: back on the waiting list.
+    pub places_lost: u64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,15 +13,14 @@ use super::frame;
 use super::message::{AdminAction, AdminReply, Reply, Request, MAX_OPS_PER_FRAME};
 use super::tls::{self, Fingerprint};
 use super::SyncError;
-use crate::domain::booking_claim::{Claim, Lease, Release, MAX_CLAIMS};
 use crate::domain::ids::TerminalId;
-use crate::domain::place_claim::{PlaceClaim, PlaceLease, PlaceRelease};
 use crate::domain::sync::ErasedClients;
-use crate::store::relay::{Decided, PlacesDecided};
 use crate::store::relay::{KeySlotCopy, MAX_KEY_SLOTS};
 use crate::store::{Store, StoreError, TakenOps};
 
 /// How long connecting (TCP and TLS) may take.
+pub use super::decisions::{reinstate, return_lease, settle_bookings, settle_places, take_lease, take_place_lease};
+
 const CONNECT: Duration = Duration::from_secs(10);
 /// How long one reply may take.
 const REPLY: Duration = Duration::from_secs(30);
@@ -87,6 +86,8 @@ pub struct SyncReport {
     pub bookings: crate::domain::booking_claim::BookingsSettled,
     /// What the server's decisions on this desk's event places did.
     pub places: crate::domain::place_claim::PlacesSettled,
+    /// What giving decisions back to a restored server did here.
+    pub reinstated: crate::domain::sync::ReinstatedHere,
     /// This desk's bookings waiting to be rebooked (the server gave their slots away).
     pub to_rebook: u64,
     /// This desk's event bookings that lost their place at the server, for the client to be
@@ -186,7 +187,7 @@ async fn joined(job: tokio::task::JoinHandle<Result<TakenOps, StoreError>>) -> R
         .map_err(SyncError::Store)
 }
 
-fn unexpected(reply: &Reply) -> SyncError {
+pub(super) fn unexpected(reply: &Reply) -> SyncError {
     SyncError::Protocol(format!("{reply:?}").chars().take(80).collect())
 }
 
@@ -266,12 +267,8 @@ fn hello(store: &Store, creds: &Credentials, replicas: &crate::store::Replicas) 
     }
 }
 
-/// How many claims go in one request (each carries the client's history, so frames stay
-/// well under the limit).
-const CLAIMS_PER_REQUEST: usize = 50;
-
 /// A session opened with a hello, with the server this desk follows.
-async fn opened(store: &Store, creds: &Credentials) -> Result<Session, SyncError> {
+pub(super) async fn opened(store: &Store, creds: &Credentials) -> Result<Session, SyncError> {
     let mut session = Session::connect(&creds.endpoint).await?;
     let reply = session.call(&hello(store, creds, &store.replicas()?)).await?;
     let Reply::Welcome { server_id, .. } = reply else {
@@ -283,147 +280,6 @@ async fn opened(store: &Store, creds: &Credentials) -> Result<Session, SyncError
         });
     }
     Ok(session)
-}
-
-/// Asks the server for a lease of a consultant's slots to this desk: the lease given.
-pub async fn take_lease(store: &Store, creds: &Credentials, lease: Lease, hours: u32) -> Result<Lease, SyncError> {
-    let mut session = opened(store, creds).await?;
-    let reply = session.call(&Request::Lease { lease, hours }).await?;
-    session.close().await;
-    match reply {
-        Reply::Leased { lease } => Ok(lease),
-        other => Err(unexpected(&other)),
-    }
-}
-
-/// Hands one of this desk's leases back: whether the server held it.
-pub async fn return_lease(store: &Store, creds: &Credentials, id: u128) -> Result<bool, SyncError> {
-    let mut session = opened(store, creds).await?;
-    let reply = session.call(&Request::ReturnLease { id }).await?;
-    session.close().await;
-    match reply {
-        Reply::LeaseReturned { held } => Ok(held),
-        other => Err(unexpected(&other)),
-    }
-}
-
-/// Asks `store`'s server to decide provisional bookings, in order, and to let go of the slots
-/// of confirmed bookings cancelled since: each claim's answer, and the releases done.
-pub async fn settle_bookings(
-    store: &Store,
-    creds: &Credentials,
-    claims: Vec<Claim>,
-    releases: Vec<Release>,
-) -> Result<Decided, SyncError> {
-    let mut decided = Decided::default();
-    if claims.is_empty() && releases.is_empty() {
-        return Ok(decided);
-    }
-    let mut session = opened(store, creds).await?;
-    // Releases first: a slot let go on one desk may be the one another desk's claim wants.
-    for chunk in releases.chunks(MAX_CLAIMS) {
-        let reply = session
-            .call(&Request::Bookings {
-                claims: Vec::new(),
-                releases: chunk.to_vec(),
-            })
-            .await?;
-        let Reply::Bookings { released, .. } = reply else {
-            return Err(unexpected(&reply));
-        };
-        decided.released.extend(released);
-    }
-    for chunk in claims.chunks(CLAIMS_PER_REQUEST) {
-        let reply = session
-            .call(&Request::Bookings {
-                claims: chunk.to_vec(),
-                releases: Vec::new(),
-            })
-            .await?;
-        let Reply::Bookings { answers, .. } = reply else {
-            return Err(unexpected(&reply));
-        };
-        if answers.len() != chunk.len() || answers.iter().zip(chunk).any(|(a, c)| a.0 != c.booking.id) {
-            return Err(SyncError::Protocol(
-                "the server answered other bookings than those asked".into(),
-            ));
-        }
-        decided.answers.extend(answers);
-    }
-    session.close().await;
-    Ok(decided)
-}
-
-/// Asks `store`'s server to decide the event places this desk gave provisionally, in order,
-/// and to let go of the places of confirmed bookings cancelled since.
-pub async fn settle_places(
-    store: &Store,
-    creds: &Credentials,
-    claims: Vec<PlaceClaim>,
-    releases: Vec<PlaceRelease>,
-) -> Result<PlacesDecided, SyncError> {
-    let mut decided = PlacesDecided::default();
-    if claims.is_empty() && releases.is_empty() {
-        return Ok(decided);
-    }
-    let mut session = opened(store, creds).await?;
-    // Releases first: a place let go on one desk may be the one another desk's claim wants.
-    for chunk in releases.chunks(MAX_CLAIMS) {
-        let reply = session
-            .call(&Request::Places {
-                claims: Vec::new(),
-                releases: chunk.to_vec(),
-            })
-            .await?;
-        let Reply::Places { released, .. } = reply else {
-            return Err(unexpected(&reply));
-        };
-        decided.released.extend(released);
-    }
-    for chunk in claims.chunks(CLAIMS_PER_REQUEST) {
-        let reply = session
-            .call(&Request::Places {
-                claims: chunk.to_vec(),
-                releases: Vec::new(),
-            })
-            .await?;
-        let Reply::Places { answers, .. } = reply else {
-            return Err(unexpected(&reply));
-        };
-        if answers.len() != chunk.len() || answers.iter().zip(chunk).any(|(a, c)| a.0 != c.booking.id) {
-            return Err(SyncError::Protocol(
-                "the server answered other event places than those asked".into(),
-            ));
-        }
-        decided.answers.extend(answers);
-    }
-    session.close().await;
-    Ok(decided)
-}
-
-/// Asks `store`'s server for a lease of some of an event's places, for `hours`.
-pub async fn take_place_lease(
-    store: &Store,
-    creds: &Credentials,
-    lease: PlaceLease,
-    capacity: u32,
-    settled: u32,
-    hours: u32,
-) -> Result<PlaceLease, SyncError> {
-    let mut session = opened(store, creds).await?;
-    let reply = session
-        .call(&Request::LeasePlaces {
-            lease,
-            capacity,
-            settled,
-            hours,
-        })
-        .await?;
-    session.close().await;
-    match reply {
-        Reply::LeasedPlaces { lease } => Ok(lease),
-        other => Err(unexpected(&other)),
-    }
 }
 
 /// One sync of `store` with its server.

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::appointment::Appointment;
 use crate::domain::booking_claim::{Answer, Claim, Lease, Release};
 use crate::domain::ids::{AppointmentId, DeviceId, EventBookingId, TerminalId};
 use crate::domain::place_claim::{PlaceAnswer, PlaceClaim, PlaceLease, PlaceRelease};
@@ -111,6 +112,15 @@ pub enum Request {
         settled: u32,
         /// How many hours from now, by the server's clock, it lasts.
         hours: u32,
+    },
+    /// After `Welcome`, to a server restored from an older backup: bookings and event places
+    /// this desk holds as confirmed, for it to take back where nothing else holds them now (at
+    /// most `MAX_CLAIMS` of each).
+    Reinstate {
+        /// Confirmed, live bookings.
+        slots: Vec<Appointment>,
+        /// Confirmed places, each with its event as this desk knows it.
+        places: Vec<PlaceClaim>,
     },
 }
 
@@ -240,6 +250,14 @@ pub enum Reply {
     LeasedPlaces {
         /// It, with its id.
         lease: PlaceLease,
+    },
+    /// What was given back: the bookings whose slots went to another booking since, and the
+    /// places whose event filled since.
+    Reinstated {
+        /// (booking, the booking holding its slot now).
+        slots_taken: Vec<(AppointmentId, AppointmentId)>,
+        /// Event bookings whose event is full now.
+        places_full: Vec<EventBookingId>,
     },
 }
 

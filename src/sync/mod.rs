@@ -3,6 +3,7 @@
 //! side of a sync. See `docs/protocol.md`.
 
 pub mod client;
+pub mod decisions;
 pub mod frame;
 pub mod message;
 pub mod server;

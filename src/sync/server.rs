@@ -339,6 +339,20 @@ impl Server {
                     Err(e) => relay_refusal(e),
                 }
             }
+            Request::Reinstate { slots, places } => {
+                if let Err(r) = self.still_enrolled(session.as_ref()) {
+                    return Some(r);
+                }
+                // Any desk may give back what it holds as confirmed: every desk holds every
+                // desk's confirmed bookings once merged.
+                match self.relay.reinstate(&slots, &places) {
+                    Ok(r) => Reply::Reinstated {
+                        slots_taken: r.slots_taken,
+                        places_full: r.places_full,
+                    },
+                    Err(e) => relay_refusal(e),
+                }
+            }
             Request::ReturnLease { id } => {
                 if let Err(r) = self.still_enrolled(session.as_ref()) {
                     return Some(r);

@@ -6,7 +6,9 @@ use chrono::{DateTime, Utc};
 
 use super::claims::Decided;
 use super::places::PlacesDecided;
+use super::reinstate::Reinstated;
 use super::{CertAndKey, Institution, KeySlotCopy, Pushing, RelayError, RelayIdentity, RelayStore};
+use crate::domain::appointment::Appointment;
 use crate::domain::booking_claim::{Claim, Lease, Release};
 use crate::domain::ids::{DeviceId, TerminalId};
 use crate::domain::place_claim::{PlaceClaim, PlaceLease, PlaceRelease};
@@ -94,8 +96,12 @@ pub trait RelayBackend: Send + Sync {
         settled: u32,
         now: DateTime<Utc>,
     ) -> Result<PlaceLease, RelayError>;
+    /// How many slots the server has given to bookings.
+    fn holds(&self) -> Result<usize, StoreError>;
     /// How many event places the server counts as held.
     fn places_held(&self) -> Result<usize, StoreError>;
+    /// Takes back confirmed bookings and places a restored server forgot, where free.
+    fn reinstate(&self, slots: &[Appointment], places: &[PlaceClaim]) -> Result<Reinstated, RelayError>;
 }
 
 impl RelayBackend for RelayStore {
@@ -204,7 +210,13 @@ impl RelayBackend for RelayStore {
     ) -> Result<PlaceLease, RelayError> {
         RelayStore::take_place_lease(self, asked, capacity, settled, now)
     }
+    fn holds(&self) -> Result<usize, StoreError> {
+        RelayStore::holds(self)
+    }
     fn places_held(&self) -> Result<usize, StoreError> {
         RelayStore::places_held(self)
+    }
+    fn reinstate(&self, slots: &[Appointment], places: &[PlaceClaim]) -> Result<Reinstated, RelayError> {
+        RelayStore::reinstate(self, slots, places)
     }
 }

@@ -479,11 +479,13 @@ mod backend;
 mod claims;
 mod ops;
 mod places;
+mod reinstate;
 mod slots;
 
 pub use backend::RelayBackend;
 pub use claims::Decided;
 pub use places::PlacesDecided;
+pub use reinstate::Reinstated;
 pub use slots::{Institution, KeySlotCopy, MAX_KEY_SLOTS, MAX_SLOT_AHEAD_MS, MAX_SLOT_BYTES, MAX_SLOT_LOGIN};
 #[cfg(test)]
 mod tests;

@@ -255,7 +255,10 @@ impl ConflictsPane {
         if row.view.kind != "event_bookings" {
             return cx.problem("only an event booking that lost its place is marked as told");
         }
-        let Some(id) = u128::from_str_radix(&row.view.record, 16).ok().map(crate::domain::ids::EventBookingId) else {
+        let Some(id) = u128::from_str_radix(&row.view.record, 16)
+            .ok()
+            .map(crate::domain::ids::EventBookingId)
+        else {
             return cx.problem("that line names no event booking");
         };
         match cx.desk.place_loss_told(&id.to_string()) {
