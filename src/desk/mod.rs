@@ -41,6 +41,7 @@ mod queue;
 mod rebooking;
 pub use rebooking::RebookingChoices;
 mod reports;
+mod roster;
 mod slots;
 mod student_directory;
 mod subject_access;
@@ -181,7 +182,7 @@ impl Desk {
         operators::check_password(password)?;
         refuse_existing_data(store_dir)?;
         let now = clock.now();
-        let store = LockedStore::create(store_dir, login.as_str(), password, KdfParams::default())?;
+        let mut store = LockedStore::create(store_dir, login.as_str(), password, KdfParams::default())?;
         let today = policy.local_date(now);
         let admin = Operator {
             id: OperatorId::new_at(now_ms(now)),
@@ -193,8 +194,13 @@ impl Desk {
             suspension: None,
             created_at: now,
         };
+        store.sign_as(admin.id);
+        store.note_operator_key(admin.login.as_str())?;
         let mut ws = WriteSet::new();
         ws.put(&store, None, &admin);
+        if let Some(entry) = roster::founding_entry(&store, &admin, now_ms(now)) {
+            ws.roster_entry(&entry);
+        }
         ws.audit(audit_entry(
             now,
             Some(&admin),
@@ -239,7 +245,7 @@ impl Desk {
         let now = clock.now();
         let login_text = login.trim().to_ascii_lowercase();
         lockout::check(locked, &policy, &login_text, now)?;
-        let store = locked
+        let mut store = locked
             .unlock_reporting(&login_text, password, now, progress)
             .map_err(|e| match e {
                 StoreError::BadCredentials => lockout::wrong_password(locked, &policy, &login_text, e.to_string(), now),
@@ -272,8 +278,9 @@ impl Desk {
             None,
             String::new(),
         ));
+        store.sign_as(operator.id);
         store.commit(operator.id, ws, now)?;
-        Ok(Desk {
+        let desk = Desk {
             store,
             policy,
             operator,
@@ -281,7 +288,9 @@ impl Desk {
             directory: Mutex::new(None),
             employers: Mutex::new(None),
             channels: Channels::default(),
-        })
+        };
+        desk.bring_roster_up_to_date()?;
+        Ok(desk)
     }
 
     /// The store, locked again: for signing in another operator (after an idle lock, or a

@@ -87,10 +87,11 @@ impl Desk {
             suspension: None,
             created_at: now,
         };
-        let slot = self.store.make_key_slot(op.login.as_str(), &input.password)?;
+        let (slot, key) = self.store.make_key_slot_signing(op.login.as_str(), &input.password)?;
         let mut ws = WriteSet::new();
         ws.put(&self.store, None, &op);
         ws.key_slot(&slot);
+        self.sign_roster(&mut ws, &op, &[key])?;
         ws.audit(self.audit(
             AuditAction::Create,
             operator_ref(&op),
@@ -114,7 +115,7 @@ impl Desk {
             by: self.operator.id,
             at: self.now(),
         });
-        self.update(
+        self.update_operator(
             &old,
             &new,
             self.audit_because(
@@ -147,7 +148,7 @@ impl Desk {
             return Ok(old);
         }
         let what = if give { "given" } else { "taken back" };
-        self.update(
+        self.update_operator(
             &old,
             &new,
             self.audit(
@@ -166,14 +167,29 @@ impl Desk {
             self.require(Permission::ManageOperators)?;
         }
         check_password(password)?;
-        let slot = self.store.make_key_slot(target.login.as_str(), password)?;
+        let (slot, key) = self.store.make_key_slot_signing(target.login.as_str(), password)?;
         let mut ws = WriteSet::new();
         ws.key_slot(&slot);
+        self.sign_roster(&mut ws, &target, &[key])?;
         ws.audit(self.audit(
             AuditAction::Update,
             operator_ref(&target),
             format!("password changed for {}", target.login),
         ));
+        self.commit(ws)
+    }
+
+    /// Writes an operator's change with their roster entry signed in the same commit.
+    fn update_operator(
+        &self,
+        old: &Operator,
+        new: &Operator,
+        audit: crate::domain::audit::AuditEntry,
+    ) -> Result<(), DeskError> {
+        let mut ws = WriteSet::new();
+        ws.put(&self.store, Some(old), new);
+        self.sign_roster(&mut ws, new, &[])?;
+        ws.audit(audit);
         self.commit(ws)
     }
 

@@ -52,6 +52,10 @@ const PURGE_DAY: &str = "retention-purge-day";
 pub enum AutoPurge {
     /// It already ran today.
     NotDue,
+    /// This desk syncs, and the server takes erasures only from those who may erase
+    /// (decision 0022): it waits for a supervisor's or an administrator's sign-in, on any desk
+    /// (the purge done there reaches every desk).
+    LeftToEraser,
     /// It ran: how many clients were erased, records removed and e-mail bodies removed.
     Ran {
         /// Clients erased.
@@ -75,7 +79,7 @@ impl AutoPurge {
     pub fn erased(&self) -> &[crate::domain::ids::ClientId] {
         match self {
             AutoPurge::Ran { erased, .. } => erased.ids(),
-            AutoPurge::NotDue => &[],
+            AutoPurge::NotDue | AutoPurge::LeftToEraser => &[],
         }
     }
 
@@ -109,6 +113,9 @@ impl Desk {
     /// what [`Desk::purge`] would, and says how much, never who.
     pub fn purge_if_due(&self, paths: &Paths) -> Result<AutoPurge, DeskError> {
         self.require(Permission::AutomaticPurge)?;
+        if !self.may(Permission::Erase) && self.is_enrolled()? {
+            return Ok(AutoPurge::LeftToEraser);
+        }
         let today = self.today().format("%Y-%m-%d").to_string();
         if self.store.setting(PURGE_DAY)?.as_deref() == Some(today.as_bytes()) {
             return Ok(AutoPurge::NotDue);

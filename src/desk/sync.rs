@@ -159,6 +159,11 @@ impl Desk {
         })
     }
 
+    /// Whether this desk is enrolled with a sync server.
+    pub(super) fn is_enrolled(&self) -> Result<bool, DeskError> {
+        Ok(self.enrolment()?.is_some())
+    }
+
     /// How this desk reaches its server; refused when it is not enrolled.
     pub(super) fn credentials(&self) -> Result<Credentials, DeskError> {
         let e = self.enrolment()?.ok_or(DeskError::from(SyncError::NotEnrolled))?;

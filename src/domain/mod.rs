@@ -27,6 +27,7 @@ pub mod place_claim;
 pub mod policy;
 pub mod queue;
 pub mod records;
+pub mod roster;
 pub mod rules;
 pub mod series;
 pub mod sign_in;

@@ -30,6 +30,8 @@ pub struct SealedOp {
     pub policy_version: u32,
     /// What it holds.
     pub body: OpBody,
+    /// Its operator's signature (decision 0022); none on ops made before signing existed.
+    pub signature: Option<crate::domain::roster::Signed>,
 }
 
 /// What an op holds as it travels.
@@ -92,6 +94,7 @@ impl SealedOp {
                 entry: sealed,
                 keys: vec![],
             },
+            signature: None,
         }
     }
 }

@@ -19,7 +19,7 @@ pub use conflicts::{Conflict, ConflictReason, Retried};
 use super::codec::Record;
 use super::sync_log::{APPLY_QUEUE, REMOTE_OPS};
 use super::txn::{Merging, Version, WriteSet};
-use super::{decode_plain, Store, StoreError};
+use super::{Store, StoreError};
 use crate::domain::appointment::{Appointment, Slot};
 use crate::domain::change::{fields_of, Change, Hlc};
 use crate::domain::client::Client;
@@ -264,7 +264,7 @@ impl Store {
                     queue.remove(&qk)?;
                     continue;
                 };
-                let op: SealedOp = decode_plain(REMOTE_OPS, &rk, &raw)?;
+                let op = crate::store::sealed_ops::decode_op(REMOTE_OPS, &rk, &raw)?;
                 match self.open_remote_op(&op) {
                     Ok(Some(opened)) => batch.push(Queued {
                         op,

@@ -320,12 +320,23 @@ fn derive(password: &str, salt: &[u8; 16], kdf: KdfParams) -> Result<[u8; 32], S
 impl KeySlot {
     /// Wraps `key` under `password` for `login`.
     pub fn wrap(login: &str, password: &str, key: &DataKey, kdf: KdfParams) -> Result<Self, SealError> {
+        Self::wrap_signing(login, password, key, kdf).map(|(slot, _)| slot)
+    }
+
+    /// [`KeySlot::wrap`], with the seed of the operator's signing key this password gives.
+    pub fn wrap_signing(
+        login: &str,
+        password: &str,
+        key: &DataKey,
+        kdf: KdfParams,
+    ) -> Result<(Self, SigningSeed), SealError> {
         let mut salt = [0u8; 16];
         let mut nonce = [0u8; NONCE_LEN];
         rand::rngs::OsRng.fill_bytes(&mut salt);
         rand::rngs::OsRng.fill_bytes(&mut nonce);
         let mut kek = derive(password, &salt, kdf)?;
         let cipher = XChaCha20Poly1305::new((&kek).into());
+        let seed = SigningSeed::from_kek(&kek);
         kek.zeroize();
         let wrapped = cipher
             .encrypt(
@@ -336,19 +347,26 @@ impl KeySlot {
                 },
             )
             .map_err(|_| SealError::Decrypt)?;
-        Ok(Self {
+        let slot = Self {
             login: login.to_string(),
             salt,
             kdf,
             nonce,
             wrapped,
-        })
+        };
+        Ok((slot, seed))
     }
 
     /// Unwraps the data key; fails with [`SealError::Decrypt`] on a wrong password.
     pub fn unwrap_key(&self, password: &str) -> Result<DataKey, SealError> {
+        self.unwrap_signing(password).map(|(key, _)| key)
+    }
+
+    /// [`KeySlot::unwrap_key`], with the seed of the operator's signing key.
+    pub fn unwrap_signing(&self, password: &str) -> Result<(DataKey, SigningSeed), SealError> {
         let mut kek = derive(password, &self.salt, self.kdf)?;
         let cipher = XChaCha20Poly1305::new((&kek).into());
+        let seed = SigningSeed::from_kek(&kek);
         kek.zeroize();
         let mut plain = cipher
             .decrypt(
@@ -366,7 +384,18 @@ impl KeySlot {
         }
         k.copy_from_slice(&plain);
         plain.zeroize();
-        Ok(DataKey(k))
+        Ok((DataKey(k), seed))
+    }
+}
+
+/// The seed of an operator's Ed25519 signing key (decision 0022): derived from the key their
+/// password gives for their slot, never stored, wiped when dropped.
+#[derive(ZeroizeOnDrop)]
+pub struct SigningSeed(pub(crate) [u8; 32]);
+
+impl SigningSeed {
+    fn from_kek(kek: &[u8; 32]) -> Self {
+        Self(blake3::derive_key("careerdesk 2026 operator signing key v1", kek))
     }
 }
 

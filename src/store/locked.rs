@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
 
-use super::crypto::{DataKey, KdfParams, KeyRing, KeySlot, SealError};
+use super::crypto::{DataKey, KdfParams, KeyRing, KeySlot, SealError, SigningSeed};
 use super::files::{self, StoreState};
 use super::gate::Gate;
 use super::subject_keys::SubjectKeys;
@@ -112,7 +112,8 @@ impl LockedStore {
         files::restrict(path);
         let db = open_db(path)?;
         let key = DataKey::generate();
-        let slot = KeySlot::wrap(login, password, &key, kdf).map_err(|e| StoreError::Io(e.to_string()))?;
+        let (slot, seed) =
+            KeySlot::wrap_signing(login, password, &key, kdf).map_err(|e| StoreError::Io(e.to_string()))?;
         let device = DeviceId::new_at(Utc::now().timestamp_millis().max(0) as u64);
         let meta = db.open_tree(META)?;
         db.open_tree(KEY_SLOTS)?.insert(
@@ -128,7 +129,8 @@ impl LockedStore {
         refused::ensure_key_pair(&db, &keys)?;
         db.flush()?;
         let subjects = Arc::new(SubjectKeys::open(path)?);
-        let store = Store::new(db, path.to_path_buf(), keys, subjects, device, Arc::default());
+        let store =
+            Store::new(db, path.to_path_buf(), keys, subjects, device, Arc::default()).with_unlock_key(&seed)?;
         files::restrict(path);
         Ok(store)
     }
@@ -149,7 +151,7 @@ impl LockedStore {
         progress: super::Progress<'_>,
     ) -> Result<Store, StoreError> {
         let db = self.db().clone();
-        let key = match unwrap_slot(&db, login, password) {
+        let (key, seed) = match unwrap_slot(&db, login, password) {
             Ok(k) => k,
             Err(e) => {
                 if matches!(e, StoreError::BadCredentials) {
@@ -187,6 +189,7 @@ impl LockedStore {
                 });
             }
         };
+        let store = store.with_unlock_key(&seed)?;
         store.restore_clock()?;
         refused::ensure_key_pair(&store.db, store.keys())?;
         store.chain_unlinked_audit()?;
@@ -266,13 +269,13 @@ impl LockedStore {
     }
 }
 
-fn unwrap_slot(db: &sled::Db, login: &str, password: &str) -> Result<DataKey, StoreError> {
+fn unwrap_slot(db: &sled::Db, login: &str, password: &str) -> Result<(DataKey, SigningSeed), StoreError> {
     let slots = db.open_tree(KEY_SLOTS)?;
     let Some(raw) = slots.get(login.as_bytes())? else {
         return Err(StoreError::BadCredentials);
     };
     let slot: KeySlot = decode_plain(KEY_SLOTS, login.as_bytes(), &raw)?;
-    slot.unwrap_key(password).map_err(|e| match e {
+    slot.unwrap_signing(password).map_err(|e| match e {
         SealError::Decrypt => StoreError::BadCredentials,
         other => StoreError::Corrupt {
             tree: KEY_SLOTS.into(),

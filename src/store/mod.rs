@@ -28,6 +28,9 @@ mod refused;
 mod reindex;
 pub mod relay;
 mod reseal;
+mod roster;
+mod sealed_ops;
+pub mod signing;
 pub mod subject_keys;
 mod sync_log;
 mod txn;
@@ -39,7 +42,7 @@ use sled::Tree;
 
 use crate::domain::audit::AuditEntry;
 use crate::domain::change::{Hlc, Op};
-use crate::domain::ids::DeviceId;
+use crate::domain::ids::{DeviceId, OperatorId};
 use crate::domain::EntityKind;
 use codec::{CodecError, Record};
 use crypto::{KdfParams, KeyRef, KeyRing, KeySlot, SealError};
@@ -190,6 +193,10 @@ pub struct Store {
     /// while it copies, so a backup never holds half a commit. Shared by every handle this
     /// process opened on one database ([`Store::locked`] passes it on).
     gate: Arc<gate::Gate>,
+    /// The signed-in operator's signing key, and whose ops it signs (decision 0022).
+    signer: Option<(Arc<signing::OpSigner>, OperatorId)>,
+    /// The key the last unlock's password gave, until the desk names its operator.
+    unlocked_with: Option<Arc<signing::OpSigner>>,
 }
 
 /// While this lives no commit can start on the store it came from (see [`Store::hold_commits`]).
@@ -212,7 +219,33 @@ impl Store {
             device,
             clock: Arc::new(Mutex::new(None)),
             gate,
+            signer: None,
+            unlocked_with: None,
         }
+    }
+
+    /// Signs every op committed from now on by `operator` with the key this store was
+    /// unlocked (or created) with: the desk calls it once it has found who signed in.
+    pub fn sign_as(&mut self, operator: OperatorId) {
+        self.signer = self.unlocked_with.clone().map(|s| (s, operator));
+    }
+
+    /// The public key ops are signed with here, if any.
+    pub fn signing_key(&self) -> Option<crate::domain::roster::PublicKey> {
+        self.signer.as_ref().map(|(s, _)| s.public())
+    }
+
+    /// The signer of ops made by `operator`, if this store signs them.
+    pub(crate) fn signer_for(&self, operator: OperatorId) -> Option<&signing::OpSigner> {
+        self.signer
+            .as_ref()
+            .filter(|(_, o)| *o == operator)
+            .map(|(s, _)| s.as_ref())
+    }
+
+    fn with_unlock_key(mut self, seed: &crypto::SigningSeed) -> Result<Self, StoreError> {
+        self.unlocked_with = Some(Arc::new(signing::OpSigner::from_seed(seed)?));
+        Ok(self)
     }
 
     /// Sets the op-log clock from the newest op, or the newest clock of another desk's op

@@ -19,6 +19,24 @@ const OP_FORMAT: u8 = 4;
 /// The version byte of a change sealed alone, in today's layout.
 const SEALED_CHANGE: u8 = 2;
 
+/// An op-log entry sealed for writing.
+pub(crate) struct SealedEntry {
+    /// Its key (the sequence).
+    pub key: [u8; 8],
+    /// Its bytes.
+    pub sealed: Vec<u8>,
+    /// The clients it erases, as it travels.
+    pub erases: Vec<u128>,
+}
+
+/// The client a change erases: a client record is removed only by erasing them (DATA-05).
+fn erased_client(c: &Change) -> Option<u128> {
+    match c {
+        Change::Delete { record } if record.kind == EntityKind::Client => Some(record.id),
+        _ => None,
+    }
+}
+
 /// One change as stored.
 #[derive(Debug, Serialize, Deserialize)]
 pub(super) enum StoredChange {
@@ -83,13 +101,17 @@ impl Store {
         op: &Op,
         subjects: &[Option<u128>],
         policy_version: u32,
-    ) -> Result<([u8; 8], Vec<u8>), StoreError> {
+    ) -> Result<SealedEntry, StoreError> {
         let key = op.seq.to_be_bytes();
         let mut changes = Vec::with_capacity(op.changes.len());
+        let mut erases = Vec::new();
         for (n, change) in op.changes.iter().enumerate() {
             let subject = subjects.get(n).copied().flatten();
             changes.push(match subject {
-                None => StoredChange::Open(change.clone()),
+                None => {
+                    erases.extend(erased_client(change));
+                    StoredChange::Open(change.clone())
+                }
                 Some(subject) => {
                     let encoded = codec::encode_versioned(SEALED_CHANGE, change);
                     let sealed = self.seal_for(Some(subject), OPLOG, &change_key(op.seq, n), encoded)?;
@@ -110,7 +132,7 @@ impl Store {
             policy_version,
         };
         let sealed = self.seal_for(None, OPLOG, &key, codec::encode_versioned(OP_FORMAT, &stored))?;
-        Ok((key, sealed))
+        Ok(SealedEntry { key, sealed, erases })
     }
 
     /// The plain bytes of an op-log entry's outer envelope (format byte first).
@@ -232,7 +254,7 @@ impl Store {
             let op = decode_v1(key, &plain)?;
             let subjects: Vec<Option<u128>> = op.changes.iter().map(&mut place).collect::<Result<_, _>>()?;
             if subjects.iter().any(Option::is_some) {
-                done.sealed = Some(self.seal_op(&op, &subjects, 0)?.1);
+                done.sealed = Some(self.seal_op(&op, &subjects, 0)?.sealed);
             }
             return Ok(done);
         }
@@ -308,16 +330,13 @@ impl Store {
     /// is about are named by id only).
     pub fn sealed_ops_after(&self, after: u64, limit: usize) -> Result<Vec<SealedOp>, StoreError> {
         let tree = self.tree(OPLOG)?;
+        let signatures = self.tree(super::signing::OP_SIGNATURES)?;
         let mut out = Vec::new();
         for item in tree.range(after.saturating_add(1).to_be_bytes()..).take(limit) {
             let (key, sealed) = item?;
             let corrupt = |reason: String| op_corrupt(&key, reason);
             let plain = self.open_op_bytes(&key, &sealed)?;
             let (&format, body) = plain.split_first().ok_or_else(|| corrupt("empty".into()))?;
-            let erased_client = |c: &Change| match c {
-                Change::Delete { record } if record.kind == EntityKind::Client => Some(record.id),
-                _ => None,
-            };
             let mut keys: Vec<TravellingKey> = Vec::new();
             let (device, seq, hlc, operator, subjects, erases, policy_version) = match format {
                 1 => {
@@ -348,7 +367,6 @@ impl Store {
                                     }
                                 }
                             }
-                            // A client record is removed only by erasing them (DATA-05).
                             StoredChange::Open(c) => erases.extend(erased_client(c)),
                         }
                     }
@@ -377,6 +395,10 @@ impl Store {
                 body: OpBody::Sealed {
                     entry: sealed.to_vec(),
                     keys,
+                },
+                signature: match signatures.get(&key)? {
+                    Some(raw) => Some(decode_plain(super::signing::OP_SIGNATURES, &key, &raw)?),
+                    None => None,
                 },
             });
         }

@@ -10,6 +10,7 @@ use super::codec;
 use super::{decode_plain, Store, StoreError, META};
 use crate::domain::ids::DeviceId;
 use crate::domain::sync::{OpBody, SealedOp};
+use crate::store::sealed_ops::{decode_op, encode_op};
 
 /// Device (16) ++ sequence (8) -> the op as received.
 pub(crate) const REMOTE_OPS: &str = "oplog_remote";
@@ -130,7 +131,7 @@ impl Store {
             }
         }
         let erased = |c: u128| erased_now.contains(&c) || erased_tree.contains_key(c.to_be_bytes()).unwrap_or(true);
-        let encode = |op: &SealedOp| codec::encode_versioned(1, op).map_err(|e| StoreError::Io(e.to_string()));
+        let encode = encode_op;
         let mut rows = Vec::with_capacity(batch.len());
         for (server_seq, op) in batch.iter().filter(|(_, op)| !mine(op)) {
             let mut op = op.clone();
@@ -165,7 +166,7 @@ impl Store {
         if !erased_now.is_empty() {
             for item in remote.iter() {
                 let (k, v) = item?;
-                let mut op: SealedOp = decode_plain(REMOTE_OPS, &k, &v)?;
+                let mut op = decode_op(REMOTE_OPS, &k, &v)?;
                 if op.body != OpBody::Dropped && op.is_about_any(&|c| erased_now.contains(&c)) {
                     op.drop_content();
                     rows.push((None, remote_key(op.device, op.seq), encode(&op)?));
@@ -269,7 +270,7 @@ impl Store {
             .iter()
             .map(|item| {
                 let (k, v) = item?;
-                decode_plain(REMOTE_OPS, &k, &v)
+                decode_op(REMOTE_OPS, &k, &v)
             })
             .collect()
     }

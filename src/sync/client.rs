@@ -10,7 +10,7 @@ use tokio_rustls::rustls::pki_types::ServerName;
 use tokio_rustls::TlsConnector;
 
 use super::frame;
-use super::message::{AdminAction, AdminReply, Reply, Request, MAX_OPS_PER_FRAME};
+use super::message::{AdminAction, AdminReply, Reply, Request, MAX_OPS_PER_FRAME, MAX_ROSTER};
 use super::tls::{self, Fingerprint};
 use super::SyncError;
 use crate::domain::ids::TerminalId;
@@ -96,6 +96,8 @@ pub struct SyncReport {
     /// Slots whose record was set back to the booking that holds them for certain, after
     /// another desk's change (an erasure or cancellation made without knowing of it) freed them.
     pub slots_repaired: u64,
+    /// Changes made here that the server refused against its roster this sync (decision 0022).
+    pub refused: u64,
 }
 
 /// One stage of a sync, for a progress bar: (what, done, of).
@@ -324,6 +326,23 @@ pub async fn sync_once(
         };
     }
 
+    // The roster (decision 0022): entries signed here go to the server before the ops they
+    // prove; the server's whole roster comes back, and only entries its signatures prove
+    // are kept here.
+    let entries = store.roster()?;
+    let reply = session
+        .call(&Request::Roster {
+            entries: entries.into_iter().take(MAX_ROSTER).collect(),
+        })
+        .await?;
+    let Reply::Roster { refused, entries } = reply else {
+        return Err(unexpected(&reply));
+    };
+    for (operator, why) in &refused {
+        tracing::warn!(operator = operator.0, "the server refused a roster entry: {why}");
+    }
+    store.take_roster(&entries)?;
+
     // A newer policy is fetched; the desk checks and writes it.
     if policy_version > store.policy_version()? {
         let reply = session.call(&Request::GetPolicy).await?;
@@ -356,9 +375,18 @@ pub async fn sync_once(
             }
             let sent = ops.len() as u64;
             let reply = session.call(&Request::Push { base, ops }).await?;
-            let Reply::PushAck { high_water, .. } = reply else {
+            let Reply::PushAck {
+                high_water, refused, ..
+            } = reply
+            else {
                 return Err(unexpected(&reply));
             };
+            // Kept in the conflicts queue until a person sees them: never dropped quietly.
+            for (seq, why) in &refused {
+                if store.put_refused(device, *seq, why, chrono::Utc::now())? {
+                    report.refused += 1;
+                }
+            }
             if high_water <= from {
                 return Err(SyncError::Protocol("the server took none of the ops pushed".into()));
             }

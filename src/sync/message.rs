@@ -5,8 +5,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::appointment::Appointment;
 use crate::domain::booking_claim::{Answer, Claim, Lease, Release};
-use crate::domain::ids::{AppointmentId, DeviceId, EventBookingId, TerminalId};
+use crate::domain::ids::{AppointmentId, DeviceId, EventBookingId, OperatorId, TerminalId};
 use crate::domain::place_claim::{PlaceAnswer, PlaceClaim, PlaceLease, PlaceRelease};
+use crate::domain::roster::RosterEntry;
 use crate::domain::sync::{SealedOp, TerminalEntry};
 use crate::store::relay::KeySlotCopy;
 
@@ -122,7 +123,16 @@ pub enum Request {
         /// Confirmed places, each with its event as this desk knows it.
         places: Vec<PlaceClaim>,
     },
+    /// After `Welcome`: the roster entries this desk holds (at most `MAX_ROSTER` of them),
+    /// for the server to take those its rules allow (decision 0022).
+    Roster {
+        /// Signed entries.
+        entries: Vec<RosterEntry>,
+    },
 }
+
+/// Most roster entries in one request.
+pub const MAX_ROSTER: usize = 2_000;
 
 /// What an administrator may ask a running server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -188,6 +198,9 @@ pub enum Reply {
         device: DeviceId,
         /// Its newest op the server now holds.
         high_water: u64,
+        /// The ops pushed that the server refused against the roster (decision 0022): each
+        /// keeps its place, and no desk is given its content. Sequence and why.
+        refused: Vec<(u64, String)>,
     },
     /// Ops after the cursor, each with its server sequence.
     Batch {
@@ -258,6 +271,13 @@ pub enum Reply {
         slots_taken: Vec<(AppointmentId, AppointmentId)>,
         /// Event bookings whose event is full now.
         places_full: Vec<EventBookingId>,
+    },
+    /// The roster after the entries offered: which were refused, and every entry it holds.
+    Roster {
+        /// Entries refused: operator and why.
+        refused: Vec<(OperatorId, String)>,
+        /// The whole roster, for the desk to check and keep.
+        entries: Vec<RosterEntry>,
     },
 }
 

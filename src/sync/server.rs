@@ -10,7 +10,7 @@ use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
 use super::frame::{self, FrameError, MAX_FRAME};
-use super::message::{AdminAction, AdminReply, ErrorCode, Reply, Request, MAX_OPS_PER_FRAME};
+use super::message::{AdminAction, AdminReply, ErrorCode, Reply, Request, MAX_OPS_PER_FRAME, MAX_ROSTER};
 use super::tls::{self, Fingerprint};
 use super::SyncError;
 use crate::domain::ids::{DeviceId, TerminalId};
@@ -195,12 +195,50 @@ impl Server {
                         format!("at most {MAX_OPS_PER_FRAME} ops in one push"),
                     ));
                 }
-                match self.relay.push(terminal, pushing, base, &ops, now) {
-                    Ok(high_water) => match device {
-                        Some(device) => Reply::PushAck { device, high_water },
-                        None => refusal(ErrorCode::BadRequest, "a push with no ops".into()),
+                let (Some(device), Some(first), Some(last)) = (device, ops.first(), ops.last()) else {
+                    return Some(refusal(ErrorCode::BadRequest, "a push with no ops".into()));
+                };
+                let pushed = self
+                    .relay
+                    .push(terminal, pushing, base, &ops, now)
+                    .and_then(|high_water| {
+                        // Named at every push that covers them, so a lost ack loses no refusal.
+                        let refused = self.relay.refused_between(device, first.seq, last.seq)?;
+                        Ok((high_water, refused))
+                    });
+                match pushed {
+                    Ok((high_water, refused)) => Reply::PushAck {
+                        device,
+                        high_water,
+                        refused,
                     },
                     Err(e) => relay_refusal(e),
+                }
+            }
+            Request::Roster { entries } => {
+                if let Err(r) = self.still_enrolled(session.as_ref()) {
+                    return Some(r);
+                }
+                if entries.len() > MAX_ROSTER {
+                    return Some(refusal(
+                        ErrorCode::BadRequest,
+                        format!("at most {MAX_ROSTER} roster entries in one request"),
+                    ));
+                }
+                let taken = self
+                    .relay
+                    .take_roster(&entries)
+                    .and_then(|a| Ok((a, self.relay.roster()?)));
+                match taken {
+                    Ok((admitted, entries)) => Reply::Roster {
+                        refused: admitted
+                            .refused
+                            .into_iter()
+                            .map(|(o, why)| (o, why.to_string()))
+                            .collect(),
+                        entries,
+                    },
+                    Err(e) => relay_refusal(e.into()),
                 }
             }
             Request::GetPolicy => {

@@ -33,6 +33,9 @@ pub enum ConflictReason {
     Unreadable(String),
     /// Merged, the record would break a rule each desk kept alone.
     Breaks(String),
+    /// A change made here that the sync server refused against its roster (decision 0022):
+    /// no other desk carries it out.
+    Refused(String),
 }
 
 /// An op of another desk that is waiting for a person.
@@ -62,6 +65,10 @@ impl Conflict {
             ),
             ConflictReason::Unreadable(m) => format!("a change that does not read here: {m}"),
             ConflictReason::Breaks(m) => m.clone(),
+            ConflictReason::Refused(m) => format!(
+                "made here and refused by the sync server: {m}; no other desk carries it out. \
+                 Have it done again by someone who may (a supervisor, for an erasure)"
+            ),
         }
     }
 }
@@ -95,11 +102,14 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Option<Retried>, StoreError> {
         let key = conflict_key(device, seq);
-        if self.conflict_at(&key)?.is_none() {
-            return Ok(None);
+        match self.conflict_at(&key)? {
+            None => return Ok(None),
+            // The server decided: merging it again here changes nothing.
+            Some(c) if matches!(c.reason, ConflictReason::Refused(_)) => return Ok(Some(Retried::Waiting(c))),
+            Some(_) => {}
         }
         let op: Option<SealedOp> = match self.tree(REMOTE_OPS)?.get(key)? {
-            Some(raw) => Some(decode_plain(REMOTE_OPS, &key, &raw)?),
+            Some(raw) => Some(crate::store::sealed_ops::decode_op(REMOTE_OPS, &key, &raw)?),
             None => None,
         };
         let opened = match op.as_ref().map(|op| (op, self.open_remote_op(op))) {
@@ -204,6 +214,35 @@ impl Store {
         // And after: a count taken between the two would miss this one.
         self.subjects.forget_conflict_count();
         Ok(())
+    }
+
+    /// Puts in the queue an op of this desk the server refused, with why; false when it was
+    /// there already (the server names a refusal at every push that covers it).
+    pub fn put_refused(&self, device: DeviceId, seq: u64, why: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        if self.conflict_at(&conflict_key(device, seq))?.is_some() {
+            return Ok(false);
+        }
+        let Some(mut op) = self
+            .sealed_ops_after(seq.saturating_sub(1), 1)?
+            .into_iter()
+            .find(|o| o.seq == seq)
+        else {
+            return Ok(false);
+        };
+        // Sealed with the institution's key: it holds ids and the server's words only, and an
+        // erasure refused has already destroyed its client's key here.
+        op.subjects.clear();
+        let record = self
+            .ops_after(seq.saturating_sub(1))?
+            .next()
+            .transpose()?
+            .and_then(|o| o.changes.first().map(|c| c.record()))
+            .unwrap_or(RecordRef {
+                kind: EntityKind::Client,
+                id: 0,
+            });
+        self.put_aside(&op, record, ConflictReason::Refused(why.to_string()), now)?;
+        Ok(true)
     }
 
     /// The other desks' ops waiting in the conflicts queue (those of erased clients are gone).

@@ -13,6 +13,7 @@ use crate::domain::booking_claim::{Claim, Lease, Release};
 use crate::domain::ids::{DeviceId, TerminalId};
 use crate::domain::place_claim::{PlaceClaim, PlaceLease, PlaceRelease};
 use crate::domain::policy::Policy;
+use crate::domain::roster::{Admitted, RosterEntry};
 use crate::domain::sync::{SealedOp, TerminalEntry};
 use crate::store::StoreError;
 
@@ -102,6 +103,12 @@ pub trait RelayBackend: Send + Sync {
     fn places_held(&self) -> Result<usize, StoreError>;
     /// Takes back confirmed bookings and places a restored server forgot, where free.
     fn reinstate(&self, slots: &[Appointment], places: &[PlaceClaim]) -> Result<Reinstated, RelayError>;
+    /// Takes the roster entries its rules allow (decision 0022).
+    fn take_roster(&self, entries: &[RosterEntry]) -> Result<Admitted, StoreError>;
+    /// Every roster entry.
+    fn roster(&self) -> Result<Vec<RosterEntry>, StoreError>;
+    /// The ops of a replica in a range that were refused, with why.
+    fn refused_between(&self, device: DeviceId, first: u64, last: u64) -> Result<Vec<(u64, String)>, StoreError>;
 }
 
 impl RelayBackend for RelayStore {
@@ -218,5 +225,14 @@ impl RelayBackend for RelayStore {
     }
     fn reinstate(&self, slots: &[Appointment], places: &[PlaceClaim]) -> Result<Reinstated, RelayError> {
         RelayStore::reinstate(self, slots, places)
+    }
+    fn take_roster(&self, entries: &[RosterEntry]) -> Result<Admitted, StoreError> {
+        RelayStore::take_roster(self, entries)
+    }
+    fn roster(&self) -> Result<Vec<RosterEntry>, StoreError> {
+        RelayStore::roster(self)
+    }
+    fn refused_between(&self, device: DeviceId, first: u64, last: u64) -> Result<Vec<(u64, String)>, StoreError> {
+        RelayStore::refused_between(self, device, first, last)
     }
 }

@@ -480,6 +480,7 @@ mod claims;
 mod ops;
 mod places;
 mod reinstate;
+mod roster;
 mod slots;
 
 pub use backend::RelayBackend;

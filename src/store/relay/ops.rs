@@ -3,9 +3,12 @@
 
 use sled::transaction::{ConflictableTransactionError, Transactional};
 
-use super::{be_u64, decode, encode, storage, Pushing, RelayError, RelayStore, ReplicaState, HEAD, OPS};
+use super::roster::{refused_key, REFUSED};
+use super::{be_u64, encode, storage, Pushing, RelayError, RelayStore, ReplicaState, HEAD, OPS};
 use crate::domain::ids::{DeviceId, TerminalId};
+use crate::domain::roster::check_op;
 use crate::domain::sync::{check_clocks, ops_to_accept, OpBody, PushRefusal, SealedOp};
+use crate::store::sealed_ops::{decode_op, encode_op};
 use crate::store::StoreError;
 
 fn device_key(device: DeviceId, seq: u64) -> [u8; 24] {
@@ -77,15 +80,30 @@ impl RelayStore {
         let held = |seq: u64| -> Option<OpBody> {
             let at = self.by_device.get(device_key(device, seq)).ok()??;
             let raw = self.ops.get(&at).ok()??;
-            let op: SealedOp = decode(OPS, &at, &raw).ok()?;
+            let op = decode_op(OPS, &at, &raw).ok()?;
             Some(op.body)
         };
         let fresh = ops_to_accept(state.high_water, state.base, ops, &held)?;
         check_clocks(&fresh, now_ms)?;
 
+        // Each op against its operator's roster entry (decision 0022): one refused keeps its
+        // place in the replica's sequence, with neither content nor erasures, so no desk
+        // carries it out and the replica's later ops still come in.
+        let mut refused: Vec<(u64, String)> = Vec::new();
+        for op in &fresh {
+            if let Err(why) = check_op(op, self.roster_entry(op.operator)?.as_ref()) {
+                refused.push((op.seq, why.to_string()));
+            }
+        }
+        let is_refused = |seq: u64| refused.iter().any(|(s, _)| *s == seq);
+
         // Clients this batch erases that were not erased before, and the ops held about them.
         let mut newly_erased: Vec<u128> = Vec::new();
-        for c in fresh.iter().flat_map(|o| o.erases.iter().copied()) {
+        for c in fresh
+            .iter()
+            .filter(|o| !is_refused(o.seq))
+            .flat_map(|o| o.erases.iter().copied())
+        {
             if !newly_erased.contains(&c) && !self.erased.contains_key(c.to_be_bytes())? {
                 newly_erased.push(c);
             }
@@ -101,15 +119,20 @@ impl RelayStore {
         let mut keep: Vec<SealedOp> = Vec::with_capacity(fresh.len());
         for op in &fresh {
             let mut op = (*op).clone();
-            if op.is_about_any(&erased) {
+            if is_refused(op.seq) {
+                op.drop_content();
+                op.erases.clear();
+                op.subjects.clear();
+            } else if op.is_about_any(&erased) {
                 op.drop_content();
             }
             keep.push(op);
         }
-        let encoded: Vec<Vec<u8>> = keep.iter().map(encode).collect::<Result<_, _>>()?;
+        let encoded: Vec<Vec<u8>> = keep.iter().map(encode_op).collect::<Result<_, _>>()?;
         let high_water = keep.last().map_or(state.high_water, |o| o.seq);
         let new_state = encode(&ReplicaState { high_water, ..state })?;
         let abort = ConflictableTransactionError::Abort;
+        let refusals = self.db.open_tree(REFUSED)?;
         (
             &self.ops,
             &self.by_device,
@@ -117,13 +140,17 @@ impl RelayStore {
             &self.meta,
             &self.by_subject,
             &self.erased,
+            &refusals,
         )
-            .transaction(|(tx_ops, tx_by, tx_rep, tx_meta, tx_subject, tx_erased)| {
+            .transaction(|(tx_ops, tx_by, tx_rep, tx_meta, tx_subject, tx_erased, tx_refused)| {
+                for (seq, why) in &refused {
+                    tx_refused.insert(&refused_key(device, *seq), why.as_bytes())?;
+                }
                 for at in &to_drop {
                     let Some(raw) = tx_ops.get(at)? else { continue };
-                    let mut op: SealedOp = decode(OPS, at, &raw).map_err(abort)?;
+                    let mut op = decode_op(OPS, at, &raw).map_err(abort)?;
                     op.drop_content();
-                    tx_ops.insert(at, encode(&op).map_err(abort)?)?;
+                    tx_ops.insert(at, encode_op(&op).map_err(abort)?)?;
                 }
                 let mut head = be_u64(tx_meta.get(HEAD)?);
                 for (op, bytes) in keep.iter().zip(&encoded) {
@@ -181,7 +208,7 @@ impl RelayStore {
             }
             bytes += v.len();
             let seq = <[u8; 8]>::try_from(k.as_ref()).map_or(0, u64::from_be_bytes);
-            out.push((seq, decode(OPS, &k, &v)?));
+            out.push((seq, decode_op(OPS, &k, &v)?));
         }
         Ok(out)
     }

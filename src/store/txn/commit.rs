@@ -10,6 +10,7 @@ use super::{AuditSeal, Version, Write, WriteSet};
 use crate::domain::change::{Hlc, Op};
 use crate::domain::ids::{AuditId, OperatorId};
 use crate::domain::merge::FieldClocks;
+use crate::domain::roster::{self, OpClaims};
 use crate::domain::RecordRef;
 use crate::store::audit_chain::{self, AUDIT_CHAIN};
 use crate::store::codec;
@@ -17,6 +18,7 @@ use crate::store::codec::Record;
 use crate::store::field_clocks::FIELD_CLOCKS;
 use crate::store::group::{self, GroupError};
 use crate::store::index::{IndexTree, Layout};
+use crate::store::signing::OP_SIGNATURES;
 use crate::store::sync_log::{APPLIED_LOG, APPLIED_SEQ, APPLY_QUEUE};
 use crate::store::{Store, StoreError, AUDIT, CLOCK_SEEN, META, OPLOG};
 
@@ -78,9 +80,19 @@ impl Store {
             return Err(e);
         }
         let mut names: Vec<&str> = vec![META, OPLOG, AUDIT, AUDIT_CHAIN, FIELD_CLOCKS];
-        if matches!(mode, Mode::Merge(_)) {
-            names.extend([APPLY_QUEUE, APPLIED_LOG]);
-        }
+        let signer = match &mode {
+            Mode::Merge(_) => {
+                names.extend([APPLY_QUEUE, APPLIED_LOG]);
+                None
+            }
+            Mode::Local(operator) => {
+                let signer = self.signer_for(*operator);
+                if signer.is_some() {
+                    names.push(OP_SIGNATURES);
+                }
+                signer
+            }
+        };
         for t in ws
             .writes
             .iter()
@@ -195,10 +207,24 @@ impl Store {
                     .get(super::super::POLICY_VERSION)?
                     .and_then(|v| <[u8; 4]>::try_from(v.as_ref()).ok())
                     .map_or(0, u32::from_be_bytes);
-                let (k, v) = self
+                let entry = self
                     .seal_op(&op, &ws.change_subjects, policy_version)
                     .map_err(ConflictableTransactionError::Abort)?;
-                tx[at(OPLOG)].insert(&k, v)?;
+                if let Some(signer) = signer {
+                    let claims = OpClaims {
+                        device: op.device,
+                        seq: op.seq,
+                        hlc: op.hlc,
+                        operator: op.operator,
+                        policy_version,
+                        erases: &entry.erases,
+                    };
+                    let signed = signer.sign(&roster::op_message(&claims, &entry.sealed));
+                    let raw = codec::encode_versioned(1, &signed)
+                        .map_err(|e| ConflictableTransactionError::Abort(StoreError::Io(e.to_string())))?;
+                    tx[at(OP_SIGNATURES)].insert(&entry.key, raw)?;
+                }
+                tx[at(OPLOG)].insert(&entry.key, entry.sealed)?;
                 for (change, subject) in ws.changes.iter().zip(&ws.change_subjects) {
                     self.tx_touch_clocks(&tx[at(FIELD_CLOCKS)], change.record(), *subject, |c| {
                         c.record_local(change, hlc)

@@ -150,6 +150,20 @@ impl WriteSet {
         self.audits.push((entry, AuditSeal::Institution));
     }
 
+    /// Stores an operator's signed roster entry (decision 0022), with the edit it records.
+    pub fn roster_entry(&mut self, entry: &crate::domain::roster::RosterEntry) {
+        match crate::store::roster::encode_entry(entry) {
+            Ok(value) => self.writes.push(Write::Put {
+                tree: crate::store::roster::ROSTER.into(),
+                key: entry.operator.0.to_be_bytes().to_vec(),
+                value,
+            }),
+            Err(e) => {
+                self.failed.get_or_insert(e);
+            }
+        }
+    }
+
     /// Stores a key slot (a new operator's, or a changed password's).
     pub fn key_slot(&mut self, slot: &KeySlot) {
         match codec::encode_versioned(1, slot) {

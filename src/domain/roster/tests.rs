@@ -1,0 +1,189 @@
+use ring::signature::{Ed25519KeyPair, KeyPair};
+
+use super::*;
+use crate::domain::ids::DeviceId;
+
+fn pair(n: u8) -> Ed25519KeyPair {
+    Ed25519KeyPair::from_seed_unchecked(&[n; 32]).unwrap()
+}
+
+fn public(p: &Ed25519KeyPair) -> PublicKey {
+    p.public_key().as_ref().try_into().unwrap()
+}
+
+fn sign(p: &Ed25519KeyPair, message: &[u8]) -> Signed {
+    Signed {
+        key: public(p),
+        signature: p.sign(message).as_ref().to_vec(),
+    }
+}
+
+fn hlc(day: u32) -> Hlc {
+    let at = chrono::NaiveDate::from_ymd_opt(2026, 12, day)
+        .unwrap()
+        .and_hms_opt(10, 0, 0)
+        .unwrap();
+    Hlc {
+        wall_ms: at.and_utc().timestamp_millis() as u64,
+        counter: 0,
+        device: DeviceId(1),
+    }
+}
+
+/// `operator`'s entry with `roles` and `key`, written on `day`, signed by `by`.
+fn entry(operator: u128, roles: &[Role], key: &Ed25519KeyPair, day: u32, by: &Ed25519KeyPair) -> RosterEntry {
+    let mut e = RosterEntry {
+        operator: OperatorId(operator),
+        login: Login::parse(&format!("op{operator}")).unwrap(),
+        roles: roles.to_vec(),
+        grants: vec![],
+        trained_on: chrono::NaiveDate::from_ymd_opt(2026, 1, 1),
+        suspended: None,
+        keys: vec![public(key)],
+        hlc: hlc(day),
+        signed: Signed {
+            key: [0; 32],
+            signature: vec![],
+        },
+    };
+    e.signed = sign(by, &entry_message(&e));
+    e
+}
+
+/// An op of `operator` on `day` erasing `erases`, signed by `by` (or not).
+fn op(operator: u128, day: u32, erases: Vec<u128>, by: Option<&Ed25519KeyPair>) -> SealedOp {
+    let mut o = SealedOp::sample(DeviceId(2), 1, vec![7, 7, 7]);
+    o.operator = OperatorId(operator);
+    o.hlc = hlc(day);
+    o.erases = erases;
+    o.signature = by.map(|p| sign(p, &op_message(&o.claims(), &[7, 7, 7])));
+    o
+}
+
+#[test]
+fn sec_05_an_erasure_signed_by_desk_staff_is_refused_and_by_a_supervisor_taken() {
+    let staff = pair(2);
+    let admin = pair(1);
+    let desk_entry = entry(2, &[Role::Desk], &staff, 1, &admin);
+    let refused = check_op(&op(2, 3, vec![77], Some(&staff)), Some(&desk_entry)).unwrap_err();
+    assert!(
+        matches!(refused, OpRefusal::Denied(ref m) if m.contains("may not erase clients")),
+        "{refused}"
+    );
+    assert_eq!(
+        check_op(&op(2, 3, vec![], Some(&staff)), Some(&desk_entry)),
+        Ok(()),
+        "their other ops are taken"
+    );
+    let sup = entry(2, &[Role::Supervisor], &staff, 1, &admin);
+    assert_eq!(check_op(&op(2, 3, vec![77], Some(&staff)), Some(&sup)), Ok(()));
+}
+
+#[test]
+fn sec_05_an_unsigned_erasure_is_refused_whenever_it_was_made_and_other_unsigned_ops_are_taken() {
+    let sup = entry(2, &[Role::Supervisor], &pair(2), 1, &pair(1));
+    assert_eq!(
+        check_op(&op(2, 3, vec![77], None), Some(&sup)),
+        Err(OpRefusal::UnsignedErasure)
+    );
+    assert_eq!(
+        check_op(&op(2, 3, vec![77], None), None),
+        Err(OpRefusal::UnsignedErasure)
+    );
+    assert_eq!(check_op(&op(2, 3, vec![], None), Some(&sup)), Ok(()));
+}
+
+#[test]
+fn sec_05_an_op_signed_with_another_operator_s_key_or_changed_on_the_way_is_refused() {
+    let sup = entry(2, &[Role::Supervisor], &pair(2), 1, &pair(1));
+    assert!(matches!(
+        check_op(&op(2, 3, vec![77], Some(&pair(9))), Some(&sup)),
+        Err(OpRefusal::NotTheirKey(_))
+    ));
+    let mut changed = op(2, 3, vec![77], Some(&pair(2)));
+    changed.erases = vec![78];
+    assert_eq!(check_op(&changed, Some(&sup)), Err(OpRefusal::BadSignature));
+    let mut other_content = op(2, 3, vec![77], Some(&pair(2)));
+    other_content.body = OpBody::Sealed {
+        entry: vec![8, 8, 8],
+        keys: vec![],
+    };
+    assert_eq!(check_op(&other_content, Some(&sup)), Err(OpRefusal::BadSignature));
+    assert_eq!(
+        check_op(&op(2, 3, vec![77], Some(&pair(2))), None),
+        Err(OpRefusal::NotInRoster)
+    );
+}
+
+#[test]
+fn sec_03_a_suspended_operator_s_ops_after_the_suspension_are_refused_and_those_before_taken() {
+    let mut e = entry(2, &[Role::Supervisor], &pair(2), 5, &pair(1));
+    e.suspended = Some("under investigation".into());
+    let after = check_op(&op(2, 6, vec![], Some(&pair(2))), Some(&e)).unwrap_err();
+    assert!(after.to_string().contains("suspended"), "{after}");
+    assert_eq!(check_op(&op(2, 4, vec![77], Some(&pair(2))), Some(&e)), Ok(()));
+}
+
+#[test]
+fn sec_05_an_untrained_operator_s_signed_ops_are_refused() {
+    let mut e = entry(2, &[Role::Consultant], &pair(2), 1, &pair(1));
+    e.trained_on = chrono::NaiveDate::from_ymd_opt(2026, 12, 20);
+    let why = check_op(&op(2, 3, vec![], Some(&pair(2))), Some(&e)).unwrap_err();
+    assert!(why.to_string().contains("training"), "{why}");
+}
+
+#[test]
+fn sec_05_roster_entries_are_taken_from_an_administrator_and_refused_from_anyone_else() {
+    let admin = pair(1);
+    let mut held = Vec::new();
+    // The first administrator's own entry founds the roster; a desk-staff entry it signs
+    // comes in, even listed first.
+    let founder = entry(1, &[Role::Admin], &admin, 1, &admin);
+    let staff = entry(2, &[Role::Desk], &pair(2), 2, &admin);
+    let done = admit_all(&mut held, &[staff.clone(), founder.clone()]);
+    assert_eq!(done.taken, vec![OperatorId(1), OperatorId(2)]);
+    assert!(done.refused.is_empty());
+
+    // Desk staff may not make themselves supervisors, nor may anyone outside the roster.
+    let promoted = entry(2, &[Role::Supervisor], &pair(2), 3, &pair(2));
+    let stranger = entry(3, &[Role::Admin], &pair(3), 3, &pair(3));
+    let done = admit_all(&mut held, &[promoted, stranger]);
+    assert!(done.taken.is_empty());
+    assert_eq!(done.refused.len(), 2);
+    assert!(matches!(done.refused[0].1, EntryRefusal::NotAnAdministrator(_)));
+
+    // An operator adds their own new key with one they hold; a forged entry is refused.
+    let mut new_key = staff.clone();
+    new_key.keys.push(public(&pair(4)));
+    new_key.hlc = hlc(4);
+    new_key.signed = sign(&pair(2), &entry_message(&new_key));
+    let mut forged = entry(2, &[Role::Admin], &pair(2), 5, &admin);
+    forged.roles = vec![Role::Supervisor];
+    let done = admit_all(&mut held, &[new_key, forged]);
+    assert_eq!(done.taken, vec![OperatorId(2)]);
+    assert!(matches!(done.refused[0].1, EntryRefusal::BadSignature(_)));
+    let now = held.iter().find(|e| e.operator == OperatorId(2)).unwrap();
+    assert_eq!(now.keys.len(), 2);
+    assert_eq!(now.roles, vec![Role::Desk]);
+
+    // An older entry changes nothing.
+    let done = admit_all(&mut held, &[staff]);
+    assert!(done.taken.is_empty() && done.refused.is_empty());
+}
+
+#[test]
+fn sec_03_a_suspended_administrator_signs_no_entries() {
+    let admin = pair(1);
+    let mut founder = entry(1, &[Role::Admin], &admin, 1, &admin);
+    let mut held = Vec::new();
+    admit_all(&mut held, std::slice::from_ref(&founder));
+    let second = entry(5, &[Role::Admin], &pair(5), 2, &admin);
+    admit_all(&mut held, &[second]);
+    // The second administrator suspends the first.
+    founder.suspended = Some("left the service".into());
+    founder.hlc = hlc(3);
+    founder.signed = sign(&pair(5), &entry_message(&founder));
+    assert_eq!(admit_all(&mut held, std::slice::from_ref(&founder)).taken.len(), 1);
+    let late = entry(6, &[Role::Supervisor], &pair(6), 4, &admin);
+    assert_eq!(admit_all(&mut held, &[late]).refused.len(), 1);
+}

@@ -1,0 +1,100 @@
+//! Who made an op, proved (SEC-03, SEC-05, DATA-05; decision 0022): ops are signed with their
+//! operator's key, administrators sign the roster, and the server checks every op it is
+//! pushed against it. An erasure by someone the roster does not let erase is refused: it
+//! waits in its desk's conflicts queue and the client stays on every other desk.
+
+mod common;
+
+use careerdesk::domain::operator::{Operator, Role};
+use careerdesk::store::WriteSet;
+use common::desks::{enrol_desk, enrolled, sync, twin};
+use common::server::Running;
+use common::{login, sign_in_via, World, STAFF_PASSWORD};
+
+#[test]
+fn sec_05_an_erasure_by_desk_staff_is_refused_by_the_server_queued_on_its_desk_and_the_client_stays_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Running::start(&dir.path().join("server"));
+    let a = World::new(
+        common::t0(),
+        &[("desk1", Role::Desk)],
+        &[("A0000001", "Ada Lovelace"), ("A0000002", "Alan Turing")],
+    );
+    let (_b_dir, b) = twin(&a, a.clock.clone());
+    enrolled(&a, &server, "Main desk");
+    enrol_desk(&b, &server, "Second desk");
+    sync(&a.admin);
+    sync(&b);
+    let on_server = server.relay().roster().unwrap();
+    assert_eq!(
+        on_server.len(),
+        2,
+        "the administrator's entry and desk1's, signed at set-up"
+    );
+
+    // Desk B's records are changed behind its desk's back: desk1 made a supervisor there.
+    // The roster, which only an administrator's edit through the desk signs, still says desk.
+    let old = b.operator_by_login(&login("desk1")).unwrap();
+    let mut promoted: Operator = old.clone();
+    promoted.roles = vec![Role::Supervisor];
+    let mut ws = WriteSet::new();
+    ws.put(b.store(), Some(&old), &promoted);
+    b.store().commit(b.operator().id, ws, common::t0()).unwrap();
+    let desk1 = sign_in_via(&b, "desk1", STAFF_PASSWORD, a.clock.clone()).unwrap();
+    let sn = common::sn("A0000001");
+    let client = a.admin.client_by_student_number(&sn).unwrap().id.0;
+    let b_paths = careerdesk::paths::Paths::resolve(b.store().path().parent());
+    desk1.erase_client(&b_paths, &sn, "asked at the counter").unwrap();
+    // And a change the roster lets desk1 make, after it.
+    common::add(&desk1, &common::new_client("A0000003", "Grace Hopper")).unwrap();
+
+    let report = sync(&desk1);
+    assert_eq!(report.refused, 1, "the erasure is refused");
+    assert!(!server.relay().is_erased(client).unwrap(), "no tombstone on the server");
+    let conflicts = desk1.sync_conflicts().unwrap();
+    let refused: Vec<_> = conflicts
+        .iter()
+        .filter(|c| c.what.contains("refused by the sync server"))
+        .collect();
+    assert_eq!(refused.len(), 1, "{conflicts:?}");
+    assert!(refused[0].what.contains("may not erase clients"), "{}", refused[0].what);
+    assert_eq!(sync(&desk1).refused, 0, "named again at the next push, listed once");
+
+    // Desk A keeps the client, and still gets desk1's later change: the replica's sequence
+    // went on past the refused op.
+    let at_a = sync(&a.admin);
+    assert_eq!(at_a.erasures_applied, 0);
+    assert!(
+        a.admin.client_by_student_number(&sn).is_ok(),
+        "the client stays on desk A"
+    );
+    assert!(a.admin.client_by_student_number(&common::sn("A0000003")).is_ok());
+}
+
+#[test]
+fn sec_05_a_supervisor_added_by_an_administrator_erases_on_another_desk_and_the_erasure_reaches_every_desk() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Running::start(&dir.path().join("server"));
+    let a = World::new(
+        common::t0(),
+        &[("sup1", Role::Supervisor)],
+        &[("A0000001", "Ada Lovelace")],
+    );
+    let (_b_dir, b) = twin(&a, a.clock.clone());
+    enrolled(&a, &server, "Main desk");
+    enrol_desk(&b, &server, "Second desk");
+    sync(&a.admin);
+    let sup = sign_in_via(&b, "sup1", STAFF_PASSWORD, a.clock.clone()).unwrap();
+    let sn = common::sn("A0000001");
+    let client = a.admin.client_by_student_number(&sn).unwrap().id.0;
+    let b_paths = careerdesk::paths::Paths::resolve(b.store().path().parent());
+    sup.erase_client(&b_paths, &sn, "the student asked (DATA-05)").unwrap();
+    let report = sync(&sup);
+    assert_eq!(report.refused, 0);
+    assert!(server.relay().is_erased(client).unwrap());
+    assert_eq!(sync(&a.admin).erasures_applied, 1);
+    assert!(a.admin.client_by_student_number(&sn).is_err());
+    // Every op B pushed was signed by its operator.
+    let ops = server.relay().pull(0, 100_000, usize::MAX).unwrap();
+    assert!(ops.iter().all(|(_, o)| o.signature.is_some()), "every op is signed");
+}
