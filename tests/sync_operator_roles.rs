@@ -5,6 +5,7 @@
 
 mod common;
 
+use careerdesk::desk::AutoPurge;
 use careerdesk::domain::operator::{Operator, Role};
 use careerdesk::store::WriteSet;
 use common::desks::{enrol_desk, enrolled, sync, twin};
@@ -97,4 +98,65 @@ fn sec_05_a_supervisor_added_by_an_administrator_erases_on_another_desk_and_the_
     // Every op B pushed was signed by its operator.
     let ops = server.relay().pull(0, 100_000, usize::MAX).unwrap();
     assert!(ops.iter().all(|(_, o)| o.signature.is_some()), "every op is signed");
+}
+
+#[test]
+fn sec_05_an_operator_s_own_password_change_adds_their_new_key_and_their_ops_are_still_taken() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Running::start(&dir.path().join("server"));
+    let a = World::new(
+        common::t0(),
+        &[("sup1", Role::Supervisor)],
+        &[("A0000001", "Ada Lovelace")],
+    );
+    enrolled(&a, &server, "Main desk");
+    sync(&a.admin);
+    let sup = a.as_("sup1");
+    let first_key = sup.store().signing_key().unwrap();
+    sup.set_password(&login("sup1"), "a-new-password-9").unwrap();
+    drop(sup);
+    let sup = sign_in_via(&a.admin, "sup1", "a-new-password-9", a.clock.clone()).unwrap();
+    let new_key = sup.store().signing_key().unwrap();
+    assert_ne!(first_key, new_key, "a changed password gives a new key");
+    let sn = common::sn("A0000001");
+    let client = sup.client_by_student_number(&sn).unwrap().id.0;
+    let paths = careerdesk::paths::Paths::resolve(sup.store().path().parent());
+    sup.erase_client(&paths, &sn, "the student asked (DATA-05)").unwrap();
+    assert_eq!(sync(&sup).refused, 0, "signed with the new key, which the roster holds");
+    assert!(server.relay().is_erased(client).unwrap());
+    let entry = server
+        .relay()
+        .roster()
+        .unwrap()
+        .into_iter()
+        .find(|e| e.login.as_str() == "sup1")
+        .unwrap();
+    assert!(entry.keys.contains(&first_key) && entry.keys.contains(&new_key));
+    assert_eq!(entry.roles, vec![Role::Supervisor]);
+}
+
+#[test]
+fn data_02_on_a_desk_that_syncs_the_start_up_purge_waits_for_a_sign_in_that_may_erase() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Running::start(&dir.path().join("server"));
+    let a = World::new(
+        common::at(2026, 11, 16, 9, 0),
+        &[("desk1", Role::Desk)],
+        &[("10000001", "Kept Person")],
+    );
+    let mut gone = common::new_client("10000002", "Gone Person");
+    gone.status = "graduate".into();
+    gone.course_end = Some("2014-06-30".into());
+    common::add(&a.admin, &gone).unwrap();
+    enrolled(&a, &server, "Main desk");
+    sync(&a.admin);
+    let paths = careerdesk::paths::Paths::resolve(a.admin.store().path().parent());
+    let desk = a.as_("desk1");
+    assert_eq!(desk.purge_if_due(&paths).unwrap(), AutoPurge::LeftToEraser);
+    assert!(a.admin.client_by_student_number(&common::sn("10000002")).is_ok());
+    // The administrator's session runs it, and the server takes it.
+    let ran = a.admin.purge_if_due(&paths).unwrap();
+    assert!(matches!(ran, AutoPurge::Ran { clients: 1, .. }), "{ran:?}");
+    assert_eq!(sync(&a.admin).refused, 0);
+    assert!(a.admin.client_by_student_number(&common::sn("10000002")).is_err());
 }

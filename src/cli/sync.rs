@@ -431,8 +431,14 @@ pub fn sync(cli: &Cli, paths: &Paths, status: bool) -> Result<(), DeskError> {
         }
         if report.conflicts > 0 {
             text.push_str(&format!(
-                "{} op(s) of other desks wait in the conflicts queue ({} new): `careerdesk conflicts` lists them\n",
+                "{} change(s) wait in the conflicts queue ({} new): `careerdesk conflicts` lists them\n",
                 report.conflicts, report.new_conflicts
+            ));
+        }
+        if report.refused > 0 {
+            text.push_str(&format!(
+                "{} change(s) made here were refused by the server (the operator may not make them, decision 0022); no other desk carries them out: `careerdesk conflicts` says why\n",
+                report.refused
             ));
         }
         let b = &report.bookings;
