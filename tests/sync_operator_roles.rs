@@ -160,3 +160,61 @@ fn data_02_on_a_desk_that_syncs_the_start_up_purge_waits_for_a_sign_in_that_may_
     assert_eq!(sync(&a.admin).refused, 0);
     assert!(a.admin.client_by_student_number(&common::sn("10000002")).is_err());
 }
+
+#[test]
+fn sec_05_desk_staff_making_themselves_a_supervisor_is_refused_by_the_server_and_no_other_desk_sees_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Running::start(&dir.path().join("server"));
+    let a = World::new(common::t0(), &[("desk1", Role::Desk)], &[]);
+    let (_b_dir, b) = twin(&a, a.clock.clone());
+    enrolled(&a, &server, "Main desk");
+    enrol_desk(&b, &server, "Second desk");
+    sync(&a.admin);
+    // On desk B, desk1's own session writes their account as a supervisor's, past the desk.
+    let desk1 = sign_in_via(&b, "desk1", STAFF_PASSWORD, a.clock.clone()).unwrap();
+    let old = desk1.operator().clone();
+    let mut promoted: Operator = old.clone();
+    promoted.roles = vec![Role::Supervisor];
+    let mut ws = WriteSet::new();
+    ws.put(desk1.store(), Some(&old), &promoted);
+    desk1.store().commit(old.id, ws, common::t0()).unwrap();
+    assert_eq!(sync(&desk1).refused, 1);
+    let why = desk1.sync_conflicts().unwrap();
+    assert!(
+        why.iter().any(|c| c.what.contains("may not manage operator accounts")),
+        "{why:?}"
+    );
+    sync(&a.admin);
+    assert_eq!(
+        a.admin.operator_by_login(&login("desk1")).unwrap().roles,
+        vec![Role::Desk]
+    );
+}
+
+#[test]
+fn data_05_an_op_that_erases_more_than_it_declares_is_not_merged_but_kept_in_the_conflicts_queue() {
+    let a = World::new(common::t0(), &[], &[("A0000001", "Ada Lovelace")]);
+    let (_b_dir, b) = twin(&a, a.clock.clone());
+    let sn = common::sn("A0000001");
+    let paths = careerdesk::paths::Paths::resolve(a.admin.store().path().parent());
+    let before = a.admin.store().sealed_ops_after(0, usize::MAX).unwrap().len() as u64;
+    a.admin
+        .erase_client(&paths, &sn, "the student asked (DATA-05)")
+        .unwrap();
+    let mut ops = a.admin.store().sealed_ops_after(before, usize::MAX).unwrap();
+    let erasure = ops.iter_mut().find(|o| !o.erases.is_empty()).expect("the erasure op");
+    // A desk that hides the erasure from the server's check.
+    erasure.erases.clear();
+    let batch: Vec<(u64, _)> = ops.into_iter().enumerate().map(|(n, o)| (n as u64 + 1, o)).collect();
+    let last = batch.len() as u64;
+    b.store().take_remote_ops(&batch, last).unwrap();
+    b.store().apply_remote(common::t0(), &|_, _| {}).unwrap();
+    assert!(b.client_by_student_number(&sn).is_ok(), "the client stays on desk B");
+    let waiting = b.sync_conflicts().unwrap();
+    assert!(
+        waiting
+            .iter()
+            .any(|c| c.what.contains("do more than its clear fields declare")),
+        "{waiting:?}"
+    );
+}

@@ -11,6 +11,7 @@ use super::change::Hlc;
 use super::ids::{DeviceId, OperatorId};
 use super::operator::{Grant, Login, Operator, Role};
 use super::sync::{OpBody, SealedOp};
+use super::EntityKind;
 
 /// An operator's Ed25519 public key.
 pub type PublicKey = [u8; 32];
@@ -100,6 +101,16 @@ pub struct OpClaims<'a> {
     pub policy_version: u32,
     /// The clients it erases.
     pub erases: &'a [u128],
+    /// The kinds of record it changes.
+    pub kinds: &'a [EntityKind],
+}
+
+/// The kinds of record `records` change, each once, in one order (what an op declares).
+pub fn kinds_of(records: impl Iterator<Item = EntityKind>) -> Vec<EntityKind> {
+    let mut kinds: Vec<EntityKind> = records.collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    kinds
 }
 
 impl SealedOp {
@@ -112,6 +123,7 @@ impl SealedOp {
             operator: self.operator,
             policy_version: self.policy_version,
             erases: &self.erases,
+            kinds: &self.kinds,
         }
     }
 }
@@ -128,6 +140,10 @@ pub fn op_message(op: &OpClaims<'_>, entry: &[u8]) -> Vec<u8> {
     m.extend((op.erases.len() as u32).to_be_bytes());
     for c in op.erases {
         m.extend(c.to_be_bytes());
+    }
+    m.extend((op.kinds.len() as u32).to_be_bytes());
+    for k in op.kinds {
+        put_text(&mut m, k.tree());
     }
     m.extend(blake3::hash(entry).as_bytes());
     m
@@ -297,6 +313,9 @@ pub enum OpRefusal {
     /// The operator's rights do not allow it.
     #[error("{0}")]
     Denied(String),
+    /// A change of operator accounts no operator's key signs.
+    #[error("a change of staff accounts must be signed by the administrator who made it; it was not signed")]
+    UnsignedOperatorChange,
 }
 
 /// The day an op or an entry was made on.
@@ -313,11 +332,12 @@ fn day_of(hlc: Hlc) -> NaiveDate {
 /// made before signing existed push those (decision 0022, step 6).
 pub fn check_op(op: &SealedOp, entry: Option<&RosterEntry>) -> Result<(), OpRefusal> {
     let erases = !op.erases.is_empty();
+    let accounts = op.kinds.contains(&EntityKind::Operator);
     let Some(signed) = &op.signature else {
-        return if erases {
-            Err(OpRefusal::UnsignedErasure)
-        } else {
-            Ok(())
+        return match (erases, accounts) {
+            (true, _) => Err(OpRefusal::UnsignedErasure),
+            (false, true) => Err(OpRefusal::UnsignedOperatorChange),
+            (false, false) => Ok(()),
         };
     };
     let OpBody::Sealed { entry: bytes, .. } = &op.body else {
@@ -328,7 +348,11 @@ pub fn check_op(op: &SealedOp, entry: Option<&RosterEntry>) -> Result<(), OpRefu
         return Err(OpRefusal::BadSignature);
     }
     let Some(entry) = entry else {
-        return if erases { Err(OpRefusal::NotInRoster) } else { Ok(()) };
+        return if erases || accounts {
+            Err(OpRefusal::NotInRoster)
+        } else {
+            Ok(())
+        };
     };
     if !entry.keys.contains(&signed.key) {
         return Err(OpRefusal::NotTheirKey(entry.login.clone()));
@@ -338,8 +362,17 @@ pub fn check_op(op: &SealedOp, entry: Option<&RosterEntry>) -> Result<(), OpRefu
     if op.hlc < entry.hlc {
         operator.suspension = None;
     }
-    let needs = if erases { Permission::Erase } else { Permission::Sync };
-    access::check(&operator, needs, day_of(op.hlc)).map_err(|d| OpRefusal::Denied(d.to_string()))?;
+    let mut needs = vec![Permission::Sync];
+    if erases {
+        needs.push(Permission::Erase);
+    }
+    // Staff accounts decide everyone's rights on every desk: only an administrator changes them.
+    if accounts {
+        needs.push(Permission::ManageOperators);
+    }
+    for p in needs {
+        access::check(&operator, p, day_of(op.hlc)).map_err(|d| OpRefusal::Denied(d.to_string()))?;
+    }
     if !operator.is_trained(day_of(op.hlc)) {
         return Err(OpRefusal::Denied(
             access::Denial::Untrained {

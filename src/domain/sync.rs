@@ -32,6 +32,9 @@ pub struct SealedOp {
     pub body: OpBody,
     /// Its operator's signature (decision 0022); none on ops made before signing existed.
     pub signature: Option<crate::domain::roster::Signed>,
+    /// The kinds of record it changes, in the clear (they say nothing of a person), so the
+    /// server can check them against its operator's rights; empty on ops made before.
+    pub kinds: Vec<crate::domain::EntityKind>,
 }
 
 /// What an op holds as it travels.
@@ -95,6 +98,7 @@ impl SealedOp {
                 keys: vec![],
             },
             signature: None,
+            kinds: vec![],
         }
     }
 }

@@ -11,6 +11,7 @@ use super::op_formats::{decode_sealed_change, OpV1, StoredOp2, StoredOp3};
 use super::{decode_plain, show_key, Store, StoreError, OPLOG};
 use crate::domain::change::{Change, Hlc, Op};
 use crate::domain::ids::{DeviceId, OperatorId};
+use crate::domain::roster::kinds_of;
 use crate::domain::sync::{OpBody, SealedOp, TravellingKey};
 use crate::domain::{EntityKind, RecordRef};
 
@@ -27,6 +28,8 @@ pub(crate) struct SealedEntry {
     pub sealed: Vec<u8>,
     /// The clients it erases, as it travels.
     pub erases: Vec<u128>,
+    /// The kinds of record it changes, as it travels.
+    pub kinds: Vec<EntityKind>,
 }
 
 /// The client a change erases: a client record is removed only by erasing them (DATA-05).
@@ -132,7 +135,13 @@ impl Store {
             policy_version,
         };
         let sealed = self.seal_for(None, OPLOG, &key, codec::encode_versioned(OP_FORMAT, &stored))?;
-        Ok(SealedEntry { key, sealed, erases })
+        let kinds = kinds_of(op.changes.iter().map(|c| c.record().kind));
+        Ok(SealedEntry {
+            key,
+            sealed,
+            erases,
+            kinds,
+        })
     }
 
     /// The plain bytes of an op-log entry's outer envelope (format byte first).
@@ -320,6 +329,22 @@ impl Store {
                         "the op inside is not the one its header names".into(),
                     ));
                 }
+                // What the server checked is what the op does (decision 0022, step 7): no
+                // erasure it did not declare, no kind of record it did not name. Ops made
+                // before kinds travelled name none, and are not signed.
+                let undeclared_erasure = opened
+                    .changes
+                    .iter()
+                    .filter_map(erased_client)
+                    .any(|c| !op.erases.contains(&c));
+                let declares = !op.kinds.is_empty() || op.signature.is_some();
+                let undeclared_kind = declares && opened.changes.iter().any(|c| !op.kinds.contains(&c.record().kind));
+                if undeclared_erasure || undeclared_kind {
+                    return Err(op_corrupt(
+                        &op.seq.to_be_bytes(),
+                        "its changes do more than its clear fields declare to the server (an erasure or a kind of record not named); it is not merged".into(),
+                    ));
+                }
                 Ok(Some(opened))
             }
         }
@@ -338,10 +363,12 @@ impl Store {
             let plain = self.open_op_bytes(&key, &sealed)?;
             let (&format, body) = plain.split_first().ok_or_else(|| corrupt("empty".into()))?;
             let mut keys: Vec<TravellingKey> = Vec::new();
+            let kinds;
             let (device, seq, hlc, operator, subjects, erases, policy_version) = match format {
                 1 => {
                     let op = decode_v1(&key, &plain)?;
                     let erases = op.changes.iter().filter_map(erased_client).collect();
+                    kinds = kinds_of(op.changes.iter().map(|c| c.record().kind));
                     (op.device, op.seq, op.hlc, op.operator, Vec::new(), erases, 0)
                 }
                 other => {
@@ -372,6 +399,10 @@ impl Store {
                     }
                     subjects.sort_unstable();
                     subjects.dedup();
+                    kinds = kinds_of(stored.changes.iter().map(|c| match c {
+                        StoredChange::Sealed { record, .. } => record.kind,
+                        StoredChange::Open(c) => c.record().kind,
+                    }));
                     let v = stored.policy_version;
                     (
                         stored.device,
@@ -396,6 +427,7 @@ impl Store {
                     entry: sealed.to_vec(),
                     keys,
                 },
+                kinds,
                 signature: match signatures.get(&key)? {
                     Some(raw) => Some(decode_plain(super::signing::OP_SIGNATURES, &key, &raw)?),
                     None => None,

@@ -1,5 +1,6 @@
 //! How an op that travels is kept on disk (the server's ops, the ops a desk has taken):
-//! format 1 before ops were signed, format 2 with its operator's signature (decision 0022).
+//! format 1 before ops were signed, format 2 with its operator's signature and the kinds of
+//! record it changes (decision 0022).
 
 use serde::Deserialize;
 
@@ -50,6 +51,7 @@ pub(crate) fn decode_op(tree: &str, key: &[u8], raw: &[u8]) -> Result<SealedOp, 
                 policy_version: v.policy_version,
                 body: v.body,
                 signature: None,
+                kinds: Vec::new(),
             })
         }
         FORMAT => codec::decode_body(body).map_err(|e| corrupt(e.to_string())),

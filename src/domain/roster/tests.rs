@@ -187,3 +187,29 @@ fn sec_03_a_suspended_administrator_signs_no_entries() {
     let late = entry(6, &[Role::Supervisor], &pair(6), 4, &admin);
     assert_eq!(admit_all(&mut held, &[late]).refused.len(), 1);
 }
+
+#[test]
+fn sec_05_a_change_of_staff_accounts_needs_an_administrator_s_signature() {
+    let staff = pair(2);
+    let desk_entry = entry(2, &[Role::Desk], &staff, 1, &pair(1));
+    let mut own = op(2, 3, vec![], None);
+    own.kinds = vec![EntityKind::Operator];
+    assert_eq!(
+        check_op(&own, Some(&desk_entry)),
+        Err(OpRefusal::UnsignedOperatorChange)
+    );
+    own.signature = Some(sign(&staff, &op_message(&own.claims(), &[7, 7, 7])));
+    let why = check_op(&own, Some(&desk_entry)).unwrap_err();
+    assert!(
+        why.to_string().contains("manage operators") || why.to_string().contains("may not"),
+        "{why}"
+    );
+    let admin_entry = entry(1, &[Role::Admin], &pair(1), 1, &pair(1));
+    let mut by_admin = op(1, 3, vec![], None);
+    by_admin.kinds = vec![EntityKind::Operator, EntityKind::Client];
+    by_admin.signature = Some(sign(&pair(1), &op_message(&by_admin.claims(), &[7, 7, 7])));
+    assert_eq!(check_op(&by_admin, Some(&admin_entry)), Ok(()));
+    // Kinds are signed: naming fewer on the way breaks the signature.
+    by_admin.kinds = vec![EntityKind::Client];
+    assert_eq!(check_op(&by_admin, Some(&admin_entry)), Err(OpRefusal::BadSignature));
+}

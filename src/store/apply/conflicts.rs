@@ -67,7 +67,7 @@ impl Conflict {
             ConflictReason::Breaks(m) => m.clone(),
             ConflictReason::Refused(m) => format!(
                 "made here and refused by the sync server: {m}; no other desk carries it out. \
-                 Have it done again by someone who may (a supervisor, for an erasure)"
+                 Have it done again by someone whose role allows it (a supervisor for an erasure, an administrator for staff accounts)"
             ),
         }
     }

@@ -218,6 +218,7 @@ impl Store {
                         operator: op.operator,
                         policy_version,
                         erases: &entry.erases,
+                        kinds: &entry.kinds,
                     };
                     let signed = signer.sign(&roster::op_message(&claims, &entry.sealed));
                     let raw = codec::encode_versioned(1, &signed)
