@@ -40,16 +40,6 @@ fn next_entry(
     }
 }
 
-/// Whether two entries say the same of their operator (keys aside when `keys` is false).
-fn same(a: &RosterEntry, b: &RosterEntry) -> bool {
-    a.login == b.login
-        && a.roles == b.roles
-        && a.grants == b.grants
-        && a.trained_on == b.trained_on
-        && a.suspended == b.suspended
-        && b.keys.iter().all(|k| a.keys.contains(k))
-}
-
 /// The signed entry for `op` an operator made at set-up: `store` signs as them.
 pub(super) fn founding_entry(store: &Store, op: &Operator, now_ms: u64) -> Option<RosterEntry> {
     let key = store.signing_key()?;
@@ -63,16 +53,12 @@ impl Desk {
     pub(super) fn sign_roster(&self, ws: &mut WriteSet, op: &Operator, keys: &[PublicKey]) -> Result<(), DeskError> {
         let held = self.store.roster_entry(op.id)?;
         let next = next_entry(&self.store, op, held.as_ref(), keys, super::now_ms(self.now()));
-        if held.as_ref().is_some_and(|h| same(h, &next)) {
+        let same_rights = held.as_ref().is_some_and(|h| h.same_rights(&next));
+        // `next` holds every key `held` does: the same length says no key was added.
+        if same_rights && held.as_ref().is_some_and(|h| h.keys.len() == next.keys.len()) {
             return Ok(());
         }
-        let own_key = op.id == self.operator.id
-            && held.as_ref().is_some_and(|h| {
-                h.roles == next.roles
-                    && h.grants == next.grants
-                    && h.trained_on == next.trained_on
-                    && h.suspended == next.suspended
-            });
+        let own_key = op.id == self.operator.id && same_rights;
         if !self.may(Permission::ManageOperators) && !own_key {
             return Ok(());
         }

@@ -190,8 +190,8 @@ impl RosterEntry {
         access::check(&self.as_operator(), Permission::ManageOperators, day).is_ok()
     }
 
-    /// The same entry but for its keys, clock and signature.
-    fn same_rights(&self, other: &RosterEntry) -> bool {
+    /// Whether `other` gives its operator the same rights (keys, clock and signature aside).
+    pub fn same_rights(&self, other: &RosterEntry) -> bool {
         self.operator == other.operator
             && self.login == other.login
             && self.roles == other.roles
