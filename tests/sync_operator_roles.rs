@@ -12,18 +12,44 @@ use common::desks::{enrol_desk, enrolled, sync, twin};
 use common::server::Running;
 use common::{login, sign_in_via, World, STAFF_PASSWORD};
 
-#[test]
-fn sec_05_an_erasure_by_desk_staff_is_refused_by_the_server_queued_on_its_desk_and_the_client_stays_everywhere() {
+/// A server and two enrolled desks of one institution: A with `staff` and `clients`, and B
+/// made from A's backup. The folders live as long as it does.
+struct TwoDesks {
+    _dir: tempfile::TempDir,
+    server: Running,
+    a: World,
+    _b_dir: tempfile::TempDir,
+    b: careerdesk::desk::Desk,
+}
+
+fn two_desks(staff: &[(&str, Role)], clients: &[(&str, &str)]) -> TwoDesks {
     let dir = tempfile::tempdir().unwrap();
     let server = Running::start(&dir.path().join("server"));
-    let a = World::new(
-        common::t0(),
+    let a = World::new(common::t0(), staff, clients);
+    let (b_dir, b) = twin(&a, a.clock.clone());
+    enrolled(&a, &server, "Main desk");
+    enrol_desk(&b, &server, "Second desk");
+    TwoDesks {
+        _dir: dir,
+        server,
+        a,
+        _b_dir: b_dir,
+        b,
+    }
+}
+
+#[test]
+fn sec_05_an_erasure_by_desk_staff_is_refused_by_the_server_queued_on_its_desk_and_the_client_stays_everywhere() {
+    let TwoDesks {
+        _dir,
+        server,
+        a,
+        _b_dir,
+        b,
+    } = two_desks(
         &[("desk1", Role::Desk)],
         &[("A0000001", "Ada Lovelace"), ("A0000002", "Alan Turing")],
     );
-    let (_b_dir, b) = twin(&a, a.clock.clone());
-    enrolled(&a, &server, "Main desk");
-    enrol_desk(&b, &server, "Second desk");
     sync(&a.admin);
     sync(&b);
     let on_server = server.relay().roster().unwrap();
@@ -74,16 +100,13 @@ fn sec_05_an_erasure_by_desk_staff_is_refused_by_the_server_queued_on_its_desk_a
 
 #[test]
 fn sec_05_a_supervisor_added_by_an_administrator_erases_on_another_desk_and_the_erasure_reaches_every_desk() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Running::start(&dir.path().join("server"));
-    let a = World::new(
-        common::t0(),
-        &[("sup1", Role::Supervisor)],
-        &[("A0000001", "Ada Lovelace")],
-    );
-    let (_b_dir, b) = twin(&a, a.clock.clone());
-    enrolled(&a, &server, "Main desk");
-    enrol_desk(&b, &server, "Second desk");
+    let TwoDesks {
+        _dir,
+        server,
+        a,
+        _b_dir,
+        b,
+    } = two_desks(&[("sup1", Role::Supervisor)], &[("A0000001", "Ada Lovelace")]);
     sync(&a.admin);
     let sup = sign_in_via(&b, "sup1", STAFF_PASSWORD, a.clock.clone()).unwrap();
     let sn = common::sn("A0000001");
@@ -163,12 +186,13 @@ fn data_02_on_a_desk_that_syncs_the_start_up_purge_waits_for_a_sign_in_that_may_
 
 #[test]
 fn sec_05_desk_staff_making_themselves_a_supervisor_is_refused_by_the_server_and_no_other_desk_sees_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Running::start(&dir.path().join("server"));
-    let a = World::new(common::t0(), &[("desk1", Role::Desk)], &[]);
-    let (_b_dir, b) = twin(&a, a.clock.clone());
-    enrolled(&a, &server, "Main desk");
-    enrol_desk(&b, &server, "Second desk");
+    let TwoDesks {
+        _dir,
+        server: _server,
+        a,
+        _b_dir,
+        b,
+    } = two_desks(&[("desk1", Role::Desk)], &[]);
     sync(&a.admin);
     // On desk B, desk1's own session writes their account as a supervisor's, past the desk.
     let desk1 = sign_in_via(&b, "desk1", STAFF_PASSWORD, a.clock.clone()).unwrap();
