@@ -205,7 +205,8 @@ fn sec_05_desk_staff_making_themselves_a_supervisor_is_refused_by_the_server_and
     assert_eq!(sync(&desk1).refused, 1);
     let why = desk1.sync_conflicts().unwrap();
     assert!(
-        why.iter().any(|c| c.what.contains("may not manage operator accounts")),
+        why.iter()
+            .any(|c| c.what.contains("may not change staff account records")),
         "{why:?}"
     );
     sync(&a.admin);
@@ -241,4 +242,58 @@ fn data_05_an_op_that_erases_more_than_it_declares_is_not_merged_but_kept_in_the
             .any(|c| c.what.contains("do more than its clear fields declare")),
         "{waiting:?}"
     );
+}
+
+#[test]
+fn sec_05_a_consultant_s_signed_employer_change_made_past_the_desk_is_refused_by_the_server_and_no_other_desk_sees_it() {
+    let TwoDesks {
+        _dir,
+        server: _server,
+        a,
+        _b_dir,
+        b,
+    } = two_desks(&[("cons1", Role::Consultant)], &[]);
+    let added = a
+        .admin
+        .add_employer(&careerdesk::desk::NewEmployer {
+            name: "Acme Bridges".into(),
+            sector: "engineering".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    sync(&a.admin);
+    sync(&b);
+    // On desk B the consultant's own session renames the employer past the desk's check:
+    // signed with their key, but a consultant does not manage employers.
+    let cons = sign_in_via(&b, "cons1", STAFF_PASSWORD, a.clock.clone()).unwrap();
+    let old = cons
+        .find_employers("Acme", &[])
+        .unwrap()
+        .into_iter()
+        .find(|e| e.id == added.id)
+        .expect("the employer reached desk B");
+    let mut renamed = old.clone();
+    renamed.name = "Acme Bridges (closed)".into();
+    let mut ws = WriteSet::new();
+    ws.put(cons.store(), Some(&old), &renamed);
+    cons.store().commit(cons.operator().id, ws, common::t0()).unwrap();
+    assert_eq!(sync(&cons).refused, 1, "the server refuses the change");
+    let why = cons.sync_conflicts().unwrap();
+    assert!(
+        why.iter().any(|c| c.what.contains("may not change employer records")),
+        "{why:?}"
+    );
+    // Through the desk, the same change is refused before it is made.
+    let through_desk = cons.edit_employer(
+        added.id,
+        &careerdesk::desk::EmployerChanges {
+            name: Some("Acme Bridges (closed)".into()),
+            ..Default::default()
+        },
+    );
+    assert!(through_desk.is_err(), "{through_desk:?}");
+    sync(&a.admin);
+    let at_a = a.admin.find_employers("Acme", &[]).unwrap();
+    assert_eq!(at_a.len(), 1);
+    assert_eq!(at_a[0].name, "Acme Bridges", "desk A keeps the name its staff gave");
 }

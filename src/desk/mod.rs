@@ -377,8 +377,13 @@ impl Desk {
         self.commit(ws)
     }
 
-    /// Commits a write set as the signed-in operator.
+    /// Commits a write set as the signed-in operator, once their roles reach every kind of
+    /// record it changes: the check the sync server makes of the op (decision 0022, step 4).
     fn commit(&self, ws: WriteSet) -> Result<(), DeskError> {
+        if let Some(kinds) = ws.changed_kinds() {
+            access::check_changes(&self.operator, &kinds, self.today())
+                .map_err(|d| DeskError::Denied(d.to_string()))?;
+        }
         self.store.commit(self.operator.id, ws, self.now())?;
         Ok(())
     }

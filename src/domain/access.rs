@@ -3,6 +3,7 @@
 use chrono::NaiveDate;
 
 use super::operator::{Grant, Operator, Role};
+use super::EntityKind;
 
 /// An action that needs a right. Every write path in `desk` names one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -175,6 +176,69 @@ fn role_allows(role: Role, p: Permission) -> bool {
     }
 }
 
+/// The permissions any one of which lets an op change records of `kind` (decision 0022, step
+/// 4): what the desk's write paths for that kind require. The desk checks every commit against
+/// it and the sync server every op it is pushed, so a desk that is not running this code, or
+/// whose records were edited, cannot change what its operator's roles do not reach. An erasure
+/// is checked on its own ([`Permission::Erase`]) and may remove records of every kind.
+///
+/// Appointments, slots, event places and messages also list [`Permission::Sync`]: the server's
+/// decisions about bookings and places (decisions 0020, 0023) are settled on the desk that made
+/// them by whoever is signed in there at the time.
+pub fn writers(kind: EntityKind) -> &'static [Permission] {
+    use Permission as P;
+    match kind {
+        EntityKind::Client => &[
+            P::EditClients,
+            P::EditStudyRecord,
+            P::ImportClients,
+            P::Book,
+            P::WriteNotes,
+            P::Waive,
+            P::Block,
+        ],
+        EntityKind::Operator => &[P::ManageOperators],
+        EntityKind::Slot => &[P::ManageSlots, P::Book, P::Sync],
+        EntityKind::Appointment => &[P::Book, P::WriteNotes, P::Waive, P::Block, P::Sync],
+        EntityKind::Note => &[P::WriteNotes],
+        EntityKind::Enquiry | EntityKind::Consent | EntityKind::Attachment | EntityKind::AttachmentContent => {
+            &[P::EditClients]
+        }
+        EntityKind::Employer | EntityKind::Contact | EntityKind::Vacancy => &[P::ManageEmployers],
+        EntityKind::Engagement => &[P::ManageEmployers, P::BulkEmail],
+        EntityKind::Event => &[P::ManageEmployers, P::Book],
+        EntityKind::EventBooking => &[P::Book, P::ManageEmployers, P::Sync],
+        EntityKind::Complaint => &[P::RecordComplaints, P::EscalateComplaints],
+        EntityKind::Feedback => &[P::EditClients, P::ManageEmployers],
+        EntityKind::QueueEntry => &[P::Book],
+        EntityKind::Message => &[P::Book, P::BulkEmail, P::ManageEmployers, P::Sync],
+        EntityKind::Concern => &[P::Wellbeing],
+    }
+}
+
+/// Decides whether `op` may change records of each of `kinds` on `today` ([`writers`]). A
+/// suspension or missing training is named before a missing role.
+pub fn check_changes(op: &Operator, kinds: &[EntityKind], today: NaiveDate) -> Result<(), Denial> {
+    for &kind in kinds {
+        let denials: Vec<Denial> = writers(kind)
+            .iter()
+            .filter_map(|p| check(op, *p, today).err())
+            .collect();
+        if denials.len() < writers(kind).len() {
+            continue;
+        }
+        let first = |f: fn(&Denial) -> bool| denials.iter().find(|d| f(d)).cloned();
+        return Err(first(|d| matches!(d, Denial::Suspended { .. }))
+            .or_else(|| first(|d| matches!(d, Denial::Untrained { .. })))
+            .unwrap_or_else(|| Denial::MayNotChange {
+                login: op.login.to_string(),
+                roles: op.roles_text(),
+                records: kind.noun(),
+            }));
+    }
+    Ok(())
+}
+
 /// Why an operator may not do something.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Denial {
@@ -203,6 +267,16 @@ pub enum Denial {
         login: String,
         /// What they tried.
         action: &'static str,
+    },
+    /// No role of the operator writes records of a kind (decision 0022, step 4).
+    #[error("{login} ({roles}) may not change {records} records; ask a supervisor or administrator")]
+    MayNotChange {
+        /// Who.
+        login: String,
+        /// Their roles.
+        roles: String,
+        /// The kind of record.
+        records: &'static str,
     },
     /// Bulk e-mail needs its own grant (SEC-06).
     #[error("{login} may not send bulk e-mail to employer contacts: it needs the bulk-email grant, given only to trained staff")]
@@ -324,6 +398,55 @@ mod tests {
             check(&untrained, Permission::EditStudyRecord, today()),
             Err(Denial::Untrained { .. })
         ));
+    }
+
+    #[test]
+    fn sec_05_every_kind_of_record_is_written_by_some_role_and_each_role_only_by_its_rights() {
+        use crate::domain::EntityKind as K;
+        let all = [
+            K::Client,
+            K::Operator,
+            K::Slot,
+            K::Appointment,
+            K::Note,
+            K::Enquiry,
+            K::Employer,
+            K::Contact,
+            K::Engagement,
+            K::Vacancy,
+            K::Event,
+            K::EventBooking,
+            K::Consent,
+            K::Complaint,
+            K::Feedback,
+            K::Attachment,
+            K::AttachmentContent,
+            K::QueueEntry,
+            K::Message,
+            K::Concern,
+        ];
+        let admin = op(&[Role::Admin], Some("2026-01-01"));
+        assert_eq!(check_changes(&admin, &all, today()), Ok(()));
+        let may = |roles: &[Role], k: K| check_changes(&op(roles, Some("2026-01-01")), &[k], today()).is_ok();
+        // What each role may not touch, beside what it may.
+        assert!(!may(&[Role::Consultant], K::Employer) && !may(&[Role::Consultant], K::Operator));
+        assert!(may(&[Role::Consultant], K::Note) && may(&[Role::Consultant], K::Concern));
+        assert!(!may(&[Role::Desk], K::Note) && !may(&[Role::Desk], K::Concern) && !may(&[Role::Desk], K::Vacancy));
+        assert!(may(&[Role::Desk], K::Client) && may(&[Role::Desk], K::EventBooking));
+        assert!(!may(&[Role::EmployerRelations], K::Client) && !may(&[Role::EmployerRelations], K::Note));
+        assert!(may(&[Role::EmployerRelations], K::Vacancy));
+        assert!(!may(&[Role::Supervisor], K::Operator) && may(&[Role::Supervisor], K::Employer));
+        // Untrained and suspended are said as such, not as a missing role.
+        let untrained = op(&[Role::Consultant], None);
+        assert!(matches!(
+            check_changes(&untrained, &[K::Note], today()),
+            Err(Denial::Untrained { .. })
+        ));
+        let denied = check_changes(&op(&[Role::Desk], Some("2026-01-01")), &[K::Client, K::Note], today());
+        assert!(
+            matches!(&denied, Err(Denial::MayNotChange { records: "note", .. })),
+            "{denied:?}"
+        );
     }
 
     #[test]

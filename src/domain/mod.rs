@@ -86,6 +86,32 @@ pub enum EntityKind {
 }
 
 impl EntityKind {
+    /// What a person calls records of the kind, for messages ("may not change employer records").
+    pub fn noun(self) -> &'static str {
+        match self {
+            EntityKind::Client => "client",
+            EntityKind::Operator => "staff account",
+            EntityKind::Slot => "calendar slot",
+            EntityKind::Appointment => "appointment",
+            EntityKind::Note => "note",
+            EntityKind::Enquiry => "enquiry",
+            EntityKind::Employer => "employer",
+            EntityKind::Contact => "employer contact",
+            EntityKind::Engagement => "engagement note",
+            EntityKind::Vacancy => "vacancy",
+            EntityKind::Event => "event",
+            EntityKind::EventBooking => "event place",
+            EntityKind::Consent => "consent",
+            EntityKind::Complaint => "complaint",
+            EntityKind::Feedback => "feedback",
+            EntityKind::Attachment => "attachment",
+            EntityKind::AttachmentContent => "attachment content",
+            EntityKind::QueueEntry => "queue",
+            EntityKind::Message => "message",
+            EntityKind::Concern => "wellbeing concern",
+        }
+    }
+
     /// The name of the kind's store tree.
     pub fn tree(self) -> &'static str {
         match self {

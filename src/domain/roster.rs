@@ -366,12 +366,12 @@ pub fn check_op(op: &SealedOp, entry: Option<&RosterEntry>) -> Result<(), OpRefu
     if erases {
         needs.push(Permission::Erase);
     }
-    // Staff accounts decide everyone's rights on every desk: only an administrator changes them.
-    if accounts {
-        needs.push(Permission::ManageOperators);
-    }
     for p in needs {
         access::check(&operator, p, day_of(op.hlc)).map_err(|d| OpRefusal::Denied(d.to_string()))?;
+    }
+    // An erasure may remove records of every kind; anything else only what its roles write.
+    if !erases {
+        access::check_changes(&operator, &op.kinds, day_of(op.hlc)).map_err(|d| OpRefusal::Denied(d.to_string()))?;
     }
     if !operator.is_trained(day_of(op.hlc)) {
         return Err(OpRefusal::Denied(

@@ -91,6 +91,18 @@ pub struct WriteSet {
 }
 
 impl WriteSet {
+    /// The kinds of record its changes touch, each once (what its op will declare), or `None`
+    /// when it erases a client: an erasure is checked as one ([`Permission::Erase`]).
+    ///
+    /// [`Permission::Erase`]: crate::domain::access::Permission::Erase
+    pub fn changed_kinds(&self) -> Option<Vec<crate::domain::EntityKind>> {
+        let erases = self
+            .changes
+            .iter()
+            .any(|c| matches!(c, Change::Delete { record } if record.kind == crate::domain::EntityKind::Client));
+        (!erases).then(|| crate::domain::roster::kinds_of(self.changes.iter().map(|c| c.record().kind)))
+    }
+
     /// Adds `other`'s writes, checks and changes to these, to commit as one.
     pub(crate) fn absorb(&mut self, other: WriteSet) {
         self.writes.extend(other.writes);

@@ -213,3 +213,56 @@ fn sec_05_a_change_of_staff_accounts_needs_an_administrator_s_signature() {
     by_admin.kinds = vec![EntityKind::Client];
     assert_eq!(check_op(&by_admin, Some(&admin_entry)), Err(OpRefusal::BadSignature));
 }
+
+/// `operator`'s op on `day` changing records of `kinds`, signed by `by`.
+fn op_changing(operator: u128, kinds: &[EntityKind], by: &Ed25519KeyPair) -> SealedOp {
+    let mut o = op(operator, 3, vec![], None);
+    o.kinds = kinds.to_vec();
+    o.signature = Some(sign(by, &op_message(&o.claims(), &[7, 7, 7])));
+    o
+}
+
+#[test]
+fn sec_05_a_signed_op_changing_a_kind_of_record_its_operator_s_roles_do_not_write_is_refused() {
+    let key = pair(3);
+    let consultant = entry(3, &[Role::Consultant], &key, 1, &pair(1));
+    let why = check_op(&op_changing(3, &[EntityKind::Employer], &key), Some(&consultant)).unwrap_err();
+    assert!(why.to_string().contains("may not change employer records"), "{why}");
+    let why = check_op(
+        &op_changing(3, &[EntityKind::Client, EntityKind::Contact], &key),
+        Some(&consultant),
+    )
+    .unwrap_err();
+    assert!(why.to_string().contains("employer contact"), "{why}");
+    for fine in [
+        &[EntityKind::Client, EntityKind::Appointment, EntityKind::Note][..],
+        &[EntityKind::Slot, EntityKind::Message],
+        &[EntityKind::Concern],
+    ] {
+        assert_eq!(
+            check_op(&op_changing(3, fine, &key), Some(&consultant)),
+            Ok(()),
+            "{fine:?}"
+        );
+    }
+    // Employer relations write employers, and never a note or a client.
+    let er = entry(3, &[Role::EmployerRelations], &key, 1, &pair(1));
+    assert_eq!(
+        check_op(
+            &op_changing(3, &[EntityKind::Employer, EntityKind::Engagement], &key),
+            Some(&er)
+        ),
+        Ok(())
+    );
+    for refused in [EntityKind::Note, EntityKind::Client, EntityKind::Concern] {
+        assert!(
+            check_op(&op_changing(3, &[refused], &key), Some(&er)).is_err(),
+            "{refused:?}"
+        );
+    }
+    // A place the server decided is settled by whoever is signed in where it was made.
+    assert_eq!(
+        check_op(&op_changing(3, &[EntityKind::Appointment], &key), Some(&er)),
+        Ok(())
+    );
+}
