@@ -245,7 +245,8 @@ fn data_05_an_op_that_erases_more_than_it_declares_is_not_merged_but_kept_in_the
 }
 
 #[test]
-fn sec_05_a_consultant_s_signed_employer_change_made_past_the_desk_is_refused_by_the_server_and_no_other_desk_sees_it() {
+fn sec_05_a_consultant_s_signed_employer_change_made_past_the_desk_is_refused_by_the_server_and_no_other_desk_sees_it()
+{
     let TwoDesks {
         _dir,
         server: _server,
@@ -296,4 +297,107 @@ fn sec_05_a_consultant_s_signed_employer_change_made_past_the_desk_is_refused_by
     let at_a = a.admin.find_employers("Acme", &[]).unwrap();
     assert_eq!(at_a.len(), 1);
     assert_eq!(at_a[0].name, "Acme Bridges", "desk A keeps the name its staff gave");
+}
+
+#[test]
+fn sec_05_an_unsigned_change_made_after_the_roster_began_is_refused_queued_on_its_desk_and_seen_by_no_other() {
+    use careerdesk::desk::Clock as _;
+    let dir = tempfile::tempdir().unwrap();
+    let a = World::new(common::t0(), &[("desk1", Role::Desk)], &[("A0000001", "Ada Lovelace")]);
+    // The server keeps the desks' time, so the test says when the roster began.
+    let clock = a.clock.clone();
+    let server = Running::start_with(
+        &dir.path().join("server"),
+        "127.0.0.1:0",
+        std::sync::Arc::new(move || clock.now().timestamp_millis() as u64),
+    );
+    let (_b_dir, b) = twin(&a, a.clock.clone());
+    enrolled(&a, &server, "Main desk");
+    enrol_desk(&b, &server, "Second desk");
+    sync(&a.admin);
+    sync(&b);
+    let founded = server
+        .relay()
+        .roster_founded()
+        .unwrap()
+        .expect("the first sync founds the roster");
+    assert_eq!(founded, common::t0().timestamp_millis() as u64);
+
+    // An hour later, desk B commits a change in the administrator's name that its signed-in
+    // operator, desk1, does not sign: what a desk not running careerdesk's code could send.
+    a.clock.set(common::t0() + chrono::Duration::hours(1));
+    let desk1 = sign_in_via(&b, "desk1", STAFF_PASSWORD, a.clock.clone()).unwrap();
+    let sn = common::sn("A0000001");
+    let old = desk1.client_by_student_number(&sn).unwrap();
+    let mut renamed = old.clone();
+    renamed.email = careerdesk::domain::validate::Email::parse("someone.else@example.org").unwrap();
+    let mut ws = WriteSet::new();
+    ws.put(desk1.store(), Some(&old), &renamed);
+    let admin_id = a.admin.operator().id;
+    desk1.store().commit(admin_id, ws, a.clock.now()).unwrap();
+    // And one desk1 makes and signs, after it.
+    common::add(&desk1, &common::new_client("A0000002", "Alan Turing")).unwrap();
+    assert_eq!(sync(&desk1).refused, 1, "the unsigned change is refused");
+    let why = desk1.sync_conflicts().unwrap();
+    assert!(
+        why.iter()
+            .any(|c| c.what.contains("not signed by the operator who made it")),
+        "{why:?}"
+    );
+    sync(&a.admin);
+    assert_eq!(
+        a.admin.client_by_student_number(&sn).unwrap().email,
+        old.email,
+        "desk A keeps the e-mail its staff gave"
+    );
+    assert!(
+        a.admin.client_by_student_number(&common::sn("A0000002")).is_ok(),
+        "desk1's signed change comes in"
+    );
+
+    // `server devices` names the refused change under desk B's terminal, with why.
+    let ops = server.relay().terminal_ops().unwrap();
+    let refused: Vec<_> = ops.iter().flat_map(|o| o.refused.iter()).collect();
+    assert_eq!(refused.len(), 1, "{ops:?}");
+    server.stop();
+    let server_dir = dir.path().join("server");
+    for _ in 0..40 {
+        match careerdesk::store::relay::RelayStore::open(&server_dir) {
+            Ok(_) => break,
+            Err(e) if e.to_string().contains("lock") => std::thread::sleep(std::time::Duration::from_millis(50)),
+            Err(e) => panic!("{e}"),
+        }
+    }
+    let out = common::serving::server_cmd(dir.path())
+        .args(["server", "devices"])
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(text.contains("UNSIGNED") && text.contains("REFUSED"), "{text}");
+    assert!(
+        text.contains("1 change(s) refused against the roster of staff"),
+        "{text}"
+    );
+    let line = text
+        .lines()
+        .find(|l| l.contains("not signed by the operator who made it"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(line.contains("Second desk"), "{line}");
+    assert!(
+        line.contains(&format!("{:032x}:{}", refused[0].device.0, refused[0].seq)),
+        "{line}"
+    );
+    let out = common::serving::server_cmd(dir.path())
+        .args(["server", "devices", "--format", "json"])
+        .assert()
+        .success();
+    let rows: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let second = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "Second desk")
+        .unwrap();
+    assert_eq!(second["refused"].as_array().unwrap().len(), 1, "{rows}");
+    assert_eq!(second["unsigned_taken"], 0, "{rows}");
 }

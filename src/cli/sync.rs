@@ -27,6 +27,9 @@ const SERVING: &str = "serving";
 /// Put beside the store after restoring it from a backup: the next start takes a new epoch.
 const RESTORED: &str = "restored";
 
+/// Most refused changes `server devices` lists as text.
+const MAX_REFUSED_LISTED: usize = 20;
+
 /// `server` subcommands (run on the server's machine, as the user that runs it).
 #[derive(Debug, Subcommand)]
 pub enum ServerCmd {
@@ -195,21 +198,42 @@ pub fn server(cli: &Cli, paths: &Paths, cmd: &ServerCmd) -> Result<(), DeskError
             let AdminReply::Terminals(list) = admin(paths, AdminAction::Terminals)? else {
                 return Err(DeskError::Invalid("the server listed no terminals".into()));
             };
+            let AdminReply::TerminalOps(ops) = admin(paths, AdminAction::TerminalOps)? else {
+                return Err(DeskError::Invalid("the server did not list its terminals' ops".into()));
+            };
+            let ops_of = |t: TerminalId| ops.iter().find(|o| o.terminal == t);
+            let change = |r: &crate::store::relay::RefusedOp| format!("{:032x}:{}", r.device.0, r.seq);
             let rows: Vec<serde_json::Value> = list
                 .iter()
                 .map(|t| {
+                    let o = ops_of(t.id);
                     serde_json::json!({
                         "terminal": t.id.to_string(),
                         "name": t.name,
                         "enrolled": ms_to_text(Some(t.enrolled_ms)),
                         "last_sync": ms_to_text(t.last_sync_ms),
                         "revoked": t.revoked_ms.map(|m| ms_to_text(Some(m))),
+                        "unsigned_taken": o.map_or(0, |o| o.unsigned_taken),
+                        "refused": o.map_or(Vec::new(), |o| o
+                            .refused
+                            .iter()
+                            .map(|r| serde_json::json!({ "change": change(r), "why": r.why }))
+                            .collect()),
                     })
                 })
                 .collect();
             emit(cli.format, &rows, || {
-                let mut table = Table::new(&["TERMINAL", "NAME", "ENROLLED", "LAST SYNC", "STATE"]);
+                let mut table = Table::new(&[
+                    "TERMINAL",
+                    "NAME",
+                    "ENROLLED",
+                    "LAST SYNC",
+                    "STATE",
+                    "UNSIGNED",
+                    "REFUSED",
+                ]);
                 for t in &list {
+                    let o = ops_of(t.id);
                     table.row(vec![
                         t.id.to_string(),
                         t.name.clone(),
@@ -219,9 +243,37 @@ pub fn server(cli: &Cli, paths: &Paths, cmd: &ServerCmd) -> Result<(), DeskError
                             Some(m) => format!("revoked {}", ms_to_text(Some(m))),
                             None => "enrolled".into(),
                         },
+                        o.map_or(0, |o| o.unsigned_taken).to_string(),
+                        o.map_or(0, |o| o.refused.len()).to_string(),
                     ]);
                 }
-                table.render()
+                let mut text = table.render();
+                let refused: Vec<_> = list
+                    .iter()
+                    .filter_map(|t| ops_of(t.id).map(|o| (t, o)))
+                    .flat_map(|(t, o)| o.refused.iter().map(move |r| (t, r)))
+                    .collect();
+                if !refused.is_empty() {
+                    text.push_str(&format!(
+                        "\n{} change(s) refused against the roster of staff; each waits in its desk's conflicts queue:\n",
+                        refused.len()
+                    ));
+                    for (t, r) in refused.iter().take(MAX_REFUSED_LISTED) {
+                        text.push_str(&format!("  {} change {}: {}\n", t.name, change(r), r.why));
+                    }
+                    if refused.len() > MAX_REFUSED_LISTED {
+                        text.push_str(&format!(
+                            "  and {} more (`--format json` lists every one)\n",
+                            refused.len() - MAX_REFUSED_LISTED
+                        ));
+                    }
+                }
+                if list.iter().any(|t| ops_of(t.id).is_some_and(|o| o.unsigned_taken > 0)) {
+                    text.push_str(
+                        "UNSIGNED counts changes taken without their operator's signature: made before the roster of staff began\n",
+                    );
+                }
+                text
             });
         }
         ServerCmd::Revoke { terminal } => {

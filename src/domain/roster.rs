@@ -307,8 +307,12 @@ pub enum OpRefusal {
     /// The key is not one of the named operator's.
     #[error("it is signed with a key that is not {0}'s")]
     NotTheirKey(Login),
-    /// The roster does not know the operator, and the op erases.
-    #[error("its operator is not in the server's roster, so its erasure cannot be checked")]
+    /// The roster does not know the operator, and the op erases, changes staff accounts or
+    /// was made since the roster began.
+    #[error(
+        "its operator is not in the server's roster of staff, so what they may do cannot be checked; \
+         an administrator signing in on the desk they use adds them"
+    )]
     NotInRoster,
     /// The operator's rights do not allow it.
     #[error("{0}")]
@@ -316,6 +320,48 @@ pub enum OpRefusal {
     /// A change of operator accounts no operator's key signs.
     #[error("a change of staff accounts must be signed by the administrator who made it; it was not signed")]
     UnsignedOperatorChange,
+    /// An unsigned op made since the roster began, or on a desk that signs its ops now.
+    #[error(
+        "it is not signed by the operator who made it, and since the server's roster of staff began \
+         it takes only signed changes; have it done again by someone signed in on an up-to-date desk"
+    )]
+    Unsigned,
+}
+
+/// What the server knows of when an op was made against when its roster began: what decides
+/// whether it takes an op the roster cannot check (decision 0022, step 6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cutoff {
+    /// The roster holds no entry yet, so nothing can be checked against it.
+    NoRoster,
+    /// The roster began at `founded_ms`.
+    Founded {
+        /// When the server took its first roster entry, ms since the epoch.
+        founded_ms: u64,
+        /// When the terminal whose replica made the op enrolled.
+        enrolled_ms: u64,
+        /// The replica's first signed op, once it has pushed one.
+        first_signed: Option<u64>,
+    },
+}
+
+impl Cutoff {
+    /// Whether `op` was made before the roster could check it: on a terminal enrolled by the
+    /// time the roster began, at a time before it, and, when unsigned, before its replica
+    /// signed any op (a desk that signs has no reason to send an unsigned one).
+    pub fn before_roster(&self, op: &SealedOp) -> bool {
+        match *self {
+            Cutoff::NoRoster => true,
+            Cutoff::Founded {
+                founded_ms,
+                enrolled_ms,
+                first_signed,
+            } => {
+                let unsigned_in_order = op.signature.is_some() || first_signed.is_none_or(|s| op.seq < s);
+                enrolled_ms <= founded_ms && op.hlc.wall_ms < founded_ms && unsigned_in_order
+            }
+        }
+    }
 }
 
 /// The day an op or an entry was made on.
@@ -327,17 +373,20 @@ fn day_of(hlc: Hlc) -> NaiveDate {
 
 /// Decides whether the server takes `op` (SEC-03, SEC-05, DATA-05), given its operator's
 /// roster entry. A signed op must open with one of its operator's keys, and its operator
-/// must have been trained by its day and not suspended before it; an erasure must be signed
-/// and come from a role that may erase. An unsigned op that erases nothing is taken: desks
-/// made before signing existed push those (decision 0022, step 6).
-pub fn check_op(op: &SealedOp, entry: Option<&RosterEntry>) -> Result<(), OpRefusal> {
+/// must have been trained by its day and not suspended before it, and its roles must write
+/// every kind of record it changes; an erasure must be signed and come from a role that may
+/// erase. An op the roster cannot check (unsigned, or by an operator it does not know) that
+/// erases nothing and changes no staff account is taken only if `cutoff` says it was made
+/// before the roster began: desks made before signing existed push those (step 6).
+pub fn check_op(op: &SealedOp, entry: Option<&RosterEntry>, cutoff: Cutoff) -> Result<(), OpRefusal> {
     let erases = !op.erases.is_empty();
     let accounts = op.kinds.contains(&EntityKind::Operator);
     let Some(signed) = &op.signature else {
         return match (erases, accounts) {
             (true, _) => Err(OpRefusal::UnsignedErasure),
             (false, true) => Err(OpRefusal::UnsignedOperatorChange),
-            (false, false) => Ok(()),
+            (false, false) if cutoff.before_roster(op) => Ok(()),
+            (false, false) => Err(OpRefusal::Unsigned),
         };
     };
     let OpBody::Sealed { entry: bytes, .. } = &op.body else {
@@ -348,7 +397,7 @@ pub fn check_op(op: &SealedOp, entry: Option<&RosterEntry>) -> Result<(), OpRefu
         return Err(OpRefusal::BadSignature);
     }
     let Some(entry) = entry else {
-        return if erases || accounts {
+        return if erases || accounts || !cutoff.before_roster(op) {
             Err(OpRefusal::NotInRoster)
         } else {
             Ok(())

@@ -9,7 +9,7 @@ use crate::domain::ids::{AppointmentId, DeviceId, EventBookingId, OperatorId, Te
 use crate::domain::place_claim::{PlaceAnswer, PlaceClaim, PlaceLease, PlaceRelease};
 use crate::domain::roster::RosterEntry;
 use crate::domain::sync::{SealedOp, TerminalEntry};
-use crate::store::relay::KeySlotCopy;
+use crate::store::relay::{KeySlotCopy, TerminalOps};
 
 /// Most ops a desk sends in one push, or asks for in one pull.
 pub const MAX_OPS_PER_FRAME: u32 = 1_000;
@@ -156,6 +156,8 @@ pub enum AdminAction {
     },
     /// The policy served now.
     ShowPolicy,
+    /// Each terminal's unsigned ops taken and ops refused.
+    TerminalOps,
 }
 
 /// What the server answers.
@@ -294,6 +296,8 @@ pub enum AdminReply {
     PolicyVersion(u32),
     /// The policy served, if any: version and text.
     Policy(Option<(u32, String)>),
+    /// Each terminal's unsigned ops taken and ops refused.
+    TerminalOps(Vec<TerminalOps>),
 }
 
 /// The kinds of refusal.

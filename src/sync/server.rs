@@ -227,7 +227,7 @@ impl Server {
                 }
                 let taken = self
                     .relay
-                    .take_roster(&entries)
+                    .take_roster(&entries, now)
                     .and_then(|a| Ok((a, self.relay.roster()?)));
                 match taken {
                     Ok((admitted, entries)) => Reply::Roster {
@@ -508,6 +508,7 @@ impl Server {
                 AdminReply::PolicyVersion(self.relay.set_policy(&text)?)
             }
             AdminAction::ShowPolicy => AdminReply::Policy(self.relay.policy()?),
+            AdminAction::TerminalOps => AdminReply::TerminalOps(self.relay.terminal_ops()?),
         })
     }
 }

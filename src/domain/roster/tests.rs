@@ -65,52 +65,61 @@ fn sec_05_an_erasure_signed_by_desk_staff_is_refused_and_by_a_supervisor_taken()
     let staff = pair(2);
     let admin = pair(1);
     let desk_entry = entry(2, &[Role::Desk], &staff, 1, &admin);
-    let refused = check_op(&op(2, 3, vec![77], Some(&staff)), Some(&desk_entry)).unwrap_err();
+    let refused = check_op(&op(2, 3, vec![77], Some(&staff)), Some(&desk_entry), Cutoff::NoRoster).unwrap_err();
     assert!(
         matches!(refused, OpRefusal::Denied(ref m) if m.contains("may not erase clients")),
         "{refused}"
     );
     assert_eq!(
-        check_op(&op(2, 3, vec![], Some(&staff)), Some(&desk_entry)),
+        check_op(&op(2, 3, vec![], Some(&staff)), Some(&desk_entry), Cutoff::NoRoster),
         Ok(()),
         "their other ops are taken"
     );
     let sup = entry(2, &[Role::Supervisor], &staff, 1, &admin);
-    assert_eq!(check_op(&op(2, 3, vec![77], Some(&staff)), Some(&sup)), Ok(()));
+    assert_eq!(
+        check_op(&op(2, 3, vec![77], Some(&staff)), Some(&sup), Cutoff::NoRoster),
+        Ok(())
+    );
 }
 
 #[test]
 fn sec_05_an_unsigned_erasure_is_refused_whenever_it_was_made_and_other_unsigned_ops_are_taken() {
     let sup = entry(2, &[Role::Supervisor], &pair(2), 1, &pair(1));
     assert_eq!(
-        check_op(&op(2, 3, vec![77], None), Some(&sup)),
+        check_op(&op(2, 3, vec![77], None), Some(&sup), Cutoff::NoRoster),
         Err(OpRefusal::UnsignedErasure)
     );
     assert_eq!(
-        check_op(&op(2, 3, vec![77], None), None),
+        check_op(&op(2, 3, vec![77], None), None, Cutoff::NoRoster),
         Err(OpRefusal::UnsignedErasure)
     );
-    assert_eq!(check_op(&op(2, 3, vec![], None), Some(&sup)), Ok(()));
+    assert_eq!(check_op(&op(2, 3, vec![], None), Some(&sup), Cutoff::NoRoster), Ok(()));
 }
 
 #[test]
 fn sec_05_an_op_signed_with_another_operator_s_key_or_changed_on_the_way_is_refused() {
     let sup = entry(2, &[Role::Supervisor], &pair(2), 1, &pair(1));
     assert!(matches!(
-        check_op(&op(2, 3, vec![77], Some(&pair(9))), Some(&sup)),
+        check_op(&op(2, 3, vec![77], Some(&pair(9))), Some(&sup), Cutoff::NoRoster),
         Err(OpRefusal::NotTheirKey(_))
     ));
     let mut changed = op(2, 3, vec![77], Some(&pair(2)));
     changed.erases = vec![78];
-    assert_eq!(check_op(&changed, Some(&sup)), Err(OpRefusal::BadSignature));
+    assert_eq!(
+        check_op(&changed, Some(&sup), Cutoff::NoRoster),
+        Err(OpRefusal::BadSignature)
+    );
     let mut other_content = op(2, 3, vec![77], Some(&pair(2)));
     other_content.body = OpBody::Sealed {
         entry: vec![8, 8, 8],
         keys: vec![],
     };
-    assert_eq!(check_op(&other_content, Some(&sup)), Err(OpRefusal::BadSignature));
     assert_eq!(
-        check_op(&op(2, 3, vec![77], Some(&pair(2))), None),
+        check_op(&other_content, Some(&sup), Cutoff::NoRoster),
+        Err(OpRefusal::BadSignature)
+    );
+    assert_eq!(
+        check_op(&op(2, 3, vec![77], Some(&pair(2))), None, Cutoff::NoRoster),
         Err(OpRefusal::NotInRoster)
     );
 }
@@ -119,16 +128,19 @@ fn sec_05_an_op_signed_with_another_operator_s_key_or_changed_on_the_way_is_refu
 fn sec_03_a_suspended_operator_s_ops_after_the_suspension_are_refused_and_those_before_taken() {
     let mut e = entry(2, &[Role::Supervisor], &pair(2), 5, &pair(1));
     e.suspended = Some("under investigation".into());
-    let after = check_op(&op(2, 6, vec![], Some(&pair(2))), Some(&e)).unwrap_err();
+    let after = check_op(&op(2, 6, vec![], Some(&pair(2))), Some(&e), Cutoff::NoRoster).unwrap_err();
     assert!(after.to_string().contains("suspended"), "{after}");
-    assert_eq!(check_op(&op(2, 4, vec![77], Some(&pair(2))), Some(&e)), Ok(()));
+    assert_eq!(
+        check_op(&op(2, 4, vec![77], Some(&pair(2))), Some(&e), Cutoff::NoRoster),
+        Ok(())
+    );
 }
 
 #[test]
 fn sec_05_an_untrained_operator_s_signed_ops_are_refused() {
     let mut e = entry(2, &[Role::Consultant], &pair(2), 1, &pair(1));
     e.trained_on = chrono::NaiveDate::from_ymd_opt(2026, 12, 20);
-    let why = check_op(&op(2, 3, vec![], Some(&pair(2))), Some(&e)).unwrap_err();
+    let why = check_op(&op(2, 3, vec![], Some(&pair(2))), Some(&e), Cutoff::NoRoster).unwrap_err();
     assert!(why.to_string().contains("training"), "{why}");
 }
 
@@ -195,11 +207,11 @@ fn sec_05_a_change_of_staff_accounts_needs_an_administrator_s_signature() {
     let mut own = op(2, 3, vec![], None);
     own.kinds = vec![EntityKind::Operator];
     assert_eq!(
-        check_op(&own, Some(&desk_entry)),
+        check_op(&own, Some(&desk_entry), Cutoff::NoRoster),
         Err(OpRefusal::UnsignedOperatorChange)
     );
     own.signature = Some(sign(&staff, &op_message(&own.claims(), &[7, 7, 7])));
-    let why = check_op(&own, Some(&desk_entry)).unwrap_err();
+    let why = check_op(&own, Some(&desk_entry), Cutoff::NoRoster).unwrap_err();
     assert!(
         why.to_string().contains("manage operators") || why.to_string().contains("may not"),
         "{why}"
@@ -208,10 +220,13 @@ fn sec_05_a_change_of_staff_accounts_needs_an_administrator_s_signature() {
     let mut by_admin = op(1, 3, vec![], None);
     by_admin.kinds = vec![EntityKind::Operator, EntityKind::Client];
     by_admin.signature = Some(sign(&pair(1), &op_message(&by_admin.claims(), &[7, 7, 7])));
-    assert_eq!(check_op(&by_admin, Some(&admin_entry)), Ok(()));
+    assert_eq!(check_op(&by_admin, Some(&admin_entry), Cutoff::NoRoster), Ok(()));
     // Kinds are signed: naming fewer on the way breaks the signature.
     by_admin.kinds = vec![EntityKind::Client];
-    assert_eq!(check_op(&by_admin, Some(&admin_entry)), Err(OpRefusal::BadSignature));
+    assert_eq!(
+        check_op(&by_admin, Some(&admin_entry), Cutoff::NoRoster),
+        Err(OpRefusal::BadSignature)
+    );
 }
 
 /// `operator`'s op on `day` changing records of `kinds`, signed by `by`.
@@ -226,11 +241,17 @@ fn op_changing(operator: u128, kinds: &[EntityKind], by: &Ed25519KeyPair) -> Sea
 fn sec_05_a_signed_op_changing_a_kind_of_record_its_operator_s_roles_do_not_write_is_refused() {
     let key = pair(3);
     let consultant = entry(3, &[Role::Consultant], &key, 1, &pair(1));
-    let why = check_op(&op_changing(3, &[EntityKind::Employer], &key), Some(&consultant)).unwrap_err();
+    let why = check_op(
+        &op_changing(3, &[EntityKind::Employer], &key),
+        Some(&consultant),
+        Cutoff::NoRoster,
+    )
+    .unwrap_err();
     assert!(why.to_string().contains("may not change employer records"), "{why}");
     let why = check_op(
         &op_changing(3, &[EntityKind::Client, EntityKind::Contact], &key),
         Some(&consultant),
+        Cutoff::NoRoster,
     )
     .unwrap_err();
     assert!(why.to_string().contains("employer contact"), "{why}");
@@ -240,7 +261,7 @@ fn sec_05_a_signed_op_changing_a_kind_of_record_its_operator_s_roles_do_not_writ
         &[EntityKind::Concern],
     ] {
         assert_eq!(
-            check_op(&op_changing(3, fine, &key), Some(&consultant)),
+            check_op(&op_changing(3, fine, &key), Some(&consultant), Cutoff::NoRoster),
             Ok(()),
             "{fine:?}"
         );
@@ -250,19 +271,73 @@ fn sec_05_a_signed_op_changing_a_kind_of_record_its_operator_s_roles_do_not_writ
     assert_eq!(
         check_op(
             &op_changing(3, &[EntityKind::Employer, EntityKind::Engagement], &key),
-            Some(&er)
+            Some(&er),
+            Cutoff::NoRoster
         ),
         Ok(())
     );
     for refused in [EntityKind::Note, EntityKind::Client, EntityKind::Concern] {
         assert!(
-            check_op(&op_changing(3, &[refused], &key), Some(&er)).is_err(),
+            check_op(&op_changing(3, &[refused], &key), Some(&er), Cutoff::NoRoster).is_err(),
             "{refused:?}"
         );
     }
     // A place the server decided is settled by whoever is signed in where it was made.
     assert_eq!(
-        check_op(&op_changing(3, &[EntityKind::Appointment], &key), Some(&er)),
+        check_op(
+            &op_changing(3, &[EntityKind::Appointment], &key),
+            Some(&er),
+            Cutoff::NoRoster
+        ),
+        Ok(())
+    );
+}
+
+#[test]
+fn sec_05_an_op_the_roster_cannot_check_is_taken_only_if_made_before_the_roster_began_on_a_desk_enrolled_by_then() {
+    let founded_ms = hlc(5).wall_ms;
+    let founded = |enrolled_day: u32, first_signed: Option<u64>| Cutoff::Founded {
+        founded_ms,
+        enrolled_ms: hlc(enrolled_day).wall_ms,
+        first_signed,
+    };
+    let sup = entry(2, &[Role::Supervisor], &pair(2), 1, &pair(1));
+    // Unsigned, erasing nothing: taken before the roster, and after it only if made before it.
+    let before = op(2, 3, vec![], None);
+    let after = op(2, 6, vec![], None);
+    assert_eq!(check_op(&after, Some(&sup), Cutoff::NoRoster), Ok(()));
+    assert_eq!(check_op(&before, Some(&sup), founded(1, None)), Ok(()));
+    assert_eq!(check_op(&after, Some(&sup), founded(1, None)), Err(OpRefusal::Unsigned));
+    // ...on a terminal enrolled by then,
+    assert_eq!(
+        check_op(&before, Some(&sup), founded(6, None)),
+        Err(OpRefusal::Unsigned)
+    );
+    // ...and before its replica's first signed op: a desk that signs sends no unsigned op.
+    let mut later_in_sequence = before.clone();
+    later_in_sequence.seq = 9;
+    assert_eq!(check_op(&before, Some(&sup), founded(1, Some(4))), Ok(()));
+    assert_eq!(
+        check_op(&later_in_sequence, Some(&sup), founded(1, Some(4))),
+        Err(OpRefusal::Unsigned)
+    );
+    // An unsigned erasure or change of staff accounts is refused whenever it was made.
+    assert_eq!(
+        check_op(&op(2, 3, vec![77], None), Some(&sup), founded(1, None)),
+        Err(OpRefusal::UnsignedErasure)
+    );
+    // A signed op by an operator the roster does not know: taken only from before it began.
+    let unknown_before = op(8, 3, vec![], Some(&pair(8)));
+    let unknown_after = op(8, 6, vec![], Some(&pair(8)));
+    assert_eq!(check_op(&unknown_before, None, founded(1, None)), Ok(()));
+    assert_eq!(
+        check_op(&unknown_after, None, founded(1, None)),
+        Err(OpRefusal::NotInRoster)
+    );
+    assert_eq!(check_op(&unknown_after, None, Cutoff::NoRoster), Ok(()));
+    // A signed op the roster checks is judged by the roster alone, made whenever.
+    assert_eq!(
+        check_op(&op(2, 6, vec![], Some(&pair(2))), Some(&sup), founded(1, Some(1))),
         Ok(())
     );
 }

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use super::claims::Decided;
 use super::places::PlacesDecided;
 use super::reinstate::Reinstated;
-use super::{CertAndKey, Institution, KeySlotCopy, Pushing, RelayError, RelayIdentity, RelayStore};
+use super::{CertAndKey, Institution, KeySlotCopy, Pushing, RelayError, RelayIdentity, RelayStore, TerminalOps};
 use crate::domain::appointment::Appointment;
 use crate::domain::booking_claim::{Claim, Lease, Release};
 use crate::domain::ids::{DeviceId, TerminalId};
@@ -104,9 +104,13 @@ pub trait RelayBackend: Send + Sync {
     /// Takes back confirmed bookings and places a restored server forgot, where free.
     fn reinstate(&self, slots: &[Appointment], places: &[PlaceClaim]) -> Result<Reinstated, RelayError>;
     /// Takes the roster entries its rules allow (decision 0022).
-    fn take_roster(&self, entries: &[RosterEntry]) -> Result<Admitted, StoreError>;
+    fn take_roster(&self, entries: &[RosterEntry], now_ms: u64) -> Result<Admitted, StoreError>;
     /// Every roster entry.
     fn roster(&self) -> Result<Vec<RosterEntry>, StoreError>;
+    /// When the roster began (decision 0022, step 6).
+    fn roster_founded(&self) -> Result<Option<u64>, StoreError>;
+    /// Each terminal's unsigned ops taken and ops refused.
+    fn terminal_ops(&self) -> Result<Vec<TerminalOps>, StoreError>;
     /// The ops of a replica in a range that were refused, with why.
     fn refused_between(&self, device: DeviceId, first: u64, last: u64) -> Result<Vec<(u64, String)>, StoreError>;
 }
@@ -226,13 +230,19 @@ impl RelayBackend for RelayStore {
     fn reinstate(&self, slots: &[Appointment], places: &[PlaceClaim]) -> Result<Reinstated, RelayError> {
         RelayStore::reinstate(self, slots, places)
     }
-    fn take_roster(&self, entries: &[RosterEntry]) -> Result<Admitted, StoreError> {
-        RelayStore::take_roster(self, entries)
+    fn take_roster(&self, entries: &[RosterEntry], now_ms: u64) -> Result<Admitted, StoreError> {
+        RelayStore::take_roster(self, entries, now_ms)
     }
     fn roster(&self) -> Result<Vec<RosterEntry>, StoreError> {
         RelayStore::roster(self)
     }
     fn refused_between(&self, device: DeviceId, first: u64, last: u64) -> Result<Vec<(u64, String)>, StoreError> {
         RelayStore::refused_between(self, device, first, last)
+    }
+    fn roster_founded(&self) -> Result<Option<u64>, StoreError> {
+        RelayStore::roster_founded(self)
+    }
+    fn terminal_ops(&self) -> Result<Vec<TerminalOps>, StoreError> {
+        RelayStore::terminal_ops(self)
     }
 }

@@ -199,6 +199,10 @@ impl RelayStore {
             store.meta.insert(EPOCH, &random_u128().to_be_bytes())?;
             store.db.flush()?;
         }
+        // A roster founded before its time was kept counts from now (decision 0022, step 6).
+        if !store.roster_is_empty()? {
+            store.found_roster(chrono::Utc::now().timestamp_millis().max(0) as u64)?;
+        }
         Ok(store)
     }
 
@@ -487,6 +491,7 @@ pub use backend::RelayBackend;
 pub use claims::Decided;
 pub use places::PlacesDecided;
 pub use reinstate::Reinstated;
+pub use roster::{RefusedOp, TerminalOps};
 pub use slots::{Institution, KeySlotCopy, MAX_KEY_SLOTS, MAX_SLOT_AHEAD_MS, MAX_SLOT_BYTES, MAX_SLOT_LOGIN};
 #[cfg(test)]
 mod tests;

@@ -3,10 +3,10 @@
 
 use sled::transaction::{ConflictableTransactionError, Transactional};
 
-use super::roster::{refused_key, REFUSED};
+use super::roster::{refused_key, signed_from_key, unsigned_key, REFUSED};
 use super::{be_u64, encode, storage, Pushing, RelayError, RelayStore, ReplicaState, HEAD, OPS};
 use crate::domain::ids::{DeviceId, TerminalId};
-use crate::domain::roster::check_op;
+use crate::domain::roster::{check_op, Cutoff};
 use crate::domain::sync::{check_clocks, ops_to_accept, OpBody, PushRefusal, SealedOp};
 use crate::store::sealed_ops::{decode_op, encode_op};
 use crate::store::StoreError;
@@ -89,12 +89,29 @@ impl RelayStore {
         // Each op against its operator's roster entry (decision 0022): one refused keeps its
         // place in the replica's sequence, with neither content nor erasures, so no desk
         // carries it out and the replica's later ops still come in.
+        // An op the roster cannot check is held to the cut-off of when the roster began.
+        let mut cutoff = self.cutoff(device, state.terminal)?;
+        let first_signed_before = match cutoff {
+            Cutoff::Founded { first_signed, .. } => first_signed,
+            Cutoff::NoRoster => self.meta.get(signed_from_key(device))?.map(|v| be_u64(Some(v))),
+        };
+        let mut first_signed = first_signed_before;
         let mut refused: Vec<(u64, String)> = Vec::new();
+        let mut unsigned_taken = 0u64;
         for op in &fresh {
-            if let Err(why) = check_op(op, self.roster_entry(op.operator)?.as_ref()) {
-                refused.push((op.seq, why.to_string()));
+            if op.signature.is_some() && first_signed.is_none() {
+                first_signed = Some(op.seq);
+                if let Cutoff::Founded { first_signed: f, .. } = &mut cutoff {
+                    *f = Some(op.seq);
+                }
+            }
+            match check_op(op, self.roster_entry(op.operator)?.as_ref(), cutoff) {
+                Err(why) => refused.push((op.seq, why.to_string())),
+                Ok(()) if op.signature.is_none() => unsigned_taken += 1,
+                Ok(()) => {}
             }
         }
+        let unsigned_total = self.unsigned_taken(device)? + unsigned_taken;
         let is_refused = |seq: u64| refused.iter().any(|(s, _)| *s == seq);
 
         // Clients this batch erases that were not erased before, and the ops held about them.
@@ -167,6 +184,14 @@ impl RelayStore {
                     }
                 }
                 tx_meta.insert(HEAD, &head.to_be_bytes())?;
+                if first_signed != first_signed_before {
+                    if let Some(seq) = first_signed {
+                        tx_meta.insert(signed_from_key(device), &seq.to_be_bytes())?;
+                    }
+                }
+                if unsigned_taken > 0 {
+                    tx_meta.insert(unsigned_key(device), &unsigned_total.to_be_bytes())?;
+                }
                 tx_rep.insert(&device.0.to_be_bytes(), new_state.clone())?;
                 Ok::<_, ConflictableTransactionError<StoreError>>(())
             })

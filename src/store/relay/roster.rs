@@ -2,15 +2,39 @@
 //! the roster signed, and the ops it refused against it, kept in their places and named to
 //! their desk at every push that covers them.
 
-use super::{RelayStore, FORMAT};
-use crate::domain::ids::{DeviceId, OperatorId};
-use crate::domain::roster::{self, Admitted, RosterEntry};
+use serde::{Deserialize, Serialize};
+
+use super::{be_u64, RelayStore, FORMAT};
+use crate::domain::ids::{DeviceId, OperatorId, TerminalId};
+use crate::domain::roster::{self, Admitted, Cutoff, RosterEntry};
 use crate::store::{codec, decode_plain, StoreError};
 
 /// Operator id (16) -> their [`RosterEntry`].
 const ROSTER: &str = "relay_roster";
 /// Device (16) ++ device sequence (8) -> why the op was refused (text).
 pub(super) const REFUSED: &str = "relay_refused";
+/// In `relay_meta`: when the roster took its first entry (u64 ms), the cut-off for ops it
+/// cannot check (decision 0022, step 6).
+const FOUNDED: &[u8] = b"roster_founded";
+/// In `relay_meta`, ++ device (16): the replica's first signed op (u64).
+const SIGNED_FROM: &[u8] = b"signed_from";
+/// In `relay_meta`, ++ device (16): how many unsigned ops of the replica were taken (u64).
+const UNSIGNED: &[u8] = b"unsigned";
+
+/// A per-replica key in `relay_meta`.
+pub(super) fn replica_meta_key(prefix: &[u8], device: DeviceId) -> Vec<u8> {
+    [prefix, &device.0.to_be_bytes()[..]].concat()
+}
+
+/// The key of a replica's first signed op.
+pub(super) fn signed_from_key(device: DeviceId) -> Vec<u8> {
+    replica_meta_key(SIGNED_FROM, device)
+}
+
+/// The key of a replica's count of unsigned ops taken.
+pub(super) fn unsigned_key(device: DeviceId) -> Vec<u8> {
+    replica_meta_key(UNSIGNED, device)
+}
 
 /// An op's key among those refused.
 pub(super) fn refused_key(device: DeviceId, seq: u64) -> [u8; 24] {
@@ -20,7 +44,53 @@ pub(super) fn refused_key(device: DeviceId, seq: u64) -> [u8; 24] {
     k
 }
 
+/// What the server made of one terminal's ops that the roster could not check or refused
+/// (decision 0022, steps 5 and 6), for `server devices`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TerminalOps {
+    /// The terminal.
+    pub terminal: TerminalId,
+    /// How many unsigned ops of its replicas were taken (made before the roster began).
+    pub unsigned_taken: u64,
+    /// Every op of its replicas that was refused.
+    pub refused: Vec<RefusedOp>,
+}
+
+/// One op the server refused, with why; it waits in its desk's conflicts queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefusedOp {
+    /// The replica that made it.
+    pub device: DeviceId,
+    /// Its sequence there.
+    pub seq: u64,
+    /// Why it was refused.
+    pub why: String,
+}
+
 impl RelayStore {
+    /// For each enrolled terminal, its unsigned ops taken and its ops refused.
+    pub fn terminal_ops(&self) -> Result<Vec<TerminalOps>, StoreError> {
+        let mut out = Vec::new();
+        for t in self.terminals()? {
+            let mut ops = TerminalOps {
+                terminal: t.id,
+                unsigned_taken: 0,
+                refused: Vec::new(),
+            };
+            for &device in &t.replicas {
+                ops.unsigned_taken += self.unsigned_taken(device)?;
+                ops.refused
+                    .extend(
+                        self.refused_of(device)?
+                            .into_iter()
+                            .map(|(seq, why)| RefusedOp { device, seq, why }),
+                    );
+            }
+            out.push(ops);
+        }
+        Ok(out)
+    }
+
     /// Every entry the roster holds.
     pub fn roster(&self) -> Result<Vec<RosterEntry>, StoreError> {
         let tree = self.db.open_tree(ROSTER)?;
@@ -44,7 +114,9 @@ impl RelayStore {
     /// Takes the entries a desk offers that the roster's rules allow (an active, trained
     /// administrator of the roster signed it; an operator adding their own key; the first
     /// administrator's own entry while the roster is empty), and says which were refused.
-    pub fn take_roster(&self, entries: &[RosterEntry]) -> Result<Admitted, StoreError> {
+    /// The first entry taken founds the roster at `now_ms`: from then on, an op the roster
+    /// cannot check is taken only if it was made before.
+    pub fn take_roster(&self, entries: &[RosterEntry], now_ms: u64) -> Result<Admitted, StoreError> {
         // Not while a push is checked against the roster.
         let _one = self.pushing.lock().unwrap_or_else(|p| p.into_inner());
         let tree = self.db.open_tree(ROSTER)?;
@@ -54,8 +126,54 @@ impl RelayStore {
             let raw = codec::encode_versioned(FORMAT, e).map_err(|e| StoreError::Io(e.to_string()))?;
             tree.insert(e.operator.0.to_be_bytes(), raw)?;
         }
+        if !held.is_empty() {
+            self.found_roster(now_ms)?;
+        }
         self.db.flush()?;
         Ok(admitted)
+    }
+
+    /// Records when the roster began, if not recorded yet (also for a roster founded before
+    /// the time was kept: it counts from the first start that sees it).
+    pub(super) fn found_roster(&self, now_ms: u64) -> Result<(), StoreError> {
+        let _ = self
+            .meta
+            .compare_and_swap(FOUNDED, None as Option<&[u8]>, Some(&now_ms.to_be_bytes()[..]))?;
+        Ok(())
+    }
+
+    /// When the roster began, if it has.
+    pub fn roster_founded(&self) -> Result<Option<u64>, StoreError> {
+        Ok(self.meta.get(FOUNDED)?.map(|v| be_u64(Some(v))))
+    }
+
+    /// Whether the roster holds any entry.
+    pub(super) fn roster_is_empty(&self) -> Result<bool, StoreError> {
+        Ok(self.db.open_tree(ROSTER)?.is_empty())
+    }
+
+    /// The cut-off for `device`'s ops, a replica first pushed by `terminal` (step 6).
+    pub(super) fn cutoff(&self, device: DeviceId, terminal: TerminalId) -> Result<Cutoff, StoreError> {
+        let Some(founded_ms) = self.roster_founded()? else {
+            return Ok(Cutoff::NoRoster);
+        };
+        let enrolled_ms = self.terminal(terminal)?.map_or(u64::MAX, |t| t.enrolled_ms);
+        let first_signed = self.meta.get(signed_from_key(device))?.map(|v| be_u64(Some(v)));
+        Ok(Cutoff::Founded {
+            founded_ms,
+            enrolled_ms,
+            first_signed,
+        })
+    }
+
+    /// How many unsigned ops of `device` the server took.
+    pub fn unsigned_taken(&self, device: DeviceId) -> Result<u64, StoreError> {
+        Ok(be_u64(self.meta.get(unsigned_key(device))?))
+    }
+
+    /// Every op of `device` the server refused, with why.
+    pub fn refused_of(&self, device: DeviceId) -> Result<Vec<(u64, String)>, StoreError> {
+        self.refused_between(device, 0, u64::MAX)
     }
 
     /// The ops of `device` from `first` to `last` the server refused, with why.

@@ -136,3 +136,70 @@ fn the_institution_is_given_for_a_valid_code_without_spending_it_and_not_before_
     assert!(relay.enrol(&code, "second desk", 5_000).is_ok());
     assert!(matches!(relay.institution(&code, 5_000), Err(RelayError::BadCode)));
 }
+
+/// `device`'s op `seq`, made at `wall_ms`.
+fn op_at(device: DeviceId, seq: u64, wall_ms: u64) -> SealedOp {
+    let mut o = op(device, seq);
+    o.hlc.wall_ms = wall_ms;
+    o
+}
+
+#[test]
+fn sec_05_unsigned_ops_are_taken_after_the_roster_began_only_if_made_before_it_on_a_terminal_enrolled_by_then() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = RelayStore::open(dir.path()).unwrap();
+    let code = relay.issue_code(1_000_000).unwrap();
+    let (old_desk, _) = relay.enrol(&code, "old desk", 1_000).unwrap();
+    let d = DeviceId(40);
+    let now = 100_000;
+    let cur = Pushing::Current;
+    // No roster yet: nothing can be checked, and an unsigned op is taken.
+    relay.push(old_desk, cur, 0, &[op_at(d, 1, 2_000)], now).unwrap();
+    relay.found_roster(5_000).unwrap();
+    assert_eq!(relay.roster_founded().unwrap(), Some(5_000));
+    relay.found_roster(9_000).unwrap();
+    assert_eq!(relay.roster_founded().unwrap(), Some(5_000), "founded once");
+    // Made before the roster began, pushed after: taken. Made after it: refused.
+    relay
+        .push(old_desk, cur, 0, &[op_at(d, 2, 4_000), op_at(d, 3, 6_000)], now)
+        .unwrap();
+    assert_eq!(relay.unsigned_taken(d).unwrap(), 2);
+    let refused = relay.refused_of(d).unwrap();
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0].0, 3);
+    assert!(refused[0].1.contains("not signed"), "{}", refused[0].1);
+    assert_eq!(
+        relay.replica_high_water(d).unwrap(),
+        3,
+        "the replica's sequence goes on"
+    );
+    // Once its replica has sent a signed op, an unsigned one is refused whenever it was made.
+    let mut signed = op_at(d, 4, 4_500);
+    let pair = ring::signature::Ed25519KeyPair::from_seed_unchecked(&[5; 32]).unwrap();
+    let message = crate::domain::roster::op_message(&signed.claims(), &[4, 4, 4]);
+    signed.signature = Some(crate::domain::roster::Signed {
+        key: ring::signature::KeyPair::public_key(&pair).as_ref().try_into().unwrap(),
+        signature: pair.sign(&message).as_ref().to_vec(),
+    });
+    relay
+        .push(old_desk, cur, 0, &[signed, op_at(d, 5, 4_600)], now)
+        .unwrap();
+    assert_eq!(
+        relay.refused_of(d).unwrap().iter().map(|(s, _)| *s).collect::<Vec<_>>(),
+        vec![3, 5],
+        "the signed op is taken (made before the roster), the unsigned one after it is not"
+    );
+    assert_eq!(relay.unsigned_taken(d).unwrap(), 2);
+    // A terminal enrolled after the roster began sends no unsigned op, even dated before it.
+    let late_code = relay.issue_code(1_000_000).unwrap();
+    let (new_desk, _) = relay.enrol(&late_code, "new desk", 7_000).unwrap();
+    let d2 = DeviceId(41);
+    relay.push(new_desk, cur, 0, &[op_at(d2, 1, 2_000)], now).unwrap();
+    assert_eq!(relay.refused_of(d2).unwrap().len(), 1);
+    // The cut-off survives a restart.
+    drop(relay);
+    let relay = RelayStore::open(dir.path()).unwrap();
+    assert_eq!(relay.roster_founded().unwrap(), Some(5_000));
+    relay.push(old_desk, cur, 0, &[op_at(d, 6, 4_700)], now).unwrap();
+    assert_eq!(relay.refused_of(d).unwrap().len(), 3);
+}
