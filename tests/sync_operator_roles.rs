@@ -6,6 +6,7 @@
 mod common;
 
 use careerdesk::desk::AutoPurge;
+use careerdesk::domain::ids::OperatorId;
 use careerdesk::domain::operator::{Operator, Role};
 use careerdesk::store::WriteSet;
 use common::desks::{enrol_desk, enrolled, sync, twin};
@@ -38,6 +39,17 @@ fn two_desks(staff: &[(&str, Role)], clients: &[(&str, &str)]) -> TwoDesks {
     }
 }
 
+/// Writes `login`'s account with `roles` on `desk`, past the desk's checks, in the name of
+/// `by` (signed if `by` is who is signed in there).
+fn give_roles_past_the_desk(desk: &careerdesk::desk::Desk, login_name: &str, roles: Vec<Role>, by: OperatorId) {
+    let old = desk.operator_by_login(&login(login_name)).unwrap();
+    let mut promoted: Operator = old.clone();
+    promoted.roles = roles;
+    let mut ws = WriteSet::new();
+    ws.put(desk.store(), Some(&old), &promoted);
+    desk.store().commit(by, ws, common::t0()).unwrap();
+}
+
 #[test]
 fn sec_05_an_erasure_by_desk_staff_is_refused_by_the_server_queued_on_its_desk_and_the_client_stays_everywhere() {
     let TwoDesks {
@@ -61,12 +73,7 @@ fn sec_05_an_erasure_by_desk_staff_is_refused_by_the_server_queued_on_its_desk_a
 
     // Desk B's records are changed behind its desk's back: desk1 made a supervisor there.
     // The roster, which only an administrator's edit through the desk signs, still says desk.
-    let old = b.operator_by_login(&login("desk1")).unwrap();
-    let mut promoted: Operator = old.clone();
-    promoted.roles = vec![Role::Supervisor];
-    let mut ws = WriteSet::new();
-    ws.put(b.store(), Some(&old), &promoted);
-    b.store().commit(b.operator().id, ws, common::t0()).unwrap();
+    give_roles_past_the_desk(&b, "desk1", vec![Role::Supervisor], b.operator().id);
     let desk1 = sign_in_via(&b, "desk1", STAFF_PASSWORD, a.clock.clone()).unwrap();
     let sn = common::sn("A0000001");
     let client = a.admin.client_by_student_number(&sn).unwrap().id.0;
@@ -196,12 +203,7 @@ fn sec_05_desk_staff_making_themselves_a_supervisor_is_refused_by_the_server_and
     sync(&a.admin);
     // On desk B, desk1's own session writes their account as a supervisor's, past the desk.
     let desk1 = sign_in_via(&b, "desk1", STAFF_PASSWORD, a.clock.clone()).unwrap();
-    let old = desk1.operator().clone();
-    let mut promoted: Operator = old.clone();
-    promoted.roles = vec![Role::Supervisor];
-    let mut ws = WriteSet::new();
-    ws.put(desk1.store(), Some(&old), &promoted);
-    desk1.store().commit(old.id, ws, common::t0()).unwrap();
+    give_roles_past_the_desk(&desk1, "desk1", vec![Role::Supervisor], desk1.operator().id);
     assert_eq!(sync(&desk1).refused, 1);
     let why = desk1.sync_conflicts().unwrap();
     assert!(
@@ -400,4 +402,194 @@ fn sec_05_an_unsigned_change_made_after_the_roster_began_is_refused_queued_on_it
         .unwrap();
     assert_eq!(second["refused"].as_array().unwrap().len(), 1, "{rows}");
     assert_eq!(second["unsigned_taken"], 0, "{rows}");
+}
+
+#[test]
+fn sec_05_a_refused_change_is_dismissed_only_by_a_supervisor_with_a_reason_audited_and_never_put_back() {
+    let TwoDesks {
+        _dir,
+        server: _server,
+        a,
+        _b_dir,
+        b,
+    } = two_desks(
+        &[("desk1", Role::Desk), ("desk2", Role::Desk), ("sup1", Role::Supervisor)],
+        &[],
+    );
+    sync(&a.admin);
+    // On desk B, desk1's session writes their own account twice, past the desk: both refused.
+    let desk1 = sign_in_via(&b, "desk1", STAFF_PASSWORD, a.clock.clone()).unwrap();
+    for roles in [vec![Role::Supervisor], vec![Role::Admin]] {
+        give_roles_past_the_desk(&desk1, "desk1", roles, desk1.operator().id);
+    }
+    assert_eq!(sync(&desk1).refused, 2);
+    let refused: Vec<String> = desk1
+        .sync_conflicts()
+        .unwrap()
+        .iter()
+        .filter(|c| c.settle == careerdesk::desk::Settling::Dismiss)
+        .map(|c| format!("{}:{}", c.device, c.seq))
+        .collect();
+    assert_eq!(refused.len(), 2);
+
+    // Desk staff may not dismiss; a supervisor must say why; only a waiting change goes.
+    let denied = desk1.dismiss_refused(&refused[0], "done again").unwrap_err();
+    assert_eq!(denied.exit_code(), 4, "{denied}");
+    drop(desk1);
+    let sup = sign_in_via(&b, "sup1", STAFF_PASSWORD, a.clock.clone()).unwrap();
+    let no_reason = sup.dismiss_refused(&refused[0], "   ").unwrap_err().to_string();
+    assert!(no_reason.contains("reason"), "{no_reason}");
+    let unknown = sup
+        .dismiss_refused(&format!("{}:999999", &refused[0][..32]), "x")
+        .unwrap_err()
+        .to_string();
+    assert!(unknown.contains("no change"), "{unknown}");
+    let done = sup
+        .dismiss_refused(&refused[0], "the administrator gave the role on desk A")
+        .unwrap();
+    assert!(
+        done.refused.contains("may not change staff account records"),
+        "{}",
+        done.refused
+    );
+    let left = sup.sync_conflicts().unwrap();
+    assert_eq!(left.len(), 1, "{left:?}");
+    // The server names a refusal at every push that covers it: a dismissed one is not put back.
+    let (device, seq) = refused[0].split_once(':').unwrap();
+    let device = careerdesk::domain::ids::DeviceId(u128::from_str_radix(device, 16).unwrap());
+    let put_back = sup
+        .store()
+        .put_refused(device, seq.parse().unwrap(), "named again", common::t0())
+        .unwrap();
+    assert!(!put_back);
+    sync(&sup);
+    assert_eq!(sup.sync_conflicts().unwrap().len(), 1);
+    let audited: Vec<_> = sup
+        .audit_log()
+        .unwrap()
+        .into_iter()
+        .flatten()
+        .filter(|e| e.detail.contains(&format!("dismissed change {}", refused[0])))
+        .collect();
+    assert_eq!(audited.len(), 1);
+    assert_eq!(
+        audited[0].reason.as_deref(),
+        Some("the administrator gave the role on desk A")
+    );
+    drop(sup);
+    drop(b);
+
+    // The other from the command line: the list says how, a reason is required, and it goes.
+    let b_dir = _b_dir.path();
+    common::as_op(b_dir, "sup1")
+        .arg("conflicts")
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(
+            "careerdesk conflicts --dismiss DEVICE:OP --reason TEXT",
+        ));
+    common::as_op(b_dir, "sup1")
+        .args(["conflicts", "--dismiss", &refused[1]])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--reason"));
+    // (desk1 is not asked: their refused change still stands on this desk until it is put back.)
+    common::as_op(b_dir, "desk2")
+        .args(["conflicts", "--dismiss", &refused[1], "--reason", "done"])
+        .assert()
+        .code(4);
+    common::as_op(b_dir, "sup1")
+        .args([
+            "conflicts",
+            "--dismiss",
+            &refused[1],
+            "--reason",
+            "not needed: desk1 stays desk staff",
+        ])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("is off the queue"));
+    common::as_op(b_dir, "sup1")
+        .arg("conflicts")
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("no conflicts"));
+}
+
+#[test]
+fn sec_05_keys_are_not_rotated_on_a_desk_that_syncs_while_the_server_lacks_its_signed_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Running::start(&dir.path().join("server"));
+    let a = World::new(common::t0(), &[("desk1", Role::Desk)], &[("A0000001", "Ada Lovelace")]);
+    common::add(&a.as_("desk1"), &common::new_client("A0000003", "Grace Hopper")).unwrap();
+    // Not enrolled: nothing to keep in step, and the keys rotate. The administrator signs
+    // again every op sealed again, desk1's too, so the first push still proves who made them.
+    a.admin.rotate_keys(None).unwrap();
+    enrolled(&a, &server, "Main desk");
+    assert_eq!(sync(&a.admin).refused, 0, "{:?}", a.admin.sync_conflicts().unwrap());
+    let ops = server.relay().terminal_ops().unwrap();
+    assert!(
+        ops.iter().all(|o| o.unsigned_taken == 0 && o.refused.is_empty()),
+        "{ops:?}"
+    );
+    common::add(&a.admin, &common::new_client("A0000002", "Alan Turing")).unwrap();
+    let refused = a.admin.rotate_keys(None).unwrap_err();
+    assert_eq!(refused.exit_code(), 2, "{refused}");
+    assert!(refused.to_string().contains("sync first"), "{refused}");
+    assert_eq!(sync(&a.admin).refused, 0);
+    a.admin.rotate_keys(None).unwrap();
+    // What was pushed before keeps its bytes on the server; what comes after is signed anew.
+    let paths = careerdesk::paths::Paths::resolve(a.admin.store().path().parent());
+    let sn = common::sn("A0000001");
+    let client = a.admin.client_by_student_number(&sn).unwrap().id.0;
+    a.admin
+        .erase_client(&paths, &sn, "the student asked (DATA-05)")
+        .unwrap();
+    assert_eq!(sync(&a.admin).refused, 0, "the erasure after the rotation is taken");
+    assert!(server.relay().is_erased(client).unwrap());
+}
+
+/// An engagement note by `author` on a made-up employer, written past the desk at `at`.
+fn engagement_past_the_desk(desk: &careerdesk::desk::Desk, at: chrono::DateTime<chrono::Utc>) {
+    use careerdesk::domain::employer::{EngagementKind, EngagementNote};
+    use careerdesk::domain::ids::{EmployerId, EngagementId};
+    let note = EngagementNote {
+        id: EngagementId(ulid::Ulid::new().0),
+        employer: EmployerId(7),
+        contacts: vec![],
+        author: desk.operator().id,
+        at,
+        kind: EngagementKind::Email,
+        liaised_with: None,
+        text: "mail-out to the spring fair list".into(),
+    };
+    let mut ws = WriteSet::new();
+    ws.put(desk.store(), None, &note);
+    desk.store().commit(desk.operator().id, ws, at).unwrap();
+}
+
+#[test]
+fn sec_05_an_op_is_judged_by_the_rights_its_operator_had_when_it_was_made_not_when_it_was_pushed() {
+    let TwoDesks {
+        _dir,
+        server: _server,
+        a,
+        _b_dir,
+        b,
+    } = two_desks(&[("desk1", Role::Desk)], &[]);
+    // desk1 holds the bulk-email grant, which lets them write engagement records.
+    a.admin.set_bulk_email_grant(&login("desk1"), true).unwrap();
+    sync(&a.admin);
+    sync(&b);
+    let desk1 = sign_in_via(&b, "desk1", STAFF_PASSWORD, a.clock.clone()).unwrap();
+    engagement_past_the_desk(&desk1, common::t0());
+    // An hour later, on desk A, the grant is taken back; desk B has not synced meanwhile.
+    let later = common::t0() + chrono::Duration::hours(1);
+    a.clock.set(later);
+    a.admin.set_bulk_email_grant(&login("desk1"), false).unwrap();
+    sync(&a.admin);
+    assert_eq!(sync(&desk1).refused, 0, "made while desk1 held the grant: taken");
+    // Made after it: refused.
+    engagement_past_the_desk(&desk1, later + chrono::Duration::minutes(5));
+    assert_eq!(sync(&desk1).refused, 1, "made after the grant was taken back");
 }

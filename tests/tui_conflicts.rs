@@ -419,3 +419,63 @@ fn evt_03_conflicts_pane_lists_an_event_place_lost_at_sync_and_clears_it_once_th
     assert_eq!(roster.waiting[0].number(), "10000002");
     server.stop();
 }
+
+/// The screen's desk and another of the same service, enrolled with `server`, with desk staff
+/// desk1; on the screen's desk a change to desk1's account is committed in desk1's name
+/// without their signature (what a desk not running careerdesk's code could send), so the
+/// sign-in sync has it refused. Returns the other desk's folder.
+fn a_refused_change(tmp: &std::path::Path, server: &Running) -> (Arc<FixedClock>, tempfile::TempDir) {
+    let clock = clock();
+    let (here, other, other_dir) = desk_and_copy(tmp, &clock, |here| {
+        here.add_operator(&staff("desk1", &[Role::Desk], Some("2026-01-05")))
+            .unwrap();
+    });
+    server.enrol(&here, "Main desk");
+    server.enrol(&other, "Second desk");
+    let old = here.operator_by_login(&login("desk1")).unwrap();
+    let mut promoted = old.clone();
+    promoted.roles = vec![Role::Supervisor];
+    let mut ws = careerdesk::store::WriteSet::new();
+    ws.put(here.store(), Some(&old), &promoted);
+    here.store()
+        .commit(old.id, ws, careerdesk::desk::Clock::now(clock.as_ref()))
+        .unwrap();
+    (clock, other_dir)
+}
+
+#[test]
+fn sec_05_conflicts_pane_dismisses_a_refused_change_with_a_reason_and_it_stays_gone_after_a_sync() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let server = Running::start(server_dir.path());
+    let tmp = tempfile::tempdir().unwrap();
+    let (clock, _other) = a_refused_change(tmp.path(), &server);
+    let mut d = signed_in(tmp.path(), clock);
+    assert!(bar(&mut d).contains("1 conflict"), "{}", bar(&mut d));
+    d.key(KeyCode::F(11));
+    has(&mut d, "✗ refused");
+    has(&mut d, "refused by the sync server");
+    has(&mut d, "d dismisses it with a reason");
+    ch(&mut d, 'd');
+    has(&mut d, "Dismiss refused change");
+    // No reason: it stays, saying so; esc keeps it.
+    d.key(KeyCode::Enter);
+    assert!(d.settle());
+    has(&mut d, "not dismissed");
+    has(&mut d, "reason");
+    d.key(KeyCode::Esc);
+    lacks(&mut d, "Dismiss refused change");
+    has(&mut d, "Conflicts: 1 waiting");
+    ch(&mut d, 'd');
+    d.typed("desk1 stays desk staff; the record is put back");
+    d.key(KeyCode::Enter);
+    assert!(d.settle());
+    has(&mut d, "Dismissed the refused change");
+    has(&mut d, "Nothing waits in the conflicts queue.");
+    // The next sync does not put it back.
+    d.key(KeyCode::F(9));
+    assert!(d.settle());
+    has(&mut d, "sync: ✓ synced");
+    has(&mut d, "Nothing waits in the conflicts queue.");
+    assert!(!bar(&mut d).contains("conflict"), "{}", bar(&mut d));
+    server.stop();
+}

@@ -3,6 +3,8 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use super::sync::Settle;
+
 use crate::desk::{ClientEdit, Desk, DeskError, NewClient, NewOperator, SystemClock};
 use crate::domain::client::Client;
 use crate::domain::operator::Role;
@@ -144,7 +146,23 @@ fn dispatch(cli: &Cli, paths: &Paths) -> Result<(), DeskError> {
             policy,
         } => super::sync::join(cli, paths, server, code, fingerprint, name, policy.as_deref()),
         Command::Sync { status } => super::sync::sync(cli, paths, *status),
-        Command::Conflicts { retry, told } => super::sync::conflicts(cli, paths, retry.as_deref(), told.as_deref()),
+        Command::Conflicts {
+            retry,
+            told,
+            dismiss,
+            reason,
+        } => {
+            let settle = match (retry, told, dismiss) {
+                (Some(c), _, _) => Settle::Retry(c),
+                (_, Some(b), _) => Settle::Told(b),
+                (_, _, Some(c)) => Settle::Dismiss {
+                    change: c,
+                    reason: reason.as_deref().unwrap_or_default(),
+                },
+                _ => Settle::List,
+            };
+            super::sync::conflicts(cli, paths, settle)
+        }
         Command::Slot(cmd) => appointments::slot(cli.format, &sign_in(cli, paths)?, cmd),
         Command::Book(args) => appointments::book(cli.format, &sign_in(cli, paths)?, args),
         Command::Cancel { .. }

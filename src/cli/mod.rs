@@ -186,14 +186,22 @@ pub enum Command {
     },
     /// Other desks' changes that could not be merged here and wait for a person;
     /// --retry DEVICE:OP merges one again once what stopped it is settled; --told BOOKING
-    /// records that the client of an event booking that lost its place was told.
+    /// records that the client of an event booking that lost its place was told; --dismiss
+    /// DEVICE:OP --reason TEXT takes off a change made here that the sync server refused,
+    /// once someone whose role allows it has done it again.
     Conflicts {
         /// The change to merge again, as the list names it.
-        #[arg(long, value_name = "DEVICE:OP", conflicts_with = "told")]
+        #[arg(long, value_name = "DEVICE:OP", conflicts_with_all = ["told", "dismiss"])]
         retry: Option<String>,
         /// The event booking whose client was told it lost its place (it stays waiting).
-        #[arg(long, value_name = "BOOKING")]
+        #[arg(long, value_name = "BOOKING", conflicts_with = "dismiss")]
         told: Option<String>,
+        /// The refused change to take off the queue, as the list names it.
+        #[arg(long, value_name = "DEVICE:OP", requires = "reason")]
+        dismiss: Option<String>,
+        /// Why it may go: who did it again, or why it is not needed (audited).
+        #[arg(long, requires = "dismiss")]
+        reason: Option<String>,
     },
     /// Calendar slots.
     #[command(subcommand)]

@@ -344,9 +344,42 @@ pub fn enrol(
     Ok(())
 }
 
-/// `careerdesk conflicts [--retry DEVICE:OP | --told BOOKING]`.
-pub fn conflicts(cli: &Cli, paths: &Paths, retry: Option<&str>, told: Option<&str>) -> Result<(), DeskError> {
+/// What `careerdesk conflicts` is asked to do.
+#[derive(Debug, Clone, Copy)]
+pub enum Settle<'a> {
+    /// List the queue.
+    List,
+    /// Merge a change again (`--retry`).
+    Retry(&'a str),
+    /// Record that an event booking's client was told (`--told`).
+    Told(&'a str),
+    /// Take a refused change off the queue (`--dismiss`, `--reason`).
+    Dismiss {
+        /// The change.
+        change: &'a str,
+        /// Why.
+        reason: &'a str,
+    },
+}
+
+/// `careerdesk conflicts [--retry DEVICE:OP | --told BOOKING | --dismiss DEVICE:OP --reason TEXT]`.
+pub fn conflicts(cli: &Cli, paths: &Paths, settle: Settle<'_>) -> Result<(), DeskError> {
     let desk = sign_in(cli, paths)?;
+    let (retry, told) = match settle {
+        Settle::List => (None, None),
+        Settle::Retry(c) => (Some(c), None),
+        Settle::Told(b) => (None, Some(b)),
+        Settle::Dismiss { change, reason } => {
+            let done = desk.dismiss_refused(change, reason)?;
+            emit(cli.format, &done, || {
+                format!(
+                    "change {} is off the queue (the server had refused it: {}); the dismissal is in the audit log\n",
+                    done.change, done.refused
+                )
+            });
+            return Ok(());
+        }
+    };
     if let Some(booking) = told {
         let b = desk.place_loss_told(booking)?;
         let state = crate::domain::event_places::state_word(b.state);
@@ -384,6 +417,12 @@ pub fn conflicts(cli: &Cli, paths: &Paths, retry: Option<&str>, told: Option<&st
             ));
         }
         text.push_str("settle what stops one, then merge it again: careerdesk conflicts --retry DEVICE:OP\n");
+        if list.iter().any(|c| c.settle == crate::desk::Settling::Dismiss) {
+            text.push_str(
+                "once a refused change is done again by someone whose role allows it: \
+                 careerdesk conflicts --dismiss DEVICE:OP --reason TEXT\n",
+            );
+        }
         if list.iter().any(|c| c.kind == "event_bookings") {
             text.push_str("once the client of an event booking that lost its place is told: careerdesk conflicts --told BOOKING\n");
         }

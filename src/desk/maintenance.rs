@@ -138,12 +138,29 @@ impl Desk {
 }
 
 impl Desk {
+    /// On a desk that syncs, refuses to `what` (seal op-log entries again) while the server
+    /// lacks any of this desk's ops: a copy of this store made before (a backup restored
+    /// elsewhere) would push them as they were made and this desk as sealed again, and the
+    /// server takes one history of each replica, refusing the other (decision 0020).
+    fn refuse_resealing_unpushed(&self, what: &str) -> Result<(), DeskError> {
+        let unpushed = self.store.unpushed_ops()?;
+        if unpushed > 0 && self.sync_enrolled_here()? {
+            return Err(DeskError::Invalid(format!(
+                "this desk has {unpushed} change(s) the sync server does not hold yet; sync first \
+                 (`careerdesk sync`), then {what}: the server must hold each change as it was made \
+                 before this desk seals it again"
+            )));
+        }
+        Ok(())
+    }
+
     /// Re-seals, under each client's own key, the records, op-log entries and audit entries
     /// about them still sealed with the institution key (written before per-client keys), so
     /// that erasing the client makes them unreadable too (administrators; DATA-05). In place,
     /// in batches, with commits held; doing it again finds nothing to do. Audited with counts.
     pub fn reseal_store(&self) -> Result<Resealed, DeskError> {
         self.require(Permission::MaintainStore)?;
+        self.refuse_resealing_unpushed("re-seal the store")?;
         let done = self.store.reseal_for_clients(&no_progress)?;
         let mut ws = WriteSet::new();
         ws.audit_kept(self.audit(
@@ -170,8 +187,10 @@ impl Desk {
     /// Rotates client keys, one client's (`Some`) or every client's: a new key generation,
     /// everything sealed with the older ones sealed again with it, then those destroyed
     /// (administrators). Audited with counts.
+    /// On a desk that syncs, refused while the server lacks any of this desk's ops.
     pub fn rotate_keys(&self, client: Option<&StudentNumber>) -> Result<Resealed, DeskError> {
         self.require(Permission::MaintainStore)?;
+        self.refuse_resealing_unpushed("rotate the keys")?;
         let id = match client {
             Some(sn) => Some(self.client_by_student_number(sn)?.id.0),
             None => None,

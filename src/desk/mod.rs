@@ -106,8 +106,8 @@ pub use reports::{Grouping, ProgrammeUsageLine, Variant, ERASED, NO_SCHOOL, NO_S
 pub use slots::{NewSeries, NewSlot, SeriesReport, WithdrawReport};
 pub use student_directory::StudentDirectory;
 pub use subject_access::{ExportedFile, SubjectExport};
-pub use sync::{join, ConflictView, Enrolled, JoinRequest, Joined, SyncStatus};
-pub use sync_conflicts::RetriedView;
+pub use sync::{join, ConflictView, Enrolled, JoinRequest, Joined, Settling, SyncStatus};
+pub use sync_conflicts::{DismissedView, RetriedView};
 pub use triage::{FlaggedClient, UnresolvedLine, WaiverLine};
 pub use vacancies::{NewVacancy, VacancyChanges};
 pub use views::{DayLine, StaffName};

@@ -60,6 +60,21 @@ pub struct SyncStatus {
     pub places_lost: u64,
 }
 
+/// How a person settles a waiting conflict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Settling {
+    /// Another desk's change: settle what stopped it, then merge it again (`--retry`).
+    MergeAgain,
+    /// A change made here that the sync server refused: have it done again by someone whose
+    /// role allows it, then dismiss it (`--dismiss`).
+    Dismiss,
+    /// A booking that lost its slot: move it into a free one, or cancel it (`rebook`).
+    Rebook,
+    /// An event booking that lost its place: tell the client (`--told`).
+    TellClient,
+}
+
 /// An op of another desk waiting in the conflicts queue, as staff see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ConflictView {
@@ -75,6 +90,8 @@ pub struct ConflictView {
     pub what: String,
     /// When it was put aside here.
     pub at: chrono::DateTime<chrono::Utc>,
+    /// How a person settles it.
+    pub settle: Settling,
 }
 
 /// Runs one future to completion on a runtime of its own (the CLI and the screen's jobs call
@@ -336,6 +353,10 @@ impl Desk {
                 record: format!("{:032x}", c.record.id),
                 what: c.describe(),
                 at: c.at,
+                settle: match c.reason {
+                    crate::store::ConflictReason::Refused(_) => Settling::Dismiss,
+                    _ => Settling::MergeAgain,
+                },
             })
             .collect();
         list.extend(self.rebooking_views()?);

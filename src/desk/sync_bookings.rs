@@ -256,6 +256,7 @@ impl Desk {
                     self.local_time(a.start).format("%a %-d %b %Y %H:%M")
                 ),
                 at: a.booked_at,
+                settle: super::sync::Settling::Rebook,
             });
         }
         Ok(out)

@@ -9,7 +9,7 @@ use super::{Desk, DeskError};
 use crate::domain::access::Permission;
 use crate::domain::audit::AuditAction;
 use crate::domain::ids::DeviceId;
-use crate::store::{Retried, WriteSet};
+use crate::store::{ConflictReason, Retried, WriteSet};
 
 /// What merging a waiting change again did, as staff see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -22,6 +22,15 @@ pub struct RetriedView {
     pub records: u64,
     /// What still stops it, or why nothing was left to merge.
     pub what: Option<String>,
+}
+
+/// A refused change taken off the queue, as staff see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DismissedView {
+    /// The change, as `careerdesk conflicts` named it (`DEVICE:OP`).
+    pub change: String,
+    /// Why the server had refused it.
+    pub refused: String,
 }
 
 /// Reads `DEVICE:OP` as `careerdesk conflicts` prints it.
@@ -76,6 +85,53 @@ impl Desk {
                 Some("its client was erased, and nothing is left to merge; it is off the queue".into()),
             )),
         }
+    }
+}
+
+impl Desk {
+    /// Takes the change `DEVICE:OP` that the sync server refused off this desk's conflicts
+    /// queue, once someone whose role allows it has done it again (decision 0022): audited
+    /// with `reason`, and never put back when the server names it again. A change that waits
+    /// for any other cause is settled and merged again instead (`retry_conflict`).
+    pub fn dismiss_refused(&self, change: &str, reason: &str) -> Result<DismissedView, DeskError> {
+        self.require(Permission::DismissRefused)?;
+        let reason = super::required_reason(
+            reason,
+            "to dismiss a refused change (say who did it again, or why it is not needed)",
+        )?;
+        let (device, seq) = parse_change(change)?;
+        let name = format!("{:032x}:{seq}", device.0);
+        let why = match self.store.waiting_conflict(device, seq)? {
+            None => {
+                return Err(DeskError::Invalid(format!(
+                    "no change {name} waits in this desk's conflicts queue; `careerdesk conflicts` lists those that do"
+                )))
+            }
+            Some(c) => match c.reason {
+                ConflictReason::Refused(why) => why,
+                _ => {
+                    return Err(DeskError::Invalid(format!(
+                        "change {name} was not refused by the sync server, and only those are dismissed: \
+                         settle what stops it ({}), then merge it again with `careerdesk conflicts --retry {name}`",
+                        c.describe()
+                    )))
+                }
+            },
+        };
+        let mut ws = WriteSet::new();
+        ws.dismiss_refused(device, seq);
+        ws.audit(self.audit_because(
+            AuditAction::Update,
+            None,
+            format!("dismissed change {name} from the sync conflicts queue; the server had refused it: {why}"),
+            reason,
+        ));
+        self.commit(ws)?;
+        self.store.conflicts_changed();
+        Ok(DismissedView {
+            change: name,
+            refused: why,
+        })
     }
 }
 

@@ -290,6 +290,7 @@ impl Desk {
                     b.id
                 ),
                 at: b.booked_at,
+                settle: super::sync::Settling::TellClient,
             });
         }
         Ok(out)

@@ -63,11 +63,14 @@ pub enum Permission {
     /// Sync this desk with the server: every role's desk syncs; each op carries its own
     /// operator, whose rights are what count.
     Sync,
+    /// Take a change the sync server refused off the conflicts queue, once it has been done
+    /// again by someone whose role allows it (decision 0022).
+    DismissRefused,
 }
 
 impl Permission {
     /// Every permission, in the order of the role matrix in `docs/security.md`.
-    pub const ALL: [Permission; 25] = [
+    pub const ALL: [Permission; 26] = [
         Permission::ViewClients,
         Permission::ViewContactDetails,
         Permission::EditClients,
@@ -93,6 +96,7 @@ impl Permission {
         Permission::RecordComplaints,
         Permission::EscalateComplaints,
         Permission::Sync,
+        Permission::DismissRefused,
     ];
 
     /// Whether the permission changes data: writes need completed training (SEC-05).
@@ -138,6 +142,7 @@ impl Permission {
             Permission::RecordComplaints => "record and read complaints",
             Permission::EscalateComplaints => "escalate complaints about the service",
             Permission::Sync => "sync this desk with the server",
+            Permission::DismissRefused => "dismiss a change the sync server refused",
         }
     }
 }

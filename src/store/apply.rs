@@ -14,6 +14,7 @@ use std::ops::Bound;
 
 use chrono::{DateTime, Utc};
 
+pub(crate) use conflicts::{conflict_key, CONFLICTS, DISMISSED};
 pub use conflicts::{Conflict, ConflictReason, Retried};
 
 use super::codec::Record;

@@ -304,12 +304,25 @@ impl Store {
                 Err(_) => done.damaged += 1,
             }
             if pending.len() >= BATCH {
-                done.ops += self.apply(&tree, &mut pending)?;
+                done.ops += self.apply_ops(&tree, &mut pending)?;
                 progress("re-sealing the op log", n as u64, total);
             }
         }
-        done.ops += self.apply(&tree, &mut pending)?;
+        done.ops += self.apply_ops(&tree, &mut pending)?;
         Ok(())
+    }
+
+    /// [`Store::apply`] for op-log entries, whose signatures cover their sealed bytes: each
+    /// is signed again, or loses a signature that can no longer match.
+    fn apply_ops(&self, tree: &sled::Tree, pending: &mut Pending) -> Result<u64, StoreError> {
+        let seqs: Vec<u64> = pending
+            .iter()
+            .filter_map(|(k, _, _)| <[u8; 8]>::try_from(k.as_ref()).ok())
+            .map(u64::from_be_bytes)
+            .collect();
+        let n = self.apply(tree, pending)?;
+        self.sign_resealed(&seqs)?;
+        Ok(n)
     }
 
     /// Writes a batch of re-sealed values, each only if the value is still the one read;

@@ -28,6 +28,8 @@ const CURSOR: &[u8] = b"sync_cursor";
 /// Set once this store queues the ops it takes for merging.
 const MERGING: &[u8] = b"sync_merging";
 const SERVER: &[u8] = b"sync_server";
+/// The newest op of this store's own log the server was last seen to hold (u64).
+const PUSHED_THROUGH: &[u8] = b"sync_pushed_through";
 const RESTORED_FROM: &[u8] = b"restored_from_device";
 const RESTORED_AFTER: &[u8] = b"restored_after_seq";
 
@@ -69,6 +71,19 @@ pub(super) fn remote_key(device: DeviceId, seq: u64) -> [u8; 24] {
 }
 
 impl Store {
+    /// Records that the server holds this store's own ops up to `seq` (after a push).
+    pub fn set_pushed_through(&self, seq: u64) -> Result<(), StoreError> {
+        let _open = self.open_gate();
+        self.tree(META)?.insert(PUSHED_THROUGH, &seq.to_be_bytes())?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// How many of this store's own ops the server was not yet seen to hold.
+    pub fn unpushed_ops(&self) -> Result<u64, StoreError> {
+        Ok(self.op_seq()?.saturating_sub(self.meta_counter(PUSHED_THROUGH)?))
+    }
+
     /// Where this desk's sync stands.
     pub fn sync_position(&self) -> Result<SyncPosition, StoreError> {
         let meta = self.tree(META)?;

@@ -362,6 +362,7 @@ pub async fn sync_once(
             last.saturating_sub(held.max(base))
         })
         .sum();
+    let mut all_pushed = true;
     for &(device, base, last) in &replicas.ranges {
         let mut from = high_water.iter().find(|h| h.0 == device).map_or(0, |h| h.1).max(base);
         while from < last {
@@ -394,6 +395,12 @@ pub async fn sync_once(
             from = high_water;
             progress("pushing", report.pushed, to_push);
         }
+        all_pushed &= from >= last;
+    }
+
+    // Every replica's ops are on the server now, up to where this push began.
+    if let (true, Some(&(_, _, last))) = (all_pushed, replicas.ranges.last()) {
+        store.set_pushed_through(last)?;
     }
 
     // Pull, a page at a time; each page and its cursor are stored together, in order. The

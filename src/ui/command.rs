@@ -207,6 +207,7 @@ commands! {
     CancelRebooking => "cancel-rebooking", Conflicts, "Cancel the selected booking that needs rebooking (asks to confirm)";
     MergeAgain => "merge-again", Conflicts, "Merge the selected change from another desk again, once what stopped it is settled (the record holding its student number erased, careerdesk updated)";
     ClientTold => "client-told", Conflicts, "Record that the client of the selected event booking that lost its place was told (it stays on the waiting list)";
+    DismissRefused => "dismiss-refused", Conflicts, "Dismiss the selected change made here that the sync server refused, once someone whose role allows it has done it again (asks for a reason, audited)";
     NextField => "next-field", Form, "Move to the next field of the form";
     PrevField => "prev-field", Form, "Move to the previous field of the form";
     NextChoice => "next-choice", Form, "Change the focused choice to the next option";

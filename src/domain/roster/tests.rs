@@ -3,6 +3,11 @@ use ring::signature::{Ed25519KeyPair, KeyPair};
 use super::*;
 use crate::domain::ids::DeviceId;
 
+/// A roster that holds no key.
+fn none(_: &PublicKey) -> Option<RosterEntry> {
+    None
+}
+
 fn pair(n: u8) -> Ed25519KeyPair {
     Ed25519KeyPair::from_seed_unchecked(&[n; 32]).unwrap()
 }
@@ -65,19 +70,30 @@ fn sec_05_an_erasure_signed_by_desk_staff_is_refused_and_by_a_supervisor_taken()
     let staff = pair(2);
     let admin = pair(1);
     let desk_entry = entry(2, &[Role::Desk], &staff, 1, &admin);
-    let refused = check_op(&op(2, 3, vec![77], Some(&staff)), Some(&desk_entry), Cutoff::NoRoster).unwrap_err();
+    let refused = check_op(
+        &op(2, 3, vec![77], Some(&staff)),
+        Some(&desk_entry),
+        Cutoff::NoRoster,
+        &none,
+    )
+    .unwrap_err();
     assert!(
         matches!(refused, OpRefusal::Denied(ref m) if m.contains("may not erase clients")),
         "{refused}"
     );
     assert_eq!(
-        check_op(&op(2, 3, vec![], Some(&staff)), Some(&desk_entry), Cutoff::NoRoster),
+        check_op(
+            &op(2, 3, vec![], Some(&staff)),
+            Some(&desk_entry),
+            Cutoff::NoRoster,
+            &none
+        ),
         Ok(()),
         "their other ops are taken"
     );
     let sup = entry(2, &[Role::Supervisor], &staff, 1, &admin);
     assert_eq!(
-        check_op(&op(2, 3, vec![77], Some(&staff)), Some(&sup), Cutoff::NoRoster),
+        check_op(&op(2, 3, vec![77], Some(&staff)), Some(&sup), Cutoff::NoRoster, &none),
         Ok(())
     );
 }
@@ -86,27 +102,30 @@ fn sec_05_an_erasure_signed_by_desk_staff_is_refused_and_by_a_supervisor_taken()
 fn sec_05_an_unsigned_erasure_is_refused_whenever_it_was_made_and_other_unsigned_ops_are_taken() {
     let sup = entry(2, &[Role::Supervisor], &pair(2), 1, &pair(1));
     assert_eq!(
-        check_op(&op(2, 3, vec![77], None), Some(&sup), Cutoff::NoRoster),
+        check_op(&op(2, 3, vec![77], None), Some(&sup), Cutoff::NoRoster, &none),
         Err(OpRefusal::UnsignedErasure)
     );
     assert_eq!(
-        check_op(&op(2, 3, vec![77], None), None, Cutoff::NoRoster),
+        check_op(&op(2, 3, vec![77], None), None, Cutoff::NoRoster, &none),
         Err(OpRefusal::UnsignedErasure)
     );
-    assert_eq!(check_op(&op(2, 3, vec![], None), Some(&sup), Cutoff::NoRoster), Ok(()));
+    assert_eq!(
+        check_op(&op(2, 3, vec![], None), Some(&sup), Cutoff::NoRoster, &none),
+        Ok(())
+    );
 }
 
 #[test]
 fn sec_05_an_op_signed_with_another_operator_s_key_or_changed_on_the_way_is_refused() {
     let sup = entry(2, &[Role::Supervisor], &pair(2), 1, &pair(1));
     assert!(matches!(
-        check_op(&op(2, 3, vec![77], Some(&pair(9))), Some(&sup), Cutoff::NoRoster),
+        check_op(&op(2, 3, vec![77], Some(&pair(9))), Some(&sup), Cutoff::NoRoster, &none),
         Err(OpRefusal::NotTheirKey(_))
     ));
     let mut changed = op(2, 3, vec![77], Some(&pair(2)));
     changed.erases = vec![78];
     assert_eq!(
-        check_op(&changed, Some(&sup), Cutoff::NoRoster),
+        check_op(&changed, Some(&sup), Cutoff::NoRoster, &none),
         Err(OpRefusal::BadSignature)
     );
     let mut other_content = op(2, 3, vec![77], Some(&pair(2)));
@@ -115,11 +134,11 @@ fn sec_05_an_op_signed_with_another_operator_s_key_or_changed_on_the_way_is_refu
         keys: vec![],
     };
     assert_eq!(
-        check_op(&other_content, Some(&sup), Cutoff::NoRoster),
+        check_op(&other_content, Some(&sup), Cutoff::NoRoster, &none),
         Err(OpRefusal::BadSignature)
     );
     assert_eq!(
-        check_op(&op(2, 3, vec![77], Some(&pair(2))), None, Cutoff::NoRoster),
+        check_op(&op(2, 3, vec![77], Some(&pair(2))), None, Cutoff::NoRoster, &none),
         Err(OpRefusal::NotInRoster)
     );
 }
@@ -128,10 +147,10 @@ fn sec_05_an_op_signed_with_another_operator_s_key_or_changed_on_the_way_is_refu
 fn sec_03_a_suspended_operator_s_ops_after_the_suspension_are_refused_and_those_before_taken() {
     let mut e = entry(2, &[Role::Supervisor], &pair(2), 5, &pair(1));
     e.suspended = Some("under investigation".into());
-    let after = check_op(&op(2, 6, vec![], Some(&pair(2))), Some(&e), Cutoff::NoRoster).unwrap_err();
+    let after = check_op(&op(2, 6, vec![], Some(&pair(2))), Some(&e), Cutoff::NoRoster, &none).unwrap_err();
     assert!(after.to_string().contains("suspended"), "{after}");
     assert_eq!(
-        check_op(&op(2, 4, vec![77], Some(&pair(2))), Some(&e), Cutoff::NoRoster),
+        check_op(&op(2, 4, vec![77], Some(&pair(2))), Some(&e), Cutoff::NoRoster, &none),
         Ok(())
     );
 }
@@ -140,7 +159,7 @@ fn sec_03_a_suspended_operator_s_ops_after_the_suspension_are_refused_and_those_
 fn sec_05_an_untrained_operator_s_signed_ops_are_refused() {
     let mut e = entry(2, &[Role::Consultant], &pair(2), 1, &pair(1));
     e.trained_on = chrono::NaiveDate::from_ymd_opt(2026, 12, 20);
-    let why = check_op(&op(2, 3, vec![], Some(&pair(2))), Some(&e), Cutoff::NoRoster).unwrap_err();
+    let why = check_op(&op(2, 3, vec![], Some(&pair(2))), Some(&e), Cutoff::NoRoster, &none).unwrap_err();
     assert!(why.to_string().contains("training"), "{why}");
 }
 
@@ -207,11 +226,11 @@ fn sec_05_a_change_of_staff_accounts_needs_an_administrator_s_signature() {
     let mut own = op(2, 3, vec![], None);
     own.kinds = vec![EntityKind::Operator];
     assert_eq!(
-        check_op(&own, Some(&desk_entry), Cutoff::NoRoster),
+        check_op(&own, Some(&desk_entry), Cutoff::NoRoster, &none),
         Err(OpRefusal::UnsignedOperatorChange)
     );
     own.signature = Some(sign(&staff, &op_message(&own.claims(), &[7, 7, 7])));
-    let why = check_op(&own, Some(&desk_entry), Cutoff::NoRoster).unwrap_err();
+    let why = check_op(&own, Some(&desk_entry), Cutoff::NoRoster, &none).unwrap_err();
     assert!(
         why.to_string().contains("manage operators") || why.to_string().contains("may not"),
         "{why}"
@@ -220,11 +239,11 @@ fn sec_05_a_change_of_staff_accounts_needs_an_administrator_s_signature() {
     let mut by_admin = op(1, 3, vec![], None);
     by_admin.kinds = vec![EntityKind::Operator, EntityKind::Client];
     by_admin.signature = Some(sign(&pair(1), &op_message(&by_admin.claims(), &[7, 7, 7])));
-    assert_eq!(check_op(&by_admin, Some(&admin_entry), Cutoff::NoRoster), Ok(()));
+    assert_eq!(check_op(&by_admin, Some(&admin_entry), Cutoff::NoRoster, &none), Ok(()));
     // Kinds are signed: naming fewer on the way breaks the signature.
     by_admin.kinds = vec![EntityKind::Client];
     assert_eq!(
-        check_op(&by_admin, Some(&admin_entry), Cutoff::NoRoster),
+        check_op(&by_admin, Some(&admin_entry), Cutoff::NoRoster, &none),
         Err(OpRefusal::BadSignature)
     );
 }
@@ -245,6 +264,7 @@ fn sec_05_a_signed_op_changing_a_kind_of_record_its_operator_s_roles_do_not_writ
         &op_changing(3, &[EntityKind::Employer], &key),
         Some(&consultant),
         Cutoff::NoRoster,
+        &none,
     )
     .unwrap_err();
     assert!(why.to_string().contains("may not change employer records"), "{why}");
@@ -252,6 +272,7 @@ fn sec_05_a_signed_op_changing_a_kind_of_record_its_operator_s_roles_do_not_writ
         &op_changing(3, &[EntityKind::Client, EntityKind::Contact], &key),
         Some(&consultant),
         Cutoff::NoRoster,
+        &none,
     )
     .unwrap_err();
     assert!(why.to_string().contains("employer contact"), "{why}");
@@ -261,7 +282,7 @@ fn sec_05_a_signed_op_changing_a_kind_of_record_its_operator_s_roles_do_not_writ
         &[EntityKind::Concern],
     ] {
         assert_eq!(
-            check_op(&op_changing(3, fine, &key), Some(&consultant), Cutoff::NoRoster),
+            check_op(&op_changing(3, fine, &key), Some(&consultant), Cutoff::NoRoster, &none),
             Ok(()),
             "{fine:?}"
         );
@@ -272,13 +293,14 @@ fn sec_05_a_signed_op_changing_a_kind_of_record_its_operator_s_roles_do_not_writ
         check_op(
             &op_changing(3, &[EntityKind::Employer, EntityKind::Engagement], &key),
             Some(&er),
-            Cutoff::NoRoster
+            Cutoff::NoRoster,
+            &none
         ),
         Ok(())
     );
     for refused in [EntityKind::Note, EntityKind::Client, EntityKind::Concern] {
         assert!(
-            check_op(&op_changing(3, &[refused], &key), Some(&er), Cutoff::NoRoster).is_err(),
+            check_op(&op_changing(3, &[refused], &key), Some(&er), Cutoff::NoRoster, &none).is_err(),
             "{refused:?}"
         );
     }
@@ -287,7 +309,8 @@ fn sec_05_a_signed_op_changing_a_kind_of_record_its_operator_s_roles_do_not_writ
         check_op(
             &op_changing(3, &[EntityKind::Appointment], &key),
             Some(&er),
-            Cutoff::NoRoster
+            Cutoff::NoRoster,
+            &none
         ),
         Ok(())
     );
@@ -305,39 +328,109 @@ fn sec_05_an_op_the_roster_cannot_check_is_taken_only_if_made_before_the_roster_
     // Unsigned, erasing nothing: taken before the roster, and after it only if made before it.
     let before = op(2, 3, vec![], None);
     let after = op(2, 6, vec![], None);
-    assert_eq!(check_op(&after, Some(&sup), Cutoff::NoRoster), Ok(()));
-    assert_eq!(check_op(&before, Some(&sup), founded(1, None)), Ok(()));
-    assert_eq!(check_op(&after, Some(&sup), founded(1, None)), Err(OpRefusal::Unsigned));
+    assert_eq!(check_op(&after, Some(&sup), Cutoff::NoRoster, &none), Ok(()));
+    assert_eq!(check_op(&before, Some(&sup), founded(1, None), &none), Ok(()));
+    assert_eq!(
+        check_op(&after, Some(&sup), founded(1, None), &none),
+        Err(OpRefusal::Unsigned)
+    );
     // ...on a terminal enrolled by then,
     assert_eq!(
-        check_op(&before, Some(&sup), founded(6, None)),
+        check_op(&before, Some(&sup), founded(6, None), &none),
         Err(OpRefusal::Unsigned)
     );
     // ...and before its replica's first signed op: a desk that signs sends no unsigned op.
     let mut later_in_sequence = before.clone();
     later_in_sequence.seq = 9;
-    assert_eq!(check_op(&before, Some(&sup), founded(1, Some(4))), Ok(()));
+    assert_eq!(check_op(&before, Some(&sup), founded(1, Some(4)), &none), Ok(()));
     assert_eq!(
-        check_op(&later_in_sequence, Some(&sup), founded(1, Some(4))),
+        check_op(&later_in_sequence, Some(&sup), founded(1, Some(4)), &none),
         Err(OpRefusal::Unsigned)
     );
     // An unsigned erasure or change of staff accounts is refused whenever it was made.
     assert_eq!(
-        check_op(&op(2, 3, vec![77], None), Some(&sup), founded(1, None)),
+        check_op(&op(2, 3, vec![77], None), Some(&sup), founded(1, None), &none),
         Err(OpRefusal::UnsignedErasure)
     );
     // A signed op by an operator the roster does not know: taken only from before it began.
     let unknown_before = op(8, 3, vec![], Some(&pair(8)));
     let unknown_after = op(8, 6, vec![], Some(&pair(8)));
-    assert_eq!(check_op(&unknown_before, None, founded(1, None)), Ok(()));
+    assert_eq!(check_op(&unknown_before, None, founded(1, None), &none), Ok(()));
     assert_eq!(
-        check_op(&unknown_after, None, founded(1, None)),
+        check_op(&unknown_after, None, founded(1, None), &none),
         Err(OpRefusal::NotInRoster)
     );
-    assert_eq!(check_op(&unknown_after, None, Cutoff::NoRoster), Ok(()));
+    assert_eq!(check_op(&unknown_after, None, Cutoff::NoRoster, &none), Ok(()));
     // A signed op the roster checks is judged by the roster alone, made whenever.
     assert_eq!(
-        check_op(&op(2, 6, vec![], Some(&pair(2))), Some(&sup), founded(1, Some(1))),
+        check_op(
+            &op(2, 6, vec![], Some(&pair(2))),
+            Some(&sup),
+            founded(1, Some(1)),
+            &none
+        ),
         Ok(())
     );
+}
+
+#[test]
+fn sec_05_an_op_sealed_again_at_a_key_rotation_is_taken_under_an_administrator_s_key_and_judged_by_its_operator_s_rights(
+) {
+    let admin_key = pair(1);
+    let staff_key = pair(2);
+    let admin = entry(1, &[Role::Admin], &admin_key, 1, &admin_key);
+    let desk = entry(2, &[Role::Desk], &staff_key, 1, &admin_key);
+    let consultant = entry(4, &[Role::Consultant], &pair(4), 1, &admin_key);
+    let roster = [admin.clone(), desk.clone(), consultant.clone()];
+    let holder = |k: &PublicKey| roster.iter().find(|e| e.keys.contains(k)).cloned();
+    // desk staff's op, sealed again and signed by the administrator: taken...
+    let resealed = op(2, 3, vec![], Some(&admin_key));
+    assert_eq!(check_op(&resealed, Some(&desk), Cutoff::NoRoster, &holder), Ok(()));
+    // ...but still judged as desk staff's: an erasure is refused.
+    let erasure = op(2, 3, vec![77], Some(&admin_key));
+    let why = check_op(&erasure, Some(&desk), Cutoff::NoRoster, &holder).unwrap_err();
+    assert!(why.to_string().contains("may not erase clients"), "{why}");
+    // Another operator's key that is not an administrator's is still refused.
+    let by_consultant = op(2, 3, vec![], Some(&pair(4)));
+    assert!(matches!(
+        check_op(&by_consultant, Some(&desk), Cutoff::NoRoster, &holder),
+        Err(OpRefusal::NotTheirKey(_))
+    ));
+}
+
+#[test]
+fn sec_05_an_op_is_judged_by_the_rights_its_operator_had_when_it_was_made() {
+    let admin = pair(1);
+    let key = pair(2);
+    let new_key = pair(3);
+    let as_supervisor = entry(2, &[Role::Supervisor], &key, 2, &admin);
+    let mut demoted = entry(2, &[Role::Desk], &key, 5, &admin);
+    demoted.keys.push(public(&new_key));
+    let history = [as_supervisor.clone(), demoted.clone()];
+    // An erasure made on day 3, while a supervisor, pushed after the demotion of day 5: taken.
+    let made_then = entry_at(&history, &demoted, hlc(3));
+    assert_eq!(made_then.roles, vec![Role::Supervisor]);
+    assert!(made_then.keys.contains(&public(&new_key)), "keys from the newest entry");
+    assert_eq!(
+        check_op(
+            &op(2, 3, vec![77], Some(&key)),
+            Some(&made_then),
+            Cutoff::NoRoster,
+            &none
+        ),
+        Ok(())
+    );
+    // One made on day 6, after it: refused.
+    let made_after = entry_at(&history, &demoted, hlc(6));
+    assert_eq!(made_after.roles, vec![Role::Desk]);
+    assert!(check_op(
+        &op(2, 6, vec![77], Some(&key)),
+        Some(&made_after),
+        Cutoff::NoRoster,
+        &none
+    )
+    .is_err());
+    // Before any entry: the oldest; with no history kept: the newest.
+    assert_eq!(entry_at(&history, &demoted, hlc(1)).roles, vec![Role::Supervisor]);
+    assert_eq!(entry_at(&[], &demoted, hlc(3)), demoted);
 }

@@ -17,6 +17,11 @@ use crate::store::{decode_plain, Store, StoreError};
 /// Device ++ sequence (24) -> sealed [`Conflict`]: other desks' ops that could not be merged.
 pub(crate) const CONFLICTS: &str = "sync_conflicts";
 
+/// Device ++ sequence (24) -> nothing: changes made here that the server refused and a person
+/// dismissed from the queue; the server names a refusal at every push that covers it, and a
+/// dismissed one is not put back.
+pub(crate) const DISMISSED: &str = "sync_refused_dismissed";
+
 /// Why another desk's op waits in the conflicts queue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ConflictReason {
@@ -66,8 +71,9 @@ impl Conflict {
             ConflictReason::Unreadable(m) => format!("a change that does not read here: {m}"),
             ConflictReason::Breaks(m) => m.clone(),
             ConflictReason::Refused(m) => format!(
-                "made here and refused by the sync server: {m}; no other desk carries it out. \
-                 Have it done again by someone whose role allows it (a supervisor for an erasure, an administrator for staff accounts)"
+                "made here and refused by the sync server: {m}; no other desk carries it out, but it stands on this desk. \
+                 Have it done again by someone whose role allows it (a supervisor for an erasure, an administrator for staff accounts), \
+                 or put the record back, then dismiss it"
             ),
         }
     }
@@ -85,7 +91,7 @@ pub enum Retried {
 }
 
 /// Device (16) ++ sequence (8): the op's key in the queue, as in the ops taken.
-fn conflict_key(device: DeviceId, seq: u64) -> [u8; 24] {
+pub(crate) fn conflict_key(device: DeviceId, seq: u64) -> [u8; 24] {
     remote_key(device, seq)
 }
 
@@ -137,6 +143,16 @@ impl Store {
             }
             None => Ok(self.conflict_at(&key)?.map(Retried::Waiting)),
         }
+    }
+
+    /// The op of `device` numbered `seq` waiting in the conflicts queue, if one does.
+    pub fn waiting_conflict(&self, device: DeviceId, seq: u64) -> Result<Option<Conflict>, StoreError> {
+        self.conflict_at(&conflict_key(device, seq))
+    }
+
+    /// Forgets the queue's count after a commit that took a conflict off it.
+    pub fn conflicts_changed(&self) {
+        self.subjects.forget_conflict_count();
     }
 
     /// The conflict kept under `key`, if one is there whose client's key is still held.
@@ -219,7 +235,8 @@ impl Store {
     /// Puts in the queue an op of this desk the server refused, with why; false when it was
     /// there already (the server names a refusal at every push that covers it).
     pub fn put_refused(&self, device: DeviceId, seq: u64, why: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
-        if self.conflict_at(&conflict_key(device, seq))?.is_some() {
+        let key = conflict_key(device, seq);
+        if self.conflict_at(&key)?.is_some() || self.tree(DISMISSED)?.contains_key(key)? {
             return Ok(false);
         }
         let Some(mut op) = self

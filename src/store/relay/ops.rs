@@ -96,6 +96,8 @@ impl RelayStore {
             Cutoff::NoRoster => self.meta.get(signed_from_key(device))?.map(|v| be_u64(Some(v))),
         };
         let mut first_signed = first_signed_before;
+        let roster = self.roster()?;
+        let holder = |k: &crate::domain::roster::PublicKey| roster.iter().find(|e| e.keys.contains(k)).cloned();
         let mut refused: Vec<(u64, String)> = Vec::new();
         let mut unsigned_taken = 0u64;
         for op in &fresh {
@@ -105,7 +107,7 @@ impl RelayStore {
                     *f = Some(op.seq);
                 }
             }
-            match check_op(op, self.roster_entry(op.operator)?.as_ref(), cutoff) {
+            match check_op(op, self.roster_entry_at(op.operator, op.hlc)?.as_ref(), cutoff, &holder) {
                 Err(why) => refused.push((op.seq, why.to_string())),
                 Ok(()) if op.signature.is_none() => unsigned_taken += 1,
                 Ok(()) => {}

@@ -11,6 +11,9 @@ use crate::store::{codec, decode_plain, StoreError};
 
 /// Operator id (16) -> their [`RosterEntry`].
 const ROSTER: &str = "relay_roster";
+/// Operator id (16) ++ the entry's clock (wall 8, counter 4, device 16) -> every
+/// [`RosterEntry`] taken, so an op is judged by the rights its operator had when it was made.
+const HISTORY: &str = "relay_roster_history";
 /// Device (16) ++ device sequence (8) -> why the op was refused (text).
 pub(super) const REFUSED: &str = "relay_refused";
 /// In `relay_meta`: when the roster took its first entry (u64 ms), the cut-off for ops it
@@ -34,6 +37,17 @@ pub(super) fn signed_from_key(device: DeviceId) -> Vec<u8> {
 /// The key of a replica's count of unsigned ops taken.
 pub(super) fn unsigned_key(device: DeviceId) -> Vec<u8> {
     replica_meta_key(UNSIGNED, device)
+}
+
+/// An entry's key in the history.
+fn history_key(e: &RosterEntry) -> Vec<u8> {
+    [
+        &e.operator.0.to_be_bytes()[..],
+        &e.hlc.wall_ms.to_be_bytes(),
+        &e.hlc.counter.to_be_bytes(),
+        &e.hlc.device.0.to_be_bytes(),
+    ]
+    .concat()
 }
 
 /// An op's key among those refused.
@@ -102,6 +116,26 @@ impl RelayStore {
             .collect()
     }
 
+    /// The entry an op of `operator` made at `hlc` is judged by (`roster::entry_at`).
+    pub(super) fn roster_entry_at(
+        &self,
+        operator: OperatorId,
+        hlc: crate::domain::change::Hlc,
+    ) -> Result<Option<RosterEntry>, StoreError> {
+        let Some(newest) = self.roster_entry(operator)? else {
+            return Ok(None);
+        };
+        let tree = self.db.open_tree(HISTORY)?;
+        let history = tree
+            .scan_prefix(operator.0.to_be_bytes())
+            .map(|item| {
+                let (k, v) = item?;
+                decode_plain(HISTORY, &k, &v)
+            })
+            .collect::<Result<Vec<RosterEntry>, StoreError>>()?;
+        Ok(Some(roster::entry_at(&history, &newest, hlc)))
+    }
+
     /// One operator's entry.
     pub(super) fn roster_entry(&self, operator: OperatorId) -> Result<Option<RosterEntry>, StoreError> {
         let key = operator.0.to_be_bytes();
@@ -122,9 +156,11 @@ impl RelayStore {
         let tree = self.db.open_tree(ROSTER)?;
         let mut held = self.roster()?;
         let admitted = roster::admit_all(&mut held, entries);
+        let history = self.db.open_tree(HISTORY)?;
         for e in held.iter().filter(|e| admitted.taken.contains(&e.operator)) {
             let raw = codec::encode_versioned(FORMAT, e).map_err(|e| StoreError::Io(e.to_string()))?;
-            tree.insert(e.operator.0.to_be_bytes(), raw)?;
+            tree.insert(e.operator.0.to_be_bytes(), raw.clone())?;
+            history.insert(history_key(e), raw)?;
         }
         if !held.is_empty() {
             self.found_roster(now_ms)?;

@@ -181,6 +181,21 @@ impl WriteSet {
         }
     }
 
+    /// Takes a change the server refused off the conflicts queue for good (see
+    /// [`Store::waiting_conflict`]): it is not put back when the server names it again.
+    pub fn dismiss_refused(&mut self, device: crate::domain::ids::DeviceId, seq: u64) {
+        let key = crate::store::apply::conflict_key(device, seq).to_vec();
+        self.writes.push(Write::Delete {
+            tree: crate::store::apply::CONFLICTS.into(),
+            key: key.clone(),
+        });
+        self.writes.push(Write::Put {
+            tree: crate::store::apply::DISMISSED.into(),
+            key,
+            value: Vec::new(),
+        });
+    }
+
     /// Whether nothing would be written.
     pub fn is_empty(&self) -> bool {
         self.writes.is_empty() && self.audits.is_empty()

@@ -4,7 +4,8 @@
 //! the desk (every booking rule checked, the old booking cancelled), `x` cancels it after
 //! asking. Another desk's change that could not be merged says what stopped it; once that is
 //! settled, `a` merges it again. An event booking that lost its place to a full event says
-//! where it now waits; `t` records that the client was told. The queue is read as a job when the pane is shown or refreshed and after a sync,
+//! where it now waits; `t` records that the client was told. A change made here that the sync
+//! server refused is dismissed with `d` and a reason once it has been done again. The queue is read as a job when the pane is shown or refreshed and after a sync,
 //! never while drawing; reading it needs the Sync permission, and a refusal is shown.
 
 mod load;
@@ -16,9 +17,12 @@ use crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
 use ratatui::Frame;
 
+use crate::desk::Settling;
+use crate::domain::access::Permission;
 use crate::domain::appointment::Confirmation;
 use crate::ui::command::Command;
 use crate::ui::event::{Latest, PaneDone};
+use crate::ui::input::Input;
 use crate::ui::pane::{is_movement, move_selection, Cx, Pane, PaneId};
 use crate::ui::panes::widgets::local;
 use crate::ui::theme::Theme;
@@ -35,6 +39,8 @@ enum Mode {
     },
     /// Asking before the selected booking is cancelled.
     Cancel,
+    /// Typing the reason for dismissing the selected refused change.
+    Dismiss,
 }
 
 /// The conflicts pane.
@@ -55,6 +61,8 @@ pub struct ConflictsPane {
     offset: usize,
     /// The count the last load found, until the status bar takes it.
     count: Option<u64>,
+    /// The reason typed for a dismissal.
+    reason: Input,
 }
 
 impl ConflictsPane {
@@ -70,6 +78,7 @@ impl ConflictsPane {
             list_area: Rect::default(),
             offset: 0,
             count: None,
+            reason: Input::new(),
         }
     }
 
@@ -246,6 +255,43 @@ impl ConflictsPane {
         self.load(cx);
     }
 
+    /// `d`: asks for the reason before the selected refused change leaves the queue.
+    fn ask_dismiss(&mut self, cx: &mut Cx<'_>) {
+        let Some(row) = self.current() else {
+            return cx.problem("nothing waits in the conflicts queue");
+        };
+        if row.view.settle != Settling::Dismiss {
+            return cx.problem(
+                "only a change made here that the sync server refused is dismissed; this one is settled as it says",
+            );
+        }
+        if !cx.desk.may(Permission::DismissRefused) {
+            return cx.problem(
+                "your role may not dismiss a refused change: once it is done again, ask a supervisor to dismiss it",
+            );
+        }
+        self.reason.clear();
+        self.mode = Mode::Dismiss;
+    }
+
+    /// Dismisses the selected refused change with the reason typed, through the desk.
+    fn dismiss(&mut self, cx: &mut Cx<'_>) {
+        let Some(row) = self.current() else {
+            self.mode = Mode::Browse;
+            return;
+        };
+        let change = format!("{}:{}", row.view.device, row.view.seq);
+        match cx.desk.dismiss_refused(&change, self.reason.value()) {
+            Ok(_) => {
+                self.mode = Mode::Browse;
+                cx.done("Dismissed the refused change; it is off the queue and the dismissal is in the audit log.");
+                self.load(cx);
+            }
+            // The reason stays to be corrected; esc leaves it.
+            Err(e) => cx.problem(format!("not dismissed: {e}")),
+        }
+    }
+
     /// `t`: records that the client of the selected event booking that lost its place was
     /// told; it stays on the waiting list and leaves the queue.
     fn client_told(&mut self, cx: &mut Cx<'_>) {
@@ -284,7 +330,7 @@ impl Pane for ConflictsPane {
     }
 
     fn typing(&self) -> bool {
-        false
+        self.mode == Mode::Dismiss
     }
 
     fn shown(&mut self, cx: &mut Cx<'_>) {
@@ -293,6 +339,14 @@ impl Pane for ConflictsPane {
 
     fn command(&mut self, cmd: Command, cx: &mut Cx<'_>) -> bool {
         match self.mode {
+            Mode::Dismiss => match cmd {
+                Command::Select => self.dismiss(cx),
+                Command::Back => {
+                    self.mode = Mode::Browse;
+                    cx.done("Not dismissed; the refused change still waits.");
+                }
+                _ => {}
+            },
             Mode::Cancel => match cmd {
                 Command::Select => self.cancel(cx),
                 Command::Back => {
@@ -324,6 +378,7 @@ impl Pane for ConflictsPane {
                 Command::CancelRebooking => self.ask_cancel(cx),
                 Command::MergeAgain => self.merge_again(cx),
                 Command::ClientTold => self.client_told(cx),
+                Command::DismissRefused => self.ask_dismiss(cx),
                 Command::Refresh => self.load(cx),
                 _ => return false,
             },
@@ -331,8 +386,8 @@ impl Pane for ConflictsPane {
         true
     }
 
-    fn key(&mut self, _key: &KeyEvent, _cx: &mut Cx<'_>) -> bool {
-        false
+    fn key(&mut self, key: &KeyEvent, _cx: &mut Cx<'_>) -> bool {
+        self.mode == Mode::Dismiss && self.reason.handle(key)
     }
 
     fn click(&mut self, column: u16, row: u16, _cx: &mut Cx<'_>) {
@@ -361,6 +416,7 @@ impl Pane for ConflictsPane {
             Command::CancelRebooking,
             Command::MergeAgain,
             Command::ClientTold,
+            Command::DismissRefused,
             Command::Refresh,
             Command::SyncNow,
             Command::Help,

@@ -64,6 +64,7 @@ fn booking_row(offers: Vec<Offer>) -> ConflictRow {
                    the slot went to a booking made first on another desk; free: Fri 11 Dec 11:00"
                 .into(),
             at: at(8),
+            settle: crate::desk::Settling::Rebook,
         },
         rebooking: Some(Rebooking {
             appointment,
@@ -83,6 +84,7 @@ fn op_row() -> ConflictRow {
             record: format!("{:032x}", 3),
             what: "student number 10000003 is given to two people on two desks; correct one of the two records".into(),
             at: at(9),
+            settle: crate::desk::Settling::MergeAgain,
         },
         rebooking: None,
     }
@@ -99,6 +101,7 @@ fn pane(data: Option<Result<ConflictsData, String>>) -> ConflictsPane {
         list_area: Rect::default(),
         offset: 0,
         count: None,
+        reason: Input::new(),
     }
 }
 

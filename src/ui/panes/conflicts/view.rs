@@ -1,6 +1,7 @@
 //! Drawing the conflicts pane: one row per conflict cut to the pane's width, the selected one
 //! in full below with, for a booking that needs rebooking, the free slots to move it into;
-//! and the question before a cancellation. Nothing here reads the store.
+//! and the question before a cancellation or the reason before a dismissal. Nothing here
+//! reads the store.
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -8,11 +9,14 @@ use ratatui::widgets::{Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::{ConflictRow, ConflictsPane, Mode, Rebooking};
+use crate::desk::Settling;
 use crate::ui::panes::widgets::{block, list, local};
 use crate::ui::theme::{BookingMark, Theme};
 
 /// The state column of a row that is another desk's change: symbol and word.
 const NOT_MERGED: &str = "✗ not merged";
+/// The state column of a change made here that the sync server refused.
+const REFUSED: &str = "✗ refused";
 
 /// Width of the state column.
 const STATE_W: usize = 18;
@@ -46,6 +50,7 @@ impl ConflictsPane {
                 BookingMark::NeedsRebooking.label(),
                 BookingMark::NeedsRebooking.style(th),
             ),
+            None if r.view.settle == Settling::Dismiss => (REFUSED, th.bad),
             None => (NOT_MERGED, th.bad),
         };
         let head = format!(
@@ -68,6 +73,14 @@ impl ConflictsPane {
         };
         let mut lines = vec![Line::raw(r.view.what.clone())];
         match &r.rebooking {
+            None if r.view.settle == Settling::Dismiss => lines.push(Line::styled(
+                format!(
+                    "Made on this desk (change {}), refused {}. Once it is done again, d dismisses it with a reason.",
+                    r.view.seq,
+                    local(self.tz, r.view.at)
+                ),
+                th.dim,
+            )),
             None => lines.push(Line::styled(
                 format!(
                     "From desk {} (change {}), put aside {}.",
@@ -184,7 +197,7 @@ impl ConflictsPane {
         // Inside the border and the "> " of the selected row.
         let width = top.width.saturating_sub(4) as usize;
         let title = format!(
-            "Conflicts: {} waiting · m rebook-into · x cancel-rebooking · a merge-again · t client-told{loading}",
+            "Conflicts: {} waiting · m rebook-into · x cancel-rebooking · a merge-again · t client-told · d dismiss-refused{loading}",
             self.rows().len()
         );
         if self.rows().is_empty() {
@@ -218,9 +231,33 @@ impl ConflictsPane {
             .block(block("Selected", th, matches!(self.mode, Mode::Offers { .. })))
             .wrap(Wrap { trim: false });
         frame.render_widget(detail, bottom);
-        if self.mode == Mode::Cancel {
-            self.draw_cancel(frame, area, th);
+        match self.mode {
+            Mode::Cancel => self.draw_cancel(frame, area, th),
+            Mode::Dismiss => self.draw_dismiss(frame, area, th),
+            Mode::Browse | Mode::Offers { .. } => {}
         }
+    }
+
+    /// The reason asked before a refused change leaves the queue.
+    fn draw_dismiss(&self, frame: &mut Frame<'_>, area: Rect, th: &Theme) {
+        let w = 100.min(area.width);
+        let h = 7.min(area.height);
+        let r = Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h);
+        frame.render_widget(Clear, r);
+        let text = vec![
+            Line::raw("Dismiss this refused change? It leaves the queue for good, and the audit log keeps why."),
+            self.reason.line("Reason", true, th),
+            Line::styled(
+                "say who did it again, or why it is not needed · enter dismisses · esc keeps it",
+                th.dim,
+            ),
+        ];
+        frame.render_widget(
+            Paragraph::new(text)
+                .block(block("Dismiss refused change", th, true))
+                .wrap(Wrap { trim: false }),
+            r,
+        );
     }
 
     /// The question before a cancellation.
