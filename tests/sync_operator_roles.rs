@@ -493,6 +493,26 @@ fn sec_05_a_refused_change_is_dismissed_only_by_a_supervisor_with_a_reason_audit
         .assert()
         .code(2)
         .stderr(predicates::str::contains("--reason"));
+    // Hostile input: a change that names nothing, a reason with terminal controls, a retry
+    // beside a dismissal; each refused with what was wrong, and nothing leaves the queue.
+    for (args, says) in [
+        (
+            vec!["--dismiss", "../../etc/passwd", "--reason", "x"],
+            "names no change",
+        ),
+        (vec!["--dismiss", &refused[1], "--reason", "ok\u{1b}[2J"], "reason"),
+        (
+            vec!["--dismiss", &refused[1], "--reason", "x", "--retry", &refused[1]],
+            "cannot be used with",
+        ),
+    ] {
+        common::as_op(b_dir, "sup1")
+            .arg("conflicts")
+            .args(&args)
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(says));
+    }
     // (desk1 is not asked: their refused change still stands on this desk until it is put back.)
     common::as_op(b_dir, "desk2")
         .args(["conflicts", "--dismiss", &refused[1], "--reason", "done"])
