@@ -264,7 +264,7 @@ fn main() {
     let templates = a.store().sealed_ops_after(0, usize::MAX).expect("A's ops");
     let size = |o: &SealedOp| match &o.body {
         OpBody::Sealed { entry, .. } => entry.len(),
-        OpBody::Dropped => 0,
+        OpBody::Dropped | OpBody::DroppedKeepingHash { .. } => 0,
     };
     let mean = templates.iter().map(size).sum::<usize>() / templates.len().max(1);
     eprintln!(

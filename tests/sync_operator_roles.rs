@@ -613,3 +613,58 @@ fn sec_05_an_op_is_judged_by_the_rights_its_operator_had_when_it_was_made_not_wh
     engagement_past_the_desk(&desk1, later + chrono::Duration::minutes(5));
     assert_eq!(sync(&desk1).refused, 1, "made after the grant was taken back");
 }
+
+#[test]
+fn data_05_a_desk_does_not_carry_out_an_erasure_its_own_roster_does_not_allow_whatever_the_server_relays() {
+    let a = World::new(
+        common::t0(),
+        &[],
+        &[("A0000001", "Ada Lovelace"), ("A0000002", "Alan Turing")],
+    );
+    let (_b_dir, b) = twin(&a, a.clock.clone());
+    let (ada, alan) = (common::sn("A0000001"), common::sn("A0000002"));
+    let alan_id = a.admin.client_by_student_number(&alan).unwrap().id.0;
+    let paths = careerdesk::paths::Paths::resolve(a.admin.store().path().parent());
+    let before = a.admin.store().sealed_ops_after(0, usize::MAX).unwrap().len() as u64;
+    a.admin
+        .erase_client(&paths, &ada, "the student asked (DATA-05)")
+        .unwrap();
+    common::add(&a.admin, &common::new_client("A0000003", "Grace Hopper")).unwrap();
+    let ops = a.admin.store().sealed_ops_after(before, usize::MAX).unwrap();
+    let erasure = ops
+        .iter()
+        .find(|o| !o.erases.is_empty())
+        .expect("the erasure op")
+        .clone();
+    // A server that lies: Alan added to the signed erasure (its signature no longer opens),
+    // and an unsigned erasure of Alan made up from another op, dated now.
+    let mut widened = erasure.clone();
+    widened.erases.push(alan_id);
+    widened.drop_content();
+    let mut made_up = ops.iter().find(|o| o.erases.is_empty()).expect("another op").clone();
+    made_up.erases = vec![alan_id];
+    made_up.signature = None;
+    for (n, forged) in [widened, made_up].into_iter().enumerate() {
+        let taken = b
+            .store()
+            .take_remote_ops(&[(n as u64 + 1, forged)], n as u64 + 1)
+            .unwrap();
+        assert!(taken.erased.is_empty(), "nothing is erased here");
+    }
+    assert!(b.client_by_student_number(&alan).is_ok());
+    assert!(b.client_by_student_number(&ada).is_ok());
+    let waiting = b.sync_conflicts().unwrap();
+    let not_allowed: Vec<_> = waiting.iter().filter(|c| c.what.contains("does not allow")).collect();
+    assert_eq!(not_allowed.len(), 2, "{waiting:?}");
+    assert!(not_allowed
+        .iter()
+        .all(|c| c.settle == careerdesk::desk::Settling::Dismiss));
+    assert!(not_allowed.iter().any(|c| c.what.contains("signature does not match")));
+    assert!(not_allowed.iter().any(|c| c.what.contains("it was not signed")));
+    // The erasure as its maker signed it, content dropped by the server as it relays it:
+    // carried out.
+    let mut relayed = erasure;
+    relayed.drop_content();
+    let taken = b.store().take_remote_ops(&[(3, relayed)], 3).unwrap();
+    assert_eq!(taken.erased.len(), 1);
+}

@@ -353,9 +353,10 @@ impl Desk {
                 record: format!("{:032x}", c.record.id),
                 what: c.describe(),
                 at: c.at,
-                settle: match c.reason {
-                    crate::store::ConflictReason::Refused(_) => Settling::Dismiss,
-                    _ => Settling::MergeAgain,
+                settle: if c.reason.is_dismissed_only() {
+                    Settling::Dismiss
+                } else {
+                    Settling::MergeAgain
                 },
             })
             .collect();

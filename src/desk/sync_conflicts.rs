@@ -108,7 +108,7 @@ impl Desk {
                 )))
             }
             Some(c) => match c.reason {
-                ConflictReason::Refused(why) => why,
+                ConflictReason::Refused(why) | ConflictReason::ErasureNotAllowed(why) => why,
                 _ => {
                     return Err(DeskError::Invalid(format!(
                         "change {name} was not refused by the sync server, and only those are dismissed: \
@@ -123,7 +123,7 @@ impl Desk {
         ws.audit(self.audit_because(
             AuditAction::Update,
             None,
-            format!("dismissed change {name} from the sync conflicts queue; the server had refused it: {why}"),
+            format!("dismissed change {name} from the sync conflicts queue; it had been refused: {why}"),
             reason,
         ));
         self.commit(ws)?;

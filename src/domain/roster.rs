@@ -10,7 +10,7 @@ use super::access::{self, Permission};
 use super::change::Hlc;
 use super::ids::{DeviceId, OperatorId};
 use super::operator::{Grant, Login, Operator, Role};
-use super::sync::{OpBody, SealedOp};
+use super::sync::SealedOp;
 use super::EntityKind;
 
 /// An operator's Ed25519 public key.
@@ -131,6 +131,11 @@ impl SealedOp {
 /// What an op's signature covers: its clear fields and a hash of its sealed entry, so neither
 /// can be changed on the way. Subjects are left out: they only say which ops an erasure drops.
 pub fn op_message(op: &OpClaims<'_>, entry: &[u8]) -> Vec<u8> {
+    op_message_of_hash(op, blake3::hash(entry).as_bytes())
+}
+
+/// [`op_message`] given the entry's hash (all that is left of an op whose content was dropped).
+pub fn op_message_of_hash(op: &OpClaims<'_>, entry_hash: &[u8; 32]) -> Vec<u8> {
     let mut m = b"careerdesk op v1\0".to_vec();
     m.extend(op.device.0.to_be_bytes());
     m.extend(op.seq.to_be_bytes());
@@ -145,7 +150,7 @@ pub fn op_message(op: &OpClaims<'_>, entry: &[u8]) -> Vec<u8> {
     for k in op.kinds {
         put_text(&mut m, k.tree());
     }
-    m.extend(blake3::hash(entry).as_bytes());
+    m.extend(entry_hash);
     m
 }
 
@@ -364,6 +369,27 @@ impl Cutoff {
     }
 }
 
+/// Whether a desk carries out `op`'s erasures, judged with its own copy of the roster, so
+/// that a server that lies cannot make it erase (decision 0022, step 3). A signed erasure
+/// whose signature can be checked (over its entry or, its content dropped, the entry's hash)
+/// is checked as the server checks it. One unsigned, or dropped before hashes were kept, is
+/// taken only if dated before this desk first held a roster (`roster_since_ms`): erasures
+/// relayed before signing existed.
+pub fn desk_takes_erasure(
+    op: &SealedOp,
+    entry: Option<&RosterEntry>,
+    holder: &dyn Fn(&PublicKey) -> Option<RosterEntry>,
+    roster_since_ms: Option<u64>,
+) -> Result<(), OpRefusal> {
+    if op.signature.is_none() || op.body.entry_hash().is_none() {
+        return match roster_since_ms {
+            Some(since) if op.hlc.wall_ms >= since => Err(OpRefusal::UnsignedErasure),
+            _ => Ok(()),
+        };
+    }
+    check_op(op, entry, Cutoff::NoRoster, holder)
+}
+
 /// The entry an op made at `hlc` is judged by: the rights (roles, grants, training,
 /// suspension) of the newest of `history` written at or before it, or of the oldest when
 /// every one came after (an operator whose first entry was signed after their first ops),
@@ -419,11 +445,11 @@ pub fn check_op(
             (false, false) => Err(OpRefusal::Unsigned),
         };
     };
-    let OpBody::Sealed { entry: bytes, .. } = &op.body else {
-        // Content already dropped (an erased client's): nothing is left to sign or to relay.
+    let Some(hash) = op.body.entry_hash() else {
+        // Content dropped before its hash was kept: nothing is left to check or to relay.
         return Ok(());
     };
-    if !signed.opens(&op_message(&op.claims(), bytes)) {
+    if !signed.opens(&op_message_of_hash(&op.claims(), &hash)) {
         return Err(OpRefusal::BadSignature);
     }
     let Some(entry) = entry else {

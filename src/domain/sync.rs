@@ -49,8 +49,30 @@ pub enum OpBody {
         keys: Vec<TravellingKey>,
     },
     /// Dropped because it is about an erased client: its place in its device's sequence is
-    /// kept, its content is gone (DATA-05).
+    /// kept, its content is gone (DATA-05). Dropped before the hash was kept.
     Dropped,
+    /// Dropped as [`OpBody::Dropped`], keeping the hash of the entry that was there, which
+    /// its signature covers: a desk can still check who made it (an erasure above all).
+    DroppedKeepingHash {
+        /// blake3 of the op-log entry.
+        entry_hash: [u8; 32],
+    },
+}
+
+impl OpBody {
+    /// Whether its content was dropped.
+    pub fn is_dropped(&self) -> bool {
+        !matches!(self, OpBody::Sealed { .. })
+    }
+
+    /// The hash of its entry, which its signature covers, if known.
+    pub fn entry_hash(&self) -> Option<[u8; 32]> {
+        match self {
+            OpBody::Sealed { entry, .. } => Some(*blake3::hash(entry).as_bytes()),
+            OpBody::DroppedKeepingHash { entry_hash } => Some(*entry_hash),
+            OpBody::Dropped => None,
+        }
+    }
 }
 
 /// A client's key as it travels with an op: wrapped by the institution key (the server, which
@@ -73,7 +95,9 @@ impl SealedOp {
 
     /// Drops its content, keeping its place (and the erasures it records).
     pub fn drop_content(&mut self) {
-        self.body = OpBody::Dropped;
+        if let Some(entry_hash) = self.body.entry_hash() {
+            self.body = OpBody::DroppedKeepingHash { entry_hash };
+        }
     }
 }
 
@@ -227,7 +251,7 @@ pub fn ops_to_accept<'a>(
         // Ops at or below the base were made before the replica was restored: not its own.
         if op.seq < next && op.seq > base {
             match held(op.seq) {
-                Some(OpBody::Dropped) => continue,
+                Some(body) if body.is_dropped() => continue,
                 Some(body) if body == op.body => continue,
                 Some(_) => {
                     return Err(PushRefusal::Rewritten {

@@ -320,7 +320,7 @@ impl Store {
     /// is not here come back as [`Change::Erased`].
     pub fn open_remote_op(&self, op: &SealedOp) -> Result<Option<Op>, StoreError> {
         match &op.body {
-            OpBody::Dropped => Ok(None),
+            OpBody::Dropped | OpBody::DroppedKeepingHash { .. } => Ok(None),
             OpBody::Sealed { entry, .. } => {
                 let opened = self.open_op(&op.seq.to_be_bytes(), entry)?;
                 if (opened.device, opened.seq) != (op.device, op.seq) {

@@ -9,6 +9,8 @@ use crate::domain::roster::{self, PublicKey, RosterEntry};
 
 /// Operator id (16) -> their newest [`RosterEntry`].
 pub(crate) const ROSTER: &str = "roster";
+/// In `meta`: since when this desk holds a roster (u64 ms), see [`Store::roster_since`].
+const ROSTER_SINCE: &[u8] = b"roster_since";
 /// Login -> the public keys their sign-ins here gave (`Vec<PublicKey>`).
 const OPERATOR_KEYS: &str = "operator_keys";
 
@@ -39,6 +41,22 @@ impl Store {
             Some(v) => Ok(Some(decode_plain(ROSTER, &key, &v)?)),
             None => Ok(None),
         }
+    }
+
+    /// Since when this desk holds a roster (ms): the earliest clock of its entries, fixed the
+    /// first time it is asked (entries are replaced by newer ones); `None` while it holds none.
+    /// An unsigned erasure dated after it is not carried out here (`roster::desk_takes_erasure`).
+    pub fn roster_since(&self) -> Result<Option<u64>, StoreError> {
+        let meta = self.tree(super::META)?;
+        if let Some(v) = meta.get(ROSTER_SINCE)? {
+            return Ok(<[u8; 8]>::try_from(v.as_ref()).ok().map(u64::from_be_bytes));
+        }
+        let Some(since) = self.roster()?.iter().map(|e| e.hlc.wall_ms).min() else {
+            return Ok(None);
+        };
+        let _open = self.open_gate();
+        meta.insert(ROSTER_SINCE, &since.to_be_bytes())?;
+        Ok(Some(since))
     }
 
     /// Takes entries from the server that its signatures prove (the same rules the server

@@ -9,6 +9,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionError, Transact
 use super::codec;
 use super::{decode_plain, Store, StoreError, META};
 use crate::domain::ids::DeviceId;
+use crate::domain::roster::{desk_takes_erasure, PublicKey};
 use crate::domain::sync::{OpBody, SealedOp};
 use crate::store::sealed_ops::{decode_op, encode_op};
 
@@ -138,6 +139,33 @@ impl Store {
                 .iter()
                 .any(|&(d, base, last)| d == op.device && op.seq > base && op.seq <= last)
         };
+        // Another desk's erasure is carried out only if this desk's own roster lets its maker
+        // erase (decision 0022, step 3); one it does not keeps its place with nothing in it.
+        let mut not_allowed: Vec<(SealedOp, u128, String)> = Vec::new();
+        let mut checked: Vec<(u64, SealedOp)>;
+        let batch = if batch.iter().any(|(_, op)| !op.erases.is_empty() && !mine(op)) {
+            let since = self.roster_since()?;
+            let roster = self.roster()?;
+            let holder = |k: &PublicKey| roster.iter().find(|e| e.keys.contains(k)).cloned();
+            checked = Vec::with_capacity(batch.len());
+            for (server_seq, op) in batch {
+                let mut op = op.clone();
+                if !op.erases.is_empty() && !mine(&op) {
+                    let entry = roster.iter().find(|e| e.operator == op.operator);
+                    if let Err(why) = desk_takes_erasure(&op, entry, &holder, since) {
+                        let client = op.erases[0];
+                        op.drop_content();
+                        op.erases.clear();
+                        op.subjects.clear();
+                        not_allowed.push((op.clone(), client, why.to_string()));
+                    }
+                }
+                checked.push((*server_seq, op));
+            }
+            &checked[..]
+        } else {
+            batch
+        };
         let erased_tree = self.tree(ERASED_REMOTELY)?;
         let mut erased_now: Vec<u128> = Vec::new();
         for c in batch.iter().flat_map(|(_, op)| op.erases.iter().copied()) {
@@ -182,7 +210,7 @@ impl Store {
             for item in remote.iter() {
                 let (k, v) = item?;
                 let mut op = decode_op(REMOTE_OPS, &k, &v)?;
-                if op.body != OpBody::Dropped && op.is_about_any(&|c| erased_now.contains(&c)) {
+                if !op.body.is_dropped() && op.is_about_any(&|c| erased_now.contains(&c)) {
                     op.drop_content();
                     rows.push((None, remote_key(op.device, op.seq), encode(&op)?));
                 }
@@ -212,6 +240,14 @@ impl Store {
                 TransactionError::Storage(e) => StoreError::from(e),
                 TransactionError::Abort(()) => StoreError::Io("the batch was not stored".into()),
             })?;
+        for (op, client, why) in &not_allowed {
+            tracing::warn!(
+                "an erasure from device {} op {} is not carried out here: {why}",
+                op.device,
+                op.seq
+            );
+            self.put_erasure_not_allowed(op, *client, why, chrono::Utc::now())?;
+        }
         // Not flushed here: the batch and its cursor are one transaction, so whatever a crash
         // keeps is a whole prefix of pages, and the rest is pulled again. The puller flushes
         // at the end (`Store::flush`).
@@ -376,17 +412,13 @@ mod tests {
         let taken = store.take_remote_ops(&[(3, erasure)], 3).unwrap();
         assert_eq!(taken.erased, vec![500]);
         let held = store.remote_ops().unwrap();
-        assert_eq!(
-            held[0].body,
-            OpBody::Dropped,
-            "the op about the client lost its content"
-        );
-        assert_ne!(held[1].body, OpBody::Dropped);
+        assert!(held[0].body.is_dropped(), "the op about the client lost its content");
+        assert!(!held[1].body.is_dropped());
         let mut later = op(other, 4);
         later.subjects = vec![500];
         let again = store.take_remote_ops(&[(4, later)], 4).unwrap();
         assert!(again.erased.is_empty(), "the tombstone is already here");
-        assert_eq!(store.remote_ops().unwrap()[3].body, OpBody::Dropped);
+        assert!(store.remote_ops().unwrap()[3].body.is_dropped());
         assert!(store.erased_remotely(500).unwrap());
     }
 }

@@ -2,6 +2,7 @@ use ring::signature::{Ed25519KeyPair, KeyPair};
 
 use super::*;
 use crate::domain::ids::DeviceId;
+use crate::domain::sync::OpBody;
 
 /// A roster that holds no key.
 fn none(_: &PublicKey) -> Option<RosterEntry> {
@@ -433,4 +434,46 @@ fn sec_05_an_op_is_judged_by_the_rights_its_operator_had_when_it_was_made() {
     // Before any entry: the oldest; with no history kept: the newest.
     assert_eq!(entry_at(&history, &demoted, hlc(1)).roles, vec![Role::Supervisor]);
     assert_eq!(entry_at(&[], &demoted, hlc(3)), demoted);
+}
+
+#[test]
+fn data_05_a_desk_carries_out_an_erasure_only_if_its_own_roster_lets_its_maker_erase() {
+    let admin = pair(1);
+    let sup_key = pair(2);
+    let desk_key = pair(3);
+    let sup = entry(2, &[Role::Supervisor], &sup_key, 1, &admin);
+    let staff = entry(3, &[Role::Desk], &desk_key, 1, &admin);
+    let since = Some(hlc(2).wall_ms);
+    // A supervisor's signed erasure: carried out, its content there or dropped with its hash.
+    let erasure = op(2, 3, vec![77], Some(&sup_key));
+    assert_eq!(desk_takes_erasure(&erasure, Some(&sup), &none, since), Ok(()));
+    let mut dropped = erasure.clone();
+    dropped.drop_content();
+    assert!(matches!(dropped.body, OpBody::DroppedKeepingHash { .. }));
+    assert_eq!(desk_takes_erasure(&dropped, Some(&sup), &none, since), Ok(()));
+    // A client added to its erasures on the way: its signature no longer opens.
+    let mut widened = dropped.clone();
+    widened.erases.push(78);
+    assert_eq!(
+        desk_takes_erasure(&widened, Some(&sup), &none, since),
+        Err(OpRefusal::BadSignature)
+    );
+    // Desk staff may not erase, whatever the server said.
+    let by_staff = op(3, 3, vec![77], Some(&desk_key));
+    assert!(desk_takes_erasure(&by_staff, Some(&staff), &none, since).is_err());
+    // Unsigned, or dropped before hashes were kept: only if dated before this desk's roster.
+    let unsigned = op(2, 3, vec![77], None);
+    assert_eq!(
+        desk_takes_erasure(&unsigned, Some(&sup), &none, since),
+        Err(OpRefusal::UnsignedErasure)
+    );
+    let old = op(2, 1, vec![77], None);
+    assert_eq!(desk_takes_erasure(&old, Some(&sup), &none, since), Ok(()));
+    assert_eq!(desk_takes_erasure(&unsigned, Some(&sup), &none, None), Ok(()));
+    let mut legacy_dropped = erasure.clone();
+    legacy_dropped.body = OpBody::Dropped;
+    assert_eq!(
+        desk_takes_erasure(&legacy_dropped, Some(&sup), &none, since),
+        Err(OpRefusal::UnsignedErasure)
+    );
 }

@@ -41,6 +41,16 @@ pub enum ConflictReason {
     /// A change made here that the sync server refused against its roster (decision 0022):
     /// no other desk carries it out.
     Refused(String),
+    /// Another desk's erasure that this desk's own copy of the roster does not allow: it is
+    /// not carried out here (decision 0022, step 3).
+    ErasureNotAllowed(String),
+}
+
+impl ConflictReason {
+    /// Whether merging again cannot settle it: a person dismisses it once it is dealt with.
+    pub fn is_dismissed_only(&self) -> bool {
+        matches!(self, ConflictReason::Refused(_) | ConflictReason::ErasureNotAllowed(_))
+    }
 }
 
 /// An op of another desk that is waiting for a person.
@@ -74,6 +84,11 @@ impl Conflict {
                 "made here and refused by the sync server: {m}; no other desk carries it out, but it stands on this desk. \
                  Have it done again by someone whose role allows it (a supervisor for an erasure, an administrator for staff accounts), \
                  or put the record back, then dismiss it"
+            ),
+            ConflictReason::ErasureNotAllowed(m) => format!(
+                "an erasure relayed by the sync server that this desk's own copy of the staff roster does not allow: {m}; \
+                 it is not carried out here and nothing here was changed. If the client should be erased, \
+                 have a supervisor erase them on this desk, then dismiss this"
             ),
         }
     }
@@ -111,7 +126,7 @@ impl Store {
         match self.conflict_at(&key)? {
             None => return Ok(None),
             // The server decided: merging it again here changes nothing.
-            Some(c) if matches!(c.reason, ConflictReason::Refused(_)) => return Ok(Some(Retried::Waiting(c))),
+            Some(c) if c.reason.is_dismissed_only() => return Ok(Some(Retried::Waiting(c))),
             Some(_) => {}
         }
         let op: Option<SealedOp> = match self.tree(REMOTE_OPS)?.get(key)? {
@@ -230,6 +245,25 @@ impl Store {
         // And after: a count taken between the two would miss this one.
         self.subjects.forget_conflict_count();
         Ok(())
+    }
+
+    /// Puts in the queue another desk's erasure this desk does not carry out, with why
+    /// (its content, erasures and subjects already dropped).
+    pub(crate) fn put_erasure_not_allowed(
+        &self,
+        op: &SealedOp,
+        client: u128,
+        why: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        if self.tree(DISMISSED)?.contains_key(conflict_key(op.device, op.seq))? {
+            return Ok(());
+        }
+        let record = RecordRef {
+            kind: EntityKind::Client,
+            id: client,
+        };
+        self.put_aside(op, record, ConflictReason::ErasureNotAllowed(why.to_string()), now)
     }
 
     /// Puts in the queue an op of this desk the server refused, with why; false when it was
