@@ -4,7 +4,11 @@
 use std::sync::Arc;
 
 use careerdesk::desk::Desk;
+use careerdesk::domain::ids::OperatorId;
+use careerdesk::domain::operator::{Operator, Role};
+use careerdesk::store::WriteSet;
 
+use super::server::Running;
 use super::World;
 
 /// Another desk of `w`'s institution: `w`'s backup restored in a folder of its own (so it has
@@ -66,4 +70,41 @@ pub fn holds_all_the_server_has(desk: &Desk, server: &super::server::Running) {
         );
     }
     assert!(remote.len() <= on_server.len());
+}
+
+/// A server and two enrolled desks of one institution: A with `staff` and `clients`, and B
+/// made from A's backup. The folders live as long as it does.
+pub struct TwoDesks {
+    pub _dir: tempfile::TempDir,
+    pub server: Running,
+    pub a: World,
+    pub _b_dir: tempfile::TempDir,
+    pub b: careerdesk::desk::Desk,
+}
+
+pub fn two_desks(staff: &[(&str, Role)], clients: &[(&str, &str)]) -> TwoDesks {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Running::start(&dir.path().join("server"));
+    let a = World::new(super::t0(), staff, clients);
+    let (b_dir, b) = twin(&a, a.clock.clone());
+    enrolled(&a, &server, "Main desk");
+    enrol_desk(&b, &server, "Second desk");
+    TwoDesks {
+        _dir: dir,
+        server,
+        a,
+        _b_dir: b_dir,
+        b,
+    }
+}
+
+/// Writes `login`'s account with `roles` on `desk`, past the desk's checks, in the name of
+/// `by` (signed if `by` is who is signed in there).
+pub fn give_roles_past_the_desk(desk: &careerdesk::desk::Desk, login_name: &str, roles: Vec<Role>, by: OperatorId) {
+    let old = desk.operator_by_login(&super::login(login_name)).unwrap();
+    let mut promoted: Operator = old.clone();
+    promoted.roles = roles;
+    let mut ws = WriteSet::new();
+    ws.put(desk.store(), Some(&old), &promoted);
+    desk.store().commit(by, ws, super::t0()).unwrap();
 }
