@@ -351,6 +351,22 @@ pub enum Cutoff {
 }
 
 impl Cutoff {
+    /// The same cut-off once the replica's first signed op is `first_signed`.
+    pub fn with_first_signed(self, first_signed: Option<u64>) -> Cutoff {
+        match self {
+            Cutoff::NoRoster => Cutoff::NoRoster,
+            Cutoff::Founded {
+                founded_ms,
+                enrolled_ms,
+                ..
+            } => Cutoff::Founded {
+                founded_ms,
+                enrolled_ms,
+                first_signed,
+            },
+        }
+    }
+
     /// Whether `op` was made before the roster could check it: on a terminal enrolled by the
     /// time the roster began, at a time before it, and, when unsigned, before its replica
     /// signed any op (a desk that signs has no reason to send an unsigned one).

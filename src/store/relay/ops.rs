@@ -6,7 +6,7 @@ use sled::transaction::{ConflictableTransactionError, Transactional};
 use super::roster::{refused_key, signed_from_key, unsigned_key, REFUSED};
 use super::{be_u64, encode, storage, Pushing, RelayError, RelayStore, ReplicaState, HEAD, OPS};
 use crate::domain::ids::{DeviceId, TerminalId};
-use crate::domain::roster::{check_op, Cutoff};
+use crate::domain::roster::check_op;
 use crate::domain::sync::{check_clocks, ops_to_accept, OpBody, PushRefusal, SealedOp};
 use crate::store::sealed_ops::{decode_op, encode_op};
 use crate::store::StoreError;
@@ -90,11 +90,9 @@ impl RelayStore {
         // place in the replica's sequence, with neither content nor erasures, so no desk
         // carries it out and the replica's later ops still come in.
         // An op the roster cannot check is held to the cut-off of when the roster began.
-        let mut cutoff = self.cutoff(device, state.terminal)?;
-        let first_signed_before = match cutoff {
-            Cutoff::Founded { first_signed, .. } => first_signed,
-            Cutoff::NoRoster => self.meta.get(signed_from_key(device))?.map(|v| be_u64(Some(v))),
-        };
+        // An op the roster cannot check is held to the cut-off of when the roster began.
+        let cutoff = self.cutoff(device, state.terminal)?;
+        let first_signed_before = self.first_signed(device)?;
         let mut first_signed = first_signed_before;
         let roster = self.roster()?;
         let holder = |k: &crate::domain::roster::PublicKey| roster.iter().find(|e| e.keys.contains(k)).cloned();
@@ -103,11 +101,12 @@ impl RelayStore {
         for op in &fresh {
             if op.signature.is_some() && first_signed.is_none() {
                 first_signed = Some(op.seq);
-                if let Cutoff::Founded { first_signed: f, .. } = &mut cutoff {
-                    *f = Some(op.seq);
-                }
             }
-            match check_op(op, self.roster_entry_at(op.operator, op.hlc)?.as_ref(), cutoff, &holder) {
+            let entry = match roster.iter().find(|e| e.operator == op.operator) {
+                Some(newest) => Some(self.roster_entry_at(newest, op.hlc)?),
+                None => None,
+            };
+            match check_op(op, entry.as_ref(), cutoff.with_first_signed(first_signed), &holder) {
                 Err(why) => refused.push((op.seq, why.to_string())),
                 Ok(()) if op.signature.is_none() => unsigned_taken += 1,
                 Ok(()) => {}

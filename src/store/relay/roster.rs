@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{be_u64, RelayStore, FORMAT};
-use crate::domain::ids::{DeviceId, OperatorId, TerminalId};
+use crate::domain::ids::{DeviceId, TerminalId};
 use crate::domain::roster::{self, Admitted, Cutoff, RosterEntry};
 use crate::store::{codec, decode_plain, StoreError};
 
@@ -116,33 +116,22 @@ impl RelayStore {
             .collect()
     }
 
-    /// The entry an op of `operator` made at `hlc` is judged by (`roster::entry_at`).
+    /// The entry an op made at `hlc` is judged by (`roster::entry_at`), given its operator's
+    /// newest entry.
     pub(super) fn roster_entry_at(
         &self,
-        operator: OperatorId,
+        newest: &RosterEntry,
         hlc: crate::domain::change::Hlc,
-    ) -> Result<Option<RosterEntry>, StoreError> {
-        let Some(newest) = self.roster_entry(operator)? else {
-            return Ok(None);
-        };
+    ) -> Result<RosterEntry, StoreError> {
         let tree = self.db.open_tree(HISTORY)?;
         let history = tree
-            .scan_prefix(operator.0.to_be_bytes())
+            .scan_prefix(newest.operator.0.to_be_bytes())
             .map(|item| {
                 let (k, v) = item?;
                 decode_plain(HISTORY, &k, &v)
             })
             .collect::<Result<Vec<RosterEntry>, StoreError>>()?;
-        Ok(Some(roster::entry_at(&history, &newest, hlc)))
-    }
-
-    /// One operator's entry.
-    pub(super) fn roster_entry(&self, operator: OperatorId) -> Result<Option<RosterEntry>, StoreError> {
-        let key = operator.0.to_be_bytes();
-        match self.db.open_tree(ROSTER)?.get(key)? {
-            Some(v) => Ok(Some(decode_plain(ROSTER, &key, &v)?)),
-            None => Ok(None),
-        }
+        Ok(roster::entry_at(&history, newest, hlc))
     }
 
     /// Takes the entries a desk offers that the roster's rules allow (an active, trained
@@ -194,12 +183,16 @@ impl RelayStore {
             return Ok(Cutoff::NoRoster);
         };
         let enrolled_ms = self.terminal(terminal)?.map_or(u64::MAX, |t| t.enrolled_ms);
-        let first_signed = self.meta.get(signed_from_key(device))?.map(|v| be_u64(Some(v)));
         Ok(Cutoff::Founded {
             founded_ms,
             enrolled_ms,
-            first_signed,
+            first_signed: self.first_signed(device)?,
         })
+    }
+
+    /// The replica's first signed op, once it has pushed one.
+    pub(super) fn first_signed(&self, device: DeviceId) -> Result<Option<u64>, StoreError> {
+        Ok(self.meta.get(signed_from_key(device))?.map(|v| be_u64(Some(v))))
     }
 
     /// How many unsigned ops of `device` the server took.
